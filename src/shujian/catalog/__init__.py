@@ -1,0 +1,1 @@
+"""Data catalog: datasets, versions, schema, semantic types, import and quality."""
