@@ -1,0 +1,419 @@
+"""Semantic types (数据要素): what a column *means*, beyond its storage type.
+
+A semantic type knows how to normalise a delivered value (全角→半角, brackets, spaces), whether a
+value is valid (GB 11643 / GB 32100 checksums via python-stdnum, Luhn, the 2023 division table), which
+column names hint at it, and whether it identifies a person (then it is masked on display).
+
+The registry ``SEMANTIC_TYPES`` is the one place types are declared.  For bulk work inside DuckDB,
+``normalize_sql`` gives a pure-SQL normalisation and ``register_udfs`` adds vectorised (pyarrow)
+validity functions ``sj_valid_<key>`` plus ``sj_norm_id_number`` (which also turns 15-digit IDs into 18).
+
+``normalize`` returns None only for blank values and null markers (空, 无, NULL…); an invalid value
+is returned cleaned but otherwise kept, so the raw delivery is never silently lost.
+
+Resident ID validity: 18 characters, a known province prefix, a real birth date between 1900 and
+today, and the GB 11643 check digit (``stdnum.cn.ric.calc_check_digit``).  stdnum's own
+``is_valid`` also looks the birth place up in its county history table; that costs ~60 µs a value
+(a minute per million rows) and rejects codes created after the birth year, so it is not used here.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+
+from stdnum import luhn
+from stdnum.cn import ric, uscc
+
+from shujian.catalog.typeinfer import clean_text, parse_amount_text, parse_date_text, parse_month_text
+
+# Full-width ASCII (U+FF01–U+FF5E) and the ideographic space, with their half-width forms.
+_FW = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+_HW = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
+_HW_TABLE = str.maketrans(_FW, _HW)
+
+_DOTS = ".•・‧∙･"          # after half-width mapping '．' is '.'; all become U+00B7 in names
+_OPEN, _CLOSE = "([〔【", ")]〕】"
+_PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+
+
+def to_halfwidth(value: str) -> str:
+    """Full-width letters, digits, punctuation and spaces → ASCII.
+
+    >>> to_halfwidth("１１０１０５　ＡＢ（")
+    '110105 AB('
+    """
+    return value.translate(_HW_TABLE)
+
+
+def _halfwidth_sql(expr: str) -> str:
+    return f"translate(CAST({expr} AS VARCHAR), '{_sql_escape(_FW)}', '{_sql_escape(_HW)}')"
+
+
+def _sql_escape(s: str) -> str:
+    return s.replace("'", "''")
+
+
+def _prepare(value: str | None) -> str | None:
+    """Half-width and null markers: the common first step of every normaliser."""
+    if value is None:
+        return None
+    return clean_text(to_halfwidth(str(value)))
+
+
+# --- division table ------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def division_codes() -> dict[str, str]:
+    """All valid 6-digit division codes of 2023 → name (counties; cities and provinces padded with 00)."""
+    out: dict[str, str] = {}
+    data = resources.files("shujian.catalog") / "data"
+    for fname, pad in (("provinces.csv", "0000"), ("cities.csv", "00"), ("areas.csv", "")):
+        with (data / fname).open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                out[row["code"] + pad] = row["name"]
+    return out
+
+
+@lru_cache(maxsize=1)
+def _province_prefixes() -> frozenset[str]:
+    # 81/82/83: 港澳台居民居住证 numbers; 71: Taiwan in the national standard.
+    return frozenset({c[:2] for c in division_codes()} | {"71", "81", "82", "83"})
+
+
+# --- resident ID (GB 11643) ----------------------------------------------------------------------
+
+_ID18_RE = re.compile(r"\d{17}[\dX]")
+_ID15_RE = re.compile(r"\d{15}")
+_SEP_RE = re.compile(r"[\s\-]")
+
+
+@lru_cache(maxsize=65536)
+def _birth_date_ok(yyyymmdd: str) -> bool:
+    try:
+        d = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
+    except ValueError:
+        return False
+    return date(1900, 1, 1) <= d <= date.today()
+
+
+def id15_to_18(number: str) -> str | None:
+    """Convert an old 15-digit ID to 18 digits (insert 19, add the GB 11643 check digit).
+
+    >>> id15_to_18("110105491231002")
+    '110105194912310021'
+    """
+    if not _ID15_RE.fullmatch(number) or not _birth_date_ok("19" + number[6:12]):
+        return None
+    body = number[:6] + "19" + number[6:]
+    return body + ric.calc_check_digit(body + "0")
+
+
+def _normalize_id_number(value: str | None) -> str | None:
+    v = _prepare(value)
+    if v is None:
+        return None
+    v = _SEP_RE.sub("", v).upper()
+    return id15_to_18(v) or v
+
+
+def _valid_id_number(n: str) -> bool:
+    return (_ID18_RE.fullmatch(n) is not None and n[:2] in _province_prefixes()
+            and _birth_date_ok(n[6:14]) and ric.calc_check_digit(n) == n[-1])
+
+
+# --- other normalisers and validators ------------------------------------------------------------
+
+def _normalize_compact_upper(value: str | None) -> str | None:
+    v = _prepare(value)
+    return None if v is None else _SEP_RE.sub("", v).upper()
+
+
+def _normalize_digits(value: str | None) -> str | None:
+    v = _prepare(value)
+    return None if v is None else _SEP_RE.sub("", v)
+
+
+_NAME_DOTS_RE = re.compile(f"[{re.escape(_DOTS)}]")
+_SPACE_RE = re.compile(r"\s")
+
+
+def _normalize_person_name(value: str | None) -> str | None:
+    v = _prepare(value)
+    return None if v is None else _NAME_DOTS_RE.sub("·", _SPACE_RE.sub("", v))
+
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef"
+_NAME_RE = re.compile(f"[{_CJK}]+(·[{_CJK}]+)*|[A-Za-z][A-Za-z'·]*")
+
+
+def _valid_person_name(n: str) -> bool:
+    return 2 <= len(n) <= 30 and _NAME_RE.fullmatch(n) is not None
+
+
+_PHONE_CLEAN_RE = re.compile(r"[\s\-()]")
+_PHONE_PREFIX_RE = re.compile(r"^(?:\+|00)?86(1\d{10})$")
+_PHONE_RE = re.compile(r"1[3-9]\d{9}")
+
+
+def _normalize_phone(value: str | None) -> str | None:
+    v = _prepare(value)
+    return None if v is None else _PHONE_PREFIX_RE.sub(r"\1", _PHONE_CLEAN_RE.sub("", v))
+
+
+def _normalize_case_number(value: str | None) -> str | None:
+    v = _prepare(value)
+    if v is None:
+        return None
+    return _SPACE_RE.sub("", v).translate(str.maketrans(_OPEN + _CLOSE, "（" * 4 + "）" * 4))
+
+
+_CASE_RES = (
+    # new style: （2023）京0105刑初123号, （2023）最高法刑申1号
+    re.compile(f"（(?:19|20)\\d{{2}}）[{_CJK}]{{1,3}}\\d{{0,4}}[{_CJK}]{{1,6}}\\d+号(?:之[一二三四五六七八九十\\d]+)?"),
+    # old style: （2015）松刑初字第914号
+    re.compile(f"（(?:19|20)\\d{{2}}）[{_CJK}\\d]{{1,12}}字第\\d+号"),
+    # procuratorate documents: 京朝检刑诉〔2023〕123号 (brackets already unified)
+    re.compile(f"[{_CJK}]{{2,12}}（(?:19|20)\\d{{2}}）[{_CJK}]{{0,2}}\\d+号"),
+)
+
+
+def _valid_case_number(n: str) -> bool:
+    return any(r.fullmatch(n) for r in _CASE_RES)
+
+
+_PLATE_CLEAN_RE = re.compile(r"[\s\-·.•・]")
+_PLATE_RE = re.compile(f"[{_PLATE_PROVINCES}][A-HJ-NP-Z][A-HJ-NP-Z0-9]{{4,5}}[A-HJ-NP-Z0-9挂学警港澳]")
+
+
+def _normalize_plate(value: str | None) -> str | None:
+    v = _prepare(value)
+    return None if v is None else _PLATE_CLEAN_RE.sub("", v).upper()
+
+
+def _valid_bank_card(n: str) -> bool:
+    return n.isdigit() and 13 <= len(n) <= 19 and luhn.is_valid(n)
+
+
+def _normalize_date(value: str | None) -> str | None:
+    v = _prepare(value)
+    d = parse_date_text(v)
+    return d.isoformat() if d else v
+
+
+def _normalize_month(value: str | None) -> str | None:
+    v = _prepare(value)
+    d = parse_month_text(v)
+    return d.isoformat()[:7] if d else v
+
+
+def _normalize_amount(value: str | None) -> str | None:
+    v = _prepare(value)
+    a = parse_amount_text(v)
+    return f"{a:.2f}" if a is not None else v
+
+
+def _normalize_text(value: str | None) -> str | None:
+    return clean_text(value)
+
+
+def _valid_year_month(n: str) -> bool:
+    return re.fullmatch(r"\d{4}-\d{2}", n) is not None and parse_month_text(n) is not None
+
+
+# --- the registry --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SemanticType:
+    """One semantic type.  ``personal``: identifies a person, masked on display and export."""
+
+    key: str
+    label: str
+    personal: bool
+    name_patterns: tuple[str, ...]
+    normalizer: Callable[[str | None], str | None] = field(repr=False)
+    validator: Callable[[str], bool] | None = field(default=None, repr=False)
+    sql_normalizer: Callable[[str], str] | None = field(default=None, repr=False)
+    detect_by_values: bool = False     # may be recognised from values alone (no name hint)
+
+    def normalize(self, value: str | None) -> str | None:
+        """Normalised form of ``value``; None for blanks and null markers."""
+        return self.normalizer(value)
+
+    def is_valid(self, value: str | None) -> bool:
+        """Whether ``value`` (raw or normalised) is a valid value of this type; blanks are not."""
+        n = self.normalizer(value)
+        if n is None:
+            return False
+        return True if self.validator is None else bool(self.validator(n))
+
+    @property
+    def checks_validity(self) -> bool:
+        return self.validator is not None
+
+
+def _sql_compact_upper(expr: str) -> str:
+    return f"upper(regexp_replace(trim({_halfwidth_sql(expr)}), '[\\s\\-]', '', 'g'))"
+
+
+def _sql_digits(expr: str) -> str:
+    return f"regexp_replace(trim({_halfwidth_sql(expr)}), '[\\s\\-]', '', 'g')"
+
+
+def _sql_name(expr: str) -> str:
+    return f"regexp_replace(regexp_replace({_halfwidth_sql(expr)}, '\\s', '', 'g'), '[{_DOTS}]', '·', 'g')"
+
+
+def _sql_phone(expr: str) -> str:
+    inner = f"regexp_replace({_halfwidth_sql(expr)}, '[\\s\\-()]', '', 'g')"
+    return f"regexp_replace({inner}, '^(\\+|00)?86(1\\d{{10}})$', '\\2')"
+
+
+def _sql_case_number(expr: str) -> str:
+    inner = f"regexp_replace({_halfwidth_sql(expr)}, '\\s', '', 'g')"
+    return f"translate({inner}, '{_OPEN}{_CLOSE}', '（（（（））））')"
+
+
+def _sql_plate(expr: str) -> str:
+    return f"upper(regexp_replace({_halfwidth_sql(expr)}, '[\\s\\-·.•・]', '', 'g'))"
+
+
+def _types() -> dict[str, SemanticType]:
+    t = [
+        SemanticType("id_number", "身份证号", True,
+                     ("身份证", "公民身份号码", "证件号码", "证件号", "身份号码", "证照号码", "社会保障号"),
+                     _normalize_id_number, _valid_id_number, _sql_compact_upper, True),
+        SemanticType("uscc", "统一社会信用代码", False, ("信用代码", "社会信用", "统一代码", "USCC"),
+                     _normalize_compact_upper, uscc.is_valid, _sql_compact_upper, True),
+        SemanticType("case_number", "案号", False, ("案号", "案件编号", "文书号", "文号"),
+                     _normalize_case_number, _valid_case_number, _sql_case_number, True),
+        SemanticType("plate_number", "车牌号", True, ("车牌", "号牌", "车辆号码"),
+                     _normalize_plate, _PLATE_RE.fullmatch, _sql_plate, True),
+        SemanticType("bank_card", "银行卡号", True, ("银行卡", "卡号", "银行账号", "账号", "账户"),
+                     _normalize_digits, _valid_bank_card, _sql_digits, True),
+        SemanticType("phone", "手机号", True, ("手机", "联系电话", "电话", "联系方式", "移动电话"),
+                     _normalize_phone, _PHONE_RE.fullmatch, _sql_phone, True),
+        SemanticType("division_code", "行政区划代码", False, ("区划", "行政区划", "地区代码", "区县代码"),
+                     _normalize_digits, lambda n: n in division_codes(), _sql_digits),
+        SemanticType("person_name", "姓名", True, ("姓名", "名字", "人员名称", "户主", "联系人", "被告人"),
+                     _normalize_person_name, _valid_person_name, _sql_name),
+        SemanticType("date", "日期", False, ("日期", "时间", "年月日", "生日", "出生"),
+                     _normalize_date, lambda n: parse_date_text(n) is not None),
+        SemanticType("month", "年月", False, ("年月", "月份", "所属期", "期间"),
+                     _normalize_month, _valid_year_month),
+        SemanticType("amount", "金额", False, ("金额", "数额", "工资", "费用", "款", "元", "价"),
+                     _normalize_amount, lambda n: parse_amount_text(n) is not None),
+        SemanticType("text", "文本", False, ("备注", "说明", "内容", "描述", "摘要", "情况"), _normalize_text),
+    ]
+    return {s.key: s for s in t}
+
+
+SEMANTIC_TYPES: dict[str, SemanticType] = _types()
+
+
+def get_type(key: str) -> SemanticType:
+    """The registered semantic type ``key``; raises NotFound with the known keys."""
+    from shujian.errors import NotFound
+
+    try:
+        return SEMANTIC_TYPES[key]
+    except KeyError:
+        known = "、".join(SEMANTIC_TYPES)
+        raise NotFound(f"未知的数据要素类型 '{key}'", hint=f"可用类型：{known}") from None
+
+
+# --- detection -----------------------------------------------------------------------------------
+
+NAME_HINT_MIN_VALID = 0.5     # with a matching column name, at least half the sample must be valid
+VALUES_ONLY_MIN_VALID = 0.9   # without a name hint, at least 90 % valid (and ≥ 3 values)
+
+
+def _name_matches(st: SemanticType, column_name: str) -> bool:
+    name = column_name.strip().lower()
+    return any(p.lower() in name for p in st.name_patterns)
+
+
+def _valid_share(st: SemanticType, values: list[str]) -> float:
+    return sum(1 for v in values if st.is_valid(v)) / len(values) if values else 0.0
+
+
+def detect_semantic(column_name: str, sample: list[str | None]) -> str | None:
+    """Guess the semantic type key of a column from its name and a sample of raw values.
+
+    A column-name hint (身份证号, 联系电话, 案号…) plus ≥ 50 % valid values decides; 姓名-like names
+    decide person_name alone.  Without a hint, ≥ 90 % valid values of an unambiguous type
+    (身份证号, 信用代码, 手机号, 车牌, 案号, 银行卡) decide.  Returns None when nothing fits.
+    """
+    values = [v for v in (_prepare(s) for s in sample) if v is not None]
+    for st in SEMANTIC_TYPES.values():
+        if not _name_matches(st, column_name):
+            continue
+        if st.key in ("person_name", "text") or not values:
+            return st.key
+        if _valid_share(st, values) >= NAME_HINT_MIN_VALID:
+            return st.key
+    if len(values) < 3:
+        return None
+    for st in SEMANTIC_TYPES.values():
+        if st.detect_by_values and _valid_share(st, values) >= VALUES_ONLY_MIN_VALID:
+            return st.key
+    return None
+
+
+# --- DuckDB ---------------------------------------------------------------------------------------
+
+def normalize_sql(key: str, expr: str) -> str | None:
+    """DuckDB SQL expression normalising ``expr`` for semantic type ``key``; None if it has none.
+
+    The SQL form matches ``SemanticType.normalize`` for non-blank values, except that 15-digit IDs
+    stay 15 digits (use ``sj_norm_id_number`` from ``register_udfs`` for that) and null markers are
+    not turned into NULL (combine with ``typeinfer.null_sql`` if needed).
+    """
+    fn = get_type(key).sql_normalizer
+    return fn(expr) if fn else None
+
+
+def _arrow_udf(fn: Callable[[str], object]):
+    import pyarrow as pa
+
+    def udf(arr):
+        return pa.array([None if v is None else fn(v) for v in arr.to_pylist()])
+    return udf
+
+
+def _fast_valid_id(v: str) -> bool:
+    # Most delivered IDs are already clean: skip normalisation for them.
+    if _ID18_RE.fullmatch(v):
+        return _valid_id_number(v)
+    n = _normalize_id_number(v)
+    return n is not None and _valid_id_number(n)
+
+
+def _fast_norm_id(v: str) -> str | None:
+    return v if _ID18_RE.fullmatch(v) else _normalize_id_number(v)
+
+
+def register_udfs(con) -> None:
+    """Register ``sj_valid_<key>(VARCHAR) -> BOOLEAN`` for every type with a validity check and
+    ``sj_norm_id_number(VARCHAR) -> VARCHAR`` on a DuckDB connection.  Safe to call again.
+
+    NULL in gives NULL out.
+    """
+    existing = {r[0] for r in con.execute(
+        "SELECT function_name FROM duckdb_functions() WHERE function_name LIKE 'sj\\_%' ESCAPE '\\'"
+    ).fetchall()}
+    funcs: dict[str, tuple[Callable[[str], object], str]] = {}
+    for st in SEMANTIC_TYPES.values():
+        if st.checks_validity:
+            check = _fast_valid_id if st.key == "id_number" else st.is_valid
+            funcs[f"sj_valid_{st.key}"] = (lambda v, c=check: bool(c(v)), "BOOLEAN")
+    funcs["sj_norm_id_number"] = (_fast_norm_id, "VARCHAR")
+    for name, (fn, rtype) in funcs.items():
+        if name not in existing:
+            con.create_function(name, _arrow_udf(fn), ["VARCHAR"], rtype, type="arrow",
+                                side_effects=False)

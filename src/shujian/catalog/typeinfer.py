@@ -1,0 +1,309 @@
+"""Type inference for delivered text columns (类型推断).
+
+Agencies deliver CSV/Excel where every value is text.  ``infer_column`` looks at a sample of the raw
+strings and proposes a DuckDB type; ``parse_sql`` turns the raw VARCHAR column into that type with an
+expression that yields NULL wherever a value cannot be parsed, so the import pipeline can count
+failures as ``raw IS NOT NULL AND parsed IS NULL`` (after ``null_sql``) and keep the raw value.
+
+Rules, in order (the first that fits *every* non-null sample value wins):
+
+- BOOLEAN: 是/否, true/false, Y/N (only when the whole column is such a vocabulary);
+- DATE from a year-month (202301, 2023-01, 2023/1, 2023.1, 2023年1月): first day of the month, note "年月";
+- DATE (2023-01-05, 2023/1/5, 2023.1.5, 2023年1月5日, 20230105);
+- TIMESTAMP (2023-01-05 12:30[:00[.fff]], also with / . 年月日 separators or a ``T``);
+- BIGINT for plain integers, except leading zeros, more than 15 digits, or fixed-length codes of 6+
+  digits, which stay VARCHAR (IDs, card numbers, division and organisation codes);
+- DECIMAL(18,2) for money-like values (thousands commas, ￥/¥, trailing 元, 万元 × 10000, ≤ 2 decimals),
+  DOUBLE for other decimals and exponents;
+- VARCHAR otherwise.
+
+Empty strings and the null markers in ``NULL_MARKERS`` count as null throughout.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+NULL_MARKERS: tuple[str, ...] = ("", "空", "无", "NULL", "null", "Null", "\\N", "-", "/", "--", "—", "N/A", "n/a",
+                                 "NA", "None", "none", "nan", "NaN", "暂无")
+
+FULLWIDTH_DIGITS = "０１２３４５６７８９"
+ASCII_DIGITS = "0123456789"
+_FW_TABLE = str.maketrans(FULLWIDTH_DIGITS + "　", ASCII_DIGITS + " ")
+
+_TRUE = ("是", "true", "y", "yes")
+_FALSE = ("否", "false", "n", "no")
+
+# One value of each shape; the groups are year, month, day (and the rest of the time).
+_DATE_RE = re.compile(r"(\d{4})(?:[-/.](\d{1,2})[-/.](\d{1,2})|年(\d{1,2})月(\d{1,2})日?)")
+_DATE8_RE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_MONTH_RE = re.compile(r"(\d{4})(?:[-/.](\d{1,2})|年(\d{1,2})月?)")
+_MONTH6_RE = re.compile(r"(\d{4})(\d{2})")
+_TS_RE = re.compile(r"(\d{4})(?:[-/.](\d{1,2})[-/.](\d{1,2})|年(\d{1,2})月(\d{1,2})日)[ T]"
+                    r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?")
+_INT_RE = re.compile(r"[+-]?\d+")
+_AMOUNT_RE = re.compile(r"[￥¥]?\s*[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(万元|元)?")
+_FLOAT_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+@dataclass(frozen=True)
+class Inferred:
+    """The proposed type of one column.
+
+    ``parse_sql_template`` is a DuckDB expression with ``{expr}`` where the raw VARCHAR goes;
+    ``note`` explains a choice to the user (e.g. "年月", "前导零，保留为文本").
+    """
+
+    dtype: str
+    parse_sql_template: str
+    note: str = ""
+
+
+def clean_text(value: str | None) -> str | None:
+    """Trim, turn full-width digits and spaces into ASCII, and map null markers to None."""
+    if value is None:
+        return None
+    v = str(value).translate(_FW_TABLE).strip()
+    return None if v in NULL_MARKERS else v
+
+
+def null_sql(expr: str) -> str:
+    """DuckDB expression: the trimmed text of ``expr`` with full-width digits made ASCII, or NULL
+    for empty strings and null markers (空, 无, NULL, \\N, -, / …)."""
+    markers = ", ".join(_sql_str(m) for m in NULL_MARKERS)
+    t = f"trim(translate(CAST({expr} AS VARCHAR), '{FULLWIDTH_DIGITS}　', '{ASCII_DIGITS} '))"
+    return f"(CASE WHEN {t} IN ({markers}) THEN NULL ELSE {t} END)"
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _ok_date(y: str, m: str | None, d: str | None) -> bool:
+    try:
+        return 1000 <= int(y) and bool(date(int(y), int(m or 0), int(d or 0)))
+    except ValueError:
+        return False
+
+
+def parse_date_text(value: str | None) -> date | None:
+    """Parse one date in any supported format (2023-01-05, 2023/1/5, 2023.1.5, 2023年1月5日, 20230105).
+
+    >>> parse_date_text("2023年1月5日")
+    datetime.date(2023, 1, 5)
+    """
+    v = clean_text(value)
+    if v is None:
+        return None
+    m = _DATE_RE.fullmatch(v)
+    if m:
+        y, mo, d = m.group(1), m.group(2) or m.group(4), m.group(3) or m.group(5)
+    elif (m := _DATE8_RE.fullmatch(v)) is not None:
+        y, mo, d = m.groups()
+    else:
+        return None
+    return date(int(y), int(mo), int(d)) if _ok_date(y, mo, d) else None
+
+
+def parse_month_text(value: str | None) -> date | None:
+    """Parse a year-month (202301, 2023-01, 2023/1, 2023.1, 2023年1月) to the first day of the month."""
+    v = clean_text(value)
+    if v is None:
+        return None
+    m = _MONTH_RE.fullmatch(v) or _MONTH6_RE.fullmatch(v)
+    if m is None:
+        return None
+    y, mo = m.group(1), next(g for g in m.groups()[1:] if g)
+    return date(int(y), int(mo), 1) if _ok_date(y, mo, "1") and 1900 <= int(y) <= 2100 else None
+
+
+def parse_timestamp_text(value: str | None) -> datetime | None:
+    """Parse a date with a time of day (2023-01-05 12:30:00, 2023/1/5 8:05, 2023-01-05T12:30)."""
+    v = clean_text(value)
+    m = _TS_RE.fullmatch(v) if v else None
+    if m is None:
+        return None
+    g = m.groups()
+    y, mo, d = g[0], g[1] or g[3], g[2] or g[4]
+    try:
+        return datetime(int(y), int(mo), int(d), int(g[5]), int(g[6]), int(g[7] or 0))
+    except ValueError:
+        return None
+
+
+def parse_amount_text(value: str | None) -> float | None:
+    """Parse a money amount: '1,234.50', '￥12', '300元', '1.5万元' (= 15000)."""
+    v = clean_text(value)
+    m = _AMOUNT_RE.fullmatch(v) if v else None
+    if m is None:
+        return None
+    num = re.sub(r"[￥¥,\s元万]", "", v)
+    return float(num) * (10000 if m.group(2) == "万元" else 1)
+
+
+# --- SQL templates (``{expr}`` is the raw column) -------------------------------------------------
+
+def _v() -> str:
+    return null_sql("{expr}")
+
+
+def _date_sql() -> str:
+    v = _v()
+    dashed = f"regexp_replace(regexp_replace({v}, '[年月/.]', '-', 'g'), '日$', '')"
+    return (f"(CASE WHEN regexp_full_match({v}, '\\d{{8}}') THEN CAST(try_strptime({v}, '%Y%m%d') AS DATE) "
+            f"WHEN regexp_full_match({v}, '\\d{{4}}(-\\d{{1,2}}-\\d{{1,2}}|/\\d{{1,2}}/\\d{{1,2}}|"
+            f"\\.\\d{{1,2}}\\.\\d{{1,2}}|年\\d{{1,2}}月\\d{{1,2}}日?)') "
+            f"THEN CAST(try_strptime({dashed}, '%Y-%m-%d') AS DATE) END)")
+
+
+def _month_sql() -> str:
+    v = _v()
+    dashed = f"regexp_replace(regexp_replace({v}, '[年/.]', '-', 'g'), '月$', '')"
+    return (f"(CASE WHEN regexp_full_match({v}, '\\d{{6}}') THEN CAST(try_strptime({v}, '%Y%m') AS DATE) "
+            f"WHEN regexp_full_match({v}, '\\d{{4}}([-/.]\\d{{1,2}}|年\\d{{1,2}}月?)') "
+            f"THEN CAST(try_strptime({dashed} || '-1', '%Y-%m-%d') AS DATE) END)")
+
+
+def _timestamp_sql() -> str:
+    v = _v()
+    dashed = (f"regexp_replace({v}, '^(\\d{{4}})[年/.-](\\d{{1,2}})[月/.-](\\d{{1,2}})日?[ T]', "
+              f"'\\1-\\2-\\3 ')")
+    fmts = "['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S.%f']"
+    return (f"(CASE WHEN regexp_full_match({v}, '\\d{{4}}.{{1,12}}[ T]\\d{{1,2}}:\\d{{2}}(:\\d{{2}}(\\.\\d+)?)?') "
+            f"THEN try_strptime({dashed}, {fmts}) END)")
+
+
+def _amount_sql(dtype: str) -> str:
+    v = _v()
+    num = f"regexp_replace({v}, '[￥¥,\\s元万]', '', 'g')"
+    return (f"(CASE WHEN regexp_full_match({v}, '[￥¥]?\\s*[+-]?(\\d{{1,3}}(,\\d{{3}})+|\\d+)(\\.\\d+)?\\s*(万元|元)?') "
+            f"THEN TRY_CAST({num} AS DOUBLE) * (CASE WHEN ends_with({v}, '万元') THEN 10000 ELSE 1 END) "
+            f"ELSE TRY_CAST({v} AS DOUBLE) END)::{dtype}")
+
+
+def _bool_sql() -> str:
+    v = f"lower({_v()})"
+    t = ", ".join(_sql_str(x) for x in _TRUE)
+    f = ", ".join(_sql_str(x) for x in _FALSE)
+    return f"(CASE WHEN {v} IN ({t}) THEN TRUE WHEN {v} IN ({f}) THEN FALSE END)"
+
+
+def _int_sql() -> str:
+    v = _v()
+    return f"(CASE WHEN regexp_full_match({v}, '[+-]?\\d+') THEN TRY_CAST({v} AS BIGINT) END)"
+
+
+def _varchar_sql() -> str:
+    return _v()
+
+
+def parse_sql(inferred: Inferred, expr: str) -> str:
+    """DuckDB expression converting the raw VARCHAR ``expr`` to ``inferred.dtype``; NULL where it cannot.
+
+    Null markers and empty strings become NULL too, so parse failures are
+    ``null_sql(expr) IS NOT NULL AND parse_sql(...) IS NULL``.
+    """
+    return inferred.parse_sql_template.replace("{expr}", expr)
+
+
+# --- inference -----------------------------------------------------------------------------------
+
+MIN_SHARE = 0.95   # share of non-null sample values that must fit a type (dirty data is normal)
+
+
+def _fits(values: list[str], test, min_share: float) -> list[str] | None:
+    """The values passing ``test`` if they are at least ``min_share`` of all values, else None."""
+    ok = [v for v in values if test(v)]
+    return ok if ok and len(ok) >= min_share * len(values) else None
+
+
+def _with_misfits(inf: Inferred, n_fit: int, n_all: int) -> Inferred:
+    if n_fit == n_all:
+        return inf
+    extra = f"{n_all - n_fit} 个样本值无法解析"
+    return Inferred(inf.dtype, inf.parse_sql_template, f"{inf.note}；{extra}" if inf.note else extra)
+
+
+def _is_bool(v: str) -> bool:
+    return v.lower() in _TRUE + _FALSE
+
+
+def _is_month(v: str) -> bool:
+    return parse_month_text(v) is not None and _FLOAT_RE.fullmatch(v) is None or _is_month6(v)
+
+
+def _is_month6(v: str) -> bool:
+    return len(v) == 6 and v.isdigit() and parse_month_text(v) is not None
+
+
+def _is_date(v: str) -> bool:
+    d = parse_date_text(v)
+    return d is not None and 1900 <= d.year <= 2100
+
+
+def _is_datetime(v: str) -> bool:
+    return parse_timestamp_text(v) is not None or _is_date(v)
+
+
+def _infer_integer(values: list[str], min_share: float) -> Inferred | None:
+    ok = _fits(values, _INT_RE.fullmatch, min_share)
+    if ok is None:
+        return None
+    digits = [v.lstrip("+-") for v in ok]
+    if any(len(d) > 1 and d.startswith("0") for d in digits):
+        return Inferred("VARCHAR", _varchar_sql(), "前导零，按编码保留为文本")
+    if any(len(d) > 15 for d in digits):
+        return Inferred("VARCHAR", _varchar_sql(), "超过 15 位的数字（证件号/卡号），保留为文本")
+    lengths = {len(d) for d in digits}
+    if len(ok) >= 3 and len(lengths) == 1 and lengths.pop() >= 6:
+        return Inferred("VARCHAR", _varchar_sql(), "定长数字编码，保留为文本")
+    return _with_misfits(Inferred("BIGINT", _int_sql(), ""), len(ok), len(values))
+
+
+def _infer_number(values: list[str], min_share: float) -> Inferred | None:
+    ok = _fits(values, _AMOUNT_RE.fullmatch, min_share)
+    if ok is not None:
+        decimals = [len(m.group(1) or "") for m in map(_AMOUNT_RE.fullmatch, ok)]
+        wan = any(v.endswith("万元") for v in ok)
+        if max(decimals) <= 2 or wan:
+            note = "金额（万元已换算为元）" if wan else "金额"
+            return _with_misfits(Inferred("DECIMAL(18,2)", _amount_sql("DECIMAL(18,2)"), note), len(ok), len(values))
+        return _with_misfits(Inferred("DOUBLE", _amount_sql("DOUBLE"), ""), len(ok), len(values))
+    ok = _fits(values, _FLOAT_RE.fullmatch, min_share)
+    return None if ok is None else _with_misfits(Inferred("DOUBLE", _amount_sql("DOUBLE"), ""), len(ok), len(values))
+
+
+def _infer_temporal(values: list[str], min_share: float) -> Inferred | None:
+    if (ok := _fits(values, _is_month, min_share)) is not None:
+        return _with_misfits(Inferred("DATE", _month_sql(), "年月"), len(ok), len(values))
+    if (ok := _fits(values, _is_date, min_share)) is not None:
+        return _with_misfits(Inferred("DATE", _date_sql(), ""), len(ok), len(values))
+    if (ok := _fits(values, _is_datetime, min_share)) is not None:
+        return _with_misfits(Inferred("TIMESTAMP", _timestamp_or_date_sql(), ""), len(ok), len(values))
+    return None
+
+
+def infer_column(values: list[str | None], *, min_share: float = MIN_SHARE) -> Inferred:
+    """Propose a DuckDB type for a column from sample raw strings (see the module docstring).
+
+    A type is chosen when at least ``min_share`` of the non-null sample fits it (BOOLEAN needs all);
+    the note then says how many sample values will not parse.
+
+    >>> infer_column(["2023-01-05", "2023/1/6", None]).dtype
+    'DATE'
+    >>> infer_column(["007", "012"]).dtype
+    'VARCHAR'
+    """
+    vals = [c for c in (clean_text(v) for v in values) if c is not None]
+    if not vals:
+        return Inferred("VARCHAR", _varchar_sql(), "样本全部为空")
+    if all(_is_bool(v) for v in vals):
+        return Inferred("BOOLEAN", _bool_sql(), "是/否")
+    return (_infer_temporal(vals, min_share) or _infer_integer(vals, min_share)
+            or _infer_number(vals, min_share) or Inferred("VARCHAR", _varchar_sql(), ""))
+
+
+def _timestamp_or_date_sql() -> str:
+    return f"coalesce({_timestamp_sql()}, CAST({_date_sql()} AS TIMESTAMP))"
