@@ -1,0 +1,427 @@
+"""The demo city (演示城市): a seeded, deterministic synthetic region with planted violations.
+
+``generate(scale, seed, out_dir)`` builds a city, calls every group module's ``generate(ctx)`` and
+writes one Parquet file per dataset plus ``manifest.json`` (datasets, 来源单位, level, semantics),
+``ground_truth.json`` ({model_id: [{subject, rule, note}]}) and ``near_misses.json``.
+
+Group modules use the :class:`CityContext` helpers: ``people``/``person`` (valid 18-digit resident IDs
+from real division codes, realistic names), ``companies``/``company`` (valid USCC), ``write`` (a
+streaming Parquet writer, call it many times per dataset), ``plant`` and ``near_miss``.
+Background rows are generated vectorised with numpy in chunks; each group keeps its populations
+disjoint so that background data never creates a violation by chance.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import importlib.util
+import json
+import time
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from stdnum.cn import ric, uscc
+
+from shujian.errors import InputError
+
+SCALES: dict[str, int] = {"small": 1, "medium": 50, "large": 500}
+GROUPS: tuple[str, ...] = ("person", "justice")
+DATA_DIR = Path(__file__).with_name("data")
+CHUNK_ROWS = 500_000
+
+# 常见姓氏及其大致人口占比（%）—— 近似值，来自公开的姓氏人口排名。
+SURNAMES: tuple[tuple[str, float], ...] = (
+    ("王", 7.1), ("李", 7.0), ("张", 6.7), ("刘", 5.4), ("陈", 4.5), ("杨", 3.1), ("黄", 2.2),
+    ("赵", 2.0), ("吴", 1.9), ("周", 1.9), ("徐", 1.5), ("孙", 1.5), ("马", 1.4), ("朱", 1.3),
+    ("胡", 1.3), ("郭", 1.1), ("何", 1.1), ("高", 1.1), ("林", 1.0), ("罗", 0.9), ("郑", 0.9),
+    ("梁", 0.8), ("谢", 0.7), ("宋", 0.7), ("唐", 0.7), ("许", 0.6), ("韩", 0.6), ("冯", 0.6),
+    ("邓", 0.6), ("曹", 0.5), ("彭", 0.5), ("曾", 0.5), ("肖", 0.5), ("田", 0.5), ("董", 0.5),
+    ("袁", 0.4), ("潘", 0.4), ("于", 0.4), ("蒋", 0.4), ("蔡", 0.4), ("余", 0.4), ("杜", 0.4),
+    ("叶", 0.4), ("程", 0.4), ("苏", 0.3), ("魏", 0.3), ("吕", 0.3), ("丁", 0.3), ("任", 0.3),
+    ("沈", 0.3), ("姚", 0.3), ("卢", 0.3), ("姜", 0.3), ("崔", 0.3), ("钟", 0.3), ("谭", 0.3),
+    ("陆", 0.3), ("汪", 0.3), ("范", 0.3), ("金", 0.3), ("石", 0.2), ("廖", 0.2), ("贾", 0.2),
+    ("夏", 0.2), ("韦", 0.2), ("付", 0.2), ("方", 0.2), ("白", 0.2), ("邹", 0.2), ("孟", 0.2),
+    ("熊", 0.2), ("秦", 0.2), ("邱", 0.2), ("江", 0.2), ("尹", 0.2), ("薛", 0.2), ("闫", 0.2),
+    ("段", 0.2), ("雷", 0.2), ("侯", 0.2), ("龙", 0.2), ("史", 0.2), ("陶", 0.1), ("黎", 0.1),
+    ("贺", 0.1), ("顾", 0.1), ("毛", 0.1), ("郝", 0.1), ("龚", 0.1), ("邵", 0.1), ("万", 0.1),
+    ("钱", 0.1), ("严", 0.1), ("覃", 0.1), ("武", 0.1), ("戴", 0.1), ("莫", 0.1), ("孔", 0.1),
+    ("向", 0.1), ("汤", 0.1), ("欧阳", 0.03), ("司马", 0.01),
+)
+MALE_CHARS = tuple("伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林建国志文海东兵峰成亮新"
+                   "德荣春晓斌庆胜祥永生贵福云忠宏振山江彬")
+FEMALE_CHARS = tuple("芳娜敏静丽艳娟霞秀英玲桂兰红梅琳燕萍雪婷慧莉颖倩洁佳欣怡琴月凤菊素珍丹蓉媛"
+                     "秋晶璐瑶露莹")
+SHARED_CHARS = tuple("小晓子嘉思文雨一佳家欣宇天明海春金玉立志")
+
+DTYPE_TO_ARROW: dict[str, pa.DataType] = {
+    "VARCHAR": pa.string(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(), "DATE": pa.date32(),
+    "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"),
+}
+AUTO_SEMANTICS: dict[str, str] = {
+    "身份证号": "id_number", "公民身份号码": "id_number", "姓名": "person_name",
+    "统一社会信用代码": "uscc", "单位名称": "org_name",
+}
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    name: str
+    city: str
+    province: str
+
+
+@dataclass
+class DatasetInfo:
+    name: str
+    file: str
+    rows: int
+    agency: str
+    level: str
+    description: str
+    semantics: dict[str, str]
+    columns: list[dict[str, str]]
+
+
+@dataclass
+class Manifest:
+    scale: str
+    seed: int
+    city: str
+    today: str
+    datasets: list[DatasetInfo] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def total_rows(self) -> int:
+        return sum(d.rows for d in self.datasets)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["total_rows"] = self.total_rows
+        return out
+
+    @classmethod
+    def load(cls, out_dir: str | Path) -> Manifest:
+        """Read ``manifest.json`` back from a generated city directory."""
+        raw = json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
+        raw.pop("total_rows", None)
+        raw.setdefault("seconds", 0.0)
+        raw["datasets"] = [DatasetInfo(**d) for d in raw["datasets"]]
+        return cls(**raw)
+
+
+def load_divisions() -> list[Division]:
+    """County-level 区划代码 packaged with the demo (浙江、安徽、江西、贵州)."""
+    with (DATA_DIR / "divisions.csv").open(encoding="utf-8") as fh:
+        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
+        return [Division(r["code"], r["name"], r["city"], r["province"]) for r in rows]
+
+
+def to_date_array(values: Iterable[date] | np.ndarray) -> np.ndarray:
+    """Dates as numpy ``datetime64[D]``."""
+    return np.asarray(values, dtype="datetime64[D]")
+
+
+def add_months(d: date, months: int) -> date:
+    """Calendar month arithmetic clamped to the month end (as SQL ``add_months``)."""
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise ValueError(d)
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def _org_code(digits8: str) -> str:
+    """GB 11714 组织机构代码 (8 digits + check character); stdnum has no cn.org module."""
+    weights = (3, 7, 9, 10, 5, 8, 4, 2)
+    c = 11 - sum(int(ch) * w for ch, w in zip(digits8, weights, strict=True)) % 11
+    return digits8 + {10: "X", 11: "0"}.get(c, str(c))
+
+
+class CityContext:
+    """Everything a group module needs to write its part of the demo city.
+
+    ``rng`` is a numpy Generator; :func:`generate` gives each group its own stream seeded from
+    (seed, group name) so one group's output does not change when another group changes.
+    """
+
+    def __init__(self, scale: str, seed: int, out_dir: str | Path, *, home_city: str = "台州市"):
+        if scale not in SCALES:
+            raise InputError(f"未知的演示规模 '{scale}'", hint=f"可选：{', '.join(SCALES)}")
+        self.scale = scale
+        self.seed = seed
+        self.factor = SCALES[scale]
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.rng = np.random.default_rng(seed)
+        self.today = date(2025, 12, 31)          # 数据截止日期 (fixed: output must not depend on the clock)
+        self.window_start = date(2024, 1, 1)     # 月度发放类数据的起始月
+        self.divisions = load_divisions()
+        self.home = [d for d in self.divisions if d.city == home_city]
+        if not self.home:
+            raise InputError(f"区划表中没有城市 '{home_city}'")
+        self.home_city = home_city
+        self._used_ids: set[str] = set()
+        self._used_uscc: set[str] = set()
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._infos: dict[str, DatasetInfo] = {}
+        self._owner: dict[str, str] = {}
+        self.group = ""
+        self.ground_truth: dict[str, list[dict[str, str]]] = {}
+        self.near_misses: dict[str, list[dict[str, str]]] = {}
+
+    # ------------------------------------------------------------------ sizes and primitives
+    def n(self, base: int) -> int:
+        """Scaled count: ``base`` at small scale times the size factor."""
+        return int(base * self.factor)
+
+    def use_group(self, name: str) -> None:
+        """Switch to the RNG stream of group ``name``."""
+        self.group = name
+        self.rng = np.random.default_rng([self.seed, zlib.crc32(name.encode())])
+
+    def dates(self, n: int, start: date, end: date) -> np.ndarray:
+        """``n`` uniform dates in [start, end] as ``datetime64[D]``."""
+        lo = np.datetime64(start, "D")
+        span = (np.datetime64(end, "D") - lo).astype(int) + 1
+        return lo + self.rng.integers(0, span, n).astype("timedelta64[D]")
+
+    def amounts(self, n: int, low: float, high: float) -> np.ndarray:
+        """``n`` amounts in yuan with two decimals, uniform in [low, high]."""
+        return np.round(self.rng.uniform(low, high, n), 2)
+
+    def pick(self, values: Sequence[Any], n: int, p: Sequence[float] | None = None) -> np.ndarray:
+        """``n`` choices from ``values`` (optionally weighted)."""
+        probs = None if p is None else np.asarray(p, dtype=float) / np.sum(p)
+        return np.asarray(values, dtype=object)[self.rng.choice(len(values), n, p=probs)]
+
+    def one(self, values: Sequence[Any]) -> Any:
+        return values[int(self.rng.integers(0, len(values)))]
+
+    # ------------------------------------------------------------------ people
+    def names(self, sex: np.ndarray) -> np.ndarray:
+        """Realistic Chinese names for a vector of sexes ('男'/'女')."""
+        n = len(sex)
+        sn, w = zip(*SURNAMES, strict=True)
+        surnames = self.pick(sn, n, w)
+        male = sex == "男"
+        first = np.where(male, self.pick(MALE_CHARS, n), self.pick(FEMALE_CHARS, n))
+        second = np.where(male, self.pick(MALE_CHARS, n), self.pick(FEMALE_CHARS, n))
+        second = np.where(self.rng.random(n) < 0.2, self.pick(SHARED_CHARS, n), second)
+        two = self.rng.random(n) < 0.7
+        given = np.where(two, first + second, first)
+        return surnames + given
+
+    def people(self, n: int, *, born: tuple[date, date] = (date(1950, 1, 1), date(2000, 12, 31)),
+               sex: str | None = None, local_share: float = 0.85) -> dict[str, np.ndarray]:
+        """``n`` new distinct people: 身份证号, 姓名, 性别, 出生日期, 户籍地 (arrays).
+
+        IDs are GB 11643 valid (stdnum check digit), never reused across the whole city.
+        """
+        if n <= 0:
+            return {k: np.array([], dtype=object) for k in ("身份证号", "姓名", "性别", "出生日期", "户籍地")}
+        birth = self.dates(n, *born)
+        sexes = (np.full(n, sex, dtype=object) if sex else
+                 np.where(self.rng.random(n) < 0.5, "男", "女").astype(object))
+        local = self.rng.random(n) < local_share
+        home_idx = self.rng.integers(0, len(self.home), n)
+        any_idx = self.rng.integers(0, len(self.divisions), n)
+        divs = [self.home[h] if loc else self.divisions[a]
+                for loc, h, a in zip(local, home_idx, any_idx, strict=True)]
+        ymd = np.char.replace(np.datetime_as_string(birth, unit="D").astype(str), "-", "")
+        ids = np.empty(n, dtype=object)
+        for i in range(n):
+            ids[i] = self._new_id(divs[i].code, ymd[i], sexes[i] == "男")
+        return {"身份证号": ids, "姓名": self.names(sexes), "性别": sexes, "出生日期": birth,
+                "户籍地": np.array([d.province + d.city + d.name for d in divs], dtype=object)}
+
+    def _new_id(self, div: str, ymd: str, male: bool) -> str:
+        while True:
+            seq = int(self.rng.integers(0, 499)) * 2 + (1 if male else 2)
+            body = f"{div}{ymd}{seq:03d}"
+            number = body + ric.calc_check_digit(body)
+            if number not in self._used_ids:
+                self._used_ids.add(number)
+                return number
+
+    def person(self, **kw: Any) -> dict[str, Any]:
+        """One new person as a dict (for planted cases); dates as ``datetime.date``."""
+        batch = self.people(1, **kw)
+        row = {k: v[0] for k, v in batch.items()}
+        row["出生日期"] = row["出生日期"].astype(date)
+        return row
+
+    # ------------------------------------------------------------------ companies
+    def companies(self, n: int, *, kinds: Sequence[str] = ("有限公司",),
+                  words: Sequence[str] = ("宏达", "鑫源", "华盛", "恒通", "永兴", "瑞丰", "金鼎",
+                                          "天成", "顺发", "博远", "安泰", "联创", "嘉和", "信诚")
+                  ) -> dict[str, np.ndarray]:
+        """``n`` new companies registered in the home city: 统一社会信用代码 (valid), 单位名称."""
+        codes = np.empty(n, dtype=object)
+        names = np.empty(n, dtype=object)
+        trades = ("建设工程", "商贸", "科技", "物业管理", "餐饮管理", "健身服务", "教育咨询", "劳务")
+        for i in range(n):
+            div = self.home[int(self.rng.integers(0, len(self.home)))]
+            codes[i] = self._new_uscc(div.code)
+            w = self.one(words) + self.one(words)
+            names[i] = f"{div.city}{w}{self.one(trades)}{self.one(kinds)}"
+        return {"统一社会信用代码": codes, "单位名称": names}
+
+    def _new_uscc(self, div: str) -> str:
+        while True:
+            org = _org_code(f"{int(self.rng.integers(10_000_000, 99_999_999))}")
+            body = f"91{div}{org}"
+            number = body + uscc.calc_check_digit(body)
+            if number not in self._used_uscc:
+                self._used_uscc.add(number)
+                return number
+
+    def company(self, **kw: Any) -> dict[str, Any]:
+        batch = self.companies(1, **kw)
+        return {k: v[0] for k, v in batch.items()}
+
+    # ------------------------------------------------------------------ output
+    def write(self, dataset: str, table: pa.Table | Mapping[str, Any] | Sequence[Mapping[str, Any]], *,
+              agency: str, level: str = "内部", description: str = "",
+              semantics: Mapping[str, str] | None = None,
+              dtypes: Mapping[str, str] | None = None) -> int:
+        """Append rows to dataset ``dataset`` (one Parquet file; call as often as needed).
+
+        ``table``: a pyarrow Table, a dict of columns (numpy arrays or lists) or a list of row dicts.
+        The first call fixes the schema; ``dtypes`` (column → DuckDB type) types columns that would
+        otherwise be inferred (e.g. all-null). Returns the rows written.
+        """
+        tbl = self._to_table(table, dtypes or {})
+        if dataset not in self._writers:
+            self._open(dataset, tbl, agency, level, description, semantics)
+        elif self._owner[dataset] != self.group:
+            raise InputError(f"数据集 '{dataset}' 已由分组 '{self._owner[dataset]}' 写出",
+                             hint="每个数据集只能由一个分组写出，请换一个名称")
+        writer = self._writers[dataset]
+        try:
+            tbl = tbl.select(writer.schema.names).cast(writer.schema)
+        except (KeyError, pa.ArrowInvalid, ValueError) as exc:
+            raise InputError(f"写入数据集 '{dataset}' 的列与首次写入不一致：{exc}",
+                             hint=f"首次写入的列：{writer.schema.names}") from exc
+        for start in range(0, tbl.num_rows, CHUNK_ROWS):
+            writer.write_table(tbl.slice(start, CHUNK_ROWS))
+        self._infos[dataset].rows += tbl.num_rows
+        return tbl.num_rows
+
+    def _to_table(self, table: Any, dtypes: Mapping[str, str]) -> pa.Table:
+        if isinstance(table, pa.Table):
+            return table
+        if isinstance(table, Mapping):
+            cols = dict(table)
+        else:
+            rows = list(table)
+            names = list(dict.fromkeys(k for r in rows for k in r))
+            cols = {k: [r.get(k) for r in rows] for k in names}
+        arrays = {}
+        for name, values in cols.items():
+            typ = DTYPE_TO_ARROW[dtypes[name]] if name in dtypes else None
+            if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+                values = values.astype("datetime64[D]")
+                arrays[name] = pa.array(values, type=typ or pa.date32())
+            elif isinstance(values, np.ndarray) and values.dtype == object:
+                arrays[name] = pa.array(values.tolist(), type=typ)
+            else:
+                arrays[name] = pa.array(values, type=typ)
+        return pa.table(arrays)
+
+    def _open(self, dataset: str, tbl: pa.Table, agency: str, level: str, description: str,
+              semantics: Mapping[str, str] | None) -> None:
+        bad = [f.name for f in tbl.schema if pa.types.is_null(f.type)]
+        if bad:
+            raise InputError(f"数据集 '{dataset}' 的列 {bad} 无法推断类型", hint="用 dtypes= 指定类型")
+        file = f"{len(self._writers) + 1:02d}_{dataset}.parquet"
+        self._writers[dataset] = pq.ParquetWriter(self.out_dir / file, tbl.schema, compression="zstd")
+        sem = {c: s for c, s in AUTO_SEMANTICS.items() if c in tbl.schema.names}
+        sem.update(semantics or {})
+        cols = [{"name": f.name, "dtype": arrow_dtype_name(f.type)} for f in tbl.schema]
+        self._infos[dataset] = DatasetInfo(dataset, file, 0, agency, level, description, sem, cols)
+        self._owner[dataset] = self.group
+
+    def plant(self, model_id: str, subject_key: str, rule: str, note: str = "") -> None:
+        """Record a planted violation: model ``model_id`` must flag ``subject_key`` under ``rule``."""
+        self.ground_truth.setdefault(model_id, []).append(
+            {"subject": str(subject_key), "rule": rule, "note": note})
+
+    def near_miss(self, model_id: str, subject_key: str, note: str) -> None:
+        """Record a planted near-miss: model ``model_id`` must NOT flag ``subject_key``."""
+        self.near_misses.setdefault(model_id, []).append({"subject": str(subject_key), "note": note})
+
+    def close(self) -> list[DatasetInfo]:
+        """Close every writer; returns the dataset infos in file order."""
+        for w in self._writers.values():
+            w.close()
+        self._writers.clear()
+        return list(self._infos.values())
+
+
+def arrow_dtype_name(t: pa.DataType) -> str:
+    """DuckDB type name for an Arrow type (the subset the demo writes)."""
+    if pa.types.is_date(t):
+        return "DATE"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMP"
+    if pa.types.is_integer(t):
+        return "BIGINT"
+    if pa.types.is_floating(t):
+        return "DOUBLE"
+    if pa.types.is_boolean(t):
+        return "BOOLEAN"
+    if pa.types.is_decimal(t):
+        return "DECIMAL"
+    return "VARCHAR"
+
+
+def available_groups() -> list[str]:
+    """Group modules present in ``shujian.demo.groups`` (person first)."""
+    return [g for g in GROUPS if importlib.util.find_spec(f"shujian.demo.groups.{g}") is not None]
+
+
+def generate(scale: str = "small", seed: int = 42, out_dir: str | Path = "demo-city",
+             groups: Sequence[str] | None = None) -> Manifest:
+    """Generate the demo city into ``out_dir``; returns the manifest (also written as JSON)."""
+    t0 = time.perf_counter()
+    ctx = CityContext(scale, seed, out_dir)
+    for old in ctx.out_dir.glob("*.parquet"):
+        old.unlink()
+    try:
+        for name in groups or available_groups():
+            module = importlib.import_module(f"shujian.demo.groups.{name}")
+            ctx.use_group(name)
+            module.generate(ctx)
+    finally:
+        infos = ctx.close()
+    manifest = Manifest(scale, seed, ctx.home_city, ctx.today.isoformat(), infos)
+    manifest.seconds = round(time.perf_counter() - t0, 2)
+    _dump(ctx.out_dir / "manifest.json", {k: v for k, v in manifest.to_dict().items() if k != "seconds"})
+    _dump(ctx.out_dir / "ground_truth.json", ctx.ground_truth)
+    _dump(ctx.out_dir / "near_misses.json", ctx.near_misses)
+    return manifest
+
+
+def _dump(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+
+
+def days(n: int) -> timedelta:
+    return timedelta(days=n)

@@ -1,0 +1,31 @@
+"""``run_model(model_id, tables, params=None)``: run a built-in model on hand-made rows in DuckDB."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pytest
+
+from shujian.demo.evaluate import load_tables, run_model_on
+from shujian.models_library import get_model
+
+
+def run_model(model_id: str, tables: Mapping[str, Sequence[Mapping[str, Any]]],
+              params: Mapping[str, Any] | None = None,
+              columns: Mapping[str, Sequence[str]] | None = None) -> list[dict[str, Any]]:
+    """Create in-memory DuckDB tables (1-based ``_row_id``), compile the model for duckdb, run it.
+
+    ``columns`` names the columns of datasets passed with no rows (an empty table still needs a schema).
+    """
+    con, catalog = load_tables(tables, columns=columns)
+    try:
+        return run_model_on(con, catalog, get_model(model_id), params)
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def run() -> Callable[..., list[dict[str, Any]]]:
+    """The :func:`run_model` helper as a fixture."""
+    return run_model
