@@ -1,0 +1,269 @@
+"""Source readers for import: encoding detection, streaming transcoding, XLSX and JSON Lines.
+
+CSV is read by DuckDB itself (fast, parallel, bounded memory, reports bad lines).  DuckDB reads
+only UTF-8 without a network-installed extension, so GBK/GB18030 files — what most agencies export
+— are transcoded to a UTF-8 copy in the workspace's tmp folder, chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pyarrow as pa
+
+from ..errors import ImportFailed
+
+CHUNK = 4 * 1024 * 1024
+SAMPLE = 1024 * 1024
+
+Progress = Callable[[int], None]   # called with bytes (or rows) done since the last call
+
+
+@dataclass
+class SourceInfo:
+    encoding: str          # utf-8, utf-8-sig, gb18030
+    delimiter: str
+    content_hash: str = ""
+
+
+def detect_encoding(path: Path) -> str:
+    """Guess the encoding of a delimited text file from its first megabyte.
+
+    UTF-8 (with or without BOM) is tried strictly first; GB18030 (a superset of GBK and GB2312)
+    next.  Anything else is refused with a hint to re-save the file.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(SAMPLE)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ImportFailed(f"文件 {path.name} 是 UTF-16 编码，暂不支持",
+                           hint="请用 Excel 或 WPS 另存为“CSV UTF-8”或 GBK 编码的 CSV 后再导入")
+    if _decodes(head, "utf-8"):
+        return "utf-8"
+    if _decodes(head, "gb18030"):
+        return "gb18030"
+    raise ImportFailed(f"无法识别文件 {path.name} 的字符编码（既不是 UTF-8 也不是 GBK/GB18030）",
+                       hint="请另存为 UTF-8 或 GBK 编码后再导入，或用 --encoding 指定编码")
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    dec = codecs.getincrementaldecoder(encoding)("strict")
+    try:
+        dec.decode(data, final=False)   # a multibyte character cut at the sample's end is fine
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def sniff_delimiter(first_line: str, suffix: str) -> str:
+    if suffix == ".tsv":
+        return "\t"
+    counts = {d: first_line.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def first_line(path: Path, encoding: str) -> str:
+    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+        return fh.readline()
+
+
+def hash_file(path: Path, progress: Progress | None = None) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            h.update(chunk)
+            if progress:
+                progress(len(chunk))
+    return h.hexdigest()
+
+
+def transcode_to_utf8(src: Path, dst: Path, encoding: str, progress: Progress | None = None) -> str:
+    """Stream ``src`` (GBK/GB18030) to UTF-8 ``dst``; return the sha256 of the source bytes.
+
+    A line that does not decode, or that is valid UTF-8 with Chinese characters in a GBK file
+    (mixed encodings — a frequent result of concatenating exports), stops the import with its
+    line number.
+    """
+    h = hashlib.sha256()
+    dec = codecs.getincrementaldecoder(encoding)("strict")
+    line_no = 1
+    with src.open("rb") as fin, dst.open("w", encoding="utf-8", newline="") as fout:
+        pending = b""
+        while True:
+            chunk = fin.read(CHUNK)
+            final = not chunk
+            h.update(chunk)
+            data = pending + chunk
+            cut = len(data) if final else data.rfind(b"\n") + 1
+            block, pending = data[:cut], data[cut:]
+            line_no = _check_mixed(block, encoding, line_no, src)
+            try:
+                fout.write(dec.decode(block, final=final))
+            except UnicodeDecodeError as exc:
+                bad_line = line_no - block.count(b"\n") + block[: exc.start].count(b"\n")
+                raise ImportFailed(
+                    f"文件 {src.name} 第 {bad_line} 行含有无法按 {encoding.upper()} 解码的字节",
+                    hint="文件可能混用了多种编码或已损坏；请统一另存为 UTF-8 或 GBK 后再导入") from exc
+            if progress:
+                progress(len(chunk))
+            if final:
+                break
+    return h.hexdigest()
+
+
+def _check_mixed(block: bytes, encoding: str, line_no: int, src: Path) -> int:
+    """Refuse UTF-8 lines inside a GBK file; return the line number after ``block``."""
+    if encoding.startswith("utf"):
+        return line_no + block.count(b"\n")
+    for offset, line in enumerate(block.split(b"\n")):
+        if line.isascii():
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+            raise ImportFailed(
+                f"文件 {src.name} 第 {line_no + offset} 行是 UTF-8 编码，而文件其余部分是 GBK：编码混用",
+                hint="请把整个文件统一另存为一种编码（推荐 UTF-8）后再导入")
+    return line_no + block.count(b"\n")
+
+
+# -- XLSX ----------------------------------------------------------------------------------------
+
+def xlsx_sheet_names(path: Path) -> list[str]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+    except Exception as exc:  # calamine raises its own error types for corrupt files
+        raise ImportFailed(f"无法读取 Excel 文件 {path.name}：{exc}",
+                           hint="确认文件是 .xlsx 格式且未损坏（可用 Excel 打开后另存）") from exc
+
+
+def xlsx_batches(path: Path, sheet: str | None, batch_rows: int = 50_000) -> tuple[list[str], Iterator[pa.RecordBatch]]:
+    """Header and string record batches of one sheet (the first sheet by default)."""
+    from python_calamine import CalamineWorkbook
+
+    names = xlsx_sheet_names(path)
+    if sheet is None:
+        sheet = names[0] if names else None
+    if sheet not in names:
+        raise ImportFailed(f"Excel 文件 {path.name} 中没有名为“{sheet}”的工作表",
+                           hint=f"可用的工作表：{'、'.join(names) or '（无）'}；用 --sheet 指定")
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(skip_empty_area=True)
+    rows = [r for r in rows if any(v not in (None, "") for v in r)]
+    if not rows:
+        raise ImportFailed(f"Excel 文件 {path.name} 的工作表“{sheet}”是空的", hint="确认数据所在的工作表并用 --sheet 指定")
+    header = unique_header([_cell(v) or "" for v in rows[0]])
+    body = rows[1:]
+
+    def gen() -> Iterator[pa.RecordBatch]:
+        for start in range(0, len(body), batch_rows):
+            part = body[start:start + batch_rows]
+            cols = [[_cell(r[i]) if i < len(r) else None for r in part] for i in range(len(header))]
+            yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in cols], names=header)
+
+    return header, gen()
+
+
+def _cell(v: object) -> str | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S") if (v.hour or v.minute or v.second) else v.strftime("%Y-%m-%d")
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, time):
+        return v.isoformat()
+    return str(v).strip()
+
+
+def unique_header(names: list[str]) -> list[str]:
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(names):
+        name = (raw or "").strip() or f"列{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+# -- JSON Lines ----------------------------------------------------------------------------------
+
+@dataclass
+class BadLine:
+    line: int
+    message: str
+
+
+def jsonl_batches(path: Path, bad: list[BadLine], batch_rows: int = 50_000) -> tuple[list[str], Iterator[pa.RecordBatch]]:
+    """Header (union of keys in order of appearance, from the whole file) and string batches."""
+    keys: dict[str, None] = {}
+    with path.open("r", encoding="utf-8-sig") as fh:
+        for n, line in enumerate(fh, 1):
+            obj = _json_obj(line, n, bad)
+            if obj:
+                keys.update(dict.fromkeys(obj))
+    header = list(keys)
+    bad.clear()
+
+    def gen() -> Iterator[pa.RecordBatch]:
+        buf: list[dict] = []
+        with path.open("r", encoding="utf-8-sig") as fh:
+            for n, line in enumerate(fh, 1):
+                obj = _json_obj(line, n, bad)
+                if obj is not None:
+                    buf.append(obj)
+                if len(buf) >= batch_rows:
+                    yield _dicts_to_batch(buf, header)
+                    buf = []
+        if buf:
+            yield _dicts_to_batch(buf, header)
+
+    return header, gen()
+
+
+def _json_obj(line: str, n: int, bad: list[BadLine]) -> dict | None:
+    if not line.strip():
+        return None
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        bad.append(BadLine(n, f"不是合法的 JSON：{exc.msg}（第 {exc.colno} 列）"))
+        return None
+    if not isinstance(obj, dict):
+        bad.append(BadLine(n, "每行应是一个 JSON 对象 {…}"))
+        return None
+    return obj
+
+
+def _dicts_to_batch(rows: list[dict], header: list[str]) -> pa.RecordBatch:
+    cols = [[_json_cell(r.get(k)) for r in rows] for k in header]
+    return pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in cols], names=header)
+
+
+def _json_cell(v: object) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)

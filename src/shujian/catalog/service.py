@@ -1,0 +1,197 @@
+"""Catalog service: the one place that reads and changes datasets (CLI and web call it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import process
+
+from ..db.models import Dataset, DatasetColumn, DatasetVersion, Job
+from ..errors import InputError, NotFound
+from ..workspace import Workspace, pid_alive
+from .importer import Importer, ImportRequest, ImportResult, ProgressSink
+from .schema import CatalogSchema, ColumnSchema, DatasetSchema
+
+
+@dataclass
+class VersionRef:
+    dataset: str
+    version: int
+    relation: str
+    version_id: int
+
+
+class CatalogService:
+    def __init__(self, ws: Workspace):
+        self.ws = ws
+
+    # -- import -----------------------------------------------------------------------------------
+    def import_file(self, req: ImportRequest, progress: ProgressSink | None = None) -> ImportResult:
+        self.recover_interrupted()
+        return Importer(self.ws, progress).import_file(req)
+
+    def import_arrow(self, req: ImportRequest, data, schema=None, progress: ProgressSink | None = None) -> ImportResult:
+        self.recover_interrupted()
+        return Importer(self.ws, progress).import_arrow(req, data, schema)
+
+    def recover_interrupted(self) -> list[int]:
+        """Mark jobs whose process died as interrupted and drop the tables they left behind."""
+        with self.ws.db.unit_of_work() as s:
+            dead = [j for j in s.query(Job).filter_by(status="running") if not pid_alive(j.pid)]
+            for j in dead:
+                j.status, j.error = "interrupted", "进程意外退出；之前的版本保持不变，可重新执行"
+            live_relations = {r for (r,) in s.query(DatasetVersion.relation)}
+            running = {j.id for j in s.query(Job).filter_by(status="running")}
+        with self.ws.warehouse() as con:
+            for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name='main'").fetchall():
+                orphan_ds = name.startswith("ds_") and name not in live_relations and _job_of(name) not in running
+                orphan_stage = name.startswith("_stage_") and _job_of(name) not in running
+                if orphan_ds or orphan_stage:
+                    con.execute(f'DROP TABLE IF EXISTS "{name}"')
+        return [j.id for j in dead]
+
+    # -- reading ----------------------------------------------------------------------------------
+    def list_datasets(self) -> list[dict]:
+        with self.ws.db.unit_of_work() as s:
+            out = []
+            for ds in s.query(Dataset).order_by(Dataset.name):
+                v = _version(ds, None)
+                out.append({"name": ds.name, "versions": len(ds.versions), "current_version": ds.current_version,
+                            "pinned_version": ds.pinned_version, "rows": v.row_count if v else 0,
+                            "columns": len(v.columns) if v else 0, "level": ds.level, "sealed": ds.sealed,
+                            "agency": v.agency if v else None,
+                            "imported_at": v.imported_at.isoformat() if v else None})
+            return out
+
+    def describe(self, name: str, version: int | None = None) -> dict:
+        with self.ws.db.unit_of_work() as s:
+            ds = self._get(s, name)
+            v = self._version_or_fail(ds, version)
+            return {"name": ds.name, "description": ds.description, "level": ds.level, "sealed": ds.sealed,
+                    "current_version": ds.current_version, "pinned_version": ds.pinned_version,
+                    "versions": [_version_dict(x) for x in ds.versions], "version": _version_dict(v),
+                    "columns": [_column_dict(c) for c in v.columns]}
+
+    def preview(self, name: str, version: int | None = None, limit: int = 20) -> tuple[list[str], list[tuple]]:
+        ref = self.resolve(name, version)
+        with self.ws.db.unit_of_work() as s:
+            cols = [c.name for c in s.query(DatasetColumn).filter_by(version_id=ref.version_id)
+                    .order_by(DatasetColumn.position)]
+        with self.ws.warehouse() as con:
+            sql = f'SELECT {", ".join(_q(c) for c in cols)} FROM "{ref.relation}" ORDER BY _row_id LIMIT {int(limit)}'
+            return cols, con.execute(sql).fetchall()
+
+    def quality(self, name: str, version: int | None = None) -> dict:
+        with self.ws.db.unit_of_work() as s:
+            v = self._version_or_fail(self._get(s, name), version)
+            return {"dataset": name, "version": v.version, "rows": v.row_count, "skipped_rows": v.skipped_rows,
+                    "skipped": v.skipped or [], "note": v.note, **(v.quality or {})}
+
+    def resolve(self, name: str, version: int | None = None) -> VersionRef:
+        """The version a reader gets: the one asked for, else the pinned one, else the latest."""
+        with self.ws.db.unit_of_work() as s:
+            ds = self._get(s, name)
+            v = self._version_or_fail(ds, version)
+            return VersionRef(ds.name, v.version, v.relation, v.id)
+
+    def schema(self, names: list[str] | None = None, versions: dict[str, int] | None = None) -> CatalogSchema:
+        """A CatalogSchema for the compiler: every dataset (or ``names``) at its resolved version."""
+        versions = versions or {}
+        cat = CatalogSchema()
+        with self.ws.db.unit_of_work() as s:
+            query = s.query(Dataset)
+            if names is not None:
+                query = query.filter(Dataset.name.in_(names))
+            for ds in query:
+                v = self._version_or_fail(ds, versions.get(ds.name))
+                cols = tuple(ColumnSchema(c.name, c.dtype, c.semantic, level=c.level) for c in v.columns)
+                cat.add(DatasetSchema(ds.name, v.relation, cols, version=v.version, version_id=v.id,
+                                      sealed=ds.sealed, level=ds.level))
+        return cat
+
+    # -- changes ----------------------------------------------------------------------------------
+    def pin(self, name: str, version: int | None) -> dict:
+        with self.ws.db.unit_of_work() as s:
+            ds = self._get(s, name)
+            if version is not None:
+                self._version_or_fail(ds, version)
+            ds.pinned_version = version
+            return {"name": ds.name, "pinned_version": version, "current_version": ds.current_version}
+
+    def set_semantic(self, name: str, column: str, key: str | None, version: int | None = None) -> dict:
+        from . import semantic
+
+        if key is not None and key not in semantic.SEMANTIC_TYPES:
+            raise InputError(f"数据要素类型“{key}”不存在", hint=f"可选：{'、'.join(semantic.SEMANTIC_TYPES)}")
+        with self.ws.db.unit_of_work() as s:
+            v = self._version_or_fail(self._get(s, name), version)
+            col = next((c for c in v.columns if c.name == column), None)
+            if col is None:
+                raise NotFound(f"数据集“{name}”第 {v.version} 版没有列“{column}”",
+                               hint=f"现有列：{'、'.join(c.name for c in v.columns)}")
+            col.semantic, col.semantic_source = key, "user"
+            return _column_dict(col)
+
+    def set_level(self, name: str, level: str, sealed: bool | None = None) -> dict:
+        from ..config import CLASSIFICATION_LEVELS
+
+        if level not in CLASSIFICATION_LEVELS:
+            raise InputError(f"分级“{level}”无效", hint=f"可选：{'/'.join(CLASSIFICATION_LEVELS)}")
+        with self.ws.db.unit_of_work() as s:
+            ds = self._get(s, name)
+            ds.level = level
+            if sealed is not None:
+                ds.sealed = sealed
+            return {"name": ds.name, "level": ds.level, "sealed": ds.sealed}
+
+    def jobs(self, limit: int = 50) -> list[dict]:
+        with self.ws.db.unit_of_work() as s:
+            return [{"id": j.id, "kind": j.kind, "target": j.target, "status": j.status,
+                     "started_at": j.started_at.isoformat(), "error": j.error}
+                    for j in s.query(Job).order_by(Job.id.desc()).limit(limit)]
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _get(self, s, name: str) -> Dataset:
+        ds = s.query(Dataset).filter_by(name=name).one_or_none()
+        if ds is None:
+            names = [n for (n,) in s.query(Dataset.name)]
+            guess = process.extractOne(name, names) if names else None
+            hint = f"是否指“{guess[0]}”？" if guess and guess[1] >= 60 else "用 shujian data list 查看已有数据集"
+            raise NotFound(f"数据集“{name}”不存在", hint=hint)
+        return ds
+
+    @staticmethod
+    def _version_or_fail(ds: Dataset, version: int | None) -> DatasetVersion:
+        v = _version(ds, version)
+        if v is None:
+            have = "、".join(str(x.version) for x in ds.versions) or "无"
+            raise NotFound(f"数据集“{ds.name}”没有第 {version} 版", hint=f"已有版本：{have}")
+        return v
+
+def _version(ds: Dataset, version: int | None) -> DatasetVersion | None:
+    wanted = version if version is not None else (ds.pinned_version or ds.current_version)
+    return next((v for v in ds.versions if v.version == wanted), None)
+
+
+def _version_dict(v: DatasetVersion) -> dict:
+    return {"version": v.version, "relation": v.relation, "rows": v.row_count, "agency": v.agency,
+            "request_no": v.request_no,
+            "period": [v.period_start.isoformat() if v.period_start else None,
+                       v.period_end.isoformat() if v.period_end else None],
+            "importer": v.importer, "imported_at": v.imported_at.isoformat(), "content_hash": v.content_hash,
+            "level": v.level, "source_path": v.source_path, "source_format": v.source_format,
+            "source_encoding": v.source_encoding, "skipped_rows": v.skipped_rows, "note": v.note}
+
+
+def _column_dict(c: DatasetColumn) -> dict:
+    return {"name": c.name, "dtype": c.dtype, "semantic": c.semantic, "semantic_source": c.semantic_source,
+            "level": c.level, "raw_column": c.raw_column}
+
+
+def _job_of(table: str) -> int | None:
+    digits = table.rsplit("_", 1)[-1]
+    return int(digits) if digits.isdigit() else None
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

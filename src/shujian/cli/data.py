@@ -1,0 +1,155 @@
+"""``shujian data`` — the data catalog (数据资源目录)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from ..catalog.importer import ImportRequest
+from ..catalog.service import CatalogService
+from ..errors import InputError
+from .common import OutputFormat, console, print_json, print_table, progress_bar, workspace
+
+app = typer.Typer(no_args_is_help=True)
+
+FormatOpt = typer.Option(OutputFormat.table, "--format", help="输出格式：table 或 json")
+
+
+@app.command("import")
+def import_(
+    path: Path = typer.Argument(..., help="数据文件：CSV/TSV、XLSX、Parquet、JSON Lines"),
+    name: str = typer.Option(..., "--name", "-n", help="数据集名称；同名再次导入生成新版本"),
+    sheet: str | None = typer.Option(None, "--sheet", help="XLSX 工作表名（默认第一个）"),
+    fmt: str | None = typer.Option(None, "--format-in", help="强制指定格式：csv/tsv/xlsx/parquet/jsonl"),
+    encoding: str | None = typer.Option(None, "--encoding", help="强制指定编码：utf-8/gbk/gb18030"),
+    agency: str | None = typer.Option(None, "--agency", help="来源单位，例如 市人社局"),
+    request_no: str | None = typer.Option(None, "--request-no", help="调取函号"),
+    period: str | None = typer.Option(None, "--period", help="数据期间，例如 2023-01-01..2023-12-31"),
+    level: str | None = typer.Option(None, "--level", help="分级：公开/内部/敏感/核心"),
+    description: str | None = typer.Option(None, "--description", help="数据集说明"),
+    semantic: list[str] = typer.Option([], "--semantic", help="指定数据要素，例如 --semantic 证件号=id_number"),
+    key: list[str] = typer.Option([], "--key", help="主键列（用于重复检查），可多次指定"),
+    skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="跳过格式错误的行并列出它们"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="显示进度条"),
+    output: OutputFormat = FormatOpt,
+) -> None:
+    """导入数据文件为数据集的新版本（流式，内存受限，原子：失败不留下半成品）。"""
+    start, end = _period(period)
+    req = ImportRequest(name=name, path=path, fmt=fmt, sheet=sheet, encoding=encoding, agency=agency,
+                        request_no=request_no, period_start=start, period_end=end, level=level,
+                        description=description, skip_bad_rows=skip_bad_rows,
+                        semantics=_pairs(semantic, "--semantic"), key_columns=key or None)
+    svc = CatalogService(workspace())
+    with progress_bar(progress and output == OutputFormat.table) as bar:
+        result = svc.import_file(req, bar)
+    data = {"dataset": result.dataset, "version": result.version, "rows": result.rows,
+            "skipped_rows": result.skipped_rows, "skipped": result.skipped[:100],
+            "columns": [{"name": c.name, "dtype": c.dtype, "semantic": c.semantic} for c in result.columns],
+            "content_hash": result.content_hash, "seconds": result.seconds, "notes": result.notes}
+    if output == OutputFormat.json:
+        print_json(data)
+        return
+    console.print(f"已导入数据集“{result.dataset}”第 {result.version} 版：{result.rows:,} 行，"
+                  f"{len(result.columns)} 列，用时 {result.seconds:.1f} 秒")
+    if result.skipped_rows:
+        lines = "、".join(str(s["line"]) for s in result.skipped[:20])
+        console.print(f"[yellow]跳过 {result.skipped_rows} 行格式错误的行：第 {lines} 行[/]")
+    for note in result.notes:
+        console.print(f"[yellow]注意：{note}[/]")
+    print_table(data["columns"], [("name", "列名"), ("dtype", "类型"), ("semantic", "数据要素")])
+
+
+@app.command("list")
+def list_(output: OutputFormat = FormatOpt) -> None:
+    """列出数据集。"""
+    rows = CatalogService(workspace()).list_datasets()
+    if output == OutputFormat.json:
+        print_json(rows)
+        return
+    print_table(rows, [("name", "数据集"), ("current_version", "当前版本"), ("pinned_version", "固定版本"),
+                       ("rows", "行数"), ("columns", "列数"), ("level", "分级"), ("agency", "来源单位"),
+                       ("imported_at", "导入时间")], title="数据资源目录")
+
+
+@app.command("show")
+def show(name: str = typer.Argument(..., help="数据集名称"),
+         version: int | None = typer.Option(None, "--version", "-v", help="版本号（默认固定版本或最新版本）"),
+         rows: int = typer.Option(10, "--rows", help="预览行数"),
+         output: OutputFormat = FormatOpt) -> None:
+    """数据集的结构、来源与预览。"""
+    svc = CatalogService(workspace())
+    info = svc.describe(name, version)
+    cols, data = svc.preview(name, version, rows)
+    if output == OutputFormat.json:
+        print_json({**info, "preview": [dict(zip(cols, r, strict=True)) for r in data]})
+        return
+    v = info["version"]
+    console.print(f"[bold]{info['name']}[/] 第 {v['version']} 版（共 {len(info['versions'])} 版）"
+                  f"  {v['rows']:,} 行  分级：{info['level']}")
+    console.print(f"来源单位：{v['agency'] or '—'}  调取函号：{v['request_no'] or '—'}  "
+                  f"期间：{v['period'][0] or '—'}..{v['period'][1] or '—'}  导入：{v['importer']} {v['imported_at'][:19]}")
+    print_table(info["columns"], [("name", "列名"), ("dtype", "类型"), ("semantic", "数据要素"),
+                                  ("semantic_source", "来源")], title="结构")
+    print_table([dict(zip(cols, r, strict=True)) for r in data], [(c, c) for c in cols], title="预览")
+
+
+@app.command("quality")
+def quality(name: str = typer.Argument(..., help="数据集名称"),
+            version: int | None = typer.Option(None, "--version", "-v"),
+            output: OutputFormat = FormatOpt) -> None:
+    """数据质量核查报告。"""
+    report = CatalogService(workspace()).quality(name, version)
+    if output == OutputFormat.json:
+        print_json(report)
+        return
+    from .quality_view import render_quality
+
+    render_quality(report)
+
+
+@app.command("pin")
+def pin(name: str = typer.Argument(...), version: int | None = typer.Argument(None, help="版本号；省略则取消固定")) -> None:
+    """固定模型读取的版本（省略版本号则恢复为最新版本）。"""
+    r = CatalogService(workspace()).pin(name, version)
+    console.print(f"数据集“{r['name']}”" + (f"已固定为第 {version} 版" if version else "已取消固定，读取最新版本"))
+
+
+@app.command("semantic")
+def set_semantic(name: str = typer.Argument(...), column: str = typer.Argument(...),
+                 key: str = typer.Argument(..., help="数据要素类型，如 id_number；none 表示清除")) -> None:
+    """修改列的数据要素类型。"""
+    CatalogService(workspace()).set_semantic(name, column, None if key == "none" else key)
+    console.print(f"已将“{name}”的列“{column}”设为 {key}")
+
+
+@app.command("jobs")
+def jobs(output: OutputFormat = FormatOpt) -> None:
+    """最近的导入任务（含失败与中断的任务）。"""
+    rows = CatalogService(workspace()).jobs()
+    if output == OutputFormat.json:
+        print_json(rows)
+        return
+    print_table(rows, [("id", "编号"), ("kind", "类型"), ("target", "对象"), ("status", "状态"),
+                       ("started_at", "开始时间"), ("error", "错误")])
+
+
+def _pairs(items: list[str], opt: str) -> dict[str, str]:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise InputError(f"{opt} 的值“{item}”格式不对", hint=f"应为 列名=类型，例如 {opt} 证件号=id_number")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def _period(text: str | None) -> tuple[date | None, date | None]:
+    if not text:
+        return None, None
+    try:
+        a, b = (text.split("..", 1) + [""])[:2]
+        return (date.fromisoformat(a) if a else None, date.fromisoformat(b) if b else None)
+    except ValueError:
+        raise InputError(f"--period 的值“{text}”格式不对", hint="应为 2023-01-01..2023-12-31") from None

@@ -1,0 +1,71 @@
+"""The ``shujian`` command.  Thin: parse input, call services, render."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from .. import __version__
+from ..errors import ShujianError
+from .common import err_console
+
+app = typer.Typer(help="数检 shujian — 大数据法律监督平台", no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False)
+
+
+def _mount() -> None:
+    from . import data, db, system
+
+    app.add_typer(data.app, name="data", help="数据资源目录：导入、查看、质量核查")
+    app.add_typer(db.app, name="db", help="元数据库")
+    system.register(app)
+    for module, name, help_text in (("docs", "docs", "文书解析：刑事判决书 → 结构化数据"),
+                                    ("model", "model", "监督模型：查看、校验、生成 SQL、运行"),
+                                    ("clue", "clue", "线索"),
+                                    ("schedule", "schedule", "定期调度")):
+        try:
+            mod = __import__(f"shujian.cli.{module}", fromlist=["app"])
+        except ModuleNotFoundError as exc:
+            if exc.name == f"shujian.cli.{module}":
+                continue
+            raise
+        app.add_typer(mod.app, name=name, help=help_text)
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", help="显示版本")) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+def main(argv: list[str] | None = None) -> int:
+    _mount()
+    try:
+        app(args=argv, standalone_mode=False)
+    except ShujianError as exc:
+        err_console.print(f"[bold red]错误：[/]{exc.message}", highlight=False)
+        if exc.hint:
+            err_console.print(f"[yellow]提示：[/]{exc.hint}", highlight=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err_console.print("[yellow]已中断。[/]")
+        return 130
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        err_console.print("[yellow]已取消。[/]")
+        return 1
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Typed settings (SHUJIAN_* environment variables, optional config file).
+
+Precedence: explicit arguments > environment variables > config file > defaults.  The config file
+is TOML, found at ``$SHUJIAN_CONFIG`` or ``$SHUJIAN_HOME/shujian.toml``; keys are the field names
+below (``database_url = "postgresql+psycopg://…"``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import ConfigError
+
+CLASSIFICATION_LEVELS = ("公开", "内部", "敏感", "核心")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHUJIAN_", extra="ignore")
+
+    home: Path = Field(default=Path("./shujian-data"), description="工作区目录：嵌入式数据库与导入数据")
+    database_url: str | None = Field(default=None, description="元数据库地址；默认 SQLite 文件")
+    duckdb_memory_limit: str = Field(default="4GB", description="DuckDB 内存上限，超出部分落盘")
+    duckdb_threads: int | None = Field(default=None, description="DuckDB 线程数；默认按 CPU")
+    env: str = Field(default="development", description="development / production")
+    default_level: str = Field(default="内部", description="数据集默认分级")
+
+    @field_validator("default_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        if v not in CLASSIFICATION_LEVELS:
+            raise ValueError(f"分级必须是 {'/'.join(CLASSIFICATION_LEVELS)} 之一")
+        return v
+
+    @cached_property
+    def home_path(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def metadata_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home_path / 'metadata.sqlite'}"
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.home_path / "warehouse.duckdb"
+
+    @property
+    def tmp_path(self) -> Path:
+        return self.home_path / "tmp"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, an optional TOML file and ``overrides``."""
+    file_values = _read_config_file()
+    env_keys = {k[len("SHUJIAN_"):].lower() for k in os.environ if k.startswith("SHUJIAN_")}
+    values = {k: v for k, v in file_values.items() if k not in env_keys}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**values)
+    except Exception as exc:  # pydantic ValidationError → Chinese message
+        raise ConfigError(f"配置有误：{exc}", hint="检查 SHUJIAN_* 环境变量或配置文件") from exc
+
+
+def _read_config_file() -> dict:
+    explicit = os.environ.get("SHUJIAN_CONFIG")
+    home = Path(os.environ.get("SHUJIAN_HOME", "./shujian-data"))
+    path = Path(explicit) if explicit else home / "shujian.toml"
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"配置文件 {path} 不存在", hint="检查 SHUJIAN_CONFIG 的路径")
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件 {path} 格式错误：{exc}", hint="配置文件应为 TOML 格式") from exc
