@@ -64,7 +64,7 @@ def build(source: Path) -> dict:
             "replaced_by": charge.replaced_by,
             "note": charge.note,
             "deprivation_rule": _deprivation_rule(charge.name, chapter, optional_56),
-            "versions": _charge_versions(charge, lookup),
+            "versions": _charge_versions(charge, lookup, articles),
         })
     return {
         "origin": _origin(source, files),
@@ -121,7 +121,7 @@ class _VersionLookup:
         return [v.effective_from for v in self.versions.get(article, [])]
 
 
-def _charge_versions(charge: Charge, lookup: _VersionLookup) -> list[dict]:
+def _charge_versions(charge: Charge, lookup: _VersionLookup, articles: dict) -> list[dict]:
     refs = [r for r in charge.articles if r.article in lookup.versions]
     if not refs:
         return []
@@ -134,14 +134,15 @@ def _charge_versions(charge: Charge, lookup: _VersionLookup) -> list[dict]:
         end = starts[i + 1] - timedelta(days=1) if i + 1 < len(starts) else None
         if abolished and (end is None or end >= abolished):
             end = abolished - timedelta(days=1)
-        version = _charge_version(refs, start, lookup)
+        version = _charge_version(charge.name, refs, start, lookup, list(articles))
         if version is not None:
             version.update({"effective_from": start.isoformat(), "effective_to": end.isoformat() if end else None})
             out.append(version)
     return out
 
 
-def _charge_version(refs: list[ArticleRef], day: date, lookup: _VersionLookup) -> dict | None:
+def _charge_version(name: str, refs: list[ArticleRef], day: date, lookup: _VersionLookup,
+                    all_articles: list[str]) -> dict | None:
     texts: list[str] = []
     known = True
     sources = set()
@@ -161,6 +162,8 @@ def _charge_version(refs: list[ArticleRef], day: date, lookup: _VersionLookup) -
     bands = parse_bands(text) if known else []
     if known and not bands:
         bands, followed = _follow_reference(refs, text, day, lookup)
+        if not bands:
+            bands, followed = _punished_elsewhere(name, day, lookup, all_articles)
         text += followed
     return {"source": max(sources)[1], "text_known": known, "text": text if known else None,
             "bands": [b.to_dict() for b in bands]}
@@ -194,6 +197,24 @@ def _follow_reference(refs: list[ArticleRef], text: str, day: date,
             if v and v.paragraphs and all(v.paragraphs):
                 joined = "\n".join(p for p in v.paragraphs if p)
                 return parse_bands(joined), f"\n〔{m.group(1)}〕{joined}"
+    return [], ""
+
+
+def _punished_elsewhere(name: str, day: date, lookup: _VersionLookup,
+                        all_articles: list[str]) -> tuple[list[Band], str]:
+    """An article such as 第383条 "对犯贪污罪的，…分别依照下列规定处罚" (one hop of 依照 allowed)."""
+    for article in all_articles:
+        v = lookup.on(article, day)
+        if not v or not v.paragraphs or not all(v.paragraphs):
+            continue
+        joined = "\n".join(p for p in v.paragraphs if p)
+        if f"犯{name}的" in joined:
+            bands = parse_bands(joined)
+            if bands:
+                return bands, f"\n〔第{article}条〕{joined}"
+            bands, followed = _follow_reference([], joined, day, lookup)
+            if bands:
+                return bands, f"\n〔第{article}条〕{joined}{followed}"
     return [], ""
 
 

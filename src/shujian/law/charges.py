@@ -127,6 +127,8 @@ def build_charges(docs: list[ChargeDoc]) -> dict[str, Charge]:
     for doc in sorted(docs, key=lambda d: d.effective):
         for articles_text, cell in doc.rows:
             named = split_names(cell)
+            if "《" in articles_text:  # e.g. 《决定》第1条: an article of another act, not of 刑法
+                articles_text = articles_text.replace("第", "")
             for (name, cancelled), refs in zip(named, _refs_per_name(articles_text, len(named)), strict=True):
                 _apply_row(charges, doc, refs, articles_text, name, cancelled)
     return charges
