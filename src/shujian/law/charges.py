@@ -151,7 +151,7 @@ def _refs_per_name(articles_text: str, count: int) -> list[list[ArticleRef]]:
 def _apply_row(charges: dict[str, Charge], doc: ChargeDoc, refs: list[ArticleRef], articles_text: str,
                name: str, cancelled: list[str]) -> None:
     for old in cancelled:
-        if old in charges and charges[old].effective_to is None:
+        if old in charges and charges[old].effective_to in (None, doc.effective):
             charges[old].effective_to = doc.effective
             if name and name not in charges[old].replaced_by and name != old:
                 charges[old].replaced_by.append(name)
