@@ -1,0 +1,99 @@
+"""Display masking (脱敏) of personal identifiers — pure functions used by the security layer.
+
+House style (one rule per type, applied consistently):
+
+- 身份证号: keep the 6-digit region and the last 4, mask the birth date and sequence:
+  ``110105********1234`` (15-digit: ``110105*****1234``).
+- 姓名: keep the first character, mask every other character with one ``*`` each:
+  ``张三`` → ``张*``, ``张三明`` → ``张**``, ``欧阳娜娜`` → ``欧***``; a middle dot stays
+  (``阿卜杜·热合曼`` → ``阿**·***``); a one-character value becomes ``*``.
+- 手机号: ``138****5678``.
+- 银行卡号: first 4 and last 4 with two masked groups, whatever the length: ``6222 **** **** 1234``
+  (hides the length too).
+- 统一社会信用代码: keep the first 8 (登记管理部门、机构类别、登记机关行政区划) and the last 2:
+  ``91110000********1L``.
+- 车牌号: keep the province, the letter and the last 2: ``京A***45``.
+
+Values too short for their pattern are masked except for the first character, so a short fragment
+never leaks whole.  None stays None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from shujian.catalog.semantic import SEMANTIC_TYPES
+
+
+def _keep(value: str, head: int, tail: int) -> str:
+    """Keep ``head`` and ``tail`` characters and mask the middle; short values keep only the first."""
+    if len(value) <= head + tail:
+        return value[:1] + "*" * (len(value) - 1) if len(value) > 1 else "*" * len(value)
+    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail:]
+
+
+def mask_id_number(value: str | None) -> str | None:
+    """``11010519491231002X`` → ``110105********002X``."""
+    return None if value is None else _keep(value.strip(), 6, 4)
+
+
+def mask_name(value: str | None) -> str | None:
+    """``张三明`` → ``张**`` (first character kept, middle dots kept)."""
+    if value is None:
+        return None
+    v = value.strip()
+    if len(v) <= 1:
+        return "*" * len(v)
+    return v[0] + "".join(c if c == "·" else "*" for c in v[1:])
+
+
+def mask_phone(value: str | None) -> str | None:
+    """``13812345678`` → ``138****5678``."""
+    return None if value is None else _keep(value.strip(), 3, 4)
+
+
+def mask_bank_card(value: str | None) -> str | None:
+    """``6222021234567891234`` → ``6222 **** **** 1234``."""
+    if value is None:
+        return None
+    digits = "".join(value.split())
+    if len(digits) <= 8:
+        return _keep(digits, 1, 0)
+    return f"{digits[:4]} **** **** {digits[-4:]}"
+
+
+def mask_uscc(value: str | None) -> str | None:
+    """``91110000600037341L`` → ``91110000********1L``."""
+    return None if value is None else _keep(value.strip(), 8, 2)
+
+
+def mask_plate_number(value: str | None) -> str | None:
+    """``京A12345`` → ``京A***45``."""
+    return None if value is None else _keep(value.strip(), 2, 2)
+
+
+MASKERS: dict[str, Callable[[str | None], str | None]] = {
+    "id_number": mask_id_number,
+    "person_name": mask_name,
+    "phone": mask_phone,
+    "bank_card": mask_bank_card,
+    "uscc": mask_uscc,
+    "plate_number": mask_plate_number,
+}
+
+
+def mask_value(semantic_key: str | None, value: str | None) -> str | None:
+    """Mask ``value`` for display according to its semantic type.
+
+    Types without a masker (案号, 日期, 金额…) and columns without a semantic type are returned
+    unchanged; an unknown key raises ``NotFound`` so a typo cannot silently unmask data.
+    """
+    if semantic_key is None or value is None:
+        return value
+    if semantic_key not in SEMANTIC_TYPES:
+        from shujian.errors import NotFound
+
+        raise NotFound(f"未知的数据要素类型 '{semantic_key}'，无法脱敏",
+                       hint="使用 shujian.catalog.semantic.SEMANTIC_TYPES 中的类型")
+    masker = MASKERS.get(semantic_key)
+    return masker(str(value)) if masker else value

@@ -1,0 +1,211 @@
+"""Data quality report (数据质量报告) for one imported dataset version.
+
+Everything is computed with SQL inside DuckDB over a table that carries ``_row_id`` (the 1-based row
+number, which reports use to point at rows).  One aggregate scan gives the per-column figures; the
+examples, duplicates, future dates and start-after-end checks are one small query each.
+
+The report is a plain JSON-serialisable dict (dates as ISO strings)::
+
+    {"relation": ..., "rows": 120, "today": "2026-11-27",
+     "columns": {"身份证号": {"dtype", "semantic", "nulls", "null_rate", "distinct",
+                             "invalid", "invalid_examples": [{"row": 7, "value": "..."}],
+                             # DATE/TIMESTAMP columns only:
+                             "min", "max", "future", "future_examples"}},
+     "duplicates": {"columns": [...], "values": 2, "rows": 5,
+                    "examples": [{"key": {...}, "count": 3, "rows": [1, 4, 9]}]} | None,
+     "start_after_end": [{"start": "入所日期", "end": "出所日期", "count": 1,
+                          "examples": [{"row": 3, "start": "...", "end": "..."}]}]}
+
+Nulls include empty strings and null markers (空, 无, NULL, \\N, -, / …) in text columns.  Validity is
+only checked for text columns with a semantic type that has a check; a DATE column is valid by type.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from shujian.catalog.schema import ROW_ID, ColumnSchema
+from shujian.catalog.semantic import SEMANTIC_TYPES, register_udfs
+from shujian.catalog.typeinfer import NULL_MARKERS
+
+TEMPORAL = ("DATE", "TIMESTAMP")
+
+# Start/end word pairs: a start column and an end column differ only by these words
+# (入所日期/出所日期, 刑期起日/刑期止日, 合同生效日期/合同失效日期).
+START_END_WORDS: tuple[tuple[str, str], ...] = (
+    ("开始", "结束"), ("起始", "终止"), ("起始", "截止"), ("开始", "截止"), ("起", "止"), ("始", "终"),
+    ("入所", "出所"), ("入矫", "解矫"), ("入院", "出院"), ("生效", "失效"), ("入狱", "出狱"),
+    ("收监", "释放"), ("羁押", "释放"), ("入职", "离职"), ("参保", "停保"), ("立案", "结案"),
+    ("受理", "办结"), ("登记", "注销"), ("start", "end"), ("begin", "end"), ("from", "to"),
+)
+
+
+def quote_ident(name: str) -> str:
+    """Quote a column name for DuckDB (Chinese names, spaces and quotes are fine)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _relation_sql(relation: str) -> str:
+    # A plain name is quoted; a qualified or already quoted name is the caller's SQL.
+    return relation if ("." in relation or '"' in relation) else quote_ident(relation)
+
+
+def _jsonable(v: object) -> object:
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return str(v)
+    return v
+
+
+def _is_text(col: ColumnSchema) -> bool:
+    return col.dtype.upper().startswith("VARCHAR")
+
+
+def _null_cond(col: ColumnSchema) -> str:
+    q = quote_ident(col.name)
+    if not _is_text(col):
+        return f"{q} IS NULL"
+    markers = ", ".join("'" + m.replace("'", "''") + "'" for m in NULL_MARKERS)
+    return f"({q} IS NULL OR trim({q}) IN ({markers}))"
+
+
+def _invalid_cond(col: ColumnSchema) -> str | None:
+    st = SEMANTIC_TYPES.get(col.semantic or "")
+    if st is None or not st.checks_validity or not _is_text(col):
+        return None
+    return f"(NOT {_null_cond(col)} AND NOT sj_valid_{st.key}({quote_ident(col.name)}))"
+
+
+def _column_aggregates(columns: list[ColumnSchema]) -> list[str]:
+    out = []
+    for i, col in enumerate(columns):
+        q = quote_ident(col.name)
+        out.append(f"count(*) FILTER (WHERE {_null_cond(col)}) AS n{i}")
+        out.append(f"count(DISTINCT {q}) FILTER (WHERE NOT {_null_cond(col)}) AS d{i}")
+        inv = _invalid_cond(col)
+        out.append(f"count(*) FILTER (WHERE {inv}) AS v{i}" if inv else f"NULL AS v{i}")
+    return out
+
+
+def _examples(con, rel: str, cond: str, select: str, max_examples: int) -> list[tuple]:
+    sql = f"SELECT {ROW_ID}, {select} FROM {rel} WHERE {cond} ORDER BY {ROW_ID} LIMIT {int(max_examples)}"
+    return con.execute(sql).fetchall()
+
+
+def _column_report(con, rel: str, col: ColumnSchema, agg: dict, rows: int, max_examples: int) -> dict:
+    q = quote_ident(col.name)
+    out = {"dtype": col.dtype, "semantic": col.semantic, "nulls": agg["n"],
+           "null_rate": round(agg["n"] / rows, 6) if rows else 0.0, "distinct": agg["d"],
+           "invalid": agg["v"], "invalid_examples": []}
+    if agg["v"]:
+        ex = _examples(con, rel, _invalid_cond(col) or "FALSE", q, max_examples)
+        out["invalid_examples"] = [{"row": r, "value": _jsonable(v)} for r, v in ex]
+    return out
+
+
+def _temporal_report(con, rel: str, col: ColumnSchema, today: date, max_examples: int) -> dict:
+    q = quote_ident(col.name)
+    future = f"CAST({q} AS DATE) > DATE '{today.isoformat()}'"
+    lo, hi, n = con.execute(f"SELECT min({q}), max({q}), count(*) FILTER (WHERE {future}) FROM {rel}").fetchone()
+    ex = _examples(con, rel, future, q, max_examples) if n else []
+    return {"min": _jsonable(lo), "max": _jsonable(hi), "future": n,
+            "future_examples": [{"row": r, "value": _jsonable(v)} for r, v in ex]}
+
+
+def default_key_columns(columns: list[ColumnSchema]) -> list[str]:
+    """The first 身份证号 column, else the first 统一社会信用代码 column, else none."""
+    for key in ("id_number", "uscc"):
+        for col in columns:
+            if col.semantic == key:
+                return [col.name]
+    return []
+
+
+def _duplicates(con, rel: str, keys: list[str], max_examples: int) -> dict:
+    cols = ", ".join(quote_ident(k) for k in keys)
+    not_null = " AND ".join(f"{quote_ident(k)} IS NOT NULL" for k in keys)
+    grouped = (f"SELECT {cols}, count(*) AS n, list({ROW_ID} ORDER BY {ROW_ID}) AS row_ids FROM {rel} "
+               f"WHERE {not_null} GROUP BY ALL HAVING count(*) > 1")
+    n_values, n_rows = con.execute(f"SELECT count(*), coalesce(sum(n), 0) FROM ({grouped})").fetchone()
+    ex = con.execute(f"SELECT * FROM ({grouped}) ORDER BY row_ids[1] LIMIT {int(max_examples)}").fetchall()
+    examples = [{"key": {k: _jsonable(v) for k, v in zip(keys, r[:len(keys)], strict=True)},
+                 "count": r[len(keys)], "rows": r[len(keys) + 1][:max_examples]} for r in ex]
+    return {"columns": keys, "values": n_values, "rows": int(n_rows), "examples": examples}
+
+
+def start_end_pairs(names: list[str]) -> list[tuple[str, str]]:
+    """Pairs (start column, end column) among ``names`` whose names differ only by a start/end word.
+
+    >>> start_end_pairs(["入所日期", "出所日期", "姓名"])
+    [('入所日期', '出所日期')]
+    """
+    pairs: list[tuple[str, str]] = []
+    present = set(names)
+    for a in names:
+        for s, e in START_END_WORDS:
+            pos = a.lower().find(s)
+            if pos < 0:
+                continue
+            b = a[:pos] + e + a[pos + len(s):]
+            if b in present and b != a and (a, b) not in pairs:
+                pairs.append((a, b))
+                break
+    return pairs
+
+
+def _start_after_end(con, rel: str, start: str, end: str, max_examples: int) -> dict:
+    s, e = quote_ident(start), quote_ident(end)
+    cond = f"{s} IS NOT NULL AND {e} IS NOT NULL AND {s} > {e}"
+    (n,) = con.execute(f"SELECT count(*) FROM {rel} WHERE {cond}").fetchone()
+    ex = _examples(con, rel, cond, f"{s}, {e}", max_examples) if n else []
+    return {"start": start, "end": end, "count": n,
+            "examples": [{"row": r, "start": _jsonable(a), "end": _jsonable(b)} for r, a, b in ex]}
+
+
+def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_columns: list[str] | None = None,
+                   today: date | None = None, max_examples: int = 5) -> dict:
+    """Compute the data quality report of ``relation`` (a DuckDB table/view with ``_row_id``).
+
+    ``key_columns`` default to the first id_number/uscc column; ``today`` (default: the current
+    date) decides which dates lie in the future.  See the module docstring for the shape.
+    """
+    register_udfs(con)
+    rel = _relation_sql(relation)
+    today = today or date.today()
+    aggs = _column_aggregates(columns)
+    row = con.execute(f"SELECT count(*) {''.join(', ' + a for a in aggs)} FROM {rel}").fetchone()
+    rows = row[0]
+    report: dict = {"relation": relation, "rows": rows, "today": today.isoformat(), "columns": {}}
+    for i, col in enumerate(columns):
+        agg = {"n": row[1 + 3 * i], "d": row[2 + 3 * i], "v": row[3 + 3 * i]}
+        entry = _column_report(con, rel, col, agg, rows, max_examples)
+        if col.dtype.upper() in TEMPORAL:
+            entry.update(_temporal_report(con, rel, col, today, max_examples))
+        report["columns"][col.name] = entry
+    keys = key_columns if key_columns is not None else default_key_columns(columns)
+    report["duplicates"] = _duplicates(con, rel, keys, max_examples) if keys else None
+    temporal = [c.name for c in columns if c.dtype.upper() in TEMPORAL]
+    report["start_after_end"] = [_start_after_end(con, rel, s, e, max_examples)
+                                 for s, e in start_end_pairs(temporal)]
+    return report
+
+
+def render_quality(report: dict) -> list[tuple[str, str, str]]:
+    """Flatten a report into (对象, 指标, 值) rows for a table or a spreadsheet, in Chinese."""
+    out: list[tuple[str, str, str]] = [("数据集", "行数", str(report["rows"]))]
+    for name, c in report["columns"].items():
+        out.append((name, "空值", f"{c['nulls']}（{c['null_rate']:.2%}）"))
+        out.append((name, "不同值", str(c["distinct"])))
+        if c["invalid"] is not None:
+            rows = "、".join(str(e["row"]) for e in c["invalid_examples"])
+            out.append((name, "格式/校验不通过", f"{c['invalid']}" + (f"（如第 {rows} 行）" if rows else "")))
+        if "future" in c:
+            out.append((name, "范围", f"{c['min']} 至 {c['max']}；晚于今天 {c['future']} 条"))
+    if report["duplicates"]:
+        d = report["duplicates"]
+        out.append(("、".join(d["columns"]), "重复键", f"{d['values']} 个值重复，涉及 {d['rows']} 行"))
+    for p in report["start_after_end"]:
+        out.append((f"{p['start']} / {p['end']}", "开始晚于结束", str(p["count"])))
+    return out
