@@ -170,3 +170,8 @@ def test_committed_csv_matches_json(tmp_path):
     path = tmp_path / "a.csv"
     write_accessory_table(path)
     assert path.read_text(encoding="utf-8") == (DATA_DIR / CSV_FILE).read_text(encoding="utf-8")
+
+
+def test_article56_follows_renames():
+    assert mandatory_accessories("投放危险物质罪", date(2020, 1, 1), "有期徒刑", 60).deprivation == "optional"
+    assert mandatory_accessories("盗窃罪", date(2020, 1, 1), "有期徒刑", 60).deprivation == "none"

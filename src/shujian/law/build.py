@@ -48,7 +48,7 @@ def build(source: Path) -> dict:
     docs = [read_opinion(p) for p in files["charges"] if "意见" in p.name]
     docs += [read_supplement(p) for p in files["charges"] if "补充规定" in p.name]
     charges = build_charges(docs)
-    optional_56 = _article56_optional(articles["56"].paragraphs[0])
+    optional_56 = _with_successors(_article56_optional(articles["56"].paragraphs[0]), charges)
     lookup = _VersionLookup(versions)
     out_charges = []
     for charge in sorted(charges.values(), key=_charge_key):
@@ -96,6 +96,19 @@ def _article56_optional(text: str) -> list[str]:
     """Names in 第56条: 对于故意杀人、强奸、…等严重破坏社会秩序的犯罪分子，可以附加剥夺政治权利."""
     m = re.search(r"对于([^；]+?)等严重破坏社会秩序的犯罪分子，可以附加剥夺政治权利", text)
     return m.group(1).split("、") if m else []
+
+
+def _with_successors(names: list[str], charges: dict[str, Charge]) -> list[str]:
+    """第56条 names plus the names they were renamed to (投毒 → 投放危险物质)."""
+    out = list(names)
+    for base in names:
+        todo = [f"{base}罪"]
+        while todo:
+            charge = charges.get(todo.pop())
+            for successor in charge.replaced_by if charge else []:
+                out.append(successor.removesuffix("罪"))
+                todo.append(successor)
+    return out
 
 
 def _deprivation_rule(name: str, chapter: str, optional_56: list[str]) -> str:
