@@ -1,0 +1,193 @@
+"""12345 hotline tickets and the merchant registers for prepaid-card-complaints (M10).
+
+Datasets: 市场主体登记 (市监), 预付卡备案 (商务), 资金存管 (银行/商务), 12345工单.  Background
+prepaid-card complaints only concern merchants that are 存续, 备案 and 存管; background tickets about
+any other merchant never mention prepaid cards.  The subject of a clue is the merchant's USCC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+
+MODEL = "prepaid-card-complaints"
+DISTRICTS = ("椒江区", "黄岩区", "路桥区", "临海市", "温岭市", "玉环市")
+TRADES = {  # 行业 → (店名后缀, 卡名)
+    "健身": ("健身会所", "健身年卡"), "美容美发": ("美容美发店", "美容会员卡"), "教育培训": ("培训学校", "课时卡"),
+    "洗车": ("汽车美容店", "洗车卡"), "餐饮": ("餐厅", "储值卡"), "游泳": ("游泳馆", "游泳次卡"),
+}
+PREPAID_TEMPLATES = (
+    "本人于{d}在{m}办理{c}，充值{a}元，现商家{s}，要求退还余额。",
+    "{m}的{c}还剩{a}元没有用完，商家{s}，投诉人要求退费。",
+    "反映{m}推销{c}，办卡时承诺随时可退，现申请退卡被拒，商家{s}。",
+    "来电人称在{m}充值{a}元的{c}，门店{s}，联系不上老板，要求相关部门处理。",
+)
+MILD = ("以装修为由暂停营业", "拒绝按约定提供服务", "不予退费", "要求补交费用才能继续使用")
+SEVERE = ("已经跑路", "突然闭店", "已关门停业")
+OTHER_TEMPLATES = (
+    "反映{m}门口占道经营，影响通行，要求处理。",
+    "{m}夜间噪音扰民，影响休息，要求整改。",
+    "反映{m}油烟排放污染，要求环保部门核查。",
+    "来电人反映{m}售卖的商品疑似过期，要求市场监管部门查处。",
+)
+EXCLUDED_TEMPLATES = (
+    "在{m}给公交卡充值{a}元后卡内余额未增加，要求退还。",
+    "在{m}办理话费充值{a}元一直未到账，要求退费。",
+    "{m}代缴电费充值{a}元未到账，要求核实。",
+)
+CIVIC = ("反映小区路灯损坏多日无人维修。", "反映主干道窨井盖缺失，存在安全隐患。", "咨询新生儿医保参保办理流程。",
+         "反映公交车班次减少，出行不便。", "反映小区楼道堆放杂物，存在消防隐患。")
+TICKET_DTYPES = {"受理日期": "DATE"}
+REG_DTYPES = {"成立日期": "DATE"}
+
+
+def generate(ctx: Any) -> None:
+    """Write registers and tickets: background first, then planted merchants."""
+    reg, filings, escrow, tickets = _background(ctx, ctx.n(4000), ctx.n(9000))
+    plants = _Plants(ctx)
+    plants.run()
+    for name, cols, extra in (("市场主体登记", reg, plants.reg), ("预付卡备案", filings, plants.filings),
+                              ("资金存管", escrow, plants.escrow), ("12345工单", tickets, plants.tickets)):
+        _write(ctx, name, cols)
+        if extra:
+            _write(ctx, name, {k: [r.get(k) for r in extra] for k in cols})
+
+
+_META = {
+    "市场主体登记": ("市市场监督管理局", "市场主体登记信息", REG_DTYPES, "公开"),
+    "预付卡备案": ("市商务局", "单用途商业预付卡发卡企业备案", {"备案日期": "DATE"}, "内部"),
+    "资金存管": ("市商务局（存管银行报送）", "预收资金存管账户", {"存管比例": "DOUBLE", "开户日期": "DATE"}, "内部"),
+    "12345工单": ("市12345政务服务便民热线", "热线工单（诉求内容为原文）", TICKET_DTYPES, "敏感"),
+}
+
+
+def _write(ctx: Any, name: str, cols: dict) -> None:
+    agency, desc, dtypes, level = _META[name]
+    ctx.write(name, cols, agency=agency, level=level, description=desc, dtypes=dtypes)
+
+
+def _merchant_names(ctx: Any, n: int, trade: np.ndarray, district: np.ndarray) -> np.ndarray:
+    words = ctx.pick(("悦动", "美丽人生", "启航", "蓝天", "金手指", "阳光", "名流", "优派", "星光", "一品"), n)
+    return np.array([f"台州市{d}{w}{TRADES[t][0]}（{i}）" for i, (d, w, t) in enumerate(
+        zip(district, words, trade, strict=True))], dtype=object)
+
+
+def _background(ctx: Any, n_merchants: int, n_tickets: int) -> tuple[dict, dict, dict, dict]:
+    rng = ctx.rng
+    co = ctx.companies(n_merchants, kinds=("有限公司", "个体工商户"))
+    trade = ctx.pick(list(TRADES), n_merchants)
+    district = ctx.pick(DISTRICTS, n_merchants)
+    names = _merchant_names(ctx, n_merchants, trade, district)
+    issuer = rng.random(n_merchants) < 0.35            # 发卡企业: 备案 + 存管, always 存续
+    status = np.where(issuer, "存续", ctx.pick(["存续", "注销", "吊销", "经营异常"], n_merchants,
+                                                [0.85, 0.07, 0.03, 0.05])).astype(object)
+    reg = {"统一社会信用代码": co["统一社会信用代码"], "企业名称": names, "行业": trade,
+           "注册地址": np.array([f"浙江省台州市{d}{k % 300 + 1}号" for k, d in enumerate(district)], dtype=object),
+           "区域": district, "成立日期": ctx.dates(n_merchants, date(2012, 1, 1), date(2022, 12, 31)),
+           "登记状态": status}
+    iss = np.flatnonzero(issuer)
+    filings = {"统一社会信用代码": co["统一社会信用代码"][iss], "企业名称": names[iss],
+               "备案编号": np.array([f"TZYFK{k:06d}" for k in range(len(iss))], dtype=object),
+               "备案日期": ctx.dates(len(iss), date(2022, 1, 1), date(2023, 6, 30))}
+    escrow = {"统一社会信用代码": co["统一社会信用代码"][iss], "存管银行": ctx.pick(["台州银行", "浙江泰隆商业银行"], len(iss)),
+              "存管账号": np.array([f"8101{k:010d}" for k in range(len(iss))], dtype=object),
+              "存管比例": rng.choice([0.2, 0.3, 0.4], len(iss)),
+              "开户日期": ctx.dates(len(iss), date(2022, 1, 1), date(2023, 6, 30))}
+    return reg, filings, escrow, _background_tickets(ctx, n_tickets, names, district, trade, iss)
+
+
+def _background_tickets(ctx: Any, n: int, names: np.ndarray, district: np.ndarray, trade: np.ndarray,
+                        issuers: np.ndarray) -> dict:
+    rng = ctx.rng
+    kind = rng.choice(3, n, p=[0.25, 0.35, 0.40])      # 0 prepaid (issuers), 1 other merchant, 2 civic
+    target = np.where(kind == 0, issuers[rng.integers(0, len(issuers), n)], rng.integers(0, len(names), n))
+    day = ctx.dates(n, date(2023, 1, 1), date(2025, 11, 30))
+    text = np.empty(n, dtype=object)
+    for i in range(n):
+        t, k = target[i], kind[i]
+        if k == 0:
+            text[i] = PREPAID_TEMPLATES[i % len(PREPAID_TEMPLATES)].format(
+                d=str(day[i]), m=names[t], c=TRADES[trade[t]][1], a=int(rng.integers(5, 80)) * 100,
+                s=MILD[i % len(MILD)])
+        elif k == 1:
+            text[i] = OTHER_TEMPLATES[i % len(OTHER_TEMPLATES)].format(m=names[t])
+        else:
+            text[i] = CIVIC[i % len(CIVIC)]
+    civic = kind == 2
+    return {"工单编号": np.array([f"12345-{k:09d}" for k in range(n)], dtype=object), "受理日期": day,
+            "来电人": np.where(rng.random(n) < 0.5, "王女士", "李先生").astype(object),
+            "诉求内容": text,
+            "被反映对象": np.where(civic, None, names[target]).astype(object),
+            "区域": district[target], "工单分类": np.where(civic, "城市管理", "消费维权").astype(object),
+            "办理状态": ctx.pick(["已办结", "办理中"], n, [0.9, 0.1])}
+
+
+class _Plants:
+    """Planted merchants with their registers and complaints."""
+
+    def __init__(self, ctx: Any):
+        self.ctx = ctx
+        self.reg: list[dict] = []
+        self.filings: list[dict] = []
+        self.escrow: list[dict] = []
+        self.tickets: list[dict] = []
+
+    def merchant(self, trade: str, *, filed: bool, escrow: bool, status: str = "存续") -> tuple[str, str]:
+        co = self.ctx.company(kinds=("有限公司",))
+        k = len(self.reg)
+        name = f"台州市椒江区诚信{TRADES[trade][0]}（P{k}）"
+        self.reg.append({"统一社会信用代码": co["统一社会信用代码"], "企业名称": name, "行业": trade,
+                         "注册地址": f"浙江省台州市椒江区市府大道{k + 1}号", "区域": "椒江区",
+                         "成立日期": date(2020, 5, 1), "登记状态": status})
+        if filed:
+            self.filings.append({"统一社会信用代码": co["统一社会信用代码"], "企业名称": name,
+                                 "备案编号": f"TZYFKP{k:04d}", "备案日期": date(2022, 6, 1)})
+        if escrow:
+            self.escrow.append({"统一社会信用代码": co["统一社会信用代码"], "存管银行": "台州银行",
+                                "存管账号": f"8101P{k:09d}", "存管比例": 0.2, "开户日期": date(2022, 6, 1)})
+        return co["统一社会信用代码"], name
+
+    def complain(self, name: str, trade: str, days: list[date], *, severe: bool = False,
+                 excluded: bool = False) -> None:
+        for i, d in enumerate(days):
+            if excluded:
+                text = EXCLUDED_TEMPLATES[i % len(EXCLUDED_TEMPLATES)].format(m=name, a=100)
+            else:
+                state = SEVERE[i % len(SEVERE)] if severe else MILD[i % len(MILD)]
+                text = PREPAID_TEMPLATES[i % len(PREPAID_TEMPLATES)].format(
+                    d=str(d), m=name, c=TRADES[trade][1], a=2000, s=state)
+            self.tickets.append({"工单编号": f"12345-P{len(self.tickets):07d}", "受理日期": d, "来电人": "张女士",
+                                 "诉求内容": text, "被反映对象": name, "区域": "椒江区", "工单分类": "消费维权",
+                                 "办理状态": "办理中"})
+
+    def run(self) -> None:
+        ctx, m = self.ctx, MODEL
+        base = date(2025, 3, 1)
+        within = [base + timedelta(days=k) for k in (0, 20, 45, 60)]
+        uscc, name = self.merchant("健身", filed=False, escrow=False)
+        self.complain(name, "健身", within)
+        ctx.plant(m, uscc, "R1", "未备案，60 天内 4 次投诉")
+        uscc, name = self.merchant("美容美发", filed=True, escrow=False)
+        self.complain(name, "美容美发", [base], severe=True)
+        ctx.plant(m, uscc, "R2", "已备案未存管，投诉称商家跑路")
+        uscc, name = self.merchant("教育培训", filed=True, escrow=True, status="注销")
+        self.complain(name, "教育培训", within[:3])
+        ctx.plant(m, uscc, "R3", "已注销仍被投诉预付卡 3 次")
+        uscc, name = self.merchant("洗车", filed=False, escrow=False, status="吊销")
+        self.complain(name, "洗车", within[:3])
+        ctx.plant(m, uscc, "R1", "未备案且被吊销")
+        ctx.plant(m, uscc, "R3", "未备案且被吊销")
+        uscc, name = self.merchant("健身", filed=True, escrow=True)
+        self.complain(name, "健身", within + [base + timedelta(days=70)], severe=True)
+        ctx.near_miss(m, uscc, "已备案已存管的正常商户，投诉多")
+        uscc, name = self.merchant("餐饮", filed=False, escrow=False)
+        self.complain(name, "餐饮", within, excluded=True)
+        ctx.near_miss(m, uscc, "投诉为公交卡/话费/电费充值，非预付卡")
+        uscc, name = self.merchant("游泳", filed=False, escrow=False)
+        self.complain(name, "游泳", within[:2])
+        ctx.near_miss(m, uscc, "未备案但仅 2 次一般投诉")
+        uscc, name = self.merchant("美容美发", filed=False, escrow=False)
+        self.complain(name, "美容美发", [base, base + timedelta(days=100), base + timedelta(days=200)])
+        ctx.near_miss(m, uscc, "未备案，3 次投诉分散在 200 天，任何 90 天内不足 3 次")
