@@ -1,0 +1,96 @@
+"""Per-engine facts as data: which features exist, and the few SQL shapes that differ.
+
+The pipeline is one dialect-free sqlglot tree; only evidence lists (capped, sorted arrays) need
+per-dialect spelling, which is kept here as small templates parsed with that dialect's reader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+
+DIALECTS = ("duckdb", "spark", "postgres")
+
+# Every capability a model can need.  Function names are the expression language's names.
+FUNCTIONS = frozenset({
+    "concat", "substr", "length", "upper", "lower", "trim", "contains", "starts_with",
+    "regexp_matches", "year", "month", "date_diff", "add_months", "add_days", "month_start", "today",
+    "coalesce", "least", "greatest", "abs", "round", "count", "sum", "min", "max", "avg",
+    "any_value", "list", "row_number", "rank", "dense_rank", "lag", "lead", "cast", "case",
+})
+FEATURES = frozenset({
+    "join.inner", "join.left", "join.semi", "join.anti", "join.overlap", "join.within",
+    "window.frame", "union", "components", "evidence.list", "evidence.nested_list", "keywords",
+})
+
+
+@dataclass(frozen=True)
+class DialectInfo:
+    """What one engine offers (能力清单). ``missing`` names capabilities the engine lacks."""
+
+    name: str
+    missing: frozenset[str] = frozenset()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return (FUNCTIONS | FEATURES) - self.missing
+
+
+INFO: dict[str, DialectInfo] = {
+    "duckdb": DialectInfo("duckdb"),
+    "spark": DialectInfo("spark", notes=(
+        "date_diff('month') 在 spark 中按整月计（timestampdiff），duckdb/postgres 按跨越的月界计",)),
+    # PostgreSQL has no FLATTEN for arrays of arrays: re-aggregating already aggregated evidence
+    # (aggregate after aggregate/distinct/components) cannot be expressed as one aggregate call.
+    "postgres": DialectInfo("postgres", missing=frozenset({"evidence.nested_list"}), notes=(
+        "any_value 需要 PostgreSQL 16 及以上",)),
+}
+
+_LIST_AGG = {
+    "duckdb": "LIST_SLICE(LIST_SORT(LIST_DISTINCT(ARRAY_AGG(__x))), 1, {cap})",
+    "spark": "SLICE(SORT_ARRAY(COLLECT_SET(__x)), 1, {cap})",
+    "postgres": "(ARRAY_AGG(DISTINCT __x ORDER BY __x) FILTER (WHERE __x IS NOT NULL))[1:{cap}]",
+}
+_NESTED_AGG = {
+    "duckdb": "LIST_SLICE(LIST_SORT(LIST_DISTINCT(FLATTEN(ARRAY_AGG(__x)))), 1, {cap})",
+    "spark": "SLICE(SORT_ARRAY(ARRAY_DISTINCT(FLATTEN(COLLECT_LIST(__x)))), 1, {cap})",
+}
+_PLAIN_LIST = {  # user-facing list(x): collected values, capped, order unspecified but sorted
+    "duckdb": "LIST_SLICE(LIST_SORT(LIST_DISTINCT(ARRAY_AGG(__x))), 1, {cap})",
+    "spark": "SLICE(SORT_ARRAY(COLLECT_SET(__x)), 1, {cap})",
+    "postgres": "(ARRAY_AGG(DISTINCT __x ORDER BY __x) FILTER (WHERE __x IS NOT NULL))[1:{cap}]",
+}
+
+
+def _fill(template: str, dialect: str, value: exp.Expression, cap: int) -> exp.Expression:
+    tree = sqlglot.parse_one(template.format(cap=int(cap)), read=dialect)
+    return tree.transform(
+        lambda n: value.copy() if isinstance(n, exp.Column) and n.name == "__x" else n)
+
+
+def evidence_list(value: exp.Expression, dialect: str, cap: int, *, nested: bool) -> exp.Expression:
+    """Aggregate evidence row ids into a sorted, distinct list of at most ``cap`` ids (NULLs dropped,
+    nested lists flattened)."""
+    template = (_NESTED_AGG if nested else _LIST_AGG)[dialect]
+    return _fill(template, dialect, value, cap)
+
+
+def value_list(value: exp.Expression, dialect: str, cap: int) -> exp.Expression:
+    """The ``list(x)`` aggregate of the expression language: distinct values, sorted, capped."""
+    return _fill(_PLAIN_LIST[dialect], dialect, value, cap)
+
+
+def as_list(value: exp.Expression) -> exp.Expression:
+    """Wrap one row id into a one-element list (union of scalar and list evidence)."""
+    return exp.Array(expressions=[value])
+
+
+def concat_lists(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    return exp.ArrayConcat(this=a, expressions=[b])
+
+
+def null_evidence(is_list: bool) -> exp.Expression:
+    return exp.cast(exp.null(), exp.DataType.build("ARRAY<BIGINT>" if is_list else "BIGINT"))

@@ -1,0 +1,382 @@
+"""Type-check and render expressions of the safe language against a step's columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import process
+from sqlglot import exp
+
+from shujian.compiler import dialects
+from shujian.compiler.types import (
+    ANY,
+    CAST_TYPES,
+    LIST,
+    NUMERIC,
+    PARAM_TYPES,
+    TEMPORAL,
+    common,
+    comparable,
+    zh,
+)
+from shujian.errors import Problem
+from shujian.spec.expr import ExprError, function_of, parse_expr
+from shujian.spec.model import Param
+
+_AGG = {"count", "sum", "min", "max", "avg", "any_value", "list"}
+_WIN = {"row_number", "rank", "dense_rank", "lag", "lead"}
+
+
+def suggest(name: str, choices: list[str]) -> str:
+    """``，是否指 "身份证号"？`` when a close name exists (rapidfuzz), else ``""``."""
+    if not choices:
+        return ""
+    best = process.extractOne(name, choices, score_cutoff=50)
+    return f'，是否指 "{best[0]}"？' if best else ""
+
+
+@dataclass
+class ColRef:
+    """A visible column: its type and where it physically lives (table alias, column name)."""
+
+    dtype: str
+    table: str | None
+    column: str
+
+    def expr(self) -> exp.Expression:
+        return exp.column(self.column, table=self.table)
+
+
+@dataclass
+class Scope:
+    """The columns an expression may use; ``sides`` holds left./right. lookups in a join."""
+
+    cols: dict[str, ColRef]
+    sides: dict[str, dict[str, ColRef]] = field(default_factory=dict)
+    label: str = "本步骤输入"
+
+    def lookup(self, name: str, table: str | None) -> ColRef | None:
+        return (self.sides.get(table, {}) if table else self.cols).get(name)
+
+
+@dataclass
+class Ctx:
+    """Shared compile state: dialect, parameters, collected problems and used capabilities."""
+
+    dialect: str
+    params: dict[str, Param]
+    values: dict[str, Any]
+    list_cap: int = 100
+    evidence_cap: int = 1000
+    problems: list[Problem] = field(default_factory=list)
+    used: dict[str, str] = field(default_factory=dict)       # capability → first location
+    bound: dict[str, Any] = field(default_factory=dict)
+
+    def problem(self, loc: str, msg: str) -> None:
+        self.problems.append(Problem(loc, msg))
+
+    def use(self, capability: str, loc: str) -> None:
+        self.used.setdefault(capability, loc)
+
+    def bind(self, name: str, loc: str) -> tuple[exp.Expression | None, str]:
+        """Placeholder for a scalar parameter; the value goes into ``bound`` (never into SQL)."""
+        if name not in self.params:
+            self.problem(loc, f"参数 :{name} 未在 params 中声明{suggest(name, list(self.params))}")
+            return None, ANY
+        ptype = PARAM_TYPES[self.params[name].type]
+        if ptype == LIST:
+            self.problem(loc, f"列表参数 :{name} 只能用于 in/not_in 比较或关键词条件")
+            return None, ANY
+        self.bound[name] = self.values.get(name)
+        return exp.Placeholder(this=name), ptype
+
+    def bind_list(self, name: str, loc: str) -> list[exp.Expression] | None:
+        """One placeholder per element of a list parameter: ``name_0``, ``name_1`` …"""
+        if name not in self.params:
+            self.problem(loc, f"参数 :{name} 未在 params 中声明{suggest(name, list(self.params))}")
+            return None
+        if self.params[name].type != "list":
+            self.problem(loc, f"参数 :{name} 的类型是 {self.params[name].type}，这里需要 list")
+            return None
+        out = []
+        for i, item in enumerate(self.values.get(name) or []):
+            self.bound[f"{name}_{i}"] = item
+            out.append(exp.Placeholder(this=f"{name}_{i}"))
+        return out
+
+    def literal(self, value: Any, loc: str) -> tuple[exp.Expression, str]:
+        """A constant written in the model file itself (not user input) as a SQL literal."""
+        if isinstance(value, bool):
+            return exp.Boolean(this=value), "BOOLEAN"
+        if isinstance(value, int):
+            return exp.Literal.number(value), "BIGINT"
+        if isinstance(value, float):
+            return exp.Literal.number(value), "DOUBLE"
+        if isinstance(value, str):
+            return exp.Literal.string(value), "VARCHAR"
+        if value is None:
+            return exp.null(), ANY
+        import datetime as _dt
+        if isinstance(value, _dt.date):
+            return exp.cast(exp.Literal.string(value.isoformat()), "DATE"), "DATE"
+        self.problem(loc, f"不支持的常量 {value!r}")
+        return exp.null(), ANY
+
+
+class ExprCompiler:
+    """Compile one expression string: parse, whitelist, type-check, render for the dialect.
+
+    ``mode`` is ``scalar`` (filter/derive/join), ``aggregate`` (measures; bare columns must be in
+    ``group``) or ``window`` (one window or aggregate function).
+    """
+
+    def __init__(self, ctx: Ctx, scope: Scope, loc: str, mode: str = "scalar",
+                 group: set[str] | None = None):
+        self.ctx, self.scope, self.loc, self.mode = ctx, scope, loc, mode
+        self.group = group or set()
+        self.ok = True
+
+    def compile(self, text: str) -> tuple[exp.Expression | None, str]:
+        try:
+            tree = parse_expr(text)
+        except ExprError as exc:
+            self.ctx.problem(self.loc, str(exc))
+            return None, ANY
+        dtype = self.type_of(tree, in_agg=False)
+        if not self.ok:
+            return None, dtype
+        tree = tree.transform(self._render_column, copy=True)
+        return tree.transform(self._render), dtype
+
+    def compile_bool(self, text: str) -> exp.Expression | None:
+        node, dtype = self.compile(text)
+        if node is not None and dtype not in ("BOOLEAN", ANY):
+            self.fail(f"条件 “{text}” 的结果是{zh(dtype)}，应为真/假（布尔）")
+            return None
+        return node
+
+    def fail(self, msg: str) -> str:
+        self.ctx.problem(self.loc, msg)
+        self.ok = False
+        return ANY
+
+    # ------------------------------------------------------------------ typing
+    def type_of(self, node: exp.Expression, in_agg: bool) -> str:  # noqa: C901 - one dispatch
+        t = lambda n: self.type_of(n, in_agg)  # noqa: E731
+        if isinstance(node, exp.Paren):
+            return t(node.this)
+        if isinstance(node, exp.Column):
+            return self._column(node, in_agg)
+        if isinstance(node, exp.Literal):
+            return "VARCHAR" if node.is_string else ("BIGINT" if node.is_int else "DOUBLE")
+        if isinstance(node, exp.Boolean):
+            return "BOOLEAN"
+        if isinstance(node, exp.Null):
+            return ANY
+        if isinstance(node, exp.Placeholder):
+            placeholder, dtype = self.ctx.bind(node.name, self.loc)
+            if placeholder is None:
+                self.ok = False
+            return dtype
+        if isinstance(node, exp.Neg):
+            return self._numeric("-", [node.this], in_agg)
+        if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.Div | exp.Mod | exp.IntDiv):
+            return self._numeric(node.key, [node.this, node.expression], in_agg)
+        if isinstance(node, exp.DPipe | exp.Concat):
+            for arg in node.expressions if isinstance(node, exp.Concat) else [node.this, node.expression]:
+                t(arg)
+            self.ctx.use("concat", self.loc)
+            return "VARCHAR"
+        if isinstance(node, exp.EQ | exp.NEQ | exp.GT | exp.GTE | exp.LT | exp.LTE):
+            self._compare(node, node.this, [node.expression], in_agg)
+            return "BOOLEAN"
+        if isinstance(node, exp.In):
+            self._compare(node, node.this, node.expressions, in_agg)
+            return "BOOLEAN"
+        if isinstance(node, exp.Between):
+            self._compare(node, node.this, [node.args["low"], node.args["high"]], in_agg)
+            return "BOOLEAN"
+        if isinstance(node, exp.Is):
+            t(node.this)
+            return "BOOLEAN"
+        if isinstance(node, exp.And | exp.Or | exp.Not):
+            args = [node.this] if isinstance(node, exp.Not) else [node.this, node.expression]
+            for arg in args:
+                if t(arg) not in ("BOOLEAN", ANY):
+                    self.fail(f"“{arg.sql('duckdb')}” 不是条件（真/假），不能用于 {node.key.upper()}")
+            return "BOOLEAN"
+        if isinstance(node, exp.Like | exp.ILike):
+            self._want(node.key, [node.this, node.expression], "VARCHAR", in_agg)
+            return "BOOLEAN"
+        if isinstance(node, exp.Case):
+            return self._case(node, in_agg)
+        if isinstance(node, exp.Cast):
+            t(node.this)
+            self.ctx.use("cast", self.loc)
+            return CAST_TYPES.get(node.to.this.name if isinstance(node.to.this, exp.DataType.Type)
+                                  else str(node.to).upper(), ANY)
+        func = function_of(node)
+        if func is not None:
+            return self._function(func.name, node, in_agg)
+        if isinstance(node, exp.Star | exp.Distinct):
+            return ANY
+        return self.fail(f"表达式中不允许使用 {node.sql('duckdb')}")
+
+    def _column(self, node: exp.Column, in_agg: bool) -> str:
+        table = node.table or None
+        ref = self.scope.lookup(node.name, table)
+        if ref is None:
+            names = list(self.scope.sides.get(table, {}) if table else self.scope.cols)
+            where = f"{table} 侧" if table else self.scope.label
+            return self.fail(f'列 "{node.name}" 不在{where}中{suggest(node.name, names)}'
+                             f"（可用列：{', '.join(names)}）")
+        if self.mode == "aggregate" and not in_agg and node.name not in self.group:
+            self.fail(f'列 "{node.name}" 不在 by 中，需要放进聚合函数（如 any_value({node.name})）')
+        return ref.dtype
+
+    def _numeric(self, op: str, args: list[exp.Expression], in_agg: bool) -> str:
+        types = [self.type_of(a, in_agg) for a in args]
+        for arg, dtype in zip(args, types, strict=True):
+            if dtype not in NUMERIC and dtype != ANY:
+                hint = "；日期请用 add_days/add_months/date_diff" if dtype in TEMPORAL else ""
+                self.fail(f"不能对{zh(dtype)} “{arg.sql('duckdb')}” 做算术运算（{op}）{hint}")
+        return "DOUBLE" if op == "div" else common(types)
+
+    def _want(self, fname: str, args: list[exp.Expression], want: str, in_agg: bool) -> None:
+        for arg in args:
+            dtype = self.type_of(arg, in_agg)
+            ok = dtype == ANY or (dtype in NUMERIC if want == "num" else dtype in TEMPORAL
+                                  if want == "time" else dtype == want)
+            if not ok:
+                label = {"num": "数值", "time": "日期"}.get(want, zh(want))
+                self.fail(f"{fname}() 的参数应为{label}，但 “{arg.sql('duckdb')}” 是{zh(dtype)}")
+
+    def _compare(self, node: exp.Expression, left: exp.Expression, rights: list[exp.Expression],
+                 in_agg: bool) -> None:
+        lt = self.type_of(left, in_agg)
+        for right in rights:
+            rt = self.type_of(right, in_agg)
+            if lt in TEMPORAL and isinstance(right, exp.Literal) and right.is_string:
+                right.replace(exp.cast(right.copy(), "DATE"))
+            elif rt in TEMPORAL and isinstance(left, exp.Literal) and left.is_string:
+                left.replace(exp.cast(left.copy(), "DATE"))
+            elif not comparable(lt, rt):
+                self.fail(f"不能比较{zh(lt)} “{left.sql('duckdb')}” 和{zh(rt)} “{right.sql('duckdb')}”")
+
+    def _case(self, node: exp.Case, in_agg: bool) -> str:
+        results = []
+        for branch in node.args.get("ifs") or []:
+            if self.type_of(branch.this, in_agg) not in ("BOOLEAN", ANY):
+                self.fail(f"CASE WHEN 后应为条件：“{branch.this.sql('duckdb')}”")
+            results.append(self.type_of(branch.args["true"], in_agg))
+        if node.args.get("default") is not None:
+            results.append(self.type_of(node.args["default"], in_agg))
+        self.ctx.use("case", self.loc)
+        return common(results)
+
+    def _function(self, name: str, node: exp.Expression, in_agg: bool) -> str:
+        self.ctx.use(name, self.loc)
+        if name in _AGG and self.mode == "scalar":
+            return self.fail(f"聚合函数 {name}() 只能用在 aggregate 的 measures 或 window 中")
+        if name in _AGG and in_agg:
+            return self.fail(f"聚合函数 {name}() 不能嵌套在另一个聚合函数中")
+        if name in _WIN and self.mode != "window":
+            return self.fail(f"窗口函数 {name}() 只能用在 window 步骤中")
+        inner = in_agg or name in _AGG
+        arg = node.this if isinstance(node.this, exp.Expression) else None
+        return _RULES[name](self, node, arg, inner)
+
+    def _render_column(self, node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column):
+            ref = self.scope.lookup(node.name, node.table or None)
+            return ref.expr() if ref else node
+        return node
+
+    def _render(self, node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.AddMonths):
+            return _date_add(node.this, node.expression, "MONTH")
+        if isinstance(node, exp.Anonymous):
+            name, args = str(node.this).lower(), node.expressions
+            if name == "add_days":
+                return _date_add(args[0], args[1], "DAY")
+            if name == "month_start":
+                return exp.cast(exp.TimestampTrunc(this=args[0], unit=exp.var("MONTH")), "DATE")
+        if isinstance(node, exp.ArrayAgg):
+            return dialects.value_list(node.this, self.ctx.dialect, self.ctx.list_cap)
+        return node
+
+
+def _date_add(value: exp.Expression, amount: exp.Expression, unit: str) -> exp.Expression:
+    return exp.cast(exp.DateAdd(this=value, expression=amount, unit=exp.var(unit)), "DATE")
+
+
+def _args(node: exp.Expression) -> list[exp.Expression]:
+    if isinstance(node, exp.Anonymous):
+        return list(node.expressions)
+    return [v for k, v in node.args.items() if isinstance(v, exp.Expression) and k != "unit"]
+
+
+def _text(c: ExprCompiler, node: exp.Expression, arg: Any, inner: bool, out: str = "VARCHAR") -> str:
+    c._want(node.key, _args(node)[:1], "VARCHAR", inner)
+    return out
+
+
+def _text2(c: ExprCompiler, node: exp.Expression, arg: Any, inner: bool) -> str:
+    c._want(function_of(node).name, _args(node), "VARCHAR", inner)
+    return "BOOLEAN"
+
+
+def _time_to(out: str):
+    def rule(c: ExprCompiler, node: exp.Expression, arg: Any, inner: bool) -> str:
+        args = _args(node)
+        c._want(function_of(node).name, args[:1], "time", inner)
+        if len(args) > 1:
+            c._want(function_of(node).name, args[1:], "num", inner)
+        return out
+    return rule
+
+
+def _date_diff(c: ExprCompiler, node: exp.Expression, arg: Any, inner: bool) -> str:
+    unit = str(node.args.get("unit").name if node.args.get("unit") else "").lower()
+    if unit not in ("day", "month", "year"):
+        c.fail(f"date_diff 的单位应为 'day'、'month' 或 'year'，实际 '{unit}'")
+    c._want("date_diff", [node.expression, node.this], "time", inner)
+    return "BIGINT"
+
+
+def _same(c: ExprCompiler, node: exp.Expression, arg: Any, inner: bool) -> str:
+    return common([c.type_of(a, inner) for a in _args(node)])
+
+
+def _num(c: ExprCompiler, node: exp.Expression, arg: Any, inner: bool) -> str:
+    c._want(function_of(node).name, _args(node)[:1], "num", inner)
+    dtype = c.type_of(_args(node)[0], inner) if _args(node) else ANY
+    return "DOUBLE" if isinstance(node, exp.Avg) else dtype
+
+
+def _count(c: ExprCompiler, node: exp.Expression, arg: Any, inner: bool) -> str:
+    for a in _args(node):
+        c.type_of(a, inner)
+    return "BIGINT"
+
+
+def _first(c: ExprCompiler, node: exp.Expression, arg: Any, inner: bool) -> str:
+    types = [c.type_of(a, inner) for a in _args(node)]
+    return types[0] if types else ANY
+
+
+_RULES = {
+    "length": lambda c, n, a, i: _text(c, n, a, i, "BIGINT"),
+    "upper": _text, "lower": _text, "trim": _text,
+    "substr": lambda c, n, a, i: (_text(c, n, a, i), c._want("substr", _args(n)[1:], "num", i))[0],
+    "contains": _text2, "starts_with": _text2, "regexp_matches": _text2,
+    "year": _time_to("BIGINT"), "month": _time_to("BIGINT"), "month_start": _time_to("DATE"),
+    "add_months": _time_to("DATE"), "add_days": _time_to("DATE"),
+    "today": lambda c, n, a, i: "DATE", "date_diff": _date_diff,
+    "coalesce": _same, "least": _same, "greatest": _same, "abs": _num, "round": _num,
+    "count": _count, "sum": _num, "avg": _num, "min": _first, "max": _first,
+    "any_value": _first, "list": lambda c, n, a, i: (_first(c, n, a, i), LIST)[1],
+    "row_number": lambda c, n, a, i: "BIGINT", "rank": lambda c, n, a, i: "BIGINT",
+    "dense_rank": lambda c, n, a, i: "BIGINT", "lag": _first, "lead": _first,
+}
