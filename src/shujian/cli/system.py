@@ -9,6 +9,9 @@ from .common import console, workspace
 
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
+    from .schedule import worker
+
+    app.command("worker")(worker)
     try:
         from .demo import demo
     except ModuleNotFoundError:

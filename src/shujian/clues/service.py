@@ -1,0 +1,99 @@
+"""Reading clues: lists with filters, one clue with its evidence rows and the subject's other grounds."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+
+from ..db.models import Clue, ClueEvidence, ClueRun, DatasetColumn, DatasetVersion, Subject
+from ..errors import NotFound
+from ..workspace import Workspace
+from .store import exclude
+
+
+class ClueService:
+    def __init__(self, ws: Workspace):
+        self.ws = ws
+
+    def list(self, *, model_id: str | None = None, state: str | None = None, subject: str | None = None,
+             limit: int = 1000, offset: int = 0) -> list[dict]:
+        with self.ws.db.unit_of_work() as s:
+            q = s.query(Clue).join(Subject).order_by(Clue.id)
+            if model_id:
+                q = q.filter(Clue.model_id == model_id)
+            if state:
+                q = q.filter(Clue.state == state)
+            if subject:
+                q = q.filter(Subject.key == subject)
+            runs = dict(s.query(ClueRun.clue_id, func.count()).group_by(ClueRun.clue_id).all())
+            return [_clue_dict(c, runs.get(c.id, 0)) for c in q.offset(offset).limit(limit)]
+
+    def count(self, model_id: str | None = None) -> int:
+        with self.ws.db.unit_of_work() as s:
+            q = s.query(func.count(Clue.id))
+            if model_id:
+                q = q.filter(Clue.model_id == model_id)
+            return q.scalar()
+
+    def get(self, clue_id: int, *, evidence_rows: int = 20) -> dict:
+        with self.ws.db.unit_of_work() as s:
+            clue = s.get(Clue, clue_id)
+            if clue is None:
+                raise NotFound(f"线索 {clue_id} 不存在", hint="用 shujian clue list 查看线索")
+            out = _clue_dict(clue, s.query(ClueRun).filter_by(clue_id=clue.id).count())
+            out["runs"] = [r for (r,) in s.query(ClueRun.run_id).filter_by(clue_id=clue.id).order_by(ClueRun.run_id)]
+            out["other_grounds"] = [
+                {"clue_id": o.id, "model_id": o.model_id, "rule": o.rule, "title": o.title, "state": o.state}
+                for o in s.query(Clue).filter(Clue.subject_id == clue.subject_id, Clue.id != clue.id)]
+            ev = (s.query(ClueEvidence).filter_by(clue_id=clue.id, run_id=clue.last_run_id)
+                  .order_by(ClueEvidence.role, ClueEvidence.row_id).all())
+            plan = self._evidence_plan(s, ev)
+        out["evidence"] = self._evidence_rows(plan, evidence_rows)
+        return out
+
+    def exclude(self, clue_id: int, reason: str) -> dict:
+        with self.ws.db.unit_of_work() as s:
+            clue = s.get(Clue, clue_id)
+            if clue is None:
+                raise NotFound(f"线索 {clue_id} 不存在")
+            exclude(s, clue_id, reason)
+            return {"clue_id": clue_id, "state": clue.state}
+
+    @staticmethod
+    def _evidence_plan(s, ev: list[ClueEvidence]) -> list[dict]:
+        groups: dict[tuple, list[int]] = {}
+        for e in ev:
+            groups.setdefault((e.role, e.dataset, e.dataset_version_id), []).append(e.row_id)
+        plan = []
+        for (role, dataset, vid), rows in groups.items():
+            v = s.get(DatasetVersion, vid)
+            cols = [c.name for c in s.query(DatasetColumn).filter_by(version_id=vid).order_by(DatasetColumn.position)]
+            plan.append({"role": role, "dataset": dataset, "version": v.version if v else None,
+                         "relation": v.relation if v else None, "columns": cols, "row_ids": rows})
+        return plan
+
+    def _evidence_rows(self, plan: list[dict], limit: int) -> list[dict]:
+        if not plan:
+            return []
+        out = []
+        with self.ws.warehouse() as con:
+            for p in plan:
+                rows = []
+                if p["relation"]:
+                    cols = ", ".join('"' + c.replace('"', '""') + '"' for c in p["columns"])
+                    ids = p["row_ids"][:limit]
+                    rows = con.execute(f'SELECT _row_id, {cols} FROM "{p["relation"]}" WHERE _row_id = ANY($ids) '
+                                       f"ORDER BY _row_id", {"ids": ids}).fetchall()
+                out.append({"role": p["role"], "dataset": p["dataset"], "version": p["version"],
+                            "columns": ["_row_id", *p["columns"]], "row_count": len(p["row_ids"]),
+                            "rows": [list(r) for r in rows]})
+        return out
+
+
+def _clue_dict(c: Clue, runs: int) -> dict:
+    return {"clue_id": c.id, "model_id": c.model_id, "rule": c.rule,
+            "subject": {"type": c.subject.type, "key": c.subject.key, "name": c.subject.name},
+            "title": c.title, "facts": c.facts, "state": c.state, "suppressed": c.suppressed,
+            "measure": c.measure, "legal_basis": c.legal_basis, "fingerprint": c.fingerprint,
+            "first_seen": c.first_seen.isoformat(), "last_seen": c.last_seen.isoformat(),
+            "seen_count": c.seen_count, "run_count": runs, "first_run_id": c.first_run_id,
+            "last_run_id": c.last_run_id}

@@ -1,0 +1,252 @@
+"""Runs: compile a model against the catalog, execute it on an engine, store its clues atomically.
+
+A run row is written first (status ``running``); clues and the final status are written together
+in one transaction, so a crashed or cancelled run leaves no clues and shows as failed/cancelled.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..catalog.service import CatalogService
+from ..clues.render import render_title
+from ..clues.store import MAX_EVIDENCE_PER_ROLE, ClueCandidate, store_clues
+from ..db.base import utcnow
+from ..db.models import DatasetVersion, Run
+from ..errors import Cancelled, InputError, NotFound, RunFailed, ShujianError
+from ..spec import Model
+from ..workspace import Workspace, pid_alive
+from .models import record_version, resolve_model
+
+ENGINES = ("duckdb", "spark")
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    model_id: str
+    status: str
+    clues_new: int
+    clues_seen: int
+    rows_scanned: int
+    rows_out: int
+    seconds: float
+    peak_memory_mb: float | None
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"run_id": self.run_id, "model_id": self.model_id, "status": self.status,
+                "clues_new": self.clues_new, "clues_seen": self.clues_seen, "rows_scanned": self.rows_scanned,
+                "rows_out": self.rows_out, "seconds": self.seconds, "peak_memory_mb": self.peak_memory_mb,
+                "error": self.error}
+
+
+class RunService:
+    def __init__(self, ws: Workspace, clock: Callable[[], datetime] = utcnow):
+        self.ws = ws
+        self.catalog = CatalogService(ws)
+        self.clock = clock
+
+    # -- public -----------------------------------------------------------------------------------
+    def compile(self, ref: str | Model, dialect: str = "duckdb", params: dict[str, str] | None = None,
+                dataset_versions: dict[str, int] | None = None):
+        model, _ = self._model(ref)
+        return self._compile(model, dialect, params or {}, dataset_versions or {})[0]
+
+    def run(self, ref: str | Model, *, params: dict[str, str] | None = None,
+            dataset_versions: dict[str, int] | None = None, engine: str = "duckdb",
+            progress: Callable[[float], None] | None = None, cancel: threading.Event | None = None,
+            schedule_id: int | None = None, retry_of: int | None = None) -> RunResult:
+        """Compile and execute ``ref``; validation errors are raised before any run is recorded."""
+        self.recover_interrupted()
+        if engine not in ENGINES:
+            raise InputError(f"引擎“{engine}”不存在", hint=f"可选：{'、'.join(ENGINES)}")
+        model, builtin = self._model(ref)
+        compiled, catalog, typed = self._compile(model, "spark" if engine == "spark" else "duckdb",
+                                                 params or {}, dataset_versions or {})
+        inputs = self._input_versions(model, catalog, compiled)
+        run_id = self._start(model, builtin, compiled.sql, typed, inputs, engine, schedule_id, retry_of)
+        try:
+            execution = self._execute(engine, compiled, catalog, progress, cancel)
+            return self._finish(run_id, model, compiled, execution, inputs)
+        except Cancelled as exc:
+            self._fail(run_id, "cancelled", exc.message)
+            raise
+        except KeyboardInterrupt:
+            self._fail(run_id, "cancelled", "运行被中断（Ctrl-C）")
+            raise Cancelled("运行已取消（Ctrl-C）；未写入任何线索，可重新运行") from None
+        except BaseException as exc:
+            self._fail(run_id, "failed", str(exc))
+            raise
+
+    def retry(self, run_id: int, **kw) -> RunResult:
+        with self.ws.db.unit_of_work() as s:
+            run = s.get(Run, run_id)
+            if run is None:
+                raise NotFound(f"运行记录 {run_id} 不存在")
+            if run.status in ("running", "succeeded"):
+                raise InputError(f"运行 {run_id} 的状态是 {run.status}，只能重试失败、取消或中断的运行")
+            model_id, params, engine = run.model_id, run.params, run.engine
+            versions = {role: v["version"] for role, v in (run.dataset_versions or {}).items()}
+        return self.run(model_id, params={k: _param_text(v) for k, v in params.items()},
+                        dataset_versions=versions, engine=engine, retry_of=run_id, **kw)
+
+    def recover_interrupted(self) -> list[int]:
+        """Runs whose process died are marked failed (interrupted) so they can be retried."""
+        with self.ws.db.unit_of_work() as s:
+            dead = [r for r in s.query(Run).filter_by(status="running") if not pid_alive(r.pid)]
+            for r in dead:
+                r.status, r.error, r.finished_at = "failed", "运行进程意外退出（中断）；未写入线索，可重试", utcnow()
+            return [r.id for r in dead]
+
+    def list_runs(self, model_id: str | None = None, limit: int = 50) -> list[dict]:
+        with self.ws.db.unit_of_work() as s:
+            q = s.query(Run).order_by(Run.id.desc())
+            if model_id:
+                q = q.filter_by(model_id=model_id)
+            return [_run_dict(r) for r in q.limit(limit)]
+
+    def get_run(self, run_id: int) -> dict:
+        with self.ws.db.unit_of_work() as s:
+            r = s.get(Run, run_id)
+            if r is None:
+                raise NotFound(f"运行记录 {run_id} 不存在", hint="用 shujian model runs 查看运行记录")
+            return {**_run_dict(r), "sql": r.sql, "dataset_versions": r.dataset_versions}
+
+    # -- steps ------------------------------------------------------------------------------------
+    def _model(self, ref: str | Model) -> tuple[Model, bool]:
+        if isinstance(ref, Model):
+            return ref, False
+        with self.ws.db.unit_of_work() as s:
+            return resolve_model(ref, s)
+
+    def _compile(self, model: Model, dialect: str, raw_params: dict[str, str], versions: dict[str, int]):
+        from ..compiler import check_params, compile_model
+
+        unknown_roles = sorted(set(versions) - set(model.inputs))
+        if unknown_roles:
+            raise InputError(f"--dataset-version 指定的角色 {'、'.join(unknown_roles)} 不是模型的输入",
+                             hint=f"模型输入角色：{'、'.join(model.inputs) or '（无）'}")
+        by_dataset = {model.inputs[role].dataset: v for role, v in versions.items()}
+        catalog = self.catalog.schema(versions=by_dataset)
+        typed = check_params(model, raw_params)
+        compiled = compile_model(model, catalog, dialect, params=typed)
+        return compiled, catalog, typed
+
+    @staticmethod
+    def _input_versions(model: Model, catalog, compiled) -> dict[str, dict]:
+        """Role → dataset version actually read (raw SQL models: keyed by dataset name)."""
+        roles = {role: inp.dataset for role, inp in model.inputs.items()}
+        if model.sql:
+            roles.update({name: name for name in getattr(compiled, "datasets", []) if name not in roles.values()})
+        out = {}
+        for role, name in roles.items():
+            ds = catalog.get(name)
+            if ds is not None:
+                out[role] = {"dataset": ds.name, "version": ds.version, "version_id": ds.version_id}
+        return out
+
+    def _start(self, model, builtin, sql, typed, inputs, engine, schedule_id, retry_of) -> int:
+        with self.ws.db.unit_of_work() as s:
+            mv = record_version(s, model, builtin)
+            run = Run(model_id=model.id, model_version_id=mv.id, model_hash=mv.hash,
+                      params={k: _json_param(v) for k, v in typed.items()}, dataset_versions=inputs,
+                      engine=engine, sql=sql, status="running", pid=os.getpid(), started_at=self.clock(),
+                      schedule_id=schedule_id, retry_of=retry_of)
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def _execute(self, engine: str, compiled, catalog, progress, cancel):
+        if engine == "spark":
+            from ..engines import spark_engine  # optional extra: shujian[spark]
+
+            return spark_engine.execute_compiled(self.ws, compiled, catalog, progress=progress, cancel=cancel)
+        from ..engines.duckdb_engine import DuckDBEngine
+
+        with self.ws.warehouse() as con:
+            return DuckDBEngine(con).execute(compiled.sql, compiled.parameters, progress=progress, cancel=cancel)
+
+    def _finish(self, run_id: int, model: Model, compiled, execution, inputs: dict) -> RunResult:
+        rows = execution.table.to_pylist()
+        candidates = [self._candidate(model, compiled, row, inputs) for row in rows]
+        with self.ws.db.unit_of_work() as s:
+            scanned = self._rows_scanned(s, inputs)
+            stored = store_clues(s, run_id, candidates)
+            run = s.get(Run, run_id)
+            run.status, run.finished_at = "succeeded", self.clock()
+            run.seconds, run.rows_scanned, run.rows_out = execution.seconds, scanned, len(rows)
+            run.clues_new, run.clues_seen = stored.new, stored.seen + stored.suppressed + stored.reopened
+            run.peak_memory_mb = execution.peak_memory_mb
+        return RunResult(run_id, model.id, "succeeded", stored.new, run.clues_seen, scanned, len(rows),
+                         execution.seconds, execution.peak_memory_mb)
+
+    def _candidate(self, model: Model, compiled, row: dict, inputs: dict) -> ClueCandidate:
+        out = model.output
+        rule_col = getattr(compiled, "rule_column", None)
+        if rule_col and rule_col in row:
+            rule = str(row.get(rule_col) or "")
+        else:
+            rule = out.rule if isinstance(out.rule, str) else str(row.get(out.rule.column) or "")
+        key = row.get(out.subject.key)
+        facts = {f: row.get(f) for f in out.facts}
+        evidence = []
+        for role, column, is_list in _evidence_columns(compiled):
+            value = row.get(column)
+            ids = value if is_list else [value]
+            info = inputs.get(role)
+            if not info or ids is None:
+                continue
+            for rid in [i for i in ids if i is not None][:MAX_EVIDENCE_PER_ROLE]:
+                evidence.append((role, info["dataset"], info["version_id"], int(rid)))
+        return ClueCandidate(
+            model_id=model.id, rule=rule, subject_type=out.subject.type, subject_key="" if key is None else str(key),
+            subject_name=str(row.get(out.subject.name)) if out.subject.name and row.get(out.subject.name) else None,
+            title=render_title(out.title, row), facts=facts, measure=out.measure or model.measure,
+            legal_basis=[lb.model_dump() for lb in model.legal_basis], evidence=evidence)
+
+    @staticmethod
+    def _rows_scanned(s, inputs: dict) -> int:
+        ids = [v["version_id"] for v in inputs.values()]
+        if not ids:
+            return 0
+        return sum(r for (r,) in s.query(DatasetVersion.row_count).filter(DatasetVersion.id.in_(ids)))
+
+    def _fail(self, run_id: int, status: str, error: str) -> None:
+        with self.ws.db.unit_of_work() as s:
+            run = s.get(Run, run_id)
+            run.status, run.error, run.finished_at = status, error[:4000], self.clock()
+
+
+def _evidence_columns(compiled) -> list[tuple[str, str, bool]]:
+    return [(ev.role, ev.column, bool(ev.is_list)) for ev in getattr(compiled, "evidence", None) or []]
+
+
+def _json_param(v):
+    from ..clues.render import json_value
+
+    return json_value(v)
+
+
+def _param_text(v) -> str:
+    if isinstance(v, list):
+        return ",".join(str(x) for x in v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _run_dict(r: Run) -> dict:
+    return {"run_id": r.id, "model_id": r.model_id, "status": r.status, "engine": r.engine,
+            "params": r.params, "started_at": r.started_at.isoformat() if r.started_at else None,
+            "finished_at": r.finished_at.isoformat() if r.finished_at else None, "seconds": r.seconds,
+            "rows_scanned": r.rows_scanned, "rows_out": r.rows_out, "clues_new": r.clues_new,
+            "clues_seen": r.clues_seen, "peak_memory_mb": r.peak_memory_mb, "error": r.error,
+            "model_hash": r.model_hash, "retry_of": r.retry_of}
+
+
+__all__ = ["RunResult", "RunService", "ShujianError", "RunFailed"]
