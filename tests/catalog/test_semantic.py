@@ -27,6 +27,7 @@ from shujian.catalog.semantic import (
     id15_to_18,
     normalize_sql,
     register_udfs,
+    valid_sql,
 )
 from shujian.errors import NotFound
 
@@ -221,6 +222,7 @@ def test_dates_months_amounts_normalise_to_canonical_text():
     ("字段3", USCCS, "uscc"),
     ("姓名", [], "person_name"),
     ("被告人姓名", ["张三", "X"], "person_name"),
+    ("联系人地址", ["北京市朝阳区某街1号", "杭州市西湖区某路2号"], None),
     ("联系电话", ["13800138000", "+8613900139000"], "phone"),
     ("号码", ["13800138000", "13900139000", "15000000000"], "phone"),
     ("车牌号码", ["京A12345", "粤B·D12345"], "plate_number"),
@@ -280,23 +282,46 @@ def test_udfs_agree_with_python_and_register_twice(con):
     assert con.execute("SELECT sj_valid_id_number(NULL), sj_norm_id_number(NULL)").fetchone() == (None, None)
 
 
+def test_valid_sql(con):
+    assert valid_sql("text", "x") is None
+    expr = valid_sql("uscc", '"信用代码"')
+    assert con.execute(f'SELECT {expr} FROM (SELECT ? AS "信用代码")', [USCCS[0]]).fetchone() == (True,)
+
+
 def test_norm_id_number_udf_converts_15_digits(con):
     rows = con.execute("SELECT sj_norm_id_number(x) FROM unnest(['110105491231002', ' 11010519491231002x', "
                        "'12345']) WITH ORDINALITY t(x, i) ORDER BY i").fetchall()
     assert [r[0] for r in rows] == ["11010519491231002X", "11010519491231002X", "12345"]
 
 
-def test_million_id_validations_take_seconds(con):
-    con.execute("""CREATE TEMP TABLE ids AS SELECT
+def _make_ids(con, table: str, n: int) -> None:
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS SELECT
         '110105' || (1950 + i % 50) || lpad((1 + i % 12)::VARCHAR, 2, '0') || lpad((1 + i % 28)::VARCHAR, 2, '0')
-        || lpad((i % 1000)::VARCHAR, 3, '0') || (i % 10) AS id FROM range(1000000) r(i)""")
+        || lpad((i % 1000)::VARCHAR, 3, '0') || (i % 10) AS id FROM range({n}) r(i)""")
+
+
+def test_id_udf_overhead_is_small(con):
+    """The vectorised UDF costs at most ~3x a bare Python loop over the same values (load-independent)."""
+    _make_ids(con, "ids_small", 200_000)
+    values = [r[0] for r in con.execute("SELECT id FROM ids_small").fetchall()]
+    start = time.perf_counter()
+    expected = sum(T["id_number"].is_valid(v) for v in values)
+    python_loop = time.perf_counter() - start
+    start = time.perf_counter()
+    (valid,) = con.execute("SELECT count(*) FILTER (WHERE sj_valid_id_number(id)) FROM ids_small").fetchone()
+    udf = time.perf_counter() - start
+    assert valid == expected and 0.05 < valid / len(values) < 0.15
+    assert udf < 3 * python_loop + 0.5, (udf, python_loop)
+
+
+@pytest.mark.slow
+def test_million_id_validations_take_seconds(con):
+    _make_ids(con, "ids", 1_000_000)
     start = time.perf_counter()
     (valid,) = con.execute("SELECT count(*) FILTER (WHERE sj_valid_id_number(id)) FROM ids").fetchone()
     elapsed = time.perf_counter() - start
-    sample = [r[0] for r in con.execute("SELECT id FROM ids LIMIT 2000").fetchall()]
-    share = sum(ric.calc_check_digit(s) == s[-1] for s in sample) / len(sample)
-    assert 0.05 < valid / 1_000_000 < 0.15 and abs(valid / 1_000_000 - share) < 0.02
-    assert elapsed < 10, f"1e6 ID checks took {elapsed:.1f} s"
+    assert 0.05 < valid / 1_000_000 < 0.15
+    assert elapsed < 20, f"1e6 ID checks took {elapsed:.1f} s (about 3 s on an idle 2-core box)"
 
 
 # --- masking --------------------------------------------------------------------------------------
@@ -335,3 +360,12 @@ def test_mask_value_dispatch():
 
 def test_every_personal_type_has_a_masker():
     assert {k for k, st in T.items() if st.personal} <= set(MASKERS)
+
+
+@pytest.mark.parametrize("module", ["semantic", "typeinfer", "quality", "masking"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"shujian.catalog.{module}"))
+    assert result.failed == 0 and (result.attempted > 0 or module == "masking")

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from shujian.catalog.semantic import SEMANTIC_TYPES
+from shujian.errors import NotFound
 
 
 def _keep(value: str, head: int, tail: int) -> str:
@@ -91,8 +92,6 @@ def mask_value(semantic_key: str | None, value: str | None) -> str | None:
     if semantic_key is None or value is None:
         return value
     if semantic_key not in SEMANTIC_TYPES:
-        from shujian.errors import NotFound
-
         raise NotFound(f"未知的数据要素类型 '{semantic_key}'，无法脱敏",
                        hint="使用 shujian.catalog.semantic.SEMANTIC_TYPES 中的类型")
     masker = MASKERS.get(semantic_key)

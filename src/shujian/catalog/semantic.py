@@ -31,6 +31,7 @@ from stdnum import luhn
 from stdnum.cn import ric, uscc
 
 from shujian.catalog.typeinfer import clean_text, parse_amount_text, parse_date_text, parse_month_text
+from shujian.errors import NotFound
 
 # Full-width ASCII (U+FF01–U+FF5E) and the ideographic space, with their half-width forms.
 _FW = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
@@ -106,7 +107,7 @@ def id15_to_18(number: str) -> str | None:
     """Convert an old 15-digit ID to 18 digits (insert 19, add the GB 11643 check digit).
 
     >>> id15_to_18("110105491231002")
-    '110105194912310021'
+    '11010519491231002X'
     """
     if not _ID15_RE.fullmatch(number) or not _birth_date_ok("19" + number[6:12]):
         return None
@@ -300,7 +301,7 @@ def _types() -> dict[str, SemanticType]:
                      _normalize_phone, _PHONE_RE.fullmatch, _sql_phone, True),
         SemanticType("division_code", "行政区划代码", False, ("区划", "行政区划", "地区代码", "区县代码"),
                      _normalize_digits, lambda n: n in division_codes(), _sql_digits),
-        SemanticType("person_name", "姓名", True, ("姓名", "名字", "人员名称", "户主", "联系人", "被告人"),
+        SemanticType("person_name", "姓名", True, ("姓名", "名字", "人员名称"),
                      _normalize_person_name, _valid_person_name, _sql_name),
         SemanticType("date", "日期", False, ("日期", "时间", "年月日", "生日", "出生"),
                      _normalize_date, lambda n: parse_date_text(n) is not None),
@@ -318,8 +319,6 @@ SEMANTIC_TYPES: dict[str, SemanticType] = _types()
 
 def get_type(key: str) -> SemanticType:
     """The registered semantic type ``key``; raises NotFound with the known keys."""
-    from shujian.errors import NotFound
-
     try:
         return SEMANTIC_TYPES[key]
     except KeyError:
@@ -376,6 +375,11 @@ def normalize_sql(key: str, expr: str) -> str | None:
     """
     fn = get_type(key).sql_normalizer
     return fn(expr) if fn else None
+
+
+def valid_sql(key: str, expr: str) -> str | None:
+    """DuckDB SQL ``sj_valid_<key>(expr)`` (needs ``register_udfs``); None for types without a check."""
+    return f"sj_valid_{key}(CAST({expr} AS VARCHAR))" if get_type(key).checks_validity else None
 
 
 def _arrow_udf(fn: Callable[[str], object]):
