@@ -105,7 +105,10 @@ def run_model_on(con: duckdb.DuckDBPyConnection, catalog: CatalogSchema, model: 
 def _pairs(rows: list[dict[str, Any]], key: str, rule: Any, with_rule: bool) -> set[tuple[str, str]]:
     out = set()
     for r in rows:
-        rule_value = r.get(rule.column) if hasattr(rule, "column") else rule
+        if "_rule" in r:
+            rule_value = r["_rule"]
+        else:
+            rule_value = r.get(rule.column) if hasattr(rule, "column") else rule
         out.add((str(r[key]), str(rule_value) if with_rule else ""))
     return out
 
