@@ -41,29 +41,19 @@ def _root(version: bool = typer.Option(False, "--version", help="显示版本"))
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (0 ok, 1 error, 2 bad input, 130 cancelled)."""
     _mount()
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="shujian")      # standalone mode: ends with SystemExit
+    except SystemExit as exc:
+        if exc.code is None:
+            return 0
+        return exc.code if isinstance(exc.code, int) else 1
     except ShujianError as exc:
         err_console.print(f"[bold red]错误：[/]{exc.message}", highlight=False)
         if exc.hint:
             err_console.print(f"[yellow]提示：[/]{exc.hint}", highlight=False)
         return exc.exit_code
-    except KeyboardInterrupt:
-        err_console.print("[yellow]已中断。[/]")
-        return 130
-    except typer.Exit as exc:
-        return exc.exit_code
-    except typer.Abort:
-        err_console.print("[yellow]已取消。[/]")
-        return 1
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
     return 0
 
 

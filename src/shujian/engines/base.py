@@ -71,7 +71,7 @@ class Engine(ABC):
             raise Cancelled("运行已取消（Ctrl-C）；未写入任何线索，可重新运行") from None
         thread.join()
         peak = max(peak, proc.memory_info().rss)
-        if cancelled:
+        if cancelled or (cancel is not None and cancel.is_set()):
             raise Cancelled("运行已取消；未写入任何线索，可重新运行")
         if error:
             exc = error[0]

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from shujian.catalog.importer import ImportRequest
+from shujian.catalog.service import CatalogService
+from shujian.spec import load_model
+
+MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "models" / "pension_during_custody.yaml"
+A = "11010519491231002X"   # in custody from 2023-01-10, still inside
+B = "110105194912310021"   # in custody 2022-01-01 .. 2022-06-01
+C = "110101198001010053"   # never in custody
+
+
+def custody_table() -> pa.Table:
+    return pa.table({
+        "身份证号": [A, B],
+        "姓名": ["张三", "李四"],
+        "入所日期": [date(2023, 1, 10), date(2022, 1, 1)],
+        "出所日期": [None, date(2022, 6, 1)],
+        "羁押性质": ["逮捕", "有期徒刑以上执行"],
+    })
+
+
+def pension_table(extra: list[tuple[str, date, float]] | None = None) -> pa.Table:
+    rows = [(A, date(2023, m, 1), 3000.0) for m in range(1, 7)]        # months 3..6 are after the grace
+    rows += [(B, date(2022, m, 1), 2000.0) for m in range(1, 9)]       # 3..6 inside custody
+    rows += [(C, date(2023, m, 1), 1000.0) for m in range(1, 4)]
+    rows += extra or []
+    return pa.table({"身份证号": [r[0] for r in rows], "姓名": ["某"] * len(rows),
+                     "发放年月": pa.array([r[1] for r in rows], pa.date32()),
+                     "发放金额": [r[2] for r in rows]})
+
+
+def load(ws, name: str, table: pa.Table) -> int:
+    sem = {"身份证号": "id_number"} if "身份证号" in table.column_names else {}
+    req = ImportRequest(name=name, agency="测试单位", semantics=sem)
+    return CatalogService(ws).import_arrow(req, table).version
+
+
+@pytest.fixture
+def pension_model():
+    return load_model(MODEL)
+
+
+@pytest.fixture
+def city(ws):
+    load(ws, "监所在押人员", custody_table())
+    load(ws, "养老金发放", pension_table())
+    return ws
