@@ -74,7 +74,9 @@ def _fill(template: str, dialect: str, value: exp.Expression, cap: int) -> exp.E
 def evidence_list(value: exp.Expression, dialect: str, cap: int, *, nested: bool) -> exp.Expression:
     """Aggregate evidence row ids into a sorted, distinct list of at most ``cap`` ids (NULLs dropped,
     nested lists flattened)."""
-    template = (_NESTED_AGG if nested else _LIST_AGG)[dialect]
+    template = (_NESTED_AGG if nested else _LIST_AGG).get(dialect)
+    if template is None:  # capability missing: compile_model reports it and never renders this
+        return exp.null()
     return _fill(template, dialect, value, cap)
 
 

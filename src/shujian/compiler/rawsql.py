@@ -33,6 +33,9 @@ _DENY_FUNCS = {
 }
 
 
+_FILE_SUFFIXES = (".csv", ".parquet", ".json", ".xlsx", ".db", ".duckdb", ".txt", ".gz", ".tsv")
+
+
 def _name(node: exp.Expression) -> str:
     if isinstance(node, exp.Anonymous):
         return str(node.this).lower()
@@ -80,6 +83,8 @@ def _check_table(node: exp.Table, ctes: set[str], datasets: set[str]) -> list[Pr
     name = node.name
     if name in ctes or name in datasets:
         return []
+    if "/" in name or "\\" in name or "://" in name or name.lower().endswith(_FILE_SUFFIXES):
+        return [Problem("sql", f"不允许读取文件或网址 {name[:60]}；只能读取目录中的数据集")]
     return [Problem("sql", f'数据集 "{name}" 不在目录中{suggest(name, sorted(datasets))}')]
 
 
