@@ -114,7 +114,8 @@ def keywords(ctx: Ctx, k: Keywords, scope: Scope, loc: str) -> exp.Expression | 
         words = [exp.Literal.string(w) for w in k.words or []]
     if words is None:
         return None
-    hits = [exp.GT(this=exp.StrPosition(this=ref.expr(), substr=w), expression=exp.Literal.number(0))
+    text = exp.func("COALESCE", ref.expr(), exp.Literal.string(""))   # NULL text has no keyword
+    hits = [exp.GT(this=exp.StrPosition(this=text.copy(), substr=w), expression=exp.Literal.number(0))
             for w in words]
     if not hits:
         return exp.false() if k.match == "any" else exp.true()
