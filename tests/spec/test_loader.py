@@ -94,3 +94,34 @@ def test_json_schema_exports_aliases() -> None:
     assert "from" in schema["$defs"]["Step"]["properties"]
     assert set(schema["required"]) >= {"id", "name", "output"}
     assert Model.model_json_schema()  # plain export works too
+
+
+ARCHITECTURE_SKETCH = """\
+id: pension-during-custody
+name: 服刑人员违规领取养老金监督模型
+line: 刑事执行检察            # 业务条线
+point: 养老金停发             # 监督点
+legal_basis:
+  - {law: 劳社厅函〔2001〕44号, article: "", summary: 服刑期间停发基本养老金}
+  - {law: 社会保险法, article: 第八十八条}
+params:
+  grace_months: {type: int, default: 1, label: 发放滞后容忍月数}
+inputs:
+  custody: {dataset: 监所在押人员, fields: {person: 身份证号, start: 入所日期, end: 出所日期}}
+  pension: {dataset: 养老金发放,   fields: {person: 身份证号, month: 发放年月, amount: 发放金额}}
+steps:
+  - join: {left: pension, right: custody, on: [person], type: inner,
+           where: "month > add_months(start, :grace_months) and month <= coalesce(end, current_date)"}
+  - aggregate: {by: [person], measures: {months: count(*), total: sum(amount)}}
+output:
+  subject: {type: person, key: person}
+  title: "{person|mask}服刑期间领取养老金{months}个月，合计{total}元"
+  facts: [months, total]
+  measure: 检察建议
+"""
+
+
+def test_architecture_sketch_loads_with_default_step_ids() -> None:
+    m = load_model(ARCHITECTURE_SKETCH)
+    assert [s.id for s in m.steps] == ["step1", "step2"]
+    assert m.steps[0].join.on == ["person"] and m.output.rule == "R1"

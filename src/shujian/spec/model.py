@@ -245,7 +245,7 @@ class Components(Spec):
 
 
 class Step(Spec):
-    id: str = Field(pattern=NAME)
+    id: str | None = Field(None, pattern=NAME, description="步骤名；省略时为 step1、step2 …")
     from_: str | None = Field(None, alias="from", description="读取的步骤或输入角色；默认上一步")
     filter: Condition | None = None
     join: Join | None = None
@@ -329,6 +329,9 @@ class Model(Spec):
             raise ValueError("steps 不能为空")
         if self.steps is not None and not self.inputs:
             raise ValueError("使用 steps 时需要声明 inputs")
+        for i, step in enumerate(self.steps or []):
+            if step.id is None:
+                step.id = f"step{i + 1}"
         return self
 
     def title_placeholders(self) -> list[str]:
