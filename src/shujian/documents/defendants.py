@@ -1,0 +1,206 @@
+"""Party paragraphs of the header (当事人): defendants, units, prosecutor, priors, custody measures."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from .model import Custody, Defendant, Prior, Span, Unit
+from .numerals import CN_NUM_CHARS, cn_to_int, parse_date, parse_term
+
+_ROLES = (r"原公诉机关|抗诉机关|公诉机关|自诉人|附带民事诉讼原告人|被告单位|"
+          r"(?:上诉人|被上诉人|申诉人)?[（(]?原审被告人[）)]?|上诉人|被告人|辩护人|指定辩护人|诉讼代表人|"
+          r"诉讼代理人|法定代理人|委托代理人|被害人")
+_ROLE_RE = re.compile(r"(?<![^。；;\s])\s*(" + _ROLES + r")\s*[:：]?\s*")
+_DEFENDANT_ROLE_RE = re.compile(r"原审被告人|被告人|^上诉人$")
+_NAME_RE = re.compile(r"(?:自报)?([\u4e00-\u9fa5A-Za-z0-9·•.]{1,20}?)(?=[，,。；;（(\s:：]|$)")
+_GENDER_RE = re.compile(r"[，,\s](男|女)(?=[，,。\s;；]|性|$)")
+_BIRTH_RE = re.compile(r"(?:出生于|生于|出生日期[:：为]?|出生年月日[:：]?)\s*(\d{4}年\d{1,2}月\d{1,2}日)|"
+                       r"(\d{4}年\d{1,2}月\d{1,2}日)\s*(?:出生|生)")
+_ETHNIC_RE = re.compile(r"[，,]([\u4e00-\u9fa5]{1,6}族)(?=[，,。])")
+_ID_RE = re.compile(r"(?:公民)?身份(?:证)?(?:号码|证号)[:：为]?\s*([0-9]{17}[0-9Xx])")
+_MEASURES = ("刑事拘留", "逮捕", "取保候审", "监视居住")
+_FULL_DATE_RE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+_REL_DATE_RE = re.compile(r"(同年|次年|同月|次日|当日|当天)?\s*(?:(\d{1,2})月)?\s*(?:(\d{1,2})日)?")
+
+
+@dataclass
+class Party:
+    """One party paragraph in the header."""
+
+    role: str
+    name: str
+    start: int
+    end: int
+
+
+def split_parties(text: str, span: Span) -> list[Party]:
+    """Cut the 当事人 section into party paragraphs at each role word that starts a sentence."""
+    hits = list(_ROLE_RE.finditer(text, span.start, span.end))
+    parties = []
+    for i, m in enumerate(hits):
+        end = hits[i + 1].start() if i + 1 < len(hits) else span.end
+        name_m = _NAME_RE.match(text, m.end(), end)
+        name = name_m.group(1) if name_m else ""
+        parties.append(Party(role=m.group(1), name=name, start=m.start(1), end=end))
+    return parties
+
+
+def prosecutor_of(text: str, parties: list[Party]) -> tuple[str | None, str | None]:
+    """Return (公诉机关 or 原公诉机关/抗诉机关, 自诉人) from the party list."""
+    public = private = None
+    for p in parties:
+        if p.role in ("公诉机关", "原公诉机关", "抗诉机关") and public is None:
+            m = re.match(r"\s*[\u4e00-\u9fa5]*?(?:检察院|检察分院)", text[p.start + len(p.role):p.end])
+            public = m.group(0).strip(" ：:") if m else p.name or None
+        elif p.role == "自诉人" and private is None:
+            private = p.name or None
+    return public, private
+
+
+def is_defendant_role(role: str) -> bool:
+    """True for 被告人 / 原审被告人 / 上诉人（原审被告人） paragraphs."""
+    return bool(_DEFENDANT_ROLE_RE.search(role))
+
+
+def read_defendant(text: str, party: Party) -> Defendant:
+    """Read name, gender, birth date, ethnicity, priors and custody from one party paragraph."""
+    block = text[party.start:party.end]
+    first = block.split("。", 1)[0]
+    d = Defendant(name=party.name, header_span=Span(party.start, party.end))
+    g = _GENDER_RE.search(first)
+    d.gender = g.group(1) if g else None
+    b = _BIRTH_RE.search(first)
+    birth = parse_date(b.group(1) or b.group(2)) if b else None
+    d.birth_date = birth.isoformat() if birth else None
+    e = _ETHNIC_RE.search(first)
+    d.ethnicity = e.group(1) if e else None
+    i = _ID_RE.search(block)
+    d.id_number = i.group(1).upper() if i else None
+    d.priors = read_priors(text, party.start, party.end)
+    d.custody = read_custody(text, party.start, party.end)
+    return d
+
+
+def read_unit(party: Party) -> Unit:
+    """A 被告单位 paragraph."""
+    return Unit(name=party.name, header_span=Span(party.start, party.end))
+
+
+def find_birth_elsewhere(text: str, name: str, stop: int) -> str | None:
+    """Birth date stated outside the header (e.g. in the evidence: 户籍证明，被告人X出生于…)."""
+    pattern = re.compile(re.escape(name) + r"[^。，]{0,6}?(?:出生于|生于)\s*(\d{4}年\d{1,2}月\d{1,2}日)|"
+                         + re.escape(name) + r"[，,]?\s*(\d{4}年\d{1,2}月\d{1,2}日)出生")
+    m = pattern.search(text, 0, stop)
+    if not m:
+        return None
+    value = parse_date(m.group(1) or m.group(2))
+    return value.isoformat() if value else None
+
+
+def _clauses(text: str, start: int, end: int):
+    for m in re.finditer(r"[^，,；;。]+", text[start:end]):
+        yield start + m.start(), m.group(0)
+
+
+class _DateTracker:
+    """Resolves 同年7月9日 / 同月25日 / 次日 against the last full date seen."""
+
+    def __init__(self) -> None:
+        self.last: date | None = None
+
+    def read(self, clause: str) -> date | None:
+        full = _FULL_DATE_RE.search(clause)
+        if full:
+            value = parse_date(full.group(0))
+            if value:
+                self.last = value
+            return value
+        if self.last is None:
+            return None
+        rel = re.search(r"(同年|次年|同月)\s*(\d{1,2}月)?\s*(\d{1,2})日|次日|当日|当天", clause)
+        if not rel:
+            return None
+        return self._resolve(rel)
+
+    def _resolve(self, rel: re.Match[str]) -> date | None:
+        base = self.last
+        assert base is not None
+        word = rel.group(0)
+        try:
+            if word.startswith("次日"):
+                value = date.fromordinal(base.toordinal() + 1)
+            elif word in ("当日", "当天"):
+                value = base
+            else:
+                year = base.year + (1 if rel.group(1) == "次年" else 0)
+                month = int(rel.group(2)[:-1]) if rel.group(2) else base.month
+                value = date(year, month, int(rel.group(3)))
+        except ValueError:
+            return None
+        self.last = value
+        return value
+
+
+def read_custody(text: str, start: int, end: int) -> list[Custody]:
+    """Compulsory measures in a party paragraph, each with its (resolved) date."""
+    tracker, out = _DateTracker(), []
+    for pos, clause in _clauses(text, start, end):
+        when = tracker.read(clause)
+        if "判处" in clause or "刑满" in clause:
+            continue
+        for measure in _MEASURES:
+            idx = clause.find(measure)
+            if idx < 0 or clause[max(0, idx - 2):idx] in ("行政", "司法"):
+                continue
+            out.append(Custody(measure=measure, date=when.isoformat() if when else None,
+                               span=Span(pos + idx, pos + idx + len(measure))))
+    return out
+
+
+_PRIOR_CHARGE_RE = re.compile(r"(?:犯|因)([\u4e00-\u9fa5、]{1,20}?罪)")
+_PRIOR_PENALTY_RE = re.compile(r"(有期徒刑|拘役|管制)([" + CN_NUM_CHARS + r"\d年又零个月]*)|(无期徒刑|死刑|罚金|免予刑事处罚)")
+_RELEASE_RE = re.compile(r"(\d{4}年\d{1,2}月\d{1,2}日)[^，。；]{0,20}?(?:刑满释放|释放|假释|执行完毕|解除)")
+
+
+def read_priors(text: str, start: int, end: int) -> list[Prior]:
+    """Prior convictions (前科) in a party paragraph: 曾因犯××罪…被判处…，××刑满释放."""
+    out: list[Prior] = []
+    for m in re.finditer(r"[^。；;]+", text[start:end]):
+        sentence = m.group(0)
+        if "涉嫌" in sentence and "判处" not in sentence:
+            continue
+        for part in re.split(r"(?<=[，,])(?=因犯|又因|再因|曾因)", sentence):
+            prior = _read_prior(part)
+            if prior is not None:
+                pos = start + m.start() + sentence.find(part)
+                prior.span = Span(pos, pos + len(part))
+                out.append(prior)
+    return out
+
+
+def _read_prior(part: str) -> Prior | None:
+    if not re.search(r"判处|被判|判刑", part) or "涉嫌" in part.split("判")[0][-12:]:
+        return None
+    if re.search(r"再犯|以上刑罚", part):
+        return None
+    charge = _PRIOR_CHARGE_RE.search(part)
+    penalty = _PRIOR_PENALTY_RE.search(part)
+    when = re.search(r"(\d{4}年\d{1,2}月\d{1,2}日)[^，。]{0,30}?(?:判处|被判)", part)
+    release = _RELEASE_RE.search(part)
+    prior = Prior(charge=charge.group(1) if charge else None)
+    if penalty:
+        prior.penalty_type = penalty.group(1) or penalty.group(3)
+        prior.term_months = parse_term(penalty.group(2)) if penalty.group(2) else None
+    jd = parse_date(when.group(1)) if when else None
+    prior.judgment_date = jd.isoformat() if jd else None
+    rd = parse_date(release.group(1)) if release else None
+    prior.release_date = rd.isoformat() if rd else None
+    return prior
+
+
+def year_only_birth(text: str) -> int | None:
+    """A birth year written without month and day (1981年出生) — reported, not used as a date."""
+    m = re.search(r"(\d{4})年出生", text)
+    return cn_to_int(m.group(1)) if m else None
