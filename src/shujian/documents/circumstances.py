@@ -97,6 +97,8 @@ def find_circumstances(sentences: list[str], articles: list[str], *, alone: bool
                                  for s in (earlier or []))
     meritorious = _found(sentences, _MERIT_POS, _MERIT_NEG)
     others = [name for name, rx in _OTHERS.items() if rx.search(text)]
+    if surrender and "坦白" in others and not re.search(r"坦白", text):
+        others.remove("坦白")  # 如实供述 inside a 自首 finding is part of the 自首
     return {"recidivist": recidivist, "surrender": surrender, "meritorious": meritorious,
             "circumstances": others}
 

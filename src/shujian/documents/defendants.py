@@ -18,7 +18,7 @@ _NAME_RE = re.compile(r"(?:自报)?([\u4e00-\u9fa5A-Za-z0-9·•.]{1,20}?)(?=[�
 _GENDER_RE = re.compile(r"[，,\s](男|女)(?=[，,。\s;；]|性|$)")
 _BIRTH_RE = re.compile(r"(?:出生于|生于|出生日期[:：为]?|出生年月日[:：]?)\s*(\d{4}年\d{1,2}月\d{1,2}日)|"
                        r"(\d{4}年\d{1,2}月\d{1,2}日)\s*(?:出生|生)")
-_ETHNIC_RE = re.compile(r"[，,]([\u4e00-\u9fa5]{1,6}族)(?=[，,。])")
+_ETHNIC_RE = re.compile(r"[，,]([\u4e00-\u9fa5]{1,6}族)(?=[，,。]|$)")
 _ID_RE = re.compile(r"(?:公民)?身份(?:证)?(?:号码|证号)[:：为]?\s*([0-9]{17}[0-9Xx])")
 _MEASURES = ("刑事拘留", "逮捕", "取保候审", "监视居住")
 _FULL_DATE_RE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
@@ -159,7 +159,7 @@ def read_custody(text: str, start: int, end: int) -> list[Custody]:
     return out
 
 
-_PRIOR_CHARGE_RE = re.compile(r"(?:犯|因)([\u4e00-\u9fa5、]{1,20}?罪)")
+_PRIOR_CHARGE_RE = re.compile(r"(?:曾因犯|因犯|曾犯|犯|因)([\u4e00-\u9fa5、]{1,20}?罪)")
 _PRIOR_PENALTY_RE = re.compile(r"(有期徒刑|拘役|管制)([" + CN_NUM_CHARS + r"\d年又零个月]*)|(无期徒刑|死刑|罚金|免予刑事处罚)")
 _RELEASE_RE = re.compile(r"(\d{4}年\d{1,2}月\d{1,2}日)[^，。；]{0,20}?(?:刑满释放|释放|假释|执行完毕|解除)")
 

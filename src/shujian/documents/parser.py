@@ -20,6 +20,8 @@ from .numerals import iter_dates
 from .penalties import Sentence, read_sentence, segments_by_defendant, verdict_pieces
 from .sections import Layout, clean_text, split_sections
 
+_AMOUNT_FACT_RE = re.compile(r"(?:人民币)?\s*[\d,.]+\s*万?元|人民币[零〇一二三四五六七八九十百千万两]+元")
+_MONTH_RE = re.compile(r"(\d{4})年(1[0-2]|0?[1-9])月(?!\d{1,2}日)(?!份?\d)")
 _LAW_RE = re.compile(r"《([^《》]{2,60})》")
 _ARTICLE_RE = re.compile(
     r"第([零一二三四五六七八九十百]+)条(之[一二三四五六七八九十]+)?"
@@ -103,13 +105,37 @@ def _parties(j: Judgment, clean: str, layout: Layout) -> None:
 def _verdict(j: Judgment, clean: str, layout: Layout) -> None:
     if not layout.verdict:
         return
-    names = [d.name for d in j.defendants]
+    names = [d.name for d in j.defendants] + [u.name for u in j.units]
     pieces = verdict_pieces(clean, layout.verdict)
     segments = segments_by_defendant(clean, pieces, names)
     for i, d in enumerate(j.defendants):
         d.verdict_spans = segments[i]
         sentences = [read_sentence(clean[s.start:s.end]) for s in segments[i]]
         _apply_sentence(d, _fold(sentences))
+    if re.search(r"维持原判|维持原审判决", clean[layout.verdict.start:layout.verdict.end]):
+        _upheld_original(j, clean, layout)
+    for k, u in enumerate(j.units):
+        folded = _fold([read_sentence(clean[s.start:s.end]) for s in segments[len(j.defendants) + k]])
+        u.charges = list(dict.fromkeys(c.charge for c in folded.counts if c.charge))
+        u.fine_yuan = folded.fine_yuan
+
+
+def _upheld_original(j: Judgment, clean: str, layout: Layout) -> None:
+    """驳回上诉，维持原判: the executed penalty is the one of the first-instance judgment quoted earlier."""
+    start = layout.sections["审理经过"].start
+    stop = layout.sections.get("本院认为", layout.verdict).start  # type: ignore[union-attr]
+    quoted = list(re.finditer(r"(?:判决|判处)\s*[:：]", clean[start:stop]))
+    if not quoted:
+        return
+    begin = start + quoted[-1].end()
+    end_m = re.search(r"。\s*(?:宣判后|原审被告人|上诉人|[\u4e00-\u9fa5]{0,6}不服)|$", clean[begin:stop])
+    end = begin + (end_m.start() + 1 if end_m else 0)
+    pieces = verdict_pieces(clean, Span(begin, min(end, stop)))
+    segments = segments_by_defendant(clean, pieces, [d.name for d in j.defendants])
+    for i, d in enumerate(j.defendants):
+        if d.penalty_type is None and segments[i]:
+            _apply_sentence(d, _fold([read_sentence(clean[s.start:s.end]) for s in segments[i]]))
+            d.warnings.append("维持原判：刑罚取自文中引述的原判决")
 
 
 def _fold(sentences: list[Sentence]) -> Sentence:
@@ -184,8 +210,16 @@ def _facts(j: Judgment, clean: str, layout: Layout) -> None:
     for value, start, end in iter_dates(clean[span.start:span.end]):
         j.facts.append(Fact(kind="date", value=value.isoformat(),
                             span=Span(span.start + start, span.start + end)))
-    if j.facts:
-        j.offence_date = j.facts[0].value
+    for m in _AMOUNT_FACT_RE.finditer(clean, span.start, span.end):
+        j.facts.append(Fact(kind="amount", value=m.group(0), span=Span(m.start(), m.end())))
+    month = _MONTH_RE.search(clean, span.start, span.end)
+    first_day = j.facts[0] if j.facts and j.facts[0].kind == "date" else None
+    if month and (first_day is None or month.start() < first_day.span.start):
+        # 2019年5月至6月…: only the month is written; the first day of it stands for the date
+        j.offence_date = date(int(month.group(1)), int(month.group(2)), 1).isoformat()
+        j.warnings.append("犯罪日期只写到月份，取该月1日")
+    elif first_day:
+        j.offence_date = first_day.value
     for d in j.defendants:
         if d.birth_date and j.offence_date:
             age = _age(date.fromisoformat(d.birth_date), date.fromisoformat(j.offence_date))

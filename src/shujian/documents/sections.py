@@ -70,6 +70,8 @@ def split_sections(text: str) -> Layout:
     title = _DOC_TYPE_RE.search(head)
     case = find_case_number(text[:800])
     court_m = _COURT_RE.search(head)
+    if title is None or court_m is None:  # spaced-out titles: 刑 事 判 决 书
+        title, court_m = _despaced_title(text, head, title, court_m)
     end_of_title = max(title.end() if title else 0, case.end if case else 0)
     sections: dict[str, Span] = {"首部": Span(0, end_of_title)}
     n = len(text)
@@ -105,6 +107,34 @@ def split_sections(text: str) -> Layout:
         verdict=verdict,
         appendix_start=appendix.start() if appendix else None,
     )
+
+
+def _despaced_title(text: str, head: str, title, court_m):
+    """Find the title and court in a header whose characters are spread out by spaces or lines."""
+    spaced = re.search(r"(刑\s*事\s*(?:附\s*带\s*民\s*事\s*)?|民\s*事\s*|行\s*政\s*)?(判\s*决\s*书|裁\s*定\s*书)", head)
+    if title is None and spaced:
+        title = _DOC_TYPE_RE.search(re.sub(r"\s+", "", spaced.group(0)))
+        title = _Shifted(title, spaced.start(), spaced.end()) if title else None
+    if court_m is None and spaced:
+        before = re.findall(r"[\u4e00-\u9fa5]{2,40}?(?:人民法院|军事法院|法院)", text[:spaced.start()])
+        court_m = _Shifted(re.match(r"(.*)", before[-1]), 0, 0) if before else None
+    return title, court_m
+
+
+class _Shifted:
+    """A match found on a despaced copy, reported at the original position."""
+
+    def __init__(self, m: re.Match[str], start: int, end: int) -> None:
+        self._m, self._start, self._end = m, start, end
+
+    def group(self, i: int = 0) -> str | None:
+        return self._m.group(i)
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
 
 
 def _find_reasoning(text: str, start: int, stop: int) -> int:
