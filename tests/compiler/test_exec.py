@@ -143,14 +143,15 @@ def test_derive_functions(con, catalog):
 def test_aggregate_having_list_and_evidence(con, catalog):
     spec = model([{"id": "a", "aggregate": {"by": ["person"], "measures": {
                       "n": "count(*)", "total": "sum(amount)", "first": "min(month)",
-                      "avg_amt": "avg(amount)", "months": "list(month)"},
+                      "avg_amt": "avg(amount)", "months": "list(month)",
+                      "some": "any_value(amount) > 0"},
                   "having": "total > 1200 and n >= 12 and person != 'D'"}}],
                  roles=("pension",))
     rows = run(con, catalog, spec)
     assert [r["person"] for r in rows] == ["A", "B", "C"]
     a = rows[0]
     assert a["n"] == 12 and a["total"] == sum(100 + m for m in range(1, 13))
-    assert a["first"] == D(2023, 1, 1) and len(a["months"]) == 12
+    assert a["first"] == D(2023, 1, 1) and len(a["months"]) == 12 and a["some"] is True
     assert a["_ev_pension"] == list(range(1, 13))          # a capped list after aggregation
 
 
@@ -245,3 +246,44 @@ def test_prepaid_fixture_end_to_end(con, catalog):
     rows = con.execute(compiled.sql, compiled.parameters).fetchall()
     assert [(r[0], r[1]) for r in rows] == [("美容店", 3)]
     assert rows[0][-1] == [1, 2, 3]
+
+
+def test_doc_example_is_the_fixture_and_runs(con, catalog):
+    import re
+    doc = (Path(__file__).parents[2] / "docs" / "model-language.md").read_text(encoding="utf-8")
+    section = doc.split("## 12.", 1)[1]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    documented = load_model(block)
+    fixture = load_model(FIXTURES / "pension_during_custody.yaml")
+    assert documented.steps == fixture.steps and documented.output == fixture.output
+    compiled = compile_model(documented, catalog, "duckdb", params={"grace_months": 0})
+    rows = {r[0]: r for r in con.execute(compiled.sql, compiled.parameters).fetchall()}
+    assert rows["A"][2] == 5                          # Feb..Jun once the grace month is removed
+
+
+def test_within_months_from_param(con, catalog):
+    spec = model([{"id": "j", "join": {"left": "custody", "right": "pension", "on": ["person"],
+                                       "within": {"left": "start", "right": "month", "months": ":m"}}}],
+                 roles=("custody", "pension"), params={"m": {"type": "int", "default": 2, "label": "月数"}})
+    assert len(run(con, catalog, spec)) == 6                # Feb and Mar for A, B, C
+    assert len(run(con, catalog, spec, params={"m": 3})) == 9
+
+
+def test_optional_input_missing_from_catalog(con, catalog):
+    from copy import deepcopy
+    smaller = deepcopy(catalog)
+    del smaller.datasets["预付卡备案"]
+    compiled = compile_model(load_model(FIXTURES / "prepaid_card_hotline.yaml"), smaller, "duckdb")
+    rows = con.execute(compiled.sql, compiled.parameters).fetchall()
+    assert sorted(r[0] for r in rows) == ["书店", "美容店"]       # nothing filed: 书店 is back
+    assert "预付卡备案" not in compiled.datasets
+
+
+def test_fixture_models_compile_for_every_dialect(catalog):
+    import sqlglot
+    for path in sorted(FIXTURES.glob("*.yaml")):
+        for dialect in ("duckdb", "spark", "postgres"):
+            compiled = compile_model(load_model(path), catalog, dialect)
+            sqlglot.parse_one(compiled.sql, read=dialect)
+            assert compiled.parameters and all(str(v) not in compiled.sql
+                                               for v in compiled.parameters.values() if len(str(v)) > 2)

@@ -169,12 +169,14 @@ def test_window_column_must_be_window_function(catalog):
     assert "窗口列应为一个窗口函数" in problems(catalog, spec)[0]
 
 
-def test_capability_missing_in_postgres(catalog):
+def test_capability_missing_is_refused_where_used(catalog):
+    from shujian.compiler import INFO
     spec = model([{"id": "a", "aggregate": {"by": ["person", "name"], "measures": {"n": "count(*)"}}},
                   {"id": "b", "aggregate": {"by": ["person"], "measures": {"m": "sum(n)"}}}])
-    out = problems(catalog, spec, "postgres")
+    caps = INFO["postgres"].capabilities - {"evidence.nested_list"}
+    out = problems(catalog, spec, "postgres", capabilities=caps)
     assert out == ["steps[1]: 模型使用 evidence.nested_list；postgres 引擎不支持"]
-    compile_model(load_model(spec), catalog, "duckdb")          # fine elsewhere
+    compile_model(load_model(spec), catalog, "postgres")          # the declared set has it
 
 
 def test_capability_override_names_the_function(catalog):

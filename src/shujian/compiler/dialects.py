@@ -43,10 +43,8 @@ INFO: dict[str, DialectInfo] = {
     "duckdb": DialectInfo("duckdb"),
     "spark": DialectInfo("spark", notes=(
         "date_diff('month') 在 spark 中按整月计（timestampdiff），duckdb/postgres 按跨越的月界计",)),
-    # PostgreSQL has no FLATTEN for arrays of arrays: re-aggregating already aggregated evidence
-    # (aggregate after aggregate/distinct/components) cannot be expressed as one aggregate call.
-    "postgres": DialectInfo("postgres", missing=frozenset({"evidence.nested_list"}), notes=(
-        "any_value 需要 PostgreSQL 16 及以上",)),
+    "postgres": DialectInfo("postgres", notes=(
+        "any_value 在 postgres 中编译为 MIN（PostgreSQL 16 以前没有 any_value）",)),
 }
 
 _LIST_AGG = {
@@ -57,6 +55,12 @@ _LIST_AGG = {
 _NESTED_AGG = {
     "duckdb": "LIST_SLICE(LIST_SORT(LIST_DISTINCT(FLATTEN(ARRAY_AGG(__x)))), 1, {cap})",
     "spark": "SLICE(SORT_ARRAY(ARRAY_DISTINCT(FLATTEN(COLLECT_LIST(__x)))), 1, {cap})",
+    # PostgreSQL cannot ARRAY_AGG arrays of different lengths and has no FLATTEN: concatenate the
+    # lists as text inside the aggregate, then split, dedupe, sort and cap them in a subquery
+    # (the aggregate belongs to the outer query because its argument references only outer columns)
+    "postgres": "ARRAY(SELECT DISTINCT CAST(_ev_v AS BIGINT) FROM UNNEST(STRING_TO_ARRAY("
+                "STRING_AGG(ARRAY_TO_STRING(__x, ','), ','), ',')) AS _ev_u(_ev_v) "
+                "WHERE _ev_v <> '' ORDER BY 1 LIMIT {cap})",
 }
 _PLAIN_LIST = {  # user-facing list(x): collected values, capped, order unspecified but sorted
     "duckdb": "LIST_SLICE(LIST_SORT(LIST_DISTINCT(ARRAY_AGG(__x))), 1, {cap})",

@@ -302,6 +302,8 @@ class ExprCompiler:
                 return _date_add(args[0], args[1], "DAY")
             if name == "month_start":
                 return exp.cast(exp.TimestampTrunc(this=args[0], unit=exp.var("MONTH")), "DATE")
+        if isinstance(node, exp.AnyValue) and self.ctx.dialect == "postgres":
+            return exp.Min(this=node.this)     # any value will do; PostgreSQL < 16 lacks ANY_VALUE
         if isinstance(node, exp.ArrayAgg):
             return dialects.value_list(node.this, self.ctx.dialect, self.ctx.list_cap)
         return node

@@ -4,7 +4,8 @@ Why not a recursive CTE: Spark SQL gained recursive CTEs only in 4.x and DuckDB'
 keeps every intermediate row (a dense co-offending graph explodes).  Instead the step is unrolled
 into ``max_iterations`` rounds, each two CTEs: (1) every node takes the smallest label among its
 neighbours (label propagation), (2) every node jumps to its label's label (pointer jumping), which
-roughly doubles the distance a label travels per round.  Labels are node values, so the component
+lets labels travel much further than one hop per round (measured: a worst-case
+400-node chain converges in 8 rounds, a 1000-node chain does not).  Labels are node values, so the component
 id is the smallest node of the component once converged; a component whose diameter needs more
 rounds than ``max_iterations`` may be split (raise the parameter for long chains).
 """

@@ -105,6 +105,9 @@ def parse_expr(text: str) -> exp.Expression:
         raise ExprError(f"表达式无法解析：{_first_error(exc)}") from exc
     if isinstance(tree, exp.Query) or not isinstance(tree, exp.Expression):
         raise ExprError("表达式中不能写查询语句")
+    # DuckDB's reader wraps any_value(x) as IGNORE NULLS; the language has no such clause
+    tree = tree.transform(lambda n: n.this if isinstance(n, exp.IgnoreNulls)
+                          and isinstance(n.this, exp.AnyValue) else n)
     for node in tree.walk():
         _check_node(node)
     return tree
