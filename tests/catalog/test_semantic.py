@@ -282,6 +282,24 @@ def test_udfs_agree_with_python_and_register_twice(con):
     assert con.execute("SELECT sj_valid_id_number(NULL), sj_norm_id_number(NULL)").fetchone() == (None, None)
 
 
+VALIDITY_SAMPLES = [
+    "13800138000", "+86 138-0013-8000", "12800138000", "1380013800", "京A12345", "粤B·D12345", "京I12345",
+    "京a 12345", "（2023）京0105刑初123号", "(2023)京0105刑初123号", "〔2015〕松刑初字第914号", "京朝检刑诉〔2023〕123号",
+    "（2023）京0105刑初号", "案号乱写", "张三", " 张 三 ", "阿卜杜・热合曼", "张3", "张", "·张三", "John", "𠀀明",
+    "张" * 31, "O'Neil", "abc",
+]
+
+
+@pytest.mark.parametrize("key", ["phone", "plate_number", "case_number", "person_name"])
+def test_native_valid_sql_matches_python(con, key):
+    expr = valid_sql(key, "x")
+    assert "sj_valid_" not in expr            # really native, no Python call per row
+    got = [r[0] for r in con.execute(f"SELECT {expr} FROM unnest(?::VARCHAR[]) WITH ORDINALITY t(x, i) ORDER BY i",
+                                     [VALIDITY_SAMPLES]).fetchall()]
+    assert got == [T[key].is_valid(v) for v in VALIDITY_SAMPLES]
+    assert con.execute(f"SELECT {valid_sql(key, 'NULL')}").fetchone() == (None,)
+
+
 def test_valid_sql(con):
     assert valid_sql("text", "x") is None
     expr = valid_sql("uscc", '"信用代码"')

@@ -29,3 +29,16 @@ def run_model(model_id: str, tables: Mapping[str, Sequence[Mapping[str, Any]]],
 def run() -> Callable[..., list[dict[str, Any]]]:
     """The :func:`run_model` helper as a fixture."""
     return run_model
+
+
+def person_id(n: int, birth: str = "19550101") -> str:
+    """A valid 18-digit resident ID (台州市椒江区) numbered ``n`` (1..499) for hand-made fixtures."""
+    from stdnum.cn import ric
+
+    body = f"331002{birth}{n:03d}"
+    return body + ric.calc_check_digit(body)
+
+
+def pairs(rows: list[dict[str, Any]], key: str = "person") -> set[tuple[str, str]]:
+    """(subject key, rule) of every output row."""
+    return {(r[key], r["_rule"]) for r in rows}

@@ -26,7 +26,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from shujian.catalog.schema import ROW_ID, ColumnSchema
-from shujian.catalog.semantic import SEMANTIC_TYPES, register_udfs
+from shujian.catalog.semantic import SEMANTIC_TYPES, register_udfs, valid_sql
 from shujian.catalog.typeinfer import NULL_MARKERS
 
 TEMPORAL = ("DATE", "TIMESTAMP")
@@ -75,7 +75,7 @@ def _invalid_cond(col: ColumnSchema) -> str | None:
     st = SEMANTIC_TYPES.get(col.semantic or "")
     if st is None or not st.checks_validity or not _is_text(col):
         return None
-    return f"(NOT {_null_cond(col)} AND NOT sj_valid_{st.key}({quote_ident(col.name)}))"
+    return f"(NOT {_null_cond(col)} AND NOT {valid_sql(st.key, quote_ident(col.name))})"
 
 
 def _column_aggregates(columns: list[ColumnSchema]) -> list[str]:

@@ -73,7 +73,10 @@ def null_sql(expr: str) -> str:
     """DuckDB expression: the trimmed text of ``expr`` with full-width digits made ASCII, or NULL
     for empty strings and null markers (空, 无, NULL, \\N, -, / …)."""
     markers = ", ".join(_sql_str(m) for m in NULL_MARKERS)
-    t = f"trim(translate(CAST({expr} AS VARCHAR), '{FULLWIDTH_DIGITS}　', '{ASCII_DIGITS} '))"
+    v = f"CAST({expr} AS VARCHAR)"
+    # The regex guard skips translate() (the costly part) for values without full-width characters.
+    t = (f"trim(CASE WHEN regexp_matches({v}, '[０-９　]') "
+         f"THEN translate({v}, '{FULLWIDTH_DIGITS}　', '{ASCII_DIGITS} ') ELSE {v} END)")
     return f"(CASE WHEN {t} IN ({markers}) THEN NULL ELSE {t} END)"
 
 
