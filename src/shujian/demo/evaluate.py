@@ -122,6 +122,9 @@ def evaluate(out_dir: str | Path, models: Sequence[str] | None = None) -> list[d
 
     out = Path(out_dir)
     truth: dict[str, list[dict[str, str]]] = json.loads((out / "ground_truth.json").read_text("utf-8"))
+    near_path = out / "near_misses.json"
+    near: dict[str, list[dict[str, str]]] = (json.loads(near_path.read_text("utf-8"))
+                                             if near_path.is_file() else {})
     con, catalog = load_city(out)
     report = []
     for model_id in models or sorted(truth):
@@ -134,6 +137,7 @@ def evaluate(out_dir: str | Path, models: Sequence[str] | None = None) -> list[d
         planted = {(t["subject"], t["rule"] if with_rule else "") for t in planted_rows}
         found = _pairs(rows, model.output.subject.key, model.output.rule, with_rule)
         hit = len(found & planted)
+        near_subjects = {n["subject"] for n in near.get(model_id, [])}
         report.append({
             "id": model_id, "clues": len(rows), "planted": len(planted),
             "precision": round(hit / len(found), 4) if found else (1.0 if not planted else 0.0),
@@ -141,6 +145,8 @@ def evaluate(out_dir: str | Path, models: Sequence[str] | None = None) -> list[d
             "seconds": round(seconds, 3),
             "false_positives": sorted(found - planted)[:20],
             "missed": sorted(planted - found)[:20],
+            "near_misses": len(near_subjects),
+            "near_misses_flagged": sorted(near_subjects & {s for s, _ in found})[:20],
         })
     con.close()
     return report
@@ -148,8 +154,10 @@ def evaluate(out_dir: str | Path, models: Sequence[str] | None = None) -> list[d
 
 def format_report(report: list[dict[str, Any]]) -> str:
     """A plain-text table of an :func:`evaluate` report."""
-    lines = [f"{'model':32} {'clues':>7} {'planted':>7} {'precision':>9} {'recall':>7} {'seconds':>8}"]
+    lines = [f"{'model':32} {'clues':>7} {'planted':>7} {'precision':>9} {'recall':>7} {'seconds':>8} "
+             f"{'near-miss flagged':>17}"]
     for r in report:
         lines.append(f"{r['id']:32} {r['clues']:>7} {r['planted']:>7} {r['precision']:>9.3f} "
-                     f"{r['recall']:>7.3f} {r['seconds']:>8.3f}")
+                     f"{r['recall']:>7.3f} {r['seconds']:>8.3f} "
+                     f"{len(r.get('near_misses_flagged', [])):>8}/{r.get('near_misses', 0):<8}")
     return "\n".join(lines)
