@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from ..db.models import Clue, ClueEvidence, ClueRun, DatasetColumn, DatasetVersion, Subject
+from sqlalchemy import func, or_
+
+from ..db.base import utcnow
+from ..db.models import (
+    Clue,
+    ClueEvidence,
+    ClueRun,
+    DatasetColumn,
+    DatasetVersion,
+    Subject,
+    SupervisionMeasure,
+)
 from ..errors import NotFound
 from ..workspace import Workspace
 from .store import exclude
@@ -15,17 +27,18 @@ class ClueService:
         self.ws = ws
 
     def list(self, *, model_id: str | None = None, state: str | None = None, subject: str | None = None,
-             limit: int = 1000, offset: int = 0) -> list[dict]:
+             limit: int = 1000, offset: int = 0, **filters) -> list[dict]:
+        """Clues matching the filters (see :class:`ClueFilter` for ``org``, ``since``, ``overdue`` …)."""
+        f = ClueFilter(model_id=model_id, state=state, subject=subject, **filters)
         with self.ws.db.unit_of_work() as s:
-            q = s.query(Clue).join(Subject).order_by(Clue.id)
-            if model_id:
-                q = q.filter(Clue.model_id == model_id)
-            if state:
-                q = q.filter(Clue.state == state)
-            if subject:
-                q = q.filter(Subject.key == subject)
+            q = f.apply(s, s.query(Clue).join(Subject)).order_by(Clue.id)
             runs = dict(s.query(ClueRun.clue_id, func.count()).group_by(ClueRun.clue_id).all())
             return [_clue_dict(c, runs.get(c.id, 0)) for c in q.offset(offset).limit(limit)]
+
+    def ids(self, f: ClueFilter) -> list[int]:
+        """Ids of the clues matching ``f`` (for bulk actions and exports)."""
+        with self.ws.db.unit_of_work() as s:
+            return [c.id for c in f.apply(s, s.query(Clue).join(Subject)).order_by(Clue.id)]
 
     def count(self, model_id: str | None = None) -> int:
         with self.ws.db.unit_of_work() as s:
@@ -89,6 +102,57 @@ class ClueService:
         return out
 
 
+@dataclass
+class ClueFilter:
+    """Filters for clue lists, bulk actions and exports (模型、院、状态、对象、日期、逾期).
+
+    ``org`` includes the org's subordinates; ``since``/``until`` bound the first-seen date;
+    ``overdue`` keeps clues past their 交办 deadline or with an overdue measure reply.
+    """
+
+    model_id: str | None = None
+    state: str | None = None
+    subject: str | None = None
+    org: str | int | None = None
+    since: date | None = None
+    until: date | None = None
+    overdue: bool | None = None
+    assignee: str | None = None
+    today: date | None = None
+
+    def apply(self, s, q):
+        if self.model_id:
+            q = q.filter(Clue.model_id == self.model_id)
+        if self.state:
+            q = q.filter(Clue.state.in_(self.state.split(",")))
+        if self.subject:
+            q = q.filter(Subject.key == self.subject)
+        if self.since:
+            q = q.filter(Clue.first_seen >= datetime.combine(self.since, time.min))
+        if self.until:
+            q = q.filter(Clue.first_seen < datetime.combine(self.until + timedelta(days=1), time.min))
+        if self.org is not None:
+            from ..orgs.service import descendants, find_org
+            q = q.filter(Clue.org_id.in_(descendants(s, find_org(s, self.org).id)))
+        if self.assignee:
+            from ..orgs.service import find_user
+            q = q.filter(Clue.assignee_id == find_user(s, self.assignee).id)
+        if self.overdue is not None:
+            q = q.filter(self._overdue() if self.overdue else ~self._overdue())
+        return q
+
+    def _overdue(self):
+        today = self.today or utcnow().date()
+        return or_((Clue.deadline < today) & Clue.state.in_(("交办", "核查")),
+                   Clue.id.in_(_late_measures(today)), Clue.escalation == "建议刚性")
+
+
+def _late_measures(today: date):
+    from sqlalchemy import select
+    return (select(SupervisionMeasure.clue_id)
+            .where(SupervisionMeasure.reply_deadline < today, SupervisionMeasure.replied_on.is_(None)))
+
+
 def _clue_dict(c: Clue, runs: int) -> dict:
     return {"clue_id": c.id, "model_id": c.model_id, "rule": c.rule,
             "subject": {"type": c.subject.type, "key": c.subject.key, "name": c.subject.name},
@@ -96,4 +160,6 @@ def _clue_dict(c: Clue, runs: int) -> dict:
             "measure": c.measure, "legal_basis": c.legal_basis, "fingerprint": c.fingerprint,
             "first_seen": c.first_seen.isoformat(), "last_seen": c.last_seen.isoformat(),
             "seen_count": c.seen_count, "run_count": runs, "first_run_id": c.first_run_id,
-            "last_run_id": c.last_run_id}
+            "last_run_id": c.last_run_id, "org_id": c.org_id, "assignee_id": c.assignee_id,
+            "deadline": c.deadline.isoformat() if c.deadline else None, "supervised": c.supervised,
+            "exclusion_type": c.exclusion_type, "case_number": c.case_number, "escalation": c.escalation}

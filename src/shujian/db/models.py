@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -157,6 +157,19 @@ class Clue(Base):
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     seen_count: Mapped[int] = mapped_column(Integer, default=1)
+    # Workflow (线索流转): who holds the clue, until when, and what came of it.  No foreign keys
+    # here so the columns can be added to a filled table without rebuilding it on SQLite.
+    org_id: Mapped[int | None] = mapped_column(Integer, index=True)          # 承办院
+    department_id: Mapped[int | None] = mapped_column(Integer)                # 承办部门
+    assignee_id: Mapped[int | None] = mapped_column(Integer, index=True)      # 承办检察官
+    deadline: Mapped[date | None] = mapped_column(Date)                       # 交办/核查期限
+    supervised: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 督办
+    supervisor_org_id: Mapped[int | None] = mapped_column(Integer)
+    supervise_deadline: Mapped[date | None] = mapped_column(Date)
+    exclusion_type: Mapped[str | None] = mapped_column(String(16))            # 误报类型
+    case_number: Mapped[str | None] = mapped_column(String(64))               # 案号（业务应用系统）
+    escalation: Mapped[str | None] = mapped_column(String(16))                # 建议刚性监督 …
+    state_changed_at: Mapped[datetime | None] = mapped_column()
     subject: Mapped[Subject] = relationship()
 
 
@@ -193,4 +206,173 @@ class Schedule(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     next_run_at: Mapped[datetime | None] = mapped_column()
     last_run_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------------------------- organisations
+class Org(Base):
+    """A procuratorate (最高人民检察院 › 省院 › 市院 › 区县院), keyed by its division code."""
+
+    __tablename__ = "orgs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)      # 行政区划代码; 000000 = 最高检
+    name: Mapped[str] = mapped_column(String(128))
+    level: Mapped[str] = mapped_column(String(8))                   # 最高检 / 省院 / 市院 / 区县院
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"), index=True)
+
+
+class Department(Base):
+    """A department (刑事检察部 …) of one procuratorate, with its 业务条线."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    line: Mapped[str | None] = mapped_column(String(32))
+
+
+class User(Base):
+    """A user with roles.  ``password_hash`` and API tokens belong to the Security issue."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    roles: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------------------------- clue workflow
+class ClueEvent(Base):
+    """One step in a clue's life: a transition (from → to) or a note (评论, 督办, 逾期)."""
+
+    __tablename__ = "clue_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clue_id: Mapped[int] = mapped_column(ForeignKey("clues.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[list] = mapped_column(JSON, default=list)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class SupervisionMeasure(Base):
+    """A 监督措施 on a clue: document, reply, adoption and outcomes (追回金额, 治理成果)."""
+
+    __tablename__ = "supervision_measures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clue_id: Mapped[int] = mapped_column(ForeignKey("clues.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))                   # 检察建议, 移送整改 …
+    intensity: Mapped[str] = mapped_column(String(8))               # 柔性 / 正式 / 刚性
+    recipient: Mapped[str | None] = mapped_column(String(128))      # 主送机关
+    doc_number: Mapped[str | None] = mapped_column(String(64))      # 文号
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    reply_deadline: Mapped[date | None] = mapped_column(Date)
+    replied_on: Mapped[date | None] = mapped_column(Date)
+    reply: Mapped[str | None] = mapped_column(Text)
+    adopted: Mapped[bool | None] = mapped_column(Boolean)
+    rectified: Mapped[bool | None] = mapped_column(Boolean)
+    money_recovered: Mapped[float] = mapped_column(Float, default=0.0)
+    people_affected: Mapped[int] = mapped_column(Integer, default=0)
+    governance: Mapped[list] = mapped_column(JSON, default=list)    # 治理成果: 会签机制, 规范性文件 …
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------------------------- model governance
+class GovModel(Base):
+    """A model under governance (模型台账 entry): lifecycle state, author, listing scope."""
+
+    __tablename__ = "gov_models"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(80), unique=True)
+    number: Mapped[str] = mapped_column(String(32))                 # 模型编号
+    name: Mapped[str] = mapped_column(String(128))
+    line: Mapped[str | None] = mapped_column(String(32))
+    point: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(8), default="草稿")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"))
+    scope: Mapped[str | None] = mapped_column(String(4))             # 市 / 省 / 全国
+    listed_on: Mapped[date | None] = mapped_column(Date)
+    trial_accuracy: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GovRevision(Base):
+    """One version of a governed model: editable while a draft, immutable once submitted."""
+
+    __tablename__ = "gov_revisions"
+    __table_args__ = (UniqueConstraint("gov_model_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gov_model_id: Mapped[int] = mapped_column(ForeignKey("gov_models.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)                        # the model file (YAML/JSON)
+    sql: Mapped[str | None] = mapped_column(Text)                    # generated SQL (duckdb)
+    hash: Mapped[str] = mapped_column(String(64))
+    diff: Mapped[str | None] = mapped_column(Text)                   # against the previous version
+    submitted_at: Mapped[datetime | None] = mapped_column()
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GovEvent(Base):
+    """A model lifecycle step or certification (业务认证/数字认证 with the three evaluations)."""
+
+    __tablename__ = "gov_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gov_model_id: Mapped[int] = mapped_column(ForeignKey("gov_models.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(8))
+    to_state: Mapped[str | None] = mapped_column(String(8))
+    evaluations: Mapped[dict] = mapped_column(JSON, default=dict)    # 建模必要性/技术可行性/线索准确性
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class ModelAdoption(Base):
+    """Another org adopting a listed model: its dataset/column mapping and what it still lacks."""
+
+    __tablename__ = "model_adoptions"
+    __table_args__ = (UniqueConstraint("gov_model_id", "org_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gov_model_id: Mapped[int] = mapped_column(ForeignKey("gov_models.id", ondelete="CASCADE"))
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)
+    missing: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(8))                   # 已采用 / 缺字段
+    adopted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------------------------- 委托研判
+class AnalysisRequest(Base):
+    """A 委托研判 request to the 数字办/情报中心, answered with models, runs and a clue package."""
+
+    __tablename__ = "analysis_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    question: Mapped[str] = mapped_column(Text)
+    rule_text: Mapped[str | None] = mapped_column(Text)
+    data_needed: Mapped[str | None] = mapped_column(Text)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(8), default="已提交")
+    analyst_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    model_ids: Mapped[list] = mapped_column(JSON, default=list)
+    run_ids: Mapped[list] = mapped_column(JSON, default=list)
+    clue_ids: Mapped[list] = mapped_column(JSON, default=list)
+    history: Mapped[list] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Organisations (检察院 tree), departments and users with roles."""
