@@ -37,7 +37,7 @@ def run(con, values: list[str | None], inferred=None) -> list:
 
 
 @pytest.mark.parametrize("raw", ["2023-01-05", "2023/1/5", "2023.1.5", "2023年1月5日", "20230105",
-                                 "2023年01月05", "２０２３-01-05", " 2023-1-05 "])
+                                 "2023年01月05", "２０２３-01-05", " 2023-1-05 ", "\u00a02023-01-05\u00a0"])
 def test_every_date_format(con, raw):
     inf = infer_column([raw, "2024-02-29"])
     assert inf.dtype == "DATE" and inf.note == ""

@@ -34,8 +34,8 @@ from shujian.catalog.typeinfer import clean_text, parse_amount_text, parse_date_
 from shujian.errors import NotFound
 
 # Full-width ASCII (U+FF01–U+FF5E) and the ideographic space, with their half-width forms.
-_FW = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
-_HW = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
+_FW = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000\u00a0"   # + no-break space (Excel, web)
+_HW = "".join(chr(c) for c in range(0x21, 0x7F)) + "  "
 _HW_TABLE = str.maketrans(_FW, _HW)
 
 _DOTS = ".•・‧∙･"          # after half-width mapping '．' is '.'; all become U+00B7 in names
@@ -55,7 +55,7 @@ def to_halfwidth(value: str) -> str:
 def _halfwidth_sql(expr: str) -> str:
     # translate() with 95 pairs costs ~15 µs a row; the regex guard skips it for clean values (most).
     v = f"CAST({expr} AS VARCHAR)"
-    return (f"(CASE WHEN regexp_matches({v}, '[！-～　]') "
+    return (f"(CASE WHEN regexp_matches({v}, '[！-～　\u00a0]') "
             f"THEN translate({v}, '{_sql_escape(_FW)}', '{_sql_escape(_HW)}') ELSE {v} END)")
 
 

@@ -31,7 +31,7 @@ NULL_MARKERS: tuple[str, ...] = ("", "空", "无", "NULL", "null", "Null", "\\N"
 
 FULLWIDTH_DIGITS = "０１２３４５６７８９"
 ASCII_DIGITS = "0123456789"
-_FW_TABLE = str.maketrans(FULLWIDTH_DIGITS + "　", ASCII_DIGITS + " ")
+_FW_TABLE = str.maketrans(FULLWIDTH_DIGITS + "　\u00a0", ASCII_DIGITS + "  ")   # + no-break space
 
 _TRUE = ("是", "true", "y", "yes")
 _FALSE = ("否", "false", "n", "no")
@@ -75,8 +75,8 @@ def null_sql(expr: str) -> str:
     markers = ", ".join(_sql_str(m) for m in NULL_MARKERS)
     v = f"CAST({expr} AS VARCHAR)"
     # The regex guard skips translate() (the costly part) for values without full-width characters.
-    t = (f"trim(CASE WHEN regexp_matches({v}, '[０-９　]') "
-         f"THEN translate({v}, '{FULLWIDTH_DIGITS}　', '{ASCII_DIGITS} ') ELSE {v} END)")
+    t = (f"trim(CASE WHEN regexp_matches({v}, '[０-９　\u00a0]') "
+         f"THEN translate({v}, '{FULLWIDTH_DIGITS}　\u00a0', '{ASCII_DIGITS}  ') ELSE {v} END)")
     return f"(CASE WHEN {t} IN ({markers}) THEN NULL ELSE {t} END)"
 
 
