@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="元数据库地址；默认 SQLite 文件")
     duckdb_memory_limit: str = Field(default="4GB", description="DuckDB 内存上限，超出部分落盘")
     duckdb_threads: int | None = Field(default=None, description="DuckDB 线程数；默认按 CPU")
+    import_memory_limit: str = Field(default="1GB",
+                                     description="导入时 DuckDB 的内存上限（超出部分落盘），使导入进程常驻内存低于 2 GB")
     env: str = Field(default="development", description="development / production")
     default_level: str = Field(default="内部", description="数据集默认分级")
 

@@ -62,10 +62,15 @@ def connect_duckdb(path: Path | str, settings: Settings, *, read_only: bool = Fa
     if settings.duckdb_threads:
         config["threads"] = str(settings.duckdb_threads)
     try:
-        return duckdb.connect(str(path), read_only=read_only, config=config)
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:
         raise ConfigError(f"无法打开分析库 {path}：{exc}",
                           hint="可能有另一个 shujian 进程正在写入；等待其结束后重试") from exc
+    # DuckDB's own terminal progress bar would print over the CLI's rich bars and into JSON output;
+    # query_progress() still works for our bars.
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    return con
 
 
 def open_workspace(**overrides: object) -> Workspace:
