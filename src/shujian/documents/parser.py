@@ -147,6 +147,8 @@ def _fold(sentences: list[Sentence]) -> Sentence:
         if s.penalty_type is not None:
             out.penalty_type, out.term_months = s.penalty_type, s.term_months
             out.probation_months = s.probation_months
+        elif s.probation_months is not None:
+            out.probation_months = s.probation_months
         for name in ("fine_yuan", "deprivation_months", "sentence_start", "sentence_end"):
             if getattr(s, name) is not None:
                 setattr(out, name, getattr(s, name))
