@@ -21,6 +21,7 @@ from shujian.demo.groups.justice_law import (
     required,
     sentinel_months,
 )
+from shujian.documents.tables import TABLE_SEMANTICS
 
 AGENCY = "市中级人民法院（裁判文书）"
 NEGLIGENT = ("交通肇事罪", "过失致人死亡罪", "过失致人重伤罪", "重大责任事故罪", "失火罪")
@@ -73,12 +74,15 @@ def background(ctx: Any, table: list[Band], n: int, chunk: int = 200_000) -> Non
         size = min(chunk, n - start)
         defs, counts, priors = _background_chunk(ctx, table, start, size)
         ctx.write("刑事判决被告人", defs, agency=AGENCY, level="敏感",
-                  description="裁判文书解析：每名被告人一行（决定执行的刑罚）", dtypes=DEFENDANT_DTYPES)
+                  description="裁判文书解析：每名被告人一行（决定执行的刑罚）", dtypes=DEFENDANT_DTYPES,
+                  semantics=TABLE_SEMANTICS["刑事判决被告人"])
         ctx.write("刑事判决罪名", counts, agency=AGENCY, level="敏感",
-                  description="裁判文书解析：每名被告人每个罪名一行（该罪判处的刑罚）", dtypes=CHARGE_DTYPES)
+                  description="裁判文书解析：每名被告人每个罪名一行（该罪判处的刑罚）", dtypes=CHARGE_DTYPES,
+                  semantics=TABLE_SEMANTICS["刑事判决罪名"])
         if len(priors["身份证号"]):
             ctx.write("刑事判决前科", priors, agency=AGENCY, level="敏感",
-                      description="裁判文书解析：被告人身份段落中的前科", dtypes=PRIOR_DTYPES)
+                      description="裁判文书解析：被告人身份段落中的前科", dtypes=PRIOR_DTYPES,
+                      semantics=TABLE_SEMANTICS["刑事判决前科"])
 
 
 def _draw_penalty(ctx: Any, charges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
