@@ -31,12 +31,12 @@ def run() -> Callable[..., list[dict[str, Any]]]:
     return run_model
 
 
-def person_id(n: int, birth: str = "19550101") -> str:
+def person_id(n: int, birth: str = "19990101") -> str:
     """A valid 18-digit resident ID (台州市椒江区) numbered ``n`` (1..499) for hand-made fixtures."""
     from stdnum.cn import ric
 
     body = f"331002{birth}{n:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")
 
 
 def pairs(rows: list[dict[str, Any]], key: str = "person") -> set[tuple[str, str]]:

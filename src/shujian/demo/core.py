@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from stdnum import numdb
 from stdnum.cn import ric, uscc
 
 from shujian.errors import InputError
@@ -60,6 +61,13 @@ MALE_CHARS = tuple("伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩
 FEMALE_CHARS = tuple("芳娜敏静丽艳娟霞秀英玲桂兰红梅琳燕萍雪婷慧莉颖倩洁佳欣怡琴月凤菊素珍丹蓉媛"
                      "秋晶璐瑶露莹")
 SHARED_CHARS = tuple("小晓子嘉思文雨一佳家欣宇天明海春金玉立志")
+
+# 台州地区 codes of 1982–1994 (GB/T 2260 history) → today's county: people born before the 1994 城市
+# reorganisation carry them, and stdnum checks that the code existed in the birth year.
+HISTORIC_HOME: dict[str, str] = {
+    "332601": "椒江区", "332602": "临海市", "332603": "黄岩区", "332621": "临海市", "332622": "黄岩区",
+    "332623": "温岭市", "332624": "仙居县", "332625": "天台县", "332626": "三门县", "332627": "玉环市",
+}
 
 DTYPE_TO_ARROW: dict[str, pa.DataType] = {
     "VARCHAR": pa.string(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(), "DATE": pa.date32(),
@@ -147,6 +155,21 @@ def month_start(d: date) -> date:
     return d.replace(day=1)
 
 
+def _code_years(code: str) -> list[tuple[int, int]]:
+    """Years in which division ``code`` was assigned, per stdnum's GB/T 2260 history."""
+    info = {k: v for _part, props in numdb.get("cn/loc").info(code) for k, v in props.items()}
+    spans = []
+    for county in info.get("county", "").split(","):
+        if not county:
+            continue
+        if not county.startswith("["):
+            spans.append((0, 9999))
+            continue
+        start, end = county[1:].split("]")[0].split("-")
+        spans.append((int(start or 0), int(end or 9999)))
+    return spans
+
+
 def _org_code(digits8: str) -> str:
     """GB 11714 组织机构代码 (8 digits + check character); stdnum has no cn.org module."""
     weights = (3, 7, 9, 10, 5, 8, 4, 2)
@@ -178,6 +201,8 @@ class CityContext:
             raise InputError(f"区划表中没有城市 '{home_city}'")
         self.home_city = home_city
         self._used_ids: set[str] = set()
+        self._code_pool: dict[tuple[int, bool], list[tuple[str, str]]] = {}
+        self._code_years: dict[str, list[tuple[int, int]]] = {}
         self._used_uscc: set[str] = set()
         self._writers: dict[str, pq.ParquetWriter] = {}
         self._infos: dict[str, DatasetInfo] = {}
@@ -240,22 +265,44 @@ class CityContext:
         sexes = (np.full(n, sex, dtype=object) if sex else
                  np.where(self.rng.random(n) < 0.5, "男", "女").astype(object))
         local = self.rng.random(n) < local_share
-        home_idx = self.rng.integers(0, len(self.home), n)
-        any_idx = self.rng.integers(0, len(self.divisions), n)
-        divs = [self.home[h] if loc else self.divisions[a]
-                for loc, h, a in zip(local, home_idx, any_idx, strict=True)]
+        years = birth.astype("datetime64[Y]").astype(int) + 1970
+        draws = self.rng.random(n)
         ymd = np.char.replace(np.datetime_as_string(birth, unit="D").astype(str), "-", "")
         ids = np.empty(n, dtype=object)
+        places = np.empty(n, dtype=object)
         for i in range(n):
-            ids[i] = self._new_id(divs[i].code, ymd[i], sexes[i] == "男")
-        return {"身份证号": ids, "姓名": self.names(sexes), "性别": sexes, "出生日期": birth,
-                "户籍地": np.array([d.province + d.city + d.name for d in divs], dtype=object)}
+            pool = self._codes(int(years[i]), bool(local[i]))
+            code, place = pool[int(draws[i] * len(pool))]
+            ids[i] = self._new_id(code, ymd[i], sexes[i] == "男")
+            places[i] = place
+        return {"身份证号": ids, "姓名": self.names(sexes), "性别": sexes, "出生日期": birth, "户籍地": places}
+
+    def _codes(self, year: int, local: bool) -> list[tuple[str, str]]:
+        """(division code, 户籍地) pairs valid in ``year``; home city first, any division otherwise."""
+        key = (year, local)
+        if key not in self._code_pool:
+            home = f"{self.home[0].province}{self.home_city}"
+            cands = ([(d.code, home + d.name) for d in self.home]
+                     + [(c, home + name) for c, name in HISTORIC_HOME.items()]) if local else \
+                [(d.code, d.province + d.city + d.name) for d in self.divisions]
+            pool = [(c, p) for c, p in cands if any(a <= year <= b for a, b in self._years(c))]
+            if not pool and local:
+                pool = self._codes(year, False)
+            if not pool:
+                raise InputError(f"区划表中没有 {year} 年已设立的区划代码", hint="缩小出生日期范围")
+            self._code_pool[key] = pool
+        return self._code_pool[key]
+
+    def _years(self, code: str) -> list[tuple[int, int]]:
+        if code not in self._code_years:
+            self._code_years[code] = _code_years(code)
+        return self._code_years[code]
 
     def _new_id(self, div: str, ymd: str, male: bool) -> str:
         while True:
             seq = int(self.rng.integers(0, 499)) * 2 + (1 if male else 2)
             body = f"{div}{ymd}{seq:03d}"
-            number = body + ric.calc_check_digit(body)
+            number = body + ric.calc_check_digit(body + "0")     # stdnum drops the last character
             if number not in self._used_ids:
                 self._used_ids.add(number)
                 return number
