@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from typing import Any
 
@@ -130,10 +130,12 @@ class Judgment:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (the CLI contract: see docs/judgments.md)."""
-        return _plain(asdict(self))
+        return _plain(self)
 
 
 def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -21,6 +21,7 @@ _BIG_UNITS = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_0
 CN_NUM_CHARS = "零〇○Ｏ0一壹二贰貳两兩三叁參四肆五伍六陆陸七柒八捌九玖十拾百佰千仟万萬亿億"
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+_FW_DIGIT_RE = re.compile("[０-９]")
 
 
 def to_halfwidth_digits(text: str) -> str:
@@ -29,7 +30,7 @@ def to_halfwidth_digits(text: str) -> str:
     >>> to_halfwidth_digits("２０１８年３月")
     '2018年3月'
     """
-    return text.translate(_FULLWIDTH)
+    return text.translate(_FULLWIDTH) if _FW_DIGIT_RE.search(text) else text
 
 
 def cn_to_int(text: str) -> int | None:
