@@ -67,6 +67,9 @@ CASES: dict[str, tuple[str, dict]] = {
         {"id": "a", "from": "pension", "select": {"columns": ["person"]}},
         {"id": "b", "from": "custody", "select": {"columns": ["person"]}},
         {"id": "u", "union": {"steps": ["a", "b"], "distinct": False}}], roles=("pension", "custody"))),
+    "select": ("select keeps and renames columns, evidence stays", model([
+        {"id": "s", "select": {"columns": {"who": "person", "paid": "amount"}}}], key="who",
+        roles=("pension",))),
     "distinct": ("distinct keeps evidence as lists", model([
         {"id": "d", "distinct": {"columns": ["person"]}}], roles=("pension",))),
     "components": ("components: co-occurrence graph, 2 rounds", model([

@@ -94,6 +94,8 @@ def compile_model(model: Model, catalog: CatalogSchema, dialect: str = "duckdb",
     last = _steps(b, model, rels)
     if last is not None:
         _check_output(ctx, model, last)
+    elif not ctx.problems:
+        ctx.problem(f"steps[{len(model.steps or []) - 1}]", "最后一步没有产生结果，无法编译")
     _check_capabilities(ctx, capabilities)
     if ctx.problems:
         raise ValidationFailed(ctx.problems, title=f"模型 {model.id} 编译未通过")
