@@ -56,7 +56,9 @@ def _defendant_warnings(d: Defendant) -> list[str]:
         out.append(f"{d.penalty_type}未写明刑期")
     limit = _MAX_MONTHS.get(d.penalty_type or "")
     if limit and d.term_months:
-        ceiling = limit[1] if len(d.counts) > 1 else limit[0]
+        longest = max((c.term_months or 0 for c in d.counts), default=0)
+        combined = len(d.counts) > 1 or d.term_months > longest  # 数罪并罚, also with an earlier sentence
+        ceiling = limit[1] if combined else limit[0]
         if d.term_months > ceiling:
             out.append(f"刑期{d.term_months}个月超过{d.penalty_type}法定最高{ceiling}个月")
     out.extend(_term_dates_warning(d))
@@ -71,7 +73,9 @@ def _term_dates_warning(d: Defendant) -> list[str]:
     start = date.fromisoformat(d.sentence_start)
     expected = add_months(start, d.term_months) - timedelta(days=1)
     actual = date.fromisoformat(d.sentence_end)
-    if abs((actual - expected).days) > 1:
+    gap = (actual - expected).days
+    if abs(gap) > 1:
+        why = "，可能已折抵其他羁押日数" if -60 <= gap < 0 else ""
         return [f"刑期起止（{d.sentence_start}至{d.sentence_end}）与刑期{d.term_months}个月不符"
-                f"（按起始日应止于{expected.isoformat()}）"]
+                f"（按起始日应止于{expected.isoformat()}{why}）"]
     return []
