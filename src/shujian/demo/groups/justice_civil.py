@@ -53,7 +53,7 @@ def _background(ctx: Any, start: int, n: int) -> dict:
     lenders = ctx.people(len(per), born=(date(1955, 1, 1), date(1995, 12, 31)))
     owner = np.repeat(np.arange(len(per)), per)[:n_lend]
     n_other = n - len(owner)
-    others = ctx.companies(max(1, n_other // 3))
+    others = ctx.companies(max(1, n_other // 10))   # sellers, landlords, employers: ~10 suits each
     o_idx = rng.integers(0, len(others["统一社会信用代码"]), n_other)
     total = len(owner) + n_other
     defendants = ctx.people(total, born=(date(1960, 1, 1), date(2000, 12, 31)))

@@ -129,19 +129,24 @@ def required(table: list[Band], charges: np.ndarray, offence: np.ndarray,
     keys = ("fine", "confiscation", "deprivation")
     out = {k: np.full(n, every) for k in keys}
     seen = np.zeros(n, dtype=bool)
+    by_charge: dict[str, list[Band]] = {}
     for b in table:
-        hit = charges == b.charge
-        hit &= offence >= np.datetime64(b.start, "D")
-        if b.end is not None:
-            hit &= offence <= np.datetime64(b.end, "D")
-        hit &= months >= b.low
-        if b.high is not None:
-            hit &= months <= b.high
-        seen |= hit
-        flags = {"fine": b.fine in ("必须", "择一"), "confiscation": b.confiscation == "必须",
-                 "deprivation": b.deprivation == "必须"}
-        for k in keys:
-            out[k] = out[k] & (~hit | flags[k]) if every else out[k] | (hit & flags[k])
+        by_charge.setdefault(b.charge, []).append(b)
+    for charge in set(charges.tolist()):
+        rows = np.flatnonzero(charges == charge)
+        day, term = offence[rows], months[rows]
+        for b in by_charge.get(charge, ()):
+            hit = (day >= np.datetime64(b.start, "D")) & (term >= b.low)
+            if b.end is not None:
+                hit &= day <= np.datetime64(b.end, "D")
+            if b.high is not None:
+                hit &= term <= b.high
+            seen[rows] |= hit
+            flags = {"fine": b.fine in ("必须", "择一"), "confiscation": b.confiscation == "必须",
+                     "deprivation": b.deprivation == "必须"}
+            for k in keys:
+                cur = out[k][rows]
+                out[k][rows] = cur & (~hit | flags[k]) if every else cur | (hit & flags[k])
     if every:
         for k in keys:
             out[k] &= seen
