@@ -85,3 +85,10 @@ def test_r4_ringleader_with_probation() -> None:
         _defendant("3", "寻衅滋事罪", "有期徒刑", 48, None, leader=True),
     ], [_prior("9", "盗窃罪", "拘役", date(2020, 1, 1))])
     assert hits == {("1", "R4")}
+
+
+def test_r3_prior_belongs_to_the_right_co_defendant() -> None:
+    first = _defendant("1", "寻衅滋事罪", "有期徒刑", 12, 24)
+    second = {**_defendant("2", "寻衅滋事罪", "有期徒刑", 18, 24), "文书编号": "W1", "被告人序号": 2}
+    prior = {**_prior("1", "故意伤害罪", "有期徒刑", date(2020, 8, 1)), "被告人序号": 2}
+    assert _hits([first, second], [prior]) == {("2", "R3")}

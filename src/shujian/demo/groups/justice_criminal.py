@@ -107,10 +107,16 @@ def _background_chunk(ctx: Any, table: list[Band], start: int, n: int) -> tuple[
     rng = ctx.rng
     p = ctx.people(n, born=(date(1960, 1, 1), date(2002, 12, 31)))
     names = [c[0] for c in CHARGES]
-    charge = ctx.pick(names, n, [c[1] for c in CHARGES])
+    # one judgment in five has a co-defendant: rows of one judgment share 文书编号, court, dates, charge
+    new_doc = rng.random(n) >= 0.2
+    new_doc[0] = True
+    doc = np.cumsum(new_doc) - 1
+    first = np.flatnonzero(new_doc)
+    order = np.arange(n) - first[doc] + 1
+    charge = ctx.pick(names, n, [c[1] for c in CHARGES])[first][doc]
     kind, months = _draw_penalty(ctx, charge)
-    offence = ctx.dates(n, date(2019, 1, 1), date(2024, 12, 31))
-    judged = offence + rng.integers(60, 360, n).astype("timedelta64[D]")
+    offence = ctx.dates(len(first), date(2019, 1, 1), date(2024, 12, 31))[doc]
+    judged = offence + rng.integers(60, 360, len(first)).astype("timedelta64[D]")[doc]
     life = np.isin(kind, ["无期徒刑", "死刑缓期二年执行"])
     eff = np.where(kind == "无期徒刑", 10000, np.where(life, 20000, months))
     req = required(table, charge, offence, eff)
@@ -125,8 +131,8 @@ def _background_chunk(ctx: Any, table: list[Band], start: int, n: int) -> tuple[
     fine = np.where(req["fine"] | (rng.random(n) < 0.1),
                     (rng.integers(1, 60, n) * 1000) * np.maximum(1, months // 12), 0)
     deprive = req["deprivation"] | ((charge == "故意杀人罪") & ~life & (rng.random(n) < 0.5))
-    seq = np.arange(start, start + n)
-    court = ctx.pick(COURTS, n)
+    seq = start + doc
+    court = ctx.pick(COURTS, len(first))[doc]
     year = judged.astype("datetime64[Y]").astype(int) + 1970
     custody_start = offence + rng.integers(1, 30, n).astype("timedelta64[D]")
     term_days = (months * 30.44).astype(int).astype("timedelta64[D]")
@@ -139,7 +145,7 @@ def _background_chunk(ctx: Any, table: list[Band], start: int, n: int) -> tuple[
         "审理程序": ctx.pick(["普通程序", "简易程序", "速裁程序"], n, [0.3, 0.5, 0.2]),
         "判决日期": judged,
         "公诉机关": np.array([f"台州市{c}人民检察院" for c in court], dtype=object),
-        "被告人序号": np.ones(n, dtype=np.int64),
+        "被告人序号": order.astype(np.int64),
         "姓名": p["姓名"], "性别": p["性别"], "出生日期": p["出生日期"], "身份证号": p["身份证号"],
         "罪名": charge, "刑种": kind,
         "刑期月数": _nullable(months, ~life),
@@ -191,7 +197,7 @@ def _background_priors(ctx: Any, defs: dict, has_prior: np.ndarray, prior_kind: 
     gap = np.where(k == 3, rng.integers(5 * 366 + 60, 10 * 365, m), rng.integers(30, 1640, m))
     released = offence[idx] - gap.astype("timedelta64[D]")
     return {"文书编号": defs["文书编号"][idx], "案号": defs["案号"][idx],
-            "被告人序号": np.ones(m, dtype=np.int64), "姓名": defs["姓名"][idx],
+            "被告人序号": defs["被告人序号"][idx], "姓名": defs["姓名"][idx],
             "身份证号": defs["身份证号"][idx], "前科罪名": charge, "前科刑种": ptype,
             "前科刑期月数": pmonths.astype(np.int64), "释放日期": released}
 
@@ -210,8 +216,11 @@ class Planter:
 
     def defendant(self, charge: str, kind: str, months: int | None, offence: date, *,
                   probation: int | None = None, fine: int | None = None, confiscation: bool | None = None,
-                  deprivation: int | None = None, life: bool | None = None, **flags: bool) -> dict:
-        """One planted defendant; accessories default to what the law table requires."""
+                  deprivation: int | None = None, life: bool | None = None, with_: dict | None = None,
+                  **flags: bool) -> dict:
+        """One planted defendant; accessories default to what the law table requires.
+
+        ``with_``: an earlier planted defendant whose judgment this one shares (next 被告人序号)."""
         ctx = self.ctx
         p = ctx.person(born=(date(1970, 1, 1), date(1998, 12, 31)))
         self.seq += 1
@@ -234,6 +243,9 @@ class Planter:
             "刑期起始": None, "刑期截止": None, "犯罪日期": offence,
             **{f: bool(flags.get(f, False)) for f in FLAGS},
         }
+        if with_ is not None:
+            row.update({k: with_[k] for k in ("文书编号", "案号", "判决日期")})
+            row["被告人序号"] = with_["被告人序号"] + 1
         if probation is None and months and kind in ("有期徒刑", "拘役"):
             row["刑期起始"] = offence + timedelta(days=10)
             row["刑期截止"] = add_months(row["刑期起始"], months)
@@ -243,7 +255,7 @@ class Planter:
         return row
 
     def prior(self, row: dict, charge: str, kind: str, months: int, released: date) -> None:
-        self.priors.append({"文书编号": row["文书编号"], "案号": row["案号"], "被告人序号": 1,
+        self.priors.append({"文书编号": row["文书编号"], "案号": row["案号"], "被告人序号": row["被告人序号"],
                             "姓名": row["姓名"], "身份证号": row["身份证号"], "前科罪名": charge,
                             "前科刑种": kind, "前科刑期月数": months, "释放日期": released})
 
@@ -302,6 +314,11 @@ class Planter:
             r = d("盗窃罪", "有期徒刑", 10, offence, probation=12)
             self.prior(r, charge, kind, 6 if kind == "拘役" else 18, date(2022, 1, 5))
             ctx.near_miss(m, r["身份证号"], note)
+        first = d("寻衅滋事罪", "有期徒刑", 12, offence, probation=24)
+        second = d("寻衅滋事罪", "有期徒刑", 18, offence, probation=24, with_=first)
+        self.prior(second, "故意伤害罪", "有期徒刑", 24, date(2020, 8, 1))
+        ctx.plant(m, second["身份证号"], "R3", "同案第二被告人系累犯，宣告缓刑")
+        ctx.near_miss(m, first["身份证号"], "同案第一被告人无前科（前科属于同案另一被告人）")
         r = d("交通肇事罪", "有期徒刑", 12, offence, probation=18)
         self.prior(r, "盗窃罪", "有期徒刑", 18, date(2021, 6, 1))
         ctx.near_miss(m, r["身份证号"], "后罪为过失犯罪，不构成累犯")
