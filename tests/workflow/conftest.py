@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from tests.runs.conftest import MODEL, custody_table, load, pension_table
 
 from shujian.orgs.service import OrgService
 from shujian.runs.service import RunService
 from shujian.spec import load_model
-from tests.runs.conftest import MODEL, custody_table, load, pension_table
 
 CITY = "3310"        # 台州市人民检察院
 DISTRICT = "331002"  # 台州市椒江区人民检察院
@@ -59,4 +59,28 @@ def world(ws, pension_model, clock):
     load(ws, "养老金发放", pension_table())
     result = RunService(ws, clock=clock).run(pension_model)
     assert result.clues_new == 2
+    return ws
+
+
+def make_clues(ws, model, n: int, *, model_id: str | None = None, rule: str = "R1") -> list[int]:
+    """``n`` clues written through the real clue store for a recorded run (no engine: fast)."""
+    from shujian.clues.store import ClueCandidate, store_clues
+    from shujian.db.models import Run
+    from shujian.runs.models import record_version
+
+    mid = model_id or model.id
+    with ws.db.unit_of_work() as s:
+        mv = record_version(s, model, builtin=False)
+        run = Run(model_id=mid, model_version_id=mv.id, model_hash=mv.hash, status="succeeded")
+        s.add(run)
+        s.flush()
+        cands = [ClueCandidate(mid, rule, "person", f"3310021990010100{i:02d}", f"某{i}",
+                               f"对象{i}服刑期间领取养老金{i + 1}个月", {"months": i + 1, "total": 1000.0 * (i + 1)},
+                               "检察建议", []) for i in range(n)]
+        return store_clues(s, run.id, cands).clue_ids
+
+
+@pytest.fixture
+def people(ws):
+    seed_people(ws)
     return ws

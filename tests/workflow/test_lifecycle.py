@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from tests.workflow.conftest import DISTRICT, make_clues
 
 from shujian.clues.service import ClueService
 from shujian.runs.service import RunService
 from shujian.workflow.rules import STATES, TRANSITIONS
 from shujian.workflow.service import PermissionDenied, TransitionRefused, WorkflowService
-from tests.workflow.conftest import DISTRICT
 
 
 def _ids(ws) -> list[int]:
@@ -73,9 +73,9 @@ def test_exclusion_needs_type_and_suppresses_on_rerun(world, clock, pension_mode
     assert st["state"] == "研判" and not st["suppressed"] and st["exclusion_type"] is None
 
 
-def test_impossible_transition_names_clue_state_and_allowed(world, clock):
-    wf = WorkflowService(world, clock=clock)
-    cid = _ids(world)[0]
+def test_impossible_transition_names_clue_state_and_allowed(people, clock, pension_model):
+    wf = WorkflowService(people, clock=clock)
+    cid = make_clues(people, pension_model, 1)[0]
     with pytest.raises(TransitionRefused) as exc:
         wf.transition(cid, "成案", "shi_lingdao", case_number="X")
     msg = exc.value.message
@@ -85,9 +85,9 @@ def test_impossible_transition_names_clue_state_and_allowed(world, clock):
         wf.transition(cid, "飞升", "shi_lingdao")
 
 
-def test_wrong_role_and_wrong_org_are_refused(world, clock):
-    wf = WorkflowService(world, clock=clock)
-    cid = _ids(world)[0]
+def test_wrong_role_and_wrong_org_are_refused(people, clock, pension_model):
+    wf = WorkflowService(people, clock=clock)
+    cid = make_clues(people, pension_model, 1)[0]
     with pytest.raises(PermissionDenied) as exc:
         wf.transition(cid, "研判", "admin")
     assert "管理员" in exc.value.message and "系统管理员" in exc.value.message and "数字办" in exc.value.hint
@@ -113,9 +113,9 @@ def test_wrong_role_and_wrong_org_are_refused(world, clock):
     assert wf.transition(cid, "退回", "jj_jcg", reason="需补充发放明细")["state"] == "交办"
 
 
-def test_closing_needs_a_decider(world, clock):
-    wf = WorkflowService(world, clock=clock)
-    cid = _ids(world)[0]
+def test_closing_needs_a_decider(people, clock, pension_model):
+    wf = WorkflowService(people, clock=clock)
+    cid = make_clues(people, pension_model, 1)[0]
     wf.transition(cid, "研判", "shi_shuzi")
     wf.transition(cid, "交办", "shi_zhixing", org=DISTRICT, deadline=date(2026, 4, 1))
     wf.transition(cid, "核查", "jj_jcg")

@@ -143,8 +143,10 @@ class ClueFilter:
 
     def _overdue(self):
         today = self.today or utcnow().date()
-        return or_((Clue.deadline < today) & Clue.state.in_(("交办", "核查")),
-                   Clue.id.in_(_late_measures(today)), Clue.escalation == "建议刚性")
+        # IS NOT NULL guards keep the negation two-valued (NULL would drop rows from "not overdue")
+        return or_(Clue.deadline.isnot(None) & (Clue.deadline < today) & Clue.state.in_(("交办", "核查")),
+                   Clue.id.in_(_late_measures(today)),
+                   Clue.escalation.isnot(None) & (Clue.escalation == "建议刚性"))
 
 
 def _late_measures(today: date):

@@ -1,0 +1,1 @@
+"""Model governance (模型治理): lifecycle, immutable versions with diffs, certification, listing, adoption, 台账."""

@@ -1,0 +1,355 @@
+"""Model governance service: versions, lifecycle, certification, trial accuracy, listing, adoption, 台账.
+
+A version is editable while it is a draft; once submitted it is frozen and any change makes a new
+version with a readable diff (model file and generated SQL).  Certification must be by someone
+other than the author and records the three evaluations (建模必要性, 技术可行性, 线索准确性).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.orm import Session
+
+from ..db.base import utcnow
+from ..db.models import (
+    Clue,
+    GovEvent,
+    GovModel,
+    GovRevision,
+    ModelAdoption,
+    Org,
+    Run,
+    SupervisionMeasure,
+    User,
+)
+from ..errors import InputError, NotFound
+from ..orgs.service import ancestors, descendants, find_org, find_user
+from ..spec import Model
+from ..workflow.service import PermissionDenied, TransitionRefused
+from ..workspace import Workspace
+from .adoption import check_mapping
+from .rules import CERTIFICATIONS, EVALUATIONS, LISTED, SCOPE_LEVEL, SCOPES, TRANSITIONS, VERIFIED_STATES
+from .versions import generated_sql, model_summary, parse_source, readable_diff, source_hash
+
+
+class GovernanceService:
+    def __init__(self, ws: Workspace, clock: Callable[[], datetime] = utcnow):
+        self.ws = ws
+        self.clock = clock
+
+    # -- versions ---------------------------------------------------------------------------------
+    def save(self, source: str, actor: str) -> dict:
+        """Save a model file as a draft: edit the open draft, or start a new version after a submit."""
+        model = parse_source(source)
+        sql = generated_sql(self.ws, model)
+        with self.ws.db.unit_of_work() as s:
+            user = find_user(s, actor)
+            gm = s.query(GovModel).filter_by(model_id=model.id).first()
+            if gm is None:
+                gm = self._new_model(s, model, user)
+            latest = _latest(s, gm)
+            if latest is not None and latest.author_id not in (None, user.id) and latest.submitted_at is None:
+                raise PermissionDenied(f"模型 {model.id} 第{latest.number}版草稿由他人编辑中，不能覆盖",
+                                       hint="等作者提交后再修订")
+            if latest is not None and latest.submitted_at is None:
+                latest.source, latest.sql, latest.hash = source, sql, source_hash(source)
+                rev = latest
+                rev.diff = self._diff_to_previous(s, gm, rev)
+            elif latest is not None and latest.hash == source_hash(source):
+                return revision_dict(latest)
+            else:
+                rev = GovRevision(gov_model_id=gm.id, number=(latest.number + 1) if latest else 1, source=source,
+                                  sql=sql, hash=source_hash(source), author_id=user.id, created_at=self.clock())
+                s.add(rev)
+                s.flush()
+                rev.diff = self._diff_to_previous(s, gm, rev)
+                if latest is not None:
+                    self._event(s, gm, user, "修订", gm.state, "草稿", rev.number, f"由第{latest.number}版修订")
+                    gm.state = "草稿"
+            gm.name, gm.line, gm.point = model.name, model.line, model.point
+            return revision_dict(rev)
+
+    def edit_revision(self, model_id: str, number: int, source: str, actor: str) -> dict:
+        """Change one named version in place: refused once it has been submitted (immutable)."""
+        with self.ws.db.unit_of_work() as s:
+            gm = _gov(s, model_id)
+            rev = s.query(GovRevision).filter_by(gov_model_id=gm.id, number=number).first()
+            if rev is None:
+                raise NotFound(f"模型 {model_id} 没有第{number}版")
+            if rev.submitted_at is not None:
+                raise TransitionRefused(f"模型 {model_id} 第{number}版已于 {rev.submitted_at:%Y-%m-%d} 提交，不可修改",
+                                        hint="修改会生成新版本：用 shujian model-gov save 保存修改后的模型文件")
+        return self.save(source, actor)
+
+    def revisions(self, model_id: str) -> list[dict]:
+        with self.ws.db.unit_of_work() as s:
+            gm = _gov(s, model_id)
+            q = s.query(GovRevision).filter_by(gov_model_id=gm.id).order_by(GovRevision.number)
+            return [revision_dict(r) for r in q]
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def submit(self, model_id: str, actor: str) -> dict:
+        """草稿 → 提交: freeze the draft version and register it for runs."""
+        from ..runs.models import record_version
+
+        with self.ws.db.unit_of_work() as s:
+            gm, user = _gov(s, model_id), find_user(s, actor)
+            rev = _latest(s, gm)
+            if rev is None or rev.submitted_at is not None:
+                raise TransitionRefused(f"模型 {model_id} 没有待提交的草稿版本", hint="先保存修改后的模型文件")
+            if user.id != gm.author_id and user.id != rev.author_id:
+                raise PermissionDenied(f"只有作者可以提交模型 {model_id}")
+            self._move(s, gm, "提交", user, rev.number, None)
+            rev.submitted_at = self.clock()
+            record_version(s, parse_source(rev.source), builtin=False)
+            return model_dict(s, gm)
+
+    def certify(self, model_id: str, kind: str, actor: str, evaluations: dict[str, dict], comment: str = "") -> dict:
+        """业务认证 / 数字认证 with the three evaluations; a failed one sends the model back to 草稿."""
+        if kind not in CERTIFICATIONS:
+            raise InputError(f"认证类型“{kind}”无效", hint=f"可选：{'、'.join(CERTIFICATIONS)}")
+        missing = [e for e in EVALUATIONS if e not in evaluations]
+        if missing:
+            raise InputError(f"模型 {model_id} 的{kind}缺少评估：{'、'.join(missing)}",
+                             hint="三轮评估（建模必要性、技术可行性、线索准确性）各需结论与意见")
+        passed = all(bool(evaluations[e].get("passed")) for e in EVALUATIONS)
+        with self.ws.db.unit_of_work() as s:
+            gm, user = _gov(s, model_id), find_user(s, actor)
+            rev = _latest(s, gm)
+            if user.id in (gm.author_id, rev.author_id if rev else None):
+                raise PermissionDenied(f"用户 {user.name} 是模型 {model_id} 的作者，不能认证自己的模型",
+                                       hint="认证须由作者以外的人员进行")
+            evals = {e: {"passed": bool(evaluations[e].get("passed")), "comment": evaluations[e].get("comment", "")}
+                     for e in EVALUATIONS}
+            self._move(s, gm, kind if passed else "退回", user, rev.number, comment,
+                       evaluations=evals, check_action=kind)
+            return model_dict(s, gm)
+
+    def advance(self, model_id: str, action: str, actor: str, *, scope: str | None = None,
+                reason: str | None = None, min_checked: int = 1) -> dict:
+        """试运行, 上架 (with 市/省/全国 scope and the measured trial accuracy), 推广, 下架, 退回."""
+        if action in ("提交", *CERTIFICATIONS):
+            raise InputError(f"“{action}”请用对应命令", hint="shujian model-gov submit / certify")
+        with self.ws.db.unit_of_work() as s:
+            gm, user = _gov(s, model_id), find_user(s, actor)
+            if action in ("上架", "推广"):
+                self._listing(s, gm, action, scope, min_checked)
+            if action in ("下架", "退回") and not (reason or "").strip():
+                raise TransitionRefused(f"模型 {model_id}“{action}”必须写明理由", hint="用 --reason 说明")
+            rev = _latest(s, gm)
+            self._move(s, gm, action, user, rev.number if rev else None, reason)
+            return model_dict(s, gm)
+
+    def trial_accuracy(self, model_id: str) -> dict:
+        """线索准确性 from worked clues: verified ÷ checked (checked = verified + 排除)."""
+        with self.ws.db.unit_of_work() as s:
+            return _accuracy(s, model_id)
+
+    # -- listing and adoption ---------------------------------------------------------------------
+    def visible_to(self, org: str | int) -> list[dict]:
+        """Listed models another org may adopt (the author org's 市/省 subtree, or 全国)."""
+        with self.ws.db.unit_of_work() as s:
+            target = find_org(s, org)
+            return [model_dict(s, gm) for gm in s.query(GovModel).filter(GovModel.state.in_(LISTED))
+                    .order_by(GovModel.id) if _visible(s, gm, target.id)]
+
+    def adopt(self, model_id: str, org: str | int, actor: str, mapping: dict | None = None) -> dict:
+        """Map the org's datasets/columns to the model inputs; report exactly which required fields lack."""
+        from ..catalog.service import CatalogService
+
+        catalog = CatalogService(self.ws).schema()
+        with self.ws.db.unit_of_work() as s:
+            gm, user, target = _gov(s, model_id), find_user(s, actor), find_org(s, org)
+            if gm.state not in LISTED:
+                raise TransitionRefused(f"模型 {model_id} 当前状态为“{gm.state}”，尚未上架，不能采用")
+            if not _visible(s, gm, target.id):
+                raise PermissionDenied(f"模型 {model_id} 的上架范围为“{gm.scope}”，{target.name}不在范围内",
+                                       hint="请上架院将模型推广到更大范围")
+            if user.org_id != target.id:
+                raise PermissionDenied(f"用户 {user.name} 不属于 {target.name}，不能替该院采用模型")
+            model = parse_source(_latest_submitted(s, gm).source)
+            resolved, missing = check_mapping(model, catalog, mapping or {})
+            ad = s.query(ModelAdoption).filter_by(gov_model_id=gm.id, org_id=target.id).first()
+            if ad is None:
+                ad = ModelAdoption(gov_model_id=gm.id, org_id=target.id)
+                s.add(ad)
+            ad.mapping, ad.missing, ad.adopted_by, ad.at = resolved, missing, user.id, self.clock()
+            ad.status = "缺字段" if missing else "已采用"
+            s.flush()
+            return {"model_id": model_id, "org": target.name, "status": ad.status, "mapping": resolved,
+                    "missing": missing}
+
+    # -- reading ----------------------------------------------------------------------------------
+    def get(self, model_id: str) -> dict:
+        with self.ws.db.unit_of_work() as s:
+            gm = _gov(s, model_id)
+            out = model_dict(s, gm)
+            out["events"] = [_event_dict(s, e) for e in
+                             s.query(GovEvent).filter_by(gov_model_id=gm.id).order_by(GovEvent.id)]
+            return out
+
+    def ledger(self) -> list[dict]:
+        """The model ledger (模型台账): one row per governed model."""
+        with self.ws.db.unit_of_work() as s:
+            return [ledger_row(s, gm) for gm in s.query(GovModel).order_by(GovModel.number)]
+
+    # -- internals --------------------------------------------------------------------------------
+    def _new_model(self, s: Session, model: Model, user: User) -> GovModel:
+        org = s.get(Org, user.org_id)
+        seq = s.query(func.count(GovModel.id)).filter(GovModel.author_org_id == org.id).scalar() + 1
+        gm = GovModel(model_id=model.id, number=f"{org.code}-{seq:04d}", name=model.name, line=model.line,
+                      point=model.point, state="草稿", author_id=user.id, author_org_id=org.id,
+                      created_at=self.clock())
+        s.add(gm)
+        s.flush()
+        self._event(s, gm, user, "创建", None, "草稿", 1, None)
+        return gm
+
+    def _diff_to_previous(self, s: Session, gm: GovModel, rev: GovRevision) -> str | None:
+        prev = (s.query(GovRevision).filter(GovRevision.gov_model_id == gm.id, GovRevision.number < rev.number)
+                .order_by(GovRevision.number.desc()).first())
+        if prev is None:
+            return None
+        return readable_diff(prev.number, prev.source, prev.sql, rev.number, rev.source, rev.sql)
+
+    def _move(self, s: Session, gm: GovModel, action: str, user: User, revision: int | None,
+              comment: str | None, *, evaluations: dict | None = None, check_action: str | None = None) -> None:
+        rule_action = check_action or action
+        sources, target, roles = TRANSITIONS[rule_action]
+        if gm.state not in sources:
+            allowed = "、".join(a for a, (src, _, _) in TRANSITIONS.items() if gm.state in src) or "无"
+            raise TransitionRefused(f"模型 {gm.model_id} 当前状态为“{gm.state}”，不能“{rule_action}”",
+                                    hint=f"从“{gm.state}”可执行：{allowed}")
+        if not set(user.roles or []) & roles:
+            raise PermissionDenied(f"用户 {user.name}（角色：{'、'.join(user.roles)}）无权对模型 {gm.model_id}"
+                                   f"执行“{rule_action}”", hint=f"需要角色：{'、'.join(sorted(roles))}")
+        if action == "退回":
+            target = "草稿"
+        source, gm.state = gm.state, target
+        self._event(s, gm, user, action if action != "退回" or not check_action else f"{check_action}未通过",
+                    source, target, revision, comment, evaluations)
+
+    def _listing(self, s: Session, gm: GovModel, action: str, scope: str | None, min_checked: int) -> None:
+        if scope not in SCOPES:
+            raise InputError(f"模型 {gm.model_id}“{action}”需要范围（{'/'.join(SCOPES)}），收到“{scope}”",
+                             hint="例如 --scope 市")
+        if action == "上架":
+            acc = _accuracy(s, gm.model_id)
+            if acc["checked"] < min_checked:
+                raise TransitionRefused(f"模型 {gm.model_id} 试运行核查线索 {acc['checked']} 条，少于 {min_checked} 条，"
+                                        "无法计算线索准确性，不能上架", hint="先在试运行中核查线索（成案或排除）")
+            gm.trial_accuracy, gm.listed_on = acc["accuracy"], self.clock().date()
+        elif SCOPES.index(scope) < SCOPES.index(gm.scope or "市"):
+            raise InputError(f"推广范围“{scope}”小于现有上架范围“{gm.scope}”")
+        gm.scope = scope
+
+    def _event(self, s: Session, gm: GovModel, user: User | None, action: str, source: str | None,
+               target: str | None, revision: int | None, comment: str | None, evaluations: dict | None = None
+               ) -> None:
+        s.add(GovEvent(gov_model_id=gm.id, revision=revision, at=self.clock(), actor_id=user.id if user else None,
+                       action=action, from_state=source, to_state=target, evaluations=evaluations or {},
+                       comment=comment))
+        s.flush()
+
+
+# ---------------------------------------------------------------------------------- helpers
+def _gov(s: Session, model_id: str) -> GovModel:
+    gm = s.query(GovModel).filter_by(model_id=model_id).first()
+    if gm is None:
+        raise NotFound(f"模型 {model_id} 未登记到模型台账", hint="用 shujian model-gov save 模型文件 登记")
+    return gm
+
+
+def _latest(s: Session, gm: GovModel) -> GovRevision | None:
+    return s.query(GovRevision).filter_by(gov_model_id=gm.id).order_by(GovRevision.number.desc()).first()
+
+
+def _latest_submitted(s: Session, gm: GovModel) -> GovRevision:
+    rev = (s.query(GovRevision).filter(GovRevision.gov_model_id == gm.id, GovRevision.submitted_at.isnot(None))
+           .order_by(GovRevision.number.desc()).first())
+    if rev is None:
+        raise TransitionRefused(f"模型 {gm.model_id} 还没有提交过的版本")
+    return rev
+
+
+def _scope_root(s: Session, gm: GovModel) -> int | None:
+    level = SCOPE_LEVEL[gm.scope or "市"]
+    for oid in ancestors(s, gm.author_org_id):
+        if s.get(Org, oid).level == level:
+            return oid
+    return gm.author_org_id
+
+
+def _visible(s: Session, gm: GovModel, org_id: int) -> bool:
+    if gm.scope == "全国":
+        return True
+    root = _scope_root(s, gm)
+    return root is not None and org_id in descendants(s, root)
+
+
+def _accuracy(s: Session, model_id: str) -> dict:
+    counts = dict(s.query(Clue.state, func.count()).filter(Clue.model_id == model_id).group_by(Clue.state).all())
+    verified = sum(counts.get(st, 0) for st in VERIFIED_STATES)
+    checked = verified + counts.get("排除", 0)
+    return {"model_id": model_id, "verified": verified, "checked": checked,
+            "accuracy": round(verified / checked, 4) if checked else None}
+
+
+def revision_dict(r: GovRevision) -> dict:
+    return {"number": r.number, "hash": r.hash, "submitted": r.submitted_at is not None,
+            "submitted_at": r.submitted_at.isoformat() if r.submitted_at else None, "diff": r.diff,
+            "has_sql": r.sql is not None, "source": r.source, "sql": r.sql}
+
+
+def model_dict(s: Session, gm: GovModel) -> dict:
+    author = s.get(User, gm.author_id) if gm.author_id else None
+    org = s.get(Org, gm.author_org_id) if gm.author_org_id else None
+    rev = _latest(s, gm)
+    return {"model_id": gm.model_id, "number": gm.number, "name": gm.name, "line": gm.line, "point": gm.point,
+            "state": gm.state, "version": rev.number if rev else None, "author": author.name if author else None,
+            "author_org": org.name if org else None, "scope": gm.scope,
+            "listed_on": gm.listed_on.isoformat() if gm.listed_on else None, "trial_accuracy": gm.trial_accuracy}
+
+
+def _event_dict(s: Session, e: GovEvent) -> dict:
+    user = s.get(User, e.actor_id) if e.actor_id else None
+    return {"at": e.at.isoformat(), "actor": user.username if user else "系统", "action": e.action,
+            "from": e.from_state, "to": e.to_state, "revision": e.revision, "evaluations": e.evaluations,
+            "comment": e.comment}
+
+
+def _certification(s: Session, gm: GovModel) -> dict:
+    out = {}
+    for kind in CERTIFICATIONS:
+        ev = (s.query(GovEvent).filter(GovEvent.gov_model_id == gm.id, GovEvent.action == kind)
+              .order_by(GovEvent.id.desc()).first())
+        if ev is not None:
+            user = s.get(User, ev.actor_id)
+            out[kind] = f"通过（{user.name if user else ''}，{ev.at:%Y-%m-%d}）"
+    return out
+
+
+def ledger_row(s: Session, gm: GovModel) -> dict:
+    """One 台账 row: identity, certification, listing, adoption and outcomes."""
+    row = model_dict(s, gm)
+    rev = _latest(s, gm)
+    row.update(model_summary(parse_source(rev.source)) if rev else {})
+    row["certification"] = _certification(s, gm)
+    row["adopting_orgs"] = [s.get(Org, a.org_id).name for a in
+                            s.query(ModelAdoption).filter_by(gov_model_id=gm.id, status="已采用")]
+    row["runs"] = s.query(func.count(Run.id)).filter(Run.model_id == gm.model_id).scalar()
+    last = s.query(func.max(Run.started_at)).filter(Run.model_id == gm.model_id).scalar()
+    row["last_run"] = last.isoformat() if last else None
+    acc = _accuracy(s, gm.model_id)
+    row["clues"] = s.query(func.count(Clue.id)).filter(Clue.model_id == gm.model_id).scalar()
+    row["verified"] = acc["verified"]
+    row["cases"] = s.query(func.count(Clue.id)).filter(Clue.model_id == gm.model_id,
+                                                       Clue.case_number.isnot(None)).scalar()
+    m = (s.query(func.count(SupervisionMeasure.id), func.coalesce(func.sum(SupervisionMeasure.money_recovered), 0))
+         .join(Clue, Clue.id == SupervisionMeasure.clue_id)
+         .filter(Clue.model_id == gm.model_id, SupervisionMeasure.adopted.is_(True)).one())
+    row["measures_adopted"], row["money_recovered"] = m[0], float(m[1] or 0)
+    return row

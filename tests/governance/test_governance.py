@@ -1,0 +1,143 @@
+"""Model governance: immutable versions with diffs, certification rules, trial accuracy, listing, adoption, 台账."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from tests.runs.conftest import MODEL, custody_table, load, pension_table
+from tests.workflow.conftest import DISTRICT, make_clues, seed_people
+
+from shujian.governance.service import GovernanceService
+from shujian.orgs.service import OrgService
+from shujian.runs.service import RunService
+from shujian.workflow.service import PermissionDenied, TransitionRefused, WorkflowService
+
+SOURCE = MODEL.read_text(encoding="utf-8")
+EVAL_OK = {e: {"passed": True, "comment": "同意"} for e in ("建模必要性", "技术可行性", "线索准确性")}
+
+
+@pytest.fixture
+def gov_world(ws, clock):
+    seed_people(ws)
+    OrgService(ws).add_user("jj_shuzi", "吴分析", DISTRICT, ["数字办"])
+    OrgService(ws).add_user("sx_jcg", "钱检察官", "3306", ["检察官"])          # 绍兴市院: another city
+    load(ws, "监所在押人员", custody_table())
+    load(ws, "养老金发放", pension_table())
+    return ws
+
+
+def _certified(gov, clock) -> None:
+    gov.save(SOURCE, "jj_jcg")
+    gov.submit("pension-during-custody", "jj_jcg")
+    gov.certify("pension-during-custody", "业务认证", "shi_zhixing", EVAL_OK)
+    gov.certify("pension-during-custody", "数字认证", "shi_shuzi", EVAL_OK)
+    gov.advance("pension-during-custody", "试运行", "shi_shuzi")
+
+
+def test_versions_are_immutable_once_submitted_with_readable_diff(gov_world, clock):
+    gov = GovernanceService(gov_world, clock=clock)
+    r1 = gov.save(SOURCE, "jj_jcg")
+    assert r1["number"] == 1 and r1["has_sql"] and "JOIN" in r1["sql"].upper()
+    r1b = gov.save(SOURCE.replace("1.0.0", "1.0.1"), "jj_jcg")        # still a draft: edited in place
+    assert r1b["number"] == 1
+    gov.submit("pension-during-custody", "jj_jcg")
+    with pytest.raises(TransitionRefused, match="第1版已于 2026-03-02 提交，不可修改"):
+        gov.edit_revision("pension-during-custody", 1, SOURCE, "jj_jcg")
+    changed = SOURCE.replace("1.0.0", "1.1.0").replace('having: "months >= 1"', 'having: "months >= 3"')
+    r2 = gov.save(changed, "jj_jcg")
+    assert r2["number"] == 2 and not r2["submitted"]
+    revs = gov.revisions("pension-during-custody")
+    assert revs[0]["source"] == SOURCE.replace("1.0.0", "1.0.1") and revs[0]["submitted"]
+    diff = r2["diff"]
+    assert "--- 第1版 模型文件" in diff and "+++ 第2版 模型文件" in diff
+    assert '-      having: "months >= 1"' in diff and '+      having: "months >= 3"' in diff
+    assert "--- 第1版 生成SQL" in diff and "+++ 第2版 生成SQL" in diff
+    sql_part = diff.split("--- 第1版 生成SQL")[1]
+    assert any(line.startswith("-") and ">= 1" in line for line in sql_part.splitlines())
+    assert any(line.startswith("+") and ">= 3" in line for line in sql_part.splitlines())
+    assert gov.get("pension-during-custody")["state"] == "草稿"
+    gov.submit("pension-during-custody", "jj_jcg")
+    r3 = gov.save(changed.replace("1.1.0", "1.1.1"), "jj_jcg")     # only metadata: no SQL section
+    assert "版本" not in r3["diff"] and "生成SQL" not in r3["diff"] and "+version: 1.1.1" in r3["diff"]
+
+
+def test_author_cannot_certify_and_evaluations_are_required(gov_world, clock):
+    gov = GovernanceService(gov_world, clock=clock)
+    gov.save(SOURCE, "shi_zhixing")
+    with pytest.raises(TransitionRefused, match="当前状态为“草稿”，不能“业务认证”"):
+        gov.certify("pension-during-custody", "业务认证", "shi_lingdao", EVAL_OK)
+    gov.submit("pension-during-custody", "shi_zhixing")
+    with pytest.raises(PermissionDenied, match="是模型 pension-during-custody 的作者，不能认证自己的模型"):
+        gov.certify("pension-during-custody", "业务认证", "shi_zhixing", EVAL_OK)
+    with pytest.raises(Exception, match="缺少评估：线索准确性"):
+        gov.certify("pension-during-custody", "业务认证", "shi_lingdao",
+                    {k: v for k, v in EVAL_OK.items() if k != "线索准确性"})
+    with pytest.raises(PermissionDenied, match="需要角色：数字办"):
+        gov.certify("pension-during-custody", "业务认证", "shi_lingdao", EVAL_OK) and \
+            gov.certify("pension-during-custody", "数字认证", "shi_lingdao", EVAL_OK)
+    bad = {**EVAL_OK, "技术可行性": {"passed": False, "comment": "数据不可得"}}
+    out = gov.certify("pension-during-custody", "数字认证", "shi_shuzi", bad, comment="退回补充数据来源")
+    assert out["state"] == "草稿"
+    ev = gov.get("pension-during-custody")["events"]
+    assert ev[-1]["action"] == "数字认证未通过" and ev[-1]["evaluations"]["技术可行性"]["passed"] is False
+    assert ev[-2]["action"] == "业务认证" and ev[-2]["actor"] == "shi_lingdao"
+
+
+def test_trial_accuracy_listing_scope_and_adoption(gov_world, clock):
+    ws = gov_world
+    gov = GovernanceService(ws, clock=clock)
+    _certified(gov, clock)
+    with pytest.raises(TransitionRefused, match="核查线索 0 条"):
+        gov.advance("pension-during-custody", "上架", "shi_lingdao", scope="市")
+    result = RunService(ws, clock=clock).run("pension-during-custody")
+    assert result.clues_new == 2                      # the submitted version runs from the workspace
+    extra = make_clues(ws, __import__("shujian.spec", fromlist=["load_model"]).load_model(MODEL), 2)
+    wf = WorkflowService(ws, clock=clock)
+    ids = [c for c in range(1, 3)] + extra            # 4 clues: 3 verified, 1 excluded
+    for cid in ids:
+        wf.transition(cid, "研判", "shi_shuzi")
+    wf.transition(ids[3], "排除", "shi_shuzi", exclusion_type="法定例外")
+    for cid in ids[:3]:
+        wf.transition(cid, "交办", "shi_zhixing", org=DISTRICT, deadline=date(2026, 4, 1))
+        wf.transition(cid, "核查", "jj_jcg")
+        wf.transition(cid, "成案", "jj_jcg", case_number=f"案{cid}")
+    assert gov.trial_accuracy("pension-during-custody") == {
+        "model_id": "pension-during-custody", "verified": 3, "checked": 4, "accuracy": 0.75}
+    with pytest.raises(Exception, match="需要范围"):
+        gov.advance("pension-during-custody", "上架", "shi_lingdao")
+    listed = gov.advance("pension-during-custody", "上架", "shi_lingdao", scope="市")
+    assert listed["state"] == "上架" and listed["trial_accuracy"] == 0.75 and listed["listed_on"] == "2026-03-02"
+    assert [m["model_id"] for m in gov.visible_to("331003")] == ["pension-during-custody"]
+    assert gov.visible_to("3306") == []                # 绍兴 is outside 台州's 市 scope
+    with pytest.raises(PermissionDenied, match="上架范围为“市”"):
+        gov.adopt("pension-during-custody", "3306", "sx_jcg")
+    gov.advance("pension-during-custody", "推广", "shi_lingdao", scope="省")
+    ok = gov.adopt("pension-during-custody", "3306", "sx_jcg")
+    assert ok["status"] == "已采用" and ok["missing"] == []
+    ok_row = gov.ledger()[0]
+    assert ok_row["adopting_orgs"] == ["绍兴市人民检察院"]
+
+
+def test_adoption_names_missing_fields(gov_world, clock):
+    ws = gov_world
+    gov = GovernanceService(ws, clock=clock)
+    _certified(gov, clock)
+    make_clues(ws, __import__("shujian.spec", fromlist=["load_model"]).load_model(MODEL), 1)
+    WorkflowService(ws, clock=clock).transition(1, "排除", "shi_shuzi", exclusion_type="其他")
+    gov.advance("pension-during-custody", "上架", "shi_lingdao", scope="全国")
+    OrgService(ws).add_user("hy_shuzi", "郑分析", "331003", ["数字办"])
+    load(ws, "黄岩羁押", custody_table().drop_columns(["羁押性质"]))
+    out = gov.adopt("pension-during-custody", "331003", "hy_shuzi", mapping={
+        "custody": {"dataset": "黄岩羁押", "fields": {"start": "入所时间"}},
+        "pension": {"dataset": "黄岩养老金"}})
+    assert out["status"] == "缺字段"
+    got = {(m["input"], m["field"]): m["message"] for m in out["missing"]}
+    assert got == {
+        ("custody", "kind"): "输入 custody 的字段 kind：数据集“黄岩羁押”中没有列“羁押性质”",
+        ("custody", "start"): "输入 custody 的字段 start：数据集“黄岩羁押”中没有列“入所时间”",
+        ("pension", "person"): "输入 pension 的字段 person：数据集“黄岩养老金”不在目录中（需要语义类型为 id_number 的列）",
+        ("pension", "month"): "输入 pension 的字段 month：数据集“黄岩养老金”不在目录中（需要列“发放年月”）",
+        ("pension", "amount"): "输入 pension 的字段 amount：数据集“黄岩养老金”不在目录中（需要列“发放金额”）",
+    }
+    assert out["mapping"]["custody"]["fields"]["person"] == "身份证号"
