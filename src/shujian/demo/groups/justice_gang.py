@@ -19,12 +19,16 @@ OTHER = ("盗窃", "诈骗", "赌博")
 COUNTIES = ("椒江区", "黄岩区", "路桥区", "临海市", "温岭市", "玉环市", "天台县", "仙居县", "三门县")
 PLACES = ("KTV 包厢", "夜宵摊", "网吧门口", "菜市场", "停车场", "小区门口", "酒吧")
 CASE_DTYPES = {"发案日期": "DATE", "受案日期": "DATE"}
+CHUNK = 400_000
 
 
 def generate(ctx: Any) -> None:
     """Write 公安案件 and 公安涉案人员: background first, then the planted groups."""
-    cases, persons = _background(ctx, ctx.n(6000))
-    _write(ctx, cases, persons)
+    n, offset = ctx.n(6000), 0
+    for start in range(0, n, CHUNK):
+        cases, persons = _background(ctx, min(CHUNK, n - start), offset)
+        offset += len(cases["案件编号"])
+        _write(ctx, cases, persons)
     plants = _Plants(ctx)
     plants.run()
     _write(ctx, {k: [r.get(k) for r in plants.cases] for k in cases},
@@ -51,7 +55,8 @@ def _case_rows(ctx: Any, ids: np.ndarray, cause: np.ndarray, day: np.ndarray, co
                                  ctx.pick(["行政拘留", "罚款", "调解结案"], n)).astype(object)}
 
 
-def _background(ctx: Any, n_persons: int) -> tuple[dict, dict]:
+def _background(ctx: Any, n_persons: int, offset: int) -> tuple[dict, dict]:
+    """Cases of ``n_persons`` new people; case numbers start after ``offset``."""
     rng = ctx.rng
     people = ctx.people(n_persons, born=(date(1970, 1, 1), date(2005, 12, 31)))
     # 10 % "twice" persons: two single-person cases in one county; the rest in cases of 1–3 persons
@@ -63,7 +68,7 @@ def _background(ctx: Any, n_persons: int) -> tuple[dict, dict]:
     n_group_cases = len(sizes)
     case_of_other = np.repeat(np.arange(n_group_cases), sizes)
     n_cases = n_group_cases + 2 * len(t_idx)
-    case_ids = np.array([f"A3310{k:011d}" for k in range(n_cases)], dtype=object)
+    case_ids = np.array([f"A3310{k:011d}" for k in range(offset, offset + n_cases)], dtype=object)
     county = ctx.pick(COUNTIES, n_cases)
     t_county = ctx.pick(COUNTIES, len(t_idx))
     county[n_group_cases::2] = t_county

@@ -40,19 +40,25 @@ EXCLUDED_TEMPLATES = (
 CIVIC = ("反映小区路灯损坏多日无人维修。", "反映主干道窨井盖缺失，存在安全隐患。", "咨询新生儿医保参保办理流程。",
          "反映公交车班次减少，出行不便。", "反映小区楼道堆放杂物，存在消防隐患。")
 TICKET_DTYPES = {"受理日期": "DATE"}
+CHUNK = 300_000
 REG_DTYPES = {"成立日期": "DATE"}
 
 
 def generate(ctx: Any) -> None:
     """Write registers and tickets: background first, then planted merchants."""
-    reg, filings, escrow, tickets = _background(ctx, ctx.n(4000), ctx.n(9000))
+    reg, filings, escrow = _background(ctx, ctx.n(4000))
     plants = _Plants(ctx)
     plants.run()
     for name, cols, extra in (("市场主体登记", reg, plants.reg), ("预付卡备案", filings, plants.filings),
-                              ("资金存管", escrow, plants.escrow), ("12345工单", tickets, plants.tickets)):
+                              ("资金存管", escrow, plants.escrow)):
         _write(ctx, name, cols)
-        if extra:
-            _write(ctx, name, {k: [r.get(k) for r in extra] for k in cols})
+        _write(ctx, name, {k: [r.get(k) for r in extra] for k in cols})
+    issuers = np.flatnonzero(np.isin(reg["统一社会信用代码"], filings["统一社会信用代码"]))
+    n = ctx.n(9000)
+    for start in range(0, n, CHUNK):
+        tickets = _background_tickets(ctx, start, min(CHUNK, n - start), reg, issuers)
+        _write(ctx, "12345工单", tickets)
+    _write(ctx, "12345工单", {k: [r.get(k) for r in plants.tickets] for k in tickets})
 
 
 _META = {
@@ -74,7 +80,7 @@ def _merchant_names(ctx: Any, n: int, trade: np.ndarray, district: np.ndarray) -
         zip(district, words, trade, strict=True))], dtype=object)
 
 
-def _background(ctx: Any, n_merchants: int, n_tickets: int) -> tuple[dict, dict, dict, dict]:
+def _background(ctx: Any, n_merchants: int) -> tuple[dict, dict, dict]:
     rng = ctx.rng
     co = ctx.companies(n_merchants, kinds=("有限公司", "个体工商户"))
     trade = ctx.pick(list(TRADES), n_merchants)
@@ -95,12 +101,13 @@ def _background(ctx: Any, n_merchants: int, n_tickets: int) -> tuple[dict, dict,
               "存管账号": np.array([f"8101{k:010d}" for k in range(len(iss))], dtype=object),
               "存管比例": rng.choice([0.2, 0.3, 0.4], len(iss)),
               "开户日期": ctx.dates(len(iss), date(2022, 1, 1), date(2023, 6, 30))}
-    return reg, filings, escrow, _background_tickets(ctx, n_tickets, names, district, trade, iss)
+    return reg, filings, escrow
 
 
-def _background_tickets(ctx: Any, n: int, names: np.ndarray, district: np.ndarray, trade: np.ndarray,
-                        issuers: np.ndarray) -> dict:
+def _background_tickets(ctx: Any, start: int, n: int, reg: dict, issuers: np.ndarray) -> dict:
+    """``n`` background tickets: prepaid complaints only about issuers (备案+存管+存续)."""
     rng = ctx.rng
+    names, district, trade = reg["企业名称"], reg["区域"], reg["行业"]
     kind = rng.choice(3, n, p=[0.25, 0.35, 0.40])      # 0 prepaid (issuers), 1 other merchant, 2 civic
     target = np.where(kind == 0, issuers[rng.integers(0, len(issuers), n)], rng.integers(0, len(names), n))
     day = ctx.dates(n, date(2023, 1, 1), date(2025, 11, 30))
@@ -116,7 +123,7 @@ def _background_tickets(ctx: Any, n: int, names: np.ndarray, district: np.ndarra
         else:
             text[i] = CIVIC[i % len(CIVIC)]
     civic = kind == 2
-    return {"工单编号": np.array([f"12345-{k:09d}" for k in range(n)], dtype=object), "受理日期": day,
+    return {"工单编号": np.array([f"12345-{k:09d}" for k in range(start, start + n)], dtype=object), "受理日期": day,
             "来电人": np.where(rng.random(n) < 0.5, "王女士", "李先生").astype(object),
             "诉求内容": text,
             "被反映对象": np.where(civic, None, names[target]).astype(object),
