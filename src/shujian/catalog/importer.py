@@ -171,6 +171,8 @@ class Importer:
                 con.execute(f"SET memory_limit = '{_memory_setting(self.ws.settings.import_memory_limit)}'")
                 try:
                     info = stage_fn(con, stage, (job_id, tmp_files))
+                    # Parquet and Arrow carry declared types: keep them (a 是/否 text column stays text).
+                    self._typed_source = info.get("format") in ("parquet", "arrow")
                     columns, notes = self._build_version(con, stage, relation, req)
                     rows = con.execute(f'SELECT count(*) FROM "{relation}"').fetchone()[0]
                     quality = self._quality(con, relation, columns, req)
@@ -311,6 +313,8 @@ class Importer:
                 message = f"字段数为 {m.group(2)}，应为 {m.group(1)}"
             elif etype == "UNQUOTED VALUE" or "quote" in (emsg or "").lower():
                 message = "引号不匹配"
+            elif etype == "INVALID UNICODE" or "unicode" in (emsg or "").lower():
+                message = "含有不是 UTF-8 的字节（可能是 GBK 编码的行混入了 UTF-8 文件），请统一编码后重新导入"
             else:
                 message = (emsg or etype or "无法解析").splitlines()[0]
             out.append({"line": int(line), "error": message, "text": (text or "")[:200]})
@@ -352,7 +356,7 @@ class Importer:
         for name, dtype, *_ in described:
             col = _q(name)
             expr, out_type = col, _norm_dtype(dtype)
-            if dtype == "VARCHAR":
+            if dtype == "VARCHAR" and not getattr(self, "_typed_source", False):
                 inferred = typeinfer.infer_column(samples.get(name, []))
                 if inferred.dtype != "VARCHAR":
                     expr, out_type = typeinfer.parse_sql(inferred, col), inferred.dtype
