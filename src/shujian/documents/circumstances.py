@@ -8,22 +8,25 @@ from __future__ import annotations
 
 import re
 
-_NEG = r"(?:不|非|未|无|没有|难以|不能|不应|不宜|不予)"
+_NEG_VERB = (r"(?:不|非|未|难以|不能|不应|不宜|不予|没有|无)(?:构成|属于|属|是|系|认定为?|能认定为?|应认定为?|"
+             r"予认定为?|成立|具有|具备|符合|能成立|视为|能视为|应视为|以)")
+_NEG_TAIL = r"[\u4e00-\u9fa5，,、“”]{0,16}?(?:不成立|不能成立|不予|不符|依据不足|理由不足|证据不足|不充分|不采纳|于法无据|有误)"
+
+
+def _negation(word: str) -> re.Pattern[str]:
+    return re.compile(_NEG_VERB + r"[\u4e00-\u9fa5]{0,4}" + word + "|(?:没有|无|非)" + word + "|" + word + _NEG_TAIL)
+
 
 _RECIDIVIST_POS = re.compile(r"累犯")
-_RECIDIVIST_NEG = re.compile(_NEG + r"[\u4e00-\u9fa5]{0,6}累犯|累犯[\u4e00-\u9fa5]{0,8}(?:不成立|不能成立|不予|有误)")
+_RECIDIVIST_NEG = _negation("累犯")
 
-_SURRENDER_POS = re.compile(r"自首|投案自首")
-_SURRENDER_NEG = re.compile(
-    _NEG + r"[\u4e00-\u9fa5]{0,8}自首|自首[\u4e00-\u9fa5，,、“”]{0,16}?(?:不成立|不能成立|不予|不符|依据不足|"
-    r"理由不足|证据不足|不充分|不采纳|没有事实|于法无据)|不属于自首|自首的意见"
-)
+_SURRENDER_POS = re.compile(r"自首")
+_SURRENDER_NEG = _negation("自首")
 _SURRENDER_FACTS = re.compile(r"(?:自动|主动)投案|投案自首|主动到[\u4e00-\u9fa5]{0,8}投案|在现场等候|报警后[\u4e00-\u9fa5，,]{0,12}等候")
 _CONFESSION = re.compile(r"如实供述|如实交代|如实陈述|供述[\u4e00-\u9fa5]{0,6}罪行")
 
 _MERIT_POS = re.compile(r"立功")
-_MERIT_NEG = re.compile(_NEG + r"[\u4e00-\u9fa5]{0,8}立功|立功[\u4e00-\u9fa5，,、“”]{0,16}?(?:不成立|不能成立|不予|不符|"
-                        r"依据不足|理由不足|证据不足|不采纳)")
+_MERIT_NEG = _negation("立功")
 
 _OTHERS = {
     "坦白": re.compile(r"坦白|如实供述|如实交代"),
@@ -37,6 +40,7 @@ _OTHERS = {
     "毒品再犯": re.compile(r"毒品再犯"),
     "犯罪未遂": re.compile(r"未遂"),
 }
+_COURT_FINDING = re.compile(r"经查|经审查|经审理查明|本院认为")
 _REJECTED_OPINION = re.compile(r"不予采纳|不予支持|不能成立|不成立|不予认定|不采纳")
 _ADOPTED_OPINION = re.compile(r"予以采纳|予以支持|本院予以采信|本院采纳|可予采纳|予以认定")
 
@@ -104,18 +108,24 @@ def find_circumstances(sentences: list[str], articles: list[str], *, alone: bool
 
 
 def _found(sentences: list[str], pos: re.Pattern[str], neg: re.Pattern[str]) -> bool:
-    """The court finds it: a positive mention in a sentence that is neither negated nor a rejected claim."""
+    """The court finds it: a positive mention by the court or in a claim the court adopts, and no
+    negation by the court (a rejected claim that it is absent does not count)."""
     result = False
     for k, sentence in enumerate(sentences):
-        for part in re.split(r"[，,]", sentence):
-            if not pos.search(part):
-                continue
-            if neg.search(sentence):
+        if not pos.search(sentence):
+            continue
+        counts = _court_speaks(sentence) or _claim_adopted(sentences, k)
+        if neg.search(sentence):
+            if counts:
                 return False
-            if _is_claim(sentence) and not _claim_adopted(sentences, k):
-                continue
-            result = True
+            continue
+        rejected_here = _is_claim(sentence) and _REJECTED_OPINION.search(sentence)
+        result = result or (counts and not rejected_here)
     return result
+
+
+def _court_speaks(sentence: str) -> bool:
+    return not _is_claim(sentence) or bool(_COURT_FINDING.search(sentence))
 
 
 def _applies_67_1(articles: list[str]) -> bool:
