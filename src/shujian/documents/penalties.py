@@ -22,7 +22,7 @@ _ACQUIT_RE = re.compile(r"无罪")
 _COUNT_RE = re.compile(
     r"(?<![原前之])犯\s*([\u4e00-\u9fa5、]{1,30}?罪)(?:（[^（）]{0,10}）)?[，,]?\s*(?=判处|免[予于除]|单处|宣告|并处|处)"
 )
-_PRIOR_SENTENCE_RE = re.compile(r"[；;，,]?\s*(?:原犯|与前罪|与之前|与原判|连同前判|连同原判|与前判|前罪|余刑|与其前|与原)")
+_PRIOR_SENTENCE_RE = re.compile(r"[；;，,]?\s*(?:撤销|原犯|与前罪|与之前|与原判|连同前判|连同原判|与前判|前罪|余刑|与其前|与原)")
 _COMBINED_RE = re.compile(r"决定(?:合并)?执行|合并执行")
 _D = r"[\d" + CN_NUM_CHARS + r"]{4}\s*年\s*[\d" + CN_NUM_CHARS + r"]{1,3}\s*月\s*[\d" + CN_NUM_CHARS + r"]{1,4}\s*日"
 _TERM_DATES_RE = re.compile(
