@@ -1,0 +1,37 @@
+"""一本账 to Excel: one sheet per dimension, Chinese headers, rates as percentages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .service import METRICS, Period, StatsService
+
+DIMENSIONS = {"model": "按模型", "org": "按院", "line": "按业务条线"}
+
+
+def export_xlsx(svc: StatsService, path: str | Path, period: Period, dims: tuple[str, ...] = ("model", "org", "line")
+                ) -> dict[str, int]:
+    """Write the ledger for ``dims`` into ``path``; returns the rows written per sheet."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    written = {}
+    for dim in dims:
+        rows = svc.ledger(dim, period)
+        sheet = wb.create_sheet(DIMENSIONS[dim])
+        sheet.append([f"一本账（{DIMENSIONS[dim]}）统计期间 {period.label()}"])
+        sheet.append(["编码", "名称", *[label for _, label in METRICS]])
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for r in rows:
+            sheet.append([r["key"], r["name"], *[r[m] for m, _ in METRICS]])
+        for col_idx, (metric, _) in enumerate(METRICS, start=3):
+            if metric in ("conversion", "accuracy"):
+                for row in sheet.iter_rows(min_row=3, min_col=col_idx, max_col=col_idx):
+                    row[0].number_format = "0.0%"
+        sheet.freeze_panes = "C3"
+        written[dim] = len(rows)
+    wb.save(path)
+    return written
