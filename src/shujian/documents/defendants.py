@@ -146,6 +146,7 @@ class _DateTracker:
 def read_custody(text: str, start: int, end: int) -> list[Custody]:
     """Compulsory measures in a party paragraph, each with its (resolved) date."""
     tracker, out = _DateTracker(), []
+    pending_approval = False
     for pos, clause in _clauses(text, start, end):
         when = tracker.read(clause)
         if "判处" in clause or "刑满" in clause:
@@ -154,8 +155,12 @@ def read_custody(text: str, start: int, end: int) -> list[Custody]:
             idx = clause.find(measure)
             if idx < 0 or clause[max(0, idx - 2):idx] in ("行政", "司法"):
                 continue
+            approval = measure == "逮捕" and bool(re.search(r"(?:批准|决定)逮捕", clause)) and "执行" not in clause
+            if out and out[-1].measure == "逮捕" and measure == "逮捕" and pending_approval:
+                out.pop()  # 经检察院批准逮捕，次日由公安局执行逮捕: the arrest is the execution
             out.append(Custody(measure=measure, date=when.isoformat() if when else None,
                                span=Span(pos + idx, pos + idx + len(measure))))
+            pending_approval = approval
     return out
 
 
