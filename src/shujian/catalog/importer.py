@@ -360,7 +360,7 @@ class Importer:
                 inferred = typeinfer.infer_column(samples.get(name, []))
                 if inferred.dtype != "VARCHAR":
                     expr, out_type = typeinfer.parse_sql(inferred, col), inferred.dtype
-            sem, source = self._semantic_for(name, samples.get(name, []), req, semantic)
+            sem, source = self._semantic_for(name, _detect_sample(samples.get(name, [])), req, semantic)
             plans.append((name, out_type, expr, sem, source))
         retyped: set[str] = set()
         while True:   # at most twice: a value the sample did not show may fail to parse
@@ -482,6 +482,17 @@ class Importer:
         with self.ws.db.unit_of_work() as s:
             job = s.get(Job, job_id)
             job.status, job.error, job.finished_at, job.detail = status, error, utcnow(), detail
+
+
+def _detect_sample(values: list, size: int = 300) -> list:
+    """Up to ``size`` distinct non-empty values: enough to recognise a semantic type, and cheap."""
+    seen: dict = {}
+    for v in values:
+        if v is not None and str(v).strip():
+            seen.setdefault(v, None)
+            if len(seen) >= size:
+                break
+    return list(seen)
 
 
 def _samples(con, stage: str, names: list[str]) -> dict[str, list]:
