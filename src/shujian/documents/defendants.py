@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .model import Custody, Defendant, Prior, Span, Unit
-from .numerals import CN_NUM_CHARS, cn_to_int, parse_date, parse_term
+from .numerals import CN_NUM_CHARS, parse_date, parse_term
 
 _ROLES = (r"原公诉机关|抗诉机关|公诉机关|自诉人|附带民事诉讼原告人|被告单位|"
           r"(?:上诉人|被上诉人|申诉人)?[（(]?原审被告人[）)]?|上诉人|被告人|辩护人|指定辩护人|诉讼代表人|"
@@ -204,8 +204,3 @@ def _read_prior(part: str) -> Prior | None:
     prior.release_date = rd.isoformat() if rd else None
     return prior
 
-
-def year_only_birth(text: str) -> int | None:
-    """A birth year written without month and day (1981年出生) — reported, not used as a date."""
-    m = re.search(r"(\d{4})年出生", text)
-    return cn_to_int(m.group(1)) if m else None
