@@ -76,7 +76,7 @@ def make_clues(ws, model, n: int, *, model_id: str | None = None, rule: str = "R
         s.flush()
         cands = [ClueCandidate(mid, rule, "person", f"3310021990010100{i:02d}", f"某{i}",
                                f"对象{i}服刑期间领取养老金{i + 1}个月", {"months": i + 1, "total": 1000.0 * (i + 1)},
-                               "检察建议", []) for i in range(n)]
+                               "检察建议", [lb.model_dump() for lb in model.legal_basis]) for i in range(n)]
         return store_clues(s, run.id, cands).clue_ids
 
 
