@@ -20,9 +20,9 @@ _BIRTH_RE = re.compile(r"(?:出生于|生于|出生日期[:：为]?|出生年月
                        r"(\d{4}年\d{1,2}月\d{1,2}日)\s*(?:出生|生)")
 _ETHNIC_RE = re.compile(r"[，,]([\u4e00-\u9fa5]{1,6}族)(?=[，,。]|$)")
 _ID_RE = re.compile(r"(?:公民)?身份(?:证)?(?:号码|证号)[:：为]?\s*([0-9]{17}[0-9Xx])")
+_RELATIVE_RE = re.compile(r"(同年|次年|同月)\s*(\d{1,2}月)?\s*(\d{1,2})日|次日|当日|当天")
 _MEASURES = ("刑事拘留", "逮捕", "取保候审", "监视居住")
 _FULL_DATE_RE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
-_REL_DATE_RE = re.compile(r"(同年|次年|同月|次日|当日|当天)?\s*(?:(\d{1,2})月)?\s*(?:(\d{1,2})日)?")
 
 
 @dataclass
@@ -119,7 +119,7 @@ class _DateTracker:
             return value
         if self.last is None:
             return None
-        rel = re.search(r"(同年|次年|同月)\s*(\d{1,2}月)?\s*(\d{1,2})日|次日|当日|当天", clause)
+        rel = _RELATIVE_RE.search(clause)
         if not rel:
             return None
         return self._resolve(rel)
@@ -145,7 +145,7 @@ class _DateTracker:
 
 def read_custody(text: str, start: int, end: int) -> list[Custody]:
     """Compulsory measures in a party paragraph, each with its (resolved) date."""
-    tracker, out = _DateTracker(), []
+    tracker, out = _DateTracker(), []  # type: tuple[_DateTracker, list[Custody]]
     pending_approval = False
     for pos, clause in _clauses(text, start, end):
         when = tracker.read(clause)

@@ -44,7 +44,8 @@ _FACTS_RE = re.compile(
     r"(?:公诉机关|检察院|自诉人[\u4e00-\u9fa5]{0,5})(?:起诉)?指控\s*(?:[:：，,]|称|认为)|经审理查明|原审(?:判决)?认定|"
     r"原判认定|一审(?:判决)?认定|经审理认定|本院审理查明|现已审理终结。|审理终结。"
 )
-_VERDICT_END_RE = re.compile(r"如不服本判决|如不服本裁定|本判决为终审判决|本裁定为终审裁定|本判决[为系]终审")
+_VERDICT_END_RE = re.compile(r"如不服本判决|如不服本裁定|本判决为终审判决|本裁定为终审裁定|本判决[为系]终审|"
+                             r"本裁定送达后即发生法律效力|本判决送达后即发生法律效力")
 _SIGNATURE_RE = re.compile(r"(?:审\s*判\s*长|审\s*判\s*员|人民陪审员|代理审判员)\s*[\u4e00-\u9fa5·]{2,6}")
 _APPENDIX_RE = re.compile(r"附\s*[:：]?\s*(?:本案|本判决)?[\u4e00-\u9fa5]{0,8}?(?:相关|所?适用|引用)的?(?:法律|法律条文|条文)|"
                           r"附[:：]\s*《|附\s*[:：]?\s*法律条文")
@@ -117,7 +118,8 @@ def _despaced_title(text: str, head: str, title, court_m):
         title = _Shifted(title, spaced.start(), spaced.end()) if title else None
     if court_m is None and spaced:
         before = re.findall(r"[\u4e00-\u9fa5]{2,40}?(?:人民法院|军事法院|法院)", text[:spaced.start()])
-        court_m = _Shifted(re.match(r"(.*)", before[-1]), 0, 0) if before else None
+        whole = re.match(r"(.*)", before[-1]) if before else None
+        court_m = _Shifted(whole, 0, 0) if whole else None
     return title, court_m
 
 
