@@ -154,7 +154,9 @@ def _read_counts(pre: str) -> list[ChargePenalty]:
         prior = _PRIOR_SENTENCE_RE.search(body)
         if prior:
             body = body[:prior.start()]
-        counts.append(_read_penalty(body, m.group(1)) or ChargePenalty(charge=m.group(1)))
+        names = _split_charges(m.group(1))
+        counts.append(_read_penalty(body, names[0]) or ChargePenalty(charge=names[0]))
+        counts.extend(ChargePenalty(charge=name) for name in names[1:])  # one penalty for A罪、B罪
     if not counts:
         loose = _read_penalty(pre, None)
         if loose is not None and loose.penalty_type:
@@ -162,6 +164,18 @@ def _read_counts(pre: str) -> list[ChargePenalty]:
             loose.charge = charge.group(1) if charge else ""
             counts.append(loose)
     return counts
+
+
+def _split_charges(text: str) -> list[str]:
+    """``盗窃罪、诈骗罪`` → two charges; ``掩饰、隐瞒犯罪所得罪`` stays one (its parts are not all 罪).
+
+    >>> _split_charges("盗窃罪、诈骗罪")
+    ['盗窃罪', '诈骗罪']
+    >>> _split_charges("拒不执行判决、裁定罪")
+    ['拒不执行判决、裁定罪']
+    """
+    parts = text.split("、")
+    return parts if len(parts) > 1 and all(p.endswith("罪") and len(p) >= 3 for p in parts) else [text]
 
 
 def _read_penalty(body: str, charge: str | None) -> ChargePenalty | None:
