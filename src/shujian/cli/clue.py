@@ -2,23 +2,61 @@
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 import typer
 
 from ..clues.render import mask_guess
-from ..clues.service import ClueService
+from ..clues.service import ClueFilter, ClueService
+from ..errors import InputError
+from ..workflow.rules import EXCLUSION_TYPES, GOVERNANCE_OUTCOMES, MEASURES
+from ..workflow.service import WorkflowService
 from .common import OutputFormat, console, print_json, print_table, workspace
+from .user import ActorOpt, actor
 
 app = typer.Typer(no_args_is_help=True)
 FormatOpt = typer.Option(OutputFormat.table, "--format", help="输出格式：table 或 json")
+ModelOpt = typer.Option(None, "--model", help="模型编号")
+StateOpt = typer.Option(None, "--state", help="状态，如 生成、排除；多个用逗号分隔")
+SubjectOpt = typer.Option(None, "--subject", help="对象标识（如身份证号）")
+OrgOpt = typer.Option(None, "--org", help="承办院（含下级院），区划代码或院名")
+SinceOpt = typer.Option(None, "--since", help="首次发现不早于（YYYY-MM-DD）")
+UntilOpt = typer.Option(None, "--until", help="首次发现不晚于（YYYY-MM-DD）")
+OverdueOpt = typer.Option(None, "--overdue/--not-overdue", help="只看逾期 / 未逾期")
+AssigneeOpt = typer.Option(None, "--assignee", help="承办检察官用户名")
+AttachOpt = typer.Option(None, "--attach", help="附件（文件名或路径），可重复")
+IdsOptional = typer.Argument(None, help="线索编号；不给则按筛选条件批量处理")
+IdsRequired = typer.Argument(..., help="线索编号")
+XlsxOpt = typer.Option(..., "--xlsx", help="导出到 Excel 文件")
+DocxOpt = typer.Option(..., "--out", help="输出 .docx 文件")
+GovOpt = typer.Option(None, "--governance", help=f"治理成果，可重复：{'、'.join(GOVERNANCE_OUTCOMES)}")
+
+
+def _day(text: str | None, what: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(f"{what}“{text}”不是日期", hint="格式 YYYY-MM-DD，如 2026-03-31") from exc
+
+
+def _filter(model, state, subject, org, since, until, overdue, assignee) -> ClueFilter:
+    return ClueFilter(model_id=model, state=state, subject=subject, org=org, since=_day(since, "--since"),
+                      until=_day(until, "--until"), overdue=overdue, assignee=assignee)
 
 
 @app.command("list")
-def list_(model: str | None = typer.Option(None, "--model", help="模型编号"),
-          state: str | None = typer.Option(None, "--state", help="状态，如 生成、排除"),
-          subject: str | None = typer.Option(None, "--subject", help="对象标识（如身份证号）"),
+def list_(model: str | None = ModelOpt, state: str | None = StateOpt, subject: str | None = SubjectOpt,
+          org: str | None = OrgOpt, since: str | None = SinceOpt, until: str | None = UntilOpt,
+          overdue: bool | None = OverdueOpt, assignee: str | None = AssigneeOpt,
           limit: int = typer.Option(1000, "--limit"), output: OutputFormat = FormatOpt) -> None:
-    """列出线索。"""
-    rows = ClueService(workspace()).list(model_id=model, state=state, subject=subject, limit=limit)
+    """列出线索（可按模型、院、状态、对象、日期、逾期筛选）。"""
+    f = _filter(model, state, subject, org, since, until, overdue, assignee)
+    rows = ClueService(workspace()).list(model_id=f.model_id, state=f.state, subject=f.subject, limit=limit,
+                                         org=f.org, since=f.since, until=f.until, overdue=f.overdue,
+                                         assignee=f.assignee)
     if output == OutputFormat.json:
         print_json(rows)
         return
@@ -51,3 +89,163 @@ def exclude(clue_id: int = typer.Argument(...), reason: str = typer.Option(..., 
     """排除线索（误报）：再次运行时不再提出，除非事实发生变化。"""
     ClueService(workspace()).exclude(clue_id, reason)
     console.print(f"线索 {clue_id} 已排除")
+
+
+@app.command("transition")
+def transition(clue_ids: list[int] = IdsOptional,
+               action: str = typer.Option(..., "--action", help="研判、交办、核查、排除、成案、跟踪、办结、退回、重新打开"),
+               as_user: str | None = ActorOpt, reason: str | None = typer.Option(None, "--reason", help="理由"),
+               attach: list[str] = AttachOpt,
+               exclusion_type: str | None = typer.Option(None, "--exclusion-type",
+                                                         help=f"误报类型：{'、'.join(EXCLUSION_TYPES)}"),
+               case_number: str | None = typer.Option(None, "--case-number", help="业务应用系统案号"),
+               to_org: str | None = typer.Option(None, "--to-org", help="交办：承办院"),
+               department: str | None = typer.Option(None, "--department", help="交办：承办部门"),
+               to_user: str | None = typer.Option(None, "--to-user", help="交办：承办检察官"),
+               deadline: str | None = typer.Option(None, "--deadline", help="交办：办理期限 YYYY-MM-DD"),
+               partial: bool = typer.Option(False, "--partial", help="批量时跳过不允许的线索（默认全部成功才执行）"),
+               model: str | None = ModelOpt, state: str | None = StateOpt, org: str | None = OrgOpt,
+               overdue: bool | None = OverdueOpt, output: OutputFormat = FormatOpt) -> None:
+    """线索流转：单条或批量（给多个编号，或用 --model/--state/--org/--overdue 筛选）。"""
+    ws = workspace()
+    ids = list(clue_ids or [])
+    if not ids:
+        if not any((model, state, org, overdue is not None)):
+            raise InputError("未指定线索", hint="给出线索编号，或用 --model/--state/--org/--overdue 筛选")
+        ids = ClueService(ws).ids(ClueFilter(model_id=model, state=state, org=org, overdue=overdue))
+    kw = {"exclusion_type": exclusion_type, "case_number": case_number, "org": to_org, "department": department,
+          "assignee": to_user, "deadline": _day(deadline, "--deadline")}
+    kw = {k: v for k, v in kw.items() if v is not None}
+    wf = WorkflowService(ws)
+    if len(ids) == 1 and not partial:
+        out = wf.transition(ids[0], action, actor(as_user), reason=reason, attachments=attach or [], **kw)
+        print_json(out) if output == OutputFormat.json else console.print(f"线索 {ids[0]}：{out['state']}")
+        return
+    out = wf.bulk(ids, action, actor(as_user), atomic=not partial, reason=reason, **kw)
+    if output == OutputFormat.json:
+        print_json(out)
+        return
+    console.print(f"“{action}”完成 {len(out['done'])} 条，未执行 {len(out['refused'])} 条")
+    for r in out["refused"]:
+        console.print(f"  - {r['message']}", highlight=False)
+
+
+@app.command("assign")
+def assign(clue_ids: list[int] = IdsRequired, as_user: str | None = ActorOpt,
+           to_org: str = typer.Option(..., "--to-org", help="承办院"),
+           deadline: str = typer.Option(..., "--deadline", help="办理期限 YYYY-MM-DD"),
+           department: str | None = typer.Option(None, "--department", help="承办部门"),
+           to_user: str | None = typer.Option(None, "--to-user", help="承办检察官"),
+           reason: str | None = typer.Option(None, "--reason")) -> None:
+    """交办（可批量，全部允许才执行）。"""
+    out = WorkflowService(workspace()).bulk(clue_ids, "交办", actor(as_user), reason=reason, org=to_org,
+                                            department=department, assignee=to_user,
+                                            deadline=_day(deadline, "--deadline"))
+    console.print(f"已交办 {len(out['done'])} 条线索")
+
+
+@app.command("comment")
+def comment(clue_id: int = typer.Argument(...), text: str = typer.Option(..., "--text", help="评论内容"),
+            attach: list[str] = AttachOpt, as_user: str | None = ActorOpt) -> None:
+    """评论线索（可附附件）。"""
+    WorkflowService(workspace()).comment(clue_id, actor(as_user), text, attach or [])
+    console.print(f"已评论线索 {clue_id}")
+
+
+@app.command("supervise")
+def supervise(clue_id: int = typer.Argument(...), deadline: str = typer.Option(..., "--deadline"),
+              reason: str = typer.Option(..., "--reason", help="督办要求"), as_user: str | None = ActorOpt) -> None:
+    """督办：上级院对下级院办理中的线索挂牌督办。"""
+    WorkflowService(workspace()).supervise(clue_id, actor(as_user), _day(deadline, "--deadline"), reason)
+    console.print(f"已督办线索 {clue_id}")
+
+
+@app.command("measure")
+def measure(clue_id: int = typer.Argument(...), kind: str = typer.Option(..., "--kind", help=f"{'、'.join(MEASURES)}"),
+            doc_number: str | None = typer.Option(None, "--doc-number", help="文号"),
+            issued_on: str | None = typer.Option(None, "--issued-on", help="发出日期（默认今天）"),
+            recipient: str | None = typer.Option(None, "--recipient", help="主送机关"),
+            reply_deadline: str | None = typer.Option(None, "--reply-deadline", help="回复期限（默认两个月）"),
+            as_user: str | None = ActorOpt, output: OutputFormat = FormatOpt) -> None:
+    """录入监督措施（成案后）；柔性措施（移送整改、通报）逾期未整改将提示转刚性监督。"""
+    m = WorkflowService(workspace()).add_measure(clue_id, actor(as_user), kind, doc_number=doc_number,
+                                                 issued_on=_day(issued_on, "--issued-on"), recipient=recipient,
+                                                 reply_deadline=_day(reply_deadline, "--reply-deadline"))
+    print_json(m) if output == OutputFormat.json else console.print(
+        f"已录入监督措施 {m['measure_id']}：{m['kind']}（{m['intensity']}），回复期限 {m['reply_deadline'] or '—'}")
+
+
+@app.command("reply")
+def reply(measure_id: int = typer.Argument(..., help="监督措施编号"),
+          replied_on: str = typer.Option(..., "--replied-on", help="回复日期"),
+          text: str = typer.Option("", "--text", help="回复内容"),
+          adopted: bool | None = typer.Option(None, "--adopted/--not-adopted", help="是否采纳"),
+          rectified: bool | None = typer.Option(None, "--rectified/--not-rectified", help="是否整改到位"),
+          money: float = typer.Option(0.0, "--money", help="追回/挽回金额（元）"),
+          people: int = typer.Option(0, "--people", help="涉及人数"), governance: list[str] = GovOpt,
+          as_user: str | None = ActorOpt) -> None:
+    """录入监督措施的回复与成效。"""
+    WorkflowService(workspace()).record_reply(measure_id, actor(as_user), replied_on=_day(replied_on, "--replied-on"),
+                                              reply=text, adopted=adopted, rectified=rectified,
+                                              money_recovered=money, people_affected=people,
+                                              governance=governance or [])
+    console.print(f"已录入监督措施 {measure_id} 的回复")
+
+
+@app.command("escalate")
+def escalate(clue_id: int = typer.Argument(...), kind: str = typer.Option("检察建议", "--kind"),
+             reason: str = typer.Option(..., "--reason"), doc_number: str | None = typer.Option(None, "--doc-number"),
+             as_user: str | None = ActorOpt) -> None:
+    """柔性措施逾期未整改：转为刚性监督（检察建议、抗诉、起诉…）。"""
+    WorkflowService(workspace()).escalate(clue_id, actor(as_user), kind, reason=reason, doc_number=doc_number)
+    console.print(f"线索 {clue_id} 已转为刚性监督（{kind}）")
+
+
+@app.command("due")
+def due(within: int = typer.Option(7, "--within", help="列出几天内到期的事项"),
+        org: str | None = OrgOpt, output: OutputFormat = FormatOpt) -> None:
+    """逾期与即将到期的事项：交办期限、督办、回复期限、建议刚性监督。"""
+    rows = WorkflowService(workspace()).due(within_days=within, org=org)
+    if output == OutputFormat.json:
+        print_json(rows)
+        return
+    print_table(rows, [("kind", "事项"), ("clue_id", "线索"), ("title", "摘要"), ("state", "状态"), ("org", "承办院"),
+                       ("deadline", "期限"), ("days_left", "剩余天数"), ("overdue", "逾期"), ("note", "说明")],
+                title=f"到期事项（{len(rows)}）")
+
+
+@app.command("history")
+def history(clue_id: int = typer.Argument(...), output: OutputFormat = FormatOpt) -> None:
+    """线索的流转记录（谁、何时、从何状态到何状态、理由、附件）与监督措施。"""
+    wf = WorkflowService(workspace())
+    rows, measures = wf.history(clue_id), wf.measures(clue_id)
+    if output == OutputFormat.json:
+        print_json({"events": rows, "measures": measures})
+        return
+    print_table(rows, [("at", "时间"), ("actor", "操作人"), ("action", "操作"), ("from", "原状态"), ("to", "新状态"),
+                       ("reason", "理由"), ("attachments", "附件")], title=f"线索 {clue_id} 流转记录")
+    if measures:
+        print_table(measures, [("measure_id", "编号"), ("kind", "措施"), ("doc_number", "文号"),
+                               ("reply_deadline", "回复期限"), ("replied_on", "回复日期"), ("adopted", "采纳"),
+                               ("money_recovered", "追回金额")], title="监督措施")
+
+
+@app.command("export")
+def export(xlsx: Path = XlsxOpt, model: str | None = ModelOpt,
+           state: str | None = StateOpt, subject: str | None = SubjectOpt, org: str | None = OrgOpt,
+           since: str | None = SinceOpt, until: str | None = UntilOpt, overdue: bool | None = OverdueOpt,
+           assignee: str | None = AssigneeOpt) -> None:
+    """按与 list 相同的筛选条件导出线索清单（个人标识脱敏）。"""
+    from ..workflow.export import export_xlsx
+
+    n = export_xlsx(workspace(), xlsx, _filter(model, state, subject, org, since, until, overdue, assignee))
+    console.print(f"已导出 {n} 条线索到 {xlsx}")
+
+
+@app.command("docx")
+def docx(clue_id: int = typer.Argument(...), out: Path = DocxOpt) -> None:
+    """生成检察建议书 Word 草稿（文号、主送机关、问题、依据、建议、回复期限）。"""
+    from ..docgen.suggestion import SuggestionDraft
+
+    SuggestionDraft(workspace()).write(clue_id, out)
+    console.print(f"已生成检察建议书草稿：{out}")

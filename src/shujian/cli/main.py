@@ -23,7 +23,12 @@ def _mount() -> None:
     for module, name, help_text in (("docs", "docs", "文书解析：刑事判决书 → 结构化数据"),
                                     ("model", "model", "监督模型：查看、校验、生成 SQL、运行"),
                                     ("clue", "clue", "线索"),
-                                    ("schedule", "schedule", "定期调度")):
+                                    ("schedule", "schedule", "定期调度"),
+                                    ("org", "org", "院机构树与内设部门"),
+                                    ("user", "user", "用户与角色"),
+                                    ("governance", "model-gov", "模型治理：版本、认证、上架、推广、采用、台账"),
+                                    ("stats", "stats", "一本账：按模型、院、业务条线统计"),
+                                    ("delegation", "delegation", "委托研判")):
         try:
             mod = __import__(f"shujian.cli.{module}", fromlist=["app"])
         except ModuleNotFoundError as exc:
