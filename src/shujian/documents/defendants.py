@@ -9,11 +9,11 @@ from datetime import date
 from .model import Custody, Defendant, Prior, Span, Unit
 from .numerals import CN_NUM_CHARS, parse_date, parse_term
 
-_ROLES = (r"原公诉机关|抗诉机关|公诉机关|自诉人|附带民事诉讼原告人|被告单位|"
-          r"(?:上诉人|被上诉人|申诉人)?[（(]?原审被告人[）)]?|上诉人|被告人|辩护人|指定辩护人|诉讼代表人|"
+_ROLES = (r"原公诉机关|抗诉机关|公诉机关|自诉人|附带民事诉讼原告人|附带民事诉讼被告人|被告单位|"
+          r"(?:上诉人|被上诉人|申诉人)?[（(]?原审被告人[）)]?|上诉人|被告人(?:[（(][^（）()。]{1,14}[）)])?|辩护人|指定辩护人|诉讼代表人|"
           r"诉讼代理人|法定代理人|委托代理人|被害人")
 _ROLE_RE = re.compile(r"(?<![^。；;\s])\s*(" + _ROLES + r")\s*[:：]?\s*")
-_DEFENDANT_ROLE_RE = re.compile(r"原审被告人|被告人|^上诉人$")
+_DEFENDANT_ROLE_RE = re.compile(r"原审被告人|^被告人|^上诉人$")
 _NAME_RE = re.compile(r"(?:自报)?([\u4e00-\u9fa5A-Za-z0-9·•.]{1,20}?)(?=[，,。；;（(\s:：]|$)")
 _GENDER_RE = re.compile(r"[，,\s](男|女)(?=[，,。\s;；]|性|$)")
 _BIRTH_RE = re.compile(r"(?:出生于|生于|出生日期[:：为]?|出生年月日[:：]?)\s*(\d{4}年\d{1,2}月\d{1,2}日)|"
