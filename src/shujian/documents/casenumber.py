@@ -19,7 +19,7 @@ _NEW_RE = re.compile(
     + "|".join(TYPE_CODES) + r")\s*(\d+)\s*号"
 )
 _OLD_RE = re.compile(
-    _OPEN + r"\s*(\d{4})\s*" + _CLOSE + r"\s*([\u4e00-\u9fa5]{1,6}?)\s*(刑|民|行|执)"
+    _OPEN + r"\s*(\d{4})\s*" + _CLOSE + r"\s*([\u4e00-\u9fa5]{0,6}?)\s*(刑|民|行|执)"
     r"([一二三四五六七八九十]?)(初|终|再|申|监|更|核|复|抗|他)?\s*字\s*第\s*(\d+)\s*号"
 )
 

@@ -67,8 +67,11 @@ def _document_fields(j: Judgment, clean: str, raw: str, layout: Layout) -> None:
         j.case_sequence, j.procedure = c.sequence, c.procedure
     tail = layout.sections.get("尾部")
     if tail:
-        dates = [d for d, _, _ in iter_dates(clean[tail.start:tail.end])]
-        j.judgment_date = dates[-1].isoformat() if dates else None
+        tail_text = clean[tail.start:tail.end]
+        dates = list(iter_dates(tail_text))
+        # the signing date is written in Chinese numerals; Arabic dates in the tail are a fallback
+        written = [d for d, a, _ in dates if not tail_text[a].isdigit()] or [d for d, _, _ in dates]
+        j.judgment_date = written[-1].isoformat() if written else None
     reason = _not_a_criminal_judgment(clean, layout)
     if reason:
         j.error = reason
