@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     duckdb_threads: int | None = Field(default=None, description="DuckDB 线程数；默认按 CPU")
     import_memory_limit: str = Field(default="1GB",
                                      description="导入时 DuckDB 的内存上限（超出部分落盘），使导入进程常驻内存低于 2 GB")
+    engine: str = Field(default="duckdb", description="默认分析引擎：duckdb（嵌入式）或 spark（需 shujian[spark]）")
+    spark_master: str = Field(default="local[2]", description="Spark master：local[N] 或集群地址 spark://…、yarn")
+    spark_hive_database: str | None = Field(default=None, description="设置后 Spark 从该 Hive 库读取同名表，而非导出 Parquet")
     env: str = Field(default="development", description="development / production")
     default_level: str = Field(default="内部", description="数据集默认分级")
 
@@ -37,6 +40,13 @@ class Settings(BaseSettings):
     def _level(cls, v: str) -> str:
         if v not in CLASSIFICATION_LEVELS:
             raise ValueError(f"分级必须是 {'/'.join(CLASSIFICATION_LEVELS)} 之一")
+        return v
+
+    @field_validator("engine")
+    @classmethod
+    def _engine(cls, v: str) -> str:
+        if v not in ("duckdb", "spark"):
+            raise ValueError("引擎必须是 duckdb 或 spark")
         return v
 
     @cached_property

@@ -58,11 +58,12 @@ class RunService:
         return self._compile(model, dialect, params or {}, dataset_versions or {})[0]
 
     def run(self, ref: str | Model, *, params: dict[str, str] | None = None,
-            dataset_versions: dict[str, int] | None = None, engine: str = "duckdb",
+            dataset_versions: dict[str, int] | None = None, engine: str | None = None,
             progress: Callable[[float], None] | None = None, cancel: threading.Event | None = None,
             schedule_id: int | None = None, retry_of: int | None = None) -> RunResult:
         """Compile and execute ``ref``; validation errors are raised before any run is recorded."""
         self.recover_interrupted()
+        engine = engine or self.ws.settings.engine  # None: the workspace default (SHUJIAN_ENGINE)
         if engine not in ENGINES:
             raise InputError(f"引擎“{engine}”不存在", hint=f"可选：{'、'.join(ENGINES)}")
         model, builtin = self._model(ref)

@@ -1,0 +1,171 @@
+"""The Spark engine (``pip install "shujian[spark]"``): the same compiled model on Apache Spark.
+
+Development and CI run Spark in local mode (``local[2]``); a provincial data centre points
+``SHUJIAN_SPARK_MASTER`` at its cluster, or sets ``SHUJIAN_SPARK_HIVE_DATABASE`` to read the
+catalog's relations as tables of an existing Hive metastore.  Otherwise each catalog dataset
+version is exported once from the DuckDB warehouse to Parquet (cached per immutable relation
+under ``SHUJIAN_HOME/parquet/``) and registered as a temporary view named by its relation, so the
+compiled SQL (dialect ``spark``) reads it unchanged.  One SparkSession per process: the JVM takes
+seconds to start.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from ..errors import ConfigError
+from .base import Engine, Execution, ProgressFn
+from .parquet_cache import export_relation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import SparkSession
+
+    from ..catalog.schema import CatalogSchema
+    from ..workspace import Workspace
+
+INSTALL_HINT = '安装 Spark 引擎：pip install "shujian[spark]"（需要 Java 17；或改用默认引擎 --engine duckdb）'
+
+_session: SparkSession | None = None
+_session_lock = threading.Lock()
+
+
+def require_pyspark() -> None:
+    """Raise an actionable Chinese error when the optional extra is missing."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError("选择了 Spark 引擎，但当前环境未安装 pyspark", hint=INSTALL_HINT) from exc
+
+
+def spark_available() -> bool:
+    """True when pyspark can be imported (the JVM is not started)."""
+    try:
+        require_pyspark()
+    except ConfigError:
+        return False
+    return True
+
+
+def get_session(master: str = "local[2]", *, hive: bool = False,
+                conf: dict[str, str] | None = None) -> SparkSession:
+    """The process-wide SparkSession (created on first use; later arguments are ignored)."""
+    global _session
+    require_pyspark()
+    from pyspark.sql import SparkSession
+
+    with _session_lock:
+        if _session is not None and not _session.sparkContext._jsc.sc().isStopped():
+            return _session
+        builder = SparkSession.builder.master(master).appName("shujian")
+        if master.startswith("local"):  # no hostname lookups for a single-machine session
+            builder = builder.config("spark.driver.host", "127.0.0.1").config(
+                "spark.driver.bindAddress", "127.0.0.1")
+        for key, value in {**_DEFAULT_CONF, **(conf or {})}.items():
+            builder = builder.config(key, value)
+        if hive:
+            builder = builder.enableHiveSupport()
+        try:
+            _session = builder.getOrCreate()
+        except Exception as exc:  # JVM missing, bad master URL …
+            raise ConfigError(f"无法启动 Spark（master={master}）：{str(exc).splitlines()[0]}",
+                              hint="检查 JAVA_HOME（需要 Java 17）与 SHUJIAN_SPARK_MASTER") from exc
+        _session.sparkContext.setLogLevel("ERROR")
+        return _session
+
+
+# Small local jobs: few shuffle partitions, no UI; timestamps read as written (no zone shift).
+_DEFAULT_CONF = {
+    "spark.sql.shuffle.partitions": "4",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.driver.memory": "2g",
+    "spark.sql.ansi.enabled": "false",
+}
+
+
+class SparkEngine(Engine):
+    """Runs one compiled statement on a SparkSession; views must be registered first."""
+
+    name = "spark"
+
+    def __init__(self, spark: SparkSession):
+        self.spark = spark
+        self.group = f"shujian-{uuid.uuid4().hex[:12]}"
+
+    def register_parquet(self, relation: str, path: str | Path) -> None:
+        """Make ``relation`` a temporary view over a Parquet file or directory."""
+        self.spark.read.parquet(str(path)).createOrReplaceTempView(relation)
+
+    def register_hive(self, relation: str, database: str) -> None:
+        """Make ``relation`` a temporary view over the Hive table ``database.relation``."""
+        self.spark.table(f"`{database}`.`{relation}`").createOrReplaceTempView(relation)
+
+    def _execute(self, sql: str, parameters: dict) -> pa.Table:
+        sc = self.spark.sparkContext
+        sc.setJobGroup(self.group, "shujian model run", interruptOnCancel=True)
+        try:
+            df = self.spark.sql(sql, args=parameters or None)
+            return _to_arrow(df)
+        finally:
+            sc.setLocalProperty("spark.jobGroup.id", None)
+
+    def _interrupt(self) -> None:
+        self.spark.sparkContext.cancelJobGroup(self.group)
+
+    def _progress(self) -> float | None:
+        tracker = self.spark.sparkContext.statusTracker()
+        total = done = 0
+        for job_id in tracker.getJobIdsForGroup(self.group):
+            job = tracker.getJobInfo(job_id)
+            for stage_id in job.stageIds if job else ():
+                stage = tracker.getStageInfo(stage_id)
+                if stage:
+                    total, done = total + stage.numTasks, done + stage.numCompletedTasks
+        return 100.0 * done / total if total else None
+
+
+def _to_arrow(df: Any) -> pa.Table:
+    if hasattr(df, "toArrow"):  # pyspark >= 4.0
+        return df.toArrow()
+    batches = df._collect_as_arrow()  # pyspark 3.5
+    schema = batches[0].schema if batches else pa.schema([])
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def relations_of(compiled: Any, catalog: CatalogSchema) -> list[str]:
+    """Physical relations a compiled model reads (its datasets' relations)."""
+    names: Iterable[str] = getattr(compiled, "datasets", None) or catalog.datasets.keys()
+    return sorted({catalog.get(n).relation for n in names if catalog.get(n) is not None})
+
+
+def execute_compiled(ws: Workspace, compiled: Any, catalog: CatalogSchema, *,
+                     progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> Execution:
+    """Run a model compiled for dialect ``spark`` against the workspace's catalog on Spark."""
+    settings = ws.settings
+    hive_db = getattr(settings, "spark_hive_database", None)
+    spark = get_session(getattr(settings, "spark_master", "local[2]"), hive=bool(hive_db))
+    engine = SparkEngine(spark)
+    relations = relations_of(compiled, catalog)
+    if hive_db:
+        for rel in relations:
+            engine.register_hive(rel, hive_db)
+    else:
+        cache = settings.home_path / "parquet"
+        with ws.warehouse(read_only=False) as con:
+            paths = {rel: export_relation(con, rel, cache) for rel in relations}
+        for rel, path in paths.items():
+            engine.register_parquet(rel, path)
+    return engine.execute(compiled.sql, compiled.parameters, progress=progress, cancel=cancel)
+
+
+__all__ = ["INSTALL_HINT", "SparkEngine", "execute_compiled", "get_session", "relations_of",
+           "require_pyspark", "spark_available"]
