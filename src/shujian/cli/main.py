@@ -28,7 +28,8 @@ def _mount() -> None:
                                     ("user", "user", "用户与角色"),
                                     ("governance", "model-gov", "模型治理：版本、认证、上架、推广、采用、台账"),
                                     ("stats", "stats", "一本账：按模型、院、业务条线统计"),
-                                    ("delegation", "delegation", "委托研判")):
+                                    ("delegation", "delegation", "委托研判"),
+                                    ("serve", "serve", "网页界面：启动 REST 接口与浏览器界面")):
         try:
             mod = __import__(f"shujian.cli.{module}", fromlist=["app"])
         except ModuleNotFoundError as exc:

@@ -1,0 +1,11 @@
+"""REST API under ``/api/v1``: one router per domain; every route declares ``require(action)``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from . import builder, clues, data, documents, models, orgs, runs, stats, system
+
+router = APIRouter()
+for _module in (system, data, documents, models, builder, runs, clues, orgs, stats):
+    router.include_router(_module.router)

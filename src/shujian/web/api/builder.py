@@ -1,0 +1,143 @@
+"""可视化建模 API: open a model as a graph, validate a graph, preview any node, save."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from ...catalog.service import CatalogService
+from ...errors import InputError, ShujianError
+from ...runs.service import RunService
+from .. import builder, catalogue
+from ..masking import mask_rows
+from ..security import require
+from .common import ws_of
+
+router = APIRouter(tags=["可视化建模"])
+PREVIEW_LIMIT = 50
+
+
+class GraphIn(BaseModel):
+    model: dict[str, Any] = Field(default_factory=dict, description="模型元数据：id、name、line、point …")
+    nodes: list[dict[str, Any]] = Field(default_factory=list, max_length=500)
+    edges: list[dict[str, Any]] = Field(default_factory=list, max_length=2000)
+
+
+class PreviewIn(GraphIn):
+    node: str = Field(min_length=1, max_length=100, description="预览的节点 id")
+    limit: int = Field(20, ge=1, le=PREVIEW_LIMIT)
+
+
+@router.get("/builder/kinds", summary="画布上可用的算子")
+def kinds(user=require("models.read")) -> dict:
+    items = builder.kinds_meta()
+    return {"items": items, "total": len(items)}
+
+
+@router.get("/builder/graph/{model_id}", summary="打开模型：模型语言 → 画布图")
+def graph(model_id: str, request: Request, user=require("models.read")) -> dict:
+    return builder.model_to_graph(catalogue.load(ws_of(request), model_id))
+
+
+@router.get("/builder/datasets", summary="画布数据集面板：数据集与列")
+def datasets(request: Request, user=require("models.read"),
+             q: Annotated[str | None, Query(max_length=100)] = None) -> dict:
+    svc = CatalogService(ws_of(request))
+    items = []
+    for d in svc.list_datasets():
+        if q and q not in d["name"]:
+            continue
+        cols = svc.describe(d["name"])["columns"]
+        items.append({"name": d["name"], "rows": d["rows"], "sealed": d["sealed"],
+                      "columns": [{"name": c["name"], "dtype": c["dtype"], "semantic": c["semantic"]} for c in cols]})
+    return {"items": items, "total": len(items)}
+
+
+@router.post("/builder/validate", summary="校验画布：结构与编译问题定位到节点；通过时返回模型文件与 SQL")
+def validate(body: GraphIn, request: Request, user=require("models.build")) -> dict:
+    run = RunService(ws_of(request))
+    return builder.check(body.model_dump(), lambda m: run.compile(m))
+
+
+@router.post("/builder/preview", summary="预览任一节点的前若干行（脱敏）")
+def preview(body: PreviewIn, request: Request, user=require("data.preview")) -> dict:
+    ws = ws_of(request)
+    graph = body.model_dump()
+    node = next((n for n in graph["nodes"] if n.get("id") == body.node), None)
+    if node is None:
+        raise InputError(f"画布上没有节点 {body.node}", hint="刷新页面后重试")
+    if node.get("kind") == "dataset":
+        return _dataset_preview(ws, node, body.limit)
+    if node.get("kind") == "output":
+        feeder = next((e["source"] for e in graph["edges"] if e.get("target") == body.node), None)
+        if feeder is None:
+            raise InputError("“输出线索”节点还没有连接上游步骤", hint="把最后一个步骤连到输出线索")
+        body.node = feeder
+    checked = builder.check(builder.truncated(graph, body.node), lambda m: RunService(ws).compile(m))
+    if not checked["ok"]:
+        return {"ok": False, "problems": checked["problems"], "message": checked["message"]}
+    return {"ok": True, **_run_preview(ws, graph, body.node, body.limit)}
+
+
+def _dataset_preview(ws, node: dict, limit: int) -> dict:
+    name = (node.get("input") or {}).get("dataset")
+    if not name:
+        raise InputError("数据集节点还没有选择数据集", hint="在右侧表单中选择数据集")
+    info = CatalogService(ws).describe(name)
+    if info["sealed"]:
+        raise InputError(f"数据集“{name}”为密封数据，不能预览")
+    cols, rows = CatalogService(ws).preview(name, limit=limit)
+    sem = {c["name"]: c["semantic"] for c in info["columns"]}
+    return {"ok": True, "columns": cols, "rows": mask_rows(cols, sem, rows)}
+
+
+def _run_preview(ws, graph: dict, node_id: str, limit: int) -> dict:
+    """Compile the graph truncated at the node and run it with LIMIT on the DuckDB warehouse."""
+    from ...engines.duckdb_engine import DuckDBEngine
+
+    model, _ = builder.graph_to_model(builder.truncated(graph, node_id))
+    compiled = RunService(ws).compile(model)
+    sql = f"SELECT * FROM (\n{compiled.sql}\n) AS preview LIMIT {int(limit)}"
+    try:
+        with ws.warehouse() as con:
+            table = DuckDBEngine(con).execute(sql, compiled.parameters).table
+    except ShujianError as exc:
+        return {"ok": False, "message": exc.message, "problems": []}
+    cols = [c for c in table.column_names if not builder.hidden_preview_column(c)]
+    data = table.select(cols).to_pylist()
+    return {"columns": cols, "rows": mask_rows(cols, _semantics(ws, model), [[r[c] for c in cols] for r in data])}
+
+
+def _semantics(ws, model) -> dict[str, str | None]:
+    """Semantic type of each logical field, read from the bound catalog columns (for masking)."""
+    out: dict[str, str | None] = {}
+    catalog = CatalogService(ws).schema([i.dataset for i in model.inputs.values()])
+    for inp in model.inputs.values():
+        ds = catalog.get(inp.dataset)
+        for logical, binding in inp.fields.items():
+            col = ds.column(binding if isinstance(binding, str) else (binding.column or "")) if ds else None
+            if col is not None and col.semantic:
+                out[logical] = col.semantic
+            elif not isinstance(binding, str) and binding.semantic:
+                out[logical] = binding.semantic
+    return out
+
+
+@router.post("/builder/save", status_code=201, summary="保存画布为模型（模型语言，草稿版本）")
+def save(body: GraphIn, request: Request, user=require("models.build")) -> dict:
+    from ...governance.service import GovernanceService
+
+    ws = ws_of(request)
+    checked = builder.check(body.model_dump(), lambda m: RunService(ws).compile(m))
+    if not checked["ok"]:
+        from ...errors import Problem, ValidationFailed
+
+        exc = ValidationFailed([Problem(p["location"], p["message"]) for p in checked["problems"]],
+                               title="模型未通过校验，未保存")
+        exc.details["problems"] = checked["problems"]        # with the node each problem is on
+        raise exc
+    saved = GovernanceService(ws).save(checked["source"], user.username)
+    return {"model_id": catalogue.load_source_id(checked["source"]), "revision": saved["number"],
+            "source": checked["source"], "sql": checked["sql"]}

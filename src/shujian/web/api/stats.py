@@ -1,0 +1,32 @@
+"""一本账 statistics for the dashboard and the ledger tables."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from ...stats.service import METRICS, StatsService
+from ..dashboard import dashboard
+from ..pagination import Paging, page_of
+from ..security import require
+from .common import ws_of
+
+router = APIRouter(tags=["一本账"])
+Period = Annotated[str | None, Query(max_length=40, description="统计期间：2026、2026-03 或 2026-01..2026-12")]
+
+
+@router.get("/stats/dashboard", summary="工作台：漏斗、趋势、按模型/院/条线、追回金额、逾期")
+def stats_dashboard(request: Request, user=require("dashboard.read"), period: Period = None,
+                    line: Annotated[str | None, Query(max_length=50, description="业务条线")] = None,
+                    org: Annotated[str | None, Query(max_length=100, description="院")] = None) -> dict:
+    return dashboard(ws_of(request), period=period or None, line=line or None, org=org or None)
+
+
+@router.get("/stats/ledger", summary="一本账（按模型、院或业务条线）")
+def stats_ledger(request: Request, paging: Paging, user=require("dashboard.read"),
+                 by: Literal["model", "org", "line"] = "model", period: Period = None) -> dict:
+    rows = StatsService(ws_of(request)).ledger(by, period or None)
+    out = page_of(rows, paging, allowed_sort=[k for k, _ in METRICS] + ["key", "name"])
+    out["metrics"] = [{"key": k, "label": v} for k, v in METRICS]
+    return out

@@ -1,0 +1,258 @@
+"""可视化建模: the canvas graph ↔ the model language, node-located validation and node preview.
+
+The graph is plain JSON::
+
+    {"model": {id, name, line, point, legal_basis, rule_text, measure, params, version, description},
+     "nodes": [{"id", "kind", "x", "y", "role"?, "input"?, "step"?, "output"?}],
+     "edges": [{"source", "target", "port"}]}        # port 1 = left/first input, 2 = right …
+
+Node kinds: ``dataset`` (an input role), ``filter`` 筛选, ``keywords`` 关键词, ``join`` 碰撞/关联,
+``anti`` 不存在, ``interval`` 时间区间, ``aggregate`` 分组统计, ``step`` (any other step kind,
+edited as YAML) and ``output`` 输出线索.  A node keeps its step body exactly as the model language
+writes it, so opening a model and saving it again gives the same model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InputError, Problem, ShujianError, ValidationFailed
+from ..spec import Model, load_model
+
+KINDS = {"dataset": "数据集", "filter": "筛选", "keywords": "关键词", "join": "碰撞/关联", "anti": "不存在",
+         "interval": "时间区间", "aggregate": "分组统计", "step": "其他步骤", "output": "输出线索"}
+TWO_INPUTS = ("join", "anti", "interval")
+PREVIEW_STEP = "_preview"
+PREVIEW_KEY = "_preview_key"
+
+
+# ---------------------------------------------------------------- model → graph
+def step_kind(step: dict) -> str:
+    """The canvas kind of a model-language step dict."""
+    if "filter" in step:
+        cond = step["filter"]
+        return "keywords" if isinstance(cond, dict) and "keywords" in cond else "filter"
+    if "join" in step:
+        j = step["join"]
+        if j.get("type") == "anti":
+            return "anti"
+        return "interval" if j.get("overlap") or j.get("within") else "join"
+    if "aggregate" in step:
+        return "aggregate"
+    return "step"
+
+
+def model_to_graph(model: Model) -> dict:
+    """The canvas graph of ``model`` (laid out left to right by depth)."""
+    data = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    steps = data.pop("steps", None) or []
+    inputs = data.pop("inputs", {})
+    output = data.pop("output")
+    if model.sql is not None:
+        raise InputError(f"模型 {model.id} 是专家 SQL 模型，不能在画布中打开", hint="在模型详情页查看 SQL")
+    nodes: list[dict] = [{"id": f"in_{r}", "kind": "dataset", "role": r, "input": i} for r, i in inputs.items()]
+    names = {r: f"in_{r}" for r in inputs}
+    edges: list[dict] = []
+    prev = next(iter(inputs)) if len(inputs) == 1 else None
+    for s in steps:
+        sid, kind = s["id"], step_kind(s)
+        body = {k: v for k, v in s.items() if k != "from"}
+        for port, src in enumerate(_reads(s, prev), start=1):
+            if src in names:
+                edges.append({"source": names[src], "target": f"st_{sid}", "port": port})
+        nodes.append({"id": f"st_{sid}", "kind": kind, "step": _strip_reads(body)})
+        names[sid] = f"st_{sid}"
+        prev = sid
+    nodes.append({"id": "output", "kind": "output", "output": output})
+    if prev in names:
+        edges.append({"source": names[prev], "target": "output", "port": 1})
+    _layout(nodes, edges)
+    return {"model": data, "nodes": nodes, "edges": edges}
+
+
+def _reads(step: dict, prev: str | None) -> list[str | None]:
+    if "join" in step:
+        return [step["join"].get("left") or prev, step["join"]["right"]]
+    if "union" in step:
+        return list(step["union"]["steps"])
+    return [step.get("from") or prev]
+
+
+def _strip_reads(step: dict) -> dict:
+    """The step without what edges carry (join left/right, union steps)."""
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in step.items()}
+    if "join" in out:
+        out["join"].pop("left", None)
+        out["join"].pop("right", None)
+    if "union" in out:
+        out["union"].pop("steps", None)
+    return out
+
+
+def _layout(nodes: list[dict], edges: list[dict]) -> None:
+    depth: dict[str, int] = {}
+    for n in nodes:                        # nodes are in dependency order
+        ins = [depth.get(e["source"], 0) for e in edges if e["target"] == n["id"]]
+        depth[n["id"]] = (max(ins) + 1) if ins else 0
+    rows: dict[int, int] = {}
+    for n in nodes:
+        d = depth[n["id"]]
+        n["x"], n["y"] = 40 + 250 * d, 40 + 150 * rows.get(d, 0)
+        rows[d] = rows.get(d, 0) + 1
+
+
+# ---------------------------------------------------------------- graph → model
+@dataclass
+class Built:
+    """A model dict built from a graph, with the step index → node id map for locating problems."""
+
+    data: dict
+    step_nodes: list[str]
+    role_nodes: dict[str, str]
+    output_node: str | None
+
+
+def graph_to_dict(graph: dict) -> Built:
+    """The model-language dict of a canvas graph (not yet validated)."""
+    nodes = {n["id"]: n for n in graph.get("nodes", [])}
+    edges = [e for e in graph.get("edges", []) if e.get("source") in nodes and e.get("target") in nodes]
+    name_of = {nid: _name(n) for nid, n in nodes.items()}
+    inputs = {name_of[nid]: dict(n.get("input") or {}) for nid, n in nodes.items() if n["kind"] == "dataset"}
+    role_nodes = {name_of[nid]: nid for nid, n in nodes.items() if n["kind"] == "dataset"}
+    out_id = next((nid for nid, n in nodes.items() if n["kind"] == "output"), None)
+    order = _order(nodes, edges, out_id)
+    steps, prev = [], (next(iter(inputs)) if len(inputs) == 1 else None)
+    for nid in order:
+        srcs = [name_of[e["source"]] for e in sorted((e for e in edges if e["target"] == nid),
+                                                      key=lambda e: e.get("port", 1))]
+        steps.append(_step(nodes[nid], name_of[nid], srcs, prev))
+        prev = name_of[nid]
+    data = {**(graph.get("model") or {}), "inputs": inputs, "steps": steps}
+    if out_id is not None:
+        data["output"] = nodes[out_id].get("output") or {}
+    return Built(data, order, role_nodes, out_id)
+
+
+def _name(node: dict) -> str:
+    if node["kind"] == "dataset":
+        return str(node.get("role") or node["id"])
+    return str((node.get("step") or {}).get("id") or node["id"])
+
+
+def _order(nodes: dict[str, dict], edges: list[dict], out_id: str | None) -> list[str]:
+    """Step nodes in dependency order (ties keep canvas order); the node feeding 输出线索 goes last."""
+    steps = [nid for nid, n in nodes.items() if n["kind"] not in ("dataset", "output")]
+    pending = {nid: {e["source"] for e in edges if e["target"] == nid and e["source"] in steps} for nid in steps}
+    order: list[str] = []
+    while pending:
+        ready = [nid for nid in steps if nid in pending and not pending[nid] - set(order)]
+        if not ready:                      # a cycle: keep canvas order, the compiler reports it
+            ready = [nid for nid in steps if nid in pending][:1]
+        order.append(ready[0])
+        pending.pop(ready[0])
+    feeder = next((e["source"] for e in edges if e["target"] == out_id and e["source"] in order), None)
+    if feeder and not any(e["source"] == feeder and e["target"] != out_id for e in edges):
+        order.remove(feeder)
+        order.append(feeder)
+    return order
+
+
+def _step(node: dict, name: str, srcs: list[str], prev: str | None) -> dict:
+    step = {k: (dict(v) if isinstance(v, dict) else v) for k, v in (node.get("step") or {}).items()}
+    step["id"] = name
+    if "join" in step:
+        rest = {k: v for k, v in step["join"].items() if k not in ("left", "right")}
+        left = srcs[0] if srcs else None
+        head = {"left": left} if left is not None and left != prev else {}
+        step["join"] = {**head, "right": srcs[1] if len(srcs) > 1 else "", **rest}
+    elif "union" in step:
+        step["union"] = {**step["union"], "steps": srcs}
+    elif srcs and srcs[0] != prev:
+        step = {"id": name, "from": srcs[0], **{k: v for k, v in step.items() if k != "id"}}
+    return step
+
+
+def graph_to_model(graph: dict) -> tuple[Model, Built]:
+    """Validate the graph's model dict with the spec (problems located on nodes)."""
+    built = graph_to_dict(graph)
+    try:
+        return load_model(built.data), built
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.problems, title="模型结构校验未通过") from None
+
+
+# ---------------------------------------------------------------- problems → nodes
+_STEP_LOC = re.compile(r"^steps\[(\d+)\]")
+_INPUT_LOC = re.compile(r"^inputs\.([^.\[]+)")
+
+
+def node_of(location: str, built: Built) -> str | None:
+    """The canvas node a problem location points at (``steps[2].join.on`` → that step's node)."""
+    m = _STEP_LOC.match(location or "")
+    if m and int(m.group(1)) < len(built.step_nodes):
+        return built.step_nodes[int(m.group(1))]
+    m = _INPUT_LOC.match(location or "")
+    if m:
+        return built.role_nodes.get(m.group(1))
+    if (location or "").startswith("output"):
+        return built.output_node
+    return None
+
+
+def locate(problems: list[Problem] | list[dict], built: Built | None) -> list[dict]:
+    out = []
+    for p in problems:
+        loc, msg = (p.location, p.message) if isinstance(p, Problem) else (p.get("location", ""), p.get("message", ""))
+        out.append({"location": loc, "message": msg, "node": node_of(loc, built) if built else None})
+    return out
+
+
+def check(graph: dict, compile_fn) -> dict:
+    """Validate a graph: spec, then compilation on the catalog.  Never raises for a model problem."""
+    built = None
+    try:
+        model, built = graph_to_model(graph)
+        compiled = compile_fn(model)
+    except ValidationFailed as exc:
+        built = built or graph_to_dict(graph)
+        return {"ok": False, "message": exc.message.splitlines()[0], "problems": locate(exc.problems, built)}
+    except ShujianError as exc:
+        return {"ok": False, "message": exc.message, "problems": [{"location": "", "message": exc.message,
+                                                                  "node": None}]}
+    from .catalogue import to_yaml
+
+    return {"ok": True, "message": "校验通过", "problems": [], "source": to_yaml(model), "sql": compiled.sql}
+
+
+def truncated(graph: dict, node_id: str) -> dict:
+    """A graph whose output shows the rows of ``node_id`` (its ancestors kept, everything else dropped)."""
+    nodes = {n["id"]: n for n in graph.get("nodes", [])}
+    if node_id not in nodes:
+        raise InputError(f"画布上没有节点 {node_id}", hint="刷新页面后重试")
+    keep, todo = set(), [node_id]
+    while todo:
+        cur = todo.pop()
+        if cur not in keep:
+            keep.add(cur)
+            todo += [e["source"] for e in graph.get("edges", []) if e["target"] == cur]
+    kept = [n for n in graph["nodes"] if n["id"] in keep and n["kind"] != "output"]
+    probe = {"id": "__probe", "kind": "step",
+             "step": {"id": PREVIEW_STEP, "derive": {"columns": {PREVIEW_KEY: "1"}}}}
+    out = {"id": "__out", "kind": "output",
+           "output": {"subject": {"type": "person", "key": PREVIEW_KEY}, "title": "预览"}}
+    edges = [e for e in graph.get("edges", []) if e["source"] in keep and e["target"] in keep]
+    edges += [{"source": node_id, "target": "__probe", "port": 1}, {"source": "__probe", "target": "__out", "port": 1}]
+    model = dict(graph.get("model") or {})
+    model.setdefault("id", "preview")
+    return {"model": model, "nodes": [*kept, probe, out], "edges": edges}
+
+
+def hidden_preview_column(name: str) -> bool:
+    return name in (PREVIEW_KEY, "_rule") or name.startswith("_ev_")
+
+
+def kinds_meta() -> list[dict[str, Any]]:
+    return [{"kind": k, "label": v, "inputs": 2 if k in TWO_INPUTS else (0 if k == "dataset" else 1),
+             "outputs": 0 if k == "output" else 1} for k, v in KINDS.items()]

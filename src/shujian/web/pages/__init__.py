@@ -1,0 +1,11 @@
+"""Server-rendered zh-CN pages (Jinja2 + a little htmx/JS); one router per area."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from . import admin, clues, data, documents, home, models, runs
+
+router = APIRouter(include_in_schema=False)
+for _module in (home, data, documents, models, runs, clues, admin):
+    router.include_router(_module.router)

@@ -1,0 +1,123 @@
+"""数据: catalog list, dataset detail (provenance, classification, quality, masked preview), import."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse
+
+from ...catalog.importer import ImportRequest
+from ...catalog.semantic import SEMANTIC_TYPES
+from ...catalog.service import CatalogService
+from ...config import CLASSIFICATION_LEVELS
+from ...errors import InputError, ShujianError
+from ..api.data import datasets as api_datasets
+from ..api.data import preview as api_preview
+from ..api.data import save_upload, start_import_job
+from ..pagination import page_params
+from ..security import CSRF, require
+from .common import field_errors, render
+
+router = APIRouter()
+IMPORT_FIELDS = ["file", "name", "agency", "request_no", "level", "sheet", "period_start", "period_end"]
+
+
+@router.get("/data")
+def data(request: Request, user=require("data.read"), page: Annotated[int, Query(ge=1)] = 1,
+         sort: Annotated[str | None, Query(max_length=40)] = None,
+         q: Annotated[str | None, Query(max_length=100)] = None,
+         level: Annotated[str | None, Query(max_length=10)] = None):
+    listing = api_datasets(request, page_params(page, 20, sort), user, q=q, level=level or None)
+    jobs = CatalogService(request.app.state.ws).jobs(limit=10)
+    return render(request, "data.html", {"listing": listing, "jobs": jobs, "levels": CLASSIFICATION_LEVELS,
+                                         "f": {"q": q or "", "level": level or "", "sort": sort or ""},
+                                         "active": "data"})
+
+
+@router.get("/data/import")
+def import_form(request: Request, user=require("data.import")):
+    return render(request, "data_import.html", {"form": {}, "errors": {}, "levels": CLASSIFICATION_LEVELS,
+                                                "active": "data"})
+
+
+@router.post("/data/import", dependencies=[CSRF])
+async def import_submit(request: Request, user=require("data.import"),
+                        file: Annotated[UploadFile | None, File()] = None,
+                        name: Annotated[str, Form(max_length=100)] = "",
+                        agency: Annotated[str, Form(max_length=100)] = "",
+                        request_no: Annotated[str, Form(max_length=100)] = "",
+                        level: Annotated[str, Form(max_length=10)] = "",
+                        sheet: Annotated[str, Form(max_length=100)] = "",
+                        period_start: Annotated[str, Form(max_length=20)] = "",
+                        period_end: Annotated[str, Form(max_length=20)] = "",
+                        skip_bad_rows: Annotated[bool, Form()] = False):
+    form = {"name": name, "agency": agency, "request_no": request_no, "level": level, "sheet": sheet,
+            "period_start": period_start, "period_end": period_end, "skip_bad_rows": skip_bad_rows}
+    try:
+        req = _import_request(form, user.username)
+        if file is None or not file.filename:
+            raise InputError("请选择要导入的文件", details={"problems": [{"location": "file", "message": "请选择文件"}]})
+        req.path = await save_upload(request.app.state.ws.settings.tmp_path / "uploads", file)
+    except ShujianError as exc:
+        errors, general = field_errors(exc, IMPORT_FIELDS)
+        return render(request, "data_import.html", {"form": form, "errors": errors, "message": general,
+                                                    "levels": CLASSIFICATION_LEVELS, "active": "data"}, status=422)
+    job = start_import_job(request, req)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+def _import_request(form: dict, username: str) -> ImportRequest:
+    problems = []
+    if not form["name"].strip():
+        problems.append({"location": "name", "message": "请填写数据集名称，如 养老金发放"})
+    if form["level"] and form["level"] not in CLASSIFICATION_LEVELS:
+        problems.append({"location": "level", "message": f"可选：{'/'.join(CLASSIFICATION_LEVELS)}"})
+    dates = {}
+    for key in ("period_start", "period_end"):
+        try:
+            dates[key] = date.fromisoformat(form[key]) if form[key] else None
+        except ValueError:
+            problems.append({"location": key, "message": "日期格式应为 YYYY-MM-DD，如 2026-01-31"})
+    if problems:
+        raise InputError("导入表单有误", details={"problems": problems})
+    return ImportRequest(name=form["name"].strip(), agency=form["agency"] or None,
+                         request_no=form["request_no"] or None, level=form["level"] or None,
+                         sheet=form["sheet"] or None, skip_bad_rows=bool(form["skip_bad_rows"]),
+                         importer=username, **dates)
+
+
+@router.get("/jobs/{job_id}")
+def job_page(job_id: int, request: Request, user=require("jobs.read")):
+    job = request.app.state.jobs.get(job_id)
+    return render(request, "job.html", {"job": job.to_dict(), "active": "runs" if job.kind == "run" else "data"})
+
+
+@router.get("/data/{name}")
+def dataset(name: str, request: Request, user=require("data.read"),
+            version: Annotated[int | None, Query(ge=1)] = None):
+    svc = CatalogService(request.app.state.ws)
+    info = svc.describe(name, version)
+    quality = svc.quality(name, version)
+    try:
+        preview = api_preview(name, request, user, version=version, limit=20)
+    except ShujianError as exc:
+        preview = {"error": exc.message}
+    return render(request, "dataset.html", {"d": info, "q": quality, "preview": preview,
+                                            "semantic_types": list(SEMANTIC_TYPES.values()),
+                                            "levels": CLASSIFICATION_LEVELS, "active": "data"})
+
+
+@router.post("/data/{name}/semantic", dependencies=[CSRF])
+def set_semantic(name: str, request: Request, column: Annotated[str, Form(max_length=200)],
+                 semantic: Annotated[str, Form(max_length=50)] = "", user=require("data.govern")):
+    CatalogService(request.app.state.ws).set_semantic(name, column, semantic or None)
+    return RedirectResponse(f"/data/{name}#columns", status_code=303)
+
+
+@router.post("/data/{name}/level", dependencies=[CSRF])
+def set_level(name: str, request: Request, level: Annotated[str, Form(max_length=10)],
+              sealed: Annotated[bool, Form()] = False, user=require("data.govern")):
+    CatalogService(request.app.state.ws).set_level(name, level, sealed)
+    return RedirectResponse(f"/data/{name}", status_code=303)

@@ -1,0 +1,49 @@
+"""工作台 / 一本账 dashboard, and the demo-user switcher."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse
+
+from ...errors import ShujianError
+from ..dashboard import dashboard
+from ..security import CSRF, DEMO_COOKIE, require
+from .common import render
+
+router = APIRouter()
+
+
+@router.get("/")
+def home(request: Request, user=require("dashboard.read"),
+         period: Annotated[str | None, Query(max_length=40)] = None,
+         line: Annotated[str | None, Query(max_length=50)] = None,
+         org: Annotated[str | None, Query(max_length=100)] = None):
+    error = None
+    try:
+        data = dashboard(request.app.state.ws, period=period or None, line=line or None, org=org or None)
+    except ShujianError as exc:
+        error = {"period": exc.message}
+        data = dashboard(request.app.state.ws, line=line or None, org=org or None)
+    from .. import catalogue
+
+    lines = sorted({c["line"] for c in catalogue.cards(request.app.state.ws)})
+    return render(request, "home.html", {"d": data, "lines": lines, "errors": error or {},
+                                         "f": {"period": period or "", "line": line or "", "org": org or ""},
+                                         "active": "home"})
+
+
+@router.post("/demo-user", dependencies=[CSRF])
+def switch_user(request: Request, username: Annotated[str, Form(max_length=100)],
+                user=require("me.read")):
+    """Development only: act as another demo account (the security layer replaces this with login)."""
+    back = request.headers.get("referer") or "/"
+    resp = RedirectResponse(back, status_code=303)
+    resp.set_cookie(DEMO_COOKIE, username, samesite="strict")
+    return resp
+
+
+@router.get("/audit")
+def audit(request: Request, user=require("audit.read")):
+    return render(request, "audit.html", {"active": "audit"})

@@ -1,0 +1,91 @@
+"""模型库 and 可视化建模 pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+
+from ...errors import ShujianError
+from ...governance.rules import EVALUATIONS
+from ...runs.service import RunService
+from .. import builder, catalogue
+from ..api.models import governance_of
+from ..security import CSRF, require
+from .common import render
+
+router = APIRouter()
+DIALECTS = (("duckdb", "DuckDB（默认）"), ("spark", "Spark"), ("postgres", "PostgreSQL"))
+
+
+@router.get("/models")
+def models(request: Request, user=require("models.read"),
+           line: Annotated[str | None, Query(max_length=50)] = None,
+           q: Annotated[str | None, Query(max_length=100)] = None):
+    cards = catalogue.cards(request.app.state.ws)
+    lines = sorted({c["line"] for c in cards})
+    shown = [c for c in cards if (not line or c["line"] == line) and (not q or q in c["name"] or q in c["point"])]
+    return render(request, "models.html", {"cards": shown, "lines": lines, "f": {"line": line or "", "q": q or ""},
+                                           "active": "models"})
+
+
+@router.get("/models/{model_id}")
+def model(model_id: str, request: Request, user=require("models.read"),
+          dialect: Annotated[str, Query(pattern="^(duckdb|spark|postgres)$")] = "duckdb"):
+    ws = request.app.state.ws
+    m = catalogue.load(ws, model_id)
+    gov = catalogue.governed(ws).get(model_id)
+    card = catalogue.card(m, gov, 0, gov is None)
+    try:
+        sql, sql_error = RunService(ws).compile(m, dialect).sql, None
+    except ShujianError as exc:
+        sql, sql_error = None, exc.message
+    return render(request, "model.html", {
+        "m": m, "card": card, "source": catalogue.source(ws, model_id), "sql": sql, "sql_error": sql_error,
+        "dialect": dialect, "dialects": DIALECTS, "gov": governance_of(ws, model_id), "evaluations": EVALUATIONS,
+        "message": request.query_params.get("msg"), "active": "models"})
+
+
+@router.post("/models/{model_id}/govern", dependencies=[CSRF])
+async def govern(model_id: str, request: Request, user=require("models.certify")):
+    """Certification and lifecycle actions from the detail page (errors come back as a message)."""
+    from ...governance.service import GovernanceService
+
+    form = await request.form()
+    action = str(form.get("action", ""))
+    svc = GovernanceService(request.app.state.ws)
+    try:
+        if action in ("业务认证", "数字认证"):
+            evals = {e: {"passed": form.get(f"pass_{e}") == "1", "comment": str(form.get(f"note_{e}", ""))}
+                     for e in EVALUATIONS}
+            svc.certify(model_id, action, user.username, evals, str(form.get("comment", "")))
+        elif action == "提交":
+            svc.submit(model_id, user.username)
+        elif action == "adopt":
+            mapping = json.loads(str(form.get("mapping") or "{}"))
+            res = svc.adopt(model_id, str(form.get("org", "")), user.username, mapping)
+            msg = f"采用结果：{res['status']}" + (f"；缺少：{'；'.join(x['message'] for x in res['missing'])}"
+                                                 if res["missing"] else "")
+            return RedirectResponse(f"/models/{model_id}?msg={msg}", status_code=303)
+        else:
+            svc.advance(model_id, action, user.username, scope=str(form.get("scope") or "") or None,
+                        reason=str(form.get("reason") or "") or None)
+        msg = f"已执行：{action}"
+    except (ShujianError, ValueError) as exc:
+        msg = f"未执行“{action}”：{getattr(exc, 'message', str(exc))}"
+    return RedirectResponse(f"/models/{model_id}?msg={msg}", status_code=303)
+
+
+@router.get("/builder")
+def builder_page(request: Request, user=require("models.build"),
+                 model: Annotated[str | None, Query(max_length=100)] = None):
+    graph, error = None, None
+    if model:
+        try:
+            graph = builder.model_to_graph(catalogue.load(request.app.state.ws, model))
+        except ShujianError as exc:
+            error = exc.message
+    return render(request, "builder.html", {"graph": graph, "error": error, "kinds": builder.KINDS,
+                                            "opened": model, "active": "builder"})

@@ -1,0 +1,32 @@
+"""Serving the web application with uvicorn (``shujian serve``; the end of ``shujian demo``)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from ..workspace import Workspace
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def serve_workspace(ws: Workspace, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
+                    demo_accounts: bool = True) -> None:
+    """Serve ``ws`` until Ctrl-C, after printing the address and the demo accounts."""
+    import uvicorn
+
+    from .accounts import ensure_demo_accounts
+    from .app import create_app
+
+    console = Console(stderr=True)
+    accounts = ensure_demo_accounts(ws) if demo_accounts else []
+    app = create_app(workspace=ws)
+    shown = "localhost" if host in ("0.0.0.0", "127.0.0.1") else host
+    console.print(f"[bold]数检网页界面：[/]http://{shown}:{port}/   接口文档：http://{shown}:{port}/api/docs",
+                  highlight=False)
+    if accounts:
+        console.print("演示账号（演示环境无需密码，页面右上角可切换；正式环境由安全模块提供登录）：", highlight=False)
+        for u in accounts:
+            console.print(f"  {u['username']:<12} {u['name']}  {u['org']}  {'、'.join(u['roles'])}", highlight=False)
+    console.print("按 Ctrl-C 停止。", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
