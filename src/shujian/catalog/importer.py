@@ -350,6 +350,10 @@ class Importer:
         if unknown:
             raise InputError(f"--semantic 指定的列 {'、'.join(unknown)} 不在文件中",
                              hint=f"文件中的列：{'、'.join(names)}")
+        missing = [k for k in (req.key_columns or []) if k not in names]
+        if missing:
+            raise InputError(f"--key 指定的列 {'、'.join(missing)} 不在文件中",
+                             hint=f"文件中的列：{'、'.join(names)}")
         samples = _samples(con, stage, [n for n, t, *_ in described if t == "VARCHAR"])
         plans: list[tuple[str, str, str, str | None, str | None]] = []   # name, dtype, expr, semantic, source
         notes: list[str] = []
@@ -433,9 +437,6 @@ class Importer:
         from . import quality
 
         self.progress.stage("数据质量核查")
-        missing = [k for k in (req.key_columns or []) if k not in {c.name for c in columns}]
-        if missing:
-            raise InputError(f"--key 指定的列 {'、'.join(missing)} 不在数据中")
         return quality.quality_report(con, relation, columns, key_columns=req.key_columns)
 
     # -- metadata -------------------------------------------------------------------------------
@@ -530,8 +531,10 @@ def _fast_path(sem: str, expr: str, norm: str) -> str:
     pattern = CLEAN_FORMS.get(sem)
     if pattern is None:
         return norm
-    if sem == "id_number":   # the UDF also turns 15-digit IDs into 18 (GB 11643); it runs on the few unclean values
-        norm = f"sj_norm_id_number({expr})"
+    if sem == "id_number":
+        # The UDF also turns 15-digit IDs into 18 (GB 11643); it runs on the few unclean values only.
+        # It gets the SQL-normalised text: on its own it leaves full-width digits as they are.
+        norm = f"sj_norm_id_number({norm})"
     return f"(CASE WHEN regexp_full_match({expr}, '{pattern}') THEN {expr} ELSE {norm} END)"
 
 

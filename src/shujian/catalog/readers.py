@@ -47,10 +47,31 @@ def detect_encoding(path: Path) -> str:
                            hint="请用 Excel 或 WPS 另存为“CSV UTF-8”或 GBK 编码的 CSV 后再导入")
     if _decodes(head, "utf-8"):
         return "utf-8"
+    _refuse_gbk_lines_in_utf8(head, path)
     if _decodes(head, "gb18030"):
         return "gb18030"
     raise ImportFailed(f"无法识别文件 {path.name} 的字符编码（既不是 UTF-8 也不是 GBK/GB18030）",
                        hint="请另存为 UTF-8 或 GBK 编码后再导入，或用 --encoding 指定编码")
+
+
+def _refuse_gbk_lines_in_utf8(head: bytes, path: Path) -> None:
+    """A sample that is mostly UTF-8 (by lines with Chinese text) but has lines that are not is a
+    UTF-8 file with GBK lines mixed in: name the first such line instead of guessing GBK."""
+    lines = head.split(b"\n")
+    if len(head) == SAMPLE:
+        lines = lines[:-1]   # the last line may be cut in the middle of a character
+    utf8, other = 0, []
+    for n, line in enumerate(lines, 1):
+        if line.isascii():
+            continue
+        if _decodes(line, "utf-8"):
+            utf8 += 1
+        else:
+            other.append(n)
+    if other and utf8 > len(other):
+        raise ImportFailed(
+            f"文件 {path.name} 大部分行是 UTF-8 编码，但第 {'、'.join(map(str, other[:10]))} 行不是（可能是 GBK）：编码混用",
+            hint="请把整个文件统一另存为一种编码（推荐 UTF-8）后再导入")
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
