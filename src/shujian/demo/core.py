@@ -177,6 +177,38 @@ def _org_code(digits8: str) -> str:
     return digits8 + {10: "X", 11: "0"}.get(c, str(c))
 
 
+class UniqueInts:
+    """A growing set of int64 keys in bounded memory: sorted numpy runs plus a small buffer.
+
+    A Python set of millions of ID strings costs ~100 bytes a key; this costs ~8.
+    """
+
+    def __init__(self, buffer: int = 1_000_000):
+        self._sorted = np.empty(0, dtype=np.int64)
+        self._recent: list[np.ndarray] = []
+        self._buffered = 0
+        self._limit = buffer
+
+    def clashes(self, keys: np.ndarray) -> np.ndarray:
+        """True where a key is already taken or repeats an earlier key of the same batch."""
+        _, first = np.unique(keys, return_index=True)
+        out = np.ones(len(keys), dtype=bool)
+        out[first] = False
+        if len(self._sorted):
+            pos = np.minimum(np.searchsorted(self._sorted, keys), len(self._sorted) - 1)
+            out |= self._sorted[pos] == keys
+        for run in self._recent:
+            out |= np.isin(keys, run)
+        return out
+
+    def add(self, keys: np.ndarray) -> None:
+        self._recent.append(np.asarray(keys, dtype=np.int64).copy())
+        self._buffered += len(keys)
+        if self._buffered >= self._limit or len(self._recent) > 64:
+            self._sorted = np.sort(np.concatenate([self._sorted, *self._recent]))
+            self._recent, self._buffered = [], 0
+
+
 class CityContext:
     """Everything a group module needs to write its part of the demo city.
 
@@ -200,10 +232,10 @@ class CityContext:
         if not self.home:
             raise InputError(f"区划表中没有城市 '{home_city}'")
         self.home_city = home_city
-        self._used_ids: set[str] = set()
+        self._used_ids = UniqueInts()            # 17-digit ID bodies already issued
         self._code_pool: dict[tuple[int, bool], list[tuple[str, str]]] = {}
         self._code_years: dict[str, list[tuple[int, int]]] = {}
-        self._used_uscc: set[str] = set()
+        self._used_uscc = UniqueInts()           # division + organisation code already issued
         self._writers: dict[str, pq.ParquetWriter] = {}
         self._infos: dict[str, DatasetInfo] = {}
         self._owner: dict[str, str] = {}
@@ -268,14 +300,25 @@ class CityContext:
         years = birth.astype("datetime64[Y]").astype(int) + 1970
         draws = self.rng.random(n)
         ymd = np.char.replace(np.datetime_as_string(birth, unit="D").astype(str), "-", "")
-        ids = np.empty(n, dtype=object)
+        codes = np.empty(n, dtype=np.int64)
         places = np.empty(n, dtype=object)
         for i in range(n):
             pool = self._codes(int(years[i]), bool(local[i]))
             code, place = pool[int(draws[i] * len(pool))]
-            ids[i] = self._new_id(code, ymd[i], sexes[i] == "男")
+            codes[i] = int(code)
             places[i] = place
+        male = sexes == "男"
+        head = codes * 10**11 + ymd.astype(np.int64) * 1000
+        body = head + self._sequence(male)
+        while (clash := self._used_ids.clashes(body)).any():
+            body[clash] = head[clash] + self._sequence(male[clash])
+        self._used_ids.add(body)
+        ids = np.array([f"{b:017d}" + ric.calc_check_digit(f"{b:017d}0") for b in body.tolist()], dtype=object)
         return {"身份证号": ids, "姓名": self.names(sexes), "性别": sexes, "出生日期": birth, "户籍地": places}
+
+    def _sequence(self, male: np.ndarray) -> np.ndarray:
+        """顺序码: odd for men, even for women (GB 11643)."""
+        return self.rng.integers(0, 499, len(male)) * 2 + np.where(male, 1, 2)
 
     def _codes(self, year: int, local: bool) -> list[tuple[str, str]]:
         """(division code, 户籍地) pairs valid in ``year``; home city first, any division otherwise."""
@@ -298,15 +341,6 @@ class CityContext:
             self._code_years[code] = _code_years(code)
         return self._code_years[code]
 
-    def _new_id(self, div: str, ymd: str, male: bool) -> str:
-        while True:
-            seq = int(self.rng.integers(0, 499)) * 2 + (1 if male else 2)
-            body = f"{div}{ymd}{seq:03d}"
-            number = body + ric.calc_check_digit(body + "0")     # stdnum drops the last character
-            if number not in self._used_ids:
-                self._used_ids.add(number)
-                return number
-
     def person(self, **kw: Any) -> dict[str, Any]:
         """One new person as a dict (for planted cases); dates as ``datetime.date``."""
         batch = self.people(1, **kw)
@@ -326,18 +360,18 @@ class CityContext:
         for i in range(n):
             div = self.home[int(self.rng.integers(0, len(self.home)))]
             codes[i] = self._new_uscc(div.code)
-            w = self.one(words) + self.one(words)
+            w = "".join(words[int(j)] for j in self.rng.choice(len(words), 2, replace=False))
             names[i] = f"{div.city}{w}{self.one(trades)}{self.one(kinds)}"
         return {"统一社会信用代码": codes, "单位名称": names}
 
     def _new_uscc(self, div: str) -> str:
         while True:
-            org = _org_code(f"{int(self.rng.integers(10_000_000, 99_999_999))}")
-            body = f"91{div}{org}"
-            number = body + uscc.calc_check_digit(body)
-            if number not in self._used_uscc:
-                self._used_uscc.add(number)
-                return number
+            base = int(self.rng.integers(10_000_000, 99_999_999))
+            key = np.array([int(div) * 10**8 + base], dtype=np.int64)
+            if not self._used_uscc.clashes(key)[0]:
+                self._used_uscc.add(key)
+                body = f"91{div}{_org_code(str(base))}"
+                return body + uscc.calc_check_digit(body)
 
     def company(self, **kw: Any) -> dict[str, Any]:
         batch = self.companies(1, **kw)

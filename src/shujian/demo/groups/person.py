@@ -95,7 +95,9 @@ class PersonCity:
     def agency(self, suffix: str, n: int) -> np.ndarray:
         return np.array([f"台州市{c}{suffix}" for c in self.ctx.pick(self.counties, n)], dtype=object)
 
-    def write(self, dataset: str, cols: dict[str, Any], agency: str, description: str, **kw: Any) -> None:
+    def write(self, dataset: str, cols: Any, agency: str, description: str, **kw: Any) -> None:
+        """Every person dataset carries resident IDs: classified 敏感 unless told otherwise."""
+        kw.setdefault("level", "敏感")
         self.ctx.write(dataset, cols, agency=agency, description=description, **kw)
 
     # ------------------------------------------------------------------ 人社：养老金
