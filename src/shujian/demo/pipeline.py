@@ -32,11 +32,12 @@ class DemoReport:
     generate_seconds: float
     import_seconds: float
     models: list[dict]
+    workflow: dict | None = None
 
     def to_dict(self) -> dict:
         return {"scale": self.scale, "city_dir": self.city_dir, "rows": self.rows,
                 "generate_seconds": self.generate_seconds, "import_seconds": self.import_seconds,
-                "models": self.models}
+                "models": self.models, "workflow": self.workflow}
 
 
 def city_dir(ws: Workspace, scale: str, seed: int) -> Path:
@@ -44,7 +45,7 @@ def city_dir(ws: Workspace, scale: str, seed: int) -> Path:
 
 
 def run_demo(ws: Workspace, scale: str = "small", seed: int = 42, *, say: Say = lambda _m: None,
-             regenerate: bool = False, models: list[str] | None = None) -> DemoReport:
+             regenerate: bool = False, models: list[str] | None = None, workflow: bool = True) -> DemoReport:
     out = city_dir(ws, scale, seed)
     t0 = time.perf_counter()
     if regenerate or not (out / "manifest.json").exists():
@@ -58,7 +59,21 @@ def run_demo(ws: Workspace, scale: str = "small", seed: int = 42, *, say: Say = 
     imp_s = round(time.perf_counter() - t1, 2)
     truth = json.loads((out / "ground_truth.json").read_text(encoding="utf-8"))
     results = [score_model(ws, model_id, truth.get(model_id, []), say) for model_id in (models or sorted(truth))]
-    return DemoReport(scale, str(out), manifest.total_rows, gen_s, imp_s, results)
+    flow = walk_workflow(ws, manifest, truth, [r["id"] for r in results], seed, say) if workflow else None
+    return DemoReport(scale, str(out), manifest.total_rows, gen_s, imp_s, results, flow)
+
+
+def walk_workflow(ws: Workspace, manifest: Manifest, truth: dict, model_ids: list[str], seed: int,
+                  say: Say) -> dict:
+    """Work the new clues through the workflow and the models through governance (一本账 has numbers)."""
+    from datetime import date, timedelta
+
+    from ..workflow.demo import register_demo_models, walk_demo_clues
+
+    start = date.fromisoformat(manifest.today) + timedelta(days=5)
+    report = walk_demo_clues(ws, truth, seed=seed, start=start, say=say)
+    states = register_demo_models(ws, model_ids, start=start, say=say)
+    return {**report.to_dict(), "models": states}
 
 
 def import_city(ws: Workspace, out: Path, manifest: Manifest, say: Say) -> None:
