@@ -61,6 +61,50 @@ def parse_cmd(
         raise typer.Exit(1)
 
 
+@app.command("import")
+def import_cmd(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="同 parse：文件、文件夹或 .jsonl")],
+    name: Annotated[str, typer.Option("--name", "-n", help="数据集名称前缀，例如 刑事判决")] = "刑事判决",
+    text_field: Annotated[str, typer.Option("--text-field", help="JSON Lines 中全文所在字段")] = "fd",
+    id_field: Annotated[str, typer.Option("--id-field", help="JSON Lines 中文书编号所在字段")] = "text_id",
+    agency: Annotated[str | None, typer.Option("--agency", help="来源单位")] = None,
+    level: Annotated[str | None, typer.Option("--level", help="分级：公开/内部/敏感/核心")] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="显示进度条")] = True,
+) -> None:
+    """解析判决书并导入数据目录：被告人、罪名、前科三张表（带数据要素），供模型使用。"""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    from ..catalog.service import CatalogService
+    from ..documents.catalog_import import import_judgments
+    from .common import console, err_console, workspace
+
+    if not input_path.exists():
+        typer.echo(f"输入不存在：{input_path}。请检查路径是否正确。", err=True)
+        raise typer.Exit(2)
+    docs = list(iter_documents(input_path, text_field, id_field))
+    records, failed = [], []
+    with Progress(TextColumn("解析判决书"), BarColumn(), TaskProgressColumn(), console=err_console,
+                  disable=not progress) as bar:
+        task = bar.add_task("parse", total=len(docs))
+        for doc_id, text, problem in docs:
+            rec = parse_judgment(text or "", doc_id) if problem is None else None
+            data = rec.to_dict() if rec is not None else {}
+            if rec is None or data.get("error") or not data.get("defendants"):
+                failed.append({"id": doc_id, "error": problem or data.get("error") or "未找到被告人"})
+            else:
+                records.append(rec)
+            bar.advance(task)
+    if not records:
+        typer.echo(f"没有可导入的判决书：{input_path}（{len(failed)} 份无法解析）。", err=True)
+        raise typer.Exit(1)
+    prefix = "" if name == "刑事判决" else name
+    results = import_judgments(CatalogService(workspace()), records, prefix=prefix, agency=agency, level=level)
+    for ds, r in results.items():
+        console.print(f"已导入数据集“{ds}”第 {r.version} 版：{r.rows:,} 行")
+    if failed:
+        console.print(f"[yellow]{len(failed)} 份文书未导入：" + "；".join(f"{f['id']}：{f['error']}" for f in failed[:10]) + "[/]")
+
+
 def iter_documents(path: Path, text_field: str = "fd", id_field: str = "text_id") \
         -> Iterator[tuple[str, str | None, str | None]]:
     """Yield ``(id, text, problem)`` per document; ``problem`` is a Chinese message when unreadable."""
