@@ -21,8 +21,8 @@ def test_docs_import_loads_three_tables(tmp_path, monkeypatch, capsys):
     sample.write_text("\n".join(lines + ['{"text_id": "bad", "fd": "今天天气很好，适合出门散步。"}', "{broken"]) + "\n",
                       encoding="utf-8")
     assert main(["docs", "import", str(sample), "--no-progress"]) == 0
-    out = capsys.readouterr().out
-    assert "刑事判决被告人" in out and "2 份文书未导入" in out
+    out = "".join(capsys.readouterr().out.split())     # rich wraps long lines
+    assert "刑事判决被告人" in out and "2份文书未导入" in out
     ws = Workspace(load_settings()).ensure()
     svc = CatalogService(ws)
     info = {d["name"]: d for d in svc.list_datasets()}
