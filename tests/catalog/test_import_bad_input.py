@@ -109,7 +109,7 @@ def test_bad_json_lines(v1, tmp_path, capsys):
 
 def test_utf8_lines_inside_gbk_file(v1, tmp_path, capsys):
     path = tmp_path / "混合.csv"
-    path.write_bytes("姓名,金额\n张三,1\n王五,3\n".encode("gbk") + "李四,2\n".encode("utf-8"))
+    path.write_bytes("姓名,金额\n张三,1\n王五,3\n".encode("gbk") + "李四,2\n".encode())
     err = import_err(capsys, path)
     assert "混合.csv" in err and "第4行是UTF-8编码" in err and "统一另存" in err
     assert_untouched(v1)
@@ -117,7 +117,7 @@ def test_utf8_lines_inside_gbk_file(v1, tmp_path, capsys):
 
 def test_gbk_lines_inside_utf8_file(v1, tmp_path, capsys):
     path = tmp_path / "混合.csv"
-    path.write_bytes("姓名,金额\n张三,1\n王五,3\n".encode("utf-8") + "李四,2\n".encode("gbk"))
+    path.write_bytes("姓名,金额\n张三,1\n王五,3\n".encode() + "李四,2\n".encode("gbk"))
     err = import_err(capsys, path)
     assert "混合.csv" in err and "第4行不是" in err and "统一另存" in err
     assert_untouched(v1)
