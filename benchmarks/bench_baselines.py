@@ -1,0 +1,221 @@
+"""M1, M5 and M7 on shujian/DuckDB against a pandas script, PostgreSQL and Spark local — one process, one run.
+
+    python benchmarks/bench_baselines.py --scale medium [--city DIR] [--rounds 3] [--skip spark,postgres]
+
+Every contender gets its data loaded first (load time reported, not counted in the query time):
+DuckDB tables (what the warehouse holds), pandas DataFrames from Parquet, PostgreSQL tables loaded
+with COPY (DOUBLE as numeric, as a PostgreSQL user stores amounts — and because
+the compiled SQL uses ROUND(x, 2) and x % 10000, which PostgreSQL defines for numeric only; ANALYZE,
+no extra indexes), Spark temporary views over the Parquet export.  Each collision
+then runs ``--rounds`` times; the best wall time counts.  DuckDB, PostgreSQL and Spark run the SQL
+the shujian compiler emits for their dialect; pandas runs benchmarks/pandas_baseline.py.  The
+(subject, rule) sets of every contender are compared with DuckDB's; a mismatch is printed and
+makes the exit status non-zero.  Results: JSON on stdout and ``--out`` (default
+benchmarks/results/baselines-<scale>.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import city_dir, load_city_duckdb, log, machine_info  # noqa: E402
+from pandas_baseline import COLLISIONS, read_city  # noqa: E402
+
+from shujian.compiler import compile_model  # noqa: E402
+from shujian.models_library import get_model  # noqa: E402
+
+PG_URL = os.environ.get("SHUJIAN_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+PG_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "DOUBLE": "numeric", "DATE": "date",
+            "TIMESTAMP": "timestamp", "BOOLEAN": "boolean", "DECIMAL": "numeric"}
+
+
+def _pairs(rows: list[dict], model) -> set[tuple[str, str]]:
+    key = model.output.subject.key
+    rule = model.output.rule
+    col = "_rule" if rows and "_rule" in rows[0] else getattr(rule, "column", None)
+    return {(str(r[key]), str(r[col]) if col else str(rule)) for r in rows}
+
+
+def best_of(fn, rounds: int) -> tuple[float, Any]:
+    best, out = float("inf"), None
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return round(best, 3), out
+
+
+class DuckDBContender:
+    name = "shujian-duckdb"
+
+    def __init__(self, city: Path, memory_limit: str):
+        t0 = time.perf_counter()
+        self.con, self.catalog = load_city_duckdb(city, memory_limit=memory_limit)
+        self.load_seconds = round(time.perf_counter() - t0, 2)
+
+    def run(self, model) -> set:
+        c = compile_model(model, self.catalog, "duckdb")
+        rows = self.con.sql(c.sql, params=c.parameters).to_arrow_table().to_pylist()
+        return _pairs(rows, model)
+
+
+class PandasContender:
+    name = "pandas"
+
+    def __init__(self, city: Path):
+        t0 = time.perf_counter()
+        names = sorted({n for names, _ in COLLISIONS.values() for n in names})
+        self.frames = read_city(city, names)
+        self.load_seconds = round(time.perf_counter() - t0, 2)
+
+    def run(self, model) -> set:
+        _, fn = COLLISIONS[model.id]
+        out = fn(self.frames)
+        return {(str(s), str(r)) for s, r in zip(out["subject"], out["rule"], strict=True)}
+
+
+class PostgresContender:
+    name = "postgresql"
+
+    def __init__(self, duck: DuckDBContender, scale: str):
+        import psycopg
+
+        self.conn = psycopg.connect(PG_URL, autocommit=True)
+        self.catalog = duck.catalog
+        self.schema = f"shujian_bench_{scale}"
+        t0 = time.perf_counter()
+        self._load(duck.con)
+        self.load_seconds = round(time.perf_counter() - t0, 2)
+        self.server = self.conn.execute("SHOW server_version").fetchone()[0]
+
+    def _needed(self) -> set[str]:
+        return {self.catalog.get(n).relation for names, _ in COLLISIONS.values() for n in names}
+
+    def _load(self, con: duckdb.DuckDBPyConnection) -> None:
+        cur = self.conn.cursor()
+        cur.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE; CREATE SCHEMA "{self.schema}"')
+        cur.execute(f'SET search_path TO "{self.schema}"')
+        for ds in self.catalog.datasets.values():
+            if ds.relation not in self._needed():
+                continue
+            types = dict(con.execute(f"SELECT column_name, data_type FROM information_schema.columns "
+                                     f"WHERE table_name = '{ds.relation}'").fetchall())
+            cols = ", ".join(f'"{c}" {PG_TYPES.get(t.split("(")[0], "text")}' for c, t in types.items())
+            cur.execute(f'CREATE TABLE "{ds.relation}" ({cols})')
+            with tempfile.NamedTemporaryFile(suffix=".csv") as tmp:
+                con.execute(f"COPY {ds.relation} TO '{tmp.name}' (FORMAT csv, HEADER false)")
+                with cur.copy(f'COPY "{ds.relation}" FROM STDIN (FORMAT csv)') as copy, open(tmp.name, "rb") as f:
+                    while chunk := f.read(1 << 20):
+                        copy.write(chunk)
+            cur.execute(f'ANALYZE "{ds.relation}"')
+
+    def run(self, model) -> set:
+        c = compile_model(model, self.catalog, "postgres")
+        cur = self.conn.cursor()
+        cur.execute(f'SET search_path TO "{self.schema}"')
+        cur.execute(c.sql, c.parameters)
+        names = [d.name for d in cur.description]
+        return _pairs([dict(zip(names, r, strict=True)) for r in cur.fetchall()], model)
+
+    def close(self) -> None:
+        self.conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+        self.conn.close()
+
+
+class SparkContender:
+    name = "spark-local"
+
+    def __init__(self, duck: DuckDBContender, city: Path):
+        from shujian.engines.parquet_cache import export_relation
+        from shujian.engines.spark_engine import SparkEngine, get_session
+
+        t0 = time.perf_counter()
+        self.engine = SparkEngine(get_session("local[2]"))
+        self.session_seconds = round(time.perf_counter() - t0, 2)
+        self.catalog = duck.catalog
+        cache = city / "parquet-export"
+        needed = {self.catalog.get(n).relation for names, _ in COLLISIONS.values() for n in names}
+        for rel in sorted(needed):
+            self.engine.register_parquet(rel, export_relation(duck.con, rel, cache))
+        self.load_seconds = round(time.perf_counter() - t0, 2)
+        import pyspark
+
+        self.version = pyspark.__version__
+
+    def run(self, model) -> set:
+        c = compile_model(model, self.catalog, "spark")
+        return _pairs(self.engine.execute(c.sql, c.parameters).table.to_pylist(), model)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", default="medium")
+    ap.add_argument("--city", type=Path, default=None)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--memory-limit", default="4GB")
+    ap.add_argument("--skip", default="", help="comma list of contenders to skip: pandas,postgres,spark")
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args(argv)
+    skip = set(filter(None, args.skip.split(",")))
+    city = city_dir(args.scale, args.city)
+    duck = DuckDBContender(city, args.memory_limit)
+    contenders: list[Any] = [duck]
+    if "pandas" not in skip:
+        contenders.append(PandasContender(city))
+    if "postgres" not in skip:
+        contenders.append(PostgresContender(duck, args.scale))
+    if "spark" not in skip:
+        contenders.append(SparkContender(duck, city))
+    log("loaded: " + ", ".join(f"{c.name} {c.load_seconds}s" for c in contenders))
+    results, ok = [], True
+    for model_id in COLLISIONS:
+        model = get_model(model_id)
+        row: dict[str, Any] = {"model": model_id}
+        truth = None
+        for c in contenders:
+            seconds, pairs = best_of(lambda c=c, m=model: c.run(m), args.rounds)
+            truth = pairs if truth is None else truth
+            same = pairs == truth
+            ok &= same
+            row[c.name] = {"seconds": seconds, "clues": len(pairs), "same_as_duckdb": same}
+            if not same:
+                log(f"MISMATCH {model_id} {c.name}: only here {sorted(pairs - truth)[:5]}, "
+                    f"missing {sorted(truth - pairs)[:5]}")
+        base = row[duck.name]["seconds"]
+        for c in contenders[1:]:
+            row[c.name]["ratio_vs_duckdb"] = round(row[c.name]["seconds"] / base, 1) if base else None
+        log(json.dumps(row, ensure_ascii=False))
+        results.append(row)
+    report = {"benchmark": "baselines", "scale": args.scale, "rounds": args.rounds, "machine": machine_info(),
+              "load_seconds": {c.name: c.load_seconds for c in contenders},
+              "versions": {"duckdb": duckdb.__version__, "python": platform.python_version(),
+                           **({"postgresql": c.server} if (c := _find(contenders, "postgresql")) else {}),
+                           **({"pyspark": c.version} if (c := _find(contenders, "spark-local")) else {})},
+              "results": results}
+    if (c := _find(contenders, "postgresql")) is not None:
+        c.close()
+    out = args.out or Path(__file__).parent / "results" / f"baselines-{args.scale}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")
+    sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    return 0 if ok else 1
+
+
+def _find(contenders: list, name: str):
+    return next((c for c in contenders if c.name == name), None)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""Shared helpers for the benchmark scripts: demo cities on disk, DuckDB loading, machine facts."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from pathlib import Path
+
+import duckdb
+import psutil
+
+from shujian.catalog.schema import CatalogSchema
+from shujian.demo.core import generate
+from shujian.demo.evaluate import load_city
+
+BENCH_DIR = Path(os.environ.get("SHUJIAN_BENCH_DIR", "/tmp/shujian-bench"))
+
+
+def log(msg: str) -> None:
+    """Progress to stderr (stdout is the JSON report)."""
+    sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
+
+
+def city_dir(scale: str, city: Path | None = None, seed: int = 42) -> Path:
+    """A generated demo city (generated now if its manifest is missing)."""
+    out = city or BENCH_DIR / "cities" / scale
+    if not (out / "manifest.json").is_file():
+        log(f"generating the {scale} demo city into {out} …")
+        m = generate(scale, seed, out)
+        log(f"  {m.total_rows:,} rows in {m.seconds}s")
+    return out
+
+
+def load_city_duckdb(city: Path, *, memory_limit: str = "4GB", threads: int | None = None,
+                     db_file: Path | None = None) -> tuple[duckdb.DuckDBPyConnection, CatalogSchema]:
+    """Load a city into a DuckDB with a memory limit and a spill directory (as the warehouse is)."""
+    spill = BENCH_DIR / "duckdb-spill"
+    spill.mkdir(parents=True, exist_ok=True)
+    config = {"memory_limit": memory_limit, "temp_directory": str(spill), "preserve_insertion_order": "true"}
+    if threads:
+        config["threads"] = str(threads)
+    if db_file is not None and db_file.exists():
+        db_file.unlink()
+    con = duckdb.connect(str(db_file) if db_file else ":memory:", config=config)
+    return load_city(city, con)
+
+
+def machine_info() -> dict:
+    """CPU, cores, RAM, OS and the load average at the time of the run (the machine is shared)."""
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "os": platform.platform(), "load_avg_1m_at_start": round(os.getloadavg()[0], 2)}
