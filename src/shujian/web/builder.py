@@ -24,8 +24,8 @@ from ..spec import Model, load_model
 KINDS = {"dataset": "数据集", "filter": "筛选", "keywords": "关键词", "join": "碰撞/关联", "anti": "不存在",
          "interval": "时间区间", "aggregate": "分组统计", "step": "其他步骤", "output": "输出线索"}
 TWO_INPUTS = ("join", "anti", "interval")
-PREVIEW_STEP = "_preview"
-PREVIEW_KEY = "_preview_key"
+PREVIEW_STEP = "preview__"
+PREVIEW_KEY = "preview_key__"
 
 
 # ---------------------------------------------------------------- model → graph

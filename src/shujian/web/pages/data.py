@@ -105,6 +105,7 @@ def dataset(name: str, request: Request, user=require("data.read"),
     except ShujianError as exc:
         preview = {"error": exc.message}
     return render(request, "dataset.html", {"d": info, "q": quality, "preview": preview,
+                                            "quality_columns": quality_columns(quality),
                                             "semantic_types": list(SEMANTIC_TYPES.values()),
                                             "levels": CLASSIFICATION_LEVELS, "active": "data"})
 
@@ -121,3 +122,17 @@ def set_level(name: str, request: Request, level: Annotated[str, Form(max_length
               sealed: Annotated[bool, Form()] = False, user=require("data.govern")):
     CatalogService(request.app.state.ws).set_level(name, level, sealed)
     return RedirectResponse(f"/data/{name}", status_code=303)
+
+
+def quality_columns(quality: dict) -> list[dict]:
+    """Per-column quality rows with the invalid examples masked by the column's semantic type."""
+    from ...catalog.masking import mask_value
+
+    out = []
+    for name, c in (quality.get("columns") or {}).items():
+        sem = c.get("semantic")
+        examples = [str(mask_value(sem, str(e.get("value"))) if sem else e.get("value"))
+                    for e in (c.get("invalid_examples") or [])[:3]]
+        out.append({"name": name, "semantic": sem, "null_rate": c.get("null_rate"), "distinct": c.get("distinct"),
+                    "invalid": c.get("invalid"), "examples": examples, "min": c.get("min"), "max": c.get("max")})
+    return out

@@ -1,0 +1,47 @@
+"""A seeded workspace and a TestClient for the web tests: demo accounts, two datasets, one run's clues."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shujian.config import load_settings
+from shujian.governance.service import GovernanceService
+from shujian.runs.service import RunService
+from shujian.spec import load_model
+from shujian.web.accounts import ensure_demo_accounts
+from shujian.web.app import create_app
+from shujian.workspace import Workspace
+from tests.runs.conftest import MODEL, custody_table, load, pension_table
+
+
+def seeded_workspace(home) -> Workspace:
+    ws = Workspace(load_settings(home=home, database_url=f"sqlite:///{home / 'metadata.sqlite'}")).ensure()
+    ensure_demo_accounts(ws)
+    load(ws, "监所在押人员", custody_table())
+    load(ws, "养老金发放", pension_table())
+    # the fixture model (same id as the built-in one, bound to the fixture tables) as a governed draft:
+    # the web layer then opens and runs this version
+    GovernanceService(ws).save(MODEL.read_text(encoding="utf-8"), "demo")
+    RunService(ws).run(load_model(MODEL))
+    return ws
+
+
+@pytest.fixture(scope="module")
+def web_ws(tmp_path_factory):
+    ws = seeded_workspace(tmp_path_factory.mktemp("web") / "home")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="module")
+def client(web_ws) -> TestClient:
+    app = create_app(workspace=web_ws)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def csrf(client: TestClient) -> str:
+    """Fetch a page so the CSRF cookie is set; return the token."""
+    client.get("/", headers={"accept": "text/html"})
+    return client.cookies.get("shujian_csrf")

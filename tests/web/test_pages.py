@@ -1,0 +1,91 @@
+"""Pages: every page renders in Chinese, forms keep input and show errors beside fields, CSRF is checked."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import csrf
+
+HTML = {"accept": "text/html"}
+PAGES = ["/", "/data", "/data/import", "/data/监所在押人员", "/documents", "/models", "/models/pension-during-custody",
+         "/models/pension-during-custody?dialect=spark", "/builder", "/builder?model=pension-during-custody", "/runs",
+         "/runs?model=pension-during-custody", "/clues", "/clues?state=生成&sort=-first_seen", "/delegation",
+         "/admin/users", "/admin/users?org=3310", "/audit"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_renders_with_user_org_and_roles(client, path):
+    r = client.get(path, headers=HTML)
+    assert r.status_code == 200, r.text[:500]
+    assert 'lang="zh-CN"' in r.text and "台州市人民检察院" in r.text and "院领导" in r.text
+    assert "cdn" not in r.text.lower() and "https://" not in r.text
+
+
+def test_clue_page_shows_facts_evidence_and_actions(client):
+    cid = client.get("/api/v1/clues?model_id=pension-during-custody&state=生成").json()["items"][0]["clue_id"]
+    r = client.get(f"/clues/{cid}", headers=HTML)
+    assert r.status_code == 200 and "证据" in r.text and 'data-action="研判"' in r.text
+    assert "11010519491231002X" not in r.text
+
+
+def test_missing_page_is_a_chinese_error_page(client):
+    r = client.get("/clues/99999", headers=HTML)
+    assert r.status_code == 404 and "线索 99999 不存在" in r.text and "<html" in r.text
+
+
+def test_form_posts_need_the_csrf_token(client):
+    r = client.post("/data/import", data={"name": "x"}, headers=HTML)
+    assert r.status_code == 403 and "CSRF" in r.text
+
+
+def test_import_form_keeps_input_and_shows_errors_beside_fields(client):
+    token = csrf(client)
+    r = client.post("/data/import", data={"csrf_token": token, "name": "", "agency": "市人社局",
+                                           "period_start": "2026-13-01"}, headers=HTML)
+    assert r.status_code == 422
+    assert 'value="市人社局"' in r.text
+    assert "请填写数据集名称" in r.text and "日期格式应为 YYYY-MM-DD" in r.text
+
+
+def test_import_form_starts_a_job_and_redirects_to_progress(client):
+    token = csrf(client)
+    r = client.post("/data/import", data={"csrf_token": token, "name": "页面导入"}, headers=HTML,
+                    files={"file": ("t.csv", "身份证号,金额\n11010519491231002X,3\n".encode(), "text/csv")},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/jobs/")
+    job_id = int(r.headers["location"].rsplit("/", 1)[1])
+    assert client.app.state.jobs.wait(job_id).status == "succeeded"
+    assert client.get(r.headers["location"], headers=HTML).status_code == 200
+
+
+def test_run_form_shows_a_bad_parameter_beside_its_field(client):
+    token = csrf(client)
+    r = client.post("/runs", data={"csrf_token": token, "model_id": "pension-during-custody",
+                                   "param_grace_months": "三个月"}, headers=HTML)
+    assert r.status_code == 422 and 'value="三个月"' in r.text and 'class="err"' in r.text
+
+
+def test_document_page_highlights_spans(client):
+    token = csrf(client)
+    text = open("tests/fixtures/judgments/death_penalty_two_counts.txt", encoding="utf-8").read()
+    r = client.post("/documents", data={"csrf_token": token, "text": text}, headers=HTML)
+    assert r.status_code == 200 and "<mark class=" in r.text and "（2021）某01刑初57号" in r.text
+
+
+def test_clue_action_form_and_refusal_message(client):
+    token = csrf(client)
+    cid = client.get("/api/v1/clues?model_id=pension-during-custody&state=生成").json()["items"][0]["clue_id"]
+    r = client.post(f"/clues/{cid}/act", data={"csrf_token": token, "action": "成案", "case_number": "x"},
+                    headers=HTML)
+    page = client.get(r.url, headers=HTML) if r.status_code != 200 else r
+    assert "不能执行“成案”" in page.text
+    client.post(f"/clues/{cid}/act", data={"csrf_token": token, "action": "评论", "text": "请核实"}, headers=HTML)
+    assert "请核实" in client.get(f"/clues/{cid}", headers=HTML).text
+
+
+def test_demo_user_switch_changes_the_header(client):
+    token = csrf(client)
+    client.post("/demo-user", data={"csrf_token": token, "username": "jj_jcg"}, headers=HTML)
+    assert "椒江区人民检察院" in client.get("/", headers=HTML).text
+    client.cookies.delete("shujian_demo_user")
+    assert client.get("/api/v1/me").json()["username"] == "demo"
