@@ -18,10 +18,16 @@ EVAL_OK = {e: {"passed": True, "comment": "同意"} for e in ("建模必要性",
 
 
 @pytest.fixture
-def gov_world(ws, clock):
+def gov_people(ws):
     seed_people(ws)
     OrgService(ws).add_user("jj_shuzi", "吴分析", DISTRICT, ["数字办"])
     OrgService(ws).add_user("sx_jcg", "钱检察官", "3306", ["检察官"])          # 绍兴市院: another city
+    return ws
+
+
+@pytest.fixture
+def gov_world(gov_people):
+    ws = gov_people
     load(ws, "监所在押人员", custody_table())
     load(ws, "养老金发放", pension_table())
     return ws
@@ -62,8 +68,8 @@ def test_versions_are_immutable_once_submitted_with_readable_diff(gov_world, clo
     assert "版本" not in r3["diff"] and "生成SQL" not in r3["diff"] and "+version: 1.1.1" in r3["diff"]
 
 
-def test_author_cannot_certify_and_evaluations_are_required(gov_world, clock):
-    gov = GovernanceService(gov_world, clock=clock)
+def test_author_cannot_certify_and_evaluations_are_required(gov_people, clock):
+    gov = GovernanceService(gov_people, clock=clock)
     gov.save(SOURCE, "shi_zhixing")
     with pytest.raises(TransitionRefused, match="当前状态为“草稿”，不能“业务认证”"):
         gov.certify("pension-during-custody", "业务认证", "shi_lingdao", EVAL_OK)

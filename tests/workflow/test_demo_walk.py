@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from tests.workflow.conftest import make_clues
+
 from shujian.stats.service import StatsService
 from shujian.workflow.demo import _money, walk_demo_clues
-from tests.workflow.conftest import make_clues
 
 
 def _truth(model, n: int) -> dict:
@@ -14,12 +15,12 @@ def _truth(model, n: int) -> dict:
 
 
 def test_walk_is_deterministic_and_counted(ws, pension_model):
-    make_clues(ws, pension_model, 40)
-    truth = _truth(pension_model, 30)                    # 10 clues are false positives
+    make_clues(ws, pension_model, 24)
+    truth = _truth(pension_model, 18)                    # 6 clues are false positives
     report = walk_demo_clues(ws, truth, seed=7, start=date(2026, 1, 5))
     states = report.counts
-    assert report.clues == 40 and sum(states.values()) == 40
-    assert states["排除"] >= 10                            # every false positive is excluded
+    assert report.clues == 24 and sum(states.values()) == 24
+    assert states["排除"] >= 6                            # every false positive is excluded
     assert states.get("办结", 0) + states.get("跟踪", 0) + states.get("监督措施", 0) > 0
     assert report.money_recovered > 0
     row = StatsService(ws).ledger("model", "2026")[0]

@@ -12,6 +12,8 @@ from .common import OutputFormat, console, print_json, print_table, workspace
 
 app = typer.Typer(invoke_without_command=True)
 FormatOpt = typer.Option(OutputFormat.table, "--format", help="输出格式：table 或 json")
+TABLE_METRICS = ("generated", "judged", "assigned", "excluded", "cases", "conversion", "accuracy", "measures",
+                 "replied_on_time", "adopted", "money_recovered")   # the rest: --format json or --xlsx
 XlsxOpt = typer.Option(None, "--xlsx", help="导出到 Excel（按模型、按院、按业务条线三张表）")
 
 
@@ -30,5 +32,6 @@ def stats(by: str = typer.Option("model", "--by", help="统计维度：model（�
     if output == OutputFormat.json:
         print_json({"by": by, "period": p.label(), "rows": rows})
         return
-    cols = [("key", "编码"), ("name", "名称"), *[(k, v) for k, v in METRICS if not k.startswith("excluded_")]]
+    labels = dict(METRICS)
+    cols = [("name", "名称"), *[(k, labels[k]) for k in TABLE_METRICS]]
     print_table(rows, cols, title=f"一本账（{by}，{p.label()}）")

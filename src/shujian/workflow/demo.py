@@ -99,7 +99,8 @@ def walk_demo_clues(ws: Workspace, truth: dict[str, list[dict]], *, seed: int = 
     wf = WorkflowService(ws, clock=clock)
     planted = {(m, t["subject"], t.get("rule") or "") for m, rows in truth.items() for t in rows}
     clues = _open_clues(ws)
-    lines, agencies = _model_lines(), _recipients(ws)
+    library = _library({c["model_id"] for c in clues})
+    lines, agencies = {m.id: m.line for m in library}, _recipients(ws, library)
     walker = _Walker(wf, clock, rng, people["districts"], lines, agencies, start)
     walker.seed = seed
     for c in clues:
@@ -122,21 +123,27 @@ def _open_clues(ws: Workspace) -> list[dict]:
                 for i, m, r, k, f, me in q]
 
 
-def _model_lines() -> dict[str, str]:
-    from ..models_library import list_models
+def _library(model_ids: set[str]) -> list:
+    """The built-in models among ``model_ids`` (only those: parsing every YAML file is slow)."""
+    from ..errors import NotFound
+    from ..models_library import get_model
 
-    return {m.id: m.line for m in list_models()}
+    out = []
+    for mid in sorted(model_ids):
+        try:
+            out.append(get_model(mid))
+        except NotFound:
+            continue
+    return out
 
 
-def _recipients(ws: Workspace) -> dict[str, str]:
+def _recipients(ws: Workspace, library: list) -> dict[str, str]:
     """主送机关 per model: the agency that supplied its first non-judicial input dataset."""
-    from ..models_library import list_models
-
     with ws.db.unit_of_work() as s:
         agency = {n: a for n, a in s.query(Dataset.name, DatasetVersion.agency)
                   .join(DatasetVersion, DatasetVersion.dataset_id == Dataset.id) if a}
     out = {}
-    for m in list_models():
+    for m in library:
         names = [agency.get(i.dataset) for i in m.inputs.values() if agency.get(i.dataset)]
         outside = [a for a in names if not any(x in a for x in OUTSIDE_AGENCIES)]
         out[m.id] = (outside or names or ["【主送机关】"])[0]
