@@ -79,9 +79,10 @@ def test_author_cannot_certify_and_evaluations_are_required(gov_people, clock):
     with pytest.raises(Exception, match="缺少评估：线索准确性"):
         gov.certify("pension-during-custody", "业务认证", "shi_lingdao",
                     {k: v for k, v in EVAL_OK.items() if k != "线索准确性"})
-    with pytest.raises(PermissionDenied, match="需要角色：数字办"):
-        gov.certify("pension-during-custody", "业务认证", "shi_lingdao", EVAL_OK) and \
-            gov.certify("pension-during-custody", "数字认证", "shi_lingdao", EVAL_OK)
+    gov.certify("pension-during-custody", "业务认证", "shi_lingdao", EVAL_OK)
+    with pytest.raises(PermissionDenied) as exc:
+        gov.certify("pension-during-custody", "数字认证", "shi_lingdao", EVAL_OK)
+    assert "无权对模型 pension-during-custody执行“数字认证”" in exc.value.message and exc.value.hint == "需要角色：数字办"
     bad = {**EVAL_OK, "技术可行性": {"passed": False, "comment": "数据不可得"}}
     out = gov.certify("pension-during-custody", "数字认证", "shi_shuzi", bad, comment="退回补充数据来源")
     assert out["state"] == "草稿"

@@ -33,8 +33,9 @@ def test_whole_lifecycle_to_closed(world, clock):
     m = wf.add_measure(cid, "jj_jcg", "检察建议", doc_number="台椒检建〔2026〕3号", recipient="台州市椒江区人力资源和社会保障局")
     assert m["reply_deadline"] == "2026-05-02"          # two months from issue (clock date 2026-03-02)
     assert wf.state(cid)["state"] == "监督措施"
-    with pytest.raises(TransitionRefused, match="未回复"):
-        wf.transition(cid, "跟踪", "jj_jcg") and wf.transition(cid, "办结", "jj_fzr")
+    wf.transition(cid, "跟踪", "jj_jcg")
+    with pytest.raises(TransitionRefused, match="还有监督措施未回复：检察建议（台椒检建〔2026〕3号）"):
+        wf.transition(cid, "办结", "jj_fzr")
     clock.advance(days=30)
     wf.record_reply(m["measure_id"], "jj_jcg", replied_on=clock().date(), reply="已停发并追回", adopted=True,
                     rectified=True, money_recovered=12000, people_affected=1, governance=["会签机制"])

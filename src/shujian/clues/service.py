@@ -10,6 +10,7 @@ from sqlalchemy import func, or_
 from ..db.base import utcnow
 from ..db.models import (
     Clue,
+    ClueEvent,
     ClueEvidence,
     ClueRun,
     DatasetColumn,
@@ -68,7 +69,12 @@ class ClueService:
             clue = s.get(Clue, clue_id)
             if clue is None:
                 raise NotFound(f"线索 {clue_id} 不存在")
+            source = clue.state
             exclude(s, clue_id, reason)
+            # recorded like a workflow 排除 (误报类型 其他) so the ledger counts it
+            clue.exclusion_type = clue.exclusion_type or "其他"
+            s.add(ClueEvent(clue_id=clue.id, action="排除", from_state=source, to_state="排除", reason=reason,
+                            attachments=[], data={"exclusion_type": clue.exclusion_type}))
             return {"clue_id": clue_id, "state": clue.state}
 
     @staticmethod

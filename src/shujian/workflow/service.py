@@ -277,8 +277,7 @@ class WorkflowService:
             raise PermissionDenied(
                 f"用户 {user.name}（{user.username}，角色：{'、'.join(user.roles) or '无'}）无权对{clue_label(clue)}"
                 f"执行“{t.action}”", hint=f"需要角色：{'、'.join(sorted(t.roles))}")
-        if clue.org_id is not None and clue.org_id not in ancestors(s, user.org_id) \
-                and user.org_id not in ancestors(s, clue.org_id):
+        if clue.org_id is not None and user.org_id not in ancestors(s, clue.org_id):
             raise PermissionDenied(f"{clue_label(clue)}由 {_org_name(s, clue.org_id)} 办理，"
                                    f"用户 {user.name}（{_org_name(s, user.org_id)}）无权操作",
                                    hint="只有承办院及其上级院的人员可以处理该线索")
