@@ -14,7 +14,7 @@ from shujian.catalog.schema import CatalogSchema
 from shujian.demo.core import generate
 from shujian.demo.evaluate import load_city
 
-BENCH_DIR = Path(os.environ.get("SHUJIAN_BENCH_DIR", "/tmp/shujian-bench"))
+BENCH_DIR = Path(os.environ.get("SHUJIAN_BENCH_DIR", "/tmp/shujian-bench-engines"))
 
 
 def log(msg: str) -> None:

@@ -1,0 +1,123 @@
+"""The whole built-in model library on a demo city: wall time, rows scanned per second, peak memory per model.
+
+    python benchmarks/bench_library.py --scale medium [--memory-limit 4GB] [--engine duckdb|spark]
+
+The city is generated if missing (``SHUJIAN_BENCH_DIR``/cities/<scale>) and loaded once into a
+file-backed DuckDB database (as the workspace warehouse holds it); loading is reported apart.
+Each model is compiled by the shujian compiler and executed through the engine class the run
+service uses (``DuckDBEngine`` / ``SparkEngine``), which measures seconds and the process's peak
+resident memory.  Rows scanned = rows of every dataset version the model reads.  Clue-store writes
+are not included (they depend on the metadata database, not the engine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import BENCH_DIR, city_dir, load_city_duckdb, log, machine_info  # noqa: E402
+
+from shujian.catalog.schema import CatalogSchema  # noqa: E402
+from shujian.compiler import compile_model  # noqa: E402
+from shujian.engines.duckdb_engine import DuckDBEngine  # noqa: E402
+from shujian.models_library import list_models  # noqa: E402
+
+
+def open_city(scale: str, city: Path | None, memory_limit: str, threads: int | None = None
+              ) -> tuple[duckdb.DuckDBPyConnection, CatalogSchema, dict[str, int], float]:
+    """Load the city into ``BENCH_DIR/<scale>.duckdb`` and reopen it under ``memory_limit``."""
+    city = city_dir(scale, city)
+    db_file = BENCH_DIR / f"{scale}.duckdb"
+    t0 = time.perf_counter()
+    con, catalog = load_city_duckdb(city, memory_limit="8GB", db_file=db_file)
+    con.close()
+    load_seconds = round(time.perf_counter() - t0, 2)
+    spill = BENCH_DIR / "duckdb-spill"
+    config = {"memory_limit": memory_limit, "temp_directory": str(spill), "preserve_insertion_order": "true"}
+    if threads:
+        config["threads"] = str(threads)
+    con = duckdb.connect(str(db_file), config=config)
+    rows = {ds.relation: con.execute(f"SELECT count(*) FROM {ds.relation}").fetchall()[0][0]
+            for ds in catalog.datasets.values()}
+    return con, catalog, rows, load_seconds
+
+
+def rows_scanned(compiled: Any, catalog: CatalogSchema, rows: dict[str, int]) -> int:
+    names = getattr(compiled, "datasets", None) or []
+    return sum(rows[catalog.get(n).relation] for n in names if catalog.get(n) is not None)
+
+
+def run_library(engine: Any, dialect: str, catalog: CatalogSchema, rows: dict[str, int]) -> list[dict]:
+    """Run every built-in model once on ``engine``; one result dict per model."""
+    out = []
+    for model in list_models():
+        t0 = time.perf_counter()
+        compiled = compile_model(model, catalog, dialect)
+        compile_seconds = round(time.perf_counter() - t0, 3)
+        ex = engine.execute(compiled.sql, compiled.parameters)
+        scanned = rows_scanned(compiled, catalog, rows)
+        out.append({"model": model.id, "seconds": ex.seconds, "compile_seconds": compile_seconds, "rows_scanned": scanned,
+                    "rows_per_second": int(scanned / ex.seconds) if ex.seconds else None,
+                    "clues": ex.table.num_rows, "peak_memory_mb": ex.peak_memory_mb})
+        log(f"  {model.id:30} {ex.seconds:8.2f}s {scanned:>12,} rows  {ex.table.num_rows:>6} clues  "
+            f"{ex.peak_memory_mb:>8.0f} MB  (compile {compile_seconds:.2f}s)")
+    return out
+
+
+def spark_engine_for(con: duckdb.DuckDBPyConnection, catalog: CatalogSchema, scale: str):
+    from shujian.engines.parquet_cache import export_relation
+    from shujian.engines.spark_engine import SparkEngine, get_session
+
+    engine = SparkEngine(get_session("local[2]"))
+    cache = BENCH_DIR / f"parquet-{scale}"
+    for ds in catalog.datasets.values():
+        engine.register_parquet(ds.relation, export_relation(con, ds.relation, cache))
+    return engine
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", default="medium")
+    ap.add_argument("--city", type=Path, default=None)
+    ap.add_argument("--memory-limit", default="4GB")
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args(argv)
+    con, catalog, rows, load_seconds = open_city(args.scale, args.city, args.memory_limit, args.threads)
+    log(f"{args.scale}: {sum(rows.values()):,} rows in {len(rows)} datasets, loaded in {load_seconds}s")
+    if args.engine == "spark":
+        engine, dialect = spark_engine_for(con, catalog, args.scale), "spark"
+    else:
+        engine, dialect = DuckDBEngine(con), "duckdb"
+    t0 = time.perf_counter()
+    results = run_library(engine, dialect, catalog, rows)
+    wall = round(time.perf_counter() - t0, 2)
+    scanned = sum(r["rows_scanned"] for r in results)
+    execute = round(sum(r["seconds"] for r in results), 2)
+    report = {"benchmark": "library", "scale": args.scale, "engine": args.engine,
+              "memory_limit": args.memory_limit, "machine": machine_info(),
+              "versions": {"duckdb": duckdb.__version__, "python": platform.python_version()},
+              "city_rows": sum(rows.values()), "load_seconds": load_seconds, "wall_seconds": wall,
+              "execute_seconds": execute, "compile_seconds": round(sum(r["compile_seconds"] for r in results), 2),
+              "rows_scanned": scanned, "rows_per_second": int(scanned / wall) if wall else None,
+              "peak_memory_mb": max(r["peak_memory_mb"] for r in results), "models": results}
+    log(f"whole library: {wall}s wall ({execute}s executing), {scanned:,} rows scanned, peak {report['peak_memory_mb']} MB")
+    out = args.out or Path(__file__).parent / "results" / f"library-{args.scale}-{args.engine}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")
+    sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
