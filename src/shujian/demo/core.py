@@ -33,7 +33,8 @@ from stdnum.cn import ric, uscc
 
 from shujian.errors import InputError
 
-SCALES: dict[str, int] = {"small": 1, "medium": 50, "large": 500}
+# province ≈ 1e9 rows (issue 8): only generate() at this size, streamed to Parquet; see docs/benchmarks.md
+SCALES: dict[str, int] = {"small": 1, "medium": 50, "large": 500, "province": 10_000}
 GROUPS: tuple[str, ...] = ("person", "justice")
 DATA_DIR = Path(__file__).with_name("data")
 CHUNK_ROWS = 500_000
