@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.runs.conftest import MODEL, custody_table, load, pension_table
 
 from shujian.config import load_settings
 from shujian.governance.service import GovernanceService
@@ -12,7 +13,6 @@ from shujian.spec import load_model
 from shujian.web.accounts import ensure_demo_accounts
 from shujian.web.app import create_app
 from shujian.workspace import Workspace
-from tests.runs.conftest import MODEL, custody_table, load, pension_table
 
 
 def seeded_workspace(home) -> Workspace:

@@ -89,3 +89,10 @@ def test_demo_user_switch_changes_the_header(client):
     assert "椒江区人民检察院" in client.get("/", headers=HTML).text
     client.cookies.delete("shujian_demo_user")
     assert client.get("/api/v1/me").json()["username"] == "demo"
+
+
+@pytest.mark.parametrize("path", ["/data/import", "/documents", "/runs?model=pension-during-custody", "/delegation"])
+def test_forms_carry_the_csrf_token_of_the_cookie(client, path):
+    token = csrf(client)
+    page = client.get(path, headers=HTML).text
+    assert f'name="csrf_token" value="{token}"' in page

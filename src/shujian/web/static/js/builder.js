@@ -58,10 +58,16 @@
     if (kind === "aggregate") step.aggregate = { by: [], measures: { "次数": "count(*)" } };
     return { id, kind, step };
   }
-  function freeSpot() { const n = Object.keys(state.byDf).length; return [40 + 230 * (n % 4), 40 + 140 * Math.floor(n / 4)]; }
+  function freeSpot(kind) {
+    // datasets stack on the left, steps flow to the right
+    const nodes = Object.values(state.byDf), ds = nodes.filter(n => n.kind === "dataset").length;
+    if (kind === "dataset") return [30, 30 + 120 * ds];
+    const steps = nodes.length - ds;
+    return [260 + 220 * (steps % 3), 60 + 150 * Math.floor(steps / 3)];
+  }
   function create(kind, x, y) {
     if (kind === "output" && state.dfOf.output != null) { select(state.dfOf.output); return; }
-    const p = (x == null) ? freeSpot() : [x, y];
+    const p = (x == null) ? freeSpot(kind) : [x, y];
     const df = addNode(blank(kind), p[0], p[1]);
     select(df);
   }

@@ -1,0 +1,210 @@
+"""End to end in a real browser: import xlsx → build a collision model on the canvas → preview → save →
+run → carry a clue to 办结 → the dashboard shows the new numbers.  Screenshots go to docs/screenshots/."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import openpyxl
+import pytest
+
+from .conftest import shot
+
+A = "11010519491231002X"   # in custody from 2023-01-10, still inside
+B = "110105194912310021"   # in custody 2022-01-01 .. 2022-06-01
+C = "110101198001010053"   # never in custody
+
+
+def _xlsx(path, header, rows):
+    wb = openpyxl.Workbook()
+    wb.active.append(header)
+    for r in rows:
+        wb.active.append(r)
+    wb.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("xlsx")
+    custody = _xlsx(d / "在押.xlsx", ["身份证号", "姓名", "入所日期", "出所日期"],
+                    [[A, "张三", date(2023, 1, 10), None], [B, "李四", date(2022, 1, 1), date(2022, 6, 1)]])
+    rows = [[A, date(2023, m, 1), 3000.0] for m in range(1, 7)] + [[B, date(2022, m, 1), 2000.0] for m in range(1, 9)]
+    rows += [[C, date(2023, m, 1), 1000.0] for m in range(1, 4)]
+    pension = _xlsx(d / "养老金.xlsx", ["身份证号", "发放年月", "发放金额"], rows)
+    return {"监所在押人员": custody, "养老金发放": pension}
+
+
+def test_01_dashboard_opens_empty(page):
+    page.goto("/")
+    assert page.inner_text("h1").startswith("工作台")
+    page.wait_for_selector("#chart-funnel[data-rendered='1']")
+    assert "台州市人民检察院" in page.inner_text("#who")
+
+
+def test_02_import_xlsx_through_the_form(page, files):
+    page.goto("/data/import")
+    page.click("#import-submit")                      # nothing filled: errors beside the fields
+    assert "请填写数据集名称" in page.inner_text("#import-form") or page.locator("#f-name:invalid").count() == 1
+    for name, path in files.items():
+        page.goto("/data/import")
+        page.set_input_files("#f-file", str(path))
+        page.fill("#f-name", name)
+        page.fill("#f-agency", "市人社局" if name == "养老金发放" else "市看守所")
+        page.click("#import-submit")
+        page.wait_for_selector("#job[data-status='succeeded']", timeout=30_000)
+        shot(page, "import-progress") if name == "养老金发放" else None
+        page.click("#job-link")
+        assert page.inner_text("h1").startswith(name)
+    rows = page.inner_text("#preview")
+    assert "*" in rows and A not in rows                    # masked preview
+    shot(page, "dataset")
+    page.goto("/data")
+    assert "养老金发放" in page.inner_text("#datasets") and "监所在押人员" in page.inner_text("#datasets")
+    shot(page, "data")
+
+
+def _select_up(page, port: int, node: str) -> None:
+    page.select_option(f"#up-{port}", node)
+
+
+def test_03_build_collision_model_on_canvas_preview_save(page):
+    page.goto("/builder")
+    page.fill("#m-id", "e2e-collision")
+    page.fill("#m-name", "在押期间领取养老金（画布建模）")
+    page.fill("#m-line", "刑事执行检察")
+    page.fill("#m-point", "养老金停发")
+    page.fill("#m-rule", "在押期间仍有养老金发放记录")
+    page.click("#m-apply")
+    for role, dataset in (("custody", "监所在押人员"), ("pension", "养老金发放")):
+        page.click("button.add-node[data-kind='dataset']")
+        page.fill("#p-role", role)
+        page.select_option("#p-dataset", dataset)
+        page.click("#p-apply")
+    page.click("button.add-node[data-kind='join']")          # 碰撞/关联 → s3
+    _select_up(page, 1, "d2")
+    _select_up(page, 2, "d1")
+    page.fill("#p-on", "身份证号")
+    page.fill("#p-where", "发放年月 >= 入所日期")
+    page.fill("#p-sid", "hit")
+    page.click("#p-apply")
+    page.click("#p-preview")
+    page.wait_for_selector("#preview-table")
+    assert "发放金额" in page.inner_text("#preview-table") and A not in page.inner_text("#preview-table")
+    page.click("button.add-node[data-kind='aggregate']")     # 分组统计 → s4
+    _select_up(page, 1, "s3")
+    page.fill("#p-by", "身份证号, 姓名")
+    page.fill("#p-measures", "月数 = count(*)\n合计 = sum(发放金额)")
+    page.fill("#p-sid", "per_person")
+    page.click("#p-apply")
+    page.click("button.add-node[data-kind='output']")        # 输出线索
+    _select_up(page, 1, "s4")
+    page.fill("#p-skey", "身份证号")
+    page.fill("#p-sname", "姓名")
+    page.fill("#p-title", "{身份证号|mask}在押期间领取养老金{月数}个月，合计{合计}元")
+    page.fill("#p-facts", "月数, 合计")
+    page.fill("#p-measure", "检察建议")
+    page.click("#p-apply")
+    page.fill("#p-skey", "身份证")                           # a typo shows on the node
+    page.click("#p-apply")
+    page.click("#btn-validate")
+    page.wait_for_selector(".drawflow-node.has-error")
+    assert "身份证" in page.inner_text(".drawflow-node.has-error")
+    page.fill("#p-skey", "身份证号")
+    page.click("#p-apply")
+    page.click("#btn-validate")
+    page.wait_for_selector("#builder-msg.msg:not(.bad)")
+    assert page.locator(".drawflow-node.has-error").count() == 0
+    assert "id: e2e-collision" in page.inner_text("#model-source")
+    page.click("#p-preview")
+    page.wait_for_function("document.querySelectorAll('#preview-table tbody tr').length == 2")
+    shot(page, "builder")
+    page.click("#btn-save")
+    page.wait_for_selector("#saved-link")
+    page.click("#saved-link")
+    assert "在押期间领取养老金（画布建模）" in page.inner_text("h1")
+    assert "join:" in page.inner_text("#source")
+    shot(page, "model")
+
+
+def test_04_builtin_model_opens_as_a_graph(page):
+    page.goto("/builder?model=pension-during-custody")
+    page.wait_for_selector(".drawflow-node[data-kind='output']")
+    assert page.locator(".drawflow-node[data-kind='dataset']").count() >= 2
+    assert page.locator(".drawflow-node[data-kind='join']").count() >= 1
+
+
+def test_05_run_the_saved_model_with_progress(page):
+    page.goto("/runs?model=e2e-collision")
+    page.click("#run-submit")
+    page.wait_for_selector("#job[data-status='succeeded']", timeout=30_000)
+    assert "新线索 2 条" in page.inner_text("#job-result")
+    page.click("#job-link")
+    assert "e2e-collision" in page.inner_text("h1")
+    page.goto("/runs")
+    shot(page, "runs")
+
+
+def _act(page, action: str, fill: dict | None = None) -> None:
+    form = page.locator(f"form.action-form[data-action='{action}']")
+    for sel, value in (fill or {}).items():
+        el = form.locator(sel)
+        if el.evaluate("e => e.tagName") == "SELECT":
+            el.select_option(value)
+        else:
+            el.fill(value)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_06_carry_a_clue_to_closed(page):
+    page.goto("/clues?model_id=e2e-collision")
+    shot(page, "clues")
+    assert page.locator("#clue-table tbody tr").count() == 2
+    page.locator("#clue-table tbody a").first.click()
+    assert page.inner_text("#clue-state") == "生成"
+    assert A not in page.content() and B not in page.content()
+    _act(page, "研判")
+    assert page.inner_text("#clue-state") == "研判"
+    _act(page, "交办", {"input[name=deadline]": "2099-12-31"})
+    assert page.inner_text("#clue-state") == "交办"
+    _act(page, "核查")
+    _act(page, "成案", {"input[name=case_number]": "台检刑执监〔2026〕7号"})
+    assert page.inner_text("#clue-state") == "成案"
+    _act(page, "监督措施", {"select[name=measure_kind]": "检察建议", "input[name=doc_number]": "台检建〔2026〕7号",
+                         "input[name=recipient]": "市人力资源和社会保障局"})
+    assert page.inner_text("#clue-state") == "监督措施"
+    _act(page, "回复", {"input[name=replied_on]": "2026-06-01", "input[name=money_recovered]": "16000"})
+    assert page.inner_text("#clue-state") == "跟踪"
+    _act(page, "办结")
+    assert page.inner_text("#clue-state") == "办结"
+    timeline = page.inner_text("#timeline")
+    assert all(step in timeline for step in ("研判", "交办", "核查", "成案", "监督措施", "办结"))
+    with page.expect_download() as dl:
+        page.click("#draft")
+    assert dl.value.suggested_filename.endswith(".docx")
+    shot(page, "clue")
+
+
+def test_07_dashboard_shows_the_new_numbers(page):
+    page.goto("/")
+    page.wait_for_selector("#chart-model[data-rendered='1']")
+    assert int(page.inner_text("#kpi-generated").replace(",", "")) >= 2
+    assert int(page.inner_text("#kpi-cases").replace(",", "")) >= 1
+    assert "16,000.00 元" in page.inner_text("#kpis")
+    funnel = page.evaluate("ShujianCharts['chart-funnel'].getOption().series[0].data.map(d => d.value)")
+    assert funnel[0] >= 2 and funnel[2] >= 1 and funnel[4] >= 1
+    models = page.evaluate("ShujianCharts['chart-model'].getOption().yAxis[0].data")
+    assert any("画布建模" in m or "e2e-collision" in m for m in models)
+    shot(page, "dashboard")
+
+
+def test_08_documents_page_highlights(page):
+    text = open("tests/fixtures/judgments/death_penalty_two_counts.txt", encoding="utf-8").read()
+    page.goto("/documents")
+    page.fill("#f-text", text)
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#doc-text mark")
+    assert re.search(r"刑初", page.inner_text("#facts"))
+    shot(page, "documents")
