@@ -122,8 +122,17 @@ def test_trial_accuracy_listing_scope_and_adoption(gov_world, clock):
     gov.advance("pension-during-custody", "推广", "shi_lingdao", scope="省")
     ok = gov.adopt("pension-during-custody", "3306", "sx_jcg")
     assert ok["status"] == "已采用" and ok["missing"] == []
-    ok_row = gov.ledger()[0]
-    assert ok_row["adopting_orgs"] == ["绍兴市人民检察院"]
+    row = gov.ledger()[0]
+    assert row["adopting_orgs"] == ["绍兴市人民检察院"]
+    assert (row["number"], row["name"], row["version"], row["author"], row["author_org"]) == (
+        "331002-0001", "服刑人员违规领取养老金监督模型", 1, "李检察官", "台州市椒江区人民检察院")
+    assert (row["line"], row["point"], row["state"], row["scope"], row["listed_on"]) == (
+        "刑事执行检察", "养老金停发", "推广", "省", "2026-03-02")
+    assert row["legal_basis"] == ["劳社厅函〔2001〕44号", "社会保险法第八十八条"]
+    assert row["data_sources"] == ["养老金发放", "监所在押人员"]
+    assert set(row["certification"]) == {"业务认证", "数字认证"} and "周主任" in row["certification"]["业务认证"]
+    assert (row["model_version"], row["runs"], row["clues"], row["verified"], row["cases"], row["measures_adopted"]) == ("1.0.0", 2, 4, 3, 3, 0)  # the real run + make_clues' run
+    assert row["last_run"] is not None and row["trial_accuracy"] == 0.75
 
 
 def test_adoption_names_missing_fields(gov_world, clock):

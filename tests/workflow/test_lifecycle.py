@@ -134,3 +134,28 @@ def test_transition_table_is_consistent():
         assert t.source in STATES and t.target in STATES and t.roles
     reachable = {"生成"} | {t.target for t in TRANSITIONS}
     assert reachable == set(STATES)
+
+
+def test_every_transition_outside_the_table_is_refused(people, clock, pension_model):
+    """All (state, action) pairs not in TRANSITIONS are refused, naming the clue, its state and the options."""
+    from shujian.db.models import Clue
+    from shujian.workflow.rules import allowed_text, find_transition
+
+    wf = WorkflowService(people, clock=clock)
+    cid = make_clues(people, pension_model, 1)[0]
+    actions = sorted({t.action for t in TRANSITIONS})
+    refused = 0
+    for state in STATES:
+        with people.db.unit_of_work() as s:
+            s.get(Clue, cid).state = state
+        for action in actions:
+            if find_transition(state, action) is not None:
+                continue
+            with pytest.raises(TransitionRefused) as exc:
+                wf.transition(cid, action, "shi_lingdao", reason="x", exclusion_type="其他", case_number="1")
+            assert exc.value.message.startswith(f"线索 {cid}（")
+            assert f"当前状态为“{state}”，不能执行“{action}”" in exc.value.message
+            assert exc.value.hint == f"从“{state}”可执行：{allowed_text(state)}"
+            refused += 1
+    assert refused == len(STATES) * len(actions) - len(TRANSITIONS)
+    assert wf.history(cid) == []                       # nothing was recorded

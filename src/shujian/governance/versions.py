@@ -53,7 +53,7 @@ def model_summary(model: Model) -> dict:
     """Ledger fields read from the model file: legal basis and data sources."""
     return {"legal_basis": [f"{b.law}{b.article}" for b in model.legal_basis],
             "data_sources": sorted({i.dataset for i in model.inputs.values()}),
-            "rule_text": model.rule_text, "version": model.version}
+            "rule_text": model.rule_text, "model_version": model.version}
 
 
 def canonical_json(model: Model) -> str:
