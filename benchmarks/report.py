@@ -1,0 +1,52 @@
+"""Render benchmarks/results/*.json as Markdown tables for docs/benchmarks.md.
+
+    python benchmarks/report.py benchmarks/results/library-medium-duckdb.json benchmarks/results/baselines-medium.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def library(r: dict) -> str:
+    lines = [f"**{r['scale']}** city, engine {r['engine']}, memory limit {r['memory_limit']}: "
+             f"{r['city_rows']:,} rows; whole library {r['wall_seconds']} s wall "
+             f"({r['execute_seconds']} s executing SQL, {r['compile_seconds']} s compiling), "
+             f"{r['rows_scanned']:,} rows scanned = {r['rows_per_second']:,} rows/s over the wall time; "
+             f"peak RSS {r['peak_memory_mb']:.0f} MB; load avg at start {r['machine']['load_avg_1m_at_start']}.",
+             "", "| model | execute s | compile s | rows scanned | rows/s (execute) | clues | peak RSS MB |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for m in r["models"]:
+        rps = f"{m['rows_per_second']:,}" if m["rows_per_second"] else "—"
+        lines.append(f"| {m['model']} | {m['seconds']:.2f} | {m['compile_seconds']:.2f} | {m['rows_scanned']:,} | "
+                     f"{rps} | {m['clues']} | {m['peak_memory_mb']:.0f} |")
+    return "\n".join(lines)
+
+
+def baselines(r: dict) -> str:
+    names = [k for k in r["results"][0] if k != "model"]
+    head = "| collision | " + " | ".join(f"{n} s (clues)" for n in names) + " | " + \
+        " | ".join(f"{n} ÷ duckdb" for n in names[1:]) + " |"
+    lines = [f"**{r['scale']}** city, best of {r['rounds']}; load: " +
+             ", ".join(f"{k} {v} s" for k, v in r["load_seconds"].items()) +
+             f"; versions {r['versions']}; load avg at start {r['machine']['load_avg_1m_at_start']}.", "",
+             head, "|---|" + "---:|" * (2 * len(names) - 1)]
+    for row in r["results"]:
+        cells = [f"{row[n]['seconds']:.2f} ({row[n]['clues']}{'' if row[n]['same_as_duckdb'] else ' ≠'})"
+                 for n in names]
+        ratios = [f"{row[n]['ratio_vs_duckdb']}×" for n in names[1:]]
+        lines.append(f"| {row['model']} | " + " | ".join(cells + ratios) + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    for path in sys.argv[1:]:
+        r = json.loads(Path(path).read_text("utf-8"))
+        sys.stdout.write({"library": library, "baselines": baselines}.get(r["benchmark"], json.dumps)(r) + "\n\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
