@@ -37,7 +37,8 @@ from shujian.errors import InputError
 SCALES: dict[str, int] = {"small": 1, "medium": 50, "large": 500, "province": 10_000}
 GROUPS: tuple[str, ...] = ("person", "justice")
 DATA_DIR = Path(__file__).with_name("data")
-CHUNK_ROWS = 500_000
+CHUNK_ROWS = 500_000      # rows per Parquet row group at most
+SMALL_WRITE = 65_536      # smaller writes are buffered and written together (no tiny row groups)
 
 # 常见姓氏及其大致人口占比（%）—— 近似值，来自公开的姓氏人口排名。
 SURNAMES: tuple[tuple[str, float], ...] = (
@@ -205,9 +206,11 @@ class UniqueInts:
     def add(self, keys: np.ndarray) -> None:
         self._recent.append(np.asarray(keys, dtype=np.int64).copy())
         self._buffered += len(keys)
-        if self._buffered >= self._limit or len(self._recent) > 64:
+        if self._buffered >= self._limit:
             self._sorted = np.sort(np.concatenate([self._sorted, *self._recent]))
             self._recent, self._buffered = [], 0
+        elif len(self._recent) > 16:        # many small batches (planted people): one buffer run
+            self._recent = [np.concatenate(self._recent)]
 
 
 class CityContext:
@@ -238,6 +241,7 @@ class CityContext:
         self._code_years: dict[str, list[tuple[int, int]]] = {}
         self._used_uscc = UniqueInts()           # division + organisation code already issued
         self._writers: dict[str, pq.ParquetWriter] = {}
+        self._pending: dict[str, list[pa.Table]] = {}
         self._infos: dict[str, DatasetInfo] = {}
         self._owner: dict[str, str] = {}
         self.group = ""
@@ -401,10 +405,21 @@ class CityContext:
         except (KeyError, pa.ArrowInvalid, ValueError) as exc:
             raise InputError(f"写入数据集 '{dataset}' 的列与首次写入不一致：{exc}",
                              hint=f"首次写入的列：{writer.schema.names}") from exc
-        for start in range(0, tbl.num_rows, CHUNK_ROWS):
-            writer.write_table(tbl.slice(start, CHUNK_ROWS))
+        pending = self._pending.setdefault(dataset, [])
+        pending.append(tbl)
+        if sum(t.num_rows for t in pending) >= SMALL_WRITE:
+            self._flush(dataset)
         self._infos[dataset].rows += tbl.num_rows
         return tbl.num_rows
+
+    def _flush(self, dataset: str) -> None:
+        """Write the buffered tables of ``dataset`` in file order."""
+        pending = self._pending.pop(dataset, [])
+        if not pending:
+            return
+        tbl = pa.concat_tables(pending)
+        for start in range(0, tbl.num_rows, CHUNK_ROWS):
+            self._writers[dataset].write_table(tbl.slice(start, CHUNK_ROWS))
 
     def _to_table(self, table: Any, dtypes: Mapping[str, str]) -> pa.Table:
         if isinstance(table, pa.Table):
@@ -451,7 +466,8 @@ class CityContext:
 
     def close(self) -> list[DatasetInfo]:
         """Close every writer; returns the dataset infos in file order."""
-        for w in self._writers.values():
+        for name, w in self._writers.items():
+            self._flush(name)
             w.close()
         self._writers.clear()
         return list(self._infos.values())
