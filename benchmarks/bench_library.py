@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -56,6 +57,20 @@ def rows_scanned(compiled: Any, catalog: CatalogSchema, rows: dict[str, int]) ->
     return sum(rows[catalog.get(n).relation] for n in names if catalog.get(n) is not None)
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its children (the Spark JVM in local mode)."""
+    me = psutil.Process()
+    t = me.cpu_times()
+    total = t.user + t.system
+    for child in me.children(recursive=True):
+        try:
+            ct = child.cpu_times()
+            total += ct.user + ct.system
+        except psutil.Error:
+            pass
+    return total
+
+
 def run_library(engine: Any, dialect: str, catalog: CatalogSchema, rows: dict[str, int]) -> list[dict]:
     """Run every built-in model once on ``engine``; one result dict per model."""
     out = []
@@ -63,13 +78,16 @@ def run_library(engine: Any, dialect: str, catalog: CatalogSchema, rows: dict[st
         t0 = time.perf_counter()
         compiled = compile_model(model, catalog, dialect)
         compile_seconds = round(time.perf_counter() - t0, 3)
+        cpu0 = _cpu()
         ex = engine.execute(compiled.sql, compiled.parameters)
+        cpu = round(_cpu() - cpu0, 2)
         scanned = rows_scanned(compiled, catalog, rows)
-        out.append({"model": model.id, "seconds": ex.seconds, "compile_seconds": compile_seconds, "rows_scanned": scanned,
+        out.append({"model": model.id, "seconds": ex.seconds, "compile_seconds": compile_seconds,
+                    "cpu_seconds": cpu, "rows_scanned": scanned,
                     "rows_per_second": int(scanned / ex.seconds) if ex.seconds else None,
                     "clues": ex.table.num_rows, "peak_memory_mb": ex.peak_memory_mb})
         log(f"  {model.id:30} {ex.seconds:8.2f}s {scanned:>12,} rows  {ex.table.num_rows:>6} clues  "
-            f"{ex.peak_memory_mb:>8.0f} MB  (compile {compile_seconds:.2f}s)")
+            f"{ex.peak_memory_mb:>8.0f} MB  cpu {cpu:.2f}s (compile {compile_seconds:.2f}s)")
     return out
 
 
@@ -104,11 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     wall = round(time.perf_counter() - t0, 2)
     scanned = sum(r["rows_scanned"] for r in results)
     execute = round(sum(r["seconds"] for r in results), 2)
+    cpu = round(sum(r["cpu_seconds"] for r in results), 2)
     report = {"benchmark": "library", "scale": args.scale, "engine": args.engine,
               "memory_limit": args.memory_limit, "machine": machine_info(),
               "versions": {"duckdb": duckdb.__version__, "python": platform.python_version()},
               "city_rows": sum(rows.values()), "load_seconds": load_seconds, "wall_seconds": wall,
-              "execute_seconds": execute, "compile_seconds": round(sum(r["compile_seconds"] for r in results), 2),
+              "execute_seconds": execute, "execute_cpu_seconds": cpu, "compile_seconds": round(sum(r["compile_seconds"] for r in results), 2),
               "rows_scanned": scanned, "rows_per_second": int(scanned / wall) if wall else None,
               "peak_memory_mb": max(r["peak_memory_mb"] for r in results), "models": results}
     log(f"whole library: {wall}s wall ({execute}s executing), {scanned:,} rows scanned, peak {report['peak_memory_mb']} MB")

@@ -13,30 +13,31 @@ from pathlib import Path
 def library(r: dict) -> str:
     lines = [f"**{r['scale']}** city, engine {r['engine']}, memory limit {r['memory_limit']}: "
              f"{r['city_rows']:,} rows; whole library {r['wall_seconds']} s wall "
-             f"({r['execute_seconds']} s executing SQL, {r['compile_seconds']} s compiling), "
+             f"({r['execute_seconds']} s executing SQL using {r.get('execute_cpu_seconds', '—')} CPU s, "
+             f"{r['compile_seconds']} s compiling), "
              f"{r['rows_scanned']:,} rows scanned = {r['rows_per_second']:,} rows/s over the wall time; "
              f"peak RSS {r['peak_memory_mb']:.0f} MB; load avg at start {r['machine']['load_avg_1m_at_start']}.",
-             "", "| model | execute s | compile s | rows scanned | rows/s (execute) | clues | peak RSS MB |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             "", "| model | execute s | CPU s | compile s | rows scanned | rows/s (execute) | clues | peak RSS MB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for m in r["models"]:
         rps = f"{m['rows_per_second']:,}" if m["rows_per_second"] else "—"
-        lines.append(f"| {m['model']} | {m['seconds']:.2f} | {m['compile_seconds']:.2f} | {m['rows_scanned']:,} | "
+        lines.append(f"| {m['model']} | {m['seconds']:.2f} | {m.get('cpu_seconds', '—')} | {m['compile_seconds']:.2f} | {m['rows_scanned']:,} | "
                      f"{rps} | {m['clues']} | {m['peak_memory_mb']:.0f} |")
     return "\n".join(lines)
 
 
 def baselines(r: dict) -> str:
     names = [k for k in r["results"][0] if k != "model"]
-    head = "| collision | " + " | ".join(f"{n} s (clues)" for n in names) + " | " + \
-        " | ".join(f"{n} ÷ duckdb" for n in names[1:]) + " |"
+    head = "| collision | " + " | ".join(f"{n} wall s / CPU s (clues)" for n in names) + " | " + \
+        " | ".join(f"{n} ÷ duckdb wall / CPU" for n in names[1:]) + " |"
     lines = [f"**{r['scale']}** city, best of {r['rounds']}; load: " +
              ", ".join(f"{k} {v} s" for k, v in r["load_seconds"].items()) +
              f"; versions {r['versions']}; load avg at start {r['machine']['load_avg_1m_at_start']}.", "",
              head, "|---|" + "---:|" * (2 * len(names) - 1)]
     for row in r["results"]:
-        cells = [f"{row[n]['seconds']:.2f} ({row[n]['clues']}{'' if row[n]['same_as_duckdb'] else ' ≠'})"
-                 for n in names]
-        ratios = [f"{row[n]['ratio_vs_duckdb']}×" for n in names[1:]]
+        cells = [f"{row[n]['seconds']:.2f} / {row[n].get('cpu_seconds', '—')} "
+                 f"({row[n]['clues']}{'' if row[n]['same_as_duckdb'] else ' ≠'})" for n in names]
+        ratios = [f"{row[n]['ratio_vs_duckdb']}× / {row[n].get('cpu_ratio_vs_duckdb', '—')}×" for n in names[1:]]
         lines.append(f"| {row['model']} | " + " | ".join(cells + ratios) + " |")
     return "\n".join(lines)
 
