@@ -6,13 +6,16 @@ import json
 from datetime import date
 
 from openpyxl import load_workbook
-from tests.workflow.conftest import make_clues
+from tests.workflow.conftest import make_clues, seed_people
 
 from shujian.cli.main import main
 from shujian.workflow.service import WorkflowService
 
 
-def test_cli_transition_bulk_due_stats_export(people, pension_model, capsys, tmp_path, monkeypatch):
+def test_cli_transition_bulk_due_stats_export(sqlite_ws, pension_model, capsys, tmp_path, monkeypatch):
+    """The CLI is thin (services own the SQL and are tested on both backends), so SQLite only here."""
+    people = sqlite_ws
+    seed_people(people)
     monkeypatch.delenv("SHUJIAN_USER", raising=False)
     ids = make_clues(people, pension_model, 3)
     assert main(["clue", "transition", *map(str, ids), "--action", "研判", "--as", "shi_shuzi"]) == 0

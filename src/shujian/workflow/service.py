@@ -211,8 +211,10 @@ class WorkflowService:
             for m in q:
                 if m.rectified or (m.replied_on and m.replied_on <= m.reply_deadline and m.intensity != "柔性"):
                     continue
-                m.overdue = True
                 clue = s.get(Clue, m.clue_id)
+                if clue.state in FINAL_STATES:
+                    continue
+                m.overdue = True
                 if m.intensity == "柔性" and clue.escalation is None:
                     clue.escalation = "建议刚性"
                 self._event(s, clue, None, "逾期", None, None,
