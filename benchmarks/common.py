@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import psutil
 
-from shujian.catalog.schema import CatalogSchema
-from shujian.demo.core import generate
+from shujian.catalog.schema import CatalogSchema, ColumnSchema, DatasetSchema
+from shujian.demo.core import Manifest, generate
 from shujian.demo.evaluate import load_city
 
 BENCH_DIR = Path(os.environ.get("SHUJIAN_BENCH_DIR", "/tmp/shujian-bench-engines"))
@@ -59,3 +59,12 @@ def machine_info() -> dict:
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
             "os": platform.platform(), "load_avg_1m_at_start": round(os.getloadavg()[0], 2)}
+
+
+def catalog_from_manifest(city: Path) -> CatalogSchema:
+    """The catalog ``load_city`` builds (relations ds_1…), without loading anything."""
+    catalog = CatalogSchema()
+    for i, info in enumerate(Manifest.load(city).datasets, 1):
+        cols = tuple(ColumnSchema(c["name"], c["dtype"], info.semantics.get(c["name"])) for c in info.columns)
+        catalog.add(DatasetSchema(info.name, f"ds_{i}", cols, version=1, level=info.level))
+    return catalog
