@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ...catalog.service import CatalogService
 from ...errors import InputError, ShujianError
@@ -19,10 +19,30 @@ router = APIRouter(tags=["可视化建模"])
 PREVIEW_LIMIT = 50
 
 
+class NodeIn(BaseModel):
+    """One canvas node; ``input``/``step``/``output`` hold model-language fragments."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str = Field(min_length=1, max_length=100)
+    kind: Literal["dataset", "filter", "keywords", "join", "anti", "interval", "aggregate", "step", "output"]
+    role: str | None = Field(None, max_length=100)
+    input: dict[str, Any] | None = None
+    step: dict[str, Any] | None = None
+    output: dict[str, Any] | None = None
+    x: float | None = None
+    y: float | None = None
+
+
+class EdgeIn(BaseModel):
+    source: str = Field(min_length=1, max_length=100)
+    target: str = Field(min_length=1, max_length=100)
+    port: int = Field(1, ge=1, le=20, description="1 = 左侧/第一个输入，2 = 右侧 …")
+
+
 class GraphIn(BaseModel):
     model: dict[str, Any] = Field(default_factory=dict, description="模型元数据：id、name、line、point …")
-    nodes: list[dict[str, Any]] = Field(default_factory=list, max_length=500)
-    edges: list[dict[str, Any]] = Field(default_factory=list, max_length=2000)
+    nodes: list[NodeIn] = Field(default_factory=list, max_length=500)
+    edges: list[EdgeIn] = Field(default_factory=list, max_length=2000)
 
 
 class PreviewIn(GraphIn):
@@ -58,13 +78,13 @@ def datasets(request: Request, user=require("models.read"),
 @router.post("/builder/validate", summary="校验画布：结构与编译问题定位到节点；通过时返回模型文件与 SQL")
 def validate(body: GraphIn, request: Request, user=require("models.build")) -> dict:
     run = RunService(ws_of(request))
-    return builder.check(body.model_dump(), lambda m: run.compile(m))
+    return builder.check(body.model_dump(exclude_none=True), lambda m: run.compile(m))
 
 
 @router.post("/builder/preview", summary="预览任一节点的前若干行（脱敏）")
 def preview(body: PreviewIn, request: Request, user=require("data.preview")) -> dict:
     ws = ws_of(request)
-    graph = body.model_dump()
+    graph = body.model_dump(exclude_none=True)
     node = next((n for n in graph["nodes"] if n.get("id") == body.node), None)
     if node is None:
         raise InputError(f"画布上没有节点 {body.node}", hint="刷新页面后重试")
@@ -130,7 +150,7 @@ def save(body: GraphIn, request: Request, user=require("models.build")) -> dict:
     from ...governance.service import GovernanceService
 
     ws = ws_of(request)
-    checked = builder.check(body.model_dump(), lambda m: RunService(ws).compile(m))
+    checked = builder.check(body.model_dump(exclude_none=True), lambda m: RunService(ws).compile(m))
     if not checked["ok"]:
         from ...errors import Problem, ValidationFailed
 

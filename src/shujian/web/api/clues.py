@@ -21,7 +21,7 @@ from ...workflow.service import WorkflowService
 from ..masking import jsonable, mask_rows
 from ..pagination import Paging
 from ..security import CurrentUser, require
-from .common import ws_of
+from .common import Id, ws_of
 
 router = APIRouter(tags=["线索"])
 SORTABLE = ("clue_id", "model_id", "state", "first_seen", "last_seen", "deadline", "seen_count")
@@ -93,11 +93,11 @@ def meta(user=require("clues.read")) -> dict:
 
 
 @router.get("/clues/{clue_id}", summary="线索详情：事实、证据行（脱敏）、同一对象的其他线索、时间线、可执行操作")
-def clue(clue_id: int, request: Request, user=require("clues.read")) -> dict:
+def clue(clue_id: Id, request: Request, user=require("clues.read")) -> dict:
     return clue_detail(ws_of(request), clue_id, user)
 
 
-def clue_detail(ws, clue_id: int, user: CurrentUser) -> dict:
+def clue_detail(ws, clue_id: Id, user: CurrentUser) -> dict:
     c = ClueService(ws).get(clue_id)
     wf = WorkflowService(ws)
     out = masked_clue(c)
@@ -149,13 +149,13 @@ def action_kwargs(body: ActionIn) -> dict:
 
 
 @router.post("/clues/{clue_id}/actions", summary="对线索执行流转操作")
-def act(clue_id: int, body: ActionIn, request: Request, user=require("clues.act")) -> dict:
+def act(clue_id: Id, body: ActionIn, request: Request, user=require("clues.act")) -> dict:
     return WorkflowService(ws_of(request)).transition(clue_id, body.action, user.username, reason=body.reason,
                                                        **action_kwargs(body))
 
 
 class BulkIn(ActionIn):
-    clue_ids: list[int] = Field(min_length=1, max_length=5000)
+    clue_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=5000)
     partial: bool = Field(False, description="只处理允许的线索（否则全部成功或全部不做）")
 
 
@@ -173,7 +173,7 @@ class CommentIn(BaseModel):
 
 
 @router.post("/clues/{clue_id}/comments", status_code=201, summary="评论")
-def comment(clue_id: int, body: CommentIn, request: Request, user=require("clues.comment")) -> dict:
+def comment(clue_id: Id, body: CommentIn, request: Request, user=require("clues.comment")) -> dict:
     return {k: jsonable(v) for k, v in WorkflowService(ws_of(request)).comment(clue_id, user.username,
                                                                                body.text).items()}
 
@@ -189,12 +189,12 @@ class ReplyIn(BaseModel):
 
 
 @router.post("/measures/{measure_id}/reply", summary="录入监督措施的回复与成效")
-def reply(measure_id: int, body: ReplyIn, request: Request, user=require("clues.act")) -> dict:
+def reply(measure_id: Id, body: ReplyIn, request: Request, user=require("clues.act")) -> dict:
     return WorkflowService(ws_of(request)).record_reply(measure_id, user.username, **body.model_dump())
 
 
 @router.get("/clues/{clue_id}/draft.docx", summary="检察建议书草稿（Word）")
-def draft(clue_id: int, request: Request, user=require("clues.export")) -> FileResponse:
+def draft(clue_id: Id, request: Request, user=require("clues.export")) -> FileResponse:
     from ...docgen.suggestion import SuggestionDraft
 
     tmp = Path(tempfile.mkstemp(suffix=".docx")[1])

@@ -12,7 +12,7 @@ from ...runs.service import RunService
 from .. import catalogue
 from ..pagination import Paging, filter_rows, page_of
 from ..security import require
-from .common import ws_of
+from .common import Id, ws_of
 
 router = APIRouter(tags=["运行"])
 
@@ -56,5 +56,5 @@ def runs(request: Request, paging: Paging, user=require("runs.read"),
 
 
 @router.get("/runs/{run_id}", summary="一次运行：参数、数据版本、SQL、结果")
-def run(run_id: int, request: Request, user=require("runs.read")) -> dict:
+def run(run_id: Id, request: Request, user=require("runs.read")) -> dict:
     return RunService(ws_of(request)).get_run(run_id)

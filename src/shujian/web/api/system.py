@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from ..pagination import Paging, page_of
 from ..security import ACTIONS, require
+from .common import Id
 
 router = APIRouter(tags=["系统"])
 
@@ -27,12 +28,12 @@ def jobs(request: Request, paging: Paging, user=require("jobs.read")) -> dict:
 
 
 @router.get("/jobs/{job_id}", summary="后台任务进度")
-def job(job_id: int, request: Request, user=require("jobs.read")) -> dict:
+def job(job_id: Id, request: Request, user=require("jobs.read")) -> dict:
     return request.app.state.jobs.get(job_id).to_dict()
 
 
 @router.post("/jobs/{job_id}/cancel", summary="取消后台任务")
-def cancel(job_id: int, request: Request, user=require("runs.cancel")) -> dict:
+def cancel(job_id: Id, request: Request, user=require("runs.cancel")) -> dict:
     job = request.app.state.jobs.get(job_id)
     job.cancel.set()
     return job.to_dict()

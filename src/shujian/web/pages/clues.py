@@ -13,6 +13,7 @@ from ...errors import InputError, ShujianError
 from ...workflow.rules import EXCLUSION_TYPES, GOVERNANCE_OUTCOMES, MEASURES, STATES
 from ...workflow.service import WorkflowService
 from ..api.clues import clue_detail, clue_filter, list_page
+from ..api.common import Id
 from ..pagination import page_params
 from ..security import CSRF, require
 from .common import render
@@ -56,7 +57,7 @@ def _with_msg(url: str, msg: str) -> str:
 
 
 @router.get("/clues/{clue_id}")
-def clue(clue_id: int, request: Request, user=require("clues.read")):
+def clue(clue_id: Id, request: Request, user=require("clues.read")):
     c = clue_detail(request.app.state.ws, clue_id, user)
     return render(request, "clue.html", {"c": c, "exclusion_types": EXCLUSION_TYPES, "measures": MEASURES,
                                          "outcomes": GOVERNANCE_OUTCOMES, "message": request.query_params.get("msg"),
@@ -64,7 +65,7 @@ def clue(clue_id: int, request: Request, user=require("clues.read")):
 
 
 @router.post("/clues/{clue_id}/act", dependencies=[CSRF])
-async def act(clue_id: int, request: Request, user=require("clues.act")):
+async def act(clue_id: Id, request: Request, user=require("clues.act")):
     form = {k: str(v) for k, v in (await request.form()).items()}
     wf = WorkflowService(request.app.state.ws)
     action = form.get("action", "")

@@ -13,6 +13,7 @@ from ...catalog.semantic import SEMANTIC_TYPES
 from ...catalog.service import CatalogService
 from ...config import CLASSIFICATION_LEVELS
 from ...errors import InputError, ShujianError
+from ..api.common import Id
 from ..api.data import datasets as api_datasets
 from ..api.data import preview as api_preview
 from ..api.data import save_upload, start_import_job
@@ -89,7 +90,7 @@ def _import_request(form: dict, username: str) -> ImportRequest:
 
 
 @router.get("/jobs/{job_id}")
-def job_page(job_id: int, request: Request, user=require("jobs.read")):
+def job_page(job_id: Id, request: Request, user=require("jobs.read")):
     job = request.app.state.jobs.get(job_id)
     return render(request, "job.html", {"job": job.to_dict(), "active": "runs" if job.kind == "run" else "data"})
 

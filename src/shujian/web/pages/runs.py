@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from ...errors import ShujianError
 from ...runs.service import RunService
 from .. import catalogue
+from ..api.common import Id
 from ..api.runs import start_run
 from ..security import CSRF, require
 from .common import field_errors, render
@@ -55,5 +56,5 @@ async def start(request: Request, user=require("runs.start")):
 
 
 @router.get("/runs/{run_id}")
-def run(run_id: int, request: Request, user=require("runs.read")):
+def run(run_id: Id, request: Request, user=require("runs.read")):
     return render(request, "run.html", {"r": RunService(request.app.state.ws).get_run(run_id), "active": "runs"})
