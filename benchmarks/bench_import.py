@@ -87,6 +87,7 @@ def run_import(csv: Path, home: Path, memory_limit: str | None) -> dict:
     exe = shutil.which("shujian") or str(Path(sys.executable).with_name("shujian"))
     cmd = [exe, "data", "import", str(csv), "--name", "养老金发放", "--agency", "市人社局",
            "--request-no", "京检调〔2026〕1号", "--no-progress", "--format", "json"]
+    load_before = os.getloadavg()[0]
     started = time.monotonic()
     proc = psutil.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak = 0
@@ -100,7 +101,8 @@ def run_import(csv: Path, home: Path, memory_limit: str | None) -> dict:
     result = json.loads(out)
     return {"command": " ".join(cmd), "seconds": round(seconds, 1), "peak_rss_mb": round(peak / 2**20),
             "rows": result["rows"], "columns": {c["name"]: [c["dtype"], c["semantic"]] for c in result["columns"]},
-            "import_seconds": result["seconds"]}
+            "import_seconds": result["seconds"],
+            "load_avg_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)]}
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from shujian.catalog.service import CatalogService
-from shujian.cli.main import main
+from shujian.cli.main import app, main
 
 HEADER = ["身份证号", "姓名", "发放日期", "发放金额", "备注"]
 ROWS = [
@@ -28,7 +28,13 @@ ROWS = [
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
+    # main() mounts the command groups again on every call (cli/main.py, reported); undo that so a
+    # long test module does not slow down call after call
+    groups, commands = list(app.registered_groups), list(app.registered_commands)
+    try:
+        code = main(list(args))
+    finally:
+        app.registered_groups[:], app.registered_commands[:] = groups, commands
     cap = capsys.readouterr()
     return code, cap.out, cap.err
 

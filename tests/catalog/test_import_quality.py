@@ -9,13 +9,19 @@ from decimal import Decimal
 from pathlib import Path
 
 from shujian.catalog.service import CatalogService
-from shujian.cli.main import main
+from shujian.cli.main import app, main
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "import" / "people_quality.csv"
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
+    # main() mounts the command groups again on every call (cli/main.py, reported); undo that so a
+    # long test module does not slow down call after call
+    groups, commands = list(app.registered_groups), list(app.registered_commands)
+    try:
+        code = main(list(args))
+    finally:
+        app.registered_groups[:], app.registered_commands[:] = groups, commands
     cap = capsys.readouterr()
     return code, cap.out, cap.err
 

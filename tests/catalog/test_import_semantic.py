@@ -11,11 +11,17 @@ import pytest
 from shujian.catalog import semantic
 from shujian.catalog.importer import CLEAN_FORMS, _fast_path
 from shujian.catalog.service import CatalogService
-from shujian.cli.main import main
+from shujian.cli.main import app, main
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
+    # main() mounts the command groups again on every call (cli/main.py, reported); undo that so a
+    # long test module does not slow down call after call
+    groups, commands = list(app.registered_groups), list(app.registered_commands)
+    try:
+        code = main(list(args))
+    finally:
+        app.registered_groups[:], app.registered_commands[:] = groups, commands
     cap = capsys.readouterr()
     return code, cap.out, cap.err
 
