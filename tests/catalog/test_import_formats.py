@@ -187,7 +187,8 @@ def test_json_lines_union_of_keys(ws, tmp_path, capsys):
 def test_import_arrow_api(ws):
     from shujian.catalog.importer import ImportRequest
 
-    data = pa.table({"案号": ["（2023）京0105刑初123号"], "金额": ["5元"]})
+    data = pa.table({"案号": ["(2023)京0105刑初123号"], "金额": pa.array([5.5], pa.float64()), "标记": ["是"]})
     res = CatalogService(ws).import_arrow(ImportRequest(name="arrow"), data)
     assert res.rows == 1 and res.version == 1
-    assert dtypes(ws, "arrow")["金额"] == "DECIMAL(18,2)"
+    assert dtypes(ws, "arrow") == {"案号": "VARCHAR", "金额": "DOUBLE", "标记": "VARCHAR"}   # declared types kept
+    assert fetch(ws, "arrow", '"案号"') == [("（2023）京0105刑初123号",)]
