@@ -276,3 +276,24 @@ def _actions(dependant) -> list[str]:
             out.append(d.call.action)
         out += _actions(d)
     return out
+
+
+def test_delegation_request_to_delivery_and_close(client):
+    r = client.post("/api/v1/delegations", json={"question": "在押人员是否仍在领取养老金", "deadline": "2099-01-31",
+                                                 "rule_text": "在押期间仍有发放记录"})
+    assert r.status_code == 201 and r.json()["state"] == "已提交"
+    rid = r.json()["request_id"]
+    assert_error(client.post("/api/v1/delegations", json={"question": "x", "deadline": "2000-01-01"}), 422)
+    act = lambda **kw: client.post(f"/api/v1/delegations/{rid}/actions", json=kw)  # noqa: E731
+    assert_error(act(action="反馈"), 409)                      # not accepted yet
+    assert act(action="受理").json()["state"] == "已受理"
+    run_id = client.get("/api/v1/runs?model_id=pension-during-custody").json()["items"][-1]["run_id"]
+    assert run_id in act(action="关联", run_ids=[run_id]).json()["run_ids"]
+    delivered = act(action="反馈", note="线索包")
+    assert delivered.status_code == 200 and delivered.json()["clue_ids"]
+    assert act(action="办结").json()["state"] == "已办结"
+    listing = client.get("/api/v1/delegations?state=已办结").json()
+    assert any(d["request_id"] == rid for d in listing["items"])
+    assert client.get(f"/api/v1/delegations/{rid}").json()["history"]
+    assert_error(client.get("/api/v1/delegations/99999"), 404)
+    assert_error(client.get("/api/v1/delegations?state=进行中"), 422)

@@ -96,3 +96,35 @@ def test_forms_carry_the_csrf_token_of_the_cookie(client, path):
     token = csrf(client)
     page = client.get(path, headers=HTML).text
     assert f'name="csrf_token" value="{token}"' in page
+
+
+def test_delegation_form_errors_and_actions(client):
+    token = csrf(client)
+    r = client.post("/delegation", data={"csrf_token": token, "question": "", "deadline": "明天"}, headers=HTML)
+    assert r.status_code == 422 and "请写明要研判的问题" in r.text and 'value="明天"' in r.text
+    r = client.post("/delegation", data={"csrf_token": token, "question": "核查某类线索", "deadline": "2099-01-01"},
+                    headers=HTML)
+    assert r.status_code == 200 and "已提交委托研判" in r.text
+    rid = client.get("/api/v1/delegations?state=已提交").json()["items"][-1]["request_id"]
+    r = client.post(f"/delegation/{rid}/act", data={"csrf_token": token, "action": "受理"}, headers=HTML)
+    assert "已受理" in r.text
+
+
+def test_adoption_form_maps_inputs_and_reports_missing_fields(client):
+    token = csrf(client)
+    page = client.get("/models/pension-during-custody", headers=HTML).text
+    assert 'name="map:custody:dataset"' in page and 'name="map:pension:amount"' in page
+    src = open("tests/fixtures/models/pension_during_custody.yaml", encoding="utf-8").read()
+    src = src.replace("id: pension-during-custody", "id: web-adopt-test")
+    client.post("/api/v1/models", json={"source": src})
+    r = client.post("/models/web-adopt-test/govern", data={"csrf_token": token, "action": "adopt", "org": "3310",
+                                                           "map:pension:amount": "无此列"}, headers=HTML)
+    assert "未执行“adopt”" in r.text and "尚未上架" in r.text
+
+
+def test_adoption_mapping_reads_only_filled_map_fields():
+    from shujian.web.pages.models import adoption_mapping
+
+    form = {"map:pension:dataset": "本院养老金", "map:pension:amount": "金额", "map:custody:start": " ",
+            "csrf_token": "x", "map:bad": "y"}
+    assert adoption_mapping(form) == {"pension": {"dataset": "本院养老金", "fields": {"amount": "金额"}}}

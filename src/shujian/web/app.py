@@ -26,6 +26,7 @@ TAGS = [
     {"name": "可视化建模", "description": "画布 ↔ 模型语言、节点校验与预览"},
     {"name": "运行", "description": "运行模型、进度、取消、历史"},
     {"name": "线索", "description": "线索列表、详情、流转、评论、导出"},
+    {"name": "委托研判", "description": "检察官提出研判需求，数字办受理、关联运行、反馈线索包"},
     {"name": "机构与用户", "description": "院、部门、用户"},
     {"name": "一本账", "description": "统计"},
 ]

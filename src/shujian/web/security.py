@@ -42,6 +42,8 @@ ACTIONS: dict[str, str] = {
     "orgs.read": "查看机构与用户",
     "orgs.admin": "管理机构与用户",
     "delegation.read": "查看委托研判",
+    "delegation.request": "提交、办结委托研判",
+    "delegation.handle": "受理、关联、反馈、退回委托研判（数字办）",
     "audit.read": "查看审计日志",
 }
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
+from ...catalog.service import CatalogService
 from ...errors import ShujianError
 from ...governance.rules import EVALUATIONS
 from ...runs.service import RunService
@@ -45,7 +45,8 @@ def model(model_id: str, request: Request, user=require("models.read"),
     return render(request, "model.html", {
         "m": m, "card": card, "source": catalogue.source(ws, model_id), "sql": sql, "sql_error": sql_error,
         "dialect": dialect, "dialects": DIALECTS, "gov": governance_of(ws, model_id), "evaluations": EVALUATIONS,
-        "message": request.query_params.get("msg"), "active": "models"})
+        "message": request.query_params.get("msg"), "active": "models",
+        "datasets": [d["name"] for d in CatalogService(ws).list_datasets()]})
 
 
 @router.post("/models/{model_id}/govern", dependencies=[CSRF])
@@ -64,7 +65,7 @@ async def govern(model_id: str, request: Request, user=require("models.certify")
         elif action == "提交":
             svc.submit(model_id, user.username)
         elif action == "adopt":
-            mapping = json.loads(str(form.get("mapping") or "{}"))
+            mapping = adoption_mapping(form)
             res = svc.adopt(model_id, str(form.get("org", "")), user.username, mapping)
             msg = f"采用结果：{res['status']}" + (f"；缺少：{'；'.join(x['message'] for x in res['missing'])}"
                                                  if res["missing"] else "")
@@ -89,3 +90,19 @@ def builder_page(request: Request, user=require("models.build"),
             error = exc.message
     return render(request, "builder.html", {"graph": graph, "error": error, "kinds": builder.KINDS,
                                             "opened": model, "active": "builder"})
+
+
+def adoption_mapping(form) -> dict:
+    """``map:<role>:dataset`` and ``map:<role>:<field>`` form fields → ``{role: {dataset, fields}}``."""
+    mapping: dict = {}
+    for key, value in form.items():
+        parts = str(key).split(":")
+        if len(parts) != 3 or parts[0] != "map" or not str(value).strip():
+            continue
+        role, name = parts[1], parts[2]
+        entry = mapping.setdefault(role, {"fields": {}})
+        if name == "dataset":
+            entry["dataset"] = str(value).strip()
+        else:
+            entry["fields"][name] = str(value).strip()
+    return mapping
