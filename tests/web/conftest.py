@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from fastapi.testclient import TestClient
 from tests.runs.conftest import MODEL, custody_table, load, pension_table
@@ -27,9 +29,22 @@ def seeded_workspace(home) -> Workspace:
     return ws
 
 
+@pytest.fixture(scope="session")
+def seeded_home(tmp_path_factory):
+    """One seeded workspace folder per session; each module works on its own copy (seeding is the slow part)."""
+    home = tmp_path_factory.mktemp("web-seed") / "home"
+    seeded_workspace(home).close()
+    return home
+
+
+def copy_workspace(seeded_home, target) -> Workspace:
+    shutil.copytree(seeded_home, target)
+    return Workspace(load_settings(home=target, database_url=f"sqlite:///{target / 'metadata.sqlite'}")).ensure()
+
+
 @pytest.fixture(scope="module")
-def web_ws(tmp_path_factory):
-    ws = seeded_workspace(tmp_path_factory.mktemp("web") / "home")
+def web_ws(seeded_home, tmp_path_factory):
+    ws = copy_workspace(seeded_home, tmp_path_factory.mktemp("web") / "home")
     yield ws
     ws.close()
 

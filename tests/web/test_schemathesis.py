@@ -9,15 +9,15 @@ from hypothesis import HealthCheck, given, settings
 
 from shujian.web.app import create_app
 
-from .conftest import seeded_workspace
+from .conftest import copy_workspace
 
 # background jobs would pile up threads; their input validation is covered in test_api.py
 SKIP = ("/api/v1/runs", "/api/v1/datasets/import")
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory):
-    ws = seeded_workspace(tmp_path_factory.mktemp("schemathesis") / "home")
+def api_schema(seeded_home, tmp_path_factory):
+    ws = copy_workspace(seeded_home, tmp_path_factory.mktemp("schemathesis") / "home")
     app = create_app(workspace=ws)
     yield schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     ws.close()
