@@ -11,10 +11,10 @@ from fastapi.templating import Jinja2Templates
 from .. import __version__
 from ..config import Settings, load_settings
 from ..workspace import Workspace
-from . import errors
+from . import auth, errors
 from .formatting import FILTERS
 from .jobs import JobRegistry
-from .security import CSRF_COOKIE, CSRF_FIELD, AllowAll, Authorizer, DemoIdentity, Identity, csrf_token
+from .security import CSRF_COOKIE, CSRF_FIELD, Authorizer, Identity, csrf_token
 
 HERE = Path(__file__).parent
 
@@ -36,8 +36,9 @@ def create_app(settings: Settings | None = None, *, workspace: Workspace | None 
                identity: Identity | None = None, authorizer: Authorizer | None = None) -> FastAPI:
     """Build the application for one workspace.
 
-    ``identity`` and ``authorizer`` are the security layer's plug points (defaults: the local demo
-    account and allow-all; see :mod:`shujian.web.security`).
+    ``identity`` and ``authorizer`` are the security layer's plug points (defaults: login sessions and
+    API tokens, with the demo account switcher in development; role permissions — see
+    :mod:`shujian.web.auth`).
     """
     ws = workspace or Workspace(settings or load_settings()).ensure()
     app = FastAPI(title="数检 shujian API", version=__version__, openapi_tags=TAGS,
@@ -47,10 +48,13 @@ def create_app(settings: Settings | None = None, *, workspace: Workspace | None 
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
     app.state.ws = ws
     app.state.jobs = JobRegistry()
-    app.state.identity = identity or DemoIdentity()
-    app.state.authorizer = authorizer or AllowAll()
+    production = ws.settings.env != "development"
+    app.state.identity = identity or auth.SessionIdentity(demo_fallback=not production,
+                                                          secret=ws.settings.secret_key or auth.DEV_SECRET)
+    app.state.authorizer = authorizer or auth.RoleAuthorizer()
     app.state.templates = _templates()
     errors.install(app)
+    auth.install(app, production=production, secret=ws.settings.secret_key)
     _csrf_cookie(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _routers(app)

@@ -8,12 +8,17 @@
 '123.46 万元'
 >>> cn_count(1234567)
 '1,234,567'
+>>> cn_cell("2023-01-10")
+'2023年1月10日'
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+import re
 from typing import Any
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
 
 def _parse(value: Any) -> date | datetime | None:
@@ -83,6 +88,8 @@ def cn_cell(value: Any) -> str:
         return f"{value:,.2f}"
     if isinstance(value, list | tuple):
         return "、".join(cn_cell(v) for v in value)
+    if isinstance(value, str) and _ISO.match(value):
+        return cn_datetime(value) if "T" in value or " " in value.strip() else cn_date(value)
     return str(value)
 
 

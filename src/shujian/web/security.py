@@ -17,35 +17,10 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Request
 
 from ..errors import NotFound, ShujianError
+from ..security.permissions import ACTIONS as _REGISTRY
 
-#: Every action a route may require: key → 中文说明.  A test fails when a route's action is missing.
-ACTIONS: dict[str, str] = {
-    "me.read": "查看本人信息",
-    "dashboard.read": "查看一本账",
-    "data.read": "查看数据目录与质量报告",
-    "data.preview": "预览数据（脱敏）",
-    "data.import": "导入数据",
-    "data.govern": "修改数据要素类型与分级",
-    "documents.parse": "解析文书",
-    "models.read": "查看模型库",
-    "models.build": "可视化建模与保存模型",
-    "models.certify": "模型认证、上架与下架",
-    "models.adopt": "采用模型",
-    "runs.read": "查看运行记录",
-    "runs.start": "运行模型",
-    "runs.cancel": "取消运行",
-    "clues.read": "查看线索",
-    "clues.act": "处理线索（研判、交办、核查、成案…）",
-    "clues.comment": "评论线索",
-    "clues.export": "导出线索",
-    "jobs.read": "查看后台任务",
-    "orgs.read": "查看机构与用户",
-    "orgs.admin": "管理机构与用户",
-    "delegation.read": "查看委托研判",
-    "delegation.request": "提交、办结委托研判",
-    "delegation.handle": "受理、关联、反馈、退回委托研判（数字办）",
-    "audit.read": "查看审计日志",
-}
+#: Every action a route may require: key → 中文说明 (the registry lives in shujian.security.permissions).
+ACTIONS: dict[str, str] = _REGISTRY
 
 DEMO_USERNAME_ENV = "SHUJIAN_WEB_USER"
 DEMO_COOKIE = "shujian_demo_user"
@@ -131,9 +106,13 @@ def require(action: str):
     if action not in ACTIONS:
         raise KeyError(f"未登记的权限动作 {action}；先在 shujian.web.security.ACTIONS 中登记")
 
-    def dependency(request: Request, user: User) -> CurrentUser:
+    async def dependency(request: Request, user: User) -> CurrentUser:
+        # async on purpose: the org scope set here (a context variable) must reach the endpoint
+        from ..security.scope import set_scope
+
         request.state.action = action
         request.app.state.authorizer.check(user, action, request)
+        set_scope(user.extra.get("scope"))
         return user
 
     dependency.action = action  # type: ignore[attr-defined]  # read by the route-audit test

@@ -46,4 +46,6 @@ def switch_user(request: Request, username: Annotated[str, Form(max_length=100)]
 
 @router.get("/audit")
 def audit(request: Request, user=require("audit.read")):
-    return render(request, "audit.html", {"active": "audit"})
+    from ..auth import audit_context
+
+    return render(request, "audit.html", {"active": "audit", **audit_context(request.app.state.ws)})

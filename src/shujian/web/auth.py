@@ -1,0 +1,248 @@
+"""Login for the web layer: sessions, API tokens, the role authorizer, org scope, CSRF, hardening.
+
+Plugs into the web engineer's points (:mod:`shujian.web.security`): ``app.state.identity`` becomes
+:class:`SessionIdentity` (browser session cookie or ``Authorization: Bearer sjt_…``) and
+``app.state.authorizer`` :class:`RoleAuthorizer` (the permission registry).  The org scope of the
+user is set for the request so the query layer filters every list, count and detail.
+
+In development (``SHUJIAN_ENV=development``) a request without a session still falls back to the
+demo account switcher; in production it is refused (401, pages redirect to /login).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel, Field
+
+from ..errors import InputError, NotFound
+from ..security.accounts import AccountService, Unauthorized
+from ..security.audit import AuditLog
+from ..security.permissions import actions_of, granted
+from ..security.scope import NOBODY, scope_for, set_scope
+from .security import CSRF, CurrentUser, DemoIdentity, PermissionDenied, csrf_token, require
+
+SESSION_COOKIE = "shujian_session"
+MAX_BODY_MB = 600          # a little above the upload limit of the import route (512 MB)
+DEV_SECRET = "shujian-development-secret-not-for-production"
+
+
+# ---------------------------------------------------------------- identity and authorization
+class SessionIdentity:
+    """Who is asking: an API token, else the session cookie, else (development only) the demo account."""
+
+    def __init__(self, *, demo_fallback: bool = False, secret: str = DEV_SECRET):
+        self.demo_fallback = demo_fallback
+        self.secret = secret.encode("utf-8")
+        self._demo = DemoIdentity()
+
+    def identify(self, request: Request) -> CurrentUser:
+        ws = request.app.state.ws
+        accounts = AccountService(ws)
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            u = accounts.token_user(header[7:].strip())
+            if u is None:
+                raise Unauthorized("接口令牌无效、已过期或已吊销", hint="用 shujian user token-create 重新申请")
+            return self._user(request, u, via="token")
+        token = self.read_cookie(request.cookies.get(SESSION_COOKIE))
+        if token:
+            u = accounts.session_user(token)
+            if u is not None:
+                return self._user(request, u, via="session")
+            if not self.demo_fallback:
+                raise Unauthorized("登录已过期或已退出，请重新登录", hint="访问 /login 登录")
+        if self.demo_fallback:
+            demo = self._demo.identify(request)
+            return self._with_scope(request, demo)
+        raise Unauthorized("请先登录", hint="浏览器访问 /login；脚本在请求头中携带 Authorization: Bearer <接口令牌>")
+
+    def _user(self, request: Request, u: dict, *, via: str) -> CurrentUser:
+        cu = CurrentUser(username=u["username"], name=u["name"], roles=tuple(u["roles"]), org=u["org"],
+                         org_id=u["org_id"], department=u["department"], demo=False, extra={"via": via})
+        return self._with_scope(request, cu)
+
+    @staticmethod
+    def _with_scope(request: Request, user: CurrentUser) -> CurrentUser:
+        with request.app.state.ws.db.unit_of_work() as s:
+            user.extra["scope"] = scope_for(s, user.username, user.org_id, user.roles)
+        return user
+
+    # the cookie carries token.signature: a cookie forged without the server secret is refused early
+    def cookie_value(self, token: str) -> str:
+        return f"{token}.{self._sign(token)}"
+
+    def read_cookie(self, value: str | None) -> str | None:
+        if not value or "." not in value:
+            return None
+        token, sig = value.rsplit(".", 1)
+        return token if hmac.compare_digest(sig, self._sign(token)) else None
+
+    def _sign(self, token: str) -> str:
+        return hmac.new(self.secret, token.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+class RoleAuthorizer:
+    """Allows an action when one of the user's roles is granted it; refusals are audited."""
+
+    def check(self, user: CurrentUser, action: str, request: Request) -> None:
+        if granted(user.roles, action):
+            return
+        AuditLog(request.app.state.ws).append("denied", actor=user.username, org_id=user.org_id,
+                                              target=request.url.path, outcome="拒绝", detail={"action": action},
+                                              ip=client_ip(request))
+        raise PermissionDenied(f"用户 {user.name}（{user.roles_text}）无权执行“{action}”",
+                               hint="请联系系统管理员调整角色")
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def apply_scope(user: CurrentUser) -> None:
+    """Set the org scope of ``user`` for the rest of this request (called by ``require``)."""
+    set_scope(user.extra.get("scope"))
+
+
+# ---------------------------------------------------------------- middleware
+def _middleware(app: FastAPI, *, secure_cookies: bool) -> None:
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        set_scope(NOBODY)            # fail closed: only ``require`` opens the user's scope
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY_MB << 20:
+            return JSONResponse({"error": {"code": "too_large", "message": f"请求体超过 {MAX_BODY_MB} MB",
+                                           "hint": "大文件请用命令行 shujian data import"}}, status_code=413)
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if secure_cookies:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+def _unauthorized_handler(app: FastAPI) -> None:
+    from .errors import envelope, wants_html
+
+    @app.exception_handler(Unauthorized)
+    async def _unauth(request: Request, exc: Unauthorized):
+        if wants_html(request) and request.method == "GET":
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        return JSONResponse(envelope(exc.code, exc.message, exc.hint), status_code=401)
+
+
+# ---------------------------------------------------------------- login pages and security API
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["安全"])
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: an open redirect to another site would help phishing."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@pages.get("/login")
+def login_form(request: Request, next: str | None = None):
+    from .pages.common import render
+
+    return render(request, "login.html", {"next": _safe_next(next), "error": None, "username": ""})
+
+
+@pages.post("/login", dependencies=[CSRF])
+def login(request: Request, username: Annotated[str, Form(max_length=64)],
+          password: Annotated[str, Form(max_length=256)], next: Annotated[str, Form(max_length=500)] = "/"):
+    from .pages.common import render
+
+    accounts = AccountService(request.app.state.ws)
+    try:
+        accounts.authenticate(username, password, ip=client_ip(request))
+    except Unauthorized as exc:
+        return render(request, "login.html", {"next": _safe_next(next), "error": exc.message + "。" + (exc.hint or ""),
+                                              "username": username}, status=401)
+    token = accounts.start_session(username, ip=client_ip(request))
+    resp = RedirectResponse(_safe_next(next), status_code=303)
+    identity = request.app.state.identity
+    resp.set_cookie(SESSION_COOKIE, identity.cookie_value(token), httponly=True, samesite="strict",
+                    secure=request.app.state.secure_cookies, max_age=8 * 3600)
+    return resp
+
+
+@pages.post("/logout", dependencies=[CSRF])
+def logout(request: Request):
+    identity = request.app.state.identity
+    token = identity.read_cookie(request.cookies.get(SESSION_COOKIE)) if hasattr(identity, "read_cookie") else None
+    if token:
+        accounts = AccountService(request.app.state.ws)
+        u = accounts.session_user(token)
+        accounts.end_session(token)
+        if u:
+            AuditLog(request.app.state.ws).append("logout", actor=u["username"], org_id=u["org_id"],
+                                                  ip=client_ip(request))
+    resp = RedirectResponse("/login", status_code=303)
+    resp.delete_cookie(SESSION_COOKIE)
+    return resp
+
+
+@api.get("/me/permissions", summary="本人被授予的权限动作")
+def my_permissions(user=require("me.read")) -> dict:
+    items = actions_of(user.roles)
+    return {"items": items, "total": len(items)}
+
+
+class UnmaskIn(BaseModel):
+    reason: str = Field(min_length=4, max_length=500, description="解除脱敏的事由（记入审计）")
+    version: int | None = Field(None, ge=1)
+    limit: int = Field(20, ge=1, le=200)
+
+
+@api.post("/datasets/{name}/unmask", summary="解除脱敏查看前若干行（须有相应分级权限并说明事由，留痕）")
+def unmask_dataset(name: str, body: UnmaskIn, request: Request, user=require("data.preview")) -> dict:
+    from ..security.masking import unmasked_preview
+
+    return unmasked_preview(request.app.state.ws, name, user, body.reason, version=body.version,
+                            limit=body.limit, ip=client_ip(request))
+
+
+@api.get("/audit", summary="审计日志检索（最新在前）")
+def audit_list(request: Request, user=require("audit.read"), actor: str | None = None, action: str | None = None,
+               target: str | None = None, limit: int = 100) -> dict:
+    if not 1 <= limit <= 1000:
+        raise InputError("limit 应在 1–1000 之间")
+    rows = AuditLog(request.app.state.ws).search(actor=actor, action=action, target=target, limit=limit)
+    return {"items": rows, "total": len(rows)}
+
+
+@api.get("/audit/verify", summary="校验审计日志哈希链")
+def audit_verify(request: Request, user=require("audit.read")) -> dict:
+    return AuditLog(request.app.state.ws).verify()
+
+
+def audit_context(ws) -> dict:
+    """What the 审计 page shows: recent records and the chain check."""
+    log = AuditLog(ws)
+    return {"records": log.search(limit=200), "check": log.verify()}
+
+
+# ---------------------------------------------------------------- install
+def install(app: FastAPI, *, production: bool, secret: str | None) -> None:
+    """Wire sessions, the authorizer, middleware and the login/security routes into ``app``."""
+    app.state.secure_cookies = production
+    app.state.templates.env.globals["demo_mode"] = not production
+    _middleware(app, secure_cookies=production)
+    _unauthorized_handler(app)
+    app.include_router(pages)
+    app.include_router(api, prefix="/api/v1")
+    app.state.csrf_token = csrf_token
+
+
+def not_found_like(message: str) -> NotFound:
+    """The error for a record outside the user's scope: identical to a missing one."""
+    return NotFound(message)
