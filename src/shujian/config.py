@@ -12,12 +12,13 @@ import tomllib
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigError
 
 CLASSIFICATION_LEVELS = ("公开", "内部", "敏感", "核心")
+_PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "shujian-development-secret-not-for-production"}
 
 
 class Settings(BaseSettings):
@@ -34,6 +35,16 @@ class Settings(BaseSettings):
     spark_hive_database: str | None = Field(default=None, description="设置后 Spark 从该 Hive 库读取同名表，而非导出 Parquet")
     env: str = Field(default="development", description="development / production")
     default_level: str = Field(default="内部", description="数据集默认分级")
+    secret_key: str | None = Field(default=None, description="会话签名密钥；生产环境（env=production）必须设置，至少 32 个字符")
+
+    @model_validator(mode="after")
+    def _secrets(self) -> Settings:
+        if self.env != "development":
+            key = self.secret_key or ""
+            if len(key) < 32 or key.lower() in _PLACEHOLDER_SECRETS:
+                raise ValueError("生产环境必须设置 SHUJIAN_SECRET_KEY（至少 32 个字符的随机串，不能用示例值）；"
+                                 "可用 python -c \"import secrets; print(secrets.token_urlsafe(48))\" 生成")
+        return self
 
     @field_validator("default_level")
     @classmethod

@@ -8,6 +8,8 @@ from rapidfuzz import process
 
 from ..db.models import Dataset, DatasetColumn, DatasetVersion, Job
 from ..errors import InputError, NotFound
+from ..security.masking import refuse_sealed
+from ..security.scope import filter_org, visible
 from ..workspace import Workspace, pid_alive
 from .importer import Importer, ImportRequest, ImportResult, ProgressSink
 from .schema import CatalogSchema, ColumnSchema, DatasetSchema
@@ -28,7 +30,33 @@ class CatalogService:
     # -- import -----------------------------------------------------------------------------------
     def import_file(self, req: ImportRequest, progress: ProgressSink | None = None) -> ImportResult:
         self.recover_interrupted()
-        return Importer(self.ws, progress).import_file(req)
+        owner = self._owner(req.name, req.importer)
+        result = Importer(self.ws, progress).import_file(req)
+        self._claim(req.name, owner)
+        return result
+
+    def _owner(self, name: str, importer: str | None) -> int | None:
+        """The importing user's org; refuses a new version of another org's dataset (所属院)."""
+        from ..db.models import User
+        from ..security.scope import scope_for
+
+        with self.ws.db.unit_of_work() as s:
+            u = s.query(User).filter_by(username=importer).first() if importer else None
+            if u is None:
+                return None
+            scope = scope_for(s, u.username, u.org_id, u.roles)
+            ds = s.query(Dataset).filter_by(name=name).one_or_none()
+            if ds is not None and ds.org_id is not None and not scope.sees(ds.org_id):
+                raise InputError(f"数据集名称“{name}”已被使用", hint="换一个数据集名称")
+            return u.org_id
+
+    def _claim(self, name: str, org_id: int | None) -> None:
+        if org_id is None:
+            return
+        with self.ws.db.unit_of_work() as s:
+            ds = s.query(Dataset).filter_by(name=name).one_or_none()
+            if ds is not None and ds.org_id is None:
+                ds.org_id = org_id
 
     def import_arrow(self, req: ImportRequest, data, schema=None, progress: ProgressSink | None = None) -> ImportResult:
         self.recover_interrupted()
@@ -54,7 +82,7 @@ class CatalogService:
     def list_datasets(self) -> list[dict]:
         with self.ws.db.unit_of_work() as s:
             out = []
-            for ds in s.query(Dataset).order_by(Dataset.name):
+            for ds in filter_org(s.query(Dataset), Dataset.org_id, shared_none=True).order_by(Dataset.name):
                 v = _version(ds, None)
                 out.append({"name": ds.name, "versions": len(ds.versions), "current_version": ds.current_version,
                             "pinned_version": ds.pinned_version, "rows": v.row_count if v else 0,
@@ -73,8 +101,10 @@ class CatalogService:
                     "columns": [_column_dict(c) for c in v.columns]}
 
     def preview(self, name: str, version: int | None = None, limit: int = 20) -> tuple[list[str], list[tuple]]:
+        """The first rows (raw; callers mask).  Sealed datasets are refused for everyone."""
         ref = self.resolve(name, version)
         with self.ws.db.unit_of_work() as s:
+            refuse_sealed(name, self._get(s, name).sealed)
             cols = [c.name for c in s.query(DatasetColumn).filter_by(version_id=ref.version_id)
                     .order_by(DatasetColumn.position)]
         with self.ws.warehouse() as con:
@@ -99,7 +129,7 @@ class CatalogService:
         versions = versions or {}
         cat = CatalogSchema()
         with self.ws.db.unit_of_work() as s:
-            query = s.query(Dataset)
+            query = filter_org(s.query(Dataset), Dataset.org_id, shared_none=True)
             if names is not None:
                 query = query.filter(Dataset.name.in_(names))
             for ds in query:
@@ -153,8 +183,8 @@ class CatalogService:
     # -- helpers ----------------------------------------------------------------------------------
     def _get(self, s, name: str) -> Dataset:
         ds = s.query(Dataset).filter_by(name=name).one_or_none()
-        if ds is None:
-            names = [n for (n,) in s.query(Dataset.name)]
+        if ds is None or not visible(ds.org_id, shared_none=True):   # another org's: as if missing
+            names = [n for (n,) in filter_org(s.query(Dataset.name), Dataset.org_id, shared_none=True)]
             guess = process.extractOne(name, names) if names else None
             hint = f"是否指“{guess[0]}”？" if guess and guess[1] >= 60 else "用 shujian data list 查看已有数据集"
             raise NotFound(f"数据集“{name}”不存在", hint=hint)

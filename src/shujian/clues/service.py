@@ -13,12 +13,14 @@ from ..db.models import (
     ClueEvent,
     ClueEvidence,
     ClueRun,
+    Dataset,
     DatasetColumn,
     DatasetVersion,
     Subject,
     SupervisionMeasure,
 )
 from ..errors import NotFound
+from ..security.scope import filter_org, visible
 from ..workspace import Workspace
 from .store import exclude
 
@@ -43,7 +45,7 @@ class ClueService:
 
     def count(self, model_id: str | None = None) -> int:
         with self.ws.db.unit_of_work() as s:
-            q = s.query(func.count(Clue.id))
+            q = filter_org(s.query(func.count(Clue.id)), Clue.org_id)
             if model_id:
                 q = q.filter(Clue.model_id == model_id)
             return q.scalar()
@@ -51,13 +53,14 @@ class ClueService:
     def get(self, clue_id: int, *, evidence_rows: int = 20) -> dict:
         with self.ws.db.unit_of_work() as s:
             clue = s.get(Clue, clue_id)
-            if clue is None:
+            if clue is None or not visible(clue.org_id):     # another org's clue: as if missing
                 raise NotFound(f"线索 {clue_id} 不存在", hint="用 shujian clue list 查看线索")
             out = _clue_dict(clue, s.query(ClueRun).filter_by(clue_id=clue.id).count())
             out["runs"] = [r for (r,) in s.query(ClueRun.run_id).filter_by(clue_id=clue.id).order_by(ClueRun.run_id)]
             out["other_grounds"] = [
                 {"clue_id": o.id, "model_id": o.model_id, "rule": o.rule, "title": o.title, "state": o.state}
-                for o in s.query(Clue).filter(Clue.subject_id == clue.subject_id, Clue.id != clue.id)]
+                for o in filter_org(s.query(Clue), Clue.org_id).filter(Clue.subject_id == clue.subject_id,
+                                                                        Clue.id != clue.id)]
             ev = (s.query(ClueEvidence).filter_by(clue_id=clue.id, run_id=clue.last_run_id)
                   .order_by(ClueEvidence.role, ClueEvidence.row_id).all())
             plan = self._evidence_plan(s, ev)
@@ -67,7 +70,7 @@ class ClueService:
     def exclude(self, clue_id: int, reason: str) -> dict:
         with self.ws.db.unit_of_work() as s:
             clue = s.get(Clue, clue_id)
-            if clue is None:
+            if clue is None or not visible(clue.org_id):
                 raise NotFound(f"线索 {clue_id} 不存在")
             source = clue.state
             exclude(s, clue_id, reason)
@@ -85,9 +88,11 @@ class ClueService:
         plan = []
         for (role, dataset, vid), rows in groups.items():
             v = s.get(DatasetVersion, vid)
+            sealed = bool(v and s.get(Dataset, v.dataset_id).sealed)
             cols = [c.name for c in s.query(DatasetColumn).filter_by(version_id=vid).order_by(DatasetColumn.position)]
             plan.append({"role": role, "dataset": dataset, "version": v.version if v else None,
-                         "relation": v.relation if v else None, "columns": cols, "row_ids": rows})
+                         "relation": v.relation if v and not sealed else None, "columns": cols, "row_ids": rows,
+                         "sealed": sealed})
         return plan
 
     def _evidence_rows(self, plan: list[dict], limit: int) -> list[dict]:
@@ -104,7 +109,7 @@ class ClueService:
                                        f"ORDER BY _row_id", {"ids": ids}).fetchall()
                 out.append({"role": p["role"], "dataset": p["dataset"], "version": p["version"],
                             "columns": ["_row_id", *p["columns"]], "row_count": len(p["row_ids"]),
-                            "rows": [list(r) for r in rows]})
+                            "rows": [list(r) for r in rows], "sealed": p.get("sealed", False)})
         return out
 
 
@@ -127,6 +132,7 @@ class ClueFilter:
     today: date | None = None
 
     def apply(self, s, q):
+        q = filter_org(q, Clue.org_id)          # org scope of the acting user (本院及下级院)
         if self.model_id:
             q = q.filter(Clue.model_id == self.model_id)
         if self.state:

@@ -17,6 +17,7 @@ from ..db.models import AnalysisRequest, Clue, ClueEvent, ClueRun, Org, Run, Use
 from ..errors import InputError, NotFound
 from ..orgs.roles import DIGITAL
 from ..orgs.service import find_user
+from ..security.scope import filter_org, visible
 from ..workflow.service import PermissionDenied, TransitionRefused
 from ..workspace import Workspace
 
@@ -110,7 +111,7 @@ class DelegationService:
     def list(self, *, state: str | None = None, overdue: bool = False) -> list[dict]:
         today = self.clock().date()
         with self.ws.db.unit_of_work() as s:
-            q = s.query(AnalysisRequest).order_by(AnalysisRequest.id)
+            q = filter_org(s.query(AnalysisRequest), AnalysisRequest.org_id).order_by(AnalysisRequest.id)
             if state:
                 q = q.filter(AnalysisRequest.state == state)
             rows = [request_dict(s, r, today) for r in q]
@@ -144,7 +145,7 @@ class DelegationService:
 
 def _req(s: Session, request_id: int) -> AnalysisRequest:
     req = s.get(AnalysisRequest, request_id)
-    if req is None:
+    if req is None or not visible(req.org_id):        # another org's request: as if missing
         raise NotFound(f"委托研判 {request_id} 不存在", hint="用 shujian delegation list 查看")
     return req
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..db.models import Clue, ClueEvent, GovModel, ModelVersion, Org, SupervisionMeasure
 from ..errors import InputError
 from ..orgs.service import ancestors
+from ..security.scope import filter_org
 from ..workflow.rules import EXCLUSION_TYPES
 from ..workspace import Workspace
 
@@ -149,7 +150,7 @@ def _model_lines(s: Session) -> dict[str, str]:
 
 
 def _count_clues(s: Session, p: Period, keys, acc: dict) -> None:
-    clues = {c.id: c for c in s.query(Clue)}
+    clues = {c.id: c for c in filter_org(s.query(Clue), Clue.org_id)}     # org scope of the reader
     events: dict[str, set[int]] = defaultdict(set)
     excluded: dict[int, ClueEvent] = {}
     for e in s.query(ClueEvent).filter(ClueEvent.action.in_(("研判", "交办", "成案", "排除"))).order_by(ClueEvent.id):
@@ -171,7 +172,8 @@ def _count_clues(s: Session, p: Period, keys, acc: dict) -> None:
 
 
 def _count_measures(s: Session, p: Period, keys, acc: dict) -> None:
-    for m, c in s.query(SupervisionMeasure, Clue).join(Clue, Clue.id == SupervisionMeasure.clue_id):
+    for m, c in filter_org(s.query(SupervisionMeasure, Clue).join(Clue, Clue.id == SupervisionMeasure.clue_id),
+                           Clue.org_id):
         if m.issued_on not in p:
             continue
         on_time = bool(m.replied_on and m.reply_deadline and m.replied_on <= m.reply_deadline)

@@ -16,6 +16,7 @@ from ..db.models import Clue, ClueEvent, Department, Org, SupervisionMeasure, Us
 from ..errors import InputError, NotFound, ShujianError
 from ..orgs.roles import DEPT_HEAD, LEADER
 from ..orgs.service import ancestors, descendants, find_org, find_user
+from ..security.scope import visible
 from ..workspace import Workspace
 from .rules import (
     EXCLUSION_TYPES,
@@ -168,7 +169,7 @@ class WorkflowService:
             raise InputError(f"治理成果 {'、'.join(bad)} 无效", hint=f"可选：{'、'.join(GOVERNANCE_OUTCOMES)}")
         with self.ws.db.unit_of_work() as s:
             m = s.get(SupervisionMeasure, measure_id)
-            if m is None:
+            if m is None or not visible(s.get(Clue, m.clue_id).org_id):
                 raise NotFound(f"监督措施 {measure_id} 不存在", hint="用 shujian clue show 查看线索的监督措施")
             clue, user = _clue(s, m.clue_id), find_user(s, actor)
             self._check_role(s, clue, user, find_transition("监督措施", "跟踪"))
@@ -231,13 +232,13 @@ class WorkflowService:
         with self.ws.db.unit_of_work() as s:
             scope = descendants(s, find_org(s, org).id) if org is not None else None
             for c in s.query(Clue).filter(Clue.state.notin_(FINAL_STATES)):
-                if scope is not None and c.org_id not in scope:
+                if (scope is not None and c.org_id not in scope) or not visible(c.org_id):
                     continue
                 out += _clue_due(s, c, today, within_days)
             for m in s.query(SupervisionMeasure).filter(SupervisionMeasure.replied_on.is_(None),
                                                         SupervisionMeasure.reply_deadline.isnot(None)):
                 c = s.get(Clue, m.clue_id)
-                if (scope is None or c.org_id in scope) and (m.reply_deadline - today).days <= within_days:
+                if (scope is None or c.org_id in scope) and visible(c.org_id) and (m.reply_deadline - today).days <= within_days:
                     out.append(_due_row(s, c, "回复期限", m.reply_deadline, today,
                                         f"{m.kind} {m.doc_number or ''}".strip()))
         return sorted(out, key=lambda r: (r["deadline"] or "9999", r["clue_id"]))
@@ -251,6 +252,7 @@ class WorkflowService:
 
     def measures(self, clue_id: int) -> list[dict]:
         with self.ws.db.unit_of_work() as s:
+            _clue(s, clue_id)
             q = s.query(SupervisionMeasure).filter_by(clue_id=clue_id).order_by(SupervisionMeasure.id)
             return [measure_dict(m) for m in q]
 
@@ -386,7 +388,7 @@ _EFFECTS: dict[str, Callable] = {
 # ---------------------------------------------------------------------------------- helpers
 def _clue(s: Session, clue_id: int) -> Clue:
     clue = s.get(Clue, clue_id)
-    if clue is None:
+    if clue is None or not visible(clue.org_id):       # another org's clue: as if missing
         raise NotFound(f"线索 {clue_id} 不存在", hint="用 shujian clue list 查看线索")
     return clue
 

@@ -1,0 +1,1 @@
+"""安全模块: accounts, permissions, org scope, masking by role, sealed data, keyed tokens, audit chain."""

@@ -1,0 +1,198 @@
+"""Accounts: passwords, lockout, browser sessions and API tokens (身份鉴别).
+
+Session cookies and API tokens are random 256-bit secrets; only their SHA-256 is stored, so a copy
+of the database does not let anyone log in.  After :data:`MAX_FAILURES` wrong passwords an account is
+locked for :data:`LOCK_MINUTES` minutes (登录失败处理).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from ..db.models import ApiToken, AuthSession, User
+from ..errors import InputError, NotFound, ShujianError
+from ..orgs.roles import ADMIN
+from ..orgs.service import OrgService, find_user, user_dict
+from ..workspace import Workspace
+from .audit import AuditLog
+from .passwords import check_rules, hash_password, needs_rehash, verify_password
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+SESSION_HOURS = 8
+TOKEN_PREFIX = "sjt_"
+
+
+class Unauthorized(ShujianError):
+    """Not logged in, wrong password, expired session or token (401)."""
+
+    code = "unauthorized"
+    exit_code = 3
+
+
+def _sha(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def aware(d: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes for UTC columns; make them comparable."""
+    return d.replace(tzinfo=UTC) if d is not None and d.tzinfo is None else d
+
+
+class AccountService:
+    """Passwords, sessions and tokens of one workspace; ``clock`` is injectable for tests."""
+
+    def __init__(self, ws: Workspace, clock: Callable[[], datetime] | None = None):
+        self.ws = ws
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.audit = AuditLog(ws)
+
+    # -- passwords --------------------------------------------------------------------------------
+    def set_password(self, username: str, password: str, *, actor: str | None = None) -> None:
+        """Set a user's password after checking the rules; clears a lockout."""
+        check_rules(password, username)
+        with self.ws.db.unit_of_work() as s:
+            u = find_user(s, username)
+            u.password_hash = hash_password(password)
+            u.password_changed_at, u.failed_logins, u.locked_until = self.clock(), 0, None
+            org_id = u.org_id
+        self.audit.append("user.password", actor=actor or username, org_id=org_id, target=username)
+
+    def create_admin(self, username: str, name: str, org: str, password: str) -> dict:
+        """The initial 系统管理员 (``shujian user create --admin``)."""
+        check_rules(password, username)
+        svc = OrgService(self.ws)
+        u = svc.add_user(username, name, org, [ADMIN])
+        self.set_password(username, password, actor=username)
+        self.audit.append("user.create", actor=username, org_id=u["org_id"], target=username,
+                          detail={"roles": [ADMIN], "initial_admin": True})
+        return u
+
+    def authenticate(self, username: str, password: str, *, ip: str | None = None) -> dict:
+        """The user for a correct password; counts failures and locks the account after 5."""
+        now, result, org_id = self.clock(), None, None
+        with self.ws.db.unit_of_work() as s:
+            u = s.query(User).filter_by(username=username).first()
+            if u is None:
+                verify_password(None, password)
+                outcome = "unknown"
+            else:
+                org_id = u.org_id
+                outcome = self._check(u, password, now)
+                if outcome == "ok":
+                    result = user_dict(s, u)
+        return self._login_outcome(outcome, username, org_id, ip, result)
+
+    @staticmethod
+    def _check(u: User, password: str, now: datetime) -> str:
+        if aware(u.locked_until) and aware(u.locked_until) > now:
+            return "locked"
+        if not u.active:
+            return "inactive"
+        if verify_password(u.password_hash, password):
+            u.failed_logins, u.locked_until = 0, None
+            if needs_rehash(u.password_hash):
+                u.password_hash = hash_password(password)
+            return "ok"
+        u.failed_logins = (u.failed_logins or 0) + 1
+        if u.failed_logins >= MAX_FAILURES:
+            u.locked_until, u.failed_logins = now + timedelta(minutes=LOCK_MINUTES), 0
+            return "lock"
+        return "failed"
+
+    def _login_outcome(self, outcome: str, username: str, org_id: int | None, ip: str | None,
+                       result: dict | None) -> dict:
+        if outcome == "ok" and result is not None:
+            self.audit.append("login", actor=username, org_id=org_id, ip=ip)
+            return result
+        action = {"lock": "login.locked", "locked": "login.failed"}.get(outcome, "login.failed")
+        self.audit.append(action, actor=username, org_id=org_id, ip=ip, outcome="失败",
+                          detail={"why": outcome})
+        if outcome in ("lock", "locked"):
+            raise Unauthorized(f"账号 {username} 因连续 {MAX_FAILURES} 次口令错误已锁定 {LOCK_MINUTES} 分钟",
+                               hint="稍后再试，或请系统管理员重置口令")
+        raise Unauthorized("用户名或口令错误", hint=f"连续 {MAX_FAILURES} 次错误将锁定账号 {LOCK_MINUTES} 分钟")
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def start_session(self, username: str, *, ip: str | None = None, hours: float = SESSION_HOURS) -> str:
+        """A new session token for the browser cookie."""
+        token = secrets.token_urlsafe(32)
+        with self.ws.db.unit_of_work() as s:
+            u = find_user(s, username)
+            s.add(AuthSession(token_hash=_sha(token), user_id=u.id, created_at=self.clock(),
+                              expires_at=self.clock() + timedelta(hours=hours), ip=ip))
+        return token
+
+    def session_user(self, token: str) -> dict | None:
+        """The user of a live session (None if unknown, expired, revoked or the user is disabled)."""
+        now = self.clock()
+        with self.ws.db.unit_of_work() as s:
+            sess = s.query(AuthSession).filter_by(token_hash=_sha(token)).first()
+            if sess is None or sess.revoked_at is not None or aware(sess.expires_at) <= now:
+                return None
+            u = s.get(User, sess.user_id)
+            if u is None or not u.active:
+                return None
+            sess.last_seen_at = now
+            return user_dict(s, u)
+
+    def end_session(self, token: str) -> None:
+        with self.ws.db.unit_of_work() as s:
+            sess = s.query(AuthSession).filter_by(token_hash=_sha(token)).first()
+            if sess is not None and sess.revoked_at is None:
+                sess.revoked_at = self.clock()
+
+    # -- API tokens -------------------------------------------------------------------------------
+    def create_token(self, username: str, name: str, *, days: int | None = 90, actor: str | None = None) -> dict:
+        """A new API token; the secret is returned once and stored only as a hash."""
+        if not name.strip():
+            raise InputError("接口令牌需要名称", hint="用 --name 说明用途，如“夜间调度脚本”")
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.ws.db.unit_of_work() as s:
+            u = find_user(s, username)
+            t = ApiToken(name=name, prefix=secret[:12], token_hash=_sha(secret), user_id=u.id,
+                         created_at=self.clock(),
+                         expires_at=self.clock() + timedelta(days=days) if days else None)
+            s.add(t)
+            s.flush()
+            out = {"id": t.id, "name": name, "user": username, "token": secret,
+                   "expires_at": t.expires_at.isoformat() if t.expires_at else None}
+            org_id = u.org_id
+        self.audit.append("token.create", actor=actor or username, org_id=org_id, target=f"token:{out['id']}",
+                          detail={"user": username, "name": name})
+        return out
+
+    def revoke_token(self, token_id: int, *, actor: str | None = None) -> dict:
+        with self.ws.db.unit_of_work() as s:
+            t = s.get(ApiToken, token_id)
+            if t is None:
+                raise NotFound(f"接口令牌 {token_id} 不存在", hint="用 shujian user token-list 查看")
+            t.revoked_at = t.revoked_at or self.clock()
+        self.audit.append("token.revoke", actor=actor, target=f"token:{token_id}")
+        return {"id": token_id, "revoked": True}
+
+    def tokens(self, username: str | None = None) -> list[dict]:
+        with self.ws.db.unit_of_work() as s:
+            q = s.query(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
+            if username:
+                q = q.filter(User.username == username)
+            return [{"id": t.id, "name": t.name, "user": un, "prefix": t.prefix,
+                     "created_at": t.created_at.isoformat(),
+                     "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+                     "revoked": t.revoked_at is not None} for t, un in q.order_by(ApiToken.id)]
+
+    def token_user(self, secret: str) -> dict | None:
+        """The user of a valid API token (None if unknown, expired or revoked)."""
+        now = self.clock()
+        with self.ws.db.unit_of_work() as s:
+            t = s.query(ApiToken).filter_by(token_hash=_sha(secret)).first()
+            if t is None or t.revoked_at is not None or (t.expires_at and aware(t.expires_at) <= now):
+                return None
+            u = s.get(User, t.user_id)
+            if u is None or not u.active:
+                return None
+            t.last_used_at = now
+            return user_dict(s, u)

@@ -1,0 +1,96 @@
+"""Org scope (数据权限范围): which procuratorates' records the acting user may see.
+
+A user sees records of their own org and of every org below it, never a sibling's.  The scope of
+the current request or command lives in a context variable; the query layer (clue lists, counts,
+statistics, exports, catalog) applies it, so every path gets the same rule.  No scope set means an
+unrestricted local operator (a shell on the server, tests); the web layer always sets one.
+
+Clues not yet assigned (承办院为空, the 线索池 produced by a run) are visible to the roles that
+triage the pool (数字办, 院领导) of any org, since the run has no org yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from ..orgs.roles import DIGITAL, LEADER
+
+POOL_ROLES = frozenset({DIGITAL, LEADER})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The orgs a user may see; ``orgs`` empty means nothing at all (fail closed)."""
+
+    username: str
+    org_id: int | None
+    orgs: frozenset[int]
+    pool: bool = False
+
+    def sees(self, org_id: int | None) -> bool:
+        """Whether a record held by ``org_id`` (None: unassigned / platform-wide) is visible."""
+        return self.pool if org_id is None else org_id in self.orgs
+
+
+NOBODY = Scope(username="", org_id=None, orgs=frozenset(), pool=False)
+_current: ContextVar[Scope | None] = ContextVar("shujian_scope", default=None)
+
+
+def current_scope() -> Scope | None:
+    """The scope of the running request/command (None: unrestricted)."""
+    return _current.get()
+
+
+def set_scope(scope: Scope | None):
+    """Set the scope for the rest of this context; returns a token for :func:`reset_scope`."""
+    return _current.set(scope)
+
+
+def reset_scope(token) -> None:
+    _current.reset(token)
+
+
+@contextmanager
+def use_scope(scope: Scope | None) -> Iterator[Scope | None]:
+    """Run a block under ``scope``."""
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)
+
+
+def scope_for(s, username: str, org_id: int | None, roles) -> Scope:
+    """The scope of a user (own org and its descendants) computed in session ``s``."""
+    from ..orgs.service import descendants
+
+    orgs = frozenset(descendants(s, org_id)) if org_id is not None else frozenset()
+    return Scope(username=username, org_id=org_id, orgs=orgs, pool=bool(POOL_ROLES & set(roles or ())))
+
+
+def filter_org(query, column, *, shared_none: bool = False):
+    """``query`` restricted to the current scope on ``column`` (an org id column).
+
+    ``shared_none``: rows with no org are shared with everyone (catalog datasets imported by an
+    operator); otherwise they belong to the unassigned pool.
+    """
+    scope = current_scope()
+    if scope is None:
+        return query
+    cond = column.in_(sorted(scope.orgs)) if scope.orgs else column.in_([-1])
+    if shared_none or scope.pool:
+        cond = cond | column.is_(None)
+    return query.filter(cond)
+
+
+def visible(org_id: int | None, *, shared_none: bool = False) -> bool:
+    """Whether one record held by ``org_id`` is visible under the current scope."""
+    scope = current_scope()
+    if scope is None:
+        return True
+    if org_id is None and shared_none:
+        return True
+    return scope.sees(org_id)
