@@ -180,15 +180,14 @@ def _org_code(digits8: str) -> str:
 
 
 class UniqueInts:
-    """A growing set of int64 keys in bounded memory: sorted numpy runs plus a small buffer.
+    """A growing set of int64 keys in bounded memory: one sorted numpy array plus a small set.
 
-    A Python set of millions of ID strings costs ~100 bytes a key; this costs ~8.
+    A Python set of millions of ID strings costs ~100 bytes a key; the sorted array costs 8.
     """
 
-    def __init__(self, buffer: int = 1_000_000):
+    def __init__(self, buffer: int = 500_000):
         self._sorted = np.empty(0, dtype=np.int64)
-        self._recent: list[np.ndarray] = []
-        self._buffered = 0
+        self._recent: set[int] = set()
         self._limit = buffer
 
     def clashes(self, keys: np.ndarray) -> np.ndarray:
@@ -199,18 +198,16 @@ class UniqueInts:
         if len(self._sorted):
             pos = np.minimum(np.searchsorted(self._sorted, keys), len(self._sorted) - 1)
             out |= self._sorted[pos] == keys
-        for run in self._recent:
-            out |= np.isin(keys, run)
+        if self._recent:
+            out |= np.fromiter((k in self._recent for k in keys.tolist()), dtype=bool, count=len(keys))
         return out
 
     def add(self, keys: np.ndarray) -> None:
-        self._recent.append(np.asarray(keys, dtype=np.int64).copy())
-        self._buffered += len(keys)
-        if self._buffered >= self._limit:
-            self._sorted = np.sort(np.concatenate([self._sorted, *self._recent]))
-            self._recent, self._buffered = [], 0
-        elif len(self._recent) > 16:        # many small batches (planted people): one buffer run
-            self._recent = [np.concatenate(self._recent)]
+        self._recent.update(np.asarray(keys, dtype=np.int64).tolist())
+        if len(self._recent) >= self._limit:
+            merged = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
+            self._sorted = np.sort(np.concatenate([self._sorted, merged]))
+            self._recent = set()
 
 
 class CityContext:
