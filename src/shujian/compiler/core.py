@@ -280,7 +280,7 @@ def _finish(b: Builder, model: Model, last: Rel, datasets: list[str]) -> Compile
     final = exp.select(*[exp.column(c) for c in last.cols], exp.alias_(rule_expr, RULE_COLUMN),
                        *[exp.column(c) for c in last.evidence]).from_(last.cte)
     for name, query in b.ctes:
-        final = final.with_(name, as_=query)
+        final = final.with_(name, as_=query, copy=False)
     parameters = dict(b.ctx.bound)
     evidence = [EvidenceColumn(role, col, is_list) for col, (role, is_list) in last.evidence.items()]
     return CompiledModel(
