@@ -29,6 +29,8 @@ def _mount() -> None:
                                     ("governance", "model-gov", "模型治理：版本、认证、上架、推广、采用、台账"),
                                     ("stats", "stats", "一本账：按模型、院、业务条线统计"),
                                     ("delegation", "delegation", "委托研判"),
+                                    ("token", "token", "关键字段令牌化（数据提供方）：生成密钥、令牌化、回溯"),
+                                    ("audit", "audit", "审计日志：校验哈希链、检索、导出"),
                                     ("serve", "serve", "网页界面：启动 REST 接口与浏览器界面")):
         try:
             mod = __import__(f"shujian.cli.{module}", fromlist=["app"])

@@ -55,3 +55,125 @@ def list_(org: str = typer.Option(None, "--org", help="只列出该院用户"), 
 def roles() -> None:
     """角色说明。"""
     print_table([{"role": k, "what": v} for k, v in ROLES.items()], [("role", "角色"), ("what", "职责")])
+
+
+# ---------------------------------------------------------------------------------- accounts (安全)
+def require_cli(ws, as_: str | None, action: str) -> str:
+    """The acting user from ``--as``/SHUJIAN_USER, who must hold ``action``; returns the username.
+
+    The command line runs on the server with the workspace's own files, so this check keeps honest
+    operators within their role; it is not a barrier against the server's OS account (docs/security.md).
+    """
+    from ..security.permissions import granted
+    from ..web.security import PermissionDenied
+
+    username = actor(as_)
+    u = OrgService(ws).get_user(username)
+    if not granted(u["roles"], action):
+        raise PermissionDenied(f"用户 {username}（{'、'.join(u['roles'])}）无权执行“{action}”",
+                               hint="请系统管理员调整角色")
+    return username
+
+
+OptionalRoleOpt = typer.Option(None, "--role", help="角色，可重复（非 --admin 时必填）")
+
+
+def _read_password(stdin: bool) -> str:
+    import sys
+
+    if stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt("口令", hide_input=True, confirmation_prompt=True)
+
+
+@app.command("create")
+def create(username: str = typer.Argument(...), name: str = typer.Option(..., "--name", help="姓名"),
+           org: str = typer.Option(..., "--org", help="所属院（区划代码或院名）"),
+           admin: bool = typer.Option(False, "--admin", help="初始系统管理员（角色 系统管理员）"),
+           role: list[str] = OptionalRoleOpt,
+           password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读口令（脚本用）"),
+           as_: str = ActorOpt) -> None:
+    """新建带口令的用户；--admin 建立初始系统管理员（库中尚无管理员时无需 --as）。"""
+    from ..orgs.roles import ADMIN
+    from ..security.accounts import AccountService
+    from ..security.passwords import check_rules
+
+    ws = workspace()
+    has_admin = any(ADMIN in u["roles"] for u in OrgService(ws).users())
+    if not (admin and not has_admin):
+        require_cli(ws, as_, "user.manage")
+    password = _read_password(password_stdin)
+    check_rules(password, username)
+    accounts = AccountService(ws)
+    if admin:
+        u = accounts.create_admin(username, name, org, password)
+    else:
+        if not role:
+            raise InputError("未指定角色", hint=f"用 --role，可选：{'、'.join(ROLES)}")
+        u = OrgService(ws).add_user(username, name, org, role)
+        accounts.set_password(username, password, actor=as_ or username)
+        accounts.audit.append("user.create", actor=actor(as_), org_id=u["org_id"], target=username,
+                              detail={"roles": role})
+    console.print(f"已新建用户 {u['username']}（{u['org']}，{'、'.join(u['roles'])}），口令已设置")
+
+
+@app.command("password")
+def password(username: str = typer.Argument(...),
+             password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读口令"),
+             as_: str = ActorOpt) -> None:
+    """设置用户口令（本人或系统管理员；同时解除锁定）。"""
+    from ..security.accounts import AccountService
+
+    ws = workspace()
+    who = actor(as_)
+    if who != username:
+        require_cli(ws, as_, "user.manage")
+    AccountService(ws).set_password(username, _read_password(password_stdin), actor=who)
+    console.print(f"已设置用户 {username} 的口令")
+
+
+@app.command("token-create")
+def token_create(username: str = typer.Argument(..., help="令牌代表的用户"),
+                 name: str = typer.Option(..., "--name", help="用途，如“夜间调度脚本”"),
+                 days: int = typer.Option(90, "--days", min=0, help="有效天数；0 表示不过期（不建议）"),
+                 as_: str = ActorOpt, output: OutputFormat = FormatOpt) -> None:
+    """为脚本创建接口令牌（只显示一次；库中只存其哈希）。"""
+    from ..security.accounts import AccountService
+
+    ws = workspace()
+    who = actor(as_)
+    if who != username:
+        require_cli(ws, as_, "user.manage")
+    t = AccountService(ws).create_token(username, name, days=days or None, actor=who)
+    if output == OutputFormat.json:
+        print_json(t)
+        return
+    console.print(f"接口令牌 {t['id']}（{name}，有效至 {t['expires_at'] or '不过期'}）：\n{t['token']}\n"
+                  "请立即保存；请求头 Authorization: Bearer <令牌>")
+
+
+@app.command("token-revoke")
+def token_revoke(token_id: int = typer.Argument(...), as_: str = ActorOpt) -> None:
+    """吊销接口令牌。"""
+    from ..security.accounts import AccountService
+
+    ws = workspace()
+    who = require_cli(ws, as_, "user.manage")
+    AccountService(ws).revoke_token(token_id, actor=who)
+    console.print(f"已吊销接口令牌 {token_id}")
+
+
+@app.command("token-list")
+def token_list(username: str = typer.Option(None, "--user"), as_: str = ActorOpt,
+               output: OutputFormat = FormatOpt) -> None:
+    """列出接口令牌（不含令牌本身）。"""
+    from ..security.accounts import AccountService
+
+    ws = workspace()
+    require_cli(ws, as_, "user.manage")
+    rows = AccountService(ws).tokens(username)
+    if output == OutputFormat.json:
+        print_json(rows)
+        return
+    print_table(rows, [("id", "编号"), ("name", "用途"), ("user", "用户"), ("prefix", "前缀"),
+                       ("expires_at", "有效至"), ("revoked", "已吊销")])

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from ..errors import InputError, NotFound
 from ..security.accounts import AccountService, Unauthorized
@@ -119,12 +121,40 @@ def _middleware(app: FastAPI, *, secure_cookies: bool) -> None:
             return JSONResponse({"error": {"code": "too_large", "message": f"请求体超过 {MAX_BODY_MB} MB",
                                            "hint": "大文件请用命令行 shujian data import"}}, status_code=413)
         response = await call_next(request)
+        await _audit(request, response.status_code)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if secure_cookies:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+#: route action → audit action, for requests that change something or show personal data
+AUDITED = {"data.preview": "data.preview", "clues.export": "clue.export", "clues.act": "clue.transition",
+           "clues.comment": "clue.comment", "models.build": "model.edit", "models.certify": "model.certify",
+           "models.adopt": "model.certify", "runs.start": "model.run", "data.import": "data.import",
+           "data.govern": "data.govern", "orgs.admin": "user.change", "delegation.handle": "delegation",
+           "delegation.request": "delegation"}
+_CLUE_DETAIL = re.compile(r"^(/api/v1)?/clues/\d+$")
+
+
+async def _audit(request: Request, status: int) -> None:
+    """One audit record per request that changed something, exported, or showed a clue's evidence."""
+    action, user = getattr(request.state, "action", None), getattr(request.state, "user", None)
+    if action is None or user is None or status in (401, 403):      # refusals are recorded by the authorizer
+        return
+    if action in AUDITED and (request.method != "GET" or action in ("data.preview", "clues.export")):
+        kind = AUDITED[action]
+    elif action == "clues.read" and _CLUE_DETAIL.match(request.url.path):
+        kind = "clue.view"
+    else:
+        return
+    log = AuditLog(request.app.state.ws)
+    await run_in_threadpool(log.append, kind, actor=user.username, org_id=user.org_id,
+                            target=f"{request.method} {request.url.path}",
+                            outcome="成功" if status < 400 else f"失败 {status}", ip=client_ip(request),
+                            detail={"action": action, "query": str(request.url.query)[:200]})
 
 
 def _unauthorized_handler(app: FastAPI) -> None:
