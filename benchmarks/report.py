@@ -17,12 +17,15 @@ def library(r: dict) -> str:
              f"{r['compile_seconds']} s compiling), "
              f"{r['rows_scanned']:,} rows scanned = {r['rows_per_second']:,} rows/s over the wall time; "
              f"peak RSS {r['peak_memory_mb']:.0f} MB; load avg at start {r['machine']['load_avg_1m_at_start']}.",
-             "", "| model | execute s | CPU s | compile s | rows scanned | rows/s (execute) | clues | peak RSS MB |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "", "| model | execute s | CPU s | compile s | rows scanned | rows/s (execute) | rows per CPU s | clues | peak RSS MB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for m in r["models"]:
         rps = f"{m['rows_per_second']:,}" if m["rows_per_second"] else "—"
-        lines.append(f"| {m['model']} | {m['seconds']:.2f} | {m.get('cpu_seconds', '—')} | {m['compile_seconds']:.2f} | {m['rows_scanned']:,} | "
-                     f"{rps} | {m['clues']} | {m['peak_memory_mb']:.0f} |")
+        cpu = m.get("cpu_seconds")
+        per_cpu = f"{int(m['rows_scanned'] / cpu):,}" if cpu else "—"
+        lines.append(f"| {m['model']} | {m['seconds']:.2f} | {cpu if cpu is not None else '—'} | "
+                     f"{m['compile_seconds']:.2f} | {m['rows_scanned']:,} | {rps} | {per_cpu} | {m['clues']} | "
+                     f"{m['peak_memory_mb']:.0f} |")
     return "\n".join(lines)
 
 
