@@ -297,3 +297,21 @@ def test_delegation_request_to_delivery_and_close(client):
     assert client.get(f"/api/v1/delegations/{rid}").json()["history"]
     assert_error(client.get("/api/v1/delegations/99999"), 404)
     assert_error(client.get("/api/v1/delegations?state=进行中"), 422)
+
+
+def test_stats_export_xlsx(client):
+    r = client.get("/api/v1/stats/export.xlsx")
+    assert r.status_code == 200
+    wb = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert wb.sheetnames == ["按模型", "按院", "按业务条线"]
+    assert_error(client.get("/api/v1/stats/export.xlsx?period=abc"), 422)
+
+
+def test_production_refuses_the_demo_identity(web_ws, monkeypatch):
+    import pytest
+
+    from shujian.errors import ConfigError
+
+    monkeypatch.setattr(web_ws.settings, "env", "production")
+    with pytest.raises(ConfigError, match="安全模块"):
+        create_app(workspace=web_ws)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...catalog.service import CatalogService
 from ...errors import InputError, ShujianError
 from ...runs.service import RunService
+from ...security.masking import refuse_adhoc_on_sealed
 from .. import builder, catalogue
 from ..masking import mask_rows
 from ..security import require
@@ -118,6 +119,7 @@ def _run_preview(ws, graph: dict, node_id: str, limit: int) -> dict:
     from ...engines.duckdb_engine import DuckDBEngine
 
     model, _ = builder.graph_to_model(builder.truncated(graph, node_id))
+    refuse_adhoc_on_sealed(ws, [i.dataset for i in model.inputs.values()])
     compiled = RunService(ws).compile(model)
     sql = f"SELECT * FROM (\n{compiled.sql}\n) AS preview LIMIT {int(limit)}"
     try:

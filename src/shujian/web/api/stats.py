@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
 
-from ...stats.service import METRICS, StatsService
+from ...stats.service import METRICS, StatsService, parse_period
 from ..dashboard import dashboard
 from ..pagination import Paging, page_of
 from ..security import require
@@ -30,3 +34,13 @@ def stats_ledger(request: Request, paging: Paging, user=require("dashboard.read"
     out = page_of(rows, paging, allowed_sort=[k for k, _ in METRICS] + ["key", "name"])
     out["metrics"] = [{"key": k, "label": v} for k, v in METRICS]
     return out
+
+
+@router.get("/stats/export.xlsx", summary="一本账导出（Excel：按模型、院、业务条线三张表）")
+def stats_export(request: Request, user=require("dashboard.read"), period: Period = None) -> FileResponse:
+    from ...stats.export import export_xlsx
+
+    tmp = Path(tempfile.mkstemp(suffix=".xlsx")[1])
+    export_xlsx(StatsService(ws_of(request)), tmp, parse_period(period or None))
+    return FileResponse(tmp, filename="一本账.xlsx", background=BackgroundTask(tmp.unlink, missing_ok=True),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
