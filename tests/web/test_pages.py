@@ -128,3 +128,12 @@ def test_adoption_mapping_reads_only_filled_map_fields():
     form = {"map:pension:dataset": "本院养老金", "map:pension:amount": "金额", "map:custody:start": " ",
             "csrf_token": "x", "map:bad": "y"}
     assert adoption_mapping(form) == {"pension": {"dataset": "本院养老金", "fields": {"amount": "金额"}}}
+
+
+def test_audit_page_lists_records_and_checks_the_chain(client, web_ws):
+    from shujian.security.audit import AuditLog
+
+    AuditLog(web_ws).append("clue.view", actor="demo", target="GET /clues/1")
+    r = client.get("/audit?actor=demo", headers=HTML)
+    assert r.status_code == 200 and "哈希链完整" in r.text and "GET /clues/1" in r.text
+    assert "没有符合条件" in client.get("/audit?actor=nobody", headers=HTML).text

@@ -45,7 +45,17 @@ def switch_user(request: Request, username: Annotated[str, Form(max_length=100)]
 
 
 @router.get("/audit")
-def audit(request: Request, user=require("audit.read")):
-    from ..auth import audit_context
+def audit(request: Request, user=require("audit.read"),
+          actor: Annotated[str | None, Query(max_length=64)] = None,
+          action: Annotated[str | None, Query(max_length=64)] = None,
+          target: Annotated[str | None, Query(max_length=200)] = None,
+          page: Annotated[int, Query(ge=1, le=100_000)] = 1):
+    """审计日志: newest first, filtered, with the hash-chain check."""
+    from ...security.audit import AuditLog
 
-    return render(request, "audit.html", {"active": "audit", **audit_context(request.app.state.ws)})
+    log, size = AuditLog(request.app.state.ws), 50
+    rows = log.search(actor=actor or None, action=action or None, target=target or None,
+                      limit=size + 1, offset=(page - 1) * size)
+    return render(request, "audit.html", {
+        "records": rows[:size], "more": len(rows) > size, "page": page, "check": log.verify(),
+        "f": {"actor": actor or "", "action": action or "", "target": target or ""}, "active": "audit"})
