@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -88,6 +89,7 @@ def run_import(csv: Path, home: Path, memory_limit: str | None) -> dict:
     cmd = [exe, "data", "import", str(csv), "--name", "养老金发放", "--agency", "市人社局",
            "--request-no", "京检调〔2026〕1号", "--no-progress", "--format", "json"]
     load_before = os.getloadavg()[0]
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     proc = psutil.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak = 0
@@ -96,10 +98,12 @@ def run_import(csv: Path, home: Path, memory_limit: str | None) -> dict:
         time.sleep(0.1)
     seconds = time.monotonic() - started
     out, err = proc.communicate()
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"import failed ({proc.returncode}):\n{err.decode()}")
     result = json.loads(out)
-    return {"command": " ".join(cmd), "seconds": round(seconds, 1), "peak_rss_mb": round(peak / 2**20),
+    return {"command": " ".join(cmd), "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "peak_rss_mb": round(peak / 2**20),
             "rows": result["rows"], "columns": {c["name"]: [c["dtype"], c["semantic"]] for c in result["columns"]},
             "import_seconds": result["seconds"],
             "load_avg_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)]}

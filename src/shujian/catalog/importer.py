@@ -182,9 +182,12 @@ class Importer:
                     raise
                 finally:
                     con.execute(f'DROP TABLE IF EXISTS "{stage}"')
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, duckdb.InterruptException) as exc:
+            # Ctrl-C while DuckDB runs a statement surfaces as its InterruptException
             self._finish_job(job_id, "interrupted", "导入被中断（Ctrl-C）；之前的版本保持不变，可重新导入")
-            raise
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise KeyboardInterrupt from exc
         except BaseException as exc:
             self._finish_job(job_id, "failed", str(exc))
             raise

@@ -10,7 +10,7 @@ import typer
 from ..catalog.importer import ImportRequest
 from ..catalog.service import CatalogService
 from ..errors import InputError
-from .common import OutputFormat, console, print_json, print_table, progress_bar, workspace
+from .common import OutputFormat, console, err_console, print_json, print_table, progress_bar, workspace
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -19,7 +19,7 @@ FormatOpt = typer.Option(OutputFormat.table, "--format", help="输出格式：ta
 
 @app.command("import")
 def import_(
-    path: Path = typer.Argument(..., help="数据文件：CSV/TSV、XLSX、Parquet、JSON Lines"),
+    path: Path = typer.Argument(..., help="数据文件：CSV/TSV、XLSX、Parquet、JSON Lines"),  # noqa: B008
     name: str = typer.Option(..., "--name", "-n", help="数据集名称；同名再次导入生成新版本"),
     sheet: str | None = typer.Option(None, "--sheet", help="XLSX 工作表名（默认第一个）"),
     fmt: str | None = typer.Option(None, "--format-in", help="强制指定格式：csv/tsv/xlsx/parquet/jsonl"),
@@ -29,8 +29,8 @@ def import_(
     period: str | None = typer.Option(None, "--period", help="数据期间，例如 2023-01-01..2023-12-31"),
     level: str | None = typer.Option(None, "--level", help="分级：公开/内部/敏感/核心"),
     description: str | None = typer.Option(None, "--description", help="数据集说明"),
-    semantic: list[str] = typer.Option([], "--semantic", help="指定数据要素，例如 --semantic 证件号=id_number"),
-    key: list[str] = typer.Option([], "--key", help="主键列（用于重复检查），可多次指定"),
+    semantic: list[str] = typer.Option([], "--semantic", help="指定数据要素，例如 --semantic 证件号=id_number"),  # noqa: B008
+    key: list[str] = typer.Option([], "--key", help="主键列（用于重复检查），可多次指定"),  # noqa: B008
     skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="跳过格式错误的行并列出它们"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="显示进度条"),
     output: OutputFormat = FormatOpt,
@@ -42,8 +42,15 @@ def import_(
                         description=description, skip_bad_rows=skip_bad_rows,
                         semantics=_pairs(semantic, "--semantic"), key_columns=key or None)
     svc = CatalogService(workspace())
-    with progress_bar(progress and output == OutputFormat.table) as bar:
-        result = svc.import_file(req, bar)
+    try:
+        with progress_bar(progress and output == OutputFormat.table) as bar:
+            result = svc.import_file(req, bar)
+    except KeyboardInterrupt:
+        # said here: typer turns Ctrl-C into a silent exit 130 before cli.main sees it
+        err_console.print(f"[yellow]导入已中断：数据集“{req.name}”未生成新版本，之前的版本保持不变；"
+                          f"重新执行同一条命令即可。[/]", highlight=False)
+        raise
+
     data = {"dataset": result.dataset, "version": result.version, "rows": result.rows,
             "skipped_rows": result.skipped_rows, "skipped": result.skipped[:100],
             "columns": [{"name": c.name, "dtype": c.dtype, "semantic": c.semantic} for c in result.columns],
