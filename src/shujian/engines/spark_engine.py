@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from ..errors import ConfigError
 from .base import Engine, Execution, ProgressFn
-from .parquet_cache import export_relation
+from .parquet_cache import export_relation, parquet_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import SparkSession
@@ -210,8 +210,12 @@ def execute_compiled(ws: Workspace, compiled: Any, catalog: CatalogSchema, *,
             engine.register_hive(rel, hive_db)
     else:
         cache = settings.home_path / "parquet"
-        with ws.warehouse(read_only=False) as con:
-            paths = {rel: export_relation(con, rel, cache) for rel in relations}
+        paths = {rel: parquet_path(cache, rel) for rel in relations}
+        missing = [rel for rel, path in paths.items() if not path.is_file()]
+        if missing:  # open the warehouse only when something must be exported (it may be busy)
+            with ws.warehouse() as con:
+                for rel in missing:
+                    export_relation(con, rel, cache)
         for rel, path in paths.items():
             engine.register_parquet(rel, path)
     return engine.execute(compiled.sql, compiled.parameters, progress=progress, cancel=cancel)
