@@ -190,10 +190,10 @@ class PersonCity:
                    "台州市公安局", "户籍注销登记（死亡、迁出等）")
 
     def background_deregistration(self) -> None:
-        n = self.ctx.n(150)
-        p = self.ctx.people(n, born=(date(1950, 1, 1), date(2005, 12, 31)))
-        self.write_deregistration(p["身份证号"], p["姓名"], self.ctx.dates(n, date(2023, 1, 1), date(2025, 12, 20)),
-                                  self.ctx.pick(("迁出", "出国定居", "参军"), n, (90, 5, 5)))
+        for n in self.chunks(self.ctx.n(150)):
+            p = self.ctx.people(n, born=(date(1950, 1, 1), date(2005, 12, 31)))
+            self.write_deregistration(p["身份证号"], p["姓名"], self.ctx.dates(n, date(2023, 1, 1), date(2025, 12, 20)),
+                                      self.ctx.pick(("迁出", "出国定居", "参军"), n, (90, 5, 5)))
 
     # ------------------------------------------------------------------ 民政：高龄津贴
     def elderly_rows(self, p: dict[str, np.ndarray], death: np.ndarray) -> dict[str, Any]:
@@ -554,10 +554,11 @@ class PersonCity:
             self.write_replies({"检察意见书文号": opno, "回复日期": follow + np.timedelta64(2, "D"),
                                 "回复单位": self.agency("公安分局", k),
                                 "处理情况": np.where(punished, "已给予行政处罚", "经审查决定不予行政处罚并说明理由").astype(object)})
-        n = self.ctx.n(1500)
-        q = self.ctx.people(n, born=(date(1960, 1, 1), date(2005, 12, 31)))
-        self.write_penalties(self.penalty_rows(q["身份证号"], q["姓名"], self.ctx.dates(n, date(2022, 1, 1), self.ctx.today),
-                                               self.ctx.pick(("殴打他人", "盗窃", "赌博", "无证经营", "扰乱公共秩序"), n)))
+        for n in self.chunks(self.ctx.n(1500)):
+            q = self.ctx.people(n, born=(date(1960, 1, 1), date(2005, 12, 31)))
+            self.write_penalties(self.penalty_rows(
+                q["身份证号"], q["姓名"], self.ctx.dates(n, date(2022, 1, 1), self.ctx.today),
+                self.ctx.pick(("殴打他人", "盗窃", "赌博", "无证经营", "扰乱公共秩序"), n)))
 
     # ------------------------------------------------------------------ 审查逮捕、公安立案与处理
     def write_arrest_reviews(self, rows: Any) -> None:
