@@ -15,6 +15,17 @@ from ..errors import NotFound, ShujianError
 from ..spec import Model
 from ..workspace import Workspace
 
+_LIBRARY: dict[tuple, list[Model]] = {}
+
+
+def library() -> list[Model]:
+    """The built-in models, re-read only when a model file changes (pages list them on every request)."""
+    key = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(models_library.LIBRARY_DIR.glob("*.yaml")))
+    if key not in _LIBRARY:
+        _LIBRARY.clear()
+        _LIBRARY[key] = models_library.list_models()
+    return list(_LIBRARY[key])
+
 
 def governed(ws: Workspace) -> dict[str, dict]:
     """Ledger rows by model id ({} when governance has no models yet)."""
@@ -41,7 +52,7 @@ def cards(ws: Workspace) -> list[dict]:
     gov = governed(ws)
     clue_svc = ClueService(ws)
     out, seen = [], set()
-    for m in models_library.list_models():
+    for m in library():
         out.append(card(m, gov.get(m.id), clue_svc.count(m.id), True))
         seen.add(m.id)
     for model_id in gov:
