@@ -12,10 +12,8 @@ def register(app: typer.Typer) -> None:
     from .schedule import worker
 
     app.command("worker")(worker)
-    try:
-        from .demo import demo
-    except ModuleNotFoundError:
-        return
+    from .demo import demo
+
     app.command("demo")(demo)
 
 
