@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from shujian.catalog.service import CatalogService
@@ -70,7 +70,7 @@ def test_pin_and_unpin(ws, tmp_path, capsys):
 def test_provenance_recorded(ws, tmp_path, capsys):
     text = "身份证号,姓名,金额\n11010519491231002X,张三,1\n110105198001010016,李四,2\n"
     path = write(tmp_path / "人社.csv", text, "gbk")
-    before = datetime.now()
+    before = datetime.now(UTC)
     code, out, err = cli(capsys, "data", "import", str(path), "--name", "养老金发放", "--agency", "市人社局",
                          "--request-no", "京检调〔2024〕15号", "--period", "2023-01-01..2023-12-31",
                          "--level", "敏感", "--description", "2023 年养老金发放明细", "--no-progress")
@@ -83,8 +83,8 @@ def test_provenance_recorded(ws, tmp_path, capsys):
     assert v["content_hash"] == hashlib.sha256(path.read_bytes()).hexdigest()   # hash of the delivered bytes
     assert v["source_path"] == str(path.resolve()) and v["source_format"] == "csv"
     assert v["source_encoding"] == "gb18030"
-    imported = datetime.fromisoformat(v["imported_at"])
-    assert abs(imported - before) < timedelta(hours=24)   # stored in UTC; here only sanity
+    imported = datetime.fromisoformat(v["imported_at"])     # UTC with an offset on both databases
+    assert imported.utcoffset() == timedelta(0) and before - timedelta(seconds=5) <= imported <= datetime.now(UTC)
     # shown in the terminal too
     code, out, _ = cli(capsys, "data", "show", "养老金发放")
     flat = "".join(out.split())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from rapidfuzz import process
 
@@ -88,7 +89,7 @@ class CatalogService:
                             "pinned_version": ds.pinned_version, "rows": v.row_count if v else 0,
                             "columns": len(v.columns) if v else 0, "level": ds.level, "sealed": ds.sealed,
                             "agency": v.agency if v else None,
-                            "imported_at": v.imported_at.isoformat() if v else None})
+                            "imported_at": _utc_iso(v.imported_at) if v else None})
             return out
 
     def describe(self, name: str, version: int | None = None) -> dict:
@@ -177,7 +178,7 @@ class CatalogService:
     def jobs(self, limit: int = 50) -> list[dict]:
         with self.ws.db.unit_of_work() as s:
             return [{"id": j.id, "kind": j.kind, "target": j.target, "status": j.status,
-                     "started_at": j.started_at.isoformat(), "error": j.error}
+                     "started_at": _utc_iso(j.started_at), "error": j.error}
                     for j in s.query(Job).order_by(Job.id.desc()).limit(limit)]
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -208,7 +209,7 @@ def _version_dict(v: DatasetVersion) -> dict:
             "request_no": v.request_no,
             "period": [v.period_start.isoformat() if v.period_start else None,
                        v.period_end.isoformat() if v.period_end else None],
-            "importer": v.importer, "imported_at": v.imported_at.isoformat(), "content_hash": v.content_hash,
+            "importer": v.importer, "imported_at": _utc_iso(v.imported_at), "content_hash": v.content_hash,
             "level": v.level, "source_path": v.source_path, "source_format": v.source_format,
             "source_encoding": v.source_encoding, "skipped_rows": v.skipped_rows, "note": v.note}
 
@@ -216,6 +217,12 @@ def _version_dict(v: DatasetVersion) -> dict:
 def _column_dict(c: DatasetColumn) -> dict:
     return {"name": c.name, "dtype": c.dtype, "semantic": c.semantic, "semantic_source": c.semantic_source,
             "level": c.level, "raw_column": c.raw_column}
+
+
+def _utc_iso(moment: datetime) -> str:
+    """ISO time with an explicit UTC offset: SQLite gives back naive UTC datetimes, PostgreSQL aware ones."""
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return aware.isoformat()
 
 
 def _job_of(table: str) -> int | None:
