@@ -235,6 +235,13 @@ def test_stats_ledger_and_dashboard_filters(client):
     assert_error(client.get("/api/v1/stats/dashboard?period=not-a-date"), 422)
     d = client.get("/api/v1/stats/dashboard?line=刑事执行检察").json()
     assert len(d["trend"]["months"]) == 12 and "by_org" in d
+    # the clue closed in the workflow test was assigned to 台州市院: the org filter reads its rolled-up row
+    city = {f["name"]: f["value"] for f in client.get("/api/v1/stats/dashboard?org=3310").json()["funnel"]}
+    assert city["线索"] == 1 and city["成案"] == 1
+    province = client.get("/api/v1/stats/dashboard?org=浙江省人民检察院").json()
+    assert province["funnel"][0]["value"] == 1 and {r["name"] for r in province["by_org"]} >= {"台州市人民检察院"}
+    other = client.get("/api/v1/stats/dashboard?org=331003").json()
+    assert other["funnel"][0]["value"] == 0 and other["by_org"] == []
 
 
 def test_governance_save_submit_and_certify_errors(client):

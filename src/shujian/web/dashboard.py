@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..errors import NotFound
 from ..stats.service import StatsService
 from ..workflow.service import WorkflowService
 from ..workspace import Workspace
@@ -46,14 +47,33 @@ def dashboard(ws: Workspace, *, period: str | None = None, line: str | None = No
         keep = _models_of_line(ws, line)
         by_model = [r for r in by_model if r["key"] in keep]
     by_org = stats.ledger("org", period)
-    if org:
-        by_org = [r for r in by_org if org in (r["key"], r["name"])] or by_org
-    totals = {k: _sum(lines, k) for k, _ in FUNNEL} | {"money_recovered": round(_sum(lines, "money_recovered"), 2),
-                                                      "excluded": _sum(lines, "excluded")}
+    picked = _org_rows(by_org, org)
+    # an org filter reads that org's rolled-up row (it includes its subordinates); the line filter the line rows
+    source = picked if org else lines
+    totals = {k: _sum(source, k) for k, _ in FUNNEL} | {"money_recovered": round(_sum(source, "money_recovered"), 2),
+                                                       "excluded": _sum(source, "excluded")}
     return {"period": period or "全部", "line": line, "org": org,
             "funnel": [{"key": k, "name": n, "value": int(totals[k])} for k, n in FUNNEL],
-            "totals": totals, "by_line": by_line, "by_model": by_model, "by_org": _top_orgs(by_org),
-            "trend": _trend(stats, today, line), "overdue": _overdue(ws)}
+            "totals": totals, "by_line": by_line, "by_model": by_model,
+            "by_org": _top_orgs(_children_view(by_org, picked) if org else by_org),
+            "trend": _trend(stats, today, line, org), "overdue": _overdue(ws, org)}
+
+
+def _org_rows(rows: list[dict], org: str | None) -> list[dict]:
+    """The ledger row of ``org`` (by division code or name); empty when the org has no clues."""
+    if not org:
+        return []
+    return [r for r in rows if org in (r["key"], r["name"])]
+
+
+def _children_view(rows: list[dict], picked: list[dict]) -> list[dict]:
+    """The picked org and the orgs below it (their codes extend the picked code)."""
+    if not picked:
+        return []
+    code = str(picked[0]["key"])
+    if code == "000000":                  # 最高人民检察院: every org is below it
+        return rows
+    return [r for r in rows if str(r["key"]).startswith(code)]
 
 
 def _models_of_line(ws: Workspace, line: str) -> set[str]:
@@ -66,15 +86,22 @@ def _top_orgs(rows: list[dict], n: int = 15) -> list[dict]:
     return sorted(rows, key=lambda r: -(r.get("generated") or 0))[:n]
 
 
-def _trend(stats: StatsService, today: date, line: str | None) -> dict:
+def _trend(stats: StatsService, today: date, line: str | None, org: str | None = None) -> dict:
     months = months_back(today, TREND_MONTHS)
     series: dict[str, list] = {"generated": [], "cases": [], "measures": [], "money_recovered": []}
     for month in months:
-        rows = [r for r in stats.ledger("line", month) if not line or line in (r["key"], r["name"])]
+        if org:
+            rows = _org_rows(stats.ledger("org", month), org)
+        else:
+            rows = [r for r in stats.ledger("line", month) if not line or line in (r["key"], r["name"])]
         for key in series:
             series[key].append(round(_sum(rows, key), 2))
     return {"months": months, **series}
 
 
-def _overdue(ws: Workspace) -> list[dict]:
-    return [r for r in WorkflowService(ws).due(within_days=0) if r["overdue"]][:50]
+def _overdue(ws: Workspace, org: str | None = None) -> list[dict]:
+    try:
+        rows = WorkflowService(ws).due(within_days=0, org=org or None)
+    except NotFound:
+        rows = []
+    return [r for r in rows if r["overdue"]][:50]
