@@ -18,6 +18,7 @@ from ..clues.store import MAX_EVIDENCE_PER_ROLE, ClueCandidate, store_clues
 from ..db.base import utcnow
 from ..db.models import DatasetVersion, Run
 from ..errors import Cancelled, InputError, NotFound, RunFailed, ShujianError
+from ..security.masking import check_sealed_run
 from ..spec import Model
 from ..workspace import Workspace, pid_alive
 from .models import record_version, resolve_model
@@ -69,6 +70,7 @@ class RunService:
         model, builtin = self._model(ref)
         compiled, catalog, typed = self._compile(model, "spark" if engine == "spark" else "duckdb",
                                                  params or {}, dataset_versions or {})
+        check_sealed_run(self.ws, model.id, builtin, [i.dataset for i in model.inputs.values()])
         inputs = self._input_versions(model, catalog, compiled)
         run_id = self._start(model, builtin, compiled.sql, typed, inputs, engine, schedule_id, retry_of)
         try:

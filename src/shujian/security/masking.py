@@ -84,3 +84,37 @@ def raise_forbidden(user, name: str) -> None:
 
     raise PermissionDenied(f"用户 {user.name}（{user.roles_text}）无权解除数据集“{name}”的脱敏",
                            hint="解除脱敏需要 data.unmask.敏感 或 data.unmask.核心 权限")
+
+
+CERTIFIED_STATES = ("数字认证", "试运行", "上架", "推广")
+
+
+def sealed_inputs(ws: Workspace, dataset_names) -> list[str]:
+    """The sealed ones among ``dataset_names``."""
+    from ..db.models import Dataset
+
+    names = sorted(set(dataset_names))
+    with ws.db.unit_of_work() as s:
+        return [n for (n,) in s.query(Dataset.name).filter(Dataset.name.in_(names), Dataset.sealed.is_(True))]
+
+
+def refuse_adhoc_on_sealed(ws: Workspace, dataset_names) -> None:
+    """Ad hoc queries (node previews, unsaved models) may not read sealed datasets."""
+    sealed = sealed_inputs(ws, dataset_names)
+    if sealed:
+        refuse_sealed("、".join(sealed), True, "临时查询或预览")
+
+
+def check_sealed_run(ws: Workspace, model_id: str, builtin: bool, dataset_names) -> None:
+    """A model reading sealed data must be built in or certified (数字认证 or later)."""
+    sealed = sealed_inputs(ws, dataset_names)
+    if not sealed or builtin:
+        return
+    from ..db.models import GovModel
+
+    with ws.db.unit_of_work() as s:
+        state = s.query(GovModel.state).filter_by(model_id=model_id).scalar()
+    if state not in CERTIFIED_STATES:
+        raise SealedData(f"模型 {model_id}（状态：{state or '未纳入治理'}）读取密封数据 {'、'.join(sealed)}，"
+                         "未经认证的模型不能在密封数据上运行",
+                         hint="先完成业务认证与数字认证；认证模型只输出其声明的线索字段")
