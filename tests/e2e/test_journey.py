@@ -77,11 +77,19 @@ def test_03_build_collision_model_on_canvas_preview_save(page):
     page.fill("#m-point", "养老金停发")
     page.fill("#m-rule", "在押期间仍有养老金发放记录")
     page.click("#m-apply")
-    for role, dataset in (("custody", "监所在押人员"), ("pension", "养老金发放")):
-        page.click("button.add-node[data-kind='dataset']")
-        page.fill("#p-role", role)
-        page.select_option("#p-dataset", dataset)
-        page.click("#p-apply")
+    page.wait_for_selector("#dataset-palette .add-dataset")
+    # drag a dataset from the palette onto the canvas (HTML5 drag and drop) …
+    page.locator(".add-dataset[data-dataset='监所在押人员']").drag_to(page.locator("#drawflow"),
+                                                                    target_position={"x": 60, "y": 40})
+    page.wait_for_selector(".drawflow-node[data-node='d1']")
+    assert page.input_value("#p-dataset") == "监所在押人员"
+    page.fill("#p-role", "custody")
+    page.click("#p-apply")
+    # … and add the second with the keyboard-friendly form: generic node, then pick the dataset
+    page.click("button.add-node[data-kind='dataset']")
+    page.fill("#p-role", "pension")
+    page.select_option("#p-dataset", "养老金发放")
+    page.click("#p-apply")
     page.click("button.add-node[data-kind='join']")          # 碰撞/关联 → s3
     _select_up(page, 1, "d2")
     _select_up(page, 2, "d1")

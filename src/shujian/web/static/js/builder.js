@@ -65,11 +65,24 @@
     const steps = nodes.length - ds;
     return [260 + 220 * (steps % 3), 60 + 150 * Math.floor(steps / 3)];
   }
-  function create(kind, x, y) {
+  function create(kind, x, y, dataset) {
     if (kind === "output" && state.dfOf.output != null) { select(state.dfOf.output); return; }
     const p = (x == null) ? freeSpot(kind) : [x, y];
-    const df = addNode(blank(kind), p[0], p[1]);
+    const n = blank(kind);
+    const d = dataset && state.datasets.find(v => v.name === dataset);
+    if (d) n.input = { dataset: d.name, fields: Object.fromEntries(d.columns.map(c => [c.name, c.name])) };
+    const df = addNode(n, p[0], p[1]);
     select(df);
+  }
+  function datasetPalette() {
+    const box = document.getElementById("dataset-palette");
+    if (!state.datasets.length) { box.innerHTML = "<p class='muted'>目录中还没有数据集。</p>"; return; }
+    box.innerHTML = state.datasets.map(d => "<button type='button' class='sec add-dataset' draggable='true' data-dataset='" + esc(d.name) +
+      "' title='" + esc(d.columns.map(c => c.name).join("、")) + "'>" + esc(d.name) + "</button>").join("");
+    box.querySelectorAll(".add-dataset").forEach(b => {
+      b.addEventListener("click", () => create("dataset", null, null, b.dataset.dataset));
+      b.addEventListener("dragstart", ev => { ev.dataTransfer.setData("kind", "dataset"); ev.dataTransfer.setData("dataset", b.dataset.dataset); });
+    });
   }
 
   // ---------------------------------------------------------------- graph <-> canvas
@@ -333,11 +346,15 @@
     ev.preventDefault();
     const kind = ev.dataTransfer.getData("kind"); if (!kind) return;
     const r = el.getBoundingClientRect(), z = editor.zoom || 1;
-    create(kind, (ev.clientX - r.left - editor.canvas_x) / z, (ev.clientY - r.top - editor.canvas_y) / z);
+    create(kind, (ev.clientX - r.left - editor.canvas_x) / z, (ev.clientY - r.top - editor.canvas_y) / z,
+           ev.dataTransfer.getData("dataset") || null);
   });
   document.getElementById("btn-validate").addEventListener("click", validate);
   document.getElementById("btn-save").addEventListener("click", save);
-  S.api("GET", "/api/v1/builder/datasets").then(r => { state.datasets = r.items; if (state.selected != null) render(state.byDf[state.selected]); });
+  S.api("GET", "/api/v1/builder/datasets").then(r => {
+    state.datasets = r.items; datasetPalette();
+    if (state.selected != null) render(state.byDf[state.selected]);
+  });
   const initial = JSON.parse(document.getElementById("graph-data").textContent);
   if (initial) load(initial);
   renderModel();
