@@ -10,7 +10,6 @@ from fastapi.templating import Jinja2Templates
 
 from .. import __version__
 from ..config import Settings, load_settings
-from ..errors import ConfigError
 from ..workspace import Workspace
 from . import auth, errors
 from .formatting import FILTERS
@@ -42,10 +41,7 @@ def create_app(settings: Settings | None = None, *, workspace: Workspace | None 
     :mod:`shujian.web.auth`).
     """
     ws = workspace or Workspace(settings or load_settings()).ensure()
-    if identity is None and ws.settings.env == "production":
-        # the local demo identity lets anyone act as the demo account: never in production
-        raise ConfigError("生产环境（SHUJIAN_ENV=production）下网页界面需要安全模块提供的登录",
-                          hint="安装并启用安全模块，或在演示/开发环境中使用 SHUJIAN_ENV=development")
+    # outside development the default identity is login only (no demo account fallback): see web.auth
     app = FastAPI(title="数检 shujian API", version=__version__, openapi_tags=TAGS,
                   description="数检大数据法律监督平台接口。所有错误返回统一结构 "
                               "`{\"error\": {\"code\", \"message\", \"hint\", \"details\"}}`；"
