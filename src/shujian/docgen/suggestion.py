@@ -19,6 +19,7 @@ from docx.shared import Pt
 from ..clues.render import mask_guess
 from ..db.models import Clue, Org, SupervisionMeasure
 from ..errors import InputError, NotFound
+from ..security.scope import visible
 from ..workspace import Workspace
 
 SUGGESTION_KINDS = ("检察建议", "社会治理检察建议", "再审检察建议")
@@ -60,7 +61,7 @@ class SuggestionDraft:
         """Write the draft to ``path``; returns the filled fields (文号, 主送机关 …)."""
         with self.ws.db.unit_of_work() as s:
             clue = s.get(Clue, clue_id)
-            if clue is None:
+            if clue is None or not visible(clue.org_id):        # another org's clue: as if missing
                 raise NotFound(f"线索 {clue_id} 不存在")
             m = (s.query(SupervisionMeasure).filter(SupervisionMeasure.clue_id == clue_id,
                                                     SupervisionMeasure.kind.in_(SUGGESTION_KINDS))

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import InputError, NotFound
+from ..errors import ConfigError, InputError, NotFound
 from ..security.accounts import AccountService, Unauthorized
 from ..security.audit import AuditLog
 from ..security.permissions import actions_of, granted
@@ -264,6 +264,10 @@ def audit_context(ws) -> dict:
 # ---------------------------------------------------------------- install
 def install(app: FastAPI, *, production: bool, secret: str | None) -> None:
     """Wire sessions, the authorizer, middleware and the login/security routes into ``app``."""
+    if production and (not secret or len(secret) < 32):
+        # settings refuse this at load time; this guards settings changed afterwards
+        raise ConfigError("生产环境缺少安全模块的会话签名密钥 SHUJIAN_SECRET_KEY（至少 32 个字符）",
+                          hint="设置 SHUJIAN_SECRET_KEY 为随机串后重启；演示环境用 SHUJIAN_ENV=development")
     app.state.secure_cookies = production
     app.state.templates.env.globals["demo_mode"] = not production
     _middleware(app, secure_cookies=production)
