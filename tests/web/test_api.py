@@ -314,11 +314,13 @@ def test_stats_export_xlsx(client):
     assert_error(client.get("/api/v1/stats/export.xlsx?period=abc"), 422)
 
 
-def test_production_refuses_the_demo_identity(web_ws, monkeypatch):
-    import pytest
-
-    from shujian.errors import ConfigError
+def test_production_never_falls_back_to_the_demo_account(web_ws, monkeypatch):
+    from fastapi.testclient import TestClient
 
     monkeypatch.setattr(web_ws.settings, "env", "production")
-    with pytest.raises(ConfigError, match="安全模块"):
-        create_app(workspace=web_ws)
+    monkeypatch.setattr(web_ws.settings, "secret_key", "s" * 40)
+    with TestClient(create_app(workspace=web_ws), raise_server_exceptions=False) as c:
+        assert_error(c.get("/api/v1/me"), 401)
+        assert_error(c.get("/api/v1/clues"), 401)
+        page = c.get("/", headers={"accept": "text/html"}, follow_redirects=False)
+        assert page.status_code in (303, 307) and page.headers["location"].startswith("/login")
