@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from shujian.cli.main import app, main
+from shujian.cli.main import main
 from shujian.errors import InputError
 from shujian.security import hashing
 from shujian.security.tokens import normalise, read_key, token
@@ -21,11 +21,7 @@ IDS = ["11010519491231002X", "110105194912310021", "110101198001010053"]
 def cli(capsys, *args: str, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
     if stdin is not None:
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    groups, commands = list(app.registered_groups), list(app.registered_commands)
-    try:
-        code = main(list(args))
-    finally:
-        app.registered_groups[:], app.registered_commands[:] = groups, commands
+    code = main(list(args))
     cap = capsys.readouterr()
     return code, cap.out, cap.err
 
