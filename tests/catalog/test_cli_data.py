@@ -11,19 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from shujian.cli.main import app, main
+from shujian.cli.main import main
 
 CSV = "身份证号,姓名,金额\n11010519491231002x,张三,\"1,000元\"\n110105198001010016,李四,20\n"
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
-    # main() mounts the command groups again on every call (cli/main.py, reported); undo that so a
-    # long test module does not slow down call after call
-    groups, commands = list(app.registered_groups), list(app.registered_commands)
-    try:
-        code = main(list(args))
-    finally:
-        app.registered_groups[:], app.registered_commands[:] = groups, commands
+    code = main(list(args))
     cap = capsys.readouterr()
     return code, cap.out, cap.err
 

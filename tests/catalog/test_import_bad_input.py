@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from shujian.catalog.importer import ImportRequest
 from shujian.catalog.service import CatalogService
-from shujian.cli.main import app, main
+from shujian.cli.main import main
 from shujian.db.models import Job
 from shujian.errors import ImportFailed, InputError
 
@@ -21,13 +21,7 @@ GOOD = "姓名,金额\n张三,1\n李四,2\n"
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
-    # main() mounts the command groups again on every call (cli/main.py, reported); undo that so a
-    # long test module does not slow down call after call
-    groups, commands = list(app.registered_groups), list(app.registered_commands)
-    try:
-        code = main(list(args))
-    finally:
-        app.registered_groups[:], app.registered_commands[:] = groups, commands
+    code = main(list(args))
     cap = capsys.readouterr()
     return code, cap.out, "".join(cap.err.split())   # rich wraps long lines; compare without spaces
 

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from shujian.catalog.service import CatalogService
-from shujian.cli.main import app, main
+from shujian.cli.main import main
 
 HEADER = ["身份证号", "姓名", "发放日期", "发放金额", "备注"]
 ROWS = [
@@ -28,13 +28,7 @@ ROWS = [
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
-    # main() mounts the command groups again on every call (cli/main.py, reported); undo that so a
-    # long test module does not slow down call after call
-    groups, commands = list(app.registered_groups), list(app.registered_commands)
-    try:
-        code = main(list(args))
-    finally:
-        app.registered_groups[:], app.registered_commands[:] = groups, commands
+    code = main(list(args))
     cap = capsys.readouterr()
     return code, cap.out, cap.err
 

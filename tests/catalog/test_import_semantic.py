@@ -11,17 +11,11 @@ import pytest
 from shujian.catalog import semantic
 from shujian.catalog.importer import CLEAN_FORMS, _fast_path
 from shujian.catalog.service import CatalogService
-from shujian.cli.main import app, main
+from shujian.cli.main import main
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
-    # main() mounts the command groups again on every call (cli/main.py, reported); undo that so a
-    # long test module does not slow down call after call
-    groups, commands = list(app.registered_groups), list(app.registered_commands)
-    try:
-        code = main(list(args))
-    finally:
-        app.registered_groups[:], app.registered_commands[:] = groups, commands
+    code = main(list(args))
     cap = capsys.readouterr()
     return code, cap.out, cap.err
 

@@ -92,7 +92,7 @@ def _province_prefixes() -> frozenset[str]:
 
 # --- resident ID (GB 11643) ----------------------------------------------------------------------
 
-_ID18_RE = re.compile(r"\d{17}[\dX]")
+_ID18_RE = re.compile(r"[0-9]{17}[0-9X]")
 _ID15_RE = re.compile(r"\d{15}")
 _SEP_RE = re.compile(r"[\s\-]")
 
