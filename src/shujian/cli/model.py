@@ -91,7 +91,7 @@ def validate(path: Path = typer.Argument(..., help="模型文件（YAML/JSON）"
 def run(model: str = typer.Argument(..., help="模型编号或模型文件"),
         param: list[str] = typer.Option([], "--param", help="参数，例如 --param grace_months=2"),
         dataset_version: list[str] = typer.Option([], "--dataset-version", help="固定输入版本，例如 pension=1"),
-        engine: str = typer.Option("duckdb", "--engine", help="duckdb 或 spark"),
+        engine: str | None = typer.Option(None, "--engine", help="duckdb 或 spark（默认取工作区设置 SHUJIAN_ENGINE）"),
         output: OutputFormat = FormatOpt) -> None:
     """运行模型，生成线索（Ctrl-C 取消，取消的运行不写入任何线索）。"""
     versions = {k: _int(v, "--dataset-version") for k, v in _kv(dataset_version, "--dataset-version").items()}
