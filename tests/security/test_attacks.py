@@ -124,3 +124,22 @@ def test_sibling_gets_not_found_by_id_not_forbidden(seeded, app_client):
     assert app_client.get("/api/v1/clues", headers=h, params={"org": "331002"}).json()["total"] == 0
     views = AuditLog(ws).search(actor="b_jcg", action="clue.view")
     assert all(str(ids["a"]) not in (r["target"] or "") or r["outcome"] != "成功" for r in views)
+
+
+def test_background_jobs_of_a_sibling_are_not_found(seeded, app_client):
+    ws, _ = seeded
+    from shujian.orgs.service import OrgService
+
+    OrgService(ws).add_user("a_sz", "椒江数字办", "331002", ["数字办"])
+    data = "身份证号,姓名\n110101198001010053,王五\n".encode()
+    resp = app_client.post("/api/v1/datasets/import", headers=bearer(ws, "a_sz"), data={"name": "椒江作业"},
+                           files={"file": ("a.csv", data, "text/csv")})
+    job = resp.json()["job_id"]
+    app_client.fastapi_app.state.jobs.wait(job)
+    h_b = bearer(ws, "b_jcg")
+    assert app_client.get(f"/api/v1/jobs/{job}", headers=h_b).status_code == 404
+    assert job not in [j["job_id"] for j in app_client.get("/api/v1/jobs", headers=h_b).json()["items"]]
+    assert app_client.get(f"/api/v1/jobs/{job}", headers=bearer(ws, "c_ld")).status_code == 200
+    # the imported dataset belongs to 椒江: the sibling does not see it, the 市院 does
+    assert app_client.get("/api/v1/datasets/椒江作业", headers=h_b).status_code == 404
+    assert app_client.get("/api/v1/datasets/椒江作业", headers=bearer(ws, "c_ld")).status_code == 200

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import NotFound, ShujianError
+from ..security.scope import current_scope, visible
 
 
 @dataclass
@@ -30,6 +31,7 @@ class WebJob:
     started: float = field(default_factory=time.time)
     finished: float | None = None
     cancel: threading.Event = field(default_factory=threading.Event, repr=False)
+    owner_org: int | None = None  # org scope: only the owner's org and the orgs above it see the job
 
     def to_dict(self) -> dict:
         return {"job_id": self.id, "kind": self.kind, "target": self.target, "owner": self.owner,
@@ -73,7 +75,8 @@ class JobRegistry:
     def start(self, kind: str, target: str, owner: str, work: Callable[[WebJob], dict]) -> WebJob:
         """Run ``work(job)`` in a daemon thread; its dict becomes ``job.result``."""
         with self._lock:
-            job = WebJob(next(self._ids), kind, target, owner)
+            scope = current_scope()
+            job = WebJob(next(self._ids), kind, target, owner, owner_org=scope.org_id if scope else None)
             self._jobs[job.id] = job
             for old in sorted(self._jobs)[:-self.keep]:
                 self._jobs.pop(old, None)
@@ -96,13 +99,13 @@ class JobRegistry:
 
     def get(self, job_id: int) -> WebJob:
         job = self._jobs.get(job_id)
-        if job is None:
+        if job is None or not visible(job.owner_org, shared_none=True):        # another org's job: as if missing
             raise NotFound(f"后台任务 {job_id} 不存在（服务重启后任务记录会清空）",
                            hint="在“运行”页面查看历史运行记录")
         return job
 
     def list(self) -> list[dict[str, Any]]:
-        return [j.to_dict() for j in sorted(self._jobs.values(), key=lambda j: -j.id)]
+        return [j.to_dict() for j in sorted(self._jobs.values(), key=lambda j: -j.id) if visible(j.owner_org, shared_none=True)]
 
     def wait(self, job_id: int, timeout: float = 60.0) -> WebJob:
         """Block until the job ends (tests and scripts)."""
