@@ -145,3 +145,17 @@ def test_bearer_token_works_and_revoked_token_does_not(seeded, app_client):
     AccountService(ws).revoke_token(t["id"], actor="c_admin")
     resp = app_client.get("/api/v1/me", headers=h)
     assert resp.status_code == 401 and "吊销" in resp.json()["error"]["message"]
+
+
+def test_audit_page_search_and_export_for_authorised_roles(seeded, app_client):
+    ws, _ = seeded
+    h = bearer(ws, "c_admin")
+    page = app_client.get("/audit", headers={**h, "accept": "text/html"})
+    assert page.status_code == 200 and "哈希链完整" in page.text
+    found = app_client.get("/api/v1/audit", headers=h, params={"action": "token.create"}).json()
+    assert found["total"] >= 1 and all(r["action"] == "token.create" for r in found["items"])
+    csv_text = app_client.get("/api/v1/audit/export.csv", headers=h).text
+    assert csv_text.splitlines()[0].lstrip("\ufeff").startswith("id,at,actor") and "token.create" in csv_text
+    assert app_client.get("/api/v1/audit/verify", headers=h).json()["ok"] is True
+    assert app_client.get("/api/v1/audit", headers=bearer(ws, "c_jcg")).status_code == 403
+    assert app_client.get("/audit", headers={**bearer(ws, "c_jcg"), "accept": "text/html"}).status_code == 403
