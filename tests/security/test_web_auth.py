@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from shujian.config import load_settings
 from shujian.db.models import AuthSession
 from shujian.errors import ConfigError
+from shujian.security.audit import AuditLog
 from shujian.web import auth
 from shujian.web.app import create_app
 from shujian.workspace import Workspace
@@ -159,3 +160,18 @@ def test_audit_page_search_and_export_for_authorised_roles(seeded, app_client):
     assert app_client.get("/api/v1/audit/verify", headers=h).json()["ok"] is True
     assert app_client.get("/api/v1/audit", headers=bearer(ws, "c_jcg")).status_code == 403
     assert app_client.get("/audit", headers={**bearer(ws, "c_jcg"), "accept": "text/html"}).status_code == 403
+
+
+def test_changes_exports_and_looks_at_personal_data_are_audited(seeded, app_client):
+    ws, ids = seeded
+    h = bearer(ws, "a_fzr")
+    assert app_client.get(f"/api/v1/clues/{ids['a']}", headers=h).status_code == 200
+    app_client.post(f"/api/v1/clues/{ids['a']}/comments", headers=h, json={"text": "已阅"})
+    app_client.get("/api/v1/clues/export.xlsx", headers=h)
+    app_client.get("/api/v1/datasets/养老金发放/preview", headers=h)
+    app_client.post("/api/v1/models", headers=h, json={"source": "id: x"})           # refused: no models.build
+    kinds = {r["action"] for r in AuditLog(ws).search(actor="a_fzr")}
+    assert {"clue.view", "clue.comment", "clue.export", "data.preview", "denied"} <= kinds
+    denied = AuditLog(ws).search(actor="a_fzr", action="denied")[0]
+    assert denied["outcome"] == "拒绝" and denied["detail"]["action"] == "models.build"
+    assert AuditLog(ws).verify()["ok"]
