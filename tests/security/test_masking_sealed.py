@@ -87,3 +87,15 @@ def test_only_certified_or_built_in_models_run_on_sealed_data(sealed_pension):
     with ws.db.unit_of_work() as s:
         s.query(GovModel).filter_by(model_id="sealed-draft").update({"state": "数字认证"})
     assert RunService(ws).run(parse_source(draft)).status == "succeeded"      # once certified it may
+
+
+def test_clue_evidence_unmask_by_role_with_reason(seeded, app_client):
+    ws, ids = seeded
+    url = f"/api/v1/clues/{ids['a']}/unmask"
+    detail = app_client.get(f"/api/v1/clues/{ids['a']}", headers=bearer(ws, "a_fzr")).json()
+    assert PERSON not in str(detail["evidence"])                        # masked by default
+    resp = app_client.post(url, headers=bearer(ws, "a_fzr"), json={"reason": "核查发放记录"})
+    assert resp.status_code == 200 and PERSON in str(resp.json()["evidence"])
+    assert AuditLog(ws).search(actor="a_fzr", action="data.unmask")[0]["target"] == f"clue:{ids['a']}"
+    assert app_client.post(url, headers=bearer(ws, "a_jcg"), json={"reason": "想看看原始数据"}).status_code == 403
+    assert app_client.post(url, headers=bearer(ws, "b_jcg"), json={"reason": "想看看原始数据"}).status_code == 404

@@ -118,3 +118,41 @@ def check_sealed_run(ws: Workspace, model_id: str, builtin: bool, dataset_names)
         raise SealedData(f"模型 {model_id}（状态：{state or '未纳入治理'}）读取密封数据 {'、'.join(sealed)}，"
                          "未经认证的模型不能在密封数据上运行",
                          hint="先完成业务认证与数字认证；认证模型只输出其声明的线索字段")
+
+
+def unmasked_evidence(ws: Workspace, clue_id: int, user, reason: str, *, ip: str | None = None) -> dict:
+    """A clue's evidence rows with the personal columns the user may unmask in clear; audited.
+
+    The clue is read through the org scope (another org's clue is not found); rows from sealed
+    datasets stay withheld.
+    """
+    from ..catalog.service import CatalogService
+    from ..clues.service import ClueService
+    from ..errors import ShujianError
+    from ..web.masking import mask_rows
+
+    clue = ClueService(ws).get(clue_id)
+    out, opened = [], []
+    for e in clue["evidence"]:
+        try:
+            info = CatalogService(ws).describe(e["dataset"], e.get("version"))
+        except ShujianError:
+            info = {"level": None, "columns": []}
+        meta = {c["name"]: c for c in info["columns"]}
+        masked = {}
+        for col in e["columns"]:
+            m = meta.get(col, {})
+            if is_personal(m.get("semantic")):
+                if may_unmask(user.roles, effective_level(info["level"], m.get("level"), m.get("semantic"))):
+                    opened.append(f"{e['dataset']}.{col}")
+                else:
+                    masked[col] = m.get("semantic")
+        out.append({**e, "rows": mask_rows(e["columns"], masked, e["rows"]), "masked": bool(masked)})
+    audit = AuditLog(ws)
+    if not opened:
+        audit.append("data.unmask", actor=user.username, org_id=user.org_id, target=f"clue:{clue_id}",
+                     outcome="拒绝", reason=reason, ip=ip)
+        raise_forbidden(user, f"线索 {clue_id} 的证据")
+    audit.append("data.unmask", actor=user.username, org_id=user.org_id, target=f"clue:{clue_id}", reason=reason,
+                 ip=ip, detail={"columns": opened})
+    return {"clue_id": clue_id, "evidence": out, "unmasked_columns": opened}

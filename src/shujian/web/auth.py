@@ -18,6 +18,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -239,6 +240,22 @@ def unmask_dataset(name: str, body: UnmaskIn, request: Request, user=require("da
 
     return unmasked_preview(request.app.state.ws, name, user, body.reason, version=body.version,
                             limit=body.limit, ip=client_ip(request))
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=4, max_length=500, description="解除脱敏的事由（记入审计）")
+
+
+@api.post("/clues/{clue_id}/unmask", summary="解除脱敏查看线索证据行（须有相应分级权限并说明事由，留痕）")
+def unmask_clue(clue_id: Annotated[int, PathParam(ge=1, le=2**62)], body: ReasonIn, request: Request,
+                user=require("clues.read")) -> dict:
+    from ..security.masking import unmasked_evidence
+    from .masking import jsonable
+
+    out = unmasked_evidence(request.app.state.ws, clue_id, user, body.reason, ip=client_ip(request))
+    for e in out["evidence"]:
+        e["rows"] = [[jsonable(v) for v in r] for r in e["rows"]]
+    return out
 
 
 @api.get("/audit", summary="审计日志检索（最新在前）")
