@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from tests.runs.conftest import MODEL
 from tests.runs.conftest import A as PERSON
@@ -93,9 +95,10 @@ def test_clue_evidence_unmask_by_role_with_reason(seeded, app_client):
     ws, ids = seeded
     url = f"/api/v1/clues/{ids['a']}/unmask"
     detail = app_client.get(f"/api/v1/clues/{ids['a']}", headers=bearer(ws, "a_fzr")).json()
-    assert PERSON not in str(detail["evidence"])                        # masked by default
+    full_id = re.compile(r"\b\d{17}[\dX]\b")
+    assert not full_id.search(str(detail["evidence"]))                 # masked by default
     resp = app_client.post(url, headers=bearer(ws, "a_fzr"), json={"reason": "核查发放记录"})
-    assert resp.status_code == 200 and PERSON in str(resp.json()["evidence"])
+    assert resp.status_code == 200 and full_id.search(str(resp.json()["evidence"]))
     assert AuditLog(ws).search(actor="a_fzr", action="data.unmask")[0]["target"] == f"clue:{ids['a']}"
     assert app_client.post(url, headers=bearer(ws, "a_jcg"), json={"reason": "想看看原始数据"}).status_code == 403
     assert app_client.post(url, headers=bearer(ws, "b_jcg"), json={"reason": "想看看原始数据"}).status_code == 404
