@@ -5,25 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.routing import APIRoute
 
 from shujian.orgs.roles import ROLES
 from shujian.security.permissions import ACTIONS, GRANTS, actions_of, granted, unmask_action
 from shujian.web.app import create_app
+from shujian.web.app import endpoint_routes as flat_routes
 
 #: routes anyone may reach without an action (the login form itself)
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout")}
-
-
-def flat_routes(app) -> list:
-    """Every endpoint with its full path (FastAPI ≥0.16x keeps included routers as lazy contexts)."""
-    out = []
-    for route in app.routes:
-        if hasattr(route, "effective_route_contexts"):
-            out += [c for c in route.effective_route_contexts() if getattr(c, "dependant", None) is not None]
-        elif isinstance(route, APIRoute):
-            out.append(route)
-    return out
 
 
 def route_action(route) -> str | None:

@@ -264,7 +264,9 @@ def test_governance_save_submit_and_certify_errors(client):
 
 def test_every_route_declares_a_registered_action(web_ws):
     app = create_app(workspace=web_ws)
-    routes = _flat_routes(app)
+    from shujian.web.app import endpoint_routes
+
+    routes = endpoint_routes(app)
     assert len(routes) > 50, "the route walk found too few endpoints: it no longer sees the API"
     missing = []
     for route in routes:
@@ -273,19 +275,6 @@ def test_every_route_declares_a_registered_action(web_ws):
             missing.append(route.path)
         assert all(a in ACTIONS for a in actions), (route.path, actions)
     assert not missing, f"routes without require(action): {missing}"
-
-
-def _flat_routes(app) -> list:
-    """Every endpoint (FastAPI ≥0.16x keeps included routers as lazy route contexts)."""
-    from fastapi.routing import APIRoute
-
-    out = []
-    for route in app.routes:
-        if hasattr(route, "effective_route_contexts"):
-            out += [c for c in route.effective_route_contexts() if getattr(c, "dependant", None) is not None]
-        elif isinstance(route, APIRoute):
-            out.append(route)
-    return out
 
 
 def _actions(dependant) -> list[str]:

@@ -94,3 +94,16 @@ def progress_bar(enabled: bool = True) -> Iterator[RichProgress | None]:
     with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                   console=err_console, transient=False) as p:
         yield RichProgress(p)
+
+
+def parse_pairs(items: list[str], opt: str, example: str) -> dict[str, str]:
+    """``["k=v", …]`` from a repeated option into a dict; a malformed item names the option and an example."""
+    from ..errors import InputError
+
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise InputError(f"{opt} 的值“{item}”格式不对", hint=f"应为 名称=值，例如 {opt} {example}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out

@@ -10,7 +10,16 @@ import typer
 from ..catalog.importer import ImportRequest
 from ..catalog.service import CatalogService
 from ..errors import InputError
-from .common import OutputFormat, console, err_console, print_json, print_table, progress_bar, workspace
+from .common import (
+    OutputFormat,
+    console,
+    err_console,
+    parse_pairs,
+    print_json,
+    print_table,
+    progress_bar,
+    workspace,
+)
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -40,7 +49,7 @@ def import_(
     req = ImportRequest(name=name, path=path, fmt=fmt, sheet=sheet, encoding=encoding, agency=agency,
                         request_no=request_no, period_start=start, period_end=end, level=level,
                         description=description, skip_bad_rows=skip_bad_rows,
-                        semantics=_pairs(semantic, "--semantic"), key_columns=key or None)
+                        semantics=parse_pairs(semantic, "--semantic", "证件号=id_number"), key_columns=key or None)
     svc = CatalogService(workspace())
     try:
         with progress_bar(progress and output == OutputFormat.table) as bar:
@@ -140,16 +149,6 @@ def jobs(output: OutputFormat = FormatOpt) -> None:
         return
     print_table(rows, [("id", "编号"), ("kind", "类型"), ("target", "对象"), ("status", "状态"),
                        ("started_at", "开始时间"), ("error", "错误")])
-
-
-def _pairs(items: list[str], opt: str) -> dict[str, str]:
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise InputError(f"{opt} 的值“{item}”格式不对", hint=f"应为 列名=类型，例如 {opt} 证件号=id_number")
-        k, v = item.split("=", 1)
-        out[k.strip()] = v.strip()
-    return out
 
 
 def _period(text: str | None) -> tuple[date | None, date | None]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from ..runs.service import RunService
-from .common import OutputFormat, console, err_console, print_json, print_table, workspace
+from .common import OutputFormat, console, err_console, parse_pairs, print_json, print_table, workspace
 
 app = typer.Typer(no_args_is_help=True)
 FormatOpt = typer.Option(OutputFormat.table, "--format", help="输出格式：table 或 json")
@@ -69,7 +69,7 @@ def sql(model: str = typer.Argument(..., help="模型编号或模型文件"),
         dialect: str = typer.Option("duckdb", "--dialect", help="duckdb / spark / postgres"),
         param: list[str] = typer.Option([], "--param", help="参数，例如 --param grace_months=2")) -> None:
     """生成模型的 SQL（针对当前工作区的数据目录）。"""
-    compiled = RunService(workspace()).compile(model, dialect, _kv(param, "--param"))
+    compiled = RunService(workspace()).compile(model, dialect, _kv(param))
     typer.echo(compiled.sql)
     if compiled.parameters:
         err_console.print(f"-- 绑定参数：{json.dumps(compiled.parameters, ensure_ascii=False, default=str)}")
@@ -94,9 +94,9 @@ def run(model: str = typer.Argument(..., help="模型编号或模型文件"),
         engine: str | None = typer.Option(None, "--engine", help="duckdb 或 spark（默认取工作区设置 SHUJIAN_ENGINE）"),
         output: OutputFormat = FormatOpt) -> None:
     """运行模型，生成线索（Ctrl-C 取消，取消的运行不写入任何线索）。"""
-    versions = {k: _int(v, "--dataset-version") for k, v in _kv(dataset_version, "--dataset-version").items()}
+    versions = {k: _int(v, "--dataset-version") for k, v in parse_pairs(dataset_version, "--dataset-version", "pension=1").items()}
     svc = RunService(workspace())
-    result = _with_progress(lambda progress, cancel: svc.run(model, params=_kv(param, "--param"),
+    result = _with_progress(lambda progress, cancel: svc.run(model, params=_kv(param),
                                                              dataset_versions=versions, engine=engine,
                                                              progress=progress, cancel=cancel),
                             output == OutputFormat.table)
@@ -165,18 +165,6 @@ def _with_progress(fn, enabled: bool):
         signal.signal(signal.SIGTERM, previous)
 
 
-def _kv(items: list[str], opt: str) -> dict[str, str]:
-    from ..errors import InputError
-
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise InputError(f"{opt} 的值“{item}”格式不对", hint=f"应为 名称=值，例如 {opt} a=1")
-        k, v = item.split("=", 1)
-        out[k.strip()] = v.strip()
-    return out
-
-
 def _int(v: str, opt: str) -> int:
     from ..errors import InputError
 
@@ -184,3 +172,8 @@ def _int(v: str, opt: str) -> int:
         return int(v)
     except ValueError:
         raise InputError(f"{opt} 的版本号“{v}”不是整数") from None
+
+
+def _kv(param: list[str]) -> dict[str, str]:
+    """Model parameters from repeated ``--param name=value`` options."""
+    return parse_pairs(param, "--param", "grace_months=2")

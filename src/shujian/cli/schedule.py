@@ -17,7 +17,7 @@ def add(model: str = typer.Argument(..., help="模型编号"),
         cron: str = typer.Option(..., "--cron", help="cron 表达式，例如 “0 2 * * *”（每天 2:00）"),
         param: list[str] = typer.Option([], "--param"), engine: str = typer.Option("duckdb", "--engine")) -> None:
     """为模型添加定期运行计划。"""
-    s = ScheduleService(workspace()).add(model, cron, _kv(param, "--param"), engine)
+    s = ScheduleService(workspace()).add(model, cron, _kv(param), engine)
     console.print(f"已添加调度 {s['schedule_id']}：{model} 按 “{cron}” 运行，下次 {s['next_run_at']}")
 
 

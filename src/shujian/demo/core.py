@@ -141,18 +141,6 @@ def to_date_array(values: Iterable[date] | np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype="datetime64[D]")
 
 
-def add_months(d: date, months: int) -> date:
-    """Calendar month arithmetic clamped to the month end (as SQL ``add_months``)."""
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise ValueError(d)
-
-
 def month_start(d: date) -> date:
     return d.replace(day=1)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from ..dates import add_months
 from .model import Defendant, Judgment
-from .numerals import add_months
 from .sections import Layout
 
 #: statutory ceilings in months: single count, and after 数罪并罚 (刑法第四十五条、第六十九条)

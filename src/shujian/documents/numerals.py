@@ -184,20 +184,3 @@ def iter_dates(text: str):
         value = _date_from_match(m)
         if value is not None:
             yield value, m.start(), m.end()
-
-
-def add_months(start: date, months: int) -> date:
-    """Add calendar months, clamping the day to the month's length.
-
-    >>> add_months(date(2017, 1, 31), 1)
-    datetime.date(2017, 2, 28)
-    """
-    year, month = divmod(start.month - 1 + months, 12)
-    year += start.year
-    month += 1
-    for day in (start.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise ValueError("unreachable")

@@ -87,3 +87,20 @@ def _routers(app: FastAPI) -> None:
 
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(pages_router)
+
+
+def endpoint_routes(app) -> list:
+    """Every endpoint with its full path.
+
+    FastAPI ≥ 0.16x keeps included routers as lazy route contexts, so ``app.routes`` alone does not
+    list the API; the permission tests walk the app through this.
+    """
+    from fastapi.routing import APIRoute
+
+    out = []
+    for route in app.routes:
+        if hasattr(route, "effective_route_contexts"):
+            out += [c for c in route.effective_route_contexts() if getattr(c, "dependant", None) is not None]
+        elif isinstance(route, APIRoute):
+            out.append(route)
+    return out

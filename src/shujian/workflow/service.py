@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from ..dates import add_months
 from ..db.base import utcnow
 from ..db.models import Clue, ClueEvent, Department, Org, SupervisionMeasure, User
 from ..errors import InputError, NotFound, ShujianError
@@ -41,22 +42,6 @@ class PermissionDenied(ShujianError):
 
     code = "forbidden"
     exit_code = 3
-
-
-def add_months(d: date, months: int) -> date:
-    """``d`` plus ``months`` calendar months, clamped to the month's end.
-
-    >>> add_months(date(2026, 12, 31), 2)
-    datetime.date(2027, 2, 28)
-    """
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def clue_label(c: Clue) -> str:

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from shujian.demo.core import add_months, month_start
+from shujian.dates import add_months
+from shujian.demo.core import month_start
 from shujian.demo.groups.person import (
     DETENTION_CENTRES,
     HOSPITALS,

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from shujian.demo.core import add_months
+from shujian.dates import add_months
 from shujian.demo.groups._person_plants import M6, M12, M16, Planter
 from shujian.demo.groups.person import CUSTODY_HOSPITALS, HOSPITALS
 

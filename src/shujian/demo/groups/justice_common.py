@@ -30,18 +30,6 @@ def from_day(n: int) -> date:
     return EPOCH + timedelta(days=int(n))
 
 
-def add_months(d: date, months: int) -> date:
-    """Calendar month arithmetic as SQL engines do it (day clipped to the month's end)."""
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    for dd in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, dd)
-        except ValueError:
-            continue
-    raise ValueError(d)
-
-
 def date_col(values: Any) -> pa.Array:
     """Arrow DATE column from epoch days, ``date`` objects or ``None``s."""
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from shujian.demo.groups.justice_common import add_months
+from shujian.dates import add_months
 from shujian.demo.groups.justice_law import (
     Band,
     accessory_rows,
