@@ -1,5 +1,5 @@
 """End to end in a real browser: import xlsx → build a collision model on the canvas → preview → save →
-run → carry a clue to 办结 → the dashboard shows the new numbers.  Screenshots go to docs/screenshots/."""
+run → carry a clue to 办结 → the dashboard shows the new numbers.  Screenshots go to a temp folder, or to docs/screenshots/ with SHUJIAN_SCREENSHOT_DIR=docs/screenshots."""
 
 from __future__ import annotations
 
