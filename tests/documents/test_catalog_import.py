@@ -40,3 +40,20 @@ def test_import_into_catalog(ws):
         relation = service.resolve("t_刑事判决被告人").relation
         rows = con.execute(f'SELECT "姓名", "刑期月数", "剥夺政治权利终身" FROM "{relation}" ORDER BY "文书编号", "被告人序号"').fetchall()
     assert ("赵甲", None, True) in rows and ("秦酉", 36, False) in rows
+
+
+def test_charge_names_are_written_as_the_law_tables_name_them():
+    """盗窃 / an old name (投毒罪) become today's official 罪名 so M4 joins them to the accessory table;
+    an unknown name is kept as written rather than dropped."""
+    from shujian.documents.tables import CHARGE_TABLE, DEFENDANT_TABLE, PRIOR_TABLE, judgment_rows
+
+    doc = {"id": "d1", "case_number": "（2020）京0105刑初1号", "defendants": [{
+        "name": "张三", "charges": ["盗窃", "投毒罪", "某某新型罪"],
+        "counts": [{"charge": "盗窃", "term_months": 6}],
+        "priors": [{"charge": "投毒罪", "penalty_type": "有期徒刑"}],
+    }]}
+    tables = judgment_rows([doc])
+    assert [r["罪名"] for r in tables[CHARGE_TABLE]] == ["盗窃罪", "投放危险物质罪", "某某新型罪"]
+    assert tables[CHARGE_TABLE][0]["刑期月数"] == 6
+    assert tables[DEFENDANT_TABLE][0]["罪名"] == "盗窃罪、投放危险物质罪、某某新型罪"
+    assert tables[PRIOR_TABLE][0]["前科罪名"] == "投放危险物质罪"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..law import normalize_charge
 from .model import Judgment
 
 DEFENDANT_TABLE = "刑事判决被告人"
@@ -64,6 +65,14 @@ def judgment_rows(records: Iterable[Judgment | dict[str, Any]]) -> dict[str, lis
     return tables
 
 
+def _official(charge: str | None) -> str | None:
+    """The 罪名 as the charge table names it today (盗窃 → 盗窃罪; an old name → its successor), so models
+    join judgments to the law tables on one spelling; a name the table does not know is kept as written."""
+    if not charge:
+        return charge
+    return normalize_charge(charge) or charge
+
+
 def _deprivation(value: Any) -> tuple[int | None, bool]:
     if value == "终身":
         return None, True
@@ -77,7 +86,7 @@ def _defendant_row(doc: dict, seq: int, d: dict) -> dict[str, Any]:
         "文书编号": doc.get("id"), "案号": doc.get("case_number"), "法院": doc.get("court"),
         "审理程序": doc.get("procedure"), "判决日期": doc.get("judgment_date"), "公诉机关": doc.get("prosecutor"),
         "被告人序号": seq, "姓名": d.get("name"), "性别": d.get("gender"), "出生日期": d.get("birth_date"),
-        "身份证号": d.get("id_number"), "罪名": "、".join(d.get("charges") or []) or None,
+        "身份证号": d.get("id_number"), "罪名": "、".join(_official(c) for c in d.get("charges") or []) or None,
         "刑种": d.get("penalty_type"), "刑期月数": d.get("term_months"), "缓刑月数": d.get("probation_months"),
         "罚金元": d.get("fine_yuan"), "没收财产": bool(d.get("confiscation")),
         "剥夺政治权利月数": months, "剥夺政治权利终身": life,
@@ -96,7 +105,7 @@ def _charge_rows(doc: dict, seq: int, d: dict) -> list[dict[str, Any]]:
         months, life = _deprivation(c.get("deprivation_months"))
         rows.append({
             "文书编号": doc.get("id"), "案号": doc.get("case_number"), "被告人序号": seq, "姓名": d.get("name"),
-            "身份证号": d.get("id_number"), "罪名": charge, "刑种": c.get("penalty_type"),
+            "身份证号": d.get("id_number"), "罪名": _official(charge), "刑种": c.get("penalty_type"),
             "刑期月数": c.get("term_months"), "罚金元": c.get("fine_yuan"), "没收财产": bool(c.get("confiscation")),
             "剥夺政治权利月数": months, "剥夺政治权利终身": life, "犯罪日期": doc.get("offence_date"),
             "判决日期": doc.get("judgment_date"),
@@ -107,6 +116,6 @@ def _charge_rows(doc: dict, seq: int, d: dict) -> list[dict[str, Any]]:
 def _prior_rows(doc: dict, seq: int, d: dict) -> list[dict[str, Any]]:
     return [{
         "文书编号": doc.get("id"), "案号": doc.get("case_number"), "被告人序号": seq, "姓名": d.get("name"),
-        "身份证号": d.get("id_number"), "前科罪名": p.get("charge"), "前科刑种": p.get("penalty_type"),
+        "身份证号": d.get("id_number"), "前科罪名": _official(p.get("charge")), "前科刑种": p.get("penalty_type"),
         "前科刑期月数": p.get("term_months"), "释放日期": p.get("release_date"),
     } for p in d.get("priors") or []]
