@@ -19,7 +19,7 @@ from ..db.models import (
     Subject,
     SupervisionMeasure,
 )
-from ..errors import NotFound
+from ..errors import InputError, NotFound
 from ..security.scope import filter_org, visible
 from ..workspace import Workspace
 from .store import exclude
@@ -30,11 +30,15 @@ class ClueService:
         self.ws = ws
 
     def list(self, *, model_id: str | None = None, state: str | None = None, subject: str | None = None,
-             limit: int = 1000, offset: int = 0, **filters) -> list[dict]:
-        """Clues matching the filters (see :class:`ClueFilter` for ``org``, ``since``, ``overdue`` …)."""
+             limit: int = 1000, offset: int = 0, sort: str | None = None, **filters) -> list[dict]:
+        """Clues matching the filters (see :class:`ClueFilter` for ``org``, ``since``, ``overdue`` …).
+
+        ``sort`` is one of :data:`SORTABLE` (``-`` in front: descending); sorting and paging happen in
+        the query, so any page of any size of store is one indexed read.
+        """
         f = ClueFilter(model_id=model_id, state=state, subject=subject, **filters)
         with self.ws.db.unit_of_work() as s:
-            q = f.apply(s, s.query(Clue).join(Subject)).order_by(Clue.id)
+            q = f.apply(s, s.query(Clue).join(Subject)).order_by(*sort_order(sort))
             runs = dict(s.query(ClueRun.clue_id, func.count()).group_by(ClueRun.clue_id).all())
             return [_clue_dict(c, runs.get(c.id, 0)) for c in q.offset(offset).limit(limit)]
 
@@ -42,6 +46,11 @@ class ClueService:
         """Ids of the clues matching ``f`` (for bulk actions and exports)."""
         with self.ws.db.unit_of_work() as s:
             return [c.id for c in f.apply(s, s.query(Clue).join(Subject)).order_by(Clue.id)]
+
+    def total(self, f: ClueFilter) -> int:
+        """How many clues match ``f`` (one COUNT query; pairs with :meth:`list` for paging)."""
+        with self.ws.db.unit_of_work() as s:
+            return f.apply(s, s.query(func.count(Clue.id)).select_from(Clue).join(Subject)).scalar() or 0
 
     def count(self, model_id: str | None = None) -> int:
         with self.ws.db.unit_of_work() as s:
@@ -111,6 +120,27 @@ class ClueService:
                             "columns": ["_row_id", *p["columns"]], "row_count": len(p["row_ids"]),
                             "rows": [list(r) for r in rows], "sealed": p.get("sealed", False)})
         return out
+
+
+#: columns a clue list may be sorted by (线索列表可排序的列)
+SORTABLE = ("clue_id", "model_id", "state", "first_seen", "last_seen", "deadline", "seen_count")
+
+
+def sort_order(sort: str | None) -> list:
+    """ORDER BY terms for ``sort`` (e.g. ``-deadline``): empty values last, then clue id as tie-break.
+
+    >>> [str(t) for t in sort_order(None)]
+    ['clues.id']
+    """
+    key, desc = (sort or "clue_id").lstrip("-"), (sort or "").startswith("-")
+    if key not in SORTABLE:
+        raise InputError(f"线索列表不能按“{key}”排序", hint=f"可排序的列：{'、'.join(SORTABLE)}")
+    col = Clue.id if key == "clue_id" else getattr(Clue, key)
+    terms = [col.is_(None)] if key == "deadline" else []       # 无期限的排在最后（升序、降序都是）
+    terms.append(col.desc() if desc else col.asc())
+    if key != "clue_id":
+        terms.append(Clue.id.desc() if desc else Clue.id.asc())
+    return terms
 
 
 @dataclass

@@ -14,7 +14,7 @@ from starlette.background import BackgroundTask
 
 from ...catalog.service import CatalogService
 from ...clues.render import mask_guess
-from ...clues.service import ClueFilter, ClueService
+from ...clues.service import SORTABLE, ClueFilter, ClueService
 from ...errors import ShujianError
 from ...workflow.rules import EXCLUSION_TYPES, GOVERNANCE_OUTCOMES, MEASURES, STATES, transitions_from
 from ...workflow.service import WorkflowService
@@ -24,8 +24,6 @@ from ..security import CurrentUser, require
 from .common import Id, ws_of
 
 router = APIRouter(tags=["线索"])
-SORTABLE = ("clue_id", "model_id", "state", "first_seen", "last_seen", "deadline", "seen_count")
-MAX_SORTED = 20_000
 
 
 def clue_filter(model_id: Annotated[str | None, Query(max_length=100, description="模型")] = None,
@@ -51,20 +49,13 @@ def masked_clue(c: dict) -> dict:
 
 
 def list_page(ws, f: ClueFilter, paging) -> dict:
-    """One page of clues for ``f`` (sorted on request), envelope with total."""
+    """One page of clues for ``f``, sorted and paged in the query; envelope with total."""
     svc = ClueService(ws)
-    ids = svc.ids(f)
-    total = len(ids)
+    total = svc.total(f)
     kw = {k: getattr(f, k) for k in ("model_id", "state", "subject")}
     extra = {k: getattr(f, k) for k in ("org", "since", "until", "overdue", "assignee") if getattr(f, k) is not None}
-    key = (paging.sort or "").lstrip("-")
-    if key in SORTABLE and paging.sort != "clue_id":
-        rows = svc.list(**kw, limit=MAX_SORTED, **extra)
-        rows.sort(key=lambda r: (r.get(key) is None, r.get(key) or 0 if key in ("clue_id", "seen_count") else
-                                 str(r.get(key) or "")), reverse=paging.sort.startswith("-"))
-        rows = rows[paging.offset:paging.offset + paging.page_size]
-    else:
-        rows = svc.list(**kw, limit=paging.page_size, offset=paging.offset, **extra)
+    sort = paging.sort if (paging.sort or "").lstrip("-") in SORTABLE else None
+    rows = svc.list(**kw, limit=paging.page_size, offset=paging.offset, sort=sort, **extra)
     return {"items": [masked_clue(r) for r in rows], "total": total, "page": paging.page,
             "page_size": paging.page_size, "pages": max(1, -(-total // paging.page_size))}
 
