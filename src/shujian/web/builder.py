@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError, Problem, ShujianError, ValidationFailed
+from ..runs.preview import PREVIEW_KEY, PREVIEW_STEP
 from ..spec import Model, load_model
 
 KINDS = {"dataset": "数据集", "filter": "筛选", "keywords": "关键词", "join": "碰撞/关联", "anti": "不存在",
          "interval": "时间区间", "aggregate": "分组统计", "step": "其他步骤", "output": "输出线索"}
 TWO_INPUTS = ("join", "anti", "interval")
-PREVIEW_STEP = "preview__"
-PREVIEW_KEY = "preview_key__"
 
 
 # ---------------------------------------------------------------- model → graph
@@ -133,6 +132,11 @@ def graph_to_dict(graph: dict) -> Built:
     if out_id is not None:
         data["output"] = nodes[out_id].get("output") or {}
     return Built(data, order, role_nodes, out_id)
+
+
+def node_name(node: dict) -> str:
+    """The model-language name of a canvas node: the input role or the step id."""
+    return _name(node)
 
 
 def _name(node: dict) -> str:
@@ -247,10 +251,6 @@ def truncated(graph: dict, node_id: str) -> dict:
     model = dict(graph.get("model") or {})
     model.setdefault("id", "preview")
     return {"model": model, "nodes": [*kept, probe, out], "edges": edges}
-
-
-def hidden_preview_column(name: str) -> bool:
-    return name in (PREVIEW_KEY, "_rule") or name.startswith("_ev_")
 
 
 def kinds_meta() -> list[dict[str, Any]]:

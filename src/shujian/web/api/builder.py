@@ -8,11 +8,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...catalog.service import CatalogService
-from ...errors import InputError, ShujianError
+from ...errors import InputError
 from ...runs.service import RunService
-from ...security.masking import refuse_adhoc_on_sealed
 from .. import builder, catalogue
-from ..masking import mask_rows
 from ..security import require
 from .common import ws_of
 
@@ -82,69 +80,33 @@ def validate(body: GraphIn, request: Request, user=require("models.build")) -> d
     return builder.check(body.model_dump(exclude_none=True), lambda m: run.compile(m))
 
 
-@router.post("/builder/preview", summary="预览任一节点的前若干行（脱敏）")
+@router.post("/builder/preview", summary="预览任一节点的前若干行（脱敏；密封数据不可预览）")
 def preview(body: PreviewIn, request: Request, user=require("data.preview")) -> dict:
+    from ...runs.preview import preview as preview_rows
+    from ...runs.preview import preview_dataset
+
     ws = ws_of(request)
     graph = body.model_dump(exclude_none=True)
     node = next((n for n in graph["nodes"] if n.get("id") == body.node), None)
     if node is None:
         raise InputError(f"画布上没有节点 {body.node}", hint="刷新页面后重试")
     if node.get("kind") == "dataset":
-        return _dataset_preview(ws, node, body.limit)
+        name = (node.get("input") or {}).get("dataset")
+        if not name:
+            raise InputError("数据集节点还没有选择数据集", hint="在右侧表单中选择数据集")
+        return preview_dataset(ws, name, body.limit).to_dict()
     if node.get("kind") == "output":
         feeder = next((e["source"] for e in graph["edges"] if e.get("target") == body.node), None)
         if feeder is None:
             raise InputError("“输出线索”节点还没有连接上游步骤", hint="把最后一个步骤连到输出线索")
         body.node = feeder
-    checked = builder.check(builder.truncated(graph, body.node), lambda m: RunService(ws).compile(m))
+        node = next(n for n in graph["nodes"] if n.get("id") == feeder)
+    cut = builder.truncated(graph, body.node)
+    checked = builder.check(cut, lambda m: RunService(ws).compile(m))
     if not checked["ok"]:
         return {"ok": False, "problems": checked["problems"], "message": checked["message"]}
-    return {"ok": True, **_run_preview(ws, graph, body.node, body.limit)}
-
-
-def _dataset_preview(ws, node: dict, limit: int) -> dict:
-    name = (node.get("input") or {}).get("dataset")
-    if not name:
-        raise InputError("数据集节点还没有选择数据集", hint="在右侧表单中选择数据集")
-    info = CatalogService(ws).describe(name)
-    if info["sealed"]:
-        raise InputError(f"数据集“{name}”为密封数据，不能预览")
-    cols, rows = CatalogService(ws).preview(name, limit=limit)
-    sem = {c["name"]: c["semantic"] for c in info["columns"]}
-    return {"ok": True, "columns": cols, "rows": mask_rows(cols, sem, rows)}
-
-
-def _run_preview(ws, graph: dict, node_id: str, limit: int) -> dict:
-    """Compile the graph truncated at the node and run it with LIMIT on the DuckDB warehouse."""
-    from ...engines.duckdb_engine import DuckDBEngine
-
-    model, _ = builder.graph_to_model(builder.truncated(graph, node_id))
-    refuse_adhoc_on_sealed(ws, [i.dataset for i in model.inputs.values()])
-    compiled = RunService(ws).compile(model)
-    sql = f"SELECT * FROM (\n{compiled.sql}\n) AS preview LIMIT {int(limit)}"
-    try:
-        with ws.warehouse() as con:
-            table = DuckDBEngine(con).execute(sql, compiled.parameters).table
-    except ShujianError as exc:
-        return {"ok": False, "message": exc.message, "problems": []}
-    cols = [c for c in table.column_names if not builder.hidden_preview_column(c)]
-    data = table.select(cols).to_pylist()
-    return {"columns": cols, "rows": mask_rows(cols, _semantics(ws, model), [[r[c] for c in cols] for r in data])}
-
-
-def _semantics(ws, model) -> dict[str, str | None]:
-    """Semantic type of each logical field, read from the bound catalog columns (for masking)."""
-    out: dict[str, str | None] = {}
-    catalog = CatalogService(ws).schema([i.dataset for i in model.inputs.values()])
-    for inp in model.inputs.values():
-        ds = catalog.get(inp.dataset)
-        for logical, binding in inp.fields.items():
-            col = ds.column(binding if isinstance(binding, str) else (binding.column or "")) if ds else None
-            if col is not None and col.semantic:
-                out[logical] = col.semantic
-            elif not isinstance(binding, str) and binding.semantic:
-                out[logical] = binding.semantic
-    return out
+    model, _ = builder.graph_to_model(cut)
+    return preview_rows(ws, model, builder.node_name(node), body.limit).to_dict()
 
 
 @router.post("/builder/save", status_code=201, summary="保存画布为模型（模型语言，草稿版本）")

@@ -1,0 +1,148 @@
+"""Preview (预览): the first rows of a model's step or input, masked, never from sealed data.
+
+The visual builder shows the rows any node produces; the web layer calls :func:`preview` here
+instead of reaching the engine itself.  A step preview is the model cut after that step with a
+probe output, compiled like a run (same catalog, same parameters) and executed with a LIMIT on the
+DuckDB warehouse.  Nothing is stored: no run row, no clues.  Sealed datasets are refused (数据可用不
+可见: models may compute over them, no one may look at their rows) and personal columns are masked
+by their semantic type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ..catalog.masking import mask_value
+from ..catalog.service import CatalogService
+from ..errors import InputError, ShujianError
+from ..security.masking import refuse_adhoc_on_sealed, refuse_sealed
+from ..spec import Model, load_model
+from ..workspace import Workspace
+
+PREVIEW_STEP = "preview__"
+PREVIEW_KEY = "preview_key__"
+MAX_LIMIT = 200
+
+
+@dataclass
+class Preview:
+    """Rows of one preview; ``ok`` False carries the engine's message instead of rows."""
+
+    columns: list[str] = field(default_factory=list)
+    rows: list[list] = field(default_factory=list)
+    ok: bool = True
+    message: str | None = None
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"ok": self.ok, "columns": self.columns, "rows": self.rows}
+        if self.message:
+            out["message"] = self.message
+        return out
+
+
+def hidden_column(name: str) -> bool:
+    """Helper columns of the compiled SQL (probe key, rule, evidence row ids) not shown in previews."""
+    return name in (PREVIEW_KEY, "_rule") or name.startswith("_ev_")
+
+
+def preview(ws: Workspace, model: Model, node: str | None = None, limit: int = 20,
+            params: dict[str, str] | None = None) -> Preview:
+    """The first ``limit`` rows of ``node`` of ``model``, masked.
+
+    ``node`` is a step id, an input role (the bound dataset's rows) or None (the step feeding the
+    output).  Raises :class:`~shujian.security.masking.SealedData` for sealed inputs and
+    :class:`InputError` for an unknown node; an engine failure comes back as ``ok`` False.
+    """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InputError(f"预览行数 {limit} 超出范围", hint=f"取 1–{MAX_LIMIT} 行")
+    if node is not None and node in model.inputs:
+        return preview_dataset(ws, model.inputs[node].dataset, limit)
+    refuse_adhoc_on_sealed(ws, [i.dataset for i in model.inputs.values()])
+    probe = probe_model(model, node)
+    return _execute(ws, probe, limit, params or {})
+
+
+def preview_dataset(ws: Workspace, name: str, limit: int = 20) -> Preview:
+    """The first rows of the newest version of dataset ``name``, masked; sealed data refused."""
+    svc = CatalogService(ws)
+    info = svc.describe(name)
+    refuse_sealed(name, info["sealed"])
+    cols, rows = svc.preview(name, limit=limit)
+    sem = {c["name"]: c["semantic"] for c in info["columns"]}
+    return Preview(cols, masked(cols, sem, rows))
+
+
+def probe_model(model: Model, node: str | None) -> Model:
+    """``model`` cut after step ``node`` (None: the last step), ending in a probe output.
+
+    Later steps are dropped; the probe derives a constant key so any row shape is a valid output.
+    """
+    data = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    steps = data.get("steps") or []
+    if model.sql is not None:
+        raise InputError(f"模型 {model.id} 是专家 SQL 模型，不能按步骤预览", hint="在模型详情页运行试算")
+    ids = [s["id"] for s in steps]
+    if node is None:
+        node = ids[-1] if ids else next(iter(model.inputs), None)
+    if node in ids:
+        steps = steps[:ids.index(node) + 1]
+    elif node not in model.inputs:
+        raise InputError(f"模型 {model.id} 没有步骤或输入“{node}”",
+                         hint=f"可预览：{'、'.join([*model.inputs, *ids]) or '（无）'}")
+    else:
+        steps = []
+    steps.append({"id": PREVIEW_STEP, "from": node, "derive": {"columns": {PREVIEW_KEY: "1"}}})
+    data.update(steps=steps, output={"subject": {"type": "person", "key": PREVIEW_KEY}, "title": "预览"})
+    data.setdefault("id", "preview")
+    return load_model(data)
+
+
+def _execute(ws: Workspace, model: Model, limit: int, params: dict[str, str]) -> Preview:
+    from ..engines.duckdb_engine import DuckDBEngine
+    from .service import RunService
+
+    compiled = RunService(ws).compile(model, params=params)
+    sql = f"SELECT * FROM (\n{compiled.sql}\n) AS preview LIMIT {int(limit)}"
+    try:
+        with ws.warehouse() as con:
+            table = DuckDBEngine(con).execute(sql, compiled.parameters).table
+    except ShujianError as exc:
+        return Preview(ok=False, message=exc.message)
+    cols = [c for c in table.column_names if not hidden_column(c)]
+    data = table.select(cols).to_pylist()
+    return Preview(cols, masked(cols, semantics(ws, model), [[r[c] for c in cols] for r in data]))
+
+
+def semantics(ws: Workspace, model: Model) -> dict[str, str | None]:
+    """Semantic type of each logical field, read from the bound catalog columns (for masking)."""
+    out: dict[str, str | None] = {}
+    catalog = CatalogService(ws).schema([i.dataset for i in model.inputs.values()])
+    for inp in model.inputs.values():
+        ds = catalog.get(inp.dataset)
+        for logical, binding in inp.fields.items():
+            col = ds.column(binding if isinstance(binding, str) else (binding.column or "")) if ds else None
+            if col is not None and col.semantic:
+                out[logical] = col.semantic
+            elif not isinstance(binding, str) and binding.semantic:
+                out[logical] = binding.semantic
+    return out
+
+
+def masked(columns: list[str], semantics_by_column: dict[str, str | None], rows: list) -> list[list]:
+    """Rows with every personal column masked by its semantic type, values JSON-ready."""
+    keys = [semantics_by_column.get(c) for c in columns]
+    return [[_plain(mask_value(k, v) if k and isinstance(v, str) else v) for k, v in zip(keys, row, strict=False)]
+            for row in rows]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
