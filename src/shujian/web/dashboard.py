@@ -7,9 +7,13 @@ and orders its rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 
 from ..errors import NotFound
+from ..security.scope import NOBODY, current_scope, use_scope
 from ..stats.service import StatsService
 from ..workflow.service import WorkflowService
 from ..workspace import Workspace
@@ -37,26 +41,50 @@ def months_back(today: date, n: int) -> list[str]:
 
 def dashboard(ws: Workspace, *, period: str | None = None, line: str | None = None, org: str | None = None,
               today: date | None = None) -> dict:
-    """Everything the 一本账 page draws, for one period and optionally one 业务条线 or org."""
-    stats = StatsService(ws)
+    """Everything the 一本账 page draws, for one period and optionally one 业务条线 and/or org.
+
+    Every chart honours every filter: the org filter narrows the reader's scope to that org and the
+    orgs below it (never wider than the reader's own scope) while the ledgers are counted, and the
+    line filter keeps that line's models.
+    """
     today = today or date.today()
-    by_line = stats.ledger("line", period)
-    lines = [r for r in by_line if not line or r["name"] == line or r["key"] == line]
-    by_model = stats.ledger("model", period)
-    if line:
-        keep = _models_of_line(ws, line)
-        by_model = [r for r in by_model if r["key"] in keep]
-    by_org = stats.ledger("org", period)
-    picked = _org_rows(by_org, org)
-    # an org filter reads that org's rolled-up row (it includes its subordinates); the line filter the line rows
-    source = picked if org else lines
-    totals = {k: _sum(source, k) for k, _ in FUNNEL} | {"money_recovered": round(_sum(source, "money_recovered"), 2),
-                                                       "excluded": _sum(source, "excluded")}
+    with org_filter(ws, org):
+        stats = StatsService(ws)
+        by_line = stats.ledger("line", period)
+        lines = [r for r in by_line if not line or line in (r["name"], r["key"])]
+        by_model = stats.ledger("model", period)
+        if line:
+            keep = _models_of_line(ws, line)
+            by_model = [r for r in by_model if r["key"] in keep]
+        by_org = stats.ledger("org", period)
+        trend = _trend(stats, today, line)
+    totals = {k: _sum(lines, k) for k, _ in FUNNEL} | {"money_recovered": round(_sum(lines, "money_recovered"), 2),
+                                                      "excluded": _sum(lines, "excluded")}
     return {"period": period or "全部", "line": line, "org": org,
             "funnel": [{"key": k, "name": n, "value": int(totals[k])} for k, n in FUNNEL],
             "totals": totals, "by_line": by_line, "by_model": by_model,
-            "by_org": _top_orgs(_children_view(by_org, picked) if org else by_org),
-            "trend": _trend(stats, today, line, org), "overdue": _overdue(ws, org)}
+            "by_org": _top_orgs(_children_view(by_org, _org_rows(by_org, org)) if org else by_org),
+            "trend": trend, "overdue": _overdue(ws, org)}
+
+
+@contextmanager
+def org_filter(ws: Workspace, org: str | None) -> Iterator[None]:
+    """Count only clues held by ``org`` (code or name) and the orgs below it, within the reader's scope.
+
+    Unassigned clues (线索池) are left out: they belong to no org yet.  An unknown org is
+    :class:`NotFound`.
+    """
+    if not org:
+        yield
+        return
+    from ..orgs.service import descendants, find_org
+
+    with ws.db.unit_of_work() as s:
+        below = frozenset(descendants(s, find_org(s, org).id))
+    reader = current_scope()
+    narrowed = replace(reader or NOBODY, orgs=below & reader.orgs if reader is not None else below, pool=False)
+    with use_scope(narrowed):
+        yield
 
 
 def _org_rows(rows: list[dict], org: str | None) -> list[dict]:
@@ -86,14 +114,11 @@ def _top_orgs(rows: list[dict], n: int = 15) -> list[dict]:
     return sorted(rows, key=lambda r: -(r.get("generated") or 0))[:n]
 
 
-def _trend(stats: StatsService, today: date, line: str | None, org: str | None = None) -> dict:
+def _trend(stats: StatsService, today: date, line: str | None) -> dict:
     months = months_back(today, TREND_MONTHS)
     series: dict[str, list] = {"generated": [], "cases": [], "measures": [], "money_recovered": []}
     for month in months:
-        if org:
-            rows = _org_rows(stats.ledger("org", month), org)
-        else:
-            rows = [r for r in stats.ledger("line", month) if not line or line in (r["key"], r["name"])]
+        rows = [r for r in stats.ledger("line", month) if not line or line in (r["key"], r["name"])]
         for key in series:
             series[key].append(round(_sum(rows, key), 2))
     return {"months": months, **series}

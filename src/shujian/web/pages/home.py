@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from ...errors import ShujianError
+from ...errors import NotFound, ShujianError
 from ..dashboard import dashboard
 from ..security import CSRF, DEMO_COOKIE, require
 from .common import render
@@ -23,6 +23,9 @@ def home(request: Request, user=require("dashboard.read"),
     error = None
     try:
         data = dashboard(request.app.state.ws, period=period or None, line=line or None, org=org or None)
+    except NotFound as exc:                     # an unknown 院: the message goes beside the org field
+        error = {"org": exc.message + (f"（{exc.hint}）" if exc.hint else "")}
+        data = _fallback(request, period, line)
     except ShujianError as exc:
         error = {"period": exc.message}
         data = dashboard(request.app.state.ws, line=line or None, org=org or None)
@@ -32,6 +35,13 @@ def home(request: Request, user=require("dashboard.read"),
     return render(request, "home.html", {"d": data, "lines": lines, "errors": error or {},
                                          "f": {"period": period or "", "line": line or "", "org": org or ""},
                                          "active": "home"})
+
+
+def _fallback(request: Request, period: str | None, line: str | None) -> dict:
+    try:
+        return dashboard(request.app.state.ws, period=period or None, line=line or None)
+    except ShujianError:
+        return dashboard(request.app.state.ws, line=line or None)
 
 
 @router.post("/demo-user", dependencies=[CSRF])
