@@ -17,6 +17,7 @@ import csv
 import importlib
 import importlib.util
 import json
+import string
 import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,9 +28,9 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from stdnum import numdb
-from stdnum.cn import ric, uscc
 
 from shujian.errors import InputError
 
@@ -136,6 +137,48 @@ def load_divisions() -> list[Division]:
         return [Division(r["code"], r["name"], r["city"], r["province"]) for r in rows]
 
 
+def _ymd(d: np.ndarray) -> np.ndarray:
+    """``datetime64[D]`` as int64 YYYYMMDD."""
+    years = d.astype("datetime64[Y]")
+    months = d.astype("datetime64[M]")
+    return ((years.astype(np.int64) + 1970) * 10_000 + (months - years).astype(np.int64) * 100 + 100
+            + (d - months).astype(np.int64) + 1)
+
+
+def fmt(pattern: str, rows: int | None = None, /, **fields: Any) -> np.ndarray:
+    """Vectorised ``str.format``: one string per row, fields given as arrays (or scalars).
+
+    Supports ``{name}`` and zero-padded integers ``{name:0Nd}``; computed in Arrow, returned as an
+    object array of ``str``.
+
+    >>> fmt("A{u}-{k:04d}", u=np.array(["x", "y"], dtype=object), k=np.array([7, 12])).tolist()
+    ['Ax-0007', 'Ay-0012']
+    """
+    parts: list[Any] = []
+    for literal, name, spec, _conv in string.Formatter().parse(pattern):
+        if literal:
+            parts.append(literal)
+        if name is None:
+            continue
+        value = fields[name]
+        if isinstance(value, np.ndarray | pa.Array):
+            if rows is None:
+                rows = len(value)
+            arr = pa.array(value) if isinstance(value, np.ndarray) else value
+            arr = pc.cast(arr, pa.string())
+            if spec:
+                arr = pc.utf8_lpad(arr, int(spec.rstrip("d")), padding="0")
+            parts.append(arr)
+        else:
+            parts.append(format(value, spec))
+    if rows is None:
+        raise ValueError("fmt() needs at least one array field or n")
+    if not any(isinstance(x, pa.Array) for x in parts):
+        return np.full(rows, "".join(parts), dtype=object)
+    joined = pc.binary_join_element_wise(*parts, "") if len(parts) > 1 else parts[0]
+    return joined.to_numpy(zero_copy_only=False).astype(object, copy=False)
+
+
 def to_date_array(values: Iterable[date] | np.ndarray) -> np.ndarray:
     """Dates as numpy ``datetime64[D]``."""
     return np.asarray(values, dtype="datetime64[D]")
@@ -160,42 +203,97 @@ def _code_years(code: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _org_code(digits8: str) -> str:
-    """GB 11714 组织机构代码 (8 digits + check character); stdnum has no cn.org module."""
-    weights = (3, 7, 9, 10, 5, 8, 4, 2)
-    c = 11 - sum(int(ch) * w for ch, w in zip(digits8, weights, strict=True)) % 11
-    return digits8 + {10: "X", 11: "0"}.get(c, str(c))
+ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)   # GB 11643
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"                                               # GB 32100
+USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
+ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)                                # GB 11714
+SEQ_SLOTS = 499            # 顺序码 per (区划, 出生日期, 性别): 2k+1 for men, 2k+2 for women, k < 499
+ORG_SPAN = 89_999_999      # 组织机构代码 bodies 10000000 … 99999998
+ORG_STRIDE = 7_368_787     # coprime with ORG_SPAN: counter → body is a bijection (no lookups needed)
 
 
-class UniqueInts:
-    """A growing set of int64 keys in bounded memory: one sorted numpy array plus a small set.
+def digits(values: np.ndarray, width: int) -> np.ndarray:
+    """Decimal digits of non-negative ints as an ``(n, width)`` int64 matrix (most significant first)."""
+    out = np.empty((len(values), width), dtype=np.int64)
+    rest = np.asarray(values, dtype=np.int64)
+    for i in range(width - 1, -1, -1):
+        rest, out[:, i] = np.divmod(rest, 10)
+    return out
 
-    A Python set of millions of ID strings costs ~100 bytes a key; the sorted array costs 8.
+
+def ascii_strings(chars: np.ndarray) -> np.ndarray:
+    """Rows of an ``(n, width)`` uint8 ASCII matrix as an object array of ``str``."""
+    width = chars.shape[1]
+    return np.ascontiguousarray(chars).view(f"S{width}").ravel().astype(f"U{width}").astype(object)
+
+
+def resident_ids(body: np.ndarray) -> np.ndarray:
+    """18-digit 公民身份号码 from 17-digit bodies (int64), with the GB 11643 check character.
+
+    >>> resident_ids(np.array([11010519491231002]))[0]
+    '11010519491231002X'
+    """
+    d = digits(body, 17)
+    check = (12 - (d * ID_WEIGHTS).sum(axis=1) % 11) % 11
+    chars = np.empty((len(d), 18), dtype=np.uint8)
+    chars[:, :17] = d + 48
+    chars[:, 17] = np.frombuffer(b"0123456789X", dtype=np.uint8)[check]
+    return ascii_strings(chars)
+
+
+def uscc_codes(division: np.ndarray, org_body: np.ndarray) -> np.ndarray:
+    """统一社会信用代码 ``91`` + 6-digit division + 组织机构代码 (8 digits + check) + check character."""
+    org = digits(org_body, 8)
+    c = 11 - (org * ORG_WEIGHTS).sum(axis=1) % 11
+    org_check = np.where(c == 11, 0, c)                    # 10 → 'X' (alphabet value 29 below)
+    values = np.empty((len(org), 17), dtype=np.int64)
+    values[:, 0], values[:, 1] = 9, 1
+    values[:, 2:8] = digits(division, 6)
+    values[:, 8:16] = org
+    values[:, 16] = np.where(org_check == 10, USCC_ALPHABET.index("X"), org_check)
+    check = (31 - (values * USCC_WEIGHTS).sum(axis=1) % 31) % 31
+    alphabet = np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
+    chars = np.empty((len(org), 18), dtype=np.uint8)
+    chars[:, :17] = alphabet[values]
+    chars[:, 17] = alphabet[check]
+    return ascii_strings(chars)
+
+
+class SequenceCodes:
+    """Issues 顺序码 so that no two people share an ID, in bounded memory and without lookups.
+
+    One int16 counter per (区划代码, 出生日期, 性别) slot (≈80 MB of zero pages, touched only where
+    used): the k-th person of a slot gets 顺序码 2·σ(k)+1 (men) or 2·σ(k)+2 (women), σ a
+    per-slot bijection of 0…498, so codes look scattered but never repeat.  A full slot returns -1;
+    the caller then moves the person to another division or birth date.
     """
 
-    def __init__(self, buffer: int = 500_000):
-        self._sorted = np.empty(0, dtype=np.int64)
-        self._recent: set[int] = set()
-        self._limit = buffer
+    FIRST = np.datetime64("1900-01-01", "D")
+    DAYS = int((np.datetime64("2031-01-01", "D") - FIRST).astype(int))
 
-    def clashes(self, keys: np.ndarray) -> np.ndarray:
-        """True where a key is already taken or repeats an earlier key of the same batch."""
-        _, first = np.unique(keys, return_index=True)
-        out = np.ones(len(keys), dtype=bool)
-        out[first] = False
-        if len(self._sorted):
-            pos = np.minimum(np.searchsorted(self._sorted, keys), len(self._sorted) - 1)
-            out |= self._sorted[pos] == keys
-        if self._recent:
-            out |= np.fromiter((k in self._recent for k in keys.tolist()), dtype=bool, count=len(keys))
-        return out
+    def __init__(self, codes: Iterable[str], salt: int = 0):
+        self._codes = np.array(sorted({int(c) for c in codes}), dtype=np.int64)
+        self._used = np.zeros(len(self._codes) * self.DAYS * 2, dtype=np.int16)
+        self._salt = salt % SEQ_SLOTS
 
-    def add(self, keys: np.ndarray) -> None:
-        self._recent.update(np.asarray(keys, dtype=np.int64).tolist())
-        if len(self._recent) >= self._limit:
-            merged = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
-            self._sorted = np.sort(np.concatenate([self._sorted, merged]))
-            self._recent = set()
+    def allocate(self, codes: np.ndarray, birth: np.ndarray, male: np.ndarray) -> np.ndarray:
+        """顺序码 (1…998) for each person, or -1 where the slot is full."""
+        n = len(codes)
+        slot = ((np.searchsorted(self._codes, codes) * self.DAYS
+                 + (birth - self.FIRST).astype(np.int64)) * 2 + male.astype(np.int64))
+        order = np.argsort(slot, kind="stable")
+        s = slot[order]
+        new = np.empty(n, dtype=bool)
+        new[:1] = True
+        new[1:] = s[1:] != s[:-1]
+        rank = np.arange(n) - np.maximum.accumulate(np.where(new, np.arange(n), 0))
+        k = self._used[s].astype(np.int64) + rank
+        last = np.append(new[1:], True)
+        self._used[s[last]] = np.minimum(k[last] + 1, SEQ_SLOTS)
+        k_all = np.empty(n, dtype=np.int64)
+        k_all[order] = k
+        sigma = (k_all * 211 + (slot * 40_503 + self._salt)) % SEQ_SLOTS
+        return np.where(k_all < SEQ_SLOTS, 2 * sigma + np.where(male, 1, 2), -1)
 
 
 class CityContext:
@@ -221,10 +319,12 @@ class CityContext:
         if not self.home:
             raise InputError(f"区划表中没有城市 '{home_city}'")
         self.home_city = home_city
-        self._used_ids = UniqueInts()            # 17-digit ID bodies already issued
+        self._sequence_codes = SequenceCodes([d.code for d in self.divisions] + list(HISTORIC_HOME), salt=seed)
         self._code_pool: dict[tuple[int, bool], list[tuple[str, str]]] = {}
+        self._pool_arrays: dict[tuple[int, bool], tuple[np.ndarray, np.ndarray]] = {}
         self._code_years: dict[str, list[tuple[int, int]]] = {}
-        self._used_uscc = UniqueInts()           # division + organisation code already issued
+        self._org_issued = 0                     # 组织机构代码 issued so far (a counter: never reused)
+        self._org_offset = (seed * 2_654_435_761) % ORG_SPAN
         self._writers: dict[str, pq.ParquetWriter] = {}
         self._pending: dict[str, list[pa.Table]] = {}
         self._infos: dict[str, DatasetInfo] = {}
@@ -279,36 +379,56 @@ class CityContext:
                sex: str | None = None, local_share: float = 0.85) -> dict[str, np.ndarray]:
         """``n`` new distinct people: 身份证号, 姓名, 性别, 出生日期, 户籍地 (arrays).
 
-        IDs are GB 11643 valid (stdnum check digit), never reused across the whole city.
+        IDs are GB 11643 valid (division code in force in the birth year, check character), never
+        reused across the whole city (:class:`SequenceCodes`); everything is computed on arrays.
         """
         if n <= 0:
             return {k: np.array([], dtype=object) for k in ("身份证号", "姓名", "性别", "出生日期", "户籍地")}
         birth = self.dates(n, *born)
         sexes = (np.full(n, sex, dtype=object) if sex else
                  np.where(self.rng.random(n) < 0.5, "男", "女").astype(object))
-        local = self.rng.random(n) < local_share
-        years = birth.astype("datetime64[Y]").astype(int) + 1970
-        draws = self.rng.random(n)
-        ymd = np.char.replace(np.datetime_as_string(birth, unit="D").astype(str), "-", "")
-        codes = np.empty(n, dtype=np.int64)
-        places = np.empty(n, dtype=object)
-        for i in range(n):
-            pool = self._codes(int(years[i]), bool(local[i]))
-            code, place = pool[int(draws[i] * len(pool))]
-            codes[i] = int(code)
-            places[i] = place
         male = sexes == "男"
-        head = codes * 10**11 + ymd.astype(np.int64) * 1000
-        body = head + self._sequence(male)
-        while (clash := self._used_ids.clashes(body)).any():
-            body[clash] = head[clash] + self._sequence(male[clash])
-        self._used_ids.add(body)
-        ids = np.array([f"{b:017d}" + ric.calc_check_digit(f"{b:017d}0") for b in body.tolist()], dtype=object)
+        local = self.rng.random(n) < local_share
+        codes, places = self._draw_codes(birth, local, self.rng.random(n))
+        seq = self._sequence_codes.allocate(codes, birth, male)
+        for attempt in range(100):
+            full = np.flatnonzero(seq < 0)
+            if not len(full):
+                break
+            # the home city's slots of that day are taken (very large scales): another division, then day
+            local[full] = False
+            if attempt >= 3:
+                birth[full] = self.dates(len(full), *born)
+            codes[full], places[full] = self._draw_codes(birth[full], local[full], self.rng.random(len(full)))
+            seq[full] = self._sequence_codes.allocate(codes[full], birth[full], male[full])
+        else:
+            raise InputError(f"出生日期 {born[0]}–{born[1]} 的身份证号已用尽", hint="放宽出生日期范围或减小规模")
+        ymd = _ymd(birth)
+        ids = resident_ids(codes * 10**11 + ymd * 1000 + seq)
         return {"身份证号": ids, "姓名": self.names(sexes), "性别": sexes, "出生日期": birth, "户籍地": places}
 
-    def _sequence(self, male: np.ndarray) -> np.ndarray:
-        """顺序码: odd for men, even for women (GB 11643)."""
-        return self.rng.integers(0, 499, len(male)) * 2 + np.where(male, 1, 2)
+    def _draw_codes(self, birth: np.ndarray, local: np.ndarray, draws: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Division code (int) and 户籍地 per person: uniform over the pool of its birth year."""
+        years = birth.astype("datetime64[Y]").astype(np.int64) + 1970
+        key = years * 2 + local
+        codes = np.empty(len(key), dtype=np.int64)
+        places = np.empty(len(key), dtype=object)
+        for k in np.unique(key).tolist():
+            sel = np.flatnonzero(key == k)
+            pool_codes, pool_places = self._pool(k // 2, bool(k % 2))
+            idx = (draws[sel] * len(pool_codes)).astype(np.int64)
+            codes[sel] = pool_codes[idx]
+            places[sel] = pool_places[idx]
+        return codes, places
+
+    def _pool(self, year: int, local: bool) -> tuple[np.ndarray, np.ndarray]:
+        key = (year, local)
+        if key not in self._pool_arrays:
+            pool = self._codes(year, local)
+            self._pool_arrays[key] = (np.array([int(c) for c, _ in pool], dtype=np.int64),
+                                      np.array([p for _, p in pool], dtype=object))
+        return self._pool_arrays[key]
 
     def _codes(self, year: int, local: bool) -> list[tuple[str, str]]:
         """(division code, 户籍地) pairs valid in ``year``; home city first, any division otherwise."""
@@ -343,25 +463,24 @@ class CityContext:
                   words: Sequence[str] = ("宏达", "鑫源", "华盛", "恒通", "永兴", "瑞丰", "金鼎",
                                           "天成", "顺发", "博远", "安泰", "联创", "嘉和", "信诚")
                   ) -> dict[str, np.ndarray]:
-        """``n`` new companies registered in the home city: 统一社会信用代码 (valid), 单位名称."""
-        codes = np.empty(n, dtype=object)
-        names = np.empty(n, dtype=object)
+        """``n`` new companies registered in the home city: 统一社会信用代码 (valid, never reused), 单位名称."""
         trades = ("建设工程", "商贸", "科技", "物业管理", "餐饮管理", "健身服务", "教育咨询", "劳务")
-        for i in range(n):
-            div = self.home[int(self.rng.integers(0, len(self.home)))]
-            codes[i] = self._new_uscc(div.code)
-            w = "".join(words[int(j)] for j in self.rng.choice(len(words), 2, replace=False))
-            names[i] = f"{div.city}{w}{self.one(trades)}{self.one(kinds)}"
-        return {"统一社会信用代码": codes, "单位名称": names}
+        div = self.rng.integers(0, len(self.home), n)
+        first = self.rng.integers(0, len(words), n)
+        second = (first + self.rng.integers(1, len(words), n)) % len(words)     # two different words
+        word = np.asarray(words, dtype=object)
+        names = (np.array([d.city for d in self.home], dtype=object)[div] + word[first] + word[second]
+                 + self.pick(trades, n) + self.pick(kinds, n))
+        division = np.array([int(d.code) for d in self.home], dtype=np.int64)[div]
+        return {"统一社会信用代码": uscc_codes(division, self._org_bodies(n)), "单位名称": names}
 
-    def _new_uscc(self, div: str) -> str:
-        while True:
-            base = int(self.rng.integers(10_000_000, 99_999_999))
-            key = np.array([int(div) * 10**8 + base], dtype=np.int64)
-            if not self._used_uscc.clashes(key)[0]:
-                self._used_uscc.add(key)
-                body = f"91{div}{_org_code(str(base))}"
-                return body + uscc.calc_check_digit(body)
+    def _org_bodies(self, n: int) -> np.ndarray:
+        """``n`` 组织机构代码 bodies never issued before (a counter through a fixed bijection)."""
+        if self._org_issued + n > ORG_SPAN:
+            raise InputError("组织机构代码已用尽", hint="减小演示规模")
+        counter = np.arange(self._org_issued, self._org_issued + n, dtype=np.int64)
+        self._org_issued += n
+        return 10_000_000 + (counter * ORG_STRIDE + self._org_offset) % ORG_SPAN
 
     def company(self, **kw: Any) -> dict[str, Any]:
         batch = self.companies(1, **kw)

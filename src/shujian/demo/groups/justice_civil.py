@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from shujian.demo.core import fmt
+
 AGENCY = "市中级人民法院（审判管理系统）"
 MODEL = "frequent-lending-plaintiff"
 LENDING = "民间借贷纠纷"
@@ -42,7 +44,7 @@ def write(ctx: Any, cols: dict) -> None:
 def _lawyers(ctx: Any, n: int) -> np.ndarray:
     p = ctx.people(n, born=(date(1965, 1, 1), date(1995, 12, 31)))
     firm = ctx.pick(FIRMS, n)
-    return np.array([f"{f} {name}" for f, name in zip(firm, p["姓名"], strict=True)], dtype=object)
+    return firm + " " + p["姓名"]
 
 
 def _background(ctx: Any, start: int, n: int) -> dict:
@@ -64,9 +66,8 @@ def _background(ctx: Any, start: int, n: int) -> dict:
     seq = np.arange(start, start + total)
     year = filed.astype("datetime64[Y]").astype(int) + 1970
     return {
-        "案号": np.array([f"（{y}）浙10{k % 90 + 2:02d}民初{k % 20000 + 1}号" for y, k in zip(year, seq, strict=True)],
-                       dtype=object),
-        "法院": np.array([f"台州市{c}人民法院" for c in court], dtype=object),
+        "案号": fmt("（{y}）浙10{c:02d}民初{k}号", y=year, c=seq % 90 + 2, k=seq % 20000 + 1),
+        "法院": "台州市" + court + "人民法院",
         "案由": np.concatenate([np.full(len(owner), LENDING, dtype=object), ctx.pick(OTHER_CAUSES, n_other)]),
         "审理程序": ctx.pick(["简易程序", "普通程序", "小额诉讼程序"], total, [0.6, 0.2, 0.2]),
         "原告": np.concatenate([lenders["姓名"][owner], others["单位名称"][o_idx]]),

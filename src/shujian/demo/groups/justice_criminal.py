@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from shujian.dates import add_months
+from shujian.demo.core import fmt
 from shujian.demo.groups.justice_law import (
     Band,
     accessory_rows,
@@ -138,13 +139,12 @@ def _background_chunk(ctx: Any, table: list[Band], start: int, n: int) -> tuple[
     term_days = (months * 30.44).astype(int).astype("timedelta64[D]")
     fixed = custodial & ~probation
     defs = {
-        "文书编号": np.array([f"TZ{k:010d}" for k in seq], dtype=object),
-        "案号": np.array([f"（{y}）浙10{k % 90 + 2:02d}刑初{k % 9000 + 1}号" for y, k in zip(year, seq, strict=True)],
-                       dtype=object),
-        "法院": np.array([f"台州市{c}人民法院" for c in court], dtype=object),
+        "文书编号": fmt("TZ{k:010d}", k=seq),
+        "案号": fmt("（{y}）浙10{c:02d}刑初{k}号", y=year, c=seq % 90 + 2, k=seq % 9000 + 1),
+        "法院": "台州市" + court + "人民法院",
         "审理程序": ctx.pick(["普通程序", "简易程序", "速裁程序"], n, [0.3, 0.5, 0.2]),
         "判决日期": judged,
-        "公诉机关": np.array([f"台州市{c}人民检察院" for c in court], dtype=object),
+        "公诉机关": "台州市" + court + "人民检察院",
         "被告人序号": order.astype(np.int64),
         "姓名": p["姓名"], "性别": p["性别"], "出生日期": p["出生日期"], "身份证号": p["身份证号"],
         "罪名": charge, "刑种": kind,

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from shujian.demo.core import fmt
+
 MODEL = "gang-repeat-offenders"
 FOUR = ("故意伤害", "寻衅滋事", "聚众斗殴", "非法拘禁")
 OTHER = ("盗窃", "诈骗", "赌博")
@@ -49,8 +51,8 @@ def _case_rows(ctx: Any, ids: np.ndarray, cause: np.ndarray, day: np.ndarray, co
     kind = np.where(criminal, "刑事", "行政").astype(object)
     return {"案件编号": ids, "案由": cause, "案件类别": kind, "发案日期": day,
             "受案日期": day + rng.integers(0, 3, n).astype("timedelta64[D]"),
-            "发案地点": np.array([f"{c}{p}" for c, p in zip(county, ctx.pick(PLACES, n), strict=True)], dtype=object),
-            "区县": county, "办案单位": np.array([f"台州市公安局{c}分局" for c in county], dtype=object),
+            "发案地点": county + ctx.pick(PLACES, n),
+            "区县": county, "办案单位": "台州市公安局" + county + "分局",
             "处理结果": np.where(criminal, ctx.pick(["立案侦查", "移送审查起诉"], n),
                                  ctx.pick(["行政拘留", "罚款", "调解结案"], n)).astype(object)}
 
@@ -68,7 +70,7 @@ def _background(ctx: Any, n_persons: int, offset: int) -> tuple[dict, dict]:
     n_group_cases = len(sizes)
     case_of_other = np.repeat(np.arange(n_group_cases), sizes)
     n_cases = n_group_cases + 2 * len(t_idx)
-    case_ids = np.array([f"A3310{k:011d}" for k in range(offset, offset + n_cases)], dtype=object)
+    case_ids = fmt("A3310{k:011d}", k=np.arange(offset, offset + n_cases))
     county = ctx.pick(COUNTIES, n_cases)
     t_county = ctx.pick(COUNTIES, len(t_idx))
     county[n_group_cases::2] = t_county

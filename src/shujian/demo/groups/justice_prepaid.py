@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from shujian.demo.core import fmt
+
 MODEL = "prepaid-card-complaints"
 DISTRICTS = ("椒江区", "黄岩区", "路桥区", "临海市", "温岭市", "玉环市")
 TRADES = {  # 行业 → (店名后缀, 卡名)
@@ -40,25 +42,28 @@ EXCLUDED_TEMPLATES = (
 CIVIC = ("反映小区路灯损坏多日无人维修。", "反映主干道窨井盖缺失，存在安全隐患。", "咨询新生儿医保参保办理流程。",
          "反映公交车班次减少，出行不便。", "反映小区楼道堆放杂物，存在消防隐患。")
 TICKET_DTYPES = {"受理日期": "DATE"}
-CHUNK = 300_000
+CHUNK = 200_000            # background merchants per batch (with their tickets)
 REG_DTYPES = {"成立日期": "DATE"}
 
 
 def generate(ctx: Any) -> None:
-    """Write registers and tickets: background first, then planted merchants."""
-    reg, filings, escrow = _background(ctx, ctx.n(4000))
+    """Write registers and tickets: background merchants in batches (each with its tickets), then plants."""
+    n_merchants, n_tickets = ctx.n(4000), ctx.n(9000)
+    cols: dict[str, dict] = {}
+    for start in range(0, n_merchants, CHUNK):
+        size = min(CHUNK, n_merchants - start)
+        reg, filings, escrow, issuer = _background(ctx, start, size)
+        # this batch's share of the tickets, so every ticket's merchant is in memory with it
+        first, last = (n_tickets * start) // n_merchants, (n_tickets * (start + size)) // n_merchants
+        tickets = _background_tickets(ctx, first, last - first, reg, issuer)
+        cols = {"市场主体登记": reg, "预付卡备案": filings, "资金存管": escrow, "12345工单": tickets}
+        for name, table in cols.items():
+            _write(ctx, name, table)
     plants = _Plants(ctx)
     plants.run()
-    for name, cols, extra in (("市场主体登记", reg, plants.reg), ("预付卡备案", filings, plants.filings),
-                              ("资金存管", escrow, plants.escrow)):
-        _write(ctx, name, cols)
-        _write(ctx, name, {k: [r.get(k) for r in extra] for k in cols})
-    issuers = np.flatnonzero(np.isin(reg["统一社会信用代码"], filings["统一社会信用代码"]))
-    n = ctx.n(9000)
-    for start in range(0, n, CHUNK):
-        tickets = _background_tickets(ctx, start, min(CHUNK, n - start), reg, issuers)
-        _write(ctx, "12345工单", tickets)
-    _write(ctx, "12345工单", {k: [r.get(k) for r in plants.tickets] for k in tickets})
+    for name, extra in (("市场主体登记", plants.reg), ("预付卡备案", plants.filings), ("资金存管", plants.escrow),
+                        ("12345工单", plants.tickets)):
+        _write(ctx, name, {k: [r.get(k) for r in extra] for k in cols[name]})
 
 
 _META = {
@@ -74,56 +79,77 @@ def _write(ctx: Any, name: str, cols: dict) -> None:
     ctx.write(name, cols, agency=agency, level=level, description=desc, dtypes=dtypes)
 
 
-def _merchant_names(ctx: Any, n: int, trade: np.ndarray, district: np.ndarray) -> np.ndarray:
+def _merchant_names(ctx: Any, start: int, trade: np.ndarray, district: np.ndarray) -> np.ndarray:
+    """Background merchant names, made unique by their running number ``（k）``."""
+    n = len(trade)
     words = ctx.pick(("悦动", "美丽人生", "启航", "蓝天", "金手指", "阳光", "名流", "优派", "星光", "一品"), n)
-    return np.array([f"台州市{d}{w}{TRADES[t][0]}（{i}）" for i, (d, w, t) in enumerate(
-        zip(district, words, trade, strict=True))], dtype=object)
+    shop = np.array([TRADES[t][0] for t in TRADES], dtype=object)[_trade_index(trade)]
+    return fmt("台州市{d}{w}{s}（{k}）", d=district, w=words, s=shop, k=np.arange(start, start + n))
 
 
-def _background(ctx: Any, n_merchants: int) -> tuple[dict, dict, dict]:
+def _trade_index(trade: np.ndarray) -> np.ndarray:
+    """Position of each 行业 in ``TRADES``."""
+    position = {t: i for i, t in enumerate(TRADES)}
+    values, inverse = np.unique(trade, return_inverse=True)
+    return np.array([position[t] for t in values], dtype=np.int64)[inverse]
+
+
+def _background(ctx: Any, start: int, n_merchants: int) -> tuple[dict, dict, dict, np.ndarray]:
+    """Merchants ``start`` … ``start + n_merchants - 1``: 发卡企业 (35 %) are 备案, 存管 and 存续."""
     rng = ctx.rng
     co = ctx.companies(n_merchants, kinds=("有限公司", "个体工商户"))
     trade = ctx.pick(list(TRADES), n_merchants)
     district = ctx.pick(DISTRICTS, n_merchants)
-    names = _merchant_names(ctx, n_merchants, trade, district)
+    names = _merchant_names(ctx, start, trade, district)
     issuer = rng.random(n_merchants) < 0.35            # 发卡企业: 备案 + 存管, always 存续
     status = np.where(issuer, "存续", ctx.pick(["存续", "注销", "吊销", "经营异常"], n_merchants,
                                                 [0.85, 0.07, 0.03, 0.05])).astype(object)
+    number = np.arange(start, start + n_merchants)
     reg = {"统一社会信用代码": co["统一社会信用代码"], "企业名称": names, "行业": trade,
-           "注册地址": np.array([f"浙江省台州市{d}{k % 300 + 1}号" for k, d in enumerate(district)], dtype=object),
+           "注册地址": fmt("浙江省台州市{d}{k}号", d=district, k=number % 300 + 1),
            "区域": district, "成立日期": ctx.dates(n_merchants, date(2012, 1, 1), date(2022, 12, 31)),
            "登记状态": status}
     iss = np.flatnonzero(issuer)
     filings = {"统一社会信用代码": co["统一社会信用代码"][iss], "企业名称": names[iss],
-               "备案编号": np.array([f"TZYFK{k:06d}" for k in range(len(iss))], dtype=object),
+               "备案编号": fmt("TZYFK{k:06d}", k=number[iss]),
                "备案日期": ctx.dates(len(iss), date(2022, 1, 1), date(2023, 6, 30))}
     escrow = {"统一社会信用代码": co["统一社会信用代码"][iss], "存管银行": ctx.pick(["台州银行", "浙江泰隆商业银行"], len(iss)),
-              "存管账号": np.array([f"8101{k:010d}" for k in range(len(iss))], dtype=object),
+              "存管账号": fmt("8101{k:010d}", k=number[iss]),
               "存管比例": rng.choice([0.2, 0.3, 0.4], len(iss)),
               "开户日期": ctx.dates(len(iss), date(2022, 1, 1), date(2023, 6, 30))}
-    return reg, filings, escrow
+    return reg, filings, escrow, issuer
 
 
-def _background_tickets(ctx: Any, start: int, n: int, reg: dict, issuers: np.ndarray) -> dict:
-    """``n`` background tickets: prepaid complaints only about issuers (备案+存管+存续)."""
+def _background_tickets(ctx: Any, start: int, n: int, reg: dict, issuer: np.ndarray) -> dict:
+    """``n`` background tickets about merchants of ``reg``: prepaid complaints only about issuers."""
     rng = ctx.rng
+    issuers = np.flatnonzero(issuer)
     names, district, trade = reg["企业名称"], reg["区域"], reg["行业"]
     kind = rng.choice(3, n, p=[0.25, 0.35, 0.40])      # 0 prepaid (issuers), 1 other merchant, 2 civic
-    target = np.where(kind == 0, issuers[rng.integers(0, len(issuers), n)], rng.integers(0, len(names), n))
+    if not len(issuers):
+        kind[kind == 0] = 1
+    target = rng.integers(0, len(names), n)
+    prepaid = np.flatnonzero(kind == 0)
+    if len(prepaid):
+        target[prepaid] = issuers[rng.integers(0, len(issuers), len(prepaid))]
     day = ctx.dates(n, date(2023, 1, 1), date(2025, 11, 30))
+    number = np.arange(start, start + n)
     text = np.empty(n, dtype=object)
-    for i in range(n):
-        t, k = target[i], kind[i]
-        if k == 0:
-            text[i] = PREPAID_TEMPLATES[i % len(PREPAID_TEMPLATES)].format(
-                d=str(day[i]), m=names[t], c=TRADES[trade[t]][1], a=int(rng.integers(5, 80)) * 100,
-                s=MILD[i % len(MILD)])
-        elif k == 1:
-            text[i] = OTHER_TEMPLATES[i % len(OTHER_TEMPLATES)].format(m=names[t])
-        else:
-            text[i] = CIVIC[i % len(CIVIC)]
+    card = np.array([c for _, c in TRADES.values()], dtype=object)[_trade_index(trade[target])]
+    amount = rng.integers(5, 80, n) * 100
+    for j, template in enumerate(PREPAID_TEMPLATES):
+        sel = prepaid[number[prepaid] % len(PREPAID_TEMPLATES) == j]
+        if len(sel):
+            text[sel] = fmt(template, d=day[sel], m=names[target[sel]], c=card[sel], a=amount[sel],
+                            s=np.array(MILD, dtype=object)[number[sel] % len(MILD)])
+    other = np.flatnonzero(kind == 1)
+    for j, template in enumerate(OTHER_TEMPLATES):
+        sel = other[number[other] % len(OTHER_TEMPLATES) == j]
+        if len(sel):
+            text[sel] = fmt(template, m=names[target[sel]])
     civic = kind == 2
-    return {"工单编号": np.array([f"12345-{k:09d}" for k in range(start, start + n)], dtype=object), "受理日期": day,
+    text[civic] = np.array(CIVIC, dtype=object)[number[civic] % len(CIVIC)]
+    return {"工单编号": fmt("12345-{k:09d}", k=number), "受理日期": day,
             "来电人": np.where(rng.random(n) < 0.5, "王女士", "李先生").astype(object),
             "诉求内容": text,
             "被反映对象": np.where(civic, None, names[target]).astype(object),

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from shujian.demo.core import fmt
+
 MODEL = "migrant-wage-guarantee"
 DISTRICTS = ("椒江区", "黄岩区", "路桥区", "临海市", "温岭市", "玉环市", "天台县", "仙居县", "三门县")
 BANKS = ("中国工商银行台州分行", "中国农业银行台州分行", "中国建设银行台州分行", "台州银行", "浙江泰隆商业银行")
@@ -21,16 +23,21 @@ PERMIT_DTYPES = {"合同金额": "DOUBLE", "发证日期": "DATE", "计划开工
 ACCOUNT_DTYPES = {"开户日期": "DATE"}
 DEPOSIT_DTYPES = {"金额": "DOUBLE", "存储日期": "DATE", "保函到期日": "DATE"}
 GUARANTEE_DTYPES = {"担保金额": "DOUBLE", "出具日期": "DATE", "到期日期": "DATE"}
+CHUNK = 200_000            # background projects per batch (bounded memory at any scale)
+TABLES = (("施工许可", "permits"), ("农民工工资专用账户", "accounts"), ("工资保证金", "deposits"),
+          ("工程款支付担保", "guarantees"))
 
 
 def generate(ctx: Any) -> None:
     """Write the four datasets: background projects, then the planted ones."""
-    out = _background(ctx, ctx.n(800))
+    n = ctx.n(800)
+    for start in range(0, n, CHUNK):
+        out = _background(ctx, start, min(CHUNK, n - start))
+        for name, key in TABLES:
+            _write(ctx, name, out[key])
     plants = _Plants(ctx)
     plants.run()
-    for name, key in (("施工许可", "permits"), ("农民工工资专用账户", "accounts"),
-                      ("工资保证金", "deposits"), ("工程款支付担保", "guarantees")):
-        _write(ctx, name, out[key])
+    for name, key in TABLES:
         _write(ctx, name, {k: [r.get(k) for r in plants.rows[key]] for k in out[key]})
 
 
@@ -47,11 +54,13 @@ def _write(ctx: Any, name: str, cols: dict) -> None:
     ctx.write(name, cols, agency=agency, level="内部", description=desc, dtypes=dtypes)
 
 
-def _background(ctx: Any, n: int) -> dict:
+def _background(ctx: Any, start: int, n: int) -> dict:
+    """Projects ``start + 1`` … ``start + n``: every instrument in place and in time."""
     rng = ctx.rng
     owners = ctx.companies(n, kinds=("有限公司", "置业有限公司", "开发建设有限公司"))
     builders = ctx.companies(n, kinds=("建设有限公司", "建工集团有限公司"))
-    ids = np.array([f"3310{k:08d}" for k in range(1, n + 1)], dtype=object)
+    number = np.arange(start + 1, start + n + 1)
+    ids = fmt("3310{k:08d}", k=number)
     district = ctx.pick(DISTRICTS, n)
     kind = ctx.pick(KINDS, n)
     amount = np.round(rng.uniform(5e6, 3e8, n), -3)
@@ -67,20 +76,19 @@ def _background(ctx: Any, n: int) -> dict:
     return {
         "permits": {
             "项目编号": ids,
-            "项目名称": np.array([f"台州市{d}{k}项目（{i[-4:]}）" for d, k, i in zip(district, kind, ids, strict=True)],
-                             dtype=object),
+            "项目名称": fmt("台州市{d}{k}项目（{i:04d}）", d=district, k=kind, i=number % 10_000),
             "区域": district, "建设单位": owners["单位名称"], "建设单位统一社会信用代码": owners["统一社会信用代码"],
             "施工总承包单位": builders["单位名称"],
             "施工总承包单位统一社会信用代码": builders["统一社会信用代码"],
             "合同金额": amount,
-            "施工许可证号": np.array([f"3310{k:08d}0101" for k in range(1, n + 1)], dtype=object),
+            "施工许可证号": fmt("3310{k:08d}0101", k=number),
             "发证日期": permit, "计划开工日期": begin, "计划竣工日期": finish,
             "项目状态": np.full(n, "在建", dtype=object),
         },
         "accounts": {
             "项目编号": ids, "施工总承包单位统一社会信用代码": builders["统一社会信用代码"],
             "开户银行": ctx.pick(BANKS, n),
-            "专用账户账号": np.array([f"6222{k:012d}" for k in rng.integers(0, 10**12, n)], dtype=object),
+            "专用账户账号": fmt("6222{k:012d}", k=rng.integers(0, 10**12, n)),
             "开户日期": opened,
         },
         "deposits": {

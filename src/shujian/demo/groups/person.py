@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from shujian.demo.core import CityContext
+from shujian.demo.core import CityContext, fmt
 
 CHUNK_PEOPLE = 20_000
 MONTHS = np.arange(np.datetime64("2024-01"), np.datetime64("2026-01")).astype("datetime64[D]")
@@ -88,12 +88,11 @@ class PersonCity:
         """Document numbers like 台椒检刑不诉〔2024〕12号 (``pattern`` with {c}, {y}, {n})."""
         nums = self.serial.next(key, n)
         years = year if year is not None else np.full(n, 2024)
-        cs = self.ctx.pick(self.counties, n)
-        return np.array([pattern.format(c=c[0], y=y, n=k) for c, y, k in zip(cs, years, nums, strict=True)],
-                        dtype=object)
+        initials = self.ctx.pick([c[0] for c in self.counties], n)
+        return fmt(pattern, c=initials, y=np.asarray(years), n=nums)
 
     def agency(self, suffix: str, n: int) -> np.ndarray:
-        return np.array([f"台州市{c}{suffix}" for c in self.ctx.pick(self.counties, n)], dtype=object)
+        return "台州市" + self.ctx.pick(self.counties, n) + suffix
 
     def write(self, dataset: str, cols: Any, agency: str, description: str, **kw: Any) -> None:
         """Every person dataset carries resident IDs: classified 敏感 unless told otherwise."""
@@ -229,7 +228,7 @@ class PersonCity:
     # ------------------------------------------------------------------ 医保结算
     def write_medical(self, rows: dict[str, Any]) -> None:
         n = len(rows["身份证号"])
-        rows = {"结算单号": np.array([f"JS331000{k:010d}" for k in self.serial.next("js", n)], dtype=object),
+        rows = {"结算单号": fmt("JS331000{k:010d}", k=self.serial.next("js", n)),
                 **rows}
         self.write("医保结算", rows, "台州市医疗保障局", "基本医疗保险就医结算明细（住院、门诊）",
                    semantics={"统筹支付金额": "amount", "医疗总费用": "amount"})
@@ -358,12 +357,12 @@ class PersonCity:
             county = self.ctx.pick(self.counties, size)
             self.write_sentences({"身份证号": p["身份证号"], "姓名": p["姓名"], "案号": case,
                                   "罪名": self.ctx.pick(CHARGES, size), "刑罚类型": kind, "矫正期限月数": months,
-                                  "生效日期": eff, "决定机关": np.array([f"台州市{c}人民法院" for c in county], dtype=object),
+                                  "生效日期": eff, "决定机关": "台州市" + county + "人民法院",
                                   "执行地": county})
             self.write_roster({"身份证号": p["身份证号"], "姓名": p["姓名"], "性别": p["性别"], "矫正类别": kind,
                                "案号": case, "报到日期": report, "入矫日期": report, "矫正期满日期": expiry,
                                "解矫日期": ended, "执行地": county,
-                               "司法所": self.ctx.pick(STREETS, size).astype(str).astype(object) + "司法所"})
+                               "司法所": self.ctx.pick(STREETS, size) + "司法所"})
             warned = self.rng.random(size) < 0.08
             w = int(warned.sum())
             span = (np.minimum(expiry[warned], np.datetime64(self.ctx.today)) - report[warned]).astype(int)
@@ -379,9 +378,9 @@ class PersonCity:
 
     def write_licence_events(self, rows: Any) -> None:
         n = len(rows["身份证号"]) if isinstance(rows, dict) else len(rows)
-        serial = [f"YW3310{k:010d}" for k in self.serial.next("yw", n)]
+        serial = fmt("YW3310{k:010d}", k=self.serial.next("yw", n))
         if isinstance(rows, dict):
-            rows = {"业务流水号": np.array(serial, dtype=object), **rows}
+            rows = {"业务流水号": serial, **rows}
         else:
             rows = [{"业务流水号": s, **r} for s, r in zip(serial, rows, strict=True)]
         self.write("驾驶证业务记录", rows, "台州市公安局交通警察支队",
@@ -389,27 +388,27 @@ class PersonCity:
 
     def write_traffic(self, rows: Any) -> None:
         n = len(rows["驾驶人身份证号"]) if isinstance(rows, dict) else len(rows)
-        nums = [f"3310{k:012d}" for k in self.serial.next("wf", n)]
+        nums = fmt("3310{k:012d}", k=self.serial.next("wf", n))
         if isinstance(rows, dict):
-            rows = {"决定书编号": np.array(nums, dtype=object), **rows}
+            rows = {"决定书编号": nums, **rows}
         else:
             rows = [{"决定书编号": s, **r} for s, r in zip(nums, rows, strict=True)]
         self.write("交通违法", rows, "台州市公安局交通警察支队", "道路交通安全违法行为处理记录（现场、非现场）",
                    semantics={"驾驶人身份证号": "id_number", "驾驶人姓名": "person_name", "号牌号码": "plate_number"})
 
     def plates(self, n: int) -> np.ndarray:
-        letters = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"), dtype=object)
-        idx = self.rng.integers(0, len(letters), (n, 5))
-        return np.array(["浙J" + "".join(letters[r]) for r in idx], dtype=object)
+        letters = np.frombuffer(b"ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", dtype=np.uint8)
+        chars = letters[self.rng.integers(0, len(letters), (n, 5))]
+        return "浙J" + chars.view("S5").ravel().astype("U5").astype(object)
 
     def traffic_rows(self, ids: Any, names: Any, when: np.ndarray) -> dict[str, Any]:
         n = len(when)
         v = self.rng.integers(0, len(VIOLATIONS), n)
         return {"驾驶人身份证号": ids, "驾驶人姓名": names, "号牌号码": self.plates(n), "违法日期": when,
                 "违法地点": self.ctx.pick(("G15沈海高速", "市府大道", "东环大道", "104国道", "开发大道"), n),
-                "违法行为": np.array([VIOLATIONS[i][0] for i in v], dtype=object),
-                "罚款金额": np.array([float(VIOLATIONS[i][1]) for i in v]),
-                "记分": np.array([VIOLATIONS[i][2] for i in v]),
+                "违法行为": np.array([x[0] for x in VIOLATIONS], dtype=object)[v],
+                "罚款金额": np.array([float(x[1]) for x in VIOLATIONS])[v],
+                "记分": np.array([x[2] for x in VIOLATIONS])[v],
                 "处理机关": self.agency("交警大队", n)}
 
     def licence_class(self, n: int) -> np.ndarray:
@@ -424,7 +423,7 @@ class PersonCity:
             first = np.minimum(first, np.datetime64("2022-12-31"))
             cls = self.licence_class(size)
             self.write_licences({"身份证号": p["身份证号"], "姓名": p["姓名"],
-                                 "档案编号": np.array([f"3310{k:08d}" for k in self.serial.next("da", size)], dtype=object),
+                                 "档案编号": fmt("3310{k:08d}", k=self.serial.next("da", size)),
                                  "准驾车型": cls, "初次领证日期": first, "证状态": np.full(size, "正常", dtype=object),
                                  "状态变更日期": first})
             self.write_licence_events({"身份证号": p["身份证号"], "姓名": p["姓名"],
@@ -475,7 +474,7 @@ class PersonCity:
         state = np.where(established, np.where(relicensed, "正常", "吊销"), "正常")
         changed = np.where(established, np.where(relicensed, back, revoke), first)
         self.write_licences({"身份证号": p["身份证号"], "姓名": p["姓名"],
-                             "档案编号": np.array([f"3310{k:08d}" for k in self.serial.next("da", n)], dtype=object),
+                             "档案编号": fmt("3310{k:08d}", k=self.serial.next("da", n)),
                              "准驾车型": self.licence_class(n), "初次领证日期": np.where(relicensed, back, first),
                              "证状态": state.astype(object), "状态变更日期": changed})
         org = "台州市公安局交通警察支队车辆管理所"
@@ -575,10 +574,10 @@ class PersonCity:
 
     def police_case_numbers(self, when: np.ndarray) -> np.ndarray:
         n = len(when)
-        ym = np.char.replace(np.datetime_as_string(when, unit="M").astype(str), "-", "")
+        month = when.astype("datetime64[M]").astype(np.int64)
+        ym = (month // 12 + 1970) * 100 + month % 12 + 1
         units = self.ctx.pick([d.code for d in self.ctx.home], n)
-        nums = self.serial.next("gaaj", n)
-        return np.array([f"A{u}00000{y}{k:06d}" for u, y, k in zip(units, ym, nums, strict=True)], dtype=object)
+        return fmt("A{u}00000{y}{k:06d}", u=units, y=ym, k=self.serial.next("gaaj", n))
 
     def background_police(self) -> None:
         for size in self.chunks(self.ctx.n(700)):
