@@ -22,7 +22,7 @@ FUNCTIONS = frozenset({
 })
 FEATURES = frozenset({
     "join.inner", "join.left", "join.semi", "join.anti", "join.overlap", "join.within",
-    "window.frame", "union", "components", "evidence.list", "evidence.nested_list", "keywords",
+    "window.frame", "window.range", "union", "components", "evidence.list", "evidence.nested_list", "keywords",
 })
 
 
@@ -96,6 +96,26 @@ def as_list(value: exp.Expression) -> exp.Expression:
 
 def concat_lists(a: exp.Expression, b: exp.Expression) -> exp.Expression:
     return exp.ArrayConcat(this=a, expressions=[b])
+
+
+def range_frame(order: exp.Expression, amount: exp.Expression, unit: str, dtype: str,
+                dialect: str) -> tuple[exp.Expression, exp.Expression]:
+    """(ORDER BY key, PRECEDING offset) of a date RANGE frame of ``amount`` days/months.
+
+    DuckDB takes ``INTERVAL (x) MONTH``; PostgreSQL ``x * INTERVAL '1 MONTH'``; Spark wants the bound
+    as a literal or a bare parameter marker (``INTERVAL :x MONTH``, no parentheses) and cannot range a
+    DATE by days, so days over a DATE become day numbers (``UNIX_DATE``) ranged by an integer.
+    """
+    if dialect == "postgres":
+        one = exp.Interval(this=exp.Literal.string("1"), unit=exp.var(unit))
+        return order, exp.Mul(this=amount, expression=one)
+    if dialect == "spark":
+        bare = (exp.Literal(this=f":{amount.name}", is_string=False)
+                if isinstance(amount, exp.Placeholder) else amount)
+        if unit == "DAY" and dtype == "DATE":
+            return exp.func("UNIX_DATE", order), bare
+        return order, exp.Interval(this=bare, unit=exp.var(unit))
+    return order, exp.Interval(this=amount, unit=exp.var(unit))
 
 
 def null_evidence(is_list: bool) -> exp.Expression:

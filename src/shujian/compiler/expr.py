@@ -147,7 +147,7 @@ class ExprCompiler:
         if not self.ok:
             return None, dtype
         tree = tree.transform(self._render_column, copy=True)
-        return tree.transform(self._render), dtype
+        return self._render_tree(tree), dtype
 
     def compile_bool(self, text: str) -> exp.Expression | None:
         node, dtype = self.compile(text)
@@ -182,7 +182,10 @@ class ExprCompiler:
         if isinstance(node, exp.Neg):
             return self._numeric("-", [node.this], in_agg)
         if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.Div | exp.Mod | exp.IntDiv):
-            return self._numeric(node.key, [node.this, node.expression], in_agg)
+            dtype = self._numeric(node.key, [node.this, node.expression], in_agg)
+            if isinstance(node, exp.Mod):
+                _mark_double(node, dtype)
+            return dtype
         if isinstance(node, exp.DPipe | exp.Concat):
             for arg in node.expressions if isinstance(node, exp.Concat) else [node.this, node.expression]:
                 t(arg)
@@ -293,7 +296,23 @@ class ExprCompiler:
             return ref.expr() if ref else node
         return node
 
+    def _render_tree(self, tree: exp.Expression) -> exp.Expression:
+        """Rewrite children before parents, so a rewrite sees rewritten arguments
+        (``add_months(month_start(x), 1)``: both functions are spelled per dialect)."""
+        root = tree
+        for node in reversed(list(tree.walk(bfs=False))):
+            new = self._render(node)
+            if new is node:
+                continue
+            if node is root:
+                root = new
+            else:
+                node.replace(new)
+        return root
+
     def _render(self, node: exp.Expression) -> exp.Expression:
+        if self.ctx.dialect == "postgres" and node.meta.get(_DOUBLE):
+            return _pg_exact(node)
         if isinstance(node, exp.AddMonths):
             return _date_add(node.this, node.expression, "MONTH")
         if isinstance(node, exp.Anonymous):
@@ -307,6 +326,26 @@ class ExprCompiler:
         if isinstance(node, exp.ArrayAgg):
             return dialects.value_list(node.this, self.ctx.dialect, self.ctx.list_cap)
         return node
+
+
+_DOUBLE = "shujian_double"   # meta flag: round()/% over a DOUBLE operand (PostgreSQL needs NUMERIC)
+
+
+def _mark_double(node: exp.Expression, dtype: str) -> None:
+    if dtype == "DOUBLE":
+        node.meta[_DOUBLE] = True
+
+
+def _pg_exact(node: exp.Expression) -> exp.Expression:
+    """PostgreSQL has ROUND(numeric, int) and numeric % numeric but neither for double precision:
+    compute on NUMERIC and hand back DOUBLE PRECISION, the type the model language promised."""
+    node.meta.pop(_DOUBLE, None)
+    keys = ("this",) if isinstance(node, exp.Round) else ("this", "expression")
+    for key in keys:
+        value = node.args[key]
+        if not (isinstance(value, exp.Literal) and value.is_int):     # integers widen by themselves
+            node.set(key, exp.cast(value, exp.DataType.build("DECIMAL")))
+    return exp.cast(node, exp.DataType.build("DOUBLE"))
 
 
 def _date_add(value: exp.Expression, amount: exp.Expression, unit: str) -> exp.Expression:
@@ -357,6 +396,14 @@ def _num(c: ExprCompiler, node: exp.Expression, arg: Any, inner: bool) -> str:
     return "DOUBLE" if isinstance(node, exp.Avg) else dtype
 
 
+def _round(c: ExprCompiler, node: exp.Expression, arg: Any, inner: bool) -> str:
+    dtype = _num(c, node, arg, inner)
+    for extra in _args(node)[1:]:
+        c._want("round", [extra], "num", inner)
+    _mark_double(node, dtype)
+    return dtype
+
+
 def _count(c: ExprCompiler, node: exp.Expression, arg: Any, inner: bool) -> str:
     for a in _args(node):
         c.type_of(a, inner)
@@ -376,7 +423,7 @@ _RULES = {
     "year": _time_to("BIGINT"), "month": _time_to("BIGINT"), "month_start": _time_to("DATE"),
     "add_months": _time_to("DATE"), "add_days": _time_to("DATE"),
     "today": lambda c, n, a, i: "DATE", "date_diff": _date_diff,
-    "coalesce": _same, "least": _same, "greatest": _same, "abs": _num, "round": _num,
+    "coalesce": _same, "least": _same, "greatest": _same, "abs": _num, "round": _round,
     "count": _count, "sum": _num, "avg": _num, "min": _first, "max": _first,
     "any_value": _first, "list": lambda c, n, a, i: (_first(c, n, a, i), LIST)[1],
     "row_number": lambda c, n, a, i: "BIGINT", "rank": lambda c, n, a, i: "BIGINT",

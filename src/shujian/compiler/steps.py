@@ -13,7 +13,7 @@ from sqlglot import exp
 from shujian.compiler import dialects
 from shujian.compiler.conditions import column, condition
 from shujian.compiler.expr import ColRef, Ctx, ExprCompiler, Scope
-from shujian.compiler.types import ANY, comparable, zh
+from shujian.compiler.types import ANY, TEMPORAL, comparable, zh
 from shujian.spec.expr import ExprError, function_of, parse_expr
 from shujian.spec.model import Aggregate, Derive, Distinct, Select, Union, Window
 
@@ -165,6 +165,9 @@ def build_window(b: Builder, sid: str, w: Window, src: Rel, loc: str) -> Rel | N
     order = _order(b, w.order_by, scope, f"{loc}.window.order_by")
     if order is None or len(parts) != len(w.partition_by):
         return None
+    frame = _range(b, w, scope, order, loc) if w.range_preceding is not None else None
+    if w.range_preceding is not None and frame is None:
+        return None
     outs, ok = [], True
     for name, text in w.columns.items():
         where = f"{loc}.window.columns.{name}"
@@ -175,19 +178,49 @@ def build_window(b: Builder, sid: str, w: Window, src: Rel, loc: str) -> Rel | N
                 b.ctx.problem(where, f'列 "{name}" 已存在，请换一个名字')
             ok = False
             continue
-        spec = None
+        spec, by = None, order
         if w.rows_preceding is not None and func.kind == "aggregate":
             b.ctx.use("window.frame", loc)
             spec = exp.WindowSpec(kind="ROWS", start=str(w.rows_preceding), start_side="PRECEDING",
                                   end="CURRENT ROW")
+        if frame is not None and func.kind == "aggregate":
+            key, offset = frame
+            by = [exp.Ordered(this=key.copy(), nulls_first=False)]
+            spec = exp.WindowSpec(kind="RANGE", start=offset.copy(), start_side="PRECEDING",
+                                  end="CURRENT ROW")
         win = exp.Window(this=node, partition_by=parts or None,
-                         order=exp.Order(expressions=order) if order else None, spec=spec)
+                         order=exp.Order(expressions=by) if by else None, spec=spec)
         outs.append(exp.alias_(win, name))
         cols[name] = dtype
     if not ok:
         return None
     q = exp.select(*_cols(list(src.cols)), *outs, *_ev_cols(src)).from_(src.cte)
     return Rel(b.add(sid, q), cols, dict(src.evidence))
+
+
+def _range(b: Builder, w: Window, scope: Scope, order: list[exp.Ordered], loc: str
+           ) -> tuple[exp.Expression, exp.Expression] | None:
+    """(order key, offset) of ``range_preceding``: one ascending date column, N days/months back."""
+    r, where = w.range_preceding, f"{loc}.window.range_preceding"
+    if len(order) != 1 or order[0].args.get("desc"):
+        b.ctx.problem(where, "range_preceding 需要 order_by 恰好一个升序的日期列（如 order_by: [立案日期]）")
+        return None
+    dtype = scope.lookup(order[0].this.name, None).dtype
+    if dtype not in TEMPORAL and dtype != ANY:
+        b.ctx.problem(where, f'range_preceding 的排序列 "{order[0].this.name}" 是{zh(dtype)}，这里需要日期')
+        return None
+    amount, unit = (r.days, "DAY") if r.days is not None else (r.months, "MONTH")
+    if isinstance(amount, str):
+        node, ptype = b.ctx.bind(amount.lstrip(":"), where)
+        if node is None:
+            return None
+        if ptype not in ("BIGINT", ANY):
+            b.ctx.problem(where, f"参数 {amount} 应为整数，实际是{zh(ptype)}")
+            return None
+    else:
+        node = exp.Literal.number(amount)
+    b.ctx.use("window.range", loc)
+    return dialects.range_frame(order[0].this, node, unit, dtype, b.ctx.dialect)
 
 
 def _window_func(b: Builder, text: str, loc: str):

@@ -219,11 +219,36 @@ class Aggregate(Spec):
     having: Condition | None = None
 
 
+class RangePreceding(Spec):
+    """Moving window by date (按日期的移动窗口): rows whose order_by date lies in
+    [current date − N days/months, current date], rows with the same date included."""
+
+    days: int | str | None = Field(None, description="整数或参数引用 :name")
+    months: int | str | None = None
+
+    @model_validator(mode="after")
+    def _amount(self) -> RangePreceding:
+        if (self.days is None) == (self.months is None):
+            raise ValueError("需要且只能给出 days 或 months 之一")
+        for amount in (self.days, self.months):
+            if isinstance(amount, int) and amount < 0:
+                raise ValueError("窗口长度不能为负数")
+        return self
+
+
 class Window(Spec):
     partition_by: list[str] = Field(default_factory=list)
     order_by: list[str] = Field(default_factory=list, description='列名，可加 " desc"')
     columns: dict[str, str] = Field(min_length=1, description="列名 → 窗口函数，如 row_number()")
     rows_preceding: int | None = Field(None, ge=0, description="移动窗口：当前行及之前 N 行")
+    range_preceding: RangePreceding | None = Field(
+        None, description="按日期的移动窗口：order_by 为一个升序日期列，统计该日期之前 N 天/月内（含当天）的行")
+
+    @model_validator(mode="after")
+    def _one_frame(self) -> Window:
+        if self.rows_preceding is not None and self.range_preceding is not None:
+            raise ValueError("rows_preceding 与 range_preceding 只能选一个")
+        return self
 
 
 class Union(Spec):
