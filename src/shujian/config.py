@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     env: str = Field(default="development", description="development / production")
     default_level: str = Field(default="内部", description="数据集默认分级")
     secret_key: str | None = Field(default=None, description="会话签名密钥；生产环境（env=production）必须设置，至少 32 个字符")
+    import_roots: str | None = Field(default=None, description="允许导入的目录（多个用系统路径分隔符隔开）；"
+                                     "设置后命令行只能导入这些目录之内的文件（符号链接按实际位置判断）")
 
     @model_validator(mode="after")
     def _secrets(self) -> Settings:
@@ -77,6 +79,11 @@ class Settings(BaseSettings):
     @property
     def tmp_path(self) -> Path:
         return self.home_path / "tmp"
+
+    @property
+    def import_root_paths(self) -> list[Path]:
+        """The allowed import directories, resolved (empty: no restriction beyond the built-in rules)."""
+        return [Path(p).expanduser().resolve() for p in (self.import_roots or "").split(os.pathsep) if p.strip()]
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -84,6 +84,47 @@ def seeded(tmp_path_factory):
     ws.close()
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def seeded_db(request, tmp_path_factory):
+    """A module-wide seeded workspace on SQLite and on PostgreSQL (a fresh schema on the test server,
+    the same way as :func:`tests.conftest.metadata_url`, but built once per module and backend)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from tests.conftest import PG_URL, _pg_schema_url
+
+    home = tmp_path_factory.mktemp(f"sec-{request.param}") / "home"
+    schema, engine = None, None
+    if request.param == "sqlite":
+        url = f"sqlite:///{home / 'metadata.sqlite'}"
+    else:
+        if not request.getfixturevalue("pg_available"):
+            pytest.skip("SHUJIAN_TEST_POSTGRES=skip")
+        schema, engine = f"t_{uuid.uuid4().hex[:12]}", create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = _pg_schema_url(schema)
+    ws = Workspace(load_settings(home=home, database_url=url)).ensure()
+    try:
+        yield ws, seed(ws)
+    finally:
+        ws.close()
+        if engine is not None:
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def db_client(seeded_db):
+    """A production-mode test client on :func:`seeded_db` (both backends)."""
+    ws, _ = seeded_db
+    app = production_app(ws)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        c.fastapi_app = app
+        yield c
+
+
 @pytest.fixture(scope="module")
 def app_client(seeded):
     ws, _ = seeded

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import openpyxl
+import pytest
 from tests.runs.conftest import MODEL, custody_table, load
 
 from shujian.catalog.service import CatalogService
@@ -59,17 +60,28 @@ def test_sql_injection_in_model_parameters_and_raw_sql(seeded, app_client):
     assert {"养老金发放"} <= {d["name"] for d in CatalogService(ws).list_datasets()}
 
 
-def test_path_traversal_in_uploaded_file_names_stays_in_the_upload_folder(seeded, app_client):
+@pytest.mark.parametrize("name", ["../../../../evil.csv", "..\\..\\evil.csv", "a/../../evil.csv"])
+def test_path_traversal_in_uploaded_file_names_is_refused(seeded, app_client, name):
     ws, _ = seeded
     h = bearer(ws, "c_sz")
     home = ws.settings.home_path
     data = "身份证号,姓名\n110101198001010053,王五\n".encode()
     resp = app_client.post("/api/v1/datasets/import", headers=h, data={"name": "穿越测试"},
-                           files={"file": ("../../../../evil.csv", data, "text/csv")})
-    assert resp.status_code == 202
+                           files={"file": (name, data, "text/csv")})
+    assert resp.status_code == 422 and "不合法" in resp.json()["error"]["message"]
+    assert "“..”" in resp.json()["error"]["message"]
     assert not (home.parent / "evil.csv").exists() and not (home.parent.parent / "evil.csv").exists()
-    stored = list((home / "tmp" / "uploads").glob("*evil.csv"))
-    assert stored and all(p.resolve().is_relative_to((home / "tmp" / "uploads").resolve()) for p in stored)
+    assert not list((home / "tmp" / "uploads").glob("*evil.csv"))
+
+
+def test_uploaded_file_name_keeps_only_its_base_name(seeded, app_client):
+    ws, _ = seeded
+    data = "身份证号,姓名\n110101198001010053,王五\n".encode()
+    resp = app_client.post("/api/v1/datasets/import", headers=bearer(ws, "c_sz"), data={"name": "旧浏览器"},
+                           files={"file": ("C:\\报表\\old.csv", data, "text/csv")})
+    assert resp.status_code == 202
+    stored = list((ws.settings.home_path / "tmp" / "uploads").glob("*old.csv"))
+    assert stored and all(p.parent.name == "uploads" for p in stored)
 
 
 def test_oversized_upload_is_refused(seeded, app_client, monkeypatch):

@@ -1,5 +1,6 @@
-"""Permission matrix: every API route, called as every role, is allowed exactly when the role holds the
-route's action.  A new route without an expectation (an action) fails :func:`test_matrix`."""
+"""Permission matrix, on SQLite and PostgreSQL: every API route, called as every role, is allowed exactly
+when the role holds the route's action.  A new route without an expectation (an action) fails
+:func:`test_matrix`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from .conftest import A_DATASET, ROLE_USER, bearer
 from .test_permissions import flat_routes, route_action
 
 PATH_VALUES = {"name": A_DATASET, "column": "身份证号", "model_id": "pension-during-custody", "ref": "3310",
-               "run_id": "1", "job_id": "1", "request_id": "1", "measure_id": "1"}
+               "run_id": "1", "job_id": "1", "request_id": "1", "measure_id": "1",
+               "username": "b_jcg", "attachment_id": "1"}     # user administration, clue attachments
 
 
 def _url(path: str, clue_id: int) -> str:
@@ -26,8 +28,9 @@ def _denied_by_authorizer(resp, action: str) -> bool:
     return f"无权执行“{action}”" in resp.json()["error"]["message"]
 
 
-def test_matrix(seeded, app_client):
-    ws, ids = seeded
+def test_matrix(seeded_db, db_client):
+    ws, ids = seeded_db
+    app_client = db_client
     headers = {role: bearer(ws, user) for role, user in ROLE_USER.items()}
     routes = [r for r in flat_routes(app_client.fastapi_app) if r.path.startswith("/api/v1/")
               and r.path != "/api/v1/openapi.json"]

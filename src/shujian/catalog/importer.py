@@ -35,6 +35,52 @@ SAMPLE_ROWS = 10_000
 MAX_LISTED_BAD = 20
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_upload_name(name: str | None) -> str:
+    """The bare file name of an uploaded file; refuses names that try to climb out of the upload folder.
+
+    A browser sends only a file name.  A name with a ``..`` component, control characters or NUL is
+    an attempt at path traversal and is refused (not silently cut down), so the attempt is visible.
+    Folder parts of an otherwise harmless name (``C:\\报表\\a.xlsx`` from old browsers) are dropped.
+    """
+    raw = (name or "").strip()
+    parts = [p for p in re.split(r"[\\/]", raw) if p]
+    if not parts or _CONTROL.search(raw) or any(p in ("..", ".") for p in parts):
+        raise InputError(f"上传的文件名“{_CONTROL.sub('?', raw)[:100]}”不合法：含有“..”或控制字符（路径穿越）",
+                         hint="只上传普通文件，文件名中不要包含“..”或路径；重命名后再上传")
+    return parts[-1]
+
+
+def check_import_path(path: Path | str, settings) -> Path:
+    """The real location of a file to import, checked (导入路径检查); raises :class:`InputError`.
+
+    Rules: the file must exist and be a regular file (not a folder, device or pipe); it may not be one
+    of the workspace's own files (metadata store, warehouse, configuration: the files directly in the
+    workspace folder); and when ``SHUJIAN_IMPORT_ROOTS`` is set it must lie, after following symbolic
+    links, inside one of those folders or inside the workspace (web uploads, the demo city).  Without
+    import roots a local operator may import any file their account can read.
+    """
+    given = Path(path).expanduser()
+    try:
+        real = given.resolve(strict=True)
+    except (FileNotFoundError, RuntimeError, OSError):
+        raise InputError(f"导入文件 {given} 不存在或无法访问", hint="检查路径和文件权限") from None
+    if not real.is_file():
+        raise InputError(f"导入路径 {given} 不是普通文件（目录、设备或管道不能导入）", hint="给出一个数据文件的路径")
+    home = settings.home_path
+    if real.parent == home:
+        raise InputError(f"导入文件 {given} 是工作区 {home} 自身的文件（元数据库、数据仓库或配置），不能作为数据导入",
+                         hint="把数据文件放到工作区之外（或其子目录）再导入")
+    roots = settings.import_root_paths
+    if roots and not real.is_relative_to(home) and not any(real.is_relative_to(r) for r in roots):
+        shown = f"{given}（实际位置 {real}）" if real != given.absolute() else str(given)
+        raise InputError(f"导入文件 {shown} 不在允许的导入目录之内：{'、'.join(map(str, roots))}",
+                         hint="把文件复制到导入目录下再导入，或请系统管理员调整 SHUJIAN_IMPORT_ROOTS")
+    return real
+
+
 class ProgressSink(Protocol):
     def stage(self, description: str, total: float | None = None) -> None: ...
     def advance(self, amount: float) -> None: ...

@@ -30,10 +30,18 @@ class CatalogService:
 
     # -- import -----------------------------------------------------------------------------------
     def import_file(self, req: ImportRequest, progress: ProgressSink | None = None) -> ImportResult:
+        from ..security.audit import record as audit
+        from .importer import check_import_path
+
         self.recover_interrupted()
+        if req.path is not None:
+            check_import_path(req.path, self.ws.settings)
         owner = self._owner(req.name, req.importer)
         result = Importer(self.ws, progress).import_file(req)
         self._claim(req.name, owner)
+        audit(self.ws, "data.import", actor=req.importer, org_id=owner, target=f"dataset:{result.dataset}",
+              detail={"version": result.version, "rows": result.rows, "file": _file_name(req.path),
+                      "agency": req.agency, "request_no": req.request_no})
         return result
 
     def _owner(self, name: str, importer: str | None) -> int | None:
@@ -232,3 +240,10 @@ def _job_of(table: str) -> int | None:
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _file_name(path) -> str | None:
+    """The bare name of an imported file for the audit record (not the server's folder layout)."""
+    from pathlib import Path
+
+    return Path(str(path)).name if path is not None else None

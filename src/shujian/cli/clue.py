@@ -12,7 +12,7 @@ from ..clues.service import ClueFilter, ClueService
 from ..errors import InputError
 from ..workflow.rules import EXCLUSION_TYPES, GOVERNANCE_OUTCOMES, MEASURES
 from ..workflow.service import WorkflowService
-from .common import OutputFormat, console, print_json, print_table, workspace
+from .common import AsOpt, OutputFormat, console, identity, print_json, print_table, workspace
 from .user import ActorOpt, actor
 
 app = typer.Typer(no_args_is_help=True)
@@ -51,10 +51,11 @@ def _filter(model, state, subject, org, since, until, overdue, assignee) -> Clue
 def list_(model: str | None = ModelOpt, state: str | None = StateOpt, subject: str | None = SubjectOpt,
           org: str | None = OrgOpt, since: str | None = SinceOpt, until: str | None = UntilOpt,
           overdue: bool | None = OverdueOpt, assignee: str | None = AssigneeOpt,
-          limit: int = typer.Option(1000, "--limit"), output: OutputFormat = FormatOpt) -> None:
-    """列出线索（可按模型、院、状态、对象、日期、逾期筛选）。"""
+          limit: int = typer.Option(1000, "--limit"), as_: str | None = AsOpt,
+          output: OutputFormat = FormatOpt) -> None:
+    """列出线索（可按模型、院、状态、对象、日期、逾期筛选；--as 时只列该用户所属院及下级院的线索）。"""
     f = _filter(model, state, subject, org, since, until, overdue, assignee)
-    rows = ClueService(workspace()).list(model_id=f.model_id, state=f.state, subject=f.subject, limit=limit,
+    rows = ClueService(workspace(as_, "clues.read")).list(model_id=f.model_id, state=f.state, subject=f.subject, limit=limit,
                                          org=f.org, since=f.since, until=f.until, overdue=f.overdue,
                                          assignee=f.assignee)
     if output == OutputFormat.json:
@@ -67,9 +68,15 @@ def list_(model: str | None = ModelOpt, state: str | None = StateOpt, subject: s
 
 
 @app.command("show")
-def show(clue_id: int = typer.Argument(...), output: OutputFormat = FormatOpt) -> None:
-    """线索详情：事实、证据行、同一对象的其他线索。"""
-    c = ClueService(workspace()).get(clue_id)
+def show(clue_id: int = typer.Argument(...), as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
+    """线索详情：事实（个人信息脱敏）、证据行（脱敏）、同一对象的其他线索。"""
+    from ..security.audit import record as audit
+
+    ws = workspace(as_, "clues.read")
+    local = identity(as_) is None          # the local operator (no --as) reads the files anyway: shown in clear
+    c = ClueService(ws).get(clue_id, unmask_facts=local)
+    c = c if local else masked_detail(ws, c)
+    audit(ws, "clue.view", target=f"clue:{clue_id}", detail={"via": "cli"})
     if output == OutputFormat.json:
         print_json(c)
         return
@@ -84,10 +91,21 @@ def show(clue_id: int = typer.Argument(...), output: OutputFormat = FormatOpt) -
         console.print(f"同一对象的其他线索：#{o['clue_id']} {o['model_id']} {o['title']}")
 
 
+def masked_detail(ws, c: dict) -> dict:
+    """A clue as an identified user sees it: subject, facts (already) and evidence rows masked."""
+    from ..clues.service import masked_evidence
+
+    subject = dict(c["subject"], key=mask_guess(c["subject"]["key"]))
+    if subject.get("name"):
+        subject["name"] = mask_guess(subject["name"])
+    return {**c, "subject": subject, "evidence": masked_evidence(ws, c["evidence"])}
+
+
 @app.command("exclude")
-def exclude(clue_id: int = typer.Argument(...), reason: str = typer.Option(..., "--reason", help="排除理由")) -> None:
+def exclude(clue_id: int = typer.Argument(...), reason: str = typer.Option(..., "--reason", help="排除理由"),
+            as_: str | None = AsOpt) -> None:
     """排除线索（误报）：再次运行时不再提出，除非事实发生变化。"""
-    ClueService(workspace()).exclude(clue_id, reason)
+    ClueService(workspace(as_, "clues.act")).exclude(clue_id, reason)
     console.print(f"线索 {clue_id} 已排除")
 
 
@@ -203,9 +221,9 @@ def escalate(clue_id: int = typer.Argument(...), kind: str = typer.Option("检�
 
 @app.command("due")
 def due(within: int = typer.Option(7, "--within", help="列出几天内到期的事项"),
-        org: str | None = OrgOpt, output: OutputFormat = FormatOpt) -> None:
+        org: str | None = OrgOpt, as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
     """逾期与即将到期的事项：交办期限、督办、回复期限、建议刚性监督。"""
-    rows = WorkflowService(workspace()).due(within_days=within, org=org)
+    rows = WorkflowService(workspace(as_, "clues.read")).due(within_days=within, org=org)
     if output == OutputFormat.json:
         print_json(rows)
         return
@@ -215,9 +233,9 @@ def due(within: int = typer.Option(7, "--within", help="列出几天内到期的
 
 
 @app.command("history")
-def history(clue_id: int = typer.Argument(...), output: OutputFormat = FormatOpt) -> None:
+def history(clue_id: int = typer.Argument(...), as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
     """线索的流转记录（谁、何时、从何状态到何状态、理由、附件）与监督措施。"""
-    wf = WorkflowService(workspace())
+    wf = WorkflowService(workspace(as_, "clues.read"))
     rows, measures = wf.history(clue_id), wf.measures(clue_id)
     if output == OutputFormat.json:
         print_json({"events": rows, "measures": measures})
@@ -234,18 +252,21 @@ def history(clue_id: int = typer.Argument(...), output: OutputFormat = FormatOpt
 def export(xlsx: Path = XlsxOpt, model: str | None = ModelOpt,
            state: str | None = StateOpt, subject: str | None = SubjectOpt, org: str | None = OrgOpt,
            since: str | None = SinceOpt, until: str | None = UntilOpt, overdue: bool | None = OverdueOpt,
-           assignee: str | None = AssigneeOpt) -> None:
-    """按与 list 相同的筛选条件导出线索清单（个人标识脱敏）。"""
+           assignee: str | None = AssigneeOpt, as_: str | None = AsOpt) -> None:
+    """按与 list 相同的筛选条件导出线索清单（个人标识脱敏；--as 时只导出该用户范围内的线索）。"""
+    from ..security.audit import record as audit
     from ..workflow.export import export_xlsx
 
-    n = export_xlsx(workspace(), xlsx, _filter(model, state, subject, org, since, until, overdue, assignee))
+    ws = workspace(as_, "clues.export")
+    n = export_xlsx(ws, xlsx, _filter(model, state, subject, org, since, until, overdue, assignee))
+    audit(ws, "clue.export", target=f"xlsx:{xlsx.name}", detail={"clues": n, "via": "cli"})
     console.print(f"已导出 {n} 条线索到 {xlsx}")
 
 
 @app.command("docx")
-def docx(clue_id: int = typer.Argument(...), out: Path = DocxOpt) -> None:
+def docx(clue_id: int = typer.Argument(...), out: Path = DocxOpt, as_: str | None = AsOpt) -> None:
     """生成检察建议书 Word 草稿（文号、主送机关、问题、依据、建议、回复期限）。"""
     from ..docgen.suggestion import SuggestionDraft
 
-    SuggestionDraft(workspace()).write(clue_id, out)
+    SuggestionDraft(workspace(as_, "clues.read")).write(clue_id, out)
     console.print(f"已生成检察建议书草稿：{out}")

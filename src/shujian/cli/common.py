@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -26,8 +29,50 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-def workspace() -> Workspace:
-    return open_workspace()
+#: ``shujian --as 用户 …``: the acting user for the whole command (a command's own ``--as`` wins)
+GLOBAL_AS: ContextVar[str | None] = ContextVar("shujian_cli_as", default=None)
+
+
+def identity(as_: str | None = None) -> str | None:
+    """The acting username: the command's ``--as``, else ``shujian --as``, else SHUJIAN_USER (None: the
+    local operator, unrestricted — see docs/security.md)."""
+    return as_ or GLOBAL_AS.get() or os.environ.get("SHUJIAN_USER") or None
+
+
+def workspace(as_: str | None = None, action: str | None = None) -> Workspace:
+    """The workspace, with the acting user's org scope applied when a user is named.
+
+    ``action``: the permission the command needs; checked (and a refusal audited) when a user is named,
+    exactly as the web layer checks the route's action.
+    """
+    ws = open_workspace()
+    name = identity(as_)
+    if name:
+        act_as(ws, name, action)
+    return ws
+
+
+def act_as(ws: Workspace, username: str, action: str | None = None) -> dict:
+    """Run the rest of this command as ``username``: their org scope filters every list, count, detail
+    and export, and audit records name them.  Raises PermissionDenied when they lack ``action``."""
+    from ..orgs.service import OrgService
+    from ..security.audit import AuditLog
+    from ..security.permissions import granted
+    from ..security.scope import scope_for, set_scope
+    from ..web.security import PermissionDenied
+
+    u = OrgService(ws).get_user(username)
+    if action and not granted(u["roles"], action):
+        AuditLog(ws).append("denied", actor=username, org_id=u["org_id"], target="cli", outcome="拒绝",
+                            detail={"action": action, "argv": sys.argv[1:6]})
+        raise PermissionDenied(f"用户 {username}（{'、'.join(u['roles']) or '无角色'}）无权执行“{action}”",
+                               hint="请系统管理员调整角色，或换一个有权限的用户 --as")
+    with ws.db.unit_of_work() as s:
+        set_scope(scope_for(s, username, u["org_id"], u["roles"]))
+    return u
+
+
+AsOpt = typer.Option(None, "--as", help="以哪个用户的身份操作：按其权限与所属院范围过滤（默认取 SHUJIAN_USER）")
 
 
 def _default(o: Any) -> Any:

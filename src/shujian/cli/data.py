@@ -11,9 +11,11 @@ from ..catalog.importer import ImportRequest
 from ..catalog.service import CatalogService
 from ..errors import InputError
 from .common import (
+    AsOpt,
     OutputFormat,
     console,
     err_console,
+    identity,
     parse_pairs,
     print_json,
     print_table,
@@ -42,6 +44,7 @@ def import_(
     key: list[str] = typer.Option([], "--key", help="主键列（用于重复检查），可多次指定"),  # noqa: B008
     skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="跳过格式错误的行并列出它们"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="显示进度条"),
+    as_: str | None = AsOpt,
     output: OutputFormat = FormatOpt,
 ) -> None:
     """导入数据文件为数据集的新版本（流式，内存受限，原子：失败不留下半成品）。"""
@@ -50,7 +53,9 @@ def import_(
                         request_no=request_no, period_start=start, period_end=end, level=level,
                         description=description, skip_bad_rows=skip_bad_rows,
                         semantics=parse_pairs(semantic, "--semantic", "证件号=id_number"), key_columns=key or None)
-    svc = CatalogService(workspace())
+    ws = workspace(as_, "data.import")
+    req.importer = identity(as_)
+    svc = CatalogService(ws)
     try:
         with progress_bar(progress and output == OutputFormat.table) as bar:
             result = svc.import_file(req, bar)
@@ -78,9 +83,9 @@ def import_(
 
 
 @app.command("list")
-def list_(output: OutputFormat = FormatOpt) -> None:
-    """列出数据集。"""
-    rows = CatalogService(workspace()).list_datasets()
+def list_(as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
+    """列出数据集（--as 时只列该用户所属院及下级院的数据集与共享数据集）。"""
+    rows = CatalogService(workspace(as_, "data.read")).list_datasets()
     if output == OutputFormat.json:
         print_json(rows)
         return
@@ -93,11 +98,16 @@ def list_(output: OutputFormat = FormatOpt) -> None:
 def show(name: str = typer.Argument(..., help="数据集名称"),
          version: int | None = typer.Option(None, "--version", "-v", help="版本号（默认固定版本或最新版本）"),
          rows: int = typer.Option(10, "--rows", help="预览行数"),
-         output: OutputFormat = FormatOpt) -> None:
-    """数据集的结构、来源与预览。"""
-    svc = CatalogService(workspace())
+         as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
+    """数据集的结构、来源与预览（个人信息脱敏；密封数据集不显示明细；预览记入审计）。"""
+    from ..security.audit import record as audit
+
+    ws = workspace(as_, "data.preview" if rows else "data.read")
+    svc = CatalogService(ws)
     info = svc.describe(name, version)
-    cols, data = svc.preview(name, version, rows)
+    cols, data = masked_preview(svc, info, name, version, rows, clear=identity(as_) is None)
+    if rows and not info["sealed"]:
+        audit(ws, "data.preview", target=f"dataset:{name}", detail={"rows": len(data), "via": "cli"})
     if output == OutputFormat.json:
         print_json({**info, "preview": [dict(zip(cols, r, strict=True)) for r in data]})
         return
@@ -114,9 +124,9 @@ def show(name: str = typer.Argument(..., help="数据集名称"),
 @app.command("quality")
 def quality(name: str = typer.Argument(..., help="数据集名称"),
             version: int | None = typer.Option(None, "--version", "-v"),
-            output: OutputFormat = FormatOpt) -> None:
+            as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
     """数据质量核查报告。"""
-    report = CatalogService(workspace()).quality(name, version)
+    report = CatalogService(workspace(as_, "data.read")).quality(name, version)
     if output == OutputFormat.json:
         print_json(report)
         return
@@ -159,3 +169,23 @@ def _period(text: str | None) -> tuple[date | None, date | None]:
         return (date.fromisoformat(a) if a else None, date.fromisoformat(b) if b else None)
     except ValueError:
         raise InputError(f"--period 的值“{text}”格式不对", hint="应为 2023-01-01..2023-12-31") from None
+
+
+def masked_preview(svc: CatalogService, info: dict, name: str, version: int | None, rows: int, *,
+                   clear: bool = False):
+    """Preview rows with every personal column masked (脱敏); a sealed dataset shows none.
+
+    ``clear``: the local operator without ``--as`` (who can read the warehouse file anyway) sees
+    values in clear; an identified user always sees them masked (audited unmasking is on the web).
+    """
+    from ..catalog.masking import mask_value
+
+    if not rows or info["sealed"]:
+        return [c["name"] for c in info["columns"]], []
+    cols, data = svc.preview(name, version, rows)
+    if clear:
+        return cols, data
+    sem = {c["name"]: c.get("semantic") for c in info["columns"]}
+    keys = [sem.get(c) for c in cols]
+    return cols, [[mask_value(k, v) if k and isinstance(v, str) else v for k, v in zip(keys, r, strict=True)]
+                  for r in data]

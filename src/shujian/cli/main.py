@@ -8,7 +8,8 @@ import typer
 
 from .. import __version__
 from ..errors import ShujianError
-from .common import err_console
+from ..security.scope import reset_scope, set_scope
+from .common import GLOBAL_AS, err_console
 
 app = typer.Typer(help="数检 shujian — 大数据法律监督平台", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
@@ -49,15 +50,20 @@ def _mount() -> None:
 
 
 @app.callback()
-def _root(version: bool = typer.Option(False, "--version", help="显示版本")) -> None:
+def _root(version: bool = typer.Option(False, "--version", help="显示版本"),
+          as_: str | None = typer.Option(None, "--as", help="以哪个用户的身份执行整条命令（权限与所属院范围）")) -> None:
     if version:
         typer.echo(__version__)
         raise typer.Exit()
+    if as_:
+        GLOBAL_AS.set(as_)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 1 error, 2 bad input, 130 cancelled)."""
     _mount()
+    # the acting user and their org scope last for this command only (tests call main() many times)
+    as_token, scope_token = GLOBAL_AS.set(None), set_scope(None)
     try:
         app(args=argv, prog_name="shujian")      # standalone mode: ends with SystemExit
     except SystemExit as exc:
@@ -69,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         if exc.hint:
             err_console.print(f"[yellow]提示：[/]{exc.hint}", highlight=False)
         return exc.exit_code
+    finally:
+        reset_scope(scope_token)
+        GLOBAL_AS.reset(as_token)
     return 0
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from ..runs.service import RunService
-from .common import OutputFormat, console, err_console, parse_pairs, print_json, print_table, workspace
+from .common import AsOpt, OutputFormat, console, err_console, parse_pairs, print_json, print_table, workspace
 
 app = typer.Typer(no_args_is_help=True)
 FormatOpt = typer.Option(OutputFormat.table, "--format", help="输出格式：table 或 json")
@@ -92,10 +92,10 @@ def run(model: str = typer.Argument(..., help="模型编号或模型文件"),
         param: list[str] = typer.Option([], "--param", help="参数，例如 --param grace_months=2"),
         dataset_version: list[str] = typer.Option([], "--dataset-version", help="固定输入版本，例如 pension=1"),
         engine: str | None = typer.Option(None, "--engine", help="duckdb 或 spark（默认取工作区设置 SHUJIAN_ENGINE）"),
-        output: OutputFormat = FormatOpt) -> None:
-    """运行模型，生成线索（Ctrl-C 取消，取消的运行不写入任何线索）。"""
+        as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
+    """运行模型，生成线索（Ctrl-C 取消，取消的运行不写入任何线索）；运行记入审计，--as 时归属该用户所属院。"""
     versions = {k: _int(v, "--dataset-version") for k, v in parse_pairs(dataset_version, "--dataset-version", "pension=1").items()}
-    svc = RunService(workspace())
+    svc = RunService(workspace(as_, "runs.start"))
     result = _with_progress(lambda progress, cancel: svc.run(model, params=_kv(param),
                                                              dataset_versions=versions, engine=engine,
                                                              progress=progress, cancel=cancel),
@@ -104,18 +104,20 @@ def run(model: str = typer.Argument(..., help="模型编号或模型文件"),
 
 
 @app.command("retry")
-def retry(run_id: int = typer.Argument(..., help="失败、取消或中断的运行编号"), output: OutputFormat = FormatOpt) -> None:
+def retry(run_id: int = typer.Argument(..., help="失败、取消或中断的运行编号"), as_: str | None = AsOpt,
+          output: OutputFormat = FormatOpt) -> None:
     """以相同的参数与数据版本重新运行。"""
-    svc = RunService(workspace())
+    svc = RunService(workspace(as_, "runs.start"))
     result = _with_progress(lambda progress, cancel: svc.retry(run_id, progress=progress, cancel=cancel),
                             output == OutputFormat.table)
     _print_result(result.to_dict(), output)
 
 
 @app.command("runs")
-def runs(model: str | None = typer.Option(None, "--model", help="只看某个模型"), output: OutputFormat = FormatOpt) -> None:
-    """运行记录。"""
-    rows = RunService(workspace()).list_runs(model)
+def runs(model: str | None = typer.Option(None, "--model", help="只看某个模型"), as_: str | None = AsOpt,
+         output: OutputFormat = FormatOpt) -> None:
+    """运行记录（--as 时只列该用户所属院及下级院的运行与平台级运行）。"""
+    rows = RunService(workspace(as_, "runs.read")).list_runs(model)
     if output == OutputFormat.json:
         print_json(rows)
         return
@@ -125,9 +127,9 @@ def runs(model: str | None = typer.Option(None, "--model", help="只看某个模
 
 
 @app.command("run-show")
-def run_show(run_id: int = typer.Argument(...)) -> None:
+def run_show(run_id: int = typer.Argument(...), as_: str | None = AsOpt) -> None:
     """一次运行的完整记录（含 SQL、参数与数据版本）。"""
-    print_json(RunService(workspace()).get_run(run_id))
+    print_json(RunService(workspace(as_, "runs.read")).get_run(run_id))
 
 
 @app.command("schema")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import typer
 
 from ..errors import InputError
 from ..orgs.roles import ROLES
 from ..orgs.service import OrgService
-from .common import OutputFormat, console, print_json, print_table, workspace
+from .common import OutputFormat, act_as, console, identity, print_json, print_table, workspace
 
 app = typer.Typer(no_args_is_help=True)
 FormatOpt = typer.Option(OutputFormat.table, "--format", help="输出格式：table 或 json")
@@ -17,10 +15,12 @@ ActorOpt = typer.Option(None, "--as", help="以哪个用户的身份操作（默
 
 
 def actor(value: str | None) -> str:
-    """The acting username from ``--as`` or SHUJIAN_USER."""
-    name = value or os.environ.get("SHUJIAN_USER")
+    """The acting username from ``--as``, ``shujian --as`` or SHUJIAN_USER; the rest of the command runs
+    under their org scope (a sibling org's records are not found)."""
+    name = identity(value)
     if not name:
         raise InputError("未指定操作人", hint="用 --as 用户名，或设置环境变量 SHUJIAN_USER")
+    act_as(workspace(), name)
     return name
 
 
@@ -64,14 +64,10 @@ def require_cli(ws, as_: str | None, action: str) -> str:
     The command line runs on the server with the workspace's own files, so this check keeps honest
     operators within their role; it is not a barrier against the server's OS account (docs/security.md).
     """
-    from ..security.permissions import granted
-    from ..web.security import PermissionDenied
-
-    username = actor(as_)
-    u = OrgService(ws).get_user(username)
-    if not granted(u["roles"], action):
-        raise PermissionDenied(f"用户 {username}（{'、'.join(u['roles'])}）无权执行“{action}”",
-                               hint="请系统管理员调整角色")
+    username = identity(as_)
+    if not username:
+        raise InputError("未指定操作人", hint="用 --as 用户名，或设置环境变量 SHUJIAN_USER")
+    act_as(ws, username, action)
     return username
 
 

@@ -48,6 +48,52 @@ def mask_guess(value: Any) -> str:
     return text[:1] + "*" * max(len(text) - 1, 0)
 
 
+def fact_semantic(name: str, value: Any) -> str | None:
+    """The personal semantic type of one clue fact (事实), or None.
+
+    The fact's name decides first (身份证号, 姓名, 联系电话, 银行卡号, 车牌… — the column-name hints of
+    :mod:`shujian.catalog.semantic`); otherwise the value alone, when it is a valid value of a type that
+    can be recognised from values (a checksum-valid 身份证号, a mobile number, a Luhn-valid card, a plate).
+
+    >>> fact_semantic("身份证号", "110105194912310029"), fact_semantic("months", 3)
+    ('id_number', None)
+    """
+    from ..catalog.semantic import SEMANTIC_TYPES
+
+    lowered = str(name).strip().lower()
+    for st in SEMANTIC_TYPES.values():
+        if st.personal and any(p.lower() in lowered for p in st.name_patterns):
+            return st.key
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) and value >= 10**10 else value
+    if isinstance(text, str) and text.strip():
+        for st in SEMANTIC_TYPES.values():
+            if st.personal and st.detect_by_values and st.is_valid(text):
+                return st.key
+    return None
+
+
+def mask_facts(facts: dict | None) -> tuple[dict, list[str]]:
+    """``facts`` with every personal value masked (脱敏), and the names of the masked facts.
+
+    >>> mask_facts({"姓名": "张三", "months": 3, "证件": "11010519491231002X"})
+    ({'姓名': '张*', 'months': 3, '证件': '110105********002X'}, ['姓名', '证件'])
+    """
+    from ..catalog.masking import mask_value
+
+    out, masked = {}, []
+    for name, value in (facts or {}).items():
+        values = value if isinstance(value, list) else [value]
+        kinds = [fact_semantic(name, v) for v in values if v is not None]
+        if not any(kinds):
+            out[name] = value
+            continue
+        key = next(k for k in kinds if k)
+        shown = [None if v is None else mask_value(fact_semantic(name, v) or key, str(v)) for v in values]
+        out[name] = shown if isinstance(value, list) else shown[0]
+        masked.append(name)
+    return out, masked
+
+
 def format_value(value: Any, filt: str | None = None) -> str:
     if filt == "mask":
         return mask_guess(value)

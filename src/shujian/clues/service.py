@@ -20,8 +20,10 @@ from ..db.models import (
     SupervisionMeasure,
 )
 from ..errors import InputError, NotFound
+from ..security.audit import record as audit
 from ..security.scope import filter_org, visible
 from ..workspace import Workspace
+from .render import mask_facts
 from .store import exclude
 
 
@@ -59,12 +61,15 @@ class ClueService:
                 q = q.filter(Clue.model_id == model_id)
             return q.scalar()
 
-    def get(self, clue_id: int, *, evidence_rows: int = 20) -> dict:
+    def get(self, clue_id: int, *, evidence_rows: int = 20, unmask_facts: bool = False) -> dict:
+        """One clue with its evidence rows (raw: callers mask them, see :func:`masked_evidence`) and
+        the subject's other grounds.  Personal facts are masked unless ``unmask_facts`` (only the
+        audited unmask path, :func:`shujian.security.masking.unmasked_evidence`, asks for that)."""
         with self.ws.db.unit_of_work() as s:
             clue = s.get(Clue, clue_id)
             if clue is None or not visible(clue.org_id):     # another org's clue: as if missing
                 raise NotFound(f"线索 {clue_id} 不存在", hint="用 shujian clue list 查看线索")
-            out = _clue_dict(clue, s.query(ClueRun).filter_by(clue_id=clue.id).count())
+            out = _clue_dict(clue, s.query(ClueRun).filter_by(clue_id=clue.id).count(), unmask=unmask_facts)
             out["runs"] = [r for (r,) in s.query(ClueRun.run_id).filter_by(clue_id=clue.id).order_by(ClueRun.run_id)]
             out["other_grounds"] = [
                 {"clue_id": o.id, "model_id": o.model_id, "rule": o.rule, "title": o.title, "state": o.state}
@@ -87,7 +92,10 @@ class ClueService:
             clue.exclusion_type = clue.exclusion_type or "其他"
             s.add(ClueEvent(clue_id=clue.id, action="排除", from_state=source, to_state="排除", reason=reason,
                             attachments=[], data={"exclusion_type": clue.exclusion_type}))
-            return {"clue_id": clue_id, "state": clue.state}
+            out = {"clue_id": clue_id, "state": clue.state}
+        audit(self.ws, "clue.transition", target=f"clue:{clue_id}", reason=reason,
+              detail={"action": "排除", "from": source, "to": out["state"]})
+        return out
 
     @staticmethod
     def _evidence_plan(s, ev: list[ClueEvidence]) -> list[dict]:
@@ -197,10 +205,31 @@ def _late_measures(today: date):
             .where(SupervisionMeasure.reply_deadline < today, SupervisionMeasure.replied_on.is_(None)))
 
 
-def _clue_dict(c: Clue, runs: int) -> dict:
+def masked_evidence(ws: Workspace, evidence: list[dict]) -> list[dict]:
+    """Evidence rows with every personal column masked by its semantic type (脱敏, for display)."""
+    from ..catalog.masking import mask_value
+    from ..catalog.service import CatalogService
+    from ..errors import ShujianError
+
+    out = []
+    for e in evidence:
+        try:
+            cols = CatalogService(ws).describe(e["dataset"], e.get("version"))["columns"]
+            sem = {c["name"]: c["semantic"] for c in cols}
+        except ShujianError:
+            sem = {}
+        keys = [sem.get(c) for c in e["columns"]]
+        rows = [[mask_value(k, v) if k and isinstance(v, str) else v for k, v in zip(keys, r, strict=False)]
+                for r in e["rows"]]
+        out.append({**e, "rows": rows, "masked": True})
+    return out
+
+
+def _clue_dict(c: Clue, runs: int, *, unmask: bool = False) -> dict:
+    facts, masked = (dict(c.facts or {}), []) if unmask else mask_facts(c.facts)
     return {"clue_id": c.id, "model_id": c.model_id, "rule": c.rule,
             "subject": {"type": c.subject.type, "key": c.subject.key, "name": c.subject.name},
-            "title": c.title, "facts": c.facts, "state": c.state, "suppressed": c.suppressed,
+            "title": c.title, "facts": facts, "masked_facts": masked, "state": c.state, "suppressed": c.suppressed,
             "measure": c.measure, "legal_basis": c.legal_basis, "fingerprint": c.fingerprint,
             "first_seen": c.first_seen.isoformat(), "last_seen": c.last_seen.isoformat(),
             "seen_count": c.seen_count, "run_count": runs, "first_run_id": c.first_run_id,

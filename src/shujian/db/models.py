@@ -126,6 +126,7 @@ class Run(Base):
     error: Mapped[str | None] = mapped_column(Text)
     schedule_id: Mapped[int | None] = mapped_column(Integer)
     retry_of: Mapped[int | None] = mapped_column(Integer)
+    org_id: Mapped[int | None] = mapped_column(Integer, index=True)   # 发起院 (None: 平台级运行)
 
 
 class Subject(Base):

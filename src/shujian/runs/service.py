@@ -18,7 +18,9 @@ from ..clues.store import MAX_EVIDENCE_PER_ROLE, ClueCandidate, store_clues
 from ..db.base import utcnow
 from ..db.models import DatasetVersion, Run
 from ..errors import Cancelled, InputError, NotFound, RunFailed, ShujianError
+from ..security.audit import record as audit
 from ..security.masking import check_sealed_run
+from ..security.scope import current_scope, filter_org, visible
 from ..spec import Model
 from ..workspace import Workspace, pid_alive
 from .models import record_version, resolve_model
@@ -89,7 +91,7 @@ class RunService:
     def retry(self, run_id: int, **kw) -> RunResult:
         with self.ws.db.unit_of_work() as s:
             run = s.get(Run, run_id)
-            if run is None:
+            if run is None or not visible(run.org_id, shared_none=True):
                 raise NotFound(f"运行记录 {run_id} 不存在")
             if run.status in ("running", "succeeded"):
                 raise InputError(f"运行 {run_id} 的状态是 {run.status}，只能重试失败、取消或中断的运行")
@@ -107,8 +109,9 @@ class RunService:
             return [r.id for r in dead]
 
     def list_runs(self, model_id: str | None = None, limit: int = 50) -> list[dict]:
+        """Run history, newest first, within the acting user's org scope (本院及下级院, plus platform runs)."""
         with self.ws.db.unit_of_work() as s:
-            q = s.query(Run).order_by(Run.id.desc())
+            q = filter_org(s.query(Run), Run.org_id, shared_none=True).order_by(Run.id.desc())
             if model_id:
                 q = q.filter_by(model_id=model_id)
             return [_run_dict(r) for r in q.limit(limit)]
@@ -116,7 +119,7 @@ class RunService:
     def get_run(self, run_id: int) -> dict:
         with self.ws.db.unit_of_work() as s:
             r = s.get(Run, run_id)
-            if r is None:
+            if r is None or not visible(r.org_id, shared_none=True):      # a sibling org's run: as if missing
                 raise NotFound(f"运行记录 {run_id} 不存在", hint="用 shujian model runs 查看运行记录")
             return {**_run_dict(r), "sql": r.sql, "dataset_versions": r.dataset_versions}
 
@@ -159,7 +162,7 @@ class RunService:
             run = Run(model_id=model.id, model_version_id=mv.id, model_hash=mv.hash,
                       params={k: _json_param(v) for k, v in typed.items()}, dataset_versions=inputs,
                       engine=engine, sql=sql, status="running", pid=os.getpid(), started_at=self.clock(),
-                      schedule_id=schedule_id, retry_of=retry_of)
+                      schedule_id=schedule_id, retry_of=retry_of, org_id=run_org(s, model.id))
             s.add(run)
             s.flush()
             return run.id
@@ -185,6 +188,9 @@ class RunService:
             run.seconds, run.rows_scanned, run.rows_out = execution.seconds, scanned, len(rows)
             run.clues_new, run.clues_seen = stored.new, stored.seen + stored.suppressed + stored.reopened
             run.peak_memory_mb = execution.peak_memory_mb
+        audit(self.ws, "model.run", target=f"run:{run_id}",
+              detail={"model_id": model.id, "status": "succeeded", "clues_new": stored.new, "rows_out": len(rows),
+                      "datasets": sorted({v["dataset"] for v in inputs.values()})})
         return RunResult(run_id, model.id, "succeeded", stored.new, run.clues_seen, scanned, len(rows),
                          execution.seconds, execution.peak_memory_mb)
 
@@ -223,6 +229,24 @@ class RunService:
         with self.ws.db.unit_of_work() as s:
             run = s.get(Run, run_id)
             run.status, run.error, run.finished_at = status, error[:4000], self.clock()
+            model_id = run.model_id
+        audit(self.ws, "model.run", target=f"run:{run_id}", outcome="取消" if status == "cancelled" else "失败",
+              detail={"model_id": model_id, "status": status, "error": error[:500]})
+
+
+def run_org(s, model_id: str) -> int | None:
+    """The org a new run belongs to (发起院): the acting user's org; for a local operator without
+    ``--as``, the model's only adopting org, else its author's org, else None (platform-wide)."""
+    from ..db.models import GovModel, ModelAdoption
+
+    scope = current_scope()
+    if scope is not None and scope.username:
+        return scope.org_id
+    gov = s.query(GovModel).filter_by(model_id=model_id).one_or_none()
+    if gov is None:
+        return None
+    adopters = {o for (o,) in s.query(ModelAdoption.org_id).filter_by(gov_model_id=gov.id)}
+    return adopters.pop() if len(adopters) == 1 else gov.author_org_id
 
 
 def _evidence_columns(compiled) -> list[tuple[str, str, bool]]:
@@ -249,7 +273,7 @@ def _run_dict(r: Run) -> dict:
             "finished_at": r.finished_at.isoformat() if r.finished_at else None, "seconds": r.seconds,
             "rows_scanned": r.rows_scanned, "rows_out": r.rows_out, "clues_new": r.clues_new,
             "clues_seen": r.clues_seen, "peak_memory_mb": r.peak_memory_mb, "error": r.error,
-            "model_hash": r.model_hash, "retry_of": r.retry_of}
+            "model_hash": r.model_hash, "retry_of": r.retry_of, "org_id": r.org_id}
 
 
 __all__ = ["RunResult", "RunService", "ShujianError", "RunFailed"]

@@ -121,6 +121,18 @@ class AuditLog:
             return [_dict(r) for r in q.order_by(AuditRecord.id.desc()).offset(offset).limit(limit)]
 
 
+def record(ws: Workspace, action: str, *, target: str | None = None, outcome: str = "成功",
+           reason: str | None = None, detail: dict | None = None, actor: str | None = None,
+           org_id: int | None = None) -> dict:
+    """Append one record for a domain event done by the acting user (web request, ``--as`` or the local
+    operator, see :func:`shujian.security.scope.acting`); services call this, so web and CLI share it."""
+    from .scope import acting
+
+    who, org, ip = acting()
+    return AuditLog(ws).append(action, actor=actor or who, org_id=org_id if org_id is not None else org,
+                               target=target, outcome=outcome, reason=reason, detail=detail, ip=ip)
+
+
 def _broken(record_id: int, count: int, problem: str) -> dict:
     return {"ok": False, "records": count, "head": None, "broken_at": record_id,
             "problem": f"第 {record_id} 号记录：{problem}"}

@@ -131,13 +131,14 @@ def unmasked_evidence(ws: Workspace, clue_id: int, user, reason: str, *, ip: str
     from ..errors import ShujianError
     from ..web.masking import mask_rows
 
-    clue = ClueService(ws).get(clue_id)
-    out, opened = [], []
+    clue = ClueService(ws).get(clue_id, unmask_facts=True)
+    out, opened, levels = [], [], ["敏感"]
     for e in clue["evidence"]:
         try:
             info = CatalogService(ws).describe(e["dataset"], e.get("version"))
         except ShujianError:
             info = {"level": None, "columns": []}
+        levels.append(info["level"])
         meta = {c["name"]: c for c in info["columns"]}
         masked = {}
         for col in e["columns"]:
@@ -148,6 +149,8 @@ def unmasked_evidence(ws: Workspace, clue_id: int, user, reason: str, *, ip: str
                 else:
                     masked[col] = m.get("semantic")
         out.append({**e, "rows": mask_rows(e["columns"], masked, e["rows"]), "masked": bool(masked)})
+    facts, opened_facts = unmasked_facts(clue["facts"], user.roles, levels)
+    opened += [f"事实.{name}" for name in opened_facts]
     audit = AuditLog(ws)
     if not opened:
         audit.append("data.unmask", actor=user.username, org_id=user.org_id, target=f"clue:{clue_id}",
@@ -155,4 +158,17 @@ def unmasked_evidence(ws: Workspace, clue_id: int, user, reason: str, *, ip: str
         raise_forbidden(user, f"线索 {clue_id} 的证据")
     audit.append("data.unmask", actor=user.username, org_id=user.org_id, target=f"clue:{clue_id}", reason=reason,
                  ip=ip, detail={"columns": opened})
-    return {"clue_id": clue_id, "evidence": out, "unmasked_columns": opened}
+    return {"clue_id": clue_id, "evidence": out, "facts": facts, "unmasked_columns": opened}
+
+
+def unmasked_facts(facts: dict, roles, levels) -> tuple[dict, list[str]]:
+    """A clue's facts in clear when ``roles`` may unmask the highest of ``levels`` (the clue's source
+    datasets; personal facts are at least 敏感), else masked; returns (facts, names shown in clear)."""
+    from ..clues.render import mask_facts
+
+    masked, personal = mask_facts(facts)
+    known = [lv for lv in levels if lv in CLASSIFICATION_LEVELS] or ["敏感"]
+    level = max(known, key=CLASSIFICATION_LEVELS.index)
+    if personal and may_unmask(roles, level):
+        return dict(facts), personal
+    return masked, []

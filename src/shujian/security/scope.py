@@ -29,6 +29,7 @@ class Scope:
     org_id: int | None
     orgs: frozenset[int]
     pool: bool = False
+    ip: str | None = None          # where the request came from (audit records); None on the CLI
 
     def sees(self, org_id: int | None) -> bool:
         """Whether a record held by ``org_id`` (None: unassigned / platform-wide) is visible."""
@@ -63,12 +64,31 @@ def use_scope(scope: Scope | None) -> Iterator[Scope | None]:
         _current.reset(token)
 
 
-def scope_for(s, username: str, org_id: int | None, roles) -> Scope:
+def scope_for(s, username: str, org_id: int | None, roles, *, ip: str | None = None) -> Scope:
     """The scope of a user (own org and its descendants) computed in session ``s``."""
     from ..orgs.service import descendants
 
     orgs = frozenset(descendants(s, org_id)) if org_id is not None else frozenset()
-    return Scope(username=username, org_id=org_id, orgs=orgs, pool=bool(POOL_ROLES & set(roles or ())))
+    return Scope(username=username, org_id=org_id, orgs=orgs, pool=bool(POOL_ROLES & set(roles or ())), ip=ip)
+
+
+def acting() -> tuple[str, int | None, str | None]:
+    """Who is acting, for audit records: (username, org id, client address).
+
+    Under a scope (a web request, or a command given ``--as``) it is that user; otherwise the local
+    operator, named by the operating-system account (``本机:<账号>``) so a shell on the server is
+    still accountable.
+    """
+    scope = current_scope()
+    if scope is not None and scope.username:
+        return scope.username, scope.org_id, scope.ip
+    import getpass
+
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):   # no passwd entry (containers)
+        who = "unknown"
+    return f"本机:{who}", None, None
 
 
 def filter_org(query, column, *, shared_none: bool = False):

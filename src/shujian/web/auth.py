@@ -73,7 +73,7 @@ class SessionIdentity:
     @staticmethod
     def _with_scope(request: Request, user: CurrentUser) -> CurrentUser:
         with request.app.state.ws.db.unit_of_work() as s:
-            user.extra["scope"] = scope_for(s, user.username, user.org_id, user.roles)
+            user.extra["scope"] = scope_for(s, user.username, user.org_id, user.roles, ip=client_ip(request))
         return user
 
     # the cookie carries token.signature: a cookie forged without the server secret is refused early
@@ -131,10 +131,11 @@ def _middleware(app: FastAPI, *, secure_cookies: bool) -> None:
         return response
 
 
-#: route action → audit action, for requests that change something or show personal data
-AUDITED = {"data.preview": "data.preview", "clues.export": "clue.export", "clues.act": "clue.transition",
+#: route action → audit action, for requests that change something or show personal data.  Imports,
+#: runs and clue transitions are recorded by their services (catalog, runs, workflow) for web and CLI alike.
+AUDITED = {"data.preview": "data.preview", "clues.export": "clue.export",
            "clues.comment": "clue.comment", "models.build": "model.edit", "models.certify": "model.certify",
-           "models.adopt": "model.certify", "runs.start": "model.run", "data.import": "data.import",
+           "models.adopt": "model.certify",
            "data.govern": "data.govern", "orgs.admin": "user.change", "delegation.handle": "delegation",
            "delegation.request": "delegation"}
 _CLUE_DETAIL = re.compile(r"^(/api/v1)?/clues/\d+$")

@@ -6,6 +6,7 @@ poll ``/api/v1/jobs/<id>``.  Durable records stay in the services (import jobs, 
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import threading
 import time
@@ -80,7 +81,9 @@ class JobRegistry:
             self._jobs[job.id] = job
             for old in sorted(self._jobs)[:-self.keep]:
                 self._jobs.pop(old, None)
-        threading.Thread(target=self._run, args=(job, work), daemon=True, name=f"job-{job.id}").start()
+        # the job runs as the starting user: org scope and audit actor travel with the context
+        ctx = contextvars.copy_context()
+        threading.Thread(target=ctx.run, args=(self._run, job, work), daemon=True, name=f"job-{job.id}").start()
         return job
 
     def _run(self, job: WebJob, work: Callable[[WebJob], dict]) -> None:

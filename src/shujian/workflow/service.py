@@ -17,6 +17,7 @@ from ..db.models import Clue, ClueEvent, Department, Org, SupervisionMeasure, Us
 from ..errors import InputError, NotFound, ShujianError
 from ..orgs.roles import DEPT_HEAD, LEADER
 from ..orgs.service import ancestors, descendants, find_org, find_user
+from ..security.audit import record as audit
 from ..security.scope import visible
 from ..workspace import Workspace
 from .rules import (
@@ -62,12 +63,24 @@ class WorkflowService:
     # -- transitions ------------------------------------------------------------------------------
     def transition(self, clue_id: int, action: str, actor: str, *, reason: str | None = None,
                    attachments: list[str] | None = None, **kw) -> dict:
-        """Take ``action`` (研判, 交办, 核查, 排除, 成案, 监督措施, 跟踪, 办结, 退回, 重新打开) on a clue."""
-        with self.ws.db.unit_of_work() as s:
-            clue = _clue(s, clue_id)
-            user = find_user(s, actor)
-            self._apply(s, clue, action, user, reason, attachments or [], kw)
-            return clue_state(s, clue)
+        """Take ``action`` (研判, 交办, 核查, 排除, 成案, 监督措施, 跟踪, 办结, 退回, 重新打开) on a clue.
+
+        Done and refused-for-lack-of-rights transitions are audit records (web and CLI alike).
+        """
+        try:
+            with self.ws.db.unit_of_work() as s:
+                clue = _clue(s, clue_id)
+                user = find_user(s, actor)
+                source = clue.state
+                self._apply(s, clue, action, user, reason, attachments or [], kw)
+                out, org_id = clue_state(s, clue), user.org_id
+        except PermissionDenied as exc:
+            audit(self.ws, "clue.transition", actor=actor, target=f"clue:{clue_id}", outcome="拒绝", reason=reason,
+                  detail={"action": action, "problem": exc.message})
+            raise
+        audit(self.ws, "clue.transition", actor=actor, org_id=org_id, target=f"clue:{clue_id}", reason=reason,
+              detail={"action": action, "from": source, "to": out["state"]})
+        return out
 
     def bulk(self, clue_ids: Iterable[int], action: str, actor: str, *, atomic: bool = True,
              reason: str | None = None, **kw) -> dict:
@@ -83,12 +96,17 @@ class WorkflowService:
                 except (TransitionRefused, PermissionDenied, NotFound) as exc:
                     refused.append({"clue_id": cid, "message": exc.message})
             return {"action": action, "done": done, "refused": refused}
+        moved: list[tuple[int, str, str]] = []
         with self.ws.db.unit_of_work() as s:
             user = find_user(s, actor)
+            org_id = user.org_id
             for cid in ids:
                 try:
-                    self._apply(s, _clue(s, cid), action, user, reason, [], dict(kw))
+                    clue = _clue(s, cid)
+                    source = clue.state
+                    self._apply(s, clue, action, user, reason, [], dict(kw))
                     done.append(cid)
+                    moved.append((cid, source, clue.state))
                 except (TransitionRefused, PermissionDenied, NotFound) as exc:
                     refused.append({"clue_id": cid, "message": exc.message})
             if refused:               # raising rolls the whole batch back
@@ -96,6 +114,9 @@ class WorkflowService:
                 raise TransitionRefused(f"批量“{action}”未执行：{len(refused)} 条线索不允许该操作\n{lines}",
                                         hint="去掉这些线索，或使用 --partial 只处理允许的线索",
                                         details={"refused": refused})
+        for cid, source, target in moved:
+            audit(self.ws, "clue.transition", actor=actor, org_id=org_id, target=f"clue:{cid}", reason=reason,
+                  detail={"action": action, "from": source, "to": target, "bulk": len(ids)})
         return {"action": action, "done": done, "refused": refused}
 
     def comment(self, clue_id: int, actor: str, text: str, attachments: list[str] | None = None) -> dict:
@@ -166,7 +187,10 @@ class WorkflowService:
             self._event(s, clue, user, "回复", None, None, reply or None, [], {"measure_id": m.id})
             if clue.state == "监督措施":
                 self._apply(s, clue, "跟踪", user, "收到回复", [], {})
-            return measure_dict(m)
+            out, clue_id, org_id = measure_dict(m), clue.id, user.org_id
+        audit(self.ws, "clue.transition", actor=actor, org_id=org_id, target=f"clue:{clue_id}",
+              detail={"action": "回复", "measure_id": measure_id, "adopted": adopted, "rectified": rectified})
+        return out
 
     def escalate(self, clue_id: int, actor: str, kind: str, *, reason: str, doc_number: str | None = None,
                  issued_on: date | None = None, recipient: str | None = None) -> dict:

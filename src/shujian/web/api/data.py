@@ -133,7 +133,9 @@ def start_import_job(request: Request, req: ImportRequest):
 
 async def save_upload(folder: Path, file: UploadFile) -> Path:
     """Store an uploaded file under ``folder`` with a safe unique name; refuse unknown formats."""
-    original = Path(file.filename or "upload").name
+    from ...catalog.importer import check_upload_name
+
+    original = check_upload_name(file.filename or "upload")      # a name with ".." is refused, not trimmed
     suffix = Path(original).suffix.lower()
     if suffix not in UPLOAD_FORMATS:
         raise InputError(f"文件“{original}”的格式 {suffix or '（无扩展名）'} 不支持",
