@@ -15,10 +15,11 @@ from datetime import UTC, datetime, timedelta
 from ..db.models import ApiToken, AuthSession, User
 from ..errors import InputError, NotFound, ShujianError
 from ..orgs.roles import ADMIN
-from ..orgs.service import OrgService, find_user, user_dict
+from ..orgs.service import OrgService, find_org, find_user, user_dict
 from ..workspace import Workspace
 from .audit import AuditLog
 from .passwords import check_rules, hash_password, needs_rehash, verify_password
+from .scope import visible
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -70,6 +71,58 @@ class AccountService:
         self.audit.append("user.create", actor=username, org_id=u["org_id"], target=username,
                           detail={"roles": [ADMIN], "initial_admin": True})
         return u
+
+    # -- administration (用户与机构 page and API; scoped to the acting user's org and below) --------
+    def create_user(self, username: str, name: str, org: str | int, roles: list[str], password: str, *,
+                    department: str | None = None, actor: str | None = None) -> dict:
+        """A new user with an initial password that meets the rules; audited as ``user.create``."""
+        check_rules(password, username)
+        with self.ws.db.unit_of_work() as s:
+            org_id = find_org(s, org).id
+            if not visible(org_id):
+                raise NotFound(f"检察院 {org} 不存在", hint="只能在本院及下级院新建用户")
+        u = OrgService(self.ws).add_user(username, name, org_id, roles, department=department)
+        self.set_password(username, password, actor=actor)
+        self.audit.append("user.create", actor=actor, org_id=u["org_id"], target=username,
+                          detail={"roles": list(roles), "org": u["org"], "department": department})
+        return u
+
+    def reset_password(self, username: str, password: str, *, actor: str | None = None) -> dict:
+        """An administrator sets a new password for ``username`` (in scope); clears a lockout."""
+        self._scoped_user(username)
+        self.set_password(username, password, actor=actor)
+        return self.account(username)
+
+    def set_locked(self, username: str, locked: bool, *, actor: str | None = None) -> dict:
+        """停用 (``locked``) or 启用 an account; enabling also clears a failed-login lockout.  Audited."""
+        self._scoped_user(username)
+        if locked and actor == username:
+            raise InputError(f"不能停用自己的账号 {username}", hint="请另一位系统管理员操作")
+        with self.ws.db.unit_of_work() as s:
+            u = find_user(s, username)
+            u.active = not locked
+            if not locked:
+                u.failed_logins, u.locked_until = 0, None
+            org_id = u.org_id
+        self.audit.append("user.change", actor=actor, org_id=org_id, target=username,
+                          detail={"locked": locked})
+        return self.account(username)
+
+    def account(self, username: str) -> dict:
+        """One user with the account state (停用, 锁定至) for administration pages."""
+        now = self.clock()
+        with self.ws.db.unit_of_work() as s:
+            u = find_user(s, username)
+            until = aware(u.locked_until)
+            return {**user_dict(s, u), "locked_until": until.isoformat() if until and until > now else None,
+                    "has_password": bool(u.password_hash)}
+
+    def _scoped_user(self, username: str) -> None:
+        """A user outside the acting user's org scope is reported as missing (no hint that it exists)."""
+        with self.ws.db.unit_of_work() as s:
+            u = s.query(User).filter_by(username=username).first()
+            if u is None or not visible(u.org_id):
+                raise NotFound(f"用户 {username} 不存在", hint="只能管理本院及下级院的用户")
 
     def authenticate(self, username: str, password: str, *, ip: str | None = None) -> dict:
         """The user for a correct password; counts failures and locks the account after 5."""

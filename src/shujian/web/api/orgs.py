@@ -1,13 +1,17 @@
-"""机构与用户 (read side; administration arrives with the security layer)."""
+"""机构与用户: the org tree, users (scoped to 本院及下级院) and user administration (user.manage)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
+from pydantic import BaseModel, Field
 
 from ...orgs.roles import ROLES
 from ...orgs.service import OrgService
+from ...security.accounts import AccountService
+from ...security.scope import visible
 from ..pagination import Paging, filter_rows, page_of
 from ..security import require
 from .common import ws_of
@@ -31,10 +35,53 @@ def org(ref: str, request: Request, user=require("orgs.read")) -> dict:
 def users(request: Request, paging: Paging, user=require("orgs.read"),
           org: Annotated[str | None, Query(max_length=50)] = None,
           role: Annotated[str | None, Query(max_length=20)] = None) -> dict:
-    rows = OrgService(ws_of(request)).users(org)
+    rows = scoped_users(ws_of(request), org)
     if role:
         rows = [r for r in rows if role in r["roles"]]
     return page_of(filter_rows(rows), paging, allowed_sort=("username", "name", "org"))
+
+
+def scoped_users(ws, org: str | None = None) -> list[dict]:
+    """Users of ``org`` (or all) that the acting user's org scope covers (本院及下级院)."""
+    return [u for u in OrgService(ws).users(org) if visible(u["org_id"])]
+
+
+USERNAME = r"^[A-Za-z][A-Za-z0-9_.-]{1,63}$"
+
+
+class UserIn(BaseModel):
+    username: str = Field(pattern=USERNAME, description="用户名：字母开头，字母、数字、_ . -，2–64 位")
+    name: str = Field(min_length=1, max_length=64, description="姓名")
+    org: str = Field(min_length=1, max_length=100, description="院：代码或名称")
+    roles: list[str] = Field(min_length=1, max_length=5, description="角色")
+    department: str | None = Field(None, max_length=100, description="部门（可空）")
+    password: str = Field(min_length=1, max_length=256, description="初始口令：不少于 10 位，含三类字符，不含用户名")
+
+
+class PasswordIn(BaseModel):
+    password: str = Field(min_length=1, max_length=256, description="新口令")
+
+
+class LockIn(BaseModel):
+    locked: bool = Field(description="true 停用账号；false 启用（同时解除连续输错口令的锁定）")
+
+
+@router.post("/users", status_code=201, summary="新建用户（初始口令须符合口令规则；留痕）")
+def create_user(body: UserIn, request: Request, user=require("user.manage")) -> dict:
+    return AccountService(ws_of(request)).create_user(body.username, body.name, body.org, body.roles, body.password,
+                                                      department=body.department or None, actor=user.username)
+
+
+@router.post("/users/{username}/password", summary="重置用户口令（留痕）")
+def reset_password(username: Annotated[str, PathParam(max_length=64)], body: PasswordIn, request: Request,
+                   user=require("user.manage")) -> dict:
+    return AccountService(ws_of(request)).reset_password(username, body.password, actor=user.username)
+
+
+@router.post("/users/{username}/lock", summary="停用或启用用户（启用同时解除锁定；留痕）")
+def lock_user(username: Annotated[str, PathParam(max_length=64)], body: LockIn, request: Request,
+              user=require("user.manage")) -> dict:
+    return AccountService(ws_of(request)).set_locked(username, body.locked, actor=user.username)
 
 
 @router.get("/roles", summary="角色")
