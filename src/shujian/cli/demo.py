@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import typer
 
-from ..demo.pipeline import SCALES, run_demo
+from ..demo.pipeline import SCALES, Say, city_dir, generate_city, has_city, peak_rss_mb, run_demo
 from ..errors import InputError
 from .common import OutputFormat, console, err_console, print_json, print_table, workspace
 
+SCALE_HELP = ("规模：small（约10万行）/ medium（约500万）/ large（约5000万）/ province（约10亿行，"
+              "建议配合 --generate-only 只生成 Parquet）")
 
-def demo(scale: str = typer.Option("small", "--scale", help="规模：small（约10万行）/ medium（约500万）/ large（约5000万）"),
+
+def demo(scale: str = typer.Option("small", "--scale", help=SCALE_HELP),
          seed: int = typer.Option(42, "--seed", help="随机种子（相同种子生成相同数据）"),
          regenerate: bool = typer.Option(False, "--regenerate", help="重新生成演示数据"),
+         generate_only: bool = typer.Option(False, "--generate-only",
+                                            help="只生成演示城市（Parquet 与埋点真值），不导入、不运行模型"),
+         out: Path | None = typer.Option(None, "--out", help="演示城市目录（默认：工作区 demo-city/<规模>-<种子>）"),
          serve: bool = typer.Option(True, "--serve/--no-serve", help="结束后启动网页界面（如已安装）"),
          workflow: bool = typer.Option(True, "--workflow/--no-workflow",
                                        help="把部分线索走完流转（研判、交办、排除、成案、监督措施、回复），供一本账展示"),
@@ -19,10 +28,13 @@ def demo(scale: str = typer.Option("small", "--scale", help="规模：small（�
     """生成演示城市（含埋点违法情形），导入数据目录，运行全部内置模型，报告精确率与召回率。"""
     if scale not in SCALES:
         raise InputError(f"规模“{scale}”无效", hint=f"可选：{' / '.join(SCALES)}")
-    ws = workspace()
     quiet = output == OutputFormat.json
-    report = run_demo(ws, scale, seed, regenerate=regenerate, workflow=workflow,
-                      say=(lambda m: err_console.print(m, highlight=False)) if not quiet else (lambda m: None))
+    say = (lambda m: err_console.print(m, highlight=False)) if not quiet else (lambda m: None)
+    if generate_only:
+        _generate_only(scale, seed, out, regenerate, output, say)
+        return
+    ws = workspace()
+    report = run_demo(ws, scale, seed, regenerate=regenerate, workflow=workflow, say=say, out=out)
     if quiet:
         print_json({"models": [{k: r[k] for k in ("id", "clues", "planted", "precision", "recall", "seconds")}
                                for r in report.models], "scale": report.scale, "rows": report.rows,
@@ -37,6 +49,30 @@ def demo(scale: str = typer.Option("small", "--scale", help="规模：small（�
                           "到期事项：shujian clue due")
     if serve and not quiet:
         _serve(ws)
+
+
+def _generate_only(scale: str, seed: int, out: Path | None, regenerate: bool, output: OutputFormat,
+                   say: Say) -> None:
+    """``--generate-only``: write the city's Parquet files and ground truth, report rows, time and memory."""
+    out = out or city_dir(workspace(), scale, seed)
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    if regenerate or not has_city(out, scale, seed):
+        manifest = generate_city(out, scale, seed, say=say)
+    else:
+        say(f"已有该规模与种子的演示城市：{out}（重新生成请加 --regenerate）")
+        from ..demo.core import Manifest
+
+        manifest = Manifest.load(out)
+    result = {"scale": scale, "seed": seed, "city_dir": str(out), "datasets": len(manifest.datasets),
+              "rows": manifest.total_rows, "seconds": round(time.perf_counter() - t0, 2),
+              "cpu_seconds": round(time.process_time() - cpu0, 2), "peak_rss_mb": peak_rss_mb()}
+    if output == OutputFormat.json:
+        print_json(result)
+        return
+    console.print(f"演示城市（{scale}，种子 {seed}）：{result['datasets']} 个数据集，共 {result['rows']:,} 行，"
+                  f"用时 {result['seconds']:.1f} 秒（CPU {result['cpu_seconds']:.1f} 秒），"
+                  f"内存峰值 {result['peak_rss_mb']:,.0f} MB → {out}")
+    console.print(f"导入并评估：shujian demo --scale {scale} --seed {seed} --out {out}")
 
 
 def _serve(ws) -> None:

@@ -20,7 +20,7 @@ import json
 import string
 import time
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -303,7 +303,8 @@ class CityContext:
     (seed, group name) so one group's output does not change when another group changes.
     """
 
-    def __init__(self, scale: str, seed: int, out_dir: str | Path, *, home_city: str = "台州市"):
+    def __init__(self, scale: str, seed: int, out_dir: str | Path, *, home_city: str = "台州市",
+                 progress: Callable[[int], None] | None = None):
         if scale not in SCALES:
             raise InputError(f"未知的演示规模 '{scale}'", hint=f"可选：{', '.join(SCALES)}")
         self.scale = scale
@@ -326,6 +327,8 @@ class CityContext:
         self._org_issued = 0                     # 组织机构代码 issued so far (a counter: never reused)
         self._org_offset = (seed * 2_654_435_761) % ORG_SPAN
         self._writers: dict[str, pq.ParquetWriter] = {}
+        self._progress = progress
+        self.rows_written = 0
         self._pending: dict[str, list[pa.Table]] = {}
         self._infos: dict[str, DatasetInfo] = {}
         self._owner: dict[str, str] = {}
@@ -524,6 +527,9 @@ class CityContext:
         tbl = pa.concat_tables(pending)
         for start in range(0, tbl.num_rows, CHUNK_ROWS):
             self._writers[dataset].write_table(tbl.slice(start, CHUNK_ROWS))
+        self.rows_written += tbl.num_rows
+        if self._progress is not None:
+            self._progress(self.rows_written)
 
     def _to_table(self, table: Any, dtypes: Mapping[str, str]) -> pa.Table:
         if isinstance(table, pa.Table):
@@ -600,10 +606,14 @@ def available_groups() -> list[str]:
 
 
 def generate(scale: str = "small", seed: int = 42, out_dir: str | Path = "demo-city",
-             groups: Sequence[str] | None = None) -> Manifest:
-    """Generate the demo city into ``out_dir``; returns the manifest (also written as JSON)."""
+             groups: Sequence[str] | None = None, progress: Callable[[int], None] | None = None) -> Manifest:
+    """Generate the demo city into ``out_dir``; returns the manifest (also written as JSON).
+
+    Every dataset is streamed to Parquet in bounded batches, so memory does not grow with the scale;
+    ``progress(rows_written)`` is called after each batch written.
+    """
     t0 = time.perf_counter()
-    ctx = CityContext(scale, seed, out_dir)
+    ctx = CityContext(scale, seed, out_dir, progress=progress)
     for old in ctx.out_dir.glob("*.parquet"):
         old.unlink()
     try:

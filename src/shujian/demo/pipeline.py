@@ -7,6 +7,7 @@ the real services — import, versions, runs, clue store — so the report measu
 from __future__ import annotations
 
 import json
+import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,9 +18,12 @@ from ..catalog.readers import hash_file
 from ..catalog.service import CatalogService
 from ..db.models import Clue, ClueRun, Dataset, DatasetVersion, Subject
 from ..workspace import Workspace
+from .core import SCALES as SCALE_FACTORS
 from .core import Manifest, generate
 
-SCALES = ("small", "medium", "large")
+#: every size is accepted; large and province are generated in bounded memory (see docs/demo.md)
+SCALES = tuple(SCALE_FACTORS)
+PROGRESS_EVERY = 5_000_000      # rows between two progress lines while generating
 
 Say = Callable[[str], None]
 
@@ -44,13 +48,43 @@ def city_dir(ws: Workspace, scale: str, seed: int) -> Path:
     return ws.home / "demo-city" / f"{scale}-{seed}"
 
 
-def run_demo(ws: Workspace, scale: str = "small", seed: int = 42, *, say: Say = lambda _m: None,
-             regenerate: bool = False, models: list[str] | None = None, workflow: bool = True) -> DemoReport:
-    out = city_dir(ws, scale, seed)
+def has_city(out: Path, scale: str, seed: int) -> bool:
+    """Whether ``out`` holds a complete city of this scale and seed (the manifest is written last)."""
+    if not (out / "manifest.json").exists():
+        return False
+    manifest = Manifest.load(out)
+    return (manifest.scale, manifest.seed) == (scale, seed)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def generate_city(out: Path, scale: str, seed: int, *, say: Say = lambda _m: None) -> Manifest:
+    """Generate the demo city into ``out`` with a progress line every few million rows."""
+    say(f"生成演示城市（规模 {scale}，种子 {seed}）→ {out} …")
     t0 = time.perf_counter()
-    if regenerate or not (out / "manifest.json").exists():
-        say(f"生成演示城市（规模 {scale}，种子 {seed}）…")
-        generate(scale, seed, out)
+    step = {"next": PROGRESS_EVERY}
+
+    def progress(rows: int) -> None:
+        if rows >= step["next"]:
+            step["next"] = rows + PROGRESS_EVERY
+            secs = time.perf_counter() - t0
+            say(f"  已写出 {rows:,} 行，{secs:.0f} 秒（{rows / max(secs, 1e-9):,.0f} 行/秒），"
+                f"内存峰值 {peak_rss_mb():,.0f} MB")
+
+    return generate(scale, seed, out, progress=progress)
+
+
+def run_demo(ws: Workspace, scale: str = "small", seed: int = 42, *, say: Say = lambda _m: None,
+             regenerate: bool = False, models: list[str] | None = None, workflow: bool = True,
+             out: Path | None = None) -> DemoReport:
+    """Generate (unless present), import, run every built-in model and score it; ``out``: the city folder."""
+    out = out or city_dir(ws, scale, seed)
+    t0 = time.perf_counter()
+    if regenerate or not has_city(out, scale, seed):
+        generate_city(out, scale, seed, say=say)
     manifest = Manifest.load(out)
     gen_s = round(time.perf_counter() - t0, 2)
     say(f"演示城市：{len(manifest.datasets)} 个数据集，共 {manifest.total_rows:,} 行（{out}）")
