@@ -2,12 +2,22 @@
 
 Why not a recursive CTE: Spark SQL gained recursive CTEs only in 4.x and DuckDB's recursive CTE
 keeps every intermediate row (a dense co-offending graph explodes).  Instead the step is unrolled
-into ``max_iterations`` rounds, each two CTEs: (1) every node takes the smallest label among its
-neighbours (label propagation), (2) every node jumps to its label's label (pointer jumping), which
-lets labels travel much further than one hop per round (measured: a worst-case
-400-node chain converges in 8 rounds, a 1000-node chain does not).  Labels are node values, so the component
-id is the smallest node of the component once converged; a component whose diameter needs more
-rounds than ``max_iterations`` may be split (raise the parameter for long chains).
+into ``max_iterations`` rounds.  Labels are node values, so the component id is the smallest node
+of the component once converged; a component whose diameter needs more rounds than
+``max_iterations`` may be split (raise the parameter for long chains).
+
+The graph is kept bipartite (node–event pairs, one row per distinct pair) instead of being
+projected onto node–node edges: an event with k nodes costs k rows, not k².  And only *bridge*
+nodes — nodes in two or more events — take part in the rounds: a node in one event cannot link
+two events, so its label is simply its event's label, read off once at the end.  Every event
+starts with its smallest node as label (so leaves still name their component).  A round is
+(1) every event takes the smallest label of its bridge nodes, (2) every bridge node the smallest
+label of its events, (3) every label (a "root") takes the smallest new label of the nodes pointing
+to it (hooking), (4) every bridge node jumps to its label's label (pointer jumping).  Labels are
+always nodes of the node's own component and only decrease, so once converged every node carries
+its component's smallest node, as node–node propagation does; with hooking and jumping it gets
+there in fewer rounds (tests/compiler/test_components.py: random graphs against a union-find; a
+400-node chain whose smallest node hangs at the far end needs 31 rounds, without hooking > 40).
 """
 
 from __future__ import annotations
@@ -23,7 +33,61 @@ def _t(name: str, alias: str) -> exp.Expression:
     return exp.alias_(exp.to_table(name), alias, table=True)
 
 
+def _min_by(src: str, key: str, other: str, via: str, on: str) -> exp.Select:
+    """``key, MIN(v.label) AS label`` of ``src`` joined to the labels ``via`` (``on``: src column)."""
+    return (exp.select(f"c.{key} AS {key}", "MIN(v.label) AS label").from_(_t(src, "c"))
+            .join(_t(via, "v"), on=f"c.{on} = v.{other}").group_by(f"c.{key}"))
+
+
+def _graph_ctes(b: Builder, sid: str, src: Rel, n: str, e: str) -> None:
+    """``__pairs`` (distinct node–event pairs), ``__seed`` (event → smallest node) and ``__core``
+    (the pairs of bridge nodes)."""
+    pairs = (exp.select(exp.alias_(exp.column(n), "node"), exp.alias_(exp.column(e), "event"))
+             .distinct().from_(src.cte)
+             .where(exp.and_(exp.column(n).is_(exp.null()).not_(), exp.column(e).is_(exp.null()).not_())))
+    b.add(f"{sid}__pairs", pairs)
+    b.add(f"{sid}__seed", exp.select("event", "MIN(node) AS label").from_(f"{sid}__pairs").group_by("event"))
+    bridges = (exp.select("node").from_(f"{sid}__pairs").group_by("node")
+               .having("COUNT(*) >= 2"))
+    b.add(f"{sid}__bridges", bridges)
+    b.add(f"{sid}__core", exp.select("p.node AS node", "p.event AS event").from_(_t(f"{sid}__pairs", "p"))
+          .join(_t(f"{sid}__bridges", "k"), on="p.node = k.node"))
+
+
+def _rounds(b: Builder, sid: str, rounds: int) -> str:
+    """Unrolled propagation over the bridge nodes; returns the CTE of the last node labels."""
+    core = f"{sid}__core"
+    prev = b.add(f"{sid}__it0", _min_by(core, "node", "event", f"{sid}__seed", "event"))
+    for k in range(1, rounds + 1):
+        b.add(f"{sid}__ev{k}", _min_by(core, "event", "node", prev, "node"))
+        spread = b.add(f"{sid}__spread{k}", _min_by(core, "node", "event", f"{sid}__ev{k}", "event"))
+        # hooking: a label (a root) also takes the smallest new label of the nodes that point to it
+        hooks = (exp.select("p.label AS node", "MIN(s.label) AS label").from_(_t(prev, "p"))
+                 .join(_t(spread, "s"), on="p.node = s.node").group_by("p.label"))
+        b.add(f"{sid}__hook{k}", hooks)
+        parent = (exp.select("s.node AS node", "LEAST(s.label, COALESCE(h.label, s.label)) AS label")
+                  .from_(_t(spread, "s")).join(_t(f"{sid}__hook{k}", "h"), on="s.node = h.node",
+                                               join_type="left"))
+        parent_cte = b.add(f"{sid}__parent{k}", parent)
+        # a label may be a leaf (a node of one event only, absent from the rounds): keep it then
+        jump = (exp.select("x.node AS node", "LEAST(x.label, COALESCE(y.label, x.label)) AS label")
+                .from_(_t(parent_cte, "x")).join(_t(parent_cte, "y"), on="x.label = y.node", join_type="left"))
+        prev = b.add(f"{sid}__it{k}", jump)
+    return prev
+
+
+def _labels(b: Builder, sid: str, last: str) -> str:
+    """Every node's label: the smallest final label among its events."""
+    b.add(f"{sid}__evlast", _min_by(f"{sid}__core", "event", "node", last, "node"))
+    final_ev = (exp.select("s.event AS event", "LEAST(s.label, COALESCE(v.label, s.label)) AS label")
+                .from_(_t(f"{sid}__seed", "s")).join(_t(f"{sid}__evlast", "v"), on="s.event = v.event",
+                                                     join_type="left"))
+    b.add(f"{sid}__evfinal", final_ev)
+    return b.add(f"{sid}__labels", _min_by(f"{sid}__pairs", "node", "event", f"{sid}__evfinal", "event"))
+
+
 def build_components(b: Builder, sid: str, c: Components, src: Rel, loc: str) -> Rel | None:
+    """The ``components`` step: every node with its component label (the smallest node of it)."""
     scope = src.scope(f"步骤输入 {src.cte}")
     node = column(b.ctx, c.node, scope, f"{loc}.components.node")
     event = column(b.ctx, c.event, scope, f"{loc}.components.event")
@@ -33,24 +97,9 @@ def build_components(b: Builder, sid: str, c: Components, src: Rel, loc: str) ->
         b.ctx.problem(f"{loc}.components.component", f'输出列名 "{c.component}" 与输入列重名')
         return None
     b.ctx.use("components", loc)
-    n, e = c.node, c.event
-    edges = (exp.select(exp.alias_(exp.column(n, "a"), "src"), exp.alias_(exp.column(n, "b"), "dst"))
-             .distinct().from_(_t(src.cte, "a"))
-             .join(_t(src.cte, "b"), on=exp.EQ(this=exp.column(e, "a"), expression=exp.column(e, "b")))
-             .where(exp.and_(exp.column(n, "a").is_(exp.null()).not_(),
-                             exp.column(n, "b").is_(exp.null()).not_())))
-    b.add(f"{sid}__edges", edges)
-    prev = b.add(f"{sid}__it0", exp.select("src AS node", "MIN(dst) AS label")
-                 .from_(f"{sid}__edges").group_by("src"))
-    for k in range(1, c.max_iterations + 1):
-        spread = (exp.select("e.src AS node", "MIN(p.label) AS label")
-                  .from_(_t(f"{sid}__edges", "e"))
-                  .join(_t(prev, "p"), on="e.dst = p.node").group_by("e.src"))
-        b.add(f"{sid}__spread{k}", spread)
-        jump = (exp.select("x.node AS node", "LEAST(x.label, y.label) AS label")
-                .from_(_t(f"{sid}__spread{k}", "x"))
-                .join(_t(f"{sid}__spread{k}", "y"), on="x.label = y.node"))
-        prev = b.add(f"{sid}__it{k}", jump)
+    n = c.node
+    _graph_ctes(b, sid, src, n, c.event)
+    labels = _labels(b, sid, _rounds(b, sid, c.max_iterations))
     ev_sel, ev = _aggregated_evidence(b, src, loc)
     nodes = exp.select(exp.column(n), *ev_sel).from_(src.cte).where(
         exp.column(n).is_(exp.null()).not_()).group_by(exp.column(n))
@@ -58,5 +107,5 @@ def build_components(b: Builder, sid: str, c: Components, src: Rel, loc: str) ->
     final = (exp.select(exp.column(n, "n"), exp.alias_(exp.column("label", "c"), c.component),
                         *[exp.column(col, "n") for col in ev])
              .from_(_t(f"{sid}__nodes", "n"))
-             .join(_t(prev, "c"), on=exp.EQ(this=exp.column(n, "n"), expression=exp.column("node", "c"))))
+             .join(_t(labels, "c"), on=exp.EQ(this=exp.column(n, "n"), expression=exp.column("node", "c"))))
     return Rel(b.add(sid, final), {n: node.dtype, c.component: node.dtype}, ev)

@@ -1,0 +1,77 @@
+"""The components step against a plain union-find on random co-offending graphs (run in DuckDB)."""
+
+from __future__ import annotations
+
+import random
+
+import duckdb
+import pytest
+
+from shujian.catalog.schema import CatalogSchema, ColumnSchema, DatasetSchema
+from shujian.compiler import compile_model
+from shujian.spec import load_model
+
+
+def _union_find(pairs: list[tuple[str | None, str | None]]) -> dict[str, str]:
+    """node → smallest node of its component; nodes without a non-null event are absent."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    first: dict[str, str] = {}
+    for node, event in pairs:
+        if node is None or event is None:
+            continue
+        parent.setdefault(node, node)
+        other = first.setdefault(event, node)
+        a, b = find(node), find(other)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {n: find(n) for n in parent}
+
+
+def _run(pairs: list[tuple[str | None, str | None]], rounds: int) -> dict[str, str]:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE ds_g (_row_id BIGINT, ev VARCHAR, node VARCHAR)")
+    con.executemany("INSERT INTO ds_g VALUES (?, ?, ?)", [(i, e, n) for i, (n, e) in enumerate(pairs, 1)])
+    cat = CatalogSchema()
+    cat.add(DatasetSchema("图", "ds_g", (ColumnSchema("ev"), ColumnSchema("node"))))
+    spec = load_model({"id": "c", "name": "图", "line": "x", "point": "x",
+                       "inputs": {"e": {"dataset": "图", "fields": {"ev": "ev", "node": "node"}}},
+                       "steps": [{"id": "g", "components": {"node": "node", "event": "ev",
+                                                            "max_iterations": rounds}}],
+                       "output": {"subject": {"type": "case", "key": "component"}, "title": "{component}"}})
+    rows = con.execute(compile_model(spec, cat, "duckdb").sql).fetchall()
+    con.close()
+    assert len({r[0] for r in rows}) == len(rows)           # one row per node
+    return {r[0]: r[1] for r in rows}
+
+
+def _random_graph(rng: random.Random, nodes: int, events: int) -> list[tuple[str | None, str | None]]:
+    pairs = []
+    for e in range(events):
+        size = rng.choice([1, 1, 2, 2, 3, 4, 6])
+        pairs += [(f"N{rng.randrange(nodes):04d}", f"E{e}") for _ in range(size)]
+    pairs += [(None, "E0"), ("N9999", None), (f"N{rng.randrange(nodes):04d}", None)]
+    return pairs + pairs[:5]                                 # duplicate rows change nothing
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_components_equal_union_find_on_random_graphs(seed: int) -> None:
+    rng = random.Random(seed)
+    pairs = _random_graph(rng, nodes=rng.choice([30, 120, 400]), events=rng.choice([20, 150, 300]))
+    assert _run(pairs, rounds=12) == _union_find(pairs)
+
+
+def test_components_chain_of_bridges_and_leaves() -> None:
+    # a 41-event chain; every event also has a leaf, and the smallest node of all is a leaf at the far end
+    pairs = []
+    for k in range(41):
+        pairs += [(f"B{k:03d}", f"E{k}"), (f"B{k + 1:03d}", f"E{k}"), (f"L{k:03d}", f"E{k}")]
+    pairs.append(("A000", "E40"))
+    found = _run(pairs, rounds=12)                            # needs 9 (node–node propagation: > 40)
+    assert set(found.values()) == {"A000"} and found == _union_find(pairs)
