@@ -19,10 +19,23 @@ CUSTODY_KINDS = ["刑事拘留", "逮捕", "拘役执行", "有期徒刑执行"]
 
 
 def read_city(city: str | Path, names: list[str]) -> dict[str, pd.DataFrame]:
-    """Read the named datasets of a generated city into DataFrames."""
+    """Read the named datasets of a generated city into DataFrames, as an analyst would: only the
+    columns the collisions use (``COLUMNS``), date columns parsed to datetime64 once, here."""
     manifest = json.loads((Path(city) / "manifest.json").read_text("utf-8"))
     files = {d["name"]: d["file"] for d in manifest["datasets"]}
-    return {n: pd.read_parquet(Path(city) / files[n]) for n in names}
+    frames = {}
+    for n in names:
+        df = pd.read_parquet(Path(city) / files[n], columns=COLUMNS[n])
+        for col in df.columns:
+            if df[col].dtype == object and _is_date(df[col]):
+                df[col] = pd.to_datetime(df[col])
+        frames[n] = df
+    return frames
+
+
+def _is_date(s: pd.Series) -> bool:
+    first = s.dropna().head(1).tolist()
+    return bool(first) and isinstance(first[0], date)
 
 
 def _dt(s: pd.Series) -> pd.Series:
@@ -145,6 +158,19 @@ def m7_frequent_lending_plaintiff(d: dict[str, pd.DataFrame], window_months: int
     out = frequent.merge(suits, left_on="pid", right_index=True).rename(columns={"in_window": "peak"})
     return out.rename(columns={"pid": "subject"}).assign(rule="R1")
 
+
+# the columns each collision reads (what an analyst passes to read_parquet(columns=…))
+COLUMNS = {
+    "看守所出入所": ["身份证号", "姓名", "羁押性质", "入所日期", "出所日期"],
+    "监狱服刑人员": ["身份证号", "姓名", "收监日期", "释放日期"],
+    "养老金发放": ["身份证号", "发放年月", "发放金额", "发放机构"],
+    "社区矫正对象": ["身份证号", "姓名", "入矫日期", "矫正期满日期", "解矫日期"],
+    "养老金待遇调整": ["身份证号", "调整日期", "调整金额"],
+    "危险驾驶案件": ["案件编号", "身份证号", "姓名", "违法日期", "生效日期", "处理结果", "是否营运车辆"],
+    "驾驶证业务记录": ["身份证号", "业务日期", "业务类型", "决定书编号"],
+    "交通违法": ["驾驶人身份证号", "驾驶人姓名", "违法日期"],
+    "民事案件": ["案由", "原告证件号码", "立案日期"],
+}
 
 COLLISIONS = {
     "pension-during-custody": (M1_DATASETS, m1_pension_during_custody),

@@ -82,3 +82,12 @@ def test_postgres_gives_the_same_windows(con, catalog, request) -> None:
         names = [d.name for d in cur.description]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
         assert _got(rows) == _got(run(con, catalog, spec))
+
+
+def test_spark_gets_the_bound_as_a_number_that_survives_a_round_trip(catalog) -> None:
+    """Spark accepts only a literal frame bound, and its engine re-renders the SQL with sqlglot."""
+    import sqlglot
+
+    compiled = compile_model(load_model(_spec({"months": ":back"})), catalog, "spark", params={"back": 5})
+    again = sqlglot.parse_one(compiled.sql, read="spark").sql("spark")
+    assert "INTERVAL 5 MONTH PRECEDING" in compiled.sql and "INTERVAL '5' MONTH PRECEDING" in again

@@ -99,22 +99,24 @@ def concat_lists(a: exp.Expression, b: exp.Expression) -> exp.Expression:
 
 
 def range_frame(order: exp.Expression, amount: exp.Expression, unit: str, dtype: str,
-                dialect: str) -> tuple[exp.Expression, exp.Expression]:
+                dialect: str, value: int | None = None) -> tuple[exp.Expression, exp.Expression]:
     """(ORDER BY key, PRECEDING offset) of a date RANGE frame of ``amount`` days/months.
 
-    DuckDB takes ``INTERVAL (x) MONTH``; PostgreSQL ``x * INTERVAL '1 MONTH'``; Spark wants the bound
-    as a literal or a bare parameter marker (``INTERVAL :x MONTH``, no parentheses) and cannot range a
-    DATE by days, so days over a DATE become day numbers (``UNIX_DATE``) ranged by an integer.
+    DuckDB takes ``INTERVAL (x) MONTH`` and PostgreSQL ``x * INTERVAL '1 MONTH'`` with ``x`` a bound
+    parameter.  Spark's parser accepts only a literal as a frame bound (INVALID_WINDOW_FRAME_BOUND),
+    so there the integer ``value`` of the parameter (already checked to be an int) is written as a
+    number; and Spark cannot range a DATE by days, so days over a DATE become day numbers
+    (``UNIX_DATE``) ranged by that integer.
     """
     if dialect == "postgres":
         one = exp.Interval(this=exp.Literal.string("1"), unit=exp.var(unit))
         return order, exp.Mul(this=amount, expression=one)
     if dialect == "spark":
-        bare = (exp.Literal(this=f":{amount.name}", is_string=False)
-                if isinstance(amount, exp.Placeholder) else amount)
+        if isinstance(amount, exp.Placeholder):
+            amount = exp.Literal.number(int(value or 0))
         if unit == "DAY" and dtype == "DATE":
-            return exp.func("UNIX_DATE", order), bare
-        return order, exp.Interval(this=bare, unit=exp.var(unit))
+            return exp.func("UNIX_DATE", order), amount
+        return order, exp.Interval(this=amount, unit=exp.var(unit))
     return order, exp.Interval(this=amount, unit=exp.var(unit))
 
 

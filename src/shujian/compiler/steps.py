@@ -210,17 +210,19 @@ def _range(b: Builder, w: Window, scope: Scope, order: list[exp.Ordered], loc: s
         b.ctx.problem(where, f'range_preceding 的排序列 "{order[0].this.name}" 是{zh(dtype)}，这里需要日期')
         return None
     amount, unit = (r.days, "DAY") if r.days is not None else (r.months, "MONTH")
+    value = amount
     if isinstance(amount, str):
         node, ptype = b.ctx.bind(amount.lstrip(":"), where)
         if node is None:
             return None
-        if ptype not in ("BIGINT", ANY):
-            b.ctx.problem(where, f"参数 {amount} 应为整数，实际是{zh(ptype)}")
+        value = b.ctx.values.get(amount.lstrip(":"))
+        if ptype != "BIGINT" or not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            b.ctx.problem(where, f"参数 {amount} 应为非负整数，实际是{zh(ptype)} {value!r}")
             return None
     else:
         node = exp.Literal.number(amount)
     b.ctx.use("window.range", loc)
-    return dialects.range_frame(order[0].this, node, unit, dtype, b.ctx.dialect)
+    return dialects.range_frame(order[0].this, node, unit, dtype, b.ctx.dialect, value)
 
 
 def _window_func(b: Builder, text: str, loc: str):
