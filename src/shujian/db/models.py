@@ -433,3 +433,20 @@ class AuditRecord(Base):
     algorithm: Mapped[str] = mapped_column(String(8), default="sm3")
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class ClueAttachment(Base):
+    """A file attached to a clue with a comment (线索附件).  The file lives under the workspace home
+    (``attachments/``) with a random stored name; the uploaded name is kept only for display."""
+
+    __tablename__ = "clue_attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clue_id: Mapped[int] = mapped_column(ForeignKey("clues.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("clue_events.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(255))                 # as uploaded, for display only
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)   # random hex, the only path part
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

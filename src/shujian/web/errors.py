@@ -17,7 +17,7 @@ from ..errors import Cancelled, ConfigError, InputError, NotFound, RunFailed, Sh
 
 log = logging.getLogger("shujian.web")
 
-_STATUS_BY_CODE = {"forbidden": 403, "transition_refused": 409, "unauthorized": 401}
+_STATUS_BY_CODE = {"forbidden": 403, "transition_refused": 409, "unauthorized": 401, "too_large": 413}
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "bad_input"}
 _HTTP_MESSAGES = {404: "页面或资源不存在", 405: "不支持该请求方法", 401: "需要登录", 403: "无权访问"}

@@ -7,12 +7,13 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
 from ...catalog.service import CatalogService
+from ...clues.attachments import AttachmentService
 from ...clues.render import mask_guess
 from ...clues.service import SORTABLE, ClueFilter, ClueService
 from ...errors import ShujianError
@@ -98,7 +99,13 @@ def clue_detail(ws, clue_id: Id, user: CurrentUser) -> dict:
     out["measures"] = wf.measures(clue_id)
     out["workflow"] = wf.state(clue_id)
     out["actions"] = allowed_actions(c["state"], user)
+    out["attachments"] = [public_attachment(a) for a in AttachmentService(ws).list(clue_id)]
     return out
+
+
+def public_attachment(a: dict) -> dict:
+    """An attachment record without the stored file name (an internal detail)."""
+    return {k: v for k, v in a.items() if k != "stored_name"}
 
 
 def allowed_actions(state: str, user: CurrentUser) -> list[dict]:
@@ -167,6 +174,31 @@ class CommentIn(BaseModel):
 def comment(clue_id: Id, body: CommentIn, request: Request, user=require("clues.comment")) -> dict:
     return {k: jsonable(v) for k, v in WorkflowService(ws_of(request)).comment(clue_id, user.username,
                                                                                body.text).items()}
+
+
+@router.get("/clues/{clue_id}/attachments", summary="线索附件列表")
+def attachments(clue_id: Id, request: Request, user=require("clues.read")) -> dict:
+    items = [public_attachment(a) for a in AttachmentService(ws_of(request)).list(clue_id)]
+    return {"items": items, "total": len(items)}
+
+
+@router.post("/clues/{clue_id}/attachments", status_code=201,
+             summary="上传附件并评论（每个文件不超过 20 MB；文件名只用于显示；留痕）")
+def upload(clue_id: Id, request: Request, files: Annotated[list[UploadFile], File(description="附件，可多个")],
+           text: Annotated[str, Form(max_length=4000, description="评论内容（可空）")] = "",
+           user=require("clues.comment")) -> dict:
+    out = AttachmentService(ws_of(request)).comment(clue_id, user.username, text,
+                                                    [(f.filename or "", f.file) for f in files])
+    return {**{k: jsonable(v) for k, v in out.items() if k != "attachments"},
+            "attachments": [public_attachment(a) for a in out["attachments"]]}
+
+
+@router.get("/clues/{clue_id}/attachments/{attachment_id}", summary="下载附件（本院及下级院；留痕）")
+def download(clue_id: Id, attachment_id: Id, request: Request, user=require("clues.read")) -> FileResponse:
+    path, info = AttachmentService(ws_of(request)).open(clue_id, attachment_id)
+    # always a download, never rendered by the browser: an uploaded HTML or SVG file cannot run script here
+    return FileResponse(path, filename=info["filename"], media_type="application/octet-stream",
+                        content_disposition_type="attachment")
 
 
 class ReplyIn(BaseModel):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
+from ...clues.attachments import ALLOWED_SUFFIXES, MAX_BYTES, AttachmentService
 from ...clues.service import ClueFilter
 from ...errors import InputError, ShujianError
 from ...workflow.rules import EXCLUSION_TYPES, GOVERNANCE_OUTCOMES, MEASURES, STATES
@@ -61,7 +62,29 @@ def clue(clue_id: Id, request: Request, user=require("clues.read")):
     c = clue_detail(request.app.state.ws, clue_id, user)
     return render(request, "clue.html", {"c": c, "exclusion_types": EXCLUSION_TYPES, "measures": MEASURES,
                                          "outcomes": GOVERNANCE_OUTCOMES, "message": request.query_params.get("msg"),
-                                         "error": request.query_params.get("err"), "active": "clues"})
+                                         "error": request.query_params.get("err"),
+                                         "comment_error": request.query_params.get("cerr"),
+                                         "comment_text": request.query_params.get("ctext", ""),
+                                         "max_mb": MAX_BYTES >> 20, "suffixes": ALLOWED_SUFFIXES,
+                                         "active": "clues"})
+
+
+@router.post("/clues/{clue_id}/comment", dependencies=[CSRF])
+def comment(clue_id: Id, request: Request, user=require("clues.comment"),
+            text: Annotated[str, Form(max_length=4000)] = "",
+            files: Annotated[list[UploadFile] | None, File()] = None):
+    """评论 with optional attachments; an error comes back beside the comment form."""
+    uploads = [(f.filename, f.file) for f in files or [] if f.filename]     # no file chosen: an empty part
+    try:
+        if uploads:
+            AttachmentService(request.app.state.ws).comment(clue_id, user.username, text, uploads)
+        else:
+            WorkflowService(request.app.state.ws).comment(clue_id, user.username, text)
+    except ShujianError as exc:
+        return RedirectResponse(f"/clues/{clue_id}?cerr={_q(exc.message)}&ctext={_q(text[:500])}#comment",
+                                status_code=303)
+    done = f"已发表评论（附件 {len(uploads)} 个）" if uploads else "已发表评论"
+    return RedirectResponse(f"/clues/{clue_id}?msg={_q(done)}#comment", status_code=303)
 
 
 @router.post("/clues/{clue_id}/act", dependencies=[CSRF])
