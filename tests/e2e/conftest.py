@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 
 from shujian.config import load_settings
+from shujian.security.accounts import AccountService
 from shujian.web.accounts import ensure_demo_accounts
 from shujian.web.app import create_app
+from shujian.web.auth import SessionIdentity
 from shujian.workspace import Workspace
 
 CHROMIUM = os.environ.get("SHUJIAN_CHROMIUM", "/usr/bin/chromium")
@@ -35,16 +37,26 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+#: the accounts the journey logs in with (real passwords through the 登录 form, no demo fallback)
+PASSWORD = "Shujian-e2e-2026"
+ADMIN = "sys_admin"
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    """Base URL of a live server on a fresh workspace with the demo accounts."""
+    """Base URL of a live server on a fresh workspace with the demo accounts, their passwords and a
+    系统管理员; login is required (no demo account fallback)."""
     import uvicorn
 
     home = tmp_path_factory.mktemp("e2e") / "home"
     ws = Workspace(load_settings(home=home, database_url=f"sqlite:///{home / 'metadata.sqlite'}")).ensure()
     ensure_demo_accounts(ws)
+    accounts = AccountService(ws)
+    accounts.set_password("demo", PASSWORD)
+    accounts.create_admin(ADMIN, "系统管理员（市院）", "3310", PASSWORD)
     port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(workspace=ws), host="127.0.0.1", port=port, log_level="warning"))
+    app = create_app(workspace=ws, identity=SessionIdentity(demo_fallback=False))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     for _ in range(100):
@@ -69,9 +81,11 @@ def browser():
         b.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def page(browser, server):
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=server)
+    """One browser tab for a whole module: the journey's steps run in order and share the login session."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=server,
+                              accept_downloads=True)
     pg = ctx.new_page()
     pg.set_default_timeout(15_000)
     errors: list[str] = []
@@ -79,6 +93,18 @@ def page(browser, server):
     yield pg
     ctx.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+def login(page, username: str, password: str = PASSWORD, next: str = "/") -> None:
+    """Log in through the 登录 page: type the user name and password into the form and submit it."""
+    if page.locator("#who form[action='/logout'] button").count():
+        page.click("#who form[action='/logout'] button")
+        page.wait_for_url("**/login*")
+    page.goto(f"/login?next={next}")
+    page.fill("#f-username", username)
+    page.fill("#f-password", password)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_load_state()
 
 
 def shot(page, name: str) -> None:

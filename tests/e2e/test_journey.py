@@ -1,5 +1,9 @@
-"""End to end in a real browser: import xlsx → build a collision model on the canvas → preview → save →
-run → carry a clue to 办结 → the dashboard shows the new numbers.  Screenshots go to a temp folder, or to docs/screenshots/ with SHUJIAN_SCREENSHOT_DIR=docs/screenshots."""
+"""End to end in a real browser, one tab, steps in order: log in through the 登录 form → import xlsx →
+build a two-dataset collision model on the canvas → preview → save → run → carry a clue to 办结 (with a
+comment attachment) and 交办 another to a 区县院 → the dashboard shows the new numbers → the 系统管理员
+creates a 区县院 user on 用户与机构 → that user, logged in, gets 不存在 (404) for the sibling 区县院's clue.
+
+Screenshots go to a temp folder, or to docs/screenshots/ with SHUJIAN_SCREENSHOT_DIR=docs/screenshots."""
 
 from __future__ import annotations
 
@@ -9,11 +13,14 @@ from datetime import date
 import openpyxl
 import pytest
 
-from .conftest import shot
+from .conftest import ADMIN, PASSWORD, login, shot
 
 A = "11010519491231002X"   # in custody from 2023-01-10, still inside
 B = "110105194912310021"   # in custody 2022-01-01 .. 2022-06-01
 C = "110101198001010053"   # never in custody
+DISTRICT_USER = "jj_zhang"  # created on 用户与机构 in step 09, a 检察官 of 椒江区院 (331002)
+SIBLING = "331003"          # 黄岩区院: the second clue is 交办 there
+STATE: dict = {}            # what later steps need from earlier ones (module-scoped page, ordered steps)
 
 
 def _xlsx(path, header, rows):
@@ -36,11 +43,21 @@ def files(tmp_path_factory):
     return {"监所在押人员": custody, "养老金发放": pension}
 
 
-def test_01_dashboard_opens_empty(page):
-    page.goto("/")
-    assert page.inner_text("h1").startswith("工作台")
+def test_01_login_through_the_form_then_dashboard(page):
+    resp = page.goto("/")
+    assert "/login" in page.url and resp.status == 200           # no session: the 登录 page, not the app
+    page.fill("#f-username", "demo")
+    page.fill("#f-password", "wrong-password-1")
+    page.click("form[action='/login'] button[type=submit]")
+    assert "用户名或口令错误" in page.inner_text("[role=alert]")
+    assert page.input_value("#f-username") == "demo"               # input kept, password not
+    shot(page, "login")
+    page.fill("#f-password", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
     page.wait_for_selector("#chart-funnel[data-rendered='1']")
-    assert "台州市人民检察院" in page.inner_text("#who")
+    assert page.inner_text("h1").startswith("工作台")
+    who = page.inner_text("#who")
+    assert "台州市人民检察院" in who and "demo" in who and "数字办" in who
 
 
 def test_02_import_xlsx_through_the_form(page, files):
@@ -192,7 +209,26 @@ def test_06_carry_a_clue_to_closed(page):
     with page.expect_download() as dl:
         page.click("#draft")
     assert dl.value.suggested_filename.endswith(".docx")
+    page.fill("#cm", "核查材料见附件")                            # a comment with an attachment
+    page.set_input_files("#cf", files=[{"name": "核查说明.txt", "mimeType": "text/plain",
+                                        "buffer": "已向市人社局核实停发情况。".encode()}])
+    page.click("#comment-submit")
+    page.wait_for_selector("#attachments a")
+    assert "核查说明.txt" in page.inner_text("#attachments") and "核查材料见附件" in page.inner_text("#timeline")
+    with page.expect_download() as dl:
+        page.click("#attachments a")
+    assert dl.value.suggested_filename == "核查说明.txt"
     shot(page, "clue")
+
+
+def test_06b_assign_the_other_clue_to_a_district(page):
+    page.goto("/clues?model_id=e2e-collision&state=生成")
+    assert page.locator("#clue-table tbody tr").count() == 1
+    page.locator("#clue-table tbody a").first.click()
+    STATE["sibling_clue"] = int(page.inner_text("h1").split()[1])
+    _act(page, "研判")
+    _act(page, "交办", {"input[name=org]": SIBLING, "input[name=deadline]": "2099-12-31"})
+    assert page.inner_text("#clue-state") == "交办" and "黄岩区" in page.inner_text("main")
 
 
 def test_07_dashboard_shows_the_new_numbers(page):
@@ -212,7 +248,40 @@ def test_08_documents_page_highlights(page):
     text = open("tests/fixtures/judgments/death_penalty_two_counts.txt", encoding="utf-8").read()
     page.goto("/documents")
     page.fill("#f-text", text)
-    page.click("form button[type=submit]")
+    page.click("main form[action='/documents'] button[type=submit]")
     page.wait_for_selector("#doc-text mark")
     assert re.search(r"刑初", page.inner_text("#facts"))
     shot(page, "documents")
+
+
+def test_09_admin_creates_a_district_user(page):
+    login(page, ADMIN, next="/admin/users")
+    assert "系统管理员" in page.inner_text("#who")
+    page.fill("#f-username", DISTRICT_USER)
+    page.fill("#f-name", "张检察官")
+    page.fill("#f-org", "331002")
+    page.fill("#f-department", "刑事执行检察部")
+    page.check("input[name=roles][value='检察官']")
+    page.fill("#f-password", "short")                                # breaks the password rules …
+    page.click("#user-submit")
+    assert "口令不符合要求" in page.inner_text("#e-password")        # … error beside the field
+    assert page.input_value("#f-username") == DISTRICT_USER and page.input_value("#f-org") == "331002"
+    assert page.is_checked("input[name=roles][value='检察官']")
+    page.fill("#f-password", PASSWORD)
+    page.click("#user-submit")
+    assert f"已新建用户 {DISTRICT_USER}" in page.inner_text("#admin-msg")
+    row = page.inner_text(f"#users tr[data-user='{DISTRICT_USER}']")
+    assert "台州市椒江区人民检察院" in row and "检察官" in row and "正常" in row
+    shot(page, "admin-users")
+
+
+def test_10_district_user_cannot_reach_a_sibling_districts_clue(page):
+    login(page, DISTRICT_USER)
+    assert "台州市椒江区人民检察院" in page.inner_text("#who")
+    clue_id = STATE["sibling_clue"]
+    resp = page.goto(f"/clues/{clue_id}")
+    assert resp.status == 404                                        # not 403: the clue is as if missing
+    assert "不存在" in page.inner_text("main") and "黄岩" not in page.content()
+    assert page.request.get(f"/api/v1/clues/{clue_id}").status == 404
+    page.goto("/clues")
+    assert str(clue_id) not in page.inner_text("#clue-table")
