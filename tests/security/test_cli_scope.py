@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from shujian.cli.main import main
-from shujian.db.models import Clue, Run
+from shujian.db.models import Clue, Run, SupervisionMeasure
 from shujian.security.audit import AuditLog
 
 from .conftest import A_DATASET, seed
@@ -104,3 +104,34 @@ def test_cli_shows_personal_facts_and_evidence_masked_to_an_identified_user(ws, 
     preview = _json(capsys, "data", "show", "养老金发放", "--as", "a_jcg")["preview"]
     assert preview and all("*" in row["身份证号"] for row in preview)
     assert AuditLog(ws).search(action="data.preview")[0]["actor"] == "a_jcg"
+
+
+def test_audit_listing_is_limited_to_the_readers_org_and_below(ws, capsys, monkeypatch):
+    from shujian.orgs.service import OrgService
+
+    ids = seed(ws, passwords=())
+    monkeypatch.delenv("SHUJIAN_USER", raising=False)
+    OrgService(ws).add_user("a_ld", "椒江院领导", "331002", ["院领导"])
+    log = AuditLog(ws)
+    log.append("clue.view", actor="b_jcg", org_id=ids["orgs"]["331003"], target="clue:b")
+    log.append("clue.view", actor="a_jcg", org_id=ids["orgs"]["331002"], target="clue:a")
+    district = {r["actor"] for r in _json(capsys, "audit", "list", "--as", "a_ld", "--limit", "1000")}
+    assert "a_jcg" in district and "b_jcg" not in district
+    city = {r["actor"] for r in _json(capsys, "audit", "list", "--as", "c_ld", "--limit", "1000")}
+    assert {"a_jcg", "b_jcg"} <= city
+    assert log.verify()["ok"] and log.verify()["records"] >= 2            # verify walks the whole chain
+
+
+def test_suggestion_draft_masks_personal_facts(ws, capsys, monkeypatch, tmp_path):
+    from docx import Document
+
+    ids = seed(ws, passwords=())
+    monkeypatch.delenv("SHUJIAN_USER", raising=False)
+    with ws.db.unit_of_work() as s:
+        s.get(Clue, ids["a"]).facts = {"身份证号": "11010519491231002X", "联系电话": "13812345678"}
+        s.add(SupervisionMeasure(clue_id=ids["a"], kind="检察建议", intensity="正式", recipient="市人社局"))
+    out = tmp_path / "draft.docx"
+    code, _, err = cli(capsys, "clue", "docx", str(ids["a"]), "--out", str(out), "--as", "a_jcg")
+    assert code == 0, err
+    text = "\n".join(p.text for p in Document(str(out)).paragraphs)
+    assert "110105********002X" in text and "11010519491231002X" not in text and "13812345678" not in text

@@ -16,7 +16,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from ..clues.render import mask_guess
+from ..clues.render import mask_facts, mask_guess
 from ..db.models import Clue, Org, SupervisionMeasure
 from ..errors import InputError, NotFound
 from ..security.scope import visible
@@ -45,7 +45,8 @@ def _facts_text(clue: Clue, unmask: bool) -> list[str]:
     who = clue.subject.name or clue.subject.key
     who = who if unmask else mask_guess(who)
     lines = [f"{clue.title}。"]
-    facts = "；".join(f"{k}：{v}" for k, v in (clue.facts or {}).items())
+    shown = clue.facts if unmask else mask_facts(clue.facts)[0]         # personal facts masked (脱敏)
+    facts = "；".join(f"{k}：{v}" for k, v in (shown or {}).items())
     if facts:
         lines.append(f"经大数据比对，涉及对象{who}的相关数据为：{facts}。【请核对证据并补充调查核实情况】")
     return lines

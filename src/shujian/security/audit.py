@@ -105,9 +105,13 @@ class AuditLog:
     def search(self, *, actor: str | None = None, action: str | None = None, target: str | None = None,
                since: datetime | None = None, until: datetime | None = None, limit: int = 200,
                offset: int = 0) -> list[dict]:
-        """Records matching the filters, newest first."""
+        """Records matching the filters, newest first, within the reader's org scope (本院及下级院; records
+        without an org — the local operator, failed logins of unknown names — are platform records that
+        every audit reader sees).  :meth:`verify` always walks the whole chain."""
+        from .scope import filter_org
+
         with self.ws.db.unit_of_work() as s:
-            q = s.query(AuditRecord)
+            q = filter_org(s.query(AuditRecord), AuditRecord.org_id, shared_none=True)
             if actor:
                 q = q.filter(AuditRecord.actor == actor)
             if action:

@@ -6,7 +6,8 @@ statistics, exports, catalog) applies it, so every path gets the same rule.  No 
 unrestricted local operator (a shell on the server, tests); the web layer always sets one.
 
 Clues not yet assigned (承办院为空, the 线索池 produced by a run) are visible to the roles that
-triage the pool (数字办, 院领导) of any org, since the run has no org yet.
+triage and dispatch the pool (数字办, 院领导, 部门负责人 — the workflow's 交办 roles) of any org, since a
+clue has no 承办院 until it is dispatched.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from ..orgs.roles import DIGITAL, LEADER
+from ..orgs.roles import DEPT_HEAD, DIGITAL, LEADER
 
-POOL_ROLES = frozenset({DIGITAL, LEADER})
+POOL_ROLES = frozenset({DIGITAL, LEADER, DEPT_HEAD})    # who may 研判/交办 unassigned clues (workflow DISPATCHERS)
 
 
 @dataclass(frozen=True)
