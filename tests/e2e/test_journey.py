@@ -241,6 +241,7 @@ def test_07_dashboard_shows_the_new_numbers(page):
     assert funnel[0] >= 2 and funnel[2] >= 1 and funnel[4] >= 1
     models = page.evaluate("ShujianCharts['chart-model'].getOption().yAxis[0].data")
     assert any("画布建模" in m or "e2e-collision" in m for m in models)
+    page.wait_for_timeout(1500)                                      # let the chart animation finish
     shot(page, "dashboard")
 
 
