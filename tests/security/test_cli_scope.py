@@ -50,7 +50,9 @@ def test_listings_and_details_follow_the_acting_users_org(ws, capsys, monkeypatc
     assert [c["clue_id"] for c in _json(capsys, "--as", "c_ld", "clue", "list", "--as", "a_jcg")] == [ids["a"]]
 
 
-def test_the_role_must_hold_the_commands_action(ws, capsys, monkeypatch):
+def test_the_role_must_hold_the_commands_action(sqlite_ws, capsys, monkeypatch):
+    """Pure role logic, the same on both databases: SQLite only."""
+    ws = sqlite_ws
     seed(ws, passwords=())
     monkeypatch.delenv("SHUJIAN_USER", raising=False)
     for args in (["clue", "list", "--as", "c_admin"], ["data", "list", "--as", "c_admin"],
@@ -122,9 +124,10 @@ def test_audit_listing_is_limited_to_the_readers_org_and_below(ws, capsys, monke
     assert log.verify()["ok"] and log.verify()["records"] >= 2            # verify walks the whole chain
 
 
-def test_suggestion_draft_masks_personal_facts(ws, capsys, monkeypatch, tmp_path):
+def test_suggestion_draft_masks_personal_facts(sqlite_ws, capsys, monkeypatch, tmp_path):
     from docx import Document
 
+    ws = sqlite_ws
     ids = seed(ws, passwords=())
     monkeypatch.delenv("SHUJIAN_USER", raising=False)
     with ws.db.unit_of_work() as s:

@@ -55,7 +55,8 @@ def test_matrix(seeded_db, db_client):
     assert calls >= len(routes) * len(ROLES)
 
 
-def test_no_credentials_is_401_everywhere(app_client):
+def test_no_credentials_is_401_everywhere(db_client):
+    app_client = db_client
     for route in flat_routes(app_client.fastapi_app):
         if route.path.startswith("/api/v1/") and route.path != "/api/v1/openapi.json":
             method = sorted(route.methods - {"HEAD"})[0]
@@ -64,7 +65,8 @@ def test_no_credentials_is_401_everywhere(app_client):
             assert resp.json()["error"]["code"] == "unauthorized"
 
 
-def test_pages_redirect_to_login_without_session(app_client):
+def test_pages_redirect_to_login_without_session(db_client):
+    app_client = db_client
     for path in ("/", "/clues", "/data", "/audit", "/admin/users"):
         resp = app_client.get(path, headers={"accept": "text/html"}, follow_redirects=False)
         assert resp.status_code == 303 and resp.headers["location"].startswith("/login?next=")
