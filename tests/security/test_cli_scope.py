@@ -32,12 +32,15 @@ def test_listings_and_details_follow_the_acting_users_org(ws, capsys, monkeypatc
     with ws.db.unit_of_work() as s:        # the seed's run belongs to 区县院 A
         s.query(Run).update({"org_id": ids["orgs"]["331002"]})
     assert {c["clue_id"] for c in _json(capsys, "clue", "list")} >= {ids["a"], ids["b"]}   # local operator
+    assert A_DATASET in {j["target"] for j in _json(capsys, "data", "jobs")}
     assert [c["clue_id"] for c in _json(capsys, "clue", "list", "--as", "b_jcg")] == [ids["b"]]
     assert [c["clue_id"] for c in _json(capsys, "--as", "b_jcg", "clue", "list")] == [ids["b"]]
     monkeypatch.setenv("SHUJIAN_USER", "b_jcg")
     assert [c["clue_id"] for c in _json(capsys, "clue", "list")] == [ids["b"]]
     assert _json(capsys, "model", "runs") == []
     assert A_DATASET not in {d["name"] for d in _json(capsys, "data", "list")}
+    assert A_DATASET not in {j["target"] for j in _json(capsys, "data", "jobs")}
+    assert sum(r["generated"] for r in _json(capsys, "stats", "--by", "model")["rows"]) == 1
     for args in (["clue", "show", str(ids["a"])], ["clue", "history", str(ids["a"])],
                  ["clue", "transition", str(ids["a"]), "--action", "研判", "--reason", "越权"],
                  ["model", "run-show", "1"], ["data", "show", A_DATASET]):

@@ -184,10 +184,16 @@ class CatalogService:
             return {"name": ds.name, "level": ds.level, "sealed": ds.sealed}
 
     def jobs(self, limit: int = 50) -> list[dict]:
+        """Recent import jobs; a job for another org's dataset is left out (org scope)."""
         with self.ws.db.unit_of_work() as s:
+            hidden = ({n for (n,) in s.query(Dataset.name)}
+                      - {n for (n,) in filter_org(s.query(Dataset.name), Dataset.org_id, shared_none=True)})
+            q = s.query(Job).order_by(Job.id.desc())
+            if hidden:
+                q = q.filter(Job.target.notin_(sorted(hidden)))
             return [{"id": j.id, "kind": j.kind, "target": j.target, "status": j.status,
                      "started_at": _utc_iso(j.started_at), "error": j.error}
-                    for j in s.query(Job).order_by(Job.id.desc()).limit(limit)]
+                    for j in q.limit(limit)]
 
     # -- helpers ----------------------------------------------------------------------------------
     def _get(self, s, name: str) -> Dataset:

@@ -136,24 +136,26 @@ def quality(name: str = typer.Argument(..., help="数据集名称"),
 
 
 @app.command("pin")
-def pin(name: str = typer.Argument(...), version: int | None = typer.Argument(None, help="版本号；省略则取消固定")) -> None:
+def pin(name: str = typer.Argument(...), version: int | None = typer.Argument(None, help="版本号；省略则取消固定"),
+        as_: str | None = AsOpt) -> None:
     """固定模型读取的版本（省略版本号则恢复为最新版本）。"""
-    r = CatalogService(workspace()).pin(name, version)
+    r = CatalogService(workspace(as_, "data.govern")).pin(name, version)
     console.print(f"数据集“{r['name']}”" + (f"已固定为第 {version} 版" if version else "已取消固定，读取最新版本"))
 
 
 @app.command("semantic")
 def set_semantic(name: str = typer.Argument(...), column: str = typer.Argument(...),
-                 key: str = typer.Argument(..., help="数据要素类型，如 id_number；none 表示清除")) -> None:
+                 key: str = typer.Argument(..., help="数据要素类型，如 id_number；none 表示清除"),
+                 as_: str | None = AsOpt) -> None:
     """修改列的数据要素类型。"""
-    CatalogService(workspace()).set_semantic(name, column, None if key == "none" else key)
+    CatalogService(workspace(as_, "data.govern")).set_semantic(name, column, None if key == "none" else key)
     console.print(f"已将“{name}”的列“{column}”设为 {key}")
 
 
 @app.command("jobs")
-def jobs(output: OutputFormat = FormatOpt) -> None:
-    """最近的导入任务（含失败与中断的任务）。"""
-    rows = CatalogService(workspace()).jobs()
+def jobs(as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
+    """最近的导入任务（含失败与中断的任务；--as 时不含兄弟院数据集的任务）。"""
+    rows = CatalogService(workspace(as_, "jobs.read")).jobs()
     if output == OutputFormat.json:
         print_json(rows)
         return

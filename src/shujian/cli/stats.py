@@ -8,7 +8,7 @@ import typer
 
 from ..stats.export import export_xlsx
 from ..stats.service import METRICS, StatsService, parse_period
-from .common import OutputFormat, console, print_json, print_table, workspace
+from .common import AsOpt, OutputFormat, console, print_json, print_table, workspace
 
 app = typer.Typer(invoke_without_command=True)
 FormatOpt = typer.Option(OutputFormat.table, "--format", help="输出格式：table 或 json")
@@ -20,10 +20,10 @@ XlsxOpt = typer.Option(None, "--xlsx", help="导出到 Excel（按模型、按�
 @app.callback()
 def stats(by: str = typer.Option("model", "--by", help="统计维度：model（模型）、org（院，含下级汇总）、line（业务条线）"),
           period: str | None = typer.Option(None, "--period", help="统计期间，如 2026、2026-03、2026-01..2026-12"),
-          xlsx: Path | None = XlsxOpt,
+          xlsx: Path | None = XlsxOpt, as_: str | None = AsOpt,
           output: OutputFormat = FormatOpt) -> None:
-    """一本账：线索 → 研判 → 交办 → 成案/排除 → 监督措施 → 回复/采纳 → 追回金额。"""
-    svc, p = StatsService(workspace()), parse_period(period)
+    """一本账：线索 → 研判 → 交办 → 成案/排除 → 监督措施 → 回复/采纳 → 追回金额（--as 时只统计该用户范围内的线索）。"""
+    svc, p = StatsService(workspace(as_, "stats.view")), parse_period(period)
     if xlsx is not None:
         written = export_xlsx(svc, xlsx, p)
         console.print(f"已导出一本账到 {xlsx}（{'、'.join(f'{k} {v} 行' for k, v in written.items())}）")
