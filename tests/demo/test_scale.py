@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from pathlib import Path
@@ -13,6 +14,8 @@ from stdnum.cn import ric, uscc
 from shujian.cli.main import main
 from shujian.demo.core import CityContext, Manifest, fmt, generate, resident_ids, uscc_codes
 from shujian.demo.pipeline import SCALES
+
+JUSTICE = {"刑事判决被告人", "刑事判决罪名", "刑事判决前科", "民事案件", "公安案件", "公安涉案人员"}
 
 
 def test_ids_stay_unique_and_valid_when_the_home_city_runs_out_of_sequence_codes(tmp_path: Path) -> None:
@@ -51,11 +54,39 @@ def test_fmt_formats_like_str_format() -> None:
 
 def test_progress_is_reported_per_batch_and_adds_up_to_the_manifest(tmp_path: Path) -> None:
     seen: list[int] = []
-    manifest = generate("small", 3, tmp_path, groups=["justice"], progress=seen.append)
+    manifest = generate("small", 3, tmp_path, groups=["justice"], progress=lambda rows, _mb: seen.append(rows))
     assert len(seen) > 5 and seen == sorted(seen)
     assert seen[-1] == manifest.total_rows
     for info in manifest.datasets:
         assert pq.ParquetFile(tmp_path / info.file).metadata.num_rows == info.rows
+
+
+def _digest(out: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(out.iterdir()):
+        if p.suffix == ".parquet" or p.suffix == ".json":
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def test_groups_in_parallel_processes_give_the_same_city(tmp_path: Path) -> None:
+    one = generate("small", 4, tmp_path / "one", workers=1)
+    two = generate("small", 4, tmp_path / "two", workers=2)
+    assert [d.file for d in one.datasets] == [d.file for d in two.datasets]
+    assert _digest(tmp_path / "one") == _digest(tmp_path / "two")
+    assert not list((tmp_path / "two").glob("_*"))              # group-prefixed files renamed
+    ids = set()
+    for info in two.datasets:                                    # the groups' people never share an ID
+        if "身份证号" in [c["name"] for c in info.columns]:
+            ids |= {(info.name, i) for i in pq.read_table(tmp_path / "two" / info.file, columns=["身份证号"])
+                    .column(0).to_pylist()}
+    by_group = {}
+    for name, i in ids:
+        group = "justice" if name in JUSTICE else "person"
+        by_group.setdefault(group, set()).add(i)
+    assert by_group["person"] and by_group["justice"]
+    assert not by_group["person"] & by_group["justice"]
 
 
 def test_generate_only_writes_the_city_without_touching_a_workspace(tmp_path: Path, monkeypatch, capsys) -> None:

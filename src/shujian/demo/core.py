@@ -17,22 +17,36 @@ import csv
 import importlib
 import importlib.util
 import json
-import string
+import multiprocessing
+import os
+import resource
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from stdnum import numdb
 
+from shujian.demo.arrays import (
+    ORG_SPAN,
+    ORG_STRIDE,
+    SequenceCodes,
+    fmt,
+    resident_ids,
+    uscc_codes,
+    ymd_numbers,
+)
 from shujian.errors import InputError
+
+__all__ = ["SCALES", "CityContext", "Manifest", "fmt", "generate", "resident_ids", "uscc_codes"]
 
 # province ≈ 1e9 rows (issue 8): only generate() at this size, streamed to Parquet; see docs/benchmarks.md
 SCALES: dict[str, int] = {"small": 1, "medium": 50, "large": 500, "province": 10_000}
@@ -109,14 +123,18 @@ class Manifest:
     city: str
     today: str
     datasets: list[DatasetInfo] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = 0.0            # run facts, not written to manifest.json
+    peak_rss_mb: float = 0.0
+
+    RUN_FACTS = ("seconds", "peak_rss_mb")
 
     @property
     def total_rows(self) -> int:
         return sum(d.rows for d in self.datasets)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
+        """The manifest as written to ``manifest.json`` (same for every run of one scale and seed)."""
+        out = {k: v for k, v in asdict(self).items() if k not in self.RUN_FACTS}
         out["total_rows"] = self.total_rows
         return out
 
@@ -124,8 +142,8 @@ class Manifest:
     def load(cls, out_dir: str | Path) -> Manifest:
         """Read ``manifest.json`` back from a generated city directory."""
         raw = json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
-        raw.pop("total_rows", None)
-        raw.setdefault("seconds", 0.0)
+        for key in ("total_rows", *cls.RUN_FACTS):
+            raw.pop(key, None)
         raw["datasets"] = [DatasetInfo(**d) for d in raw["datasets"]]
         return cls(**raw)
 
@@ -135,48 +153,6 @@ def load_divisions() -> list[Division]:
     with (DATA_DIR / "divisions.csv").open(encoding="utf-8") as fh:
         rows = csv.DictReader(line for line in fh if not line.startswith("#"))
         return [Division(r["code"], r["name"], r["city"], r["province"]) for r in rows]
-
-
-def _ymd(d: np.ndarray) -> np.ndarray:
-    """``datetime64[D]`` as int64 YYYYMMDD."""
-    years = d.astype("datetime64[Y]")
-    months = d.astype("datetime64[M]")
-    return ((years.astype(np.int64) + 1970) * 10_000 + (months - years).astype(np.int64) * 100 + 100
-            + (d - months).astype(np.int64) + 1)
-
-
-def fmt(pattern: str, rows: int | None = None, /, **fields: Any) -> np.ndarray:
-    """Vectorised ``str.format``: one string per row, fields given as arrays (or scalars).
-
-    Supports ``{name}`` and zero-padded integers ``{name:0Nd}``; computed in Arrow, returned as an
-    object array of ``str``.
-
-    >>> fmt("A{u}-{k:04d}", u=np.array(["x", "y"], dtype=object), k=np.array([7, 12])).tolist()
-    ['Ax-0007', 'Ay-0012']
-    """
-    parts: list[Any] = []
-    for literal, name, spec, _conv in string.Formatter().parse(pattern):
-        if literal:
-            parts.append(literal)
-        if name is None:
-            continue
-        value = fields[name]
-        if isinstance(value, np.ndarray | pa.Array):
-            if rows is None:
-                rows = len(value)
-            arr = pa.array(value) if isinstance(value, np.ndarray) else value
-            arr = pc.cast(arr, pa.string())
-            if spec:
-                arr = pc.utf8_lpad(arr, int(spec.rstrip("d")), padding="0")
-            parts.append(arr)
-        else:
-            parts.append(format(value, spec))
-    if rows is None:
-        raise ValueError("fmt() needs at least one array field or n")
-    if not any(isinstance(x, pa.Array) for x in parts):
-        return np.full(rows, "".join(parts), dtype=object)
-    joined = pc.binary_join_element_wise(*parts, "") if len(parts) > 1 else parts[0]
-    return joined.to_numpy(zero_copy_only=False).astype(object, copy=False)
 
 
 def to_date_array(values: Iterable[date] | np.ndarray) -> np.ndarray:
@@ -203,99 +179,6 @@ def _code_years(code: str) -> list[tuple[int, int]]:
     return spans
 
 
-ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)   # GB 11643
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"                                               # GB 32100
-USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
-ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)                                # GB 11714
-SEQ_SLOTS = 499            # 顺序码 per (区划, 出生日期, 性别): 2k+1 for men, 2k+2 for women, k < 499
-ORG_SPAN = 89_999_999      # 组织机构代码 bodies 10000000 … 99999998
-ORG_STRIDE = 7_368_787     # coprime with ORG_SPAN: counter → body is a bijection (no lookups needed)
-
-
-def digits(values: np.ndarray, width: int) -> np.ndarray:
-    """Decimal digits of non-negative ints as an ``(n, width)`` int64 matrix (most significant first)."""
-    out = np.empty((len(values), width), dtype=np.int64)
-    rest = np.asarray(values, dtype=np.int64)
-    for i in range(width - 1, -1, -1):
-        rest, out[:, i] = np.divmod(rest, 10)
-    return out
-
-
-def ascii_strings(chars: np.ndarray) -> np.ndarray:
-    """Rows of an ``(n, width)`` uint8 ASCII matrix as an object array of ``str``."""
-    width = chars.shape[1]
-    return np.ascontiguousarray(chars).view(f"S{width}").ravel().astype(f"U{width}").astype(object)
-
-
-def resident_ids(body: np.ndarray) -> np.ndarray:
-    """18-digit 公民身份号码 from 17-digit bodies (int64), with the GB 11643 check character.
-
-    >>> resident_ids(np.array([11010519491231002]))[0]
-    '11010519491231002X'
-    """
-    d = digits(body, 17)
-    check = (12 - (d * ID_WEIGHTS).sum(axis=1) % 11) % 11
-    chars = np.empty((len(d), 18), dtype=np.uint8)
-    chars[:, :17] = d + 48
-    chars[:, 17] = np.frombuffer(b"0123456789X", dtype=np.uint8)[check]
-    return ascii_strings(chars)
-
-
-def uscc_codes(division: np.ndarray, org_body: np.ndarray) -> np.ndarray:
-    """统一社会信用代码 ``91`` + 6-digit division + 组织机构代码 (8 digits + check) + check character."""
-    org = digits(org_body, 8)
-    c = 11 - (org * ORG_WEIGHTS).sum(axis=1) % 11
-    org_check = np.where(c == 11, 0, c)                    # 10 → 'X' (alphabet value 29 below)
-    values = np.empty((len(org), 17), dtype=np.int64)
-    values[:, 0], values[:, 1] = 9, 1
-    values[:, 2:8] = digits(division, 6)
-    values[:, 8:16] = org
-    values[:, 16] = np.where(org_check == 10, USCC_ALPHABET.index("X"), org_check)
-    check = (31 - (values * USCC_WEIGHTS).sum(axis=1) % 31) % 31
-    alphabet = np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
-    chars = np.empty((len(org), 18), dtype=np.uint8)
-    chars[:, :17] = alphabet[values]
-    chars[:, 17] = alphabet[check]
-    return ascii_strings(chars)
-
-
-class SequenceCodes:
-    """Issues 顺序码 so that no two people share an ID, in bounded memory and without lookups.
-
-    One int16 counter per (区划代码, 出生日期, 性别) slot (≈80 MB of zero pages, touched only where
-    used): the k-th person of a slot gets 顺序码 2·σ(k)+1 (men) or 2·σ(k)+2 (women), σ a
-    per-slot bijection of 0…498, so codes look scattered but never repeat.  A full slot returns -1;
-    the caller then moves the person to another division or birth date.
-    """
-
-    FIRST = np.datetime64("1900-01-01", "D")
-    DAYS = int((np.datetime64("2031-01-01", "D") - FIRST).astype(int))
-
-    def __init__(self, codes: Iterable[str], salt: int = 0):
-        self._codes = np.array(sorted({int(c) for c in codes}), dtype=np.int64)
-        self._used = np.zeros(len(self._codes) * self.DAYS * 2, dtype=np.int16)
-        self._salt = salt % SEQ_SLOTS
-
-    def allocate(self, codes: np.ndarray, birth: np.ndarray, male: np.ndarray) -> np.ndarray:
-        """顺序码 (1…998) for each person, or -1 where the slot is full."""
-        n = len(codes)
-        slot = ((np.searchsorted(self._codes, codes) * self.DAYS
-                 + (birth - self.FIRST).astype(np.int64)) * 2 + male.astype(np.int64))
-        order = np.argsort(slot, kind="stable")
-        s = slot[order]
-        new = np.empty(n, dtype=bool)
-        new[:1] = True
-        new[1:] = s[1:] != s[:-1]
-        rank = np.arange(n) - np.maximum.accumulate(np.where(new, np.arange(n), 0))
-        k = self._used[s].astype(np.int64) + rank
-        last = np.append(new[1:], True)
-        self._used[s[last]] = np.minimum(k[last] + 1, SEQ_SLOTS)
-        k_all = np.empty(n, dtype=np.int64)
-        k_all[order] = k
-        sigma = (k_all * 211 + (slot * 40_503 + self._salt)) % SEQ_SLOTS
-        return np.where(k_all < SEQ_SLOTS, 2 * sigma + np.where(male, 1, 2), -1)
-
-
 class CityContext:
     """Everything a group module needs to write its part of the demo city.
 
@@ -303,8 +186,11 @@ class CityContext:
     (seed, group name) so one group's output does not change when another group changes.
     """
 
+    TODAY = date(2025, 12, 31)                   # 数据截止日期 (fixed: output must not depend on the clock)
+
     def __init__(self, scale: str, seed: int, out_dir: str | Path, *, home_city: str = "台州市",
-                 progress: Callable[[int], None] | None = None):
+                 progress: Callable[[int], None] | None = None, part: int = 0, parts: int = 1,
+                 file_prefix: str = ""):
         if scale not in SCALES:
             raise InputError(f"未知的演示规模 '{scale}'", hint=f"可选：{', '.join(SCALES)}")
         self.scale = scale
@@ -313,14 +199,18 @@ class CityContext:
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.rng = np.random.default_rng(seed)
-        self.today = date(2025, 12, 31)          # 数据截止日期 (fixed: output must not depend on the clock)
+        self.today = self.TODAY
         self.window_start = date(2024, 1, 1)     # 月度发放类数据的起始月
         self.divisions = load_divisions()
         self.home = [d for d in self.divisions if d.city == home_city]
         if not self.home:
             raise InputError(f"区划表中没有城市 '{home_city}'")
         self.home_city = home_city
-        self._sequence_codes = SequenceCodes([d.code for d in self.divisions] + list(HISTORIC_HOME), salt=seed)
+        # part/parts: contexts of different groups issue disjoint IDs and USCCs (see generate())
+        self._sequence_codes = SequenceCodes([d.code for d in self.divisions] + list(HISTORIC_HOME), salt=seed,
+                                             part=part, parts=parts)
+        self._part, self._parts = part, parts
+        self._file_prefix = file_prefix
         self._code_pool: dict[tuple[int, bool], list[tuple[str, str]]] = {}
         self._pool_arrays: dict[tuple[int, bool], tuple[np.ndarray, np.ndarray]] = {}
         self._code_years: dict[str, list[tuple[int, int]]] = {}
@@ -406,7 +296,7 @@ class CityContext:
             seq[full] = self._sequence_codes.allocate(codes[full], birth[full], male[full])
         else:
             raise InputError(f"出生日期 {born[0]}–{born[1]} 的身份证号已用尽", hint="放宽出生日期范围或减小规模")
-        ymd = _ymd(birth)
+        ymd = ymd_numbers(birth)
         ids = resident_ids(codes * 10**11 + ymd * 1000 + seq)
         return {"身份证号": ids, "姓名": self.names(sexes), "性别": sexes, "出生日期": birth, "户籍地": places}
 
@@ -479,9 +369,9 @@ class CityContext:
 
     def _org_bodies(self, n: int) -> np.ndarray:
         """``n`` 组织机构代码 bodies never issued before (a counter through a fixed bijection)."""
-        if self._org_issued + n > ORG_SPAN:
+        if (self._org_issued + n) * self._parts > ORG_SPAN:
             raise InputError("组织机构代码已用尽", hint="减小演示规模")
-        counter = np.arange(self._org_issued, self._org_issued + n, dtype=np.int64)
+        counter = np.arange(self._org_issued, self._org_issued + n, dtype=np.int64) * self._parts + self._part
         self._org_issued += n
         return 10_000_000 + (counter * ORG_STRIDE + self._org_offset) % ORG_SPAN
 
@@ -557,7 +447,7 @@ class CityContext:
         bad = [f.name for f in tbl.schema if pa.types.is_null(f.type)]
         if bad:
             raise InputError(f"数据集 '{dataset}' 的列 {bad} 无法推断类型", hint="用 dtypes= 指定类型")
-        file = f"{len(self._writers) + 1:02d}_{dataset}.parquet"
+        file = f"{self._file_prefix}{len(self._writers) + 1:02d}_{dataset}.parquet"
         self._writers[dataset] = pq.ParquetWriter(self.out_dir / file, tbl.schema, compression="zstd")
         sem = {c: s for c, s in AUTO_SEMANTICS.items() if c in tbl.schema.names}
         sem.update(semantics or {})
@@ -605,30 +495,123 @@ def available_groups() -> list[str]:
     return [g for g in GROUPS if importlib.util.find_spec(f"shujian.demo.groups.{g}") is not None]
 
 
+@dataclass
+class GroupResult:
+    """What one group's generation hands back: its datasets (files still group-prefixed) and truth."""
+
+    name: str
+    infos: list[DatasetInfo]
+    ground_truth: dict[str, list[dict[str, str]]]
+    near_misses: dict[str, list[dict[str, str]]]
+    peak_rss_mb: float
+
+
 def generate(scale: str = "small", seed: int = 42, out_dir: str | Path = "demo-city",
-             groups: Sequence[str] | None = None, progress: Callable[[int], None] | None = None) -> Manifest:
+             groups: Sequence[str] | None = None, progress: Callable[[int, float], None] | None = None,
+             workers: int | None = None) -> Manifest:
     """Generate the demo city into ``out_dir``; returns the manifest (also written as JSON).
 
-    Every dataset is streamed to Parquet in bounded batches, so memory does not grow with the scale;
-    ``progress(rows_written)`` is called after each batch written.
+    Every dataset is streamed to Parquet in bounded batches, so memory does not grow with the scale.
+    The groups are independent (own RNG stream, disjoint IDs and USCCs), so with ``workers`` > 1 they
+    run in parallel processes; the output is the same for any number of workers.  Default: one
+    worker at small scale, otherwise one per group up to the CPU count.  ``progress(rows_written,
+    peak_rss_mb)`` is called after each batch written (memory summed over the processes).
     """
     t0 = time.perf_counter()
-    ctx = CityContext(scale, seed, out_dir, progress=progress)
-    for old in ctx.out_dir.glob("*.parquet"):
+    if scale not in SCALES:
+        raise InputError(f"未知的演示规模 '{scale}'", hint=f"可选：{', '.join(SCALES)}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.parquet"):
         old.unlink()
+    names = list(groups or available_groups())
+    if workers is None:
+        workers = 1 if scale == "small" else min(len(names), os.cpu_count() or 1)
+    if workers > 1 and len(names) > 1:
+        results = _generate_parallel(scale, seed, out, names, workers, progress)
+    else:
+        results = []
+        for name in names:
+            done = sum(d.rows for r in results for d in r.infos)
+            report = None if progress is None else (lambda rows, _done=done: progress(_done + rows, _rss_mb()))
+            results.append(generate_group(scale, seed, str(out), name, report))
+    manifest = Manifest(scale, seed, "台州市", CityContext.TODAY.isoformat(), _number_files(out, results))
+    manifest.seconds = round(time.perf_counter() - t0, 2)
+    manifest.peak_rss_mb = round(_rss_mb() + sum(r.peak_rss_mb for r in results if r.peak_rss_mb > 0), 1)
+    truth: dict[str, list[dict[str, str]]] = {}
+    near: dict[str, list[dict[str, str]]] = {}
+    for r in results:
+        for model, rows in r.ground_truth.items():
+            truth.setdefault(model, []).extend(rows)
+        for model, rows in r.near_misses.items():
+            near.setdefault(model, []).extend(rows)
+    _dump(out / "manifest.json", manifest.to_dict())
+    _dump(out / "ground_truth.json", truth)
+    _dump(out / "near_misses.json", near)
+    return manifest
+
+
+def generate_group(scale: str, seed: int, out_dir: str, name: str,
+                   progress: Callable[[int], None] | None = None) -> GroupResult:
+    """Generate one group's datasets into ``out_dir`` (files prefixed ``_<group>_``, renamed later)."""
+    part = GROUPS.index(name) if name in GROUPS else len(GROUPS)
+    ctx = CityContext(scale, seed, out_dir, progress=progress, part=part, parts=len(GROUPS) + 1,
+                      file_prefix=f"_{name}_")
+    module = importlib.import_module(f"shujian.demo.groups.{name}")
+    ctx.use_group(name)
     try:
-        for name in groups or available_groups():
-            module = importlib.import_module(f"shujian.demo.groups.{name}")
-            ctx.use_group(name)
-            module.generate(ctx)
+        module.generate(ctx)
     finally:
         infos = ctx.close()
-    manifest = Manifest(scale, seed, ctx.home_city, ctx.today.isoformat(), infos)
-    manifest.seconds = round(time.perf_counter() - t0, 2)
-    _dump(ctx.out_dir / "manifest.json", {k: v for k, v in manifest.to_dict().items() if k != "seconds"})
-    _dump(ctx.out_dir / "ground_truth.json", ctx.ground_truth)
-    _dump(ctx.out_dir / "near_misses.json", ctx.near_misses)
-    return manifest
+    return GroupResult(name, infos, ctx.ground_truth, ctx.near_misses, 0.0)
+
+
+def _group_worker(scale: str, seed: int, out_dir: str, name: str, queue: Any) -> GroupResult:
+    """Process entry point: one group, progress sent to the parent as (group, rows, peak MB)."""
+    result = generate_group(scale, seed, out_dir, name, lambda rows: queue.put((name, rows, _rss_mb())))
+    result.peak_rss_mb = _rss_mb()
+    return result
+
+
+def _generate_parallel(scale: str, seed: int, out: Path, names: list[str], workers: int,
+                       progress: Callable[[int, float], None] | None) -> list[GroupResult]:
+    ctx = multiprocessing.get_context("spawn")       # no fork of a process that may hold threads
+    with ctx.Manager() as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        queue = manager.Queue()
+        futures = [pool.submit(_group_worker, scale, seed, str(out), name, queue) for name in names]
+        rows: dict[str, int] = {}
+        peaks: dict[str, float] = {}
+        while not all(f.done() for f in futures):
+            try:
+                name, n, peak = queue.get(timeout=0.5)
+            except Empty:
+                continue
+            rows[name], peaks[name] = n, peak
+            if progress is not None:
+                progress(sum(rows.values()), _rss_mb() + sum(peaks.values()))
+        return [f.result() for f in futures]
+
+
+def _number_files(out: Path, results: list[GroupResult]) -> list[DatasetInfo]:
+    """Rename the groups' files to one numbering (groups in order, datasets in first-write order)."""
+    infos: list[DatasetInfo] = []
+    seen: dict[str, str] = {}
+    for r in results:
+        for info in r.infos:
+            if info.name in seen:
+                raise InputError(f"数据集 '{info.name}' 已由分组 '{seen[info.name]}' 写出",
+                                 hint="每个数据集只能由一个分组写出，请换一个名称")
+            seen[info.name] = r.name
+            file = f"{len(infos) + 1:02d}_{info.name}.parquet"
+            (out / info.file).replace(out / file)
+            info.file = file
+            infos.append(info)
+    return infos
+
+
+def _rss_mb() -> float:
+    """Peak resident memory of this process, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _dump(path: Path, data: Any) -> None:

@@ -57,8 +57,9 @@ def has_city(out: Path, scale: str, seed: int) -> bool:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB (Linux reports KB)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    """Peak resident memory of this process and of its finished children, in MB (Linux reports KB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round((own + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1)
 
 
 def generate_city(out: Path, scale: str, seed: int, *, say: Say = lambda _m: None) -> Manifest:
@@ -67,12 +68,12 @@ def generate_city(out: Path, scale: str, seed: int, *, say: Say = lambda _m: Non
     t0 = time.perf_counter()
     step = {"next": PROGRESS_EVERY}
 
-    def progress(rows: int) -> None:
+    def progress(rows: int, rss_mb: float) -> None:
         if rows >= step["next"]:
             step["next"] = rows + PROGRESS_EVERY
             secs = time.perf_counter() - t0
             say(f"  已写出 {rows:,} 行，{secs:.0f} 秒（{rows / max(secs, 1e-9):,.0f} 行/秒），"
-                f"内存峰值 {peak_rss_mb():,.0f} MB")
+                f"内存峰值 {rss_mb:,.0f} MB")
 
     return generate(scale, seed, out, progress=progress)
 
