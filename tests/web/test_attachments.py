@@ -149,3 +149,27 @@ def test_page_comment_with_file_and_error_beside_the_form(app, ws):
                      files=[("files", ("x.exe", io.BytesIO(b"MZ"), "application/octet-stream"))],
                      headers={"accept": "text/html"})
         assert 'id="e-cm"' in bad.text and "不允许上传" in bad.text and "保留这段文字</textarea>" in bad.text
+
+
+def test_migration_0005_up_down_up(metadata_url):
+    """The clue_attachments table comes and goes with migration 0005, on SQLite and PostgreSQL."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from shujian.db.session import alembic_config, make_engine, upgrade
+
+    engine = make_engine(metadata_url)
+    try:
+        upgrade(engine)
+        assert "clue_attachments" in inspect(engine).get_table_names()
+        cols = {c["name"] for c in inspect(engine).get_columns("clue_attachments")}
+        assert {"clue_id", "event_id", "filename", "stored_name", "size", "sha256"} <= cols
+        cfg = alembic_config(str(engine.url))
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0004")
+        assert "clue_attachments" not in inspect(engine).get_table_names()
+        upgrade(engine)
+        assert "clue_attachments" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
