@@ -22,6 +22,8 @@ def demo(scale: str = typer.Option("small", "--scale", help=SCALE_HELP),
          generate_only: bool = typer.Option(False, "--generate-only",
                                             help="只生成演示城市（Parquet 与埋点真值），不导入、不运行模型"),
          out: Path | None = typer.Option(None, "--out", help="演示城市目录（默认：工作区 demo-city/<规模>-<种子>）"),
+         workers: int | None = typer.Option(None, "--workers", min=1,
+                                            help="并行生成的进程数（默认：small 为 1，其余为分组数与 CPU 核数的较小者）"),
          serve: bool = typer.Option(True, "--serve/--no-serve", help="结束后启动网页界面（如已安装）"),
          workflow: bool = typer.Option(True, "--workflow/--no-workflow",
                                        help="把部分线索走完流转（研判、交办、排除、成案、监督措施、回复），供一本账展示"),
@@ -32,10 +34,10 @@ def demo(scale: str = typer.Option("small", "--scale", help=SCALE_HELP),
     quiet = output == OutputFormat.json
     say = (lambda m: err_console.print(m, highlight=False)) if not quiet else (lambda m: None)
     if generate_only:
-        _generate_only(scale, seed, out, regenerate, output, say)
+        _generate_only(scale, seed, out, regenerate, output, say, workers)
         return
     ws = workspace()
-    report = run_demo(ws, scale, seed, regenerate=regenerate, workflow=workflow, say=say, out=out)
+    report = run_demo(ws, scale, seed, regenerate=regenerate, workflow=workflow, say=say, out=out, workers=workers)
     if quiet:
         print_json({"models": [{k: r[k] for k in ("id", "clues", "planted", "precision", "recall", "seconds")}
                                for r in report.models], "scale": report.scale, "rows": report.rows,
@@ -53,13 +55,13 @@ def demo(scale: str = typer.Option("small", "--scale", help=SCALE_HELP),
 
 
 def _generate_only(scale: str, seed: int, out: Path | None, regenerate: bool, output: OutputFormat,
-                   say: Say) -> None:
+                   say: Say, workers: int | None) -> None:
     """``--generate-only``: write the city's Parquet files and ground truth, report rows, time and memory."""
     out = out or city_dir(workspace(), scale, seed)
     t0, cpu0 = time.perf_counter(), _cpu_seconds()
     peak = 0.0
     if regenerate or not has_city(out, scale, seed):
-        manifest = generate_city(out, scale, seed, say=say)
+        manifest = generate_city(out, scale, seed, say=say, workers=workers)
         peak = manifest.peak_rss_mb
     else:
         say(f"已有该规模与种子的演示城市：{out}（重新生成请加 --regenerate）")

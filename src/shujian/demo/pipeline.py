@@ -62,7 +62,8 @@ def peak_rss_mb() -> float:
     return round((own + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1)
 
 
-def generate_city(out: Path, scale: str, seed: int, *, say: Say = lambda _m: None) -> Manifest:
+def generate_city(out: Path, scale: str, seed: int, *, say: Say = lambda _m: None,
+                  workers: int | None = None) -> Manifest:
     """Generate the demo city into ``out`` with a progress line every few million rows."""
     say(f"生成演示城市（规模 {scale}，种子 {seed}）→ {out} …")
     t0 = time.perf_counter()
@@ -75,17 +76,17 @@ def generate_city(out: Path, scale: str, seed: int, *, say: Say = lambda _m: Non
             say(f"  已写出 {rows:,} 行，{secs:.0f} 秒（{rows / max(secs, 1e-9):,.0f} 行/秒），"
                 f"内存峰值 {rss_mb:,.0f} MB")
 
-    return generate(scale, seed, out, progress=progress)
+    return generate(scale, seed, out, progress=progress, workers=workers)
 
 
 def run_demo(ws: Workspace, scale: str = "small", seed: int = 42, *, say: Say = lambda _m: None,
              regenerate: bool = False, models: list[str] | None = None, workflow: bool = True,
-             out: Path | None = None) -> DemoReport:
+             out: Path | None = None, workers: int | None = None) -> DemoReport:
     """Generate (unless present), import, run every built-in model and score it; ``out``: the city folder."""
     out = out or city_dir(ws, scale, seed)
     t0 = time.perf_counter()
     if regenerate or not has_city(out, scale, seed):
-        generate_city(out, scale, seed, say=say)
+        generate_city(out, scale, seed, say=say, workers=workers)
     manifest = Manifest.load(out)
     gen_s = round(time.perf_counter() - t0, 2)
     say(f"演示城市：{len(manifest.datasets)} 个数据集，共 {manifest.total_rows:,} 行（{out}）")
