@@ -15,14 +15,11 @@ app = typer.Typer(help="数检 shujian — 大数据法律监督平台", no_args
                   pretty_exceptions_enable=False)
 
 
-_MOUNTED = False
-
-
 def _mount() -> None:
-    global _MOUNTED
-    if _MOUNTED:        # main() may be called many times in one process (tests)
+    # main() may be called many times in one process (tests); mount once, and again only if a caller
+    # restored the app to an unmounted state (a flag alone would leave it without commands)
+    if any(g.name == "data" for g in app.registered_groups):
         return
-    _MOUNTED = True
     from . import data, db, system
 
     app.add_typer(data.app, name="data", help="数据资源目录：导入、查看、质量核查")
