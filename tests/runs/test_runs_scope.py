@@ -78,3 +78,22 @@ def test_a_local_run_of_a_model_adopted_by_one_org_belongs_to_that_org(city, org
     run_id = RunService(city).run(pension_model).run_id
     with city.db.unit_of_work() as s:
         assert s.get(Run, run_id).org_id == orgs["b_sz"]
+
+
+def test_a_sibling_run_cannot_be_linked_to_a_delegation(city, orgs, pension_model):
+    from datetime import date
+
+    from shujian.delegation.service import DelegationService
+
+    with use_scope(_scope(city, "a_sz")):
+        theirs = RunService(city).run(pension_model).run_id
+    OrgService(city).add_user("b_jcg", "b_jcg", "331003", ["检察官"])
+    svc = DelegationService(city)
+    req = svc.submit("b_jcg", "在押人员是否领取养老金", deadline=date(2099, 1, 1))["request_id"]
+    svc.accept(req, "b_sz")
+    with use_scope(_scope(city, "b_sz")):
+        with pytest.raises(NotFound) as exc:
+            svc.link(req, "b_sz", run_ids=[theirs])
+        assert f"运行记录 {theirs} 不存在" in exc.value.message
+    with use_scope(_scope(city, "c_sz")):                             # the 市院 above may link it
+        assert svc.link(req, "c_sz", run_ids=[theirs])["run_ids"] == [theirs]

@@ -65,7 +65,8 @@ class DelegationService:
             if req.state != "已受理":
                 raise TransitionRefused(f"委托研判 {request_id} 当前状态为“{req.state}”，只能在“已受理”时关联模型和运行")
             runs = [s.get(Run, r) for r in run_ids]
-            missing = [r for r, run in zip(run_ids, runs, strict=True) if run is None]
+            missing = [r for r, run in zip(run_ids, runs, strict=True)     # another org's run: as if missing
+                       if run is None or not visible(run.org_id, shared_none=True)]
             if missing:
                 raise NotFound(f"运行记录 {'、'.join(map(str, missing))} 不存在", hint="用 shujian model runs 查看")
             req.model_ids = sorted({*req.model_ids, *model_ids, *(r.model_id for r in runs)})
