@@ -67,10 +67,14 @@ def test_injection_attempt_is_just_data(con, catalog):
 
 def test_list_param_binds_one_placeholder_per_element(catalog):
     m = load_model(spec_with_params([{"id": "f", "filter": {"keywords": {"field": "note", "param": "words"}}}]))
-    for dialect, mark in (("duckdb", "$words_1"), ("spark", ":words_1"), ("postgres", "%(words_1)s")):
+    for dialect, mark in (("spark", ":words_1"), ("postgres", "%(words_1)s")):
         compiled = compile_model(m, catalog, dialect, params={"words": ["低保", "x'); --"]})
         assert mark in compiled.sql and "x');" not in compiled.sql
         assert compiled.parameters == {"words_0": "低保", "words_1": "x'); --"}
+    # DuckDB screens any/none keywords with one bound pattern (escaped alternation) instead
+    compiled = compile_model(m, catalog, "duckdb", params={"words": ["低保", "x'); --"]})
+    assert "$words__pattern" in compiled.sql and "x'" not in compiled.sql
+    assert compiled.parameters == {"words__pattern": "低保|x\\'\\)\\; \\-\\-"}
 
 
 def test_postgres_percent_is_escaped_for_psycopg(catalog):
