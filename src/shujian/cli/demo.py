@@ -36,6 +36,9 @@ def demo(scale: str = typer.Option("small", "--scale", help=SCALE_HELP),
     if generate_only:
         _generate_only(scale, seed, out, regenerate, output, say, workers)
         return
+    if scale == "province":
+        say("province 规模约 10 亿行：生成、导入与运行都以小时计，需要数十 GB 磁盘；"
+            "可先用 --generate-only --out DIR 只生成 Parquet")
     ws = workspace()
     report = run_demo(ws, scale, seed, regenerate=regenerate, workflow=workflow, say=say, out=out, workers=workers)
     if quiet:
