@@ -7,8 +7,9 @@ writes one Parquet file per dataset plus ``manifest.json`` (datasets, 来源单�
 Group modules use the :class:`CityContext` helpers: ``people``/``person`` (valid 18-digit resident IDs
 from real division codes, realistic names), ``companies``/``company`` (valid USCC), ``write`` (a
 streaming Parquet writer, call it many times per dataset), ``plant`` and ``near_miss``.
-Background rows are generated vectorised with numpy in chunks; each group keeps its populations
-disjoint so that background data never creates a violation by chance.
+Background rows are generated vectorised with numpy in chunks (memory bounded at any scale); each
+group keeps its populations disjoint so that background data never creates a violation by chance.
+Groups share nothing (own RNG stream, own ID and USCC ranges), so they may run in parallel processes.
 """
 
 from __future__ import annotations
