@@ -290,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    machine = machine_info()        # now: its load average is the one at the start of the run
     city = city_dir(args.scale, args.city)
     duck = DuckDBContender(city, args.memory_limit)
     contenders: list[Any] = [duck]
@@ -332,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
             row[c.name]["cpu_ratio_vs_duckdb"] = round(row[c.name]["cpu_seconds"] / base_cpu, 1) if base_cpu else None
         log(json.dumps(row, ensure_ascii=False))
         results.append(row)
-    report = {"benchmark": "baselines", "scale": args.scale, "rounds": args.rounds, "machine": machine_info(),
+    report = {"benchmark": "baselines", "scale": args.scale, "rounds": args.rounds, "machine": machine,
               "load_seconds": {c.name: c.load_seconds for c in contenders},
               "cpu_measured": {c.name: c.cpu_note for c in contenders},
               "framing": {c.name: c.framing for c in contenders},
