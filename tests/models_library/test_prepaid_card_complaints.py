@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import random
+import re
 from datetime import date, timedelta
 
+import pytest
 from tests.models_library.conftest import run_model
+
+from shujian.demo.evaluate import load_tables, run_model_on
+from shujian.models_library import get_model
 
 MODEL = "prepaid-card-complaints"
 BASE = date(2025, 3, 1)
@@ -57,3 +64,55 @@ def test_window_boundary_and_parameters() -> None:
     c = City()
     c.complain(c.merchant("EDGE"), [0, 45, 90])
     assert c.hits({"min_complaints": 4}) == set()
+
+
+def _self_join_model():
+    """The model with its 90-day window counted the old way: a self-join of (ticket, earlier ticket)."""
+    from shujian.spec.model import Step
+
+    model = get_model(MODEL)
+    old = [Step.model_validate({"id": "pairs", "join": {
+               "left": "matched", "right": "matched", "on": ["uscc"], "right_prefix": "prev_",
+               "within": {"left": "date", "right": "date", "days": ":window_days", "direction": "before"}}}),
+           Step.model_validate({"id": "windows", "aggregate": {
+               "by": ["uscc", "ticket_no", "date", "severe"], "measures": {"in_window": "count(*)"}}})]
+    ids = [s.id for s in model.steps]
+    first, last = ids.index("dated"), ids.index("windows")
+    return model.model_copy(update={"steps": [*model.steps[:first], *old, *model.steps[last + 1:]]})
+
+
+def _facts_and_evidence(rows: list[dict]) -> list[str]:
+    """Each row's facts and, per input role, the set of evidence row ids (column names may differ)."""
+    out = []
+    for r in rows:
+        ev: dict[str, set] = {}
+        for k, v in r.items():
+            if k.startswith("_ev_") and v is not None:
+                ev.setdefault(re.sub(r"(_\d+)+$", "", k), set()).update(v if isinstance(v, list) else [v])
+        facts = {k: v for k, v in r.items() if not k.startswith("_ev_")}
+        out.append(json.dumps([facts, {k: sorted(s) for k, s in ev.items()}], sort_keys=True, default=str,
+                              ensure_ascii=False))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_window_count_equals_the_self_join(seed: int) -> None:
+    """Random tickets (ties, duplicates, missing dates): the same clues as counting pairs."""
+    rng = random.Random(seed)
+    c = City()
+    names = [c.merchant(f"M{k}", filed=k % 3 == 0, escrow=k % 6 == 0, status=rng.choice(["存续", "注销"]))
+             for k in range(8)]
+    for _ in range(120):
+        c.complain(rng.choice(names), [rng.randrange(400)],
+                   rng.choice(["{m}会员卡不退费。", "{m}已经跑路。", "{m}噪音。"]))
+    c.t["12345工单"] += c.t["12345工单"][:6]                                       # duplicated tickets
+    c.t["12345工单"][7]["受理日期"] = None
+    c.merchant("ANCHOR", filed=True, escrow=True)
+    con, catalog = load_tables(c.t)
+    try:
+        now = run_model_on(con, catalog, get_model(MODEL))
+        before = run_model_on(con, catalog, _self_join_model())
+    finally:
+        con.close()
+    assert {r["rule"] for r in now} >= {"R1", "R3"}
+    assert _facts_and_evidence(now) == _facts_and_evidence(before)
