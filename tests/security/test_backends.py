@@ -33,12 +33,15 @@ def test_expired_session_is_refused(seeded_db, db_client):
     accounts = AccountService(ws)
     accounts.authenticate("a_jcg", PASSWORD)
     token = accounts.start_session("a_jcg")
-    cookie = {"shujian_session": db_client.fastapi_app.state.identity.cookie_value(token)}
-    assert db_client.get("/api/v1/me", cookies=cookie).status_code == 200
-    with ws.db.unit_of_work() as s:
-        s.query(AuthSession).update({"expires_at": datetime.now(UTC) - timedelta(minutes=1)})
-    resp = db_client.get("/api/v1/me", cookies=cookie)
-    assert resp.status_code == 401 and "过期" in resp.json()["error"]["message"]
+    db_client.cookies.set("shujian_session", db_client.fastapi_app.state.identity.cookie_value(token))
+    try:
+        assert db_client.get("/api/v1/me").status_code == 200
+        with ws.db.unit_of_work() as s:
+            s.query(AuthSession).update({"expires_at": datetime.now(UTC) - timedelta(minutes=1)})
+        resp = db_client.get("/api/v1/me")
+        assert resp.status_code == 401 and "过期" in resp.json()["error"]["message"]
+    finally:
+        db_client.cookies.clear()
 
 
 def test_personal_facts_are_masked_until_an_audited_unmask(seeded_db, db_client):
