@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         engine, dialect = spark_engine_for(con, catalog, args.scale), "spark"
     else:
         engine, dialect = DuckDBEngine(con), "duckdb"
+    machine = machine_info()                   # before the run: the load average at the start
     t0 = time.perf_counter()
     only = set(args.models.split(",")) if args.models else None
     results = run_library(engine, dialect, catalog, rows, only)
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     execute = round(sum(r["seconds"] for r in results), 2)
     cpu = round(sum(r["cpu_seconds"] for r in results), 2)
     report = {"benchmark": "library", "scale": args.scale, "engine": args.engine,
-              "memory_limit": args.memory_limit, "machine": machine_info(),
+              "memory_limit": args.memory_limit, "machine": machine,
               "versions": {"duckdb": duckdb.__version__, "python": platform.python_version()},
               "city_rows": sum(rows.values()), "load_seconds": load_seconds, "wall_seconds": wall,
               "execute_seconds": execute, "execute_cpu_seconds": cpu, "compile_seconds": round(sum(r["compile_seconds"] for r in results), 2),
