@@ -43,6 +43,16 @@ def test_check_characters_agree_with_stdnum() -> None:
     assert any(c[16] == "X" for c in codes)          # 组织机构代码 check character 10 → X
 
 
+def test_companies_of_different_groups_never_share_a_uscc(tmp_path: Path) -> None:
+    issued = []
+    for part, group in enumerate(("person", "justice")):
+        ctx = CityContext("small", 1, tmp_path, part=part, parts=2)
+        ctx.use_group(group)
+        issued += [c for size in (20_000, 1, 7_000) for c in ctx.companies(size)["统一社会信用代码"]]
+    assert len(set(issued)) == len(issued) == 2 * 27_001
+    assert all(uscc.is_valid(c) for c in issued[::20])
+
+
 def test_fmt_formats_like_str_format() -> None:
     k = np.array([0, 7, 123456])
     words = np.array(["椒江", "黄岩", "临海"], dtype=object)

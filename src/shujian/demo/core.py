@@ -215,7 +215,7 @@ class CityContext:
         self._code_pool: dict[tuple[int, bool], list[tuple[str, str]]] = {}
         self._pool_arrays: dict[tuple[int, bool], tuple[np.ndarray, np.ndarray]] = {}
         self._code_years: dict[str, list[tuple[int, int]]] = {}
-        self._org_issued = 0                     # 组织机构代码 issued so far (a counter: never reused)
+        self._org_issued = np.zeros(len(self.home), dtype=np.int64)   # 组织机构代码 issued per home division
         self._org_offset = (seed * 2_654_435_761) % ORG_SPAN
         self._writers: dict[str, pq.ParquetWriter] = {}
         self._progress = progress
@@ -366,15 +366,25 @@ class CityContext:
         names = (np.array([d.city for d in self.home], dtype=object)[div] + word[first] + word[second]
                  + self.pick(trades, n) + self.pick(kinds, n))
         division = np.array([int(d.code) for d in self.home], dtype=np.int64)[div]
-        return {"统一社会信用代码": uscc_codes(division, self._org_bodies(n)), "单位名称": names}
+        return {"统一社会信用代码": uscc_codes(division, self._org_bodies(div)), "单位名称": names}
 
-    def _org_bodies(self, n: int) -> np.ndarray:
-        """``n`` 组织机构代码 bodies never issued before (a counter through a fixed bijection)."""
-        if (self._org_issued + n) * self._parts > ORG_SPAN:
+    def _org_bodies(self, div: np.ndarray) -> np.ndarray:
+        """组织机构代码 bodies never issued before in each home division ``div`` (index into ``home``).
+
+        One counter per division, sent through a fixed bijection of the 8-digit range; the counters
+        of this context's part are k·parts + part, so other groups' contexts never meet them.
+        """
+        order = np.argsort(div, kind="stable")
+        counts = np.bincount(div, minlength=len(self.home))
+        issued = self._org_issued + counts
+        if int(issued.max(initial=0)) * self._parts > ORG_SPAN:
             raise InputError("组织机构代码已用尽", hint="减小演示规模")
-        counter = np.arange(self._org_issued, self._org_issued + n, dtype=np.int64) * self._parts + self._part
-        self._org_issued += n
-        return 10_000_000 + (counter * ORG_STRIDE + self._org_offset) % ORG_SPAN
+        sorted_div = div[order]
+        rank = np.arange(len(div)) - (np.cumsum(counts) - counts)[sorted_div]
+        k = np.empty(len(div), dtype=np.int64)
+        k[order] = self._org_issued[sorted_div] + rank
+        self._org_issued = issued
+        return 10_000_000 + ((k * self._parts + self._part) * ORG_STRIDE + self._org_offset) % ORG_SPAN
 
     def company(self, **kw: Any) -> dict[str, Any]:
         batch = self.companies(1, **kw)
@@ -555,8 +565,9 @@ def generate(scale: str = "small", seed: int = 42, out_dir: str | Path = "demo-c
 def generate_group(scale: str, seed: int, out_dir: str, name: str,
                    progress: Callable[[int], None] | None = None) -> GroupResult:
     """Generate one group's datasets into ``out_dir`` (files prefixed ``_<group>_``, renamed later)."""
-    part = GROUPS.index(name) if name in GROUPS else len(GROUPS)
-    ctx = CityContext(scale, seed, out_dir, progress=progress, part=part, parts=len(GROUPS) + 1,
+    if name not in GROUPS:
+        raise InputError(f"未知的演示分组 '{name}'", hint=f"可选：{', '.join(GROUPS)}")
+    ctx = CityContext(scale, seed, out_dir, progress=progress, part=GROUPS.index(name), parts=len(GROUPS),
                       file_prefix=f"_{name}_")
     module = importlib.import_module(f"shujian.demo.groups.{name}")
     ctx.use_group(name)
