@@ -43,6 +43,7 @@ from shujian.catalog.schema import ROW_ID  # noqa: E402
 from shujian.compiler import compile_model  # noqa: E402
 from shujian.demo.core import Manifest  # noqa: E402
 from shujian.models_library import get_model  # noqa: E402
+from shujian.spec import load_model  # noqa: E402
 
 PG_URL = os.environ.get("SHUJIAN_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 PG_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "DOUBLE": "double precision", "DATE": "date",
@@ -280,6 +281,61 @@ class SparkContender:
         return _pairs(self.engine.execute(c.sql, c.parameters).table.to_pylist(), model)
 
 
+M7 = "frequent-lending-plaintiff"
+M7_LENDER_ID = "91331000MA2BENCH0X"        # not a valid USCC: cannot collide with a generated plaintiff
+
+
+def m7_self_join_variant():
+    """M7 as it was before the range window: every lending case joined with the same plaintiff's
+    cases of the previous ``window_months`` (a per-plaintiff self-join), then counted."""
+    data = get_model(M7).model_dump(by_alias=True, exclude_none=True)
+    steps = [st for st in data["steps"] if st["id"] not in ("dated", "counted", "windows")]
+    at = next(i for i, st in enumerate(steps) if st["id"] == "frequent")
+    steps[at:at] = [
+        {"id": "pairs", "join": {"left": "keyed", "right": "keyed", "on": ["pid"], "right_prefix": "prev_",
+                                 "within": {"left": "filed", "right": "filed", "months": ":window_months",
+                                            "direction": "before"}}},
+        {"id": "windows", "aggregate": {"by": ["pid", "case_no"], "measures": {"in_window": "count(*)"},
+                                        "having": "in_window >= :min_cases"}}]
+    return load_model({**data, "steps": steps})
+
+
+def m7_window_check(city: Path, lender_suits: int, rounds: int, memory_limit: str) -> dict:
+    """Self-join vs range window for M7 on DuckDB, optionally with one extra plaintiff (a 小额贷款公司)
+    filing ``lender_suits`` lending suits spread evenly over 2020–2024; both must give the same rows."""
+    con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": "true"})
+    catalog = catalog_from_manifest(city)
+    rel = catalog.get("民事案件").relation
+    info = next(d for d in Manifest.load(city).datasets if d.name == "民事案件")
+    con.execute(f"CREATE TABLE {rel} AS {_parquet_rows(city / info.file)}").fetchall()
+    if lender_suits:
+        con.execute(f"INSERT INTO {rel} BY NAME SELECT 100000000 + i AS {ROW_ID}, '（2024）浙借' || i AS 案号, "
+                    f"'民间借贷纠纷' AS 案由, '某小额贷款有限公司' AS 原告, '{M7_LENDER_ID}' AS 原告证件号码, "
+                    f"DATE '2020-01-01' + CAST(i * 1826 // {int(lender_suits)} AS INTEGER) AS 立案日期 "
+                    f"FROM range({int(lender_suits)}) t(i)").fetchall()
+    out: dict[str, Any] = {"lender_suits": lender_suits, "rows": con.execute(f"SELECT count(*) FROM {rel}").fetchall()[0][0]}
+    results = {}
+    for label, model in (("self_join", m7_self_join_variant()), ("range_window", get_model(M7))):
+        c = compile_model(model, catalog, "duckdb")
+        seconds, cpu, rows = best_of(lambda c=c: con.sql(c.sql, params=c.parameters).to_arrow_table().to_pylist(),
+                                     rounds, [psutil.Process()])
+        results[label] = sorted(_facts_and_evidence(rows))
+        out[label] = {"seconds": seconds, "cpu_seconds": cpu, "clues": len(rows)}
+        log(f"M7 {label} with {lender_suits} extra suits: {seconds} s wall, {cpu} CPU s, {len(rows)} clues")
+    out["same_rows"] = results["self_join"] == results["range_window"]
+    return out
+
+
+def _facts_and_evidence(rows: list[dict]) -> list[str]:
+    """Each clue as its facts plus the union of its evidence row ids (the self-join variant has more
+    evidence columns than the window, holding the same ids)."""
+    out = []
+    for r in rows:
+        ids = sorted({i for k, v in r.items() if k.startswith("_ev") for i in (v or [])})
+        out.append(repr(sorted((k, str(v)) for k, v in r.items() if not k.startswith("_ev"))) + repr(ids))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", default="medium")
@@ -288,10 +344,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--memory-limit", default="4GB")
     ap.add_argument("--skip", default="", help="comma list of contenders to skip: files,pandas,postgres,spark")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--m7-window", default=None, metavar="N,N…",
+                    help="instead: M7 self-join vs range window on DuckDB, with one extra plaintiff filing N suits")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     machine = machine_info()        # now: its load average is the one at the start of the run
     city = city_dir(args.scale, args.city)
+    if args.m7_window is not None:
+        runs = [m7_window_check(city, int(n), args.rounds, args.memory_limit) for n in args.m7_window.split(",")]
+        report = {"benchmark": "m7-window", "scale": args.scale, "rounds": args.rounds, "machine": machine,
+                  "load_avg_1m_at_end": round(os.getloadavg()[0], 2), "duckdb": duckdb.__version__, "runs": runs}
+        out = args.out or Path(__file__).parent / "results" / f"baselines-m7-window-{args.scale}.json"
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+        return 0 if all(r["same_rows"] for r in runs) else 1
     duck = DuckDBContender(city, args.memory_limit)
     contenders: list[Any] = [duck]
     if "files" not in skip:
