@@ -12,12 +12,14 @@ nodes — nodes in two or more events — take part in the rounds: a node in one
 two events, so its label is simply its event's label, read off once at the end.  Every event
 starts with its smallest node as label (so leaves still name their component).  A round is
 (1) every event takes the smallest label of its bridge nodes, (2) every bridge node the smallest
-label of its events, (3) every label (a "root") takes the smallest new label of the nodes pointing
-to it (hooking), (4) every bridge node jumps to its label's label (pointer jumping).  Labels are
-always nodes of the node's own component and only decrease, so once converged every node carries
-its component's smallest node, as node–node propagation does; with hooking and jumping it gets
-there in fewer rounds (tests/compiler/test_components.py: random graphs against a union-find; a
-400-node chain whose smallest node hangs at the far end needs 31 rounds, without hooking > 40).
+label of its events — together one node–node hop, as before — and (3) every bridge node jumps to
+its label's label (pointer jumping).  Labels are always nodes of the node's own component and only
+decrease, so once converged every node carries its component's smallest node.
+
+Each round reads the previous round's labels through exactly two references (the jump's two
+sides).  Spark inlines CTEs, so the plan of round k holds 2^k copies of round 0: a third reference
+(e.g. a "hooking" step that lets roots take their children's labels, which converges faster on long
+chains) makes the Spark plan explode, 6^12 instead of 2^12 nodes for 12 rounds.
 """
 
 from __future__ import annotations
@@ -61,17 +63,9 @@ def _rounds(b: Builder, sid: str, rounds: int) -> str:
     for k in range(1, rounds + 1):
         b.add(f"{sid}__ev{k}", _min_by(core, "event", "node", prev, "node"))
         spread = b.add(f"{sid}__spread{k}", _min_by(core, "node", "event", f"{sid}__ev{k}", "event"))
-        # hooking: a label (a root) also takes the smallest new label of the nodes that point to it
-        hooks = (exp.select("p.label AS node", "MIN(s.label) AS label").from_(_t(prev, "p"))
-                 .join(_t(spread, "s"), on="p.node = s.node").group_by("p.label"))
-        b.add(f"{sid}__hook{k}", hooks)
-        parent = (exp.select("s.node AS node", "LEAST(s.label, COALESCE(h.label, s.label)) AS label")
-                  .from_(_t(spread, "s")).join(_t(f"{sid}__hook{k}", "h"), on="s.node = h.node",
-                                               join_type="left"))
-        parent_cte = b.add(f"{sid}__parent{k}", parent)
         # a label may be a leaf (a node of one event only, absent from the rounds): keep it then
         jump = (exp.select("x.node AS node", "LEAST(x.label, COALESCE(y.label, x.label)) AS label")
-                .from_(_t(parent_cte, "x")).join(_t(parent_cte, "y"), on="x.label = y.node", join_type="left"))
+                .from_(_t(spread, "x")).join(_t(spread, "y"), on="x.label = y.node", join_type="left"))
         prev = b.add(f"{sid}__it{k}", jump)
     return prev
 
