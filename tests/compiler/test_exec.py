@@ -287,3 +287,18 @@ def test_fixture_models_compile_for_every_dialect(catalog):
             sqlglot.parse_one(compiled.sql, read=dialect)
             assert compiled.parameters and all(str(v) not in compiled.sql
                                                for v in compiled.parameters.values() if len(str(v)) > 2)
+
+
+def test_list_distinct_is_list(con, catalog):
+    """list(distinct x) means list(x) (list is distinct already) and renders valid SQL in every dialect
+    (PostgreSQL once came out as ARRAY_AGG(DISTINCT DISTINCT …))."""
+    import sqlglot
+
+    steps = [{"id": "a", "aggregate": {"by": ["person"], "measures": {
+        "plain": "list(amount)", "dist": "list(distinct amount)"}}}]
+    rows = run(con, catalog, model(steps, roles=("pension",)))
+    assert rows and all(r["plain"] == r["dist"] for r in rows)
+    for dialect in ("duckdb", "spark", "postgres"):
+        sql = compile_model(load_model(model(steps, roles=("pension",))), catalog, dialect).sql
+        assert "DISTINCT DISTINCT" not in sql.upper()
+        sqlglot.parse_one(sql, read=dialect)

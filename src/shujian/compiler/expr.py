@@ -324,7 +324,10 @@ class ExprCompiler:
         if isinstance(node, exp.AnyValue) and self.ctx.dialect == "postgres":
             return exp.Min(this=node.this)     # any value will do; PostgreSQL < 16 lacks ANY_VALUE
         if isinstance(node, exp.ArrayAgg):
-            return dialects.value_list(node.this, self.ctx.dialect, self.ctx.list_cap)
+            value = node.this
+            if isinstance(value, exp.Distinct) and len(value.expressions) == 1:
+                value = value.expressions[0]    # list() is distinct already: list(distinct x) = list(x)
+            return dialects.value_list(value, self.ctx.dialect, self.ctx.list_cap)
         return node
 
 
