@@ -54,6 +54,16 @@ def test_line_and_org_filters_combine(ws):
     assert other["by_model"] == [] and other["funnel"][0]["value"] == 0 and sum(other["trend"]["generated"]) == 0
 
 
+def test_by_org_follows_the_line_filter(ws):
+    """The 按院 chart counts only the chosen 业务条线's clues (it used to count every line)."""
+    def org_total(d: dict) -> float:
+        return sum(r["generated"] for r in d["by_org"])
+
+    assert org_total(dashboard(ws, line="刑事执行检察")) == org_total(dashboard(ws)) > 0
+    assert org_total(dashboard(ws, line="民事检察")) == 0
+    assert org_total(dashboard(ws, org="331002", line="民事检察")) == 0
+
+
 def test_org_filter_never_widens_the_readers_scope(ws):
     with ws.db.unit_of_work() as s:
         jj = s.query(Org).filter_by(code="331002").one()

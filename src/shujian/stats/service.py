@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -91,16 +92,22 @@ class StatsService:
     def __init__(self, ws: Workspace):
         self.ws = ws
 
-    def ledger(self, by: str = "model", period: str | Period | None = None) -> list[dict]:
-        """One row per model, org (with roll-up) or 业务条线, with every 一本账 metric."""
+    def ledger(self, by: str = "model", period: str | Period | None = None,
+               models: Collection[str] | None = None) -> list[dict]:
+        """One row per model, org (with roll-up) or 业务条线, with every 一本账 metric.
+
+        ``models`` keeps only the clues (and their measures) of those model ids — e.g. the models of
+        one 业务条线, so the by-org view can be filtered by line.
+        """
         if by not in BY:
             raise InputError(f"统计维度“{by}”无效", hint="可选：model（模型）、org（院）、line（业务条线）")
         p = period if isinstance(period, Period) else parse_period(period)
         with self.ws.db.unit_of_work() as s:
             keys, names = _grouping(s, by)
             acc: dict[str, dict] = defaultdict(_empty)
-            _count_clues(s, p, keys, acc)
-            _count_measures(s, p, keys, acc)
+            keep = None if models is None else set(models)
+            _count_clues(s, p, keys, acc, keep)
+            _count_measures(s, p, keys, acc, keep)
             rows = [_finish(k, names.get(k, k), v) for k, v in acc.items()]
         order = {k: i for i, k in enumerate(names)}
         return sorted(rows, key=lambda r: (order.get(r["key"], len(order)), r["key"]))
@@ -149,8 +156,9 @@ def _model_lines(s: Session) -> dict[str, str]:
     return lines
 
 
-def _count_clues(s: Session, p: Period, keys, acc: dict) -> None:
-    clues = {c.id: c for c in filter_org(s.query(Clue), Clue.org_id)}     # org scope of the reader
+def _count_clues(s: Session, p: Period, keys, acc: dict, models: set[str] | None = None) -> None:
+    clues = {c.id: c for c in filter_org(s.query(Clue), Clue.org_id)     # org scope of the reader
+             if models is None or c.model_id in models}
     events: dict[str, set[int]] = defaultdict(set)
     excluded: dict[int, ClueEvent] = {}
     for e in s.query(ClueEvent).filter(ClueEvent.action.in_(("研判", "交办", "成案", "排除"))).order_by(ClueEvent.id):
@@ -171,10 +179,10 @@ def _count_clues(s: Session, p: Period, keys, acc: dict) -> None:
                 row[f"excluded_{(ev.data or {}).get('exclusion_type') or c.exclusion_type or '其他'}"] += 1
 
 
-def _count_measures(s: Session, p: Period, keys, acc: dict) -> None:
+def _count_measures(s: Session, p: Period, keys, acc: dict, models: set[str] | None = None) -> None:
     for m, c in filter_org(s.query(SupervisionMeasure, Clue).join(Clue, Clue.id == SupervisionMeasure.clue_id),
                            Clue.org_id):
-        if m.issued_on not in p:
+        if m.issued_on not in p or (models is not None and c.model_id not in models):
             continue
         on_time = bool(m.replied_on and m.reply_deadline and m.replied_on <= m.reply_deadline)
         for k in keys(c):

@@ -53,10 +53,10 @@ def dashboard(ws: Workspace, *, period: str | None = None, line: str | None = No
         by_line = stats.ledger("line", period)
         lines = [r for r in by_line if not line or line in (r["name"], r["key"])]
         by_model = stats.ledger("model", period)
-        if line:
-            keep = _models_of_line(ws, line)
+        keep = _models_of_line(ws, line) if line else None
+        if keep is not None:
             by_model = [r for r in by_model if r["key"] in keep]
-        by_org = stats.ledger("org", period)
+        by_org = stats.ledger("org", period, models=keep)
         trend = _trend(stats, today, line)
     totals = {k: _sum(lines, k) for k, _ in FUNNEL} | {"money_recovered": round(_sum(lines, "money_recovered"), 2),
                                                       "excluded": _sum(lines, "excluded")}
