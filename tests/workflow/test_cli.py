@@ -40,3 +40,26 @@ def test_cli_transition_bulk_due_stats_export(sqlite_ws, pension_model, capsys, 
     assert WorkflowService(people).state(ids[1])["deadline"] == date(2099, 1, 31).isoformat()
     assert main(["clue", "transition", str(ids[1]), "--action", "核查"]) == 2       # no --as, no SHUJIAN_USER
     assert "未指定操作人" in capsys.readouterr().err
+
+
+def test_cli_comment_stores_attached_files(sqlite_ws, pension_model, capsys, tmp_path, monkeypatch):
+    """`clue comment --attach PATH` stores the file like a web upload; a missing file changes nothing."""
+    from shujian.clues.attachments import AttachmentService
+
+    people = sqlite_ws
+    seed_people(people)
+    monkeypatch.delenv("SHUJIAN_USER", raising=False)
+    ids = make_clues(people, pension_model, 1)
+    doc = tmp_path / "核查笔录.pdf"
+    doc.write_bytes(b"%PDF-1.4 test")
+    assert main(["clue", "comment", str(ids[0]), "--text", "附核查笔录", "--attach", str(doc),
+                 "--as", "shi_shuzi"]) == 0
+    assert "核查笔录.pdf" in capsys.readouterr().out
+    stored = AttachmentService(people).list(ids[0])
+    assert [a["filename"] for a in stored] == ["核查笔录.pdf"] and stored[0]["size"] == len(b"%PDF-1.4 test")
+    path, _ = AttachmentService(people).open(ids[0], stored[0]["attachment_id"])
+    assert path.read_bytes() == b"%PDF-1.4 test"
+    code = main(["clue", "comment", str(ids[0]), "--text", "x", "--attach", str(tmp_path / "无.pdf"),
+                 "--as", "shi_shuzi"])
+    assert code == 2 and "不存在" in capsys.readouterr().err
+    assert len(AttachmentService(people).list(ids[0])) == 1

@@ -25,7 +25,7 @@ SinceOpt = typer.Option(None, "--since", help="首次发现不早于（YYYY-MM-D
 UntilOpt = typer.Option(None, "--until", help="首次发现不晚于（YYYY-MM-DD）")
 OverdueOpt = typer.Option(None, "--overdue/--not-overdue", help="只看逾期 / 未逾期")
 AssigneeOpt = typer.Option(None, "--assignee", help="承办检察官用户名")
-AttachOpt = typer.Option(None, "--attach", help="附件（文件名或路径），可重复")
+AttachOpt = typer.Option(None, "--attach", help="附件（评论时为本机文件路径，流转时为文件名），可重复")
 IdsOptional = typer.Argument(None, help="线索编号；不给则按筛选条件批量处理")
 IdsRequired = typer.Argument(..., help="线索编号")
 XlsxOpt = typer.Option(..., "--xlsx", help="导出到 Excel 文件")
@@ -165,9 +165,26 @@ def assign(clue_ids: list[int] = IdsRequired, as_user: str | None = ActorOpt,
 @app.command("comment")
 def comment(clue_id: int = typer.Argument(...), text: str = typer.Option(..., "--text", help="评论内容"),
             attach: list[str] = AttachOpt, as_user: str | None = ActorOpt) -> None:
-    """评论线索（可附附件）。"""
-    WorkflowService(workspace()).comment(clue_id, actor(as_user), text, attach or [])
-    console.print(f"已评论线索 {clue_id}")
+    """评论线索（可附附件：--attach 给出本机文件路径，文件存入工作区，与网页上传的附件相同）。"""
+    ws = workspace()
+    who = actor(as_user)
+    if not attach:
+        WorkflowService(ws).comment(clue_id, who, text, [])
+        console.print(f"已评论线索 {clue_id}")
+        return
+    from contextlib import ExitStack
+
+    from ..clues.attachments import AttachmentService
+
+    files = [Path(a).expanduser() for a in attach]
+    for f in files:
+        if not f.is_file():
+            raise InputError(f"附件“{f}”不存在或不是文件", hint="--attach 给出本机上一个已有文件的路径")
+    with ExitStack() as stack:
+        uploads = [(f.name, stack.enter_context(f.open("rb"))) for f in files]
+        out = AttachmentService(ws).comment(clue_id, who, text, uploads)
+    console.print(f"已评论线索 {clue_id}，附件 {len(out['attachments'])} 个："
+                  + "、".join(a["filename"] for a in out["attachments"]))
 
 
 @app.command("supervise")
