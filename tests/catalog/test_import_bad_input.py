@@ -304,9 +304,12 @@ def test_real_ctrl_c_on_the_console_script(tmp_path):
     big = tmp_path / "big.csv"
     with big.open("w", encoding="gbk") as fh:   # GBK: transcoding plus reading takes a few seconds
         fh.write("姓名,金额,备注\n")
-        fh.writelines(f"张{i % 97},{i},第{i}笔发放记录\n" for i in range(2_000_000))
+        fh.writelines(f"张{i % 97},{i},第{i}笔发放记录\n" for i in range(600_000))
+    # a console's Ctrl-C: SIGINT must not be inherited as ignored (it is when the test run itself was
+    # started in the background, e.g. `nohup … &`, and then the child would never see it)
     proc = subprocess.Popen([exe, "data", "import", str(big), "--name", "人员", "--no-progress"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     engine = create_engine(f"sqlite:///{home / 'metadata.sqlite'}")
     deadline = time.monotonic() + 60
     with engine.connect() as conn:
