@@ -21,6 +21,9 @@ never leaks whole.  None stays None.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
 from shujian.catalog.semantic import SEMANTIC_TYPES
 from shujian.errors import NotFound
@@ -96,3 +99,21 @@ def mask_value(semantic_key: str | None, value: str | None) -> str | None:
                        hint="使用 shujian.catalog.semantic.SEMANTIC_TYPES 中的类型")
     masker = MASKERS.get(semantic_key)
     return masker(str(value)) if masker else value
+
+
+def jsonable(value: Any) -> Any:
+    """A cell value as JSON carries it: dates ISO, decimals as float, bytes as hex."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def mask_rows(columns: list[str], semantics: dict[str, str | None], rows: list) -> list[list]:
+    """Rows with every personal column masked by its semantic type, values JSON-ready."""
+    keys = [semantics.get(c) for c in columns]
+    return [[jsonable(mask_value(k, v) if k and isinstance(v, str) else v) for k, v in zip(keys, row, strict=False)]
+            for row in rows]

@@ -11,11 +11,9 @@ by their semantic type.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-from ..catalog.masking import mask_value
+from ..catalog.masking import mask_rows
 from ..catalog.service import CatalogService
 from ..errors import InputError, ShujianError
 from ..security.masking import refuse_adhoc_on_sealed, refuse_sealed
@@ -72,7 +70,7 @@ def preview_dataset(ws: Workspace, name: str, limit: int = 20) -> Preview:
     refuse_sealed(name, info["sealed"])
     cols, rows = svc.preview(name, limit=limit)
     sem = {c["name"]: c["semantic"] for c in info["columns"]}
-    return Preview(cols, masked(cols, sem, rows))
+    return Preview(cols, mask_rows(cols, sem, rows))
 
 
 def probe_model(model: Model, node: str | None) -> Model:
@@ -113,7 +111,7 @@ def _execute(ws: Workspace, model: Model, limit: int, params: dict[str, str]) ->
         return Preview(ok=False, message=exc.message)
     cols = [c for c in table.column_names if not hidden_column(c)]
     data = table.select(cols).to_pylist()
-    return Preview(cols, masked(cols, semantics(ws, model), [[r[c] for c in cols] for r in data]))
+    return Preview(cols, mask_rows(cols, semantics(ws, model), [[r[c] for c in cols] for r in data]))
 
 
 def semantics(ws: Workspace, model: Model) -> dict[str, str | None]:
@@ -129,20 +127,3 @@ def semantics(ws: Workspace, model: Model) -> dict[str, str | None]:
             elif not isinstance(binding, str) and binding.semantic:
                 out[logical] = binding.semantic
     return out
-
-
-def masked(columns: list[str], semantics_by_column: dict[str, str | None], rows: list) -> list[list]:
-    """Rows with every personal column masked by its semantic type, values JSON-ready."""
-    keys = [semantics_by_column.get(c) for c in columns]
-    return [[_plain(mask_value(k, v) if k and isinstance(v, str) else v) for k, v in zip(keys, row, strict=False)]
-            for row in rows]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, bytes):
-        return value.hex()
-    return value

@@ -51,8 +51,8 @@ def may_unmask(roles, level: str) -> bool:
 def unmasked_preview(ws: Workspace, name: str, user, reason: str, *, version: int | None = None,
                      limit: int = 20, ip: str | None = None) -> dict:
     """The first rows of a dataset with the columns the user may unmask shown in clear; audited."""
+    from ..catalog.masking import mask_rows
     from ..catalog.service import CatalogService
-    from ..web.masking import mask_rows
 
     svc = CatalogService(ws)
     info = svc.describe(name, version)
@@ -126,10 +126,10 @@ def unmasked_evidence(ws: Workspace, clue_id: int, user, reason: str, *, ip: str
     The clue is read through the org scope (another org's clue is not found); rows from sealed
     datasets stay withheld.
     """
+    from ..catalog.masking import mask_rows
     from ..catalog.service import CatalogService
     from ..clues.service import ClueService
     from ..errors import ShujianError
-    from ..web.masking import mask_rows
 
     clue = ClueService(ws).get(clue_id, unmask_facts=True)
     out, opened, levels = [], [], ["敏感"]

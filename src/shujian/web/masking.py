@@ -6,11 +6,7 @@ Everything personal is masked here; who may ask for unmasked values is decided p
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
-
-from ..catalog.masking import mask_value
+from ..catalog.masking import jsonable, mask_rows  # noqa: F401 - the pages' and API's names for them
 from .security import CurrentUser
 
 
@@ -20,23 +16,3 @@ def may_unmask(user: CurrentUser, level: str | None) -> bool:
     from ..security.masking import may_unmask as role_may_unmask
 
     return role_may_unmask(user.roles, level or "内部")
-
-
-def jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, bytes):
-        return value.hex()
-    return value
-
-
-def mask_rows(columns: list[str], semantics: dict[str, str | None], rows: list) -> list[list]:
-    """Rows with every personal column masked by its semantic type, values JSON-ready."""
-    keys = [semantics.get(c) for c in columns]
-    out = []
-    for row in rows:
-        out.append([jsonable(mask_value(k, v) if k and isinstance(v, str) else v) for k, v in zip(keys, row,
-                                                                                             strict=False)])
-    return out
