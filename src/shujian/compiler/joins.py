@@ -103,11 +103,13 @@ def _out_columns(ctx: Ctx, j: Join, left: Rel, right: Rel, keys, loc: str):
     return cols
 
 
-def _evidence(left: Rel, right: Rel, kind: str) -> tuple[list[exp.Expression], dict]:
+def _evidence(left: Rel, right: Rel, kind: str, sides: str = "both") -> tuple[list[exp.Expression], dict]:
     sel = [exp.column(c, table="l") for c in left.evidence]
     ev = dict(left.evidence)
     if kind in ("semi", "anti"):
         return sel, ev          # the other side proves presence/absence, not a contributing row
+    if sides == "left":
+        return sel, ev          # the right side is a lookup (e.g. labels derived from the left rows)
     for col, info in right.evidence.items():
         name, n = col, 2
         while name in ev:
@@ -146,7 +148,7 @@ def build_join(b: Builder, sid: str, j: Join, left: Rel, right: Rel, loc: str) -
         ctx.problem(jloc, "连接需要 on、overlap、within 或 where 中至少一个条件")
         return None
     on = exp.and_(*preds)
-    ev_sel, ev = _evidence(left, right, j.type)
+    ev_sel, ev = _evidence(left, right, j.type, j.evidence)
     if both:
         out = {n: c for n, c in cols.items()}
         sel = [exp.alias_(c.expr(), n) if n != c.column else c.expr() for n, c in out.items()]

@@ -203,6 +203,9 @@ class Join(Spec):
     within: Within | None = None
     where: Condition | None = None
     right_prefix: str | None = Field(None, description="右侧非键列统一加前缀，避免重名")
+    evidence: Literal["both", "left"] = Field(
+        "both", description="证据取自哪一侧：both 两侧的行都作为线索证据；left 只取左侧，右侧只提供列"
+                            "（如团伙编号、标签等由左侧数据推导出的查找表），可省去右侧证据的计算")
 
 
 class Derive(Spec):
