@@ -42,8 +42,9 @@ def _min_by(src: str, key: str, other: str, via: str, on: str) -> exp.Select:
 
 
 def _graph_ctes(b: Builder, sid: str, src: Rel, n: str, e: str) -> None:
-    """``__pairs`` (distinct node–event pairs), ``__seed`` (event → smallest node) and ``__core``
-    (the pairs of bridge nodes)."""
+    """``__pairs`` (distinct node–event pairs), ``__seed`` (event → smallest node), ``__core`` (the
+    pairs of bridge nodes) and the same core on integer keys (``__nids``, ``__eids``, ``__icore``,
+    ``__iseed``) for the rounds."""
     pairs = (exp.select(exp.alias_(exp.column(n), "node"), exp.alias_(exp.column(e), "event"))
              .distinct().from_(src.cte)
              .where(exp.and_(exp.column(n).is_(exp.null()).not_(), exp.column(e).is_(exp.null()).not_())))
@@ -54,12 +55,30 @@ def _graph_ctes(b: Builder, sid: str, src: Rel, n: str, e: str) -> None:
     b.add(f"{sid}__bridges", bridges)
     b.add(f"{sid}__core", exp.select("p.node AS node", "p.event AS event").from_(_t(f"{sid}__pairs", "p"))
           .join(_t(f"{sid}__bridges", "k"), on="p.node = k.node"))
+    # Integer keys for the rounds: node ids numbered in node order (so MIN/LEAST of ids is the id of
+    # the smallest node) over every value a round can hold — bridge nodes and the seed labels of
+    # core events — and event ids over the core events.  The rounds then hash and keep 8-byte
+    # integers instead of ID-card strings: a province's rounds fit in memory instead of spilling.
+    cseed = (exp.select("s.event AS event", "s.label AS label").from_(_t(f"{sid}__seed", "s"))
+             .where(exp.Exists(this=exp.select("1").from_(_t(f"{sid}__core", "c")).where("c.event = s.event"))))
+    b.add(f"{sid}__cseed", cseed)
+    b.add(f"{sid}__eids", exp.select("event", "label", "ROW_NUMBER() OVER (ORDER BY event) AS eid")
+          .from_(f"{sid}__cseed"))
+    values = exp.union(exp.select("node AS v").from_(f"{sid}__bridges"),
+                       exp.select("label AS v").from_(f"{sid}__cseed"), distinct=True)
+    b.add(f"{sid}__nids", exp.select("u.v AS node", "ROW_NUMBER() OVER (ORDER BY u.v) AS nid")
+          .from_(exp.alias_(exp.Subquery(this=values), "u", table=True)))
+    b.add(f"{sid}__icore", exp.select("n.nid AS node", "i.eid AS event").from_(_t(f"{sid}__core", "c"))
+          .join(_t(f"{sid}__nids", "n"), on="c.node = n.node")
+          .join(_t(f"{sid}__eids", "i"), on="c.event = i.event"))
+    b.add(f"{sid}__iseed", exp.select("i.eid AS event", "n.nid AS label").from_(_t(f"{sid}__eids", "i"))
+          .join(_t(f"{sid}__nids", "n"), on="i.label = n.node"))
 
 
 def _rounds(b: Builder, sid: str, rounds: int) -> str:
-    """Unrolled propagation over the bridge nodes; returns the CTE of the last node labels."""
-    core = f"{sid}__core"
-    prev = b.add(f"{sid}__it0", _min_by(core, "node", "event", f"{sid}__seed", "event"))
+    """Unrolled propagation over the bridge nodes (integer keys); returns the CTE of the last labels."""
+    core = f"{sid}__icore"
+    prev = b.add(f"{sid}__it0", _min_by(core, "node", "event", f"{sid}__iseed", "event"))
     for k in range(1, rounds + 1):
         b.add(f"{sid}__ev{k}", _min_by(core, "event", "node", prev, "node"))
         spread = b.add(f"{sid}__spread{k}", _min_by(core, "node", "event", f"{sid}__ev{k}", "event"))
@@ -71,8 +90,12 @@ def _rounds(b: Builder, sid: str, rounds: int) -> str:
 
 
 def _labels(b: Builder, sid: str, last: str) -> str:
-    """Every node's label: the smallest final label among its events."""
-    b.add(f"{sid}__evlast", _min_by(f"{sid}__core", "event", "node", last, "node"))
+    """Every node's label: the smallest final label among its events (back on the node values)."""
+    b.add(f"{sid}__ievlast", _min_by(f"{sid}__icore", "event", "node", last, "node"))
+    evlast = (exp.select("i.event AS event", "n.node AS label").from_(_t(f"{sid}__ievlast", "v"))
+              .join(_t(f"{sid}__eids", "i"), on="v.event = i.eid")
+              .join(_t(f"{sid}__nids", "n"), on="v.label = n.nid"))
+    b.add(f"{sid}__evlast", evlast)
     final_ev = (exp.select("s.event AS event", "LEAST(s.label, COALESCE(v.label, s.label)) AS label")
                 .from_(_t(f"{sid}__seed", "s")).join(_t(f"{sid}__evlast", "v"), on="s.event = v.event",
                                                      join_type="left"))
