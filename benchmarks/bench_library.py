@@ -79,9 +79,28 @@ def _cpu() -> float:
     return total
 
 
+def score(model: Any, table: Any, planted: list[dict] | None) -> dict:
+    """Precision and recall of the (subject, rule) pairs found against the city's planted ones."""
+    if planted is None:
+        return {}
+    subjects = table.column(model.output.subject.key).to_pylist()
+    rules = table.column("_rule").to_pylist()
+    with_rule = bool(planted) and all(t.get("rule") for t in planted)
+    found = {(str(s), str(r) if with_rule else "") for s, r in zip(subjects, rules, strict=True)}
+    want = {(t["subject"], t["rule"] if with_rule else "") for t in planted}
+    hit = len(found & want)
+    return {"planted": len(want), "found": len(found),
+            "precision": round(hit / len(found), 4) if found else (1.0 if not want else 0.0),
+            "recall": round(hit / len(want), 4) if want else 1.0,
+            "missed": sorted(want - found)[:5], "false_positives": sorted(found - want)[:5]}
+
+
 def run_library(engine: Any, dialect: str, catalog: CatalogSchema, rows: dict[str, int],
-                only: set[str] | None = None) -> list[dict]:
-    """Run every built-in model (or those in ``only``) once on ``engine``; one result dict per model."""
+                only: set[str] | None = None, truth: dict | None = None) -> list[dict]:
+    """Run every built-in model (or those in ``only``) once on ``engine``; one result dict per model.
+
+    With ``truth`` (the city's ground_truth.json) each model's clues are scored against the planted
+    violations, so a fast run that finds the wrong subjects does not pass unnoticed."""
     out = []
     for model in list_models():
         if only and model.id not in only:
@@ -96,9 +115,12 @@ def run_library(engine: Any, dialect: str, catalog: CatalogSchema, rows: dict[st
         out.append({"model": model.id, "seconds": ex.seconds, "compile_seconds": compile_seconds,
                     "cpu_seconds": cpu, "rows_scanned": scanned,
                     "rows_per_second": int(scanned / ex.seconds) if ex.seconds else None,
-                    "clues": ex.table.num_rows, "peak_memory_mb": ex.peak_memory_mb})
+                    "clues": ex.table.num_rows, "peak_memory_mb": ex.peak_memory_mb,
+                    **score(model, ex.table, None if truth is None else truth.get(model.id, []))})
+        scored = out[-1]
+        quality = f"  precision {scored['precision']:.3f} recall {scored['recall']:.3f}" if "recall" in scored else ""
         log(f"  {model.id:30} {ex.seconds:8.2f}s {scanned:>12,} rows  {ex.table.num_rows:>6} clues  "
-            f"{ex.peak_memory_mb:>8.0f} MB  cpu {cpu:.2f}s (compile {compile_seconds:.2f}s)")
+            f"{ex.peak_memory_mb:>8.0f} MB  cpu {cpu:.2f}s (compile {compile_seconds:.2f}s){quality}")
     return out
 
 
@@ -132,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     machine = machine_info()                   # before the run: the load average at the start
     t0 = time.perf_counter()
     only = set(args.models.split(",")) if args.models else None
-    results = run_library(engine, dialect, catalog, rows, only)
+    truth_file = city_dir(args.scale, args.city) / "ground_truth.json"
+    truth = json.loads(truth_file.read_text("utf-8")) if truth_file.is_file() else None
+    results = run_library(engine, dialect, catalog, rows, only, truth)
     wall = round(time.perf_counter() - t0, 2)
     scanned = sum(r["rows_scanned"] for r in results)
     execute = round(sum(r["seconds"] for r in results), 2)
