@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from tests.models_library.conftest import run_model
 
 MODEL = "frequent-lending-plaintiff"
@@ -56,3 +58,42 @@ def test_score_counts_risk_features() -> None:
     # absent share 100 %, round amounts 100 %, same agent 16 cases; no withdrawals, no quick mediation
     assert hit["score"] == 3
     assert hit["absent_share"] == 1.0
+
+
+def _unscreened_model():
+    """The model without its screen: the window counts every lending suit of every plaintiff."""
+    from shujian.models_library import get_model
+
+    model = get_model(MODEL)
+    steps = [s for s in model.steps if s.id not in {"plaintiff_totals", "candidates"}]
+    assert len(steps) == len(model.steps) - 2
+    steps = [s.model_copy(update={"from_": "dated"}) if s.id == "counted" else s for s in steps]
+    return model.model_copy(update={"steps": steps})
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_screen_changes_no_output_row(seed: int) -> None:
+    """Random suits around the threshold: every output row (facts and evidence) equals the unscreened model's."""
+    import json
+    import random
+
+    from shujian.demo.evaluate import load_tables, run_model_on
+    from shujian.models_library import get_model
+
+    rng = random.Random(seed)
+    rows: list[dict] = []
+    for k in range(30):
+        n = rng.choice([1, 3, 14, 15, 16, 20, 40])
+        rows += _suits(f"P{k:02d}", n, date(2019, 1, 1) + timedelta(days=rng.randrange(900)), rng.choice([5, 30, 60]),
+                       way=rng.choice(["判决", "调解", "撤诉"]), absent=rng.random() < 0.5)
+    for r in rng.sample(rows, 20):
+        r["原告证件号码"] = rng.choice([None, " " + str(r["原告证件号码"]).lower()])
+    con, catalog = load_tables({"民事案件": rows})
+    try:
+        screened = run_model_on(con, catalog, get_model(MODEL), {"min_cases": 12})
+        reference = run_model_on(con, catalog, _unscreened_model(), {"min_cases": 12})
+    finally:
+        con.close()
+    assert screened, "no plaintiff reaches the threshold: the comparison would be vacuous"
+    key = lambda r: json.dumps(r, sort_keys=True, default=str, ensure_ascii=False)  # noqa: E731
+    assert sorted(map(key, screened)) == sorted(map(key, reference))
