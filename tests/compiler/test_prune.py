@@ -34,7 +34,7 @@ def _rows(con, compiled) -> list[tuple]:
     cur = con.execute(compiled.sql, compiled.parameters)
     names = [d[0] for d in cur.description]
     keep = [i for i, n in enumerate(names) if n in compiled.output_columns]
-    return sorted((tuple(repr(r[i]) for i in keep) for r in cur.fetchall()))
+    return sorted(tuple(repr(r[i]) for i in keep) for r in cur.fetchall())
 
 
 @pytest.mark.parametrize("model_id", MODELS)

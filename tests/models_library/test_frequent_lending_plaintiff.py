@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-
 from tests.models_library.conftest import run_model
 
 MODEL = "frequent-lending-plaintiff"
