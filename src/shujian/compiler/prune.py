@@ -1,35 +1,33 @@
-"""Drop evidence columns that no later query reads.
+"""Drop the columns — evidence row ids above all — that no later query reads.
 
-Every step carries its inputs' row ids (``_ev_<role>``) so that a clue can point at the rows behind
-it.  Many steps feed only a semi/anti join's right side, a screening aggregate or another branch
-whose evidence is never selected again; their evidence lists are then computed for nothing — and
-on a large city those lists (one per group, over every row) are what holds the memory.  This pass
-walks the CTEs from the output back to the inputs and removes every ``_ev_`` projection that no
-consumer references, so the SQL computes exactly the evidence the output needs.
+Every step carries its input columns and its inputs' row ids (``_ev_<role>``) so that a clue can
+point at the rows behind it.  Many steps feed only a semi/anti join's right side, a screening
+aggregate or another branch that reads two of their ten columns; the rest is computed for nothing.
+That matters twice on a large city: evidence lists (one per group, over every row) are what holds
+an aggregate's memory, and a CTE read several times is materialised by DuckDB with *all* its
+columns, so unused ID strings are kept (and spilled) for the whole query.  This pass walks the
+CTEs from the output back to the inputs and removes every projection that no consumer references.
 
 It only removes projections: row counts never change.  A ``SELECT DISTINCT`` or ``UNION``
-(distinct) compares whole rows, so its evidence columns are left as they are.
+(distinct) compares whole rows, so it keeps its columns; a query that reads ``*`` from a CTE keeps
+all of that CTE's columns.
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 
-from shujian.compiler.steps import EV_PREFIX
+ALL = "*"
 
 
 def prune_evidence(ctes: list[tuple[str, exp.Query]], final: exp.Query) -> None:
-    """Remove, in place, the evidence projections of ``ctes`` that neither ``final`` nor a later CTE reads."""
-    names = {name for name, _ in ctes}
-    needed: dict[str, set[str]] = {name: set() for name in names}
+    """Remove, in place, the projections of ``ctes`` that neither ``final`` nor a later CTE reads."""
+    needed: dict[str, set[str]] = {name: set() for name, _ in ctes}
     _collect(final, needed)
     for name, query in reversed(ctes):
-        _drop(query, needed[name])
+        if ALL not in needed[name]:
+            _drop(query, needed[name])
         _collect(query, needed)
-
-
-def _is_ev(name: str) -> bool:
-    return name.startswith(EV_PREFIX)
 
 
 def _drop(query: exp.Expression, keep: set[str]) -> None:
@@ -41,7 +39,7 @@ def _drop(query: exp.Expression, keep: set[str]) -> None:
         return
     if not isinstance(query, exp.Select) or query.args.get("distinct"):
         return
-    kept = [e for e in query.expressions if not (_is_ev(e.alias_or_name) and e.alias_or_name not in keep)]
+    kept = [e for e in query.expressions if e.alias_or_name in keep or isinstance(e, exp.Star)]
     if kept and len(kept) != len(query.expressions):
         query.set("expressions", kept)
 
@@ -58,23 +56,29 @@ def _sources(select: exp.Select) -> dict[str, str]:
 
 
 def _collect(query: exp.Expression, needed: dict[str, set[str]]) -> None:
-    """Record, per CTE name, the evidence columns ``query`` reads from it."""
-    for col in query.find_all(exp.Column):
-        if not _is_ev(col.name):
-            continue
-        for table in _resolve(col):
+    """Record, per CTE name, the columns ``query`` reads from it (``*``: all of them)."""
+    for col in query.find_all(exp.Column, exp.Star):
+        if isinstance(col, exp.Star):
+            if not isinstance(col.parent, exp.Select):
+                continue              # COUNT(*) reads no column; t.* is the Column case below
+            name, qualifier = ALL, ""
+        else:
+            name, qualifier = col.name, col.table
+            if isinstance(col.this, exp.Star):
+                name = ALL
+        for table in _resolve(col, qualifier):
             if table in needed:
-                needed[table].add(col.name)
+                needed[table].add(name)
 
 
-def _resolve(col: exp.Column) -> list[str]:
+def _resolve(node: exp.Expression, qualifier: str) -> list[str]:
     """The table(s) a column may come from: its qualifier's table, else every table of its SELECT."""
-    select = col.find_ancestor(exp.Select)
+    select = node.find_ancestor(exp.Select)
     while select is not None:
         sources = _sources(select)
-        if col.table:
-            if col.table in sources:
-                return [sources[col.table]]
+        if qualifier:
+            if qualifier in sources:
+                return [sources[qualifier]]
         elif sources:
             return list(sources.values())
         select = select.find_ancestor(exp.Select)
