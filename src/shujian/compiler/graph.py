@@ -90,17 +90,27 @@ def _rounds(b: Builder, sid: str, rounds: int) -> str:
 
 
 def _labels(b: Builder, sid: str, last: str) -> str:
-    """Every node's label: the smallest final label among its events (back on the node values)."""
+    """Every node's label: the smallest final label among its events (back on the node values).
+
+    A bridge node's events are all core events, so its label is computed on the integer keys; a
+    leaf (one event) simply takes its event's label — no aggregate over every node–event pair.
+    """
     b.add(f"{sid}__ievlast", _min_by(f"{sid}__icore", "event", "node", last, "node"))
-    evlast = (exp.select("i.event AS event", "n.node AS label").from_(_t(f"{sid}__ievlast", "v"))
-              .join(_t(f"{sid}__eids", "i"), on="v.event = i.eid")
-              .join(_t(f"{sid}__nids", "n"), on="v.label = n.nid"))
-    b.add(f"{sid}__evlast", evlast)
-    final_ev = (exp.select("s.event AS event", "LEAST(s.label, COALESCE(v.label, s.label)) AS label")
-                .from_(_t(f"{sid}__seed", "s")).join(_t(f"{sid}__evlast", "v"), on="s.event = v.event",
-                                                     join_type="left"))
-    b.add(f"{sid}__evfinal", final_ev)
-    return b.add(f"{sid}__labels", _min_by(f"{sid}__pairs", "node", "event", f"{sid}__evfinal", "event"))
+    b.add(f"{sid}__ievfinal", exp.select("s.event AS event", "LEAST(s.label, COALESCE(v.label, s.label)) AS label")
+          .from_(_t(f"{sid}__iseed", "s")).join(_t(f"{sid}__ievlast", "v"), on="s.event = v.event", join_type="left"))
+    b.add(f"{sid}__ibridge", _min_by(f"{sid}__icore", "node", "event", f"{sid}__ievfinal", "event"))
+    b.add(f"{sid}__evfinal", exp.select("i.event AS event", "n.node AS label").from_(_t(f"{sid}__ievfinal", "v"))
+          .join(_t(f"{sid}__eids", "i"), on="v.event = i.eid")
+          .join(_t(f"{sid}__nids", "n"), on="v.label = n.nid"))
+    bridges = (exp.select("n.node AS node", "m.node AS label").from_(_t(f"{sid}__ibridge", "v"))
+               .join(_t(f"{sid}__nids", "n"), on="v.node = n.nid")
+               .join(_t(f"{sid}__nids", "m"), on="v.label = m.nid"))
+    leaves = (exp.select("p.node AS node", "COALESCE(f.label, s.label) AS label").from_(_t(f"{sid}__pairs", "p"))
+              .join(_t(f"{sid}__seed", "s"), on="p.event = s.event")
+              .join(_t(f"{sid}__evfinal", "f"), on="p.event = f.event", join_type="left")
+              .where(exp.not_(exp.Exists(this=exp.select("1").from_(_t(f"{sid}__bridges", "k"))
+                                         .where("k.node = p.node")))))
+    return b.add(f"{sid}__labels", exp.union(bridges, leaves, distinct=False))
 
 
 def build_components(b: Builder, sid: str, c: Components, src: Rel, loc: str) -> Rel | None:
@@ -121,8 +131,13 @@ def build_components(b: Builder, sid: str, c: Components, src: Rel, loc: str) ->
     nodes = exp.select(exp.column(n), *ev_sel).from_(src.cte).where(
         exp.column(n).is_(exp.null()).not_()).group_by(exp.column(n))
     b.add(f"{sid}__nodes", nodes)
-    final = (exp.select(exp.column(n, "n"), exp.alias_(exp.column("label", "c"), c.component),
+    # labels hold every node exactly once; the join to __nodes only brings the evidence, so the
+    # prune pass drops it (and __nodes, an aggregate over every row) when no later step reads it
+    join = exp.Join(this=_t(f"{sid}__nodes", "n"), kind="LEFT",
+                    on=exp.EQ(this=exp.column("node", "c"), expression=exp.column(n, "n")))
+    join.meta["lookup"] = True
+    final = (exp.select(exp.alias_(exp.column("node", "c"), n), exp.alias_(exp.column("label", "c"), c.component),
                         *[exp.column(col, "n") for col in ev])
-             .from_(_t(f"{sid}__nodes", "n"))
-             .join(_t(labels, "c"), on=exp.EQ(this=exp.column(n, "n"), expression=exp.column("node", "c"))))
+             .from_(_t(labels, "c")))
+    final.append("joins", join)
     return Rel(b.add(sid, final), {n: node.dtype, c.component: node.dtype}, ev)

@@ -28,6 +28,16 @@ def prune_evidence(ctes: list[tuple[str, exp.Query]], final: exp.Query) -> None:
         if ALL not in needed[name]:
             _drop(query, needed[name])
         _collect(query, needed)
+    _drop_unread(ctes, final)
+
+
+def _drop_unread(ctes: list[tuple[str, exp.Query]], final: exp.Query) -> None:
+    """Remove the CTEs that no query reads any more (e.g. the one behind a dropped lookup join)."""
+    read = {t.name for t in final.find_all(exp.Table)}
+    for name, query in reversed(ctes):
+        if name in read:
+            read |= {t.name for t in query.find_all(exp.Table)}
+    ctes[:] = [(name, query) for name, query in ctes if name in read]
 
 
 def _drop(query: exp.Expression, keep: set[str]) -> None:
@@ -42,6 +52,31 @@ def _drop(query: exp.Expression, keep: set[str]) -> None:
     kept = [e for e in query.expressions if e.alias_or_name in keep or isinstance(e, exp.Star)]
     if kept and len(kept) != len(query.expressions):
         query.set("expressions", kept)
+    _drop_lookups(query)
+
+
+def _drop_lookups(select: exp.Select) -> None:
+    """Remove a LEFT JOIN marked ``lookup`` (at most one row per left row) that nothing but its own
+    ON condition reads any more: it cannot change the rows, only add columns no one uses."""
+    joins = select.args.get("joins") or []
+    for join in list(joins):
+        if not join.meta.get("lookup"):
+            continue
+        alias = join.this.alias_or_name
+        on = join.args.get("on")
+        used = [c for c in select.find_all(exp.Column) if c.table == alias and not _within(c, on)]
+        if not used:
+            joins.remove(join)
+    select.set("joins", joins or None)
+
+
+def _within(node: exp.Expression, ancestor: exp.Expression) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.parent
+    return False
 
 
 def _sources(select: exp.Select) -> dict[str, str]:
