@@ -42,14 +42,13 @@ def _min_by(src: str, key: str, other: str, via: str, on: str) -> exp.Select:
 
 
 def _graph_ctes(b: Builder, sid: str, src: Rel, n: str, e: str) -> None:
-    """``__pairs`` (distinct node–event pairs), ``__seed`` (event → smallest node), ``__core`` (the
+    """``__pairs`` (distinct node–event pairs), ``__core`` (the
     pairs of bridge nodes) and the same core on integer keys (``__nids``, ``__eids``, ``__icore``,
     ``__iseed``) for the rounds."""
     pairs = (exp.select(exp.alias_(exp.column(n), "node"), exp.alias_(exp.column(e), "event"))
              .distinct().from_(src.cte)
              .where(exp.and_(exp.column(n).is_(exp.null()).not_(), exp.column(e).is_(exp.null()).not_())))
     b.add(f"{sid}__pairs", pairs)
-    b.add(f"{sid}__seed", exp.select("event", "MIN(node) AS label").from_(f"{sid}__pairs").group_by("event"))
     bridges = (exp.select("node").from_(f"{sid}__pairs").group_by("node")
                .having("COUNT(*) >= 2"))
     b.add(f"{sid}__bridges", bridges)
@@ -59,8 +58,10 @@ def _graph_ctes(b: Builder, sid: str, src: Rel, n: str, e: str) -> None:
     # the smallest node) over every value a round can hold — bridge nodes and the seed labels of
     # core events — and event ids over the core events.  The rounds then hash and keep 8-byte
     # integers instead of ID-card strings: a province's rounds fit in memory instead of spilling.
-    cseed = (exp.select("s.event AS event", "s.label AS label").from_(_t(f"{sid}__seed", "s"))
-             .where(exp.Exists(this=exp.select("1").from_(_t(f"{sid}__core", "c")).where("c.event = s.event"))))
+    # seed labels (each event's smallest node) only for the core events: no aggregate over every event
+    cseed = (exp.select("p.event AS event", "MIN(p.node) AS label").from_(_t(f"{sid}__pairs", "p"))
+             .where(exp.Exists(this=exp.select("1").from_(_t(f"{sid}__core", "c")).where("c.event = p.event")))
+             .group_by("p.event"))
     b.add(f"{sid}__cseed", cseed)
     b.add(f"{sid}__eids", exp.select("event", "label", "ROW_NUMBER() OVER (ORDER BY event) AS eid")
           .from_(f"{sid}__cseed"))
@@ -105,8 +106,10 @@ def _labels(b: Builder, sid: str, last: str) -> str:
     bridges = (exp.select("n.node AS node", "m.node AS label").from_(_t(f"{sid}__ibridge", "v"))
                .join(_t(f"{sid}__nids", "n"), on="v.node = n.nid")
                .join(_t(f"{sid}__nids", "m"), on="v.label = m.nid"))
-    leaves = (exp.select("p.node AS node", "COALESCE(f.label, s.label) AS label").from_(_t(f"{sid}__pairs", "p"))
-              .join(_t(f"{sid}__seed", "s"), on="p.event = s.event")
+    # a leaf of a core event takes the event's final label; the leaves of any other event are all
+    # its nodes, so its label is their smallest node — a window, not a join with a per-event table
+    leaves = (exp.select("p.node AS node", "COALESCE(f.label, MIN(p.node) OVER (PARTITION BY p.event)) AS label")
+              .from_(_t(f"{sid}__pairs", "p"))
               .join(_t(f"{sid}__evfinal", "f"), on="p.event = f.event", join_type="left")
               .where(exp.not_(exp.Exists(this=exp.select("1").from_(_t(f"{sid}__bridges", "k"))
                                          .where("k.node = p.node")))))
