@@ -8,6 +8,7 @@ rather than skip.  Set SHUJIAN_TEST_POSTGRES=skip on a laptop without PostgreSQL
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from pathlib import Path
 
@@ -20,6 +21,17 @@ from shujian.workspace import Workspace
 REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO / ".." / "shared").resolve()
 PG_URL = os.environ.get("SHUJIAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(autouse=True)
+def _web_jobs_finish_within_their_test():
+    """A web background job (thread ``job-N``) must not outlive the test that started it: a job still
+    importing with DuckDB's Python UDFs while the next test runs its own import crashed a worker
+    process once (segfault inside the UDF, two connections' UDFs at once).  Wait for them here."""
+    yield
+    for t in threading.enumerate():
+        if t.name.startswith("job-") and t.is_alive():
+            t.join(timeout=120)
 
 
 def pytest_configure(config: pytest.Config) -> None:
