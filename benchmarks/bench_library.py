@@ -31,6 +31,7 @@ from common import BENCH_DIR, catalog_from_manifest, city_dir, load_city_duckdb,
 
 from shujian.catalog.schema import CatalogSchema  # noqa: E402
 from shujian.compiler import compile_model  # noqa: E402
+from shujian.demo.pipeline import score_pairs  # noqa: E402
 from shujian.engines.duckdb_engine import DuckDBEngine  # noqa: E402
 from shujian.models_library import list_models  # noqa: E402
 
@@ -80,19 +81,11 @@ def _cpu() -> float:
 
 
 def score(model: Any, table: Any, planted: list[dict] | None) -> dict:
-    """Precision and recall of the (subject, rule) pairs found against the city's planted ones."""
+    """The demo's scoring (:func:`shujian.demo.pipeline.score_pairs`) on the engine's output table."""
     if planted is None:
         return {}
-    subjects = table.column(model.output.subject.key).to_pylist()
-    rules = table.column("_rule").to_pylist()
-    with_rule = bool(planted) and all(t.get("rule") for t in planted)
-    found = {(str(s), str(r) if with_rule else "") for s, r in zip(subjects, rules, strict=True)}
-    want = {(t["subject"], t["rule"] if with_rule else "") for t in planted}
-    hit = len(found & want)
-    return {"planted": len(want), "found": len(found),
-            "precision": round(hit / len(found), 4) if found else (1.0 if not want else 0.0),
-            "recall": round(hit / len(want), 4) if want else 1.0,
-            "missed": sorted(want - found)[:5], "false_positives": sorted(found - want)[:5]}
+    pairs = zip(table.column(model.output.subject.key).to_pylist(), table.column("_rule").to_pylist(), strict=True)
+    return score_pairs({(str(s), str(r)) for s, r in pairs}, planted, limit=5)
 
 
 def run_library(engine: Any, dialect: str, catalog: CatalogSchema, rows: dict[str, int],

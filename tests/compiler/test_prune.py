@@ -42,7 +42,7 @@ def test_pruning_keeps_every_output_row_and_its_evidence(city, model_id, monkeyp
     con, catalog = city
     m = get_model(model_id)
     pruned = compile_model(m, catalog, "duckdb")
-    monkeypatch.setattr(compiler_core, "prune_evidence", lambda ctes, final: None)
+    monkeypatch.setattr(compiler_core, "prune_columns", lambda ctes, final: None)
     full = compile_model(m, catalog, "duckdb")
     assert pruned.output_columns == full.output_columns
     assert pruned.sql.count("ARRAY_AGG") <= full.sql.count("ARRAY_AGG")

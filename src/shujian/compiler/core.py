@@ -21,7 +21,7 @@ from shujian.compiler.expr import Ctx, suggest
 from shujian.compiler.graph import build_components
 from shujian.compiler.joins import build_join
 from shujian.compiler.params import resolve_params
-from shujian.compiler.prune import prune_evidence
+from shujian.compiler.prune import prune_columns
 from shujian.compiler.steps import (
     EV_PREFIX,
     Builder,
@@ -280,7 +280,7 @@ def _finish(b: Builder, model: Model, last: Rel, datasets: list[str]) -> Compile
     rule_expr = exp.column(rule.column) if isinstance(rule, RuleColumn) else exp.Literal.string(rule)
     final = exp.select(*[exp.column(c) for c in last.cols], exp.alias_(rule_expr, RULE_COLUMN),
                        *[exp.column(c) for c in last.evidence]).from_(last.cte)
-    prune_evidence(b.ctes, final)
+    prune_columns(b.ctes, final)
     for name, query in b.ctes:
         final = final.with_(name, as_=query, copy=False)
     parameters = dict(b.ctx.bound)

@@ -20,7 +20,7 @@ from sqlglot import exp
 ALL = "*"
 
 
-def prune_evidence(ctes: list[tuple[str, exp.Query]], final: exp.Query) -> None:
+def prune_columns(ctes: list[tuple[str, exp.Query]], final: exp.Query) -> None:
     """Remove, in place, the projections of ``ctes`` that neither ``final`` nor a later CTE reads."""
     needed: dict[str, set[str]] = {name: set() for name, _ in ctes}
     _collect(final, needed)
@@ -64,19 +64,10 @@ def _drop_lookups(select: exp.Select) -> None:
             continue
         alias = join.this.alias_or_name
         on = join.args.get("on")
-        used = [c for c in select.find_all(exp.Column) if c.table == alias and not _within(c, on)]
-        if not used:
+        in_on = {id(c) for c in on.find_all(exp.Column)} if on is not None else set()
+        if not any(c.table == alias and id(c) not in in_on for c in select.find_all(exp.Column)):
             joins.remove(join)
     select.set("joins", joins or None)
-
-
-def _within(node: exp.Expression, ancestor: exp.Expression) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent is ancestor:
-            return True
-        parent = parent.parent
-    return False
 
 
 def _sources(select: exp.Select) -> dict[str, str]:

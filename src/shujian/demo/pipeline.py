@@ -134,19 +134,27 @@ def score_model(ws: Workspace, model_id: str, planted_rows: list[dict], say: Say
 
     model = get_model(model_id)
     result = RunService(ws).run(model)
-    found = _run_pairs(ws, result.run_id)
-    with_rule = bool(planted_rows) and all(t.get("rule") for t in planted_rows)
-    planted = {(t["subject"], t["rule"] if with_rule else "") for t in planted_rows}
-    found = {(s, r if with_rule else "") for s, r in found}
-    hit = len(found & planted)
-    row = {"id": model_id, "name": model.name, "clues": len(found), "planted": len(planted),
-           "precision": round(hit / len(found), 4) if found else (1.0 if not planted else 0.0),
-           "recall": round(hit / len(planted), 4) if planted else 1.0,
+    scored = score_pairs(_run_pairs(ws, result.run_id), planted_rows)
+    row = {"id": model_id, "name": model.name, "clues": scored["found"], "planted": scored["planted"],
+           "precision": scored["precision"], "recall": scored["recall"],
            "seconds": result.seconds, "rows_scanned": result.rows_scanned, "run_id": result.run_id,
-           "false_positives": sorted(found - planted)[:10], "missed": sorted(planted - found)[:10]}
+           "false_positives": scored["false_positives"], "missed": scored["missed"]}
     say(f"  {model_id}：线索 {row['clues']}，埋点 {row['planted']}，精确率 {row['precision']:.3f}，"
         f"召回率 {row['recall']:.3f}，{row['seconds']:.2f} 秒")
     return row
+
+
+def score_pairs(found_pairs: set[tuple[str, str]], planted_rows: list[dict], limit: int = 10) -> dict:
+    """Precision and recall of the (subject, rule) pairs a model found against the planted ones
+    (rules are compared only when every planted row names one)."""
+    with_rule = bool(planted_rows) and all(t.get("rule") for t in planted_rows)
+    planted = {(t["subject"], t["rule"] if with_rule else "") for t in planted_rows}
+    found = {(s, r if with_rule else "") for s, r in found_pairs}
+    hit = len(found & planted)
+    return {"found": len(found), "planted": len(planted),
+            "precision": round(hit / len(found), 4) if found else (1.0 if not planted else 0.0),
+            "recall": round(hit / len(planted), 4) if planted else 1.0,
+            "false_positives": sorted(found - planted)[:limit], "missed": sorted(planted - found)[:limit]}
 
 
 def _run_pairs(ws: Workspace, run_id: int) -> set[tuple[str, str]]:
