@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from shujian.catalog.service import CatalogService
 from shujian.cli.main import main
 from shujian.config import load_settings
@@ -13,6 +15,7 @@ from shujian.workspace import Workspace
 DEV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "judgments" / "judge-dev-120.jsonl"
 
 
+@pytest.mark.skipif(not DEV.is_file(), reason=f"shared judgments not found at {DEV} (the repo expects ../shared beside it)")
 def test_docs_import_loads_three_tables(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SHUJIAN_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("SHUJIAN_DATABASE_URL", raising=False)
