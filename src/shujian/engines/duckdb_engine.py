@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import uuid
+
 import duckdb
 import pyarrow as pa
 
+from ..compiler.stages import bind, split_stages
 from .base import Engine
 
 
 class DuckDBEngine(Engine):
+    """Runs a compiled model in stages (``compiler.stages``): each CTE that several steps read is
+    written once to a temporary table, then the rest of the statement reads it.  One statement per
+    stage keeps only that stage's joins and aggregates in memory, so a province-sized collision
+    spills under the memory limit instead of failing; the tables are dropped when the run ends.
+    ``staged=False`` runs the statement as one query (the result is the same)."""
+
     name = "duckdb"
 
-    def __init__(self, con: duckdb.DuckDBPyConnection):
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, staged: bool = True):
         self.con = con
+        self.staged = staged
+        self._stage = (0, 1)             # (index, count) of the running statement, for progress
+        self._stopped = False
 
     def _execute(self, sql: str, parameters: dict) -> pa.Table:
         # A model's result is a set of clues, so its rows need no order.  Without insertion-order
@@ -20,17 +32,40 @@ class DuckDBEngine(Engine):
         # them to keep their order (DuckDB's own advice when a query runs out of memory); imports,
         # whose row ids are file row numbers, keep the connection's setting.
         self.con.execute("SET preserve_insertion_order = false")
+        self._stopped = False
+        plan = split_stages(sql, "duckdb", suffix=f"__run_{uuid.uuid4().hex[:10]}") if self.staged else None
+        created: list[str] = []
         try:
-            rel = self.con.sql(sql, params=parameters or None)
-            return rel.to_arrow_table()
+            if plan is None or not plan.stages:
+                return self.con.sql(sql, params=parameters or None).to_arrow_table()
+            count = len(plan.stages) + 1
+            for i, stage in enumerate(plan.stages):
+                if self._stopped:
+                    raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+                self._stage = (i, count)
+                created.append(stage.table)
+                self.con.execute(f"CREATE TEMP TABLE {stage.table} AS {stage.sql}",
+                                 bind(stage.parameters, parameters))
+            self._stage = (count - 1, count)
+            if self._stopped:
+                raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+            return self.con.sql(plan.final, params=bind(plan.final_parameters, parameters)).to_arrow_table()
         finally:
+            for table in reversed(created):
+                self.con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
+            self._stage = (0, 1)
             self.con.execute("RESET preserve_insertion_order")
 
     def _interrupt(self) -> None:
+        self._stopped = True
         self.con.interrupt()
 
     def _progress(self) -> float | None:
         try:
-            return self.con.query_progress()
+            pct = self.con.query_progress()
         except duckdb.Error:
             return None
+        index, count = self._stage
+        if pct is None or pct < 0:
+            return 100.0 * index / count if index else pct
+        return 100.0 * (index + pct / 100.0) / count

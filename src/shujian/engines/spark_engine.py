@@ -11,16 +11,15 @@ seconds to start.
 
 from __future__ import annotations
 
-import re
 import threading
 import uuid
-from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from ..compiler.stages import bind, split_stages
 from ..errors import ConfigError
 from .base import Engine, Execution, ProgressFn
 from .parquet_cache import export_relation, parquet_path
@@ -120,55 +119,26 @@ class SparkEngine(Engine):
         self.spark.table(f"`{database}`.`{relation}`").createOrReplaceTempView(relation)
 
     def _execute(self, sql: str, parameters: dict) -> pa.Table:
+        """Run ``sql`` in stages (``compiler.stages``): every CTE read more than once is computed
+        up front and read back as a view.  Spark inlines CTEs, so a chain whose steps are each read
+        twice (the unrolled label propagation of connected components) grows as 2^depth in the plan
+        and never finishes planning.  Each shared CTE is evaluated once (``localCheckpoint``:
+        materialised, lineage cut) under a run-unique view name."""
         sc = self.spark.sparkContext
         sc.setJobGroup(self.group, "shujian model run", interruptOnCancel=True)
         views: list[str] = []
         try:
-            final = self._materialize_shared_ctes(sql, parameters, views)
-            df = self.spark.sql(final, args=_used(final, parameters))
+            plan = split_stages(sql, "spark", suffix=f"__{self.group.replace('-', '_')}")
+            for stage in plan.stages:
+                self.spark.sql(stage.sql, args=bind(stage.parameters, parameters)).localCheckpoint(eager=True) \
+                    .createOrReplaceTempView(stage.table)
+                views.append(stage.table)
+            df = self.spark.sql(plan.final, args=bind(plan.final_parameters, parameters))
             return _to_arrow(df)
         finally:
             for name in views:
                 self.spark.catalog.dropTempView(name)
             sc.setLocalProperty("spark.jobGroup.id", None)
-
-    def _materialize_shared_ctes(self, sql: str, parameters: dict, views: list[str]) -> str:
-        """Compute every CTE referenced more than once up front and read it back as a view.
-
-        Spark inlines CTEs, so a chain whose steps are each read twice (the unrolled label
-        propagation of connected components) grows as 2^depth in the plan and never finishes
-        planning.  Each shared CTE is evaluated once (``localCheckpoint``: materialised, lineage cut)
-        under a run-unique view name; the statement then reads those views.  DuckDB needs none of
-        this: it materialises shared CTEs itself.
-        """
-        import sqlglot
-        from sqlglot import exp
-
-        tree = sqlglot.parse_one(sql, read="spark")
-        key = "with_" if "with_" in tree.arg_types else "with"   # sqlglot renamed the arg in v26
-        with_ = tree.args.get(key)
-        if with_ is None:
-            return sql
-        names = {cte.alias for cte in with_.expressions}
-        refs = Counter(t.name for t in tree.find_all(exp.Table) if t.name in names and not t.db)
-        pending: list[exp.CTE] = []
-        for cte in list(with_.expressions):
-            if refs[cte.alias] < 2:
-                pending.append(cte)
-                continue
-            body = cte.this.copy()
-            if pending:
-                body.set(key, exp.With(expressions=[p.copy() for p in pending]))
-            text = body.sql(dialect="spark")
-            view = f"{cte.alias}__{self.group.replace('-', '_')}"
-            self.spark.sql(text, args=_used(text, parameters)).localCheckpoint(eager=True) \
-                .createOrReplaceTempView(view)
-            views.append(view)
-            for t in tree.find_all(exp.Table):
-                if t.name == cte.alias and not t.db:
-                    t.set("this", exp.to_identifier(view))
-            cte.pop()
-        return tree.sql(dialect="spark")
 
     def _interrupt(self) -> None:
         self.spark.sparkContext.cancelJobGroup(self.group)
@@ -199,12 +169,6 @@ def _footer_schema(path: str | Path) -> Any:
                            for f in fields])
     except Exception:  # an Arrow type Spark cannot take: let Spark infer the schema itself
         return None
-
-
-def _used(sql: str, parameters: dict) -> dict | None:
-    """Only the parameters a statement mentions (``:name``), or None when there are none."""
-    used = {k: v for k, v in (parameters or {}).items() if re.search(rf":{re.escape(k)}\b", sql)}
-    return used or None
 
 
 def _to_arrow(df: Any) -> pa.Table:

@@ -1,0 +1,134 @@
+"""Split a compiled statement into stages: the CTEs read more than once become tables of their own.
+
+A model is one ``WITH … SELECT`` statement.  DuckDB materialises a CTE that several queries read
+and keeps it, together with the hash tables of every join and aggregate still waiting on it, for
+the life of the statement; on a province (a gang model's 66 M person–case rows read five times)
+the pinned blocks outgrow the memory limit and the query fails instead of spilling.  Run as stages,
+each shared CTE is written once to a temporary table (compressed, evictable, read back like any
+table) and every statement only holds its own operators' memory.  The rows are the same: a stage is
+exactly the CTE's query, and the later statements read it under a new name.
+
+Pure: SQL text in, SQL texts out; the engine creates and drops the tables.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+# parameter markers as the compiler renders them: $name (DuckDB), :name (Spark)
+MARKERS = {"duckdb": re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)"),
+           "spark": re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")}
+
+
+def bind(names: list[str], parameters: dict[str, Any]) -> dict[str, Any] | None:
+    """The values of the parameters a statement names (DuckDB and Spark refuse unused ones)."""
+    return {k: parameters[k] for k in names if k in parameters} or None
+
+
+@dataclass
+class Stage:
+    """``CREATE TEMP TABLE table AS <sql>`` (the engine writes the statement around ``sql``)."""
+
+    table: str
+    sql: str
+    parameters: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StagedStatement:
+    stages: list[Stage]
+    final: str
+    final_parameters: list[str]
+
+    @property
+    def tables(self) -> list[str]:
+        return [s.table for s in self.stages]
+
+
+def split_stages(sql: str, dialect: str = "duckdb", *, suffix: str = "", min_reads: int = 2) -> StagedStatement:
+    """Every CTE that ``min_reads`` or more queries read becomes a stage, in dependency order.
+
+    A row-wise CTE (filter and projection of one table) is never a stage: each reader repeats it,
+    and its source counts one read per reader.
+
+    A stage's statement carries the unstaged CTEs it needs; later statements read staged CTEs
+    as tables named ``<cte><suffix>`` (a per-run suffix keeps two runs on one connection apart).
+    A statement without CTEs is one final statement and no stage.
+    """
+    tree = sqlglot.parse_one(sql, read=dialect)
+    with_ = tree.args.get("with_") or tree.args.get("with")
+    if with_ is None:
+        return StagedStatement([], sql, _params(sql, dialect))
+    ctes = [(c.alias, c.this) for c in with_.expressions]
+    names = {name for name, _ in ctes}
+    body = tree.copy()
+    body.set("with_", None)
+    body.set("with", None)
+    rowwise = {name for name, query in ctes if _rowwise(query)}
+    # effective reads: a row-wise CTE is inlined into each reader, so its source is read as often
+    reads: dict[str, int] = dict.fromkeys(names, 0)
+    for t in _tables(body):
+        if t.name in names:
+            reads[t.name] += 1
+    for name, query in reversed(ctes):
+        times = max(reads[name], 1) if name in rowwise else 1
+        for t in _tables(query):
+            if t.name in names:
+                reads[t.name] += times
+    staged = {name for name, _ in ctes if reads[name] >= min_reads and name not in rowwise}
+
+    def rename(query: exp.Expression) -> exp.Expression:
+        query = query.copy()
+        for t in _tables(query):
+            if t.name in staged:
+                t.replace(exp.Table(this=exp.to_identifier(t.name + suffix),
+                                    alias=exp.TableAlias(this=exp.to_identifier(t.alias_or_name))))
+        return query
+
+    by_name = dict(ctes)
+
+    def statement(query: exp.Expression) -> str:
+        """``query`` with the unstaged CTEs it needs (transitively), staged ones read as tables."""
+        need: list[str] = []
+        todo = [t.name for t in _tables(query) if t.name in names and t.name not in staged]
+        while todo:
+            name = todo.pop()
+            if name in need:
+                continue
+            need.append(name)
+            todo += [t.name for t in _tables(by_name[name]) if t.name in names and t.name not in staged]
+        out = rename(query)
+        for name, q in ctes:                      # keep the original order (dependencies first)
+            if name in need:
+                out = out.with_(name, as_=rename(q), copy=False)
+        return out.sql(dialect=dialect)
+
+    stages = []
+    for name, query in ctes:
+        if name in staged:
+            text = statement(query)
+            stages.append(Stage(name + suffix, text, _params(text, dialect)))
+    final = statement(body)
+    return StagedStatement(stages, final, _params(final, dialect))
+
+
+def _rowwise(query: exp.Expression) -> bool:
+    """A filter/projection of one table: cheaper to repeat in each reader than to write out."""
+    if not isinstance(query, exp.Select) or query.args.get("joins") or query.args.get("distinct"):
+        return False
+    if any(query.args.get(k) for k in ("group", "having", "qualify", "order", "limit")):
+        return False
+    return not any(query.find(kind) for kind in (exp.AggFunc, exp.Window, exp.Subquery, exp.Exists))
+
+
+def _tables(query: exp.Expression) -> list[exp.Table]:
+    return [t for t in query.find_all(exp.Table) if not t.args.get("db")]
+
+
+def _params(sql: str, dialect: str) -> list[str]:
+    return sorted(set(MARKERS.get(dialect, MARKERS["duckdb"]).findall(sql)))
