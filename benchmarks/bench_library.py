@@ -1,6 +1,7 @@
 """The whole built-in model library on a demo city: wall time, rows scanned per second, peak memory per model.
 
     python benchmarks/bench_library.py --scale medium [--memory-limit 4GB] [--engine duckdb|spark]
+                                       [--one-statement]
                                        [--models gang-repeat-offenders,prepaid-card-complaints]
 
 The city is generated if missing (``SHUJIAN_BENCH_DIR``/cities/<scale>) and loaded once into a
@@ -137,13 +138,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--models", default=None, help="comma-separated model ids (default: the whole library)")
+    ap.add_argument("--one-statement", action="store_true",
+                    help="DuckDB: run each model as one statement instead of in stages (for comparison)")
     args = ap.parse_args(argv)
     con, catalog, rows, load_seconds = open_city(args.scale, args.city, args.memory_limit, args.threads)
     log(f"{args.scale}: {sum(rows.values()):,} rows in {len(rows)} datasets, loaded in {load_seconds}s")
     if args.engine == "spark":
         engine, dialect = spark_engine_for(con, catalog, args.scale), "spark"
     else:
-        engine, dialect = DuckDBEngine(con), "duckdb"
+        engine, dialect = DuckDBEngine(con, staged=not args.one_statement), "duckdb"
     machine = machine_info()                   # before the run: the load average at the start
     t0 = time.perf_counter()
     only = set(args.models.split(",")) if args.models else None
@@ -156,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu = round(sum(r["cpu_seconds"] for r in results), 2)
     report = {"benchmark": "library", "scale": args.scale, "engine": args.engine,
               "memory_limit": args.memory_limit, "machine": machine,
+              "staged": args.engine == "spark" or not args.one_statement,
               "versions": {"duckdb": duckdb.__version__, "python": platform.python_version()},
               "city_rows": sum(rows.values()), "load_seconds": load_seconds, "wall_seconds": wall,
               "execute_seconds": execute, "execute_cpu_seconds": cpu, "compile_seconds": round(sum(r["compile_seconds"] for r in results), 2),

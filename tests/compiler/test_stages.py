@@ -109,6 +109,9 @@ def test_row_wise_ctes_are_repeated_and_their_readers_counted():
 def test_statement_without_ctes_is_one_final_statement():
     plan = split_stages("SELECT 1 AS x FROM t WHERE y = $p")
     assert plan.stages == [] and plan.final_parameters == ["p"]
+    recursive = ("WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3), "
+                 "s AS (SELECT COUNT(*) AS c FROM r) SELECT * FROM s JOIN s AS t ON s.c = t.c")
+    assert split_stages(recursive).stages == []
 
 
 def test_engine_runs_the_stages_and_drops_its_tables():

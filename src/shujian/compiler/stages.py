@@ -62,7 +62,7 @@ def split_stages(sql: str, dialect: str = "duckdb", *, suffix: str = "", min_rea
     """
     tree = sqlglot.parse_one(sql, read=dialect)
     with_ = tree.args.get("with_") or tree.args.get("with")
-    if with_ is None:
+    if with_ is None or with_.args.get("recursive"):     # a recursive CTE reads itself: keep it whole
         return StagedStatement([], sql, _params(sql, dialect))
     ctes = [(c.alias, c.this) for c in with_.expressions]
     names = {name for name, _ in ctes}
