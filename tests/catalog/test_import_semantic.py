@@ -86,6 +86,23 @@ def test_set_semantic_after_import(ws, tmp_path, capsys):
     assert columns(ws, "后改")["编号"]["semantic"] is None
 
 
+def test_set_semantic_updates_the_quality_report_of_the_version(ws, tmp_path, capsys):
+    # half the values are not valid ID numbers, so the column is not detected as one on import
+    (tmp_path / "a.csv").write_text("证件,金额\n11010519491231002X,1\n12345,2\n110105198001010016,3\nabc,4\n",
+                                    encoding="utf-8")
+    imp(capsys, tmp_path / "a.csv", "后定类型")
+    assert columns(ws, "后定类型")["证件"]["semantic"] is None
+    before = CatalogService(ws).quality("后定类型")["columns"]["证件"]
+    assert before["semantic"] is None and before["invalid"] is None
+    assert cli(capsys, "data", "semantic", "后定类型", "证件", "id_number")[0] == 0
+    after = CatalogService(ws).quality("后定类型")["columns"]["证件"]
+    assert after["semantic"] == "id_number" and after["invalid"] == 2
+    assert [e["value"] for e in after["invalid_examples"]] == ["12345", "abc"]
+    assert CatalogService(ws).quality("后定类型")["columns"]["金额"]["nulls"] == 0   # other columns kept
+    assert cli(capsys, "data", "semantic", "后定类型", "证件", "none")[0] == 0
+    assert CatalogService(ws).quality("后定类型")["columns"]["证件"]["invalid"] is None
+
+
 def test_uscc_and_case_numbers(ws, tmp_path, capsys):
     (tmp_path / "a.csv").write_text(
         "统一社会信用代码,案号\n91110000802100433b,（2023）京0105刑初123号\n911100007109305X4K,(2023)京0105刑初124号\n",

@@ -180,16 +180,30 @@ def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_colum
     report: dict = {"relation": relation, "rows": rows, "today": today.isoformat(), "columns": {}}
     for i, col in enumerate(columns):
         agg = {"n": row[1 + 3 * i], "d": row[2 + 3 * i], "v": row[3 + 3 * i]}
-        entry = _column_report(con, rel, col, agg, rows, max_examples)
-        if col.dtype.upper() in TEMPORAL:
-            entry.update(_temporal_report(con, rel, col, today, max_examples))
-        report["columns"][col.name] = entry
+        report["columns"][col.name] = _column_entry(con, rel, col, agg, rows, today, max_examples)
     keys = key_columns if key_columns is not None else default_key_columns(columns)
     report["duplicates"] = _duplicates(con, rel, keys, max_examples) if keys else None
     temporal = [c.name for c in columns if c.dtype.upper() in TEMPORAL]
     report["start_after_end"] = [_start_after_end(con, rel, s, e, max_examples)
                                  for s, e in start_end_pairs(temporal)]
     return report
+
+
+def column_quality(con, relation: str, col: ColumnSchema, *, today: date | None = None,
+                   max_examples: int = 5) -> dict:
+    """One column's entry of the quality report (e.g. again after its semantic type was changed)."""
+    register_udfs(con)
+    rel = _relation_sql(relation)
+    row = con.execute(f"SELECT count(*), {', '.join(_column_aggregates([col]))} FROM {rel}").fetchone()
+    agg = {"n": row[1], "d": row[2], "v": row[3]}
+    return _column_entry(con, rel, col, agg, row[0], today or date.today(), max_examples)
+
+
+def _column_entry(con, rel: str, col: ColumnSchema, agg: dict, rows: int, today: date, max_examples: int) -> dict:
+    entry = _column_report(con, rel, col, agg, rows, max_examples)
+    if col.dtype.upper() in TEMPORAL:
+        entry.update(_temporal_report(con, rel, col, today, max_examples))
+    return entry
 
 
 def render_quality(report: dict) -> list[tuple[str, str, str]]:

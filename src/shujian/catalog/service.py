@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from rapidfuzz import process
 
@@ -169,6 +169,16 @@ class CatalogService:
                 raise NotFound(f"数据集“{name}”第 {v.version} 版没有列“{column}”",
                                hint=f"现有列：{'、'.join(c.name for c in v.columns)}")
             col.semantic, col.semantic_source = key, "user"
+            report = v.quality or {}
+            if column in (report.get("columns") or {}):
+                # the validity count depends on the type: recompute this column's entry now, so the
+                # quality report of the version matches the type it is read with
+                from .quality import column_quality
+
+                today = date.fromisoformat(report["today"]) if report.get("today") else None
+                with self.ws.warehouse() as con:
+                    entry = column_quality(con, v.relation, ColumnSchema(col.name, col.dtype, key), today=today)
+                v.quality = {**report, "columns": {**report["columns"], column: entry}}
             return _column_dict(col)
 
     def set_level(self, name: str, level: str, sealed: bool | None = None) -> dict:
