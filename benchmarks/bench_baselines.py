@@ -42,6 +42,7 @@ from pandas_baseline import COLLISIONS, read_city  # noqa: E402
 from shujian.catalog.schema import ROW_ID  # noqa: E402
 from shujian.compiler import compile_model  # noqa: E402
 from shujian.demo.core import Manifest  # noqa: E402
+from shujian.engines.duckdb_engine import DuckDBEngine  # noqa: E402
 from shujian.models_library import get_model  # noqa: E402
 from shujian.spec import load_model  # noqa: E402
 
@@ -124,8 +125,9 @@ class DuckDBContender:
         self.compiled = compile_model(model, self.catalog, "duckdb")
 
     def run(self, model) -> set:
+        """Through the engine class the run service uses (staged, no insertion order)."""
         c = self.compiled
-        rows = self.con.sql(c.sql, params=c.parameters).to_arrow_table().to_pylist()
+        rows = DuckDBEngine(self.con).execute(c.sql, c.parameters).table.to_pylist()
         return _pairs(rows, model)
 
 

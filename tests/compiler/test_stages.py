@@ -66,7 +66,7 @@ def test_gang_model_stages_its_shared_steps(city):
     assert "in_persons__t" not in tables and "s_graph__t" not in tables      # row-wise: repeated
     events = next(s for s in plan.stages if s.table == "s_events__t")
     assert events.parameters == ["causes_0", "causes_1", "causes_2", "causes_3"]
-    assert "s_four AS (" in events.sql
+    assert "s_four AS NOT MATERIALIZED (" in events.sql
     assert "s_events__t" in plan.final or any("s_events__t" in s.sql for s in plan.stages[1:])
 
 
@@ -87,7 +87,7 @@ def test_split_stages_shared_ctes_and_binds_only_the_parameters_used():
     assert a.parameters == ["lo"] and b.parameters == ["hi"]
     assert "FROM t" in a.sql and "FROM a_r AS a" in b.sql
     assert plan.final.startswith("WITH c AS") and "FROM b_r AS b" in plan.final
-    assert "d AS (SELECT x FROM a_r AS a WHERE" in plan.final
+    assert "d AS NOT MATERIALIZED (SELECT x FROM a_r AS a WHERE" in plan.final
     assert plan.final_parameters == ["skip"]
 
 
@@ -102,8 +102,11 @@ def test_row_wise_ctes_are_repeated_and_their_readers_counted():
     plan = split_stages(sql, suffix="_r")
     # src and view are row-wise (never staged, however often read); agg is read through view twice
     assert plan.tables == ["agg_r"]
-    assert "FROM src" in plan.stages[0].sql and "src AS (" in plan.stages[0].sql
-    assert plan.final.count("FROM agg_r AS agg") == 1 and "view AS (" in plan.final
+    # repeated, not materialised by DuckDB either (Spark has no such clause)
+    assert "FROM src" in plan.stages[0].sql and "src AS NOT MATERIALIZED (" in plan.stages[0].sql
+    assert plan.final.count("FROM agg_r AS agg") == 1 and "view AS NOT MATERIALIZED (" in plan.final
+    spark = split_stages(sql, "spark", suffix="_r")
+    assert spark.tables == ["agg_r"] and "MATERIALIZED" not in spark.final + spark.stages[0].sql
 
 
 def test_statement_without_ctes_is_one_final_statement():
