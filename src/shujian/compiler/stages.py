@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
@@ -64,9 +64,9 @@ def split_stages(sql: str, dialect: str = "duckdb", *, suffix: str = "", min_rea
     with_ = tree.args.get("with_") or tree.args.get("with")
     if with_ is None or with_.args.get("recursive"):     # a recursive CTE reads itself: keep it whole
         return StagedStatement([], sql, _params(sql, dialect))
-    ctes = [(c.alias, c.this) for c in with_.expressions]
+    ctes: list[tuple[str, exp.Expression]] = [(c.alias, cast(exp.Expression, c.this)) for c in with_.expressions]
     names = {name for name, _ in ctes}
-    body = tree.copy()
+    body = cast(exp.Expression, tree.copy())
     body.set("with_", None)
     body.set("with", None)
     rowwise = {name for name, query in ctes if _rowwise(query)}
@@ -102,7 +102,7 @@ def split_stages(sql: str, dialect: str = "duckdb", *, suffix: str = "", min_rea
                 continue
             need.append(name)
             todo += [t.name for t in _tables(by_name[name]) if t.name in names and t.name not in staged]
-        out = rename(query)
+        out = cast(exp.Query, rename(query))
         for name, q in ctes:                      # keep the original order (dependencies first)
             if name in need:
                 # DuckDB would materialise a row-wise CTE read twice (every column of every row
