@@ -12,6 +12,7 @@ from stdnum.cn import ric, uscc
 from shujian.catalog.masking import (
     MASKERS,
     mask_bank_card,
+    mask_embedded,
     mask_id_number,
     mask_name,
     mask_phone,
@@ -374,6 +375,28 @@ def test_mask_value_dispatch():
     assert mask_value(None, "x") == "x" and mask_value("phone", None) is None
     with pytest.raises(NotFound):
         mask_value("idnumber", "11010519491231002X")
+
+
+def test_identifiers_inside_free_text_are_masked():
+    text = "王五（身份证 11010519491231002X，手机13800138000，卡号 6222021234567890128）反映欠薪"
+    assert mask_embedded(text) == ("王五（身份证 110105********002X，手机138****8000，卡号 6222 **** **** 0128）"
+                                   "反映欠薪")
+    # numbers that are not identifiers stay: a case number, a 15-digit case code, a failing checksum,
+    # an 11-digit run inside a longer one, a USCC
+    kept = ("（2024）浙1002刑初123号 A331000000012345 110105194912310021 "
+            "913310001380013800 91331002MA2AXXXX0X 213800138000")
+    assert mask_embedded(kept) == kept
+
+
+def test_clue_facts_with_free_text_are_masked():
+    from shujian.clues.render import mask_facts
+
+    facts = {"reason": "张三 11010519491231002X 多次涉案", "cases": ["来电 13800138000", "无"], "n": 3,
+             "summary": "未发现异常"}
+    masked, names = mask_facts(facts)
+    assert masked == {"reason": "张三 110105********002X 多次涉案", "cases": ["来电 138****8000", "无"], "n": 3,
+                      "summary": "未发现异常"}
+    assert names == ["reason", "cases"]
 
 
 def test_every_personal_type_has_a_masker():

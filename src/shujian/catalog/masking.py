@@ -20,6 +20,7 @@ never leaks whole.  None stays None.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -99,6 +100,29 @@ def mask_value(semantic_key: str | None, value: str | None) -> str | None:
                        hint="使用 shujian.catalog.semantic.SEMANTIC_TYPES 中的类型")
     masker = MASKERS.get(semantic_key)
     return masker(str(value)) if masker else value
+
+
+# identifiers that can sit inside free text (备注, 诉求内容, a model's reason string): a digit run of
+# the right length, not part of a longer run, that passes its type's check (GB 11643 / mobile / Luhn)
+_EMBEDDED = (
+    ("id_number", re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")),
+    ("bank_card", re.compile(r"(?<![0-9])[0-9]{16,19}(?![0-9])")),
+    ("phone", re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")),
+)
+
+
+def mask_embedded(text: str) -> str:
+    """``text`` with every 身份证号, 银行卡号 and 手机号 inside it masked (names cannot be found
+    without a dictionary and are left as they are).
+
+    >>> mask_embedded("张三（11010519491231002X，电话 13800138000）多次投诉")
+    '张三（110105********002X，电话 138****8000）多次投诉'
+    """
+    for key, pattern in _EMBEDDED:
+        st = SEMANTIC_TYPES[key]
+        text = pattern.sub(lambda m, st=st, key=key: mask_value(key, m.group(0)) if st.is_valid(m.group(0))
+                           else m.group(0), text)
+    return text
 
 
 def jsonable(value: Any) -> Any:

@@ -78,14 +78,18 @@ def mask_facts(facts: dict | None) -> tuple[dict, list[str]]:
     >>> mask_facts({"姓名": "张三", "months": 3, "证件": "11010519491231002X"})
     ({'姓名': '张*', 'months': 3, '证件': '110105********002X'}, ['姓名', '证件'])
     """
-    from ..catalog.masking import mask_value
+    from ..catalog.masking import mask_embedded, mask_value
 
     out, masked = {}, []
     for name, value in (facts or {}).items():
         values = value if isinstance(value, list) else [value]
         kinds = [fact_semantic(name, v) for v in values if v is not None]
         if not any(kinds):
-            out[name] = value
+            # free text (a reason, a complaint) may still carry an ID, card or phone number
+            shown = [mask_embedded(v) if isinstance(v, str) else v for v in values]
+            out[name] = shown if isinstance(value, list) else shown[0]
+            if shown != values:
+                masked.append(name)
             continue
         key = next(k for k in kinds if k)
         shown = [None if v is None else mask_value(fact_semantic(name, v) or key, str(v)) for v in values]
