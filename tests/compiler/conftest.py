@@ -59,6 +59,19 @@ def make_catalog() -> CatalogSchema:
     return cat
 
 
+@pytest.fixture(scope="module")
+def demo_city(tmp_path_factory):
+    """The small demo city loaded into DuckDB: (connection, catalog) — for whole-library checks."""
+    from shujian.demo.core import generate
+    from shujian.demo.evaluate import load_city
+
+    out = tmp_path_factory.mktemp("city")
+    generate("small", 42, out)
+    con, catalog = load_city(out)
+    yield con, catalog
+    con.close()
+
+
 @pytest.fixture(scope="session")
 def catalog() -> CatalogSchema:
     return make_catalog()

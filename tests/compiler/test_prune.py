@@ -11,23 +11,12 @@ import pytest
 
 from shujian.compiler import compile_model
 from shujian.compiler import core as compiler_core
-from shujian.demo.core import generate
-from shujian.demo.evaluate import load_city
 from shujian.models_library import get_model, list_models
 from shujian.spec import load_model
 
 from .conftest import model, run
 
 MODELS = [m.id for m in list_models()]
-
-
-@pytest.fixture(scope="module")
-def city(tmp_path_factory):
-    out = tmp_path_factory.mktemp("city")
-    generate("small", 42, out)
-    con, catalog = load_city(out)
-    yield con, catalog
-    con.close()
 
 
 def _rows(con, compiled) -> list[tuple]:
@@ -38,8 +27,8 @@ def _rows(con, compiled) -> list[tuple]:
 
 
 @pytest.mark.parametrize("model_id", MODELS)
-def test_pruning_keeps_every_output_row_and_its_evidence(city, model_id, monkeypatch):
-    con, catalog = city
+def test_pruning_keeps_every_output_row_and_its_evidence(demo_city, model_id, monkeypatch):
+    con, catalog = demo_city
     m = get_model(model_id)
     pruned = compile_model(m, catalog, "duckdb")
     monkeypatch.setattr(compiler_core, "prune_columns", lambda ctes, final: None)
@@ -51,8 +40,8 @@ def test_pruning_keeps_every_output_row_and_its_evidence(city, model_id, monkeyp
     assert rows == _rows(con, full)
 
 
-def test_gang_model_builds_no_evidence_list_per_person_for_its_screens(city):
-    con, catalog = city
+def test_gang_model_builds_no_evidence_list_per_person_for_its_screens(demo_city):
+    con, catalog = demo_city
     sql = compile_model(get_model("gang-repeat-offenders"), catalog, "duckdb").sql
     for screen in ("s_person_totals__agg", "s_repeat_persons__agg", "s_sized_gangs__agg"):
         body = sql.split(f"{screen} AS (", 1)[1].split("\n), ", 1)[0]

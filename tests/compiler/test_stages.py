@@ -15,22 +15,11 @@ import pytest
 
 from shujian.compiler import compile_model
 from shujian.compiler.stages import split_stages
-from shujian.demo.core import generate
-from shujian.demo.evaluate import load_city
 from shujian.engines.duckdb_engine import DuckDBEngine
 from shujian.errors import Cancelled, RunFailed
 from shujian.models_library import get_model, list_models
 
 MODELS = [m.id for m in list_models()]
-
-
-@pytest.fixture(scope="module")
-def city(tmp_path_factory):
-    out = tmp_path_factory.mktemp("city")
-    generate("small", 42, out)
-    con, catalog = load_city(out)
-    yield con, catalog
-    con.close()
 
 
 def _rows(table, columns) -> list[tuple]:
@@ -44,8 +33,8 @@ def _temp_tables(con) -> list[str]:
 
 
 @pytest.mark.parametrize("model_id", MODELS)
-def test_staged_run_gives_the_same_rows_as_one_statement(city, model_id):
-    con, catalog = city
+def test_staged_run_gives_the_same_rows_as_one_statement(demo_city, model_id):
+    con, catalog = demo_city
     compiled = compile_model(get_model(model_id), catalog, "duckdb")
     staged = DuckDBEngine(con).execute(compiled.sql, compiled.parameters).table
     whole = DuckDBEngine(con, staged=False).execute(compiled.sql, compiled.parameters).table
@@ -55,8 +44,8 @@ def test_staged_run_gives_the_same_rows_as_one_statement(city, model_id):
     assert _temp_tables(con) == []
 
 
-def test_gang_model_stages_its_shared_steps(city):
-    con, catalog = city
+def test_gang_model_stages_its_shared_steps(demo_city):
+    con, catalog = demo_city
     compiled = compile_model(get_model("gang-repeat-offenders"), catalog, "duckdb")
     plan = split_stages(compiled.sql, suffix="__t")
     tables = plan.tables

@@ -119,9 +119,11 @@ def mask_embedded(text: str) -> str:
     '张三（110105********002X，电话 138****8000）多次投诉'
     """
     for key, pattern in _EMBEDDED:
-        st = SEMANTIC_TYPES[key]
-        text = pattern.sub(lambda m, st=st, key=key: mask_value(key, m.group(0)) if st.is_valid(m.group(0))
-                           else m.group(0), text)
+        def masked(m: re.Match, key: str = key) -> str:
+            found = m.group(0)
+            return mask_value(key, found) or found if SEMANTIC_TYPES[key].is_valid(found) else found
+
+        text = pattern.sub(masked, text)
     return text
 
 

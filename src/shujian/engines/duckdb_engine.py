@@ -40,21 +40,23 @@ class DuckDBEngine(Engine):
                 return self.con.sql(sql, params=parameters or None).to_arrow_table()
             count = len(plan.stages) + 1
             for i, stage in enumerate(plan.stages):
-                if self._stopped:
-                    raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
-                self._stage = (i, count)
+                self._next_stage(i, count)
                 created.append(stage.table)
                 self.con.execute(f"CREATE TEMP TABLE {stage.table} AS {stage.sql}",
                                  bind(stage.parameters, parameters))
-            self._stage = (count - 1, count)
-            if self._stopped:
-                raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+            self._next_stage(count - 1, count)
             return self.con.sql(plan.final, params=bind(plan.final_parameters, parameters)).to_arrow_table()
         finally:
             for table in reversed(created):
                 self.con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
             self._stage = (0, 1)
             self.con.execute("RESET preserve_insertion_order")
+
+    def _next_stage(self, index: int, count: int) -> None:
+        """Start statement ``index`` of ``count`` — unless the run was cancelled between two."""
+        if self._stopped:
+            raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+        self._stage = (index, count)
 
     def _interrupt(self) -> None:
         self._stopped = True
