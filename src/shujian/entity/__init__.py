@@ -1,0 +1,1 @@
+"""Entity resolution (主体识别): normalisation, linkage, the subject registry and human review."""
