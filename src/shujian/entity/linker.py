@@ -104,9 +104,9 @@ def settings(lev: str = "sj_char_lev") -> dict:
         "unique_id_column_name": "unique_id",
         "comparisons": comparisons(lev),
         "blocking_rules_to_generate_predictions": [{"blocking_rule": b} for b in BLOCKING_RULES],
-        "retain_intermediate_calculation_columns": False,
+        "retain_intermediate_calculation_columns": True,   # gamma_* levels: the "why" of a link
         "retain_matching_columns": True,
-        "additional_columns_to_retain": ["source_ref", "source_row"],
+        "additional_columns_to_retain": ["source_ref", "source_row", "fingerprint"],
         "probability_two_random_records_match": 1e-5,
     }
 

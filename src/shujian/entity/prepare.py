@@ -7,7 +7,8 @@ cache, so a million records are prepared in seconds.  The prepared table has:
 ``surname``, ``name_py`` (toneless pinyin, for blocking only: pypinyin romanises the surnames 单/曾
 as dan/ceng, so pinyin never decides a match), ``id18``, ``id_dob`` and ``id_last4`` (parts of the
 ID), ``dob`` (YYYYMMDD from the birth-date column, else from the ID), ``dob_swap`` (day and month
-swapped), ``sex``, ``phone``, ``division`` (6 digits), ``address_n`` and ``addr_tokens``.
+swapped), ``sex``, ``phone``, ``division`` (6 digits), ``address_n`` and ``addr_tokens``, and ``fingerprint`` (md5 of the normalised fields and the
+dataset name: the key under which review decisions and subject IDs survive re-imports).
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ class PersonSource:
 
     relation: str                       # table or view in the connection
     fields: dict[str, str]              # logical field (PERSON_FIELDS) → column name
-    ref: str | None = None              # what to call it in source_ref (default: relation)
+    name: str | None = None             # the dataset's catalog name (default: relation)
     row_id: str = "_row_id"             # the column that identifies a row within the relation
 
 
@@ -125,8 +126,8 @@ def _select(src: PersonSource) -> str:
 
     def col(key: str) -> str:
         return f"CAST({_q(f[key])} AS VARCHAR)" if key in f else "CAST(NULL AS VARCHAR)"
-    ref = (src.ref or src.relation).replace("'", "''")
-    return (f"SELECT '{ref}' AS source_ref, {_q(src.row_id)} AS source_row, "
+    rel, name = (x.replace("'", "''") for x in (src.relation, src.name or src.relation))
+    return (f"SELECT '{rel}' AS source_ref, '{name}' AS source_name, {_q(src.row_id)} AS source_row, "
             f"sj_er_name({col('name')}) AS name_n, sj_er_id18({col('id_number')}) AS id18, "
             f"sj_er_birth({col('birth_date')}) AS dob_col, sj_er_sex({col('sex')}) AS sex_col, "
             f"sj_er_phone({col('phone')}) AS phone, sj_er_address({col('address')}) AS address_n, "
@@ -145,7 +146,7 @@ def prepare_persons(con: duckdb.DuckDBPyConnection, sources: list[PersonSource],
             SELECT *, row_number() OVER () AS unique_id,
                    coalesce(dob_col, substr(id18, 7, 8)) AS dob
             FROM raw)
-        SELECT unique_id, source_ref, source_row, name_n,
+        SELECT unique_id, source_ref, source_name, source_row, name_n,
                substr(name_n, 1, 1) AS surname, sj_er_pinyin(name_n) AS name_py,
                id18, substr(id18, 7, 8) AS id_dob, substr(id18, 15, 4) AS id_last4,
                dob, substr(dob, 1, 4) || substr(dob, 7, 2) || substr(dob, 5, 2) AS dob_swap,
@@ -153,6 +154,9 @@ def prepare_persons(con: duckdb.DuckDBPyConnection, sources: list[PersonSource],
                                       WHEN TRY_CAST(substr(id18, 17, 1) AS INTEGER) % 2 = 1 THEN '男'
                                       ELSE '女' END) AS sex,
                phone, coalesce(division_col, substr(id18, 1, 6)) AS division,
-               address_n, sj_er_tokens(address_n) AS addr_tokens
+               address_n, sj_er_tokens(address_n) AS addr_tokens,
+               md5(concat_ws('|', coalesce(name_n, ''), coalesce(id18, ''), coalesce(dob, ''),
+                             coalesce(phone, ''), coalesce(address_n, ''), source_name))
+                   AS fingerprint
         FROM named""")
     return con.execute(f"SELECT count(*) FROM {_q(out)}").fetchone()[0]
