@@ -40,7 +40,7 @@ FIELDS = {"name": "姓名", "id_number": "身份证号", "birth_date": "出生�
 
 
 def _log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    sys.stderr.write(msg + "\n")
 
 
 def _truth(con: duckdb.DuckDBPyConnection) -> None:
@@ -60,8 +60,8 @@ def _exact(con, key_sql: str) -> dict:
 
 
 def _untuned(con) -> dict:
-    from splink import DuckDBAPI, Linker, block_on
     import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, block_on
 
     t = time.perf_counter()
     con.execute("""CREATE OR REPLACE TEMP TABLE raw_in AS
@@ -138,7 +138,7 @@ def main() -> int:
     if "untuned" not in skip:
         result["splink-untuned"] = _untuned(con)
     text = json.dumps(result, ensure_ascii=False, indent=1)
-    print(text)
+    sys.stdout.write(text + "\n")
     if a.out:
         Path(a.out).write_text(text + "\n", encoding="utf-8")
     return 0

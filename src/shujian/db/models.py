@@ -450,3 +450,25 @@ class ClueAttachment(Base):
     content_type: Mapped[str | None] = mapped_column(String(100))
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EntityReview(Base):
+    """A human decision on one candidate pair of records (主体识别人工核对): 同一人 / 不同人.
+
+    Keyed by the two records' fingerprints (normalised fields + dataset name, sorted), so a decision
+    survives re-imports and every later linking run honours it.
+    """
+
+    __tablename__ = "entity_reviews"
+    __table_args__ = (UniqueConstraint("kind", "fp_l", "fp_r"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="person")
+    fp_l: Mapped[str] = mapped_column(String(32))
+    fp_r: Mapped[str] = mapped_column(String(32))
+    same: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+    ref_l: Mapped[str | None] = mapped_column(String(160))          # 数据集:行号, for display
+    ref_r: Mapped[str | None] = mapped_column(String(160))
+    probability: Mapped[float | None] = mapped_column(Float)        # the model's score when decided
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)

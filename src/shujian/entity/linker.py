@@ -127,7 +127,7 @@ def make_linker(con: duckdb.DuckDBPyConnection, table: str, model: dict | None =
     return Linker(df, model or settings(), log_level=logging.WARNING)
 
 
-def train(linker, *, u_pairs: float = 2e6, em_sample: float = 0.3) -> None:
+def train(linker, *, u_pairs: float = 1e6, em_sample: float = 0.3) -> None:
     """Unsupervised training: the prior from ID matches, u by random sampling, m by EM on two
     blockings (name + birth date trains the ID/phone/address levels; the ID trains name and date)."""
     linker.training.estimate_probability_two_random_records_match(["l.id18 = r.id18"], recall=0.7)

@@ -61,7 +61,7 @@ def _timed(run: LinkRun, stage: str, t0: float) -> float:
 
 def link(con: duckdb.DuckDBPyConnection, sources: list[PersonSource], *, model: dict | None = None,
          decisions: str | None = None, review: float = lk.REVIEW, certain: float = lk.CERTAIN,
-         u_pairs: float = 2e6) -> LinkRun:
+         u_pairs: float = 1e6) -> LinkRun:
     """Link the person records of ``sources`` on ``con``.  Leaves er_person_input, er_pairs (scored,
     ≥ SCORE_FLOOR, with ``compared``), er_edges and er_clusters (+ ``confidence``) on ``con``."""
     run, t = LinkRun(), time.perf_counter()
@@ -69,7 +69,7 @@ def link(con: duckdb.DuckDBPyConnection, sources: list[PersonSource], *, model: 
     t = _timed(run, "prepare", t)
     linker = lk.make_linker(con, "er_person_input", model)
     if model is None:
-        lk.train(linker, u_pairs=u_pairs)
+        lk.train(linker, u_pairs=u_pairs, em_sample=min(0.3, 200_000 / max(run.records, 1)))
         t = _timed(run, "train", t)
     scored = lk.predict(linker, SCORE_FLOOR)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE er_pairs AS

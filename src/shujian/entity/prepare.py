@@ -115,6 +115,7 @@ class PersonSource:
     fields: dict[str, str]              # logical field (PERSON_FIELDS) → column name
     name: str | None = None             # the dataset's catalog name (default: relation)
     row_id: str = "_row_id"             # the column that identifies a row within the relation
+    ref: str | None = None              # the physical relation recorded as source_ref (default: relation)
 
 
 def _q(name: str) -> str:
@@ -126,12 +127,21 @@ def _select(src: PersonSource) -> str:
 
     def col(key: str) -> str:
         return f"CAST({_q(f[key])} AS VARCHAR)" if key in f else "CAST(NULL AS VARCHAR)"
-    rel, name = (x.replace("'", "''") for x in (src.relation, src.name or src.relation))
+    rel, name = (x.replace("'", "''") for x in (src.ref or src.relation, src.name or src.relation))
     return (f"SELECT '{rel}' AS source_ref, '{name}' AS source_name, {_q(src.row_id)} AS source_row, "
-            f"sj_er_name({col('name')}) AS name_n, sj_er_id18({col('id_number')}) AS id18, "
-            f"sj_er_birth({col('birth_date')}) AS dob_col, sj_er_sex({col('sex')}) AS sex_col, "
-            f"sj_er_phone({col('phone')}) AS phone, sj_er_address({col('address')}) AS address_n, "
+            f"{col('name')} AS name_raw, {col('id_number')} AS id_raw, {col('birth_date')} AS dob_raw, "
+            f"{col('sex')} AS sex_raw, {col('phone')} AS phone_raw, {col('address')} AS address_raw, "
             f"{col('division')} AS division_col FROM {_q(src.relation)}")
+
+
+# Python normalisers run once per *distinct* value (names, dates and addresses repeat a lot); IDs
+# and phones that are already clean take a pure-SQL path.
+_DISTINCT = (
+    ("name_raw", "sj_er_name(v) AS name_n, sj_er_pinyin(sj_er_name(v)) AS name_py"),
+    ("dob_raw", "sj_er_birth(v) AS dob_col"),
+    ("sex_raw", "sj_er_sex(v) AS sex_col"),
+    ("address_raw", "sj_er_address(v) AS address_n, sj_er_tokens(sj_er_address(v)) AS addr_tokens"),
+)
 
 
 def prepare_persons(con: duckdb.DuckDBPyConnection, sources: list[PersonSource],
@@ -139,24 +149,43 @@ def prepare_persons(con: duckdb.DuckDBPyConnection, sources: list[PersonSource],
     """Create ``out`` with one prepared row per source record; returns the row count."""
     register_udfs(con)
     union = " UNION ALL ".join(_select(s) for s in sources)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE er_raw AS SELECT *, row_number() OVER () AS unique_id FROM ({union})")
+    for raw, exprs in _DISTINCT:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE er_map_{raw} AS SELECT v, {exprs} FROM "
+                    f"(SELECT DISTINCT {raw} AS v FROM er_raw WHERE {raw} IS NOT NULL)")
     con.execute(f"""
         CREATE OR REPLACE TABLE {_q(out)} AS
-        WITH raw AS ({union}),
-        named AS (
-            SELECT *, row_number() OVER () AS unique_id,
-                   coalesce(dob_col, substr(id18, 7, 8)) AS dob
-            FROM raw)
+        WITH named AS (
+            SELECT r.unique_id, r.source_ref, r.source_name, r.source_row, n.name_n, n.name_py,
+                   CASE WHEN regexp_full_match(r.id_raw, '[0-9]{{17}}[0-9X]') THEN r.id_raw
+                        ELSE sj_er_id18(r.id_raw) END AS id18,
+                   d.dob_col, s.sex_col,
+                   CASE WHEN regexp_full_match(r.phone_raw, '1[0-9]{{10}}') THEN r.phone_raw
+                        ELSE sj_er_phone(r.phone_raw) END AS phone,
+                   a.address_n, a.addr_tokens, r.division_col
+            FROM er_raw r
+            LEFT JOIN er_map_name_raw n ON n.v = r.name_raw
+            LEFT JOIN er_map_dob_raw d ON d.v = r.dob_raw
+            LEFT JOIN er_map_sex_raw s ON s.v = r.sex_raw
+            LEFT JOIN er_map_address_raw a ON a.v = r.address_raw),
+        dated AS (SELECT *, coalesce(dob_col, substr(id18, 7, 8)) AS dob FROM named)
         SELECT unique_id, source_ref, source_name, source_row, name_n,
-               substr(name_n, 1, 1) AS surname, sj_er_pinyin(name_n) AS name_py,
+               substr(name_n, 1, 1) AS surname, name_py,
                id18, substr(id18, 7, 8) AS id_dob, substr(id18, 15, 4) AS id_last4,
                dob, substr(dob, 1, 4) || substr(dob, 7, 2) || substr(dob, 5, 2) AS dob_swap,
                coalesce(sex_col, CASE WHEN id18 IS NULL THEN NULL
                                       WHEN TRY_CAST(substr(id18, 17, 1) AS INTEGER) % 2 = 1 THEN '男'
                                       ELSE '女' END) AS sex,
                phone, coalesce(division_col, substr(id18, 1, 6)) AS division,
-               address_n, sj_er_tokens(address_n) AS addr_tokens,
+               address_n, addr_tokens,
                md5(concat_ws('|', coalesce(name_n, ''), coalesce(id18, ''), coalesce(dob, ''),
-                             coalesce(phone, ''), coalesce(address_n, ''), source_name))
-                   AS fingerprint
-        FROM named""")
-    return con.execute(f"SELECT count(*) FROM {_q(out)}").fetchone()[0]
+                             coalesce(phone, ''), coalesce(address_n, ''), source_name)) AS fingerprint
+        FROM dated ORDER BY unique_id""")
+    return con.execute(f"SELECT count(*) FROM {_q(out)}").fetchall()[0][0]
+
+
+def fetch_arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pa.Table:
+    """The result of ``sql`` as an Arrow table (DuckDB 2 ``to_arrow_table``, DuckDB 1 ``arrow``)."""
+    rel = con.sql(sql, params=params) if params else con.sql(sql)
+    fetch = getattr(rel, "to_arrow_table", None) or rel.arrow
+    return fetch()

@@ -1,0 +1,227 @@
+"""EntityService: link person records of catalog datasets into subjects; review uncertain pairs.
+
+Owns its transactions: the warehouse registry is replaced in one DuckDB transaction per run
+(``registry.persist``), review decisions are rows of the metadata store, each one audited.
+Linking itself runs on a private in-memory DuckDB connection fed with Arrow, so Splink's working
+tables never touch the warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+import duckdb
+from sqlalchemy import select
+
+from shujian.catalog.masking import mask_id_number, mask_phone
+from shujian.db.models import EntityReview
+from shujian.entity import linker as lk
+from shujian.entity import registry
+from shujian.entity.pipeline import link
+from shujian.entity.prepare import PERSON_FIELDS, PersonSource, fetch_arrow
+from shujian.errors import InputError, NotFound
+from shujian.security.audit import record as audit
+from shujian.workspace import Workspace
+
+# Below this many records EM has too few pairs to learn from: the shipped model (trained on the
+# 100k synthetic population, docs/entity-resolution.md) is used, its prior scaled to the data size.
+TRAIN_MIN_RECORDS = 20_000
+MODEL_TRAIN_RECORDS = 100_000
+
+_SEMANTIC_FIELDS = {"person_name": "name", "id_number": "id_number", "phone": "phone"}
+_NAME_FIELDS = {"出生日期": "birth_date", "性别": "sex", "住址": "address", "地址": "address",
+                "户籍地": "address", "户籍地址": "address", "联系电话": "phone", "手机号": "phone",
+                "姓名": "name", "身份证号": "id_number", "公民身份号码": "id_number"}
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> dict:
+    """The person model trained on the 100k synthetic population (m/u probabilities, prior)."""
+    text = (resources.files("shujian.entity") / "data" / "person_model.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def scaled_model(records: int) -> dict:
+    """The shipped model with its prior scaled to ``records`` (a pair of random records is more
+    likely to match in a small set than in a large one)."""
+    model = json.loads(json.dumps(shipped_model()))
+    prior = model["probability_two_random_records_match"] * MODEL_TRAIN_RECORDS / max(records, 2)
+    model["probability_two_random_records_match"] = min(prior, 0.5)
+    return model
+
+
+class EntityService:
+    def __init__(self, ws: Workspace):
+        self.ws = ws
+
+    # -- linking ----------------------------------------------------------------------------------
+    def _fields(self, ds, given: dict[str, str] | None) -> dict[str, str]:
+        if given:
+            bad = [k for k in given if k not in PERSON_FIELDS]
+            if bad:
+                raise InputError(f"未知的主体字段 {', '.join(bad)}", hint=f"可用：{', '.join(PERSON_FIELDS)}")
+            missing = [c for c in given.values() if ds.column(c) is None]
+            if missing:
+                raise InputError(f"数据集“{ds.name}”没有列 {', '.join(missing)}",
+                                 hint=f"现有列：{', '.join(ds.column_names)}")
+            return dict(given)
+        out: dict[str, str] = {}
+        for col in ds.columns:
+            key = _SEMANTIC_FIELDS.get(col.semantic or "") or _NAME_FIELDS.get(col.name)
+            if key and key not in out:
+                out[key] = col.name
+        if "name" not in out:
+            raise InputError(f"数据集“{ds.name}”中找不到姓名列",
+                             hint="用 --field name=列名 指定姓名列（以及 id_number、birth_date 等）")
+        return out
+
+    def link_persons(self, datasets: dict[str, dict[str, str] | None], *, train: bool | None = None) -> dict:
+        """Link the person records of ``datasets`` (name → field mapping, or None to detect by semantic
+        type and column name) into the subject registry.  Returns the run summary."""
+        from shujian.catalog.service import CatalogService
+
+        if not datasets:
+            raise InputError("没有给出要识别的数据集", hint="至少给一个数据集名称")
+        cat = CatalogService(self.ws).schema(list(datasets))
+        missing = [n for n in datasets if cat.get(n) is None]
+        if missing:
+            raise NotFound(f"数据集不存在：{', '.join(missing)}", hint="shujian data list 查看已导入的数据集")
+        mem = duckdb.connect()
+        try:
+            sources = self._load(mem, cat, datasets)
+            total = sum(mem.execute(f'SELECT count(*) FROM "{s.relation}"').fetchall()[0][0] for s in sources)
+            use_training = train if train is not None else total >= TRAIN_MIN_RECORDS
+            with self.ws.db.unit_of_work() as s:
+                decisions = [(r.fp_l, r.fp_r, r.same) for r in s.scalars(
+                    select(EntityReview).where(EntityReview.kind == "person"))]
+            mem.execute("CREATE TEMP TABLE er_decisions (fp_l VARCHAR, fp_r VARCHAR, same BOOLEAN)")
+            if decisions:
+                mem.executemany("INSERT INTO er_decisions VALUES (?, ?, ?)", decisions)
+            run = link(mem, sources, model=None if use_training else scaled_model(total),
+                       decisions="er_decisions")
+            with self.ws.warehouse() as wh:
+                summary = registry.persist(wh, mem, run)
+        finally:
+            mem.close()
+        summary["trained"] = use_training
+        audit(self.ws, "entity.link", target="person", detail={k: summary[k] for k in (
+            "run_id", "records", "subjects", "kept", "new", "merged", "review")} | {"datasets": list(datasets)})
+        return summary
+
+    def _load(self, mem, cat, datasets) -> list[PersonSource]:
+        sources = []
+        with self.ws.warehouse(read_only=False) as wh:
+            for i, (name, given) in enumerate(datasets.items()):
+                ds = cat.get(name)
+                fields = self._fields(ds, given)
+                cols = ", ".join(f'"{c}"' for c in dict.fromkeys(fields.values()))
+                tbl = fetch_arrow(wh, f'SELECT _row_id, {cols} FROM "{ds.relation}"')
+                mem.register(f"src_arrow_{i}", tbl)
+                mem.execute(f'CREATE TEMP TABLE "src_{i}" AS SELECT * FROM src_arrow_{i}')
+                mem.unregister(f"src_arrow_{i}")
+                sources.append(PersonSource(f"src_{i}", fields, name=name, ref=ds.relation))
+        return sources
+
+    # -- reading ----------------------------------------------------------------------------------
+    def _query(self, sql: str, params: list | None = None) -> list[dict]:
+        with self.ws.warehouse() as wh:
+            if not registry.exists(wh):
+                return []
+            cur = wh.execute(sql, params or [])
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    def subjects(self, *, name: str | None = None, limit: int = 50) -> list[dict]:
+        from shujian.entity.normalize import normalize_person_name
+
+        where, params = "WHERE status = '有效'", []
+        if name:
+            where += " AND name = ?"
+            params.append(normalize_person_name(name))
+        return self._query(f"SELECT * FROM {registry.SUBJECTS} {where} ORDER BY subject_id LIMIT {int(limit)}",
+                           params)
+
+    def subject(self, subject_id: str) -> dict:
+        rows = self._query(f"SELECT * FROM {registry.SUBJECTS} WHERE subject_id = ?", [subject_id])
+        if not rows:
+            raise NotFound(f"主体 {subject_id} 不存在", hint="shujian entity subjects 列出主体")
+        out = rows[0]
+        out["members"] = self._query(
+            f"SELECT source_name, source_ref, source_row, name_n, id18, dob, phone, address_n, confidence "
+            f"FROM {registry.MEMBERS} WHERE subject_id = ? ORDER BY source_name, source_row", [subject_id])
+        return out
+
+    def runs(self, limit: int = 20) -> list[dict]:
+        return self._query(f"SELECT * FROM {registry.RUNS} ORDER BY run_id DESC LIMIT {int(limit)}")
+
+    def review_queue(self, *, limit: int = 50, masked: bool = True) -> list[dict]:
+        """Pairs between the review and the certain threshold not yet decided, both sides side by side."""
+        with self.ws.db.unit_of_work() as s:
+            done = {(r.fp_l, r.fp_r) for r in s.scalars(select(EntityReview))}
+        rows = self._query(f"""
+            SELECT p.fp_l, p.fp_r, p.probability, p.compared, p.subject_l, p.subject_r,
+                   l.source_name AS source_l, p.source_row_l AS row_l, l.name_n AS name_l, l.id18 AS id_l,
+                   l.dob AS dob_l, l.phone AS phone_l, l.address_n AS address_l,
+                   r.source_name AS source_r, p.source_row_r AS row_r, r.name_n AS name_r, r.id18 AS id_r,
+                   r.dob AS dob_r, r.phone AS phone_r, r.address_n AS address_r
+            FROM {registry.PAIRS} p
+            JOIN {registry.MEMBERS} l ON l.source_ref = p.source_ref_l AND l.source_row = p.source_row_l
+            JOIN {registry.MEMBERS} r ON r.source_ref = p.source_ref_r AND r.source_row = p.source_row_r
+            WHERE p.band = 'review' ORDER BY p.probability, p.fp_l, p.fp_r""")
+        out = [r for r in rows if tuple(sorted((r["fp_l"], r["fp_r"]))) not in done][:limit]
+        if masked:
+            for r in out:
+                for side in ("l", "r"):
+                    r[f"id_{side}"] = mask_id_number(r[f"id_{side}"])
+                    r[f"phone_{side}"] = mask_phone(r[f"phone_{side}"])
+        return out
+
+    # -- decisions --------------------------------------------------------------------------------
+    def decide(self, fp_a: str, fp_b: str, same: bool, *, reason: str | None = None) -> dict:
+        """Record 同一人 (``same``) or 不同人 for the records with fingerprints ``fp_a``/``fp_b``; later
+        runs honour it.  Re-deciding replaces the earlier decision; both are in the audit log."""
+        if fp_a == fp_b:
+            raise InputError("两条记录相同，无需核对", hint="给出两条不同记录的指纹")
+        fp_l, fp_r = sorted((fp_a, fp_b))
+        pair = self._query(f"""SELECT probability, source_name_l, source_row_l, source_name_r, source_row_r FROM
+            (SELECT p.probability, l.source_name AS source_name_l, p.source_row_l, r.source_name AS source_name_r,
+                    p.source_row_r, least(p.fp_l, p.fp_r) AS a, greatest(p.fp_l, p.fp_r) AS b
+             FROM {registry.PAIRS} p
+             JOIN {registry.MEMBERS} l ON l.source_ref = p.source_ref_l AND l.source_row = p.source_row_l
+             JOIN {registry.MEMBERS} r ON r.source_ref = p.source_ref_r AND r.source_row = p.source_row_r)
+            WHERE a = ? AND b = ?""", [fp_l, fp_r])
+        members = self._query(f"SELECT fingerprint, source_name, source_row FROM {registry.MEMBERS} "
+                              f"WHERE fingerprint IN (?, ?)", [fp_l, fp_r])
+        if len({m["fingerprint"] for m in members}) < 2:
+            raise NotFound("找不到这两条记录", hint="shujian entity review 列出待核对的记录对及其指纹")
+        refs = {m["fingerprint"]: f"{m['source_name']}:{m['source_row']}" for m in members}
+        prob = pair[0]["probability"] if pair else None
+        from shujian.security.scope import acting
+
+        who = acting()[0]
+        with self.ws.db.unit_of_work() as s:
+            row = s.scalars(select(EntityReview).where(EntityReview.kind == "person", EntityReview.fp_l == fp_l,
+                                                       EntityReview.fp_r == fp_r)).first()
+            if row is None:
+                row = EntityReview(kind="person", fp_l=fp_l, fp_r=fp_r, same=same)
+                s.add(row)
+            row.same, row.reason, row.probability, row.decided_by = same, reason, prob, who
+            row.ref_l, row.ref_r = refs[fp_l], refs[fp_r]
+            s.flush()
+            result = {"id": row.id, "decision": "同一人" if same else "不同人", "ref_l": row.ref_l,
+                      "ref_r": row.ref_r, "probability": prob, "reason": reason}
+        audit(self.ws, "entity.review", target=f"{refs[fp_l]} ↔ {refs[fp_r]}", reason=reason,
+              detail={"decision": result["decision"], "fp_l": fp_l, "fp_r": fp_r, "probability": prob})
+        return result
+
+    def decisions(self) -> list[dict]:
+        with self.ws.db.unit_of_work() as s:
+            return [{"id": r.id, "decision": "同一人" if r.same else "不同人", "ref_l": r.ref_l, "ref_r": r.ref_r,
+                     "probability": r.probability, "reason": r.reason, "by": r.decided_by,
+                     "at": r.decided_at.isoformat(timespec="seconds")}
+                    for r in s.scalars(select(EntityReview).order_by(EntityReview.id))]
+
+
+__all__ = ["EntityService", "lk", "scaled_model", "shipped_model"]
