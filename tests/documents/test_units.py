@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-from shujian.documents import casenumber, numerals, parse_judgment, penalties, sections
+from shujian.documents import casenumber, cleanup, numerals, parse_judgment, penalties
 from shujian.documents.numerals import cn_to_int, parse_amount, parse_date, parse_term
 
 
-@pytest.mark.parametrize("module", [numerals, casenumber, sections, penalties])
+@pytest.mark.parametrize("module", [numerals, casenumber, cleanup, penalties])
 def test_doctests(module):
     failures, tried = doctest.testmod(module)
     assert tried > 0 and failures == 0

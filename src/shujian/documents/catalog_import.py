@@ -20,10 +20,11 @@ from .tables import (
     judgment_rows,
 )
 
-_INT_COLUMNS = {"被告人序号", "刑期月数", "缓刑月数", "罚金元", "剥夺政治权利月数", "前科刑期月数"}
+_INT_COLUMNS = {"被告人序号", "刑期月数", "缓刑月数", "罚金元", "剥夺政治权利月数", "前科刑期月数", "犯罪时年龄",
+                "合并判处罚金元"}
 _BOOL_COLUMNS = {"没收财产", "剥夺政治权利终身", "累犯", "自首", "立功", "坦白", "从犯", "主犯", "未成年",
-                 "认罪认罚", "首要分子"}
-_DATE_COLUMNS = {"判决日期", "出生日期", "刑期起始", "刑期截止", "犯罪日期", "释放日期"}
+                 "认罪认罚", "首要分子", "合并判处没收财产", "合并判处剥夺政治权利"}
+_DATE_COLUMNS = {"判决日期", "出生日期", "刑期起始", "刑期截止", "犯罪日期", "释放日期", "前科判决日期"}
 _COLUMNS = {DEFENDANT_TABLE: DEFENDANT_COLUMNS, CHARGE_TABLE: CHARGE_COLUMNS, PRIOR_TABLE: PRIOR_COLUMNS}
 
 

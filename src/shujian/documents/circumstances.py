@@ -40,6 +40,12 @@ _OTHERS = {
     "毒品再犯": re.compile(r"毒品再犯"),
     "犯罪未遂": re.compile(r"未遂"),
 }
+#: a sentence that names the circumstance only to deny it (未如实供述, 不具有坦白情节) or to place it in
+#: an earlier crime (前罪系未成年时所犯) does not give it to the defendant
+_OTHERS_NEG = {
+    "坦白": re.compile(r"(?:未|没有|不|拒不|未能|不能)(?:能)?如实(?:供述|交代)|" + _negation("坦白").pattern),
+    "未成年": re.compile(r"(?:前罪|前科|曾)[^，,。；;]{0,10}(?:未成年|未满十八周岁|不满十八周岁)"),
+}
 _COURT_FINDING = re.compile(r"经查|经审查|经审理查明|本院认为")
 _REJECTED_OPINION = re.compile(r"不予采纳|不予支持|不能成立|不成立|不予认定|不采纳")
 _ADOPTED_OPINION = re.compile(r"予以采纳|予以支持|本院予以采信|本院采纳|可予采纳|予以认定")
@@ -100,11 +106,15 @@ def find_circumstances(sentences: list[str], articles: list[str], *, alone: bool
         surrender = alone or any(_SURRENDER_POS.search(s) and not _SURRENDER_NEG.search(s)
                                  for s in (earlier or []))
     meritorious = _found(sentences, _MERIT_POS, _MERIT_NEG)
-    others = [name for name, rx in _OTHERS.items() if rx.search(text)]
+    others = [name for name, rx in _OTHERS.items() if _mentioned(sentences, rx, _OTHERS_NEG.get(name))]
     if surrender and "坦白" in others and not re.search(r"坦白", text):
         others.remove("坦白")  # 如实供述 inside a 自首 finding is part of the 自首
     return {"recidivist": recidivist, "surrender": surrender, "meritorious": meritorious,
             "circumstances": others}
+
+
+def _mentioned(sentences: list[str], pos: re.Pattern[str], neg: re.Pattern[str] | None) -> bool:
+    return any(pos.search(s) and not (neg and neg.search(s)) for s in sentences)
 
 
 def _found(sentences: list[str], pos: re.Pattern[str], neg: re.Pattern[str]) -> bool:

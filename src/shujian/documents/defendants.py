@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from .model import Custody, Defendant, Prior, Span, Unit
 from .numerals import CN_NUM_CHARS, parse_date, parse_term
 
-_ROLES = (r"原公诉机关|抗诉机关|公诉机关|自诉人|附带民事诉讼原告人|附带民事诉讼被告人|被告单位|"
-          r"(?:上诉人|被上诉人|申诉人)?[（(]?原审被告人[）)]?|上诉人|被告人(?:[（(][^（）()。]{1,14}[）)])?|辩护人|指定辩护人|诉讼代表人|"
+_ROLES = (r"原公诉机关|抗诉机关|公诉机关|自诉人|附带民事诉讼原告人|附带民事诉讼被告人|"
+          r"(?:上诉人|被上诉人|申诉人|被申诉人)[（(]原审[^（）()。]{1,24}[）)]|"
+          r"原审被告(?:人|单位)(?:[（(][^（）()。]{1,14}[）)])?|被告单位|上诉人|"
+          r"被告人(?:[（(][^（）()。]{1,14}[）)])?|辩护人|指定辩护人|诉讼代表人|"
           r"诉讼代理人|法定代理人|委托代理人|被害人")
 _ROLE_RE = re.compile(r"(?<![^。；;\s])\s*(" + _ROLES + r")\s*[:：]?\s*")
 _DEFENDANT_ROLE_RE = re.compile(r"原审被告人|^被告人|^上诉人$")
-_NAME_RE = re.compile(r"(?:自报)?([\u4e00-\u9fa5A-Za-z0-9·•.]{1,20}?)(?=[，,。；;（(\s:：]|$)")
+#: pseudonymised names keep their marks: 王×1, 范×, 张某某, 李3, 林某2
+_NAME_CHARS = r"\u4e00-\u9fa5A-Za-z0-9·•.×*＊○"
+_NAME_RE = re.compile(r"(?:自报)?([" + _NAME_CHARS + r"]{1,20}?)(?=[，,。；;（(\s:：]|$)")
+_PLAIN_NAME_RE = re.compile(r"[\u4e00-\u9fa5]{1,5}[×*＊○]{0,2}[0-9A-Za-z]{0,2}|[A-Za-z]{1,20}")
+#: what follows a known name when a sentence is about that defendant, not a new one (陈永龙曾因吸毒…)
+_PROSE_RE = re.compile(r"(?:曾|因|于|系|在|被|又|犯|自|经|已|现|先后|多次|\d{4}年|[一二]〇)")
 _GENDER_RE = re.compile(r"[，,\s](男|女)(?=[，,。\s;；]|性|$)")
 _BIRTH_RE = re.compile(r"(?:出生于|生于|出生日期[:：为]?|出生年月日[:：]?)\s*(\d{4}年\d{1,2}月\d{1,2}日)|"
                        r"(\d{4}年\d{1,2}月\d{1,2}日)\s*(?:出生|生)")
@@ -27,24 +34,46 @@ _FULL_DATE_RE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 
 @dataclass
 class Party:
-    """One party paragraph in the header."""
+    """One party paragraph in the header; ``more`` holds later sentences about the same defendant."""
 
     role: str
     name: str
     start: int
     end: int
+    more: list[Span] = field(default_factory=list)
 
 
 def split_parties(text: str, span: Span) -> list[Party]:
-    """Cut the 当事人 section into party paragraphs at each role word that starts a sentence."""
+    """Cut the 当事人 section into party paragraphs at each role word that starts a sentence.
+
+    A sentence that begins with a known defendant's name and goes on about them (被告人陈永龙曾因吸毒…)
+    is added to that defendant, not read as a new one; a name that cannot be a name is dropped.
+    """
     hits = list(_ROLE_RE.finditer(text, span.start, span.end))
-    parties = []
+    parties: list[Party] = []
     for i, m in enumerate(hits):
         end = hits[i + 1].start() if i + 1 < len(hits) else span.end
         name_m = _NAME_RE.match(text, m.end(), end)
         name = name_m.group(1) if name_m else ""
-        parties.append(Party(role=m.group(1), name=name, start=m.start(1), end=end))
+        role = m.group(1)
+        if is_defendant_role(role):
+            owner = _continued(parties, text, m.end(), end)
+            if owner is not None:
+                owner.more.append(Span(m.start(1), end))
+                continue
+            if not _PLAIN_NAME_RE.fullmatch(name) and not re.search(r"[·•.]", name):
+                name = ""
+        parties.append(Party(role=role, name=name, start=m.start(1), end=end))
     return parties
+
+
+def _continued(parties: list[Party], text: str, start: int, end: int) -> Party | None:
+    """The earlier defendant this paragraph goes on about, if it starts with their name and prose."""
+    known = sorted((p for p in parties if p.name and is_defendant_role(p.role)), key=lambda p: -len(p.name))
+    for p in known:
+        if text.startswith(p.name, start) and _PROSE_RE.match(text, start + len(p.name), end):
+            return p
+    return None
 
 
 def prosecutor_of(text: str, parties: list[Party]) -> tuple[str | None, str | None]:
@@ -60,7 +89,7 @@ def prosecutor_of(text: str, parties: list[Party]) -> tuple[str | None, str | No
 
 
 def is_defendant_role(role: str) -> bool:
-    """True for 被告人 / 原审被告人 / 上诉人（原审被告人） paragraphs."""
+    """True for 被告人 / 原审被告人 / 上诉人（原审被告人…） paragraphs (not 被告单位)."""
     return bool(_DEFENDANT_ROLE_RE.search(role))
 
 
@@ -78,8 +107,10 @@ def read_defendant(text: str, party: Party) -> Defendant:
     d.ethnicity = e.group(1) if e else None
     i = _ID_RE.search(block)
     d.id_number = i.group(1).upper() if i else None
-    d.priors = read_priors(text, party.start, party.end)
-    d.custody = read_custody(text, party.start, party.end)
+    d.priors, d.custody = [], []
+    for part in [Span(party.start, party.end), *party.more]:
+        d.priors.extend(read_priors(text, part.start, part.end))
+        d.custody.extend(read_custody(text, part.start, part.end))
     return d
 
 

@@ -41,7 +41,13 @@ class Custody:
 
 @dataclass
 class ChargePenalty:
-    """One count of the verdict: the charge and the penalty for that count alone."""
+    """One count of the verdict: the charge and the penalty for that count alone.
+
+    ``joint_*`` say that an accessory penalty written once for several counts covers this count, which
+    has none of its own: the fine of ``决定执行…并处罚金`` (数罪并罚) or of one penalty written for
+    ``犯盗窃罪、诈骗罪``.  A model asking "was a fine imposed for this count" reads ``fine_yuan`` or
+    ``joint_fine_yuan``.
+    """
 
     charge: str
     penalty_type: str | None = None
@@ -50,6 +56,9 @@ class ChargePenalty:
     fine_yuan: int | None = None
     confiscation: bool = False
     deprivation_months: int | str | None = None
+    joint_fine_yuan: int | None = None
+    joint_confiscation: bool = False
+    joint_deprivation: bool = False
 
 
 @dataclass
@@ -59,6 +68,7 @@ class Defendant:
     name: str
     gender: str | None = None
     birth_date: str | None = None
+    age_at_offence: int | None = None  # 犯罪时年龄: full years on the judgment's offence date
     ethnicity: str | None = None
     id_number: str | None = None
     charges: list[str] = field(default_factory=list)

@@ -17,7 +17,7 @@ from .defendants import (
 )
 from .model import Defendant, Fact, Judgment, Span
 from .numerals import iter_dates
-from .penalties import Sentence, read_sentence, segments_by_defendant, verdict_pieces
+from .penalties import Sentence, attribute_joint, read_sentence, segments_by_defendant, verdict_pieces
 from .sections import Layout, clean_text, split_sections
 
 _AMOUNT_FACT_RE = re.compile(r"(?:人民币)?\s*[\d,.]+\s*万?元|人民币[零〇一二三四五六七八九十百千万两]+元")
@@ -95,7 +95,7 @@ def _parties(j: Judgment, clean: str, layout: Layout) -> None:
     stop = layout.verdict.start if layout.verdict else len(clean)
     seen: set[str] = set()
     for party in parties:
-        if party.role == "被告单位":
+        if "被告单位" in party.role:
             j.units.append(read_unit(party))
         elif is_defendant_role(party.role) and party.name and party.name not in seen:
             seen.add(party.name)
@@ -152,6 +152,7 @@ def _fold(sentences: list[Sentence]) -> Sentence:
             out.probation_months = s.probation_months
         elif s.probation_months is not None:
             out.probation_months = s.probation_months
+        out.joint = s.joint or out.joint
         for name in ("fine_yuan", "deprivation_months", "sentence_start", "sentence_end"):
             if getattr(s, name) is not None:
                 setattr(out, name, getattr(s, name))
@@ -160,6 +161,7 @@ def _fold(sentences: list[Sentence]) -> Sentence:
 
 
 def _apply_sentence(d: Defendant, s: Sentence) -> None:
+    attribute_joint(s.counts, s.joint)
     d.counts = s.counts
     charges: list[str] = []
     for c in s.counts:
@@ -227,8 +229,10 @@ def _facts(j: Judgment, clean: str, layout: Layout) -> None:
         j.offence_date = first_day.value
     for d in j.defendants:
         if d.birth_date and j.offence_date:
+            # a month-only offence date stands for the 1st: the younger age, which favours the defendant
             age = _age(date.fromisoformat(d.birth_date), date.fromisoformat(j.offence_date))
-            if age < 18 and "未成年" not in d.circumstances:
+            d.age_at_offence = age if 0 <= age <= 120 else None  # else one of the two dates is misread
+            if d.age_at_offence is not None and age < 18 and "未成年" not in d.circumstances:
                 d.circumstances.append("未成年")
 
 

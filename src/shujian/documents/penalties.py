@@ -23,11 +23,13 @@ _COUNT_RE = re.compile(
     r"(?<![原前之])犯\s*([\u4e00-\u9fa5、]{1,30}?罪)(?:（[^（）]{0,10}）)?[，,]?\s*(?=判处|免[予于除]|单处|宣告|并处|处)"
 )
 _PRIOR_SENTENCE_RE = re.compile(r"[；;，,]?\s*(?:撤销|原犯|与前罪|与之前|与原判|连同前判|连同原判|与前判|前罪|余刑|与其前|与原)")
+_QUOTED_PRIOR_RE = re.compile(r"撤销|原判|前罪|原犯|连同|与前|与原|与其前|余刑|前判")
 _COMBINED_RE = re.compile(r"决定(?:合并)?执行|合并执行")
 _D = r"[\d" + CN_NUM_CHARS + r"]{4}\s*年\s*[\d" + CN_NUM_CHARS + r"]{1,3}\s*月\s*[\d" + CN_NUM_CHARS + r"]{1,4}\s*日"
 _TERM_DATES_RE = re.compile(
     r"(?:(?:自|从)\s*(" + _D + r")\s*起?|(" + _D + r")\s*起)\s*(?:执行|计算)?\s*(?:至|到)\s*(" + _D + ")"
 )
+_CONTINUATION_RE = re.compile(r"(?:并处|附加|剥夺政治权利|没收[^。]{0,12}财产|罚金|宣告缓刑|缓刑)")
 _ITEM_RE = re.compile(r"(?:^|(?<=[\s。；;：:]))[一二三四五六七八九十]{1,3}[、.．]")
 
 
@@ -44,20 +46,29 @@ class Sentence:
     deprivation_months: int | str | None = None
     sentence_start: str | None = None
     sentence_end: str | None = None
+    joint: ChargePenalty | None = None  # what 决定执行… writes itself (数罪并罚), before any fallback
     notes: list[str] = field(default_factory=list)
 
 
 def verdict_pieces(text: str, verdict: Span) -> list[Span]:
-    """Verdict items and sentences, without those that revoke the earlier judgment (撤销…即…)."""
+    """Verdict items and sentences, without those that revoke the earlier judgment (撤销…即…).
+
+    A sentence that only goes on with the penalty (``缓刑三年。并处罚金…``) is joined to the one before.
+    """
     starts = [m.start() for m in _ITEM_RE.finditer(text, verdict.start, verdict.end)]
     bounds = sorted({verdict.start, *starts, verdict.end})
-    pieces = []
+    pieces: list[Span] = []
+    dropped = False
     for a, b in zip(bounds, bounds[1:], strict=False):
         for x, y in _sentences(text, a, b):
             body = _ITEM_RE.sub("", text[x:y], count=1).strip()
-            if body.startswith("撤销"):
+            if _CONTINUATION_RE.match(body) and x != a:
+                if pieces and not dropped:
+                    pieces[-1] = Span(pieces[-1].start, y)
                 continue
-            pieces.append(Span(x, y))
+            dropped = body.startswith("撤销") and "改判" not in body
+            if not dropped:
+                pieces.append(Span(x, y))
     return pieces
 
 
@@ -123,6 +134,9 @@ def read_sentence(segment: str) -> Sentence:
     pre, post = (clean[:combined.start()], clean[combined.end():]) if combined else (clean, "")
     s.counts = _read_counts(pre)
     final = _read_penalty(post, None) if combined else None
+    if final is not None:
+        s.joint = ChargePenalty(charge="", fine_yuan=final.fine_yuan, confiscation=final.confiscation,
+                                deprivation_months=final.deprivation_months)
     if final is None or final.penalty_type is None:
         final = _final_from_counts(s.counts, pre)
     elif final.term_months is None and final.penalty_type in ("有期徒刑", "拘役", "管制"):
@@ -146,7 +160,7 @@ def _strip_brackets(text: str) -> str:
 
 
 def _read_counts(pre: str) -> list[ChargePenalty]:
-    hits = list(_COUNT_RE.finditer(pre))
+    hits = _current_counts(pre)
     counts = []
     for k, m in enumerate(hits):
         end = hits[k + 1].start() if k + 1 < len(hits) else len(pre)
@@ -155,8 +169,9 @@ def _read_counts(pre: str) -> list[ChargePenalty]:
         if prior:
             body = body[:prior.start()]
         names = _split_charges(m.group(1))
-        counts.append(_read_penalty(body, names[0]) or ChargePenalty(charge=names[0]))
-        counts.extend(ChargePenalty(charge=name) for name in names[1:])  # one penalty for A罪、B罪
+        first = _read_penalty(body, names[0]) or ChargePenalty(charge=names[0])
+        counts.append(first)
+        counts.extend(_shared(first, name) for name in names[1:])  # one penalty for A罪、B罪
     if not counts:
         loose = _read_penalty(pre, None)
         if loose is not None and loose.penalty_type:
@@ -164,6 +179,54 @@ def _read_counts(pre: str) -> list[ChargePenalty]:
             loose.charge = charge.group(1) if charge else ""
             counts.append(loose)
     return counts
+
+
+def _shared(first: ChargePenalty, charge: str) -> ChargePenalty:
+    """Another charge of ``犯A罪、B罪，判处…``: the same principal penalty, its accessories held jointly."""
+    return ChargePenalty(charge=charge, penalty_type=first.penalty_type, term_months=first.term_months,
+                         probation_months=first.probation_months, joint_fine_yuan=first.fine_yuan,
+                         joint_confiscation=first.confiscation,
+                         joint_deprivation=first.deprivation_months is not None)
+
+
+def attribute_joint(counts: list[ChargePenalty], joint: ChargePenalty | None) -> None:
+    """数罪并罚: an accessory written on the executed sentence covers the counts that lack their own.
+
+    A fine covers them when it is more than the counts' own fines add up to (so part of it belongs to no
+    stated count); when the counts' fines already make up the combined fine, a count without one really
+    has none. Confiscation and deprivation cover them when no count has its own. With one count the
+    combined sentence merges an earlier judgment (与前罪并罚); its fine is taken to cover the count too, as
+    nothing says which part is whose (a missed omission rather than a wrong accusation).
+    """
+    if joint is None or not counts:
+        return
+    own = sum(c.fine_yuan or 0 for c in counts)
+    for c in counts:
+        if joint.fine_yuan and joint.fine_yuan > own and c.fine_yuan is None:
+            c.joint_fine_yuan = joint.fine_yuan
+        if joint.confiscation and not any(x.confiscation for x in counts):
+            c.joint_confiscation = True
+        if joint.deprivation_months is not None and all(x.deprivation_months is None for x in counts):
+            c.joint_deprivation = True
+
+
+def _current_counts(pre: str) -> list[re.Match[str]]:
+    """Count hits, without the earlier judgment quoted after 撤销/连同原判/与前罪 (not a current charge).
+
+    >>> [m.group(1) for m in _current_counts("犯盗窃罪，判处有期徒刑八个月；撤销原判决对被告人犯诈骗罪判处的缓刑")]
+    ['盗窃罪']
+    >>> [m.group(1) for m in _current_counts("撤销原判，改判被告人甲犯盗窃罪，判处拘役五个月")]
+    ['盗窃罪']
+    """
+    out, since = [], 0
+    for m in _COUNT_RE.finditer(pre):
+        window = pre[since:m.start()]
+        quoted = [q.end() for q in _QUOTED_PRIOR_RE.finditer(window)]
+        reset = [r.end() for r in re.finditer(r"改判|。", window)]
+        if not quoted or (reset and reset[-1] > quoted[-1]):
+            out.append(m)
+        since = m.end()
+    return out
 
 
 def _split_charges(text: str) -> list[str]:

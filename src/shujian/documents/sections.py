@@ -1,34 +1,15 @@
-"""Text clean-up and section splitting (分段): 首部, 当事人, 审理经过, 事实, 本院认为, 判决结果, 尾部."""
+"""Section splitting (分段): 首部, 当事人, 审理经过, 事实, 本院认为, 判决结果, 尾部 (clean-up: cleanup.py)."""
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 
 from .casenumber import CaseNumber, find_case_number
+from .cleanup import clean_text
 from .model import Span
-from .numerals import to_halfwidth_digits
 
-_TAG_RE = re.compile(r"<[a-zA-Z!/][^<>]*>")
-_BLOCK_TAG_RE = re.compile(r"<\s*(?:br|/p|/div|/tr|/li|/h\d)\b[^<>]*>", re.I)
-_SCRIPT_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
-
-
-def clean_text(text: str) -> str:
-    """Strip HTML tags and entities, map full-width digits; plain text is returned unchanged in length.
-
-    >>> clean_text("<p>判决如下：</p><p>被告人张某&nbsp;犯盗窃罪</p>")
-    '判决如下：\\n被告人张某 犯盗窃罪'
-    """
-    if _TAG_RE.search(text):
-        text = _SCRIPT_RE.sub("", text)
-        text = _BLOCK_TAG_RE.sub("\n", text)
-        text = _TAG_RE.sub("", text)
-        text = html.unescape(text).strip()
-    text = text.replace("\u00a0", " ").replace("\u3000", " ")
-    return to_halfwidth_digits(text)
-
+__all__ = ["Layout", "clean_text", "split_sections"]
 
 _DOC_TYPE_RE = re.compile(
     r"(刑事附带民事|刑事|民事|行政|执行)?\s*(判决书|裁定书|调解书|决定书|起诉书|抗诉书|通知书)"

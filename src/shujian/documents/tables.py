@@ -19,13 +19,15 @@ DEFENDANT_COLUMNS = (
     "文书编号", "案号", "法院", "审理程序", "判决日期", "公诉机关", "被告人序号", "姓名", "性别", "出生日期",
     "身份证号", "罪名", "刑种", "刑期月数", "缓刑月数", "罚金元", "没收财产", "剥夺政治权利月数",
     "剥夺政治权利终身", "累犯", "自首", "立功", "坦白", "从犯", "主犯", "未成年", "认罪认罚", "首要分子",
-    "刑期起始", "刑期截止", "犯罪日期",
+    "刑期起始", "刑期截止", "犯罪日期", "犯罪时年龄",
 )
 CHARGE_COLUMNS = (
     "文书编号", "案号", "被告人序号", "姓名", "身份证号", "罪名", "刑种", "刑期月数", "罚金元", "没收财产",
-    "剥夺政治权利月数", "剥夺政治权利终身", "犯罪日期", "判决日期",
+    "剥夺政治权利月数", "剥夺政治权利终身", "犯罪日期", "判决日期", "合并判处罚金元", "合并判处没收财产",
+    "合并判处剥夺政治权利",
 )
-PRIOR_COLUMNS = ("文书编号", "案号", "被告人序号", "姓名", "身份证号", "前科罪名", "前科刑种", "前科刑期月数", "释放日期")
+PRIOR_COLUMNS = ("文书编号", "案号", "被告人序号", "姓名", "身份证号", "前科罪名", "前科刑种", "前科刑期月数", "释放日期",
+                 "前科判决日期")
 
 #: table → column → semantic type key (id_number, person_name, case_number, date, amount, text)
 TABLE_SEMANTICS: dict[str, dict[str, str]] = {
@@ -38,10 +40,11 @@ TABLE_SEMANTICS: dict[str, dict[str, str]] = {
     CHARGE_TABLE: {
         "文书编号": "text", "案号": "case_number", "姓名": "person_name", "身份证号": "id_number",
         "罪名": "text", "刑种": "text", "罚金元": "amount", "犯罪日期": "date", "判决日期": "date",
+        "合并判处罚金元": "amount",
     },
     PRIOR_TABLE: {
         "文书编号": "text", "案号": "case_number", "姓名": "person_name", "身份证号": "id_number",
-        "前科罪名": "text", "前科刑种": "text", "释放日期": "date",
+        "前科罪名": "text", "前科刑种": "text", "释放日期": "date", "前科判决日期": "date",
     },
 }
 
@@ -92,6 +95,7 @@ def _defendant_row(doc: dict, seq: int, d: dict) -> dict[str, Any]:
         "剥夺政治权利月数": months, "剥夺政治权利终身": life,
         "累犯": bool(d.get("recidivist")), "自首": bool(d.get("surrender")), "立功": bool(d.get("meritorious")),
         "刑期起始": d.get("sentence_start"), "刑期截止": d.get("sentence_end"), "犯罪日期": doc.get("offence_date"),
+        "犯罪时年龄": d.get("age_at_offence"),
     }
     row.update({flag: flag in circumstances for flag in _FLAGS})
     return {col: row[col] for col in DEFENDANT_COLUMNS}
@@ -108,7 +112,9 @@ def _charge_rows(doc: dict, seq: int, d: dict) -> list[dict[str, Any]]:
             "身份证号": d.get("id_number"), "罪名": _official(charge), "刑种": c.get("penalty_type"),
             "刑期月数": c.get("term_months"), "罚金元": c.get("fine_yuan"), "没收财产": bool(c.get("confiscation")),
             "剥夺政治权利月数": months, "剥夺政治权利终身": life, "犯罪日期": doc.get("offence_date"),
-            "判决日期": doc.get("judgment_date"),
+            "判决日期": doc.get("judgment_date"), "合并判处罚金元": c.get("joint_fine_yuan"),
+            "合并判处没收财产": bool(c.get("joint_confiscation")),
+            "合并判处剥夺政治权利": bool(c.get("joint_deprivation")),
         })
     return rows
 
@@ -117,5 +123,5 @@ def _prior_rows(doc: dict, seq: int, d: dict) -> list[dict[str, Any]]:
     return [{
         "文书编号": doc.get("id"), "案号": doc.get("case_number"), "被告人序号": seq, "姓名": d.get("name"),
         "身份证号": d.get("id_number"), "前科罪名": _official(p.get("charge")), "前科刑种": p.get("penalty_type"),
-        "前科刑期月数": p.get("term_months"), "释放日期": p.get("release_date"),
+        "前科刑期月数": p.get("term_months"), "释放日期": p.get("release_date"), "前科判决日期": p.get("judgment_date"),
     } for p in d.get("priors") or []]
