@@ -31,9 +31,11 @@ _SPACED_RUN_RE = re.compile(r"(?:[\u4e00-\u9fa5][ \t\u3000]{1,3}){3,}[\u4e00-\u9
 
 _WIDTH = str.maketrans(
     {**{chr(0xFF21 + i): chr(0x41 + i) for i in range(26)}, **{chr(0xFF41 + i): chr(0x61 + i) for i in range(26)},
-     "\u00a0": " ", "\u3000": " ", ",": "，", ";": "；", ":": "：", "(": "（", ")": "）"})
-#: a half-width full stop ending a sentence (not 1.5万, not the item number 一．, not a name 阿某.买某)
+     ",": "，", ";": "；", ":": "：", "(": "（", ")": "）"})
+#: a half-width full stop ending a sentence (not 1.5万, not the item number 一．, not a name 阿某.买某);
+#: in a text written with half-width stops throughout, also one followed by the next sentence
 _STOP_RE = re.compile(r"(?<=[\u4e00-\u9fa5）)])(?<![一二三四五六七八九十])[.．](?=\s|$)")
+_LOOSE_STOP_RE = re.compile(r"(?<=[\u4e00-\u9fa5）)])(?<![一二三四五六七八九十])[.．](?=[\u4e00-\u9fa5（(]|\s|$)")
 
 
 def clean_text(text: str) -> str:
@@ -53,9 +55,12 @@ def clean_text(text: str) -> str:
         text = html.unescape(text).strip()
     elif _ENTITY_RE.search(text):
         text = html.unescape(text)
-    text = _SPLIT_WORD_RE.sub(_compact, text)
+    text = text.replace("\u00a0", " ").replace("\u3000", " ")
     text = _SPACED_RUN_RE.sub(_compact, text[:400]) + text[400:]
-    text = _STOP_RE.sub("。", text.translate(_WIDTH))
+    text = _SPLIT_WORD_RE.sub(_compact, text)
+    half_stops = len(_LOOSE_STOP_RE.findall(text))
+    stop = _LOOSE_STOP_RE if half_stops >= 3 and half_stops > text.count("。") else _STOP_RE
+    text = stop.sub("。", text.translate(_WIDTH))
     return to_halfwidth_digits(text)
 
 

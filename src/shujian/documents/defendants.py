@@ -231,7 +231,11 @@ def _read_prior(part: str) -> Prior | None:
         prior.term_months = parse_term(penalty.group(2)) if penalty.group(2) else None
     jd = parse_date(when.group(1)) if when else None
     prior.judgment_date = jd.isoformat() if jd else None
-    rd = parse_date(release.group(1)) if release else None
+    probation = re.search(r"缓刑\s*([" + CN_NUM_CHARS + r"\d年又零个月]+)", part)
+    prior.probation_months = parse_term(probation.group(1)) if probation else None
+    served = prior.probation_months is None or re.search(r"撤销(?:其)?缓刑|收监执行", part)
+    rd = parse_date(release.group(1)) if release and served else None
+    # a suspended term ends by 解除社区矫正, not by release after serving it (no 累犯 basis, 刑法第六十五条)
     prior.release_date = rd.isoformat() if rd else None
     return prior
 

@@ -25,6 +25,7 @@ class Prior:
     charge: str | None
     penalty_type: str | None = None
     term_months: int | None = None
+    probation_months: int | None = None  # 宣告缓刑: the term was not served unless the probation was revoked
     judgment_date: str | None = None
     release_date: str | None = None
     span: Span | None = None

@@ -66,10 +66,21 @@ def verdict_pieces(text: str, verdict: Span) -> list[Span]:
                 if pieces and not dropped:
                     pieces[-1] = Span(pieces[-1].start, y)
                 continue
-            dropped = body.startswith("撤销") and "改判" not in body
+            if body.startswith("撤销") and "改判" not in body:
+                x = _after_revocation(text, x, y)
+            dropped = x >= y
             if not dropped:
                 pieces.append(Span(x, y))
     return pieces
+
+
+def _after_revocation(text: str, start: int, end: int) -> int:
+    """Where the sentence goes on after ``撤销…缓刑部分；`` with a new count, else ``end`` (drop it all)."""
+    for m in re.finditer(r"[；;]", text[start:end]):
+        rest = text[start + m.end():end]
+        if re.search(r"犯\s*[\u4e00-\u9fa5、]{1,30}?罪", rest):
+            return start + m.end()
+    return end
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -27,7 +27,7 @@ CHARGE_COLUMNS = (
     "合并判处剥夺政治权利",
 )
 PRIOR_COLUMNS = ("文书编号", "案号", "被告人序号", "姓名", "身份证号", "前科罪名", "前科刑种", "前科刑期月数", "释放日期",
-                 "前科判决日期")
+                 "前科缓刑月数", "前科判决日期")
 
 #: table → column → semantic type key (id_number, person_name, case_number, date, amount, text)
 TABLE_SEMANTICS: dict[str, dict[str, str]] = {
@@ -123,5 +123,6 @@ def _prior_rows(doc: dict, seq: int, d: dict) -> list[dict[str, Any]]:
     return [{
         "文书编号": doc.get("id"), "案号": doc.get("case_number"), "被告人序号": seq, "姓名": d.get("name"),
         "身份证号": d.get("id_number"), "前科罪名": _official(p.get("charge")), "前科刑种": p.get("penalty_type"),
-        "前科刑期月数": p.get("term_months"), "释放日期": p.get("release_date"), "前科判决日期": p.get("judgment_date"),
+        "前科刑期月数": p.get("term_months"), "释放日期": p.get("release_date"),
+        "前科缓刑月数": p.get("probation_months"), "前科判决日期": p.get("judgment_date"),
     } for p in d.get("priors") or []]
