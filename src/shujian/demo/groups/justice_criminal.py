@@ -47,12 +47,15 @@ DEFENDANT_DTYPES = {
     "判决日期": "DATE", "出生日期": "DATE", "被告人序号": "BIGINT", "刑期月数": "BIGINT",
     "缓刑月数": "BIGINT", "罚金元": "BIGINT", "没收财产": "BOOLEAN", "剥夺政治权利月数": "BIGINT",
     "剥夺政治权利终身": "BOOLEAN", "刑期起始": "DATE", "刑期截止": "DATE", "犯罪日期": "DATE",
-    **{f: "BOOLEAN" for f in FLAGS},
+    "犯罪时年龄": "BIGINT", **{f: "BOOLEAN" for f in FLAGS},
 }
-CHARGE_DTYPES = {k: DEFENDANT_DTYPES[k] for k in (
+CHARGE_DTYPES = {**{k: DEFENDANT_DTYPES[k] for k in (
     "被告人序号", "刑期月数", "罚金元", "没收财产", "剥夺政治权利月数", "剥夺政治权利终身", "犯罪日期",
-    "判决日期")}
-PRIOR_DTYPES = {"被告人序号": "BIGINT", "前科刑期月数": "BIGINT", "释放日期": "DATE"}
+    "判决日期")}, "合并判处罚金元": "BIGINT", "合并判处没收财产": "BOOLEAN", "合并判处剥夺政治权利": "BOOLEAN"}
+#: one count per demo defendant: no fine is ever written once for several counts
+NO_JOINT = {"合并判处罚金元": None, "合并判处没收财产": False, "合并判处剥夺政治权利": False}
+PRIOR_DTYPES = {"被告人序号": "BIGINT", "前科刑期月数": "BIGINT", "释放日期": "DATE", "前科缓刑月数": "BIGINT",
+                "前科判决日期": "DATE"}
 LAW_DTYPES = {"生效日期": "DATE", "失效日期": "DATE", "刑档序号": "BIGINT", "主刑下限月数": "BIGINT",
               "主刑上限月数": "BIGINT"}
 
@@ -160,13 +163,26 @@ def _background_chunk(ctx: Any, table: list[Band], start: int, n: int) -> tuple[
         "认罪认罚": rng.random(n) < 0.7, "首要分子": leader,
         "刑期起始": _nullable(custody_start, fixed),
         "刑期截止": _nullable(custody_start + term_days, fixed),
-        "犯罪日期": offence,
+        "犯罪日期": offence, "犯罪时年龄": age_years(p["出生日期"], offence),
     }
     counts = {k: defs[k] for k in ("文书编号", "案号", "被告人序号", "姓名", "身份证号", "罪名", "刑种",
                                     "刑期月数", "罚金元", "没收财产", "剥夺政治权利月数",
                                     "剥夺政治权利终身", "犯罪日期", "判决日期")}
+    counts.update({k: [v] * n for k, v in NO_JOINT.items()})
     priors = _background_priors(ctx, defs, has_prior, prior_kind, offence)
     return defs, counts, priors
+
+
+def age_years(born: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """Full years (周岁) on each date: the birthday itself counts."""
+    born, on = born.astype("datetime64[D]"), on.astype("datetime64[D]")
+
+    def month_day(d: np.ndarray) -> np.ndarray:
+        month = d.astype("datetime64[M]")
+        return (month.astype(int) % 12 + 1) * 100 + (d - month).astype(int) + 1
+
+    years = on.astype("datetime64[Y]").astype(int) - born.astype("datetime64[Y]").astype(int)
+    return (years - (month_day(on) < month_day(born))).astype(np.int64)
 
 
 def _valid_probation(rng: np.random.Generator, kind: np.ndarray, months: np.ndarray) -> np.ndarray:
@@ -199,7 +215,8 @@ def _background_priors(ctx: Any, defs: dict, has_prior: np.ndarray, prior_kind: 
     return {"文书编号": defs["文书编号"][idx], "案号": defs["案号"][idx],
             "被告人序号": defs["被告人序号"][idx], "姓名": defs["姓名"][idx],
             "身份证号": defs["身份证号"][idx], "前科罪名": charge, "前科刑种": ptype,
-            "前科刑期月数": pmonths.astype(np.int64), "释放日期": released}
+            "前科刑期月数": pmonths.astype(np.int64), "释放日期": released, "前科缓刑月数": [None] * m,
+            "前科判决日期": released - (pmonths * 30.44 + 20).astype(int).astype("timedelta64[D]")}
 
 
 # ---------------------------------------------------------------------------------- plants
@@ -241,7 +258,9 @@ class Planter:
                 36 if req["deprivation"][0] and not is_life else None),
             "剥夺政治权利终身": life if life is not None else is_life,
             "刑期起始": None, "刑期截止": None, "犯罪日期": offence,
-            **{f: bool(flags.get(f, False)) for f in FLAGS},
+            "犯罪时年龄": int(age_years(np.array([p["出生日期"]], dtype="datetime64[D]"),
+                                   np.array([offence], dtype="datetime64[D]"))[0]),
+            **{f: bool(flags.get(f, False)) for f in FLAGS}, **NO_JOINT,
         }
         if with_ is not None:
             row.update({k: with_[k] for k in ("文书编号", "案号", "判决日期")})
@@ -257,7 +276,8 @@ class Planter:
     def prior(self, row: dict, charge: str, kind: str, months: int, released: date) -> None:
         self.priors.append({"文书编号": row["文书编号"], "案号": row["案号"], "被告人序号": row["被告人序号"],
                             "姓名": row["姓名"], "身份证号": row["身份证号"], "前科罪名": charge,
-                            "前科刑种": kind, "前科刑期月数": months, "释放日期": released})
+                            "前科刑种": kind, "前科刑期月数": months, "释放日期": released, "前科缓刑月数": None,
+                            "前科判决日期": released - timedelta(days=round(months * 30.44) + 20)})
 
     def run(self) -> None:
         self.probation_cases()
