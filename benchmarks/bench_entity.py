@@ -9,7 +9,7 @@ Contenders, all on the same records and truth (``person_id``):
 * ``splink-untuned``   — Splink with its stock comparisons (Jaro-Winkler name, Levenshtein ID, exact
                          date, phone, address) on the raw fields, default EM training, threshold 0.5;
 * ``shujian``          — shujian.entity: normalised fields, character-level comparisons, day/month
-                         swaps, partial IDs, 8 blocking rules, EM; linked at ≥ REVIEW (0.80).
+                         swaps, partial IDs, 9 blocking rules, EM; linked at ≥ REVIEW (0.80).
 
 Pairwise scores count the scored pairs at the threshold; cluster scores count every pair inside a
 predicted cluster (connected components).  Prints JSON; ``--out`` writes it under benchmarks/results/.

@@ -17,6 +17,7 @@ from sqlglot.tokens import Tokenizer
 
 from shujian.catalog.schema import ROW_ID, CatalogSchema, DatasetSchema
 from shujian.compiler import dialects
+from shujian.compiler.entity_join import build_entity_join
 from shujian.compiler.expr import Ctx, suggest
 from shujian.compiler.graph import build_components
 from shujian.compiler.joins import build_join
@@ -162,8 +163,8 @@ def _reads(step: Step, index: int, model: Model) -> list[tuple[str, str]]:
     default = model.steps[index - 1].id if index else (
         next(iter(model.inputs)) if len(model.inputs) == 1 else None)
     loc = f"steps[{index}]"
-    if step.kind == "join":
-        return [(step.join.left or default, f"{loc}.join.left"), (step.join.right, f"{loc}.join.right")]
+    if step.kind in ("join", "entity_join"):
+        return [(step.body.left or default, f"{loc}.{step.kind}.left"), (step.body.right, f"{loc}.{step.kind}.right")]
     if step.kind == "union":
         return [(s, f"{loc}.union.steps[{i}]") for i, s in enumerate(step.union.steps)]
     return [(step.from_ or default, f"{loc}.from")]
@@ -211,6 +212,8 @@ def _steps(b: Builder, model: Model, rels: dict[str, Rel]) -> Rel | None:
             rel = build_join(b, cte, step.join, srcs[0], srcs[1], loc)
         elif step.kind == "union":
             rel = build_union(b, cte, step.union, srcs, loc)
+        elif step.kind == "entity_join":
+            rel = build_entity_join(b, cte, step.entity_join, srcs[0], srcs[1], loc)
         else:
             rel = _BUILDERS[step.kind](b, cte, step.body, srcs[0], loc)
         if rel is not None:

@@ -16,7 +16,7 @@ Comparisons (levels in order, each with its own m/u):
 * 性别: exact · other
 
 Blocking (which pairs are compared at all) uses exact keys only — ID; name + birth date; pinyin +
-birth date (homophones); name + swapped birth date; ID birth part + last four; name + phone;
+birth date (homophones); name + swapped birth date (both ways); ID birth part + last four; name + phone;
 pinyin + ID last four; name + address — so the work grows with the data, not its square.
 """
 
@@ -42,6 +42,7 @@ BLOCKING_RULES = (
     "l.name_n = r.name_n AND l.dob = r.dob",
     "l.name_py = r.name_py AND l.dob = r.dob",
     "l.name_n = r.name_n AND l.dob = r.dob_swap",
+    "l.name_n = r.name_n AND l.dob_swap = r.dob",      # pairs keep l.unique_id < r.unique_id: both ways
     "l.id_dob = r.id_dob AND l.id_last4 = r.id_last4",
     "l.name_n = r.name_n AND l.phone = r.phone",
     "l.name_py = r.name_py AND l.id_last4 = r.id_last4",
@@ -124,6 +125,11 @@ def make_linker(con: duckdb.DuckDBPyConnection, table: str, model: dict | None =
     register_udfs(con)
     db = DuckDBAPI(connection=con)
     df = db.register(table)
+    if model is not None:   # trained m/u and prior from the model; blocking and columns from this code
+        current = settings()
+        model = {**model, **{k: current[k] for k in (
+            "blocking_rules_to_generate_predictions", "additional_columns_to_retain",
+            "retain_matching_columns", "retain_intermediate_calculation_columns")}}
     return Linker(df, model or settings(), log_level=logging.WARNING)
 
 

@@ -81,17 +81,37 @@ def link(con: duckdb.DuckDBPyConnection, sources: list[PersonSource], *, model: 
     run.model = linker.misc.save_model_to_json()
     t = _timed(run, "predict", t)
     edges_with_decisions(con, "er_pairs", "er_person_input", review, decisions)
+    if decisions is not None:
+        _mark_decided(con)
     connected_components(con, "er_person_input", "er_edges")
+    # each record's strongest link into its cluster: its confidence and the comparison behind it
     con.execute("""CREATE OR REPLACE TEMP TABLE er_confidence AS
-        SELECT u AS unique_id, max(probability) AS confidence FROM (
-            SELECT unique_id_l AS u, probability FROM er_edges
-            UNION ALL SELECT unique_id_r, probability FROM er_edges) GROUP BY u""")
+        WITH e AS (SELECT e.unique_id_l, e.unique_id_r, e.probability, p.compared FROM er_edges e
+                   LEFT JOIN er_pairs p ON p.unique_id_l = e.unique_id_l AND p.unique_id_r = e.unique_id_r)
+        SELECT u AS unique_id, max(probability) AS confidence, arg_max(compared, probability) AS basis FROM (
+            SELECT unique_id_l AS u, probability, compared FROM e
+            UNION ALL SELECT unique_id_r, probability, compared FROM e) GROUP BY u""")
     _timed(run, "cluster", t)
     counts = con.execute("""SELECT count(*), count(*) FILTER (WHERE band = 'linked'),
                                    count(*) FILTER (WHERE band = 'review') FROM er_pairs""").fetchall()[0]
     run.pairs, run.linked, run.review = counts
     _drop_splink_tables(con)
     return run
+
+
+def _mark_decided(con: duckdb.DuckDBPyConnection) -> None:
+    """Pairs a reviewer decided: 'rejected' (不同人) or 'confirmed' (同一人, probability 1); confirmed
+    pairs the model did not score are added."""
+    con.execute("""UPDATE er_pairs p SET band = CASE WHEN d.same THEN 'confirmed' ELSE 'rejected' END,
+                          match_probability = CASE WHEN d.same THEN 1.0 ELSE p.match_probability END,
+                          compared = (CASE WHEN d.same THEN '人工核对：同一人；' ELSE '人工核对：不同人；' END)
+                                     || p.compared
+                   FROM er_decided d
+                   WHERE (d.ua = p.unique_id_l AND d.ub = p.unique_id_r) OR (d.ua = p.unique_id_r AND d.ub = p.unique_id_l)""")
+    con.execute("""INSERT INTO er_pairs
+        SELECT least(ua, ub), greatest(ua, ub), 1.0, NULL, '人工核对：同一人', 'confirmed' FROM er_decided d
+        WHERE same AND NOT EXISTS (SELECT 1 FROM er_pairs p WHERE p.unique_id_l = least(d.ua, d.ub)
+                                   AND p.unique_id_r = greatest(d.ua, d.ub))""")
 
 
 def _drop_splink_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -144,9 +164,11 @@ def member_rows_sql(run_id: int, kind: str = "person") -> str:
     """The members of this run as rows for er_members (reads er_* temp tables of ``link``)."""
     return f"""SELECT a.subject_id, '{kind}' AS kind, p.source_ref, p.source_name, p.source_row,
                       p.fingerprint, coalesce(c.confidence, 1.0) AS confidence, p.name_n, p.id18, p.dob,
-                      p.sex, p.phone, p.division, p.address_n, {int(run_id)} AS run_id
-               FROM er_person_input p JOIN er_clusters k USING (unique_id)
-               JOIN er_assigned a USING (cluster_id) LEFT JOIN er_confidence c USING (unique_id)"""
+                      p.sex, p.phone, p.division, p.address_n, {int(run_id)} AS run_id,
+                      CASE WHEN c.basis IS NULL THEN '单独成主体' ELSE c.basis END AS basis
+               FROM er_records p JOIN er_person_input rep USING (fingerprint)
+               JOIN er_clusters k ON k.unique_id = rep.unique_id
+               JOIN er_assigned a USING (cluster_id) LEFT JOIN er_confidence c ON c.unique_id = rep.unique_id"""
 
 
 def pair_rows_sql(run_id: int, kind: str = "person") -> str:

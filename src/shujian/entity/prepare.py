@@ -146,15 +146,16 @@ _DISTINCT = (
 
 def prepare_persons(con: duckdb.DuckDBPyConnection, sources: list[PersonSource],
                     out: str = "er_person_input") -> int:
-    """Create ``out`` with one prepared row per source record; returns the row count."""
+    """Create ``er_records`` (every source record, prepared) and ``out`` (one row per distinct
+    fingerprint: the records Splink compares); returns the number of source records."""
     register_udfs(con)
     union = " UNION ALL ".join(_select(s) for s in sources)
     con.execute(f"CREATE OR REPLACE TEMP TABLE er_raw AS SELECT *, row_number() OVER () AS unique_id FROM ({union})")
     for raw, exprs in _DISTINCT:
         con.execute(f"CREATE OR REPLACE TEMP TABLE er_map_{raw} AS SELECT v, {exprs} FROM "
                     f"(SELECT DISTINCT {raw} AS v FROM er_raw WHERE {raw} IS NOT NULL)")
-    con.execute(f"""
-        CREATE OR REPLACE TABLE {_q(out)} AS
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE er_records AS
         WITH named AS (
             SELECT r.unique_id, r.source_ref, r.source_name, r.source_row, n.name_n, n.name_py,
                    CASE WHEN regexp_full_match(r.id_raw, '[0-9]{{17}}[0-9X]') THEN r.id_raw
@@ -179,9 +180,16 @@ def prepare_persons(con: duckdb.DuckDBPyConnection, sources: list[PersonSource],
                phone, coalesce(division_col, substr(id18, 1, 6)) AS division,
                address_n, addr_tokens,
                md5(concat_ws('|', coalesce(name_n, ''), coalesce(id18, ''), coalesce(dob, ''),
-                             coalesce(phone, ''), coalesce(address_n, ''), source_name)) AS fingerprint
+                             coalesce(phone, ''), coalesce(address_n, ''), source_name,
+                             -- a record with a name only is told apart by its row, never merged blindly
+                             CASE WHEN coalesce(id18, dob, phone, address_n) IS NULL
+                                  THEN CAST(source_row AS VARCHAR) ELSE '' END)) AS fingerprint
         FROM dated ORDER BY unique_id""")
-    return con.execute(f"SELECT count(*) FROM {_q(out)}").fetchall()[0][0]
+    # Identical records (monthly payment rows of one person…) are linked once: one row per fingerprint.
+    con.execute(f"""CREATE OR REPLACE TABLE {_q(out)} AS SELECT * FROM er_records
+                    QUALIFY row_number() OVER (PARTITION BY fingerprint ORDER BY unique_id) = 1
+                    ORDER BY unique_id""")
+    return con.execute("SELECT count(*) FROM er_records").fetchall()[0][0]
 
 
 def fetch_arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pa.Table:

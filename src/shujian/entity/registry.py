@@ -5,8 +5,9 @@ Tables (DuckDB, next to the dataset versions):
 * ``er_subjects``(subject_id, kind, name, id_number, birth_date, records, status, merged_into,
   first_run, last_run) — status 有效 / 已合并 (merged_into names the heir) / 已失效 (no records left);
 * ``er_members``(subject_id, kind, source_ref, source_name, source_row, fingerprint, confidence, …) —
-  every source row (dataset version relation + ``_row_id``) and the subject it belongs to; models join
-  through this table (``entity_join`` step);
+  every source row (dataset version relation + ``_row_id``) and the subject it belongs to, with the
+  confidence and comparison (``basis``) of its strongest link; models join through this table
+  (``entity_join`` step);
 * ``er_pairs``(run_id, kind, source_ref_l, source_row_l, fp_l, …, probability, band, compared, subject_l,
   subject_r) — scored pairs at or above the review threshold, with the comparison levels (the "why");
 * ``er_runs``(run_id, kind, linked_at, records, pairs, linked, review, subjects, kept, new, merged, seconds).
@@ -32,7 +33,7 @@ DDL = (
     f"""CREATE TABLE IF NOT EXISTS {MEMBERS} (subject_id VARCHAR, kind VARCHAR, source_ref VARCHAR,
         source_name VARCHAR, source_row BIGINT, fingerprint VARCHAR, confidence DOUBLE, name_n VARCHAR,
         id18 VARCHAR, dob VARCHAR, sex VARCHAR, phone VARCHAR, division VARCHAR, address_n VARCHAR,
-        run_id BIGINT)""",
+        run_id BIGINT, basis VARCHAR)""",
     f"""CREATE TABLE IF NOT EXISTS {PAIRS} (run_id BIGINT, kind VARCHAR, source_ref_l VARCHAR,
         source_row_l BIGINT, fp_l VARCHAR, source_ref_r VARCHAR, source_row_r BIGINT, fp_r VARCHAR,
         probability DOUBLE, band VARCHAR, compared VARCHAR, subject_l VARCHAR, subject_r VARCHAR)""",
@@ -45,6 +46,7 @@ DDL = (
 def ensure_tables(wh: duckdb.DuckDBPyConnection) -> None:
     for sql in DDL:
         wh.execute(sql)
+    wh.execute(f"ALTER TABLE {MEMBERS} ADD COLUMN IF NOT EXISTS basis VARCHAR")   # registries before basis
 
 
 def exists(wh: duckdb.DuckDBPyConnection) -> bool:

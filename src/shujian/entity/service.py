@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from shujian.catalog.masking import mask_id_number, mask_phone
 from shujian.db.models import EntityReview
-from shujian.entity import linker as lk
 from shujian.entity import registry
 from shujian.entity.pipeline import link
 from shujian.entity.prepare import PERSON_FIELDS, PersonSource, fetch_arrow
@@ -26,9 +25,10 @@ from shujian.security.audit import record as audit
 from shujian.workspace import Workspace
 
 # Below this many records EM has too few pairs to learn from: the shipped model (trained on the
-# 100k synthetic population, docs/entity-resolution.md) is used, its prior scaled to the data size.
+# 100k synthetic population, docs/entity-resolution.md) is used as it is.  Its prior (the chance that
+# two random records are one person) belongs to a district-sized population; a small import is a
+# slice of such a population, so the prior is deliberately not scaled up to the slice's size.
 TRAIN_MIN_RECORDS = 20_000
-MODEL_TRAIN_RECORDS = 100_000
 
 _SEMANTIC_FIELDS = {"person_name": "name", "id_number": "id_number", "phone": "phone"}
 _NAME_FIELDS = {"出生日期": "birth_date", "性别": "sex", "住址": "address", "地址": "address",
@@ -41,15 +41,6 @@ def shipped_model() -> dict:
     """The person model trained on the 100k synthetic population (m/u probabilities, prior)."""
     text = (resources.files("shujian.entity") / "data" / "person_model.json").read_text(encoding="utf-8")
     return json.loads(text)
-
-
-def scaled_model(records: int) -> dict:
-    """The shipped model with its prior scaled to ``records`` (a pair of random records is more
-    likely to match in a small set than in a large one)."""
-    model = json.loads(json.dumps(shipped_model()))
-    prior = model["probability_two_random_records_match"] * MODEL_TRAIN_RECORDS / max(records, 2)
-    model["probability_two_random_records_match"] = min(prior, 0.5)
-    return model
 
 
 class EntityService:
@@ -99,7 +90,7 @@ class EntityService:
             mem.execute("CREATE TEMP TABLE er_decisions (fp_l VARCHAR, fp_r VARCHAR, same BOOLEAN)")
             if decisions:
                 mem.executemany("INSERT INTO er_decisions VALUES (?, ?, ?)", decisions)
-            run = link(mem, sources, model=None if use_training else scaled_model(total),
+            run = link(mem, sources, model=None if use_training else shipped_model(),
                        decisions="er_decisions")
             with self.ws.warehouse() as wh:
                 summary = registry.persist(wh, mem, run)
@@ -224,4 +215,4 @@ class EntityService:
                     for r in s.scalars(select(EntityReview).order_by(EntityReview.id))]
 
 
-__all__ = ["EntityService", "lk", "scaled_model", "shipped_model"]
+__all__ = ["TRAIN_MIN_RECORDS", "EntityService", "shipped_model"]

@@ -21,12 +21,14 @@ from pydantic import (
     model_validator,
 )
 
+from shujian.spec.entity_step import EntityJoin  # the entity_join step kind (shujian.entity)
+
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"            # parameter names: they become driver placeholders
 SEMVER = r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$"
 
 STEP_KINDS = ("filter", "join", "derive", "select", "aggregate", "window", "union", "distinct",
-              "components")
+              "components", "entity_join")
 
 
 def _str_or_tag(v: Any) -> str:
@@ -284,13 +286,14 @@ class Step(Spec):
     union: Union | None = None
     distinct: Distinct | None = None
     components: Components | None = None
+    entity_join: EntityJoin | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Step:
         kinds = [k for k in STEP_KINDS if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError(f"每个步骤需要且只能有一种类型（{'/'.join(STEP_KINDS)}），实际：{kinds or '无'}")
-        if self.from_ is not None and kinds[0] in ("join", "union"):
+        if self.from_ is not None and kinds[0] in ("join", "union", "entity_join"):
             raise ValueError(f"{kinds[0]} 步骤不使用 from（join 用 left/right，union 用 steps）")
         return self
 
