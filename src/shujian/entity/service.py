@@ -173,9 +173,9 @@ class EntityService:
     def decide(self, fp_a: str, fp_b: str, same: bool, *, reason: str | None = None) -> dict:
         """Record 同一人 (``same``) or 不同人 for the records with fingerprints ``fp_a``/``fp_b``; later
         runs honour it.  Re-deciding replaces the earlier decision; both are in the audit log."""
-        if fp_a == fp_b:
+        fp_l, fp_r = sorted((self._fingerprint(fp_a), self._fingerprint(fp_b)))
+        if fp_l == fp_r:
             raise InputError("两条记录相同，无需核对", hint="给出两条不同记录的指纹")
-        fp_l, fp_r = sorted((fp_a, fp_b))
         pair = self._query(f"""SELECT probability, source_name_l, source_row_l, source_name_r, source_row_r FROM
             (SELECT p.probability, l.source_name AS source_name_l, p.source_row_l, r.source_name AS source_name_r,
                     p.source_row_r, least(p.fp_l, p.fp_r) AS a, greatest(p.fp_l, p.fp_r) AS b
@@ -206,6 +206,17 @@ class EntityService:
         audit(self.ws, "entity.review", target=f"{refs[fp_l]} ↔ {refs[fp_r]}", reason=reason,
               detail={"decision": result["decision"], "fp_l": fp_l, "fp_r": fp_r, "probability": prob})
         return result
+
+    def _fingerprint(self, prefix: str) -> str:
+        """The full fingerprint of a record from a prefix (≥ 6 characters) as the review list shows it."""
+        if len(prefix) < 6:
+            raise InputError(f"指纹“{prefix}”太短", hint="至少给出 6 位（shujian entity review 列出指纹）")
+        hits = self._query(f"SELECT DISTINCT fingerprint FROM {registry.MEMBERS} WHERE starts_with(fingerprint, ?)",
+                           [prefix.lower()])
+        if len(hits) != 1:
+            raise NotFound(f"指纹“{prefix}”{'不存在' if not hits else '对应多条记录'}",
+                           hint="shujian entity review 列出待核对的记录对及其指纹；给出更长的前缀")
+        return hits[0]["fingerprint"]
 
     def decisions(self) -> list[dict]:
         with self.ws.db.unit_of_work() as s:
