@@ -7,7 +7,8 @@ The graph is plain JSON::
      "edges": [{"source", "target", "port"}]}        # port 1 = left/first input, 2 = right …
 
 Node kinds: ``dataset`` (an input role), ``filter`` 筛选, ``keywords`` 关键词, ``join`` 碰撞/关联,
-``anti`` 不存在, ``interval`` 时间区间, ``aggregate`` 分组统计, ``step`` (any other step kind,
+``anti`` 不存在, ``interval`` 时间区间, ``entity_join`` 按主体关联 (resolved subjects or a fuzzy
+match, see docs/entity-resolution.md), ``aggregate`` 分组统计, ``step`` (any other step kind,
 edited as YAML) and ``output`` 输出线索.  A node keeps its step body exactly as the model language
 writes it, so opening a model and saving it again gives the same model.
 """
@@ -23,8 +24,10 @@ from ..runs.preview import PREVIEW_KEY, PREVIEW_STEP
 from ..spec import Model, load_model
 
 KINDS = {"dataset": "数据集", "filter": "筛选", "keywords": "关键词", "join": "碰撞/关联", "anti": "不存在",
-         "interval": "时间区间", "aggregate": "分组统计", "step": "其他步骤", "output": "输出线索"}
-TWO_INPUTS = ("join", "anti", "interval")
+         "interval": "时间区间", "entity_join": "按主体关联", "aggregate": "分组统计", "step": "其他步骤",
+         "output": "输出线索"}
+TWO_INPUTS = ("join", "anti", "interval", "entity_join")
+TWO_INPUT_STEPS = ("join", "entity_join")       # step kinds whose inputs are left/right
 
 
 # ---------------------------------------------------------------- model → graph
@@ -38,6 +41,8 @@ def step_kind(step: dict) -> str:
         if j.get("type") == "anti":
             return "anti"
         return "interval" if j.get("overlap") or j.get("within") else "join"
+    if "entity_join" in step:
+        return "entity_join"
     if "aggregate" in step:
         return "aggregate"
     return "step"
@@ -72,8 +77,9 @@ def model_to_graph(model: Model) -> dict:
 
 
 def _reads(step: dict, prev: str | None) -> list[str | None]:
-    if "join" in step:
-        return [step["join"].get("left") or prev, step["join"]["right"]]
+    for kind in TWO_INPUT_STEPS:
+        if kind in step:
+            return [step[kind].get("left") or prev, step[kind]["right"]]
     if "union" in step:
         return list(step["union"]["steps"])
     return [step.get("from") or prev]
@@ -82,9 +88,10 @@ def _reads(step: dict, prev: str | None) -> list[str | None]:
 def _strip_reads(step: dict) -> dict:
     """The step without what edges carry (join left/right, union steps)."""
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in step.items()}
-    if "join" in out:
-        out["join"].pop("left", None)
-        out["join"].pop("right", None)
+    for kind in TWO_INPUT_STEPS:
+        if kind in out:
+            out[kind].pop("left", None)
+            out[kind].pop("right", None)
     if "union" in out:
         out["union"].pop("steps", None)
     return out
@@ -166,11 +173,12 @@ def _order(nodes: dict[str, dict], edges: list[dict], out_id: str | None) -> lis
 def _step(node: dict, name: str, srcs: list[str], prev: str | None) -> dict:
     step = {k: (dict(v) if isinstance(v, dict) else v) for k, v in (node.get("step") or {}).items()}
     step["id"] = name
-    if "join" in step:
-        rest = {k: v for k, v in step["join"].items() if k not in ("left", "right")}
+    kind = next((k for k in TWO_INPUT_STEPS if k in step), None)
+    if kind is not None:
+        rest = {k: v for k, v in step[kind].items() if k not in ("left", "right")}
         left = srcs[0] if srcs else None
         head = {"left": left} if left is not None and left != prev else {}
-        step["join"] = {**head, "right": srcs[1] if len(srcs) > 1 else "", **rest}
+        step[kind] = {**head, "right": srcs[1] if len(srcs) > 1 else "", **rest}
     elif "union" in step:
         step["union"] = {**step["union"], "steps": srcs}
     elif srcs and srcs[0] != prev:

@@ -3,8 +3,8 @@
   "use strict";
   const S = window.Shujian, esc = S.esc;
   const LABELS = { dataset: "数据集", filter: "筛选", keywords: "关键词", join: "碰撞/关联", anti: "不存在",
-                   interval: "时间区间", aggregate: "分组统计", step: "其他步骤", output: "输出线索" };
-  const INPUTS = { dataset: 0, filter: 1, keywords: 1, join: 2, anti: 2, interval: 2, aggregate: 1, step: 1, output: 1 };
+                   interval: "时间区间", entity_join: "按主体关联", aggregate: "分组统计", step: "其他步骤", output: "输出线索" };
+  const INPUTS = { dataset: 0, filter: 1, keywords: 1, join: 2, anti: 2, interval: 2, entity_join: 2, aggregate: 1, step: 1, output: 1 };
   const OPS = [["=", "等于"], ["!=", "不等于"], [">", "大于"], [">=", "大于等于"], ["<", "小于"], ["<=", "小于等于"],
                ["in", "属于（逗号分隔）"], ["not_in", "不属于"], ["between", "介于（两个值）"], ["is_null", "为空"], ["not_null", "不为空"]];
   const el = document.getElementById("drawflow");
@@ -22,6 +22,7 @@
     if (n.kind === "filter") return typeof b === "string" ? b : (b.field ? b.field + " " + b.op + " " + JSON.stringify(b.value ?? b.param ?? b.expr ?? "") : "（未配置）");
     if (n.kind === "keywords") { const k = (s.filter || {}).keywords || {}; return (k.field || "？") + " 含 " + (k.words || []).join("、"); }
     if (["join", "anti", "interval"].includes(n.kind)) return "键：" + (b.on || []).map(x => typeof x === "string" ? x : x.left + "=" + x.right).join("，");
+    if (n.kind === "entity_join") return (b.mode === "fuzzy" ? "模糊匹配" : "同一主体") + "，概率 ≥ " + (b.min_probability ?? 0.8) + "，确定 ≥ " + (b.certain ?? 0.99);
     if (n.kind === "aggregate") return "按 " + (b.by || []).join("、") + " 统计 " + Object.keys(b.measures || {}).join("、");
     return Object.keys(s).filter(k => k !== "id").join("、");
   }
@@ -55,6 +56,7 @@
     if (kind === "join") step.join = { type: "inner", on: [] };
     if (kind === "anti") step.join = { type: "anti", on: [] };
     if (kind === "interval") step.join = { type: "inner", on: [], overlap: { left_start: "", left_end: "", right_start: "", right_end: "" } };
+    if (kind === "entity_join") step.entity_join = { mode: "subject", min_probability: 0.8, certain: 0.99 };
     if (kind === "aggregate") step.aggregate = { by: [], measures: { "次数": "count(*)" } };
     return { id, kind, step };
   }
@@ -128,6 +130,7 @@
       if (seen.has(id)) return; seen.add(id);
       const node = g.nodes.find(x => x.id === id); if (!node) return;
       if (node.kind === "dataset") Object.keys((node.input || {}).fields || {}).forEach(c => cols.add(c));
+      if (node.kind === "entity_join") ["主体编号", "匹配概率", "匹配依据", "核实状态"].forEach(c => cols.add(c));
       if (node.kind === "aggregate") { const a = node.step.aggregate; (a.by || []).forEach(c => cols.add(c)); Object.keys(a.measures || {}).forEach(c => cols.add(c)); return; }
       g.edges.filter(e => e.target === id).forEach(e => walk(e.source));
     })(n.id);
@@ -189,6 +192,13 @@
       }
       h += fieldHtml("p-prefix", "右侧列前缀（避免重名，可空）", j.right_prefix || "");
       h += fieldHtml("p-where", "附加条件（表达式，可空）", typeof j.where === "string" ? j.where : (j.where ? JSON.stringify(j.where) : ""), { area: true, rows: 2 });
+    } else if (n.kind === "entity_join") {
+      const j = s.entity_join || {};
+      h += upstreamSelects(n);
+      h += fieldHtml("p-emode", "关联方式", j.mode || "subject", { options: [["subject", "同一主体（主体库，含人工核对）"], ["fuzzy", "模糊匹配（记录对的匹配概率）"]] });
+      h += fieldHtml("p-emin", "最低匹配概率", j.min_probability ?? 0.8, { help: "低于此概率的不关联" });
+      h += fieldHtml("p-ecertain", "确定阈值", j.certain ?? 0.99, { help: "低于此概率的线索标为“待核实”并写明比对依据" });
+      h += fieldHtml("p-prefix", "右侧列前缀（避免重名，可空）", j.right_prefix || "");
     } else if (n.kind === "aggregate") {
       const a = s.aggregate || {};
       h += upstreamSelects(n);
@@ -254,6 +264,10 @@
         }
         const pre = val("p-prefix").trim(); if (pre) j.right_prefix = pre; else delete j.right_prefix;
         const w = val("p-where").trim(); if (w) j.where = w.startsWith("{") ? JSON.parse(w) : w; else delete j.where;
+      } else if (n.kind === "entity_join") {
+        const j = s.entity_join;
+        j.mode = val("p-emode"); j.min_probability = +val("p-emin"); j.certain = +val("p-ecertain");
+        const pre = val("p-prefix").trim(); if (pre) j.right_prefix = pre; else delete j.right_prefix;
       } else if (n.kind === "aggregate") {
         const a = s.aggregate;
         a.by = list(val("p-by"));
