@@ -10,7 +10,8 @@ from shujian.entity import normalize as n
 
 
 @pytest.mark.parametrize(("raw", "want"), [
-    ("張三", "张三"), ("陳偉", "陈伟"), ("鍾離", "钟离"), ("蕭峰", "萧峰"), ("於丹", "于丹"),
+    ("張三", "张三"), ("陳偉", "陈伟"), ("鍾離", "钟离"), ("蕭峰", "萧峰"), ("後", "后"), ("髮", "发"),
+    ("於丹", "於丹"),            # 於 is a surname of its own in GB 2312, not 于
     ("乾坤", "乾坤"),            # 乾 is not 干 in names
     ("张三", "张三"),            # simplified stays simplified
 ])

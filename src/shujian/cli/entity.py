@@ -124,3 +124,16 @@ def normalize(values: list[str], kind: str = typer.Option("person", "--kind",
         raise InputError(f"未知的类型 {kind}", hint=f"可用：{'、'.join(_NORMALIZERS)}")
     rows = [{"原值": v, "规范化": fn(v)} for v in values]
     print_json(rows) if output == OutputFormat.json else print_table(rows, [("原值", "原值"), ("规范化", "规范化")])
+
+
+@app.command("models")
+def models(output: OutputFormat = FormatOpt) -> None:
+    """随主体识别提供的监督模型（按主体关联）及其文件；用 shujian model run 文件 运行。"""
+    from importlib import resources
+
+    from ..spec import load_model
+
+    folder = resources.files("shujian.entity") / "models"
+    rows = [{"id": (m := load_model(str(p))).id, "name": m.name, "file": str(p)}
+            for p in sorted(folder.iterdir(), key=lambda p: p.name) if p.name.endswith(".yaml")]
+    print_json(rows) if output == OutputFormat.json else print_table(rows, [("id", "编号"), ("name", "名称"), ("file", "文件")])

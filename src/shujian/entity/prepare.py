@@ -24,6 +24,8 @@ from pypinyin import Style, pinyin
 from shujian.entity import normalize as nz
 
 # The logical person fields a source table may provide (any may be missing).
+_ADDR = nz.ADDRESS_UNIT_PAT.replace("'", "''")
+
 PERSON_FIELDS = ("name", "id_number", "birth_date", "sex", "phone", "address", "division")
 
 
@@ -140,7 +142,7 @@ _DISTINCT = (
     ("name_raw", "sj_er_name(v) AS name_n, sj_er_pinyin(sj_er_name(v)) AS name_py"),
     ("dob_raw", "sj_er_birth(v) AS dob_col"),
     ("sex_raw", "sj_er_sex(v) AS sex_col"),
-    ("address_raw", "sj_er_address(v) AS address_n, sj_er_tokens(sj_er_address(v)) AS addr_tokens"),
+    ("address_raw", "sj_er_address(v) AS address_n"),
 )
 
 
@@ -154,7 +156,7 @@ def prepare_persons(con: duckdb.DuckDBPyConnection, sources: list[PersonSource],
     for raw, exprs in _DISTINCT:
         con.execute(f"CREATE OR REPLACE TEMP TABLE er_map_{raw} AS SELECT v, {exprs} FROM "
                     f"(SELECT DISTINCT {raw} AS v FROM er_raw WHERE {raw} IS NOT NULL)")
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE er_records AS
         WITH named AS (
             SELECT r.unique_id, r.source_ref, r.source_name, r.source_row, n.name_n, n.name_py,
@@ -163,7 +165,7 @@ def prepare_persons(con: duckdb.DuckDBPyConnection, sources: list[PersonSource],
                    d.dob_col, s.sex_col,
                    CASE WHEN regexp_full_match(r.phone_raw, '1[0-9]{{10}}') THEN r.phone_raw
                         ELSE sj_er_phone(r.phone_raw) END AS phone,
-                   a.address_n, a.addr_tokens, r.division_col
+                   a.address_n, r.division_col
             FROM er_raw r
             LEFT JOIN er_map_name_raw n ON n.v = r.name_raw
             LEFT JOIN er_map_dob_raw d ON d.v = r.dob_raw
@@ -178,7 +180,10 @@ def prepare_persons(con: duckdb.DuckDBPyConnection, sources: list[PersonSource],
                                       WHEN TRY_CAST(substr(id18, 17, 1) AS INTEGER) % 2 = 1 THEN '男'
                                       ELSE '女' END) AS sex,
                phone, coalesce(division_col, substr(id18, 1, 6)) AS division,
-               address_n, addr_tokens,
+               address_n,
+               list_concat(regexp_extract_all(address_n, '{_ADDR}'),
+                           CASE WHEN regexp_replace(address_n, '{_ADDR}', '', 'g') <> ''
+                                THEN [regexp_replace(address_n, '{_ADDR}', '', 'g')] ELSE [] END) AS addr_tokens,
                md5(concat_ws('|', coalesce(name_n, ''), coalesce(id18, ''), coalesce(dob, ''),
                              coalesce(phone, ''), coalesce(address_n, ''), source_name,
                              -- a record with a name only is told apart by its row, never merged blindly
