@@ -22,13 +22,14 @@ from pydantic import (
 )
 
 from shujian.spec.entity_step import EntityJoin  # the entity_join step kind (shujian.entity)
+from shujian.spec.text import TextStep
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"            # parameter names: they become driver placeholders
 SEMVER = r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$"
 
 STEP_KINDS = ("filter", "join", "derive", "select", "aggregate", "window", "union", "distinct",
-              "components", "entity_join")
+              "components", "entity_join", "text")
 
 
 def _str_or_tag(v: Any) -> str:
@@ -287,6 +288,7 @@ class Step(Spec):
     distinct: Distinct | None = None
     components: Components | None = None
     entity_join: EntityJoin | None = None
+    text: TextStep | None = None        # 文本规则 (shujian.spec.text)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Step:

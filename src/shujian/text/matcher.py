@@ -1,0 +1,262 @@
+"""The matcher of a text rule (:class:`shujian.spec.text.TextRule`), with a per-match explanation.
+
+One compiled regular expression of the rule's positive terms rejects most messages in a single
+scan; only the candidates are searched term by term, filtered (idioms, context, whole words) and
+evaluated.  The explanation says which rule, which words, where (0-based offsets into the cleaned
+text) and why an occurrence did not count; it is stored with the match and shown in the clue.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from shujian.spec.text import Near, TextRule, Unless, is_regex
+from shujian.text.segment import Segmenter, segmenter
+
+MAX_REPORTED = 12      # occurrences listed per kind in an explanation
+SNIPPET = 18           # characters of context on each side of the first hit
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    term: str          # the rule's term (a regex term keeps its ``~`` pattern)
+    start: int
+    end: int
+    text: str          # the characters found
+
+
+
+@dataclass
+class Match:
+    """The outcome of one message: matched or not, and why."""
+
+    rule: str
+    matched: bool
+    hits: list[dict] = field(default_factory=list)
+    dropped: list[dict] = field(default_factory=list)
+    excluded: list[dict] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    snippet: str = ""
+
+    @property
+    def words(self) -> list[str]:
+        out: list[str] = []
+        for h in self.hits:
+            out += [w for w in h["words"] if w not in out]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"rule": self.rule, "matched": self.matched, "hits": self.hits}
+        for key in ("dropped", "excluded", "missing"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        if self.snippet:
+            out["snippet"] = self.snippet
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+class Matcher:
+    """A compiled :class:`TextRule`; ``match`` is safe to call from several threads."""
+
+    def __init__(self, rule: TextRule, seg: Segmenter | None = None):
+        self.rule = rule
+        self.name = rule.name or "文本规则"
+        self.seg = seg or segmenter()
+        self.terms = rule.terms()
+        self.ignore = list(rule.ignore)
+        positive = rule.positive_terms()
+        self._pre = re.compile(prefilter_pattern(positive, for_sql=False))
+        self._regex = {t: re.compile(t[1:]) for t in self.terms if is_regex(t)}
+        if rule.whole_word is True:
+            self.whole = {t for t in self.terms if len(t) >= 2 and not is_regex(t)}
+        else:
+            self.whole = set(rule.whole_word or [])
+        self._ignore_re = (re.compile("|".join(re.escape(t) for t in sorted(self.ignore, key=len, reverse=True)))
+                           if self.ignore else None)
+
+    # -- public ----------------------------------------------------------------------------------
+    def candidate(self, text: str) -> bool:
+        """True when ``text`` holds a positive term at all (necessary for a match)."""
+        return bool(text) and self._pre.search(text) is not None
+
+    def match(self, text: str) -> Match | None:
+        """The match of a cleaned text, or None when it does not match."""
+        if not self.candidate(text):
+            return None
+        result = self.explain(text)
+        return result if result.matched else None
+
+    def explain(self, text: str) -> Match:
+        """Evaluate fully, also for a text that does not match (the builder's preview says why)."""
+        kept, dropped = self._occurrences(text)
+        by_term: dict[str, list[Occurrence]] = {}
+        for occ in kept:
+            by_term.setdefault(occ.term, []).append(occ)
+        hits = [_hit("any", [o]) for t in self.rule.any for o in by_term.get(t, [])]
+        for clause in self.rule.near:
+            pair = _closest(clause, by_term)
+            if pair is not None:
+                hits.append(_hit("near", list(pair), clause.label))
+        missing = [t for t in self.rule.all if t not in by_term]
+        excluded = [_hit("exclude", [o]) for t in self.rule.exclude for o in by_term.get(t, [])]
+        included = bool(hits) or (not self.rule.any and not self.rule.near)
+        if self.rule.all and not missing:
+            hits += [_hit("all", [by_term[t][0]]) for t in self.rule.all]
+        matched = included and not missing and not excluded and bool(hits)
+        hits.sort(key=lambda h: h["at"][0])
+        return Match(self.name, matched, hits[:MAX_REPORTED], dropped[:MAX_REPORTED], excluded[:MAX_REPORTED],
+                     missing, _snippet(text, hits) if matched else "")
+
+    # -- occurrences -----------------------------------------------------------------------------
+    def _occurrences(self, text: str) -> tuple[list[Occurrence], list[dict]]:
+        spans = [(m.start(), m.end(), m.group()) for m in self._ignore_re.finditer(text)] if self._ignore_re else []
+        kept, dropped = [], []
+        for term in self.terms:
+            found = (_find_regex(text, term, self._regex[term]) if term in self._regex
+                     else _find_all(text, term))
+            for occ in found:
+                why = self._why_not(text, occ, spans)
+                if why is None:
+                    kept.append(occ)
+                else:
+                    dropped.append({"word": occ.text, "at": occ.start, "why": why})
+        dropped.sort(key=lambda d: d["at"])
+        return kept, dropped
+
+    def _why_not(self, text: str, occ: Occurrence, spans: list[tuple[int, int, str]]) -> str | None:
+        for start, end, phrase in spans:
+            if start < occ.end and occ.start < end:
+                return f"惯用语“{phrase}”"
+        for clause in self.rule.unless:
+            ctx = _context(text, occ, clause)
+            if ctx is not None:
+                return f"{clause.label or '语境'}“{ctx}”"
+        if occ.term in self.whole and not self.seg.is_whole_word(text, occ.start, occ.end):
+            return "不是整词（分词）"
+        return None
+
+
+def _find_all(text: str, term: str) -> list[Occurrence]:
+    out, pos = [], text.find(term)
+    while pos >= 0:
+        out.append(Occurrence(term, pos, pos + len(term), term))
+        pos = text.find(term, pos + 1)
+    return out
+
+
+def _find_regex(text: str, term: str, pattern: re.Pattern) -> list[Occurrence]:
+    return [Occurrence(term, m.start(), m.end(), m.group()) for m in pattern.finditer(text) if m.end() > m.start()]
+
+
+_PORTABLE_SPECIAL = frozenset("\\.^$|?*+()[]{}")
+
+
+def _escape(term: str) -> str:
+    """A literal term as a regex that Python, RE2 (DuckDB) and Java (Spark) read the same way."""
+    return "".join(f"\\{ch}" if ch in _PORTABLE_SPECIAL else ch for ch in term)
+
+
+def prefilter_pattern(terms: list[str], *, for_sql: bool = True) -> str:
+    """One alternation of the terms (regex terms as groups), longest literal first.
+
+    ``for_sql`` adds the full-width form of ASCII letters and digits, which cleaning folds to
+    half-width before the matcher runs but the SQL prefilter sees raw.
+    """
+    literal = sorted((t for t in terms if not is_regex(t)), key=len, reverse=True)
+    parts = []
+    for t in literal:
+        parts.append(_escape(t))
+        wide = _full_width(t) if for_sql else t
+        if wide != t:
+            parts.append(_escape(wide))
+    parts += [f"(?:{t[1:]})" for t in terms if is_regex(t)]
+    return "|".join(parts)
+
+
+def _full_width(term: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in term)
+
+
+def _context(text: str, occ: Occurrence, clause: Unless) -> str | None:
+    """The context word of ``clause`` found around ``occ`` (None if none applies)."""
+    if clause.terms is not None and occ.term not in clause.terms:
+        return None
+    # the window includes the occurrence: a context word may overlap it (自动续费 around 续费)
+    window = text[max(0, occ.start - clause.before):occ.end + clause.after]
+    for word in clause.context:
+        if word in window:
+            return word
+    return None
+
+
+def _closest(clause: Near, by_term: dict[str, list[Occurrence]]) -> tuple[Occurrence, Occurrence] | None:
+    best, best_gap = None, clause.within + 1
+    a_occ = [o for t in clause.a for o in by_term.get(t, [])]
+    b_occ = [o for t in clause.b for o in by_term.get(t, [])]
+    for a in a_occ:
+        for b in b_occ:
+            if a.end <= b.start:
+                gap = b.start - a.end
+            elif b.end <= a.start and not clause.ordered:
+                gap = a.start - b.end
+            else:
+                continue                      # overlapping, or in the wrong order
+            if gap < best_gap:
+                best, best_gap = (a, b), gap
+    return best
+
+
+def _hit(kind: str, occs: list[Occurrence], label: str = "") -> dict:
+    out = {"kind": kind, "words": [o.text for o in occs], "at": [o.start for o in occs]}
+    if kind == "near":
+        a, b = occs
+        out["gap"] = b.start - a.end if a.end <= b.start else a.start - b.end
+    if label:
+        out["label"] = label
+    return out
+
+
+def _snippet(text: str, hits: list[dict]) -> str:
+    if not hits:
+        return ""
+    spans = [(a, a + len(w)) for h in hits for w, a in zip(h["words"], h["at"], strict=False)]
+    first, last = min(s for s, _ in spans), max(e for _, e in spans)
+    if last - first > 4 * SNIPPET:         # far-apart hits: the context of the first one only
+        last = spans[0][1]
+    lo, hi = max(0, first - SNIPPET), min(len(text), last + SNIPPET)
+    return ("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "")
+
+
+KIND_LABEL = {"any": "包含", "near": "邻近", "all": "必含", "exclude": "排除"}
+
+
+def describe(explain: dict | str | None) -> str:
+    """One line of Chinese for an explanation (positions 1-based, as a reader counts).
+
+    >>> describe({"rule": "预付卡投诉", "matched": True,
+    ...           "hits": [{"kind": "near", "words": ["办卡", "跑路"], "at": [3, 12], "gap": 7}]})
+    '规则“预付卡投诉”命中：邻近 办卡(第4字)…跑路(第13字)，相隔7字'
+    """
+    if explain is None:
+        return ""
+    data = json.loads(explain) if isinstance(explain, str) else explain
+    parts = []
+    for h in data.get("hits", []):
+        words = "…".join(f"{w}(第{a + 1}字)" for w, a in zip(h["words"], h["at"], strict=False))
+        gap = f"，相隔{h['gap']}字" if "gap" in h else ""
+        parts.append(f"{KIND_LABEL.get(h['kind'], h['kind'])} {words}{gap}")
+    head = f"规则“{data.get('rule', '')}”{'命中' if data.get('matched') else '未命中'}："
+    tail = ""
+    if data.get("dropped"):
+        tail += "；不计：" + "、".join(f"{d['word']}(第{d['at'] + 1}字，{d['why']})" for d in data["dropped"][:4])
+    if data.get("excluded"):
+        tail += "；排除词：" + "、".join(h["words"][0] for h in data["excluded"][:4])
+    if data.get("missing"):
+        tail += "；缺少必含词：" + "、".join(data["missing"])
+    return head + ("；".join(parts) or "无") + tail
