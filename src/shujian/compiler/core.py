@@ -35,6 +35,7 @@ from shujian.compiler.steps import (
     build_union,
     build_window,
 )
+from shujian.compiler.text import build_text
 from shujian.compiler.types import norm
 from shujian.errors import InputError, ValidationFailed
 from shujian.spec.model import FieldBinding, Model, RuleColumn, Step
@@ -195,7 +196,7 @@ def _resolve(ctx: Ctx, model: Model, rels: dict[str, Rel], index: int) -> list[R
 
 _BUILDERS = {"filter": build_filter, "derive": build_derive, "select": build_select,
              "aggregate": build_aggregate, "window": build_window, "distinct": build_distinct,
-             "components": build_components}
+             "components": build_components, "text": build_text}
 
 
 def _steps(b: Builder, model: Model, rels: dict[str, Rel]) -> Rel | None:

@@ -24,6 +24,7 @@ FEATURES = frozenset({
     "join.inner", "join.left", "join.semi", "join.anti", "join.overlap", "join.within",
     "window.frame", "window.range", "union", "components", "evidence.list", "evidence.nested_list", "keywords",
     "entity.join",   # 按主体关联: reads the warehouse's subject registry (er_members/er_pairs)
+    "text.rules",            # the text step: a Python function in the engine (shujian.text.udf)
 })
 
 
@@ -44,7 +45,7 @@ INFO: dict[str, DialectInfo] = {
     "duckdb": DialectInfo("duckdb"),
     "spark": DialectInfo("spark", missing=frozenset({"entity.join"}), notes=(
         "date_diff('month') 在 spark 中按整月计（timestampdiff），duckdb/postgres 按跨越的月界计",)),
-    "postgres": DialectInfo("postgres", missing=frozenset({"entity.join"}), notes=(
+    "postgres": DialectInfo("postgres", missing=frozenset({"entity.join", "text.rules"}), notes=(
         "any_value 在 postgres 中编译为 MIN（PostgreSQL 16 以前没有 any_value）",)),
 }
 

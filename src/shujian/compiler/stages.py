@@ -127,6 +127,8 @@ def _rowwise(query: exp.Expression) -> bool:
         return False
     if any(query.args.get(k) for k in ("group", "having", "qualify", "order", "limit")):
         return False
+    if any(f.name.lower().startswith("shujian_") for f in query.find_all(exp.Anonymous)):
+        return False        # a Python function (text rules) is costly: compute it once, not per reader
     return not any(query.find(kind) for kind in (exp.AggFunc, exp.Window, exp.Subquery, exp.Exists))
 
 

@@ -92,8 +92,10 @@ def run_model_on(con: duckdb.DuckDBPyConnection, catalog: CatalogSchema, model: 
                  params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """Compile ``model`` for duckdb against ``catalog``, run it and return the rows as dicts."""
     from shujian.compiler import compile_model
+    from shujian.text.udf import register_duckdb
 
     compiled = compile_model(model, catalog, "duckdb", params=dict(params or {}))
+    register_duckdb(con)                      # text steps call shujian_text
     try:
         cur = con.execute(compiled.sql, compiled.parameters)
     except duckdb.Error as exc:

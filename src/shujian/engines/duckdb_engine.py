@@ -20,8 +20,11 @@ class DuckDBEngine(Engine):
 
     name = "duckdb"
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, *, staged: bool = True):
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, staged: bool = True, text_words: tuple[str, ...] = ()):
+        from ..text.udf import register_duckdb
+
         self.con = con
+        register_duckdb(con, text_words)       # capability text.rules: the text step's function
         self.staged = staged
         self._stage = (0, 1)             # (index, count) of the running statement, for progress
         self._stopped = False

@@ -191,6 +191,11 @@ def execute_compiled(ws: Workspace, compiled: Any, catalog: CatalogSchema, *,
     settings = ws.settings
     hive_db = getattr(settings, "spark_hive_database", None)
     spark = get_session(getattr(settings, "spark_master", "local[2]"), hive=bool(hive_db))
+    if "text.rules" in (getattr(compiled, "capabilities", None) or ()):
+        from ..text.dictionary import user_words
+        from ..text.udf import register_spark
+
+        register_spark(spark, user_words(ws))
     engine = SparkEngine(spark)
     relations = relations_of(compiled, catalog)
     if hive_db:

@@ -75,6 +75,35 @@ def check_term(term: str) -> None:
         raise ValueError(f"正则词“{term}”可以匹配空文本，请至少要求一个字符")
 
 
+_PORTABLE_SPECIAL = frozenset("\\.^$|?*+()[]{}")
+
+
+def _escape(term: str) -> str:
+    """A literal term as a regex that Python, RE2 (DuckDB) and Java (Spark) read the same way."""
+    return "".join(f"\\{ch}" if ch in _PORTABLE_SPECIAL else ch for ch in term)
+
+
+def prefilter_pattern(terms: list[str], *, for_sql: bool = True) -> str:
+    """One alternation of the terms (regex terms as groups), longest literal first.
+
+    ``for_sql`` adds the full-width form of ASCII letters and digits, which cleaning folds to
+    half-width before the matcher runs but the SQL prefilter sees raw.
+    """
+    literal = sorted((t for t in terms if not is_regex(t)), key=len, reverse=True)
+    parts = []
+    for t in literal:
+        parts.append(_escape(t))
+        wide = _full_width(t) if for_sql else t
+        if wide != t:
+            parts.append(_escape(wide))
+    parts += [f"(?:{t[1:]})" for t in terms if is_regex(t)]
+    return "|".join(parts)
+
+
+def _full_width(term: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in term)
+
+
 class _Terms(Spec):
     """Term lists may be written as one string (``预付|充值|办卡``); blanks and repeats are dropped."""
 

@@ -21,8 +21,9 @@ LONG_FIELD = 10_000         # counted as 超长字段 from here on
 _EXCEL_ESCAPE = re.compile(r"_x000[dDaA9]_")
 _SPACES = re.compile(r"[ \t\u3000\u00a0]+")
 _BREAKS = re.compile(r"\s*[\r\n]+\s*")
-# A full-width ASCII character (！ to ～) maps to its half-width form, one character for one.
-_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+# Full-width letters and digits map to half-width, one character for one; Chinese punctuation
+# (，。；！？：（）) stays as written — rules and merchant names are written with it.
+_FULL_WIDTH = {cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF1A), (0xFF21, 0xFF3B), (0xFF41, 0xFF5B)) for cp in range(*r)}
 # What UTF-8 Chinese looks like when decoded as GBK (锟斤拷, 鍙戠エ …) or as Latin-1 (å¤©, ç½‘):
 # a run of such characters is the sign of a mis-decoded message.
 _MOJIBAKE = re.compile(r"锟斤拷|烫烫|屯屯|[ÃÂâåæçèéäï][\x80-\xbf¤¥¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿]"

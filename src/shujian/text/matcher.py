@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from shujian.spec.text import Near, TextRule, Unless, is_regex
+from shujian.spec.text import Near, TextRule, Unless, is_regex, prefilter_pattern
 from shujian.text.segment import Segmenter, segmenter
 
 MAX_REPORTED = 12      # occurrences listed per kind in an explanation
@@ -152,35 +152,6 @@ def _find_all(text: str, term: str) -> list[Occurrence]:
 
 def _find_regex(text: str, term: str, pattern: re.Pattern) -> list[Occurrence]:
     return [Occurrence(term, m.start(), m.end(), m.group()) for m in pattern.finditer(text) if m.end() > m.start()]
-
-
-_PORTABLE_SPECIAL = frozenset("\\.^$|?*+()[]{}")
-
-
-def _escape(term: str) -> str:
-    """A literal term as a regex that Python, RE2 (DuckDB) and Java (Spark) read the same way."""
-    return "".join(f"\\{ch}" if ch in _PORTABLE_SPECIAL else ch for ch in term)
-
-
-def prefilter_pattern(terms: list[str], *, for_sql: bool = True) -> str:
-    """One alternation of the terms (regex terms as groups), longest literal first.
-
-    ``for_sql`` adds the full-width form of ASCII letters and digits, which cleaning folds to
-    half-width before the matcher runs but the SQL prefilter sees raw.
-    """
-    literal = sorted((t for t in terms if not is_regex(t)), key=len, reverse=True)
-    parts = []
-    for t in literal:
-        parts.append(_escape(t))
-        wide = _full_width(t) if for_sql else t
-        if wide != t:
-            parts.append(_escape(wide))
-    parts += [f"(?:{t[1:]})" for t in terms if is_regex(t)]
-    return "|".join(parts)
-
-
-def _full_width(term: str) -> str:
-    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in term)
 
 
 def _context(text: str, occ: Occurrence, clause: Unless) -> str | None:

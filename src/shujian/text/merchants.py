@@ -1,0 +1,218 @@
+"""Who is complained about (被反映对象): the merchant named in a message, its match key, and its
+registered company in an enterprise registry (统一社会信用代码) by a fuzzy score.
+
+Extraction: a merchant is written as a proper name followed by a business word (力美健身、金顺驾校、
+星辰教育培训学校、丽人坊美容院、某某健身房); the name runs left from the business word to the
+nearest boundary (在/于/到/一家/叫/反映/投诉…, punctuation).  A name that is only a place or
+"某" (某健身房、小区门口的健身房) names nobody and is not returned.  With a registry the
+extraction is checked against it (a dictionary of registered core names), see :class:`Registry`.
+
+Normalisation is the entity package's (``normalize_company_name``: width, 繁→简, legal form,
+branch); the *match key* adds what only merchants need: leading 行政区划 names and trailing
+generic shop words (店/馆/房/会所/服务…) dropped, so 椒江区力美健身房 and 台州市椒江区力美健身服务
+有限公司 share the key 力美健身.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from shujian.entity.normalize import normalize_company_name
+
+# Business words that end a merchant's name, longest first (the regex takes the first that fits).
+_BUSINESS = sorted({
+    "健身房", "健身会所", "健身中心", "健身工作室", "健身俱乐部", "健身馆", "健身", "驾校", "驾驶员培训学校",
+    "驾驶培训学校", "培训学校", "培训中心", "培训机构", "培训班", "教育培训", "教育机构", "教育中心", "学校",
+    "学堂", "书院", "美容院", "美容会所", "美容店", "美容中心", "美容", "美发店", "美发", "理发店", "造型",
+    "美甲店", "美甲", "美睫店", "游泳馆", "游泳健身", "游泳俱乐部", "瑜伽馆", "瑜伽会馆", "瑜伽", "早教中心",
+    "早教", "托管班", "托管中心", "托育中心", "洗车店", "洗车行", "汽车美容", "养生馆", "养生堂", "养生会所",
+    "足浴", "足疗", "推拿", "按摩店", "会所", "琴行", "舞蹈学校", "工作室", "俱乐部", "乐园", "影楼",
+    "摄影", "口腔", "诊所", "月子会所", "月子中心", "宠物店", "宠物医院", "干洗店", "洗衣店", "蛋糕店",
+    "烘焙", "台球厅", "台球馆", "道馆", "武术馆", "拳馆", "画室", "车行", "中心", "公司", "店", "馆",
+}, key=len, reverse=True)
+_BUSINESS_RE = re.compile("(?:" + "|".join(map(re.escape, _BUSINESS)) + ")+")     # 教育培训学校 is one
+_NAME_CHARS = re.compile(r"[0-9A-Za-z一-龥]+$")
+# The name starts after the last of these in its clause.
+_LEFT_CUT = re.compile(r"(?:一家|这家|那家|这个|那个|该|在|于|到|去|向|的|叫|名为|称|说|反映|投诉|举报|咨询|从|给|对|"
+                       r"和|与|及|跟|我|其|他|她|位于|某某|某|(?<!课)后|现|最近|发现|联系|了|被|把|让|将|做|今天|昨天|"
+                       r"前两天|两天|几天|去年|今年|当天|那天|原来)")
+_SHOP_WORD = re.compile(r"店|馆|公司|中心|会所|机构")   # inside a name's prefix: a sentence, not a name
+_MAX_NAME = 14
+# Words that name nobody when they are all that is left of a name (小区门口的健身房 → 门口).
+_GENERIC = frozenset({
+    "小区", "门口", "楼下", "附近", "路边", "街边", "城东", "城西", "城南", "城北", "一个", "本地", "当地", "网红",
+    "私人", "个体", "连锁", "民办", "民营", "儿童", "少儿", "幼儿", "老年", "亲子", "母婴", "家庭", "社区", "教育",
+    "培训", "健身", "美容", "美发", "艺术", "体育", "文化", "商业", "服务", "建筑", "装修", "物流", "科技", "网络",
+    "汽车", "宠物", "口才", "英语", "舞蹈", "游泳", "瑜伽", "早教", "托管", "养生", "理疗", "新开", "原来",
+    "汽修", "绘本", "洗车", "干洗", "烘焙", "台球", "拳击", "武术", "书法", "美术", "钢琴", "编程", "足球", "篮球",
+    "推拿", "足疗", "按摩", "摄影", "家政", "中医", "口腔", "驾驶", "机构", "公司", "门店", "店铺", "会员",
+})
+# Trailing words dropped from a match key (kept in the displayed name).
+_TRAIL = re.compile(r"(?:服务|经营|管理|咨询|店|馆|房|会所|中心|工作室|俱乐部|门店|总店|旗舰店|有限|个体工商户)+$")
+_SUFFIX = re.compile(r"(?:省|市|自治区|自治州|自治县|地区|区|县|旗|盟|镇|乡|街道)$")
+
+
+@lru_cache(maxsize=1)
+def _divisions() -> tuple[str, ...]:
+    """Names of 行政区划 (full and without 省/市/区/县, ≥2 characters), longest first, from the
+    division table python-stdnum ships (historical names included)."""
+    from stdnum import numdb
+
+    names: set[str] = set()
+
+    def walk(items) -> None:
+        for item in items:
+            for value in item[3].values():
+                for part in re.split(r"\[[^\]]*\]", value):
+                    part = part.strip(" ,;")
+                    if len(part) >= 2 and part != "市辖区":
+                        names.add(part)
+                        short = _SUFFIX.sub("", part)
+                        if len(short) >= 2 and short != part:
+                            names.add(short)
+            walk(item[4])
+
+    walk(numdb.get("cn/loc").prefixes)
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _division_re() -> re.Pattern:
+    return re.compile("^(?:" + "|".join(map(re.escape, _divisions())) + ")+")
+
+
+@lru_cache(maxsize=262144)
+def merchant_key(name: str | None) -> str | None:
+    """The comparison key of a merchant name (None when nothing specific is left).
+
+    >>> merchant_key("台州市椒江区力美健身服务有限公司")
+    '力美健身'
+    >>> merchant_key("椒江区力美健身房")
+    '力美健身'
+    """
+    base = normalize_company_name(name) if name else None
+    if not base:
+        return None
+    rest = _division_re().sub("", base) or base
+    if len(_core(rest)) < 2:          # 中山美容院: 中山 is the name, not a place to drop
+        rest = base
+    key = _TRAIL.sub("", rest) or rest
+    return key if len(_core(key)) >= 2 else None
+
+
+def _core(name: str) -> str:
+    """The name without its business word (力美健身 → 力美)."""
+    matches = list(_BUSINESS_RE.finditer(name))
+    m = matches[-1] if matches else None
+    return name[:m.start()] if m is not None and m.end() == len(name) else name
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A merchant named in a message: the name as written, where, and its match key."""
+
+    name: str
+    start: int
+    key: str
+
+
+def extract_merchants(text: str) -> list[Mention]:
+    """Every merchant named in ``text`` (cleaned), in order, without repeats of a key.
+
+    >>> [m.name for m in extract_merchants("来电人反映其在椒江区力美健身办理年卡，力美健身已关门")]
+    ['椒江区力美健身']
+    >>> extract_merchants("小区门口的一家健身房突然关门")
+    []
+    """
+    out: list[Mention] = []
+    seen: set[str] = set()
+    for m in _BUSINESS_RE.finditer(text):
+        mention = _mention(text, m.start(), m.end())
+        if mention is not None and mention.key not in seen:
+            seen.add(mention.key)
+            out.append(mention)
+    return out
+
+
+def _mention(text: str, start: int, end: int) -> Mention | None:
+    left = text[max(0, start - _MAX_NAME):start]
+    run = _NAME_CHARS.search(left)
+    if run is None:
+        return None
+    name_start = start - len(run.group())
+    prefix = run.group()
+    cuts = list(_LEFT_CUT.finditer(prefix))
+    cut = cuts[-1] if cuts else None
+    if cut is not None:
+        name_start += cut.end()
+        prefix = prefix[cut.end():]
+    if len(prefix) < 2 or prefix in _GENERIC or _division_re().fullmatch(prefix) or prefix.isdigit():
+        return None
+    if any(ch.isdigit() for ch in prefix[:2]) or _SHOP_WORD.search(prefix):   # 3个月后… / 店突然闭店
+        return None
+    name = text[name_start:end]
+    key = merchant_key(name)
+    return Mention(name, name_start, key) if key else None
+
+
+def first_merchant(text: str) -> Mention | None:
+    """The first merchant named in ``text`` (the one complained about, in hotline summaries)."""
+    found = extract_merchants(text)
+    return found[0] if found else None
+
+
+# ---------------------------------------------------------------- registry matching
+@dataclass(frozen=True)
+class RegistryMatch:
+    uscc: str
+    name: str
+    score: float
+
+
+class Registry:
+    """An enterprise registry (市场主体登记) indexed by match key, for fuzzy matching with rapidfuzz.
+
+    ``score`` is rapidfuzz's ``WRatio`` of the two match keys (0–100): equal keys score 100, a key
+    contained in the other (力美健身 / 力美健身游泳) scores high, unrelated names low.  A match needs
+    ``min_score`` (default 85, the research note's ≥0.85) and, when both sides give one, the same
+    district.
+    """
+
+    def __init__(self, rows: Iterable[tuple[str, str]], *, min_score: float = 85.0):
+        self.min_score = min_score
+        self.by_key: dict[str, list[tuple[str, str]]] = {}
+        for uscc, name in rows:
+            key = merchant_key(name)
+            if key and uscc:
+                self.by_key.setdefault(key, []).append((str(uscc), str(name)))
+        self.keys = list(self.by_key)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def match(self, name_or_key: str, *, is_key: bool = False) -> RegistryMatch | None:
+        key = name_or_key if is_key else merchant_key(name_or_key)
+        if not key:
+            return None
+        if key in self.by_key:
+            uscc, name = self.by_key[key][0]
+            return RegistryMatch(uscc, name, 100.0)
+        best = process.extractOne(key, self.keys, scorer=fuzz.WRatio, score_cutoff=self.min_score)
+        if best is None:
+            return None
+        uscc, name = self.by_key[best[0]][0]
+        return RegistryMatch(uscc, name, round(float(best[1]), 1))
+
+    def find_in(self, text: str) -> RegistryMatch | None:
+        """A registered merchant whose key occurs verbatim in ``text`` (the dictionary lookup that
+        catches names written without a business word, e.g. 在力美办的卡)."""
+        for key in self.keys:
+            if len(key) >= 3 and key in text:
+                uscc, name = self.by_key[key][0]
+                return RegistryMatch(uscc, name, 100.0)
+        return None
