@@ -42,6 +42,7 @@ class CatalogService:
         audit(self.ws, "data.import", actor=req.importer, org_id=owner, target=f"dataset:{result.dataset}",
               detail={"version": result.version, "rows": result.rows, "file": _file_name(req.path),
                       "agency": req.agency, "request_no": req.request_no})
+        _screen_subscriptions(self.ws, result.dataset)
         return result
 
     def _owner(self, name: str, importer: str | None) -> int | None:
@@ -69,7 +70,9 @@ class CatalogService:
 
     def import_arrow(self, req: ImportRequest, data, schema=None, progress: ProgressSink | None = None) -> ImportResult:
         self.recover_interrupted()
-        return Importer(self.ws, progress).import_arrow(req, data, schema)
+        result = Importer(self.ws, progress).import_arrow(req, data, schema)
+        _screen_subscriptions(self.ws, result.dataset)
+        return result
 
     def recover_interrupted(self) -> list[int]:
         """Mark jobs whose process died as interrupted and drop the tables they left behind."""
@@ -222,6 +225,13 @@ class CatalogService:
             have = "、".join(str(x.version) for x in ds.versions) or "无"
             raise NotFound(f"数据集“{ds.name}”没有第 {version} 版", hint=f"已有版本：{have}")
         return v
+
+def _screen_subscriptions(ws: Workspace, dataset: str) -> None:
+    """关键词订阅: screen the new version for the dataset's subscriptions (never fails the import)."""
+    from ..text.hooks import after_import
+
+    after_import(ws, dataset)
+
 
 def _version(ds: Dataset, version: int | None) -> DatasetVersion | None:
     wanted = version if version is not None else (ds.pinned_version or ds.current_version)

@@ -95,7 +95,8 @@ def run_model_on(con: duckdb.DuckDBPyConnection, catalog: CatalogSchema, model: 
     from shujian.text.udf import register_duckdb
 
     compiled = compile_model(model, catalog, "duckdb", params=dict(params or {}))
-    register_duckdb(con)                      # text steps call shujian_text
+    if "text.rules" in compiled.capabilities:
+        register_duckdb(con)                  # text steps call shujian_text
     try:
         cur = con.execute(compiled.sql, compiled.parameters)
     except duckdb.Error as exc:

@@ -21,10 +21,8 @@ class DuckDBEngine(Engine):
     name = "duckdb"
 
     def __init__(self, con: duckdb.DuckDBPyConnection, *, staged: bool = True, text_words: tuple[str, ...] = ()):
-        from ..text.udf import register_duckdb
-
         self.con = con
-        register_duckdb(con, text_words)       # capability text.rules: the text step's function
+        self.text_words = text_words           # the workspace's user dictionary for text steps
         self.staged = staged
         self._stage = (0, 1)             # (index, count) of the running statement, for progress
         self._stopped = False
@@ -36,6 +34,10 @@ class DuckDBEngine(Engine):
         # whose row ids are file row numbers, keep the connection's setting.
         self.con.execute("SET preserve_insertion_order = false")
         self._stopped = False
+        if "shujian_text" in sql.lower():      # capability text.rules: the text step's Python function
+            from ..text.udf import register_duckdb
+
+            register_duckdb(self.con, self.text_words)
         plan = split_stages(sql, "duckdb", suffix=f"__run_{uuid.uuid4().hex[:10]}") if self.staged else None
         created: list[str] = []
         try:

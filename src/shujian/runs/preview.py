@@ -100,13 +100,13 @@ def probe_model(model: Model, node: str | None) -> Model:
 
 def _execute(ws: Workspace, model: Model, limit: int, params: dict[str, str]) -> Preview:
     from ..engines.duckdb_engine import DuckDBEngine
-    from .service import RunService
+    from .service import RunService, _text_words
 
     compiled = RunService(ws).compile(model, params=params)
     sql = f"SELECT * FROM (\n{compiled.sql}\n) AS preview LIMIT {int(limit)}"
     try:
         with ws.warehouse() as con:
-            table = DuckDBEngine(con).execute(sql, compiled.parameters).table
+            table = DuckDBEngine(con, text_words=_text_words(ws, compiled)).execute(sql, compiled.parameters).table
     except ShujianError as exc:
         return Preview(ok=False, message=exc.message)
     cols = [c for c in table.column_names if not hidden_column(c)]

@@ -83,10 +83,13 @@ class ScheduleService:
         return out
 
     def work(self, interval: float = 30.0, once: bool = False, on_result: Callable[[dict], None] | None = None) -> None:
+        from ..text.hooks import screen_all
+
         while True:
             for entry in self.run_due():
                 if on_result:
                     on_result(entry)
+            screen_all(self.ws)      # 关键词订阅: versions from connector pulls and other imports
             if once:
                 return
             time.sleep(interval)

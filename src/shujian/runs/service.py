@@ -174,8 +174,10 @@ class RunService:
             return spark_engine.execute_compiled(self.ws, compiled, catalog, progress=progress, cancel=cancel)
         from ..engines.duckdb_engine import DuckDBEngine
 
+        words = _text_words(self.ws, compiled)
         with self.ws.warehouse() as con:
-            return DuckDBEngine(con).execute(compiled.sql, compiled.parameters, progress=progress, cancel=cancel)
+            return DuckDBEngine(con, text_words=words).execute(compiled.sql, compiled.parameters,
+                                                               progress=progress, cancel=cancel)
 
     def _finish(self, run_id: int, model: Model, compiled, execution, inputs: dict) -> RunResult:
         rows = execution.table.to_pylist()
@@ -247,6 +249,15 @@ def run_org(s, model_id: str) -> int | None:
         return None
     adopters = {o for (o,) in s.query(ModelAdoption.org_id).filter_by(gov_model_id=gov.id)}
     return adopters.pop() if len(adopters) == 1 else gov.author_org_id
+
+
+def _text_words(ws: Workspace, compiled) -> tuple[str, ...]:
+    """The workspace's user dictionary, for models with a text step (capability text.rules)."""
+    if "text.rules" not in (getattr(compiled, "capabilities", None) or ()):
+        return ()
+    from ..text.dictionary import user_words
+
+    return user_words(ws)
 
 
 def _evidence_columns(compiled) -> list[tuple[str, str, bool]]:

@@ -24,10 +24,15 @@ _BREAKS = re.compile(r"\s*[\r\n]+\s*")
 # Full-width letters and digits map to half-width, one character for one; Chinese punctuation
 # (，。；！？：（）) stays as written — rules and merchant names are written with it.
 _FULL_WIDTH = {cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF1A), (0xFF21, 0xFF3B), (0xFF41, 0xFF5B)) for cp in range(*r)}
-# What UTF-8 Chinese looks like when decoded as GBK (锟斤拷, 鍙戠エ …) or as Latin-1 (å¤©, ç½‘):
-# a run of such characters is the sign of a mis-decoded message.
-_MOJIBAKE = re.compile(r"锟斤拷|烫烫|屯屯|[ÃÂâåæçèéäï][\x80-\xbf¤¥¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿]"
-                       r"|[鍙鏄鐨勫湪浜嗘垜浠栦綘濂界殑鎴戜滑绋嬭锛銆傝瘽鈥鍚堝悕]{3,}")
+# What UTF-8 Chinese looks like when decoded as GBK (锟斤拷, 鍙戠エ …) or as Latin-1/cp1252 (å¤©, ç½‘):
+# a run of such characters is the sign of a mis-decoded message.  Written so that Python's re and
+# DuckDB's RE2 read it the same way (the screening counts it in SQL).
+MOJIBAKE_SQL = ("锟斤拷|烫烫烫|屯屯屯|[ÃÂâåæçèéäï][\\x80-\\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’•–—˜™š›œžŸ]"
+                # characters UTF-8 Chinese turns into when read as GBK (none is common in real text)
+                "|[浜锛紝哄數鏉鏄涓弽銆鍏佹眰犲璐鍙屽犳鏈岃湪鍦簡瀹煇閫璇鍗杩殑鐢垂缁鍔闂搴鍋鐨澶鎴鏌鍚瑕笉簵嗗浣浠瀛崱"
+                "屾骞娆跺宸涔氬鎵璁鏃屼叧悊戝浼姙呭棬竴叾汉悗棰憳楀笟勫細鐞灏鏀樺嶅嗕敤冿敹璺鍊嗭鍒愬寮澘満鍛鍖娉甯夋抽鐩岀牎炬"
+                "佸虹蹇堕熷嶆勪鑰閮仠皯勾厖溅淇]{3,}")
+_MOJIBAKE = re.compile(MOJIBAKE_SQL)
 
 PROBLEMS = {
     "empty": "正文为空",
