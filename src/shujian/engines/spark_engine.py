@@ -11,6 +11,8 @@ seconds to start.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import uuid
 from collections.abc import Iterable
@@ -64,6 +66,9 @@ def get_session(master: str = "local[2]", *, hive: bool = False,
         if _session is not None and not _session.sparkContext._jsc.sc().isStopped():
             return _session
         builder = SparkSession.builder.master(master).appName("shujian")
+        if master.startswith("local"):
+            # Python UDFs (text rules) run in worker processes: this interpreter, not "python3" on PATH
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         if master.startswith("local"):  # no hostname lookups for a single-machine session
             builder = builder.config("spark.driver.host", "127.0.0.1").config(
                 "spark.driver.bindAddress", "127.0.0.1")

@@ -17,6 +17,8 @@ outputs wanted).
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -91,13 +93,18 @@ def register_spark(spark, words: Iterable[str] = ()) -> None:
     from pyspark.sql.functions import pandas_udf
     from pyspark.sql.types import BooleanType, StringType, StructField, StructType
 
+    sc = spark.sparkContext
+    if sc.master.startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
+        sc.pythonExec = sys.executable      # a session made elsewhere: workers use this interpreter
     key = tuple(sorted(set(words)))
     schema = StructType([StructField(f, BooleanType() if f == "matched" else StringType()) for f in FIELDS])
 
-    @pandas_udf(schema)
-    def shujian_text(texts: pd.Series, configs: pd.Series) -> pd.DataFrame:
+    def shujian_text(texts, configs):
         config = configs.iloc[0] if len(configs) else "{}"
         values = [None if v is None or (isinstance(v, float) and v != v) else v for v in texts.tolist()]
         return pd.DataFrame(screen_values(values, config, key), columns=list(FIELDS))
 
-    spark.udf.register(FUNCTION, shujian_text)
+    # real classes, not the strings ``from __future__ import annotations`` would leave: Spark reads
+    # the hints to pick the UDF kind (Series, Series → DataFrame: a scalar UDF returning a struct)
+    shujian_text.__annotations__ = {"texts": pd.Series, "configs": pd.Series, "return": pd.DataFrame}
+    spark.udf.register(FUNCTION, pandas_udf(shujian_text, schema))

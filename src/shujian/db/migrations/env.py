@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from shujian.db import models  # noqa: F401  (registers tables)
-from shujian.text import tables as _text_tables  # noqa: F401  (text screening tables)
 from shujian.db.base import Base
+from shujian.text import tables as _text_tables  # noqa: F401  (text screening tables)
 
 config = context.config
 target_metadata = Base.metadata

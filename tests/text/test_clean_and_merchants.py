@@ -1,0 +1,71 @@
+"""Bad input never crashes and is counted; merchants named in messages; registry matching."""
+
+from __future__ import annotations
+
+import pytest
+
+from shujian.text.clean import QualityCounts, clean_text, decode_bytes
+from shujian.text.merchants import Registry, extract_merchants, first_merchant, merchant_key
+from shujian.text.udf import screen_values
+
+BAD = {
+    "excel": "办卡_x000D_\n后跑路",
+    "tabs": "预付卡\t跑路",
+    "quotes": '他说"会退钱"，“一定退”',
+    "long": "预付卡" + "很" * 12_000 + "跑路",
+    "huge": "很" * 30_000,
+    "empty": "   ",
+    "none": None,
+    "gbk_as_utf8": "我在力美健身办卡".encode().decode("gbk", errors="replace"),
+    "bytes_gbk": "在力美健身办卡，老板跑路".encode("gbk"),
+    "number": 12345,
+}
+
+
+def test_bad_input_is_cleaned_and_counted():
+    counts = QualityCounts()
+    for value in BAD.values():
+        counts.add(clean_text(value)[1])
+    p = counts.to_dict()["problems"]
+    assert p["excel_escape"] == 1 and p["line_break"] == 1 and p["tab"] == 1 and p["quote"] == 1
+    assert p["long"] == 2 and p["truncated"] == 1 and p["empty"] == 2 and p["mojibake"] >= 2
+    assert p["not_text"] == 1 and counts.messages == len(BAD)
+    assert clean_text(BAD["excel"])[0] == "办卡 后跑路"
+    assert clean_text("ＡＢＣ１２３，。")[0] == "ABC123，。"          # letters/digits only; Chinese punctuation kept
+    assert decode_bytes(BAD["bytes_gbk"]) == "在力美健身办卡，老板跑路"
+
+
+def test_the_sql_function_survives_every_bad_value():
+    config = '{"rule":{"any":["跑路"]},"outputs":["explain","merchant","merchant_key","words"]}'
+    out = screen_values(list(BAD.values()), config)
+    assert len(out["matched"]) == len(BAD)
+    assert out["matched"][list(BAD).index("bytes_gbk")] is True
+    assert out["merchant_key"][list(BAD).index("bytes_gbk")] == "力美健身"
+    assert out["matched"][list(BAD).index("none")] is False
+
+
+@pytest.mark.parametrize("text, names", [
+    ("来电人反映其在椒江区力美健身办理年卡，现力美健身已关门", ["椒江区力美健身"]),
+    ("市民反映在星辰教育培训学校给孩子报了课，学校停课", ["星辰教育培训学校"]),
+    ("诉求人称在丽人坊美容院（东门店）充值5000元", ["丽人坊美容院"]),
+    ("来电人反映在新起点驾校交了学费，驾校不退费", ["新起点驾校"]),
+    ("小区门口的一家健身房突然关门，前两天宠物店也关了", []),
+    ("上了8节后拳馆倒闭，工作人员说公司没钱", []),
+])
+def test_merchants_named_in_messages(text, names):
+    assert [m.name for m in extract_merchants(text)] == names
+
+
+def test_match_keys_and_registry():
+    assert merchant_key("台州市椒江区力美健身服务有限公司") == merchant_key("椒江区力美健身房") == "力美健身"
+    assert merchant_key("中山美容院") == "中山美容院"           # a place word that is the whole name stays
+    assert merchant_key("某健身房") is None
+    reg = Registry([("91331002MA2AAAAA1X", "台州市椒江区力美健身服务有限公司"),
+                    ("91331002MA2BBBBB2X", "台州市椒江区丽人坊美容有限公司"),
+                    ("91331002MA2CCCCC3X", "台州市黄岩区金顺机动车驾驶员培训有限公司")])
+    assert reg.match("力美健身").uscc == "91331002MA2AAAAA1X"
+    m = reg.match("丽人坊美容院（东门分店）")
+    assert m is not None and m.uscc == "91331002MA2BBBBB2X" and m.score >= 85
+    assert reg.match("星辰教育培训学校") is None
+    assert reg.find_in("在丽人坊美容办了卡").name.startswith("台州市椒江区丽人坊")
+    assert first_merchant("我在力美健身办卡").key == "力美健身"
