@@ -40,12 +40,15 @@ class Match:
     excluded: list[dict] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     snippet: str = ""
+    counted: list[str] = field(default_factory=list)     # every occurrence that counted, in text order
 
     @property
     def words(self) -> list[str]:
+        """The words of the hits first, then every other word of the rule that counted."""
         out: list[str] = []
-        for h in self.hits:
-            out += [w for w in h["words"] if w not in out]
+        for w in [w for h in self.hits for w in h["words"]] + self.counted:
+            if w not in out:
+                out.append(w)
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -110,8 +113,9 @@ class Matcher:
             hits += [_hit("all", [by_term[t][0]]) for t in self.rule.all]
         matched = included and not missing and not excluded and bool(hits)
         hits.sort(key=lambda h: h["at"][0])
+        counted = [o.text for o in sorted(kept, key=lambda o: o.start)]
         return Match(self.name, matched, hits[:MAX_REPORTED], dropped[:MAX_REPORTED], excluded[:MAX_REPORTED],
-                     missing, _snippet(text, hits) if matched else "")
+                     missing, _snippet(text, hits) if matched else "", counted[:50])
 
     # -- occurrences -----------------------------------------------------------------------------
     def _occurrences(self, text: str) -> tuple[list[Occurrence], list[dict]]:
