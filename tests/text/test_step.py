@@ -44,7 +44,7 @@ def test_text_step_runs_on_duckdb_with_explanations():
     assert set(rows) == {"A1", "A5"}
     explain = json.loads(rows["A1"]["text_match"])
     assert explain["rule"] == "预付式消费投诉" and explain["hits"][0]["words"] == ["办卡", "跑路"]
-    assert rows["A1"]["text_words"] == "办卡、跑路" and rows["A1"]["mkey"] == "力美健身"
+    assert rows["A1"]["text_words"] == "办卡、跑路、预付" and rows["A1"]["mkey"] == "力美健身"
     assert rows["A5"]["merchant"] == "丽人坊美容院"
 
 
