@@ -12,7 +12,7 @@ OTHER = person_id(499)
 
 def case(pid: str, offence: date, effective: date, result: str = "判决有罪", trade: str = "否") -> dict:
     return {"案件编号": f"台椒检刑诉〔2024〕{pid[-4:]}号", "身份证号": pid, "姓名": "某", "违法日期": offence,
-            "是否营运车辆": trade, "处理结果": result, "生效日期": effective}
+            "血液酒精含量": 150.0, "是否营运车辆": trade, "处理结果": result, "生效日期": effective}
 
 
 def event(pid: str, kind: str, day: date) -> dict:
@@ -20,7 +20,7 @@ def event(pid: str, kind: str, day: date) -> dict:
 
 
 def drove(pid: str, day: date) -> dict:
-    return {"驾驶人身份证号": pid, "驾驶人姓名": "某", "违法日期": day, "违法行为": "违停", "号牌号码": "浙J12345"}
+    return {"决定书编号": f"3310{pid[-6:]}{day:%Y%m%d}", "驾驶人身份证号": pid, "驾驶人姓名": "某", "违法日期": day, "违法行为": "违停", "号牌号码": "浙J12345"}
 
 
 def tables(cases=(), events=(), traffic=()) -> dict:
@@ -50,11 +50,12 @@ def test_r1_deadline_parameter() -> None:
 
 
 def test_r2_relicensing_within_ban() -> None:
+    # the ban runs from the revocation (申领和使用规定: 吊销未满五年), so 2024-08-02 is the first allowed day
     early, exact, trade = person_id(10), person_id(11), person_id(12)
     rows = run_model(MODEL, tables(
         cases=[case(early, date(2019, 6, 1), date(2019, 8, 1)), case(exact, date(2019, 6, 1), date(2019, 8, 1)),
                case(trade, date(2016, 3, 1), date(2016, 5, 1), trade="是")],
-        events=[e for p, back in ((early, date(2023, 6, 1)), (exact, date(2024, 6, 1)), (trade, date(2024, 3, 1)))
+        events=[e for p, back in ((early, date(2023, 6, 1)), (exact, date(2024, 8, 2)), (trade, date(2024, 3, 1)))
                 for e in (event(p, "初次申领", date(2005, 1, 1)), event(p, "吊销", date(2019, 8, 2) if p != trade
                                                                        else date(2016, 5, 2)),
                           event(p, "重新申领", back))]))

@@ -462,14 +462,15 @@ class PersonCity:
 
     def dui_licences(self, p: dict[str, np.ndarray], offence: np.ndarray, eff: np.ndarray,
                      result: np.ndarray, trade: np.ndarray) -> None:
-        """Licence history of DUI offenders: timely 吊销, lawful 重新申领 after 5 years."""
+        """Licence history of DUI offenders: timely 吊销, lawful 重新申领 5 years after the 吊销."""
         n = len(offence)
         first = np.minimum(_years(p["出生日期"], 20), offence - np.timedelta64(400, "D"))
         established = result != "撤案"
         quick = self.rng.random(n) < 0.2
         revoke = np.where(quick, offence + self.rng.integers(1, 21, n).astype("timedelta64[D]"),
                           eff + self.rng.integers(0, 26, n).astype("timedelta64[D]"))
-        back = _years(offence, 5) + self.rng.integers(1, 200, n).astype("timedelta64[D]")
+        # the ban runs from the revocation (申领和使用规定: 吊销未满五年不得申请)
+        back = _years(revoke, 5) + self.rng.integers(1, 200, n).astype("timedelta64[D]")
         relicensed = established & ~trade & (back <= np.datetime64(self.ctx.today)) & (self.rng.random(n) < 0.6)
         state = np.where(established, np.where(relicensed, "正常", "吊销"), "正常")
         changed = np.where(established, np.where(relicensed, back, revoke), first)
