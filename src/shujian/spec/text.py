@@ -196,13 +196,26 @@ class TextStep(Spec):
 
     field: str | None = Field(None, description="文本列")
     fields: list[str] | None = Field(None, description="多个文本列（依次用“。”连接，如 主题、详情）")
-    rule: TextRule | None = None
+    rule: TextRule | None = Field(None, description="文本规则；或 {use: 规则库中的规则名}，如 {use: prepaid-card}")
     keep: Literal["matched", "all"] = "matched"
     explain: str = Field("text_match", pattern=NAME, description="命中解释列（JSON）")
     words: str = Field("text_words", pattern=NAME, description="命中词列")
     merchant: str | None = Field(None, pattern=NAME, description="从文本中抽取的商户名称列")
     merchant_key: str | None = Field(None, pattern=NAME, description="商户名称的规范化键列")
     name_key: str | None = Field(None, pattern=NAME, description="把文本列当作名称时的规范化键列")
+
+    @field_validator("rule", mode="before")
+    @classmethod
+    def _library(cls, v):
+        """``{use: prepaid-card}``: the built-in rule of that name (copied in, so the model's hash
+        changes when the library rule does)."""
+        if isinstance(v, dict) and set(v) == {"use"}:
+            from shujian.text.library import rule_names, rule_source
+
+            if v["use"] not in rule_names():
+                raise ValueError(f"文本规则库中没有“{v['use']}”（可用：{'、'.join(rule_names())}）")
+            return rule_source(v["use"])
+        return v
 
     @model_validator(mode="after")
     def _shape(self) -> TextStep:

@@ -82,8 +82,14 @@ def _divisions() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def _division_set() -> frozenset[str]:
+    return frozenset(_divisions())
+
+
+@lru_cache(maxsize=1)
 def _division_re() -> re.Pattern:
-    return re.compile("^(?:" + "|".join(map(re.escape, _divisions())) + ")+")
+    """One leading 行政区划 name (longest alternative first)."""
+    return re.compile("^(?:" + "|".join(map(re.escape, _divisions())) + ")")
 
 
 @lru_cache(maxsize=262144)
@@ -98,9 +104,9 @@ def merchant_key(name: str | None) -> str | None:
     base = normalize_company_name(name) if name else None
     if not base:
         return None
-    rest = _division_re().sub("", base) or base
-    if len(_core(rest)) < 2:          # 中山美容院: 中山 is the name, not a place to drop
-        rest = base
+    rest = base
+    while (m := _division_re().match(rest)) and len(_core(rest[m.end():])) >= 2:
+        rest = rest[m.end():]         # 台州市 椒江区 …; but 中山美容院 keeps 中山: it is the name
     key = _TRAIL.sub("", rest) or rest
     return key if len(_core(key)) >= 2 else None
 
@@ -151,9 +157,10 @@ def _mention(text: str, start: int, end: int) -> Mention | None:
     if cut is not None:
         name_start += cut.end()
         prefix = prefix[cut.end():]
-    if len(prefix) < 2 or prefix in _GENERIC or _division_re().fullmatch(prefix) or prefix.isdigit():
+    if len(prefix) < 2 or prefix in _GENERIC or prefix in _division_set() or prefix.isdigit():
         return None
-    if any(ch.isdigit() for ch in prefix[:2]) or _SHOP_WORD.search(prefix):   # 3个月后… / 店突然闭店
+    if any(ch.isdigit() for ch in prefix[:2]) or _SHOP_WORD.search(prefix) or _BUSINESS_RE.search(prefix):
+        # 3个月后… / 健身房突然闭店: a count or a sentence, not a name
         return None
     name = text[name_start:end]
     key = merchant_key(name)

@@ -1,18 +1,22 @@
 """12345 hotline tickets and the merchant registers for prepaid-card-complaints (M10).
 
-Datasets: 市场主体登记 (市监), 预付卡备案 (商务), 资金存管 (银行/商务), 12345工单.  Background
-prepaid-card complaints only concern merchants that are 存续, 备案 and 存管; background tickets about
-any other merchant never mention prepaid cards.  The subject of a clue is the merchant's USCC.
+Datasets: 市场主体登记 (市监), 预付卡备案 (商务), 资金存管 (银行/商务), 12345工单 — the ticket export
+has what real exports have: 编号, 主题, 详情 (the merchant is named only in the text), 时间, 地址.
+Background prepaid-card complaints only concern merchants that are 存续, 备案 and 存管; background
+tickets about any other merchant never mention prepaid cards.  Every merchant has a distinct
+three-character name (台州市椒江区金悦达健身会所), as real shops do, so the name in a ticket
+identifies one registered merchant; the subject of a clue is the merchant's USCC.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
 from shujian.demo.core import fmt
+from shujian.text.merchants import merchant_key
 
 MODEL = "prepaid-card-complaints"
 DISTRICTS = ("椒江区", "黄岩区", "路桥区", "临海市", "温岭市", "玉环市")
@@ -40,8 +44,15 @@ EXCLUDED_TEMPLATES = (
     "{m}代缴电费充值{a}元未到账，要求核实。",
 )
 CIVIC = ("反映小区路灯损坏多日无人维修。", "反映主干道窨井盖缺失，存在安全隐患。", "咨询新生儿医保参保办理流程。",
-         "反映公交车班次减少，出行不便。", "反映小区楼道堆放杂物，存在消防隐患。")
-TICKET_DTYPES = {"受理日期": "DATE"}
+         "反映公交车班次减少，出行不便。", "反映小区楼道堆放杂物，存在消防隐患。",
+         # the hard negatives the old keyword step flagged
+         "反映楼下烧烤店营业到凌晨，噪音很大，晚上很难再关门闭窗休息。", "建议推进一网通办，让数据多跑路、群众少跑路。",
+         "反映房东收取的水电费高于实际用量，要求退还多收部分。", "反映路边饭店卫生差，要求责令停业整改。")
+TICKET_DTYPES = {"时间": "TIMESTAMP"}
+# Name characters for background merchants (no word of the prepaid rule, no place name): the k-th
+# merchant's core is three of them, k written in base len(NAME_CHARS).
+NAME_CHARS = ("金银鑫盛兴隆泰祥瑞福康乐佳嘉顺达宏博雅锦晨曦星辰悦诚仁智新森明志鸿鹏翔凤麟梅兰竹菊松柏桂荷"
+              "蓉韵彩丰益腾骏琪琳瑶璐翠霞露虹彤妍婷娜莉萱芊蕾薇芷晴朗煜炫灿耀华昊旻晟曜瀚淳润泽沐")
 CHUNK = 200_000            # background merchants per batch (with their tickets)
 REG_DTYPES = {"成立日期": "DATE"}
 
@@ -80,11 +91,19 @@ def _write(ctx: Any, name: str, cols: dict) -> None:
 
 
 def _merchant_names(ctx: Any, start: int, trade: np.ndarray, district: np.ndarray) -> np.ndarray:
-    """Background merchant names, made unique by their running number ``（k）``."""
+    """Background merchant names with distinct three-character cores (the k-th merchant's)."""
     n = len(trade)
-    words = ctx.pick(("悦动", "美丽人生", "启航", "蓝天", "金手指", "阳光", "名流", "优派", "星光", "一品"), n)
     shop = np.array([TRADES[t][0] for t in TRADES], dtype=object)[_trade_index(trade)]
-    return fmt("台州市{d}{w}{s}（{k}）", d=district, w=words, s=shop, k=np.arange(start, start + n))
+    return fmt("台州市{d}{w}{s}", d=district, w=_cores(np.arange(start, start + n)), s=shop)
+
+
+def _cores(k: np.ndarray) -> np.ndarray:
+    """Distinct cores: three characters for the first base³ merchants, four after (province scale)."""
+    chars = np.array(list(NAME_CHARS), dtype=object)
+    base = len(chars)
+    three = chars[(k // base // base) % base] + chars[(k // base) % base] + chars[k % base]
+    four = np.where(k >= base ** 3, chars[(k // base ** 3) % base], "").astype(object)
+    return four + three
 
 
 def _trade_index(trade: np.ndarray) -> np.ndarray:
@@ -149,11 +168,11 @@ def _background_tickets(ctx: Any, start: int, n: int, reg: dict, issuer: np.ndar
             text[sel] = fmt(template, m=names[target[sel]])
     civic = kind == 2
     text[civic] = np.array(CIVIC, dtype=object)[number[civic] % len(CIVIC)]
-    return {"工单编号": fmt("12345-{k:09d}", k=number), "受理日期": day,
+    topic = np.where(kind == 0, "预付卡纠纷", np.where(civic, "城市管理", "消费维权")).astype(object)
+    return {"编号": fmt("12345-{k:09d}", k=number), "主题": topic, "详情": text,
+            "时间": day.astype("datetime64[s]") + rng.integers(8 * 3600, 18 * 3600, n).astype("timedelta64[s]"),
+            "地址": fmt("台州市{d}", d=district[target]),
             "来电人": np.where(rng.random(n) < 0.5, "王女士", "李先生").astype(object),
-            "诉求内容": text,
-            "被反映对象": np.where(civic, None, names[target]).astype(object),
-            "区域": district[target], "工单分类": np.where(civic, "城市管理", "消费维权").astype(object),
             "办理状态": ctx.pick(["已办结", "办理中"], n, [0.9, 0.1])}
 
 
@@ -170,7 +189,7 @@ class _Plants:
     def merchant(self, trade: str, *, filed: bool, escrow: bool, status: str = "存续") -> tuple[str, str]:
         co = self.ctx.company(kinds=("有限公司",))
         k = len(self.reg)
-        name = f"台州市椒江区诚信{TRADES[trade][0]}（P{k}）"
+        name = f"台州市椒江区诚信{NAME_CHARS[k]}{TRADES[trade][0]}"      # four characters: no background name
         self.reg.append({"统一社会信用代码": co["统一社会信用代码"], "企业名称": name, "行业": trade,
                          "注册地址": f"浙江省台州市椒江区市府大道{k + 1}号", "区域": "椒江区",
                          "成立日期": date(2020, 5, 1), "登记状态": status})
@@ -182,6 +201,10 @@ class _Plants:
                                 "存管账号": f"8101P{k:09d}", "存管比例": 0.2, "开户日期": date(2022, 6, 1)})
         return co["统一社会信用代码"], name
 
+    def unregistered(self, trade: str) -> str:
+        """A shop that is named in complaints but not in 市场主体登记 (无照经营)."""
+        return f"台州市椒江区无照{NAME_CHARS[len(self.tickets) % len(NAME_CHARS)]}{TRADES[trade][0]}"
+
     def complain(self, name: str, trade: str, days: list[date], *, severe: bool = False,
                  excluded: bool = False) -> None:
         for i, d in enumerate(days):
@@ -191,9 +214,9 @@ class _Plants:
                 state = SEVERE[i % len(SEVERE)] if severe else MILD[i % len(MILD)]
                 text = PREPAID_TEMPLATES[i % len(PREPAID_TEMPLATES)].format(
                     d=str(d), m=name, c=TRADES[trade][1], a=2000, s=state)
-            self.tickets.append({"工单编号": f"12345-P{len(self.tickets):07d}", "受理日期": d, "来电人": "张女士",
-                                 "诉求内容": text, "被反映对象": name, "区域": "椒江区", "工单分类": "消费维权",
-                                 "办理状态": "办理中"})
+            self.tickets.append({"编号": f"12345-P{len(self.tickets):07d}", "主题": "预付卡纠纷", "详情": text,
+                                 "时间": datetime(d.year, d.month, d.day, 9, 30), "地址": "台州市椒江区",
+                                 "来电人": "张女士", "办理状态": "办理中"})
 
     def run(self) -> None:
         ctx, m = self.ctx, MODEL
@@ -224,3 +247,10 @@ class _Plants:
         uscc, name = self.merchant("美容美发", filed=False, escrow=False)
         self.complain(name, "美容美发", [base, base + timedelta(days=100), base + timedelta(days=200)])
         ctx.near_miss(m, uscc, "未备案，3 次投诉分散在 200 天，任何 90 天内不足 3 次")
+        name = self.unregistered("健身")
+        self.complain(name, "健身", within[:3])
+        ctx.plant(m, "商户:" + merchant_key(name), "R4", "登记中没有的商户，90 天内 3 次投诉（主体为文本中的商户名称）")
+        uscc, name = self.merchant("教育培训", filed=False, escrow=False)
+        self.complain(name, "教育培训", within[:2])
+        self.tickets.append(dict(self.tickets[-1]))          # the same ticket exported twice
+        ctx.near_miss(m, uscc, "2 张工单，其中一张导出了两行：按工单号只计 2 次，不足 3 次")
