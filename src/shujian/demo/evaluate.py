@@ -40,7 +40,15 @@ def load_city(out_dir: str | Path, con: duckdb.DuckDBPyConnection | None = None
         cols = tuple(ColumnSchema(c["name"], c["dtype"], info.semantics.get(c["name"]))
                      for c in info.columns)
         catalog.add(DatasetSchema(info.name, relation, cols, version=1, level=info.level))
+    _text_functions(con)
     return con, catalog
+
+
+def _text_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """The text step's function (capability text.rules), so the city's connection runs every model."""
+    from shujian.text.udf import register_duckdb
+
+    register_duckdb(con)
 
 
 def _infer_type(values: list[Any]) -> pa.DataType:
