@@ -199,7 +199,8 @@ def test_division_codes_from_2023_table():
     assert len([c for c in codes if not c.endswith("00")]) > 2800
     st = T["division_code"]
     assert st.is_valid("110105") and st.is_valid("330100") and st.is_valid(" 110000 ")
-    assert not st.is_valid("999999") and not st.is_valid("1101") and not st.is_valid("110105000000")
+    assert not st.is_valid("999999") and not st.is_valid("1101") and not st.is_valid("99010500000")
+    assert st.is_valid("110105000000")  # 12-digit 统计用区划代码 of a valid county (tests/divisions)
 
 
 def test_dates_months_amounts_normalise_to_canonical_text():

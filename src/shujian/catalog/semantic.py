@@ -1,7 +1,7 @@
 """Semantic types (数据要素): what a column *means*, beyond its storage type.
 
 A semantic type knows how to normalise a delivered value (全角→半角, brackets, spaces), whether a
-value is valid (GB 11643 / GB 32100 checksums via python-stdnum, Luhn, the 2023 division table), which
+value is valid (GB 11643 / GB 32100 checksums via python-stdnum, Luhn, the division history), which
 column names hint at it, and whether it identifies a person (then it is masked on display).
 
 The registry ``SEMANTIC_TYPES`` is the one place types are declared.  For bulk work inside DuckDB,
@@ -11,25 +11,26 @@ validity functions ``sj_valid_<key>`` plus ``sj_norm_id_number`` (which also tur
 ``normalize`` returns None only for blank values and null markers (空, 无, NULL…); an invalid value
 is returned cleaned but otherwise kept, so the raw delivery is never silently lost.
 
-Resident ID validity: 18 characters, a known province prefix, a real birth date between 1900 and
-today, and the GB 11643 check digit (``stdnum.cn.ric.calc_check_digit``).  stdnum's own
-``is_valid`` also looks the birth place up in its county history table; that costs ~60 µs a value
-(a minute per million rows) and rejects codes created after the birth year, so it is not used here.
+Resident ID validity: 18 characters, a province prefix valid at some time since 1980 (or 83, 居住证;
+``shujian.divisions.id_prefix_ok``), a real birth date between 1900 and today, and the GB 11643 check
+digit (``stdnum.cn.ric.calc_check_digit``).  stdnum's own ``is_valid`` also looks the birth place up
+in its county history table; that costs ~60 µs a value (a minute per million rows) and rejects codes
+created after the birth year, so it is not used here.  行政区划代码 values are checked against the same
+history (``shujian.divisions.is_valid_code``).
 """
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from importlib import resources
 
 from stdnum import luhn
 from stdnum.cn import ric, uscc
 
+from shujian import divisions
 from shujian.catalog.typeinfer import clean_text, parse_amount_text, parse_date_text, parse_month_text
 from shujian.errors import NotFound
 
@@ -70,24 +71,17 @@ def _prepare(value: str | None) -> str | None:
     return clean_text(to_halfwidth(str(value)))
 
 
-# --- division table ------------------------------------------------------------------------------
+# --- division table (shujian.divisions: GB/T 2260 history 1980–now + the 2023 table) --------------
 
-@lru_cache(maxsize=1)
 def division_codes() -> dict[str, str]:
-    """All valid 6-digit division codes of 2023 → name (counties; cities and provinces padded with 00)."""
-    out: dict[str, str] = {}
-    data = resources.files("shujian.catalog") / "data"
-    for fname, pad in (("provinces.csv", "0000"), ("cities.csv", "00"), ("areas.csv", "")):
-        with (data / fname).open(encoding="utf-8") as f:
-            for row in csv.DictReader(f):
-                out[row["code"] + pad] = row["name"]
-    return out
+    """The 2023 统计用区划代码: 6-digit code → name (counties; cities and provinces padded with 00)."""
+    return divisions.load_table().current
 
 
-@lru_cache(maxsize=1)
-def _province_prefixes() -> frozenset[str]:
-    # 81/82/83: 港澳台居民居住证 numbers; 71: Taiwan in the national standard.
-    return frozenset({c[:2] for c in division_codes()} | {"71", "81", "82", "83"})
+def _valid_division_code(n: str) -> bool:
+    """6, 9 or 12 digits whose county part was a division code at some time since 1980 (see
+    ``shujian.divisions``): 110228 密云县 (1982–2015), 440101, 810000 香港 and 100000 全国 are valid."""
+    return divisions.is_valid_code(n)
 
 
 # --- resident ID (GB 11643) ----------------------------------------------------------------------
@@ -127,7 +121,8 @@ def _normalize_id_number(value: str | None) -> str | None:
 
 
 def _valid_id_number(n: str) -> bool:
-    return (_ID18_RE.fullmatch(n) is not None and n[:2] in _province_prefixes()
+    # region: the province rule of shujian.divisions.id_prefix_ok (same table as the 区划 check)
+    return (_ID18_RE.fullmatch(n) is not None and divisions.id_prefix_ok(n)
             and _birth_date_ok(n[6:14]) and ric.calc_check_digit(n) == n[-1])
 
 
@@ -320,7 +315,7 @@ def _types() -> dict[str, SemanticType]:
         SemanticType("phone", "手机号", True, ("手机", "联系电话", "电话", "联系方式", "移动电话"),
                      _normalize_phone, _PHONE_RE.fullmatch, _sql_phone, True, _sql_matches(_sql_phone, _PHONE_PAT)),
         SemanticType("division_code", "行政区划代码", False, ("区划", "行政区划", "地区代码", "区县代码"),
-                     _normalize_digits, lambda n: n in division_codes(), _sql_digits),
+                     _normalize_digits, _valid_division_code, _sql_digits),
         SemanticType("person_name", "姓名", True, ("姓名", "名字", "人员名称"),
                      _normalize_person_name, _valid_person_name, _sql_name, False,
                      _sql_matches(_sql_name, _NAME_PAT, max_len=30)),

@@ -37,7 +37,8 @@ def _mount() -> None:
                                     ("token", "token", "关键字段令牌化（数据提供方）：生成密钥、令牌化、回溯"),
                                     ("entity", "entity", "主体识别：同一人归并为主体（主体库）、人工核对"),
                                     ("audit", "audit", "审计日志：校验哈希链、检索、导出"),
-                                    ("serve", "serve", "网页界面：启动 REST 接口与浏览器界面")):
+                                    ("serve", "serve", "网页界面：启动 REST 接口与浏览器界面"),
+                                    ("divisions", "divisions", "行政区划代码：按代码（含沿革）或名称查询")):
         try:
             mod = __import__(f"shujian.cli.{module}", fromlist=["app"])
         except ModuleNotFoundError as exc:

@@ -25,7 +25,7 @@ _PLACEHOLDER_CITIES = ("市辖区", "县", "省直辖县级行政区划", "自�
 
 
 def _rows(name: str) -> list[dict]:
-    text = resources.files("shujian.catalog.data").joinpath(name).read_text(encoding="utf-8")
+    text = resources.files("shujian.divisions.data").joinpath(name).read_text(encoding="utf-8")
     return list(csv.DictReader(text.splitlines()))
 
 
