@@ -253,3 +253,12 @@ def test_suspended_prior_has_no_release_unless_revoked():
     assert [(p.charge, p.probation_months, p.release_date) for p in priors] == [
         ("盗窃罪", 24, None), ("诈骗罪", 12, "2012-05-05")]
     assert date.fromisoformat(priors[1].release_date).year == 2012
+
+
+def test_custody_date_in_the_clause_before():
+    from shujian.documents.defendants import read_custody
+
+    text = ("被告人胡某某因犯抢劫罪于2010年6月被判处有期徒刑十一年，于2018年1月2日刑满释放。2018年12月18日，"
+            "被告人胡某某因涉嫌抢劫罪被某市公安局刑事拘留；同年12月29日经检察院批准，于当日被逮捕。")
+    assert [(c.measure, c.date) for c in read_custody(text, 0, len(text))] == [
+        ("刑事拘留", "2018-12-18"), ("逮捕", "2018-12-29")]

@@ -30,6 +30,7 @@ _ID_RE = re.compile(r"(?:公民)?身份(?:证)?(?:号码|证号)[:：为]?\s*([0
 _RELATIVE_RE = re.compile(r"(同年|次年|同月)\s*(\d{1,2}月)?\s*(\d{1,2})日|次日|当日|当天")
 _MEASURES = ("刑事拘留", "逮捕", "取保候审", "监视居住")
 _FULL_DATE_RE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+_BARE_DATE_RE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(?:[凌早上中下晚]\S{0,2})?(?:\d{1,2}时)?许?")
 
 
 @dataclass
@@ -177,9 +178,10 @@ class _DateTracker:
 def read_custody(text: str, start: int, end: int) -> list[Custody]:
     """Compulsory measures in a party paragraph, each with its (resolved) date."""
     tracker, out = _DateTracker(), []  # type: tuple[_DateTracker, list[Custody]]
-    pending_approval = False
+    pending_approval, bare = False, None
     for pos, clause in _clauses(text, start, end):
-        when = tracker.read(clause)
+        when = tracker.read(clause) or bare  # 2018年12月18日，被告人…被刑事拘留: the date stands alone
+        bare = when if _BARE_DATE_RE.fullmatch(clause.strip()) else None
         if "判处" in clause or "刑满" in clause:
             continue
         for measure in _MEASURES:
