@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     env: str = Field(default="development", description="development / production")
     default_level: str = Field(default="内部", description="数据集默认分级")
     secret_key: str | None = Field(default=None, description="会话签名密钥；生产环境（env=production）必须设置，至少 32 个字符")
+    trusted_proxies: str = Field(default="127.0.0.1",
+                                 description="可信反向代理地址（逗号分隔）：只信任它们转发的 X-Forwarded-For/-Proto，"
+                                             "审计日志记录真实客户端地址；* 表示全部信任（勿用于直接暴露的端口）")
     import_roots: str | None = Field(default=None, description="允许导入的目录（多个用系统路径分隔符隔开）；"
                                      "设置后命令行只能导入这些目录之内的文件（符号链接按实际位置判断）")
 

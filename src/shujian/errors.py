@@ -38,6 +38,18 @@ class ConfigError(ShujianError):
     code = "config"
 
 
+class SchemaOutdated(ConfigError):
+    """The metadata store needs migrations (or was written by a newer shujian): nothing migrates by itself."""
+
+    code = "schema_outdated"
+
+
+class WarehouseBusy(ConfigError):
+    """Another process holds the DuckDB warehouse for writing (DuckDB allows one writing process)."""
+
+    code = "warehouse_busy"
+
+
 class NotFound(ShujianError):
     code = "not_found"
     exit_code = 2

@@ -1,7 +1,9 @@
 """A workspace: SHUJIAN_HOME with the metadata store and the DuckDB warehouse.
 
-Every command opens the workspace through :func:`open_workspace`, which creates the folder and
-migrates the metadata store on first use, so no separate ``shujian init`` step is needed.
+Every command opens the workspace through :func:`open_workspace`, which creates the folder and the
+metadata store on first use, so no separate ``shujian init`` step is needed.  An existing store is never
+migrated by itself: when this program ships newer migrations than the store has, every command except
+``shujian db upgrade``/``db current``/``backup`` stops and says what will be migrated (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from pathlib import Path
 import duckdb
 
 from .config import Settings, load_settings
-from .db.session import Database
-from .errors import ConfigError
+from .db.session import Database, SchemaStatus, schema_status
+from .errors import ConfigError, SchemaOutdated, WarehouseBusy
 
-_MIGRATED: set[str] = set()
+_CHECKED: set[str] = set()    # metadata URLs found current in this process (the check costs a query)
 
 
 class Workspace:
@@ -27,17 +29,39 @@ class Workspace:
         self.db = Database(settings.metadata_url)
 
     # -- set-up -------------------------------------------------------------------------------
-    def ensure(self) -> Workspace:
+    def ensure(self, *, check: bool = True, create: bool = True) -> Workspace:
+        """Create the folders; create an empty metadata store (``create``); refuse an outdated one (``check``).
+
+        ``check=False`` is for the commands that must work on an older store (``db upgrade``, ``backup``);
+        ``create=False`` for read-only commands that must not write to an empty store (``db current``).
+        """
         try:
             self.home.mkdir(parents=True, exist_ok=True)
             self.settings.tmp_path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"无法创建工作区目录 {self.home}：{exc.strerror}",
                               hint="设置 SHUJIAN_HOME 为一个可写目录") from exc
-        if self.settings.metadata_url not in _MIGRATED:
+        url = self.settings.metadata_url
+        if not check or url in _CHECKED:
+            return self
+        status = schema_status(self.db.engine)
+        if status.empty:
+            if not create:
+                return self
             self.db.upgrade()
-            _MIGRATED.add(self.settings.metadata_url)
+        elif not status.up_to_date:
+            raise outdated(status, self.db.where)
+        _CHECKED.add(url)
         return self
+
+    def upgrade(self) -> SchemaStatus:
+        """Apply every pending migration (``shujian db upgrade``); returns the status before."""
+        before = schema_status(self.db.engine)
+        if not before.known:
+            raise outdated(before, self.db.where)
+        self.db.upgrade()
+        _CHECKED.add(self.settings.metadata_url)
+        return before
 
     # -- analytical store -----------------------------------------------------------------------
     @contextmanager
@@ -64,8 +88,9 @@ def connect_duckdb(path: Path | str, settings: Settings, *, read_only: bool = Fa
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:
-        raise ConfigError(f"无法打开分析库 {path}：{exc}",
-                          hint="可能有另一个 shujian 进程正在写入；等待其结束后重试") from exc
+        busy = "lock" in str(exc).lower()
+        raise (WarehouseBusy if busy else ConfigError)(
+            f"无法打开分析库 {path}：{exc}", hint="可能有另一个 shujian 进程正在写入；等待其结束后重试") from exc
     # DuckDB's own terminal progress bar would print over the CLI's rich bars and into JSON output;
     # query_progress() still works for our bars.
     con.execute("SET enable_progress_bar = true")
@@ -73,9 +98,24 @@ def connect_duckdb(path: Path | str, settings: Settings, *, read_only: bool = Fa
     return con
 
 
-def open_workspace(**overrides: object) -> Workspace:
-    """Open (and if needed create and migrate) the workspace named by the settings."""
-    return Workspace(load_settings(**overrides)).ensure()
+def outdated(status: SchemaStatus, where: str) -> SchemaOutdated:
+    """The refusal for a store that is not at this program's schema: what will be migrated, and how."""
+    from . import __version__
+
+    if not status.known:
+        return SchemaOutdated(f"元数据库（{where}）的结构版本 {status.current} 不为本程序（shujian {__version__}）所知："
+                              "它由更新版本的 shujian 写入",
+                              hint="请使用写入它的（或更新的）shujian 版本，或从与本版本相符的备份恢复（shujian restore）")
+    steps = "\n".join(f"  - {rev}：{doc}" for rev, doc in status.pending)
+    return SchemaOutdated(f"元数据库（{where}）的结构版本为 {status.current}，本程序（shujian {__version__}）需要 "
+                          f"{status.head}；升级将执行 {len(status.pending)} 个迁移：\n{steps}",
+                          hint="先备份：shujian backup <备份目录>；再升级：shujian db upgrade。"
+                               "除 db upgrade、db current、backup 外，任何命令都不会自行迁移。")
+
+
+def open_workspace(*, check: bool = True, create: bool = True, **overrides: object) -> Workspace:
+    """Open the workspace named by the settings (creating an empty one; refusing an outdated one)."""
+    return Workspace(load_settings(**overrides)).ensure(check=check, create=create)
 
 
 def pid_alive(pid: int | None) -> bool:

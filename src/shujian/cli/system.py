@@ -15,6 +15,10 @@ def register(app: typer.Typer) -> None:
     from .demo import demo
 
     app.command("demo")(demo)
+    from .backup import backup, restore
+
+    app.command("backup")(backup)
+    app.command("restore")(restore)
 
 
 def init() -> None:

@@ -83,10 +83,12 @@ def _csrf_cookie(app: FastAPI) -> None:
 
 def _routers(app: FastAPI) -> None:
     from .api import router as api_router
+    from .health import router as health_router
     from .pages import router as pages_router
 
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(pages_router)
+    app.include_router(health_router)
 
 
 def endpoint_routes(app) -> list:

@@ -29,4 +29,15 @@ def serve_workspace(ws: Workspace, host: str = DEFAULT_HOST, port: int = DEFAULT
         for u in accounts:
             console.print(f"  {u['username']:<12} {u['name']}  {u['org']}  {'、'.join(u['roles'])}", highlight=False)
     console.print("按 Ctrl-C 停止。", highlight=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.Server(uvicorn_config(app, ws, host, port)).run()
+
+
+def uvicorn_config(app, ws: Workspace, host: str, port: int):
+    """The server configuration: one process per workspace (DuckDB lets one process write the warehouse;
+    background jobs live in this process), and the client address taken from X-Forwarded-For only when
+    the request comes from a trusted reverse proxy (SHUJIAN_TRUSTED_PROXIES), so audit records name the
+    real client and a client cannot forge its address."""
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", workers=1, proxy_headers=True,
+                          forwarded_allow_ips=ws.settings.trusted_proxies, server_header=False)
