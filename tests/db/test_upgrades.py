@@ -99,3 +99,10 @@ def test_each_earlier_release_restores_and_upgrades_with_its_data(release, home,
     assert AuditLog(ws).verify()["ok"]
     ws.ensure()
     ws.close()
+
+
+def test_version_prints_and_exits_zero(capsys):
+    from shujian import __version__
+
+    code, out, _ = cli(capsys, "--version")
+    assert code == 0 and out.strip() == f"shujian {__version__}"

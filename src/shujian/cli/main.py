@@ -48,12 +48,15 @@ def _mount() -> None:
         app.add_typer(mod.app, name=name, help=help_text)
 
 
-@app.callback()
-def _root(version: bool = typer.Option(False, "--version", help="显示版本"),
-          as_: str | None = typer.Option(None, "--as", help="以哪个用户的身份执行整条命令（权限与所属院范围）")) -> None:
-    if version:
-        typer.echo(__version__)
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"shujian {__version__}")
         raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", help="显示版本", is_eager=True, callback=_print_version),
+          as_: str | None = typer.Option(None, "--as", help="以哪个用户的身份执行整条命令（权限与所属院范围）")) -> None:
     if as_:
         GLOBAL_AS.set(as_)
 
