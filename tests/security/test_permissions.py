@@ -12,7 +12,7 @@ from shujian.web.app import create_app
 from shujian.web.app import endpoint_routes as flat_routes
 
 #: routes anyone may reach without an action (the login form itself)
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout")}
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/healthz")}
 
 
 def route_action(route) -> str | None:
