@@ -13,16 +13,18 @@ def _defendant(pid: str, charge: str, kind: str, term: int | None, probation: in
                offence: date = date(2023, 3, 10), leader: bool = False) -> dict:
     return {"文书编号": f"W{pid}", "案号": f"（2023）浙1002刑初{pid}号", "被告人序号": 1, "身份证号": pid,
             "姓名": f"被告人{pid}", "罪名": charge, "刑种": kind, "刑期月数": term, "缓刑月数": probation,
-            "犯罪日期": offence, "首要分子": leader}
+            "犯罪日期": offence, "首要分子": leader, "出生日期": date(1980, 1, 1)}
 
 
 def _prior(pid: str, charge: str, kind: str, released: date) -> dict:
     return {"文书编号": f"W{pid}", "被告人序号": 1, "前科罪名": charge, "前科刑种": kind, "前科刑期月数": 24,
-            "释放日期": released}
+            "释放日期": released, "前科判决日期": date(2010, 1, 1)}
 
 
 def _hits(defendants: list[dict], priors: list[dict], params: dict | None = None) -> set[tuple[str, str]]:
-    rows = run_model(MODEL, {"刑事判决被告人": defendants, "刑事判决前科": priors}, params)
+    other_count = {"文书编号": "W999", "被告人序号": 1, "罪名": "盗窃罪", "刑种": "拘役", "刑期月数": 3}
+    rows = run_model(MODEL, {"刑事判决被告人": defendants, "刑事判决罪名": [other_count], "刑事判决前科": priors},
+                     params)
     return {(r["person"], r["rule"]) for r in rows}
 
 

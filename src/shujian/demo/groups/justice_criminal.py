@@ -234,12 +234,12 @@ class Planter:
     def defendant(self, charge: str, kind: str, months: int | None, offence: date, *,
                   probation: int | None = None, fine: int | None = None, confiscation: bool | None = None,
                   deprivation: int | None = None, life: bool | None = None, with_: dict | None = None,
-                  **flags: bool) -> dict:
+                  born: tuple[date, date] = (date(1970, 1, 1), date(1998, 12, 31)), **flags: bool) -> dict:
         """One planted defendant; accessories default to what the law table requires.
 
         ``with_``: an earlier planted defendant whose judgment this one shares (next 被告人序号)."""
         ctx = self.ctx
-        p = ctx.person(born=(date(1970, 1, 1), date(1998, 12, 31)))
+        p = ctx.person(born=born)
         self.seq += 1
         eff = sentinel_months(kind, months)
         req = required(self.table, np.array([charge], dtype=object),
@@ -317,7 +317,12 @@ class Planter:
         ctx.near_miss(m, r["身份证号"], "主犯但非首要分子")
 
     def _recidivists(self, m: str) -> None:
-        ctx, d = self.ctx, self.defendant
+        ctx = self.ctx
+
+        def d(*args, **kw) -> dict:
+            # adults at the prior crime: a crime committed under 18 never makes a 累犯 (刑法第六十五条)
+            return self.defendant(*args, born=(date(1970, 1, 1), date(1985, 12, 31)), **kw)
+
         offence = date(2023, 3, 10)
         r = d("盗窃罪", "有期徒刑", 12, offence, probation=24)
         self.prior(r, "盗窃罪", "有期徒刑", 24, add_months(offence, -60))
@@ -342,6 +347,12 @@ class Planter:
         r = d("交通肇事罪", "有期徒刑", 12, offence, probation=18)
         self.prior(r, "盗窃罪", "有期徒刑", 18, date(2021, 6, 1))
         ctx.near_miss(m, r["身份证号"], "后罪为过失犯罪，不构成累犯")
+        r = d("盗窃罪", "拘役", 5, offence, probation=6)
+        self.prior(r, "盗窃罪", "有期徒刑", 24, date(2021, 3, 10))
+        ctx.near_miss(m, r["身份证号"], "后罪只判拘役，不是应当判处有期徒刑以上刑罚之罪")
+        r = self.defendant("盗窃罪", "有期徒刑", 10, offence, probation=12, born=(date(2002, 1, 1), date(2002, 6, 30)))
+        self.prior(r, "抢劫罪", "有期徒刑", 18, date(2021, 6, 1))
+        ctx.near_miss(m, r["身份证号"], "前罪判决时未满十八周岁，第六十五条除外")
 
     # ------------------------------------------------------------------ M4
     def accessory_cases(self) -> None:
