@@ -1,8 +1,8 @@
 """Parsed judgments → the built-in accessory-penalty model (M4), with the real 法定附加刑表.
 
-The parser marks counts covered by the fine of a combined sentence (合并判处罚金元); the model decides.
-Until the model reads that column (the law-models helper owns the YAML), the combined fine of 周某 is
-reported as missing for each of his counts: that is the wrong accusation this test guards against.
+The parser marks counts covered by the fine of a combined sentence (合并判处罚金元); the model reads that
+column, so the combined fine of 周某 is not reported as missing for each of his counts (the wrong
+accusation this test guards against).
 """
 
 from __future__ import annotations
@@ -60,6 +60,5 @@ def test_real_omission_is_reported(hits):
     assert ("吴某某", "信用卡诈骗罪", "R1") in hits
 
 
-@pytest.mark.xfail(strict=True, reason="accessory-penalty does not read 合并判处罚金元 yet (law-models)")
 def test_combined_fine_is_not_reported_as_missing(hits):
     assert not {h for h in hits if h[0] == "周某"}

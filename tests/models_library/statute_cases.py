@@ -25,6 +25,9 @@ types the catalog import gives them, with the import's own parsers and normalise
 2024年3月1日, 20240301), 年月 (202403, 2024-03 → first day), 整数, 金额 (3,000.00元), 是否 (是/否 → BOOLEAN),
 文本 (kept as written, blank → NULL), 身份证号 (upper-case X, full width → half width, 15 → 18 digits,
 as the import does for a column it recognises as 身份证号), 信用代码, 案号.
+
+A dataset declared as ``法定附加刑表: 内置法律表`` is the law table ``shujian init`` imports
+(:func:`shujian.law.catalog.law_table_arrow`), so cases are judged against the real statute table.
 """
 
 from __future__ import annotations
@@ -45,9 +48,12 @@ import yaml
 from shujian.catalog import semantic, typeinfer
 from shujian.catalog.schema import ROW_ID, CatalogSchema, ColumnSchema, DatasetSchema
 from shujian.compiler import compile_model
+from shujian.demo.core import arrow_dtype_name
+from shujian.law.catalog import law_table_arrow
 from shujian.models_library import get_model
 
 CASES_DIR = Path(__file__).parent / "cases"
+BUILTIN_LAW = "内置法律表"
 
 # type name in a case file → (arrow type, catalog dtype, text → value)
 _NORMALISED = {"身份证号": "id_number", "信用代码": "uscc", "案号": "case_number"}
@@ -115,9 +121,10 @@ class CaseFile:
 def load_file(path: Path) -> CaseFile:
     doc = yaml.safe_load(path.read_text("utf-8"))
     model = doc["model"]
-    schemas = {name: {str(c): str(t) for c, t in cols.items()} for name, cols in doc["数据集"].items()}
+    schemas = {name: _builtin_schema() if cols == BUILTIN_LAW else {str(c): str(t) for c, t in cols.items()}
+               for name, cols in doc["数据集"].items()}
     for name, cols in schemas.items():
-        bad = {c: t for c, t in cols.items() if t not in TYPES}
+        bad = {c: t for c, t in cols.items() if t not in TYPES and t != BUILTIN_LAW}
         assert not bad, f"{path.name}: 数据集 {name} 的列类型 {bad} 不是 {'、'.join(TYPES)} 之一"
     cases = []
     for raw in doc["案例"]:
@@ -128,6 +135,20 @@ def load_file(path: Path) -> CaseFile:
             expected=[] if expected in (None, "无") else [dict(e) for e in expected],
             params=dict(raw.get("参数") or {})))
     return CaseFile(model, schemas, cases)
+
+
+@cache
+def _law_table() -> pa.Table:
+    return law_table_arrow()
+
+
+def _builtin_schema() -> dict[str, str]:
+    """The law table's columns, marked so :func:`load_case` loads the real table."""
+    return {BUILTIN_LAW: BUILTIN_LAW}
+
+
+def _is_builtin(schema: Mapping[str, str]) -> bool:
+    return dict(schema) == _builtin_schema()
 
 
 def all_files() -> list[CaseFile]:
@@ -157,8 +178,11 @@ def load_case(case: Case, schemas: Mapping[str, Mapping[str, str]]) -> duckdb.Du
     assert not unknown, f"{case.id}: 数据集 {unknown} 未在 数据集: 中声明"
     con = duckdb.connect()
     for i, (name, schema) in enumerate(schemas.items(), 1):
-        cols = _rows(name, case.data.get(name, ""), schema) if name in case.data else {c: [] for c in schema}
-        tbl = pa.table({c: pa.array(v, type=TYPES[schema[c]][0]) for c, v in cols.items()})
+        if _is_builtin(schema):
+            tbl = _law_table()
+        else:
+            cols = _rows(name, case.data.get(name, ""), schema) if name in case.data else {c: [] for c in schema}
+            tbl = pa.table({c: pa.array(v, type=TYPES[schema[c]][0]) for c, v in cols.items()})
         con.register("_incoming", tbl)
         con.execute(f"CREATE TABLE t_{i} AS SELECT row_number() OVER () AS {ROW_ID}, * FROM _incoming")
         con.unregister("_incoming")
@@ -168,8 +192,9 @@ def load_case(case: Case, schemas: Mapping[str, Mapping[str, str]]) -> duckdb.Du
 def catalog(schemas: Mapping[str, Mapping[str, str]]) -> CatalogSchema:
     cat = CatalogSchema()
     for i, (name, schema) in enumerate(schemas.items(), 1):
-        cat.add(DatasetSchema(name, f"t_{i}", tuple(ColumnSchema(c, TYPES[k][1]) for c, k in schema.items()),
-                              version=1))
+        cols = (tuple(ColumnSchema(f.name, arrow_dtype_name(f.type)) for f in _law_table().schema)
+                if _is_builtin(schema) else tuple(ColumnSchema(c, TYPES[k][1]) for c, k in schema.items()))
+        cat.add(DatasetSchema(name, f"t_{i}", cols, version=1))
     return cat
 
 

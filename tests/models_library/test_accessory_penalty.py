@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from tests.models_library.conftest import run_model
 
@@ -32,7 +32,9 @@ def _count(pid: str, charge: str, kind: str, term: int | None, offence: date, fi
            conf: bool = False, dep: int | None = None, life: bool = False) -> dict:
     return {"文书编号": f"W{pid}", "案号": f"A{pid}", "被告人序号": 1, "身份证号": pid, "姓名": f"被告人{pid}",
             "罪名": charge, "刑种": kind, "刑期月数": term, "罚金元": fine, "没收财产": conf,
-            "剥夺政治权利月数": dep, "剥夺政治权利终身": life, "犯罪日期": offence}
+            "剥夺政治权利月数": dep, "剥夺政治权利终身": life, "犯罪日期": offence,
+            "判决日期": offence + timedelta(days=120), "合并判处罚金元": 0, "合并判处没收财产": False,
+            "合并判处剥夺政治权利": False}
 
 
 def _defendants(counts: list[dict]) -> list[dict]:

@@ -138,7 +138,8 @@ def _charge_versions(charge: Charge, lookup: _VersionLookup, articles: dict) -> 
     refs = [r for r in charge.articles if r.article in lookup.versions]
     if not refs:
         return []
-    starts = sorted({d for r in refs for d in lookup.starts(r.article)})
+    starts = sorted({d for r in refs for d in lookup.starts(r.article)}
+                    | set(_penalty_article_starts(charge.name, refs, lookup)))
     abolished = charge.effective_to if charge.effective_to and not charge.replaced_by else None
     out = []
     for i, start in enumerate(starts):
@@ -151,6 +152,30 @@ def _charge_versions(charge: Charge, lookup: _VersionLookup, articles: dict) -> 
         if version is not None:
             version.update({"effective_from": start.isoformat(), "effective_to": end.isoformat() if end else None})
             out.append(version)
+    return out
+
+
+def _penalty_article_starts(name: str, refs: list[ArticleRef], lookup: _VersionLookup) -> list[date]:
+    """When a charge is punished in another article (贪污罪 → 第383条, 受贿罪 → 第386条 → 第383条,
+    行贿罪 → 第390条), the amendments of that article start new versions of the charge too."""
+    own = {r.article for r in refs}
+    latest = [lookup.on(r.article, date.max) for r in refs]
+    if any(v is None or v.paragraphs is None for v in latest):
+        return []
+    if parse_bands("\n".join(p for v in latest for p in v.paragraphs if p)):
+        return []
+    out: list[date] = []
+    for article, versions in lookup.versions.items():
+        if article in own or not any(f"犯{name}的" in "\n".join(p for p in v.paragraphs or [] if p)
+                                     for v in versions):
+            continue
+        out += lookup.starts(article)
+        for v in versions:
+            m = re.search(r"依照(?:本法)?(第[^的]+?条)(?:第[^的]+?款)?的规定(?:定罪)?处罚",
+                          "\n".join(p for p in v.paragraphs or [] if p))
+            target = ARTICLE_RE.search(m.group(1)) if m else None
+            if target:
+                out += lookup.starts(canonical_article(target.group(1), target.group(2)))
     return out
 
 
@@ -176,7 +201,9 @@ def _charge_version(name: str, refs: list[ArticleRef], day: date, lookup: _Versi
     if known and not bands:
         bands, followed = _follow_reference(refs, text, day, lookup)
         if not bands:
-            bands, followed = _punished_elsewhere(name, day, lookup, all_articles)
+            bands, followed, source = _punished_elsewhere(name, day, lookup, all_articles)
+            if source is not None:
+                sources.add(source)
         text += followed
     return {"source": max(sources)[1], "text_known": known, "text": text if known else None,
             "bands": [b.to_dict() for b in bands]}
@@ -214,8 +241,11 @@ def _follow_reference(refs: list[ArticleRef], text: str, day: date,
 
 
 def _punished_elsewhere(name: str, day: date, lookup: _VersionLookup,
-                        all_articles: list[str]) -> tuple[list[Band], str]:
-    """An article such as 第383条 "对犯贪污罪的，…分别依照下列规定处罚" (one hop of 依照 allowed)."""
+                        all_articles: list[str]) -> tuple[list[Band], str, tuple[date, str] | None]:
+    """An article such as 第383条 "对犯贪污罪的，…分别依照下列规定处罚" (one hop of 依照 allowed).
+
+    Returns the bands, the text followed and (effective date, source) of the newest article version read,
+    so the charge's version is attributed to the amendment that wrote its penalty."""
     for article in all_articles:
         v = lookup.on(article, day)
         if not v or not v.paragraphs or not all(v.paragraphs):
@@ -224,11 +254,15 @@ def _punished_elsewhere(name: str, day: date, lookup: _VersionLookup,
         if f"犯{name}的" in joined:
             bands = parse_bands(joined)
             if bands:
-                return bands, f"\n〔第{article}条〕{joined}"
+                return bands, f"\n〔第{article}条〕{joined}", (v.effective_from, v.source)
             bands, followed = _follow_reference([], joined, day, lookup)
             if bands:
-                return bands, f"\n〔第{article}条〕{joined}{followed}"
-    return [], ""
+                m = re.search(r"〔(第[^〕]+?条)〕", followed)
+                target = ARTICLE_RE.search(m.group(1)) if m else None
+                ref = lookup.on(canonical_article(target.group(1), target.group(2)), day) if target else None
+                newest = max((v.effective_from, v.source), (ref.effective_from, ref.source) if ref else (date.min, ""))
+                return bands, f"\n〔第{article}条〕{joined}{followed}", newest
+    return [], "", None
 
 
 def main(argv: list[str] | None = None) -> int:

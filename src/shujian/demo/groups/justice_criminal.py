@@ -378,6 +378,12 @@ class Planter:
         ctx.plant(m, r["身份证号"], "R4", "剥夺政治权利六年，超过五年")
         r = d("故意伤害罪", "有期徒刑", 60, date(2022, 3, 3), deprivation=6)
         ctx.plant(m, r["身份证号"], "R4", "剥夺政治权利六个月，不足一年")
+        r = d("贪污罪", "有期徒刑", 24, date(2016, 3, 1), fine=0)
+        r["罚金元"] = self.counts[-1]["罚金元"] = None
+        assert self._must(r, "fine"), "法定附加刑表应要求修正案九后的贪污罪并处罚金（第三百八十三条）"
+        ctx.plant(m, r["身份证号"], "R1", "修正案九后贪污罪未并处罚金（第三百八十三条）")
+        r = d("寻衅滋事罪", "管制", 6, date(2022, 3, 3), deprivation=6)
+        ctx.near_miss(m, r["身份证号"], "管制六个月附加剥夺政治权利六个月，期限与管制相等（第五十五条第二款）")
         for months, note in ((60, "剥夺政治权利恰为五年"), (12, "剥夺政治权利恰为一年")):
             r = d("故意伤害罪", "有期徒刑", 84, date(2022, 3, 3), deprivation=months)
             ctx.near_miss(m, r["身份证号"], note)
