@@ -51,12 +51,16 @@ ACTIONS: dict[str, str] = {
     "delegation.handle": "受理、关联、反馈、退回委托研判（数字办）",
     "audit.read": "查看审计日志",
     "audit.view": "查看、检索、导出审计日志（同 audit.read）",
+    "text.read": "查看关键词订阅、命中与文本筛查结果",
+    "text.subscribe": "创建关键词订阅，确认或排除命中",
+    "text.manage": "维护用户词典、训练话题分类器",
 }
 
 _BASE = {"me.read", "dashboard.read", "stats.view", "models.read", "runs.read", "jobs.read", "orgs.read",
          "delegation.read"}
 _CLUE_WORK = {"clues.read", "clue.view", "clues.act", "clue.transition", "clues.comment", "clues.export",
-              "clue.export", "data.read", "data.preview", "documents.parse", "delegation.request"}
+              "clue.export", "data.read", "data.preview", "documents.parse", "delegation.request",
+              "text.read", "text.subscribe"}
 
 #: role → granted actions
 GRANTS: dict[str, frozenset[str]] = {
@@ -69,7 +73,8 @@ GRANTS: dict[str, frozenset[str]] = {
     DIGITAL: frozenset(_BASE | {"data.read", "data.preview", "data.import", "data.govern", "documents.parse",
                                 "models.build", "model.edit", "model.run", "runs.start", "runs.cancel",
                                 "models.certify", "model.certify.digital", "model.publish", "models.adopt",
-                                "clues.read", "clue.view", "clues.comment", "delegation.handle"}),
+                                "clues.read", "clue.view", "clues.comment", "delegation.handle",
+                                "text.read", "text.subscribe", "text.manage"}),
     ADMIN: frozenset({"me.read", "orgs.read", "orgs.admin", "user.manage", "audit.read", "audit.view",
                       "jobs.read"}),
 }

@@ -238,3 +238,11 @@ class TextStep(Spec):
             if getattr(self, kind):
                 out[kind] = getattr(self, kind)
         return out
+
+
+def first_error(exc) -> str:
+    """The first problem of a pydantic ValidationError as one Chinese line (place: message)."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err.get("loc", ()) if p != "rule")
+    msg = str(err.get("msg", "")).removeprefix("Value error, ")
+    return f"{where}：{msg}" if where else msg

@@ -59,10 +59,14 @@ def _source_sql(relation: str, key_field: str | None, text_fields: list[str], da
 
 
 def _fresh_sql(source: str) -> str:
+    """New messages of a subscription ($sub; -1 screens everything, for ad-hoc screening)."""
     # one row per message: a duplicated ticket row (same 编号) is screened and counted once
     return (f"WITH src AS ({source}), keyed AS (SELECT *, hash(coalesce(k, t)) AS h FROM src) "
             f"SELECT * FROM keyed WHERE h NOT IN (SELECT key_hash FROM {SEEN} WHERE subscription_id = $sub) "
             f"QUALIFY row_number() OVER (PARTITION BY h ORDER BY _row_id) = 1")
+
+
+ADHOC = -1          # the subscription id of an ad-hoc screening: nothing is seen, nothing is remembered
 
 
 def ensure_seen_table(con) -> None:

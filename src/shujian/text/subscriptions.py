@@ -27,7 +27,7 @@ from shujian.db.models import Dataset, DatasetVersion
 from shujian.errors import InputError, NotFound
 from shujian.security.audit import record as audit
 from shujian.security.scope import acting, current_scope, filter_org, visible
-from shujian.spec.text import TextRule
+from shujian.spec.text import TextRule, first_error
 from shujian.text import screening
 from shujian.text.dictionary import user_words
 from shujian.text.pushing import push_clues, subscription_model
@@ -232,9 +232,7 @@ def _rule(rule: dict | TextRule | None, rule_name: str | None) -> TextRule:
     try:
         return TextRule.model_validate(rule)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise InputError(f"文本规则有误：{where} {first.get('msg', '')}".strip()) from None
+        raise InputError(f"文本规则有误：{first_error(exc)}") from None
 
 
 def _new_versions(s, sub: TextSubscription) -> list[tuple[int, int, str]]:
@@ -298,9 +296,10 @@ def _screening_dict(x: TextScreening) -> dict:
 
 
 def _match_dict(m: TextMatch, clue_state: str | None) -> dict:
+    from shujian.catalog.masking import mask_embedded
     from shujian.text.matcher import describe
 
-    return {"id": m.id, "message_key": m.message_key, "date": m.message_date, "excerpt": m.excerpt,
+    return {"id": m.id, "message_key": m.message_key, "date": m.message_date, "excerpt": mask_embedded(m.excerpt),
             "words": m.words, "merchant": m.merchant, "status": m.status, "reason": m.reason,
             "explain": m.explain, "explanation": describe(m.explain), "clue_id": m.clue_id,
             "clue_state": clue_state, "decided_by": m.decided_by, "row_id": m.row_id,

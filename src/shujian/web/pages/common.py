@@ -12,7 +12,7 @@ from ..security import csrf_token
 
 NAV = (("/", "工作台", "home"), ("/data", "数据", "data"), ("/documents", "文书", "documents"),
        ("/models", "模型库", "models"), ("/builder", "可视化建模", "builder"), ("/runs", "运行", "runs"),
-       ("/clues", "线索", "clues"), ("/entity", "主体识别", "entity"), ("/delegation", "委托研判", "delegation"), ("/admin/users", "用户与机构", "admin"),
+       ("/clues", "线索", "clues"), ("/text", "文本筛查", "text"), ("/entity", "主体识别", "entity"), ("/delegation", "委托研判", "delegation"), ("/admin/users", "用户与机构", "admin"),
        ("/audit", "审计", "audit"))
 
 
