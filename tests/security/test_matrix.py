@@ -14,7 +14,8 @@ from .test_permissions import flat_routes, route_action
 
 PATH_VALUES = {"name": A_DATASET, "column": "身份证号", "model_id": "pension-during-custody", "ref": "3310",
                "run_id": "1", "job_id": "1", "request_id": "1", "measure_id": "1",
-               "username": "b_jcg", "attachment_id": "1"}     # user administration, clue attachments
+               "username": "b_jcg", "attachment_id": "1",      # user administration, clue attachments
+               "sub_id": "1"}                                  # 关键词订阅
 
 
 def _url(path: str, clue_id: int) -> str:

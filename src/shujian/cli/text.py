@@ -312,3 +312,119 @@ def dict_remove(word: str, as_: str | None = AsOpt) -> None:
 
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- topics, merchants, hotspots
+topics_app = typer.Typer(no_args_is_help=True)
+app.add_typer(topics_app, name="topics", help="话题分类：导入标注、训练、分类")
+KeyOpt = typer.Option(None, "--key", help="编号列")
+DateOpt = typer.Option(None, "--date", help="时间列")
+
+
+def _source(dataset: str, field: list[str], key: str | None = None, date: str | None = None,
+            place: str | None = None):
+    from ..text.analysis import Source
+
+    return Source(dataset, list(field), key, date, place)
+
+
+@topics_app.command("label")
+def topics_label(dataset: str = typer.Argument(...), field: list[str] = FieldOpt,
+                 key: str = typer.Option(..., "--key", help="编号列"),
+                 file: Path | None = typer.Option(None, "--file", help="标注文件：编号、话题两列（CSV/TSV）"),
+                 subscription: int | None = typer.Option(None, "--subscription", help="把该订阅已确认的命中作为标注"),
+                 topic: str | None = typer.Option(None, "--topic", help="与 --subscription 合用：话题"),
+                 as_: str | None = AsOpt) -> None:
+    """导入本院确认的话题标注（用于训练分类器）。"""
+    from ..text.analysis import add_labels, labels_from_subscription, read_label_file
+
+    ws = workspace(as_, "text.manage")
+    if subscription is not None:
+        if not topic:
+            raise InputError("--subscription 需要同时给出 --topic")
+        done = labels_from_subscription(ws, subscription, topic)
+    elif file is not None:
+        done = add_labels(ws, _source(dataset, field, key), read_label_file(file))
+    else:
+        raise InputError("需要 --file 或 --subscription")
+    console.print(f"已保存 {done['labelled']} 条标注；数据集中找不到的编号 {done['missing']} 个", highlight=False)
+
+
+@topics_app.command("train")
+def topics_train(as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
+    """用全部标注训练分类器；留出五分之一测每个话题的精确率与召回率。"""
+    from ..text.analysis import train_workspace
+    from ..text.classify import describe_metrics
+
+    model = train_workspace(workspace(as_, "text.manage"))
+    if output == OutputFormat.json:
+        print_json(model.metrics)
+        return
+    console.print(describe_metrics(model), highlight=False)
+
+
+@topics_app.command("classify")
+def topics_classify(dataset: str = typer.Argument(...), field: list[str] = FieldOpt, key: str | None = KeyOpt,
+                    limit: int = typer.Option(50, "--limit"), as_: str | None = AsOpt,
+                    output: OutputFormat = FormatOpt) -> None:
+    """给数据集的消息分话题（有分类器用分类器，否则用话题规则）；表格显示各话题条数与前几条。"""
+    from collections import Counter
+
+    from ..text.analysis import classify_dataset
+
+    rows = classify_dataset(workspace(as_, "text.read"), _source(dataset, field, key))
+    counts = Counter(r["topic"] for r in rows)
+    if output == OutputFormat.json:
+        print_json({"counts": dict(counts), "rows": rows[:limit]})
+        return
+    print_table([{"topic": t, "n": n} for t, n in counts.most_common()], [("topic", "话题"), ("n", "条数")],
+                title=f"{dataset} 话题分布")
+    print_table(rows[:limit], [("key", "编号"), ("topic", "话题"), ("by", "依据"), ("excerpt", "内容")])
+
+
+@app.command("merchants")
+def merchants(dataset: str = typer.Argument(...), field: list[str] = FieldOpt, key: str | None = KeyOpt,
+              date: str | None = DateOpt, rule: str | None = RuleOpt, rule_file: Path | None = RuleFileOpt,
+              registry: str | None = typer.Option(None, "--registry", help="市场主体登记数据集"),
+              registry_name: str = typer.Option("企业名称", "--registry-name", help="登记的企业名称列"),
+              registry_code: str = typer.Option("统一社会信用代码", "--registry-code", help="登记的统一社会信用代码列"),
+              min_score: float = typer.Option(85.0, "--min-score", help="名称相似度下限（0–100）"),
+              limit: int = typer.Option(50, "--limit"), as_: str | None = AsOpt,
+              output: OutputFormat = FormatOpt) -> None:
+    """被反映的商户：从文本抽取、按商户汇总投诉，可匹配登记得到统一社会信用代码。"""
+    from ..text.analysis import Source, merchants_report
+
+    rule_obj = _rule(rule, rule_file) if (rule or rule_file) else None
+    reg = Source(registry, [registry_name]) if registry else None
+    rows = merchants_report(workspace(as_, "text.read"), _source(dataset, field, key, date), rule=rule_obj,
+                            registry=reg, registry_code=registry_code if registry else None, min_score=min_score)
+    if output == OutputFormat.json:
+        print_json(rows[:limit])
+        return
+    print_table(rows[:limit], [("merchant", "商户（文本中）"), ("key", "名称键"), ("complaints", "投诉"),
+                               ("first", "最早"), ("last", "最近"), ("uscc", "统一社会信用代码"),
+                               ("registered_name", "登记名称"), ("score", "相似度")], title="被反映商户")
+
+
+@app.command("hotspots")
+def hotspots_cmd(dataset: str = typer.Argument(...), field: list[str] = FieldOpt, key: str | None = KeyOpt,
+                 date: str = typer.Option(..., "--date", help="时间列"),
+                 by: str = typer.Option("topic", "--by", help="topic（话题）、place（地点）、merchant（商户）"),
+                 place: str | None = typer.Option(None, "--place", help="地点列（按地点时）"),
+                 window: int = typer.Option(28, "--window", help="基线天数"),
+                 k: float = typer.Option(3.0, "--k", help="超过基线均值 k 个标准差"),
+                 min_count: int = typer.Option(3, "--min", help="当天至少多少条"),
+                 rule: str | None = RuleOpt, rule_file: Path | None = RuleFileOpt,
+                 as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
+    """热点：某话题/地点/商户某天的工单数超过自身基线（前 N 天均值 + k·σ），列出当天的工单。"""
+    from ..text.analysis import hotspots
+
+    rule_obj = _rule(rule, rule_file) if (rule or rule_file) else None
+    bursts = hotspots(workspace(as_, "text.read"), _source(dataset, field, key, date, place), by,
+                      window=window, k=k, min_count=min_count, rule=rule_obj)
+    if output == OutputFormat.json:
+        print_json([b.to_dict() for b in bursts])
+        return
+    rows = [{**b.to_dict(), "keys": "、".join(m["key"] for m in b.messages[:8])} for b in bursts]
+    print_table(rows, [("day", "日期"), ("group", "分组"), ("count", "当天"), ("mean", "基线均值"), ("std", "σ"),
+                       ("threshold", "阈值"), ("keys", "工单")], title=f"热点（按 {by}）")
