@@ -151,6 +151,7 @@ class TextRule(_Terms):
 
     term_fields: ClassVar[tuple[str, ...]] = ("any", "all", "exclude", "ignore")
     name: str = Field("", description="规则名称，显示在命中解释中")
+    source: str | None = Field(None, description="取自规则库时的规则名（{use: 名} 展开后保留，界面据此显示）")
     any: list[str] = Field(default_factory=list, description="包含词：出现任一即命中")
     all: list[str] = Field(default_factory=list, description="必含词：必须全部出现")
     near: list[Near] = Field(default_factory=list, description="邻近：两组词在若干字以内同时出现")

@@ -24,8 +24,8 @@ from ..runs.preview import PREVIEW_KEY, PREVIEW_STEP
 from ..spec import Model, load_model
 
 KINDS = {"dataset": "数据集", "filter": "筛选", "keywords": "关键词", "join": "碰撞/关联", "anti": "不存在",
-         "interval": "时间区间", "entity_join": "按主体关联", "aggregate": "分组统计", "step": "其他步骤",
-         "output": "输出线索"}
+         "interval": "时间区间", "entity_join": "按主体关联", "aggregate": "分组统计", "text": "文本规则",
+         "step": "其他步骤", "output": "输出线索"}
 TWO_INPUTS = ("join", "anti", "interval", "entity_join")
 TWO_INPUT_STEPS = ("join", "entity_join")       # step kinds whose inputs are left/right
 
@@ -45,6 +45,8 @@ def step_kind(step: dict) -> str:
         return "entity_join"
     if "aggregate" in step:
         return "aggregate"
+    if "text" in step:
+        return "text"
     return "step"
 
 

@@ -32,4 +32,4 @@ def get_rule(name: str) -> TextRule:
 
 def rule_source(name: str) -> dict:
     """The rule as plain data (for copying into a model step or a subscription)."""
-    return get_rule(name).model_dump(mode="json", exclude_defaults=True)
+    return {**get_rule(name).model_dump(mode="json", exclude_defaults=True), "source": name}

@@ -23,7 +23,8 @@ class NodeIn(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     id: str = Field(min_length=1, max_length=100)
-    kind: Literal["dataset", "filter", "keywords", "join", "anti", "interval", "aggregate", "step", "output"]
+    kind: Literal["dataset", "filter", "keywords", "join", "anti", "interval", "entity_join", "aggregate", "text", "step",
+                  "output"]
     role: str | None = Field(None, max_length=100)
     input: dict[str, Any] | None = None
     step: dict[str, Any] | None = None

@@ -20,6 +20,14 @@ from .common import Id
 router = APIRouter(prefix="/text", tags=["文本筛查"])
 
 
+@router.get("/rules")
+def rules(user=require("text.read")) -> dict:
+    """规则库中的文本规则（名称、标题、词数）。"""
+    from ...text.library import get_rule, rule_names
+
+    return {"items": [{"name": n, "title": get_rule(n).name, "terms": len(get_rule(n).terms())} for n in rule_names()]}
+
+
 class RuleTest(BaseModel):
     rule: dict[str, Any] = Field(description="文本规则，或 {use: 规则名}")
     texts: list[str] = Field(min_length=1, max_length=50, description="要试的文字（每段最多 20000 字）")

@@ -3,8 +3,8 @@
   "use strict";
   const S = window.Shujian, esc = S.esc;
   const LABELS = { dataset: "数据集", filter: "筛选", keywords: "关键词", join: "碰撞/关联", anti: "不存在",
-                   interval: "时间区间", entity_join: "按主体关联", aggregate: "分组统计", step: "其他步骤", output: "输出线索" };
-  const INPUTS = { dataset: 0, filter: 1, keywords: 1, join: 2, anti: 2, interval: 2, entity_join: 2, aggregate: 1, step: 1, output: 1 };
+                   interval: "时间区间", entity_join: "按主体关联", aggregate: "分组统计", text: "文本规则", step: "其他步骤", output: "输出线索" };
+  const INPUTS = { dataset: 0, filter: 1, keywords: 1, join: 2, anti: 2, interval: 2, entity_join: 2, aggregate: 1, text: 1, step: 1, output: 1 };
   const OPS = [["=", "等于"], ["!=", "不等于"], [">", "大于"], [">=", "大于等于"], ["<", "小于"], ["<=", "小于等于"],
                ["in", "属于（逗号分隔）"], ["not_in", "不属于"], ["between", "介于（两个值）"], ["is_null", "为空"], ["not_null", "不为空"]];
   const el = document.getElementById("drawflow");
@@ -24,6 +24,7 @@
     if (["join", "anti", "interval"].includes(n.kind)) return "键：" + (b.on || []).map(x => typeof x === "string" ? x : x.left + "=" + x.right).join("，");
     if (n.kind === "entity_join") return (b.mode === "fuzzy" ? "模糊匹配" : "同一主体") + "，概率 ≥ " + (b.min_probability ?? 0.8) + "，确定 ≥ " + (b.certain ?? 0.99);
     if (n.kind === "aggregate") return "按 " + (b.by || []).join("、") + " 统计 " + Object.keys(b.measures || {}).join("、");
+    if (n.kind === "text") return S.textRule ? S.textRule.summary(s.text || {}) : "文本规则";
     return Object.keys(s).filter(k => k !== "id").join("、");
   }
   function html(n) {
@@ -58,6 +59,7 @@
     if (kind === "interval") step.join = { type: "inner", on: [], overlap: { left_start: "", left_end: "", right_start: "", right_end: "" } };
     if (kind === "entity_join") step.entity_join = { mode: "subject", min_probability: 0.8, certain: 0.99 };
     if (kind === "aggregate") step.aggregate = { by: [], measures: { "次数": "count(*)" } };
+    if (kind === "text") step.text = { fields: [], rule: { use: "prepaid-card" }, merchant: "merchant", merchant_key: "merchant_key" };
     return { id, kind, step };
   }
   function freeSpot(kind) {
@@ -131,6 +133,7 @@
       const node = g.nodes.find(x => x.id === id); if (!node) return;
       if (node.kind === "dataset") Object.keys((node.input || {}).fields || {}).forEach(c => cols.add(c));
       if (node.kind === "entity_join") ["主体编号", "匹配概率", "匹配依据", "核实状态"].forEach(c => cols.add(c));
+      if (node.kind === "text") { const t = node.step.text || {}; ["text_match", "text_words", t.merchant, t.merchant_key, t.name_key].filter(Boolean).forEach(c => cols.add(c)); }
       if (node.kind === "aggregate") { const a = node.step.aggregate; (a.by || []).forEach(c => cols.add(c)); Object.keys(a.measures || {}).forEach(c => cols.add(c)); return; }
       g.edges.filter(e => e.target === id).forEach(e => walk(e.source));
     })(n.id);
@@ -205,6 +208,8 @@
       h += fieldHtml("p-by", "分组字段（逗号分隔）", (a.by || []).join(", "));
       h += fieldHtml("p-measures", "统计（每行：名称 = 表达式）", Object.entries(a.measures || {}).map(([k, v]) => k + " = " + v).join("\n"), { area: true, help: "如 次数 = count(*)；合计 = sum(金额)" });
       h += fieldHtml("p-having", "统计后筛选（可空）", typeof a.having === "string" ? a.having : (a.having ? JSON.stringify(a.having) : ""));
+    } else if (n.kind === "text") {
+      h += upstreamSelects(n) + S.textRule.form(s.text || {});
     } else if (n.kind === "output") {
       const o = n.output || {}, sub = o.subject || {};
       h += upstreamSelects(n);
@@ -228,6 +233,7 @@
     document.getElementById("p-apply").addEventListener("click", () => { apply(n); render(n); });
     document.getElementById("p-preview").addEventListener("click", () => { apply(n); preview(n); });
     document.getElementById("p-delete").addEventListener("click", () => { editor.removeNodeId("node-" + state.dfOf[n.id]); });
+    if (n.kind === "text") S.textRule.wire(n, () => { apply(n); return (n.step || {}).text || {}; });
   }
   function connect(n, sel) {
     const port = sel.id.split("-")[1], target = state.dfOf[n.id];
@@ -273,6 +279,8 @@
         a.by = list(val("p-by"));
         a.measures = Object.fromEntries(val("p-measures").split(/\n+/).map(l => l.split("=")).filter(p => p.length >= 2 && p[0].trim()).map(p => [p[0].trim(), p.slice(1).join("=").trim()]));
         const hv = val("p-having").trim(); if (hv) a.having = hv.startsWith("{") ? JSON.parse(hv) : hv; else delete a.having;
+      } else if (n.kind === "text") {
+        s.text = S.textRule.read(s.text || {});
       } else if (n.kind === "output") {
         const o = n.output = n.output || {};
         o.subject = { type: val("p-stype"), key: val("p-skey").trim() };
