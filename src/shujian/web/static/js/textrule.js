@@ -54,12 +54,11 @@
       ["exclude", "ignore"].forEach(k => { const v = split(val("t-" + k)); if (v.length) r[k] = v; });
       const whole = val("t-whole").trim(); if (whole) r.whole_word = whole === "全部" ? true : split(whole);
       const u = val("t-unless").trim(); if (u) r.unless = JSON.parse(u);
-      out.rule = r;
+      if (Object.keys(r).length || !(t.name_key || t.merchant)) out.rule = r;   // none: a name-key/merchant-only step
     }
     if (val("t-keep") === "all") out.keep = "all";
     const m = val("t-merchant").trim(); if (m) { out.merchant = m; out.merchant_key = t.merchant_key || m + "_key"; }
     const keep = {}; ["explain", "words", "name_key"].forEach(k => { if (t[k]) keep[k] = t[k]; });
-    if (!t.rule && t.name_key && !val("t-source") && !document.getElementById("t-any")) delete out.rule;
     return Object.assign(keep, out);
   }
   function wire(n, current) {
