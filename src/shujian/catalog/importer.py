@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -116,6 +116,8 @@ class ImportRequest:
     semantics: dict[str, str] = field(default_factory=dict)   # column → semantic key, or "none"
     key_columns: list[str] | None = None
     note: str | None = None
+    types: dict[str, str] = field(default_factory=dict)       # column → forced type word (--type 列=date)
+    header_row: int = 1                                       # 1-based row (line) holding the column names
 
 
 @dataclass
@@ -130,6 +132,8 @@ class ImportResult:
     content_hash: str
     seconds: float
     notes: list[str]
+    level: str | None = None
+    sheet: str | None = None
 
 
 def validate_name(name: str | None) -> str:
@@ -173,6 +177,33 @@ def check_path(path: Path | str) -> Path:
     return p
 
 
+@dataclass
+class _Plan:
+    """How one column of the version is made from the staging table."""
+
+    name: str
+    dtype: str
+    expr: str                 # SQL over the staging column
+    semantic: str | None
+    source: str | None        # where the semantic type came from: detected / user
+    forced: bool = False      # the user named the type (--type): values that do not parse are an error
+    typed_source: bool = False
+
+
+@dataclass
+class _Built:
+    req: ImportRequest
+    job_id: int
+    relation: str
+    rows: int
+    columns: list[ColumnSchema]
+    info: dict
+    quality: dict
+    notes: list[str]
+    raw_columns: dict[str, str]
+    sources: dict[str, str | None]
+
+
 class Importer:
     def __init__(self, ws: Workspace, progress: ProgressSink | None = None):
         self.ws = ws
@@ -180,13 +211,27 @@ class Importer:
 
     # -- entry points ---------------------------------------------------------------------------
     def import_file(self, req: ImportRequest) -> ImportResult:
-        req.name = validate_name(req.name)
-        path = check_path(req.path) if req.path is not None else None
-        if path is None:
-            raise InputError("缺少要导入的文件路径")
-        fmt = detect_format(path, req.fmt)
-        req.path = path.resolve()
-        return self._run(req, lambda con, stage, job: self._stage_file(con, stage, job, path, fmt, req))
+        return self.import_files([req])[0]
+
+    def import_files(self, reqs: list[ImportRequest]) -> list[ImportResult]:
+        """Import several datasets from files (e.g. the sheets of one workbook) all or nothing:
+        the versions become visible together, or none does."""
+        from .staging import Stager
+
+        items = []
+        for req in reqs:
+            req.name = validate_name(req.name)
+            path = check_path(req.path) if req.path is not None else None
+            if path is None:
+                raise InputError("缺少要导入的文件路径")
+            fmt = detect_format(path, req.fmt)
+            req.path = path.resolve()
+            items.append((req, partial(_stage_file, Stager(self.ws, self.progress), path=path, fmt=fmt, req=req)))
+        names = [r.name for r in reqs]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise InputError(f"一次导入中数据集名称重复：{'、'.join(dup)}", hint="每个工作表须导入为不同名称的数据集")
+        return self._run(items)
 
     def import_arrow(self, req: ImportRequest, data: pa.Table | Iterator[pa.RecordBatch],
                      schema: pa.Schema | None = None) -> ImportResult:
@@ -199,275 +244,174 @@ class Importer:
             con.register("_arrow_src", reader)
             con.execute(f'CREATE TABLE "{stage}" AS SELECT * FROM _arrow_src')
             con.unregister("_arrow_src")
-            return {"format": "arrow", "encoding": None, "hash": _table_hash(con, stage), "skipped": []}
+            return {"format": "arrow", "encoding": None, "hash": _table_hash(con, stage), "skipped": [], "typed": True}
 
-        return self._run(req, stage_fn)
+        return self._run([(req, stage_fn)])[0]
+
+    def import_staged(self, req: ImportRequest, stage_fn, combine=None) -> ImportResult | None:
+        """Import what ``stage_fn(con, stage, job)`` puts into the staging table (database connectors).
+
+        ``combine(con, relation, req)`` may then merge the new rows with the previous version (an
+        incremental pull); it returns False when there is nothing new (no version is made: None).
+        """
+        req.name = validate_name(req.name)
+        return self._run([(req, stage_fn)], combine)[0]
 
     # -- the pipeline ---------------------------------------------------------------------------
-    def _run(self, req: ImportRequest, stage_fn) -> ImportResult:
-        level = req.level or self.ws.settings.default_level
-        if level not in CLASSIFICATION_LEVELS:
-            raise InputError(f"分级“{level}”无效", hint=f"可选：{'/'.join(CLASSIFICATION_LEVELS)}")
+    def _run(self, items: list, combine=None) -> list:
+        for req, _ in items:
+            if req.level is not None and req.level not in CLASSIFICATION_LEVELS:
+                raise InputError(f"分级“{req.level}”无效", hint=f"可选：{'/'.join(CLASSIFICATION_LEVELS)}")
         started = time.monotonic()
-        job_id = self._start_job(req.name)
-        stage, relation = f"_stage_{job_id}", f"ds_{job_id:06d}"
+        job_ids = [self._start_job(req.name) for req, _ in items]
         tmp_files: list[Path] = []
         try:
             with self.ws.warehouse() as con:
                 con.execute(f"SET memory_limit = '{_memory_setting(self.ws.settings.import_memory_limit)}'")
                 try:
-                    info = stage_fn(con, stage, (job_id, tmp_files))
-                    # Parquet and Arrow carry declared types: keep them (a 是/否 text column stays text).
-                    self._typed_source = info.get("format") in ("parquet", "arrow")
-                    columns, notes = self._build_version(con, stage, relation, req)
-                    rows = con.execute(f'SELECT count(*) FROM "{relation}"').fetchone()[0]
-                    quality = self._quality(con, relation, columns, req)
-                    result = self._commit(req, level, relation, rows, columns, info, quality, notes, started)
+                    built = [self._build(con, req, stage_fn, job_id, tmp_files, combine)
+                             for (req, stage_fn), job_id in zip(items, job_ids, strict=True)]
+                    results = self._commit([b for b in built if b is not None], started)
                 except BaseException:
-                    con.execute(f'DROP TABLE IF EXISTS "{relation}"')
+                    for job_id in job_ids:
+                        con.execute(f'DROP TABLE IF EXISTS "ds_{job_id:06d}"')
                     raise
-                finally:
-                    con.execute(f'DROP TABLE IF EXISTS "{stage}"')
         except (KeyboardInterrupt, duckdb.InterruptException) as exc:
             # Ctrl-C while DuckDB runs a statement surfaces as its InterruptException
-            self._finish_job(job_id, "interrupted", "导入被中断（Ctrl-C）；之前的版本保持不变，可重新导入")
+            for job_id in job_ids:
+                self._finish_job(job_id, "interrupted", "导入被中断（Ctrl-C）；之前的版本保持不变，可重新导入")
             if isinstance(exc, KeyboardInterrupt):
                 raise
             raise KeyboardInterrupt from exc
         except BaseException as exc:
-            self._finish_job(job_id, "failed", str(exc))
+            for job_id in job_ids:
+                self._finish_job(job_id, "failed", str(exc))
             raise
         finally:
             for f in tmp_files:
                 f.unlink(missing_ok=True)
-        self._finish_job(job_id, "succeeded", None, {"dataset": req.name, "version": result.version})
-        return result
-
-    def _stage_file(self, con, stage: str, job, path: Path, fmt: str, req: ImportRequest) -> dict:
-        job_id, tmp_files = job
-        if fmt == "csv":
-            return self._stage_csv(con, stage, job_id, tmp_files, path, req)
-        if fmt == "parquet":
-            self.progress.stage("读取 Parquet")
-            try:
-                con.execute(f'CREATE TABLE "{stage}" AS SELECT * FROM read_parquet(?)', [str(path)])
-            except duckdb.Error as exc:
-                raise ImportFailed(f"无法读取 Parquet 文件 {path.name}：{exc}", hint="确认文件完整且为 Parquet 格式") from exc
-            self._check_not_empty(con, stage, path)
-            return {"format": fmt, "encoding": None, "hash": readers.hash_file(path), "skipped": []}
-        if fmt == "xlsx":
-            self.progress.stage("读取 Excel")
-            header, batches = readers.xlsx_batches(path, req.sheet)
-            self._stage_batches(con, stage, header, batches)
-            self._check_not_empty(con, stage, path)
-            return {"format": fmt, "encoding": None, "hash": readers.hash_file(path), "skipped": [],
-                    "sheet": req.sheet}
-        # jsonl
-        self.progress.stage("读取 JSON Lines")
-        bad: list[readers.BadLine] = []
-        try:
-            header, batches = readers.jsonl_batches(path, bad)
-        except UnicodeDecodeError as exc:
-            raise ImportFailed(f"文件 {path.name} 不是 UTF-8 编码", hint="JSON Lines 文件须为 UTF-8") from exc
-        if not header:
-            raise ImportFailed(f"文件 {path.name} 中没有任何 JSON 对象行", hint="每行应是一个 JSON 对象")
-        self._stage_batches(con, stage, header, batches)
-        skipped = [{"line": b.line, "error": b.message} for b in bad]
-        self._check_bad_rows(skipped, path, req)
-        self._check_not_empty(con, stage, path)
-        return {"format": fmt, "encoding": "utf-8", "hash": readers.hash_file(path), "skipped": skipped}
-
-    def _stage_batches(self, con, stage: str, header: list[str], batches: Iterator[pa.RecordBatch]) -> None:
-        schema = pa.schema([pa.field(h, pa.string()) for h in header])
-        reader = pa.RecordBatchReader.from_batches(schema, batches)
-        con.register("_batches_src", reader)
-        con.execute(f'CREATE TABLE "{stage}" AS SELECT * FROM _batches_src')
-        con.unregister("_batches_src")
-
-    def _stage_csv(self, con, stage: str, job_id: int, tmp_files: list[Path], path: Path,
-                   req: ImportRequest) -> dict:
-        size = path.stat().st_size
-        encoding = req.encoding or readers.detect_encoding(path)
-        encoding = {"gbk": "gb18030", "gb2312": "gb18030", "utf8": "utf-8"}.get(encoding.lower(), encoding.lower())
-        source = path
-        if encoding in ("utf-8", "utf-8-sig"):
-            self.progress.stage("校验文件", total=size)
-            digest = readers.hash_file(path, self.progress.advance)
-        else:
-            self.progress.stage(f"转换编码 {encoding.upper()} → UTF-8", total=size)
-            source = self.ws.settings.tmp_path / f"import_{job_id}.csv"
-            tmp_files.append(source)
-            digest = readers.transcode_to_utf8(path, source, encoding, self.progress.advance)
-        header = readers.first_line(source, "utf-8-sig")
-        if not header.strip():
-            raise ImportFailed(f"文件 {path.name} 没有表头（第 1 行为空）", hint="第 1 行应为列名")
-        delim = readers.sniff_delimiter(header, path.suffix.lower())
-        self.progress.stage("读取数据", total=100)
-        self._read_csv(con, stage, source, delim, path)
-        skipped = self._csv_rejects(con)
-        self._check_bad_rows(skipped, path, req)
-        self._check_not_empty(con, stage, path)
-        return {"format": "csv", "encoding": encoding, "hash": digest, "skipped": skipped}
-
-    def _read_csv(self, con, stage: str, source: Path, delim: str, path: Path) -> None:
-        sql = (f'CREATE TABLE "{stage}" AS SELECT * FROM read_csv(?, header=true, all_varchar=true, '
-               f"delim=?, quote='\"', escape='\"', strict_mode=true, ignore_errors=true, "
-               f"store_rejects=true, rejects_table='_rejects', rejects_scan='_rejects_scan', "
-               f"max_line_size=16777216, null_padding=false)")
-        done = threading.Event()
-        error: list[BaseException] = []
-
-        def work() -> None:
-            try:
-                con.execute(sql, [str(source), delim])
-            except BaseException as exc:  # re-raised in the caller's thread
-                error.append(exc)
-            finally:
-                done.set()
-
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
-        try:
-            while not done.wait(0.2):
-                pct = con.query_progress()
-                if pct and pct > 0:
-                    self.progress.update(pct)
-        except KeyboardInterrupt:
-            con.interrupt()
-            thread.join()
-            raise
-        thread.join()
-        if error:
-            exc = error[0]
-            if isinstance(exc, duckdb.Error):
-                msg = str(exc)
-                if "unicode" in msg.lower() or "utf" in msg.lower():
-                    raise ImportFailed(f"文件 {path.name} 含有无效的 UTF-8 字节（可能混用了 GBK 与 UTF-8）",
-                                       hint="请统一另存为 UTF-8 或 GBK 后再导入") from exc
-                raise ImportFailed(f"无法读取 CSV 文件 {path.name}：{msg.splitlines()[0]}",
-                                   hint="确认文件是逗号或制表符分隔的文本文件") from exc
-            raise exc
-        self.progress.update(100)
-
-    @staticmethod
-    def _csv_rejects(con) -> list[dict]:
-        rows = con.execute("SELECT line, min(error_type), min(error_message), min(csv_line) "
-                           "FROM _rejects GROUP BY line ORDER BY line").fetchall()
-        con.execute("DROP TABLE IF EXISTS _rejects")
-        con.execute("DROP TABLE IF EXISTS _rejects_scan")
-        out = []
-        for line, etype, emsg, text in rows:
-            m = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", emsg or "")
-            if m:
-                message = f"字段数为 {m.group(2)}，应为 {m.group(1)}"
-            elif etype == "UNQUOTED VALUE" or "quote" in (emsg or "").lower():
-                message = "引号不匹配"
-            elif etype == "INVALID UNICODE" or "unicode" in (emsg or "").lower():
-                message = "含有不是 UTF-8 的字节（可能是 GBK 编码的行混入了 UTF-8 文件），请统一编码后重新导入"
-            else:
-                message = (emsg or etype or "无法解析").splitlines()[0]
-            out.append({"line": int(line), "error": message, "text": (text or "")[:200]})
+        by_job = {r.relation: r for r in results}
+        out: list[ImportResult | None] = []
+        for (req, _), job_id in zip(items, job_ids, strict=True):
+            r = by_job.get(f"ds_{job_id:06d}")
+            detail = {"dataset": req.name, "version": r.version} if r else {"dataset": req.name, "unchanged": True}
+            self._finish_job(job_id, "succeeded", None, detail)
+            out.append(r)
         return out
 
-    @staticmethod
-    def _check_bad_rows(skipped: list[dict], path: Path, req: ImportRequest) -> None:
-        if not skipped or req.skip_bad_rows:
-            return
-        listed = "、".join(str(s["line"]) for s in skipped[:MAX_LISTED_BAD])
-        more = f" 等 {len(skipped)} 行" if len(skipped) > MAX_LISTED_BAD else ""
-        first = skipped[0]
-        raise ImportFailed(
-            f"文件 {path.name} 第 {listed} 行{more}格式有误（例如第 {first['line']} 行：{first['error']}）；未导入任何数据",
-            hint="修正这些行后重新导入，或加 --skip-bad-rows 跳过它们（跳过的行会列在导入结果中）",
-            details={"bad_rows": skipped[:1000]})
-
-    @staticmethod
-    def _check_not_empty(con, stage: str, path: Path) -> None:
-        n = con.execute(f'SELECT count(*) FROM "{stage}"').fetchone()[0]
-        if n == 0:
-            raise ImportFailed(f"文件 {path.name} 只有表头，没有数据行", hint="确认导出时选择了数据范围")
+    def _build(self, con, req: ImportRequest, stage_fn, job_id: int, tmp_files: list[Path], combine) -> _Built | None:
+        stage, relation = f"_stage_{job_id}", f"ds_{job_id:06d}"
+        try:
+            info = stage_fn(con, stage, (job_id, tmp_files))
+            columns, notes, markers = self._build_version(con, stage, relation, req, info)
+        finally:
+            con.execute(f'DROP TABLE IF EXISTS "{stage}"')
+        if combine is not None and combine(con, relation, req) is False:
+            con.execute(f'DROP TABLE IF EXISTS "{relation}"')
+            return None
+        rows = con.execute(f'SELECT count(*) FROM "{relation}"').fetchone()[0]
+        quality = self._quality(con, relation, columns, req)
+        for name, n in markers.items():
+            if name in quality["columns"]:
+                quality["columns"][name]["null_markers"] = n
+        return _Built(req, job_id, relation, rows, columns, info, quality, notes,
+                      self._raw_columns, self._sources)
 
     # -- typing, semantics, normalisation -------------------------------------------------------
-    def _build_version(self, con, stage: str, relation: str, req: ImportRequest) -> tuple[list[ColumnSchema], list[str]]:
-        from . import semantic, typeinfer
+    def _build_version(self, con, stage: str, relation: str, req: ImportRequest,
+                       info: dict) -> tuple[list[ColumnSchema], list[str], dict[str, int]]:
+        from . import semantic
 
         self.progress.stage("推断类型与数据要素")
         semantic.register_udfs(con)
-        described = con.execute(f'DESCRIBE "{stage}"').fetchall()
+        described = [r for r in con.execute(f'DESCRIBE "{stage}"').fetchall() if r[0] != readers.SOURCE_LINE]
         names = [r[0] for r in described]
-        unknown = sorted(set(req.semantics) - set(names))
-        if unknown:
-            raise InputError(f"--semantic 指定的列 {'、'.join(unknown)} 不在文件中",
-                             hint=f"文件中的列：{'、'.join(names)}")
-        missing = [k for k in (req.key_columns or []) if k not in names]
-        if missing:
-            raise InputError(f"--key 指定的列 {'、'.join(missing)} 不在文件中",
-                             hint=f"文件中的列：{'、'.join(names)}")
+        _check_named_columns(names, req)
+        has_line = len(described) < len(con.execute(f'DESCRIBE "{stage}"').fetchall())
+        typed = bool(info.get("typed"))
         samples = _samples(con, stage, [n for n, t, *_ in described if t == "VARCHAR"])
-        plans: list[tuple[str, str, str, str | None, str | None]] = []   # name, dtype, expr, semantic, source
+        plans = [self._plan(name, dtype, samples.get(name, []), req, typed, semantic) for name, dtype, *_ in described]
         notes: list[str] = []
-        for name, dtype, *_ in described:
-            col = _q(name)
-            expr, out_type = col, _norm_dtype(dtype)
-            if dtype == "VARCHAR" and not getattr(self, "_typed_source", False):
-                inferred = typeinfer.infer_column(samples.get(name, []))
-                if inferred.dtype != "VARCHAR":
-                    expr, out_type = typeinfer.parse_sql(inferred, col), inferred.dtype
-            sem, source = self._semantic_for(name, _detect_sample(samples.get(name, [])), req, semantic)
-            plans.append((name, out_type, expr, sem, source))
         retyped: set[str] = set()
         while True:   # at most twice: a value the sample did not show may fail to parse
             columns, raw_cols = self._create_relation(con, stage, relation, plans, semantic)
-            failed, differs = self._check_relation(con, stage, relation, plans, raw_cols)
+            failed, differs, nulled = self._check_relation(con, stage, relation, plans, raw_cols)
+            forced = [p for p in plans if p.forced and p.name in failed]
+            if forced:
+                raise _forced_type_error(con, stage, relation, forced[0], failed[forced[0].name], req, has_line)
             if not failed:
                 break
             for name, bad in failed.items():
                 notes.append(f"列“{name}”有 {bad} 个值无法按推断的类型解析，已按文本保存")
                 retyped.add(name)
-            plans = [(n, "VARCHAR", _q(n), sem, src) if n in retyped else (n, t, e, sem, src)
-                     for n, t, e, sem, src in plans]
+            plans = [_Plan(p.name, "VARCHAR", _q(p.name), p.semantic, p.source) if p.name in retyped else p
+                     for p in plans]
         for _name, raw in raw_cols:
             if not differs[raw]:
                 con.execute(f'ALTER TABLE "{relation}" DROP COLUMN {_q(raw)}')
         self._raw_columns = {name: raw for name, raw in raw_cols if differs[raw]}
-        self._sources = {p[0]: p[4] for p in plans}
-        return columns, notes
+        self._sources = {p.name: p.source for p in plans}
+        return columns, notes, {n: k for n, k in nulled.items() if n not in retyped}
 
-    def _create_relation(self, con, stage: str, relation: str, plans: list, semantic) -> tuple[list, list]:
+    @staticmethod
+    def _plan(name: str, dtype: str, sample: list, req: ImportRequest, typed: bool, semantic) -> _Plan:
+        from . import typeinfer
+
+        col = _q(name)
+        expr, out_type, forced = col, _norm_dtype(dtype), name in req.types
+        if forced:
+            inferred = typeinfer.forced_type(req.types[name], name)
+            if dtype == "VARCHAR":
+                expr = col if inferred.dtype == "VARCHAR" else typeinfer.parse_sql(inferred, col)
+            elif inferred.dtype != out_type:
+                expr = typeinfer.parse_sql(inferred, f"CAST({col} AS VARCHAR)")
+            out_type = inferred.dtype
+        elif dtype == "VARCHAR" and not typed:
+            inferred = typeinfer.infer_column(sample, name=name)
+            if inferred.dtype != "VARCHAR":
+                expr, out_type = typeinfer.parse_sql(inferred, col), inferred.dtype
+        sem, source = Importer._semantic_for(name, _detect_sample(sample), req, semantic)
+        return _Plan(name, out_type, expr, sem, source, forced, typed and dtype != "VARCHAR")
+
+    def _create_relation(self, con, stage: str, relation: str, plans: list[_Plan], semantic) -> tuple[list, list]:
         """CREATE the version table in one scan of the staging table (typed, normalised, raw kept)."""
+        from .typeinfer import null_sql
+
         select = [f"rowid + 1 AS {_q(ROW_ID)}"]
         columns: list[ColumnSchema] = []
         raw_cols: list[tuple[str, str]] = []
-        for name, out_type, expr, sem, _src in plans:
-            norm = semantic.normalize_sql(sem, expr) if sem and out_type == "VARCHAR" else None
-            if norm:
-                select.append(f"{_fast_path(sem, expr, norm)} AS {_q(name)}")
-                select.append(f"{expr} AS {_q(RAW_PREFIX + name)}")
-                raw_cols.append((name, RAW_PREFIX + name))
+        for p in plans:
+            if p.semantic and p.semantic != "text" and p.dtype == "VARCHAR":
+                # null markers (无, 暂无, -, …) become NULL before normalising; the delivered value stays raw
+                norm = semantic.normalize_sql(p.semantic, null_sql(p.expr)) or null_sql(p.expr)
+                select.append(f"{_fast_path(p.semantic, p.expr, norm)} AS {_q(p.name)}")
+                select.append(f"{p.expr} AS {_q(RAW_PREFIX + p.name)}")
+                raw_cols.append((p.name, RAW_PREFIX + p.name))
             else:
-                select.append(f"{expr} AS {_q(name)}")
-            columns.append(ColumnSchema(name=name, dtype=out_type, semantic=sem))
+                select.append(f"{p.expr} AS {_q(p.name)}")
+            columns.append(ColumnSchema(name=p.name, dtype=p.dtype, semantic=p.semantic))
         self.progress.stage("写入数据集版本")
         con.execute(f'DROP TABLE IF EXISTS "{relation}"')
         con.execute(f'CREATE TABLE "{relation}" AS SELECT {", ".join(select)} FROM "{stage}"')
         return columns, raw_cols
 
     @staticmethod
-    def _check_relation(con, stage: str, relation: str, plans: list, raw_cols: list) -> tuple[dict, dict]:
-        """One scan: values that did not parse (typed column NULL, raw text not null) and whether
-        each normalised column differs from its raw column anywhere."""
-        from .typeinfer import null_sql
-
-        typed = [p[0] for p in plans if p[1] != "VARCHAR" and p[2] != _q(p[0])]
-        parts = [f"count(*) FILTER (WHERE r.{_q(n)} IS NULL AND {null_sql('s.' + _q(n))} IS NOT NULL)"
-                 for n in typed]
+    def _check_relation(con, stage: str, relation: str, plans: list[_Plan], raw_cols: list) -> tuple[dict, dict, dict]:
+        """One scan: values that did not parse (typed column NULL, raw text not null), values that
+        became NULL as null markers, and whether each normalised column differs from its raw column."""
+        typed = [p for p in plans if p.expr != _q(p.name)]
+        nulled = [p.name for p in plans if p.expr != _q(p.name) or (p.name, RAW_PREFIX + p.name) in raw_cols]
+        parts = [f"count(*) FILTER (WHERE {_failed_cond(p)})" for p in typed]
+        parts += [f"count(*) FILTER (WHERE r.{_q(n)} IS NULL AND s.{_q(n)} IS NOT NULL)" for n in nulled]
         parts += [f"count(*) FILTER (WHERE r.{_q(raw)} IS DISTINCT FROM r.{_q(n)})" for n, raw in raw_cols]
         if not parts:
-            return {}, {}
+            return {}, {}, {}
         row = con.execute(f'SELECT {", ".join(parts)} FROM "{stage}" s POSITIONAL JOIN "{relation}" r').fetchone()
-        failed = {n: bad for n, bad in zip(typed, row[:len(typed)], strict=True) if bad}
-        differs = {raw: bool(d) for (_n, raw), d in zip(raw_cols, row[len(typed):], strict=True)}
-        return failed, differs
+        failed = {p.name: bad for p, bad in zip(typed, row[:len(typed)], strict=True) if bad}
+        k = len(typed) + len(nulled)
+        gone = {n: c - failed.get(n, 0) for n, c in zip(nulled, row[len(typed):k], strict=True)}
+        differs = {raw: bool(d) for (_n, raw), d in zip(raw_cols, row[k:], strict=True)}
+        return failed, differs, gone
 
     @staticmethod
     def _semantic_for(name: str, sample: list, req: ImportRequest, semantic) -> tuple[str | None, str | None]:
@@ -486,40 +430,52 @@ class Importer:
         from . import quality
 
         self.progress.stage("数据质量核查")
-        return quality.quality_report(con, relation, columns, key_columns=req.key_columns)
+        keys = [k for k in req.key_columns or [] if any(c.name == k for c in columns)] or None
+        return quality.quality_report(con, relation, columns, key_columns=keys)
 
     # -- metadata -------------------------------------------------------------------------------
-    def _commit(self, req, level, relation, rows, columns, info, quality, notes, started) -> ImportResult:
+    def _commit(self, built: list[_Built], started: float) -> list[ImportResult]:
+        """All new versions in one transaction: they become visible together."""
+        results = []
         with self.ws.db.unit_of_work() as s:
-            ds = s.query(Dataset).filter_by(name=req.name).one_or_none()
-            if ds is None:
-                ds = Dataset(name=req.name, level=level, description=req.description)
-                s.add(ds)
-                s.flush()
-            elif req.description:
-                ds.description = req.description
-            number = (s.query(DatasetVersion.version).filter_by(dataset_id=ds.id)
-                      .order_by(DatasetVersion.version.desc()).limit(1).scalar() or 0) + 1
-            version = DatasetVersion(
-                dataset_id=ds.id, version=number, relation=relation,
-                source_path=str(req.path) if req.path else None, source_format=info.get("format"),
-                source_encoding=info.get("encoding"), source_sheet=info.get("sheet"),
-                agency=req.agency, request_no=req.request_no, period_start=req.period_start,
-                period_end=req.period_end, importer=req.importer or _whoami(), row_count=rows,
-                content_hash=info.get("hash"), level=level, skipped_rows=len(info.get("skipped") or []),
-                skipped=(info.get("skipped") or [])[:1000], quality=quality,
-                note="\n".join(notes + ([req.note] if req.note else [])) or None)
-            for pos, c in enumerate(columns):
-                version.columns.append(DatasetColumn(
-                    position=pos, name=c.name, dtype=c.dtype, semantic=c.semantic,
-                    semantic_source=self._sources.get(c.name), raw_column=self._raw_columns.get(c.name)))
-            s.add(version)
-            ds.current_version = number
-            ds.level = level
-        return ImportResult(dataset=req.name, version=number, relation=relation, rows=rows,
-                            skipped_rows=len(info.get("skipped") or []), skipped=info.get("skipped") or [],
-                            columns=columns, content_hash=info.get("hash") or "",
-                            seconds=round(time.monotonic() - started, 3), notes=notes)
+            for b in built:
+                results.append(self._commit_one(s, b, started))
+        return results
+
+    def _commit_one(self, s, b: _Built, started: float) -> ImportResult:
+        req, info = b.req, b.info
+        ds = s.query(Dataset).filter_by(name=req.name).one_or_none()
+        if ds is None:
+            ds = Dataset(name=req.name, level=req.level or self.ws.settings.default_level,
+                         description=req.description)
+            s.add(ds)
+            s.flush()
+        elif req.description:
+            ds.description = req.description
+        level = req.level or ds.level     # a re-import keeps the dataset's level unless a new one is given
+        number = (s.query(DatasetVersion.version).filter_by(dataset_id=ds.id)
+                  .order_by(DatasetVersion.version.desc()).limit(1).scalar() or 0) + 1
+        skipped = info.get("skipped") or []
+        version = DatasetVersion(
+            dataset_id=ds.id, version=number, relation=b.relation,
+            source_path=info.get("source") or (str(req.path) if req.path else None),
+            source_format=info.get("format"), source_encoding=info.get("encoding"), source_sheet=info.get("sheet"),
+            agency=req.agency, request_no=req.request_no, period_start=req.period_start,
+            period_end=req.period_end, importer=req.importer or _whoami(), row_count=b.rows,
+            content_hash=info.get("hash"), level=level, skipped_rows=len(skipped),
+            skipped=skipped[:1000], quality=b.quality,
+            note="\n".join(b.notes + ([req.note] if req.note else [])) or None)
+        for pos, c in enumerate(b.columns):
+            version.columns.append(DatasetColumn(
+                position=pos, name=c.name, dtype=c.dtype, semantic=c.semantic,
+                semantic_source=b.sources.get(c.name), raw_column=b.raw_columns.get(c.name)))
+        s.add(version)
+        ds.current_version = number
+        ds.level = level
+        return ImportResult(dataset=req.name, version=number, relation=b.relation, rows=b.rows,
+                            skipped_rows=len(skipped), skipped=skipped, columns=b.columns,
+                            content_hash=info.get("hash") or "", seconds=round(time.monotonic() - started, 3),
+                            notes=b.notes, level=level, sheet=info.get("sheet"))
 
     def _start_job(self, target: str) -> int:
         with self.ws.db.unit_of_work() as s:
@@ -532,6 +488,44 @@ class Importer:
         with self.ws.db.unit_of_work() as s:
             job = s.get(Job, job_id)
             job.status, job.error, job.finished_at, job.detail = status, error, utcnow(), detail
+
+
+def _stage_file(stager, con, stage: str, job, *, path: Path, fmt: str, req: ImportRequest) -> dict:
+    return stager.stage_file(con, stage, job, path, fmt, req)
+
+
+def _check_named_columns(names: list[str], req: ImportRequest) -> None:
+    """--semantic, --key and --type must name columns of the file."""
+    for option, given in (("--semantic", req.semantics), ("--key", req.key_columns or []), ("--type", req.types)):
+        unknown = [k for k in given if k not in names]
+        if unknown:
+            where = f"工作表“{req.sheet}”" if req.sheet else "文件"
+            raise InputError(f"{option} 指定的列 {'、'.join(unknown)} 不在{where}中",
+                             hint=f"{where}中的列：{'、'.join(names)}")
+
+
+def _failed_cond(p: _Plan) -> str:
+    from .typeinfer import null_sql
+
+    present = f"s.{_q(p.name)} IS NOT NULL" if p.typed_source else f"{null_sql('s.' + _q(p.name))} IS NOT NULL"
+    return f"r.{_q(p.name)} IS NULL AND {present}"
+
+
+def _forced_type_error(con, stage: str, relation: str, p: _Plan, bad: int, req: ImportRequest,
+                       has_line: bool) -> ImportFailed:
+    """A located message for values that do not fit a type the user forced with --type."""
+    from .typeinfer import TYPE_LABELS
+
+    # XLSX rows carry their Excel row number; for CSV the data record number is exact (a quoted value
+    # may span lines, so a line number would not be)
+    line, unit = (f"s.{readers.SOURCE_LINE}", "行") if has_line else (f"r.{ROW_ID}", "条记录")
+    rows = con.execute(f'SELECT {line}, CAST(s.{_q(p.name)} AS VARCHAR) FROM "{stage}" s POSITIONAL JOIN '
+                       f'"{relation}" r WHERE {_failed_cond(p)} ORDER BY 1 LIMIT 5').fetchall()
+    label = TYPE_LABELS.get(p.dtype, p.dtype)
+    listed = "；".join(f"第 {n} {unit}“{str(v)[:40]}”" for n, v in rows)
+    where = f"{Path(str(req.path)).name if req.path else req.name}" + (f" 工作表“{req.sheet}”" if req.sheet else "")
+    return ImportFailed(f"{where} 列“{p.name}”有 {bad} 个值不是{label}（--type 指定）：{listed}；未导入任何数据",
+                        hint=f"修正这些值后重新导入，或改用 --type {p.name}=text 按文本导入")
 
 
 def _detect_sample(values: list, size: int = 300) -> list:
@@ -580,6 +574,11 @@ def _fast_path(sem: str, expr: str, norm: str) -> str:
     pattern = CLEAN_FORMS.get(sem)
     if pattern is None:
         return norm
+    if sem == "person_name":   # 无, 空, 暂无, 不详 look like names: they are null markers
+        from .typeinfer import NULL_MARKERS
+
+        cjk = ", ".join(f"'{m}'" for m in NULL_MARKERS if m and "\u4e00" <= m[0] <= "\u9fff")
+        return f"(CASE WHEN regexp_full_match({expr}, '{pattern}') AND {expr} NOT IN ({cjk}) THEN {expr} ELSE {norm} END)"
     if sem == "id_number":
         # The UDF also turns 15-digit IDs into 18 (GB 11643); it runs on the few unclean values only.
         # It gets the SQL-normalised text: on its own it leaves full-width digits as they are.

@@ -8,8 +8,11 @@ only UTF-8 without a network-installed extension, so GBK/GB18030 files — what 
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
+import io
 import json
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -91,9 +94,45 @@ def sniff_delimiter(first_line: str, suffix: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def first_line(path: Path, encoding: str) -> str:
+def first_line(path: Path, encoding: str, line: int = 1) -> str:
+    """Line ``line`` (1-based) of a text file; "" past the end."""
     with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+        for _ in range(line - 1):
+            if not fh.readline():
+                return ""
         return fh.readline()
+
+
+def head_rows(path: Path, delimiter: str, count: int = 12) -> list[list[str]]:
+    """The first ``count`` records of a UTF-8 delimited file, parsed (for header checks)."""
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        lines = [fh.readline() for _ in range(count)]
+    return [r for r in csv.reader(io.StringIO("".join(lines)), delimiter=delimiter)][:count]
+
+
+def check_header(rows: list[list[object]], header_row: int, path: Path) -> None:
+    """Refuse a header row that is really a title (“某某局2023年人员名单” merged across the columns).
+
+    ``rows`` are the first rows of the file (row 1 first), ``header_row`` the 1-based row that is to
+    hold the column names.  A row with one filled cell above rows with several is a title, not a
+    header: the message names the row to give to ``--header-row``.  (Two-row headers whose upper row
+    is merged are not guessed: the user names the lower row with ``--header-row``.)
+    """
+    def filled(r: list[object]) -> int:
+        return sum(1 for v in r if v is not None and str(v).strip())
+
+    body = rows[header_row - 1:]
+    if len(body) < 2:
+        return
+    head, width = body[0], max(filled(r) for r in body[1:])
+    if width < 2:
+        return
+    nxt = next((i for i, r in enumerate(body[1:], header_row + 1) if filled(r) == width), None)
+    if filled(head) == 1 and nxt is not None:
+        first = next(str(v).strip() for v in head if v is not None and str(v).strip())
+        raise ImportFailed(f"文件 {path.name} 第 {header_row} 行（“{first[:30]}”）只有一个单元格有内容，"
+                           f"像是标题行，不是列名行",
+                           hint=f"用 --header-row {nxt} 指定真正的表头所在行（其上各行不导入）")
 
 
 def hash_file(path: Path, progress: Progress | None = None) -> str:
@@ -160,6 +199,84 @@ def _check_mixed(block: bytes, encoding: str, line_no: int, src: Path) -> int:
 
 # -- XLSX ----------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class XlsxLimits:
+    """What an .xlsx may unpack to before it is read (a zip bomb or one 400 MB cell exhausts memory).
+
+    ``max_unpacked``: the sum of the uncompressed sizes of all members; ``max_ratio``: uncompressed /
+    compressed size of one member; ``max_text_bytes``: the XML text of one cell or shared string
+    (Excel's own limit is 32,767 characters a cell; 7 bytes a character covers escapes like _x000D_);
+    ``max_shared_strings``: the number of shared strings.
+    """
+
+    max_unpacked: int = 4 << 30
+    max_ratio: int = 1000
+    max_text_bytes: int = 32767 * 7 + 1024
+    max_shared_strings: int = 20_000_000
+
+
+XLSX_LIMITS = XlsxLimits()
+
+
+def check_xlsx(path: Path, limits: XlsxLimits = XLSX_LIMITS) -> None:
+    """Refuse an .xlsx that would unpack to more than ``limits`` allow, before any cell is read.
+
+    The sizes come from the zip directory, and the shared strings and worksheets are streamed through
+    once (``zipfile`` stops at the declared size and checks the CRC, so a lying directory fails too),
+    measuring the longest stretch of XML text between two tags and counting the shared strings.
+    """
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportFailed(f"无法读取 Excel 文件 {path.name}：不是有效的 .xlsx（zip）文件",
+                           hint="确认文件是 .xlsx 格式且未损坏（可用 Excel 打开后另存）") from exc
+    with zf:
+        members = zf.infolist()
+        total = sum(m.file_size for m in members)
+        if total > limits.max_unpacked:
+            raise ImportFailed(f"Excel 文件 {path.name} 解压后有 {total / 2**20:,.0f} MB，超过上限 "
+                               f"{limits.max_unpacked / 2**20:,.0f} MB",
+                               hint="把数据另存为 CSV（UTF-8 或 GBK）后导入，或拆分成几个文件")
+        for m in members:
+            if m.file_size > (1 << 20) and m.file_size > limits.max_ratio * max(m.compress_size, 1):
+                raise ImportFailed(f"Excel 文件 {path.name} 的部件 {m.filename} 压缩比异常"
+                                   f"（{m.compress_size:,} 字节解压为 {m.file_size:,} 字节），疑似压缩炸弹",
+                                   hint="不要导入来历不明的文件；请向提供单位重新索取")
+        for m in members:
+            if m.filename == "xl/sharedStrings.xml" or m.filename.startswith("xl/worksheets/sheet"):
+                _scan_xml(zf, m, path, limits)
+
+
+def _scan_xml(zf: zipfile.ZipFile, member: zipfile.ZipInfo, path: Path, limits: XlsxLimits) -> None:
+    shared = member.filename.endswith("sharedStrings.xml")
+    count, tail = 0, b""
+    try:
+        with zf.open(member) as fh:
+            while chunk := fh.read(CHUNK):
+                if shared:
+                    count += chunk.count(b"<si>") + chunk.count(b"<si ")
+                pieces = (tail + chunk).split(b"<")
+                tail = pieces.pop()
+                if len(tail) > limits.max_text_bytes or (pieces and max(map(len, pieces)) > limits.max_text_bytes):
+                    where = "共享字符串" if shared else f"工作表部件 {member.filename}"
+                    raise ImportFailed(
+                        f"Excel 文件 {path.name} 的{where}中有一个单元格内容超过 "
+                        f"{limits.max_text_bytes // 7:,} 个字符（Excel 单元格上限为 32767 个字符），拒绝读取",
+                        hint="文件可能被篡改或不是由 Excel/WPS 生成；请向提供单位重新索取，或另存为 CSV 后导入")
+                if count > limits.max_shared_strings:
+                    raise ImportFailed(f"Excel 文件 {path.name} 的共享字符串超过 {limits.max_shared_strings:,} 个",
+                                       hint="把数据另存为 CSV 后导入，或拆分成几个文件")
+    except (zipfile.BadZipFile, zlib_error()) as exc:
+        raise ImportFailed(f"Excel 文件 {path.name} 已损坏（{member.filename} 无法解压）",
+                           hint="用 Excel 或 WPS 打开后另存，或向提供单位重新索取") from exc
+
+
+def zlib_error() -> type[Exception]:
+    import zlib
+
+    return zlib.error
+
+
 def xlsx_sheet_names(path: Path) -> list[str]:
     from python_calamine import CalamineWorkbook
 
@@ -170,30 +287,71 @@ def xlsx_sheet_names(path: Path) -> list[str]:
                            hint="确认文件是 .xlsx 格式且未损坏（可用 Excel 打开后另存）") from exc
 
 
-def xlsx_batches(path: Path, sheet: str | None, batch_rows: int = 50_000) -> tuple[list[str], Iterator[pa.RecordBatch]]:
-    """Header and string record batches of one sheet (the first sheet by default)."""
+SOURCE_LINE = "_src_line"   # staging column: the row's line in the source file (for located messages)
+
+
+def xlsx_batches(path: Path, sheet: str | None, batch_rows: int = 50_000, header_row: int = 1,
+                 limits: XlsxLimits = XLSX_LIMITS) -> tuple[list[str], Iterator[pa.RecordBatch]]:
+    """Header and string record batches of one sheet (the first sheet by default).
+
+    ``header_row`` is the Excel row number (1-based) of the column names; rows above it are not
+    imported (titles, merged upper headers).  Empty rows are skipped; every batch carries the Excel
+    row number of each row in ``SOURCE_LINE``.  Rows are streamed from calamine, not listed.
+    """
     from python_calamine import CalamineWorkbook
 
+    check_xlsx(path, limits)
     names = xlsx_sheet_names(path)
     if sheet is None:
         sheet = names[0] if names else None
     if sheet not in names:
         raise ImportFailed(f"Excel 文件 {path.name} 中没有名为“{sheet}”的工作表",
                            hint=f"可用的工作表：{'、'.join(names) or '（无）'}；用 --sheet 指定")
-    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(skip_empty_area=True)
-    rows = [r for r in rows if any(v not in (None, "") for v in r)]
-    if not rows:
-        raise ImportFailed(f"Excel 文件 {path.name} 的工作表“{sheet}”是空的", hint="确认数据所在的工作表并用 --sheet 指定")
-    header = unique_header([_cell(v) or "" for v in rows[0]])
-    body = rows[1:]
+    rows = _numbered_rows(CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).iter_rows())
+    head: list[tuple[int, list]] = []
+    for item in rows:
+        head.append(item)
+        if item[0] >= header_row and len(head) >= 12:
+            break
+    if not any(n >= header_row for n, _ in head):
+        what = "是空的" if not head else f"第 {header_row} 行之后没有内容"
+        raise ImportFailed(f"Excel 文件 {path.name} 的工作表“{sheet}”{what}",
+                           hint="确认数据所在的工作表（--sheet）和表头所在行（--header-row）")
+    numbered = dict(head)
+    check_header([numbered.get(i, []) for i in range(1, max(numbered) + 1)], _first_at(numbered, header_row), path)
+    start = _first_at(numbered, header_row)
+    header = unique_header([_cell(v) or "" for v in numbered[start]])
+    return header, _xlsx_gen([(n, r) for n, r in head if n > start], rows, header, batch_rows)
 
-    def gen() -> Iterator[pa.RecordBatch]:
-        for start in range(0, len(body), batch_rows):
-            part = body[start:start + batch_rows]
-            cols = [[_cell(r[i]) if i < len(r) else None for r in part] for i in range(len(header))]
-            yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in cols], names=header)
 
-    return header, gen()
+def _first_at(numbered: dict[int, list], row: int) -> int:
+    return min(n for n in numbered if n >= row)
+
+
+def _numbered_rows(rows) -> Iterator[tuple[int, list]]:
+    for n, r in enumerate(rows, 1):
+        if any(v not in (None, "") for v in r):
+            yield n, r
+
+
+def _xlsx_gen(first: list[tuple[int, list]], rest: Iterator[tuple[int, list]], header: list[str],
+              batch_rows: int) -> Iterator[pa.RecordBatch]:
+    names = [*header, SOURCE_LINE]
+    buf = list(first)
+    for item in rest:
+        buf.append(item)
+        if len(buf) >= batch_rows:
+            yield _xlsx_batch(buf, names)
+            buf = []
+    if buf:
+        yield _xlsx_batch(buf, names)
+
+
+def _xlsx_batch(part: list[tuple[int, list]], names: list[str]) -> pa.RecordBatch:
+    width = len(names) - 1
+    cols = [pa.array([_cell(r[i]) if i < len(r) else None for _, r in part], pa.string()) for i in range(width)]
+    cols.append(pa.array([n for n, _ in part], pa.int64()))
+    return pa.RecordBatch.from_arrays(cols, names=names)
 
 
 def _cell(v: object) -> str | None:

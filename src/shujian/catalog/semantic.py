@@ -445,5 +445,6 @@ def register_udfs(con) -> None:
     funcs["sj_norm_id_number"] = (_fast_norm_id, "VARCHAR")
     for name, (fn, rtype) in funcs.items():
         if name not in existing:
+            # "special": a value that normalises to nothing (a null marker) may come back as NULL
             con.create_function(name, _arrow_udf(fn), ["VARCHAR"], rtype, type="arrow",
-                                side_effects=False)
+                                null_handling="special", side_effects=False)

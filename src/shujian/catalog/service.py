@@ -30,20 +30,26 @@ class CatalogService:
 
     # -- import -----------------------------------------------------------------------------------
     def import_file(self, req: ImportRequest, progress: ProgressSink | None = None) -> ImportResult:
+        return self.import_files([req], progress)[0]
+
+    def import_files(self, reqs: list[ImportRequest], progress: ProgressSink | None = None) -> list[ImportResult]:
+        """Import one or several datasets (the sheets of one workbook) all or nothing."""
         from ..security.audit import record as audit
         from .importer import check_import_path
 
         self.recover_interrupted()
-        if req.path is not None:
-            check_import_path(req.path, self.ws.settings)
-        owner = self._owner(req.name, req.importer)
-        result = Importer(self.ws, progress).import_file(req)
-        self._claim(req.name, owner)
-        audit(self.ws, "data.import", actor=req.importer, org_id=owner, target=f"dataset:{result.dataset}",
-              detail={"version": result.version, "rows": result.rows, "file": _file_name(req.path),
-                      "agency": req.agency, "request_no": req.request_no})
-        _screen_subscriptions(self.ws, result.dataset)
-        return result
+        for req in reqs:
+            if req.path is not None:
+                check_import_path(req.path, self.ws.settings)
+        owners = [self._owner(req.name, req.importer) for req in reqs]
+        results = Importer(self.ws, progress).import_files(reqs)
+        for req, owner, result in zip(reqs, owners, results, strict=True):
+            self._claim(req.name, owner)
+            audit(self.ws, "data.import", actor=req.importer, org_id=owner, target=f"dataset:{result.dataset}",
+                  detail={"version": result.version, "rows": result.rows, "file": _file_name(req.path),
+                          "sheet": result.sheet, "agency": req.agency, "request_no": req.request_no})
+            _screen_subscriptions(self.ws, result.dataset)
+        return results
 
     def _owner(self, name: str, importer: str | None) -> int | None:
         """The importing user's org; refuses a new version of another org's dataset (所属院)."""
@@ -183,6 +189,21 @@ class CatalogService:
                     entry = column_quality(con, v.relation, ColumnSchema(col.name, col.dtype, key), today=today)
                 v.quality = {**report, "columns": {**report["columns"], column: entry}}
             return _column_dict(col)
+
+    def retype(self, name: str, column: str, type_word: str, actor: str | None = None) -> dict:
+        """Change the storage type of one column of the current version (``shujian data retype``).
+
+        The column is rebuilt from its delivered text (the ``_raw_`` column when the import kept one,
+        else the stored value as text; 是/否 for BOOLEAN) into a new table that replaces the version's
+        table only when every value converted; the column's quality entry is recomputed.
+        """
+        from ..security.audit import record as audit
+        from .retype import retype_column
+
+        out = retype_column(self.ws, self._get, name, column, type_word)
+        audit(self.ws, "data.retype", actor=actor, target=f"dataset:{name}",
+              detail={"column": column, "dtype": out["dtype"], "version": out["version"]})
+        return out
 
     def set_level(self, name: str, level: str, sealed: bool | None = None) -> dict:
         from ..config import CLASSIFICATION_LEVELS

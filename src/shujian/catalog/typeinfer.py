@@ -7,7 +7,9 @@ failures as ``raw IS NOT NULL AND parsed IS NULL`` (after ``null_sql``) and keep
 
 Rules, in order (the first that fits *every* non-null sample value wins):
 
-- BOOLEAN: 是/否, true/false, Y/N (only when the whole column is such a vocabulary);
+- BOOLEAN (是/否 columns, see "Yes/no columns" below): 是/否, 有/无, true/false, Y/N, yes/no, √/×, and 1/0
+  when the column name says it is a yes/no column (是否…, …标志, …标识) — only when the whole column is such
+  a vocabulary;
 - DATE from a year-month (202301, 2023-01, 2023/1, 2023.1, 2023年1月): first day of the month, note "年月";
 - DATE (2023-01-05, 2023/1/5, 2023.1.5, 2023年1月5日, 20230105);
 - TIMESTAMP (2023-01-05 12:30[:00[.fff]], also with / . 年月日 separators or a ``T``);
@@ -17,7 +19,14 @@ Rules, in order (the first that fits *every* non-null sample value wins):
   DOUBLE for other decimals and exponents;
 - VARCHAR otherwise.
 
-Empty strings and the null markers in ``NULL_MARKERS`` count as null throughout.
+Empty strings and the null markers in ``NULL_MARKERS`` count as null throughout, and a leading
+apostrophe (Excel's "store as text" marker: ``'110105…``) is dropped before anything else.
+
+Yes/no columns (是/否): one convention everywhere.  A column whose values are all yes/no words is stored
+as BOOLEAN (TRUE = 是); the model compiler accepts the words 是/否 (and the other words of
+``YES_WORDS``/``NO_WORDS``) as literals compared with a BOOLEAN column, and TRUE/FALSE compared with a
+text column holding 是/否, so ``trade = '是'`` compiles on both.  In a yes/no column ``无`` means 否, not
+null.
 """
 
 from __future__ import annotations
@@ -26,15 +35,18 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-NULL_MARKERS: tuple[str, ...] = ("", "空", "无", "NULL", "null", "Null", "\\N", "-", "/", "--", "—", "N/A", "n/a",
-                                 "NA", "None", "none", "nan", "NaN", "暂无")
+NULL_MARKERS: tuple[str, ...] = ("", "空", "无", "NULL", "null", "Null", "\\N", "-", "/", "--", "—", "——", "－",
+                                 "N/A", "n/a", "NA", "None", "none", "nan", "NaN", "暂无", "不详")
 
 FULLWIDTH_DIGITS = "０１２３４５６７８９"
 ASCII_DIGITS = "0123456789"
 _FW_TABLE = str.maketrans(FULLWIDTH_DIGITS + "　\u00a0", ASCII_DIGITS + "  ")   # + no-break space
 
-_TRUE = ("是", "true", "y", "yes")
-_FALSE = ("否", "false", "n", "no")
+# Yes/no words (lower case).  1/0 count only in columns named like a yes/no column (是否从业, 营运标志).
+YES_WORDS = ("是", "有", "true", "t", "y", "yes", "√")
+NO_WORDS = ("否", "无", "false", "f", "n", "no", "×")     # 无 is 否 only in 有/无 columns, else a null marker
+_TRUE, _FALSE = YES_WORDS, NO_WORDS
+_FLAG_NAME = re.compile(r"^是否|标志$|标识$|^有无|^(is|has)_|_flag$", re.IGNORECASE)
 
 # One value of each shape; the groups are year, month, day (and the rest of the time).
 _DATE_RE = re.compile(r"(\d{4})(?:[-/.](\d{1,2})[-/.](\d{1,2})|年(\d{1,2})月(\d{1,2})日?)")
@@ -61,22 +73,46 @@ class Inferred:
     note: str = ""
 
 
+def yes_no(value: object) -> bool | None:
+    """True for a yes word (是, 有, Y, true …), False for a no word (否, 无, N, false …), else None.
+
+    >>> yes_no(" 是 "), yes_no("N"), yes_no("也许")
+    (True, False, None)
+    """
+    if isinstance(value, bool):
+        return value
+    v = strip_text_marker(str(value).strip()).lower() if value is not None else ""
+    return True if v in YES_WORDS else False if v in NO_WORDS else None
+
+
+def strip_text_marker(value: str) -> str:
+    """Drop Excel's leading apostrophe (``'110105…`` = "store as text") and the spaces after it."""
+    return value[1:].strip() if value.startswith("'") else value
+
+
 def clean_text(value: str | None) -> str | None:
-    """Trim, turn full-width digits and spaces into ASCII, and map null markers to None."""
+    """Trim, drop a leading apostrophe, turn full-width digits and spaces into ASCII, map null markers to None."""
     if value is None:
         return None
-    v = str(value).translate(_FW_TABLE).strip()
+    v = strip_text_marker(str(value).translate(_FW_TABLE).strip())
     return None if v in NULL_MARKERS else v
 
 
-def null_sql(expr: str) -> str:
-    """DuckDB expression: the trimmed text of ``expr`` with full-width digits made ASCII, or NULL
-    for empty strings and null markers (空, 无, NULL, \\N, -, / …)."""
-    markers = ", ".join(_sql_str(m) for m in NULL_MARKERS)
+def text_sql(expr: str) -> str:
+    """DuckDB expression: the trimmed text of ``expr``, full-width digits made ASCII and a leading
+    apostrophe (Excel's text marker) dropped; null markers are not mapped here (see ``null_sql``)."""
     v = f"CAST({expr} AS VARCHAR)"
     # The regex guard skips translate() (the costly part) for values without full-width characters.
     t = (f"trim(CASE WHEN regexp_matches({v}, '[０-９　\u00a0]') "
          f"THEN translate({v}, '{FULLWIDTH_DIGITS}　\u00a0', '{ASCII_DIGITS}  ') ELSE {v} END)")
+    return f"(CASE WHEN starts_with({t}, chr(39)) THEN trim(substr({t}, 2)) ELSE {t} END)"
+
+
+def null_sql(expr: str) -> str:
+    """DuckDB expression: ``text_sql(expr)``, or NULL for empty strings and null markers
+    (空, 无, 暂无, 不详, NULL, \\N, -, —, / …)."""
+    markers = ", ".join(_sql_str(m) for m in NULL_MARKERS)
+    t = text_sql(expr)
     return f"(CASE WHEN {t} IN ({markers}) THEN NULL ELSE {t} END)"
 
 
@@ -186,10 +222,11 @@ def _amount_sql(dtype: str) -> str:
             f"ELSE TRY_CAST({v} AS DOUBLE) END)::{dtype}")
 
 
-def _bool_sql() -> str:
-    v = f"lower({_v()})"
-    t = ", ".join(_sql_str(x) for x in _TRUE)
-    f = ", ".join(_sql_str(x) for x in _FALSE)
+def _bool_sql(you_wu: bool = False) -> str:
+    """``you_wu``: a 有/无 column, where 无 means 否 (elsewhere 无 is a null marker)."""
+    v = f"lower({text_sql('{expr}')})"
+    t = ", ".join(_sql_str(x) for x in (*_TRUE, "1"))
+    f = ", ".join(_sql_str(x) for x in (*_FALSE, "0") if you_wu or x != "无")
     return f"(CASE WHEN {v} IN ({t}) THEN TRUE WHEN {v} IN ({f}) THEN FALSE END)"
 
 
@@ -231,6 +268,10 @@ def _with_misfits(inf: Inferred, n_fit: int, n_all: int) -> Inferred:
 
 def _is_bool(v: str) -> bool:
     return v.lower() in _TRUE + _FALSE
+
+
+def _is_flag(v: str) -> bool:
+    return v in ("0", "1")
 
 
 def _is_month(v: str) -> bool:
@@ -288,11 +329,12 @@ def _infer_temporal(values: list[str], min_share: float) -> Inferred | None:
     return None
 
 
-def infer_column(values: list[str | None], *, min_share: float = MIN_SHARE) -> Inferred:
+def infer_column(values: list[str | None], *, min_share: float = MIN_SHARE, name: str | None = None) -> Inferred:
     """Propose a DuckDB type for a column from sample raw strings (see the module docstring).
 
     A type is chosen when at least ``min_share`` of the non-null sample fits it (BOOLEAN needs all);
-    the note then says how many sample values will not parse.
+    the note then says how many sample values will not parse.  ``name`` (the column name) lets 1/0
+    columns named like yes/no columns (是否…, …标志) be BOOLEAN.
 
     >>> infer_column(["2023-01-05", "2023/1/6", None]).dtype
     'DATE'
@@ -302,7 +344,10 @@ def infer_column(values: list[str | None], *, min_share: float = MIN_SHARE) -> I
     vals = [c for c in (clean_text(v) for v in values) if c is not None]
     if not vals:
         return Inferred("VARCHAR", _varchar_sql(), "样本全部为空")
-    if all(_is_bool(v) for v in vals):
+    flag = name is not None and _FLAG_NAME.search(name) is not None
+    if all(_is_bool(v) or (flag and _is_flag(v)) for v in vals):
+        if "有" in vals:
+            return Inferred("BOOLEAN", _bool_sql(you_wu=True), "有/无（“无”为否）")
         return Inferred("BOOLEAN", _bool_sql(), "是/否")
     return (_infer_temporal(vals, min_share) or _infer_integer(vals, min_share)
             or _infer_number(vals, min_share) or Inferred("VARCHAR", _varchar_sql(), ""))
@@ -310,3 +355,39 @@ def infer_column(values: list[str | None], *, min_share: float = MIN_SHARE) -> I
 
 def _timestamp_or_date_sql() -> str:
     return f"coalesce({_timestamp_sql()}, CAST({_date_sql()} AS TIMESTAMP))"
+
+
+# --- forced types (--type 列=text …) -------------------------------------------------------------
+
+TYPE_WORDS: dict[str, str] = {
+    "text": "VARCHAR", "varchar": "VARCHAR", "string": "VARCHAR", "文本": "VARCHAR",
+    "int": "BIGINT", "integer": "BIGINT", "bigint": "BIGINT", "整数": "BIGINT",
+    "decimal": "DECIMAL(18,2)", "amount": "DECIMAL(18,2)", "money": "DECIMAL(18,2)", "金额": "DECIMAL(18,2)",
+    "double": "DOUBLE", "float": "DOUBLE", "number": "DOUBLE", "小数": "DOUBLE",
+    "date": "DATE", "日期": "DATE", "month": "MONTH", "年月": "MONTH",
+    "timestamp": "TIMESTAMP", "datetime": "TIMESTAMP", "时间": "TIMESTAMP",
+    "bool": "BOOLEAN", "boolean": "BOOLEAN", "yesno": "BOOLEAN", "是否": "BOOLEAN", "布尔": "BOOLEAN",
+}
+TYPE_LABELS = {"VARCHAR": "文本", "BIGINT": "整数", "DECIMAL(18,2)": "金额", "DOUBLE": "小数", "DATE": "日期",
+               "MONTH": "年月", "TIMESTAMP": "时间", "BOOLEAN": "是/否"}
+
+
+def forced_type(word: str, column: str = "") -> Inferred:
+    """The parse of a type the user names (``--type 列=date``): text/int/decimal/double/date/month/
+    timestamp/bool or their Chinese names (文本/整数/金额/小数/日期/年月/时间/是否).
+
+    >>> forced_type("日期").dtype
+    'DATE'
+    """
+    from shujian.errors import InputError
+
+    key = TYPE_WORDS.get((word or "").strip().lower())
+    if key is None:
+        where = f"（列“{column}”）" if column else ""
+        raise InputError(f"类型“{word}”无法识别{where}",
+                         hint="可选：text 文本、int 整数、decimal 金额、double 小数、date 日期、month 年月、"
+                              "timestamp 时间、bool 是否")
+    templates = {"VARCHAR": _varchar_sql, "BIGINT": _int_sql, "DOUBLE": lambda: _amount_sql("DOUBLE"),
+                 "DECIMAL(18,2)": lambda: _amount_sql("DECIMAL(18,2)"), "DATE": _date_sql, "MONTH": _month_sql,
+                 "TIMESTAMP": _timestamp_or_date_sql, "BOOLEAN": lambda: _bool_sql(you_wu=True)}
+    return Inferred("DATE" if key == "MONTH" else key, templates[key](), TYPE_LABELS[key])

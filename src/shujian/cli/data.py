@@ -32,7 +32,11 @@ FormatOpt = typer.Option(OutputFormat.table, "--format", help="输出格式：ta
 def import_(
     path: Path = typer.Argument(..., help="数据文件：CSV/TSV、XLSX、Parquet、JSON Lines"),  # noqa: B008
     name: str = typer.Option(..., "--name", "-n", help="数据集名称；同名再次导入生成新版本"),
-    sheet: str | None = typer.Option(None, "--sheet", help="XLSX 工作表名（默认第一个）"),
+    sheet: list[str] = typer.Option([], "--sheet", help="XLSX 工作表名（默认第一个），可多次指定；"  # noqa: B008
+                                    "写成 工作表=数据集名 可给出数据集名称"),
+    all_sheets: bool = typer.Option(False, "--all-sheets", help="导入 XLSX 的全部工作表，每个工作表一个数据集"),
+    header_row: int = typer.Option(1, "--header-row", min=1, help="表头（列名）所在的行号；其上的标题行不导入"),
+    type_: list[str] = typer.Option([], "--type", help="指定列类型，例如 --type 编号=text --type 入职=date"),  # noqa: B008
     fmt: str | None = typer.Option(None, "--format-in", help="强制指定格式：csv/tsv/xlsx/parquet/jsonl"),
     encoding: str | None = typer.Option(None, "--encoding", help="强制指定编码：utf-8/gbk/gb18030"),
     agency: str | None = typer.Option(None, "--agency", help="来源单位，例如 市人社局"),
@@ -47,33 +51,69 @@ def import_(
     as_: str | None = AsOpt,
     output: OutputFormat = FormatOpt,
 ) -> None:
-    """导入数据文件为数据集的新版本（流式，内存受限，原子：失败不留下半成品）。"""
+    """导入数据文件为数据集的新版本（流式，内存受限，原子：失败不留下半成品）。
+
+    多个工作表（--sheet 多次或 --all-sheets）一起导入：全部成功才生效，每个工作表一个数据集，
+    名称为“名称_工作表”（或 --sheet 工作表=数据集名 给出的名称）。
+    """
     start, end = _period(period)
-    req = ImportRequest(name=name, path=path, fmt=fmt, sheet=sheet, encoding=encoding, agency=agency,
-                        request_no=request_no, period_start=start, period_end=end, level=level,
-                        description=description, skip_bad_rows=skip_bad_rows,
-                        semantics=parse_pairs(semantic, "--semantic", "证件号=id_number"), key_columns=key or None)
+    base = ImportRequest(name=name, path=path, fmt=fmt, encoding=encoding, agency=agency,
+                         request_no=request_no, period_start=start, period_end=end, level=level,
+                         description=description, skip_bad_rows=skip_bad_rows,
+                         semantics=parse_pairs(semantic, "--semantic", "证件号=id_number"), key_columns=key or None,
+                         types=parse_pairs(type_, "--type", "编号=text"), header_row=header_row)
+    reqs = sheet_requests(base, path, sheet, all_sheets)
     ws = workspace(as_, "data.import")
-    req.importer = identity(as_)
+    for r in reqs:
+        r.importer = identity(as_)
     svc = CatalogService(ws)
     try:
         with progress_bar(progress and output == OutputFormat.table) as bar:
-            result = svc.import_file(req, bar)
+            results = svc.import_files(reqs, bar)
     except KeyboardInterrupt:
         # said here: typer turns Ctrl-C into a silent exit 130 before cli.main sees it
-        err_console.print(f"[yellow]导入已中断：数据集“{req.name}”未生成新版本，之前的版本保持不变；"
+        names = "、".join(f"“{r.name}”" for r in reqs)
+        err_console.print(f"[yellow]导入已中断：数据集{names}未生成新版本，之前的版本保持不变；"
                           f"重新执行同一条命令即可。[/]", highlight=False)
         raise
+    data = [_result_dict(r) for r in results]
+    if output == OutputFormat.json:
+        print_json(data[0] if len(data) == 1 else data)
+        return
+    for result, d in zip(results, data, strict=True):
+        _print_result(result, d)
 
-    data = {"dataset": result.dataset, "version": result.version, "rows": result.rows,
-            "skipped_rows": result.skipped_rows, "skipped": result.skipped[:100],
+
+def sheet_requests(base: ImportRequest, path: Path, sheets: list[str], all_sheets: bool) -> list[ImportRequest]:
+    """One request per sheet to import (one request without a sheet for other formats)."""
+    from dataclasses import replace
+
+    from ..catalog.readers import xlsx_sheet_names
+
+    if all_sheets:
+        if sheets:
+            raise InputError("--all-sheets 与 --sheet 不能同时使用", hint="二者选一")
+        sheets = xlsx_sheet_names(Path(path).expanduser())
+    if not sheets:
+        return [base]
+    pairs = [(s.split("=", 1) + [""])[:2] for s in sheets]
+    if len(pairs) == 1 and not pairs[0][1]:
+        return [replace(base, sheet=pairs[0][0])]
+    return [replace(base, sheet=sh.strip(), name=(ds.strip() or f"{base.name}_{sh.strip()}"),
+                    semantics=dict(base.semantics), types=dict(base.types)) for sh, ds in pairs]
+
+
+def _result_dict(result) -> dict:
+    return {"dataset": result.dataset, "version": result.version, "rows": result.rows, "sheet": result.sheet,
+            "level": result.level, "skipped_rows": result.skipped_rows, "skipped": result.skipped[:100],
             "columns": [{"name": c.name, "dtype": c.dtype, "semantic": c.semantic} for c in result.columns],
             "content_hash": result.content_hash, "seconds": result.seconds, "notes": result.notes}
-    if output == OutputFormat.json:
-        print_json(data)
-        return
-    console.print(f"已导入数据集“{result.dataset}”第 {result.version} 版：{result.rows:,} 行，"
-                  f"{len(result.columns)} 列，用时 {result.seconds:.1f} 秒")
+
+
+def _print_result(result, data: dict) -> None:
+    sheet = f"（工作表“{result.sheet}”）" if result.sheet else ""
+    console.print(f"已导入数据集“{result.dataset}”第 {result.version} 版{sheet}：{result.rows:,} 行，"
+                  f"{len(result.columns)} 列，分级 {result.level}，用时 {result.seconds:.1f} 秒")
     if result.skipped_rows:
         lines = "、".join(str(s["line"]) for s in result.skipped[:20])
         console.print(f"[yellow]跳过 {result.skipped_rows} 行格式错误的行：第 {lines} 行[/]")
@@ -150,6 +190,22 @@ def set_semantic(name: str = typer.Argument(...), column: str = typer.Argument(.
     """修改列的数据要素类型。"""
     CatalogService(workspace(as_, "data.govern")).set_semantic(name, column, None if key == "none" else key)
     console.print(f"已将“{name}”的列“{column}”设为 {key}")
+
+
+@app.command("retype")
+def retype(name: str = typer.Argument(..., help="数据集名称"), column: str = typer.Argument(..., help="列名"),
+           type_word: str = typer.Argument(..., metavar="TYPE",
+                                           help="text/int/decimal/double/date/month/timestamp/bool（或 文本/整数/金额/小数/日期/年月/时间/是否）"),
+           as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
+    """修改当前版本某列的类型（按原始文本重建该列并重算其质量报告；有值不能转换时不做修改）。"""
+    out = CatalogService(workspace(as_, "data.govern")).retype(name, column, type_word, actor=identity(as_))
+    if output == OutputFormat.json:
+        print_json(out)
+        return
+    if not out["changed"]:
+        console.print(f"列“{column}”已是 {out['dtype']}，未做修改")
+        return
+    console.print(f"已将数据集“{name}”第 {out['version']} 版的列“{column}”改为 {out['label']}（{out['dtype']}）")
 
 
 @app.command("jobs")

@@ -7,7 +7,7 @@ import string
 from sqlglot import exp
 
 from shujian.compiler.expr import ColRef, Ctx, ExprCompiler, Scope, suggest
-from shujian.compiler.types import ANY, TEMPORAL, comparable, zh
+from shujian.compiler.types import ANY, TEMPORAL, comparable, yes_no_word, zh
 from shujian.spec.model import All, AnyOf, Compare, KeywordCond, Keywords, Not
 
 _OPS = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
@@ -87,9 +87,19 @@ def _rhs(ctx: Ctx, c: Compare, scope: Scope, loc: str, dtype: str) -> list[exp.E
         ctx.problem(f"{loc}.value", f"比较 {c.op} 的值不能是列表")
         return None
     lits = [ctx.literal(v, f"{loc}.value") for v in values]
+    lits = [_yes_no(dtype, n, t) for n, t in lits]
     if dtype in TEMPORAL:
         lits = [(exp.cast(n, "DATE"), "DATE") if t == "VARCHAR" else (n, t) for n, t in lits]
     return _checked(ctx, lits, dtype, c.field, loc)
+
+
+def _yes_no(dtype: str, node: exp.Expression, t: str) -> tuple[exp.Expression, str]:
+    """是/否 values against a yes/no column in the column's form (docs/data-import.md, “是/否列”)."""
+    if dtype == "BOOLEAN" and t == "VARCHAR" and yes_no_word(node.this) is not None:
+        return exp.Boolean(this=yes_no_word(node.this)), "BOOLEAN"
+    if dtype == "VARCHAR" and t == "BOOLEAN":
+        return exp.Literal.string("是" if node.this else "否"), "VARCHAR"
+    return node, t
 
 
 def _checked(ctx: Ctx, items: list[tuple[exp.Expression, str]], dtype: str, field: str,

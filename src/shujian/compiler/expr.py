@@ -18,6 +18,7 @@ from shujian.compiler.types import (
     TEMPORAL,
     common,
     comparable,
+    yes_no_word,
     zh,
 )
 from shujian.errors import Problem
@@ -264,6 +265,8 @@ class ExprCompiler:
                 right.replace(exp.cast(right.copy(), "DATE"))
             elif rt in TEMPORAL and isinstance(left, exp.Literal) and left.is_string:
                 left.replace(exp.cast(left.copy(), "DATE"))
+            elif yes_no_literal(lt, right) or yes_no_literal(rt, left):
+                continue
             elif not comparable(lt, rt):
                 self.fail(f"不能比较{zh(lt)} “{left.sql('duckdb')}” 和{zh(rt)} “{right.sql('duckdb')}”")
 
@@ -332,6 +335,20 @@ class ExprCompiler:
 
 
 _DOUBLE = "shujian_double"   # meta flag: round()/% over a DOUBLE operand (PostgreSQL needs NUMERIC)
+
+
+def yes_no_literal(column_type: str, literal: exp.Expression) -> bool:
+    """Rewrite a 是/否 literal compared with a yes/no column to the column's form (see types.YES_WORDS):
+    '是' against BOOLEAN becomes TRUE, TRUE against text becomes '是'.  False when nothing applies."""
+    if column_type == "BOOLEAN" and isinstance(literal, exp.Literal) and literal.is_string:
+        value = yes_no_word(literal.this)
+        if value is not None:
+            literal.replace(exp.Boolean(this=value))
+            return True
+    if column_type == "VARCHAR" and isinstance(literal, exp.Boolean):
+        literal.replace(exp.Literal.string("是" if literal.this else "否"))
+        return True
+    return False
 
 
 def _mark_double(node: exp.Expression, dtype: str) -> None:

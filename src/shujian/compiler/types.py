@@ -48,3 +48,16 @@ def common(types: list[str]) -> str:
     if all(t in NUMERIC for t in known):
         return "DOUBLE" if "DOUBLE" in known else ("DECIMAL" if "DECIMAL" in known else "BIGINT")
     return known[0]
+
+
+# 是/否 convention (docs/data-import.md, “是/否列”): a yes/no column may be stored as BOOLEAN (inferred from
+# a CSV/Excel export) or as text 是/否 (declared by a Parquet file or a database).  A model compares it
+# with '是'/'否' or TRUE/FALSE either way; the compiler turns the literal into the column's form.
+YES_WORDS = frozenset({"是", "有", "true", "t", "y", "yes", "√"})
+NO_WORDS = frozenset({"否", "无", "false", "f", "n", "no", "×"})
+
+
+def yes_no_word(text: str) -> bool | None:
+    """True/False for a yes/no word (是/否, 有/无, Y/N, true/false …), None for any other text."""
+    v = text.strip().lower()
+    return True if v in YES_WORDS else False if v in NO_WORDS else None

@@ -1,0 +1,191 @@
+"""Staging: one source file → one all-text (or declared-type) DuckDB table ``_stage_<job>``.
+
+CSV is read by DuckDB itself (fast, parallel, bounded memory, reports bad lines); GBK/GB18030 files are
+transcoded to a UTF-8 copy first (``readers``).  XLSX and JSON Lines are streamed in Arrow batches that
+carry each row's line in the source (``readers.SOURCE_LINE``), so later messages can name it.  The
+importer (``importer``) turns the staging table into a typed, normalised dataset version.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ..errors import ImportFailed
+from . import readers
+
+MAX_LISTED_BAD = 20
+
+
+class Stager:
+    """Stages files for one import; ``progress`` is the importer's progress sink."""
+
+    def __init__(self, ws, progress):
+        self.ws = ws
+        self.progress = progress
+
+    def stage_file(self, con, stage: str, job, path: Path, fmt: str, req) -> dict:
+        job_id, tmp_files = job
+        if fmt == "csv":
+            return self.stage_csv(con, stage, job_id, tmp_files, path, req)
+        if fmt == "parquet":
+            self.progress.stage("读取 Parquet")
+            try:
+                con.execute(f'CREATE TABLE "{stage}" AS SELECT * FROM read_parquet(?)', [str(path)])
+            except duckdb.Error as exc:
+                raise ImportFailed(f"无法读取 Parquet 文件 {path.name}：{exc}", hint="确认文件完整且为 Parquet 格式") from exc
+            check_not_empty(con, stage, path)
+            return {"format": fmt, "encoding": None, "hash": readers.hash_file(path), "skipped": [], "typed": True}
+        if fmt == "xlsx":
+            self.progress.stage(f"读取 Excel{'：' + req.sheet if req.sheet else ''}")
+            header, batches = readers.xlsx_batches(path, req.sheet, header_row=req.header_row)
+            stage_batches(con, stage, header, batches, with_line=True)
+            check_not_empty(con, stage, path)
+            return {"format": fmt, "encoding": None, "hash": readers.hash_file(path), "skipped": [],
+                    "sheet": req.sheet or readers.xlsx_sheet_names(path)[0]}
+        return self.stage_jsonl(con, stage, path, req)
+
+    def stage_jsonl(self, con, stage: str, path: Path, req) -> dict:
+        self.progress.stage("读取 JSON Lines")
+        bad: list[readers.BadLine] = []
+        try:
+            header, batches = readers.jsonl_batches(path, bad)
+        except UnicodeDecodeError as exc:
+            raise ImportFailed(f"文件 {path.name} 不是 UTF-8 编码", hint="JSON Lines 文件须为 UTF-8") from exc
+        if not header:
+            raise ImportFailed(f"文件 {path.name} 中没有任何 JSON 对象行", hint="每行应是一个 JSON 对象")
+        stage_batches(con, stage, header, batches)
+        skipped = [{"line": b.line, "error": b.message} for b in bad]
+        check_bad_rows(skipped, path, req)
+        check_not_empty(con, stage, path)
+        return {"format": "jsonl", "encoding": "utf-8", "hash": readers.hash_file(path), "skipped": skipped}
+
+    def stage_csv(self, con, stage: str, job_id: int, tmp_files: list[Path], path: Path, req) -> dict:
+        size = path.stat().st_size
+        encoding = req.encoding or readers.detect_encoding(path)
+        encoding = {"gbk": "gb18030", "gb2312": "gb18030", "utf8": "utf-8"}.get(encoding.lower(), encoding.lower())
+        source = path
+        if encoding in ("utf-8", "utf-8-sig"):
+            self.progress.stage("校验文件", total=size)
+            digest = readers.hash_file(path, self.progress.advance)
+        else:
+            self.progress.stage(f"转换编码 {encoding.upper()} → UTF-8", total=size)
+            source = self.ws.settings.tmp_path / f"import_{job_id}.csv"
+            tmp_files.append(source)
+            digest = readers.transcode_to_utf8(path, source, encoding, self.progress.advance)
+        delim = _delimiter(source, path, req.header_row)
+        readers.check_header(readers.head_rows(source, delim, req.header_row + 11), req.header_row, path)
+        self.progress.stage("读取数据", total=100)
+        self._read_csv(con, stage, source, delim, path, req.header_row - 1)
+        skipped = csv_rejects(con)
+        check_bad_rows(skipped, path, req)
+        check_not_empty(con, stage, path)
+        return {"format": "csv", "encoding": encoding, "hash": digest, "skipped": skipped}
+
+    def _read_csv(self, con, stage: str, source: Path, delim: str, path: Path, skip: int) -> None:
+        sql = (f'CREATE TABLE "{stage}" AS SELECT * FROM read_csv(?, header=true, all_varchar=true, '
+               f"delim=?, quote='\"', escape='\"', strict_mode=true, ignore_errors=true, skip={int(skip)}, "
+               f"store_rejects=true, rejects_table='_rejects', rejects_scan='_rejects_scan', "
+               f"max_line_size=16777216, null_padding=false)")
+        done = threading.Event()
+        error: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                con.execute(sql, [str(source), delim])
+            except BaseException as exc:  # re-raised in the caller's thread
+                error.append(exc)
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        try:
+            while not done.wait(0.2):
+                pct = con.query_progress()
+                if pct and pct > 0:
+                    self.progress.update(pct)
+        except KeyboardInterrupt:
+            con.interrupt()
+            thread.join()
+            raise
+        thread.join()
+        if error:
+            _raise_csv_error(error[0], path)
+        self.progress.update(100)
+
+
+def _delimiter(source: Path, path: Path, header_row: int) -> str:
+    header = readers.first_line(source, "utf-8-sig", header_row)
+    if not header.strip():
+        raise ImportFailed(f"文件 {path.name} 没有表头（第 {header_row} 行为空）",
+                           hint=f"第 {header_row} 行应为列名；表头不在这一行时用 --header-row 指定")
+    delim = readers.sniff_delimiter(header, path.suffix.lower())
+    if delim not in header:   # a title line without separators: take the separator of the next line
+        delim = readers.sniff_delimiter(readers.first_line(source, "utf-8-sig", header_row + 1), path.suffix.lower())
+    return delim
+
+
+def _raise_csv_error(exc: BaseException, path: Path) -> None:
+    if isinstance(exc, duckdb.Error):
+        msg = str(exc)
+        if "unicode" in msg.lower() or "utf" in msg.lower():
+            raise ImportFailed(f"文件 {path.name} 含有无效的 UTF-8 字节（可能混用了 GBK 与 UTF-8）",
+                               hint="请统一另存为 UTF-8 或 GBK 后再导入") from exc
+        raise ImportFailed(f"无法读取 CSV 文件 {path.name}：{msg.splitlines()[0]}",
+                           hint="确认文件是逗号或制表符分隔的文本文件") from exc
+    raise exc
+
+
+def stage_batches(con, stage: str, header: list[str], batches: Iterator[pa.RecordBatch],
+                  with_line: bool = False) -> None:
+    fields = [pa.field(h, pa.string()) for h in header]
+    if with_line:
+        fields.append(pa.field(readers.SOURCE_LINE, pa.int64()))
+    reader = pa.RecordBatchReader.from_batches(pa.schema(fields), batches)
+    con.register("_batches_src", reader)
+    con.execute(f'CREATE TABLE "{stage}" AS SELECT * FROM _batches_src')
+    con.unregister("_batches_src")
+
+
+def csv_rejects(con) -> list[dict]:
+    rows = con.execute("SELECT line, min(error_type), min(error_message), min(csv_line) "
+                       "FROM _rejects GROUP BY line ORDER BY line").fetchall()
+    con.execute("DROP TABLE IF EXISTS _rejects")
+    con.execute("DROP TABLE IF EXISTS _rejects_scan")
+    out = []
+    for line, etype, emsg, text in rows:
+        m = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", emsg or "")
+        if m:
+            message = f"字段数为 {m.group(2)}，应为 {m.group(1)}"
+        elif etype == "UNQUOTED VALUE" or "quote" in (emsg or "").lower():
+            message = "引号不匹配"
+        elif etype == "INVALID UNICODE" or "unicode" in (emsg or "").lower():
+            message = "含有不是 UTF-8 的字节（可能是 GBK 编码的行混入了 UTF-8 文件），请统一编码后重新导入"
+        else:
+            message = (emsg or etype or "无法解析").splitlines()[0]
+        out.append({"line": int(line), "error": message, "text": (text or "")[:200]})
+    return out
+
+
+def check_bad_rows(skipped: list[dict], path: Path, req) -> None:
+    if not skipped or req.skip_bad_rows:
+        return
+    listed = "、".join(str(s["line"]) for s in skipped[:MAX_LISTED_BAD])
+    more = f" 等 {len(skipped)} 行" if len(skipped) > MAX_LISTED_BAD else ""
+    first = skipped[0]
+    raise ImportFailed(
+        f"文件 {path.name} 第 {listed} 行{more}格式有误（例如第 {first['line']} 行：{first['error']}）；未导入任何数据",
+        hint="修正这些行后重新导入，或加 --skip-bad-rows 跳过它们（跳过的行会列在导入结果中）",
+        details={"bad_rows": skipped[:1000]})
+
+
+def check_not_empty(con, stage: str, path: Path) -> None:
+    n = con.execute(f'SELECT count(*) FROM "{stage}"').fetchone()[0]
+    if n == 0:
+        raise ImportFailed(f"文件 {path.name} 只有表头，没有数据行", hint="确认导出时选择了数据范围")
