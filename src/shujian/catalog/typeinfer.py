@@ -102,10 +102,10 @@ def text_sql(expr: str) -> str:
     """DuckDB expression: the trimmed text of ``expr``, full-width digits made ASCII and a leading
     apostrophe (Excel's text marker) dropped; null markers are not mapped here (see ``null_sql``)."""
     v = f"CAST({expr} AS VARCHAR)"
-    # The regex guard skips translate() (the costly part) for values without full-width characters.
-    t = (f"trim(CASE WHEN regexp_matches({v}, '[０-９　\u00a0]') "
-         f"THEN translate({v}, '{FULLWIDTH_DIGITS}　\u00a0', '{ASCII_DIGITS}  ') ELSE {v} END)")
-    return f"(CASE WHEN starts_with({t}, chr(39)) THEN trim(substr({t}, 2)) ELSE {t} END)"
+    # This runs on every value of every typed column: the regex guard sends only values with full-width
+    # characters or an apostrophe through translate() and ltrim(), the others straight to trim().
+    return (f"trim(CASE WHEN regexp_matches({v}, '[０-９　\u00a0'']') "
+            f"THEN ltrim(translate({v}, '{FULLWIDTH_DIGITS}　\u00a0', '{ASCII_DIGITS}  '), ' ''') ELSE {v} END)")
 
 
 def null_sql(expr: str) -> str:
