@@ -217,6 +217,33 @@ class CatalogService:
                 ds.sealed = sealed
             return {"name": ds.name, "level": ds.level, "sealed": ds.sealed}
 
+    def diff(self, name: str, old: int, new: int, key: list[str] | None = None, *, roles=None,
+             limit: int = 20) -> dict:
+        """Rows added, removed and changed between versions ``old`` and ``new`` (版本比对).
+
+        ``roles``: the viewer's roles — personal columns they may not unmask (security.masking rules)
+        are masked; None is the local operator (values in clear).  A sealed dataset gives counts only.
+        """
+        from ..security.masking import effective_level, may_unmask
+        from .diff import diff_tables, mask_diff
+
+        with self.ws.db.unit_of_work() as s:
+            ds = self._get(s, name)
+            a, b = self._version_or_fail(ds, old), self._version_or_fail(ds, new)
+            cols1, cols2 = [_column_dict(c) for c in a.columns], [_column_dict(c) for c in b.columns]
+            rel1, rel2, level, sealed = a.relation, b.relation, ds.level, ds.sealed
+        with self.ws.warehouse() as con:
+            result = diff_tables(con, rel1, rel2, cols1, cols2, key, limit=0 if sealed else limit)
+        meta = {c["name"]: c for c in cols1 + cols2}
+        semantics = {n: c["semantic"] for n, c in meta.items()}
+        clear = {n for n, c in meta.items()
+                 if roles is None or may_unmask(roles, effective_level(level, c["level"], c["semantic"]))}
+        out = mask_diff(result, semantics, clear)
+        personal = [n for n, sem in semantics.items() if sem and _personal(sem)]
+        out.update({"dataset": name, "old": old, "new": new, "sealed": sealed, "level": level,
+                    "masked": sorted(set(personal) - clear), "semantics": semantics})
+        return out
+
     def jobs(self, limit: int = 50) -> list[dict]:
         """Recent import jobs; a job for another org's dataset is left out (org scope)."""
         with self.ws.db.unit_of_work() as s:
@@ -278,6 +305,13 @@ def _utc_iso(moment: datetime) -> str:
     """ISO time with an explicit UTC offset: SQLite gives back naive UTC datetimes, PostgreSQL aware ones."""
     aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return aware.isoformat()
+
+
+def _personal(semantic: str) -> bool:
+    from .semantic import SEMANTIC_TYPES
+
+    t = SEMANTIC_TYPES.get(semantic)
+    return bool(t and t.personal)
 
 
 def _job_of(table: str) -> int | None:

@@ -208,6 +208,55 @@ def retype(name: str = typer.Argument(..., help="数据集名称"), column: str 
     console.print(f"已将数据集“{name}”第 {out['version']} 版的列“{column}”改为 {out['label']}（{out['dtype']}）")
 
 
+@app.command("diff")
+def diff(name: str = typer.Argument(..., help="数据集名称"),
+         old: int = typer.Argument(..., help="旧版本号"), new: int = typer.Argument(..., help="新版本号"),
+         key: list[str] = typer.Option([], "--key", help="按此列（可多次）比对新增、删除、修改；省略则按整行比对"),  # noqa: B008
+         limit: int = typer.Option(20, "--limit", min=0, max=1000, help="每类列出的示例行数"),
+         as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
+    """比较数据集的两个版本：新增、删除、修改的行，列的变化（--as 时按该用户权限脱敏个人信息）。"""
+    from ..orgs.service import OrgService
+    from ..security.audit import record as audit
+
+    ws = workspace(as_, "data.preview")
+    user = identity(as_)
+    roles = OrgService(ws).get_user(user)["roles"] if user else None
+    out = CatalogService(ws).diff(name, old, new, key or None, roles=roles, limit=limit)
+    audit(ws, "data.diff", actor=user, target=f"dataset:{name}",
+          detail={"old": old, "new": new, "key": key, "masked": out["masked"], "via": "cli"})
+    if output == OutputFormat.json:
+        print_json(out)
+        return
+    render_diff(out)
+
+
+def render_diff(d: dict) -> None:
+    ch = d["changed"]["count"] if d["changed"] else None
+    console.print(f"[bold]{d['dataset']}[/] 第 {d['old']} 版 → 第 {d['new']} 版："
+                  f"{d['rows']['old']:,} 行 → {d['rows']['new']:,} 行；新增 {d['added']['count']:,} 行，"
+                  f"删除 {d['removed']['count']:,} 行" + (f"，修改 {ch:,} 行" if ch is not None else "")
+                  + f"，未变 {d['unchanged']:,} 行" + (f"（按 {'、'.join(d['key'])} 比对）" if d["key"] else "（按整行比对）"))
+    sc = d["schema"]
+    for label, cols in (("新增列", sc["added"]), ("删除列", sc["removed"])):
+        if cols:
+            console.print(f"{label}：{'、'.join(cols)}")
+    for t in sc["type_changed"]:
+        console.print(f"类型变化：{t['column']} {t['from']} → {t['to']}")
+    cols = [("row", "行号")] + [(c, c) for c in d["columns"]]
+    for part, title in (("added", "新增的行（新版本行号）"), ("removed", "删除的行（旧版本行号）")):
+        rows = [{"row": e["row"], **dict(zip(d["columns"], e["values"], strict=True))} for e in d[part]["examples"]]
+        if rows:
+            print_table(rows, cols, title=title)
+    if d["changed"] and d["changed"]["examples"]:
+        rows = [{"row": f"{e['old_row']}→{e['new_row']}", "key": "、".join(str(v) for v in e["key"].values()),
+                 "column": c["column"], "old": c["old"], "new": c["new"]}
+                for e in d["changed"]["examples"] for c in e["changes"]]
+        print_table(rows, [("row", "行号"), ("key", "键"), ("column", "列"), ("old", "旧值"), ("new", "新值")],
+                    title="修改的行")
+    if d["masked"]:
+        console.print(f"[dim]已脱敏的列：{'、'.join(d['masked'])}[/]")
+
+
 @app.command("jobs")
 def jobs(as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
     """最近的导入任务（含失败与中断的任务；--as 时不含兄弟院数据集的任务）。"""

@@ -76,6 +76,28 @@ def set_semantic(name: str, column: str, body: SemanticIn, request: Request, use
     return CatalogService(ws_of(request)).set_semantic(name, column, body.semantic)
 
 
+class TypeIn(BaseModel):
+    type: str = Field(description="text/int/decimal/double/date/month/timestamp/bool（或 文本/整数/金额/小数/日期/年月/时间/是否）")
+
+
+@router.put("/datasets/{name}/columns/{column}/type", summary="修改当前版本某列的类型（重建该列与其质量报告）")
+def set_type(name: str, column: str, body: TypeIn, request: Request, user=require("data.govern")) -> dict:
+    return CatalogService(ws_of(request)).retype(name, column, body.type, actor=user.username)
+
+
+@router.get("/datasets/{name}/diff", summary="版本比对：新增、删除、修改的行与列的变化（按用户权限脱敏）")
+def diff(name: str, request: Request, old: Annotated[int, Query(ge=1)], new: Annotated[int, Query(ge=1)],
+         user=require("data.preview"), key: Annotated[list[str] | None, Query(max_length=10)] = None,
+         limit: Annotated[int, Query(ge=0, le=200)] = 20) -> dict:
+    from ...security.audit import record as audit
+
+    ws = ws_of(request)
+    out = CatalogService(ws).diff(name, old, new, [k for k in key or [] if k] or None, roles=user.roles, limit=limit)
+    audit(ws, "data.diff", actor=user.username, org_id=user.org_id, target=f"dataset:{name}",
+          detail={"old": old, "new": new, "key": key or [], "masked": out["masked"], "via": "web"})
+    return out
+
+
 class LevelIn(BaseModel):
     level: str = Field(description="公开/内部/敏感/核心")
     sealed: bool | None = None

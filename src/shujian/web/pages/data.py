@@ -22,6 +22,9 @@ from ..security import CSRF, require
 from .common import field_errors, render
 
 router = APIRouter()
+TYPE_CHOICES = [("text", "文本", "VARCHAR"), ("int", "整数", "BIGINT"), ("decimal", "金额", "DECIMAL(18,2)"),
+                ("double", "小数", "DOUBLE"), ("date", "日期", "DATE"), ("timestamp", "时间", "TIMESTAMP"),
+                ("bool", "是/否", "BOOLEAN")]
 IMPORT_FIELDS = ["file", "name", "agency", "request_no", "level", "sheet", "period_start", "period_end"]
 
 
@@ -108,13 +111,41 @@ def dataset(name: str, request: Request, user=require("data.read"),
     return render(request, "dataset.html", {"d": info, "q": quality, "preview": preview,
                                             "quality_columns": quality_columns(quality),
                                             "semantic_types": list(SEMANTIC_TYPES.values()),
+                                            "type_choices": TYPE_CHOICES,
                                             "levels": CLASSIFICATION_LEVELS, "active": "data"})
+
+
+@router.get("/data/{name}/diff")
+def dataset_diff(name: str, request: Request, user=require("data.preview"),
+                 old: Annotated[int | None, Query(ge=1)] = None, new: Annotated[int | None, Query(ge=1)] = None,
+                 key: Annotated[str, Query(max_length=200)] = ""):
+    from ..api.data import diff as api_diff
+
+    info = CatalogService(request.app.state.ws).describe(name)
+    numbers = [v["version"] for v in info["versions"]]
+    new = new or numbers[-1]
+    old = old or (numbers[-2] if len(numbers) > 1 else numbers[-1])
+    keys = [k.strip() for k in key.replace("，", ",").split(",") if k.strip()]
+    try:
+        d = api_diff(name, request, old, new, user, key=keys or None, limit=50)
+        error = None
+    except ShujianError as exc:
+        d, error = None, exc
+    return render(request, "dataset_diff.html", {"d": d, "info": info, "numbers": numbers, "error": error,
+                                                 "f": {"old": old, "new": new, "key": key}, "active": "data"})
 
 
 @router.post("/data/{name}/semantic", dependencies=[CSRF])
 def set_semantic(name: str, request: Request, column: Annotated[str, Form(max_length=200)],
                  semantic: Annotated[str, Form(max_length=50)] = "", user=require("data.govern")):
     CatalogService(request.app.state.ws).set_semantic(name, column, semantic or None)
+    return RedirectResponse(f"/data/{name}#columns", status_code=303)
+
+
+@router.post("/data/{name}/retype", dependencies=[CSRF])
+def retype(name: str, request: Request, column: Annotated[str, Form(max_length=200)],
+           dtype: Annotated[str, Form(max_length=20)], user=require("data.govern")):
+    CatalogService(request.app.state.ws).retype(name, column, dtype, actor=user.username)
     return RedirectResponse(f"/data/{name}#columns", status_code=303)
 
 
