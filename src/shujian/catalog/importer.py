@@ -252,7 +252,8 @@ class Importer:
         """Import what ``stage_fn(con, stage, job)`` puts into the staging table (database connectors).
 
         ``combine(con, relation, req)`` may then merge the new rows with the previous version (an
-        incremental pull); it returns False when there is nothing new (no version is made: None).
+        incremental pull) and return the raw columns it added ({column: raw column}); it returns False
+        when there is nothing new (no version is made: None).
         """
         req.name = validate_name(req.name)
         return self._run([(req, stage_fn)], combine)[0]
@@ -306,9 +307,12 @@ class Importer:
             columns, notes, markers = self._build_version(con, stage, relation, req, info)
         finally:
             con.execute(f'DROP TABLE IF EXISTS "{stage}"')
-        if combine is not None and combine(con, relation, req) is False:
-            con.execute(f'DROP TABLE IF EXISTS "{relation}"')
-            return None
+        if combine is not None:
+            extra_raw = combine(con, relation, req)
+            if extra_raw is False:
+                con.execute(f'DROP TABLE IF EXISTS "{relation}"')
+                return None
+            self._raw_columns = {**extra_raw, **self._raw_columns}
         rows = con.execute(f'SELECT count(*) FROM "{relation}"').fetchone()[0]
         quality = self._quality(con, relation, columns, req)
         for name, n in markers.items():

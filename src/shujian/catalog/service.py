@@ -51,6 +51,22 @@ class CatalogService:
             _screen_subscriptions(self.ws, result.dataset)
         return results
 
+    def import_db(self, req: ImportRequest, pull, progress: ProgressSink | None = None) -> ImportResult | None:
+        """Pull a database table or query into a new version (None: nothing new, no version made)."""
+        from ..security.audit import record as audit
+        from .connectors import pull_to_dataset, safe_url
+
+        self.recover_interrupted()
+        owner = self._owner(req.name, req.importer)
+        result = pull_to_dataset(self.ws, req, pull, progress)
+        if result is None:
+            return None
+        self._claim(req.name, owner)
+        audit(self.ws, "data.import", actor=req.importer, org_id=owner, target=f"dataset:{result.dataset}",
+              detail={"version": result.version, "rows": result.rows, "source": safe_url(pull.url),
+                      "table": pull.table, "query": bool(pull.query), "agency": req.agency})
+        return result
+
     def _owner(self, name: str, importer: str | None) -> int | None:
         """The importing user's org; refuses a new version of another org's dataset (所属院)."""
         from ..db.models import User

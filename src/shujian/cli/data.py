@@ -122,6 +122,124 @@ def _print_result(result, data: dict) -> None:
     print_table(data["columns"], [("name", "列名"), ("dtype", "类型"), ("semantic", "数据要素")])
 
 
+@app.command("import-db")
+def import_db(
+    url: str = typer.Argument(..., help="SQLAlchemy 连接串，如 postgresql+psycopg://rs@10.0.0.5/rs（密码用 --password-env）"),
+    name: str = typer.Option(..., "--name", "-n", help="数据集名称；同名再次导入生成新版本"),
+    table: str | None = typer.Option(None, "--table", help="表名（可写 模式.表名）"),
+    query: str | None = typer.Option(None, "--query", help="一条只读 SELECT 查询（与 --table 二选一）"),
+    password_env: str | None = typer.Option(None, "--password-env", help="从此环境变量读取数据库密码"),
+    check_column: str | None = typer.Option(None, "--check-column", help="增量：只拉取此列大于当前版本最大值的行（自增编号或更新时间）"),
+    merge_key: list[str] = typer.Option([], "--merge-key", help="增量：按此键用新行替换旧行（可多次）；不写则追加"),  # noqa: B008
+    batch_rows: int = typer.Option(50_000, "--batch-rows", min=100, help="每批读取的行数"),
+    agency: str | None = typer.Option(None, "--agency", help="来源单位"),
+    request_no: str | None = typer.Option(None, "--request-no", help="调取函号"),
+    level: str | None = typer.Option(None, "--level", help="分级：公开/内部/敏感/核心"),
+    type_: list[str] = typer.Option([], "--type", help="指定列类型，例如 --type 编号=text"),  # noqa: B008
+    semantic: list[str] = typer.Option([], "--semantic", help="指定数据要素，例如 --semantic 证件号=id_number"),  # noqa: B008
+    save_as: str | None = typer.Option(None, "--save-as", help="同时保存为数据源（之后 shujian data source pull 或定期汇聚）"),
+    cron: str | None = typer.Option(None, "--cron", help="与 --save-as 一起：定期汇聚的 cron 表达式，如 “0 2 * * *”"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="显示进度"),
+    as_: str | None = AsOpt, output: OutputFormat = FormatOpt,
+) -> None:
+    """从数据库导入（表或查询；流式分批；可增量）。密码不保存：用 --password-env 指定的环境变量提供。"""
+    from ..catalog.connectors import DbPull
+    from ..catalog.sources import SourceService
+
+    ws = workspace(as_, "data.import")
+    options = {"check_column": check_column, "merge_key": merge_key, "batch_rows": batch_rows, "level": level,
+               "agency": agency, "request_no": request_no, "types": parse_pairs(type_, "--type", "编号=text"),
+               "semantics": parse_pairs(semantic, "--semantic", "证件号=id_number")}
+    if save_as:
+        SourceService(ws).add(save_as, url, name, table=table, query=query, password_env=password_env, cron=cron,
+                              options={k: v for k, v in options.items() if v not in (None, [], {})},
+                              created_by=identity(as_))
+        out = SourceService(ws).pull(save_as, actor=identity(as_))
+        return _print_pull(out, output)
+    if cron:
+        raise InputError("--cron 需要与 --save-as 一起使用", hint="定期汇聚的是保存的数据源")
+    req = ImportRequest(name=name, agency=agency, request_no=request_no, level=level, types=options["types"],
+                        semantics=options["semantics"], importer=identity(as_))
+    pull = DbPull(url=url, table=table, query=query, password_env=password_env, check_column=check_column,
+                  merge_key=merge_key, batch_rows=batch_rows)
+    with progress_bar(progress and output == OutputFormat.table) as bar:
+        result = CatalogService(ws).import_db(req, pull, bar)
+    if result is None:
+        return _print_pull({"dataset": name, "status": "unchanged", "version": None}, output)
+    data = _result_dict(result)
+    if output == OutputFormat.json:
+        print_json(data)
+        return
+    _print_result(result, data)
+
+
+def _print_pull(out: dict, output: OutputFormat) -> None:
+    if output == OutputFormat.json:
+        print_json(out)
+    elif out["status"] == "unchanged":
+        console.print(f"数据集“{out['dataset']}”没有新数据，未生成新版本")
+    else:
+        console.print(f"已汇聚到数据集“{out['dataset']}”第 {out['version']} 版：{out['rows']:,} 行")
+
+
+source_app = typer.Typer(no_args_is_help=True, help="保存的数据源（数据库汇聚、定期汇聚）")
+app.add_typer(source_app, name="source")
+
+
+@source_app.command("add")
+def source_add(name: str = typer.Argument(..., help="数据源名称"), url: str = typer.Argument(..., help="连接串（不含密码）"),
+               dataset: str = typer.Option(..., "--dataset", help="汇聚到的数据集"),
+               table: str | None = typer.Option(None, "--table"), query: str | None = typer.Option(None, "--query"),
+               password_env: str | None = typer.Option(None, "--password-env", help="密码所在的环境变量"),
+               check_column: str | None = typer.Option(None, "--check-column"),
+               merge_key: list[str] = typer.Option([], "--merge-key"),  # noqa: B008
+               cron: str | None = typer.Option(None, "--cron", help="定期汇聚，如 “0 2 * * *”（由 shujian worker 执行）"),
+               agency: str | None = typer.Option(None, "--agency"), level: str | None = typer.Option(None, "--level"),
+               as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
+    """保存一个数据库数据源（不保存密码）。"""
+    from ..catalog.sources import SourceService
+
+    options = {k: v for k, v in {"check_column": check_column, "merge_key": merge_key, "agency": agency,
+                                 "level": level}.items() if v not in (None, [])}
+    out = SourceService(workspace(as_, "data.import")).add(name, url, dataset, table=table, query=query,
+                                                          password_env=password_env, cron=cron, options=options,
+                                                          created_by=identity(as_))
+    if output == OutputFormat.json:
+        print_json(out)
+        return
+    console.print(f"已保存数据源“{name}” → 数据集“{dataset}”" + (f"，定期汇聚 “{cron}”，下次 {out['next_run_at']}" if cron else ""))
+
+
+@source_app.command("list")
+def source_list(as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
+    """列出保存的数据源。"""
+    from ..catalog.sources import SourceService
+
+    rows = SourceService(workspace(as_, "data.read")).list()
+    if output == OutputFormat.json:
+        print_json(rows)
+        return
+    print_table(rows, [("name", "数据源"), ("dataset", "数据集"), ("url", "连接串"), ("table", "表"),
+                       ("cron", "定期"), ("last_status", "上次结果"), ("last_version", "版本"), ("last_error", "错误")])
+
+
+@source_app.command("pull")
+def source_pull(name: str = typer.Argument(...), as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
+    """立即汇聚一次（失败时之前的版本保持为当前版本）。"""
+    from ..catalog.sources import SourceService
+
+    _print_pull(SourceService(workspace(as_, "data.import")).pull(name, actor=identity(as_)), output)
+
+
+@source_app.command("remove")
+def source_remove(name: str = typer.Argument(...), as_: str | None = AsOpt) -> None:
+    """删除保存的数据源（已导入的版本保留）。"""
+    from ..catalog.sources import SourceService
+
+    SourceService(workspace(as_, "data.govern")).remove(name)
+    console.print(f"已删除数据源“{name}”")
+
+
 @app.command("list")
 def list_(as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
     """列出数据集（--as 时只列该用户所属院及下级院的数据集与共享数据集）。"""

@@ -53,8 +53,21 @@ def resume(schedule_id: int = typer.Argument(...)) -> None:
 
 def worker(interval: float = typer.Option(30.0, "--interval", help="检查间隔（秒）"),
            once: bool = typer.Option(False, "--once", help="只检查一次后退出")) -> None:
-    """执行到期的定期调度（常驻进程）。"""
+    """执行到期的定期调度与数据源的定期汇聚（常驻进程）。"""
+    import time
+
+    from ..catalog.sources import SourceService
+
     console.print("调度执行器已启动" + ("（单次）" if once else f"，每 {interval:g} 秒检查一次；Ctrl-C 退出"))
-    ScheduleService(workspace()).work(interval, once, lambda e: console.print(
-        f"调度 {e['schedule_id']} → {e['model_id']}：{e.get('status')} 新线索 {e.get('clues_new', 0)}"
-        + (f" 错误：{e['error']}" if e.get("error") else "")))
+    ws = workspace()
+    schedules, sources = ScheduleService(ws), SourceService(ws)
+    while True:
+        for e in schedules.run_due():
+            console.print(f"调度 {e['schedule_id']} → {e['model_id']}：{e.get('status')} 新线索 {e.get('clues_new', 0)}"
+                          + (f" 错误：{e['error']}" if e.get("error") else ""))
+        for e in sources.pull_due():      # 定期汇聚 of saved database sources
+            console.print(f"数据源 {e['source']}：{e['status']}" + (f" 第 {e['version']} 版" if e.get("version") else "")
+                          + (f" 错误：{e['error']}" if e.get("error") else ""))
+        if once:
+            return
+        time.sleep(interval)

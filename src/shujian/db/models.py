@@ -472,3 +472,31 @@ class EntityReview(Base):
     probability: Mapped[float | None] = mapped_column(Float)        # the model's score when decided
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DataSource(Base):
+    """A saved database source (保存的数据源) that ``shujian data source pull`` or a schedule re-pulls.
+
+    ``url`` never holds a password: it is stripped before storing; the password is read at pull time
+    from the environment variable named in ``password_env``.
+    """
+
+    __tablename__ = "data_sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    dataset: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    password_env: Mapped[str | None] = mapped_column(String(64))
+    table_name: Mapped[str | None] = mapped_column(String(200))
+    query: Mapped[str | None] = mapped_column(Text)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)      # check_column, merge_key, level, agency …
+    cron: Mapped[str | None] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    next_run_at: Mapped[datetime | None] = mapped_column()
+    last_run_at: Mapped[datetime | None] = mapped_column()
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_version: Mapped[int | None] = mapped_column(Integer)
+    org_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
