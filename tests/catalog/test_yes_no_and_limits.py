@@ -25,19 +25,29 @@ def drunk_driving_catalog(trade_type: str) -> CatalogSchema:
     cat = CatalogSchema()
     cat.add(DatasetSchema("危险驾驶案件", "ds_cases", (
         C("案件编号"), C("身份证号", semantic="id_number"), C("姓名"), C("违法日期", "DATE"),
-        C("是否营运车辆", trade_type), C("处理结果"), C("生效日期", "DATE"))))
+        C("血液酒精含量", "DOUBLE"), C("是否营运车辆", trade_type), C("处理结果"), C("生效日期", "DATE"))))
     cat.add(DatasetSchema("驾驶证业务记录", "ds_events", (
         C("身份证号", semantic="id_number"), C("业务类型"), C("业务日期", "DATE"), C("决定书编号"))))
     cat.add(DatasetSchema("交通违法", "ds_traffic", (
-        C("驾驶人身份证号", semantic="id_number"), C("驾驶人姓名"), C("违法日期", "DATE"), C("违法行为"),
+        C("决定书编号"), C("驾驶人身份证号", semantic="id_number"), C("驾驶人姓名"), C("违法日期", "DATE"), C("违法行为"),
         C("号牌号码"))))
     return cat
 
 
 @pytest.mark.parametrize("trade_type", ["BOOLEAN", "VARCHAR"])
-def test_builtin_model_comparing_with_shi_compiles_on_both_forms(trade_type):
-    # before: "不能比较布尔（BOOLEAN）… 和文本（VARCHAR） '是'" when the export's 是/否 column was inferred BOOLEAN
+def test_builtin_model_compiles_on_both_forms(trade_type):
     compiled = compile_model(get_model("drunk-driving-licence"), drunk_driving_catalog(trade_type), "duckdb")
+    assert "是否营运车辆" in compiled.sql
+
+
+@pytest.mark.parametrize("trade_type", ["BOOLEAN", "VARCHAR"])
+def test_comparing_with_shi_compiles_on_both_forms(trade_type):
+    # before: "不能比较布尔（BOOLEAN）… 和文本（VARCHAR） '是'" when the export's 是/否 column was inferred BOOLEAN
+    cat = CatalogSchema()
+    cat.add(DatasetSchema("车辆", "ds_cars", (C("身份证号", semantic="id_number"), C("是否营运车辆", trade_type))))
+    spec = small_model("trade = '是'")
+    spec["steps"].append({"id": "d", "derive": {"columns": {"months": "case when trade = '是' then 120 else 60 end"}}})
+    compiled = compile_model(load_model(spec), cat, "duckdb")
     assert ("= TRUE" in compiled.sql) == (trade_type == "BOOLEAN")
 
 

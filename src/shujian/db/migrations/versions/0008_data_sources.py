@@ -1,7 +1,7 @@
 """saved database sources (保存的数据源) for import-db pulls and 定期汇聚
 
-Revision ID: 0007_data_sources
-Revises: 0006_entity_reviews
+Revision ID: 0008_data_sources
+Revises: 0007_text_screening
 Create Date: 2026-12-06 05:10:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_data_sources'
-down_revision = '0006_entity_reviews'
+revision = '0008_data_sources'
+down_revision = '0007_text_screening'
 branch_labels = None
 depends_on = None
 
