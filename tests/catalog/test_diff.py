@@ -93,3 +93,18 @@ def test_retype_api_and_page(two_versions):
         assert r.status_code == 422 and "不能转为日期" in r.json()["error"]["message"]
         page = client.get("/data/发放", headers={"accept": "text/html"})
         assert page.status_code == 200 and "改类型" in page.text and "版本比对" in page.text
+
+
+def test_web_upload_with_a_title_row(two_versions, tmp_path):
+    ensure_demo_accounts(two_versions)
+    data = ("某区人社局 2023年名单\n身份证号,姓名\n11010519491231002X,张三\n无,李四\n").encode("gbk")
+    with TestClient(create_app(workspace=two_versions), raise_server_exceptions=False) as client:
+        r = client.post("/api/v1/datasets/import", data={"name": "上传名单"},
+                        files={"file": ("名单.csv", data, "text/csv")})
+        job = client.app.state.jobs.wait(r.json()["job_id"])
+        assert job.status == "failed" and "--header-row 2" in job.error["hint"] and "标题行" in job.error["message"]
+        r = client.post("/api/v1/datasets/import", data={"name": "上传名单", "header_row": "2"},
+                        files={"file": ("名单.csv", data, "text/csv")})
+        job = client.app.state.jobs.wait(r.json()["job_id"])
+        assert job.status == "succeeded", job.error
+        assert client.get("/api/v1/datasets/上传名单/quality").json()["columns"]["身份证号"]["null_markers"] == 1

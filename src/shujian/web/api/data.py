@@ -126,6 +126,7 @@ async def start_import(request: Request, file: Annotated[UploadFile, File(descri
                        request_no: Annotated[str | None, Form(max_length=100)] = None,
                        level: Annotated[str | None, Form()] = None,
                        sheet: Annotated[str | None, Form(max_length=100)] = None,
+                       header_row: Annotated[int, Form(ge=1, le=10_000, description="表头所在行")] = 1,
                        description: Annotated[str | None, Form(max_length=500)] = None,
                        period_start: Annotated[date | None, Form()] = None,
                        period_end: Annotated[date | None, Form()] = None,
@@ -134,7 +135,7 @@ async def start_import(request: Request, file: Annotated[UploadFile, File(descri
     ws = ws_of(request)
     path = await save_upload(ws.settings.tmp_path / "uploads", file)
     req = ImportRequest(name=name.strip(), path=path, agency=agency or None, request_no=request_no or None,
-                        level=level or None, sheet=sheet or None, description=description or None,
+                        level=level or None, sheet=sheet or None, description=description or None, header_row=header_row,
                         period_start=period_start, period_end=period_end, skip_bad_rows=skip_bad_rows,
                         importer=user.username)
     return start_import_job(request, req).to_dict()

@@ -25,7 +25,7 @@ router = APIRouter()
 TYPE_CHOICES = [("text", "文本", "VARCHAR"), ("int", "整数", "BIGINT"), ("decimal", "金额", "DECIMAL(18,2)"),
                 ("double", "小数", "DOUBLE"), ("date", "日期", "DATE"), ("timestamp", "时间", "TIMESTAMP"),
                 ("bool", "是/否", "BOOLEAN")]
-IMPORT_FIELDS = ["file", "name", "agency", "request_no", "level", "sheet", "period_start", "period_end"]
+IMPORT_FIELDS = ["file", "name", "agency", "request_no", "level", "sheet", "header_row", "period_start", "period_end"]
 
 
 @router.get("/data")
@@ -54,10 +54,11 @@ async def import_submit(request: Request, user=require("data.import"),
                         request_no: Annotated[str, Form(max_length=100)] = "",
                         level: Annotated[str, Form(max_length=10)] = "",
                         sheet: Annotated[str, Form(max_length=100)] = "",
+                        header_row: Annotated[str, Form(max_length=6)] = "",
                         period_start: Annotated[str, Form(max_length=20)] = "",
                         period_end: Annotated[str, Form(max_length=20)] = "",
                         skip_bad_rows: Annotated[bool, Form()] = False):
-    form = {"name": name, "agency": agency, "request_no": request_no, "level": level, "sheet": sheet,
+    form = {"name": name, "agency": agency, "request_no": request_no, "level": level, "sheet": sheet, "header_row": header_row,
             "period_start": period_start, "period_end": period_end, "skip_bad_rows": skip_bad_rows}
     try:
         req = _import_request(form, user.username)
@@ -84,11 +85,14 @@ def _import_request(form: dict, username: str) -> ImportRequest:
             dates[key] = date.fromisoformat(form[key]) if form[key] else None
         except ValueError:
             problems.append({"location": key, "message": "日期格式应为 YYYY-MM-DD，如 2026-01-31"})
+    header_row = (form.get("header_row") or "1").strip()
+    if not header_row.isdigit() or int(header_row) < 1:
+        problems.append({"location": "header_row", "message": "表头所在行应为正整数，如 2（第 1 行是标题时）"})
     if problems:
         raise InputError("导入表单有误", details={"problems": problems})
     return ImportRequest(name=form["name"].strip(), agency=form["agency"] or None,
                          request_no=form["request_no"] or None, level=form["level"] or None,
-                         sheet=form["sheet"] or None, skip_bad_rows=bool(form["skip_bad_rows"]),
+                         sheet=form["sheet"] or None, skip_bad_rows=bool(form["skip_bad_rows"]), header_row=int(header_row),
                          importer=username, **dates)
 
 
