@@ -291,12 +291,12 @@ SOURCE_LINE = "_src_line"   # staging column: the row's line in the source file 
 
 
 def xlsx_batches(path: Path, sheet: str | None, batch_rows: int = 50_000, header_row: int = 1,
-                 limits: XlsxLimits = XLSX_LIMITS) -> tuple[list[str], Iterator[pa.RecordBatch]]:
+                 limits: XlsxLimits = XLSX_LIMITS, with_line: bool = False) -> tuple[list[str], Iterator[pa.RecordBatch]]:
     """Header and string record batches of one sheet (the first sheet by default).
 
     ``header_row`` is the Excel row number (1-based) of the column names; rows above it are not
-    imported (titles, merged upper headers).  Empty rows are skipped; every batch carries the Excel
-    row number of each row in ``SOURCE_LINE``.  Rows are streamed from calamine, not listed.
+    imported (titles, merged upper headers).  Empty rows are skipped; with ``with_line`` every batch
+    also carries the Excel row number of each row in ``SOURCE_LINE``.  Rows are streamed from calamine.
     """
     from python_calamine import CalamineWorkbook
 
@@ -321,7 +321,7 @@ def xlsx_batches(path: Path, sheet: str | None, batch_rows: int = 50_000, header
     check_header([numbered.get(i, []) for i in range(1, max(numbered) + 1)], _first_at(numbered, header_row), path)
     start = _first_at(numbered, header_row)
     header = unique_header([_cell(v) or "" for v in numbered[start]])
-    return header, _xlsx_gen([(n, r) for n, r in head if n > start], rows, header, batch_rows)
+    return header, _xlsx_gen([(n, r) for n, r in head if n > start], rows, header, batch_rows, with_line)
 
 
 def _first_at(numbered: dict[int, list], row: int) -> int:
@@ -335,8 +335,8 @@ def _numbered_rows(rows) -> Iterator[tuple[int, list]]:
 
 
 def _xlsx_gen(first: list[tuple[int, list]], rest: Iterator[tuple[int, list]], header: list[str],
-              batch_rows: int) -> Iterator[pa.RecordBatch]:
-    names = [*header, SOURCE_LINE]
+              batch_rows: int, with_line: bool) -> Iterator[pa.RecordBatch]:
+    names = [*header, SOURCE_LINE] if with_line else header
     buf = list(first)
     for item in rest:
         buf.append(item)
@@ -348,9 +348,10 @@ def _xlsx_gen(first: list[tuple[int, list]], rest: Iterator[tuple[int, list]], h
 
 
 def _xlsx_batch(part: list[tuple[int, list]], names: list[str]) -> pa.RecordBatch:
-    width = len(names) - 1
+    width = len(names) - (names[-1] == SOURCE_LINE)
     cols = [pa.array([_cell(r[i]) if i < len(r) else None for _, r in part], pa.string()) for i in range(width)]
-    cols.append(pa.array([n for n, _ in part], pa.int64()))
+    if width < len(names):
+        cols.append(pa.array([n for n, _ in part], pa.int64()))
     return pa.RecordBatch.from_arrays(cols, names=names)
 
 

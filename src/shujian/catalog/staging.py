@@ -43,7 +43,7 @@ class Stager:
             return {"format": fmt, "encoding": None, "hash": readers.hash_file(path), "skipped": [], "typed": True}
         if fmt == "xlsx":
             self.progress.stage(f"读取 Excel{'：' + req.sheet if req.sheet else ''}")
-            header, batches = readers.xlsx_batches(path, req.sheet, header_row=req.header_row)
+            header, batches = readers.xlsx_batches(path, req.sheet, header_row=req.header_row, with_line=True)
             stage_batches(con, stage, header, batches, with_line=True)
             check_not_empty(con, stage, path)
             return {"format": fmt, "encoding": None, "hash": readers.hash_file(path), "skipped": [],
