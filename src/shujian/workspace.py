@@ -8,16 +8,21 @@ migrated by itself: when this program ships newer migrations than the store has,
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from .config import Settings, load_settings
-from .db.session import Database, SchemaStatus, schema_status
+from .db.session import MIGRATIONS, Database, SchemaStatus, current_revision, schema_status
 from .errors import ConfigError, SchemaOutdated, WarehouseBusy
+
+if TYPE_CHECKING:  # pragma: no cover
+    import duckdb
 
 _CHECKED: set[str] = set()    # metadata URLs found current in this process (the check costs a query)
 
@@ -44,7 +49,11 @@ class Workspace:
         url = self.settings.metadata_url
         if not check or url in _CHECKED:
             return self
-        status = schema_status(self.db.engine)
+        head = shipped_head()
+        if head is not None and current_revision(self.db.engine) == head:     # the common case: one query
+            _CHECKED.add(url)
+            return self
+        status = schema_status(self.db.engine)      # empty, outdated or unknown: Alembic's full comparison
         if status.empty:
             if not create:
                 return self
@@ -78,6 +87,8 @@ class Workspace:
 
 
 def connect_duckdb(path: Path | str, settings: Settings, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    import duckdb  # here, not at the top: commands that never open the warehouse do not load DuckDB
+
     config = {
         "memory_limit": settings.duckdb_memory_limit,
         "temp_directory": str(settings.tmp_path / "duckdb-spill"),
@@ -111,6 +122,27 @@ def outdated(status: SchemaStatus, where: str) -> SchemaOutdated:
                           f"{status.head}；升级将执行 {len(status.pending)} 个迁移：\n{steps}",
                           hint="先备份：shujian backup <备份目录>；再升级：shujian db upgrade。"
                                "除 db upgrade、db current、backup 外，任何命令都不会自行迁移。")
+
+
+_ASSIGN = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.M)
+
+
+@cache
+def shipped_head() -> str | None:
+    """The newest migration this program ships, read from the version files' ``revision`` and
+    ``down_revision`` lines without importing Alembic (its import costs more than the rest of a light
+    command).  None when the files do not give exactly one head: the caller then asks Alembic."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(m.group(1, 2) for m in _ASSIGN.finditer(path.read_text(encoding="utf-8")))
+        try:
+            revision, down = ast.literal_eval(found["revision"]), ast.literal_eval(found.get("down_revision", "None"))
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        revisions.add(revision)
+        parents |= set(down) if isinstance(down, (tuple, list)) else {down}
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 def open_workspace(*, check: bool = True, create: bool = True, **overrides: object) -> Workspace:

@@ -11,14 +11,18 @@ from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from ..workspace import Workspace, open_workspace
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.progress import Progress
+
+    from ..workspace import Workspace
+
+# Heavy modules (the workspace pulls in SQLAlchemy and DuckDB; rich's progress and table renderers)
+# are imported where they are used, so that `shujian --version` and light commands start fast.
 
 console = Console()
 err_console = Console(stderr=True)
@@ -45,6 +49,8 @@ def workspace(as_: str | None = None, action: str | None = None) -> Workspace:
     ``action``: the permission the command needs; checked (and a refusal audited) when a user is named,
     exactly as the web layer checks the route's action.
     """
+    from ..workspace import open_workspace
+
     ws = open_workspace()
     name = identity(as_)
     if name:
@@ -90,6 +96,8 @@ def print_json(data: Any) -> None:
 
 
 def print_table(rows: Sequence[dict], columns: Sequence[tuple[str, str]], title: str | None = None) -> None:
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False, header_style="bold")
     for _, label in columns:
         table.add_column(label, overflow="fold")
@@ -136,6 +144,8 @@ def progress_bar(enabled: bool = True) -> Iterator[RichProgress | None]:
     if not enabled:
         yield None
         return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
     with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                   console=err_console, transient=False) as p:
         yield RichProgress(p)

@@ -1,52 +1,107 @@
-"""The ``shujian`` command.  Thin: parse input, call services, render."""
+"""The ``shujian`` command.  Thin: parse input, call services, render.
+
+Subcommands are loaded lazily: the root group knows each command's name, module and help text, and
+imports the module only when that command runs (or when help lists every command).  ``shujian
+--version`` therefore imports no service, no SQLAlchemy and no DuckDB, and ``shujian clue list``
+imports only what listing clues needs.
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from .. import __version__
 from ..errors import ShujianError
 from ..security.scope import reset_scope, set_scope
 from .common import GLOBAL_AS, err_console
 
-app = typer.Typer(help="数检 shujian — 大数据法律监督平台", no_args_is_help=True, add_completion=False,
-                  pretty_exceptions_enable=False)
+#: command groups: (module under shujian.cli, command name, help)
+GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("data", "data", "数据资源目录：导入、查看、质量核查"),
+    ("db", "db", "元数据库"),
+    ("docs", "docs", "文书解析：刑事判决书 → 结构化数据"),
+    ("model", "model", "监督模型：查看、校验、生成 SQL、运行"),
+    ("clue", "clue", "线索"),
+    ("schedule", "schedule", "定期调度"),
+    ("org", "org", "院机构树与内设部门"),
+    ("user", "user", "用户与角色"),
+    ("governance", "model-gov", "模型治理：版本、认证、上架、推广、采用、台账"),
+    ("stats", "stats", "一本账：按模型、院、业务条线统计"),
+    ("delegation", "delegation", "委托研判"),
+    ("token", "token", "关键字段令牌化（数据提供方）：生成密钥、令牌化、回溯"),
+    ("entity", "entity", "主体识别：同一人归并为主体（主体库）、人工核对"),
+    ("audit", "audit", "审计日志：校验哈希链、检索、导出"),
+    ("text", "text", "12345 热线文本筛查：文本规则、关键词订阅、商户、话题、热点"),
+    ("serve", "serve", "网页界面：启动 REST 接口与浏览器界面"),
+    ("divisions", "divisions", "行政区划代码：按代码（含沿革）或名称查询"),
+)
+#: top-level commands: command name → (module under shujian.cli, function)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("system", "init"),
+    "worker": ("schedule", "worker"),
+    "demo": ("demo", "demo"),
+    "backup": ("backup", "backup"),
+    "restore": ("backup", "restore"),
+}
 
 
-def _mount() -> None:
-    # main() may be called many times in one process (tests); mount once, and again only if a caller
-    # restored the app to an unmounted state (a flag alone would leave it without commands)
-    if any(g.name == "data" for g in app.registered_groups):
-        return
-    from . import data, db, system
+def _module(name: str):
+    """``shujian.cli.<name>``, or None when that optional module is not part of this installation."""
+    try:
+        return __import__(f"shujian.cli.{name}", fromlist=["app"])
+    except ModuleNotFoundError as exc:
+        if exc.name == f"shujian.cli.{name}":
+            return None
+        raise
 
-    app.add_typer(data.app, name="data", help="数据资源目录：导入、查看、质量核查")
-    app.add_typer(db.app, name="db", help="元数据库")
-    system.register(app)
-    for module, name, help_text in (("docs", "docs", "文书解析：刑事判决书 → 结构化数据"),
-                                    ("model", "model", "监督模型：查看、校验、生成 SQL、运行"),
-                                    ("clue", "clue", "线索"),
-                                    ("schedule", "schedule", "定期调度"),
-                                    ("org", "org", "院机构树与内设部门"),
-                                    ("user", "user", "用户与角色"),
-                                    ("governance", "model-gov", "模型治理：版本、认证、上架、推广、采用、台账"),
-                                    ("stats", "stats", "一本账：按模型、院、业务条线统计"),
-                                    ("delegation", "delegation", "委托研判"),
-                                    ("token", "token", "关键字段令牌化（数据提供方）：生成密钥、令牌化、回溯"),
-                                    ("entity", "entity", "主体识别：同一人归并为主体（主体库）、人工核对"),
-                                    ("audit", "audit", "审计日志：校验哈希链、检索、导出"),
-                                    ("text", "text", "12345 热线文本筛查：文本规则、关键词订阅、商户、话题、热点"),
-                                    ("serve", "serve", "网页界面：启动 REST 接口与浏览器界面"),
-                                    ("divisions", "divisions", "行政区划代码：按代码（含沿革）或名称查询")):
-        try:
-            mod = __import__(f"shujian.cli.{module}", fromlist=["app"])
-        except ModuleNotFoundError as exc:
-            if exc.name == f"shujian.cli.{module}":
-                continue
-            raise
-        app.add_typer(mod.app, name=name, help=help_text)
+
+def _load(name: str) -> Any:
+    """The click command for ``name``, built by Typer exactly as ``add_typer``/``command`` would."""
+    holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    group = next((g for g in GROUPS if g[1] == name), None)
+    if group is not None:
+        mod = _module(group[0])
+        if mod is None:
+            return None
+        holder.add_typer(mod.app, name=name, help=group[2])
+    else:
+        mod = _module(COMMANDS[name][0])
+        if mod is None:
+            return None
+        holder.command(name)(getattr(mod, COMMANDS[name][1]))
+        holder.callback()(lambda: None)          # keep a group, so the command is found by name
+    built = typer.main.get_command(holder)
+    return built.commands.get(name) if isinstance(built, TyperGroup) else None
+
+
+class LazyGroup(TyperGroup):
+    """The root group: subcommands are imported on first use."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = [*COMMANDS, *(g[1] for g in GROUPS)]
+        return [*names, *(n for n in super().list_commands(ctx) if n not in names)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is None and (cmd_name in COMMANDS or any(g[1] == cmd_name for g in GROUPS)):
+            cmd = _load(cmd_name)
+            if cmd is not None:
+                self.add_command(cmd, cmd_name)
+        return cmd
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and not args[0].startswith("-") and self.get_command(ctx, args[0]) is None:
+            for name in self.list_commands(ctx):     # a typo: load every command for the suggestion
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(cls=LazyGroup, help="数检 shujian — 大数据法律监督平台", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
 
 
 def _print_version(value: bool) -> None:
@@ -64,7 +119,6 @@ def _root(version: bool = typer.Option(False, "--version", help="显示版本", 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 1 error, 2 bad input, 130 cancelled)."""
-    _mount()
     # the acting user and their org scope last for this command only (tests call main() many times)
     as_token, scope_token = GLOBAL_AS.set(None), set_scope(None)
     try:
