@@ -8,12 +8,13 @@ which parameters it binds, and that the engine leaves no table behind, also when
 
 from __future__ import annotations
 
+import re
 import threading
 
 import duckdb
 import pytest
 
-from shujian.compiler import compile_model
+from shujian.compiler import compile_model, stages
 from shujian.compiler.stages import split_stages
 from shujian.engines.duckdb_engine import DuckDBEngine
 from shujian.errors import Cancelled, RunFailed
@@ -36,11 +37,45 @@ def _temp_tables(con) -> list[str]:
 def test_staged_run_gives_the_same_rows_as_one_statement(demo_city, model_id):
     con, catalog = demo_city
     compiled = compile_model(get_model(model_id), catalog, "duckdb")
-    staged = DuckDBEngine(con).execute(compiled.sql, compiled.parameters).table
+    # as a run does: the compiler's plan, made from its tree (the SQL text is never parsed again)
+    staged = DuckDBEngine(con).execute(compiled.sql, compiled.parameters, plan=compiled.staged).table
     whole = DuckDBEngine(con, staged=False).execute(compiled.sql, compiled.parameters).table
     rows = _rows(staged, compiled.output_columns)
     assert rows, f"{model_id} finds nothing on the demo city: the comparison would be vacuous"
     assert rows == _rows(whole, compiled.output_columns)
+    assert _temp_tables(con) == []
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "spark"])
+def test_the_compilers_plan_is_the_split_of_its_sql(demo_city, dialect):
+    """The plan made from the tree has the same stages, statements and parameters as splitting the
+    compiled text (which the parser normalises only in how it writes interval literals)."""
+    _, catalog = demo_city
+    for model_id in MODELS:
+        compiled = compile_model(get_model(model_id), catalog, dialect)
+        plan, text = compiled.staged("__t"), split_stages(compiled.sql, dialect, suffix="__t")
+
+        def norm(sql: str) -> str:
+            return re.sub(r"INTERVAL '(\d+)'", r"INTERVAL \1", sql)
+
+        assert [(s.table, s.sql, s.parameters) for s in plan.stages] == \
+            [(s.table, norm(s.sql), s.parameters) for s in text.stages], model_id
+        assert (plan.final, plan.final_parameters) == (norm(text.final), text.final_parameters), model_id
+
+
+def test_a_run_with_the_compilers_plan_parses_nothing(demo_city, monkeypatch):
+    con, catalog = demo_city
+    compiled = compile_model(get_model("gang-repeat-offenders"), catalog, "duckdb")
+    expected = _rows(DuckDBEngine(con).execute(compiled.sql, compiled.parameters).table, compiled.output_columns)
+
+    def refuse(*_a, **_k):
+        raise AssertionError("the engine parsed the compiled SQL again")
+
+    monkeypatch.setattr(stages.sqlglot, "parse_one", refuse)
+    run = DuckDBEngine(con).execute(compiled.sql, compiled.parameters, plan=compiled.staged)
+    assert _rows(run.table, compiled.output_columns) == expected
+    with pytest.raises(RunFailed):                 # without the plan the engine would have to parse
+        DuckDBEngine(con).execute(compiled.sql, compiled.parameters)
     assert _temp_tables(con) == []
 
 

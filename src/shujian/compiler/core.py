@@ -23,6 +23,8 @@ from shujian.compiler.graph import build_components
 from shujian.compiler.joins import build_join
 from shujian.compiler.params import resolve_params
 from shujian.compiler.prune import prune_columns
+from shujian.compiler.stages import MARKERS as STAGED_DIALECTS
+from shujian.compiler.stages import StagedStatement, split_tree
 from shujian.compiler.steps import (
     EV_PREFIX,
     Builder,
@@ -66,6 +68,14 @@ class CompiledModel:
     capabilities: list[str]
     rule_column: str = RULE_COLUMN
     tree: exp.Expression | None = field(default=None, repr=False)
+
+    def staged(self, suffix: str = "") -> StagedStatement | None:
+        """The statement split into stages (:mod:`shujian.compiler.stages`), made from the compiled
+        tree, so the engine never parses the SQL again.  ``suffix`` names the stage tables of one run.
+        None for expert SQL (no tree) and for dialects without staged execution."""
+        if self.tree is None or self.dialect not in STAGED_DIALECTS:
+            return None
+        return split_tree(quote_identifiers(self.tree.copy()), self.dialect, suffix=suffix, copy=False)
 
     def evidence_by_role(self) -> dict[str, list[EvidenceColumn]]:
         out: dict[str, list[EvidenceColumn]] = {}

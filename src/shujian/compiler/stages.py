@@ -8,7 +8,7 @@ each shared CTE is written once to a temporary table (compressed, evictable, rea
 table) and every statement only holds its own operators' memory.  The rows are the same: a stage is
 exactly the CTE's query, and the later statements read it under a new name.
 
-Pure: SQL text in, SQL texts out; the engine creates and drops the tables.
+Pure: SQL text (or the compiler's tree) in, SQL texts out; the engine creates and drops the tables.
 """
 
 from __future__ import annotations
@@ -53,72 +53,94 @@ class StagedStatement:
 def split_stages(sql: str, dialect: str = "duckdb", *, suffix: str = "", min_reads: int = 2) -> StagedStatement:
     """Every CTE that ``min_reads`` or more queries read becomes a stage, in dependency order.
 
+    For SQL text (expert SQL, a wrapped preview); a compiled model hands its tree to
+    :func:`split_tree` instead (``CompiledModel.staged``), which saves parsing the statement again.
+    """
+    return split_tree(sqlglot.parse_one(sql, read=dialect), dialect, suffix=suffix, min_reads=min_reads,
+                      copy=False, sql=sql)
+
+
+def split_tree(tree: exp.Expression, dialect: str = "duckdb", *, suffix: str = "", min_reads: int = 2,
+               copy: bool = True, sql: str | None = None) -> StagedStatement:
+    """The stages of a parsed (or compiled) statement; see :func:`split_stages`.
+
     A row-wise CTE (filter and projection of one table) is never a stage: each reader repeats it,
     and its source counts one read per reader.
 
     A stage's statement carries the unstaged CTEs it needs; later statements read staged CTEs
     as tables named ``<cte><suffix>`` (a per-run suffix keeps two runs on one connection apart).
-    A statement without CTEs is one final statement and no stage.
+    A statement without CTEs is one final statement and no stage.  ``copy=False`` renames the
+    staged tables in ``tree`` itself.  Every CTE is rendered once and the statements are put together
+    from those texts, so a model with many shared steps costs one rendering, not one per stage.
     """
-    tree = sqlglot.parse_one(sql, read=dialect)
     with_ = tree.args.get("with_") or tree.args.get("with")
     if with_ is None or with_.args.get("recursive"):     # a recursive CTE reads itself: keep it whole
-        return StagedStatement([], sql, _params(sql, dialect))
+        text = sql if sql is not None else tree.sql(dialect=dialect)
+        return StagedStatement([], text, _params(text, dialect))
+    tree = tree.copy() if copy else tree
+    with_ = tree.args.get("with_") or tree.args.get("with")
     ctes: list[tuple[str, exp.Expression]] = [(c.alias, cast(exp.Expression, c.this)) for c in with_.expressions]
     names = {name for name, _ in ctes}
-    body = cast(exp.Expression, tree.copy())
-    body.set("with_", None)
-    body.set("with", None)
+    tree.set("with_", None)
+    tree.set("with", None)
+    body = cast(exp.Expression, tree)
     rowwise = {name for name, query in ctes if _rowwise(query)}
-    # effective reads: a row-wise CTE is inlined into each reader, so its source is read as often
-    reads: dict[str, int] = dict.fromkeys(names, 0)
-    for t in _tables(body):
-        if t.name in names:
-            reads[t.name] += 1
-    for name, query in reversed(ctes):
-        times = max(reads[name], 1) if name in rowwise else 1
-        for t in _tables(query):
-            if t.name in names:
-                reads[t.name] += times
-    staged = {name for name, _ in ctes if reads[name] >= min_reads and name not in rowwise}
+    refs = {name: [t.name for t in _tables(query) if t.name in names] for name, query in ctes}
+    staged = _staged(ctes, refs, [t.name for t in _tables(body) if t.name in names], rowwise, min_reads)
+    needs = {name: [r for r in refs[name] if r not in staged] for name in names}
+    body_needs = [t.name for t in _tables(body) if t.name in names and t.name not in staged]
+    for query in [*(q for _, q in ctes), body]:
+        _rename(query, staged, suffix)
+    texts = {name: query.sql(dialect=dialect) for name, query in ctes}
+    # DuckDB would materialise a row-wise CTE read twice (every column of every row written out);
+    # repeating the scan is cheaper (frequent-lending-plaintiff, large city: 2.7 → 1.5 s).  Spark has
+    # no such clause and inlines CTEs anyway.
+    lazy = " NOT MATERIALIZED" if dialect == "duckdb" else ""
+    heads = {name: f"{exp.to_identifier(name).sql(dialect=dialect)} AS{lazy if name in rowwise else ''} "
+             for name in names}
+    order = [name for name, _ in ctes]
 
-    def rename(query: exp.Expression) -> exp.Expression:
-        query = query.copy()
-        for t in _tables(query):
-            if t.name in staged:
-                t.replace(exp.Table(this=exp.to_identifier(t.name + suffix),
-                                    alias=exp.TableAlias(this=exp.to_identifier(t.alias_or_name))))
-        return query
-
-    by_name = dict(ctes)
-
-    def statement(query: exp.Expression) -> str:
-        """``query`` with the unstaged CTEs it needs (transitively), staged ones read as tables."""
-        need: list[str] = []
-        todo = [t.name for t in _tables(query) if t.name in names and t.name not in staged]
+    def statement(query_text: str, direct: list[str]) -> str:
+        """``query_text`` with the unstaged CTEs it needs (transitively), in the original order."""
+        need: set[str] = set()
+        todo = list(direct)
         while todo:
             name = todo.pop()
-            if name in need:
-                continue
-            need.append(name)
-            todo += [t.name for t in _tables(by_name[name]) if t.name in names and t.name not in staged]
-        out = cast(exp.Query, rename(query))
-        for name, q in ctes:                      # keep the original order (dependencies first)
-            if name in need:
-                # DuckDB would materialise a row-wise CTE read twice (every column of every row
-                # written out); repeating the scan is cheaper (frequent-lending-plaintiff, large
-                # city: 2.7 → 1.5 s).  Spark has no such clause and inlines CTEs anyway.
-                lazy = False if dialect == "duckdb" and name in rowwise else None
-                out = out.with_(name, as_=rename(q), materialized=lazy, copy=False)
-        return out.sql(dialect=dialect)
+            if name not in need:
+                need.add(name)
+                todo += needs[name]
+        if not need:
+            return query_text
+        return "WITH " + ", ".join(f"{heads[n]}({texts[n]})" for n in order if n in need) + " " + query_text
 
     stages = []
-    for name, query in ctes:
+    for name in order:
         if name in staged:
-            text = statement(query)
+            text = statement(texts[name], needs[name])
             stages.append(Stage(name + suffix, text, _params(text, dialect)))
-    final = statement(body)
+    final = statement(body.sql(dialect=dialect), body_needs)
     return StagedStatement(stages, final, _params(final, dialect))
+
+
+def _staged(ctes: list[tuple[str, exp.Expression]], refs: dict[str, list[str]], body_refs: list[str],
+            rowwise: set[str], min_reads: int) -> set[str]:
+    """The CTEs read ``min_reads`` times or more, counting a row-wise CTE's reads once per reader."""
+    reads: dict[str, int] = {name: 0 for name, _ in ctes}
+    for name in body_refs:
+        reads[name] += 1
+    for name, _ in reversed(ctes):
+        times = max(reads[name], 1) if name in rowwise else 1
+        for ref in refs[name]:
+            reads[ref] += times
+    return {name for name, _ in ctes if reads[name] >= min_reads and name not in rowwise}
+
+
+def _rename(query: exp.Expression, staged: set[str], suffix: str) -> None:
+    """Read each staged CTE as its table ``<cte><suffix>`` (keeping the name it was read under)."""
+    for t in _tables(query):
+        if t.name in staged:
+            t.replace(exp.Table(this=exp.to_identifier(t.name + suffix),
+                                alias=exp.TableAlias(this=exp.to_identifier(t.alias_or_name))))
 
 
 def _rowwise(query: exp.Expression) -> bool:

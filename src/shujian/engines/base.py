@@ -8,13 +8,19 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import psutil
 import pyarrow as pa
 
 from ..errors import Cancelled, RunFailed
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..compiler.stages import StagedStatement
+
 ProgressFn = Callable[[float], None]   # percentage 0..100
+#: the compiler's stage plan for the statement (``CompiledModel.staged``), given the run's table suffix
+StagePlanner = Callable[[str], "StagedStatement | None"]
 
 
 @dataclass
@@ -28,7 +34,7 @@ class Engine(ABC):
     name: str = "engine"
 
     @abstractmethod
-    def _execute(self, sql: str, parameters: dict) -> pa.Table: ...
+    def _execute(self, sql: str, parameters: dict, plan: StagePlanner | None = None) -> pa.Table: ...
 
     @abstractmethod
     def _interrupt(self) -> None: ...
@@ -36,9 +42,13 @@ class Engine(ABC):
     def _progress(self) -> float | None:
         return None
 
-    def execute(self, sql: str, parameters: dict | None = None, *, progress: ProgressFn | None = None,
-                cancel: threading.Event | None = None) -> Execution:
-        """Run one statement in a worker thread; poll progress and memory; honour Ctrl-C and ``cancel``."""
+    def execute(self, sql: str, parameters: dict | None = None, *, plan: StagePlanner | None = None,
+                progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> Execution:
+        """Run one statement in a worker thread; poll progress and memory; honour Ctrl-C and ``cancel``.
+
+        ``plan``: the compiler's stage planner for exactly this statement (``compiled.staged``), so the
+        engine runs the stages without parsing ``sql`` again; without it the engine splits the text.
+        """
         started = time.monotonic()
         proc = psutil.Process()
         peak = proc.memory_info().rss
@@ -48,7 +58,7 @@ class Engine(ABC):
 
         def work() -> None:
             try:
-                result.append(self._execute(sql, parameters or {}))
+                result.append(self._execute(sql, parameters or {}, plan))
             except BaseException as exc:  # handed to the caller's thread
                 error.append(exc)
             finally:

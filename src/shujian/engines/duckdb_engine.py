@@ -7,8 +7,8 @@ import uuid
 import duckdb
 import pyarrow as pa
 
-from ..compiler.stages import bind, split_stages
-from .base import Engine
+from ..compiler.stages import StagedStatement, bind, split_stages
+from .base import Engine, StagePlanner
 
 
 class DuckDBEngine(Engine):
@@ -27,7 +27,7 @@ class DuckDBEngine(Engine):
         self._stage = (0, 1)             # (index, count) of the running statement, for progress
         self._stopped = False
 
-    def _execute(self, sql: str, parameters: dict) -> pa.Table:
+    def _execute(self, sql: str, parameters: dict, plan: StagePlanner | None = None) -> pa.Table:
         # A model's result is a set of clues, so its rows need no order.  Without insertion-order
         # preservation DuckDB can stream and spill materialised CTEs and joins instead of holding
         # them to keep their order (DuckDB's own advice when a query runs out of memory); imports,
@@ -38,19 +38,19 @@ class DuckDBEngine(Engine):
             from ..text.udf import register_duckdb
 
             register_duckdb(self.con, self.text_words)
-        plan = split_stages(sql, "duckdb", suffix=f"__run_{uuid.uuid4().hex[:10]}") if self.staged else None
+        stages = _stages(sql, plan) if self.staged else None
         created: list[str] = []
         try:
-            if plan is None or not plan.stages:
+            if stages is None or not stages.stages:
                 return self.con.sql(sql, params=parameters or None).to_arrow_table()
-            count = len(plan.stages) + 1
-            for i, stage in enumerate(plan.stages):
+            count = len(stages.stages) + 1
+            for i, stage in enumerate(stages.stages):
                 self._next_stage(i, count)
                 created.append(stage.table)
                 self.con.execute(f"CREATE TEMP TABLE {stage.table} AS {stage.sql}",
                                  bind(stage.parameters, parameters))
             self._next_stage(count - 1, count)
-            return self.con.sql(plan.final, params=bind(plan.final_parameters, parameters)).to_arrow_table()
+            return self.con.sql(stages.final, params=bind(stages.final_parameters, parameters)).to_arrow_table()
         finally:
             for table in reversed(created):
                 self.con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
@@ -76,3 +76,9 @@ class DuckDBEngine(Engine):
         if pct is None or pct < 0:
             return 100.0 * index / count if index else pct
         return 100.0 * (index + pct / 100.0) / count
+
+
+def _stages(sql: str, plan: StagePlanner | None) -> StagedStatement:
+    """The compiler's plan when it gave one (no parsing), else the split of the text."""
+    suffix = f"__run_{uuid.uuid4().hex[:10]}"       # temp tables of two runs on one connection apart
+    return (plan(suffix) if plan is not None else None) or split_stages(sql, "duckdb", suffix=suffix)

@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from ..compiler.stages import bind, split_stages
 from ..errors import ConfigError
-from .base import Engine, Execution, ProgressFn
+from .base import Engine, Execution, ProgressFn, StagePlanner
 from .parquet_cache import export_relation, parquet_path
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -123,7 +123,7 @@ class SparkEngine(Engine):
         """Make ``relation`` a temporary view over the Hive table ``database.relation``."""
         self.spark.table(f"`{database}`.`{relation}`").createOrReplaceTempView(relation)
 
-    def _execute(self, sql: str, parameters: dict) -> pa.Table:
+    def _execute(self, sql: str, parameters: dict, plan: StagePlanner | None = None) -> pa.Table:
         """Run ``sql`` in stages (``compiler.stages``): every CTE read more than once is computed
         up front and read back as a view.  Spark inlines CTEs, so a chain whose steps are each read
         twice (the unrolled label propagation of connected components) grows as 2^depth in the plan
@@ -133,12 +133,13 @@ class SparkEngine(Engine):
         sc.setJobGroup(self.group, "shujian model run", interruptOnCancel=True)
         views: list[str] = []
         try:
-            plan = split_stages(sql, "spark", suffix=f"__{self.group.replace('-', '_')}")
-            for stage in plan.stages:
+            suffix = f"__{self.group.replace('-', '_')}"
+            stages = (plan(suffix) if plan is not None else None) or split_stages(sql, "spark", suffix=suffix)
+            for stage in stages.stages:
                 self.spark.sql(stage.sql, args=bind(stage.parameters, parameters)).localCheckpoint(eager=True) \
                     .createOrReplaceTempView(stage.table)
                 views.append(stage.table)
-            df = self.spark.sql(plan.final, args=bind(plan.final_parameters, parameters))
+            df = self.spark.sql(stages.final, args=bind(stages.final_parameters, parameters))
             return _to_arrow(df)
         finally:
             for name in views:
@@ -216,7 +217,8 @@ def execute_compiled(ws: Workspace, compiled: Any, catalog: CatalogSchema, *,
                     export_relation(con, rel, cache)
         for rel, path in paths.items():
             engine.register_parquet(rel, path)
-    return engine.execute(compiled.sql, compiled.parameters, progress=progress, cancel=cancel)
+    return engine.execute(compiled.sql, compiled.parameters, plan=getattr(compiled, "staged", None),
+                          progress=progress, cancel=cancel)
 
 
 __all__ = ["INSTALL_HINT", "SparkEngine", "execute_compiled", "get_session", "relations_of",

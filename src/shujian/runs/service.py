@@ -177,6 +177,7 @@ class RunService:
         words = _text_words(self.ws, compiled)
         with self.ws.warehouse() as con:
             return DuckDBEngine(con, text_words=words).execute(compiled.sql, compiled.parameters,
+                                                               plan=getattr(compiled, "staged", None),
                                                                progress=progress, cancel=cancel)
 
     def _finish(self, run_id: int, model: Model, compiled, execution, inputs: dict) -> RunResult:
