@@ -22,6 +22,7 @@ pinyin + ID last four; name + address — so the work grows with the data, not i
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -55,7 +56,7 @@ COMPARED = {"id18": "身份证号", "name_n": "姓名", "dob": "出生日期", "
 
 
 def _null(col: str) -> dict:
-    return {"sql_condition": f'"{col}_l" IS NULL OR "{col}_r" IS NULL', "label_for_charts": "缺失",
+    return {"sql_condition": f"{col}_l IS NULL OR {col}_r IS NULL", "label_for_charts": "缺失",
             "is_null_level": True}
 
 
@@ -67,10 +68,20 @@ def _else() -> dict:
     return {"sql_condition": "ELSE", "label_for_charts": "不同"}
 
 
-def comparisons(lev: str = "sj_char_lev") -> list[dict]:
-    """The comparison definitions (Splink dicts); ``lev`` is a character edit-distance function."""
-    jac = ("len(list_intersect(addr_tokens_l, addr_tokens_r)) / "
-           "greatest(len(list_distinct(list_concat(addr_tokens_l, addr_tokens_r))), 1)")
+# Address token overlap (Jaccard) per dialect; Spark's levenshtein already counts characters.
+_JACCARD = {
+    "duckdb": ("len(list_intersect(addr_tokens_l, addr_tokens_r)) / "
+               "greatest(len(list_distinct(list_concat(addr_tokens_l, addr_tokens_r))), 1)"),
+    "spark": ("size(array_intersect(addr_tokens_l, addr_tokens_r)) / "
+              "greatest(size(array_union(addr_tokens_l, addr_tokens_r)), 1)"),
+}
+_EMPTY = {"duckdb": "len", "spark": "size"}
+LEVENSHTEIN = {"duckdb": "sj_char_lev", "spark": "levenshtein"}
+
+
+def comparisons(dialect: str = "duckdb") -> list[dict]:
+    """The comparison definitions (Splink dicts) in ``dialect`` ('duckdb' or 'spark')."""
+    lev, jac, size = LEVENSHTEIN[dialect], _JACCARD[dialect], _EMPTY[dialect]
     return [
         {"output_column_name": "id18", "comparison_levels": [
             _null("id18"), _level("id18_l = id18_r", "相同"),
@@ -90,20 +101,20 @@ def comparisons(lev: str = "sj_char_lev") -> list[dict]:
             _null("division"), _level("division_l = division_r", "相同"),
             _level("substr(division_l, 1, 4) = substr(division_r, 1, 4)", "同市"), _else()]},
         {"output_column_name": "addr_tokens", "comparison_levels": [
-            {"sql_condition": "addr_tokens_l IS NULL OR addr_tokens_r IS NULL OR len(addr_tokens_l) = 0 "
-                              "OR len(addr_tokens_r) = 0", "label_for_charts": "缺失", "is_null_level": True},
+            {"sql_condition": f"addr_tokens_l IS NULL OR addr_tokens_r IS NULL OR {size}(addr_tokens_l) = 0 "
+                              f"OR {size}(addr_tokens_r) = 0", "label_for_charts": "缺失", "is_null_level": True},
             _level(f"{jac} >= 0.66", "大部分相同"), _level(f"{jac} >= 0.33", "部分相同"), _else()]},
         {"output_column_name": "sex", "comparison_levels": [
             _null("sex"), _level("sex_l = sex_r", "相同"), _else()]},
     ]
 
 
-def settings(lev: str = "sj_char_lev") -> dict:
+def settings(dialect: str = "duckdb") -> dict:
     """Splink settings for deduplicating prepared person records (``entity.prepare``)."""
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
-        "comparisons": comparisons(lev),
+        "comparisons": comparisons(dialect),
         "blocking_rules_to_generate_predictions": [{"blocking_rule": b} for b in BLOCKING_RULES],
         "retain_intermediate_calculation_columns": True,   # gamma_* levels: the "why" of a link
         "retain_matching_columns": True,
@@ -151,3 +162,19 @@ def predict(linker, threshold: float = 0.01, con: duckdb.DuckDBPyConnection | No
         con.execute(f'CREATE OR REPLACE TABLE "{out}" AS SELECT * FROM {df.physical_name}')
         return out
     return df.physical_name
+
+
+def for_dialect(model: dict, dialect: str) -> dict:
+    """A trained model (Splink JSON) with its comparison SQL rewritten for ``dialect``; the trained
+    m/u probabilities and the prior are kept, level by level."""
+    out = json.loads(json.dumps(model))
+    out["sql_dialect"] = dialect
+    fresh = {c["output_column_name"]: c for c in comparisons(dialect)}
+    for comp in out["comparisons"]:
+        new_levels = fresh[comp["output_column_name"]]["comparison_levels"]
+        for level, new in zip(comp["comparison_levels"], new_levels, strict=True):
+            level["sql_condition"] = new["sql_condition"]
+            level.pop("sql_dialect", None)
+    for key in ("blocking_rules_to_generate_predictions",):
+        out[key] = [{"blocking_rule": b["blocking_rule"]} for b in settings(dialect)[key]]
+    return out

@@ -8,7 +8,8 @@ cache, so a million records are prepared in seconds.  The prepared table has:
 as dan/ceng, so pinyin never decides a match), ``id18``, ``id_dob`` and ``id_last4`` (parts of the
 ID), ``dob`` (YYYYMMDD from the birth-date column, else from the ID), ``dob_swap`` (day and month
 swapped), ``sex``, ``phone``, ``division`` (6 digits), ``address_n`` and ``addr_tokens``, and ``fingerprint`` (md5 of the normalised fields and the
-dataset name: the key under which review decisions and subject IDs survive re-imports).
+dataset name, plus the row for records without an ID number: the key under which review decisions
+and subject IDs survive re-imports; records with one fingerprint are compared once).
 """
 
 from __future__ import annotations
@@ -186,9 +187,9 @@ def prepare_persons(con: duckdb.DuckDBPyConnection, sources: list[PersonSource],
                                 THEN [regexp_replace(address_n, '{_ADDR}', '', 'g')] ELSE [] END) AS addr_tokens,
                md5(concat_ws('|', coalesce(name_n, ''), coalesce(id18, ''), coalesce(dob, ''),
                              coalesce(phone, ''), coalesce(address_n, ''), source_name,
-                             -- a record with a name only is told apart by its row, never merged blindly
-                             CASE WHEN coalesce(id18, dob, phone, address_n) IS NULL
-                                  THEN CAST(source_row AS VARCHAR) ELSE '' END)) AS fingerprint
+                             -- without an ID number identical fields do not prove one person
+                             -- (two 王芳 born the same day): such a record keeps its own row
+                             CASE WHEN id18 IS NULL THEN CAST(source_row AS VARCHAR) ELSE '' END)) AS fingerprint
         FROM dated ORDER BY unique_id""")
     # Identical records (monthly payment rows of one person…) are linked once: one row per fingerprint.
     con.execute(f"""CREATE OR REPLACE TABLE {_q(out)} AS SELECT * FROM er_records
