@@ -145,7 +145,8 @@ def main() -> int:
     _truth(con)
     result = {
         "records": run.records, "persons": con.execute("SELECT count(DISTINCT person_id) FROM pop").fetchall()[0][0],
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__,
+                    "load_average_1m_at_end": round(os.getloadavg()[0], 1)},
         "shujian": {"seconds": wall, "stages": run.seconds, "trained": model is None,
                     "pairs_scored": run.pairs, "rss_mb": round(proc.memory_info().rss / 2**20),
                     "at_review_0.80": _shujian_at(con, lk.REVIEW), "at_certain_0.99": _shujian_at(con, lk.CERTAIN),
