@@ -46,6 +46,20 @@ def link(datasets: list[str] = typer.Argument(..., help="参与识别的数据�
                   f"{'重新训练' if r['trained'] else '使用内置模型参数'}；用时 {sum(r['seconds'].values()):.1f} 秒")
 
 
+@app.command("link-companies")
+def link_companies(datasets: list[str] = typer.Argument(..., help="参与识别的数据集"),
+                   field: list[str] = typer.Option([], "--field", help="数据集:字段=列名（字段：name、uscc、address）；"
+                                                                        "默认按语义类型和列名识别"),
+                   as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
+    """识别各数据集中的同一单位（统一社会信用代码；名称去组织形式与分支后相同的列为待核实）。"""
+    r = _svc(as_, "data.govern").link_companies(_fields(datasets, field))
+    if output == OutputFormat.json:
+        print_json(r)
+        return
+    console.print(f"第 {r['run_id']} 次识别：{r['records']} 条单位记录 → {r['subjects']} 个单位主体"
+                  f"（沿用 {r['kept']}，新建 {r['new']}）；仅凭名称关联、待核对 {r['review']} 对")
+
+
 @app.command("subjects")
 def subjects(name: str | None = typer.Option(None, "--name", help="按姓名查（自动繁简、全半角规范化）"),
              limit: int = typer.Option(50, "--limit"), as_: str | None = AsOpt,

@@ -30,6 +30,8 @@ from shujian.workspace import Workspace
 # slice of such a population, so the prior is deliberately not scaled up to the slice's size.
 TRAIN_MIN_RECORDS = 20_000
 
+_COMPANY_NAMES = {"单位名称": "name", "企业名称": "name", "商户名称": "name", "名称": "name",
+                  "统一社会信用代码": "uscc", "住所": "address", "经营场所": "address", "地址": "address"}
 _SEMANTIC_FIELDS = {"person_name": "name", "id_number": "id_number", "phone": "phone"}
 _NAME_FIELDS = {"出生日期": "birth_date", "性别": "sex", "住址": "address", "地址": "address",
                 "户籍地": "address", "户籍地址": "address", "联系电话": "phone", "手机号": "phone",
@@ -68,6 +70,23 @@ class EntityService:
                              hint="用 --field name=列名 指定姓名列（以及 id_number、birth_date 等）")
         return out
 
+    def _company_fields(self, ds, given: dict[str, str] | None) -> dict[str, str]:
+        if given:
+            missing = [c for c in given.values() if ds.column(c) is None]
+            if missing or any(k not in ("name", "uscc", "address") for k in given):
+                raise InputError(f"数据集“{ds.name}”的单位字段不对：{', '.join(missing) or '未知字段'}",
+                                 hint="字段为 name、uscc、address；列名须在数据集中")
+            return dict(given)
+        out: dict[str, str] = {}
+        for col in ds.columns:
+            key = {"org_name": "name", "uscc": "uscc"}.get(col.semantic or "") or _COMPANY_NAMES.get(col.name)
+            if key and key not in out:
+                out[key] = col.name
+        if "name" not in out and "uscc" not in out:
+            raise InputError(f"数据集“{ds.name}”中找不到单位名称或统一社会信用代码列",
+                             hint="用 --field 数据集:name=列名 指定单位名称列")
+        return out
+
     def link_persons(self, datasets: dict[str, dict[str, str] | None], *, train: bool | None = None) -> dict:
         """Link the person records of ``datasets`` (name → field mapping, or None to detect by semantic
         type and column name) into the subject registry.  Returns the run summary."""
@@ -84,12 +103,7 @@ class EntityService:
             sources = self._load(mem, cat, datasets)
             total = sum(mem.execute(f'SELECT count(*) FROM "{s.relation}"').fetchall()[0][0] for s in sources)
             use_training = train if train is not None else total >= TRAIN_MIN_RECORDS
-            with self.ws.db.unit_of_work() as s:
-                decisions = [(r.fp_l, r.fp_r, r.same) for r in s.scalars(
-                    select(EntityReview).where(EntityReview.kind == "person"))]
-            mem.execute("CREATE TEMP TABLE er_decisions (fp_l VARCHAR, fp_r VARCHAR, same BOOLEAN)")
-            if decisions:
-                mem.executemany("INSERT INTO er_decisions VALUES (?, ?, ?)", decisions)
+            self._decisions(mem, "person")
             run = link(mem, sources, model=None if use_training else shipped_model(),
                        decisions="er_decisions")
             with self.ws.warehouse() as wh:
@@ -101,12 +115,42 @@ class EntityService:
             "run_id", "records", "subjects", "kept", "new", "merged", "review")} | {"datasets": list(datasets)})
         return summary
 
-    def _load(self, mem, cat, datasets) -> list[PersonSource]:
+    def _decisions(self, mem, kind: str) -> None:
+        with self.ws.db.unit_of_work() as s:
+            rows = [(r.fp_l, r.fp_r, r.same) for r in s.scalars(select(EntityReview).where(EntityReview.kind == kind))]
+        mem.execute("CREATE OR REPLACE TEMP TABLE er_decisions (fp_l VARCHAR, fp_r VARCHAR, same BOOLEAN)")
+        if rows:
+            mem.executemany("INSERT INTO er_decisions VALUES (?, ?, ?)", rows)
+
+    def link_companies(self, datasets: dict[str, dict[str, str] | None]) -> dict:
+        """Link company records (统一社会信用代码, then the name key) into subjects ``C…``."""
+        from shujian.catalog.service import CatalogService
+        from shujian.entity.companies import link_companies
+
+        cat = CatalogService(self.ws).schema(list(datasets))
+        missing = [n for n in datasets if cat.get(n) is None]
+        if not datasets or missing:
+            raise NotFound(f"数据集不存在：{', '.join(missing) or '（未给出）'}", hint="shujian data list 查看已导入的数据集")
+        mem = duckdb.connect()
+        try:
+            sources = self._load(mem, cat, datasets, kind="company")
+            self._decisions(mem, "company")
+            run = link_companies(mem, sources, decisions="er_decisions")
+            with self.ws.warehouse() as wh:
+                summary = registry.persist(wh, mem, run, kind="company")
+        finally:
+            mem.close()
+        summary["trained"] = False
+        audit(self.ws, "entity.link", target="company", detail={k: summary[k] for k in (
+            "run_id", "records", "subjects", "kept", "new", "merged", "review")} | {"datasets": list(datasets)})
+        return summary
+
+    def _load(self, mem, cat, datasets, kind: str = "person") -> list[PersonSource]:
         sources = []
         with self.ws.warehouse(read_only=False) as wh:
             for i, (name, given) in enumerate(datasets.items()):
                 ds = cat.get(name)
-                fields = self._fields(ds, given)
+                fields = self._fields(ds, given) if kind == "person" else self._company_fields(ds, given)
                 cols = ", ".join(f'"{c}"' for c in dict.fromkeys(fields.values()))
                 tbl = fetch_arrow(wh, f'SELECT _row_id, {cols} FROM "{ds.relation}"')
                 mem.register(f"src_arrow_{i}", tbl)
@@ -152,14 +196,16 @@ class EntityService:
         with self.ws.db.unit_of_work() as s:
             done = {(r.fp_l, r.fp_r) for r in s.scalars(select(EntityReview))}
         rows = self._query(f"""
-            SELECT p.fp_l, p.fp_r, p.probability, p.compared, p.subject_l, p.subject_r,
+            SELECT p.kind, p.fp_l, p.fp_r, p.probability, p.compared, p.subject_l, p.subject_r,
                    l.source_name AS source_l, p.source_row_l AS row_l, l.name_n AS name_l, l.id18 AS id_l,
                    l.dob AS dob_l, l.phone AS phone_l, l.address_n AS address_l,
                    r.source_name AS source_r, p.source_row_r AS row_r, r.name_n AS name_r, r.id18 AS id_r,
                    r.dob AS dob_r, r.phone AS phone_r, r.address_n AS address_r
             FROM {registry.PAIRS} p
-            JOIN {registry.MEMBERS} l ON l.source_ref = p.source_ref_l AND l.source_row = p.source_row_l
-            JOIN {registry.MEMBERS} r ON r.source_ref = p.source_ref_r AND r.source_row = p.source_row_r
+            JOIN {registry.MEMBERS} l ON l.fingerprint = p.fp_l AND l.source_ref = p.source_ref_l
+                 AND l.source_row = p.source_row_l AND l.kind = p.kind
+            JOIN {registry.MEMBERS} r ON r.fingerprint = p.fp_r AND r.source_ref = p.source_ref_r
+                 AND r.source_row = p.source_row_r AND r.kind = p.kind
             WHERE p.band = 'review' ORDER BY p.probability, p.fp_l, p.fp_r""")
         out = [r for r in rows if tuple(sorted((r["fp_l"], r["fp_r"]))) not in done][:limit]
         if masked:
@@ -183,20 +229,21 @@ class EntityService:
              JOIN {registry.MEMBERS} l ON l.source_ref = p.source_ref_l AND l.source_row = p.source_row_l
              JOIN {registry.MEMBERS} r ON r.source_ref = p.source_ref_r AND r.source_row = p.source_row_r)
             WHERE a = ? AND b = ?""", [fp_l, fp_r])
-        members = self._query(f"SELECT fingerprint, source_name, source_row FROM {registry.MEMBERS} "
+        members = self._query(f"SELECT fingerprint, source_name, source_row, kind FROM {registry.MEMBERS} "
                               f"WHERE fingerprint IN (?, ?)", [fp_l, fp_r])
         if len({m["fingerprint"] for m in members}) < 2:
             raise NotFound("找不到这两条记录", hint="shujian entity review 列出待核对的记录对及其指纹")
         refs = {m["fingerprint"]: f"{m['source_name']}:{m['source_row']}" for m in members}
+        kind = members[0]["kind"]
         prob = pair[0]["probability"] if pair else None
         from shujian.security.scope import acting
 
         who = acting()[0]
         with self.ws.db.unit_of_work() as s:
-            row = s.scalars(select(EntityReview).where(EntityReview.kind == "person", EntityReview.fp_l == fp_l,
+            row = s.scalars(select(EntityReview).where(EntityReview.kind == kind, EntityReview.fp_l == fp_l,
                                                        EntityReview.fp_r == fp_r)).first()
             if row is None:
-                row = EntityReview(kind="person", fp_l=fp_l, fp_r=fp_r, same=same)
+                row = EntityReview(kind=kind, fp_l=fp_l, fp_r=fp_r, same=same)
                 s.add(row)
             row.same, row.reason, row.probability, row.decided_by = same, reason, prob, who
             row.ref_l, row.ref_r = refs[fp_l], refs[fp_r]

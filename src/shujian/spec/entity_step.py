@@ -21,7 +21,7 @@ class EntityJoin(BaseModel):
     right: str = Field(description="右侧步骤或输入角色")
     left_role: str | None = Field(None, description="左侧行来自哪个输入角色（默认：左侧唯一的明细来源）")
     right_role: str | None = Field(None, description="右侧行来自哪个输入角色（默认：右侧唯一的明细来源）")
-    kind: Literal["person"] = Field("person", description="主体类型")
+    kind: Literal["person", "company"] = Field("person", description="主体类型：person 自然人，company 单位")
     mode: Literal["subject", "fuzzy"] = Field(
         "subject", description="subject 按主体库的同一主体关联；fuzzy 按记录对的匹配概率关联")
     min_probability: float = Field(0.8, ge=0, le=1, description="低于此匹配概率的关联不要")
