@@ -81,7 +81,10 @@ def test_subject_ids_stable_across_relinks_and_new_imports(people_ws):
     assert third["new"] == 1 and ids3[("法院判决", 7)] not in set(ids1.values())
 
 
-def test_review_decisions_are_honoured_and_audited(people_ws):
+def test_review_decisions_are_honoured_and_audited(ws):
+    # on SQLite and on PostgreSQL: decisions are rows of the metadata store
+    import_people(ws)
+    people_ws = ws
     svc = EntityService(people_ws)
     svc.link_persons(DATASETS)
     ids = _subject_of(people_ws)

@@ -208,6 +208,10 @@ class EntityService:
                  AND r.source_row = p.source_row_r AND r.kind = p.kind
             WHERE p.band = 'review' ORDER BY p.probability, p.fp_l, p.fp_r""")
         out = [r for r in rows if tuple(sorted((r["fp_l"], r["fp_r"]))) not in done][:limit]
+        for r in out:
+            for side in ("l", "r"):
+                d = r[f"dob_{side}"]
+                r[f"dob_{side}"] = f"{d[:4]}-{d[4:6]}-{d[6:]}" if d and len(d) == 8 else d
         if masked:
             for r in out:
                 for side in ("l", "r"):
