@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
+import shujian.entity
 from shujian.spec import load_model
 from shujian.web.builder import graph_to_model, kinds_meta, model_to_graph
 
-MODEL = "src/shujian/entity/models/judgment-pension-by-subject.yaml"
+MODEL = str(Path(shujian.entity.__file__).parent / "models" / "judgment-pension-by-subject.yaml")
 
 
 def test_entity_join_node_round_trips():

@@ -4,11 +4,13 @@ during the sentence through resolved subjects, not through a namesake; uncertain
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from entity_people import HUJI, table
 
+import shujian.entity
 from shujian.catalog.importer import ImportRequest
 from shujian.catalog.service import CatalogService
 from shujian.clues.service import ClueService
@@ -18,7 +20,7 @@ from shujian.errors import ValidationFailed
 from shujian.runs.service import RunService
 from shujian.spec import load_model
 
-MODEL = "src/shujian/entity/models/judgment-pension-by-subject.yaml"
+MODEL = str(Path(shujian.entity.__file__).parent / "models" / "judgment-pension-by-subject.yaml")
 A, B, D = "110105198003150011", "110108198507220036", "320102199002030020"
 MONTHS = [date(2023, m, 1) for m in range(1, 9)]
 HUJI_COLS = ["姓名", "身份证号", "出生日期", "性别", "手机号", "住址"]
