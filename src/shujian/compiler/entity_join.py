@@ -38,13 +38,14 @@ def _role(b: Builder, rel: Rel, given: str | None, side: str, loc: str) -> str |
     return rows[0]
 
 
-def _relation(b: Builder, role: str) -> str:
-    """The physical relation the input CTE ``in_<role>`` reads ('' for an absent optional input)."""
+def _relation(b: Builder, role: str) -> str | None:
+    """The physical relation the input CTE ``in_<role>`` reads ('' for an absent optional input,
+    None when there is no such CTE)."""
     for name, query in b.ctes:
         if name == f"in_{role}":
             table = query.find(exp.Table)
             return table.name if table is not None else ""
-    return ""
+    return None
 
 
 def _links_sql(ej: EntityJoin, lrel: str, rrel: str) -> str:
@@ -114,10 +115,14 @@ def build_entity_join(b: Builder, sid: str, ej: EntityJoin, left: Rel, right: Re
     cols = _out_cols(b, ej, left, right, jloc) if lrole and rrole else None
     if cols is None:
         return None
+    lrel, rrel = _relation(b, lrole), _relation(b, rrole)
+    if lrel is None or rrel is None:
+        b.ctx.problem(jloc, f"无法确定输入角色 {lrole if lrel is None else rrole} 读取的数据表，按主体关联需要原始输入行")
+        return None
     links = f"{sid}__links"
     status = (f"CASE WHEN prob >= {float(ej.certain)} THEN '确定' ELSE '待核实：匹配概率 ' || "
               f"CAST(ROUND(prob, 4) AS VARCHAR) || ' 低于确定阈值 {float(ej.certain)}；' || basis END")
-    inner = sqlglot.parse_one(_links_sql(ej, _relation(b, lrole), _relation(b, rrole)), read="duckdb")
+    inner = sqlglot.parse_one(_links_sql(ej, lrel, rrel), read="duckdb")
     b.add(links, sqlglot.parse_one(f"SELECT lrow, rrow, subject_id, prob, basis, {status} AS status "
                                    f"FROM ({inner.sql('duckdb')}) AS y", read="duckdb"))
     sel = [exp.alias_(exp.column(src, table=t), n) if n != src or t == "m" else exp.column(src, table=t)
