@@ -116,3 +116,35 @@ def test_entity_join_is_refused_on_engines_without_the_registry(linked_ws):
     with pytest.raises(ValidationFailed) as err:
         compile_model(load_model(MODEL), cat, "spark")
     assert "entity.join" in str(err.value)
+
+
+def test_entity_join_needs_row_level_sides_and_free_column_names():
+    from shujian.catalog.schema import CatalogSchema, ColumnSchema, DatasetSchema
+
+    cat = CatalogSchema()
+    cat.add(DatasetSchema("甲", "ds_1", (ColumnSchema("姓名"), ColumnSchema("金额", "DOUBLE"))))
+    cat.add(DatasetSchema("乙", "ds_2", (ColumnSchema("姓名"), ColumnSchema("主体编号"))))
+    base = {"id": "t", "name": "t", "line": "l", "point": "p",
+            "inputs": {"a": {"dataset": "甲", "fields": {"name": "姓名", "amount": "金额"}},
+                       "b": {"dataset": "乙", "fields": {"who": "姓名"}}},
+            "output": {"subject": {"type": "person", "key": "主体编号"}, "title": "{主体编号}"}}
+    ok = load_model_dict({**base, "steps": [{"id": "j", "entity_join": {"left": "a", "right": "b"}}]})
+    sql = compile_model(ok, cat, "duckdb").sql
+    assert "er_members" in sql and "'ds_1'" in sql and "'ds_2'" in sql
+    agg = load_model_dict({**base, "steps": [
+        {"id": "s", "from": "a", "aggregate": {"by": ["name"], "measures": {"n": "count(*)"}}},
+        {"id": "j", "entity_join": {"left": "s", "right": "b"}}]})
+    with pytest.raises(ValidationFailed) as err:
+        compile_model(agg, cat, "duckdb")
+    assert "聚合之前" in str(err.value.problems)
+    clash = {**base, "inputs": {**base["inputs"], "b": {"dataset": "乙", "fields": {"主体编号": "主体编号"}}},
+             "steps": [{"id": "j", "entity_join": {"left": "a", "right": "b"}}]}
+    with pytest.raises(ValidationFailed) as err:
+        compile_model(load_model_dict(clash), cat, "duckdb")
+    assert "重名" in str(err.value.problems)
+
+
+def load_model_dict(d: dict):
+    from shujian.spec import Model
+
+    return Model.model_validate(d)
