@@ -16,7 +16,7 @@ from shujian.catalog.service import CatalogService
 from shujian.clues.service import ClueService
 from shujian.compiler import compile_model
 from shujian.entity.service import EntityService
-from shujian.errors import ValidationFailed
+from shujian.errors import InputError, ValidationFailed
 from shujian.runs.service import RunService
 from shujian.spec import load_model
 
@@ -148,3 +148,12 @@ def load_model_dict(d: dict):
     from shujian.spec import Model
 
     return Model.model_validate(d)
+
+
+def test_a_model_run_before_any_linking_says_to_link_first(sqlite_ws):
+    svc = CatalogService(sqlite_ws)
+    svc.import_arrow(ImportRequest(name="刑事判决被告人", agency="法院"), _judgments())
+    svc.import_arrow(ImportRequest(name="养老金发放", agency="人社局"), _pension())
+    with pytest.raises(InputError) as info:
+        RunService(sqlite_ws).run(load_model(MODEL))
+    assert "尚未建立主体库" in str(info.value) and "shujian entity link" in str(info.value)

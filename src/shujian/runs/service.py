@@ -176,6 +176,7 @@ class RunService:
 
         words = _text_words(self.ws, compiled)
         with self.ws.warehouse() as con:
+            _require_registry(con, compiled)
             return DuckDBEngine(con, text_words=words).execute(compiled.sql, compiled.parameters,
                                                                plan=getattr(compiled, "staged", None),
                                                                progress=progress, cancel=cancel)
@@ -289,3 +290,14 @@ def _run_dict(r: Run) -> dict:
 
 
 __all__ = ["RunResult", "RunService", "ShujianError", "RunFailed"]
+
+
+def _require_registry(con, compiled) -> None:
+    """A model joining on resolved subjects needs the subject registry (主体库) to exist first."""
+    if "entity.join" not in getattr(compiled, "capabilities", ()):
+        return
+    from ..entity.registry import exists
+
+    if not exists(con):
+        raise InputError("模型使用了“按主体关联”（entity_join），但本工作区尚未建立主体库",
+                         hint="先对参与关联的数据集运行 shujian entity link <数据集> …（单位用 link-companies），再运行模型")
