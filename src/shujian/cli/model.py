@@ -10,10 +10,12 @@ from pathlib import Path
 import typer
 
 from ..runs.service import RunService
+from . import bind
 from .common import AsOpt, OutputFormat, console, err_console, parse_pairs, print_json, print_table, workspace
 
 app = typer.Typer(no_args_is_help=True)
 FormatOpt = typer.Option(OutputFormat.table, "--format", help="输出格式：table 或 json")
+bind.register(app)          # model bind / binding / unbind (数据绑定)
 
 
 def _library():

@@ -13,12 +13,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..catalog.typeinfer import NULL_MARKERS
 from ..db.base import utcnow
 from ..db.models import Clue, ClueEvidence, ClueRun, Subject
 from .render import json_value
 
 MAX_EVIDENCE_PER_ROLE = 200
 EXCLUDED_STATES = ("排除",)
+KEYLESS_PREFIX = "无标识-"       # subject key of a row whose own key was empty (see keyless_key)
 
 
 @dataclass
@@ -33,6 +35,7 @@ class ClueCandidate:
     measure: str | None
     legal_basis: list[dict]
     evidence: list[tuple[str, str, int, int]] = field(default_factory=list)  # role, dataset, version_id, row_id
+    keyless: bool = False          # the row's subject key was empty: subject_key is its keyless_key
 
 
 @dataclass
@@ -48,6 +51,29 @@ def fingerprint(model_id: str, subject_type: str, subject_key: str, rule: str) -
     """Stable identity of a clue: model id + subject + rule (not the facts, which may change)."""
     raw = "\x1f".join([model_id, subject_type, subject_key, rule])
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def is_empty_key(value: Any) -> bool:
+    """Whether a subject key is missing: None, blank or whitespace, or a null marker (无, 暂无, NULL, - …).
+
+    >>> [is_empty_key(v) for v in (None, "", "  ", "无", " NULL ", "110105194912310021")]
+    [True, True, True, True, True, False]
+    """
+    return value is None or str(value).strip() in NULL_MARKERS
+
+
+def keyless_key(sources: list[tuple[int, int]], content: dict[str, Any]) -> str:
+    """The identity of an output row whose subject key is empty: a hash of its source rows (dataset
+    version id + row id, sorted), or of the row's own values when it names no source row.
+
+    Deterministic: the same rows give the same clue on a re-run; two different rows never share one
+    (rows without a key are not assumed to be the same person).
+    """
+    if sources:
+        raw = "\x1f".join(f"{v}:{r}" for v, r in sorted(set(sources)))
+    else:
+        raw = json.dumps(json_value(content), sort_keys=True, ensure_ascii=False, default=str)
+    return KEYLESS_PREFIX + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 
 
 def facts_hash(facts: dict) -> str:

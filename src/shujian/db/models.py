@@ -127,6 +127,8 @@ class Run(Base):
     schedule_id: Mapped[int | None] = mapped_column(Integer)
     retry_of: Mapped[int | None] = mapped_column(Integer)
     org_id: Mapped[int | None] = mapped_column(Integer, index=True)   # 发起院 (None: 平台级运行)
+    binding: Mapped[dict | None] = mapped_column(JSON)                # 数据绑定 used: which one and its content
+    keyless_rows: Mapped[int | None] = mapped_column(Integer)         # output rows whose subject key was empty
 
 
 class Subject(Base):
@@ -209,6 +211,29 @@ class Schedule(Base):
     next_run_at: Mapped[datetime | None] = mapped_column()
     last_run_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    org_id: Mapped[int | None] = mapped_column(Integer)               # the org its runs are for (its binding)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class ModelBinding(Base):
+    """One version of an org's data binding for a model (数据绑定): each input role → a dataset of
+    the org's catalog, each field → a column.  Versions are append-only (who bound what when); the
+    newest version of (model, org) applies, unless it is a removal (``removed``)."""
+
+    __tablename__ = "model_bindings"
+    __table_args__ = (UniqueConstraint("model_id", "scope_key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(80), index=True)
+    org_id: Mapped[int | None] = mapped_column(Integer, index=True)   # None: 平台绑定 (every org without its own)
+    scope_key: Mapped[str] = mapped_column(String(24))                # "org:<id>" or "platform" (unique with NULLs)
+    version: Mapped[int] = mapped_column(Integer)
+    inputs: Mapped[dict] = mapped_column(JSON, default=dict)          # {role: {dataset, fields: {field: column}}}
+    model_hash: Mapped[str | None] = mapped_column(String(64))        # the model version it was checked against
+    source: Mapped[str] = mapped_column(String(16))                   # 命令行 / 网页 / 采用 / 可视化建模
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 # ---------------------------------------------------------------------------------- organisations

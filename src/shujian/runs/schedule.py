@@ -11,6 +11,7 @@ from croniter import croniter
 from ..db.base import utcnow
 from ..db.models import Schedule
 from ..errors import InputError, NotFound, ShujianError
+from ..security.scope import Scope, current_scope, scope_for, use_scope
 from ..workspace import Workspace
 from .service import RunService
 
@@ -29,11 +30,14 @@ class ScheduleService:
 
     def add(self, model_id: str, cron: str, params: dict[str, str] | None = None, engine: str = "duckdb") -> dict:
         runs = RunService(self.ws)
-        runs.compile(model_id, params=params)     # refuse a schedule that could never run
+        runs.compile(model_id, params=params)     # refuse a schedule that could never run (binding included)
         nxt = next_time(cron, _aware(self.clock()))
+        scope = current_scope()
         with self.ws.db.unit_of_work() as s:
+            # the org it runs for (its 数据绑定 and catalog): the acting user's, else as a local run
+            org_id = scope.org_id if scope is not None and scope.username else None
             sch = Schedule(model_id=model_id, cron=cron, params=params or {}, engine=engine, enabled=True,
-                           next_run_at=nxt)
+                           next_run_at=nxt, org_id=org_id, created_by=scope.username if scope else None)
             s.add(sch)
             s.flush()
             return _dict(sch)
@@ -61,16 +65,17 @@ class ScheduleService:
         """Run every enabled schedule whose time has come; returns one entry per attempted run."""
         now = _aware(now or self.clock())
         with self.ws.db.unit_of_work() as s:
-            due = [(x.id, x.model_id, dict(x.params or {}), x.engine, x.cron)
+            due = [(x.id, x.model_id, dict(x.params or {}), x.engine, x.cron, _scope_of(s, x))
                    for x in s.query(Schedule).filter(Schedule.enabled.is_(True)).order_by(Schedule.id)
                    if x.next_run_at is not None and _aware(x.next_run_at) <= now]
         out = []
-        for sid, model_id, params, engine, cron in due:
+        for sid, model_id, params, engine, cron, scope in due:
             entry = {"schedule_id": sid, "model_id": model_id}
             run_id = None
             try:
-                result = RunService(self.ws, clock=lambda: now).run(model_id, params=params, engine=engine,
-                                                                   schedule_id=sid)
+                with use_scope(scope):
+                    result = RunService(self.ws, clock=lambda: now).run(model_id, params=params, engine=engine,
+                                                                       schedule_id=sid)
                 entry.update(result.to_dict())
                 run_id = result.run_id
             except ShujianError as exc:
@@ -95,6 +100,13 @@ class ScheduleService:
             time.sleep(interval)
 
 
+def _scope_of(s, sch: Schedule) -> Scope | None:
+    """A schedule made by a user runs for that user's org (its binding, its catalog); None: as before."""
+    if sch.org_id is None:
+        return None
+    return scope_for(s, sch.created_by or f"调度{sch.id}", sch.org_id, ())
+
+
 def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
@@ -102,4 +114,4 @@ def _aware(dt: datetime) -> datetime:
 def _dict(x: Schedule) -> dict:
     return {"schedule_id": x.id, "model_id": x.model_id, "cron": x.cron, "params": x.params, "engine": x.engine,
             "enabled": x.enabled, "next_run_at": x.next_run_at.isoformat() if x.next_run_at else None,
-            "last_run_id": x.last_run_id}
+            "last_run_id": x.last_run_id, "org_id": x.org_id}

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..bindings.service import Applied, bound_for, check_applied, explain_failure
 from ..catalog.service import CatalogService
 from ..clues.render import render_title
-from ..clues.store import MAX_EVIDENCE_PER_ROLE, ClueCandidate, store_clues
+from ..clues.store import MAX_EVIDENCE_PER_ROLE, ClueCandidate, is_empty_key, keyless_key, store_clues
 from ..db.base import utcnow
 from ..db.models import DatasetVersion, Run
-from ..errors import Cancelled, InputError, NotFound, RunFailed, ShujianError
+from ..errors import Cancelled, InputError, NotFound, RunFailed, ShujianError, UnsafeSQL, ValidationFailed
 from ..security.audit import record as audit
 from ..security.masking import check_sealed_run
 from ..security.scope import current_scope, filter_org, visible
@@ -40,12 +41,14 @@ class RunResult:
     seconds: float
     peak_memory_mb: float | None
     error: str | None = None
+    keyless_rows: int = 0
+    binding: dict | None = None
 
     def to_dict(self) -> dict:
         return {"run_id": self.run_id, "model_id": self.model_id, "status": self.status,
                 "clues_new": self.clues_new, "clues_seen": self.clues_seen, "rows_scanned": self.rows_scanned,
                 "rows_out": self.rows_out, "seconds": self.seconds, "peak_memory_mb": self.peak_memory_mb,
-                "error": self.error}
+                "error": self.error, "keyless_rows": self.keyless_rows, "binding": self.binding}
 
 
 class RunService:
@@ -56,28 +59,35 @@ class RunService:
 
     # -- public -----------------------------------------------------------------------------------
     def compile(self, ref: str | Model, dialect: str = "duckdb", params: dict[str, str] | None = None,
-                dataset_versions: dict[str, int] | None = None):
+                dataset_versions: dict[str, int] | None = None, *, binding: bool | dict = True):
+        """SQL of ``ref`` for the acting org; ``binding``: True = the org's 数据绑定, False = the model's
+        own dataset and column names (the builder's canvas), a dict = these binding inputs."""
         model, _ = self._model(ref)
-        return self._compile(model, dialect, params or {}, dataset_versions or {})[0]
+        return self._compile(self._applied(model, binding), dialect, params or {}, dataset_versions or {})[0]
 
     def run(self, ref: str | Model, *, params: dict[str, str] | None = None,
             dataset_versions: dict[str, int] | None = None, engine: str | None = None,
             progress: Callable[[float], None] | None = None, cancel: threading.Event | None = None,
-            schedule_id: int | None = None, retry_of: int | None = None) -> RunResult:
-        """Compile and execute ``ref``; validation errors are raised before any run is recorded."""
+            schedule_id: int | None = None, retry_of: int | None = None,
+            binding: bool | dict = True) -> RunResult:
+        """Compile and execute ``ref`` through the binding of the org it runs for (see :meth:`compile`);
+        validation errors are raised before any run is recorded."""
         self.recover_interrupted()
         engine = engine or self.ws.settings.engine  # None: the workspace default (SHUJIAN_ENGINE)
         if engine not in ENGINES:
             raise InputError(f"引擎“{engine}”不存在", hint=f"可选：{'、'.join(ENGINES)}")
-        model, builtin = self._model(ref)
-        compiled, catalog, typed = self._compile(model, "spark" if engine == "spark" else "duckdb",
+        source, builtin = self._model(ref)
+        applied = self._applied(source, binding)
+        compiled, catalog, typed = self._compile(applied, "spark" if engine == "spark" else "duckdb",
                                                  params or {}, dataset_versions or {})
+        model = applied.model
         check_sealed_run(self.ws, model.id, builtin, [i.dataset for i in model.inputs.values()])
         inputs = self._input_versions(model, catalog, compiled)
-        run_id = self._start(model, builtin, compiled.sql, typed, inputs, engine, schedule_id, retry_of)
+        run_id = self._start(source, builtin, compiled.sql, typed, inputs, engine, schedule_id, retry_of,
+                             applied.record)
         try:
             execution = self._execute(engine, compiled, catalog, progress, cancel)
-            return self._finish(run_id, model, compiled, execution, inputs)
+            return self._finish(run_id, model, compiled, execution, inputs, applied.record)
         except Cancelled as exc:
             self._fail(run_id, "cancelled", exc.message)
             raise
@@ -97,6 +107,8 @@ class RunService:
                 raise InputError(f"运行 {run_id} 的状态是 {run.status}，只能重试失败、取消或中断的运行")
             model_id, params, engine = run.model_id, run.params, run.engine
             versions = {role: v["version"] for role, v in (run.dataset_versions or {}).items()}
+            used = (run.binding or {}).get("inputs")
+        kw.setdefault("binding", used if used else True)     # the same datasets and columns as the failed run
         return self.run(model_id, params={k: _param_text(v) for k, v in params.items()},
                         dataset_versions=versions, engine=engine, retry_of=run_id, **kw)
 
@@ -121,7 +133,7 @@ class RunService:
             r = s.get(Run, run_id)
             if r is None or not visible(r.org_id, shared_none=True):      # a sibling org's run: as if missing
                 raise NotFound(f"运行记录 {run_id} 不存在", hint="用 shujian model runs 查看运行记录")
-            return {**_run_dict(r), "sql": r.sql, "dataset_versions": r.dataset_versions}
+            return {**_run_dict(r), "sql": r.sql, "dataset_versions": r.dataset_versions, "binding": r.binding}
 
     # -- steps ------------------------------------------------------------------------------------
     def _model(self, ref: str | Model) -> tuple[Model, bool]:
@@ -130,9 +142,18 @@ class RunService:
         with self.ws.db.unit_of_work() as s:
             return resolve_model(ref, s)
 
-    def _compile(self, model: Model, dialect: str, raw_params: dict[str, str], versions: dict[str, int]):
+    def _applied(self, model: Model, binding: bool | dict) -> Applied:
+        """The binding of the org the run is for (see :func:`run_org`), or none / the given inputs."""
+        with self.ws.db.unit_of_work() as s:
+            org_id = run_org(s, model.id)
+            if binding is False:
+                return Applied(model, model, None, {"kind": "模型默认", "org_id": org_id})
+            return bound_for(s, model, org_id, binding if isinstance(binding, dict) else None)
+
+    def _compile(self, applied: Applied, dialect: str, raw_params: dict[str, str], versions: dict[str, int]):
         from ..compiler import check_params, compile_model
 
+        model = applied.model
         unknown_roles = sorted(set(versions) - set(model.inputs))
         if unknown_roles:
             raise InputError(f"--dataset-version 指定的角色 {'、'.join(unknown_roles)} 不是模型的输入",
@@ -140,7 +161,13 @@ class RunService:
         by_dataset = {model.inputs[role].dataset: v for role, v in versions.items()}
         catalog = self.catalog.schema(versions=by_dataset)
         typed = check_params(model, raw_params)
-        compiled = compile_model(model, catalog, dialect, params=typed)
+        check_applied(self.ws, applied, catalog)
+        try:
+            compiled = compile_model(model, catalog, dialect, params=typed)
+        except UnsafeSQL:
+            raise
+        except ValidationFailed as exc:
+            raise explain_failure(self.ws, applied, catalog, exc) from None
         return compiled, catalog, typed
 
     @staticmethod
@@ -156,13 +183,13 @@ class RunService:
                 out[role] = {"dataset": ds.name, "version": ds.version, "version_id": ds.version_id}
         return out
 
-    def _start(self, model, builtin, sql, typed, inputs, engine, schedule_id, retry_of) -> int:
+    def _start(self, model, builtin, sql, typed, inputs, engine, schedule_id, retry_of, binding: dict) -> int:
         with self.ws.db.unit_of_work() as s:
             mv = record_version(s, model, builtin)
             run = Run(model_id=model.id, model_version_id=mv.id, model_hash=mv.hash,
                       params={k: _json_param(v) for k, v in typed.items()}, dataset_versions=inputs,
                       engine=engine, sql=sql, status="running", pid=os.getpid(), started_at=self.clock(),
-                      schedule_id=schedule_id, retry_of=retry_of, org_id=run_org(s, model.id))
+                      schedule_id=schedule_id, retry_of=retry_of, org_id=run_org(s, model.id), binding=binding)
             s.add(run)
             s.flush()
             return run.id
@@ -181,9 +208,10 @@ class RunService:
                                                                plan=getattr(compiled, "staged", None),
                                                                progress=progress, cancel=cancel)
 
-    def _finish(self, run_id: int, model: Model, compiled, execution, inputs: dict) -> RunResult:
+    def _finish(self, run_id: int, model: Model, compiled, execution, inputs: dict, binding: dict) -> RunResult:
         rows = execution.table.to_pylist()
         candidates = [self._candidate(model, compiled, row, inputs) for row in rows]
+        keyless = sum(c.keyless for c in candidates)
         with self.ws.db.unit_of_work() as s:
             scanned = self._rows_scanned(s, inputs)
             stored = store_clues(s, run_id, candidates)
@@ -191,12 +219,13 @@ class RunService:
             run.status, run.finished_at = "succeeded", self.clock()
             run.seconds, run.rows_scanned, run.rows_out = execution.seconds, scanned, len(rows)
             run.clues_new, run.clues_seen = stored.new, stored.seen + stored.suppressed + stored.reopened
-            run.peak_memory_mb = execution.peak_memory_mb
+            run.peak_memory_mb, run.keyless_rows = execution.peak_memory_mb, keyless
         audit(self.ws, "model.run", target=f"run:{run_id}",
               detail={"model_id": model.id, "status": "succeeded", "clues_new": stored.new, "rows_out": len(rows),
-                      "datasets": sorted({v["dataset"] for v in inputs.values()})})
+                      "datasets": sorted({v["dataset"] for v in inputs.values()}), "binding": _binding_brief(binding)})
         return RunResult(run_id, model.id, "succeeded", stored.new, run.clues_seen, scanned, len(rows),
-                         execution.seconds, execution.peak_memory_mb)
+                         execution.seconds, execution.peak_memory_mb, keyless_rows=keyless,
+                         binding=_binding_brief(binding))
 
     def _candidate(self, model: Model, compiled, row: dict, inputs: dict) -> ClueCandidate:
         out = model.output
@@ -207,20 +236,26 @@ class RunService:
             rule = out.rule if isinstance(out.rule, str) else str(row.get(out.rule.column) or "")
         key = row.get(out.subject.key)
         facts = {f: row.get(f) for f in out.facts}
-        evidence = []
-        for role, column, is_list in _evidence_columns(compiled):
+        evidence, sources = [], []
+        ev_columns = _evidence_columns(compiled)
+        for role, column, is_list in ev_columns:
             value = row.get(column)
             ids = value if is_list else [value]
             info = inputs.get(role)
             if not info or ids is None:
                 continue
-            for rid in [i for i in ids if i is not None][:MAX_EVIDENCE_PER_ROLE]:
-                evidence.append((role, info["dataset"], info["version_id"], int(rid)))
+            ids = [int(i) for i in ids if i is not None]
+            sources += [(info["version_id"], i) for i in ids]
+            evidence += [(role, info["dataset"], info["version_id"], i) for i in ids[:MAX_EVIDENCE_PER_ROLE]]
+        keyless = is_empty_key(key)
+        if keyless:          # never merged with another row: its own identity from its source rows
+            hidden = {c for _, c, _ in ev_columns}
+            key = keyless_key(sources, {k: v for k, v in row.items() if k not in hidden})
         return ClueCandidate(
-            model_id=model.id, rule=rule, subject_type=out.subject.type, subject_key="" if key is None else str(key),
+            model_id=model.id, rule=rule, subject_type=out.subject.type, subject_key=str(key),
             subject_name=str(row.get(out.subject.name)) if out.subject.name and row.get(out.subject.name) else None,
             title=render_title(out.title, row), facts=facts, measure=out.measure or model.measure,
-            legal_basis=[lb.model_dump() for lb in model.legal_basis], evidence=evidence)
+            legal_basis=[lb.model_dump() for lb in model.legal_basis], evidence=evidence, keyless=keyless)
 
     @staticmethod
     def _rows_scanned(s, inputs: dict) -> int:
@@ -262,6 +297,15 @@ def _text_words(ws: Workspace, compiled) -> tuple[str, ...]:
     return user_words(ws)
 
 
+def _binding_brief(binding: dict | None) -> dict | None:
+    """Which binding a run used, without its column lists (for lists and audit records)."""
+    if not binding:
+        return None
+    brief = {k: binding[k] for k in ("kind", "binding_id", "org", "version") if binding.get(k) is not None}
+    brief["datasets"] = {role: v.get("dataset") for role, v in (binding.get("inputs") or {}).items()}
+    return brief
+
+
 def _evidence_columns(compiled) -> list[tuple[str, str, bool]]:
     return [(ev.role, ev.column, bool(ev.is_list)) for ev in getattr(compiled, "evidence", None) or []]
 
@@ -286,7 +330,9 @@ def _run_dict(r: Run) -> dict:
             "finished_at": r.finished_at.isoformat() if r.finished_at else None, "seconds": r.seconds,
             "rows_scanned": r.rows_scanned, "rows_out": r.rows_out, "clues_new": r.clues_new,
             "clues_seen": r.clues_seen, "peak_memory_mb": r.peak_memory_mb, "error": r.error,
-            "model_hash": r.model_hash, "retry_of": r.retry_of, "org_id": r.org_id}
+            "model_hash": r.model_hash, "retry_of": r.retry_of, "org_id": r.org_id,
+            "keyless_rows": r.keyless_rows, "binding_kind": (r.binding or {}).get("kind"),
+            "binding_version": (r.binding or {}).get("version")}
 
 
 __all__ = ["RunResult", "RunService", "ShujianError", "RunFailed"]
