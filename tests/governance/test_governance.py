@@ -147,13 +147,70 @@ def test_adoption_names_missing_fields(gov_world, clock):
     out = gov.adopt("pension-during-custody", "331003", "hy_shuzi", mapping={
         "custody": {"dataset": "黄岩羁押", "fields": {"start": "入所时间"}},
         "pension": {"dataset": "黄岩养老金"}})
-    assert out["status"] == "缺字段"
+    assert out["status"] == "缺字段" and out["binding"] is None
     got = {(m["input"], m["field"]): m["message"] for m in out["missing"]}
     assert got == {
-        ("custody", "kind"): "输入 custody 的字段 kind：数据集“黄岩羁押”中没有列“羁押性质”",
-        ("custody", "start"): "输入 custody 的字段 start：数据集“黄岩羁押”中没有列“入所时间”",
-        ("pension", "person"): "输入 pension 的字段 person：数据集“黄岩养老金”不在目录中（需要语义类型为 id_number 的列）",
-        ("pension", "month"): "输入 pension 的字段 month：数据集“黄岩养老金”不在目录中（需要列“发放年月”）",
-        ("pension", "amount"): "输入 pension 的字段 amount：数据集“黄岩养老金”不在目录中（需要列“发放金额”）",
+        ("custody", "kind"): "输入 custody 的字段 kind 没有映射：数据集“黄岩羁押”中没有与模型列“羁押性质”同名的列"
+                             "（现有列：身份证号、姓名、入所日期、出所日期）；请映射到“黄岩羁押”中的一列（--map custody.kind=列名）",
+        ("custody", "start"): "输入 custody 的字段 start 映射到的列“入所时间”不在数据集“黄岩羁押”中；"
+                              "可能是：“入所日期”（同名）、“出所日期”（数据要素 日期、名称相似 75）",
+        ("pension", None): "输入 pension 绑定的数据集“黄岩养老金”不在本院数据目录中；可能是：“养老金发放”",
     }
+    assert {m["location"] for m in out["missing"]} == {"binding.custody.fields.kind", "binding.custody.fields.start",
+                                                       "binding.pension.dataset"}
     assert out["mapping"]["custody"]["fields"]["person"] == "身份证号"
+
+def _own(ws, names: list[str], org_code: str) -> None:
+    """Give datasets to an org (所属院): other orgs' catalogs no longer show them."""
+    from shujian.db.models import Dataset, Org
+
+    with ws.db.unit_of_work() as s:
+        org_id = s.query(Org.id).filter_by(code=org_code).scalar()
+        for name in names:
+            s.query(Dataset).filter_by(name=name).one().org_id = org_id
+
+
+def test_an_adopted_model_runs_at_the_adopting_org_on_its_own_names(gov_world, clock):
+    """The adoption mapping is the adopting org's 数据绑定: its runs read its own datasets and columns
+    (before, the mapping was recorded and ignored, and the run failed: 数据集 … 不在目录中)."""
+    from shujian.bindings import BindingService
+    from shujian.db.models import Org
+    from shujian.errors import ValidationFailed
+    from shujian.security.scope import scope_for, use_scope
+
+    ws = gov_world
+    gov = GovernanceService(ws, clock=clock)
+    _certified(gov, clock)
+    make_clues(ws, __import__("shujian.spec", fromlist=["load_model"]).load_model(MODEL), 1)
+    WorkflowService(ws, clock=clock).transition(1, "排除", "shi_shuzi", exclusion_type="其他")
+    gov.advance("pension-during-custody", "上架", "shi_lingdao", scope="全国")
+    OrgService(ws).add_user("hy_shuzi", "郑分析", "331003", ["数字办"])
+    _own(ws, ["监所在押人员", "养老金发放"], DISTRICT)                    # the author org's own data
+    load(ws, "黄岩羁押", custody_table().rename_columns(["公民身份号码", "人员姓名", "入监时间", "出监时间", "羁押类别"]))
+    load(ws, "黄岩养老金", pension_table().rename_columns(["证件号码", "领取人", "待遇所属期", "实发金额"]))
+    _own(ws, ["黄岩羁押", "黄岩养老金"], "331003")
+    with ws.db.unit_of_work() as s:
+        huangyan = scope_for(s, "hy_shuzi", s.query(Org.id).filter_by(code="331003").scalar(), ["数字办"])
+    with use_scope(huangyan), pytest.raises(ValidationFailed, match="本院数据目录中没有"):
+        RunService(ws, clock=clock).run("pension-during-custody")
+
+    mapping = {"custody": {"dataset": "黄岩羁押", "fields": {"person": "公民身份号码", "name": "人员姓名",
+                                                         "start": "入监时间", "end": "出监时间", "kind": "羁押类别"}},
+               "pension": {"dataset": "黄岩养老金", "fields": {"month": "待遇所属期", "amount": "实发金额"}}}
+    partial = gov.adopt("pension-during-custody", "331003", "hy_shuzi",
+                        mapping={"custody": mapping["custody"], "pension": {"dataset": "黄岩养老金"}})
+    assert partial["status"] == "缺字段" and partial["binding"] is None
+    assert {m["field"] for m in partial["missing"]} == {"month", "amount"}
+    out = gov.adopt("pension-during-custody", "331003", "hy_shuzi", mapping=mapping)
+    assert out["status"] == "已采用" and out["missing"] == []
+    assert (out["binding"]["source"], out["binding"]["by"], out["binding"]["org"]) == (
+        "采用", "hy_shuzi", "台州市黄岩区人民检察院")
+    assert out["mapping"]["pension"]["fields"]["person"] == "证件号码"     # the semantic field, resolved
+
+    with use_scope(huangyan):
+        result = RunService(ws, clock=clock).run("pension-during-custody")
+        record = RunService(ws).get_run(result.run_id)
+    assert result.status == "succeeded" and result.rows_out == 2
+    assert record["binding"]["kind"] == "本院绑定" and record["binding"]["source"] == "采用"
+    assert {v["dataset"] for v in record["dataset_versions"].values()} == {"黄岩羁押", "黄岩养老金"}
+    assert BindingService(ws).history("pension-during-custody", org="331003")[0]["version"] == 1

@@ -9,16 +9,17 @@ columns by semantic type (a strong hint), name similarity (rapidfuzz) and type.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from ..catalog.schema import CatalogSchema, ColumnSchema, DatasetSchema
 from ..catalog.semantic import SEMANTIC_TYPES, detect_semantic
 from ..compiler.types import ANY, family, norm, zh
 from ..errors import Problem, ShujianError, ValidationFailed
-from ..spec.model import FieldBinding, Model
+from ..spec.model import FieldBinding, Input, Model
 from .content import Inputs, apply_binding, field_default
 
 #: the type a semantic type implies when the default dataset is not catalogued here
@@ -26,6 +27,7 @@ SEMANTIC_DTYPE = {"id_number": "VARCHAR", "uscc": "VARCHAR", "case_number": "VAR
                   "bank_card": "VARCHAR", "phone": "VARCHAR", "person_name": "VARCHAR", "date": "DATE",
                   "amount": "DOUBLE", "text": "VARCHAR"}
 ACCEPT = 30.0        # lowest score a suggested column needs
+DATASET_ACCEPT = 30.0  # lowest score a suggested dataset needs
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ def issue_dict(i: Issue) -> dict:
 
 
 # ---------------------------------------------------------------- what the model needs
+@lru_cache(maxsize=4096)
 def name_semantic(name: str) -> str | None:
     """The semantic type a column name alone suggests (身份证号 → id_number), else None."""
     return detect_semantic(name, [])
@@ -136,6 +139,10 @@ def score_column(col: ColumnSchema, e: Expect) -> tuple[float, str]:
     if e.column:
         ratio = fuzz.ratio(e.column, col.name)
         score += 0.4 * ratio
+        if _within(e.column, col.name) or _within(col.name, e.column):
+            score += 10            # 案由 ~ 案件事由, 区域 ~ 所属区域: every character kept, in order
+        elif len(e.column) >= 3 and e.column[:2] == col.name[:2]:
+            score += 10            # 羁押性质 ~ 羁押类别: the same subject word first
         if ratio >= 50:
             why.append(f"名称相似 {ratio:.0f}")
     if e.dtype and norm(col.dtype) != ANY:
@@ -145,6 +152,12 @@ def score_column(col: ColumnSchema, e: Expect) -> tuple[float, str]:
             score -= 40
             why.append(f"类型不符（{zh(norm(col.dtype))}）")
     return score, "、".join(why) or "—"
+
+
+def _within(short: str, long: str) -> bool:
+    """Whether ``short`` is a subsequence of ``long`` (all its characters, in order)."""
+    it = iter(long)
+    return len(short) >= 2 and all(ch in it for ch in short)
 
 
 def ranked(ds: DatasetSchema, e: Expect, skip: frozenset[str] = frozenset()) -> list[tuple[str, float, str]]:
@@ -170,7 +183,8 @@ def check(model: Model, inputs: Inputs, catalog: CatalogSchema,
         ds = catalog.get(name)
         if ds is None:
             if not inp.optional or given.get("dataset"):
-                res.issues.append(_missing_dataset(model, role, name, bool(given.get("dataset")), catalog))
+                guesses = likely_datasets(role, inp, catalog, expect)
+                res.issues.append(_missing_dataset(model, role, name, bool(given.get("dataset")), guesses))
             continue
         res.inputs[role] = {"dataset": ds.name, "fields": {}}
         for f, b in inp.fields.items():
@@ -182,8 +196,22 @@ def check(model: Model, inputs: Inputs, catalog: CatalogSchema,
     return res
 
 
-def _missing_dataset(model: Model, role: str, name: str, bound: bool, catalog: CatalogSchema) -> Issue:
-    guesses = [n for n, _, _ in process.extract(name, list(catalog.datasets), limit=3, score_cutoff=40)]
+def dataset_score(role: str, inp: Input, ds: DatasetSchema, expect: Mapping[tuple[str, str], Expect]) -> float:
+    """How well ``ds`` could serve a role: share of its fields with a fitting column, and name likeness."""
+    fits = [max((s for _, s, _ in ranked(ds, expect[(role, f)])[:1]), default=0.0) for f in inp.fields]
+    coverage = sum(min(s, 100.0) for s in fits) / (100.0 * len(fits)) if fits else 0.0
+    return 70 * coverage + 0.3 * fuzz.ratio(inp.dataset, ds.name)
+
+
+def likely_datasets(role: str, inp: Input, catalog: CatalogSchema, expect: Mapping[tuple[str, str], Expect],
+                    limit: int = 3) -> list[str]:
+    """The catalog's datasets most likely to be the role's, best first (score ≥ DATASET_ACCEPT)."""
+    scored = sorted(((dataset_score(role, inp, ds, expect), ds.name) for ds in catalog.datasets.values()),
+                    key=lambda x: (-x[0], x[1]))
+    return [n for score, n in scored if score >= DATASET_ACCEPT][:limit]
+
+
+def _missing_dataset(model: Model, role: str, name: str, bound: bool, guesses: list[str]) -> Issue:
     said = f"；可能是：{'、'.join(f'“{g}”' for g in guesses)}" if guesses else ""
     if bound:
         msg = f"输入 {role} 绑定的数据集“{name}”不在本院数据目录中{said}"

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from rapidfuzz import fuzz
-
 from ..catalog.schema import CatalogSchema, DatasetSchema
 from ..spec.model import Input, Model
-from .check import Expect, ranked
+from .check import DATASET_ACCEPT, Expect, dataset_score, ranked
 from .content import Inputs, field_default
-
-DATASET_ACCEPT = 30.0
 
 
 @dataclass
@@ -79,7 +75,7 @@ def _pick(role: str, inp: Input, catalog: CatalogSchema, expect: dict[tuple[str,
         return inp.dataset, "同名"
     best: tuple[float, str] | None = None
     for ds in catalog.datasets.values():
-        score = _dataset_score(role, inp, ds, expect)
+        score = dataset_score(role, inp, ds, expect)
         if chosen.get(ds.name, inp.dataset) != inp.dataset:
             score -= 20               # already read by a role with another default dataset
         if best is None or score > best[0] or (score == best[0] and ds.name < best[1]):
@@ -89,7 +85,3 @@ def _pick(role: str, inp: Input, catalog: CatalogSchema, expect: dict[tuple[str,
     return best[1], f"列覆盖与名称最接近（{best[0]:.0f} 分）"
 
 
-def _dataset_score(role: str, inp: Input, ds: DatasetSchema, expect: dict[tuple[str, str], Expect]) -> float:
-    fits = [max((s for _, s, _ in ranked(ds, expect[(role, f)])[:1]), default=0.0) for f in inp.fields]
-    coverage = sum(min(s, 100.0) for s in fits) / (100.0 * len(fits)) if fits else 0.0
-    return 70 * coverage + 0.3 * fuzz.ratio(inp.dataset, ds.name)

@@ -145,7 +145,7 @@ class BindingService:
 
     # -- writing ----------------------------------------------------------------------------------
     def bind(self, ref: str | Model, inputs: Inputs, *, org: str | int | None = None, source: str = "命令行",
-             note: str | None = None) -> dict:
+             note: str | None = None, by: str | None = None) -> dict:
         """Check and store a new binding version; raises ValidationFailed (every located problem)."""
         model = self.load(ref)
         if model.sql is not None:
@@ -161,7 +161,7 @@ class BindingService:
         res = validate(model, clean, self._catalog(org_id), self._expect(model))
         if not res.ok:
             raise res.failure(f"模型 {model.id} 的数据绑定未通过校验，未保存")
-        return {**self._store(model, org_id, clean, source, note, removed=False), "warnings": res.warnings,
+        return {**self._store(model, org_id, clean, source, note, removed=False, by=by), "warnings": res.warnings,
                 "effective": res.inputs}
 
     def unbind(self, model_id: str, *, org: str | int | None = None, note: str | None = None,
@@ -178,11 +178,11 @@ class BindingService:
 
     # -- internals --------------------------------------------------------------------------------
     def _store(self, model: Model, org_id: int | None, inputs: Inputs, source: str, note: str | None,
-               removed: bool) -> dict:
+               removed: bool, by: str | None = None) -> dict:
         from ..runs.models import model_hash
         from ..security.scope import acting
 
-        who = acting()[0]
+        who = by or acting()[0]
         with self.ws.db.unit_of_work() as s:
             key = scope_key(org_id)
             last = (s.query(ModelBinding.version).filter_by(model_id=model.id, scope_key=key)
@@ -195,7 +195,7 @@ class BindingService:
             out = binding_dict(s, row)
             if not removed:
                 _mark_adopted(s, model.id, org_id, inputs)
-        audit(self.ws, "model.bind", target=f"model:{model.id}", org_id=org_id,
+        audit(self.ws, "model.bind", target=f"model:{model.id}", org_id=org_id, actor=by,
               detail={"version": out["version"], "org": out["org"], "source": source, "removed": removed,
                       "inputs": inputs})
         return out

@@ -1,49 +1,32 @@
-"""Adoption (复制推广): map an org's own datasets and columns onto a model's inputs."""
+"""Adoption (复制推广): the adopting org's datasets and columns become its 数据绑定 for the model.
+
+The mapping an org gives when it adopts a listed model is checked exactly like ``shujian model bind``
+(against the adopting org's own catalog, with suggestions) and, when every required field resolves,
+stored as the org's binding (source 采用) — the binding its runs then use.  When something is
+missing, nothing is bound and every missing field is listed with what it needs and what could fit.
+"""
 
 from __future__ import annotations
 
-from ..catalog.schema import CatalogSchema
+from ..bindings import BindingService, Issue
 from ..spec import Model
-from ..spec.model import FieldBinding
+from ..workspace import Workspace
 
 
-def check_mapping(model: Model, catalog: CatalogSchema, mapping: dict) -> tuple[dict, list[dict]]:
-    """Resolve ``mapping`` (``{role: {dataset, fields: {field: column}}}``) against the catalog.
-
-    Unmapped roles and fields default to the model's own bindings.  Returns the resolved mapping and
-    the missing required fields, each naming the input, the field, the dataset and what it needs.
-    """
-    resolved: dict = {}
-    missing: list[dict] = []
-    for role, inp in model.inputs.items():
-        given = mapping.get(role) or {}
-        name = given.get("dataset") or inp.dataset
-        ds = catalog.get(name)
-        fields: dict[str, str | None] = {}
-        for field, binding in inp.fields.items():
-            column, semantic, needs = _want(binding, (given.get("fields") or {}).get(field))
-            found = _find(ds, column, semantic) if ds is not None else None
-            fields[field] = found
-            if found is None:
-                why = f"数据集“{name}”不在目录中（需要{needs}）" if ds is None else f"数据集“{name}”中没有{needs}"
-                missing.append({"input": role, "field": field, "dataset": name, "needs": needs,
-                                "message": f"输入 {role} 的字段 {field}：{why}"})
-        resolved[role] = {"dataset": name, "fields": fields}
-    return resolved, missing
+def adopt_binding(ws: Workspace, model: Model, org_id: int, mapping: dict | None,
+                  actor: str) -> tuple[dict, list[dict], dict | None]:
+    """(resolved mapping, missing fields, stored binding or None) for ``org_id`` adopting ``model``."""
+    svc = BindingService(ws)
+    res = svc.check(model, mapping or {}, org=org_id)
+    if not res.ok:
+        return res.inputs, [missing_dict(model, mapping or {}, i) for i in res.issues], None
+    saved = svc.bind(model, res.inputs, org=org_id, source="采用", by=actor, note="采用已上架模型")
+    return res.inputs, [], saved
 
 
-def _want(binding, override: str | None) -> tuple[str | None, str | None, str]:
-    """(column, semantic type, what is needed in words) for one model field."""
-    if override:
-        return override, None, f"列“{override}”"
-    if isinstance(binding, FieldBinding):
-        if binding.semantic:
-            return None, binding.semantic, f"语义类型为 {binding.semantic} 的列"
-        return binding.column, None, f"列“{binding.column}”"
-    return str(binding), None, f"列“{binding}”"
-
-
-def _find(ds, column: str | None, semantic: str | None) -> str | None:
-    if column is not None:
-        return column if ds.column(column) is not None else None
-    return next((c.name for c in ds.columns if c.semantic == semantic), None)
+def missing_dict(model: Model, mapping: dict, issue: Issue) -> dict:
+    """One missing item: the input, the field, the dataset it was looked up in and the located message."""
+    inp = model.inputs.get(issue.role)
+    dataset = ((mapping.get(issue.role) or {}).get("dataset") or (inp.dataset if inp else None))
+    return {"input": issue.role, "field": issue.field, "dataset": dataset, "kind": issue.kind,
+            "location": issue.location, "message": issue.message, "suggestions": issue.suggestions}

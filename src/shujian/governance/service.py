@@ -30,7 +30,7 @@ from ..orgs.service import ancestors, descendants, find_org, find_user
 from ..spec import Model
 from ..workflow.service import PermissionDenied, TransitionRefused
 from ..workspace import Workspace
-from .adoption import check_mapping
+from .adoption import adopt_binding
 from .rules import CERTIFICATIONS, EVALUATIONS, LISTED, SCOPE_LEVEL, SCOPES, TRANSITIONS, VERIFIED_STATES
 from .versions import generated_sql, model_summary, parse_source, readable_diff, source_hash
 
@@ -157,10 +157,8 @@ class GovernanceService:
                     .order_by(GovModel.id) if _visible(s, gm, target.id)]
 
     def adopt(self, model_id: str, org: str | int, actor: str, mapping: dict | None = None) -> dict:
-        """Map the org's datasets/columns to the model inputs; report exactly which required fields lack."""
-        from ..catalog.service import CatalogService
-
-        catalog = CatalogService(self.ws).schema()
+        """Map the org's datasets/columns to the model inputs: stored as the org's 数据绑定 when every
+        required field resolves, else each missing field is reported (see governance.adoption)."""
         with self.ws.db.unit_of_work() as s:
             gm, user, target = _gov(s, model_id), find_user(s, actor), find_org(s, org)
             if gm.state not in LISTED:
@@ -171,16 +169,18 @@ class GovernanceService:
             if user.org_id != target.id:
                 raise PermissionDenied(f"用户 {user.name} 不属于 {target.name}，不能替该院采用模型")
             model = parse_source(_latest_submitted(s, gm).source)
-            resolved, missing = check_mapping(model, catalog, mapping or {})
-            ad = s.query(ModelAdoption).filter_by(gov_model_id=gm.id, org_id=target.id).first()
+            gm_id, target_id, target_name, user_id = gm.id, target.id, target.name, user.id
+        resolved, missing, bound = adopt_binding(self.ws, model, target_id, mapping, actor)
+        with self.ws.db.unit_of_work() as s:
+            ad = s.query(ModelAdoption).filter_by(gov_model_id=gm_id, org_id=target_id).first()
             if ad is None:
-                ad = ModelAdoption(gov_model_id=gm.id, org_id=target.id)
+                ad = ModelAdoption(gov_model_id=gm_id, org_id=target_id)
                 s.add(ad)
-            ad.mapping, ad.missing, ad.adopted_by, ad.at = resolved, missing, user.id, self.clock()
+            ad.mapping, ad.missing, ad.adopted_by, ad.at = resolved, missing, user_id, self.clock()
             ad.status = "缺字段" if missing else "已采用"
             s.flush()
-            return {"model_id": model_id, "org": target.name, "status": ad.status, "mapping": resolved,
-                    "missing": missing}
+            return {"model_id": model_id, "org": target_name, "status": ad.status, "mapping": resolved,
+                    "missing": missing, "binding": bound}
 
     # -- reading ----------------------------------------------------------------------------------
     def get(self, model_id: str) -> dict:

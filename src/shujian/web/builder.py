@@ -143,6 +143,18 @@ def graph_to_dict(graph: dict) -> Built:
     return Built(data, order, role_nodes, out_id)
 
 
+def graph_inputs(graph: dict) -> dict:
+    """The dataset nodes as binding inputs: role → dataset and the columns named (semantic fields stay)."""
+    out = {}
+    for n in graph.get("nodes", []):
+        if n.get("kind") != "dataset":
+            continue
+        inp = n.get("input") or {}
+        fields = {f: c for f, c in (inp.get("fields") or {}).items() if isinstance(c, str) and c.strip()}
+        out[_name(n)] = {"dataset": inp.get("dataset"), "fields": fields}
+    return out
+
+
 def node_name(node: dict) -> str:
     """The model-language name of a canvas node: the input role or the step id."""
     return _name(node)

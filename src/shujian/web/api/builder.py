@@ -56,9 +56,17 @@ def kinds(user=require("models.read")) -> dict:
     return {"items": items, "total": len(items)}
 
 
-@router.get("/builder/graph/{model_id}", summary="打开模型：模型语言 → 画布图")
+@router.get("/builder/graph/{model_id}", summary="打开模型：模型语言 → 画布图（数据集节点按本院的数据绑定）")
 def graph(model_id: str, request: Request, user=require("models.read")) -> dict:
-    return builder.model_to_graph(catalogue.load(ws_of(request), model_id))
+    return builder.model_to_graph(bound_model(ws_of(request), model_id))
+
+
+def bound_model(ws, model_id: str):
+    """The model as the acting org runs it: dataset nodes show the org's bound datasets and columns."""
+    from ...bindings import BindingService, apply_binding
+
+    model = catalogue.load(ws, model_id)
+    return apply_binding(model, BindingService(ws).current(model)["inputs"])
 
 
 @router.get("/builder/datasets", summary="画布数据集面板：数据集与列")
@@ -78,7 +86,7 @@ def datasets(request: Request, user=require("models.read"),
 @router.post("/builder/validate", summary="校验画布：结构与编译问题定位到节点；通过时返回模型文件与 SQL")
 def validate(body: GraphIn, request: Request, user=require("models.build")) -> dict:
     run = RunService(ws_of(request))
-    return builder.check(body.model_dump(exclude_none=True), lambda m: run.compile(m))
+    return builder.check(body.model_dump(exclude_none=True), lambda m: run.compile(m, binding=False))
 
 
 @router.post("/builder/preview", summary="预览任一节点的前若干行（脱敏；密封数据不可预览）")
@@ -103,7 +111,7 @@ def preview(body: PreviewIn, request: Request, user=require("data.preview")) -> 
         body.node = feeder
         node = next(n for n in graph["nodes"] if n.get("id") == feeder)
     cut = builder.truncated(graph, body.node)
-    checked = builder.check(cut, lambda m: RunService(ws).compile(m))
+    checked = builder.check(cut, lambda m: RunService(ws).compile(m, binding=False))
     if not checked["ok"]:
         return {"ok": False, "problems": checked["problems"], "message": checked["message"]}
     model, _ = builder.graph_to_model(cut)
@@ -115,7 +123,7 @@ def save(body: GraphIn, request: Request, user=require("models.build")) -> dict:
     from ...governance.service import GovernanceService
 
     ws = ws_of(request)
-    checked = builder.check(body.model_dump(exclude_none=True), lambda m: RunService(ws).compile(m))
+    checked = builder.check(body.model_dump(exclude_none=True), lambda m: RunService(ws).compile(m, binding=False))
     if not checked["ok"]:
         from ...errors import Problem, ValidationFailed
 
@@ -126,3 +134,15 @@ def save(body: GraphIn, request: Request, user=require("models.build")) -> dict:
     saved = GovernanceService(ws).save(checked["source"], user.username)
     return {"model_id": catalogue.load_source_id(checked["source"]), "revision": saved["number"],
             "source": checked["source"], "sql": checked["sql"]}
+
+
+@router.post("/builder/bind", summary="把画布上数据集节点的数据集与列保存为本院的数据绑定（不改模型）")
+def bind(body: GraphIn, request: Request, user=require("models.bind")) -> dict:
+    from ...bindings import BindingService
+
+    ws = ws_of(request)
+    model_id = str((body.model or {}).get("id") or "")
+    if not model_id:
+        raise InputError("画布上的模型还没有编号", hint="先打开一个模型，或在右侧表单中填写模型编号并保存模型")
+    inputs = builder.graph_inputs(body.model_dump(exclude_none=True))
+    return BindingService(ws).bind(catalogue.load(ws, model_id), inputs, source="可视化建模")

@@ -12,6 +12,7 @@ from ...errors import ShujianError
 from ...governance.rules import EVALUATIONS
 from ...runs.service import RunService
 from .. import builder, catalogue
+from ..api.builder import bound_model
 from ..api.models import governance_of
 from ..security import CSRF, require
 from .common import render
@@ -85,7 +86,7 @@ def builder_page(request: Request, user=require("models.build"),
     graph, error = None, None
     if model:
         try:
-            graph = builder.model_to_graph(catalogue.load(request.app.state.ws, model))
+            graph = builder.model_to_graph(bound_model(request.app.state.ws, model))
         except ShujianError as exc:
             error = exc.message
     return render(request, "builder.html", {"graph": graph, "error": error, "kinds": builder.KINDS,

@@ -342,6 +342,16 @@
       say("已保存模型 <a id='saved-link' href='/models/" + encodeURIComponent(out.model_id) + "'>" + esc(out.model_id) + "</a>（第 " + out.revision + " 版草稿）。 <a href='/runs?model=" + encodeURIComponent(out.model_id) + "'>去运行</a>");
     } catch (e) { if (e.info && e.info.details) showProblems({ ok: false, message: e.message, problems: e.info.details.problems }); else say(esc(e.message), true); }
   }
+  async function bindData() {
+    if (state.selected == null) applyModel();
+    try {
+      const out = await S.api("POST", "/api/v1/builder/bind", graph());
+      say("已保存数据绑定（" + esc(out.org) + " 第 " + out.version + " 版）。 <a id='binding-link' href='/models/" + encodeURIComponent(out.model_id) + "/binding'>查看绑定</a>");
+    } catch (e) {
+      const issues = (e.info && e.info.details && (e.info.details.issues || e.info.details.problems)) || [];
+      say(esc(e.message) + (issues.length ? "<ul>" + issues.map(i => "<li>" + esc(i.message) + "</li>").join("") + "</ul>" : ""), true);
+    }
+  }
   async function preview(n) {
     const box = document.getElementById("preview");
     document.getElementById("preview-title").textContent = LABELS[n.kind] + " " + (n.kind === "dataset" ? n.role : (n.step || {}).id || "");
@@ -373,6 +383,7 @@
   });
   document.getElementById("btn-validate").addEventListener("click", validate);
   document.getElementById("btn-save").addEventListener("click", save);
+  document.getElementById("btn-bind").addEventListener("click", bindData);
   S.api("GET", "/api/v1/builder/datasets").then(r => {
     state.datasets = r.items; datasetPalette();
     if (state.selected != null) render(state.byDf[state.selected]);
