@@ -1,8 +1,8 @@
 """model bindings (数据绑定: an org's datasets and columns for a model's input roles), the binding a run
 used and its keyless output rows, the org a schedule runs for
 
-Revision ID: 0006_model_bindings
-Revises: 0005
+Revision ID: 0007_model_bindings
+Revises: 0006_entity_reviews
 Create Date: 2026-11-28 10:00:00
 
 Existing runs keep ``binding`` NULL (they ran on the model's own dataset names); existing schedules keep
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006_model_bindings'
-down_revision = '0005'
+revision = '0007_model_bindings'
+down_revision = '0006_entity_reviews'
 branch_labels = None
 depends_on = None
 
