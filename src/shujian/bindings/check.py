@@ -228,7 +228,13 @@ def _column(role: str, f: str, binding, column: str | None, ds: DatasetSchema,
     if column is not None:
         if ds.column(column) is not None:
             return column, None
-        cols = ranked(ds, e())
+        own = e()
+        near = ranked(ds, Expect(column, own.semantic, own.dtype, own.dtype_known))     # near what was typed
+        best = {c: (score, why) for c, score, why in ranked(ds, own)}
+        for c, score, why in near:
+            if score > best.get(c, (-1.0, ""))[0]:
+                best[c] = (score, why)
+        cols = sorted(((c, sc, why) for c, (sc, why) in best.items()), key=lambda r: (-r[1], r[0]))
         return None, Issue(role, f, "column", f"输入 {role} 的字段 {f} 映射到的列“{column}”不在数据集“{ds.name}”中"
                                               f"{_say(cols, ds)}", [c for c, _, _ in cols[:3]])
     if isinstance(binding, FieldBinding) and binding.semantic:

@@ -27,7 +27,6 @@ from .content import Inputs, apply_binding, default_inputs, normalise
 from .propose import ProposalRow, propose
 
 PLATFORM = ("平台", "platform")
-SOURCES = ("命令行", "网页", "采用", "可视化建模", "接口")
 
 
 class BindingRefused(ShujianError):
@@ -87,7 +86,7 @@ def bound_for(s: Session, model: Model, org_id: int | None, given: Inputs | None
     if row is None:
         return Applied(model, model, None, {"kind": "模型默认", "org_id": org_id})
     info = binding_dict(s, row)
-    kind = "平台绑定" if row.org_id is None else ("本院绑定" if row.org_id == org_id else "上级院绑定")
+    kind = "平台绑定" if row.org_id is None else "本院绑定"
     return Applied(apply_binding(model, row.inputs), model, row.inputs,
                    {"kind": kind, **{k: info[k] for k in ("binding_id", "org_id", "org", "version", "source",
                                                            "by", "at")}})

@@ -102,7 +102,8 @@ def _execute(ws: Workspace, model: Model, limit: int, params: dict[str, str]) ->
     from ..engines.duckdb_engine import DuckDBEngine
     from .service import RunService, _text_words
 
-    compiled = RunService(ws).compile(model, params=params)
+    # the canvas's datasets and columns as drawn (a stored 数据绑定 of the same model id is not applied)
+    compiled = RunService(ws).compile(model, params=params, binding=False)
     sql = f"SELECT * FROM (\n{compiled.sql}\n) AS preview LIMIT {int(limit)}"
     try:
         with ws.warehouse() as con:
