@@ -1,4 +1,4 @@
-"""Migration 0007 (model bindings) upgrades a store that already holds runs and schedules, on SQLite and
+"""Migration 0009 (model bindings) upgrades a store that already holds runs and schedules, on SQLite and
 PostgreSQL, and the upgraded store takes bindings."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from shujian.db.session import current_revision, make_engine, upgrade
 def test_upgrade_keeps_runs_and_schedules_and_adds_bindings(metadata_url):
     engine = make_engine(metadata_url)
     try:
-        upgrade(engine, "0006_entity_reviews")
+        upgrade(engine, "0008_data_sources")
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO model_versions (model_id, version, hash, source, builtin, created_at) "
                               "VALUES ('m', '1.0.0', 'h', '{}', false, CURRENT_TIMESTAMP)"))
@@ -21,7 +21,7 @@ def test_upgrade_keeps_runs_and_schedules_and_adds_bindings(metadata_url):
             conn.execute(text("INSERT INTO schedules (model_id, cron, params, engine, enabled, created_at) "
                               "VALUES ('m', '0 2 * * *', '{}', 'duckdb', true, CURRENT_TIMESTAMP)"))
         upgrade(engine)
-        assert current_revision(engine) == "0007_model_bindings"
+        assert current_revision(engine) == "0009_model_bindings"
         with engine.begin() as conn:
             assert conn.execute(text("SELECT model_id, binding, keyless_rows FROM runs")).one() == ("m", None, None)
             assert conn.execute(text("SELECT model_id, org_id, created_by FROM schedules")).one() == ("m", None, None)

@@ -1,8 +1,8 @@
 """model bindings (数据绑定: an org's datasets and columns for a model's input roles), the binding a run
 used and its keyless output rows, the org a schedule runs for
 
-Revision ID: 0007_model_bindings
-Revises: 0006_entity_reviews
+Revision ID: 0009_model_bindings
+Revises: 0008_data_sources
 Create Date: 2026-11-28 10:00:00
 
 Existing runs keep ``binding`` NULL (they ran on the model's own dataset names); existing schedules keep
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_model_bindings'
-down_revision = '0006_entity_reviews'
+revision = '0009_model_bindings'
+down_revision = '0008_data_sources'
 branch_labels = None
 depends_on = None
 
