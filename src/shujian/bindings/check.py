@@ -141,8 +141,8 @@ def score_column(col: ColumnSchema, e: Expect) -> tuple[float, str]:
         score += 0.4 * ratio
         if _within(e.column, col.name) or _within(col.name, e.column):
             score += 10            # 案由 ~ 案件事由, 区域 ~ 所属区域: every character kept, in order
-        elif len(e.column) >= 3 and e.column[:2] == col.name[:2]:
-            score += 10            # 羁押性质 ~ 羁押类别: the same subject word first
+        elif _shared_head(e.column, col.name):
+            score += 10            # 羁押性质 ~ 羁押类别, 编号 ~ 编码: the same word first
         if ratio >= 50:
             why.append(f"名称相似 {ratio:.0f}")
     if e.dtype and norm(col.dtype) != ANY:
@@ -152,6 +152,14 @@ def score_column(col: ColumnSchema, e: Expect) -> tuple[float, str]:
             score -= 40
             why.append(f"类型不符（{zh(norm(col.dtype))}）")
     return score, "、".join(why) or "—"
+
+
+def _shared_head(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` begin alike for at least half of the shorter one (and two long)."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return min(len(a), len(b)) >= 2 and n >= 1 and 2 * n >= min(len(a), len(b))
 
 
 def _within(short: str, long: str) -> bool:
