@@ -103,9 +103,10 @@ class SparkEngine(Engine):
 
     name = "spark"
 
-    def __init__(self, spark: SparkSession):
+    def __init__(self, spark: SparkSession, text_words: tuple[str, ...] = ()):
         self.spark = spark
         self.group = f"shujian-{uuid.uuid4().hex[:12]}"
+        self.text_words = text_words           # the workspace's user dictionary for text steps
 
     def register_parquet(self, relation: str, path: str | Path) -> None:
         """Make ``relation`` a temporary view over a Parquet file or directory.
@@ -131,6 +132,10 @@ class SparkEngine(Engine):
         materialised, lineage cut) under a run-unique view name."""
         sc = self.spark.sparkContext
         sc.setJobGroup(self.group, "shujian model run", interruptOnCancel=True)
+        if "shujian_text" in sql.lower():      # capability text.rules: the text step's Python function
+            from ..text.udf import register_spark
+
+            register_spark(self.spark, self.text_words)
         views: list[str] = []
         try:
             suffix = f"__{self.group.replace('-', '_')}"
@@ -197,12 +202,12 @@ def execute_compiled(ws: Workspace, compiled: Any, catalog: CatalogSchema, *,
     settings = ws.settings
     hive_db = getattr(settings, "spark_hive_database", None)
     spark = get_session(getattr(settings, "spark_master", "local[2]"), hive=bool(hive_db))
+    words: tuple[str, ...] = ()
     if "text.rules" in (getattr(compiled, "capabilities", None) or ()):
         from ..text.dictionary import user_words
-        from ..text.udf import register_spark
 
-        register_spark(spark, user_words(ws))
-    engine = SparkEngine(spark)
+        words = tuple(user_words(ws))
+    engine = SparkEngine(spark, words)
     relations = relations_of(compiled, catalog)
     if hive_db:
         for rel in relations:
