@@ -46,20 +46,25 @@ ADMIN = "sys_admin"
 def server(tmp_path_factory):
     """Base URL of a live server on a fresh workspace with the demo accounts, their passwords and a
     系统管理员; login is required (no demo account fallback)."""
-    import uvicorn
-
     home = tmp_path_factory.mktemp("e2e") / "home"
     ws = Workspace(load_settings(home=home, database_url=f"sqlite:///{home / 'metadata.sqlite'}")).ensure()
     ensure_demo_accounts(ws)
     accounts = AccountService(ws)
     accounts.set_password("demo", PASSWORD)
     accounts.create_admin(ADMIN, "系统管理员（市院）", "3310", PASSWORD)
+    yield from serve(ws)
+
+
+def serve(ws: Workspace):
+    """Serve ``ws`` (login required) in a thread; yields the base URL, stops the server and closes ``ws`` after."""
+    import uvicorn
+
     port = _free_port()
     app = create_app(workspace=ws, identity=SessionIdentity(demo_fallback=False))
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
-    for _ in range(100):
+    for _ in range(200):
         if srv.started:
             break
         time.sleep(0.05)
@@ -67,6 +72,20 @@ def server(tmp_path_factory):
     srv.should_exit = True
     thread.join(timeout=10)
     ws.close()
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory):
+    """Base URL of a live server on the small demo city (every built-in model run, clues worked through
+    the workflow, models governed) with the demo accounts; login required."""
+    from shujian.demo.pipeline import run_demo
+
+    home = tmp_path_factory.mktemp("e2e-demo") / "home"
+    ws = Workspace(load_settings(home=home, database_url=f"sqlite:///{home / 'metadata.sqlite'}")).ensure()
+    run_demo(ws, "small", 42)
+    ensure_demo_accounts(ws)
+    AccountService(ws).set_password("demo", PASSWORD)
+    yield from serve(ws)
 
 
 @pytest.fixture(scope="session")
