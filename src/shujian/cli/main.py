@@ -78,6 +78,20 @@ def _load(name: str) -> Any:
     return built.commands.get(name) if isinstance(built, TyperGroup) else None
 
 
+#: Click's base error class, as bundled with this Typer (not part of Typer's public names)
+CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+def _usage_error(exc: Any) -> Exception:
+    """A usage error printed in Chinese, as the exit that ends the command (``--help`` pages pass)."""
+    if type(exc).__name__ == "NoArgsIsHelpError":      # a group called bare: Typer shows its help
+        return exc
+    from .usage import show
+
+    show(exc, err_console)
+    return typer.Exit(getattr(exc, "exit_code", 2))
+
+
 class LazyGroup(TyperGroup):
     """The root group: subcommands are imported on first use."""
 
@@ -92,6 +106,18 @@ class LazyGroup(TyperGroup):
             if cmd is not None:
                 self.add_command(cmd, cmd_name)
         return cmd
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except CLICK_ERROR as exc:
+            raise _usage_error(exc) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CLICK_ERROR as exc:
+            raise _usage_error(exc) from None
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and not args[0].startswith("-") and self.get_command(ctx, args[0]) is None:
@@ -121,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 1 error, 2 bad input, 130 cancelled)."""
     # the acting user and their org scope last for this command only (tests call main() many times)
     as_token, scope_token = GLOBAL_AS.set(None), set_scope(None)
+    args = sys.argv[1:] if argv is None else argv
+    if "--help" in args or sum(not a.startswith("-") for a in args) <= 1:
+        from .usage import localize_help
+
+        localize_help()
     try:
         app(args=argv, prog_name="shujian")      # standalone mode: ends with SystemExit
     except SystemExit as exc:

@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, *, workspace: Workspace | None 
                   description="数检大数据法律监督平台接口。所有错误返回统一结构 "
                               "`{\"error\": {\"code\", \"message\", \"hint\", \"details\"}}`；"
                               "列表返回 `{items, total, page, page_size, pages}`。",
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json")
     app.state.ws = ws
     app.state.jobs = JobRegistry()
     production = ws.settings.env != "development"
@@ -83,12 +83,14 @@ def _csrf_cookie(app: FastAPI) -> None:
 
 def _routers(app: FastAPI) -> None:
     from .api import router as api_router
+    from .apidocs import router as docs_router
     from .health import router as health_router
     from .pages import router as pages_router
 
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(pages_router)
     app.include_router(health_router)
+    app.include_router(docs_router)
 
 
 def endpoint_routes(app) -> list:
