@@ -105,20 +105,20 @@ def test_missing_column_is_refused_before_any_run(ws, pension_model):
 def test_crash_while_writing_clues_leaves_no_clues(city, pension_model, monkeypatch):
     import shujian.runs.service as runs_mod
 
-    real = runs_mod.store_clues
+    real = runs_mod.ClueWriter.add
 
-    def crash(session, run_id, candidates):
-        real(session, run_id, candidates[:1])     # half the work is done …
+    def crash(writer, candidates):
+        real(writer, candidates[:1])              # half the work is done …
         raise RuntimeError("disk full")           # … then the process fails
 
-    monkeypatch.setattr(runs_mod, "store_clues", crash)
+    monkeypatch.setattr(runs_mod.ClueWriter, "add", crash)
     with pytest.raises(RuntimeError):
         RunService(city).run(pension_model)
     with city.db.unit_of_work() as s:
         assert s.query(Clue).count() == 0 and s.query(ClueEvidence).count() == 0
         run = s.query(Run).one()
         assert run.status == "failed" and "disk full" in run.error
-    monkeypatch.setattr(runs_mod, "store_clues", real)
+    monkeypatch.setattr(runs_mod.ClueWriter, "add", real)
     retried = RunService(city).retry(run.id)
     assert retried.status == "succeeded" and retried.clues_new == 2
 

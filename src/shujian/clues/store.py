@@ -11,11 +11,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import JSON, Column, MetaData, String, Table, and_, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from ..catalog.typeinfer import NULL_MARKERS
 from ..db.base import utcnow
-from ..db.models import Clue, ClueEvidence, ClueRun, Subject
+from ..db.models import Clue, ClueEvidence, Subject
 from .render import json_value
 
 MAX_EVIDENCE_PER_ROLE = 200
@@ -77,85 +78,204 @@ def keyless_key(sources: list[tuple[int, int]], content: dict[str, Any]) -> str:
 
 
 def facts_hash(facts: dict) -> str:
-    return hashlib.sha256(json.dumps(json_value(facts), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return _hash_json(json_value(facts))
 
 
 def store_clues(session: Session, run_id: int, candidates: list[ClueCandidate]) -> StoreResult:
     """Write the clues of one run inside the caller's transaction (all or nothing)."""
-    result = StoreResult()
-    subjects = _subjects(session, candidates)
-    fps = {fingerprint(c.model_id, c.subject_type, c.subject_key, c.rule): c for c in candidates}
-    existing = _existing(session, list(fps))
-    now = utcnow()
-    for fp, cand in fps.items():
-        fh = facts_hash(cand.facts)
-        clue = existing.get(fp)
-        if clue is None:
-            clue = Clue(fingerprint=fp, model_id=cand.model_id, rule=cand.rule,
-                        subject_id=subjects[(cand.subject_type, cand.subject_key)].id, title=cand.title,
-                        facts=json_value(cand.facts), facts_hash=fh, measure=cand.measure,
-                        legal_basis=cand.legal_basis, state="生成", first_run_id=run_id, last_run_id=run_id,
-                        first_seen=now, last_seen=now, seen_count=1)
-            session.add(clue)
-            session.flush()
-            result.new += 1
+    writer = ClueWriter(session, run_id)
+    writer.add(candidates)
+    return writer.result
+
+
+class ClueWriter:
+    """Stores the clues of one run, batch by batch, inside the caller's transaction — set-based.
+
+    Per batch: subjects are inserted where missing with one ``INSERT … SELECT`` from a staged list;
+    the batch's fingerprints are staged and joined with ``clues`` to find the known ones (dedup in
+    SQL); new clues are inserted with one executemany; known ones are refreshed with one executemany
+    per outcome; run links and evidence go in with ``COPY`` on PostgreSQL and executemany elsewhere.
+    A fingerprint met again in a later batch of the same run refreshes that clue (the last row wins,
+    as within one batch).
+    """
+
+    def __init__(self, session: Session, run_id: int, now=None):
+        self.session, self.run_id, self.now = session, run_id, now or utcnow()
+        self.result = StoreResult()
+        self._stored: dict[str, int] = {}        # fingerprint → clue id, for clues of this run
+
+    def add(self, candidates: list[ClueCandidate]) -> None:
+        """Store one batch of candidates."""
+        if not candidates:
+            return
+        self.session.flush()        # pending ORM changes (an exclusion in this session) are visible to SQL
+        conn = self.session.connection()
+        _create_stages(conn)
+        fps: dict[str, ClueCandidate] = {}
+        for c in candidates:
+            fps[fingerprint(c.model_id, c.subject_type, c.subject_key, c.rule)] = c
+        again = {fp: c for fp, c in fps.items() if fp in self._stored}
+        fresh = {fp: c for fp, c in fps.items() if fp not in self._stored}
+        facts = {fp: json_value(c.facts) for fp, c in fps.items()}
+        hashes = {fp: _hash_json(f) for fp, f in facts.items()}
+        if fresh:
+            self._fresh(conn, fresh, facts, hashes)
+        for fp, c in again.items():
+            self._overwrite(conn, self._stored[fp], c, facts[fp], hashes[fp])
+        self.session.expire_all()   # ORM objects loaded before see the new state
+
+    # -- steps ------------------------------------------------------------------------------------
+    def _fresh(self, conn, fresh: dict[str, ClueCandidate], facts: dict, hashes: dict) -> None:
+        subjects = _subject_ids(conn, {(c.subject_type, c.subject_key): c.subject_name for c in fresh.values()})
+        conn.execute(_STAGE_FP.delete())
+        _copy_rows(conn, "shujian_stage_fp", ("fp",), [(fp,) for fp in fresh])
+        clues = Clue.__table__
+        joined = select(clues.c.id, clues.c.fingerprint, clues.c.facts_hash, clues.c.suppressed).join(
+            _STAGE_FP, _STAGE_FP.c.fp == clues.c.fingerprint)
+        known = {fp: (cid, fh, bool(sup)) for cid, fp, fh, sup in conn.execute(joined)}
+        self._refresh(conn, known, fresh, facts, hashes)
+        new = [(fp, c) for fp, c in fresh.items() if fp not in known]
+        if new:
+            self._insert(conn, new, subjects, facts, hashes)
+            ids = {fp: cid for cid, fp in conn.execute(select(clues.c.id, clues.c.fingerprint).join(
+                _STAGE_FP, _STAGE_FP.c.fp == clues.c.fingerprint))}
         else:
-            _refresh(clue, cand, fh, run_id, now, result)
-        session.add(ClueRun(clue_id=clue.id, run_id=run_id))
-        for role, dataset, version_id, row_id in cand.evidence:
-            session.add(ClueEvidence(clue_id=clue.id, run_id=run_id, role=role, dataset=dataset,
-                                     dataset_version_id=version_id, row_id=row_id))
-        result.clue_ids.append(clue.id)
-    return result
+            ids = {fp: k[0] for fp, k in known.items()}
+        run_id = self.run_id
+        links, evidence = [], []
+        for fp, c in fresh.items():
+            cid = ids[fp]
+            self._stored[fp] = cid
+            self.result.clue_ids.append(cid)
+            links.append((cid, run_id))
+            evidence += [(cid, run_id, role, ds, vid, rid) for role, ds, vid, rid in c.evidence]
+        _copy_rows(conn, "clue_runs", ("clue_id", "run_id"), links)
+        _copy_rows(conn, "clue_evidence", _EVIDENCE_COLUMNS, evidence)
+
+    def _insert(self, conn, new: list[tuple[str, ClueCandidate]], subjects: dict, facts: dict,
+                hashes: dict) -> None:
+        """New clues in one bulk insert; values converted as SQLAlchemy would store them."""
+        col = Clue.__table__.c
+        now, run_id = _bound(conn, col.first_seen, self.now), self.run_id
+        state, suppressed = _bound(conn, col.state, "生成"), _bound(conn, col.suppressed, False)
+        dumps = _json_dumps(conn)
+        basis: dict[int, str] = {}       # the same legal basis list is serialised once
+        rows = []
+        for fp, c in new:
+            lb = basis.get(id(c.legal_basis))
+            if lb is None:
+                lb = basis[id(c.legal_basis)] = dumps(c.legal_basis)
+            rows.append((fp, c.model_id, c.rule, subjects[(c.subject_type, c.subject_key)], c.title,
+                         dumps(facts[fp]), hashes[fp], c.measure, lb, state, suppressed, run_id, run_id,
+                         now, now, 1))
+        _copy_rows(conn, "clues", _CLUE_COLUMNS, rows)
+        self.result.new += len(rows)
+
+    def _refresh(self, conn, known: dict, fresh: dict, facts: dict, hashes: dict) -> None:
+        """Known clues: last seen, run, count; facts unless suppressed and unchanged; reopen if changed."""
+        clues = Clue.__table__
+        quiet, seen, reopened = [], [], []
+        for fp, (cid, old_hash, suppressed) in known.items():
+            c, changed = fresh[fp], old_hash != hashes[fp]
+            if suppressed and not changed:
+                quiet.append({"_id": cid})
+                continue
+            row = {"_id": cid, "title": c.title, "facts": facts[fp], "facts_hash": hashes[fp]}
+            (reopened if suppressed else seen).append(row)
+        self.result.suppressed += len(quiet)
+        self.result.seen += len(seen)
+        self.result.reopened += len(reopened)
+        base = {"last_seen": self.now, "last_run_id": self.run_id, "seen_count": clues.c.seen_count + 1}
+        where = clues.c.id == bindparam("_id")
+        if quiet:
+            conn.execute(clues.update().where(where).values(**base), quiet)
+        if seen:
+            conn.execute(clues.update().where(where).values(**base, title=bindparam("title"),
+                                                            facts=bindparam("facts", type_=JSON),
+                                                            facts_hash=bindparam("facts_hash")), seen)
+        if reopened:
+            # The facts differ from those judged a false positive: raise it again for 研判.
+            conn.execute(clues.update().where(where).values(**base, title=bindparam("title"),
+                                                            facts=bindparam("facts", type_=JSON),
+                                                            facts_hash=bindparam("facts_hash"),
+                                                            suppressed=False, state="生成"), reopened)
+
+    def _overwrite(self, conn, clue_id: int, c: ClueCandidate, facts: dict, fh: str) -> None:
+        """A fingerprint seen again later in the same run: its last row's title, facts and evidence."""
+        clues, ev = Clue.__table__, ClueEvidence.__table__
+        conn.execute(clues.update().where(clues.c.id == clue_id).values(title=c.title, facts=facts, facts_hash=fh))
+        conn.execute(ev.delete().where(ev.c.clue_id == clue_id, ev.c.run_id == self.run_id))
+        _copy_rows(conn, "clue_evidence", _EVIDENCE_COLUMNS,
+                   [(clue_id, self.run_id, role, ds, vid, rid) for role, ds, vid, rid in c.evidence])
 
 
-def _refresh(clue: Clue, cand: ClueCandidate, fh: str, run_id: int, now, result: StoreResult) -> None:
-    changed = clue.facts_hash != fh
-    clue.last_seen, clue.last_run_id, clue.seen_count = now, run_id, clue.seen_count + 1
-    if clue.suppressed and not changed:
-        result.suppressed += 1
+_CLUE_COLUMNS = ("fingerprint", "model_id", "rule", "subject_id", "title", "facts", "facts_hash", "measure",
+                 "legal_basis", "state", "suppressed", "first_run_id", "last_run_id", "first_seen", "last_seen",
+                 "seen_count")
+_EVIDENCE_COLUMNS = ("clue_id", "run_id", "role", "dataset", "dataset_version_id", "row_id")
+_STAGES = MetaData()
+_STAGE_FP = Table("shujian_stage_fp", _STAGES, Column("fp", String(64), primary_key=True),
+                  prefixes=["TEMPORARY"])
+_STAGE_SUBJECT = Table("shujian_stage_subject", _STAGES, Column("type", String(16), primary_key=True),
+                       Column("key", String(128), primary_key=True), Column("name", String(128)),
+                       prefixes=["TEMPORARY"])
+
+
+def _create_stages(conn) -> None:
+    """The temporary tables a batch is staged in (per connection; dropped at commit on PostgreSQL)."""
+    pg = conn.dialect.name == "postgresql"
+    tail = " ON COMMIT DROP" if pg else ""
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS shujian_stage_fp (fp VARCHAR(64) PRIMARY KEY){tail}")
+    conn.exec_driver_sql("CREATE TEMPORARY TABLE IF NOT EXISTS shujian_stage_subject (type VARCHAR(16), "
+                         f"key VARCHAR(128), name VARCHAR(128), PRIMARY KEY (type, key)){tail}")
+
+
+def _subject_ids(conn, keys: dict[tuple[str, str], str | None]) -> dict[tuple[str, str], int]:
+    """Subject id of each (type, key): missing subjects inserted, missing names filled — in SQL."""
+    subjects, stage = Subject.__table__, _STAGE_SUBJECT
+    conn.execute(stage.delete())
+    _copy_rows(conn, "shujian_stage_subject", ("type", "key", "name"), [(t, k, n) for (t, k), n in keys.items()])
+    match = and_(subjects.c.type == stage.c.type, subjects.c.key == stage.c.key)
+    missing = select(stage.c.type, stage.c.key, stage.c.name).where(~exists().where(match))
+    conn.execute(subjects.insert().from_select(["type", "key", "name"], missing))
+    named = select(stage.c.name).where(match, stage.c.name.is_not(None))
+    conn.execute(subjects.update().where(subjects.c.name.is_(None), exists(named))
+                 .values(name=named.scalar_subquery()))
+    rows = conn.execute(select(subjects.c.id, subjects.c.type, subjects.c.key).join(stage, match))
+    return {(t, k): sid for sid, t, k in rows}
+
+
+def _copy_rows(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Bulk insert of plain values: ``COPY`` on PostgreSQL, the driver's executemany elsewhere."""
+    if not rows:
         return
-    if clue.suppressed and changed:
-        # The facts differ from those judged a false positive: raise it again for 研判.
-        clue.suppressed, clue.state = False, "生成"
-        result.reopened += 1
-    else:
-        result.seen += 1
-    clue.title, clue.facts, clue.facts_hash = cand.title, json_value(cand.facts), fh
+    raw = conn.connection.driver_connection
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    cur = raw.cursor()
+    try:
+        cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+    finally:
+        cur.close()
 
 
-def _subjects(session: Session, candidates: list[ClueCandidate]) -> dict[tuple[str, str], Subject]:
-    keys = {(c.subject_type, c.subject_key): c.subject_name for c in candidates}
-    found: dict[tuple[str, str], Subject] = {}
-    by_type: dict[str, list[str]] = {}
-    for t, k in keys:
-        by_type.setdefault(t, []).append(k)
-    for t, ks in by_type.items():
-        for chunk in _chunks(ks, 500):
-            for s in session.query(Subject).filter(Subject.type == t, Subject.key.in_(chunk)):
-                found[(s.type, s.key)] = s
-    for (t, k), name in keys.items():
-        if (t, k) not in found:
-            s = Subject(type=t, key=k, name=name)
-            session.add(s)
-            found[(t, k)] = s
-        elif name and not found[(t, k)].name:
-            found[(t, k)].name = name
-    session.flush()
-    return found
+def _bound(conn, column, value):
+    """``value`` as SQLAlchemy binds it for ``column`` on this connection's database (dates, booleans)."""
+    proc = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return proc(value) if proc else value
 
 
-def _existing(session: Session, fps: list[str]) -> dict[str, Clue]:
-    out: dict[str, Clue] = {}
-    for chunk in _chunks(fps, 500):
-        for c in session.query(Clue).filter(Clue.fingerprint.in_(chunk)):
-            out[c.fingerprint] = c
-    return out
+def _json_dumps(conn):
+    """The JSON serialiser SQLAlchemy uses for JSON columns on this connection (``json.dumps`` unless set)."""
+    return getattr(conn.dialect, "_json_serializer", None) or json.dumps
 
 
-def _chunks(items: list, n: int):
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
+def _hash_json(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def exclude(session: Session, clue_id: int, reason: str) -> Clue:

@@ -15,7 +15,7 @@ from datetime import datetime
 from ..bindings.service import Applied, bound_for, check_applied, explain_failure
 from ..catalog.service import CatalogService
 from ..clues.render import render_title
-from ..clues.store import MAX_EVIDENCE_PER_ROLE, ClueCandidate, is_empty_key, keyless_key, store_clues
+from ..clues.store import MAX_EVIDENCE_PER_ROLE, ClueCandidate, ClueWriter, is_empty_key, keyless_key
 from ..db.base import utcnow
 from ..db.models import DatasetVersion, Run
 from ..errors import Cancelled, InputError, NotFound, RunFailed, ShujianError, UnsafeSQL, ValidationFailed
@@ -27,6 +27,16 @@ from ..workspace import Workspace, pid_alive
 from .models import record_version, resolve_model
 
 ENGINES = ("duckdb", "spark")
+STORE_BATCH = 50_000        # output rows turned into clues and stored per batch (one transaction for all)
+
+
+class _Shared:
+    """What every output row of one run shares: computed once, not per row."""
+
+    def __init__(self, model: Model, compiled):
+        self.rule_column = getattr(compiled, "rule_column", None)
+        self.evidence_columns = _evidence_columns(compiled)
+        self.legal_basis = [lb.model_dump() for lb in model.legal_basis]
 
 
 @dataclass
@@ -209,27 +219,33 @@ class RunService:
                                                                progress=progress, cancel=cancel)
 
     def _finish(self, run_id: int, model: Model, compiled, execution, inputs: dict, binding: dict) -> RunResult:
-        rows = execution.table.to_pylist()
-        candidates = [self._candidate(model, compiled, row, inputs) for row in rows]
-        keyless = sum(c.keyless for c in candidates)
+        table = execution.table
+        keyless = 0
         with self.ws.db.unit_of_work() as s:
             scanned = self._rows_scanned(s, inputs)
-            stored = store_clues(s, run_id, candidates)
+            writer = ClueWriter(s, run_id)
+            shared = _Shared(model, compiled)
+            for batch in table.to_batches(max_chunksize=STORE_BATCH):   # bounded memory for large outputs
+                candidates = [self._candidate(model, compiled, row, inputs, shared) for row in batch.to_pylist()]
+                keyless += sum(c.keyless for c in candidates)
+                writer.add(candidates)
+            stored = writer.result
             run = s.get(Run, run_id)
             run.status, run.finished_at = "succeeded", self.clock()
-            run.seconds, run.rows_scanned, run.rows_out = execution.seconds, scanned, len(rows)
+            run.seconds, run.rows_scanned, run.rows_out = execution.seconds, scanned, table.num_rows
             run.clues_new, run.clues_seen = stored.new, stored.seen + stored.suppressed + stored.reopened
             run.peak_memory_mb, run.keyless_rows = execution.peak_memory_mb, keyless
         audit(self.ws, "model.run", target=f"run:{run_id}",
-              detail={"model_id": model.id, "status": "succeeded", "clues_new": stored.new, "rows_out": len(rows),
+              detail={"model_id": model.id, "status": "succeeded", "clues_new": stored.new, "rows_out": table.num_rows,
                       "datasets": sorted({v["dataset"] for v in inputs.values()}), "binding": _binding_brief(binding)})
-        return RunResult(run_id, model.id, "succeeded", stored.new, run.clues_seen, scanned, len(rows),
+        return RunResult(run_id, model.id, "succeeded", stored.new, run.clues_seen, scanned, table.num_rows,
                          execution.seconds, execution.peak_memory_mb, keyless_rows=keyless,
                          binding=_binding_brief(binding))
 
-    def _candidate(self, model: Model, compiled, row: dict, inputs: dict) -> ClueCandidate:
+    def _candidate(self, model: Model, compiled, row: dict, inputs: dict, shared: _Shared | None = None) -> ClueCandidate:
+        shared = shared or _Shared(model, compiled)
         out = model.output
-        rule_col = getattr(compiled, "rule_column", None)
+        rule_col = shared.rule_column
         if rule_col and rule_col in row:
             rule = str(row.get(rule_col) or "")
         else:
@@ -237,7 +253,7 @@ class RunService:
         key = row.get(out.subject.key)
         facts = {f: row.get(f) for f in out.facts}
         evidence, sources = [], []
-        ev_columns = _evidence_columns(compiled)
+        ev_columns = shared.evidence_columns
         for role, column, is_list in ev_columns:
             value = row.get(column)
             ids = value if is_list else [value]
@@ -255,7 +271,7 @@ class RunService:
             model_id=model.id, rule=rule, subject_type=out.subject.type, subject_key=str(key),
             subject_name=str(row.get(out.subject.name)) if out.subject.name and row.get(out.subject.name) else None,
             title=render_title(out.title, row), facts=facts, measure=out.measure or model.measure,
-            legal_basis=[lb.model_dump() for lb in model.legal_basis], evidence=evidence, keyless=keyless)
+            legal_basis=shared.legal_basis, evidence=evidence, keyless=keyless)
 
     @staticmethod
     def _rows_scanned(s, inputs: dict) -> int:

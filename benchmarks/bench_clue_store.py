@@ -1,0 +1,119 @@
+"""Benchmark: storing clues (线索入库) — clues per second with N evidence rows each, first run and re-run.
+
+Builds ``--clues`` candidates the way a model run does (a subject, a title, facts, legal basis and
+``--evidence`` source rows each), stores them through ``shujian.clues.store.store_clues`` in one
+transaction for a recorded run, then stores them again for a second run (the re-run path: every clue
+is found by its fingerprint and refreshed, 0 new).  Metadata store: a fresh SQLite file, or a new
+schema on the PostgreSQL server (``--backend postgres``, ``--pg-url``).  Prints JSON.
+
+    python benchmarks/bench_clue_store.py --clues 100000 --backend sqlite
+    python benchmarks/bench_clue_store.py --clues 100000 --backend postgres
+
+To compare with older code, run the same command with ``PYTHONPATH=<old checkout>/src``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+PG_URL = os.environ.get("SHUJIAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def candidates(n: int, evidence: int, offset: int = 0):
+    """``n`` clue candidates of one model with ``evidence`` source rows each (ids unique per clue)."""
+    from shujian.clues.store import ClueCandidate
+
+    legal = [{"name": "中华人民共和国社会保险法", "article": "第八十八条", "excerpt": "以欺诈、伪造证明材料…"}]
+    out = []
+    for i in range(offset, offset + n):
+        key = f"33100219900101{i:06d}"[-18:]
+        ev = [("养老金发放", "养老金发放", 7, i * evidence + j) for j in range(evidence)]
+        out.append(ClueCandidate("bench-pension", "R1", "person", key, f"某{i % 1000}",
+                                 f"{key} 服刑期间领取养老金 {i % 24 + 1} 个月",
+                                 {"身份证号": key, "months": i % 24 + 1, "total": 1234.5 * (i % 24 + 1),
+                                  "first": "2023-01-05"}, "检察建议", legal, ev))
+    return out
+
+
+def store(ws, run_model: str, cands) -> tuple[dict, float, float]:
+    """Store ``cands`` for a new run; (result, wall s, this process's CPU s)."""
+    from shujian.clues.store import store_clues
+    from shujian.db.models import ModelVersion, Run
+
+    with ws.db.unit_of_work() as s:
+        mv = s.query(ModelVersion).filter_by(model_id=run_model).one_or_none()
+        if mv is None:
+            mv = ModelVersion(model_id=run_model, version="1", hash="bench", source="bench")
+            s.add(mv)
+            s.flush()
+        run = Run(model_id=run_model, model_version_id=mv.id, model_hash="bench", status="running")
+        s.add(run)
+        s.flush()
+        run_id = run.id
+    w0, c0 = time.perf_counter(), time.process_time()
+    with ws.db.unit_of_work() as s:
+        res = store_clues(s, run_id, cands)
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    return {"new": res.new, "seen": res.seen, "clues": len(res.clue_ids)}, wall, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clues", type=int, default=100_000)
+    parser.add_argument("--evidence", type=int, default=10)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--no-rerun", action="store_true", help="store once only")
+    args = parser.parse_args()
+
+    from shujian.config import load_settings
+    from shujian.workspace import Workspace
+
+    home = Path(tempfile.mkdtemp(prefix="shujian-bench-clues-"))
+    os.environ["SHUJIAN_HOME"] = str(home)
+    schema = None
+    if args.backend == "postgres":
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(args.pg_url)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in args.pg_url else "?"
+        os.environ["SHUJIAN_DATABASE_URL"] = f"{args.pg_url}{sep}options=-csearch_path%3D{schema}"
+    else:
+        os.environ["SHUJIAN_DATABASE_URL"] = f"sqlite:///{home / 'metadata.sqlite'}"
+    ws = Workspace(load_settings()).ensure()
+    report = {"backend": args.backend, "clues": args.clues, "evidence_per_clue": args.evidence,
+              "load_avg_1m_at_start": round(os.getloadavg()[0], 2)}
+    try:
+        t0 = time.perf_counter()
+        cands = candidates(args.clues, args.evidence)
+        report["build_candidates_s"] = round(time.perf_counter() - t0, 2)
+        res, wall, cpu = store(ws, "bench-pension", cands)
+        assert res["new"] == args.clues, res
+        report["first"] = {**res, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+                           "clues_per_s": round(args.clues / wall)}
+        if not args.no_rerun:
+            res, wall, cpu = store(ws, "bench-pension", cands)
+            assert res["new"] == 0 and res["seen"] == args.clues, res
+            report["rerun"] = {**res, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+                               "clues_per_s": round(args.clues / wall)}
+        report["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
+    finally:
+        ws.close()
+        if schema:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+    print(json.dumps(report, ensure_ascii=False))  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
