@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import duckdb
@@ -9,6 +10,8 @@ import pyarrow as pa
 
 from ..compiler.stages import StagedStatement, bind, split_stages
 from .base import Engine, StagePlanner
+
+_RUN_SUFFIX = re.compile(r"__run_[0-9a-f]+$")     # see _stages: the per-run suffix of stage tables
 
 
 class DuckDBEngine(Engine):
@@ -20,10 +23,12 @@ class DuckDBEngine(Engine):
 
     name = "duckdb"
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, *, staged: bool = True, text_words: tuple[str, ...] = ()):
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, staged: bool = True, text_words: tuple[str, ...] = (),
+                 locked: bool = False):
         self.con = con
         self.text_words = text_words           # the workspace's user dictionary for text steps
         self.staged = staged
+        self.locked = locked             # the connection's settings are locked (engines.isolated): no SET
         self._stage = (0, 1)             # (index, count) of the running statement, for progress
         self._stopped = False
 
@@ -32,8 +37,10 @@ class DuckDBEngine(Engine):
         # preservation DuckDB can stream and spill materialised CTEs and joins instead of holding
         # them to keep their order (DuckDB's own advice when a query runs out of memory); imports,
         # whose row ids are file row numbers, keep the connection's setting.
-        self.con.execute("SET preserve_insertion_order = false")
+        if not self.locked:              # an isolated connection is opened with it off
+            self.con.execute("SET preserve_insertion_order = false")
         self._stopped = False
+        self.step = None
         if "shujian_text" in sql.lower():      # capability text.rules: the text step's Python function
             from ..text.udf import register_duckdb
 
@@ -46,16 +53,19 @@ class DuckDBEngine(Engine):
             count = len(stages.stages) + 1
             for i, stage in enumerate(stages.stages):
                 self._next_stage(i, count)
+                self.step = _RUN_SUFFIX.sub("", stage.table)
                 created.append(stage.table)
                 self.con.execute(f"CREATE TEMP TABLE {stage.table} AS {stage.sql}",
                                  bind(stage.parameters, parameters))
             self._next_stage(count - 1, count)
+            self.step = None
             return self.con.sql(stages.final, params=bind(stages.final_parameters, parameters)).to_arrow_table()
         finally:
             for table in reversed(created):
                 self.con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
             self._stage = (0, 1)
-            self.con.execute("RESET preserve_insertion_order")
+            if not self.locked:
+                self.con.execute("RESET preserve_insertion_order")
 
     def _next_stage(self, index: int, count: int) -> None:
         """Start statement ``index`` of ``count`` — unless the run was cancelled between two."""

@@ -6,6 +6,7 @@ in one transaction, so a crashed or cancelled run leaves no clues and shows as f
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from ..workspace import Workspace, pid_alive
 from .models import record_version, resolve_model
 
 ENGINES = ("duckdb", "spark")
+_log = logging.getLogger(__name__)
 STORE_BATCH = 50_000        # output rows turned into clues and stored per batch (one transaction for all)
 
 
@@ -91,7 +93,7 @@ class RunService:
         compiled, catalog, typed = self._compile(applied, "spark" if engine == "spark" else "duckdb",
                                                  params or {}, dataset_versions or {})
         model = applied.model
-        check_sealed_run(self.ws, model.id, builtin, [i.dataset for i in model.inputs.values()])
+        check_sealed_run(self.ws, model.id, builtin, read_datasets(model, compiled))
         inputs = self._input_versions(model, catalog, compiled)
         run_id = self._start(source, builtin, compiled.sql, typed, inputs, engine, schedule_id, retry_of,
                              applied.record)
@@ -104,8 +106,23 @@ class RunService:
         except KeyboardInterrupt:
             self._fail(run_id, "cancelled", "运行被中断（Ctrl-C）")
             raise Cancelled("运行已取消（Ctrl-C）；未写入任何线索，可重新运行") from None
-        except BaseException as exc:
+        except RunFailed as exc:
+            failed = RunFailed(f"模型 {model.id}：{exc.message}", sql=exc.sql, hint=exc.hint)
+            self._fail(run_id, "failed", str(failed))
+            raise failed from None
+        except ShujianError as exc:
             self._fail(run_id, "failed", str(exc))
+            raise
+        except Exception as exc:
+            # an unexpected error's text may carry row values (a driver error lists its parameters):
+            # the record and the caller get its kind only; the server log keeps the traceback
+            _log.exception("模型 %s 的运行 %s 失败", model.id, run_id)
+            failed = RunFailed(f"模型 {model.id}：写入运行结果时出错（{type(exc).__name__}）；出错行的值不予显示",
+                               hint="详细原因见服务器日志；可重试")
+            self._fail(run_id, "failed", str(failed))
+            raise failed from None
+        except BaseException as exc:
+            self._fail(run_id, "failed", f"运行中断（{type(exc).__name__}）")
             raise
 
     def retry(self, run_id: int, **kw) -> RunResult:
@@ -212,6 +229,13 @@ class RunService:
         from ..engines.duckdb_engine import DuckDBEngine
 
         words = _text_words(self.ws, compiled)
+        if compiled.sql is not None and "sql" in (getattr(compiled, "capabilities", None) or ()):
+            # expert SQL: on a connection that holds only the datasets it was checked to read
+            from ..engines.isolated import isolated_connection, relations_for
+
+            with isolated_connection(self.ws, relations_for(compiled, catalog)) as con:
+                return DuckDBEngine(con, text_words=words, locked=True).execute(
+                    compiled.sql, compiled.parameters, progress=progress, cancel=cancel)
         with self.ws.warehouse() as con:
             _require_registry(con, compiled)
             return DuckDBEngine(con, text_words=words).execute(compiled.sql, compiled.parameters,
@@ -287,6 +311,13 @@ class RunService:
             model_id = run.model_id
         audit(self.ws, "model.run", target=f"run:{run_id}", outcome="取消" if status == "cancelled" else "失败",
               detail={"model_id": model_id, "status": status, "error": error[:500]})
+
+
+def read_datasets(model: Model, compiled) -> list[str]:
+    """Every dataset a run reads: the declared inputs and, for expert SQL, the datasets its SQL names
+    (resolved by the compiler after CTE scoping) — the sealed-data rule applies to all of them."""
+    names = [i.dataset for i in model.inputs.values()]
+    return sorted({*names, *(getattr(compiled, "datasets", None) or [])})
 
 
 def run_org(s, model_id: str) -> int | None:
