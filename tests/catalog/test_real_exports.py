@@ -166,6 +166,16 @@ def test_several_sheets_in_one_command(sqlite_ws, tmp_path, capsys):
     assert fetch(sqlite_ws, "离职人员", '"离职日期"') == [(date(2023, 1, 5),)]
 
 
+def test_several_sheets_in_any_order(sqlite_ws, tmp_path, capsys):
+    """A date column's quality check (one-row result read with fetchone) before the next sheet's
+    staging left DuckDB 2 with an unfinished result and the second sheet failed to register."""
+    path = workbook(tmp_path / "人员.xlsx")
+    code, out, err = cli(capsys, "data", "import", str(path), "--name", "人员", "--sheet", "离职=离职人员",
+                         "--sheet", "在职", "--header-row", "2", "--no-progress", "--format", "json")
+    assert code == 0, err
+    assert [(r["dataset"], r["rows"]) for r in json.loads(out)] == [("离职人员", 1), ("人员_在职", 2)]
+
+
 def test_forced_type_error_in_xlsx_names_the_excel_row(sqlite_ws, tmp_path, capsys):
     path = workbook(tmp_path / "人员.xlsx")
     code, _, err = cli(capsys, "data", "import", str(path), "--name", "人员", "--sheet", "在职",

@@ -58,6 +58,53 @@ def test_import_form_starts_a_job_and_redirects_to_progress(client):
     assert client.get(r.headers["location"], headers=HTML).status_code == 200
 
 
+def _two_sheet_workbook() -> bytes:
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "在职"
+    wb.active.append(["姓名", "证件号码"])
+    wb.active.append(["张三", "11010519491231002X"])
+    other = wb.create_sheet("离职")
+    other.append(["姓名", "离职日期"])
+    other.append(["李四", "2023-01-05"])
+    other.append(["王五", "2023-02-01"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_import_form_takes_every_sheet_of_a_workbook(client):
+    from shujian.catalog.service import CatalogService
+
+    r = client.post("/data/import", data={"csrf_token": csrf(client), "name": "人员表", "all_sheets": "true"},
+                    headers=HTML, files={"file": ("人员.xlsx", _two_sheet_workbook(), XLSX)}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    job = client.app.state.jobs.wait(int(r.headers["location"].rsplit("/", 1)[1]))
+    assert job.status == "succeeded", job.error
+    assert [(d["dataset"], d["sheet"], d["rows"]) for d in job.result["imported"]] == [
+        ("人员表_在职", "在职", 1), ("人员表_离职", "离职", 2)]
+    names = {d["name"] for d in CatalogService(client.app.state.ws).list_datasets()}
+    assert {"人员表_在职", "人员表_离职"} <= names
+
+
+def test_import_form_names_sheets_and_refuses_both_choices(client):
+    r = client.post("/data/import", data={"csrf_token": csrf(client), "name": "人员表", "all_sheets": "true",
+                                           "sheet": "在职"}, headers=HTML,
+                    files={"file": ("人员.xlsx", _two_sheet_workbook(), XLSX)})
+    assert r.status_code == 422 and "与“全部工作表”二选一" in r.text
+    r = client.post("/data/import", data={"csrf_token": csrf(client), "name": "人员表", "sheet": "离职=离职人员，在职"},
+                    headers=HTML, files={"file": ("人员.xlsx", _two_sheet_workbook(), XLSX)}, follow_redirects=False)
+    job = client.app.state.jobs.wait(int(r.headers["location"].rsplit("/", 1)[1]))
+    assert job.status == "succeeded", job.error
+    assert [d["dataset"] for d in job.result["imported"]] == ["离职人员", "人员表_在职"]
+
+
 def test_run_form_shows_a_bad_parameter_beside_its_field(client):
     token = csrf(client)
     r = client.post("/runs", data={"csrf_token": token, "model_id": "pension-during-custody",

@@ -27,6 +27,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 
+from ..engines.duckdb_arrow import register_arrow
 from ..errors import ImportFailed, InputError
 from .importer import Importer, ImportRequest, ImportResult, _table_hash
 from .schema import RAW_PREFIX, ROW_ID
@@ -211,7 +212,7 @@ def pull_to_dataset(ws, req: ImportRequest, pull: DbPull, progress=None) -> Impo
                 names = list(result.keys())
                 scales = [d[5] if len(d) > 5 else None for d in (result.cursor.description or [])] or [None] * len(names)
                 schema, gen = batches(result, names, scales, pull.batch_rows, importer.progress)
-                con.register("_db_src", pa.RecordBatchReader.from_batches(schema, gen))
+                register_arrow(con, "_db_src", pa.RecordBatchReader.from_batches(schema, gen))
                 con.execute(f'CREATE TABLE "{stage}" AS SELECT * FROM _db_src')
                 con.unregister("_db_src")
                 conn.rollback()                   # read only: nothing to keep on the source

@@ -23,6 +23,7 @@ import pyarrow as pa
 from ..config import CLASSIFICATION_LEVELS
 from ..db.base import utcnow
 from ..db.models import Dataset, DatasetColumn, DatasetVersion, Job
+from ..engines.duckdb_arrow import register_arrow
 from ..errors import ImportFailed, InputError
 from ..workspace import Workspace
 from . import readers
@@ -159,7 +160,7 @@ class Importer:
         def stage_fn(con, stage, job):
             reader = (pa.RecordBatchReader.from_batches(data.schema, data.to_batches())
                       if isinstance(data, pa.Table) else pa.RecordBatchReader.from_batches(schema, data))
-            con.register("_arrow_src", reader)
+            register_arrow(con, "_arrow_src", reader)
             con.execute(f'CREATE TABLE "{stage}" AS SELECT * FROM _arrow_src')
             con.unregister("_arrow_src")
             return {"format": "arrow", "encoding": None, "hash": _table_hash(con, stage), "skipped": [], "typed": True}

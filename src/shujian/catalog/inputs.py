@@ -97,3 +97,37 @@ def check_path(path: Path | str) -> Path:
     if p.stat().st_size == 0:
         raise ImportFailed(f"文件 {p.name} 是空文件（0 字节）", hint="确认导出是否成功，重新获取数据后再导入")
     return p
+
+
+SHEET_SEPARATORS = re.compile(r"[,，、;；\n]+")
+
+
+def split_sheets(text: str | None) -> list[str]:
+    """Sheet names typed in one form field: ``名单, 补充`` or ``名单=人员名单、补充=人员补充``."""
+    return [s.strip() for s in SHEET_SEPARATORS.split(text or "") if s.strip()]
+
+
+def sheet_requests(base, sheets: list[str], all_sheets: bool) -> list:
+    """One import request per sheet of an XLSX workbook (``base`` unchanged for one or no sheet).
+
+    ``sheets`` holds ``工作表`` or ``工作表=数据集``; several sheets without a dataset name become
+    ``<base.name>_<工作表>``.  ``all_sheets`` takes every sheet of ``base.path``.  The CLI
+    (``--sheet`` repeated, ``--all-sheets``) and the web form share this.
+    """
+    from dataclasses import replace
+
+    from .readers import xlsx_sheet_names
+
+    if all_sheets:
+        if sheets:
+            raise InputError("“全部工作表”与指定的工作表不能同时使用",
+                             hint="二者选一：去掉工作表名称，或不选“全部工作表”（命令行：--all-sheets 与 --sheet）",
+                             details={"problems": [{"location": "sheet", "message": "与“全部工作表”二选一"}]})
+        sheets = xlsx_sheet_names(Path(base.path).expanduser())
+    if not sheets:
+        return [base]
+    pairs = [(s.split("=", 1) + [""])[:2] for s in sheets]
+    if len(pairs) == 1 and not pairs[0][1]:
+        return [replace(base, sheet=pairs[0][0].strip())]
+    return [replace(base, sheet=sh.strip(), name=(ds.strip() or f"{base.name}_{sh.strip()}"),
+                    semantics=dict(base.semantics), types=dict(base.types)) for sh, ds in pairs]

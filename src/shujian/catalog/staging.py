@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from ..engines.duckdb_arrow import register_arrow
 from ..errors import ImportFailed
 from . import readers
 
@@ -148,7 +149,7 @@ def stage_batches(con, stage: str, header: list[str], batches: Iterator[pa.Recor
     if with_line:
         fields.append(pa.field(readers.SOURCE_LINE, pa.int64()))
     reader = pa.RecordBatchReader.from_batches(pa.schema(fields), batches)
-    con.register("_batches_src", reader)
+    register_arrow(con, "_batches_src", reader)
     con.execute(f'CREATE TABLE "{stage}" AS SELECT * FROM _batches_src')
     con.unregister("_batches_src")
 

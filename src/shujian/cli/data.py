@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ..catalog.importer import ImportRequest
+from ..catalog.inputs import sheet_requests
 from ..catalog.service import CatalogService
 from ..errors import InputError
 from .common import (
@@ -62,7 +63,7 @@ def import_(
                          description=description, skip_bad_rows=skip_bad_rows,
                          semantics=parse_pairs(semantic, "--semantic", "证件号=id_number"), key_columns=key or None,
                          types=parse_pairs(type_, "--type", "编号=text"), header_row=header_row)
-    reqs = sheet_requests(base, path, sheet, all_sheets)
+    reqs = sheet_requests(base, sheet, all_sheets)
     ws = workspace(as_, "data.import")
     for r in reqs:
         r.importer = identity(as_)
@@ -82,25 +83,6 @@ def import_(
         return
     for result, d in zip(results, data, strict=True):
         _print_result(result, d)
-
-
-def sheet_requests(base: ImportRequest, path: Path, sheets: list[str], all_sheets: bool) -> list[ImportRequest]:
-    """One request per sheet to import (one request without a sheet for other formats)."""
-    from dataclasses import replace
-
-    from ..catalog.readers import xlsx_sheet_names
-
-    if all_sheets:
-        if sheets:
-            raise InputError("--all-sheets 与 --sheet 不能同时使用", hint="二者选一")
-        sheets = xlsx_sheet_names(Path(path).expanduser())
-    if not sheets:
-        return [base]
-    pairs = [(s.split("=", 1) + [""])[:2] for s in sheets]
-    if len(pairs) == 1 and not pairs[0][1]:
-        return [replace(base, sheet=pairs[0][0])]
-    return [replace(base, sheet=sh.strip(), name=(ds.strip() or f"{base.name}_{sh.strip()}"),
-                    semantics=dict(base.semantics), types=dict(base.types)) for sh, ds in pairs]
 
 
 def _result_dict(result) -> dict:

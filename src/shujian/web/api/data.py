@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from ...catalog.importer import ImportRequest
+from ...catalog.inputs import sheet_requests, split_sheets
 from ...catalog.semantic import SEMANTIC_TYPES
 from ...catalog.service import CatalogService
 from ...config import CLASSIFICATION_LEVELS
@@ -131,27 +132,32 @@ async def start_import(request: Request, file: Annotated[UploadFile, File(descri
                        period_start: Annotated[date | None, Form()] = None,
                        period_end: Annotated[date | None, Form()] = None,
                        skip_bad_rows: Annotated[bool, Form()] = False,
+                       all_sheets: Annotated[bool, Form(description="导入全部工作表（每个工作表一个数据集）")] = False,
                        user=require("data.import")) -> dict:
     ws = ws_of(request)
     path = await save_upload(ws.settings.tmp_path / "uploads", file)
     req = ImportRequest(name=name.strip(), path=path, agency=agency or None, request_no=request_no or None,
-                        level=level or None, sheet=sheet or None, description=description or None, header_row=header_row,
+                        level=level or None, description=description or None, header_row=header_row,
                         period_start=period_start, period_end=period_end, skip_bad_rows=skip_bad_rows,
                         importer=user.username)
-    return start_import_job(request, req).to_dict()
+    return start_import_job(request, sheet_requests(req, split_sheets(sheet), all_sheets)).to_dict()
 
 
-def start_import_job(request: Request, req: ImportRequest):
-    """Start a background import of ``req``; its progress is polled at /api/v1/jobs/<id>."""
+def start_import_job(request: Request, reqs: ImportRequest | list[ImportRequest]):
+    """Start a background import of ``reqs`` (several: the sheets of one workbook, all or nothing);
+    its progress is polled at /api/v1/jobs/<id>.  The result describes the first dataset and lists
+    every imported one under ``imported``."""
     ws, user = ws_of(request), request.state.user
+    reqs = reqs if isinstance(reqs, list) else [reqs]
 
     def work(job) -> dict:
-        result = CatalogService(ws).import_file(req, ImportProgress(job))
-        return {"dataset": result.dataset, "version": result.version, "rows": result.rows,
-                "skipped_rows": result.skipped_rows, "seconds": round(result.seconds, 2),
-                "notes": result.notes, "columns": [c.name for c in result.columns]}
+        results = CatalogService(ws).import_files(reqs, ImportProgress(job))
+        done = [{"dataset": r.dataset, "version": r.version, "rows": r.rows, "sheet": r.sheet,
+                 "skipped_rows": r.skipped_rows, "seconds": round(r.seconds, 2),
+                 "notes": r.notes, "columns": [c.name for c in r.columns]} for r in results]
+        return {**done[0], "imported": done}
 
-    return request.app.state.jobs.start("import", req.name, user.username, work)
+    return request.app.state.jobs.start("import", "、".join(r.name for r in reqs), user.username, work)
 
 
 async def save_upload(folder: Path, file: UploadFile) -> Path:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
 from ...catalog.importer import ImportRequest
+from ...catalog.inputs import sheet_requests, split_sheets
 from ...catalog.semantic import SEMANTIC_TYPES
 from ...catalog.service import CatalogService
 from ...config import CLASSIFICATION_LEVELS
@@ -57,19 +58,22 @@ async def import_submit(request: Request, user=require("data.import"),
                         header_row: Annotated[str, Form(max_length=6)] = "",
                         period_start: Annotated[str, Form(max_length=20)] = "",
                         period_end: Annotated[str, Form(max_length=20)] = "",
-                        skip_bad_rows: Annotated[bool, Form()] = False):
+                        skip_bad_rows: Annotated[bool, Form()] = False,
+                        all_sheets: Annotated[bool, Form()] = False):
     form = {"name": name, "agency": agency, "request_no": request_no, "level": level, "sheet": sheet, "header_row": header_row,
-            "period_start": period_start, "period_end": period_end, "skip_bad_rows": skip_bad_rows}
+            "period_start": period_start, "period_end": period_end, "skip_bad_rows": skip_bad_rows,
+            "all_sheets": all_sheets}
     try:
         req = _import_request(form, user.username)
         if file is None or not file.filename:
             raise InputError("请选择要导入的文件", details={"problems": [{"location": "file", "message": "请选择文件"}]})
         req.path = await save_upload(request.app.state.ws.settings.tmp_path / "uploads", file)
+        reqs = sheet_requests(req, split_sheets(sheet), all_sheets)
     except ShujianError as exc:
         errors, general = field_errors(exc, IMPORT_FIELDS)
         return render(request, "data_import.html", {"form": form, "errors": errors, "message": general,
                                                     "levels": CLASSIFICATION_LEVELS, "active": "data"}, status=422)
-    job = start_import_job(request, req)
+    job = start_import_job(request, reqs)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
@@ -92,7 +96,7 @@ def _import_request(form: dict, username: str) -> ImportRequest:
         raise InputError("导入表单有误", details={"problems": problems})
     return ImportRequest(name=form["name"].strip(), agency=form["agency"] or None,
                          request_no=form["request_no"] or None, level=form["level"] or None,
-                         sheet=form["sheet"] or None, skip_bad_rows=bool(form["skip_bad_rows"]), header_row=int(header_row),
+                         sheet=None, skip_bad_rows=bool(form["skip_bad_rows"]), header_row=int(header_row),
                          importer=username, **dates)
 
 
