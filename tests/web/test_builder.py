@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import re
 
 import pytest
 
@@ -123,3 +125,53 @@ def test_save_refuses_an_invalid_graph_with_nodes(client):
     r = client.post("/api/v1/builder/save", json=g)
     assert r.status_code == 422
     assert any(p["node"] == "s3" for p in r.json()["error"]["details"]["problems"])
+
+
+def test_every_step_kind_is_a_node_of_its_own(client):
+    kinds = {k["kind"]: k for k in client.get("/api/v1/builder/kinds").json()["items"]}
+    assert "step" not in kinds
+    for kind, label in {"derive": "计算新列", "select": "选择列", "window": "排序编号", "union": "合并",
+                        "distinct": "去重", "components": "团伙归并"}.items():
+        assert kinds[kind]["label"] == label
+    assert kinds["union"]["inputs"] == 4
+    for model_id in models_library.list_ids():
+        graph = model_to_graph(models_library.get_model(model_id))
+        assert all(n["kind"] in kinds for n in graph["nodes"]), model_id
+
+
+def labelled(graph: dict) -> dict:
+    names = {"d1": "数据集：监所在押人员", "d2": "数据集：养老金发放", "s3": "碰撞/关联：养老金发放 × 监所在押人员",
+             "s4": "分组统计：养老金发放"}
+    for n in graph["nodes"]:
+        if n["id"] in names:
+            n["label"] = names[n["id"]]
+    return graph
+
+
+def test_problems_name_nodes_by_their_labels_not_ids(client):
+    g = labelled(collision_graph())
+    g["nodes"][2]["step"]["join"]["on"] = ["身份证"]
+    res = client.post("/api/v1/builder/validate", json=g).json()
+    text = " ".join([res["message"], *(p["message"] for p in res["problems"])])
+    assert not res["ok"] and re.search(r"\b(hit|s3|d1|d2|in_custody|in_pension|custody|pension)\b", text) is None, text
+    assert {p["node"] for p in res["problems"]} == {"s3"}
+
+
+def test_a_new_model_gets_an_id_from_its_name(client):
+    g = collision_graph()
+    g["model"] = {k: v for k, v in g["model"].items() if k != "id"}
+    g["model"]["name"] = "在押期间领取养老金（新建）"
+    res = client.post("/api/v1/builder/validate", json=g).json()
+    assert res["ok"], res
+    saved = client.post("/api/v1/builder/save", json=g).json()
+    assert saved["model_id"] == "zai-ya-qi-jian-ling-qu-yang-lao-jin-xin-jian" and saved["name"] == g["model"]["name"]
+    again = client.post("/api/v1/builder/save", json=g).json()     # the same name again: a second model
+    assert again["model_id"] == "zai-ya-qi-jian-ling-qu-yang-lao-jin-xin-jian-2"
+
+
+def test_builder_page_offers_lines_and_no_identifier_fields(client):
+    page = client.get("/builder?model=pension-during-custody").text
+    lines = json.loads(page.split('<script id="builder-lines" type="application/json">', 1)[1].split("</script>", 1)[0])
+    assert "刑事执行检察" in lines and "公益诉讼检察" in lines and "其他步骤" not in page
+    title = page.split("<h1", 1)[1].split("</h1>", 1)[0]
+    assert "养老金" in title and "pension-during-custody" not in title

@@ -8,9 +8,12 @@ The graph is plain JSON::
 
 Node kinds: ``dataset`` (an input role), ``filter`` 筛选, ``keywords`` 关键词, ``join`` 碰撞/关联,
 ``anti`` 不存在, ``interval`` 时间区间, ``entity_join`` 按主体关联 (resolved subjects or a fuzzy
-match, see docs/entity-resolution.md), ``aggregate`` 分组统计, ``step`` (any other step kind,
-edited as YAML) and ``output`` 输出线索.  A node keeps its step body exactly as the model language
-writes it, so opening a model and saving it again gives the same model.
+match, see docs/entity-resolution.md), ``aggregate`` 分组统计, ``derive`` 计算新列, ``select``
+选择列, ``window`` 排序编号, ``union`` 合并, ``distinct`` 去重, ``components`` 团伙归并, ``text``
+文本规则 and ``output`` 输出线索: every step kind of the model language has its own node and form.
+A node keeps its step body exactly as the model language writes it, so opening a model and saving it
+again gives the same model.  Node ids, input roles and step ids are internal: the page names nodes
+by their dataset and action, and problems are reported with those names (``label`` of a node).
 """
 
 from __future__ import annotations
@@ -24,9 +27,12 @@ from ..runs.preview import PREVIEW_KEY, PREVIEW_STEP
 from ..spec import Model, load_model
 
 KINDS = {"dataset": "数据集", "filter": "筛选", "keywords": "关键词", "join": "碰撞/关联", "anti": "不存在",
-         "interval": "时间区间", "entity_join": "按主体关联", "aggregate": "分组统计", "text": "文本规则",
-         "step": "其他步骤", "output": "输出线索"}
+         "interval": "时间区间", "entity_join": "按主体关联", "aggregate": "分组统计", "derive": "计算新列",
+         "select": "选择列", "window": "排序编号", "union": "合并", "distinct": "去重", "components": "团伙归并",
+         "text": "文本规则", "output": "输出线索"}
 TWO_INPUTS = ("join", "anti", "interval", "entity_join")
+UNION_INPUTS = 4                                 # a 合并 node takes up to four upstream nodes
+SIMPLE_STEPS = ("derive", "select", "window", "union", "distinct", "components")
 TWO_INPUT_STEPS = ("join", "entity_join")       # step kinds whose inputs are left/right
 
 
@@ -47,7 +53,10 @@ def step_kind(step: dict) -> str:
         return "aggregate"
     if "text" in step:
         return "text"
-    return "step"
+    kind = next((k for k in SIMPLE_STEPS if k in step), None)
+    if kind is None:
+        raise InputError(f"步骤 {step.get('id', '')} 的类型无法识别", hint="检查模型文件中该步骤的写法")
+    return kind
 
 
 def model_to_graph(model: Model) -> dict:
@@ -227,29 +236,61 @@ def node_of(location: str, built: Built) -> str | None:
     return None
 
 
-def locate(problems: list[Problem] | list[dict], built: Built | None) -> list[dict]:
+def locate(problems: list[Problem] | list[dict], built: Built | None, labels: dict[str, str] | None = None) -> list[dict]:
+    """Problems with the canvas node each is on, their text naming nodes by label, not by internal id."""
     out = []
     for p in problems:
         loc, msg = (p.location, p.message) if isinstance(p, Problem) else (p.get("location", ""), p.get("message", ""))
-        out.append({"location": loc, "message": msg, "node": node_of(loc, built) if built else None})
+        out.append({"location": loc, "message": plain(msg, labels or {}),
+                    "node": node_of(loc, built) if built else None})
     return out
+
+
+def node_labels(graph: dict) -> dict[str, str]:
+    """Internal names (node id, input role, step id, compiled ``in_<role>``) → the node's label on the canvas."""
+    out: dict[str, str] = {}
+    for n in graph.get("nodes", []):
+        label = str(n.get("label") or "").strip()
+        if not label or n.get("kind") == "output":
+            continue
+        name = _name(n)
+        for key in (n["id"], name, f"in_{name}"):
+            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+                out[key] = label
+    return out
+
+
+def plain(message: str, labels: dict[str, str]) -> str:
+    """``步骤 s3 引用了不存在的列`` → ``步骤“碰撞：监所在押人员 × 养老金发放”引用了不存在的列``."""
+    for name in sorted(labels, key=len, reverse=True):
+        message = re.sub(rf"(?<![A-Za-z0-9_“]){re.escape(name)}(?![A-Za-z0-9_”])", f"“{labels[name]}”", message)
+    return message.replace("““", "“").replace("””", "”")
 
 
 def check(graph: dict, compile_fn) -> dict:
     """Validate a graph: spec, then compilation on the catalog.  Never raises for a model problem."""
-    built = None
+    built, labels = None, node_labels(graph)
     try:
         model, built = graph_to_model(graph)
         compiled = compile_fn(model)
     except ValidationFailed as exc:
         built = built or graph_to_dict(graph)
-        return {"ok": False, "message": exc.message.splitlines()[0], "problems": locate(exc.problems, built)}
+        return {"ok": False, "message": plain(exc.message.splitlines()[0], labels),
+                "problems": locate(exc.problems, built, labels)}
     except ShujianError as exc:
-        return {"ok": False, "message": exc.message, "problems": [{"location": "", "message": exc.message,
-                                                                  "node": None}]}
+        message = plain(exc.message, labels)
+        return {"ok": False, "message": message,
+                "problems": [{"location": "", "message": message, "node": _node_named(exc.message, graph)}]}
     from .catalogue import to_yaml
 
     return {"ok": True, "message": "校验通过", "problems": [], "source": to_yaml(model), "sql": compiled.sql}
+
+
+def _node_named(message: str, graph: dict) -> str | None:
+    """The one node whose internal name a compile error mentions (so the message can be pinned to it)."""
+    hits = [n["id"] for n in graph.get("nodes", []) if n.get("kind") != "output"
+            and re.search(rf"(?<![A-Za-z0-9_]){re.escape(_name(n))}(?![A-Za-z0-9_])", message)]
+    return hits[0] if len(hits) == 1 else None
 
 
 def truncated(graph: dict, node_id: str) -> dict:
@@ -264,7 +305,7 @@ def truncated(graph: dict, node_id: str) -> dict:
             keep.add(cur)
             todo += [e["source"] for e in graph.get("edges", []) if e["target"] == cur]
     kept = [n for n in graph["nodes"] if n["id"] in keep and n["kind"] != "output"]
-    probe = {"id": "__probe", "kind": "step",
+    probe = {"id": "__probe", "kind": "derive",
              "step": {"id": PREVIEW_STEP, "derive": {"columns": {PREVIEW_KEY: "1"}}}}
     out = {"id": "__out", "kind": "output",
            "output": {"subject": {"type": "person", "key": PREVIEW_KEY}, "title": "预览"}}
@@ -275,6 +316,33 @@ def truncated(graph: dict, node_id: str) -> dict:
     return {"model": model, "nodes": [*kept, probe, out], "edges": edges}
 
 
+def slug_for(name: str, taken) -> str:
+    """A model id from the model's Chinese name (pinyin, lower case, ``-``), not one of ``taken``.
+
+    >>> slug_for("在押期间领取养老金", lambda s: False)
+    'zai-ya-qi-jian-ling-qu-yang-lao-jin'
+    """
+    from pypinyin import lazy_pinyin
+
+    words = [re.sub(r"[^a-z0-9]", "", w.lower()) for w in lazy_pinyin(name or "")]
+    base = "-".join(w for w in words if w)[:48].strip("-") or "model"
+    base = base if re.match(r"^[a-z0-9]", base) else f"m-{base}"
+    candidate, n = base, 1
+    while taken(candidate):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
 def kinds_meta() -> list[dict[str, Any]]:
-    return [{"kind": k, "label": v, "inputs": 2 if k in TWO_INPUTS else (0 if k == "dataset" else 1),
-             "outputs": 0 if k == "output" else 1} for k, v in KINDS.items()]
+    """Every node kind with its Chinese label and its number of input and output ports."""
+    return [{"kind": k, "label": v, "inputs": _inputs(k), "outputs": 0 if k == "output" else 1}
+            for k, v in KINDS.items()]
+
+
+def _inputs(kind: str) -> int:
+    if kind == "dataset":
+        return 0
+    if kind == "union":
+        return UNION_INPUTS
+    return 2 if kind in TWO_INPUTS else 1

@@ -93,5 +93,36 @@ def cn_cell(value: Any) -> str:
     return str(value)
 
 
+_TYPES = (("VARCHAR", "文本"), ("TEXT", "文本"), ("STRING", "文本"), ("CHAR", "文本"), ("TIMESTAMP", "日期时间"),
+          ("DATETIME", "日期时间"), ("DATE", "日期"), ("TIME", "时间"), ("BOOL", "是/否"), ("DECIMAL", "小数"),
+          ("DOUBLE", "小数"), ("FLOAT", "小数"), ("REAL", "小数"), ("NUMERIC", "小数"), ("HUGEINT", "整数"),
+          ("BIGINT", "整数"), ("SMALLINT", "整数"), ("TINYINT", "整数"), ("INT", "整数"), ("LIST", "列表"),
+          ("[]", "列表"), ("STRUCT", "结构"), ("BLOB", "二进制"))
+
+
+def cn_type(dtype: Any) -> str:
+    """A column's storage type in Chinese: ``VARCHAR`` → ``文本``, ``DATE`` → ``日期``, ``BIGINT`` → ``整数``.
+
+    >>> cn_type("DECIMAL(18,2)"), cn_type("TIMESTAMP WITH TIME ZONE"), cn_type("VARCHAR[]")
+    ('小数', '日期时间', '列表')
+    """
+    text = str(dtype or "").upper()
+    if not text:
+        return ""
+    if text.endswith("[]"):
+        return "列表"
+    return next((label for key, label in _TYPES if key in text), str(dtype))
+
+
+def cn_semantic(key: Any) -> str:
+    """A data-element type (数据要素类型) in Chinese: ``id_number`` → ``身份证号``; none → ``""``."""
+    if not key:
+        return ""
+    from ..catalog.semantic import SEMANTIC_TYPES
+
+    found = SEMANTIC_TYPES.get(str(key))
+    return found.label if found else str(key)
+
+
 FILTERS = {"cn_date": cn_date, "cn_datetime": cn_datetime, "cn_amount": cn_amount, "cn_count": cn_count,
-           "cn_bool": cn_bool, "cn_cell": cn_cell}
+           "cn_bool": cn_bool, "cn_cell": cn_cell, "cn_type": cn_type, "cn_semantic": cn_semantic}

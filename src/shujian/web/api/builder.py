@@ -11,6 +11,7 @@ from ...catalog.service import CatalogService
 from ...errors import InputError
 from ...runs.service import RunService
 from .. import builder, catalogue
+from ..formatting import cn_semantic, cn_type
 from ..security import require
 from .common import ws_of
 
@@ -23,8 +24,9 @@ class NodeIn(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     id: str = Field(min_length=1, max_length=100)
-    kind: Literal["dataset", "filter", "keywords", "join", "anti", "interval", "entity_join", "aggregate", "text", "step",
-                  "output"]
+    kind: Literal["dataset", "filter", "keywords", "join", "anti", "interval", "entity_join", "aggregate", "derive",
+                  "select", "window", "union", "distinct", "components", "text", "output"]
+    label: str | None = Field(None, max_length=200, description="画布上显示的节点名（校验问题用它指明节点）")
     role: str | None = Field(None, max_length=100)
     input: dict[str, Any] | None = None
     step: dict[str, Any] | None = None
@@ -79,14 +81,34 @@ def datasets(request: Request, user=require("models.read"),
             continue
         cols = svc.describe(d["name"])["columns"]
         items.append({"name": d["name"], "rows": d["rows"], "sealed": d["sealed"],
-                      "columns": [{"name": c["name"], "dtype": c["dtype"], "semantic": c["semantic"]} for c in cols]})
+                      "columns": [{"name": c["name"], "dtype": c["dtype"], "semantic": c["semantic"],
+                                   "type": cn_semantic(c["semantic"]) or cn_type(c["dtype"])} for c in cols]})
     return {"items": items, "total": len(items)}
+
+
+def with_model_id(ws, graph: dict) -> dict:
+    """The graph with a model id: a new model (none given) gets one made from its name."""
+    model = dict(graph.get("model") or {})
+    if not str(model.get("id") or "").strip():
+        model["id"] = builder.slug_for(str(model.get("name") or ""), lambda mid: _exists(ws, mid))
+    return {**graph, "model": model}
+
+
+def _exists(ws, model_id: str) -> bool:
+    from ...errors import NotFound
+
+    try:
+        catalogue.load(ws, model_id)
+    except NotFound:
+        return False
+    return True
 
 
 @router.post("/builder/validate", summary="校验画布：结构与编译问题定位到节点；通过时返回模型文件与 SQL")
 def validate(body: GraphIn, request: Request, user=require("models.build")) -> dict:
-    run = RunService(ws_of(request))
-    return builder.check(body.model_dump(exclude_none=True), lambda m: run.compile(m, binding=False))
+    ws = ws_of(request)
+    run = RunService(ws)
+    return builder.check(with_model_id(ws, body.model_dump(exclude_none=True)), lambda m: run.compile(m, binding=False))
 
 
 @router.post("/builder/preview", summary="预览任一节点的前若干行（脱敏；密封数据不可预览）")
@@ -123,7 +145,8 @@ def save(body: GraphIn, request: Request, user=require("models.build")) -> dict:
     from ...governance.service import GovernanceService
 
     ws = ws_of(request)
-    checked = builder.check(body.model_dump(exclude_none=True), lambda m: RunService(ws).compile(m, binding=False))
+    checked = builder.check(with_model_id(ws, body.model_dump(exclude_none=True)),
+                            lambda m: RunService(ws).compile(m, binding=False))
     if not checked["ok"]:
         from ...errors import Problem, ValidationFailed
 
@@ -133,6 +156,7 @@ def save(body: GraphIn, request: Request, user=require("models.build")) -> dict:
         raise exc
     saved = GovernanceService(ws).save(checked["source"], user.username)
     return {"model_id": catalogue.load_source_id(checked["source"]), "revision": saved["number"],
+            "name": (body.model or {}).get("name") or "",
             "source": checked["source"], "sql": checked["sql"]}
 
 

@@ -83,14 +83,23 @@ async def govern(model_id: str, request: Request, user=require("models.certify")
 @router.get("/builder")
 def builder_page(request: Request, user=require("models.build"),
                  model: Annotated[str | None, Query(max_length=100)] = None):
-    graph, error = None, None
+    graph, error, opened = None, None, None
     if model:
         try:
             graph = builder.model_to_graph(bound_model(request.app.state.ws, model))
+            opened = graph["model"].get("name") or model
         except ShujianError as exc:
             error = exc.message
     return render(request, "builder.html", {"graph": graph, "error": error, "kinds": builder.KINDS,
-                                            "opened": model, "active": "builder"})
+                                            "opened": opened, "lines": builder_lines(),
+                                            "active": "builder"})
+
+
+def builder_lines() -> list[str]:
+    """业务条线 to pick from: those of the departments (刑事检察 … 控告申诉检察)."""
+    from ...orgs.roles import DEPARTMENTS
+
+    return [line for _, line in DEPARTMENTS if line]
 
 
 def adoption_mapping(form) -> dict:
