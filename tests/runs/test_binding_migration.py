@@ -20,7 +20,7 @@ def test_upgrade_keeps_runs_and_schedules_and_adds_bindings(metadata_url):
                               "CURRENT_TIMESTAMP)"))
             conn.execute(text("INSERT INTO schedules (model_id, cron, params, engine, enabled, created_at) "
                               "VALUES ('m', '0 2 * * *', '{}', 'duckdb', true, CURRENT_TIMESTAMP)"))
-        upgrade(engine)
+        upgrade(engine, "0009_model_bindings")
         assert current_revision(engine) == "0009_model_bindings"
         with engine.begin() as conn:
             assert conn.execute(text("SELECT model_id, binding, keyless_rows FROM runs")).one() == ("m", None, None)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, or_
+from sqlalchemy.orm import selectinload
 
 from ..db.base import utcnow
 from ..db.models import (
@@ -40,9 +41,10 @@ class ClueService:
         """
         f = ClueFilter(model_id=model_id, state=state, subject=subject, **filters)
         with self.ws.db.unit_of_work() as s:
-            q = f.apply(s, s.query(Clue).join(Subject)).order_by(*sort_order(sort))
-            runs = dict(s.query(ClueRun.clue_id, func.count()).group_by(ClueRun.clue_id).all())
-            return [_clue_dict(c, runs.get(c.id, 0)) for c in q.offset(offset).limit(limit)]
+            q = f.apply(s, _with_subject(s.query(Clue), f)).order_by(*sort_order(sort))
+            page = q.options(selectinload(Clue.subject)).offset(offset).limit(limit).all()
+            runs = _run_counts(s, [c.id for c in page])
+            return [_clue_dict(c, runs.get(c.id, 0)) for c in page]
 
     def ids(self, f: ClueFilter) -> list[int]:
         """Ids of the clues matching ``f`` (for bulk actions and exports)."""
@@ -52,7 +54,7 @@ class ClueService:
     def total(self, f: ClueFilter) -> int:
         """How many clues match ``f`` (one COUNT query; pairs with :meth:`list` for paging)."""
         with self.ws.db.unit_of_work() as s:
-            return f.apply(s, s.query(func.count(Clue.id)).select_from(Clue).join(Subject)).scalar() or 0
+            return f.apply(s, _with_subject(s.query(func.count(Clue.id)).select_from(Clue), f)).scalar() or 0
 
     def count(self, model_id: str | None = None) -> int:
         with self.ws.db.unit_of_work() as s:
@@ -132,6 +134,18 @@ class ClueService:
 
 #: columns a clue list may be sorted by (线索列表可排序的列)
 SORTABLE = ("clue_id", "model_id", "state", "first_seen", "last_seen", "deadline", "seen_count")
+
+
+def _with_subject(q, f: ClueFilter):
+    """Join the subjects only when the filter names one (a count of every clue needs no join)."""
+    return q.join(Subject, Subject.id == Clue.subject_id) if f.subject else q
+
+
+def _run_counts(s, ids: list[int]) -> dict[int, int]:
+    """How many runs found each of ``ids`` (the clues of one page)."""
+    if not ids:
+        return {}
+    return dict(s.query(ClueRun.clue_id, func.count()).filter(ClueRun.clue_id.in_(ids)).group_by(ClueRun.clue_id))
 
 
 def sort_order(sort: str | None) -> list:

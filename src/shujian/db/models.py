@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -144,6 +156,10 @@ class Subject(Base):
 
 class Clue(Base):
     __tablename__ = "clues"
+    # 一本账 counts per (model, 承办院, first seen) read this index alone; the 待办/逾期 list reads the others
+    __table_args__ = (Index("ix_clues_ledger", "model_id", "org_id", "first_seen"),
+                      Index("ix_clues_deadline", "deadline"), Index("ix_clues_supervised", "supervised"),
+                      Index("ix_clues_escalation", "escalation"))
     id: Mapped[int] = mapped_column(primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     model_id: Mapped[str] = mapped_column(String(80), index=True)
@@ -282,6 +298,7 @@ class ClueEvent(Base):
     """One step in a clue's life: a transition (from → to) or a note (评论, 督办, 逾期)."""
 
     __tablename__ = "clue_events"
+    __table_args__ = (Index("ix_clue_events_action_at", "action", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     clue_id: Mapped[int] = mapped_column(ForeignKey("clues.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)

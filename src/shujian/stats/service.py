@@ -14,15 +14,15 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import and_, case, distinct, func
 from sqlalchemy.orm import Session
 
 from ..db.models import Clue, ClueEvent, GovModel, ModelVersion, Org, SupervisionMeasure
 from ..errors import InputError
-from ..orgs.service import ancestors
 from ..security.scope import filter_org
 from ..workflow.rules import EXCLUSION_TYPES
 from ..workspace import Workspace
@@ -91,6 +91,7 @@ def _bounds(part: str, whole: str) -> tuple[date, date]:
 class StatsService:
     def __init__(self, ws: Workspace):
         self.ws = ws
+        self._groupings: dict[str, tuple] = {}
 
     def ledger(self, by: str = "model", period: str | Period | None = None,
                models: Collection[str] | None = None) -> list[dict]:
@@ -99,18 +100,53 @@ class StatsService:
         ``models`` keeps only the clues (and their measures) of those model ids — e.g. the models of
         one 业务条线, so the by-org view can be filtered by line.
         """
-        if by not in BY:
-            raise InputError(f"统计维度“{by}”无效", hint="可选：model（模型）、org（院）、line（业务条线）")
-        p = period if isinstance(period, Period) else parse_period(period)
+        _check_by(by)
+        return self.ledger_of(self.counts([period], models), by)
+
+    def counts(self, periods: Sequence[str | Period | None], models: Collection[str] | None = None) -> Counts:
+        """The 一本账 counts of each period per (model, 承办院), counted in SQL in one pass over the
+        clues (the dashboard's period and its 12-month trend read the same pass)."""
+        ps = [p if isinstance(p, Period) else parse_period(p) for p in periods]
+        keep = None if models is None else set(models)
         with self.ws.db.unit_of_work() as s:
-            keys, names = _grouping(s, by)
-            acc: dict[str, dict] = defaultdict(_empty)
-            keep = None if models is None else set(models)
-            _count_clues(s, p, keys, acc, keep)
-            _count_measures(s, p, keys, acc, keep)
-            rows = [_finish(k, names.get(k, k), v) for k, v in acc.items()]
+            groups: list[dict] = [defaultdict(_empty) for _ in ps]
+            _count_clues(s, ps, groups, keep)
+            _count_measures(s, ps, groups, keep)
+        return Counts(ps, groups)
+
+    def ledger_of(self, counts: Counts, by: str, index: int = 0,
+                  models: Collection[str] | None = None) -> list[dict]:
+        """The ledger by ``by`` of period ``index`` of ``counts`` (optionally only ``models``)."""
+        _check_by(by)
+        if by not in self._groupings:
+            with self.ws.db.unit_of_work() as s:
+                self._groupings[by] = _grouping(s, by)
+        keys, names = self._groupings[by]
+        keep = None if models is None else set(models)
+        acc: dict[str, dict] = defaultdict(_empty)
+        for (model_id, org_id), metrics in counts.groups[index].items():
+            if keep is not None and model_id not in keep:
+                continue
+            for k in keys(model_id, org_id):
+                row = acc[k]
+                for metric, n in metrics.items():
+                    row[metric] += n
+        rows = [_finish(k, names.get(k, k), v) for k, v in acc.items()]
         order = {k: i for i, k in enumerate(names)}
         return sorted(rows, key=lambda r: (order.get(r["key"], len(order)), r["key"]))
+
+
+@dataclass
+class Counts:
+    """Metric counts per (model id, org id), one dict per period (see :meth:`StatsService.counts`)."""
+
+    periods: list[Period]
+    groups: list[dict]
+
+
+def _check_by(by: str) -> None:
+    if by not in BY:
+        raise InputError(f"统计维度“{by}”无效", hint="可选：model（模型）、org（院）、line（业务条线）")
 
 
 def _empty() -> dict:
@@ -118,21 +154,26 @@ def _empty() -> dict:
 
 
 def _grouping(s: Session, by: str):
-    """(clue → list of group keys, key → display name in display order)."""
+    """((model id, org id) → list of group keys, key → display name in display order)."""
     if by == "model":
         names = {mid: name for mid, name in _model_meta(s, "name").items()}
         names.update({gm.model_id: gm.name for gm in s.query(GovModel).order_by(GovModel.number)})
-        return (lambda c: [c.model_id]), names
+        return (lambda model_id, org_id: [model_id]), names
     if by == "line":
         lines = _model_lines(s)
-        return (lambda c: [lines.get(c.model_id) or "（未知条线）"]), {}
+        return (lambda model_id, org_id: [lines.get(model_id) or "（未知条线）"]), {}
     orgs = {o.id: o for o in s.query(Org)}
     cache: dict[int | None, list[str]] = {}
 
-    def keys(c: Clue) -> list[str]:
-        if c.org_id not in cache:
-            cache[c.org_id] = [orgs[o].code for o in ancestors(s, c.org_id)] if c.org_id else [UNASSIGNED]
-        return cache[c.org_id]
+    def keys(model_id: str, org_id: int | None) -> list[str]:
+        """The org and every org above it (roll-up), walked in memory."""
+        if org_id not in cache:
+            chain, o = [], org_id
+            while o is not None and o in orgs and orgs[o].code not in chain:
+                chain.append(orgs[o].code)
+                o = orgs[o].parent_id
+            cache[org_id] = chain or [UNASSIGNED]
+        return cache[org_id]
     names = {o.code: o.name for o in sorted(orgs.values(), key=lambda o: o.code)}
     return keys, names
 
@@ -156,44 +197,78 @@ def _model_lines(s: Session) -> dict[str, str]:
     return lines
 
 
-def _count_clues(s: Session, p: Period, keys, acc: dict, models: set[str] | None = None) -> None:
-    clues = {c.id: c for c in filter_org(s.query(Clue), Clue.org_id)     # org scope of the reader
-             if models is None or c.model_id in models}
-    events: dict[str, set[int]] = defaultdict(set)
-    excluded: dict[int, ClueEvent] = {}
-    for e in s.query(ClueEvent).filter(ClueEvent.action.in_(("研判", "交办", "成案", "排除"))).order_by(ClueEvent.id):
-        if e.action == "排除":
-            excluded[e.clue_id] = e
-        elif e.at in p:
-            events[e.action].add(e.clue_id)
-    for c in clues.values():
-        for k in keys(c):
-            row = acc[k]
-            row["generated"] += c.first_seen in p
-            row["judged"] += c.id in events["研判"]
-            row["assigned"] += c.id in events["交办"]
-            row["cases"] += c.id in events["成案"]
-            ev = excluded.get(c.id)
-            if ev is not None and c.state == "排除" and ev.at in p:
-                row["excluded"] += 1
-                row[f"excluded_{(ev.data or {}).get('exclusion_type') or c.exclusion_type or '其他'}"] += 1
+_OPEN_START, _OPEN_END = date(1900, 1, 1), date(9999, 12, 31)
 
 
-def _count_measures(s: Session, p: Period, keys, acc: dict, models: set[str] | None = None) -> None:
-    for m, c in filter_org(s.query(SupervisionMeasure, Clue).join(Clue, Clue.id == SupervisionMeasure.clue_id),
-                           Clue.org_id):
-        if m.issued_on not in p or (models is not None and c.model_id not in models):
-            continue
-        on_time = bool(m.replied_on and m.reply_deadline and m.replied_on <= m.reply_deadline)
-        for k in keys(c):
-            row = acc[k]
+def _within(column, p: Period):
+    """SQL condition: the timestamp ``column`` falls on a day of ``p`` (days in UTC, as stored)."""
+    terms = [column.is_not(None)]
+    if p.start > _OPEN_START:
+        terms.append(column >= datetime.combine(p.start, time.min, tzinfo=UTC))
+    if p.end < _OPEN_END:
+        terms.append(column < datetime.combine(p.end + timedelta(days=1), time.min, tzinfo=UTC))
+    return and_(*terms)
+
+
+def _hits(column, p: Period):
+    """1 when ``column`` is in ``p``, else 0 (for one conditional sum per period)."""
+    return case((_within(column, p), 1), else_=0)
+
+
+def _scoped(q, models: set[str] | None):
+    q = filter_org(q, Clue.org_id)                                  # org scope of the reader
+    return q if models is None else q.filter(Clue.model_id.in_(sorted(models)))
+
+
+def _count_clues(s: Session, ps: list[Period], groups: list[dict], models: set[str] | None = None) -> None:
+    """生成 per period from one grouped scan of the clues; 研判/交办/成案 and 排除 from the events."""
+    group = (Clue.model_id, Clue.org_id)
+    q = _scoped(s.query(*group, *(func.sum(_hits(Clue.first_seen, p)) for p in ps)), models)
+    for model_id, org_id, *ns in q.group_by(*group):
+        for i, n in enumerate(ns):       # every group with clues gets a row, zero or not
+            groups[i][(model_id, org_id)]["generated"] += n or 0
+    metric = {"研判": "judged", "交办": "assigned", "成案": "cases"}
+    for i, p in enumerate(ps):
+        q = _scoped(s.query(*group, ClueEvent.action, func.count(distinct(ClueEvent.clue_id)))
+                    .select_from(ClueEvent).join(Clue, Clue.id == ClueEvent.clue_id), models)
+        q = q.filter(ClueEvent.action.in_(tuple(metric)), _within(ClueEvent.at, p))
+        for model_id, org_id, action, n in q.group_by(*group, ClueEvent.action):
+            groups[i][(model_id, org_id)][metric[action]] += n
+    # 排除: the clue's latest 排除 event is in the period and the clue is still excluded
+    latest = (s.query(func.max(ClueEvent.id).label("id")).filter(ClueEvent.action == "排除")
+              .group_by(ClueEvent.clue_id).subquery())
+    kind = func.coalesce(func.nullif(ClueEvent.data["exclusion_type"].as_string(), ""),
+                         func.nullif(Clue.exclusion_type, ""), "其他")
+    q = _scoped(s.query(*group, kind, *(func.sum(_hits(ClueEvent.at, p)) for p in ps)).select_from(ClueEvent)
+                .join(latest, latest.c.id == ClueEvent.id).join(Clue, Clue.id == ClueEvent.clue_id), models)
+    for model_id, org_id, exclusion_type, *ns in q.filter(Clue.state == "排除").group_by(*group, kind):
+        for i, n in enumerate(ns):
+            if n:
+                row = groups[i][(model_id, org_id)]
+                row["excluded"] += n
+                row[f"excluded_{exclusion_type}"] += n
+
+
+def _count_measures(s: Session, ps: list[Period], groups: list[dict], models: set[str] | None = None) -> None:
+    m = SupervisionMeasure
+    q = _scoped(s.query(Clue.model_id, Clue.org_id, m.issued_on, m.kind, m.replied_on, m.reply_deadline, m.adopted,
+                        m.money_recovered, m.people_affected, m.governance)
+                .select_from(m).join(Clue, Clue.id == m.clue_id), models).filter(m.issued_on.is_not(None))
+    first, last = min(p.start for p in ps), max(p.end for p in ps)
+    q = q.filter(m.issued_on >= first, m.issued_on <= last)
+    for model_id, org_id, issued_on, kind, replied_on, deadline, adopted, money, people, governance in q:
+        on_time = bool(replied_on and deadline and replied_on <= deadline)
+        for i, p in enumerate(ps):
+            if issued_on not in p:
+                continue
+            row = groups[i][(model_id, org_id)]
             row["measures"] += 1
-            row["suggestions"] += m.kind in ("检察建议", "社会治理检察建议")
+            row["suggestions"] += kind in ("检察建议", "社会治理检察建议")
             row["replied_on_time"] += on_time
-            row["adopted"] += bool(m.adopted)
-            row["money_recovered"] += float(m.money_recovered or 0)
-            row["people_affected"] += int(m.people_affected or 0)
-            row["governance"] += len(m.governance or [])
+            row["adopted"] += bool(adopted)
+            row["money_recovered"] += float(money or 0)
+            row["people_affected"] += int(people or 0)
+            row["governance"] += len(governance or [])
 
 
 def _finish(key: str, name: str, v: dict) -> dict:

@@ -48,16 +48,18 @@ def dashboard(ws: Workspace, *, period: str | None = None, line: str | None = No
     line filter keeps that line's models.
     """
     today = today or date.today()
+    months = months_back(today, TREND_MONTHS)
     with org_filter(ws, org):
         stats = StatsService(ws)
-        by_line = stats.ledger("line", period)
+        counts = stats.counts([period, *months])        # one pass: the period and each trend month
+        by_line = stats.ledger_of(counts, "line")
         lines = [r for r in by_line if not line or line in (r["name"], r["key"])]
-        by_model = stats.ledger("model", period)
+        by_model = stats.ledger_of(counts, "model")
         keep = _models_of_line(ws, line) if line else None
         if keep is not None:
             by_model = [r for r in by_model if r["key"] in keep]
-        by_org = stats.ledger("org", period, models=keep)
-        trend = _trend(stats, today, line)
+        by_org = stats.ledger_of(counts, "org", models=keep)
+        trend = _trend(stats, counts, months, line)
     totals = {k: _sum(lines, k) for k, _ in FUNNEL} | {"money_recovered": round(_sum(lines, "money_recovered"), 2),
                                                       "excluded": _sum(lines, "excluded")}
     return {"period": period or "全部", "line": line, "org": org,
@@ -114,11 +116,10 @@ def _top_orgs(rows: list[dict], n: int = 15) -> list[dict]:
     return sorted(rows, key=lambda r: -(r.get("generated") or 0))[:n]
 
 
-def _trend(stats: StatsService, today: date, line: str | None) -> dict:
-    months = months_back(today, TREND_MONTHS)
+def _trend(stats: StatsService, counts, months: list[str], line: str | None) -> dict:
     series: dict[str, list] = {"generated": [], "cases": [], "measures": [], "money_recovered": []}
-    for month in months:
-        rows = [r for r in stats.ledger("line", month) if not line or line in (r["key"], r["name"])]
+    for i, _month in enumerate(months, 1):
+        rows = [r for r in stats.ledger_of(counts, "line", i) if not line or line in (r["key"], r["name"])]
         for key in series:
             series[key].append(round(_sum(rows, key), 2))
     return {"months": months, **series}

@@ -7,8 +7,9 @@ Time comes from an injectable ``clock`` so deadlines and escalation are testable
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import and_, or_
 from sqlalchemy.orm import Session
 
 from ..dates import add_months
@@ -240,7 +241,11 @@ class WorkflowService:
         out: list[dict] = []
         with self.ws.db.unit_of_work() as s:
             scope = descendants(s, find_org(s, org).id) if org is not None else None
-            for c in s.query(Clue).filter(Clue.state.notin_(FINAL_STATES)):
+            # only clues _clue_due can report (an indexed few, not every open clue of the store)
+            maybe_due = or_(and_(Clue.deadline.is_not(None), Clue.state.in_(("交办", "核查")),
+                                 Clue.deadline <= today + timedelta(days=within_days)),
+                            Clue.supervised.is_(True), Clue.escalation == "建议刚性")
+            for c in s.query(Clue).filter(Clue.state.notin_(FINAL_STATES), maybe_due):
                 if (scope is not None and c.org_id not in scope) or not visible(c.org_id):
                     continue
                 out += _clue_due(s, c, today, within_days)
