@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(default="127.0.0.1",
                                  description="可信反向代理地址（逗号分隔）：只信任它们转发的 X-Forwarded-For/-Proto，"
                                              "审计日志记录真实客户端地址；* 表示全部信任（勿用于直接暴露的端口）")
+    listing_min_accuracy: float = Field(default=0.6, ge=0, le=1,
+                                        description="模型上架所需的最低试运行线索准确性（0–1，默认 0.6 即 60%）")
     import_roots: str | None = Field(default=None, description="允许导入的目录（多个用系统路径分隔符隔开）；"
                                      "设置后命令行只能导入这些目录之内的文件（符号链接按实际位置判断）")
 

@@ -41,6 +41,17 @@ def _certified(gov, clock) -> None:
     gov.advance("pension-during-custody", "试运行", "shi_shuzi")
 
 
+def _one_verified_clue(ws, clock) -> int:
+    """One clue of the model worked to 成案 (trial accuracy 100%)."""
+    cid = make_clues(ws, __import__("shujian.spec", fromlist=["load_model"]).load_model(MODEL), 1)[0]
+    wf = WorkflowService(ws, clock=clock)
+    wf.transition(cid, "研判", "shi_shuzi")
+    wf.transition(cid, "交办", "shi_zhixing", org=DISTRICT, deadline=date(2026, 4, 1))
+    wf.transition(cid, "核查", "jj_jcg")
+    wf.transition(cid, "成案", "jj_jcg", case_number=f"案{cid}")
+    return cid
+
+
 def test_versions_are_immutable_once_submitted_with_readable_diff(gov_world, clock):
     gov = GovernanceService(gov_world, clock=clock)
     r1 = gov.save(SOURCE, "jj_jcg")
@@ -139,8 +150,7 @@ def test_adoption_names_missing_fields(gov_world, clock):
     ws = gov_world
     gov = GovernanceService(ws, clock=clock)
     _certified(gov, clock)
-    make_clues(ws, __import__("shujian.spec", fromlist=["load_model"]).load_model(MODEL), 1)
-    WorkflowService(ws, clock=clock).transition(1, "排除", "shi_shuzi", exclusion_type="其他")
+    _one_verified_clue(ws, clock)
     gov.advance("pension-during-custody", "上架", "shi_lingdao", scope="全国")
     OrgService(ws).add_user("hy_shuzi", "郑分析", "331003", ["数字办"])
     load(ws, "黄岩羁押", custody_table().drop_columns(["羁押性质"]))
@@ -181,8 +191,7 @@ def test_an_adopted_model_runs_at_the_adopting_org_on_its_own_names(gov_world, c
     ws = gov_world
     gov = GovernanceService(ws, clock=clock)
     _certified(gov, clock)
-    make_clues(ws, __import__("shujian.spec", fromlist=["load_model"]).load_model(MODEL), 1)
-    WorkflowService(ws, clock=clock).transition(1, "排除", "shi_shuzi", exclusion_type="其他")
+    _one_verified_clue(ws, clock)
     gov.advance("pension-during-custody", "上架", "shi_lingdao", scope="全国")
     OrgService(ws).add_user("hy_shuzi", "郑分析", "331003", ["数字办"])
     _own(ws, ["监所在押人员", "养老金发放"], DISTRICT)                    # the author org's own data
@@ -214,3 +223,83 @@ def test_an_adopted_model_runs_at_the_adopting_org_on_its_own_names(gov_world, c
     assert record["binding"]["kind"] == "本院绑定" and record["binding"]["source"] == "采用"
     assert {v["dataset"] for v in record["dataset_versions"].values()} == {"黄岩羁押", "黄岩养老金"}
     assert BindingService(ws).history("pension-during-custody", org="331003")[0]["version"] == 1
+
+
+def test_listing_refused_below_the_minimum_trial_accuracy(gov_world, clock):
+    ws = gov_world
+    gov = GovernanceService(ws, clock=clock)
+    _certified(gov, clock)
+    ids = make_clues(ws, __import__("shujian.spec", fromlist=["load_model"]).load_model(MODEL), 2)
+    WorkflowService(ws, clock=clock).transition(ids[0], "排除", "shi_shuzi", exclusion_type="数据错误")
+    with pytest.raises(TransitionRefused) as exc:
+        gov.advance("pension-during-custody", "上架", "shi_lingdao", scope="市")
+    assert "试运行线索准确性为 0%（已核查 1 条，属实 0 条），低于上架最低要求 60%，不能上架" in exc.value.message
+    assert "SHUJIAN_LISTING_MIN_ACCURACY" in exc.value.hint
+    assert gov.get("pension-during-custody")["state"] == "试运行"
+
+
+def test_actions_offered_follow_state_role_and_authorship(gov_world, clock):
+    gov = GovernanceService(gov_world, clock=clock)
+    mid = "pension-during-custody"
+    gov.save(SOURCE, "jj_jcg")
+    assert gov.allowed_actions(mid, "jj_jcg") == ["提交"]
+    assert gov.allowed_actions(mid, "shi_lingdao") == []               # not the author: nothing to do on a draft
+    gov.submit(mid, "jj_jcg")
+    assert gov.allowed_actions(mid, "jj_jcg") == []
+    assert gov.allowed_actions(mid, "shi_zhixing") == ["业务认证", "退回"]
+    assert gov.allowed_actions(mid, "shi_shuzi") == ["退回"]
+    gov.certify(mid, "业务认证", "shi_zhixing", EVAL_OK)
+    assert gov.allowed_actions(mid, "shi_shuzi") == ["数字认证", "退回"]
+    gov.certify(mid, "数字认证", "shi_shuzi", EVAL_OK)
+    gov.advance(mid, "试运行", "shi_shuzi")
+    assert gov.allowed_actions(mid, "shi_lingdao") == ["上架", "下架", "退回"]
+
+
+def test_certification_keeps_the_opinion_and_the_three_evaluations(gov_world, clock):
+    gov = GovernanceService(gov_world, clock=clock)
+    gov.save(SOURCE, "jj_jcg")
+    gov.submit("pension-during-custody", "jj_jcg")
+    evals = {**EVAL_OK, "技术可行性": {"passed": True, "comment": "数据按月更新，可行"}}
+    gov.certify("pension-during-custody", "业务认证", "shi_zhixing", evals, comment="同意上线试运行")
+    ev = gov.get("pension-during-custody")["events"][-1]
+    assert ev["comment"] == "同意上线试运行" and ev["actor_name"] == "周主任"
+    assert ev["evaluations"]["技术可行性"] == {"passed": True, "comment": "数据按月更新，可行"}
+
+
+def test_editing_a_listed_model_makes_a_draft_and_keeps_the_listed_version_running(gov_world, clock):
+    ws = gov_world
+    gov = GovernanceService(ws, clock=clock)
+    mid = "pension-during-custody"
+    _certified(gov, clock)
+    _one_verified_clue(ws, clock)
+    gov.advance(mid, "上架", "shi_lingdao", scope="市")
+    changed = SOURCE.replace("1.0.0", "1.1.0").replace('having: "months >= 1"', 'having: "months >= 3"')
+    r2 = gov.save(changed, "jj_jcg")
+    info = gov.get(mid)
+    assert r2["number"] == 2 and not r2["submitted"]
+    assert (info["state"], info["listed_version"], info["version"]) == ("上架", 1, 2)
+    assert "上架版本仍为第1版" in info["events"][-1]["comment"]
+    assert gov.runnable_source(mid) == SOURCE                     # runs keep using the listed version
+    assert [m["model_id"] for m in gov.visible_to("331003")] == [mid]
+    assert gov.allowed_actions(mid, "jj_jcg") == ["提交"]
+    gov.submit(mid, "jj_jcg")                                     # the new version goes to certification …
+    info = gov.get(mid)
+    assert (info["state"], info["listed_version"]) == ("提交", 1)   # … while version 1 stays listed
+    assert gov.runnable_source(mid) == SOURCE
+    OrgService(ws).add_user("hy_shuzi", "郑分析", "331003", ["数字办"])
+    assert gov.adopt(mid, "331003", "hy_shuzi")["status"] == "已采用"
+
+
+def test_a_delisted_model_does_not_run(gov_world, clock):
+    ws = gov_world
+    gov = GovernanceService(ws, clock=clock)
+    mid = "pension-during-custody"
+    _certified(gov, clock)
+    _one_verified_clue(ws, clock)
+    gov.advance(mid, "上架", "shi_lingdao", scope="市")
+    assert RunService(ws, clock=clock).run(mid).status == "succeeded"
+    gov.advance(mid, "下架", "shi_lingdao", reason="数据源停止更新")
+    with pytest.raises(TransitionRefused) as exc:
+        RunService(ws, clock=clock).run(mid)
+    assert exc.value.message == "模型“服刑人员违规领取养老金监督模型”已下架（理由：数据源停止更新），不能运行"
+    assert gov.visible_to("331003") == []

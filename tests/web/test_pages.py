@@ -166,7 +166,7 @@ def test_adoption_form_maps_inputs_and_reports_missing_fields(client):
     client.post("/api/v1/models", json={"source": src})
     r = client.post("/models/web-adopt-test/govern", data={"csrf_token": token, "action": "adopt", "org": "3310",
                                                            "map:pension:amount": "无此列"}, headers=HTML)
-    assert "未执行“adopt”" in r.text and "尚未上架" in r.text
+    assert "未执行“采用”" in r.text and "尚未上架" in r.text
 
 
 def test_adoption_mapping_reads_only_filled_map_fields():

@@ -23,3 +23,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
 }
 CERTIFICATIONS = ("业务认证", "数字认证")
 VERIFIED_STATES = ("成案", "监督措施", "跟踪", "办结")      # a clue that proved true
+
+
+def actions_from(state: str) -> list[str]:
+    """The lifecycle actions allowed from ``state``, in lifecycle order (a page offers only these)."""
+    return [a for a, (sources, _, _) in TRANSITIONS.items() if state in sources]

@@ -31,7 +31,16 @@ from ..spec import Model
 from ..workflow.service import PermissionDenied, TransitionRefused
 from ..workspace import Workspace
 from .adoption import adopt_binding
-from .rules import CERTIFICATIONS, EVALUATIONS, LISTED, SCOPE_LEVEL, SCOPES, TRANSITIONS, VERIFIED_STATES
+from .rules import (
+    CERTIFICATIONS,
+    EVALUATIONS,
+    LISTED,
+    SCOPE_LEVEL,
+    SCOPES,
+    TRANSITIONS,
+    VERIFIED_STATES,
+    actions_from,
+)
 from .versions import generated_sql, model_summary, parse_source, readable_diff, source_hash
 
 
@@ -67,8 +76,7 @@ class GovernanceService:
                 s.flush()
                 rev.diff = self._diff_to_previous(s, gm, rev)
                 if latest is not None:
-                    self._event(s, gm, user, "修订", gm.state, "草稿", rev.number, f"由第{latest.number}版修订")
-                    gm.state = "草稿"
+                    self._revised(s, gm, user, rev.number, latest.number)
             gm.name, gm.line, gm.point = model.name, model.line, model.point
             return revision_dict(rev)
 
@@ -101,8 +109,14 @@ class GovernanceService:
             if rev is None or rev.submitted_at is not None:
                 raise TransitionRefused(f"模型 {model_id} 没有待提交的草稿版本", hint="先保存修改后的模型文件")
             if user.id != gm.author_id and user.id != rev.author_id:
-                raise PermissionDenied(f"只有作者可以提交模型 {model_id}")
-            self._move(s, gm, "提交", user, rev.number, None)
+                raise PermissionDenied(f"只有作者可以提交模型 {model_id}", hint="请作者本人提交")
+            if gm.state in LISTED and listed_revision(s, gm) is not None:
+                # a new version of a listed model: it goes through certification, the listed one keeps running
+                source, gm.state = gm.state, "提交"
+                self._event(s, gm, user, "提交", source, "提交", rev.number,
+                            f"第{rev.number}版提交认证；认证并上架前仍运行第{listed_revision(s, gm)}版")
+            else:
+                self._move(s, gm, "提交", user, rev.number, None)
             rev.submitted_at = self.clock()
             record_version(s, parse_source(rev.source), builtin=False)
             return model_dict(s, gm)
@@ -135,6 +149,9 @@ class GovernanceService:
             raise InputError(f"“{action}”请用对应命令", hint="shujian model-gov submit / certify")
         with self.ws.db.unit_of_work() as s:
             gm, user = _gov(s, model_id), find_user(s, actor)
+            if action not in TRANSITIONS:
+                raise InputError(f"模型治理操作“{action}”无效", hint=f"可选：{'、'.join(TRANSITIONS)}")
+            self._check_move(gm, action, user)
             if action in ("上架", "推广"):
                 self._listing(s, gm, action, scope, min_checked)
             if action in ("下架", "退回") and not (reason or "").strip():
@@ -142,6 +159,44 @@ class GovernanceService:
             rev = _latest(s, gm)
             self._move(s, gm, action, user, rev.number if rev else None, reason)
             return model_dict(s, gm)
+
+    def allowed_actions(self, model_id: str, actor: str) -> list[str]:
+        """The lifecycle actions ``actor`` may take on the model now: allowed from its state, granted to one
+        of the actor's roles, 提交 only by the author with a draft, certification never by the author."""
+        with self.ws.db.unit_of_work() as s:
+            gm, user = _gov(s, model_id), find_user(s, actor)
+            rev = _latest(s, gm)
+            draft = rev is not None and rev.submitted_at is None
+            author = user.id in (gm.author_id, rev.author_id if rev else None)
+            out = []
+            for action in actions_from(gm.state) + (["提交"] if draft and gm.state in LISTED else []):
+                if not set(user.roles or []) & TRANSITIONS[action][2]:
+                    continue
+                if action == "提交" and not (draft and author):
+                    continue
+                if action in CERTIFICATIONS and author:
+                    continue
+                out.append(action)
+            return out
+
+    def check_runnable(self, model_id: str) -> None:
+        """Refuse a run of a model that was 下架 (a model outside governance runs freely)."""
+        with self.ws.db.unit_of_work() as s:
+            gm = s.query(GovModel).filter_by(model_id=model_id).first()
+            if gm is None or gm.state != "下架":
+                return
+            ev = (s.query(GovEvent).filter_by(gov_model_id=gm.id, action="下架").order_by(GovEvent.id.desc()).first())
+            why = f"（理由：{ev.comment}）" if ev is not None and ev.comment else ""
+            raise TransitionRefused(f"模型“{gm.name}”已下架{why}，不能运行",
+                                    hint="如需恢复使用，请修订模型并重新提交认证、试运行、上架")
+
+    def runnable_source(self, model_id: str) -> str | None:
+        """The model file a run uses: the listed version while the model is listed (a newer draft or a
+        version under certification does not replace it yet), else None (the latest version)."""
+        with self.ws.db.unit_of_work() as s:
+            gm = s.query(GovModel).filter_by(model_id=model_id).first()
+            number = listed_revision(s, gm) if gm is not None else None
+            return _revision(s, gm, number).source if number is not None else None
 
     def trial_accuracy(self, model_id: str) -> dict:
         """线索准确性 from worked clues: verified ÷ checked (checked = verified + 排除)."""
@@ -153,22 +208,23 @@ class GovernanceService:
         """Listed models another org may adopt (the author org's 市/省 subtree, or 全国)."""
         with self.ws.db.unit_of_work() as s:
             target = find_org(s, org)
-            return [model_dict(s, gm) for gm in s.query(GovModel).filter(GovModel.state.in_(LISTED))
-                    .order_by(GovModel.id) if _visible(s, gm, target.id)]
+            return [model_dict(s, gm) for gm in s.query(GovModel).order_by(GovModel.id)
+                    if listed_revision(s, gm) is not None and _visible(s, gm, target.id)]
 
     def adopt(self, model_id: str, org: str | int, actor: str, mapping: dict | None = None) -> dict:
         """Map the org's datasets/columns to the model inputs: stored as the org's 数据绑定 when every
         required field resolves, else each missing field is reported (see governance.adoption)."""
         with self.ws.db.unit_of_work() as s:
             gm, user, target = _gov(s, model_id), find_user(s, actor), find_org(s, org)
-            if gm.state not in LISTED:
-                raise TransitionRefused(f"模型 {model_id} 当前状态为“{gm.state}”，尚未上架，不能采用")
+            if listed_revision(s, gm) is None:
+                raise TransitionRefused(f"模型“{gm.name}”当前状态为“{gm.state}”，尚未上架，不能采用",
+                                        hint="上架后（院领导或数字办在模型页“认证与上架”中操作）才能采用")
             if not _visible(s, gm, target.id):
                 raise PermissionDenied(f"模型 {model_id} 的上架范围为“{gm.scope}”，{target.name}不在范围内",
                                        hint="请上架院将模型推广到更大范围")
             if user.org_id != target.id:
                 raise PermissionDenied(f"用户 {user.name} 不属于 {target.name}，不能替该院采用模型")
-            model = parse_source(_latest_submitted(s, gm).source)
+            model = parse_source(_revision(s, gm, listed_revision(s, gm)).source)
             gm_id, target_id, target_name, user_id = gm.id, target.id, target.name, user.id
         resolved, missing, bound = adopt_binding(self.ws, model, target_id, mapping, actor)
         with self.ws.db.unit_of_work() as s:
@@ -208,6 +264,17 @@ class GovernanceService:
         self._event(s, gm, user, "创建", None, "草稿", 1, None)
         return gm
 
+    def _revised(self, s: Session, gm: GovModel, user: User, number: int, previous: int) -> None:
+        """A new draft version: a listed model stays listed on its listed version (the draft is certified
+        again before it replaces it); any other model goes back to 草稿."""
+        listed = listed_revision(s, gm)
+        if listed is not None:
+            self._event(s, gm, user, "修订", gm.state, gm.state, number,
+                        f"由第{previous}版修订为第{number}版草稿；上架版本仍为第{listed}版")
+            return
+        self._event(s, gm, user, "修订", gm.state, "草稿", number, f"由第{previous}版修订")
+        gm.state = "草稿"
+
     def _diff_to_previous(self, s: Session, gm: GovModel, rev: GovRevision) -> str | None:
         prev = (s.query(GovRevision).filter(GovRevision.gov_model_id == gm.id, GovRevision.number < rev.number)
                 .order_by(GovRevision.number.desc()).first())
@@ -218,19 +285,25 @@ class GovernanceService:
     def _move(self, s: Session, gm: GovModel, action: str, user: User, revision: int | None,
               comment: str | None, *, evaluations: dict | None = None, check_action: str | None = None) -> None:
         rule_action = check_action or action
-        sources, target, roles = TRANSITIONS[rule_action]
-        if gm.state not in sources:
-            allowed = "、".join(a for a, (src, _, _) in TRANSITIONS.items() if gm.state in src) or "无"
-            raise TransitionRefused(f"模型 {gm.model_id} 当前状态为“{gm.state}”，不能“{rule_action}”",
-                                    hint=f"从“{gm.state}”可执行：{allowed}")
-        if not set(user.roles or []) & roles:
-            raise PermissionDenied(f"用户 {user.name}（角色：{'、'.join(user.roles)}）无权对模型 {gm.model_id}"
-                                   f"执行“{rule_action}”", hint=f"需要角色：{'、'.join(sorted(roles))}")
+        target = self._check_move(gm, rule_action, user)
         if action == "退回":
             target = "草稿"
         source, gm.state = gm.state, target
         self._event(s, gm, user, action if action != "退回" or not check_action else f"{check_action}未通过",
                     source, target, revision, comment, evaluations)
+
+    @staticmethod
+    def _check_move(gm: GovModel, action: str, user: User) -> str:
+        """The target state of ``action``, or a refusal naming what is allowed from the state and who may act."""
+        sources, target, roles = TRANSITIONS[action]
+        if gm.state not in sources:
+            allowed = "、".join(actions_from(gm.state)) or "无"
+            raise TransitionRefused(f"模型 {gm.model_id} 当前状态为“{gm.state}”，不能“{action}”",
+                                    hint=f"从“{gm.state}”可执行：{allowed}")
+        if not set(user.roles or []) & roles:
+            raise PermissionDenied(f"用户 {user.name}（角色：{'、'.join(user.roles)}）无权对模型 {gm.model_id}"
+                                   f"执行“{action}”", hint=f"需要角色：{'、'.join(sorted(roles))}")
+        return target
 
     def _listing(self, s: Session, gm: GovModel, action: str, scope: str | None, min_checked: int) -> None:
         if scope not in SCOPES:
@@ -241,6 +314,12 @@ class GovernanceService:
             if acc["checked"] < min_checked:
                 raise TransitionRefused(f"模型 {gm.model_id} 试运行核查线索 {acc['checked']} 条，少于 {min_checked} 条，"
                                         "无法计算线索准确性，不能上架", hint="先在试运行中核查线索（成案或排除）")
+            minimum = self.ws.settings.listing_min_accuracy
+            if acc["accuracy"] < minimum:
+                raise TransitionRefused(
+                    f"模型“{gm.name}”试运行线索准确性为 {acc['accuracy']:.0%}（已核查 {acc['checked']} 条，属实 "
+                    f"{acc['verified']} 条），低于上架最低要求 {minimum:.0%}，不能上架",
+                    hint="继续试运行并核查线索，或修订模型后重新试运行；最低要求由设置 SHUJIAN_LISTING_MIN_ACCURACY 调整")
             gm.trial_accuracy, gm.listed_on = acc["accuracy"], self.clock().date()
         elif SCOPES.index(scope) < SCOPES.index(gm.scope or "市"):
             raise InputError(f"推广范围“{scope}”小于现有上架范围“{gm.scope}”")
@@ -265,6 +344,19 @@ def _gov(s: Session, model_id: str) -> GovModel:
 
 def _latest(s: Session, gm: GovModel) -> GovRevision | None:
     return s.query(GovRevision).filter_by(gov_model_id=gm.id).order_by(GovRevision.number.desc()).first()
+
+
+def listed_revision(s: Session, gm: GovModel) -> int | None:
+    """The version number that is listed (上架/推广) now, or None: the version of the latest listing event,
+    unless the model was 下架 after it."""
+    ev = (s.query(GovEvent).filter(GovEvent.gov_model_id == gm.id, GovEvent.action.in_(("上架", "推广", "下架")))
+          .order_by(GovEvent.id.desc()).first())
+    return ev.revision if ev is not None and ev.action != "下架" else None
+
+
+def _revision(s: Session, gm: GovModel, number: int | None) -> GovRevision:
+    rev = s.query(GovRevision).filter_by(gov_model_id=gm.id, number=number).first() if number else None
+    return rev if rev is not None else _latest_submitted(s, gm)
 
 
 def _latest_submitted(s: Session, gm: GovModel) -> GovRevision:
@@ -311,12 +403,14 @@ def model_dict(s: Session, gm: GovModel) -> dict:
     return {"model_id": gm.model_id, "number": gm.number, "name": gm.name, "line": gm.line, "point": gm.point,
             "state": gm.state, "version": rev.number if rev else None, "author": author.name if author else None,
             "author_org": org.name if org else None, "scope": gm.scope,
-            "listed_on": gm.listed_on.isoformat() if gm.listed_on else None, "trial_accuracy": gm.trial_accuracy}
+            "listed_on": gm.listed_on.isoformat() if gm.listed_on else None, "trial_accuracy": gm.trial_accuracy,
+            "listed_version": listed_revision(s, gm)}
 
 
 def _event_dict(s: Session, e: GovEvent) -> dict:
     user = s.get(User, e.actor_id) if e.actor_id else None
-    return {"at": e.at.isoformat(), "actor": user.username if user else "系统", "action": e.action,
+    return {"at": e.at.isoformat(), "actor": user.username if user else "系统",
+            "actor_name": user.name if user else "系统", "action": e.action,
             "from": e.from_state, "to": e.to_state, "revision": e.revision, "evaluations": e.evaluations,
             "comment": e.comment}
 

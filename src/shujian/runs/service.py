@@ -89,6 +89,7 @@ class RunService:
         if engine not in ENGINES:
             raise InputError(f"引擎“{engine}”不存在", hint=f"可选：{'、'.join(ENGINES)}")
         source, builtin = self._model(ref)
+        _check_not_delisted(self.ws, source.id)
         applied = self._applied(source, binding)
         compiled, catalog, typed = self._compile(applied, "spark" if engine == "spark" else "duckdb",
                                                  params or {}, dataset_versions or {})
@@ -318,6 +319,13 @@ def read_datasets(model: Model, compiled) -> list[str]:
     (resolved by the compiler after CTE scoping) — the sealed-data rule applies to all of them."""
     names = [i.dataset for i in model.inputs.values()]
     return sorted({*names, *(getattr(compiled, "datasets", None) or [])})
+
+
+def _check_not_delisted(ws: Workspace, model_id: str) -> None:
+    """A 下架 model does not run (governance refuses with the reason it was taken down)."""
+    from ..governance.service import GovernanceService
+
+    GovernanceService(ws).check_runnable(model_id)
 
 
 def run_org(s, model_id: str) -> int | None:

@@ -92,6 +92,16 @@ def load(ws: Workspace, model_id: str) -> Model:
     return parse_source(text) if text is not None else models_library.get_model(model_id)
 
 
+def runnable(ws: Workspace, model_id: str) -> Model:
+    """The model a run uses: the listed version while the model is listed (an edit in progress does not
+    replace it until it is certified and listed), else as :func:`load`."""
+    from ..governance.service import GovernanceService
+    from ..governance.versions import parse_source
+
+    text = GovernanceService(ws).runnable_source(model_id)
+    return parse_source(text) if text is not None else load(ws, model_id)
+
+
 def to_yaml(model: Model) -> str:
     """The model language as YAML (the form saved from the visual builder)."""
     data = model.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)

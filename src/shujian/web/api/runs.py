@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from ...compiler import check_params
+from ...governance.service import GovernanceService
 from ...runs.service import RunService
 from .. import catalogue
 from ..pagination import Paging, filter_rows, page_of
@@ -31,7 +32,8 @@ def start(body: RunIn, request: Request, user=require("runs.start")) -> dict:
 def start_run(request: Request, model_id: str, params: dict[str, str], engine: str = "duckdb"):
     """Check the parameters now (errors beside the fields), then run in a background job."""
     ws = ws_of(request)
-    model = catalogue.load(ws, model_id)
+    model = catalogue.runnable(ws, model_id)
+    GovernanceService(ws).check_runnable(model.id)          # refused now, beside the form, not in the job
     check_params(model, {k: v for k, v in params.items() if v not in (None, "")})
     clean = {k: v for k, v in params.items() if v not in (None, "")}
 

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from ...catalog.service import CatalogService
+from ...clues.service import ClueService
 from ...errors import ShujianError
-from ...governance.rules import EVALUATIONS
+from ...governance.rules import EVALUATIONS, SCOPES
 from ...runs.service import RunService
 from .. import builder, catalogue
 from ..api.builder import bound_model
@@ -38,7 +39,7 @@ def model(model_id: str, request: Request, user=require("models.read"),
     ws = request.app.state.ws
     m = catalogue.load(ws, model_id)
     gov = catalogue.governed(ws).get(model_id)
-    card = catalogue.card(m, gov, 0, gov is None)
+    card = catalogue.card(m, gov, ClueService(ws).count(model_id), gov is None)
     try:
         sql, sql_error = RunService(ws).compile(m, dialect).sql, None
     except ShujianError as exc:
@@ -46,6 +47,7 @@ def model(model_id: str, request: Request, user=require("models.read"),
     return render(request, "model.html", {
         "m": m, "card": card, "source": catalogue.source(ws, model_id), "sql": sql, "sql_error": sql_error,
         "dialect": dialect, "dialects": DIALECTS, "gov": governance_of(ws, model_id), "evaluations": EVALUATIONS,
+        "actions": _allowed_actions(ws, model_id, user.username), "scopes": SCOPES,
         "message": request.query_params.get("msg"), "active": "models",
         "datasets": [d["name"] for d in CatalogService(ws).list_datasets()]})
 
@@ -62,7 +64,7 @@ async def govern(model_id: str, request: Request, user=require("models.certify")
         if action in ("业务认证", "数字认证"):
             evals = {e: {"passed": form.get(f"pass_{e}") == "1", "comment": str(form.get(f"note_{e}", ""))}
                      for e in EVALUATIONS}
-            svc.certify(model_id, action, user.username, evals, str(form.get("comment", "")))
+            svc.certify(model_id, action, user.username, evals, _opinion(form))
         elif action == "提交":
             svc.submit(model_id, user.username)
         elif action == "adopt":
@@ -73,10 +75,11 @@ async def govern(model_id: str, request: Request, user=require("models.certify")
             return RedirectResponse(f"/models/{model_id}?msg={msg}", status_code=303)
         else:
             svc.advance(model_id, action, user.username, scope=str(form.get("scope") or "") or None,
-                        reason=str(form.get("reason") or "") or None)
+                        reason=_opinion(form) or None)
         msg = f"已执行：{action}"
-    except (ShujianError, ValueError) as exc:
-        msg = f"未执行“{action}”：{getattr(exc, 'message', str(exc))}"
+    except ShujianError as exc:
+        label = "采用" if action == "adopt" else action
+        msg = f"未执行“{label}”：{exc.message}" + (f"（{exc.hint}）" if exc.hint else "")
     return RedirectResponse(f"/models/{model_id}?msg={msg}", status_code=303)
 
 
@@ -100,6 +103,21 @@ def builder_lines() -> list[str]:
     from ...orgs.roles import DEPARTMENTS
 
     return [line for _, line in DEPARTMENTS if line]
+
+
+def _opinion(form) -> str:
+    """The 意见/理由 typed on the page (``reason``; ``comment`` from older forms and scripts)."""
+    return str(form.get("reason") or form.get("comment") or "").strip()
+
+
+def _allowed_actions(ws, model_id: str, username: str) -> list[str]:
+    """What this user may do with the model now ([] for a model outside governance or an unknown user)."""
+    from ...governance.service import GovernanceService
+
+    try:
+        return GovernanceService(ws).allowed_actions(model_id, username)
+    except ShujianError:
+        return []
 
 
 def adoption_mapping(form) -> dict:
