@@ -85,16 +85,21 @@ def import_(path: Path = typer.Argument(..., help="工单导出文件（CSV/TXT/
             name: str = typer.Option(..., "--name", help="数据集名称，如 12345工单"),
             date: list[str] = typer.Option([], "--date", help="时间列（转为时间类型），可重复，如 --date 时间"),
             sheet: str | None = typer.Option(None, "--sheet", help="XLSX 的工作表"),
+            text: list[str] = typer.Option([], "--text", help="文本列（统计文本质量），可重复；省略时取主题、详情、诉求内容等列"),
             as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
-    """导入工单导出：编码混用、换行、字段数不符都不会中断，修复逐项计数；导入后筛查该数据集的关键词订阅。"""
+    """导入工单导出：编码混用、换行、字段数不符都不会中断，修复与文本质量问题逐项计数（写入版本说明）；
+    导入后筛查该数据集的关键词订阅。"""
     from ..text.importing import import_messages
 
     ws = workspace(as_, "data.import")
     from .common import identity
 
-    imported, result = import_messages(ws, path, name, date_columns=date, sheet=sheet, importer=identity(as_))
+    imported, result = import_messages(ws, path, name, date_columns=date, sheet=sheet, importer=identity(as_),
+                                       text_fields=text or None)
+    quality = result.text_quality.to_dict() if result.text_quality is not None else None
     info = {"dataset": imported.dataset, "version": imported.version, "rows": imported.rows,
-            "repairs": dict(result.repairs), "note": result.note()}
+            "repairs": dict(result.repairs), "text_columns": result.text_columns, "quality": quality,
+            "note": result.note()}
     if output == OutputFormat.json:
         print_json(info)
         return
