@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from ..compiler.stages import StagedStatement, bind, split_stages
 from .base import Engine, StagePlanner
+from .duckdb_arrow import settle
 
 _RUN_SUFFIX = re.compile(r"__run_[0-9a-f]+$")     # see _stages: the per-run suffix of stage tables
 
@@ -37,6 +38,7 @@ class DuckDBEngine(Engine):
         # preservation DuckDB can stream and spill materialised CTEs and joins instead of holding
         # them to keep their order (DuckDB's own advice when a query runs out of memory); imports,
         # whose row ids are file row numbers, keep the connection's setting.
+        settle(self.con)                 # DuckDB 2: a caller's unread one-row result blocks con.sql
         if not self.locked:              # an isolated connection is opened with it off
             self.con.execute("SET preserve_insertion_order = false")
         self._stopped = False

@@ -66,6 +66,9 @@ def register_duckdb(con, words: Iterable[str] = ()) -> None:
     import duckdb
     import pyarrow as pa
 
+    from ..engines.duckdb_arrow import settle
+
+    settle(con)                   # DuckDB 2: an unread result blocks create_function
     key = tuple(sorted(set(words)))
     struct = duckdb.struct_type({f: ("BOOLEAN" if f == "matched" else "VARCHAR") for f in FIELDS})
     arrow_type = pa.struct([(f, pa.bool_() if f == "matched" else pa.string()) for f in FIELDS])
