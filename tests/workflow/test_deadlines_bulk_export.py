@@ -83,6 +83,24 @@ def test_soft_then_rigid_escalation(people, clock, pension_model):
     assert wf.history(cid)[-2]["actor"] == "系统"
 
 
+def test_unanswered_suggestion_past_its_deadline_proposes_rigid_supervision(people, clock, pension_model):
+    wf = WorkflowService(people, clock=clock)
+    answered, silent = make_clues(people, pension_model, 2)
+    for cid in (answered, silent):
+        _to_case(wf, cid)
+    m1 = wf.add_measure(answered, "jj_jcg", "检察建议", doc_number="台椒检建〔2026〕1号")
+    m2 = wf.add_measure(silent, "jj_jcg", "检察建议", doc_number="台椒检建〔2026〕2号")
+    assert m2["reply_deadline"] == "2026-05-02"                          # two months
+    wf.record_reply(m1["measure_id"], "jj_jcg", replied_on=date(2026, 4, 20), reply="已整改", rectified=True)
+    clock.advance(days=62)                                             # 2026-05-03: one day late
+    flagged = wf.check_overdue()
+    assert [(f["measure_id"], f["escalation"]) for f in flagged] == [(m2["measure_id"], "建议刚性")]
+    assert wf.state(answered)["escalation"] is None
+    assert ("建议刚性监督", silent) in {(d["kind"], d["clue_id"]) for d in wf.due(within_days=0)}
+    st = wf.escalate(silent, "jj_jcg", "提请上级院监督", reason="检察建议逾期未回复")
+    assert st["escalation"] == "已刚性" and wf.measures(silent)[-1]["intensity"] == "刚性"
+
+
 def test_rectified_soft_measure_is_not_escalated(people, clock, pension_model):
     wf = WorkflowService(people, clock=clock)
     cid = make_clues(people, pension_model, 1)[0]

@@ -202,7 +202,7 @@ class WorkflowService:
         with self.ws.db.unit_of_work() as s:
             clue = _clue(s, clue_id)
             if clue.escalation != "建议刚性":
-                raise TransitionRefused(f"{clue_label(clue)}没有逾期未整改的柔性措施，不需转为刚性监督",
+                raise TransitionRefused(f"{clue_label(clue)}没有逾期未整改的柔性措施或逾期未回复的检察建议，不需转为刚性监督",
                                         hint="先用 shujian clue due 查看逾期事项")
             user = find_user(s, actor)
             self._check_role(s, clue, user, find_transition("成案", "监督措施"))
@@ -214,7 +214,8 @@ class WorkflowService:
 
     # -- deadlines --------------------------------------------------------------------------------
     def check_overdue(self) -> list[dict]:
-        """Flag measures whose reply deadline passed without rectification; 柔性 ones propose 刚性."""
+        """Flag measures whose reply deadline passed without rectification; an overdue 柔性 measure, or a
+    正式 one (检察建议 …) left unanswered, proposes 刚性监督."""
         today, flagged = self.today(), []
         with self.ws.db.unit_of_work() as s:
             q = s.query(SupervisionMeasure).filter(SupervisionMeasure.reply_deadline < today,
@@ -226,8 +227,9 @@ class WorkflowService:
                 if clue.state in FINAL_STATES:
                     continue
                 m.overdue = True
-                if m.intensity == "柔性" and clue.escalation is None:
-                    clue.escalation = "建议刚性"
+                unanswered_formal = m.intensity == "正式" and m.replied_on is None
+                if (m.intensity == "柔性" or unanswered_formal) and clue.escalation is None:
+                    clue.escalation = "建议刚性"          # 柔性 ignored, or a 检察建议 left unanswered
                 self._event(s, clue, None, "逾期", None, None,
                             f"{m.kind}（{m.doc_number or '无文号'}）回复期限 {m.reply_deadline} 已过，未整改",
                             [], {"measure_id": m.id, "escalation": clue.escalation})
@@ -447,6 +449,7 @@ def clue_state(s: Session, c: Clue) -> dict:
             if c.org_id else None, "org_id": c.org_id, "department": dept.name if dept else None,
             "assignee": assignee.username if assignee else None,
             "deadline": c.deadline.isoformat() if c.deadline else None, "supervised": c.supervised,
+            "supervise_deadline": c.supervise_deadline.isoformat() if c.supervise_deadline else None,
             "exclusion_type": c.exclusion_type, "case_number": c.case_number, "escalation": c.escalation}
 
 

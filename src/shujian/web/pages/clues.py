@@ -59,8 +59,11 @@ def _with_msg(url: str, msg: str) -> str:
 
 @router.get("/clues/{clue_id}")
 def clue(clue_id: Id, request: Request, user=require("clues.read")):
+    WorkflowService(request.app.state.ws).check_overdue()        # overdue replies propose 刚性监督 now
     c = clue_detail(request.app.state.ws, clue_id, user)
     return render(request, "clue.html", {"c": c, "exclusion_types": EXCLUSION_TYPES, "measures": MEASURES,
+                                         "can_supervise": bool({"院领导", "部门负责人"} & set(user.roles)),
+                                         "rigid_measures": {k: v for k, v in MEASURES.items() if v != "柔性"},
                                          "outcomes": GOVERNANCE_OUTCOMES, "message": request.query_params.get("msg"),
                                          "error": request.query_params.get("err"),
                                          "comment_error": request.query_params.get("cerr"),
@@ -95,6 +98,13 @@ async def act(clue_id: Id, request: Request, user=require("clues.act")):
     try:
         if action == "评论":
             wf.comment(clue_id, user.username, form.get("text", ""))
+        elif action == "督办":
+            wf.supervise(clue_id, user.username, _date(form, "deadline"), form.get("reason", "").strip() or "督办")
+        elif action == "刚性监督":
+            wf.escalate(clue_id, user.username, form.get("measure_kind", ""), reason=form.get("reason", "").strip()
+                        or "逾期未整改，依法转为刚性监督", doc_number=form.get("doc_number") or None,
+                        recipient=form.get("recipient") or None,
+                        issued_on=_date(form, "issued_on") if form.get("issued_on") else None)
         elif action == "回复":
             wf.record_reply(int(form.get("measure_id", "0")), user.username, replied_on=_date(form, "replied_on"),
                             reply=form.get("reply", ""), adopted=form.get("adopted") == "1",
@@ -119,7 +129,8 @@ def _date(form: dict, key: str) -> date:
     try:
         return date.fromisoformat(form.get(key, ""))
     except ValueError:
-        raise InputError(f"“{key}”应为日期（YYYY-MM-DD）") from None
+        label = {"deadline": "期限", "replied_on": "回复日期", "issued_on": "发出日期"}.get(key, key)
+        raise InputError(f"“{label}”应为日期（年-月-日），收到“{form.get(key, '')}”", hint="请用日期选择框选择") from None
 
 
 def _kwargs(form: dict) -> dict:
