@@ -218,13 +218,11 @@ class WorkflowService:
     正式 one (检察建议 …) left unanswered, proposes 刚性监督."""
         today, flagged = self.today(), []
         with self.ws.db.unit_of_work() as s:
-            q = s.query(SupervisionMeasure).filter(SupervisionMeasure.reply_deadline < today,
-                                                   SupervisionMeasure.overdue.is_(False))
-            for m in q:
+            q = s.query(SupervisionMeasure, Clue).join(Clue, Clue.id == SupervisionMeasure.clue_id).filter(
+                SupervisionMeasure.reply_deadline < today, SupervisionMeasure.overdue.is_(False),
+                Clue.state.notin_(FINAL_STATES))
+            for m, clue in q:
                 if m.rectified or (m.replied_on and m.replied_on <= m.reply_deadline and m.intensity != "柔性"):
-                    continue
-                clue = s.get(Clue, m.clue_id)
-                if clue.state in FINAL_STATES:
                     continue
                 m.overdue = True
                 unanswered_formal = m.intensity == "正式" and m.replied_on is None
@@ -251,9 +249,10 @@ class WorkflowService:
                 if (scope is not None and c.org_id not in scope) or not visible(c.org_id):
                     continue
                 out += _clue_due(s, c, today, within_days)
-            for m in s.query(SupervisionMeasure).filter(SupervisionMeasure.replied_on.is_(None),
-                                                        SupervisionMeasure.reply_deadline.isnot(None)):
-                c = s.get(Clue, m.clue_id)
+            late = s.query(SupervisionMeasure, Clue).join(Clue, Clue.id == SupervisionMeasure.clue_id).filter(
+                SupervisionMeasure.replied_on.is_(None), SupervisionMeasure.reply_deadline.isnot(None),
+                SupervisionMeasure.reply_deadline <= today + timedelta(days=within_days))
+            for m, c in late:
                 if (scope is None or c.org_id in scope) and visible(c.org_id) and (m.reply_deadline - today).days <= within_days:
                     out.append(_due_row(s, c, "回复期限", m.reply_deadline, today,
                                         f"{m.kind} {m.doc_number or ''}".strip()))
@@ -420,8 +419,13 @@ def _dept(s: Session, org: Org, name: str | None) -> Department | None:
 
 
 def _org_name(s: Session, org_id: int | None) -> str:
-    org = s.get(Org, org_id) if org_id else None
-    return org.name if org else "（未分配）"
+    names = s.info.get("org_names")
+    if names is None:                  # every org's name in one query, kept for this session
+        names = s.info["org_names"] = dict(s.query(Org.id, Org.name))
+    if org_id and org_id not in names:
+        org = s.get(Org, org_id)       # created in this session after the names were read
+        names[org_id] = org.name if org else None
+    return (names.get(org_id) if org_id else None) or "（未分配）"
 
 
 def _clue_due(s: Session, c: Clue, today: date, within: int) -> list[dict]:
