@@ -55,6 +55,16 @@ class NotFound(ShujianError):
     exit_code = 2
 
 
+class PermissionDenied(ShujianError):
+    """The user lacks the role, or the ownership, for an action on an object they can see (403).
+
+    An object outside the user's org scope is :class:`NotFound` instead, so its existence is not revealed.
+    """
+
+    code = "forbidden"
+    exit_code = 3
+
+
 class InputError(ShujianError):
     """Bad input from a user: a file, a name, a parameter."""
 

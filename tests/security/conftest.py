@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from tests.runs.conftest import MODEL, custody_table, load, pension_table
 
 from shujian.config import load_settings
-from shujian.db.models import Clue, Dataset, Org
+from shujian.db.models import Clue, Dataset, Org, Run
 from shujian.orgs.service import OrgService
 from shujian.runs.service import RunService
 from shujian.security.accounts import AccountService
@@ -35,7 +35,7 @@ ROLE_USER = {"检察官": "c_jcg", "部门负责人": "a_fzr", "院领导": "c_l
 
 def seed(ws: Workspace, *, passwords: tuple[str, ...] = ("a_jcg", "b_jcg")) -> dict:
     """Orgs, users, two datasets (监所在押人员 owned by 区县院 A, 养老金发放 shared), one run's clues: one
-    held by A, one by sibling B, the rest in the unassigned pool."""
+    held by A, one by sibling B, the rest in the unassigned pool of the 市院 that ran the model."""
     svc = OrgService(ws)
     svc.seed(["33"])
     for username, (org, roles, dept) in USERS.items():
@@ -49,6 +49,7 @@ def seed(ws: Workspace, *, passwords: tuple[str, ...] = ("a_jcg", "b_jcg")) -> d
     with ws.db.unit_of_work() as s:
         org = {o.code: o.id for o in s.query(Org).filter(Org.code.in_([CITY, DISTRICT_A, DISTRICT_B]))}
         s.query(Dataset).filter_by(name=A_DATASET).update({"org_id": org[DISTRICT_A]})
+        s.query(Run).update({"org_id": org[CITY]})           # the 市院 ran the model: its pool
         clues = [c for c in s.query(Clue).order_by(Clue.id)]
         assert len(clues) >= 2, "the fixture run must give at least two clues"
         clues[0].org_id, clues[1].org_id = org[DISTRICT_A], org[DISTRICT_B]

@@ -8,6 +8,7 @@ import pytest
 from tests.workflow.conftest import DISTRICT, make_clues
 
 from shujian.clues.service import ClueService
+from shujian.errors import NotFound
 from shujian.runs.service import RunService
 from shujian.workflow.rules import STATES, TRANSITIONS
 from shujian.workflow.service import PermissionDenied, TransitionRefused, WorkflowService
@@ -92,7 +93,9 @@ def test_wrong_role_and_wrong_org_are_refused(people, clock, pension_model):
     with pytest.raises(PermissionDenied) as exc:
         wf.transition(cid, "研判", "admin")
     assert "管理员" in exc.value.message and "系统管理员" in exc.value.message and "数字办" in exc.value.hint
-    wf.transition(cid, "研判", "jj_jcg")
+    with pytest.raises(NotFound):             # a 检察官 does not see the unassigned pool: as if missing
+        wf.transition(cid, "研判", "jj_jcg")
+    wf.transition(cid, "研判", "jj_fzr")
     with pytest.raises(PermissionDenied, match="无权对线索 .*执行“交办”"):
         wf.transition(cid, "交办", "jj_jcg", org=DISTRICT, deadline=date(2026, 4, 1))
     with pytest.raises(PermissionDenied, match="不能把线索 .*交办给 台州市人民检察院"):

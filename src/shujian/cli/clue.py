@@ -7,12 +7,11 @@ from pathlib import Path
 
 import typer
 
-from ..clues.render import mask_guess
 from ..clues.service import ClueFilter, ClueService
 from ..errors import InputError
 from ..workflow.rules import EXCLUSION_TYPES, GOVERNANCE_OUTCOMES, MEASURES
 from ..workflow.service import WorkflowService
-from .common import AsOpt, OutputFormat, console, identity, print_json, print_table, workspace
+from .common import AsOpt, OutputFormat, console, print_json, print_table, workspace
 from .user import ActorOpt, actor
 
 app = typer.Typer(no_args_is_help=True)
@@ -62,7 +61,7 @@ def list_(model: str | None = ModelOpt, state: str | None = StateOpt, subject: s
         print_json(rows)
         return
     for r in rows:
-        r["who"] = mask_guess(r["subject"]["key"])
+        r["who"] = r["subject"]["key"]            # masked by the clue service (access layer)
     print_table(rows, [("clue_id", "线索"), ("model_id", "模型"), ("rule", "规则"), ("who", "对象"),
                        ("title", "摘要"), ("state", "状态"), ("seen_count", "命中次数")], title=f"线索（{len(rows)} 条）")
 
@@ -70,13 +69,10 @@ def list_(model: str | None = ModelOpt, state: str | None = StateOpt, subject: s
 @app.command("show")
 def show(clue_id: int = typer.Argument(...), as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
     """线索详情：事实（个人信息脱敏）、证据行（脱敏）、同一对象的其他线索。"""
-    from ..security.audit import record as audit
+    from ..security.access import clue_view
 
     ws = workspace(as_, "clues.read")
-    local = identity(as_) is None          # the local operator (no --as) reads the files anyway: shown in clear
-    c = ClueService(ws).get(clue_id, unmask_facts=local)
-    c = c if local else masked_detail(ws, c)
-    audit(ws, "clue.view", target=f"clue:{clue_id}", detail={"via": "cli"})
+    c = clue_view(ws, clue_id, via="cli")      # scoped, masked (the local operator without --as: in clear), audited
     if output == OutputFormat.json:
         print_json(c)
         return
@@ -91,22 +87,16 @@ def show(clue_id: int = typer.Argument(...), as_: str | None = AsOpt, output: Ou
         console.print(f"同一对象的其他线索：#{o['clue_id']} {o['model_id']} {o['title']}")
 
 
-def masked_detail(ws, c: dict) -> dict:
-    """A clue as an identified user sees it: subject, facts (already) and evidence rows masked."""
-    from ..clues.service import masked_evidence
-
-    subject = dict(c["subject"], key=mask_guess(c["subject"]["key"]))
-    if subject.get("name"):
-        subject["name"] = mask_guess(subject["name"])
-    return {**c, "subject": subject, "evidence": masked_evidence(ws, c["evidence"])}
-
-
 @app.command("exclude")
 def exclude(clue_id: int = typer.Argument(...), reason: str = typer.Option(..., "--reason", help="排除理由"),
-            as_: str | None = AsOpt) -> None:
+            exclusion_type: str = typer.Option("其他", "--exclusion-type",
+                                               help=f"误报类型：{'、'.join(EXCLUSION_TYPES)}"),
+            as_: str | None = ActorOpt) -> None:
     """排除线索（误报）：再次运行时不再提出，除非事实发生变化。"""
-    ClueService(workspace(as_, "clues.act")).exclude(clue_id, reason)
-    console.print(f"线索 {clue_id} 已排除")
+    ws = workspace()
+    who = actor(as_)               # the workflow's 排除: lifecycle table, role and org checked, audited
+    out = ClueService(ws).exclude(clue_id, reason, who, exclusion_type=exclusion_type)
+    console.print(f"线索 {clue_id} 已排除（{out['state']}）")
 
 
 @app.command("transition")

@@ -61,11 +61,11 @@ def workspace(as_: str | None = None, action: str | None = None) -> Workspace:
 def act_as(ws: Workspace, username: str, action: str | None = None) -> dict:
     """Run the rest of this command as ``username``: their org scope filters every list, count, detail
     and export, and audit records name them.  Raises PermissionDenied when they lack ``action``."""
+    from ..errors import PermissionDenied
     from ..orgs.service import OrgService
     from ..security.audit import AuditLog
     from ..security.permissions import granted
     from ..security.scope import scope_for, set_scope
-    from ..web.security import PermissionDenied
 
     u = OrgService(ws).get_user(username)
     if action and not granted(u["roles"], action):

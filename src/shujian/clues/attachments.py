@@ -16,8 +16,9 @@ from typing import BinaryIO
 from ..db.models import Clue, ClueAttachment
 from ..errors import InputError, NotFound
 from ..orgs.service import find_user
+from ..security.access import load_visible, sees
 from ..security.audit import record as audit
-from ..security.scope import visible
+from ..security.scope import current_scope
 from ..workspace import Workspace
 
 MAX_BYTES = 20 << 20          # 20 MB per file: scans, photos and office documents, not bulk data
@@ -78,7 +79,7 @@ class AttachmentService:
         with self.ws.db.unit_of_work() as s:
             a = s.get(ClueAttachment, attachment_id)
             clue = s.get(Clue, clue_id)
-            if a is None or clue is None or a.clue_id != clue_id or not visible(clue.org_id):
+            if a is None or clue is None or a.clue_id != clue_id or not sees(s, clue):
                 raise NotFound(f"线索 {clue_id} 的附件 {attachment_id} 不存在", hint="在线索详情页查看附件")
             info = _dict(a, _username(s, a.uploaded_by))
         path = self.folder / info["stored_name"]
@@ -92,9 +93,7 @@ class AttachmentService:
     # -- steps ------------------------------------------------------------------------------------
     def _visible_clue(self, clue_id: int) -> None:
         with self.ws.db.unit_of_work() as s:
-            clue = s.get(Clue, clue_id)
-            if clue is None or not visible(clue.org_id):
-                raise NotFound(f"线索 {clue_id} 不存在", hint="用 shujian clue list 查看线索")
+            load_visible(s, current_scope(), Clue, clue_id)
 
     def _store(self, name: str, stream: BinaryIO) -> dict:
         """Copy ``stream`` to a new random file name, refusing bad names, types and sizes."""

@@ -20,11 +20,11 @@ from ..db.models import (
     Subject,
     SupervisionMeasure,
 )
-from ..errors import InputError, NotFound
+from ..errors import InputError
+from ..security.access import load_visible, present_clue, restrict
 from ..security.audit import record as audit
-from ..security.scope import filter_org, visible
+from ..security.scope import current_scope
 from ..workspace import Workspace
-from .render import mask_facts
 from .store import exclude
 
 
@@ -44,7 +44,8 @@ class ClueService:
             q = f.apply(s, _with_subject(s.query(Clue), f)).order_by(*sort_order(sort))
             page = q.options(selectinload(Clue.subject)).offset(offset).limit(limit).all()
             runs = _run_counts(s, [c.id for c in page])
-            return [_clue_dict(c, runs.get(c.id, 0)) for c in page]
+            clear = current_scope() is None          # the local operator reads the files anyway: in clear
+            return [_clue_dict(c, runs.get(c.id, 0), unmask=clear) for c in page]
 
     def ids(self, f: ClueFilter) -> list[int]:
         """Ids of the clues matching ``f`` (for bulk actions and exports)."""
@@ -58,7 +59,7 @@ class ClueService:
 
     def count(self, model_id: str | None = None) -> int:
         with self.ws.db.unit_of_work() as s:
-            q = filter_org(s.query(func.count(Clue.id)), Clue.org_id)
+            q = restrict(s.query(func.count(Clue.id)).select_from(Clue), Clue)
             if model_id:
                 q = q.filter(Clue.model_id == model_id)
             return q.scalar()
@@ -68,30 +69,43 @@ class ClueService:
         the subject's other grounds.  Personal facts are masked unless ``unmask_facts`` (only the
         audited unmask path, :func:`shujian.security.masking.unmasked_evidence`, asks for that)."""
         with self.ws.db.unit_of_work() as s:
-            clue = s.get(Clue, clue_id)
-            if clue is None or not visible(clue.org_id):     # another org's clue: as if missing
-                raise NotFound(f"线索 {clue_id} 不存在", hint="用 shujian clue list 查看线索")
-            out = _clue_dict(clue, s.query(ClueRun).filter_by(clue_id=clue.id).count(), unmask=unmask_facts)
+            clue = load_visible(s, current_scope(), Clue, clue_id)     # another org's clue: as if missing
+            out = _clue_dict(clue, s.query(ClueRun).filter_by(clue_id=clue.id).count(), unmask=True)
             out["runs"] = [r for (r,) in s.query(ClueRun.run_id).filter_by(clue_id=clue.id).order_by(ClueRun.run_id)]
             out["other_grounds"] = [
                 {"clue_id": o.id, "model_id": o.model_id, "rule": o.rule, "title": o.title, "state": o.state}
-                for o in filter_org(s.query(Clue), Clue.org_id).filter(Clue.subject_id == clue.subject_id,
+                for o in restrict(s.query(Clue), Clue).filter(Clue.subject_id == clue.subject_id,
                                                                         Clue.id != clue.id)]
             ev = (s.query(ClueEvidence).filter_by(clue_id=clue.id, run_id=clue.last_run_id)
                   .order_by(ClueEvidence.role, ClueEvidence.row_id).all())
             plan = self._evidence_plan(s, ev)
         out["evidence"] = self._evidence_rows(plan, evidence_rows)
-        return out
+        return out if unmask_facts else present_clue(out)
 
-    def exclude(self, clue_id: int, reason: str) -> dict:
+    def exclude(self, clue_id: int, reason: str, actor: str | None = None,
+                exclusion_type: str = "其他") -> dict:
+        """排除 a clue as a false positive, through the lifecycle table (:data:`shujian.workflow.rules.TRANSITIONS`).
+
+        With ``actor`` it is the workflow's 排除 (role, org and state checked); without, only the local
+        operator (no scope) may exclude, and only from a state the table allows 排除 from.
+        """
+        from ..workflow.rules import allowed_text, find_transition
+        from ..workflow.service import TransitionRefused, WorkflowService
+
+        if actor is not None:
+            return WorkflowService(self.ws).transition(clue_id, "排除", actor, reason=reason,
+                                                        exclusion_type=exclusion_type)
+        if current_scope() is not None:
+            raise InputError(f"排除线索 {clue_id} 需要指明操作人", hint="用 --as 用户名")
         with self.ws.db.unit_of_work() as s:
-            clue = s.get(Clue, clue_id)
-            if clue is None or not visible(clue.org_id):
-                raise NotFound(f"线索 {clue_id} 不存在")
+            clue = load_visible(s, None, Clue, clue_id)
             source = clue.state
+            if find_transition(source, "排除") is None:
+                raise TransitionRefused(f"线索 {clue_id} 当前状态为“{source}”，不能排除",
+                                        hint=f"从“{source}”可执行：{allowed_text(source)}")
             exclude(s, clue_id, reason)
             # recorded like a workflow 排除 (误报类型 其他) so the ledger counts it
-            clue.exclusion_type = clue.exclusion_type or "其他"
+            clue.exclusion_type = clue.exclusion_type or exclusion_type
             s.add(ClueEvent(clue_id=clue.id, action="排除", from_state=source, to_state="排除", reason=reason,
                             attachments=[], data={"exclusion_type": clue.exclusion_type}))
             out = {"clue_id": clue_id, "state": clue.state}
@@ -184,7 +198,7 @@ class ClueFilter:
     today: date | None = None
 
     def apply(self, s, q):
-        q = filter_org(q, Clue.org_id)          # org scope of the acting user (本院及下级院)
+        q = restrict(q, Clue)          # org scope of the acting user (本院及下级院, own pool)
         if self.model_id:
             q = q.filter(Clue.model_id == self.model_id)
         if self.state:
@@ -220,33 +234,22 @@ def _late_measures(today: date):
 
 
 def masked_evidence(ws: Workspace, evidence: list[dict]) -> list[dict]:
-    """Evidence rows with every personal column masked by its semantic type (脱敏, for display)."""
-    from ..catalog.masking import mask_value
-    from ..catalog.service import CatalogService
-    from ..errors import ShujianError
+    """Evidence rows with every personal value masked (脱敏, for display): the access layer's one rule."""
+    from ..security.access import mask_evidence
 
-    out = []
-    for e in evidence:
-        try:
-            cols = CatalogService(ws).describe(e["dataset"], e.get("version"))["columns"]
-            sem = {c["name"]: c["semantic"] for c in cols}
-        except ShujianError:
-            sem = {}
-        keys = [sem.get(c) for c in e["columns"]]
-        rows = [[mask_value(k, v) if k and isinstance(v, str) else v for k, v in zip(keys, r, strict=False)]
-                for r in e["rows"]]
-        out.append({**e, "rows": rows, "masked": True})
-    return out
+    return mask_evidence(ws, evidence)
 
 
 def _clue_dict(c: Clue, runs: int, *, unmask: bool = False) -> dict:
-    facts, masked = (dict(c.facts or {}), []) if unmask else mask_facts(c.facts)
-    return {"clue_id": c.id, "model_id": c.model_id, "rule": c.rule,
+    """A clue as a dict: subject, title and personal facts masked (access layer's :func:`present_clue`)
+    unless ``unmask`` (the local operator's view, and the audited unmask path)."""
+    raw = {"clue_id": c.id, "model_id": c.model_id, "rule": c.rule,
             "subject": {"type": c.subject.type, "key": c.subject.key, "name": c.subject.name},
-            "title": c.title, "facts": facts, "masked_facts": masked, "state": c.state, "suppressed": c.suppressed,
+            "title": c.title, "facts": dict(c.facts or {}), "masked_facts": [], "state": c.state, "suppressed": c.suppressed,
             "measure": c.measure, "legal_basis": c.legal_basis, "fingerprint": c.fingerprint,
             "first_seen": c.first_seen.isoformat(), "last_seen": c.last_seen.isoformat(),
             "seen_count": c.seen_count, "run_count": runs, "first_run_id": c.first_run_id,
             "last_run_id": c.last_run_id, "org_id": c.org_id, "assignee_id": c.assignee_id,
             "deadline": c.deadline.isoformat() if c.deadline else None, "supervised": c.supervised,
             "exclusion_type": c.exclusion_type, "case_number": c.case_number, "escalation": c.escalation}
+    return raw if unmask else present_clue(raw)

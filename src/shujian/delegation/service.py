@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from ..db.base import utcnow
 from ..db.models import AnalysisRequest, Clue, ClueEvent, ClueRun, Org, Run, User
-from ..errors import InputError, NotFound
+from ..errors import InputError, NotFound, PermissionDenied
 from ..orgs.roles import DIGITAL
 from ..orgs.service import find_user
 from ..security.scope import filter_org, visible
-from ..workflow.service import PermissionDenied, TransitionRefused
+from ..workflow.service import TransitionRefused
 from ..workspace import Workspace
 
 STATES = ("已提交", "已受理", "已反馈", "已办结", "已退回")

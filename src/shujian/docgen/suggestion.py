@@ -21,10 +21,10 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from ..clues.labels import labelled
-from ..clues.render import mask_facts, mask_guess
 from ..db.models import Clue, ClueEvidence, DatasetVersion, Org, SupervisionMeasure
-from ..errors import InputError, NotFound
-from ..security.scope import visible
+from ..errors import InputError
+from ..security.access import load_visible, present_clue
+from ..security.scope import current_scope
 from ..workspace import Workspace
 
 SUGGESTION_KINDS = ("检察建议", "社会治理检察建议", "再审检察建议")
@@ -62,11 +62,12 @@ def _value_text(v) -> str:
 
 
 def _facts_text(clue: Clue, unmask: bool) -> list[str]:
-    who = clue.subject.name or clue.subject.key
-    who = who if unmask else mask_guess(who)
-    lines = [f"{clue.title}。"]
-    shown = clue.facts if unmask else mask_facts(clue.facts)[0]         # personal facts masked (脱敏)
-    facts = "；".join(f"{k}：{_value_text(v)}" for k, v in labelled(shown).items())
+    raw = {"subject": {"key": clue.subject.key, "name": clue.subject.name}, "title": clue.title,
+           "facts": clue.facts or {}}
+    shown = present_clue(raw, clear=unmask)          # subject, title and personal facts masked (脱敏)
+    who = shown["subject"]["name"] or shown["subject"]["key"]
+    lines = [f"{shown['title']}。"]
+    facts = "；".join(f"{k}：{_value_text(v)}" for k, v in labelled(shown["facts"] or {}).items())
     if facts:
         lines.append(f"经大数据比对，涉及对象{who}的相关数据为：{facts}。【请核对证据并补充调查核实情况】")
     return lines
@@ -81,9 +82,7 @@ class SuggestionDraft:
     def write(self, clue_id: int, path: str | Path, *, unmask: bool = False) -> dict:
         """Write the draft to ``path``; returns the filled fields (文号, 主送机关 …)."""
         with self.ws.db.unit_of_work() as s:
-            clue = s.get(Clue, clue_id)
-            if clue is None or not visible(clue.org_id):        # another org's clue: as if missing
-                raise NotFound(f"线索 {clue_id} 不存在")
+            clue = load_visible(s, current_scope(), Clue, clue_id)        # another org's clue: as if missing
             m = (s.query(SupervisionMeasure).filter(SupervisionMeasure.clue_id == clue_id,
                                                     SupervisionMeasure.kind.in_(SUGGESTION_KINDS))
                  .order_by(SupervisionMeasure.id.desc()).first())

@@ -25,10 +25,10 @@ from ..db.models import (
     SupervisionMeasure,
     User,
 )
-from ..errors import InputError, NotFound
+from ..errors import InputError, NotFound, PermissionDenied
 from ..orgs.service import ancestors, descendants, find_org, find_user
 from ..spec import Model
-from ..workflow.service import PermissionDenied, TransitionRefused
+from ..workflow.service import TransitionRefused
 from ..workspace import Workspace
 from .adoption import adopt_binding
 from .rules import (

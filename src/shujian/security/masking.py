@@ -80,7 +80,7 @@ def unmasked_preview(ws: Workspace, name: str, user, reason: str, *, version: in
 
 
 def raise_forbidden(user, name: str) -> None:
-    from ..web.security import PermissionDenied
+    from ..errors import PermissionDenied
 
     raise PermissionDenied(f"用户 {user.name}（{user.roles_text}）无权解除数据集“{name}”的脱敏",
                            hint="解除脱敏需要 data.unmask.敏感 或 data.unmask.核心 权限")

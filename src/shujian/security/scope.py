@@ -5,9 +5,10 @@ the current request or command lives in a context variable; the query layer (clu
 statistics, exports, catalog) applies it, so every path gets the same rule.  No scope set means an
 unrestricted local operator (a shell on the server, tests); the web layer always sets one.
 
-Clues not yet assigned (承办院为空, the 线索池 produced by a run) are visible to the roles that
-triage and dispatch the pool (数字办, 院领导, 部门负责人 — the workflow's 交办 roles) of any org, since a
-clue has no 承办院 until it is dispatched.
+This module holds the scope (who, which orgs) and the two low-level org-column primitives; the rules
+per kind of record — the unassigned clue pool, datasets, governed models, ownership of actions — live in
+:mod:`shujian.security.access`, which every surface calls.  Clues not yet assigned (the 线索池) belong
+to the org whose run produced them: see :func:`shujian.security.access.clue_condition`.
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ class Scope:
     username: str
     org_id: int | None
     orgs: frozenset[int]
-    pool: bool = False
+    pool: bool = False             # a role that triages the unassigned pool (数字办, 院领导, 部门负责人)
     ip: str | None = None          # where the request came from (audit records); None on the CLI
+    root: bool = False             # the user's org is the top of the org tree (platform-wide records)
 
     def sees(self, org_id: int | None) -> bool:
-        """Whether a record held by ``org_id`` (None: unassigned / platform-wide) is visible."""
-        return self.pool if org_id is None else org_id in self.orgs
+        """Whether a record held by ``org_id`` is visible (None — no org — is never: fail closed)."""
+        return org_id is not None and org_id in self.orgs
 
 
 NOBODY = Scope(username="", org_id=None, orgs=frozenset(), pool=False)
@@ -67,10 +69,13 @@ def use_scope(scope: Scope | None) -> Iterator[Scope | None]:
 
 def scope_for(s, username: str, org_id: int | None, roles, *, ip: str | None = None) -> Scope:
     """The scope of a user (own org and its descendants) computed in session ``s``."""
+    from ..db.models import Org
     from ..orgs.service import descendants
 
     orgs = frozenset(descendants(s, org_id)) if org_id is not None else frozenset()
-    return Scope(username=username, org_id=org_id, orgs=orgs, pool=bool(POOL_ROLES & set(roles or ())), ip=ip)
+    root = org_id is not None and s.query(Org.parent_id).filter(Org.id == org_id).scalar() is None
+    return Scope(username=username, org_id=org_id, orgs=orgs, pool=bool(POOL_ROLES & set(roles or ())), ip=ip,
+                 root=root)
 
 
 def acting() -> tuple[str, int | None, str | None]:
@@ -96,13 +101,14 @@ def filter_org(query, column, *, shared_none: bool = False):
     """``query`` restricted to the current scope on ``column`` (an org id column).
 
     ``shared_none``: rows with no org are shared with everyone (catalog datasets imported by an
-    operator); otherwise they belong to the unassigned pool.
+    operator); otherwise they are visible to nobody under a scope.  Clues never come here: their pool
+    rule is :func:`shujian.security.access.restrict`.
     """
     scope = current_scope()
     if scope is None:
         return query
     cond = column.in_(sorted(scope.orgs)) if scope.orgs else column.in_([-1])
-    if shared_none or scope.pool:
+    if shared_none:
         cond = cond | column.is_(None)
     return query.filter(cond)
 

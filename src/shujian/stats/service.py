@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..db.models import Clue, ClueEvent, GovModel, ModelVersion, Org, SupervisionMeasure
 from ..errors import InputError
-from ..security.scope import filter_org
+from ..security.access import restrict
 from ..workflow.rules import EXCLUSION_TYPES
 from ..workspace import Workspace
 
@@ -216,7 +216,7 @@ def _hits(column, p: Period):
 
 
 def _scoped(q, models: set[str] | None):
-    q = filter_org(q, Clue.org_id)                                  # org scope of the reader
+    q = restrict(q, Clue)                                  # org scope of the reader (access layer)
     return q if models is None else q.filter(Clue.model_id.in_(sorted(models)))
 
 

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from shujian.db.base import utcnow
 from shujian.db.models import Dataset, DatasetVersion
-from shujian.errors import InputError, NotFound
+from shujian.errors import InputError, NotFound, PermissionDenied
 from shujian.security.audit import record as audit
 from shujian.security.scope import acting, current_scope, filter_org, visible
 from shujian.spec.text import TextRule, first_error
@@ -32,7 +32,6 @@ from shujian.text import screening
 from shujian.text.dictionary import user_words
 from shujian.text.pushing import push_clues, subscription_model
 from shujian.text.tables import TextMatch, TextScreening, TextSubscription
-from shujian.workflow.service import PermissionDenied
 from shujian.workspace import Workspace
 
 MODES = ("confirm", "clue")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from typing import Annotated
 from urllib.parse import quote
 
@@ -138,7 +137,6 @@ AUDITED = {"data.preview": "data.preview", "clues.export": "clue.export",
            "models.adopt": "model.certify",
            "data.govern": "data.govern", "orgs.admin": "user.change", "delegation.handle": "delegation",
            "delegation.request": "delegation"}
-_CLUE_DETAIL = re.compile(r"^(/api/v1)?/clues/\d+$")
 
 
 async def _audit(request: Request, status: int) -> None:
@@ -148,9 +146,7 @@ async def _audit(request: Request, status: int) -> None:
         return
     if action in AUDITED and (request.method != "GET" or action in ("data.preview", "clues.export")):
         kind = AUDITED[action]
-    elif action == "clues.read" and _CLUE_DETAIL.match(request.url.path):
-        kind = "clue.view"
-    else:
+    else:          # a clue's view is recorded by the access layer (security.access.clue_view), all surfaces alike
         return
     log = AuditLog(request.app.state.ws)
     await run_in_threadpool(log.append, kind, actor=user.username, org_id=user.org_id,

@@ -16,8 +16,10 @@ from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 
-from ..errors import NotFound, ShujianError
+from ..errors import NotFound, PermissionDenied
 from ..security.permissions import ACTIONS as _REGISTRY
+
+__all__ = ["ACTIONS", "CSRF", "CurrentUser", "PermissionDenied", "User", "current_user", "require"]
 
 #: Every action a route may require: key → 中文说明 (the registry lives in shujian.security.permissions).
 ACTIONS: dict[str, str] = _REGISTRY
@@ -26,13 +28,6 @@ DEMO_USERNAME_ENV = "SHUJIAN_WEB_USER"
 DEMO_COOKIE = "shujian_demo_user"
 CSRF_COOKIE = "shujian_csrf"
 CSRF_FIELD = "csrf_token"
-
-
-class PermissionDenied(ShujianError):
-    """Refused by the authorizer (403)."""
-
-    code = "forbidden"
-    exit_code = 3
 
 
 @dataclass(frozen=True)

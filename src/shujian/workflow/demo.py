@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert
 
-from ..db.models import Clue, Dataset, DatasetVersion, Department, Org, Subject, User
+from ..db.models import Clue, Dataset, DatasetVersion, Department, Org, Run, Subject, User
 from ..orgs.roles import DEPARTMENTS
 from ..orgs.service import OrgService
 from ..workspace import Workspace
@@ -55,6 +55,8 @@ def seed_demo_people(ws: Workspace) -> dict:
         if s.query(User).filter_by(username="tz_leader").first():
             return _people(s)
         city = s.query(Org).filter_by(code=CITY).one()
+        # the demo models were run for the demo city (发起院): their unassigned clues are its pool
+        s.query(Run).filter(Run.org_id.is_(None)).update({"org_id": city.id})
         districts = s.query(Org).filter_by(parent_id=city.id).order_by(Org.code).all()
         depts = {(d.org_id, d.line): d.id for d in s.query(Department) if d.line}
         rows = [_user("tz_leader", "台州院领导", city.id, None, ["院领导"]),

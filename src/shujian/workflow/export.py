@@ -7,9 +7,9 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from ..clues.render import mask_guess
 from ..clues.service import ClueFilter
 from ..db.models import Clue, Department, Org, Subject, User
+from ..security.access import present_clue
 from ..workspace import Workspace
 
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -31,11 +31,11 @@ def clue_rows(ws: Workspace, f: ClueFilter, *, unmask: bool = False) -> list[dic
         users = dict(s.query(User.id, User.name))
         rows = []
         for c in f.apply(s, s.query(Clue).join(Subject)).order_by(Clue.id):
-            key, name = c.subject.key, c.subject.name
+            shown = present_clue({"subject": {"key": c.subject.key, "name": c.subject.name}, "title": c.title,
+                                  "facts": c.facts or {}}, clear=unmask)
             rows.append({"clue_id": c.id, "model_id": c.model_id, "rule": c.rule,
-                         "subject": key if unmask else mask_guess(key),
-                         "name": (name if unmask else mask_guess(name)) if name else "",
-                         "title": c.title, "state": c.state, "org": orgs.get(c.org_id, ""),
+                         "subject": shown["subject"]["key"], "name": shown["subject"]["name"] or "",
+                         "title": shown["title"], "state": c.state, "org": orgs.get(c.org_id, ""),
                          "department": depts.get(c.department_id, ""), "assignee": users.get(c.assignee_id, ""),
                          "deadline": c.deadline, "overdue": "是" if (f.overdue or c.id in overdue_ids) else "否",
                          "supervised": "是" if c.supervised else "否", "exclusion_type": c.exclusion_type or "",

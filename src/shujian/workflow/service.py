@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 from ..dates import add_months
 from ..db.base import utcnow
 from ..db.models import Clue, ClueEvent, Department, Org, SupervisionMeasure, User
-from ..errors import InputError, NotFound, ShujianError
+from ..errors import InputError, NotFound, PermissionDenied
 from ..orgs.roles import DEPT_HEAD, LEADER
 from ..orgs.service import ancestors, descendants, find_org, find_user
+from ..security.access import clue_visible, load_visible
 from ..security.audit import record as audit
-from ..security.scope import visible
+from ..security.scope import current_scope, scope_for
 from ..workspace import Workspace
 from .rules import (
     EXCLUSION_TYPES,
@@ -39,15 +40,12 @@ class TransitionRefused(InputError):
     code = "transition_refused"
 
 
-class PermissionDenied(ShujianError):
-    """The user lacks the role or the org scope for the action."""
-
-    code = "forbidden"
-    exit_code = 3
-
-
 def clue_label(c: Clue) -> str:
-    title = c.title if len(c.title) <= 24 else c.title[:24] + "…"
+    """``线索 12（张*…）`` for messages: the title masked like every display of it (access layer)."""
+    from ..security.access import mask_clue_text
+
+    title = mask_clue_text(c.title, [c.subject.key, c.subject.name]) or ""
+    title = title if len(title) <= 24 else title[:24] + "…"
     return f"线索 {c.id}（{title}）"
 
 
@@ -176,7 +174,7 @@ class WorkflowService:
             raise InputError(f"治理成果 {'、'.join(bad)} 无效", hint=f"可选：{'、'.join(GOVERNANCE_OUTCOMES)}")
         with self.ws.db.unit_of_work() as s:
             m = s.get(SupervisionMeasure, measure_id)
-            if m is None or not visible(s.get(Clue, m.clue_id).org_id):
+            if m is None or not clue_visible(s, s.get(Clue, m.clue_id), current_scope()):
                 raise NotFound(f"监督措施 {measure_id} 不存在", hint="用 shujian clue show 查看线索的监督措施")
             clue, user = _clue(s, m.clue_id), find_user(s, actor)
             self._check_role(s, clue, user, find_transition("监督措施", "跟踪"))
@@ -245,15 +243,17 @@ class WorkflowService:
             maybe_due = or_(and_(Clue.deadline.is_not(None), Clue.state.in_(("交办", "核查")),
                                  Clue.deadline <= today + timedelta(days=within_days)),
                             Clue.supervised.is_(True), Clue.escalation == "建议刚性")
+            seen = current_scope()
             for c in s.query(Clue).filter(Clue.state.notin_(FINAL_STATES), maybe_due):
-                if (scope is not None and c.org_id not in scope) or not visible(c.org_id):
+                if (scope is not None and c.org_id not in scope) or not clue_visible(s, c, seen):
                     continue
                 out += _clue_due(s, c, today, within_days)
             late = s.query(SupervisionMeasure, Clue).join(Clue, Clue.id == SupervisionMeasure.clue_id).filter(
                 SupervisionMeasure.replied_on.is_(None), SupervisionMeasure.reply_deadline.isnot(None),
                 SupervisionMeasure.reply_deadline <= today + timedelta(days=within_days))
             for m, c in late:
-                if (scope is None or c.org_id in scope) and visible(c.org_id) and (m.reply_deadline - today).days <= within_days:
+                if (scope is None or c.org_id in scope) and clue_visible(s, c, seen) \
+                        and (m.reply_deadline - today).days <= within_days:
                     out.append(_due_row(s, c, "回复期限", m.reply_deadline, today,
                                         f"{m.kind} {m.doc_number or ''}".strip()))
         return sorted(out, key=lambda r: (r["deadline"] or "9999", r["clue_id"]))
@@ -296,6 +296,8 @@ class WorkflowService:
             raise PermissionDenied(
                 f"用户 {user.name}（{user.username}，角色：{'、'.join(user.roles) or '无'}）无权对{clue_label(clue)}"
                 f"执行“{t.action}”", hint=f"需要角色：{'、'.join(sorted(t.roles))}")
+        if clue.org_id is None and not clue_visible(s, clue, scope_for(s, user.username, user.org_id, user.roles)):
+            raise NotFound(f"线索 {clue.id} 不存在", hint="用 shujian clue list 查看线索")     # another org's pool
         if clue.org_id is not None and user.org_id not in ancestors(s, clue.org_id):
             raise PermissionDenied(f"{clue_label(clue)}由 {_org_name(s, clue.org_id)} 办理，"
                                    f"用户 {user.name}（{_org_name(s, user.org_id)}）无权操作",
@@ -402,10 +404,7 @@ _EFFECTS: dict[str, Callable] = {
 
 # ---------------------------------------------------------------------------------- helpers
 def _clue(s: Session, clue_id: int) -> Clue:
-    clue = s.get(Clue, clue_id)
-    if clue is None or not visible(clue.org_id):       # another org's clue: as if missing
-        raise NotFound(f"线索 {clue_id} 不存在", hint="用 shujian clue list 查看线索")
-    return clue
+    return load_visible(s, current_scope(), Clue, clue_id)      # another org's clue: as if missing
 
 
 def _dept(s: Session, org: Org, name: str | None) -> Department | None:

@@ -12,14 +12,11 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
-from ...catalog.service import CatalogService
 from ...clues.attachments import AttachmentService
-from ...clues.render import mask_guess
 from ...clues.service import SORTABLE, ClueFilter, ClueService
-from ...errors import ShujianError
 from ...workflow.rules import EXCLUSION_TYPES, GOVERNANCE_OUTCOMES, MEASURES, STATES, transitions_from
 from ...workflow.service import WorkflowService
-from ..masking import jsonable, mask_rows
+from ..masking import jsonable
 from ..pagination import Paging
 from ..security import CurrentUser, require
 from .common import Id, ws_of
@@ -41,12 +38,9 @@ def clue_filter(model_id: Annotated[str | None, Query(max_length=100, descriptio
 
 
 def masked_clue(c: dict) -> dict:
-    """A clue dict with the subject's identifier and name masked for display."""
-    subj = dict(c["subject"])
-    subj["key"] = mask_guess(subj.get("key"))
-    if subj.get("name"):
-        subj["name"] = mask_guess(subj["name"])
-    return {**c, "subject": subj, "facts": {k: jsonable(v) for k, v in (c.get("facts") or {}).items()}}
+    """A clue from the clue service (subject, title and facts already masked by the access layer),
+    JSON-ready."""
+    return {**c, "facts": {k: jsonable(v) for k, v in (c.get("facts") or {}).items()}}
 
 
 def list_page(ws, f: ClueFilter, paging) -> dict:
@@ -90,11 +84,13 @@ def clue(clue_id: Id, request: Request, user=require("clues.read")) -> dict:
 
 
 def clue_detail(ws, clue_id: Id, user: CurrentUser) -> dict:
-    c = ClueService(ws).get(clue_id)
+    """The clue page's and API's detail: the access layer's view of the clue (scoped, masked, audited)
+    plus timeline, measures and the actions the user may take."""
+    from ...security.access import clue_view
+
+    c = clue_view(ws, clue_id, via="web")
     wf = WorkflowService(ws)
     out = masked_clue(c)
-    out["evidence"] = [_masked_evidence(ws, e) for e in c["evidence"]]
-    out["other_grounds"] = c["other_grounds"]
     out["timeline"] = [{k: jsonable(v) for k, v in e.items()} for e in wf.history(clue_id)]
     out["measures"] = wf.measures(clue_id)
     out["workflow"] = wf.state(clue_id)
@@ -113,15 +109,6 @@ def allowed_actions(state: str, user: CurrentUser) -> list[dict]:
     roles = set(user.roles)
     return [{"action": t.action, "target": t.target, "needs": list(t.needs), "note": t.note}
             for t in transitions_from(state) if not roles or roles & t.roles]
-
-
-def _masked_evidence(ws, e: dict) -> dict:
-    try:
-        cols = CatalogService(ws).describe(e["dataset"], e.get("version"))["columns"]
-        sem = {c["name"]: c["semantic"] for c in cols}
-    except ShujianError:
-        sem = {}
-    return {**e, "rows": mask_rows(e["columns"], sem, e["rows"]), "masked": True}
 
 
 class ActionIn(BaseModel):

@@ -1,0 +1,378 @@
+"""The domain access layer (访问控制层): who may see and do what, decided in one place.
+
+Every surface — web pages, the JSON API, the CLI, exports (xlsx/docx) and background jobs — asks
+this module, never its own copy of a rule:
+
+- :func:`restrict` — a query limited to the rows the acting user may see (listings, counts, exports).
+- :func:`load_visible` — one object by id, or :class:`~shujian.errors.NotFound` when it does not exist
+  *or* lies outside the user's scope (the same words either way: existence is never revealed, never 403).
+- :func:`sees` — whether one loaded object is visible (the row-level form of :func:`restrict`).
+- :func:`allowed` / :func:`check` — every action on every object: the role grant (the permission
+  registry) and the object's ownership rule (sealing, model revisions, pool clues belong to their org).
+- :func:`clue_view` — "a clue as this user may see it": scope → fetch → mask (subject, title, facts,
+  evidence) → audit; every surface shows clues through it (or :func:`present_clue` for lists).
+
+Ownership rules:
+
+- A record held by an org (承办院/所属院/发起院) is visible to that org and every org above it.
+- An unassigned clue (线索池, no 承办院) belongs to the org whose run produced it (the first run's
+  发起院): visible to that org's and its parents' 数字办/院领导/部门负责人, nobody else whatever their role.
+  Only a platform run (started on the server by the local operator without ``--as``, for a model no org
+  governs) has no 发起院; its pool is the platform's, open to the pool roles of every org — a deliberate
+  operator choice (docs/security.md).  Runs started from the web, by ``--as`` or by an org's schedule
+  always carry their org.
+- A dataset is governed (分级、密封、要素类型) only by its owning org or an org above it; a platform-shared
+  dataset only by the top of the tree (or the local operator).
+- A governed model (模型台账) is visible to its author org and the orgs above it, to the orgs in its
+  listing range once listed, and to the orgs that adopted it; only the author org (or above) saves
+  revisions.
+
+Masking is decided by the data (each column's semantic type and classification, read from the catalog
+directly — never through the viewer's dataset scope) and the viewer's rights; when the metadata is
+missing, every value is treated as possibly personal (fail closed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db.models import (
+    AnalysisRequest,
+    Clue,
+    Dataset,
+    DatasetColumn,
+    GovModel,
+    ModelAdoption,
+    Org,
+    Run,
+    User,
+)
+from ..errors import NotFound, PermissionDenied
+from .scope import Scope, current_scope
+
+__all__ = ["allowed", "check", "clue_view", "load_visible", "present_clue", "restrict", "sees",
+           "mask_clue_text", "mask_evidence", "viewer_scope"]
+
+_CURRENT = object()        # "the scope of the running request/command"
+
+#: what a missing object is called in the NotFound message, and where to look instead
+_NAMES: dict[type, tuple[str, str]] = {
+    Clue: ("线索", "用 shujian clue list 查看线索"),
+    Dataset: ("数据集", "用 shujian data list 查看数据集"),
+    Run: ("运行记录", "用 shujian run list 查看运行记录"),
+    GovModel: ("模型", "用 shujian model list 查看模型"),
+    AnalysisRequest: ("委托研判", "在委托研判列表中查看"),
+    User: ("用户", "只能管理本院及下级院的用户"),
+}
+
+
+# ---------------------------------------------------------------------------------- scope
+def viewer_scope(user: Any = _CURRENT, session: Session | None = None) -> Scope | None:
+    """The scope of ``user``: a :class:`Scope` as is; a web user's cached scope; a ``User`` row computed
+    in ``session``; the default is the running request's/command's scope (None: the local operator)."""
+    from .scope import scope_for
+
+    if user is _CURRENT:
+        return current_scope()
+    if user is None or isinstance(user, Scope):
+        return user
+    extra = getattr(user, "extra", None)
+    if isinstance(extra, dict) and isinstance(extra.get("scope"), Scope):
+        return extra["scope"]
+    if session is None:
+        raise ValueError("viewer_scope needs a session to compute the scope of a user row")
+    return scope_for(session, user.username, user.org_id, user.roles or ())
+
+
+def _orgs(scope: Scope) -> list[int]:
+    return sorted(scope.orgs) or [-1]
+
+
+def _pool_runs(scope: Scope):
+    """Ids of runs whose unassigned clues the scope may see (its orgs' runs, and platform runs)."""
+    return select(Run.id).where(Run.org_id.in_(_orgs(scope)) | Run.org_id.is_(None))
+
+
+def clue_condition(scope: Scope):
+    """SQL condition: clues visible under ``scope`` (held by its orgs, or its orgs' pool)."""
+    cond = Clue.org_id.in_(_orgs(scope))
+    if scope.pool:
+        cond = cond | (Clue.org_id.is_(None) & Clue.first_run_id.in_(_pool_runs(scope)))
+    return cond
+
+
+def _gov_condition(s: Session, scope: Scope):
+    from ..governance.rules import LISTED
+    from ..governance.service import _visible
+
+    listed = [gm.id for gm in s.query(GovModel).filter(GovModel.state.in_(LISTED))
+              if scope.org_id is not None and _visible(s, gm, scope.org_id)]
+    adopted = select(ModelAdoption.gov_model_id).where(ModelAdoption.org_id.in_(_orgs(scope)))
+    return GovModel.author_org_id.in_(_orgs(scope)) | GovModel.id.in_(listed or [-1]) | GovModel.id.in_(adopted)
+
+
+def restrict(query, model: type, user: Any = _CURRENT, *, session: Session | None = None):
+    """``query`` limited to the rows of ``model`` the user may see (the one listing filter).
+
+    Clues follow the pool rule; datasets and runs with no org are platform-wide (shared); governed
+    models follow authorship, listing range and adoption.  Unrestricted (local operator): unchanged.
+    """
+    scope = viewer_scope(user, session)
+    if scope is None:
+        return query
+    if model is Clue:
+        return query.filter(clue_condition(scope))
+    if model is GovModel:
+        s = session or query.session
+        return query.filter(_gov_condition(s, scope))
+    column, shared = _ORG_COLUMNS[model]
+    cond = column.in_(_orgs(scope))
+    if shared:
+        cond = cond | column.is_(None)
+    return query.filter(cond)
+
+
+#: model → (org column, rows without an org are shared platform-wide)
+_ORG_COLUMNS: dict[type, tuple[Any, bool]] = {
+    Dataset: (Dataset.org_id, True),
+    Run: (Run.org_id, True),
+    AnalysisRequest: (AnalysisRequest.org_id, False),
+    User: (User.org_id, False),
+}
+
+
+def sees(session: Session, obj: Any, user: Any = _CURRENT) -> bool:
+    """Whether one loaded object is visible to the user (row-level form of :func:`restrict`)."""
+    scope = viewer_scope(user, session)
+    if scope is None:
+        return True
+    if isinstance(obj, Clue):
+        return clue_visible(session, obj, scope)
+    if isinstance(obj, GovModel):
+        return model_visible(session, obj, scope)
+    for model, (column, shared) in _ORG_COLUMNS.items():
+        if isinstance(obj, model):
+            org_id = getattr(obj, column.key)
+            return (shared and org_id is None) or (org_id is not None and org_id in scope.orgs)
+    raise TypeError(f"访问控制层没有 {type(obj).__name__} 的可见性规则")
+
+
+def clue_visible(s: Session, clue: Clue, scope: Scope | None) -> bool:
+    """A held clue: its 承办院 in scope; a pool clue: a pool role and the producing run's org in scope."""
+    if scope is None:
+        return True
+    if clue.org_id is not None:
+        return clue.org_id in scope.orgs
+    if not scope.pool:
+        return False
+    run_org = s.query(Run.org_id).filter(Run.id == clue.first_run_id).scalar()
+    return run_org is None or run_org in scope.orgs
+
+
+def pool_owner(s: Session, clue: Clue) -> int | None:
+    """The org an unassigned clue belongs to (the first run's 发起院; None: platform run)."""
+    return s.query(Run.org_id).filter(Run.id == clue.first_run_id).scalar()
+
+
+def model_visible(s: Session, gm: GovModel, scope: Scope | None) -> bool:
+    if scope is None:
+        return True
+    return s.query(GovModel.id).filter(GovModel.id == gm.id, _gov_condition(s, scope)).first() is not None
+
+
+def load_visible(session: Session, user: Any, model: type, key: Any, *, by: str | None = None,
+                 label: str | None = None) -> Any:
+    """The ``model`` row with id ``key`` (or ``by``-column ``key``) if the user may see it, else NotFound.
+
+    Missing and out-of-scope give the same message, so a probe cannot tell them apart.
+    """
+    if by is None:
+        obj = session.get(model, key)
+    else:
+        obj = session.query(model).filter(getattr(model, by) == key).first()
+    if obj is None or not sees(session, obj, user):
+        what, hint = _NAMES.get(model, (model.__name__, ""))
+        raise NotFound(f"{what} {label or key} 不存在", hint=hint or None)
+    return obj
+
+
+# ---------------------------------------------------------------------------------- actions
+def allowed(user: Any, action: str, obj: Any = None, *, session: Session | None = None) -> bool:
+    """Whether ``user`` may take ``action`` (a registered permission action) on ``obj``.
+
+    ``user``: anything with ``roles`` (a web user, a ``User`` row) or None for the local operator.  The
+    role must be granted the action, the object must be visible, and the object's ownership rule must
+    hold (:data:`OWNERSHIP`).
+    """
+    from .permissions import granted
+
+    if user is None:
+        return True
+    if not granted(tuple(getattr(user, "roles", None) or ()), action):
+        return False
+    if obj is None:
+        return True
+    if session is None:
+        raise ValueError("allowed() on an object needs the session it was loaded in")
+    scope = viewer_scope(user, session)
+    if not sees(session, obj, scope):
+        return False
+    rule = OWNERSHIP.get((type(obj), action)) or OWNERSHIP.get((type(obj), "*"))
+    return rule is None or rule(session, obj, scope)
+
+
+def check(user: Any, action: str, obj: Any = None, *, session: Session | None = None,
+          what: str | None = None) -> None:
+    """Raise NotFound (object out of scope) or PermissionDenied (no right to act on it)."""
+    scope = viewer_scope(user, session) if user is not None else None
+    if obj is not None and session is not None and not sees(session, obj, scope):
+        name, hint = _NAMES.get(type(obj), (type(obj).__name__, ""))
+        raise NotFound(f"{name} {what or getattr(obj, 'id', '')} 不存在", hint=hint or None)
+    if not allowed(user, action, obj, session=session):
+        name = getattr(user, "name", None) or getattr(user, "username", "")
+        raise PermissionDenied(f"用户 {name} 无权对{what or '该对象'}执行“{action}”",
+                               hint=_OWNER_HINTS.get(type(obj), "请联系系统管理员调整角色"))
+
+
+def _owns_dataset(s: Session, ds: Dataset, scope: Scope | None) -> bool:
+    if scope is None:
+        return True
+    return ds.org_id in scope.orgs if ds.org_id is not None else scope.root
+
+
+def _owns_model(s: Session, gm: GovModel, scope: Scope | None) -> bool:
+    return scope is None or (gm.author_org_id is not None and gm.author_org_id in scope.orgs)
+
+
+#: (object type, action or "*") → ownership rule beyond visibility
+OWNERSHIP: dict[tuple[type, str], Any] = {
+    (Dataset, "data.govern"): _owns_dataset,
+    (Dataset, "data.import"): _owns_dataset,
+    (GovModel, "models.build"): _owns_model,
+    (GovModel, "model.edit"): _owns_model,
+}
+_OWNER_HINTS = {Dataset: "数据集的分级、密封与要素类型只能由所属院（或其上级院）修改",
+                GovModel: "模型只能由作者所在院（或其上级院）修订；其他院请采用已上架的模型"}
+
+
+# ---------------------------------------------------------------------------------- presenting clues
+def mask_clue_text(text: str | None, values: list[Any]) -> str | None:
+    """``text`` (a clue title or free-text fact) with each known personal value replaced by its masked
+    form, then any 身份证号/手机号/银行卡号 left inside it masked."""
+    from ..catalog.masking import mask_embedded
+    from ..clues.render import mask_guess
+
+    if not text:
+        return text
+    for v in sorted({str(v) for v in values if v not in (None, "") and len(str(v)) >= 2}, key=len, reverse=True):
+        text = text.replace(v, mask_guess(v))
+    return mask_embedded(text)
+
+
+def _personal_values(c: dict) -> list[Any]:
+    from ..clues.render import fact_semantic
+
+    subj = c.get("subject") or {}
+    vals = [subj.get("key"), subj.get("name")]
+    for name, value in (c.get("facts") or {}).items():
+        for v in value if isinstance(value, list) else [value]:
+            if v is not None and fact_semantic(name, v):
+                vals.append(v)
+    return vals
+
+
+def present_clue(c: dict, *, clear: bool = False) -> dict:
+    """A clue dict (raw facts, as :meth:`ClueService.get`/``list(raw=True)`` give it) as shown to a
+    viewer: subject, title, facts and other grounds' titles masked unless ``clear``."""
+    from ..catalog.masking import jsonable
+    from ..clues.render import mask_facts, mask_guess
+
+    if clear:
+        return c
+    values = _personal_values(c)
+    subj = dict(c.get("subject") or {})
+    subj["key"] = mask_guess(subj.get("key"))
+    if subj.get("name"):
+        subj["name"] = mask_guess(subj["name"])
+    facts, masked = mask_facts(c.get("facts"))
+    for k, v in facts.items():           # free text may repeat the subject's name or id (even an invalid one)
+        shown = [mask_clue_text(x, values) if isinstance(x, str) else x for x in (v if isinstance(v, list) else [v])]
+        shown = shown if isinstance(v, list) else shown[0]
+        if shown != v:
+            facts[k] = shown
+            masked = masked if k in masked else [*masked, k]
+    out = {**c, "subject": subj, "title": mask_clue_text(c.get("title"), values),
+           "facts": {k: jsonable(v) for k, v in facts.items()}, "masked_facts": masked}
+    if "other_grounds" in c:
+        out["other_grounds"] = [{**o, "title": mask_clue_text(o.get("title"), values)} for o in c["other_grounds"]]
+    return out
+
+
+def column_semantics(s: Session, version_ids: list[int]) -> dict[int, dict[str, str | None]]:
+    """Semantic type of each column of each dataset version, read from the catalog directly (not through
+    the viewer's dataset scope: masking must not depend on whether the viewer can see the dataset)."""
+    out: dict[int, dict[str, str | None]] = {}
+    for vid, name, sem in (s.query(DatasetColumn.version_id, DatasetColumn.name, DatasetColumn.semantic)
+                           .filter(DatasetColumn.version_id.in_(version_ids or [-1]))):
+        out.setdefault(vid, {})[name] = sem
+    return out
+
+
+def mask_evidence(ws, evidence: list[dict]) -> list[dict]:
+    """Evidence rows masked by each column's semantic type; columns without one are checked cell by cell
+    (a personal column name or a valid identifier value is masked; free text has its embedded
+    identifiers masked).  Unknown metadata masks more, never less (fail closed)."""
+    from ..catalog.masking import jsonable, mask_embedded, mask_value
+    from ..clues.render import fact_semantic
+    from ..db.models import DatasetVersion
+
+    with ws.db.unit_of_work() as s:
+        vids = {}
+        for e in evidence:
+            v = (s.query(DatasetVersion.id).join(Dataset, Dataset.id == DatasetVersion.dataset_id)
+                 .filter(Dataset.name == e["dataset"], DatasetVersion.version == e.get("version")).scalar())
+            vids[(e["dataset"], e.get("version"))] = v
+        sems = column_semantics(s, [v for v in vids.values() if v is not None])
+
+    def cell(col: str, sem: str | None, v: Any) -> Any:
+        if v is None or col == "_row_id":
+            return jsonable(v)
+        key = sem or fact_semantic(col, v)
+        if key:
+            return jsonable(mask_value(key, str(v)))
+        return mask_embedded(v) if isinstance(v, str) else jsonable(v)
+
+    out = []
+    for e in evidence:
+        sem = sems.get(vids.get((e["dataset"], e.get("version"))), {})
+        rows = [[cell(c, sem.get(c), v) for c, v in zip(e["columns"], r, strict=False)] for r in e["rows"]]
+        out.append({**e, "rows": rows, "masked": True})
+    return out
+
+
+def clue_view(ws, clue_id: int, *, user: Any = _CURRENT, via: str = "web", evidence_rows: int = 20,
+              audit: bool = True) -> dict:
+    """One clue as the acting user may see it: scope (NotFound outside it) → fetch → mask → audit.
+
+    Identified users always see masked values (unmasking is the separate, audited request with a reason:
+    :func:`shujian.security.masking.unmasked_evidence`); the local operator (no scope) sees them in clear.
+    """
+    from ..clues.service import ClueService
+    from .audit import record
+
+    scope = viewer_scope(user)
+    clear = scope is None
+    c = ClueService(ws).get(clue_id, evidence_rows=evidence_rows, unmask_facts=True)
+    out = present_clue(c, clear=clear)
+    out["evidence"] = c["evidence"] if clear else mask_evidence(ws, c["evidence"])
+    if audit:
+        record(ws, "clue.view", target=f"clue:{clue_id}", detail={"via": via})
+    return out
+
+
+def owning_org_name(s: Session, org_id: int | None) -> str:
+    org = s.get(Org, org_id) if org_id else None
+    return org.name if org else "（平台）"
