@@ -96,7 +96,7 @@ def test_xlsx_export_cells(worked, tmp_path):
     written = export_xlsx(StatsService(worked), path, parse_period("2026"))
     assert written["model"] == 2 and written["line"] == 2
     wb = load_workbook(path)
-    assert wb.sheetnames == ["按模型", "按院", "按业务条线"]
+    assert wb.sheetnames == ["按模型", "按院", "按业务条线", "关键词订阅"]
     sheet = wb["按模型"]
     assert sheet["A1"].value == "一本账（按模型）统计期间 2026-01-01..2026-12-31"
     header = [c.value for c in sheet[2]]

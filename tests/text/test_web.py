@@ -67,3 +67,15 @@ def test_rule_test_api_explains_each_text(text_client):
     assert not second["matched"] and "excel_escape" in second["problems"]
     bad = text_client.post("/api/v1/text/test", json={"rule": {"any": ["~(x"]}, "texts": ["x"]})
     assert bad.status_code in (400, 422) and "写法有误" in bad.text
+
+
+def test_subscription_counts_on_the_dashboard_and_the_stats_api(text_client):
+    token = csrf(text_client)
+    r = text_client.post("/text/subscriptions", headers=HTML, follow_redirects=False, data={
+        "csrf_token": token, "name": "账本订阅", "dataset": "12345工单", "rule": "prepaid-card",
+        "fields": "详情", "key": "编号", "date": "", "mode": "confirm"})
+    assert r.status_code == 303
+    rows = {x["name"]: x for x in text_client.get("/api/v1/stats/subscriptions").json()["rows"]}
+    assert (rows["账本订阅"]["messages"], rows["账本订阅"]["matched"], rows["账本订阅"]["pending"]) == (3, 2, 2)
+    page = text_client.get("/", headers=HTML).text
+    assert 'id="ledger-subscriptions"' in page and "账本订阅" in page

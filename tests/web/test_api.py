@@ -311,7 +311,7 @@ def test_stats_export_xlsx(client):
     r = client.get("/api/v1/stats/export.xlsx")
     assert r.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["按模型", "按院", "按业务条线"]
+    assert wb.sheetnames == ["按模型", "按院", "按业务条线", "关键词订阅"]
     assert_error(client.get("/api/v1/stats/export.xlsx?period=abc"), 422)
 
 

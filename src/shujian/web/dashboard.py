@@ -1,8 +1,9 @@
 """一本账 dashboard data: the stats service's ledgers arranged for the charts.
 
 Funnel 线索 → 研判 → 成案 → 监督措施 → 采纳, monthly trends, by model, by org (rolled up), money
-recovered, overdue items.  Counting rules live in :mod:`shujian.stats.service`; this module only picks
-and orders its rows.
+recovered, overdue items, and the 关键词订阅 (per subscription: screened, matched, confirmed, excluded,
+precision; left out when a 业务条线 is chosen — subscriptions belong to no line).  Counting rules live
+in :mod:`shujian.stats.service` and :mod:`shujian.stats.text`; this module only picks and orders rows.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from datetime import date
 
 from ..errors import NotFound
 from ..security.scope import NOBODY, current_scope, use_scope
-from ..stats.service import StatsService
+from ..stats.service import StatsService, parse_period
+from ..stats.text import subscription_ledger
 from ..workflow.service import WorkflowService
 from ..workspace import Workspace
 
@@ -60,13 +62,14 @@ def dashboard(ws: Workspace, *, period: str | None = None, line: str | None = No
             by_model = [r for r in by_model if r["key"] in keep]
         by_org = stats.ledger_of(counts, "org", models=keep)
         trend = _trend(stats, counts, months, line)
+        by_subscription = subscription_ledger(ws, parse_period(period)) if not line else []
     totals = {k: _sum(lines, k) for k, _ in FUNNEL} | {"money_recovered": round(_sum(lines, "money_recovered"), 2),
                                                       "excluded": _sum(lines, "excluded")}
     return {"period": period or "全部", "line": line, "org": org,
             "funnel": [{"key": k, "name": n, "value": int(totals[k])} for k, n in FUNNEL],
             "totals": totals, "by_line": by_line, "by_model": by_model,
             "by_org": _top_orgs(_children_view(by_org, _org_rows(by_org, org)) if org else by_org),
-            "trend": trend, "overdue": _overdue(ws, org)}
+            "trend": trend, "overdue": _overdue(ws, org), "by_subscription": by_subscription}
 
 
 @contextmanager

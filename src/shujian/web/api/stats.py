@@ -36,6 +36,16 @@ def stats_ledger(request: Request, paging: Paging, user=require("dashboard.read"
     return out
 
 
+@router.get("/stats/subscriptions", summary="一本账（关键词订阅：筛查、命中、确认、排除、精确率）")
+def stats_subscriptions(request: Request, user=require("dashboard.read"), period: Period = None) -> dict:
+    from ...stats.text import COLUMNS, subscription_ledger, totals
+
+    p = parse_period(period or None)
+    rows = subscription_ledger(ws_of(request), p)
+    return {"period": p.label(), "rows": rows, "total": totals(rows),
+            "columns": [{"key": k, "label": v} for k, v in COLUMNS]}
+
+
 @router.get("/stats/export.xlsx", summary="一本账导出（Excel：按模型、院、业务条线三张表）")
 def stats_export(request: Request, user=require("dashboard.read"), period: Period = None) -> FileResponse:
     from ...stats.export import export_xlsx
