@@ -78,18 +78,23 @@ def test_labels_train_and_classify_a_dataset(messages_ws):
 def test_merchants_are_aggregated_and_matched_to_the_registry(sqlite_ws):
     cat = CatalogService(sqlite_ws)
     cat.import_arrow(ImportRequest(name="工单"), pa.table({
-        "编号": ["A", "B", "B", "C", "D"], "时间": ["2025-03-01", "2025-03-02", "2025-03-02", "2025-03-05", "2025-03-06"],
+        "编号": ["A", "B", "B", "C", "D", "E"],
+        "时间": ["2025-03-01", "2025-03-02", "2025-03-02", "2025-03-05", "2025-03-06", "2025-03-07"],
         "详情": ["我在力美健身办卡3000元，老板跑路了", "力美健身房关门了，会员卡的钱不退", "力美健身房关门了，会员卡的钱不退",
-               "在丽人坊美容院（东门店）充值5000元，店铺转让后不认卡", "小区门口的健身房噪音大"]}))
+               "在丽人坊美容院（东门店）充值5000元，店铺转让后不认卡", "小区门口的健身房噪音大",
+               "在金悦达商贸充值了2000元的购物卡，现在人去楼空"]}))       # no business word: the registry names it
     cat.import_arrow(ImportRequest(name="登记"), pa.table({
-        "统一社会信用代码": ["91331002MA2AAAAA1X", "91331002MA2BBBBB2X"],
-        "企业名称": ["台州市椒江区力美健身服务有限公司", "台州市椒江区丽人坊美容有限公司"]}))
+        "统一社会信用代码": ["91331002MA2AAAAA1X", "91331002MA2BBBBB2X", "91331002MA2DDDDD4X"],
+        "企业名称": ["台州市椒江区力美健身服务有限公司", "台州市椒江区丽人坊美容有限公司", "台州市椒江区金悦达商贸有限公司"]}))
     rows = merchants_report(sqlite_ws, Source("工单", ["详情"], "编号", "时间"), rule=get_rule("prepaid-card"),
                             registry=Source("登记", ["企业名称"]), registry_code="统一社会信用代码")
     by = {r["key"]: r for r in rows}
     assert by["力美健身"]["complaints"] == 2 and by["力美健身"]["uscc"] == "91331002MA2AAAAA1X"
     assert by["力美健身"]["score"] == 100.0 and by["力美健身"]["first"] == "2025-03-01"
     assert by["丽人坊美容院"]["uscc"] == "91331002MA2BBBBB2X" and by["丽人坊美容院"]["score"] >= 85
+    assert by["金悦达商贸"]["uscc"] == "91331002MA2DDDDD4X" and by["金悦达商贸"]["tickets"] == ["E"]
+    without = merchants_report(sqlite_ws, Source("工单", ["详情"], "编号", "时间"), rule=get_rule("prepaid-card"))
+    assert "金悦达商贸" not in {r["key"] for r in without}
 
 
 def test_bursts_against_each_groups_own_baseline():

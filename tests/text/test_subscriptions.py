@@ -110,3 +110,49 @@ def test_bad_subscriptions_are_refused(ws, tmp_path):
         svc.create(name="x", dataset="12345工单", text_fields=["正文"], rule_name="prepaid-card")
     with pytest.raises(InputError, match="文本规则有误"):
         svc.create(name="x", dataset="12345工单", text_fields=["详情"], rule={"any": ["~(x"]})
+
+
+def test_a_connector_pull_is_screened(sqlite_ws, tmp_path):
+    """A database source (here a SQLite file an agency system writes) pulled into a new version is
+    screened like an import: first the pull of two messages, then an incremental pull of one more."""
+    import sqlite3
+
+    from shujian.catalog.connectors import DbPull
+
+    db = tmp_path / "hotline.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE 工单 (编号 TEXT PRIMARY KEY, 主题 TEXT, 详情 TEXT, 时间 TEXT)")
+    con.executemany("INSERT INTO 工单 VALUES (?, ?, ?, ?)", FIRST[:2])
+    con.commit()
+    pull = DbPull(url=f"sqlite:///{db}", table="工单", check_column="编号", merge_key=["编号"])
+    cat = CatalogService(sqlite_ws)
+    cat.import_db(ImportRequest(name="12345工单"), pull)
+    svc = SubscriptionService(sqlite_ws)
+    sub = svc.create(name="预付卡", dataset="12345工单", text_fields=["主题", "详情"], key_field="编号",
+                     rule_name="prepaid-card")
+    assert [m["message_key"] for m in svc.matches(sub["id"])] == ["T1"]
+    con.executemany("INSERT INTO 工单 VALUES (?, ?, ?, ?)", [SECOND[0]])
+    con.commit()
+    con.close()
+    cat.import_db(ImportRequest(name="12345工单"), pull)
+    info = svc.get(sub["id"])
+    assert info["screenings"] == 2 and info["messages"] == 3
+    assert sorted(m["message_key"] for m in svc.matches(sub["id"])) == ["T1", "T6"]
+
+
+def test_the_worker_screens_versions_no_import_screened(sqlite_ws, tmp_path, capsys):
+    """A version imported while the subscription was paused is screened by the worker's next tick."""
+    from shujian.cli.main import main
+
+    imp(sqlite_ws, write(tmp_path, "v1.csv", FIRST))
+    svc = SubscriptionService(sqlite_ws)
+    sub = svc.create(name="预付卡", dataset="12345工单", text_fields=["详情"], key_field="编号",
+                     rule_name="prepaid-card")
+    svc.set_active(sub["id"], False)
+    imp(sqlite_ws, write(tmp_path, "v2.csv", SECOND))
+    assert svc.get(sub["id"])["screenings"] == 1                       # paused: not screened on import
+    svc.set_active(sub["id"], True)
+    assert main(["worker", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert f"订阅 {sub['id']} 第 2 版：新消息 3 条，命中 2 条" in out
+    assert sorted(m["message_key"] for m in svc.matches(sub["id"])) == ["T1", "T6", "T8"]

@@ -65,6 +65,7 @@ class CatalogService:
         audit(self.ws, "data.import", actor=req.importer, org_id=owner, target=f"dataset:{result.dataset}",
               detail={"version": result.version, "rows": result.rows, "source": safe_url(pull.url),
                       "table": pull.table, "query": bool(pull.query), "agency": req.agency})
+        _screen_subscriptions(self.ws, result.dataset)      # a pulled version is screened like an import
         return result
 
     def _owner(self, name: str, importer: str | None) -> int | None:

@@ -53,10 +53,11 @@ def resume(schedule_id: int = typer.Argument(...)) -> None:
 
 def worker(interval: float = typer.Option(30.0, "--interval", help="检查间隔（秒）"),
            once: bool = typer.Option(False, "--once", help="只检查一次后退出")) -> None:
-    """执行到期的定期调度与数据源的定期汇聚（常驻进程）。"""
+    """执行到期的定期调度、数据源的定期汇聚，并筛查关键词订阅尚未筛查的新版本（常驻进程）。"""
     import time
 
     from ..catalog.sources import SourceService
+    from ..text.hooks import screen_all
 
     console.print("调度执行器已启动" + ("（单次）" if once else f"，每 {interval:g} 秒检查一次；Ctrl-C 退出"))
     ws = workspace()
@@ -68,6 +69,9 @@ def worker(interval: float = typer.Option(30.0, "--interval", help="检查间隔
         for e in sources.pull_due():      # 定期汇聚 of saved database sources
             console.print(f"数据源 {e['source']}：{e['status']}" + (f" 第 {e['version']} 版" if e.get("version") else "")
                           + (f" 错误：{e['error']}" if e.get("error") else ""))
+        for e in screen_all(ws):          # 关键词订阅: versions no import screened yet (paused, failed)
+            console.print(f"订阅 {e.get('subscription_id', '—')} 第 {e.get('version', '—')} 版：新消息 {e.get('messages', 0)} 条，"
+                          f"命中 {e.get('matched', 0)} 条" + (f" 错误：{e['error']}" if e.get("error") else ""))
         if once:
             return
         time.sleep(interval)

@@ -19,7 +19,7 @@ from shujian.security.scope import acting
 from shujian.text import classify as topics
 from shujian.text.clean import clean_text
 from shujian.text.hotspots import Burst, find_bursts
-from shujian.text.merchants import Registry, first_merchant
+from shujian.text.merchants import Registry, first_merchant, merchant_key
 from shujian.text.tables import TextLabel
 from shujian.workspace import Workspace
 
@@ -135,7 +135,8 @@ def classify_dataset(ws: Workspace, src: Source, limit: int | None = None) -> li
 def merchants_report(ws: Workspace, src: Source, *, rule=None, registry: Source | None = None,
                      registry_code: str | None = None, min_score: float = 85.0) -> list[dict]:
     """Complaints per merchant named in the text (optionally only messages matching ``rule``), with
-    the registered company (统一社会信用代码, rapidfuzz score) when a registry is given."""
+    the registered company (统一社会信用代码, rapidfuzz score) when a registry is given; the registry's
+    names also find merchants written without a business word (:meth:`Registry.find_in`)."""
     from shujian.text.matcher import Matcher
 
     matcher = Matcher(rule) if rule is not None else None
@@ -151,11 +152,11 @@ def merchants_report(ws: Workspace, src: Source, *, rule=None, registry: Source 
         if key in seen or (matcher is not None and matcher.match(text) is None):
             continue
         seen.add(key)
-        mention = first_merchant(text)
-        if mention is None:
+        named = _merchant_in(text, reg)
+        if named is None:
             continue
-        entry = per.setdefault(mention.key, {"merchant": mention.name, "key": mention.key, "complaints": 0,
-                                             "tickets": [], "first": day, "last": day})
+        entry = per.setdefault(named[1], {"merchant": named[0], "key": named[1], "complaints": 0,
+                                          "tickets": [], "first": day, "last": day})
         entry["complaints"] += 1
         entry["tickets"].append(key)
         entry["first"] = min(filter(None, [entry["first"], day]), default=None)
@@ -166,6 +167,19 @@ def merchants_report(ws: Workspace, src: Source, *, rule=None, registry: Source 
         m = reg.match(e["key"], is_key=True) if reg is not None else None
         e.update(uscc=m.uscc if m else None, registered_name=m.name if m else None, score=m.score if m else None)
     return out
+
+
+def _merchant_in(text: str, reg: Registry | None) -> tuple[str, str] | None:
+    """(name as written, match key) of the merchant a message names: the extraction's first mention,
+    else a registered name found verbatim in the text (the registry as a dictionary)."""
+    mention = first_merchant(text)
+    if mention is not None:
+        return mention.name, mention.key
+    found = reg.find_in(text) if reg is not None else None
+    if found is None:
+        return None
+    key = merchant_key(found.name)
+    return (key, key) if key else None
 
 
 def hotspots(ws: Workspace, src: Source, by: str, *, window: int = 28, k: float = 3.0, min_count: int = 3,

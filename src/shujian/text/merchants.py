@@ -198,6 +198,7 @@ class Registry:
             if key and uscc:
                 self.by_key.setdefault(key, []).append((str(uscc), str(name)))
         self.keys = list(self.by_key)
+        self._key_lengths: list[int] | None = None
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -216,10 +217,19 @@ class Registry:
         return RegistryMatch(uscc, name, round(float(best[1]), 1))
 
     def find_in(self, text: str) -> RegistryMatch | None:
-        """A registered merchant whose key occurs verbatim in ``text`` (the dictionary lookup that
-        catches names written without a business word, e.g. 在力美办的卡)."""
-        for key in self.keys:
-            if len(key) >= 3 and key in text:
-                uscc, name = self.by_key[key][0]
-                return RegistryMatch(uscc, name, 100.0)
+        """A registered merchant whose key (≥ 3 characters) occurs verbatim in ``text``, the longest
+        one first: the dictionary lookup that catches names written without a business word (在金悦达
+        商贸办的卡).  One set lookup per position and key length, so a large registry costs no more
+        than a small one."""
+        for n in self._lengths():
+            for i in range(len(text) - n + 1):
+                found = self.by_key.get(text[i:i + n])
+                if found:
+                    uscc, name = found[0]
+                    return RegistryMatch(uscc, name, 100.0)
         return None
+
+    def _lengths(self) -> list[int]:
+        if self._key_lengths is None:
+            self._key_lengths = sorted({len(k) for k in self.keys if len(k) >= 3}, reverse=True)
+        return self._key_lengths
