@@ -89,7 +89,7 @@ def test_gang_model_stages_its_shared_steps(demo_city):
     assert "s_person_totals__t" not in tables and "s_r1__t" not in tables
     assert "in_persons__t" not in tables and "s_graph__t" not in tables      # row-wise: repeated
     events = next(s for s in plan.stages if s.table == "s_events__t")
-    assert events.parameters == ["causes_0", "causes_1", "causes_2", "causes_3"]
+    assert events.parameters == ["causes_0", "causes_1", "causes_2", "causes_3", "not_actor_pattern"]
     assert "s_four AS NOT MATERIALIZED (" in events.sql
     assert "s_events__t" in plan.final or any("s_events__t" in s.sql for s in plan.stages[1:])
 

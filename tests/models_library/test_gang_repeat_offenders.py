@@ -23,7 +23,7 @@ class Police:
     def case(self, members: list[str], day: date, county: str = "椒江区", cause: str = "寻衅滋事") -> None:
         cid = f"C{len(self.cases)}"
         self.cases.append({"案件编号": cid, "案由": cause, "案件类别": "行政", "发案日期": day, "区县": county})
-        self.persons += [{"案件编号": cid, "身份证号": p, "姓名": f"人员{p}"} for p in members]
+        self.persons += [{"案件编号": cid, "身份证号": p, "姓名": f"人员{p}", "人员角色": "违法行为人"} for p in members]
 
     def hits(self, params: dict | None = None) -> set[tuple[str, str]]:
         rows = run_model(MODEL, {"公安案件": self.cases, "公安涉案人员": self.persons}, params)

@@ -97,7 +97,7 @@ class _Plants:
         self.persons: list[dict] = []
 
     def case(self, members: list[dict], day: date, county: str = "椒江区", cause: str = "寻衅滋事",
-             kind: str = "行政") -> None:
+             kind: str = "行政", victims: tuple[dict, ...] = ()) -> None:
         cid = f"A3310P{len(self.cases):010d}"
         result = "行政拘留" if kind == "行政" else "立案侦查"
         self.cases.append({"案件编号": cid, "案由": cause, "案件类别": kind, "发案日期": day, "受案日期": day,
@@ -106,6 +106,9 @@ class _Plants:
         for p in members:
             self.persons.append({"案件编号": cid, "身份证号": p["身份证号"], "姓名": p["姓名"], "性别": p["性别"],
                                  "人员角色": "违法行为人" if kind == "行政" else "犯罪嫌疑人", "处理结果": result})
+        for p in victims:
+            self.persons.append({"案件编号": cid, "身份证号": p["身份证号"], "姓名": p["姓名"], "性别": p["性别"],
+                                 "人员角色": "被害人", "处理结果": None})
 
     def people(self, n: int) -> list[dict]:
         return [self.ctx.person(born=(date(1985, 1, 1), date(2003, 12, 31)), sex="男") for _ in range(n)]
@@ -150,6 +153,13 @@ class _Plants:
         self.case([k2, k3], date(2021, 3, 10), county="天台县", cause="寻衅滋事")
         self.case([k1, k3], date(2022, 6, 10), county="天台县", cause="寻衅滋事")
         ctx.near_miss(m, _gang_key([k1, k2, k3]), "3 人 3 起但跨度 29 个月，超过 24 个月")
+        # a shop owner harmed three times by two different pairs: a victim is no offender and no link
+        v, l1, l2, l3, l4 = self.people(5)
+        self.case([l1, l2], date(2024, 2, 1), county="仙居县", victims=(v,))
+        self.case([l1, l2], date(2024, 5, 1), county="仙居县", cause="故意伤害", victims=(v,))
+        self.case([l3, l4], date(2024, 8, 1), county="仙居县", victims=(v,))
+        ctx.near_miss(m, v["身份证号"], "3 起案件中均为被害人，不是行为人")
+        ctx.near_miss(m, _gang_key([v, l1, l2, l3, l4]), "两伙人只经同一被害人相连，不是共同违法犯罪")
 
 
 def _gang_key(members: list[dict]) -> str:
