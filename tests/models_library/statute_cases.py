@@ -209,6 +209,10 @@ def run_case(case: Case, schemas: Mapping[str, Mapping[str, str]]) -> list[dict[
     schema_key = tuple((n, tuple(c.items())) for n, c in schemas.items())
     compiled = _compiled(case.model, tuple(sorted(case.params.items())), schema_key)
     con = load_case(case, schemas)
+    if "shujian_text" in compiled.sql.lower():
+        from shujian.text.udf import register_duckdb
+
+        register_duckdb(con)
     try:
         cur = con.execute(compiled.sql, compiled.parameters)
         names = [d[0] for d in cur.description]
