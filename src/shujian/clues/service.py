@@ -196,9 +196,17 @@ class ClueFilter:
     overdue: bool | None = None
     assignee: str | None = None
     today: date | None = None
+    metric: str | None = None                 # 一本账 metric (研判, 成案 …) in ``period``: the clues a card counted
+    period: str | None = None
+    models: tuple[str, ...] | None = None      # e.g. the models of one 业务条线
 
     def apply(self, s, q):
         q = restrict(q, Clue)          # org scope of the acting user (本院及下级院, own pool)
+        if self.metric:
+            from ..stats.service import metric_clues
+            q = q.filter(metric_clues(self.metric, self.period))
+        if self.models is not None:
+            q = q.filter(Clue.model_id.in_(self.models))
         if self.model_id:
             q = q.filter(Clue.model_id == self.model_id)
         if self.state:

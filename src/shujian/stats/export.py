@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -13,15 +14,16 @@ DIMENSIONS = {"model": "按模型", "org": "按院", "line": "按业务条线"}
 SUBSCRIPTIONS = "关键词订阅"
 
 
-def export_xlsx(svc: StatsService, path: str | Path, period: Period, dims: tuple[str, ...] = ("model", "org", "line")
-                ) -> dict[str, int]:
-    """Write the ledger for ``dims`` and the 关键词订阅 sheet into ``path``; returns the rows written
-    per sheet (``subscription``: subscriptions, without the 合计 row)."""
+def export_xlsx(svc: StatsService, path: str | Path, period: Period, dims: tuple[str, ...] = ("model", "org", "line"),
+                models: Collection[str] | None = None) -> dict[str, int]:
+    """Write the ledger for ``dims`` (only ``models`` when given, e.g. one 业务条线's; the org filter is the
+    caller's scope) and the 关键词订阅 sheet into ``path``; returns the rows written per sheet
+    (``subscription``: subscriptions, without the 合计 row)."""
     wb = Workbook()
     wb.remove(wb.active)
     written = {}
     for dim in dims:
-        rows = svc.ledger(dim, period)
+        rows = svc.ledger(dim, period, models)
         sheet = wb.create_sheet(DIMENSIONS[dim])
         sheet.append([f"一本账（{DIMENSIONS[dim]}）统计期间 {period.label()}"])
         sheet.append(["编码", "名称", *[label for _, label in METRICS]])

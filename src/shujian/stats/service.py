@@ -5,7 +5,11 @@ Counting rules (also in docs/workflow.md):
 * 生成线索: clues first seen in the period.  研判/交办/成案: distinct clues with that event in the period.
 * 排除: clues whose latest 排除 event is in the period and which are still excluded, split by 误报类型.
 * 成案率 = 成案 ÷ 生成线索; 准确率 = 成案 ÷ (成案 + 排除) (the 试运行 metric, verified ÷ checked).
-* 监督措施 and their outcomes count the measures issued in the period; 按期回复 = replied by the deadline.
+* 监督措施 and 采纳 count clues with a measure (an adopted measure) issued in the period, so the funnel
+  never shows more 监督措施 than 成案 when one clue gets two measures; 检察建议, 按期回复, 追回金额 and
+  the other outcomes count the measures themselves; 按期回复 = replied by the deadline.
+* :func:`metric_clues` is the same rule as a condition on the clue: the dashboard's drill-down lists
+  exactly the clues a card counted.
 * By org, a clue counts for its 承办院 and every org above it (roll-up); unassigned clues show as 未分配.
 """
 
@@ -251,24 +255,58 @@ def _count_clues(s: Session, ps: list[Period], groups: list[dict], models: set[s
 
 def _count_measures(s: Session, ps: list[Period], groups: list[dict], models: set[str] | None = None) -> None:
     m = SupervisionMeasure
-    q = _scoped(s.query(Clue.model_id, Clue.org_id, m.issued_on, m.kind, m.replied_on, m.reply_deadline, m.adopted,
+    q = _scoped(s.query(Clue.id, Clue.model_id, Clue.org_id, m.issued_on, m.kind, m.replied_on, m.reply_deadline, m.adopted,
                         m.money_recovered, m.people_affected, m.governance)
                 .select_from(m).join(Clue, Clue.id == m.clue_id), models).filter(m.issued_on.is_not(None))
     first, last = min(p.start for p in ps), max(p.end for p in ps)
     q = q.filter(m.issued_on >= first, m.issued_on <= last)
-    for model_id, org_id, issued_on, kind, replied_on, deadline, adopted, money, people, governance in q:
+    seen: set[tuple] = set()            # (period, clue, metric): 监督措施 and 采纳 count clues
+    for clue_id, model_id, org_id, issued_on, kind, replied_on, deadline, adopted, money, people, governance in q:
         on_time = bool(replied_on and deadline and replied_on <= deadline)
         for i, p in enumerate(ps):
             if issued_on not in p:
                 continue
             row = groups[i][(model_id, org_id)]
-            row["measures"] += 1
+            for metric, hit in (("measures", True), ("adopted", bool(adopted))):
+                if hit and (i, clue_id, metric) not in seen:
+                    seen.add((i, clue_id, metric))
+                    row[metric] += 1
             row["suggestions"] += kind in ("检察建议", "社会治理检察建议")
             row["replied_on_time"] += on_time
-            row["adopted"] += bool(adopted)
             row["money_recovered"] += float(money or 0)
             row["people_affected"] += int(people or 0)
             row["governance"] += len(governance or [])
+
+
+#: the clue-level metrics a dashboard card shows and its drill-down lists
+CLUE_METRICS = {"generated": "生成线索", "judged": "研判", "assigned": "交办", "cases": "成案", "excluded": "排除",
+                "measures": "监督措施", "adopted": "采纳"}
+
+
+def metric_clues(metric: str, period: str | Period | None):
+    """SQL condition on :class:`Clue`: the clue counts for ``metric`` in ``period`` — the rule of the
+    ledger's count, for listing the very clues a card or a ledger cell counted."""
+    from sqlalchemy import exists, select
+
+    p = period if isinstance(period, Period) else parse_period(period)
+    event = {"judged": "研判", "assigned": "交办", "cases": "成案"}
+    if metric == "generated":
+        return _within(Clue.first_seen, p)
+    if metric in event:
+        return exists().where(ClueEvent.clue_id == Clue.id, ClueEvent.action == event[metric],
+                              _within(ClueEvent.at, p))
+    if metric == "excluded":
+        latest = (select(func.max(ClueEvent.id)).where(ClueEvent.clue_id == Clue.id, ClueEvent.action == "排除")
+                  .correlate(Clue).scalar_subquery())
+        return and_(Clue.state == "排除", exists().where(ClueEvent.id == latest, _within(ClueEvent.at, p)))
+    if metric in ("measures", "adopted"):
+        m = SupervisionMeasure
+        terms = [m.clue_id == Clue.id, m.issued_on.is_not(None)]
+        terms += [m.issued_on >= p.start, m.issued_on <= p.end]
+        if metric == "adopted":
+            terms.append(m.adopted.is_(True))
+        return exists().where(*terms)
+    raise InputError(f"统计指标“{metric}”无效", hint=f"可选：{'、'.join(CLUE_METRICS)}")
 
 
 def _finish(key: str, name: str, v: dict) -> dict:

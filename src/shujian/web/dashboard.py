@@ -41,6 +41,33 @@ def months_back(today: date, n: int) -> list[str]:
     return out[::-1]
 
 
+def trend_months(period: str | None, today: date) -> list[str]:
+    """The trend's months: those of the period (at most the last 24 of it), else the last 12 months.
+
+    >>> trend_months("2026-02..2026-04", date(2026, 12, 6))
+    ['2026-02', '2026-03', '2026-04']
+    """
+    if not period:
+        return months_back(today, TREND_MONTHS)
+    p = parse_period(period)
+    end = min(p.end, today) if p.start <= today else p.end
+    n = (end.year - p.start.year) * 12 + end.month - p.start.month + 1
+    return months_back(end, max(1, min(n, 24)))
+
+
+def _within_reader(ws: Workspace, rows: list[dict]) -> list[dict]:
+    """By-org rows the reader may see: their own org and the orgs below it (a 市院 user's roll-up keys
+    include 省院 and 最高检, whose totals are only this city's share — not shown as bars)."""
+    scope = current_scope()
+    if scope is None or scope.orgs is None:
+        return rows
+    from ..db.models import Org
+
+    with ws.db.unit_of_work() as s:
+        codes = {c for (c,) in s.query(Org.code).filter(Org.id.in_(scope.orgs))} if scope.orgs else set()
+    return [r for r in rows if r["key"] in codes or (r["key"] == "未分配" and scope.pool)]
+
+
 def dashboard(ws: Workspace, *, period: str | None = None, line: str | None = None, org: str | None = None,
               today: date | None = None) -> dict:
     """Everything the 一本账 page draws, for one period and optionally one 业务条线 and/or org.
@@ -50,7 +77,7 @@ def dashboard(ws: Workspace, *, period: str | None = None, line: str | None = No
     line filter keeps that line's models.
     """
     today = today or date.today()
-    months = months_back(today, TREND_MONTHS)
+    months = trend_months(period, today)
     with org_filter(ws, org):
         stats = StatsService(ws)
         counts = stats.counts([period, *months])        # one pass: the period and each trend month
@@ -61,6 +88,7 @@ def dashboard(ws: Workspace, *, period: str | None = None, line: str | None = No
         if keep is not None:
             by_model = [r for r in by_model if r["key"] in keep]
         by_org = stats.ledger_of(counts, "org", models=keep)
+        by_org = _top_orgs(_within_reader(ws, _children_view(by_org, _org_rows(by_org, org)) if org else by_org))
         trend = _trend(stats, counts, months, line)
         by_subscription = subscription_ledger(ws, parse_period(period)) if not line else []
     totals = {k: _sum(lines, k) for k, _ in FUNNEL} | {"money_recovered": round(_sum(lines, "money_recovered"), 2),
@@ -68,7 +96,7 @@ def dashboard(ws: Workspace, *, period: str | None = None, line: str | None = No
     return {"period": period or "全部", "line": line, "org": org,
             "funnel": [{"key": k, "name": n, "value": int(totals[k])} for k, n in FUNNEL],
             "totals": totals, "by_line": by_line, "by_model": by_model,
-            "by_org": _top_orgs(_children_view(by_org, _org_rows(by_org, org)) if org else by_org),
+            "by_org": by_org,
             "trend": trend, "overdue": _overdue(ws, org), "by_subscription": by_subscription}
 
 

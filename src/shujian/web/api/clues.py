@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse
@@ -24,17 +24,30 @@ from .common import Id, ws_of
 router = APIRouter(tags=["线索"])
 
 
-def clue_filter(model_id: Annotated[str | None, Query(max_length=100, description="模型")] = None,
+def clue_filter(request: Request, model_id: Annotated[str | None, Query(max_length=100, description="模型")] = None,
                 state: Annotated[str | None, Query(max_length=100, description="状态，可逗号分隔")] = None,
                 subject: Annotated[str | None, Query(max_length=100, description="对象编号")] = None,
                 org: Annotated[str | None, Query(max_length=100, description="承办院（含下级院）")] = None,
                 since: Annotated[date | None, Query(description="首次发现不早于")] = None,
                 until: Annotated[date | None, Query(description="首次发现不晚于")] = None,
                 overdue: Annotated[bool | None, Query(description="只看逾期")] = None,
-                assignee: Annotated[str | None, Query(max_length=100, description="承办人用户名")] = None
+                assignee: Annotated[str | None, Query(max_length=100, description="承办人用户名")] = None,
+                metric: Annotated[Literal["generated", "judged", "assigned", "cases", "excluded", "measures",
+                                          "adopted"] | None,
+                                  Query(description="一本账指标：列出该指标在统计期间计入的线索（与工作台数字一致）")] = None,
+                period: Annotated[str | None, Query(max_length=40, description="统计期间（与 metric 同用）")] = None,
+                line: Annotated[str | None, Query(max_length=50, description="业务条线")] = None,
                 ) -> ClueFilter:
     return ClueFilter(model_id=model_id or None, state=state or None, subject=subject or None, org=org or None,
-                      since=since, until=until, overdue=overdue, assignee=assignee or None)
+                      since=since, until=until, overdue=overdue, assignee=assignee or None, metric=metric or None,
+                      period=period or None, models=line_models(ws_of(request), line) if line else None)
+
+
+def line_models(ws, line: str) -> tuple[str, ...]:
+    """The model ids of one 业务条线 (built-in and governed), for the dashboard's line filter."""
+    from .. import catalogue
+
+    return tuple(sorted(c["model_id"] for c in catalogue.cards(ws) if c["line"] == line))
 
 
 def masked_clue(c: dict) -> dict:

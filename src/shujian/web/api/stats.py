@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from ...stats.service import METRICS, StatsService, parse_period
-from ..dashboard import dashboard
+from ..dashboard import dashboard, org_filter
 from ..pagination import Paging, page_of
 from ..security import require
 from .common import ws_of
@@ -47,10 +47,17 @@ def stats_subscriptions(request: Request, user=require("dashboard.read"), period
 
 
 @router.get("/stats/export.xlsx", summary="一本账导出（Excel：按模型、院、业务条线三张表）")
-def stats_export(request: Request, user=require("dashboard.read"), period: Period = None) -> FileResponse:
+def stats_export(request: Request, user=require("dashboard.read"), period: Period = None,
+                 line: Annotated[str | None, Query(max_length=50, description="业务条线")] = None,
+                 org: Annotated[str | None, Query(max_length=100, description="院（含下级院）")] = None) -> FileResponse:
+    """The same numbers as the 工作台 with the same filters (期间, 业务条线, 院)."""
     from ...stats.export import export_xlsx
+    from .clues import line_models
 
+    ws = ws_of(request)
     tmp = Path(tempfile.mkstemp(suffix=".xlsx")[1])
-    export_xlsx(StatsService(ws_of(request)), tmp, parse_period(period or None))
+    with org_filter(ws, org or None):
+        export_xlsx(StatsService(ws), tmp, parse_period(period or None),
+                    models=line_models(ws, line) if line else None)
     return FileResponse(tmp, filename="一本账.xlsx", background=BackgroundTask(tmp.unlink, missing_ok=True),
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from ...clues.attachments import ALLOWED_SUFFIXES, MAX_BYTES, AttachmentService
 from ...clues.service import ClueFilter
 from ...errors import InputError, ShujianError
+from ...stats.service import CLUE_METRICS
 from ...workflow.rules import EXCLUSION_TYPES, GOVERNANCE_OUTCOMES, MEASURES, STATES
 from ...workflow.service import WorkflowService
 from ..api.clues import clue_detail, clue_filter, list_page
@@ -27,7 +28,7 @@ def inbox(request: Request, f: Annotated[ClueFilter, Depends(clue_filter)], user
           page: Annotated[int, Query(ge=1)] = 1, sort: Annotated[str | None, Query(max_length=30)] = None):
     listing = list_page(request.app.state.ws, f, page_params(page, 20, sort))
     return render(request, "clues.html", {
-        "listing": listing, "states": STATES, "exclusion_types": EXCLUSION_TYPES, "f": f,
+        "listing": listing, "states": STATES, "exclusion_types": EXCLUSION_TYPES, "f": f, "metric_labels": CLUE_METRICS,
         "message": request.query_params.get("msg"), "active": "clues"})
 
 

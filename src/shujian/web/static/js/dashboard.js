@@ -13,18 +13,18 @@
     el.dataset.rendered = "1";
     return c;
   }
-  // click-through keeps the org filter: the clue list then shows what the chart counted
-  function clueList(q) {
-    const parts = [q, d.org ? "org=" + encodeURIComponent(d.org) : ""].filter(Boolean);
-    return "/clues" + (parts.length ? "?" + parts.join("&") : "");
+  // click-through lists exactly the clues the chart counted: same metric, period, 业务条线 and 院
+  function clueList(q, metric) {
+    const parts = [q, "metric=" + (metric || "generated"), d.period && d.period !== "全部" ? "period=" + encodeURIComponent(d.period) : "",
+                   d.line ? "line=" + encodeURIComponent(d.line) : "", d.org ? "org=" + encodeURIComponent(d.org) : ""];
+    return "/clues?" + parts.filter(Boolean).join("&");
   }
-  const states = { "线索": "", "研判": "研判,交办,核查,成案,监督措施,跟踪,办结", "成案": "成案,监督措施,跟踪,办结",
-                   "监督措施": "监督措施,跟踪,办结", "采纳": "跟踪,办结" };
+  const metricOf = Object.fromEntries(d.funnel.map(f => [f.name, f.key]));
   const funnel = chart("chart-funnel", {
-    series: [{ type: "funnel", left: "8%", width: "80%", sort: "descending", minSize: "8%",
+    series: [{ type: "funnel", left: "8%", width: "80%", sort: "none", minSize: "8%",
                label: { formatter: p => p.name + "：" + Shujian.fmtCount(p.value) },
                data: d.funnel.map(f => ({ name: f.name, value: f.value })) }] });
-  funnel && funnel.on("click", p => { location.href = clueList(states[p.name] ? "state=" + encodeURIComponent(states[p.name]) : ""); });
+  funnel && funnel.on("click", p => { location.href = clueList("", metricOf[p.name]); });
   chart("chart-trend", {
     tooltip: { trigger: "axis" }, legend: { top: 0 },
     grid: { left: 50, right: 60, top: 30, bottom: 30 },
@@ -39,13 +39,13 @@
     xAxis: { type: "value" },
     series: [{ name: "线索", type: "bar", data: d.by_model.map(r => r.generated) },
              { name: "成案", type: "bar", data: d.by_model.map(r => r.cases) }] });
-  byModel && byModel.on("click", p => { const r = d.by_model[p.dataIndex]; if (r) location.href = clueList("model_id=" + encodeURIComponent(r.key)); });
+  byModel && byModel.on("click", p => { const r = d.by_model[p.dataIndex]; if (r) location.href = clueList("model_id=" + encodeURIComponent(r.key), "generated"); });
   const byOrg = chart("chart-org", {
     tooltip: { trigger: "axis" }, grid: { left: 170, right: 20, top: 10, bottom: 20 },
     yAxis: { type: "category", data: d.by_org.map(r => r.name), axisLabel: { width: 160, overflow: "truncate" } },
     xAxis: { type: "value" },
     series: [{ name: "线索", type: "bar", data: d.by_org.map(r => r.generated) }] });
-  byOrg && byOrg.on("click", p => { const r = d.by_org[p.dataIndex]; if (r && r.name !== "未分配") location.href = "/clues?org=" + encodeURIComponent(r.key); });
+  byOrg && byOrg.on("click", p => { const r = d.by_org[p.dataIndex]; if (r && r.name !== "未分配") location.href = clueList("", "generated").replace(/&org=[^&]*/, "") + "&org=" + encodeURIComponent(r.key); });
   window.addEventListener("resize", () => Object.values(charts).forEach(c => c.resize()));
   window.ShujianCharts = charts;
 })();
