@@ -66,10 +66,11 @@ def get_session(master: str = "local[2]", *, hive: bool = False,
         if _session is not None and not _session.sparkContext._jsc.sc().isStopped():
             return _session
         builder = SparkSession.builder.master(master).appName("shujian")
-        if master.startswith("local"):
+        this_machine = master.startswith("local") or _loopback(master)
+        if this_machine:
             # Python UDFs (text rules) run in worker processes: this interpreter, not "python3" on PATH
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        if master.startswith("local"):  # no hostname lookups for a single-machine session
+        if this_machine:  # no hostname lookups for a single-machine session or a cluster on 127.0.0.1
             builder = builder.config("spark.driver.host", "127.0.0.1").config(
                 "spark.driver.bindAddress", "127.0.0.1")
         for key, value in {**_DEFAULT_CONF, **(conf or {})}.items():
@@ -83,6 +84,15 @@ def get_session(master: str = "local[2]", *, hive: bool = False,
                               hint="检查 JAVA_HOME（需要 Java 17）与 SHUJIAN_SPARK_MASTER") from exc
         _session.sparkContext.setLogLevel("ERROR")
         return _session
+
+
+def _loopback(master: str) -> bool:
+    """Whether ``master`` is a standalone cluster on this machine (``spark://127.0.0.1:…``, ``localhost``).
+
+    >>> _loopback("spark://127.0.0.1:7077"), _loopback("spark://10.0.0.5:7077"), _loopback("yarn")
+    (True, False, False)
+    """
+    return master.startswith(("spark://127.0.0.1:", "spark://localhost:"))
 
 
 # Small local jobs: few shuffle partitions, no UI; timestamps read as written (no zone shift).
