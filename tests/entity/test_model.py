@@ -103,8 +103,12 @@ def test_fuzzy_join_keeps_pairs_above_the_minimum_probability(linked_ws):
     step = model.steps[1].entity_join
     step.mode, step.min_probability, step.certain = "fuzzy", 0.9999, 0.9999
     model.steps[2].filter = "person is not null"
-    model.steps[3].aggregate.measures = {"次数": "count(*)", "金额合计": "count(*)", "最早发放": "min(month)",
-                                         "最晚发放": "max(month)"}
+    # the 户籍 side has no amounts: count the linked rows instead of the monthly net amounts
+    steps = {s.id: s for s in model.steps}
+    per_case = steps["per_case"].model_copy(deep=True)
+    per_case.aggregate.measures = {"次数": "count(*)", "金额合计": "count(*)", "最早发放": "min(month)",
+                                   "最晚发放": "max(month)"}
+    model = model.model_copy(update={"steps": [*model.steps[:3], per_case, steps["hits"]]})
     RunService(linked_ws).run(model)
     by_case = _by_case(linked_ws, model.id)
     assert set(by_case) == {"（2023）京0105刑初1号"}          # 王芳 (0.9998) is below the minimum

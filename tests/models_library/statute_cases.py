@@ -28,6 +28,12 @@ as the import does for a column it recognises as 身份证号), 信用代码, �
 
 A dataset declared as ``法定附加刑表: 内置法律表`` is the law table ``shujian init`` imports
 (:func:`shujian.law.catalog.law_table_arrow`), so cases are judged against the real statute table.
+
+For a model that joins on resolved subjects (``entity_join``, the entity models in
+src/shujian/entity/models), the file names a ``主体列:``; rows of any dataset with the same value in
+that column are one subject of the registry (``er_members``), as ``shujian entity link`` would have
+found them; rows with it blank are linked to nothing.  The cases judge the rule, not the linking
+(tests/entity does that).
 """
 
 from __future__ import annotations
@@ -51,8 +57,10 @@ from shujian.compiler import compile_model
 from shujian.demo.core import arrow_dtype_name
 from shujian.law.catalog import law_table_arrow
 from shujian.models_library import get_model
+from shujian.spec import load_model
 
 CASES_DIR = Path(__file__).parent / "cases"
+ENTITY_MODELS = Path(__file__).resolve().parents[2] / "src" / "shujian" / "entity" / "models"
 BUILTIN_LAW = "内置法律表"
 
 # type name in a case file → (arrow type, catalog dtype, text → value)
@@ -116,6 +124,14 @@ class CaseFile:
     model: str
     schemas: dict[str, dict[str, str]]
     cases: list[Case]
+    subject_column: str | None = None
+
+
+@cache
+def model_for(model_id: str):
+    """A built-in model, or an entity model of src/shujian/entity/models."""
+    path = ENTITY_MODELS / f"{model_id}.yaml"
+    return load_model(str(path)) if path.is_file() else get_model(model_id)
 
 
 def load_file(path: Path) -> CaseFile:
@@ -134,7 +150,7 @@ def load_file(path: Path) -> CaseFile:
             boundary=raw.get("边界"), data={k: str(v) for k, v in (raw.get("数据") or {}).items()},
             expected=[] if expected in (None, "无") else [dict(e) for e in expected],
             params=dict(raw.get("参数") or {})))
-    return CaseFile(model, schemas, cases)
+    return CaseFile(model, schemas, cases, doc.get("主体列"))
 
 
 @cache
@@ -171,9 +187,10 @@ def _rows(name: str, text: str, schema: dict[str, str]) -> dict[str, list[Any]]:
     return cols
 
 
-def load_case(case: Case, schemas: Mapping[str, Mapping[str, str]]) -> duckdb.DuckDBPyConnection:
+def load_case(case: Case, schemas: Mapping[str, Mapping[str, str]],
+              subject_column: str | None = None) -> duckdb.DuckDBPyConnection:
     """Every dataset of the file as a DuckDB table ``t_<n>`` (1-based ``_row_id``); empty when the case
-    gives no rows for it."""
+    gives no rows for it.  With ``subject_column``, the subject registry of those rows too."""
     unknown = set(case.data) - set(schemas)
     assert not unknown, f"{case.id}: 数据集 {unknown} 未在 数据集: 中声明"
     con = duckdb.connect()
@@ -186,7 +203,23 @@ def load_case(case: Case, schemas: Mapping[str, Mapping[str, str]]) -> duckdb.Du
         con.register("_incoming", tbl)
         con.execute(f"CREATE TABLE t_{i} AS SELECT row_number() OVER () AS {ROW_ID}, * FROM _incoming")
         con.unregister("_incoming")
+    if subject_column:
+        _registry(con, schemas, subject_column)
     return con
+
+
+def _registry(con: duckdb.DuckDBPyConnection, schemas: Mapping[str, Mapping[str, str]], column: str) -> None:
+    """er_members for every row with a value in ``column`` (one subject per value, certain links)."""
+    from shujian.entity.registry import ensure_tables
+
+    ensure_tables(con)
+    for i, (name, schema) in enumerate(schemas.items(), 1):
+        if column not in schema:
+            continue
+        con.execute(f"""INSERT INTO er_members (subject_id, kind, source_ref, source_name, source_row, fingerprint,
+                                               confidence, basis)
+                        SELECT "{column}", 'person', 't_{i}', ?, {ROW_ID}, 't_{i}:' || {ROW_ID}, 1.0, '案例：同一主体'
+                        FROM t_{i} WHERE "{column}" IS NOT NULL""", [name])
 
 
 def catalog(schemas: Mapping[str, Mapping[str, str]]) -> CatalogSchema:
@@ -201,14 +234,15 @@ def catalog(schemas: Mapping[str, Mapping[str, str]]) -> CatalogSchema:
 @cache
 def _compiled(model_id: str, params_key: tuple, schema_key: tuple):
     schemas = {name: dict(cols) for name, cols in schema_key}
-    return compile_model(get_model(model_id), catalog(schemas), "duckdb", params=dict(params_key))
+    return compile_model(model_for(model_id), catalog(schemas), "duckdb", params=dict(params_key))
 
 
-def run_case(case: Case, schemas: Mapping[str, Mapping[str, str]]) -> list[dict[str, Any]]:
+def run_case(case: Case, schemas: Mapping[str, Mapping[str, str]],
+             subject_column: str | None = None) -> list[dict[str, Any]]:
     """The model's output rows for the case (compiled once per model, parameters and schema)."""
     schema_key = tuple((n, tuple(c.items())) for n, c in schemas.items())
     compiled = _compiled(case.model, tuple(sorted(case.params.items())), schema_key)
-    con = load_case(case, schemas)
+    con = load_case(case, schemas, subject_column)
     if "shujian_text" in compiled.sql.lower():
         from shujian.text.udf import register_duckdb
 

@@ -9,9 +9,7 @@ statutes in ../shared/data/law; see statute_cases.py for the format.
 from __future__ import annotations
 
 import pytest
-from tests.models_library.statute_cases import all_files, run_case, same_value
-
-from shujian.models_library import get_model
+from tests.models_library.statute_cases import all_files, model_for, run_case, same_value
 
 FILES = all_files()
 CASES = [(f, c) for f in FILES for c in f.cases]
@@ -19,8 +17,8 @@ CASES = [(f, c) for f in FILES for c in f.cases]
 
 @pytest.mark.parametrize(("file", "case"), CASES, ids=[f"{c.model}:{c.id}" for _f, c in CASES])
 def test_statute_case(file, case) -> None:
-    model = get_model(case.model)
-    rows = run_case(case, file.schemas)
+    model = model_for(case.model)
+    rows = run_case(case, file.schemas, file.subject_column)
     key = model.output.subject.key
     rule = model.output.rule
     got = [(str(r[key]), str(r["_rule"])) for r in rows]
