@@ -47,3 +47,26 @@ def test_case_table_is_mostly_boundaries(file) -> None:
     boundary = sum(1 for c in file.cases if c.boundary)
     assert boundary * 2 >= len(file.cases), f"{file.model}: 边界案例 {boundary}/{len(file.cases)} 不足一半"
     assert any(c.expected for c in file.cases) and any(not c.expected for c in file.cases), file.model
+
+
+def test_every_model_has_a_statute_case_table() -> None:
+    """Every built-in model and the entity model are held to a table written from the law."""
+    from tests.models_library.statute_cases import ENTITY_MODELS
+
+    from shujian.models_library import list_ids
+
+    entity = {p.stem for p in ENTITY_MODELS.glob("*.yaml")}
+    assert set(list_ids()) | entity <= {f.model for f in FILES}
+
+
+def test_model_pages_state_rule_exceptions_blanks_and_gaps() -> None:
+    """docs/models/<id>.md lists the rule, the exceptions applied, what a blank means and what is
+    not checked, and points at the model's statute-case table (issue 15)."""
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "models"
+    for f in FILES:
+        page = (docs / f"{f.model}.md").read_text("utf-8")
+        for heading in ("## 规则", "适用的例外", "空白的含义", "不检查的情形"):
+            assert heading in page, f"docs/models/{f.model}.md 缺少“{heading}”"
+        assert f"cases/{f.model}.yaml" in page, f"docs/models/{f.model}.md 未指向法条案例表"
