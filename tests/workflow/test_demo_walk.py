@@ -36,3 +36,19 @@ def test_money_from_facts():
     assert _money({"次数": 3, "金额合计": 10262.67}) == 10262.67
     assert _money({"统筹支付合计": 632.66}) == 632.66
     assert _money({"contract": 51000000, "term": 3}) == 0.0
+
+
+def test_demo_timeline_never_precedes_the_clue(ws, pension_model):
+    """The demo's runs are dated on the city's day, so no 研判/成案 is dated before its clue was found."""
+    from shujian.db.models import Clue, ClueEvent, Run
+    from shujian.demo.pipeline import date_demo_runs
+
+    make_clues(ws, pension_model, 12)
+    date_demo_runs(ws, date(2026, 1, 1))
+    walk_demo_clues(ws, _truth(pension_model, 10), seed=3, start=date(2026, 1, 5))
+    with ws.db.unit_of_work() as s:
+        found = {c.id: c.first_seen.replace(tzinfo=None) for c in s.query(Clue)}
+        assert {d.date() for d in found.values()} == {date(2026, 1, 1)}
+        events = [(e.clue_id, e.at.replace(tzinfo=None)) for e in s.query(ClueEvent)]
+        assert events and all(at >= found[cid] for cid, at in events)
+        assert all(r.started_at.date() == date(2026, 1, 1) for r in s.query(Run))

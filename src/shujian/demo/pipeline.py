@@ -106,10 +106,34 @@ def walk_workflow(ws: Workspace, manifest: Manifest, truth: dict, model_ids: lis
 
     from ..workflow.demo import register_demo_models, walk_demo_clues
 
-    start = date.fromisoformat(manifest.today) + timedelta(days=5)
+    found = date.fromisoformat(manifest.today) + timedelta(days=1)
+    date_demo_runs(ws, found)
+    start = found + timedelta(days=4)
     report = walk_demo_clues(ws, truth, seed=seed, start=start, say=say)
     states = register_demo_models(ws, model_ids, start=start, say=say)
     return {**report.to_dict(), "models": states}
+
+
+def date_demo_runs(ws: Workspace, day) -> None:
+    """Date the demo's runs and the clues they found on the city's day (the day after its data cut-off),
+    so the simulated workflow that follows (研判 … 办结, from a few days later) never precedes a clue.
+    Only clues still in 生成 with no events are re-dated: a demo run again leaves worked clues alone."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import exists
+
+    from ..db.models import Clue, ClueEvent, Run
+
+    at = datetime(day.year, day.month, day.day, 8, 0, tzinfo=UTC)
+    with ws.db.unit_of_work() as s:
+        fresh = s.query(Clue).filter(Clue.state == "生成", ~exists().where(ClueEvent.clue_id == Clue.id))
+        runs = set()
+        for c in fresh:
+            c.first_seen = c.last_seen = at
+            runs |= {c.first_run_id, c.last_run_id}
+        for r in s.query(Run).filter(Run.id.in_(sorted(runs))):
+            seconds = (r.finished_at - r.started_at) if r.finished_at and r.started_at else timedelta(0)
+            r.started_at, r.finished_at = at, at + seconds
 
 
 def import_city(ws: Workspace, out: Path, manifest: Manifest, say: Say) -> None:

@@ -1,7 +1,8 @@
 """Demo accounts (演示账号) for a development or demo workspace, created through the org service.
 
-These are people, not passwords: until the security issue adds login, the web layer acts as one of
-them (see :mod:`shujian.web.security`).
+In a development workspace (``SHUJIAN_ENV=development``) each demo account without a password gets
+:data:`DEMO_PASSWORD`, printed by ``shujian serve``/``shujian demo`` beside the accounts, so the printed
+accounts log in through the 登录 form too.  Production workspaces never get it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from ..errors import ShujianError
 from ..orgs.service import OrgService
 from ..workspace import Workspace
 
+#: the password printed for the demo accounts (development workspaces only; never on real data)
+DEMO_PASSWORD = "Taizhou-Shujian-2026"
 PROVINCE = "33"          # 浙江 (the org tree is seeded for this province only)
 CITY = "3310"            # 台州市人民检察院
 DISTRICT = "331002"      # 台州市椒江区人民检察院
@@ -37,4 +40,16 @@ def ensure_demo_accounts(ws: Workspace) -> list[dict]:
                 svc.add_user(username, name, org, roles, department=dept)
             except ShujianError:
                 svc.add_user(username, name, org, roles)
+    if ws.settings.env == "development":
+        _demo_passwords(ws)
     return [u for u in svc.users() if u["username"] in {a[0] for a in DEMO_ACCOUNTS}]
+
+
+def _demo_passwords(ws: Workspace) -> None:
+    """Give each demo account without a password the printed demo password."""
+    from ..security.accounts import AccountService
+
+    accounts = AccountService(ws)
+    for username, *_ in DEMO_ACCOUNTS:
+        if not accounts.account(username)["has_password"]:
+            accounts.set_password(username, DEMO_PASSWORD, actor="system")

@@ -15,7 +15,7 @@ def serve_workspace(ws: Workspace, host: str = DEFAULT_HOST, port: int = DEFAULT
     """Serve ``ws`` until Ctrl-C, after printing the address and the demo accounts."""
     import uvicorn
 
-    from .accounts import ensure_demo_accounts
+    from .accounts import DEMO_PASSWORD, ensure_demo_accounts
     from .app import create_app
 
     console = Console(stderr=True)
@@ -25,7 +25,8 @@ def serve_workspace(ws: Workspace, host: str = DEFAULT_HOST, port: int = DEFAULT
     console.print(f"[bold]数检网页界面：[/]http://{shown}:{port}/   接口文档：http://{shown}:{port}/api/docs",
                   highlight=False)
     if accounts:
-        console.print("演示账号（演示环境无需密码，页面右上角可切换；正式环境由安全模块提供登录）：", highlight=False)
+        console.print(f"演示账号（登录口令均为 {DEMO_PASSWORD}；开发环境未登录时也可在页面右上角切换账号）：",
+                      highlight=False)
         for u in accounts:
             console.print(f"  {u['username']:<12} {u['name']}  {u['org']}  {'、'.join(u['roles'])}", highlight=False)
     console.print("按 Ctrl-C 停止。", highlight=False)
