@@ -21,7 +21,7 @@ never leaks whole.  None stays None.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -138,8 +138,36 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def mask_rows(columns: list[str], semantics: dict[str, str | None], rows: list) -> list[list]:
-    """Rows with every personal column masked by its semantic type, values JSON-ready."""
+def mask_rows(columns: list[str], semantics: dict[str, str | None], rows: list, *,
+              clear: Collection[str] = ()) -> list[list]:
+    """Rows for display, values JSON-ready: every column with a masked type (身份证号, 姓名 …) masked by
+    its type, and the 身份证号/手机号/银行卡号 inside any other text masked (:func:`mask_embedded`).
+    Columns in ``clear`` are shown as they are (an audited unmask by a user with the right)."""
     keys = [semantics.get(c) for c in columns]
-    return [[jsonable(mask_value(k, v) if k and isinstance(v, str) else v) for k, v in zip(keys, row, strict=False)]
+    shown = [c in clear for c in columns]
+    return [[jsonable(v if open_ else mask_cell(k, v)) for k, open_, v in zip(keys, shown, row, strict=False)]
             for row in rows]
+
+
+def mask_cell(semantic_key: str | None, value: Any) -> Any:
+    """One cell for display: masked by its semantic type, else identifiers inside its text masked."""
+    if not isinstance(value, str):
+        return value
+    if semantic_key in MASKERS:
+        return mask_value(semantic_key, value)
+    if semantic_key is not None:
+        mask_value(semantic_key, value)          # an unknown type raises: a typo never unmasks
+    return mask_embedded(value)
+
+
+def mask_derived(semantic_keys: Collection[str], value: Any) -> Any:
+    """A value computed from columns of the masked types ``semantic_keys`` (``concat(身份证号, '')``,
+    ``upper(银行卡号)``, ``cast(substr(身份证号, 1, 17) AS BIGINT)``), masked whatever its own type:
+    by that type when there is one, else (several types mixed) down to its first character."""
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        return [mask_derived(semantic_keys, v) for v in value]
+    text = str(jsonable(value))
+    keys = sorted(set(semantic_keys))
+    return mask_value(keys[0], text) if len(keys) == 1 else mask_name(text)

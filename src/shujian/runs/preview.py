@@ -6,6 +6,12 @@ probe output, compiled like a run (same catalog, same parameters) and executed w
 DuckDB warehouse.  Nothing is stored: no run row, no clues.  Sealed datasets are refused (数据可用不
 可见: models may compute over them, no one may look at their rows) and personal columns are masked
 by their semantic type.
+
+Masking follows column lineage (:mod:`shujian.compiler.lineage`), not column names: an output column
+made from a masked column (``concat(person, '')``, ``substr(name, 1, 10)``, ``phone || ''``,
+``upper(card)``) is masked like it, whatever it is called and whatever its type.  When the lineage
+cannot be worked out every column is masked down to its first character (fail closed).  Identifiers
+inside other text (a 备注 with a phone number) are masked too.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalog.masking import mask_rows
+from ..catalog.masking import MASKERS, mask_derived, mask_rows
+from ..catalog.schema import RAW_PREFIX
 from ..catalog.service import CatalogService
 from ..errors import InputError, ShujianError
 from ..security.masking import refuse_adhoc_on_sealed, refuse_sealed
@@ -112,19 +119,43 @@ def _execute(ws: Workspace, model: Model, limit: int, params: dict[str, str]) ->
         return Preview(ok=False, message=exc.message)
     cols = [c for c in table.column_names if not hidden_column(c)]
     data = table.select(cols).to_pylist()
-    return Preview(cols, mask_rows(cols, semantics(ws, model), [[r[c] for c in cols] for r in data]))
+    return Preview(cols, mask_by_lineage(ws, model, compiled, cols, [[r[c] for c in cols] for r in data]))
 
 
-def semantics(ws: Workspace, model: Model) -> dict[str, str | None]:
-    """Semantic type of each logical field, read from the bound catalog columns (for masking)."""
-    out: dict[str, str | None] = {}
+def mask_by_lineage(ws: Workspace, model: Model, compiled, cols: list[str], rows: list[list]) -> list[list]:
+    """``rows`` masked by where each column comes from: a column made from masked columns (a copy or any
+    computation) by :func:`~shujian.catalog.masking.mask_derived`, anything else scanned for embedded
+    identifiers.  A column whose lineage is unknown is masked down to its first character (fail closed)."""
+    from ..compiler.lineage import origins
+
     catalog = CatalogService(ws).schema([i.dataset for i in model.inputs.values()])
+    found = origins(compiled.tree, catalog, compiled.dialect) if compiled.tree is not None else None
+    semantic = column_semantics(catalog, model)
+    plain: dict[str, str | None] = {}
+    derived: dict[int, set[str]] = {}
+    for i, col in enumerate(cols):
+        origin = (found or {}).get(col)
+        keys = ({semantic.get(src) for src in origin.sources} & set(MASKERS) if origin is not None
+                else {"person_name", "id_number"})       # unknown: masked down to the first character
+        if keys:
+            derived[i] = keys
+        else:
+            plain[col] = None                            # nothing masked in it: scanned as free text
+    masked = mask_rows(cols, plain, rows)
+    for row, original in zip(masked, rows, strict=True):
+        for i, keys in derived.items():
+            row[i] = mask_derived(keys, original[i])
+    return masked
+
+
+def column_semantics(catalog, model: Model) -> dict[tuple[str, str], str | None]:
+    """Semantic type of each catalog column ``(relation, column)`` the model reads: the catalog's, else
+    the one its input binding declares; a column's ``_raw_`` twin (the value as delivered) has its type."""
+    out = {(ds.relation, c.name): c.semantic for ds in catalog.datasets.values() for c in ds.columns}
     for inp in model.inputs.values():
         ds = catalog.get(inp.dataset)
-        for logical, binding in inp.fields.items():
-            col = ds.column(binding if isinstance(binding, str) else (binding.column or "")) if ds else None
-            if col is not None and col.semantic:
-                out[logical] = col.semantic
-            elif not isinstance(binding, str) and binding.semantic:
-                out[logical] = binding.semantic
+        for binding in inp.fields.values():
+            if ds is not None and not isinstance(binding, str) and binding.column and binding.semantic:
+                out[(ds.relation, binding.column)] = out.get((ds.relation, binding.column)) or binding.semantic
+    out |= {(rel, RAW_PREFIX + name): sem for (rel, name), sem in out.items()}
     return out

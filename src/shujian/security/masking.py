@@ -75,7 +75,7 @@ def unmasked_preview(ws: Workspace, name: str, user, reason: str, *, version: in
         raise_forbidden(user, name)
     audit.append("data.unmask", actor=user.username, org_id=user.org_id, target=f"dataset:{name}", reason=reason,
                  ip=ip, detail={"columns": clear, "rows": len(rows), "version": version})
-    return {"columns": cols, "rows": mask_rows(cols, masked_sem, rows), "unmasked_columns": clear,
+    return {"columns": cols, "rows": mask_rows(cols, masked_sem, rows, clear=clear), "unmasked_columns": clear,
             "masked": bool(masked_sem)}
 
 
@@ -148,7 +148,8 @@ def unmasked_evidence(ws: Workspace, clue_id: int, user, reason: str, *, ip: str
                     opened.append(f"{e['dataset']}.{col}")
                 else:
                     masked[col] = m.get("semantic")
-        out.append({**e, "rows": mask_rows(e["columns"], masked, e["rows"]), "masked": bool(masked)})
+        clear = [c for c in e["columns"] if c not in masked]
+        out.append({**e, "rows": mask_rows(e["columns"], masked, e["rows"], clear=clear), "masked": bool(masked)})
     facts, opened_facts = unmasked_facts(clue["facts"], user.roles, levels)
     opened += [f"事实.{name}" for name in opened_facts]
     audit = AuditLog(ws)
