@@ -1,6 +1,8 @@
 """Column lineage of a compiled statement: which catalog columns each output column is made from.
 
-Pure (no IO): sqlglot's lineage over the compiled tree, given the physical relations' columns.  A
+Pure (no IO): the compiled tree qualified with sqlglot against the physical relations' columns,
+then each output column followed through its scopes (CTEs, subqueries, unions) down to the tables;
+any reference that cannot be placed makes the whole answer unknown (None).  A
 preview masks an output column by what it is derived from, not by its name, so ``concat(person,
 '')`` or ``upper(card)`` stays masked like the column it copies.  A ``count(…)`` gives a number that
 carries none of its argument's values, so lineage stops there.
@@ -10,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
-from sqlglot.lineage import Node, lineage
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import Scope, build_scope
 
 from shujian.catalog.schema import RAW_PREFIX, ROW_ID, CatalogSchema
 
@@ -32,31 +34,80 @@ def origins(tree: exp.Expression, catalog: CatalogSchema, dialect: str = "duckdb
                             **{RAW_PREFIX + c.name: "VARCHAR" for c in ds.columns}}
               for ds in catalog.datasets.values()}
     try:
-        nodes = lineage(None, tree, schema=schema, dialect=dialect)
+        qualified = qualify(tree.copy(), schema=schema, dialect=dialect, validate_qualify_columns=False,
+                            identify=False)
+        root = build_scope(qualified)
+        if root is None:
+            return None
+        walk = _Walk()
+        out = {}
+        for select in qualified.selects:
+            found = walk.expression(root, select)
+            if found is None:
+                return None
+            out[select.alias_or_name] = Origin(frozenset(found))
+        return out
     except (SqlglotError, RecursionError, KeyError, ValueError):
         return None
-    return {name: _origin(node, dialect) for name, node in nodes.items()}
 
 
-def _origin(root: Node, dialect: str) -> Origin:
-    sources: set[tuple[str, str]] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        body = node.expression.this if isinstance(node.expression, exp.Alias) else node.expression
+class _Walk:
+    """Sources of scope columns, each worked out once (a CTE read by many steps is not walked again)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[int, str], set[tuple[str, str]] | None] = {}
+
+    def column(self, scope: Scope, name: str) -> set[tuple[str, str]] | None:
+        key = (id(scope), name)
+        if key not in self.memo:
+            self.memo[key] = None           # a cycle (recursive CTE) stays unknown
+            self.memo[key] = self._column(scope, name)
+        return self.memo[key]
+
+    def _column(self, scope: Scope, name: str) -> set[tuple[str, str]] | None:
+        expression = scope.expression
+        if not isinstance(expression, exp.Select | exp.SetOperation):
+            return None
+        names = [s.alias_or_name for s in expression.selects]
+        return self._at(scope, names.index(name)) if name in names else None
+
+    def _at(self, scope: Scope, index: int) -> set[tuple[str, str]] | None:
+        """Sources of the ``index``-th output column (a set operation matches its parts by position)."""
+        if scope.set_operation_scopes:
+            found: set[tuple[str, str]] = set()
+            for part in scope.set_operation_scopes:
+                got = self._at(part, index)
+                if got is None:
+                    return None
+                found |= got
+            return found
+        selects = scope.expression.selects if isinstance(scope.expression, exp.Select) else []
+        return self.expression(scope, selects[index]) if index < len(selects) else None
+
+    def expression(self, scope: Scope, node: exp.Expression) -> set[tuple[str, str]] | None:
+        body = node.this if isinstance(node, exp.Alias) else node
+        if isinstance(body, exp.Window):
+            body = body.this
         if isinstance(body, exp.Count):
-            continue                        # a count carries no value of its argument
-        if isinstance(node.expression, exp.Table):
-            sources.add(_leaf(node, dialect))
-        stack.extend(node.downstream)
-    return Origin(frozenset(sources))
-
-
-def _leaf(node: Node, dialect: str) -> tuple[str, str]:
-    """``(relation, column)`` of a lineage leaf (its name is ``relation.column``)."""
-    col = sqlglot.parse_one(node.name, read=dialect)
-    relation = node.expression.name
-    return relation, col.name if isinstance(col, exp.Column) else node.name.rsplit(".", 1)[-1].strip('"')
+            return set()                    # a count carries no value of its argument
+        if node.find(exp.Subquery, exp.Query) is not None:
+            return None                     # a scalar subquery in a select list: not followed (fail closed)
+        found: set[tuple[str, str]] = set()
+        for col in node.find_all(exp.Column):
+            if isinstance(col.this, exp.Star):
+                return None
+            source = scope.sources.get(col.table) if col.table else (
+                next(iter(scope.sources.values())) if len(scope.sources) == 1 else None)
+            if isinstance(source, exp.Table):
+                found.add((source.name, col.name))
+            elif isinstance(source, Scope):
+                got = self.column(source, col.name)
+                if got is None:
+                    return None
+                found |= got
+            else:
+                return None
+        return found
 
 
 __all__ = ["Origin", "origins"]
