@@ -31,9 +31,8 @@ def main(master: str, city: Path, out: Path) -> None:
     for model in list_models():
         compiled = compile_model(model, catalog, "spark")
         pq.write_table(engine.execute(compiled.sql, compiled.parameters).table, out / f"{model.id}.parquet")
-    executors = [e for e in spark.sparkContext._jsc.sc().getExecutorIds()]         # driver excluded
-    (out / "cluster.json").write_text(json.dumps({"master": spark.sparkContext.master,
-                                                  "executors": len(executors)}))
+    executors = spark.sparkContext._jsc.sc().getExecutorIds().size()       # a Scala Seq; driver excluded
+    (out / "cluster.json").write_text(json.dumps({"master": spark.sparkContext.master, "executors": executors}))
     spark.stop()
 
 
