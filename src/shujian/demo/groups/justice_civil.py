@@ -129,6 +129,10 @@ def _plants(ctx: Any) -> dict:
     rows.suits(p["姓名"], p["身份证号"], "自然人", _spread(date(2023, 2, 1), 14, 25))
     ctx.near_miss(MODEL, p["身份证号"], "12 个月内 14 件，差一件")
     p = ctx.person()
+    rows.suits(p["姓名"], p["身份证号"], "自然人", _spread(date(2023, 3, 6), 14, 30))
+    rows.rows.append(dict(rows.rows[-1]))          # the last suit exported twice: still 14 suits
+    ctx.near_miss(MODEL, p["身份证号"], "14 件，其中一件的行重复导出（同一案号），按案号计仍差一件")
+    p = ctx.person()
     rows.suits(p["姓名"], p["身份证号"], "自然人", _spread(date(2021, 1, 4), 16, 75))
     ctx.near_miss(MODEL, p["身份证号"], "16 件分散在 37 个月，任何 24 个月内不足 15 件")
     c = ctx.company()
