@@ -12,7 +12,7 @@ from .. import __version__
 from ..config import Settings, load_settings
 from ..workspace import Workspace
 from . import auth, errors
-from .formatting import FILTERS
+from .formatting import FILTERS, Names
 from .jobs import JobRegistry
 from .security import CSRF_COOKIE, CSRF_FIELD, Authorizer, Identity, csrf_token
 
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, *, workspace: Workspace | None 
                                                           secret=ws.settings.secret_key or auth.DEV_SECRET)
     app.state.authorizer = authorizer or auth.RoleAuthorizer()
     app.state.templates = _templates()
+    app.state.templates.env.globals.update(Names(ws).globals())
     errors.install(app)
     auth.install(app, production=production, secret=ws.settings.secret_key)
     _csrf_cookie(app)
