@@ -197,7 +197,7 @@ def test_bindings_are_per_org_versioned_and_audited(ws, capsys, monkeypatch):
     code, _, err = cli(capsys, "model", "bind", str(MODEL), *_bind_args("椒江在押", "椒江养老金"), "--as", "hy_shuzi")
     assert code == 2 and flat("输入 custody 绑定的数据集“椒江在押”不在本院数据目录中") in err
     code, _, err = cli(capsys, "model", "bind", str(MODEL), *BIND, "--as", "hy_jcg")
-    assert code == 3 and flat("无权执行“models.bind”") in err                # a 检察官 does not bind
+    assert code == 3 and flat("无权“数据绑定：把模型的输入角色映射到本院的数据集与列”") in err                # a 检察官 does not bind
     for user, custody, pension in (("jj_shuzi", "椒江在押", "椒江养老金"), ("hy_shuzi", "黄岩在押", "黄岩养老金")):
         code, _, err = cli(capsys, "model", "bind", str(MODEL), *_bind_args(custody, pension), "--as", user)
         assert code == 0, err

@@ -61,7 +61,7 @@ def test_the_role_must_hold_the_commands_action(sqlite_ws, capsys, monkeypatch):
     for args in (["clue", "list", "--as", "c_admin"], ["data", "list", "--as", "c_admin"],
                  ["model", "run", "pension-during-custody", "--as", "a_jcg"], ["audit", "list", "--as", "a_jcg"]):
         code, _, err = cli(capsys, *args)
-        assert code == 3 and "无权执行" in err, (args, err)
+        assert code == 3 and "无权“" in err, (args, err)
     denied = AuditLog(ws).search(action="denied")
     assert {r["actor"] for r in denied} >= {"c_admin", "a_jcg"} and all(r["outcome"] == "拒绝" for r in denied)
     code, _, err = cli(capsys, "clue", "list", "--as", "nobody")

@@ -26,7 +26,9 @@ def _url(path: str, clue_id: int) -> str:
 def _denied_by_authorizer(resp, action: str) -> bool:
     if resp.status_code != 403:
         return False
-    return f"无权执行“{action}”" in resp.json()["error"]["message"]
+    from shujian.security.permissions import action_label
+
+    return f"无权“{action_label(action)}”" in resp.json()["error"]["message"]
 
 
 def test_matrix(seeded_db, db_client):

@@ -71,8 +71,11 @@ def act_as(ws: Workspace, username: str, action: str | None = None) -> dict:
     if action and not granted(u["roles"], action):
         AuditLog(ws).append("denied", actor=username, org_id=u["org_id"], target="cli", outcome="拒绝",
                             detail={"action": action, "argv": sys.argv[1:6]})
-        raise PermissionDenied(f"用户 {username}（{'、'.join(u['roles']) or '无角色'}）无权执行“{action}”",
-                               hint="请系统管理员调整角色，或换一个有权限的用户 --as")
+        from ..security.permissions import action_label, roles_for
+
+        who = "、".join(roles_for(action)) or "（无角色）"
+        raise PermissionDenied(f"用户 {username}（{'、'.join(u['roles']) or '无角色'}）无权“{action_label(action)}”：该操作由{who}办理",
+                               hint=f"请系统管理员调整角色，或换一个{who}用户 --as")
     with ws.db.unit_of_work() as s:
         set_scope(scope_for(s, username, u["org_id"], u["roles"]))
     return u

@@ -75,7 +75,8 @@ GRANTS: dict[str, frozenset[str]] = {
                                 "models.build", "model.edit", "model.run", "runs.start", "runs.cancel",
                                 "models.certify", "model.certify.digital", "model.publish", "models.adopt",
                                 "models.bind",
-                                "clues.read", "clue.view", "clues.comment", "delegation.handle",
+                                "clues.read", "clue.view", "clues.act", "clue.transition", "clues.comment",
+                                "delegation.handle",
                                 "text.read", "text.subscribe", "text.manage"}),
     ADMIN: frozenset({"me.read", "orgs.read", "orgs.admin", "user.manage", "audit.read", "audit.view",
                       "jobs.read"}),
@@ -91,6 +92,16 @@ def granted(roles: tuple[str, ...] | list[str], action: str) -> bool:
     if action not in ACTIONS:
         raise KeyError(f"未登记的权限动作 {action}")
     return any(action in GRANTS.get(r, ()) for r in roles)
+
+
+def action_label(action: str) -> str:
+    """The action in Chinese for messages: ``models.build`` → ``可视化建模与保存模型``."""
+    return ACTIONS.get(action, action).split("（")[0]
+
+
+def roles_for(action: str) -> list[str]:
+    """The roles granted ``action``, in a stable order (for “who can do it” in refusals)."""
+    return [r for r in GRANTS if action in GRANTS[r]]
 
 
 def actions_of(roles: tuple[str, ...] | list[str]) -> list[str]:

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import ConfigError, InputError, NotFound
 from ..security.accounts import AccountService, Unauthorized
 from ..security.audit import AuditLog
-from ..security.permissions import actions_of, granted
+from ..security.permissions import action_label, actions_of, granted, roles_for
 from ..security.scope import NOBODY, scope_for, set_scope
 from .security import CSRF, CurrentUser, DemoIdentity, PermissionDenied, csrf_token, require
 
@@ -98,8 +98,9 @@ class RoleAuthorizer:
         AuditLog(request.app.state.ws).append("denied", actor=user.username, org_id=user.org_id,
                                               target=request.url.path, outcome="拒绝", detail={"action": action},
                                               ip=client_ip(request))
-        raise PermissionDenied(f"用户 {user.name}（{user.roles_text}）无权执行“{action}”",
-                               hint="请联系系统管理员调整角色")
+        who = "、".join(roles_for(action)) or "（无角色）"
+        raise PermissionDenied(f"用户 {user.name}（{user.roles_text or '无角色'}）无权“{action_label(action)}”：该操作由{who}办理",
+                               hint=f"请联系{who}办理，或请系统管理员调整您的角色")
 
 
 def client_ip(request: Request) -> str | None:

@@ -10,18 +10,36 @@ from fastapi import Request
 from ...errors import ShujianError
 from ..security import csrf_token
 
-NAV = (("/", "工作台", "home"), ("/data", "数据", "data"), ("/documents", "文书", "documents"),
-       ("/models", "模型库", "models"), ("/builder", "可视化建模", "builder"), ("/runs", "运行", "runs"),
-       ("/clues", "线索", "clues"), ("/text", "文本筛查", "text"), ("/entity", "主体识别", "entity"), ("/delegation", "委托研判", "delegation"), ("/admin/users", "用户与机构", "admin"),
-       ("/audit", "审计", "audit"))
+#: (href, label, key, the action a user needs for the page to be of use: shown only to those granted it)
+NAV = (("/", "工作台", "home", "dashboard.read"), ("/data", "数据", "data", "data.read"),
+       ("/documents", "文书", "documents", "documents.parse"), ("/models", "模型库", "models", "models.read"),
+       ("/builder", "可视化建模", "builder", "models.build"), ("/runs", "运行", "runs", "runs.start"),
+       ("/clues", "线索", "clues", "clues.read"), ("/text", "文本筛查", "text", "text.read"),
+       ("/entity", "主体识别", "entity", "data.read"), ("/delegation", "委托研判", "delegation", "delegation.read"),
+       ("/admin/users", "用户与机构", "admin", "orgs.admin"), ("/audit", "审计", "audit", "audit.read"))
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200):
     """Render ``template`` with the current user, the CSRF token and the navigation."""
-    ctx = {"user": getattr(request.state, "user", None), "csrf_token": csrf_token(request), "nav": NAV,
+    user = getattr(request.state, "user", None)
+    ctx = {"user": user, "csrf_token": csrf_token(request), "nav": nav_for(user), "can": _can(user),
            "demo_users": _demo_users(request),
            "qs": lambda **kw: query_with(request, **kw), "path": request.url.path, **(context or {})}
     return request.app.state.templates.TemplateResponse(request, template, ctx, status_code=status)
+
+
+def _can(user):
+    """``can(action)`` for templates: whether the page's user is granted ``action`` (links and forms
+    the user could not use are not shown; the route checks again)."""
+    from ...security.permissions import granted
+
+    return lambda action: user is not None and granted(user.roles, action)
+
+
+def nav_for(user) -> list[tuple[str, str, str]]:
+    """The navigation entries ``user`` can use (none before login)."""
+    can = _can(user)
+    return [(href, label, key) for href, label, key, action in NAV if can(action)]
 
 
 def _demo_users(request: Request) -> list[dict]:
