@@ -56,6 +56,16 @@ def test_merchants_named_in_messages(text, names):
     assert [m.name for m in extract_merchants(text)] == names
 
 
+def test_merchant_keys_use_the_entity_normalisation():
+    """One company-name normalisation for entity resolution and merchants: 繁体, full width, spaces,
+    legal form and branch are the entity package's; the merchant key only drops places and shop words."""
+    from shujian.entity.normalize import normalize_company_name
+
+    for raw in ("台州市椒江區力美健身服務有限公司", "力美健身有限公司（椒江分公司）", "力美健身 有限責任公司"):
+        assert merchant_key(raw) == "力美健身"
+    assert merchant_key("ＡＢＣ健身 有限公司") == normalize_company_name("ABC健身有限公司") == "ABC健身"
+
+
 def test_match_keys_and_registry():
     assert merchant_key("台州市椒江区力美健身服务有限公司") == merchant_key("椒江区力美健身房") == "力美健身"
     assert merchant_key("中山美容院") == "中山美容院"           # a place word that is the whole name stays

@@ -33,11 +33,11 @@ def subscription_ledger(ws: Workspace, period: Period) -> list[dict]:
             .order_by(TextSubscription.id).all()
         out = []
         for sub in subs:
-            screenings = [x for x in s.query(TextScreening).filter_by(subscription_id=sub.id)
-                          if _in(period, x.created_at)]
-            matches = s.query(TextMatch).filter_by(subscription_id=sub.id).all()
-            states = dict(s.query(Clue.id, Clue.state).filter(
-                Clue.id.in_([m.clue_id for m in matches if m.clue_id] or [0])).all())
+            # columns only, the clue state joined: no ORM object and no IN list per match
+            screenings = [x for x in s.query(TextScreening.created_at, TextScreening.messages)
+                          .filter(TextScreening.subscription_id == sub.id) if _in(period, x.created_at)]
+            matches = s.query(TextMatch.status, TextMatch.created_at, TextMatch.decided_at, Clue.state) \
+                .outerjoin(Clue, Clue.id == TextMatch.clue_id).filter(TextMatch.subscription_id == sub.id).all()
             row = {"subscription_id": sub.id, "name": sub.name, "dataset": sub.dataset, "owner": sub.owner or "本机",
                    "screenings": len(screenings), "messages": sum(x.messages for x in screenings),
                    "matched": sum(1 for m in matches if _in(period, m.created_at)),
@@ -45,8 +45,7 @@ def subscription_ledger(ws: Workspace, period: Period) -> list[dict]:
                    "confirmed": sum(1 for m in matches if m.status == "confirmed" and _in(period, m.decided_at)),
                    "excluded": sum(1 for m in matches if m.status == "excluded" and _in(period, m.decided_at)),
                    "pushed": sum(1 for m in matches if m.status == "pushed" and _in(period, m.created_at))}
-            pushed_states = [states.get(m.clue_id) for m in matches if m.status == "pushed"
-                             and _in(period, m.created_at)]
+            pushed_states = [m.state for m in matches if m.status == "pushed" and _in(period, m.created_at)]
             row["excluded"] += sum(1 for st in pushed_states if st == "排除")
             row["confirmed"] += sum(1 for st in pushed_states if st not in (None, "生成", "研判", "排除"))
             judged = row["confirmed"] + row["excluded"]
