@@ -172,3 +172,132 @@ def test_permission_denied_lives_in_errors():
     from shujian.workflow.service import PermissionDenied as WorkflowDenied
 
     assert WebDenied is PermissionDenied and WorkflowDenied is PermissionDenied
+
+
+# ------------------------------------------------------------------------------------------ 5
+def test_5_a_dataset_is_governed_only_by_its_owning_org(sqlite_ws, monkeypatch):
+    monkeypatch.delenv("SHUJIAN_USER", raising=False)
+    ws = sqlite_ws
+    ids = seed(ws)
+    OrgService(ws).add_user("a_sz", "a_sz", "331002", ["数字办"])
+    OrgService(ws).add_user("b_sz", "b_sz", "331003", ["数字办"])
+    CatalogService(ws).set_level(A_DATASET, "敏感", sealed=True)            # 区县院 A's dataset, sealed
+    CatalogService(ws).set_level("养老金发放", "敏感", sealed=True)         # platform-shared, sealed
+    body = {"level": "内部", "sealed": False}
+    with TestClient(production_app(ws), raise_server_exceptions=False) as client:
+        b, a, c = bearer(ws, "b_sz"), bearer(ws, "a_sz"), bearer(ws, "c_sz")
+        assert client.put(f"/api/v1/datasets/{A_DATASET}/level", json=body, headers=b).status_code == 404
+        for h in (a, b, c):                       # a shared dataset: only the top of the org tree governs it
+            resp = client.put("/api/v1/datasets/养老金发放/level", json=body, headers=h)
+            assert resp.status_code == 403, resp.text
+            resp = client.put("/api/v1/datasets/养老金发放/columns/身份证号/semantic", json={"semantic": None},
+                              headers=h)
+            assert resp.status_code == 403, resp.text
+        resp = client.put(f"/api/v1/datasets/{A_DATASET}/level", json={"level": "敏感", "sealed": True}, headers=c)
+        assert resp.status_code == 200                                      # the 市院 above A may
+    with ws.db.unit_of_work() as s:
+        from shujian.db.models import Dataset
+        assert all(d.sealed for d in s.query(Dataset))
+    assert ids
+
+
+# ------------------------------------------------------------------------------------------ 6, 12
+DRAFT = "draft-of-district-a"
+
+
+def _model_source(model_id: str) -> str:
+    from tests.runs.conftest import MODEL
+
+    return MODEL.read_text(encoding="utf-8").replace("id: pension-during-custody", f"id: {model_id}")
+
+
+def test_6_and_12_models_belong_to_their_author_org(sqlite_ws, monkeypatch):
+    from shujian.db.models import GovModel
+    from shujian.governance.service import GovernanceService
+
+    monkeypatch.delenv("SHUJIAN_USER", raising=False)
+    ws = sqlite_ws
+    seed(ws)
+    OrgService(ws).add_user("a_sz", "a_sz", "331002", ["数字办"])
+    OrgService(ws).add_user("b_sz", "b_sz", "331003", ["数字办"])
+    gov = GovernanceService(ws)
+    gov.save(_model_source("listed-by-city"), "c_sz")
+    gov.save(_model_source(DRAFT), "a_sz")
+    with ws.db.unit_of_work() as s:                       # the 市院's model is listed for the whole city
+        gm = s.query(GovModel).filter_by(model_id="listed-by-city").one()
+        gm.state, gm.scope = "上架", "市"
+    with pytest.raises(PermissionDenied):                 # 6: A may adopt it, not revise it
+        gov.save(_model_source("listed-by-city").replace("name:", "name: 改", 1), "a_sz")
+    with ws.db.unit_of_work() as s:
+        assert s.query(GovModel).filter_by(model_id="listed-by-city").one().state == "上架"
+    with TestClient(production_app(ws), raise_server_exceptions=False) as client:
+        b = bearer(ws, "b_sz")
+        resp = client.post("/api/v1/models", json={"source": _model_source("listed-by-city") + "\n# 修订\n"},
+                           headers=b)
+        assert resp.status_code == 403, resp.text
+        # 12: A's draft does not exist for sibling B — 404 everywhere, never 409 or its content
+        for method, url, kw in (("GET", f"/api/v1/models/{DRAFT}", {}),
+                                ("POST", f"/api/v1/models/{DRAFT}/advance", {"json": {"action": "试运行"}}),
+                                ("POST", f"/api/v1/models/{DRAFT}/certify",
+                                 {"json": {"kind": "数字认证", "evaluations": {}}})):
+            resp = client.request(method, url, headers=b, **kw)
+            never = client.request(method, url.replace(DRAFT, "no-such-model"), headers=b, **kw)
+            assert resp.status_code == never.status_code, (url, resp.text)      # exactly like a missing model
+            assert resp.text.replace(DRAFT, "X") == never.text.replace("no-such-model", "X")
+            if method == "GET" or "advance" in url:
+                assert resp.status_code == 404, (url, resp.status_code)
+        ledger = client.get("/api/v1/ledger", headers=b).json()
+        assert DRAFT not in json.dumps(ledger) and "listed-by-city" in json.dumps(ledger)
+        assert DRAFT in json.dumps(client.get("/api/v1/ledger", headers=bearer(ws, "c_ld")).json())
+
+
+# ------------------------------------------------------------------------------------------ 7
+def test_7_cli_as_obeys_the_acting_admins_org(sqlite_ws, capsys, monkeypatch):
+    monkeypatch.delenv("SHUJIAN_USER", raising=False)
+    ws = sqlite_ws
+    seed(ws, passwords=())
+    OrgService(ws).add_user("a_admin", "a_admin", "331002", ["系统管理员"])
+    monkeypatch.setattr("sys.stdin", io.StringIO("Another-Horse-7\n"))
+    for args in (["user", "token-create", "c_ld", "--name", "越权", "--as", "a_admin"],
+                 ["user", "password", "c_ld", "--password-stdin", "--as", "a_admin"],
+                 ["user", "add", "x1", "--name", "越权", "--org", "3310", "--role", "检察官", "--as", "a_admin"],
+                 ["user", "create", "x2", "--name", "越权", "--org", "331003", "--role", "检察官",
+                  "--password-stdin", "--as", "a_admin"]):
+        monkeypatch.setattr("sys.stdin", io.StringIO("Another-Horse-7\n"))
+        code, _, err = cli(capsys, *args)
+        assert code != 0 and "不存在" in err, (args, err)
+    code, _, err = cli(capsys, "user", "add", "x3", "--name", "无人", "--org", "331002", "--role", "检察官")
+    assert code != 0 and "操作人" in err                               # user add needs an acting admin
+    code, _, err = cli(capsys, "user", "add", "x4", "--name", "新人", "--org", "331002", "--role", "检察官",
+                       "--as", "a_admin")
+    assert code == 0, err
+    with ws.db.unit_of_work() as s:
+        rec = s.query(AuditRecord).filter_by(action="user.create", target="x4").one()
+        assert rec.actor == "a_admin"
+        from shujian.db.models import User
+        assert {u.username for u in s.query(User)} >= {"x4"} and not {"x1", "x2"} & {u.username for u in s.query(User)}
+
+
+# ------------------------------------------------------------------------------------------ 8
+def test_8_quality_examples_are_masked_and_withheld_on_sealed_data(sqlite_ws, monkeypatch):
+    import pyarrow as pa
+
+    from shujian.catalog.importer import ImportRequest
+
+    monkeypatch.delenv("SHUJIAN_USER", raising=False)
+    ws = sqlite_ws
+    seed(ws, passwords=())
+    dup = pa.table({"身份证号": [A, A, B], "手机": [PHONE, PHONE, "13900139000"], "备注": ["a", "b", "c"]})
+    CatalogService(ws).import_arrow(ImportRequest(name="重复人员", agency="测试", semantics={"身份证号": "id_number"},
+                                                  key_columns=["身份证号"]), dup)
+    raw = json.dumps(CatalogService(ws).quality("重复人员"), ensure_ascii=False)
+    assert A in raw                                                   # the local operator: in clear
+    with use_scope(scope_of(ws, "c_sz")):
+        report = CatalogService(ws).quality("重复人员")
+        text = json.dumps(report, ensure_ascii=False)
+        assert report["duplicates"]["examples"] and not CLEAR.search(text), text
+    CatalogService(ws).set_level("重复人员", "敏感", sealed=True)
+    for scope in (None, scope_of(ws, "c_sz")):
+        with use_scope(scope):
+            text = json.dumps(CatalogService(ws).quality("重复人员"), ensure_ascii=False)
+            assert A not in text and "密封" in text

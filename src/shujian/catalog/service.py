@@ -9,8 +9,8 @@ from rapidfuzz import process
 
 from ..db.models import Dataset, DatasetColumn, DatasetVersion, Job
 from ..errors import InputError, NotFound
+from ..security.access import restrict, sees
 from ..security.masking import refuse_sealed
-from ..security.scope import filter_org, visible
 from ..workspace import Workspace, pid_alive
 from .importer import Importer, ImportRequest, ImportResult, ProgressSink
 from .schema import CatalogSchema, ColumnSchema, DatasetSchema
@@ -117,7 +117,7 @@ class CatalogService:
     def list_datasets(self) -> list[dict]:
         with self.ws.db.unit_of_work() as s:
             out = []
-            for ds in filter_org(s.query(Dataset), Dataset.org_id, shared_none=True).order_by(Dataset.name):
+            for ds in restrict(s.query(Dataset), Dataset).order_by(Dataset.name):
                 v = _version(ds, None)
                 out.append({"name": ds.name, "versions": len(ds.versions), "current_version": ds.current_version,
                             "pinned_version": ds.pinned_version, "rows": v.row_count if v else 0,
@@ -147,10 +147,15 @@ class CatalogService:
             return cols, con.execute(sql).fetchall()
 
     def quality(self, name: str, version: int | None = None) -> dict:
+        from ..security.access import present_quality
+
         with self.ws.db.unit_of_work() as s:
-            v = self._version_or_fail(self._get(s, name), version)
-            return {"dataset": name, "version": v.version, "rows": v.row_count, "skipped_rows": v.skipped_rows,
-                    "skipped": v.skipped or [], "note": v.note, **(v.quality or {})}
+            ds = self._get(s, name)
+            v = self._version_or_fail(ds, version)
+            report = {"dataset": name, "version": v.version, "rows": v.row_count, "skipped_rows": v.skipped_rows,
+                      "skipped": v.skipped or [], "note": v.note, **(v.quality or {})}
+            # example values are masked for identified users and withheld on sealed data (access layer)
+            return present_quality(report, {c.name: c.semantic for c in v.columns}, sealed=ds.sealed)
 
     def resolve(self, name: str, version: int | None = None) -> VersionRef:
         """The version a reader gets: the one asked for, else the pinned one, else the latest."""
@@ -164,7 +169,7 @@ class CatalogService:
         versions = versions or {}
         cat = CatalogSchema()
         with self.ws.db.unit_of_work() as s:
-            query = filter_org(s.query(Dataset), Dataset.org_id, shared_none=True)
+            query = restrict(s.query(Dataset), Dataset)
             if names is not None:
                 query = query.filter(Dataset.name.in_(names))
             for ds in query:
@@ -189,7 +194,7 @@ class CatalogService:
         if key is not None and key not in semantic.SEMANTIC_TYPES:
             raise InputError(f"数据要素类型“{key}”不存在", hint=f"可选：{'、'.join(semantic.SEMANTIC_TYPES)}")
         with self.ws.db.unit_of_work() as s:
-            v = self._version_or_fail(self._get(s, name), version)
+            v = self._version_or_fail(self._governed(s, name), version)
             col = next((c for c in v.columns if c.name == column), None)
             if col is None:
                 raise NotFound(f"数据集“{name}”第 {v.version} 版没有列“{column}”",
@@ -217,7 +222,7 @@ class CatalogService:
         from ..security.audit import record as audit
         from .retype import retype_column
 
-        out = retype_column(self.ws, self._get, name, column, type_word)
+        out = retype_column(self.ws, self._governed, name, column, type_word)
         audit(self.ws, "data.retype", actor=actor, target=f"dataset:{name}",
               detail={"column": column, "dtype": out["dtype"], "version": out["version"]})
         return out
@@ -228,7 +233,7 @@ class CatalogService:
         if level not in CLASSIFICATION_LEVELS:
             raise InputError(f"分级“{level}”无效", hint=f"可选：{'/'.join(CLASSIFICATION_LEVELS)}")
         with self.ws.db.unit_of_work() as s:
-            ds = self._get(s, name)
+            ds = self._governed(s, name)
             ds.level = level
             if sealed is not None:
                 ds.sealed = sealed
@@ -265,7 +270,7 @@ class CatalogService:
         """Recent import jobs; a job for another org's dataset is left out (org scope)."""
         with self.ws.db.unit_of_work() as s:
             hidden = ({n for (n,) in s.query(Dataset.name)}
-                      - {n for (n,) in filter_org(s.query(Dataset.name), Dataset.org_id, shared_none=True)})
+                      - {n for (n,) in restrict(s.query(Dataset.name), Dataset)})
             q = s.query(Job).order_by(Job.id.desc())
             if hidden:
                 q = q.filter(Job.target.notin_(sorted(hidden)))
@@ -274,10 +279,19 @@ class CatalogService:
                     for j in q.limit(limit)]
 
     # -- helpers ----------------------------------------------------------------------------------
+    def _governed(self, s, name: str) -> Dataset:
+        """The dataset for a change of its 分级/密封/要素类型/存储类型: visible, and owned by the acting
+        user's org or one above it (access layer); a platform-shared one only by the top of the org tree."""
+        from ..security.access import check_owner
+
+        ds = self._get(s, name)
+        check_owner(s, ds, what=f"数据集“{name}”")
+        return ds
+
     def _get(self, s, name: str) -> Dataset:
         ds = s.query(Dataset).filter_by(name=name).one_or_none()
-        if ds is None or not visible(ds.org_id, shared_none=True):   # another org's: as if missing
-            names = [n for (n,) in filter_org(s.query(Dataset.name), Dataset.org_id, shared_none=True)]
+        if ds is None or not sees(s, ds):                           # another org's: as if missing
+            names = [n for (n,) in restrict(s.query(Dataset.name), Dataset)]
             guess = process.extractOne(name, names) if names else None
             hint = f"是否指“{guess[0]}”？" if guess and guess[1] >= 60 else "用 shujian data list 查看已有数据集"
             raise NotFound(f"数据集“{name}”不存在", hint=hint)

@@ -31,9 +31,14 @@ RoleOpt = typer.Option(..., "--role", help=f"角色，可重复：{'、'.join(RO
 def add(username: str = typer.Argument(...), name: str = typer.Option(..., "--name", help="姓名"),
         org: str = typer.Option(..., "--org", help="所属院（区划代码或院名）"),
         role: list[str] = RoleOpt,
-        department: str = typer.Option(None, "--department", help="所属部门"), output: OutputFormat = FormatOpt) -> None:
-    """新建用户。"""
-    u = OrgService(workspace()).add_user(username, name, org, role, department)
+        department: str = typer.Option(None, "--department", help="所属部门"), as_: str = ActorOpt,
+        output: OutputFormat = FormatOpt) -> None:
+    """新建用户（无口令；系统管理员 --as，只能建在本院及下级院；留痕）。"""
+    from ..security.accounts import AccountService
+
+    ws = workspace()
+    who = require_cli(ws, as_, "user.manage")
+    u = AccountService(ws).add_user(username, name, org, role, department=department, actor=who)
     if output == OutputFormat.json:
         print_json(u)
         return
@@ -106,10 +111,8 @@ def create(username: str = typer.Argument(...), name: str = typer.Option(..., "-
     else:
         if not role:
             raise InputError("未指定角色", hint=f"用 --role，可选：{'、'.join(ROLES)}")
-        u = OrgService(ws).add_user(username, name, org, role)
-        accounts.set_password(username, password, actor=as_ or username)
-        accounts.audit.append("user.create", actor=actor(as_), org_id=u["org_id"], target=username,
-                              detail={"roles": role})
+        # scoped like the web: only in the acting administrator's org and below; audited as user.create
+        u = accounts.create_user(username, name, org, role, password, actor=identity(as_))
     console.print(f"已新建用户 {u['username']}（{u['org']}，{'、'.join(u['roles'])}），口令已设置")
 
 
@@ -122,9 +125,11 @@ def password(username: str = typer.Argument(...),
 
     ws = workspace()
     who = actor(as_)
-    if who != username:
+    if who != username:            # another user's: an administrator of their org or one above it
         require_cli(ws, as_, "user.manage")
-    AccountService(ws).set_password(username, _read_password(password_stdin), actor=who)
+        AccountService(ws).reset_password(username, _read_password(password_stdin), actor=who)
+    else:
+        AccountService(ws).set_password(username, _read_password(password_stdin), actor=who)
     console.print(f"已设置用户 {username} 的口令")
 
 

@@ -59,6 +59,8 @@ class GovernanceService:
             gm = s.query(GovModel).filter_by(model_id=model.id).first()
             if gm is None:
                 gm = self._new_model(s, model, user)
+            else:
+                _check_owner(s, gm, user)
             latest = _latest(s, gm)
             if latest is not None and latest.author_id not in (None, user.id) and latest.submitted_at is None:
                 raise PermissionDenied(f"模型 {model.id} 第{latest.number}版草稿由他人编辑中，不能覆盖",
@@ -248,9 +250,11 @@ class GovernanceService:
             return out
 
     def ledger(self) -> list[dict]:
-        """The model ledger (模型台账): one row per governed model."""
+        """The model ledger (模型台账): one row per governed model the acting user may see (access layer)."""
+        from ..security.access import restrict
+
         with self.ws.db.unit_of_work() as s:
-            return [ledger_row(s, gm) for gm in s.query(GovModel).order_by(GovModel.number)]
+            return [ledger_row(s, gm) for gm in restrict(s.query(GovModel), GovModel).order_by(GovModel.number)]
 
     # -- internals --------------------------------------------------------------------------------
     def _new_model(self, s: Session, model: Model, user: User) -> GovModel:
@@ -336,10 +340,26 @@ class GovernanceService:
 
 # ---------------------------------------------------------------------------------- helpers
 def _gov(s: Session, model_id: str) -> GovModel:
+    """A governed model the acting user may see; another org's draft is as if missing (404, never 409)."""
+    from ..security.access import sees
+    from ..security.scope import current_scope
+
     gm = s.query(GovModel).filter_by(model_id=model_id).first()
-    if gm is None:
+    if gm is None or not sees(s, gm, current_scope()):
         raise NotFound(f"模型 {model_id} 未登记到模型台账", hint="用 shujian model-gov save 模型文件 登记")
     return gm
+
+
+def _check_owner(s: Session, gm: GovModel, user: User) -> None:
+    """Saving a revision: the model must be visible to ``user`` and belong to their org or one below it
+    (a listed model is adopted by other orgs, never revised by them)."""
+    from ..security.access import check_owner, sees
+    from ..security.scope import scope_for
+
+    scope = scope_for(s, user.username, user.org_id, user.roles)
+    if not sees(s, gm, scope):          # the id is taken by a model this user may not see: say only that
+        raise InputError(f"模型编号“{gm.model_id}”已被使用", hint="换一个模型编号（id）")
+    check_owner(s, gm, scope, what=f"模型 {gm.model_id}")
 
 
 def _latest(s: Session, gm: GovModel) -> GovRevision | None:

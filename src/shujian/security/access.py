@@ -53,7 +53,7 @@ from ..db.models import (
 from ..errors import NotFound, PermissionDenied
 from .scope import Scope, current_scope
 
-__all__ = ["allowed", "check", "clue_view", "load_visible", "present_clue", "restrict", "sees",
+__all__ = ["allowed", "check", "check_owner", "clue_view", "owns", "load_visible", "present_clue", "restrict", "sees",
            "mask_clue_text", "mask_evidence", "viewer_scope"]
 
 _CURRENT = object()        # "the scope of the running request/command"
@@ -254,6 +254,26 @@ OWNERSHIP: dict[tuple[type, str], Any] = {
     (GovModel, "models.build"): _owns_model,
     (GovModel, "model.edit"): _owns_model,
 }
+
+
+def owns(session: Session, obj: Any, user: Any = _CURRENT) -> bool:
+    """Whether the user's org owns ``obj`` (or is above its owner): the rule for changing it, whatever the
+    action's role (datasets: 分级/密封/要素类型; governed models: revisions)."""
+    rule = {Dataset: _owns_dataset, GovModel: _owns_model}.get(type(obj))
+    return rule is None or rule(session, obj, viewer_scope(user, session))
+
+
+def check_owner(session: Session, obj: Any, user: Any = _CURRENT, *, what: str) -> None:
+    """NotFound when ``obj`` is out of the user's sight, PermissionDenied when it is not theirs to change."""
+    scope = viewer_scope(user, session)
+    if not sees(session, obj, scope):
+        name, hint = _NAMES.get(type(obj), (type(obj).__name__, ""))
+        raise NotFound(f"{what} 不存在", hint=hint or None)
+    if not owns(session, obj, scope):
+        who = scope.username if scope is not None else ""
+        raise PermissionDenied(f"用户 {who} 所在院不能修改{what}", hint=_OWNER_HINTS.get(type(obj)))
+
+
 _OWNER_HINTS = {Dataset: "数据集的分级、密封与要素类型只能由所属院（或其上级院）修改",
                 GovModel: "模型只能由作者所在院（或其上级院）修订；其他院请采用已上架的模型"}
 
@@ -321,12 +341,30 @@ def column_semantics(s: Session, version_ids: list[int]) -> dict[int, dict[str, 
     return out
 
 
+def evidence_meta(ws, evidence: list[dict]) -> dict[tuple, dict]:
+    """Classification of each evidence block's dataset version, read from the catalog directly:
+    ``{(dataset, version): {"level", "columns": [{"name", "semantic", "level"}]}}`` (missing: unknown)."""
+    from ..db.models import DatasetVersion
+
+    out: dict[tuple, dict] = {}
+    with ws.db.unit_of_work() as s:
+        for e in evidence:
+            key = (e["dataset"], e.get("version"))
+            row = (s.query(DatasetVersion.id, Dataset.level).join(Dataset, Dataset.id == DatasetVersion.dataset_id)
+                   .filter(Dataset.name == e["dataset"], DatasetVersion.version == e.get("version")).first())
+            if row is None:
+                continue
+            cols = (s.query(DatasetColumn.name, DatasetColumn.semantic, DatasetColumn.level)
+                    .filter(DatasetColumn.version_id == row[0]))
+            out[key] = {"level": row[1], "columns": [{"name": n, "semantic": sem, "level": lv} for n, sem, lv in cols]}
+    return out
+
+
 def mask_evidence(ws, evidence: list[dict]) -> list[dict]:
     """Evidence rows masked by each column's semantic type; columns without one are checked cell by cell
     (a personal column name or a valid identifier value is masked; free text has its embedded
     identifiers masked).  Unknown metadata masks more, never less (fail closed)."""
-    from ..catalog.masking import jsonable, mask_embedded, mask_value
-    from ..clues.render import fact_semantic
+    from ..catalog.masking import jsonable
     from ..db.models import DatasetVersion
 
     with ws.db.unit_of_work() as s:
@@ -340,16 +378,60 @@ def mask_evidence(ws, evidence: list[dict]) -> list[dict]:
     def cell(col: str, sem: str | None, v: Any) -> Any:
         if v is None or col == "_row_id":
             return jsonable(v)
-        key = sem or fact_semantic(col, v)
-        if key:
-            return jsonable(mask_value(key, str(v)))
-        return mask_embedded(v) if isinstance(v, str) else jsonable(v)
+        return mask_cell(col, sem, v)
 
     out = []
     for e in evidence:
         sem = sems.get(vids.get((e["dataset"], e.get("version"))), {})
         rows = [[cell(c, sem.get(c), v) for c, v in zip(e["columns"], r, strict=False)] for r in e["rows"]]
         out.append({**e, "rows": rows, "masked": True})
+    return out
+
+
+def mask_cell(column: str, semantic: str | None, value: Any) -> Any:
+    """One value as displayed: by the column's semantic type; else by the column's name or the value itself
+    (a valid 身份证号/手机号/银行卡号); else free text with its embedded identifiers masked."""
+    from ..catalog.masking import jsonable, mask_embedded, mask_value
+    from ..clues.render import fact_semantic
+
+    if value is None:
+        return None
+    from ..catalog.masking import MASKERS
+
+    key = semantic or fact_semantic(column, value)
+    if key and key in MASKERS:
+        return jsonable(mask_value(key, str(value)))
+    return mask_embedded(value) if isinstance(value, str) else jsonable(value)
+
+
+def present_quality(report: dict, semantics: dict[str, str | None], *, sealed: bool,
+                    user: Any = _CURRENT) -> dict:
+    """A quality report as the user may see it: example values (invalid, future, duplicate keys) masked
+    for identified users, and withheld for everyone on sealed data (only row numbers and counts)."""
+    if viewer_scope(user) is None and not sealed:
+        return report
+
+    def shown(col: str, v: Any) -> Any:
+        return "（密封数据，不显示）" if sealed else mask_cell(col, semantics.get(col), v)
+
+    out = dict(report)
+    cols = {}
+    for name, entry in (report.get("columns") or {}).items():
+        e = dict(entry)
+        for k in ("invalid_examples", "future_examples"):
+            if e.get(k):
+                e[k] = [{**x, "value": shown(name, x.get("value"))} for x in e[k]]
+        for k in ("min", "max", "top"):
+            if sealed and k in e and isinstance(e[k], str):
+                e[k] = shown(name, e[k])
+        cols[name] = e
+    out["columns"] = cols
+    out["skipped"] = [{**x, "error": shown("", x.get("error")) if isinstance(x.get("error"), str) else x.get("error")}
+                      for x in report.get("skipped") or []]
+    dup = report.get("duplicates")
+    if dup and dup.get("examples"):
+        out["duplicates"] = {**dup, "examples": [{**x, "key": {k: shown(k, v) for k, v in (x.get("key") or {}).items()}}
+                                                 for x in dup["examples"]]}
     return out
 
 

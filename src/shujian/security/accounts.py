@@ -19,7 +19,7 @@ from ..orgs.service import OrgService, find_org, find_user, user_dict
 from ..workspace import Workspace
 from .audit import AuditLog
 from .passwords import check_rules, hash_password, needs_rehash, verify_password
-from .scope import visible
+from .scope import current_scope, visible
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -83,6 +83,18 @@ class AccountService:
                 raise NotFound(f"检察院 {org} 不存在", hint="只能在本院及下级院新建用户")
         u = OrgService(self.ws).add_user(username, name, org_id, roles, department=department)
         self.set_password(username, password, actor=actor)
+        self.audit.append("user.create", actor=actor, org_id=u["org_id"], target=username,
+                          detail={"roles": list(roles), "org": u["org"], "department": department})
+        return u
+
+    def add_user(self, username: str, name: str, org: str | int, roles: list[str], *,
+                 department: str | None = None, actor: str | None = None) -> dict:
+        """A new user without a password (``shujian user add``), in the acting user's org scope; audited."""
+        with self.ws.db.unit_of_work() as s:
+            org_id = find_org(s, org).id
+            if not visible(org_id):
+                raise NotFound(f"检察院 {org} 不存在", hint="只能在本院及下级院新建用户")
+        u = OrgService(self.ws).add_user(username, name, org_id, roles, department=department)
         self.audit.append("user.create", actor=actor, org_id=u["org_id"], target=username,
                           detail={"roles": list(roles), "org": u["org"], "department": department})
         return u
@@ -203,6 +215,8 @@ class AccountService:
         """A new API token; the secret is returned once and stored only as a hash."""
         if not name.strip():
             raise InputError("接口令牌需要名称", hint="用 --name 说明用途，如“夜间调度脚本”")
+        if actor is not None and actor != username:
+            self._scoped_user(username)          # for another user: only in the acting admin's org and below
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.ws.db.unit_of_work() as s:
             u = find_user(s, username)
@@ -221,7 +235,8 @@ class AccountService:
     def revoke_token(self, token_id: int, *, actor: str | None = None) -> dict:
         with self.ws.db.unit_of_work() as s:
             t = s.get(ApiToken, token_id)
-            if t is None:
+            owner = s.get(User, t.user_id) if t is not None else None
+            if t is None or owner is None or not visible(owner.org_id):
                 raise NotFound(f"接口令牌 {token_id} 不存在", hint="用 shujian user token-list 查看")
             t.revoked_at = t.revoked_at or self.clock()
         self.audit.append("token.revoke", actor=actor, target=f"token:{token_id}")
@@ -230,6 +245,7 @@ class AccountService:
     def tokens(self, username: str | None = None) -> list[dict]:
         with self.ws.db.unit_of_work() as s:
             q = s.query(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
+            q = q.filter(User.org_id.in_(sorted(scope.orgs) or [-1])) if (scope := current_scope()) else q
             if username:
                 q = q.filter(User.username == username)
             return [{"id": t.id, "name": t.name, "user": un, "prefix": t.prefix,

@@ -127,17 +127,18 @@ def unmasked_evidence(ws: Workspace, clue_id: int, user, reason: str, *, ip: str
     datasets stay withheld.
     """
     from ..catalog.masking import mask_rows
-    from ..catalog.service import CatalogService
     from ..clues.service import ClueService
-    from ..errors import ShujianError
+    from .access import evidence_meta, mask_evidence
 
     clue = ClueService(ws).get(clue_id, unmask_facts=True)
     out, opened, levels = [], [], ["敏感"]
+    metas = evidence_meta(ws, clue["evidence"])       # from the catalog itself, not the viewer's dataset scope
     for e in clue["evidence"]:
-        try:
-            info = CatalogService(ws).describe(e["dataset"], e.get("version"))
-        except ShujianError:
-            info = {"level": None, "columns": []}
+        info = metas.get((e["dataset"], e.get("version")))
+        if info is None:                              # no metadata: nothing is opened (fail closed)
+            out += mask_evidence(ws, [e])
+            levels.append("核心")
+            continue
         levels.append(info["level"])
         meta = {c["name"]: c for c in info["columns"]}
         masked = {}

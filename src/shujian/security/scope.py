@@ -33,6 +33,7 @@ class Scope:
     pool: bool = False             # a role that triages the unassigned pool (数字办, 院领导, 部门负责人)
     ip: str | None = None          # where the request came from (audit records); None on the CLI
     root: bool = False             # the user's org is the top of the org tree (platform-wide records)
+    roles: tuple[str, ...] = ()    # the user's roles (the access layer's allowed() reads them)
 
     def sees(self, org_id: int | None) -> bool:
         """Whether a record held by ``org_id`` is visible (None — no org — is never: fail closed)."""
@@ -75,7 +76,7 @@ def scope_for(s, username: str, org_id: int | None, roles, *, ip: str | None = N
     orgs = frozenset(descendants(s, org_id)) if org_id is not None else frozenset()
     root = org_id is not None and s.query(Org.parent_id).filter(Org.id == org_id).scalar() is None
     return Scope(username=username, org_id=org_id, orgs=orgs, pool=bool(POOL_ROLES & set(roles or ())), ip=ip,
-                 root=root)
+                 root=root, roles=tuple(roles or ()))
 
 
 def acting() -> tuple[str, int | None, str | None]:
