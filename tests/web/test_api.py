@@ -62,7 +62,13 @@ def test_unknown_dataset_is_404_with_hint(client):
     assert_error(client.get("/api/v1/datasets/不存在的表/preview"), 404)
 
 
-def test_semantic_and_level_changes(client):
+def test_semantic_and_level_changes(client, web_ws):
+    # a dataset is governed by its owning org (access layer); the demo user's 市院 owns this one
+    from shujian.db.models import Dataset, Org
+
+    with web_ws.db.unit_of_work() as s:
+        city = s.query(Org).filter_by(code="3310").one().id
+        s.query(Dataset).filter_by(name="监所在押人员").update({"org_id": city})
     r = client.put("/api/v1/datasets/监所在押人员/columns/姓名/semantic", json={"semantic": "person_name"})
     assert r.status_code == 200 and r.json()["semantic"] == "person_name"
     assert_error(client.put("/api/v1/datasets/监所在押人员/columns/姓名/semantic", json={"semantic": "nope"}), 422)
