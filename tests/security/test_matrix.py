@@ -266,7 +266,9 @@ def _check(resp, method: str, url: str, role: str, action: str | None, visible: 
     where = f"{method} {url} as {role}"
     if resp.status_code >= 500:
         return [f"{where}: {resp.status_code}"]
-    denied = resp.status_code == 403 and action and f"无权执行“{action}”" in resp.text
+    from shujian.security.permissions import action_label
+
+    denied = resp.status_code == 403 and action and f"无权“{action_label(action)}”" in resp.text
     if denied:
         return []                                          # the role lacks the route's action: nothing reached
     if not visible and resp.status_code not in (404, 422):
