@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     env: str = Field(default="development", description="development / production")
     default_level: str = Field(default="内部", description="数据集默认分级")
     secret_key: str | None = Field(default=None, description="会话签名密钥；生产环境（env=production）必须设置，至少 32 个字符")
+    audit_key: str | None = Field(default=None, repr=False,
+                                  description="审计链密钥（十六进制，至少 64 位即 32 字节）；不设置时使用工作区中的 "
+                                              "audit.key 文件（首次使用时生成，权限 0600）")
     trusted_proxies: str = Field(default="127.0.0.1",
                                  description="可信反向代理地址（逗号分隔）：只信任它们转发的 X-Forwarded-For/-Proto，"
                                              "审计日志记录真实客户端地址；* 表示全部信任（勿用于直接暴露的端口）")

@@ -52,15 +52,25 @@ class Workspace:
         head = shipped_head()
         if head is not None and current_revision(self.db.engine) == head:     # the common case: one query
             _CHECKED.add(url)
-            return self
+            return self._audit_key()
         status = schema_status(self.db.engine)      # empty, outdated or unknown: Alembic's full comparison
         if status.empty:
             if not create:
                 return self
             self.db.upgrade()
+            _CHECKED.add(url)
+            return self._audit_key(new=True)
         elif not status.up_to_date:
             raise outdated(status, self.db.where)
         _CHECKED.add(url)
+        return self._audit_key()
+
+    def _audit_key(self, *, new: bool = False) -> Workspace:
+        """Create the audit key (``audit.key``, 0600) on first use and sign the audit chain head of a new
+        store, before any service opens a transaction that appends to the chain."""
+        from .security.audit import ensure_key
+
+        ensure_key(self, sign_unsigned=new)
         return self
 
     def upgrade(self) -> SchemaStatus:
@@ -70,6 +80,8 @@ class Workspace:
             raise outdated(before, self.db.where)
         self.db.upgrade()
         _CHECKED.add(self.settings.metadata_url)
+        # a store migrated to 0010 now gets its head signed (never a head that was already there)
+        self._audit_key(new=before.empty or any(rev == "0010_audit_head" for rev, _ in before.pending))
         return before
 
     # -- analytical store -----------------------------------------------------------------------

@@ -46,7 +46,8 @@ def test_deleted_record_is_found_at_the_next_one(ws):
     assert not result["ok"] and result["broken_at"] == ids[4]
 
 
-def test_rewritten_record_with_recomputed_hash_breaks_the_next_link(ws):
+def test_rewritten_record_with_recomputed_hash_is_found_at_itself(ws):
+    """Without the audit key the forger cannot make a matching HMAC: the rewritten record itself fails."""
     log = _fill(ws)
     ids = sorted(r["id"] for r in log.search())
     with ws.db.unit_of_work() as s:
@@ -54,9 +55,9 @@ def test_rewritten_record_with_recomputed_hash_breaks_the_next_link(ws):
         rec.reason = "伪造"
         values = {k: getattr(rec, k) for k in ("at", "actor", "org_id", "action", "target", "outcome", "reason",
                                                 "detail", "ip", "algorithm")}
-        rec.hash = record_hash(rec.prev_hash, values)
+        rec.hash = record_hash(rec.prev_hash, values, "sm3")     # without the key: a plain hash
     result = log.verify()
-    assert not result["ok"] and result["broken_at"] == ids[2]
+    assert not result["ok"] and result["broken_at"] == ids[1]
 
 
 def test_truncated_tail_is_found_against_a_saved_head(ws):
@@ -65,8 +66,8 @@ def test_truncated_tail_is_found_against_a_saved_head(ws):
     last = max(r["id"] for r in log.search())
     with ws.db.unit_of_work() as s:
         s.execute(text("DELETE FROM audit_log WHERE id = :i"), {"i": last})
-    assert log.verify()["ok"]                        # the chain alone cannot see a removed tail …
-    assert not log.verify(head)["ok"]                # … the head hash kept elsewhere can
+    assert not log.verify()["ok"]                    # the signed head in the database sees a removed tail …
+    assert not log.verify(head)["ok"]                # … and so does a head hash kept elsewhere
 
 
 def test_concurrent_writers_keep_one_chain(ws):

@@ -208,6 +208,7 @@ def restore(ws: Workspace, folder: Path, *, progress: Progress | None = None) ->
     try:
         upgrade(ws.db.engine, revision or "head")
         with ws.db.engine.begin() as conn:
+            _clear_migration_rows(conn)
             counts = metadata.load(conn, folder / "metadata")
             interrupted = _interrupt_unfinished(conn)
     except BaseException:
@@ -228,6 +229,14 @@ def restore(ws: Workspace, folder: Path, *, progress: Progress | None = None) ->
     return {"tables": counts, "revision": revision, "upgraded_to": schema_status(ws.db.engine).current,
             "warehouse_tables": len(manifest["warehouse_tables"]), "files": len(manifest["files"]),
             "interrupted": interrupted}
+
+
+def _clear_migration_rows(conn) -> None:
+    """Rows a migration writes into a new store (the audit chain head of 0010) give way to the backup's."""
+    from sqlalchemy import inspect, text
+
+    if inspect(conn).has_table("audit_head"):
+        conn.execute(text("DELETE FROM audit_head"))
 
 
 def _known(ws: Workspace, revision: str) -> bool:

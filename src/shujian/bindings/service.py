@@ -194,9 +194,9 @@ class BindingService:
             out = binding_dict(s, row)
             if not removed:
                 _mark_adopted(s, model.id, org_id, inputs)
-        audit(self.ws, "model.bind", target=f"model:{model.id}", org_id=org_id, actor=by,
-              detail={"version": out["version"], "org": out["org"], "source": source, "removed": removed,
-                      "inputs": inputs})
+            audit(self.ws, "model.bind", target=f"model:{model.id}", org_id=org_id, actor=by,
+                  detail={"version": out["version"], "org": out["org"], "source": source, "removed": removed,
+                          "inputs": inputs}, session=s)
         return out
 
     def load(self, ref: str | Model) -> Model:

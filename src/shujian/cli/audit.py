@@ -34,6 +34,19 @@ def verify(head: str = typer.Option(None, "--head", help="此前保存的链尾�
         raise typer.Exit(4)
 
 
+@app.command("seal")
+def seal(as_: str = ActorOpt) -> None:
+    """重新签名审计链头：仅在链头缺失、未签名或被标记为损坏、且经核实后使用（需要 audit.read 权限和审计密钥）。
+
+    先逐条校验全部记录（在当前密钥下），任何一条不通过就拒绝；通过后以当前链尾重新签名链头，并记入审计。
+    """
+    ws = workspace()
+    user = require_cli(ws, as_, "audit.read")
+    out = AuditLog(ws).seal()
+    AuditLog(ws).append("audit.seal", actor=user, detail=out)
+    console.print(f"已重新签名审计链头：{out['records']} 条记录，链尾哈希 {out['head']}")
+
+
 def _since(text: str | None) -> datetime | None:
     if not text:
         return None

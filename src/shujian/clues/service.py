@@ -109,8 +109,8 @@ class ClueService:
             s.add(ClueEvent(clue_id=clue.id, action="排除", from_state=source, to_state="排除", reason=reason,
                             attachments=[], data={"exclusion_type": clue.exclusion_type}))
             out = {"clue_id": clue_id, "state": clue.state}
-        audit(self.ws, "clue.transition", target=f"clue:{clue_id}", reason=reason,
-              detail={"action": "排除", "from": source, "to": out["state"]})
+            audit(self.ws, "clue.transition", target=f"clue:{clue_id}", reason=reason,
+                  detail={"action": "排除", "from": source, "to": out["state"]}, session=s)
         return out
 
     @staticmethod

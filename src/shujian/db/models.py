@@ -477,6 +477,20 @@ class AuditRecord(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditHead(Base):
+    """The signed end of the audit chain (审计链头): record count and last hash, HMAC-signed with the audit
+    key kept outside the database.  One row (``id`` 1), updated in the transaction of every append, so
+    ``shujian audit verify`` finds a removed tail or an emptied table without a head saved elsewhere.
+    ``signature`` is NULL only before the workspace has an audit key (a store migrated from 0009)."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ClueAttachment(Base):
     """A file attached to a clue with a comment (线索附件).  The file lives under the workspace home
     (``attachments/``) with a random stored name; the uploaded name is kept only for display."""

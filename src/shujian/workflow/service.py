@@ -72,13 +72,14 @@ class WorkflowService:
                 user = find_user(s, actor)
                 source = clue.state
                 self._apply(s, clue, action, user, reason, attachments or [], kw)
-                out, org_id = clue_state(s, clue), user.org_id
+                out = clue_state(s, clue)
+                # in the same transaction: the move and its audit record commit together or not at all
+                audit(self.ws, "clue.transition", actor=actor, org_id=user.org_id, target=f"clue:{clue_id}",
+                      reason=reason, detail={"action": action, "from": source, "to": out["state"]}, session=s)
         except PermissionDenied as exc:
             audit(self.ws, "clue.transition", actor=actor, target=f"clue:{clue_id}", outcome="拒绝", reason=reason,
                   detail={"action": action, "problem": exc.message})
             raise
-        audit(self.ws, "clue.transition", actor=actor, org_id=org_id, target=f"clue:{clue_id}", reason=reason,
-              detail={"action": action, "from": source, "to": out["state"]})
         return out
 
     def bulk(self, clue_ids: Iterable[int], action: str, actor: str, *, atomic: bool = True,
@@ -113,9 +114,9 @@ class WorkflowService:
                 raise TransitionRefused(f"批量“{action}”未执行：{len(refused)} 条线索不允许该操作\n{lines}",
                                         hint="去掉这些线索，或使用 --partial 只处理允许的线索",
                                         details={"refused": refused})
-        for cid, source, target in moved:
-            audit(self.ws, "clue.transition", actor=actor, org_id=org_id, target=f"clue:{cid}", reason=reason,
-                  detail={"action": action, "from": source, "to": target, "bulk": len(ids)})
+            for cid, source, target in moved:     # same transaction: no clue moves without its record
+                audit(self.ws, "clue.transition", actor=actor, org_id=org_id, target=f"clue:{cid}", reason=reason,
+                      detail={"action": action, "from": source, "to": target, "bulk": len(ids)}, session=s)
         return {"action": action, "done": done, "refused": refused}
 
     def comment(self, clue_id: int, actor: str, text: str, attachments: list[str] | None = None) -> dict:
@@ -186,9 +187,10 @@ class WorkflowService:
             self._event(s, clue, user, "回复", None, None, reply or None, [], {"measure_id": m.id})
             if clue.state == "监督措施":
                 self._apply(s, clue, "跟踪", user, "收到回复", [], {})
-            out, clue_id, org_id = measure_dict(m), clue.id, user.org_id
-        audit(self.ws, "clue.transition", actor=actor, org_id=org_id, target=f"clue:{clue_id}",
-              detail={"action": "回复", "measure_id": measure_id, "adopted": adopted, "rectified": rectified})
+            out = measure_dict(m)
+            audit(self.ws, "clue.transition", actor=actor, org_id=user.org_id, target=f"clue:{clue.id}",
+                  detail={"action": "回复", "measure_id": measure_id, "adopted": adopted, "rectified": rectified},
+                  session=s)
         return out
 
     def escalate(self, clue_id: int, actor: str, kind: str, *, reason: str, doc_number: str | None = None,
