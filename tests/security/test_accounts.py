@@ -58,9 +58,9 @@ def test_lockout_after_five_failures_is_time_boxed(ws, accounts):
     for _ in range(MAX_FAILURES - 1):
         with pytest.raises(Unauthorized, match="用户名或口令错误"):
             acc.authenticate("li", "wrong-Password-1")
-    with pytest.raises(Unauthorized, match="锁定"):
+    with pytest.raises(Unauthorized, match="用户名或口令错误"):    # locked, with the answer of any failure
         acc.authenticate("li", "wrong-Password-1")
-    with pytest.raises(Unauthorized, match="锁定"):        # even the right password while locked
+    with pytest.raises(Unauthorized, match="用户名或口令错误"):    # even the right password while locked
         acc.authenticate("li", GOOD)
     clock.now += timedelta(minutes=LOCK_MINUTES + 1)
     assert acc.authenticate("li", GOOD)["username"] == "li"

@@ -130,7 +130,9 @@ def test_security_headers_and_no_stack_traces(seeded, app_client, monkeypatch):
 
 def test_request_size_limit(seeded, app_client, monkeypatch):
     ws, _ = seeded
-    monkeypatch.setattr(auth, "MAX_BODY_MB", 1)
+    from shujian.web import limits
+
+    monkeypatch.setattr(limits, "BODY_LIMIT", 1 << 20)
     resp = app_client.post("/api/v1/models/validate", headers=bearer(ws, "c_sz"),
                            content=b"x" * (2 << 20))
     assert resp.status_code == 413 and resp.json()["error"]["code"] == "too_large"

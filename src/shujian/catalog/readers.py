@@ -278,6 +278,12 @@ def zlib_error() -> type[Exception]:
 
 
 def xlsx_sheet_names(path: Path) -> list[str]:
+    """The sheet names, after :func:`check_xlsx` (calamine reads the shared strings when it opens a book)."""
+    check_xlsx(path)
+    return _sheet_names(path)
+
+
+def _sheet_names(path: Path) -> list[str]:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -301,7 +307,7 @@ def xlsx_batches(path: Path, sheet: str | None, batch_rows: int = 50_000, header
     from python_calamine import CalamineWorkbook
 
     check_xlsx(path, limits)
-    names = xlsx_sheet_names(path)
+    names = _sheet_names(path)
     if sheet is None:
         sheet = names[0] if names else None
     if sheet not in names:

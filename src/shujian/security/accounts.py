@@ -18,7 +18,7 @@ from ..orgs.roles import ADMIN
 from ..orgs.service import OrgService, find_org, find_user, user_dict
 from ..workspace import Workspace
 from .audit import AuditLog
-from .passwords import check_rules, hash_password, needs_rehash, verify_password
+from .passwords import check_rules, hash_password, needs_rehash, spend_check, verify_password
 from .scope import current_scope, visible
 
 MAX_FAILURES = 5
@@ -53,14 +53,20 @@ class AccountService:
 
     # -- passwords --------------------------------------------------------------------------------
     def set_password(self, username: str, password: str, *, actor: str | None = None) -> None:
-        """Set a user's password after checking the rules; clears a lockout."""
+        """Set a user's password after checking the rules; clears a lockout and ends every session and API
+        token of the user (whoever knew the old password, or stole a cookie or token, is out)."""
         check_rules(password, username)
         with self.ws.db.unit_of_work() as s:
             u = find_user(s, username)
             u.password_hash = hash_password(password)
-            u.password_changed_at, u.failed_logins, u.locked_until = self.clock(), 0, None
-            org_id = u.org_id
-        self.audit.append("user.password", actor=actor or username, org_id=org_id, target=username)
+            now = self.clock()
+            u.password_changed_at, u.failed_logins, u.locked_until = now, 0, None
+            sessions = (s.query(AuthSession).filter(AuthSession.user_id == u.id, AuthSession.revoked_at.is_(None))
+                        .update({"revoked_at": now}, synchronize_session=False))
+            tokens = (s.query(ApiToken).filter(ApiToken.user_id == u.id, ApiToken.revoked_at.is_(None))
+                      .update({"revoked_at": now}, synchronize_session=False))
+            self.audit.append("user.password", actor=actor or username, org_id=u.org_id, target=username,
+                              detail={"sessions_ended": sessions, "tokens_revoked": tokens}, session=s)
 
     def create_admin(self, username: str, name: str, org: str, password: str) -> dict:
         """The initial 系统管理员 (``shujian user create --admin``)."""
@@ -115,9 +121,8 @@ class AccountService:
             u.active = not locked
             if not locked:
                 u.failed_logins, u.locked_until = 0, None
-            org_id = u.org_id
-        self.audit.append("user.change", actor=actor, org_id=org_id, target=username,
-                          detail={"locked": locked})
+            self.audit.append("user.change", actor=actor, org_id=u.org_id, target=username,
+                              detail={"locked": locked}, session=s)
         return self.account(username)
 
     def account(self, username: str) -> dict:
@@ -142,7 +147,7 @@ class AccountService:
         with self.ws.db.unit_of_work() as s:
             u = s.query(User).filter_by(username=username).first()
             if u is None:
-                verify_password(None, password)
+                spend_check(password)
                 outcome = "unknown"
             else:
                 org_id = u.org_id
@@ -153,10 +158,10 @@ class AccountService:
 
     @staticmethod
     def _check(u: User, password: str, now: datetime) -> str:
-        if aware(u.locked_until) and aware(u.locked_until) > now:
-            return "locked"
-        if not u.active:
-            return "inactive"
+        locked = bool(aware(u.locked_until) and aware(u.locked_until) > now)
+        if locked or not u.active:
+            spend_check(password)           # same cost as a real check (no timing hint of the state)
+            return "locked" if locked else "inactive"
         if verify_password(u.password_hash, password):
             u.failed_logins, u.locked_until = 0, None
             if needs_rehash(u.password_hash):
@@ -176,10 +181,11 @@ class AccountService:
         action = {"lock": "login.locked", "locked": "login.failed"}.get(outcome, "login.failed")
         self.audit.append(action, actor=username, org_id=org_id, ip=ip, outcome="失败",
                           detail={"why": outcome})
-        if outcome in ("lock", "locked"):
-            raise Unauthorized(f"账号 {username} 因连续 {MAX_FAILURES} 次口令错误已锁定 {LOCK_MINUTES} 分钟",
-                               hint="稍后再试，或请系统管理员重置口令")
-        raise Unauthorized("用户名或口令错误", hint=f"连续 {MAX_FAILURES} 次错误将锁定账号 {LOCK_MINUTES} 分钟")
+        # one answer for an unknown name, a wrong password, a locked or a disabled account: the reply
+        # must not tell which usernames exist (the audit record above keeps the real reason)
+        raise Unauthorized("用户名或口令错误",
+                           hint=f"连续 {MAX_FAILURES} 次错误将锁定账号 {LOCK_MINUTES} 分钟；"
+                                "已锁定时请稍后再试，或请系统管理员重置口令")
 
     # -- sessions ---------------------------------------------------------------------------------
     def start_session(self, username: str, *, ip: str | None = None, hours: float = SESSION_HOURS) -> str:
@@ -227,9 +233,8 @@ class AccountService:
             s.flush()
             out = {"id": t.id, "name": name, "user": username, "token": secret,
                    "expires_at": t.expires_at.isoformat() if t.expires_at else None}
-            org_id = u.org_id
-        self.audit.append("token.create", actor=actor or username, org_id=org_id, target=f"token:{out['id']}",
-                          detail={"user": username, "name": name})
+            self.audit.append("token.create", actor=actor or username, org_id=u.org_id, target=f"token:{out['id']}",
+                              detail={"user": username, "name": name}, session=s)
         return out
 
     def revoke_token(self, token_id: int, *, actor: str | None = None) -> dict:
@@ -239,7 +244,7 @@ class AccountService:
             if t is None or owner is None or not visible(owner.org_id):
                 raise NotFound(f"接口令牌 {token_id} 不存在", hint="用 shujian user token-list 查看")
             t.revoked_at = t.revoked_at or self.clock()
-        self.audit.append("token.revoke", actor=actor, target=f"token:{token_id}")
+            self.audit.append("token.revoke", actor=actor, target=f"token:{token_id}", session=s)
         return {"id": token_id, "revoked": True}
 
     def tokens(self, username: str | None = None) -> list[dict]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -32,10 +34,24 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def spend_check(password: str) -> None:
+    """An argon2 verification against a dummy hash: the cost of a real check, for an unknown user, a
+    locked or disabled account, or one without a password — so timing tells no username apart."""
+    try:
+        _hasher.verify(_dummy_hash(), password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        pass
+
+
 def verify_password(stored: str | None, password: str) -> bool:
-    """Whether ``password`` matches ``stored`` (False for no password set)."""
+    """Whether ``password`` matches ``stored`` (False for no password set, at the same cost)."""
     if not stored:
-        _hasher.hash(password)      # same cost as a real check: no timing hint that the user has no password
+        spend_check(password)
         return False
     try:
         return _hasher.verify(stored, password)

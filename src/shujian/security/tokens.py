@@ -94,6 +94,9 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[li
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
+        from ..catalog.readers import check_xlsx
+
+        check_xlsx(path)        # a zip bomb or one 400 MB shared string is refused before openpyxl parses it
         wb = load_workbook(path, read_only=True, data_only=True)
         ws = wb[sheet] if sheet else wb.worksheets[0]
         rows = [["" if v is None else v for v in r] for r in ws.iter_rows(values_only=True)]

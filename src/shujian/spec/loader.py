@@ -62,8 +62,27 @@ def _message(err: dict) -> str:
     return text.removeprefix("Value error, ")
 
 
+#: deepest nesting a model document may have (real models stay under 15 levels); PyYAML composes and
+#: constructs recursively, so a document nested 5,000 deep ends in RecursionError — a server error
+MAX_DEPTH = 100
+
+
 class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans: ``on``/``off``/``yes``/``no`` stay strings (``on:`` is a join key)."""
+    """SafeLoader with YAML 1.2 booleans: ``on``/``off``/``yes``/``no`` stay strings (``on:`` is a join key),
+    and a nesting limit (:data:`MAX_DEPTH`) checked while composing."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's signature
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None, None, f"第 {mark.line + 1} 行：嵌套超过 {MAX_DEPTH} 层，拒绝解析（模型的嵌套不会这么深）", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _Yaml12Loader.yaml_implicit_resolvers = {
@@ -128,10 +147,28 @@ def _read(source: str | Path | dict) -> tuple[dict, str | None]:
         data = json.loads(text) if text.lstrip().startswith("{") else parse_yaml(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise ValidationFailed([Problem("", f"模型文本无法解析：{exc}")], title="模型格式错误") from exc
+    except RecursionError as exc:           # JSON nested thousands deep
+        raise ValidationFailed([Problem("", f"模型文本嵌套过深（超过 {MAX_DEPTH} 层），拒绝解析")],
+                               title="模型格式错误") from exc
+    if _too_deep(data):
+        raise ValidationFailed([Problem("", f"模型文本嵌套过深（超过 {MAX_DEPTH} 层），拒绝解析")],
+                               title="模型格式错误")
     if not isinstance(data, dict):
         raise ValidationFailed([Problem("", "模型应为映射（id: …, name: …, steps: …）")],
                                title="模型格式错误")
     return data, text
+
+
+def _too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``data`` nests deeper than ``limit`` (iterative: a deep document must not recurse here)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
 
 
 def load_model(source: str | Path | dict) -> Model:

@@ -7,7 +7,7 @@ accounts log in through the 登录 form too.  Production workspaces never get it
 
 from __future__ import annotations
 
-from ..errors import ShujianError
+from ..errors import ConfigError, ShujianError
 from ..orgs.service import OrgService
 from ..workspace import Workspace
 
@@ -30,7 +30,11 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, list[str], str | None], ...] = (
 
 
 def ensure_demo_accounts(ws: Workspace) -> list[dict]:
-    """Seed the org tree and the demo accounts if missing (idempotent); returns the accounts."""
+    """Seed the org tree and the demo accounts if missing (idempotent); returns the accounts.  Development
+    only: the accounts share the printed demo password and the switcher logs in as them without one."""
+    if ws.settings.env != "development":
+        raise ConfigError(f"正式环境（SHUJIAN_ENV={ws.settings.env}）不建立演示账号（口令公开，且无口令即可切换）",
+                          hint="用 shujian user create --admin 建立系统管理员，再由其新建用户")
     svc = OrgService(ws)
     svc.seed([PROVINCE])
     have = {u["username"] for u in svc.users()}
@@ -40,8 +44,7 @@ def ensure_demo_accounts(ws: Workspace) -> list[dict]:
                 svc.add_user(username, name, org, roles, department=dept)
             except ShujianError:
                 svc.add_user(username, name, org, roles)
-    if ws.settings.env == "development":
-        _demo_passwords(ws)
+    _demo_passwords(ws)
     return [u for u in svc.users() if u["username"] in {a[0] for a in DEMO_ACCOUNTS}]
 
 

@@ -75,7 +75,7 @@ def _csrf_cookie(app: FastAPI) -> None:
     async def set_csrf_cookie(request: Request, call_next):
         response = await call_next(request)
         token = getattr(request.state, "new_csrf", None)
-        if token and not request.cookies.get(CSRF_COOKIE):
+        if token and request.cookies.get(CSRF_COOKIE) != token:     # new, or now bound to a login session
             response.set_cookie(CSRF_COOKIE, token, httponly=False, samesite="strict")
         return response
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from typing import Annotated
 from urllib.parse import quote
 
@@ -27,10 +28,20 @@ from ..security.accounts import AccountService, Unauthorized
 from ..security.audit import AuditLog
 from ..security.permissions import action_label, actions_of, granted, roles_for
 from ..security.scope import NOBODY, scope_for, set_scope
-from .security import CSRF, CurrentUser, DemoIdentity, PermissionDenied, csrf_token, require
+from .limits import BODY_LIMIT, BodyLimit
+from .security import (
+    CSRF,
+    CSRF_COOKIE,
+    CurrentUser,
+    DemoIdentity,
+    PermissionDenied,
+    csrf_token,
+    require,
+    session_csrf,
+)
 
 SESSION_COOKIE = "shujian_session"
-MAX_BODY_MB = 600          # a little above the upload limit of the import route (512 MB)
+MAX_BODY_MB = BODY_LIMIT >> 20
 DEV_SECRET = "shujian-development-secret-not-for-production"
 
 
@@ -117,18 +128,31 @@ def _middleware(app: FastAPI, *, secure_cookies: bool) -> None:
     @app.middleware("http")
     async def guard(request: Request, call_next):
         set_scope(NOBODY)            # fail closed: only ``require`` opens the user's scope
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_MB << 20:
-            return JSONResponse({"error": {"code": "too_large", "message": f"请求体超过 {MAX_BODY_MB} MB",
-                                           "hint": "大文件请用命令行 shujian data import"}}, status_code=413)
-        response = await call_next(request)
+        request.state.csp_nonce = secrets.token_urlsafe(16)
+        response = await call_next(request)     # body size: counted while streaming, see web.limits
         await _audit(request, response.status_code)
+        if not request.url.path.startswith(_CSP_EXEMPT):
+            response.headers.setdefault("Content-Security-Policy", csp(request.state.csp_nonce))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if secure_cookies:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+#: FastAPI's interactive API docs page is built from an inline script of FastAPI's own
+_CSP_EXEMPT = ("/api/docs",)
+
+
+def csp(nonce: str) -> str:
+    """The Content-Security-Policy of every page: scripts only from this server (static files) or inline
+    with this response's nonce; no plugins, no framing, forms post only here.  Styles allow inline
+    ``style`` attributes (layout only — they cannot run code).  Every asset is served locally (no CDN)."""
+    return ("default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
 #: route action → audit action, for requests that change something or show personal data.  Imports,
@@ -201,6 +225,9 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
     identity = request.app.state.identity
     resp.set_cookie(SESSION_COOKIE, identity.cookie_value(token), httponly=True, samesite="strict",
                     secure=request.app.state.secure_cookies, max_age=8 * 3600)
+    # the form token of the new session (the pre-login one is no longer accepted)
+    resp.set_cookie(CSRF_COOKIE, session_csrf(request, token), httponly=False, samesite="strict",
+                    secure=request.app.state.secure_cookies)
     return resp
 
 
@@ -304,10 +331,20 @@ def install(app: FastAPI, *, production: bool, secret: str | None) -> None:
     app.state.secure_cookies = production
     app.state.templates.env.globals["demo_mode"] = not production
     _middleware(app, secure_cookies=production)
+    app.add_middleware(BodyLimit)      # outermost of ours: counts body bytes before anything reads them
     _unauthorized_handler(app)
     app.include_router(pages)
     app.include_router(api, prefix="/api/v1")
     app.state.csrf_token = csrf_token
+    app.state.csrf_secret = hashlib.sha256(b"shujian-csrf\n" + (secret or DEV_SECRET).encode("utf-8")).digest()
+    app.state.csrf_session = _session_token
+
+
+def _session_token(request: Request) -> str | None:
+    """The session token of the request's cookie (signature checked), for binding the CSRF token."""
+    identity = request.app.state.identity
+    reader = getattr(identity, "read_cookie", None)
+    return reader(request.cookies.get(SESSION_COOKIE)) if reader is not None else None
 
 
 def not_found_like(message: str) -> NotFound:

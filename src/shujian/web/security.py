@@ -114,9 +114,19 @@ def require(action: str):
     return Depends(dependency)
 
 
-# ---------------------------------------------------------------- CSRF (double-submit cookie)
+# ---------------------------------------------------------------- CSRF (token bound to the session)
 def csrf_token(request: Request) -> str:
-    """The form token for this browser (set as a cookie by the middleware in app.py)."""
+    """The form token for this browser.  Logged in: an HMAC, under the server's secret, of the login
+    session — valid only with that session and impossible to make, or to plant along with a cookie,
+    without the secret.  Before login (the login form; the demo switcher in development): a random
+    nonce echoed from the ``shujian_csrf`` cookie (double submit).  The cookie is kept equal to the token
+    (the middleware in app.py and the login response set it) so scripts may read either."""
+    session = _session_of(request)
+    if session:
+        token = session_csrf(request, session)
+        if request.cookies.get(CSRF_COOKIE) != token:
+            request.state.new_csrf = token
+        return token
     token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
     if token is None:
         token = secrets.token_urlsafe(24)
@@ -124,16 +134,36 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+def _session_of(request: Request) -> str | None:
+    """The raw session token of the request's (signed) session cookie, via the identity in use."""
+    reader = getattr(request.app.state, "csrf_session", None)
+    return reader(request) if reader is not None else None
+
+
+def session_csrf(request: Request, session: str) -> str:
+    """The CSRF token of one login session."""
+    import hashlib
+    import hmac
+
+    secret = getattr(request.app.state, "csrf_secret", None) or _PROCESS_SECRET
+    return hmac.new(secret, f"csrf\n{session}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+_PROCESS_SECRET = secrets.token_bytes(32)   # apps built without the security module: valid in this process
+
+
 async def check_csrf(request: Request) -> None:
-    """Form posts must echo the cookie token (field ``csrf_token`` or header ``X-CSRF-Token``)."""
-    cookie = request.cookies.get(CSRF_COOKIE)
+    """Form posts must carry the token of this session (field ``csrf_token`` or header ``X-CSRF-Token``);
+    without a session, the cookie's nonce."""
     sent = request.headers.get("x-csrf-token")
     if sent is None:
         form = await request.form()
         sent = form.get(CSRF_FIELD)
-    if not cookie or not sent or not secrets.compare_digest(str(cookie), str(sent)):
+    session = _session_of(request)
+    expected = session_csrf(request, session) if session else request.cookies.get(CSRF_COOKIE)
+    if not expected or not sent or not secrets.compare_digest(str(expected), str(sent)):
         raise PermissionDenied("表单校验码（CSRF）缺失或不匹配，请求已拒绝",
-                               hint="刷新页面后重新提交表单")
+                               hint="刷新页面后重新提交表单（登录或退出后，旧页面上的表单需要刷新）")
 
 
 CSRF = Depends(check_csrf)

@@ -10,16 +10,29 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
+def demo_accounts_for(ws: Workspace, wanted: bool | None) -> list[dict]:
+    """The demo accounts to seed before serving: by default only in development (``SHUJIAN_ENV``);
+    asking for them in production is refused — their password is printed and the switcher needs none."""
+    from ..errors import ConfigError
+    from .accounts import ensure_demo_accounts
+
+    development = ws.settings.env == "development"
+    if wanted and not development:
+        raise ConfigError(f"正式环境（SHUJIAN_ENV={ws.settings.env}）不建立演示账号：演示账号口令公开",
+                          hint="去掉 --demo-accounts；用 shujian user create --admin 建立系统管理员，再由其新建用户")
+    return ensure_demo_accounts(ws) if (development if wanted is None else wanted) else []
+
+
 def serve_workspace(ws: Workspace, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
-                    demo_accounts: bool = True) -> None:
-    """Serve ``ws`` until Ctrl-C, after printing the address and the demo accounts."""
+                    demo_accounts: bool | None = None) -> None:
+    """Serve ``ws`` until Ctrl-C, after printing the address and (in development) the demo accounts."""
     import uvicorn
 
-    from .accounts import DEMO_PASSWORD, ensure_demo_accounts
+    from .accounts import DEMO_PASSWORD
     from .app import create_app
 
     console = Console(stderr=True)
-    accounts = ensure_demo_accounts(ws) if demo_accounts else []
+    accounts = demo_accounts_for(ws, demo_accounts)
     app = create_app(workspace=ws)
     shown = "localhost" if host in ("0.0.0.0", "127.0.0.1") else host
     console.print(f"[bold]数检网页界面：[/]http://{shown}:{port}/   接口文档：http://{shown}:{port}/api/docs",

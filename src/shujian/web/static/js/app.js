@@ -36,4 +36,15 @@
   }
   function esc(s) { return String(s == null ? "" : s).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]); }
   window.Shujian = { api, pollJob, fmtCount, fmtAmount, esc };
+  // the page's CSRF token comes from a meta tag: the Content-Security-Policy allows no inline script
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  window.SHUJIAN_CSRF = meta ? meta.content : "";
+  // behaviours that were inline handlers: <select data-autosubmit>, <input data-check-all="name">
+  document.addEventListener("change", function (ev) {
+    const el = ev.target;
+    if (el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.submit();
+    if (el.matches && el.matches("input[data-check-all]")) {
+      document.querySelectorAll('input[name="' + el.dataset.checkAll + '"]').forEach(c => { c.checked = el.checked; });
+    }
+  });
 })();
