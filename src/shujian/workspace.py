@@ -80,8 +80,8 @@ class Workspace:
             raise outdated(before, self.db.where)
         self.db.upgrade()
         _CHECKED.add(self.settings.metadata_url)
-        # a store migrated to 0010 now gets its head signed (never a head that was already there)
-        self._audit_key(new=before.empty or any(rev == "0010_audit_head" for rev, _ in before.pending))
+        # a store migrated to 0011 now gets its head signed (never a head that was already there)
+        self._audit_key(new=before.empty or any(rev == "0011_audit_head" for rev, _ in before.pending))
         return before
 
     # -- analytical store -----------------------------------------------------------------------

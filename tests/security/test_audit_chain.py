@@ -131,7 +131,7 @@ def test_a_missing_key_is_reported_not_passed(ws):
 
 
 def test_records_from_before_the_key_stay_verifiable(metadata_url, tmp_path, monkeypatch):
-    """A store at 0009 with an unkeyed chain is upgraded: old records verify, new ones are keyed, and a
+    """A store at 0010 with an unkeyed chain is upgraded: old records verify, new ones are keyed, and a
     change to an old record is still found."""
     monkeypatch.setenv("SHUJIAN_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("SHUJIAN_DATABASE_URL", metadata_url)
@@ -139,7 +139,7 @@ def test_records_from_before_the_key_stay_verifiable(metadata_url, tmp_path, mon
     cfg = alembic_config(str(engine.url))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0009_model_bindings")
+        command.upgrade(cfg, "0010_page_indexes")
         prev = GENESIS
         for i in range(3):          # the old program's records: unkeyed SM3
             values = {"at": AT, "actor": f"old{i}", "org_id": None, "action": "login", "target": None,
@@ -153,7 +153,7 @@ def test_records_from_before_the_key_stay_verifiable(metadata_url, tmp_path, mon
     ws = Workspace(load_settings())
     try:
         before = ws.upgrade()
-        assert before.current == "0009_model_bindings"
+        assert before.current == "0010_page_indexes"
         log = AuditLog(ws)
         assert log.verify()["ok"] and log.verify()["records"] == 3
         log.append("login", actor="new")

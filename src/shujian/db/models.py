@@ -481,7 +481,7 @@ class AuditHead(Base):
     """The signed end of the audit chain (审计链头): record count and last hash, HMAC-signed with the audit
     key kept outside the database.  One row (``id`` 1), updated in the transaction of every append, so
     ``shujian audit verify`` finds a removed tail or an emptied table without a head saved elsewhere.
-    ``signature`` is NULL only before the workspace has an audit key (a store migrated from 0009)."""
+    ``signature`` is NULL only before the workspace has an audit key (a store migrated from before 0011)."""
 
     __tablename__ = "audit_head"
     id: Mapped[int] = mapped_column(primary_key=True)

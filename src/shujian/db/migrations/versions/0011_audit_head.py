@@ -1,7 +1,7 @@
 """the signed audit chain head (审计链头: record count, last hash, HMAC signature)
 
-Revision ID: 0010_audit_head
-Revises: 0009_model_bindings
+Revision ID: 0011_audit_head
+Revises: 0010_page_indexes
 Create Date: 2026-12-06 08:00:00
 
 The head row is filled from the existing chain (its length and last hash) with no signature: the
@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010_audit_head'
-down_revision = '0009_model_bindings'
+revision = '0011_audit_head'
+down_revision = '0010_page_indexes'
 branch_labels = None
 depends_on = None
 
