@@ -139,6 +139,7 @@ def test_page_comment_with_file_and_error_beside_the_form(app, ws):
         c.get("/login", headers={"accept": "text/html"})
         token = c.cookies.get("shujian_csrf")
         c.post("/login", data={"username": "jj_jcg", "password": "Correct-Horse-9", "csrf_token": token})
+        token = c.cookies.get("shujian_csrf")         # the form token is bound to the new login session
         files = [("files", ("页面附件.pdf", io.BytesIO(PDF), "application/pdf"))]
         assert c.post(f"/clues/{mine}/comment", data={"text": "x"}, files=files).status_code == 403   # no CSRF
         page = c.post(f"/clues/{mine}/comment", data={"text": "页面评论", "csrf_token": token},

@@ -254,8 +254,8 @@ class EntityService:
             s.flush()
             result = {"id": row.id, "decision": "同一人" if same else "不同人", "ref_l": row.ref_l,
                       "ref_r": row.ref_r, "probability": prob, "reason": reason}
-        audit(self.ws, "entity.review", target=f"{refs[fp_l]} ↔ {refs[fp_r]}", reason=reason,
-              detail={"decision": result["decision"], "fp_l": fp_l, "fp_r": fp_r, "probability": prob})
+            audit(self.ws, "entity.review", target=f"{refs[fp_l]} ↔ {refs[fp_r]}", reason=reason, session=s,
+                  detail={"decision": result["decision"], "fp_l": fp_l, "fp_r": fp_r, "probability": prob})
         return result
 
     def _fingerprint(self, prefix: str) -> str:

@@ -63,8 +63,8 @@ class SubscriptionService:
             s.add(sub)
             s.flush()
             sub_id = sub.id
-        audit(self.ws, "text.subscribe", target=f"subscription:{sub_id}",
-              detail={"dataset": dataset, "rule": rule_name or parsed.name, "mode": mode})
+            audit(self.ws, "text.subscribe", target=f"subscription:{sub_id}",
+                  detail={"dataset": dataset, "rule": rule_name or parsed.name, "mode": mode}, session=s)
         out = self.get(sub_id)
         if screen_now:
             out["screenings"] = self.screen(sub_id, trigger="subscribe")
@@ -89,9 +89,9 @@ class SubscriptionService:
     def delete(self, sub_id: int) -> None:
         with self.ws.db.unit_of_work() as s:
             s.delete(self._sub(s, sub_id, write=True))
+            audit(self.ws, "text.unsubscribe", target=f"subscription:{sub_id}", session=s)
         with self.ws.warehouse() as con:
             screening.forget(con, sub_id)
-        audit(self.ws, "text.unsubscribe", target=f"subscription:{sub_id}")
 
     # -- screening --------------------------------------------------------------------------------
     def screen(self, sub_id: int, trigger: str = "manual") -> list[dict]:
@@ -193,8 +193,8 @@ class SubscriptionService:
                 m.reason, m.decided_by, m.decided_at = (reason or "").strip() or None, who, now
             run_id = push_clues(s, sub, todo, now) if action == "confirm" and todo else None
             done = {"decided": len(todo), "skipped": len(rows) - len(todo), "run_id": run_id}
-        audit(self.ws, f"text.{action}", target=f"subscription:{sub_id}",
-              detail={"matches": [m.id for m in todo][:200], "reason": reason})
+            audit(self.ws, f"text.{action}", target=f"subscription:{sub_id}",
+                  detail={"matches": [m.id for m in todo][:200], "reason": reason}, session=s)
         return {**done, "subscription": self.get(sub_id)}
 
     # -- helpers ----------------------------------------------------------------------------------
