@@ -260,9 +260,11 @@ class RunService:
             run.seconds, run.rows_scanned, run.rows_out = execution.seconds, scanned, table.num_rows
             run.clues_new, run.clues_seen = stored.new, stored.seen + stored.suppressed + stored.reopened
             run.peak_memory_mb, run.keyless_rows = execution.peak_memory_mb, keyless
-        audit(self.ws, "model.run", target=f"run:{run_id}",
-              detail={"model_id": model.id, "status": "succeeded", "clues_new": stored.new, "rows_out": table.num_rows,
-                      "datasets": sorted({v["dataset"] for v in inputs.values()}), "binding": _binding_brief(binding)})
+            # with the stored clues: a run's clues and its audit record commit together
+            audit(self.ws, "model.run", target=f"run:{run_id}", session=s,
+                  detail={"model_id": model.id, "status": "succeeded", "clues_new": stored.new,
+                          "rows_out": table.num_rows, "datasets": sorted({v["dataset"] for v in inputs.values()}),
+                          "binding": _binding_brief(binding)})
         return RunResult(run_id, model.id, "succeeded", stored.new, run.clues_seen, scanned, table.num_rows,
                          execution.seconds, execution.peak_memory_mb, keyless_rows=keyless,
                          binding=_binding_brief(binding))
