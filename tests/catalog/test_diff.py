@@ -7,6 +7,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from shujian.catalog.service import CatalogService
 from shujian.cli.main import main
 from shujian.web.accounts import ensure_demo_accounts
 from shujian.web.app import create_app
@@ -87,6 +88,9 @@ def test_diff_api_and_page(two_versions):
 def test_retype_api_and_page(two_versions):
     ensure_demo_accounts(two_versions)
     with TestClient(create_app(workspace=two_versions), raise_server_exceptions=False) as client:
+        # imported on the command line, the dataset is platform-shared: only the top org governs it
+        assert client.put("/api/v1/datasets/发放/columns/金额/type", json={"type": "text"}).status_code == 403
+        CatalogService(two_versions)._claim("发放", client.get("/api/v1/me").json()["org_id"])
         r = client.put("/api/v1/datasets/发放/columns/金额/type", json={"type": "text"})
         assert r.status_code == 200 and r.json()["dtype"] == "VARCHAR"
         r = client.put("/api/v1/datasets/发放/columns/姓名/type", json={"type": "date"})
