@@ -19,8 +19,7 @@ import pyarrow as pa
 from stdnum.cn import uscc
 
 from shujian.entity import normalize as nz
-from shujian.entity.cluster import connected_components, edges_with_decisions
-from shujian.entity.pipeline import LinkRun, _mark_decided
+from shujian.entity.pipeline import LinkRun, cluster_pairs
 from shujian.entity.prepare import PersonSource, _arrow, _q
 
 COMPANY_FIELDS = ("name", "uscc", "address")
@@ -92,16 +91,7 @@ def link_companies(con: duckdb.DuckDBPyConnection, sources: list[PersonSource], 
                 ON l.co_key = r.co_key AND l.unique_id < r.unique_id
                AND (l.id18 IS NULL OR r.id18 IS NULL)) k
         JOIN er_person_input l ON l.unique_id = k.a JOIN er_person_input r ON r.unique_id = k.b""")
-    edges_with_decisions(con, "er_pairs", "er_person_input", NAME_ONLY, decisions)
-    if decisions is not None:
-        _mark_decided(con)
-    connected_components(con, "er_person_input", "er_edges")
-    con.execute("""CREATE OR REPLACE TEMP TABLE er_confidence AS
-        WITH e AS (SELECT e.unique_id_l, e.unique_id_r, e.probability, p.compared FROM er_edges e
-                   LEFT JOIN er_pairs p ON p.unique_id_l = e.unique_id_l AND p.unique_id_r = e.unique_id_r)
-        SELECT u AS unique_id, max(probability) AS confidence, arg_max(compared, probability) AS basis FROM (
-            SELECT unique_id_l AS u, probability, compared FROM e
-            UNION ALL SELECT unique_id_r, probability, compared FROM e) GROUP BY u""")
+    cluster_pairs(con, NAME_ONLY, decisions)
     run.pairs, run.linked, run.review = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE band IN ('linked', 'confirmed')), "
         "count(*) FILTER (WHERE band = 'review') FROM er_pairs").fetchall()[0]

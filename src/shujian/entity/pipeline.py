@@ -80,23 +80,28 @@ def link(con: duckdb.DuckDBPyConnection, sources: list[PersonSource], *, model: 
         FROM {scored} p""")
     run.model = linker.misc.save_model_to_json()
     t = _timed(run, "predict", t)
-    edges_with_decisions(con, "er_pairs", "er_person_input", review, decisions)
-    if decisions is not None:
-        _mark_decided(con)
-    connected_components(con, "er_person_input", "er_edges")
-    # each record's strongest link into its cluster: its confidence and the comparison behind it
-    con.execute("""CREATE OR REPLACE TEMP TABLE er_confidence AS
-        WITH e AS (SELECT e.unique_id_l, e.unique_id_r, e.probability, p.compared FROM er_edges e
-                   LEFT JOIN er_pairs p ON p.unique_id_l = e.unique_id_l AND p.unique_id_r = e.unique_id_r)
-        SELECT u AS unique_id, max(probability) AS confidence, arg_max(compared, probability) AS basis FROM (
-            SELECT unique_id_l AS u, probability, compared FROM e
-            UNION ALL SELECT unique_id_r, probability, compared FROM e) GROUP BY u""")
+    cluster_pairs(con, review, decisions)
     _timed(run, "cluster", t)
     counts = con.execute("""SELECT count(*), count(*) FILTER (WHERE band = 'linked'),
                                    count(*) FILTER (WHERE band = 'review') FROM er_pairs""").fetchall()[0]
     run.pairs, run.linked, run.review = counts
     _drop_splink_tables(con)
     return run
+
+
+def cluster_pairs(con, review: float, decisions) -> None:
+    """``er_pairs`` → clusters (``er_edges`` over ``er_person_input``, review decisions honoured) and each
+    record's strongest link into its cluster: its confidence and the comparison behind it (``er_confidence``)."""
+    edges_with_decisions(con, "er_pairs", "er_person_input", review, decisions)
+    if decisions is not None:
+        _mark_decided(con)
+    connected_components(con, "er_person_input", "er_edges")
+    con.execute("""CREATE OR REPLACE TEMP TABLE er_confidence AS
+        WITH e AS (SELECT e.unique_id_l, e.unique_id_r, e.probability, p.compared FROM er_edges e
+                   LEFT JOIN er_pairs p ON p.unique_id_l = e.unique_id_l AND p.unique_id_r = e.unique_id_r)
+        SELECT u AS unique_id, max(probability) AS confidence, arg_max(compared, probability) AS basis FROM (
+            SELECT unique_id_l AS u, probability, compared FROM e
+            UNION ALL SELECT unique_id_r, probability, compared FROM e) GROUP BY u""")
 
 
 def _mark_decided(con: duckdb.DuckDBPyConnection) -> None:
