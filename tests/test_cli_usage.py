@@ -48,3 +48,17 @@ def test_version_prints_and_exits_zero(capsys):
 def test_unknown_value_text_is_kept():
     assert translate_value("自定义的中文说明") == "自定义的中文说明"
     assert translate_value("'12x' is not a valid integer.") == "“12x”不是整数"
+
+
+HELP_ENGLISH = re.compile(r"Usage:|Options|Commands|Arguments|Show this message|\[OPTIONS\]|COMMAND \[ARGS\]"
+                          r"|<(?:bool|str|int|float|path)>")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["clue", "--help"], ["clue", "list", "--help"],
+                                  ["model", "show", "--help"], ["model-gov", "adopt", "--help"], ["stats", "--help"]])
+def test_help_pages_are_chinese(argv, capsys):
+    """Root and subcommand help: 用法/选项/命令/参数, the --help option and the value types in Chinese."""
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "用法：shujian" in out and "显示本帮助并退出。" in out, out
+    assert not HELP_ENGLISH.search(out), HELP_ENGLISH.search(out).group(0)

@@ -11,6 +11,7 @@ import socket
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -100,18 +101,34 @@ def browser():
         b.close()
 
 
-@pytest.fixture(scope="module")
-def page(browser, server):
-    """One browser tab for a whole module: the journey's steps run in order and share the login session."""
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=server,
+@contextmanager
+def open_tab(browser, base_url: str, *, timeout: int = 15_000, width: int = 1366, height: int = 768):
+    """A fresh browser context (own cookies) with one tab on ``base_url`` at ``width``×``height``;
+    fails the test when the page raised a JavaScript error."""
+    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", base_url=base_url,
                               accept_downloads=True)
     pg = ctx.new_page()
-    pg.set_default_timeout(15_000)
+    pg.set_default_timeout(timeout)
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     yield pg
     ctx.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture(scope="module")
+def page(browser, server):
+    """One browser tab for a whole module: the journey's steps run in order and share the login session."""
+    with open_tab(browser, server) as pg:
+        yield pg
+
+
+@pytest.fixture(scope="module")
+def demo_tab(browser, demo_server):
+    """One tab on the demo city for a whole module, logged in as ``demo`` (every role, 市院)."""
+    with open_tab(browser, demo_server, timeout=20_000) as pg:
+        login(pg, "demo", PASSWORD)
+        yield pg
 
 
 def login(page, username: str, password: str = PASSWORD, next: str = "/") -> None:

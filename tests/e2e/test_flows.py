@@ -5,75 +5,60 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from docx import Document
 
-from .conftest import PASSWORD, login, shot
+from .conftest import shot
 
 
-@pytest.fixture(scope="module")
-def tab(browser, demo_server):
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=demo_server,
-                              accept_downloads=True)
-    pg = ctx.new_page()
-    pg.set_default_timeout(20_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    login(pg, "demo", PASSWORD)
-    yield pg
-    ctx.close()
-    assert not errors, f"JavaScript errors: {errors}"
-
-
-def _clue_in(tab, state: str, *, held_below: bool = True) -> int:
-    items = tab.request.get(f"/api/v1/clues?state={state}&page_size=200").json()["items"]
+def _clue_in(demo_tab, state: str, *, held_below: bool = True) -> int:
+    items = demo_tab.request.get(f"/api/v1/clues?state={state}&page_size=200").json()["items"]
     for c in items:
-        detail = tab.request.get(f"/api/v1/clues/{c['clue_id']}").json()
+        detail = demo_tab.request.get(f"/api/v1/clues/{c['clue_id']}").json()
         org = (detail.get("workflow") or {}).get("org") or ""
         if not held_below or (org and org != "台州市人民检察院"):
             return c["clue_id"]
     raise AssertionError(f"no clue in {state}")
 
 
-def test_supervise_then_close_a_clue_in_the_browser(tab):
-    cid = _clue_in(tab, "跟踪")
-    tab.goto(f"/clues/{cid}")
-    form = tab.locator("form#supervise")
+def test_supervise_then_close_a_clue_in_the_browser(demo_tab):
+    cid = _clue_in(demo_tab, "跟踪")
+    demo_tab.goto(f"/clues/{cid}")
+    form = demo_tab.locator("form#supervise")
     form.locator("input[name=deadline]").fill("2099-12-31")
     form.locator("input[name=reason]").fill("市院挂牌督办：限期办结")
     form.locator("button[type=submit]").click()
-    tab.wait_for_load_state()
-    assert "已执行：督办" in tab.inner_text("main")
-    assert "市院挂牌督办：限期办结" in tab.inner_text("#timeline")
-    done = tab.locator("form.action-form[data-action='办结']")
+    demo_tab.wait_for_load_state()
+    assert "已执行：督办" in demo_tab.inner_text("main")
+    assert "市院挂牌督办：限期办结" in demo_tab.inner_text("#timeline")
+    done = demo_tab.locator("form.action-form[data-action='办结']")
     done.locator("input[name=reason]").fill("整改到位")
     done.locator("button[type=submit]").click()
-    tab.wait_for_load_state()
-    assert tab.inner_text("#clue-state") == "办结"
-    shot(tab, "clue-supervised")
+    demo_tab.wait_for_load_state()
+    assert demo_tab.inner_text("#clue-state") == "办结"
+    shot(demo_tab, "clue-supervised")
 
 
-def test_dashboard_cards_equal_the_clue_lists_they_open(tab):
-    tab.goto("/")
-    tab.wait_for_selector("#chart-funnel[data-rendered='1']")
-    shot(tab, "dashboard-demo")
+def test_dashboard_cards_equal_the_clue_lists_they_open(demo_tab):
+    demo_tab.goto("/")
+    demo_tab.wait_for_selector("#chart-funnel[data-rendered='1']")
+    shot(demo_tab, "dashboard-demo")
     for card in ("generated", "cases", "adopted"):
-        tab.goto("/")
-        shown = int(re.sub(r"\D", "", tab.inner_text(f"#kpi-{card}")))
-        tab.click(f"#kpi-{card}-link")
-        tab.wait_for_selector("#metric-total")
-        assert int(tab.inner_text("#metric-total")) == shown, card
+        demo_tab.goto("/")
+        shown = int(re.sub(r"\D", "", demo_tab.inner_text(f"#kpi-{card}")))
+        demo_tab.click(f"#kpi-{card}-link")
+        demo_tab.wait_for_selector("#metric-total")
+        assert int(demo_tab.inner_text("#metric-total")) == shown, card
 
 
-def test_suggestion_draft_is_a4_with_chinese_labels(tab, tmp_path):
-    items = tab.request.get("/api/v1/clues?state=跟踪,办结,监督措施&page_size=200").json()["items"]
+def test_suggestion_draft_is_a4_with_chinese_labels(demo_tab, tmp_path):
+    items = demo_tab.request.get("/api/v1/clues?state=跟踪,办结,监督措施&page_size=200").json()["items"]
     for c in items:
-        if tab.request.get(f"/api/v1/clues/{c['clue_id']}/draft.docx").status == 200:
+        if demo_tab.request.get(f"/api/v1/clues/{c['clue_id']}/draft.docx").status == 200:
             cid = c["clue_id"]
             break
-    tab.goto(f"/clues/{cid}")
-    with tab.expect_download() as dl:
-        tab.click("#draft")
+    demo_tab.goto(f"/clues/{cid}")
+    with demo_tab.expect_download() as dl:
+        demo_tab.click("#draft")
     path = tmp_path / "draft.docx"
     dl.value.save_as(path)
     doc = Document(path)

@@ -52,6 +52,15 @@ def _one_verified_clue(ws, clock) -> int:
     return cid
 
 
+def _listed(ws, clock, scope: str = "市") -> GovernanceService:
+    """The model certified, one clue verified (trial accuracy 100%) and listed (上架) at ``scope``."""
+    gov = GovernanceService(ws, clock=clock)
+    _certified(gov, clock)
+    _one_verified_clue(ws, clock)
+    gov.advance("pension-during-custody", "上架", "shi_lingdao", scope=scope)
+    return gov
+
+
 def test_versions_are_immutable_once_submitted_with_readable_diff(gov_world, clock):
     gov = GovernanceService(gov_world, clock=clock)
     r1 = gov.save(SOURCE, "jj_jcg")
@@ -148,10 +157,7 @@ def test_trial_accuracy_listing_scope_and_adoption(gov_world, clock):
 
 def test_adoption_names_missing_fields(gov_world, clock):
     ws = gov_world
-    gov = GovernanceService(ws, clock=clock)
-    _certified(gov, clock)
-    _one_verified_clue(ws, clock)
-    gov.advance("pension-during-custody", "上架", "shi_lingdao", scope="全国")
+    gov = _listed(ws, clock, scope="全国")
     OrgService(ws).add_user("hy_shuzi", "郑分析", "331003", ["数字办"])
     load(ws, "黄岩羁押", custody_table().drop_columns(["羁押性质"]))
     out = gov.adopt("pension-during-custody", "331003", "hy_shuzi", mapping={
@@ -189,10 +195,7 @@ def test_an_adopted_model_runs_at_the_adopting_org_on_its_own_names(gov_world, c
     from shujian.security.scope import scope_for, use_scope
 
     ws = gov_world
-    gov = GovernanceService(ws, clock=clock)
-    _certified(gov, clock)
-    _one_verified_clue(ws, clock)
-    gov.advance("pension-during-custody", "上架", "shi_lingdao", scope="全国")
+    gov = _listed(ws, clock, scope="全国")
     OrgService(ws).add_user("hy_shuzi", "郑分析", "331003", ["数字办"])
     _own(ws, ["监所在押人员", "养老金发放"], DISTRICT)                    # the author org's own data
     load(ws, "黄岩羁押", custody_table().rename_columns(["公民身份号码", "人员姓名", "入监时间", "出监时间", "羁押类别"]))
@@ -268,11 +271,8 @@ def test_certification_keeps_the_opinion_and_the_three_evaluations(gov_world, cl
 
 def test_editing_a_listed_model_makes_a_draft_and_keeps_the_listed_version_running(gov_world, clock):
     ws = gov_world
-    gov = GovernanceService(ws, clock=clock)
+    gov = _listed(ws, clock)
     mid = "pension-during-custody"
-    _certified(gov, clock)
-    _one_verified_clue(ws, clock)
-    gov.advance(mid, "上架", "shi_lingdao", scope="市")
     changed = SOURCE.replace("1.0.0", "1.1.0").replace('having: "months >= 1"', 'having: "months >= 3"')
     r2 = gov.save(changed, "jj_jcg")
     info = gov.get(mid)
@@ -292,11 +292,8 @@ def test_editing_a_listed_model_makes_a_draft_and_keeps_the_listed_version_runni
 
 def test_a_delisted_model_does_not_run(gov_world, clock):
     ws = gov_world
-    gov = GovernanceService(ws, clock=clock)
+    gov = _listed(ws, clock)
     mid = "pension-during-custody"
-    _certified(gov, clock)
-    _one_verified_clue(ws, clock)
-    gov.advance(mid, "上架", "shi_lingdao", scope="市")
     assert RunService(ws, clock=clock).run(mid).status == "succeeded"
     gov.advance(mid, "下架", "shi_lingdao", reason="数据源停止更新")
     with pytest.raises(TransitionRefused) as exc:

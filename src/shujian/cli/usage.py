@@ -101,12 +101,16 @@ def explain(exc: Any) -> str:
     return translate_value(message)
 
 
+def _usage_args(args: str) -> str:
+    """The metavars of a usage line in Chinese: ``[OPTIONS] COMMAND [ARGS]...`` → ``[选项] 命令 [参数]...``."""
+    return (args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
+            .replace("[ARGS]...", "[参数]..."))
+
+
 def usage_line(ctx: Any) -> str:
     """``Usage: shujian clue list [OPTIONS]`` → ``用法：shujian clue list [选项]``."""
     text = str(ctx.get_usage()).strip()
-    text = re.sub(r"^Usage:\s*", "用法：", text)
-    return (text.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
-            .replace("[ARGS]...", "[参数]..."))
+    return _usage_args(re.sub(r"^(?:Usage:|用法：)\s*", "用法：", text))
 
 
 def show(exc: Any, console: Any) -> None:
@@ -130,3 +134,58 @@ def localize_help() -> None:
                        ("DEPRECATED_STRING", "（已弃用）")):
         if hasattr(rich_utils, name):
             setattr(rich_utils, name, text)
+    _localize_usage_and_help_option()
+
+
+#: the help text of every command's ``--help`` option
+HELP_OPTION_TEXT = "显示本帮助并退出。"
+
+
+def _localize_usage_and_help_option() -> None:
+    """``Usage:`` lines and the ``--help`` option's own text in Chinese.
+
+    Typer's bundled Click writes the usage prefix and metavars as literals and builds the ``--help``
+    option with an English help text; both are wrapped here once (idempotent), so the root page and
+    every subcommand page read ``用法：shujian clue list [选项]`` and ``--help  显示本帮助并退出。``.
+    """
+    from typer._click import core, formatting
+
+    formatter = formatting.HelpFormatter
+    if not getattr(formatter.write_usage, "_shujian", False):
+        english_write_usage = formatter.write_usage
+
+        def write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
+            english_write_usage(self, prog, _usage_args(args), "用法：" if prefix is None else prefix)
+
+        write_usage._shujian = True  # type: ignore[attr-defined]
+        formatter.write_usage = write_usage  # type: ignore[method-assign]
+    command = core.Command
+    if not getattr(command.get_help_option, "_shujian", False):
+        english_help_option = command.get_help_option
+
+        def get_help_option(self: Any, ctx: Any) -> Any:
+            option = english_help_option(self, ctx)
+            if option is not None:
+                option.help = HELP_OPTION_TEXT
+            return option
+
+        get_help_option._shujian = True  # type: ignore[attr-defined]
+        command.get_help_option = get_help_option  # type: ignore[method-assign]
+    from typer import core as typer_core
+
+    param = typer_core._TyperParameter
+    if not getattr(param.display_type, "_shujian", False):
+        english_display_type = param.display_type
+
+        def display_type(self: Any, ctx: Any) -> str:
+            label = english_display_type(self, ctx)
+            return _TYPE_LABELS.get(label, label)
+
+        display_type._shujian = True  # type: ignore[attr-defined]
+        param.display_type = display_type  # type: ignore[method-assign]
+
+
+#: the value types Typer shows beside each option (``<bool>``, ``<int>`` …) in Chinese
+_TYPE_LABELS = {"<bool>": "<是/否>", "<str>": "<文本>", "<int>": "<整数>", "<float>": "<数字>",
+                "<path>": "<路径>", "<file>": "<文件>", "<directory>": "<目录>", "<datetime>": "<日期时间>",
+                "<int range>": "<整数>", "<float range>": "<数字>", "<list[str]>": "<文本…>"}
