@@ -15,15 +15,19 @@ SUBSCRIPTIONS = "关键词订阅"
 
 
 def export_xlsx(svc: StatsService, path: str | Path, period: Period, dims: tuple[str, ...] = ("model", "org", "line"),
-                models: Collection[str] | None = None) -> dict[str, int]:
-    """Write the ledger for ``dims`` (only ``models`` when given, e.g. one 业务条线's; the org filter is the
-    caller's scope) and the 关键词订阅 sheet into ``path``; returns the rows written per sheet
-    (``subscription``: subscriptions, without the 合计 row)."""
+                models: Collection[str] | None = None, *, line: str | None = None,
+                org: str | None = None) -> dict[str, int]:
+    """Write the ledger for ``dims`` and the 关键词订阅 sheet into ``path``; returns the rows written per
+    sheet (``subscription``: subscriptions, without the 合计 row).
+
+    The rows are :meth:`StatsService.ledger`'s with the 工作台's filters (``line``, ``org``; ``models``
+    narrows further): the numbers equal the cards' and the 按院 sheet lists only the reader's own org
+    and the orgs below it."""
     wb = Workbook()
     wb.remove(wb.active)
     written = {}
     for dim in dims:
-        rows = svc.ledger(dim, period, models)
+        rows = svc.ledger(dim, period, models, line=line, org=org, own_orgs=True)
         sheet = wb.create_sheet(DIMENSIONS[dim])
         sheet.append([f"一本账（{DIMENSIONS[dim]}）统计期间 {period.label()}"])
         sheet.append(["编码", "名称", *[label for _, label in METRICS]])

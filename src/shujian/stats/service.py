@@ -8,8 +8,12 @@ Counting rules (also in docs/workflow.md):
 * 监督措施 and 采纳 count clues with a measure (an adopted measure) issued in the period, so the funnel
   never shows more 监督措施 than 成案 when one clue gets two measures; 检察建议, 按期回复, 追回金额 and
   the other outcomes count the measures themselves; 按期回复 = replied by the deadline.
-* :func:`metric_clues` is the same rule as a condition on the clue: the dashboard's drill-down lists
-  exactly the clues a card counted.
+* :func:`metric_clues` is the one rule of every clue-level metric (生成, 研判, 交办, 成案, 排除, 监督措施,
+  采纳): the counts of the cards, the 一本账 page, the ledger API and the Excel export are sums of it, and
+  the drill-down lists are filtered by it — they cannot disagree.
+* :meth:`StatsService.ledger` applies the filters (期间, 业务条线 via :func:`models_of_line`, 院 via
+  :func:`org_filter`) the same way for the 工作台, the ledger API and the export, and the by-org rows stop
+  at the reader's own org (:func:`within_reader`).
 * By org, a clue counts for its 承办院 and every org above it (roll-up); unassigned clues show as 未分配.
 """
 
@@ -18,16 +22,18 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, distinct, func
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session, aliased
 
 from ..db.models import Clue, ClueEvent, GovModel, ModelVersion, Org, SupervisionMeasure
 from ..errors import InputError
 from ..security.access import restrict
+from ..security.scope import NOBODY, current_scope, use_scope
 from ..workflow.rules import EXCLUSION_TYPES
 from ..workspace import Workspace
 
@@ -98,14 +104,24 @@ class StatsService:
         self._groupings: dict[str, tuple] = {}
 
     def ledger(self, by: str = "model", period: str | Period | None = None,
-               models: Collection[str] | None = None) -> list[dict]:
+               models: Collection[str] | None = None, *, line: str | None = None,
+               org: str | None = None, own_orgs: bool = False) -> list[dict]:
         """One row per model, org (with roll-up) or 业务条线, with every 一本账 metric.
 
-        ``models`` keeps only the clues (and their measures) of those model ids — e.g. the models of
-        one 业务条线, so the by-org view can be filtered by line.
+        ``models`` keeps only the clues (and their measures) of those model ids; ``line`` keeps the
+        models of one 业务条线 (:func:`models_of_line`); ``org`` counts only the clues held by that org
+        and the orgs below it (:func:`org_filter`) — the filters of the 工作台 and its drill-downs.
+        With ``own_orgs`` (the pages, the ledger API and the Excel export) the by-org rows are only the
+        reader's own org and the orgs below it (:func:`within_reader`): no roll-up rows of the orgs
+        above, whose totals would be only the reader's share.
         """
         _check_by(by)
-        return self.ledger_of(self.counts([period], models), by)
+        if line:
+            keep = models_of_line(self.ws, line)
+            models = keep if models is None else set(models) & keep
+        with org_filter(self.ws, org):
+            rows = self.ledger_of(self.counts([period], models), by)
+            return within_reader(self.ws, rows) if by == "org" and (own_orgs or org) else rows
 
     def counts(self, periods: Sequence[str | Period | None], models: Collection[str] | None = None) -> Counts:
         """The 一本账 counts of each period per (model, 承办院), counted in SQL in one pass over the
@@ -214,63 +230,51 @@ def _within(column, p: Period):
     return and_(*terms)
 
 
-def _hits(column, p: Period):
-    """1 when ``column`` is in ``p``, else 0 (for one conditional sum per period)."""
-    return case((_within(column, p), 1), else_=0)
-
-
 def _scoped(q, models: set[str] | None):
     q = restrict(q, Clue)                                  # org scope of the reader (access layer)
     return q if models is None else q.filter(Clue.model_id.in_(sorted(models)))
 
 
 def _count_clues(s: Session, ps: list[Period], groups: list[dict], models: set[str] | None = None) -> None:
-    """生成 per period from one grouped scan of the clues; 研判/交办/成案 and 排除 from the events."""
+    """Every clue-level metric of every period in one grouped scan of the clues: a sum of
+    :func:`metric_clues` (the drill-down's condition) per metric and period; 排除 also by 误报类型."""
     group = (Clue.model_id, Clue.org_id)
-    q = _scoped(s.query(*group, *(func.sum(_hits(Clue.first_seen, p)) for p in ps)), models)
-    for model_id, org_id, *ns in q.group_by(*group):
-        for i, n in enumerate(ns):       # every group with clues gets a row, zero or not
-            groups[i][(model_id, org_id)]["generated"] += n or 0
-    metric = {"研判": "judged", "交办": "assigned", "成案": "cases"}
-    for i, p in enumerate(ps):
-        q = _scoped(s.query(*group, ClueEvent.action, func.count(distinct(ClueEvent.clue_id)))
-                    .select_from(ClueEvent).join(Clue, Clue.id == ClueEvent.clue_id), models)
-        q = q.filter(ClueEvent.action.in_(tuple(metric)), _within(ClueEvent.at, p))
-        for model_id, org_id, action, n in q.group_by(*group, ClueEvent.action):
-            groups[i][(model_id, org_id)][metric[action]] += n
-    # 排除: the clue's latest 排除 event is in the period and the clue is still excluded
-    latest = (s.query(func.max(ClueEvent.id).label("id")).filter(ClueEvent.action == "排除")
+    cells = [(metric, i) for metric in CLUE_METRICS for i in range(len(ps))]
+    sums = (func.sum(case((metric_clues(metric, ps[i]), 1), else_=0)) for metric, i in cells)
+    for model_id, org_id, *ns in _scoped(s.query(*group, *sums), models).group_by(*group):
+        row_of = [groups[i][(model_id, org_id)] for i in range(len(ps))]   # every group with clues gets a row
+        for (metric, i), n in zip(cells, ns, strict=True):
+            row_of[i][metric] += n or 0
+    # 排除 by 误报类型: the type recorded on the clue's latest 排除 event (else on the clue, else 其他)
+    latest = (s.query(ClueEvent.clue_id, func.max(ClueEvent.id).label("id")).filter(ClueEvent.action == "排除")
               .group_by(ClueEvent.clue_id).subquery())
-    kind = func.coalesce(func.nullif(ClueEvent.data["exclusion_type"].as_string(), ""),
+    event = aliased(ClueEvent)
+    kind = func.coalesce(func.nullif(event.data["exclusion_type"].as_string(), ""),
                          func.nullif(Clue.exclusion_type, ""), "其他")
-    q = _scoped(s.query(*group, kind, *(func.sum(_hits(ClueEvent.at, p)) for p in ps)).select_from(ClueEvent)
-                .join(latest, latest.c.id == ClueEvent.id).join(Clue, Clue.id == ClueEvent.clue_id), models)
-    for model_id, org_id, exclusion_type, *ns in q.filter(Clue.state == "排除").group_by(*group, kind):
+    sums = (func.sum(case((metric_clues("excluded", p), 1), else_=0)) for p in ps)
+    q = (s.query(*group, kind, *sums).select_from(Clue).join(latest, latest.c.clue_id == Clue.id)
+         .join(event, event.id == latest.c.id).filter(Clue.state == "排除"))
+    for model_id, org_id, exclusion_type, *ns in _scoped(q, models).group_by(*group, kind):
         for i, n in enumerate(ns):
             if n:
-                row = groups[i][(model_id, org_id)]
-                row["excluded"] += n
-                row[f"excluded_{exclusion_type}"] += n
+                groups[i][(model_id, org_id)][f"excluded_{exclusion_type}"] += n
 
 
 def _count_measures(s: Session, ps: list[Period], groups: list[dict], models: set[str] | None = None) -> None:
+    """The measure-level outcomes (检察建议, 按期回复, 追回金额, 涉及人数, 治理成果) of the measures issued in
+    each period; 监督措施 and 采纳 count clues and come from :func:`metric_clues`."""
     m = SupervisionMeasure
     q = _scoped(s.query(Clue.id, Clue.model_id, Clue.org_id, m.issued_on, m.kind, m.replied_on, m.reply_deadline, m.adopted,
                         m.money_recovered, m.people_affected, m.governance)
                 .select_from(m).join(Clue, Clue.id == m.clue_id), models).filter(m.issued_on.is_not(None))
     first, last = min(p.start for p in ps), max(p.end for p in ps)
     q = q.filter(m.issued_on >= first, m.issued_on <= last)
-    seen: set[tuple] = set()            # (period, clue, metric): 监督措施 and 采纳 count clues
-    for clue_id, model_id, org_id, issued_on, kind, replied_on, deadline, adopted, money, people, governance in q:
+    for _clue_id, model_id, org_id, issued_on, kind, replied_on, deadline, _adopted, money, people, governance in q:
         on_time = bool(replied_on and deadline and replied_on <= deadline)
         for i, p in enumerate(ps):
             if issued_on not in p:
                 continue
             row = groups[i][(model_id, org_id)]
-            for metric, hit in (("measures", True), ("adopted", bool(adopted))):
-                if hit and (i, clue_id, metric) not in seen:
-                    seen.add((i, clue_id, metric))
-                    row[metric] += 1
             row["suggestions"] += kind in ("检察建议", "社会治理检察建议")
             row["replied_on_time"] += on_time
             row["money_recovered"] += float(money or 0)
@@ -284,29 +288,67 @@ CLUE_METRICS = {"generated": "生成线索", "judged": "研判", "assigned": "�
 
 
 def metric_clues(metric: str, period: str | Period | None):
-    """SQL condition on :class:`Clue`: the clue counts for ``metric`` in ``period`` — the rule of the
-    ledger's count, for listing the very clues a card or a ledger cell counted."""
-    from sqlalchemy import exists, select
+    """SQL condition on :class:`Clue`: the clue counts for ``metric`` in ``period``.
 
+    The one rule of the clue-level metrics: :meth:`StatsService.counts` sums it per model and org (the
+    cards, the 一本账 page, the ledger API, the Excel export) and the clue lists filter by it (the
+    drill-downs).  Each condition is a column test or an uncorrelated ``IN`` subquery, which the
+    database evaluates once per query, not once per clue.
+    """
     p = period if isinstance(period, Period) else parse_period(period)
     event = {"judged": "研判", "assigned": "交办", "cases": "成案"}
     if metric == "generated":
         return _within(Clue.first_seen, p)
     if metric in event:
-        return exists().where(ClueEvent.clue_id == Clue.id, ClueEvent.action == event[metric],
-                              _within(ClueEvent.at, p))
-    if metric == "excluded":
-        latest = (select(func.max(ClueEvent.id)).where(ClueEvent.clue_id == Clue.id, ClueEvent.action == "排除")
-                  .correlate(Clue).scalar_subquery())
-        return and_(Clue.state == "排除", exists().where(ClueEvent.id == latest, _within(ClueEvent.at, p)))
+        return Clue.id.in_(select(ClueEvent.clue_id).where(ClueEvent.action == event[metric], _within(ClueEvent.at, p)))
+    if metric == "excluded":       # the latest 排除 is in the period and the clue is still excluded
+        latest = select(func.max(ClueEvent.id)).where(ClueEvent.action == "排除").group_by(ClueEvent.clue_id)
+        return and_(Clue.state == "排除", Clue.id.in_(select(ClueEvent.clue_id).where(
+            ClueEvent.id.in_(latest), _within(ClueEvent.at, p))))
     if metric in ("measures", "adopted"):
         m = SupervisionMeasure
-        terms = [m.clue_id == Clue.id, m.issued_on.is_not(None)]
-        terms += [m.issued_on >= p.start, m.issued_on <= p.end]
+        terms = [m.issued_on.is_not(None), m.issued_on >= p.start, m.issued_on <= p.end]
         if metric == "adopted":
             terms.append(m.adopted.is_(True))
-        return exists().where(*terms)
+        return Clue.id.in_(select(m.clue_id).where(*terms))
     raise InputError(f"统计指标“{metric}”无效", hint=f"可选：{'、'.join(CLUE_METRICS)}")
+
+
+def models_of_line(ws: Workspace, line: str) -> set[str]:
+    """The ids of the models of one 业务条线 (as the by-line ledger groups them)."""
+    with ws.db.unit_of_work() as s:
+        return {mid for mid, model_line in _model_lines(s).items() if model_line == line}
+
+
+@contextmanager
+def org_filter(ws: Workspace, org: str | None) -> Iterator[None]:
+    """Count only clues held by ``org`` (code or name) and the orgs below it, within the reader's scope.
+
+    Unassigned clues (线索池) are left out: they belong to no org yet.  An unknown org is
+    :class:`NotFound`.
+    """
+    if not org:
+        yield
+        return
+    from ..orgs.service import descendants, find_org
+
+    with ws.db.unit_of_work() as s:
+        below = frozenset(descendants(s, find_org(s, org).id))
+    reader = current_scope()
+    narrowed = replace(reader or NOBODY, orgs=below & reader.orgs if reader is not None else below, pool=False)
+    with use_scope(narrowed):
+        yield
+
+
+def within_reader(ws: Workspace, rows: list[dict]) -> list[dict]:
+    """By-org rows the reader may see: their own org and the orgs below it (a 市院 user's roll-up keys
+    include 省院 and 最高检, whose totals are only this city's share — never listed)."""
+    scope = current_scope()
+    if scope is None or scope.orgs is None:
+        return rows
+    with ws.db.unit_of_work() as s:
+        codes = {c for (c,) in s.query(Org.code).filter(Org.id.in_(scope.orgs))} if scope.orgs else set()
+    return [r for r in rows if r["key"] in codes or (r["key"] == UNASSIGNED and scope.pool)]
 
 
 def _finish(key: str, name: str, v: dict) -> dict:

@@ -2,20 +2,17 @@
 
 Funnel 线索 → 研判 → 成案 → 监督措施 → 采纳, monthly trends, by model, by org (rolled up), money
 recovered, overdue items, and the 关键词订阅 (per subscription: screened, matched, confirmed, excluded,
-precision; left out when a 业务条线 is chosen — subscriptions belong to no line).  Counting rules live
-in :mod:`shujian.stats.service` and :mod:`shujian.stats.text`; this module only picks and orders rows.
+precision; left out when a 业务条线 is chosen — subscriptions belong to no line).  Counting rules and the
+filters (业务条线, 院, the reader's own orgs) live in :mod:`shujian.stats.service` — the same functions
+the ledger API, the Excel export and the drill-down lists call; this module only picks and orders rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import replace
 from datetime import date
 
 from ..errors import NotFound
-from ..security.scope import NOBODY, current_scope, use_scope
-from ..stats.service import StatsService, parse_period
+from ..stats.service import StatsService, models_of_line, org_filter, parse_period, within_reader
 from ..stats.text import subscription_ledger
 from ..workflow.service import WorkflowService
 from ..workspace import Workspace
@@ -55,19 +52,6 @@ def trend_months(period: str | None, today: date) -> list[str]:
     return months_back(end, max(1, min(n, 24)))
 
 
-def _within_reader(ws: Workspace, rows: list[dict]) -> list[dict]:
-    """By-org rows the reader may see: their own org and the orgs below it (a 市院 user's roll-up keys
-    include 省院 and 最高检, whose totals are only this city's share — not shown as bars)."""
-    scope = current_scope()
-    if scope is None or scope.orgs is None:
-        return rows
-    from ..db.models import Org
-
-    with ws.db.unit_of_work() as s:
-        codes = {c for (c,) in s.query(Org.code).filter(Org.id.in_(scope.orgs))} if scope.orgs else set()
-    return [r for r in rows if r["key"] in codes or (r["key"] == "未分配" and scope.pool)]
-
-
 def dashboard(ws: Workspace, *, period: str | None = None, line: str | None = None, org: str | None = None,
               today: date | None = None) -> dict:
     """Everything the 一本账 page draws, for one period and optionally one 业务条线 and/or org.
@@ -84,11 +68,11 @@ def dashboard(ws: Workspace, *, period: str | None = None, line: str | None = No
         by_line = stats.ledger_of(counts, "line")
         lines = [r for r in by_line if not line or line in (r["name"], r["key"])]
         by_model = stats.ledger_of(counts, "model")
-        keep = _models_of_line(ws, line) if line else None
+        keep = models_of_line(ws, line) if line else None
         if keep is not None:
             by_model = [r for r in by_model if r["key"] in keep]
         by_org = stats.ledger_of(counts, "org", models=keep)
-        by_org = _top_orgs(_within_reader(ws, _children_view(by_org, _org_rows(by_org, org)) if org else by_org))
+        by_org = _top_orgs(within_reader(ws, _children_view(by_org, _org_rows(by_org, org)) if org else by_org))
         trend = _trend(stats, counts, months, line)
         by_subscription = subscription_ledger(ws, parse_period(period)) if not line else []
     totals = {k: _sum(lines, k) for k, _ in FUNNEL} | {"money_recovered": round(_sum(lines, "money_recovered"), 2),
@@ -98,26 +82,6 @@ def dashboard(ws: Workspace, *, period: str | None = None, line: str | None = No
             "totals": totals, "by_line": by_line, "by_model": by_model,
             "by_org": by_org,
             "trend": trend, "overdue": _overdue(ws, org), "by_subscription": by_subscription}
-
-
-@contextmanager
-def org_filter(ws: Workspace, org: str | None) -> Iterator[None]:
-    """Count only clues held by ``org`` (code or name) and the orgs below it, within the reader's scope.
-
-    Unassigned clues (线索池) are left out: they belong to no org yet.  An unknown org is
-    :class:`NotFound`.
-    """
-    if not org:
-        yield
-        return
-    from ..orgs.service import descendants, find_org
-
-    with ws.db.unit_of_work() as s:
-        below = frozenset(descendants(s, find_org(s, org).id))
-    reader = current_scope()
-    narrowed = replace(reader or NOBODY, orgs=below & reader.orgs if reader is not None else below, pool=False)
-    with use_scope(narrowed):
-        yield
 
 
 def _org_rows(rows: list[dict], org: str | None) -> list[dict]:
@@ -135,12 +99,6 @@ def _children_view(rows: list[dict], picked: list[dict]) -> list[dict]:
     if code == "000000":                  # 最高人民检察院: every org is below it
         return rows
     return [r for r in rows if str(r["key"]).startswith(code)]
-
-
-def _models_of_line(ws: Workspace, line: str) -> set[str]:
-    from .catalogue import cards
-
-    return {c["model_id"] for c in cards(ws) if c["line"] == line}
 
 
 def _top_orgs(rows: list[dict], n: int = 15) -> list[dict]:

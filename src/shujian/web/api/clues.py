@@ -44,10 +44,10 @@ def clue_filter(request: Request, model_id: Annotated[str | None, Query(max_leng
 
 
 def line_models(ws, line: str) -> tuple[str, ...]:
-    """The model ids of one 业务条线 (built-in and governed), for the dashboard's line filter."""
-    from .. import catalogue
+    """The model ids of one 业务条线, for the drill-down's line filter (the 一本账's own rule)."""
+    from ...stats.service import models_of_line
 
-    return tuple(sorted(c["model_id"] for c in catalogue.cards(ws) if c["line"] == line))
+    return tuple(sorted(models_of_line(ws, line)))
 
 
 def masked_clue(c: dict) -> dict:

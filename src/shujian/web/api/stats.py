@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from ...stats.service import METRICS, StatsService, parse_period
-from ..dashboard import dashboard, org_filter
+from ..dashboard import dashboard
 from ..pagination import Paging, page_of
 from ..security import require
 from .common import ws_of
@@ -30,7 +30,7 @@ def stats_dashboard(request: Request, user=require("dashboard.read"), period: Pe
 @router.get("/stats/ledger", summary="一本账（按模型、院或业务条线）")
 def stats_ledger(request: Request, paging: Paging, user=require("dashboard.read"),
                  by: Literal["model", "org", "line"] = "model", period: Period = None) -> dict:
-    rows = StatsService(ws_of(request)).ledger(by, period or None)
+    rows = StatsService(ws_of(request)).ledger(by, period or None, own_orgs=True)
     out = page_of(rows, paging, allowed_sort=[k for k, _ in METRICS] + ["key", "name"])
     out["metrics"] = [{"key": k, "label": v} for k, v in METRICS]
     return out
@@ -52,12 +52,9 @@ def stats_export(request: Request, user=require("dashboard.read"), period: Perio
                  org: Annotated[str | None, Query(max_length=100, description="院（含下级院）")] = None) -> FileResponse:
     """The same numbers as the 工作台 with the same filters (期间, 业务条线, 院)."""
     from ...stats.export import export_xlsx
-    from .clues import line_models
 
     ws = ws_of(request)
     tmp = Path(tempfile.mkstemp(suffix=".xlsx")[1])
-    with org_filter(ws, org or None):
-        export_xlsx(StatsService(ws), tmp, parse_period(period or None),
-                    models=line_models(ws, line) if line else None)
+    export_xlsx(StatsService(ws), tmp, parse_period(period or None), line=line or None, org=org or None)
     return FileResponse(tmp, filename="一本账.xlsx", background=BackgroundTask(tmp.unlink, missing_ok=True),
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
