@@ -123,14 +123,19 @@ class StatsService:
             rows = self.ledger_of(self.counts([period], models), by)
             return within_reader(self.ws, rows) if by == "org" and (own_orgs or org) else rows
 
-    def counts(self, periods: Sequence[str | Period | None], models: Collection[str] | None = None) -> Counts:
-        """The 一本账 counts of each period per (model, 承办院), counted in SQL in one pass over the
-        clues (the dashboard's period and its 12-month trend read the same pass)."""
+    def counts(self, periods: Sequence[str | Period | None], models: Collection[str] | None = None,
+               metrics: Sequence[Collection[str] | None] | None = None) -> Counts:
+        """The 一本账 counts of each period per (model, 承办院), counted in SQL.
+
+        ``metrics[i]`` limits the clue-level metrics of period ``i`` (e.g. a trend month needs only
+        生成, 成案, 监督措施; None: all); the measure outcomes are always counted."""
         ps = [p if isinstance(p, Period) else parse_period(p) for p in periods]
         keep = None if models is None else set(models)
+        wanted = [tuple((metrics[i] if metrics and i < len(metrics) else None) or CLUE_METRICS)
+                  for i in range(len(ps))]
         with self.ws.db.unit_of_work() as s:
             groups: list[dict] = [defaultdict(_empty) for _ in ps]
-            _count_clues(s, ps, groups, keep)
+            _count_clues(s, ps, groups, keep, wanted)
             _count_measures(s, ps, groups, keep)
         return Counts(ps, groups)
 
@@ -235,29 +240,39 @@ def _scoped(q, models: set[str] | None):
     return q if models is None else q.filter(Clue.model_id.in_(sorted(models)))
 
 
-def _count_clues(s: Session, ps: list[Period], groups: list[dict], models: set[str] | None = None) -> None:
-    """Every clue-level metric of every period in one grouped scan of the clues: a sum of
-    :func:`metric_clues` (the drill-down's condition) per metric and period; 排除 also by 误报类型."""
+def _count_clues(s: Session, ps: list[Period], groups: list[dict], models: set[str] | None,
+                 metrics: list[Sequence[str]]) -> None:
+    """The clue-level ``metrics[i]`` of each period ``i``: counts of the clues :func:`metric_clues`
+    (the drill-down's condition) admits, per model and org; 排除 also by 误报类型.
+
+    生成 (a date test on the clue) is one grouped scan with a sum per period; each other metric's
+    condition is an ``IN`` over its events or measures, so each is a query driven by that small set."""
     group = (Clue.model_id, Clue.org_id)
-    cells = [(metric, i) for metric in CLUE_METRICS for i in range(len(ps))]
-    sums = (func.sum(case((metric_clues(metric, ps[i]), 1), else_=0)) for metric, i in cells)
+    sums = (func.sum(case((metric_clues("generated", p), 1), else_=0)) for p in ps)
     for model_id, org_id, *ns in _scoped(s.query(*group, *sums), models).group_by(*group):
-        row_of = [groups[i][(model_id, org_id)] for i in range(len(ps))]   # every group with clues gets a row
-        for (metric, i), n in zip(cells, ns, strict=True):
-            row_of[i][metric] += n or 0
+        for i, n in enumerate(ns):              # every group with clues gets a row, zero or not
+            if "generated" in metrics[i]:
+                groups[i][(model_id, org_id)]["generated"] += n or 0
+    for i, p in enumerate(ps):
+        for metric in metrics[i]:
+            if metric in ("generated",):
+                continue
+            q = _scoped(s.query(*group, func.count(Clue.id)).filter(metric_clues(metric, p)), models)
+            for model_id, org_id, n in q.group_by(*group):
+                groups[i][(model_id, org_id)][metric] += n
     # 排除 by 误报类型: the type recorded on the clue's latest 排除 event (else on the clue, else 其他)
     latest = (s.query(ClueEvent.clue_id, func.max(ClueEvent.id).label("id")).filter(ClueEvent.action == "排除")
               .group_by(ClueEvent.clue_id).subquery())
     event = aliased(ClueEvent)
     kind = func.coalesce(func.nullif(event.data["exclusion_type"].as_string(), ""),
                          func.nullif(Clue.exclusion_type, ""), "其他")
-    sums = (func.sum(case((metric_clues("excluded", p), 1), else_=0)) for p in ps)
-    q = (s.query(*group, kind, *sums).select_from(Clue).join(latest, latest.c.clue_id == Clue.id)
-         .join(event, event.id == latest.c.id).filter(Clue.state == "排除"))
-    for model_id, org_id, exclusion_type, *ns in _scoped(q, models).group_by(*group, kind):
-        for i, n in enumerate(ns):
-            if n:
-                groups[i][(model_id, org_id)][f"excluded_{exclusion_type}"] += n
+    for i, p in enumerate(ps):
+        if "excluded" not in metrics[i]:
+            continue
+        q = (s.query(*group, kind, func.count(Clue.id)).select_from(Clue).join(latest, latest.c.clue_id == Clue.id)
+             .join(event, event.id == latest.c.id).filter(metric_clues("excluded", p)))
+        for model_id, org_id, exclusion_type, n in _scoped(q, models).group_by(*group, kind):
+            groups[i][(model_id, org_id)][f"excluded_{exclusion_type}"] += n
 
 
 def _count_measures(s: Session, ps: list[Period], groups: list[dict], models: set[str] | None = None) -> None:

@@ -19,6 +19,7 @@ from ..workspace import Workspace
 
 FUNNEL = (("generated", "线索"), ("judged", "研判"), ("cases", "成案"), ("measures", "监督措施"), ("adopted", "采纳"))
 TREND_MONTHS = 12
+TREND = ("generated", "cases", "measures")        # the clue counts the trend draws (with 追回金额)
 
 
 def _sum(rows: list[dict], key: str) -> float:
@@ -64,7 +65,7 @@ def dashboard(ws: Workspace, *, period: str | None = None, line: str | None = No
     months = trend_months(period, today)
     with org_filter(ws, org):
         stats = StatsService(ws)
-        counts = stats.counts([period, *months])        # one pass: the period and each trend month
+        counts = stats.counts([period, *months], metrics=[None, *(TREND for _ in months)])
         by_line = stats.ledger_of(counts, "line")
         lines = [r for r in by_line if not line or line in (r["name"], r["key"])]
         by_model = stats.ledger_of(counts, "model")
