@@ -17,14 +17,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-PG_URL = os.environ.get("SHUJIAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import PG_URL, metadata_store  # noqa: E402
 
 
 def candidates(n: int, evidence: int, offset: int = 0):
@@ -131,35 +132,21 @@ def main() -> None:
     from shujian.workspace import Workspace
 
     home = Path(tempfile.mkdtemp(prefix="shujian-bench-clues-"))
-    os.environ["SHUJIAN_HOME"] = str(home)
-    schema = None
-    if args.backend == "postgres":
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(args.pg_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in args.pg_url else "?"
-        os.environ["SHUJIAN_DATABASE_URL"] = f"{args.pg_url}{sep}options=-csearch_path%3D{schema}"
-    else:
-        os.environ["SHUJIAN_DATABASE_URL"] = f"sqlite:///{home / 'metadata.sqlite'}"
-    ws = Workspace(load_settings()).ensure()
     report = {"backend": args.backend, "clues": args.clues, "evidence_per_clue": args.evidence,
               "load_avg_1m_at_start": round(os.getloadavg()[0], 2)}
-    try:
-        res, wall, cpu = store(ws, "bench-pension", args.clues, args.evidence, args.batch)
-        assert res["new"] == args.clues, res
-        report["first"] = _figures(res, wall, cpu, args.clues)
-        if not args.no_rerun:
+    with metadata_store(args.backend, home, pg_url=args.pg_url):
+        ws = Workspace(load_settings()).ensure()
+        try:
             res, wall, cpu = store(ws, "bench-pension", args.clues, args.evidence, args.batch)
-            assert res["new"] == 0 and res["seen"] == args.clues, res
-            report["rerun"] = _figures(res, wall, cpu, args.clues)
-        report["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
-    finally:
-        ws.close()
-        if schema:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+            assert res["new"] == args.clues, res
+            report["first"] = _figures(res, wall, cpu, args.clues)
+            if not args.no_rerun:
+                res, wall, cpu = store(ws, "bench-pension", args.clues, args.evidence, args.batch)
+                assert res["new"] == 0 and res["seen"] == args.clues, res
+                report["rerun"] = _figures(res, wall, cpu, args.clues)
+            report["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
+        finally:
+            ws.close()
     print(json.dumps(report, ensure_ascii=False))  # noqa: T201
 
 

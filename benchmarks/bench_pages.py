@@ -19,14 +19,16 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-PG_URL = os.environ.get("SHUJIAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import PG_URL, metadata_store  # noqa: E402
+
 PAGES = (("dashboard", "/"), ("clue list", "/clues"), ("clue list page 500", "/clues?page=500"),
          ("一本账 by org (API)", "/api/v1/stats/ledger?by=org"),
          ("一本账 by model, 2026 (API)", "/api/v1/stats/ledger?by=model&period=2026"))
@@ -120,36 +122,23 @@ def main() -> None:
     from shujian.workspace import Workspace
 
     home = args.home or Path(tempfile.mkdtemp(prefix="shujian-bench-pages-"))
-    reuse = (home / "seeded.json").is_file()
-    os.environ["SHUJIAN_HOME"] = str(home)
-    schema = admin = None
-    if args.backend == "postgres":
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(args.pg_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in args.pg_url else "?"
-        os.environ["SHUJIAN_DATABASE_URL"] = f"{args.pg_url}{sep}options=-csearch_path%3D{schema}"
-        reuse = False
-    else:
-        os.environ["SHUJIAN_DATABASE_URL"] = f"sqlite:///{home / 'metadata.sqlite'}"
-    ws = Workspace(load_settings()).ensure()
+    reuse = args.backend == "sqlite" and (home / "seeded.json").is_file()
     report = {"backend": args.backend, "clues": args.clues, "load_avg_1m_at_start": round(os.getloadavg()[0], 2)}
-    try:
+    with metadata_store(args.backend, home, pg_url=args.pg_url, keep=args.keep):
+        ws = Workspace(load_settings())
         if reuse:
-            report["seed"] = json.loads((home / "seeded.json").read_text())
-        else:
-            report["seed"] = seed(ws, args.clues)
-            (home / "seeded.json").write_text(json.dumps(report["seed"]))
-        report["pages"] = time_pages(ws, args.rounds)
-        report["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
-    finally:
-        ws.close()
-        if schema and not args.keep:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        if admin is not None:
-            admin.dispose()
+            ws.upgrade()                 # a seed made by older code: migrate it (backfills the counters)
+        ws = ws.ensure()
+        try:
+            if reuse:
+                report["seed"] = json.loads((home / "seeded.json").read_text())
+            else:
+                report["seed"] = seed(ws, args.clues)
+                (home / "seeded.json").write_text(json.dumps(report["seed"]))
+            report["pages"] = time_pages(ws, args.rounds)
+            report["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
+        finally:
+            ws.close()
     print(json.dumps(report, ensure_ascii=False, indent=1))  # noqa: T201
 
 

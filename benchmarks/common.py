@@ -1,10 +1,14 @@
-"""Shared helpers for the benchmark scripts: demo cities on disk, DuckDB loading, machine facts."""
+"""Shared helpers for the benchmark scripts: demo cities on disk, DuckDB loading, machine facts, a fresh
+metadata store (SQLite file or PostgreSQL schema)."""
 
 from __future__ import annotations
 
 import os
 import platform
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -15,6 +19,7 @@ from shujian.demo.core import Manifest, generate
 from shujian.demo.evaluate import load_city
 
 BENCH_DIR = Path(os.environ.get("SHUJIAN_BENCH_DIR", "/tmp/shujian-bench-engines"))
+PG_URL = os.environ.get("SHUJIAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def log(msg: str) -> None:
@@ -68,3 +73,31 @@ def catalog_from_manifest(city: Path) -> CatalogSchema:
         cols = tuple(ColumnSchema(c["name"], c["dtype"], info.semantics.get(c["name"])) for c in info.columns)
         catalog.add(DatasetSchema(info.name, f"ds_{i}", cols, version=1, level=info.level))
     return catalog
+
+
+@contextmanager
+def metadata_store(backend: str, home: Path, *, pg_url: str = PG_URL, keep: bool = False) -> Iterator[str]:
+    """Point ``SHUJIAN_HOME`` at ``home`` and ``SHUJIAN_DATABASE_URL`` at a metadata store for one run: the
+    SQLite file ``home/metadata.sqlite``, or (``backend="postgres"``) a new schema ``bench_<hex>`` on the
+    PostgreSQL server at ``pg_url``, dropped afterwards unless ``keep``.  Yields the schema name ("" for
+    SQLite)."""
+    from sqlalchemy import create_engine, text
+
+    os.environ["SHUJIAN_HOME"] = str(home)
+    if backend != "postgres":
+        os.environ["SHUJIAN_DATABASE_URL"] = f"sqlite:///{home / 'metadata.sqlite'}"
+        yield ""
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in pg_url else "?"
+        os.environ["SHUJIAN_DATABASE_URL"] = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
+        yield schema
+    finally:
+        if not keep:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()

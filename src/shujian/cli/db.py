@@ -45,3 +45,34 @@ def current(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", hel
         console.print(f"待执行 {len(status.pending)} 个迁移（shujian db upgrade）：", highlight=False)
         for rev, doc in status.pending:
             console.print(f"  - {rev}：{doc}", highlight=False)
+
+
+@app.command("check")
+def check(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table 或 json"),
+          repair: bool = typer.Option(False, "--repair", help="按线索重建一本账计数（先 shujian backup）")) -> None:
+    """检查元数据库的一致性：一本账计数等于按线索逐条重数；每条证据行的线索和运行记录都存在。有问题时退出码为 1。"""
+    from ..clues.store import orphan_evidence
+    from ..stats.service import check_counters
+
+    ws = open_workspace()
+    counters = check_counters(ws, repair=repair)
+    with ws.db.unit_of_work() as s:
+        orphans = orphan_evidence(s)
+    ok = (repair or not counters) and not any(orphans.values())
+    if fmt == OutputFormat.json:
+        print_json({"ok": ok, "counters": [{**c, "day": c["day"].isoformat()} for c in counters],
+                    "orphan_evidence": orphans})
+    else:
+        fixed = "，已按线索重建" if repair and counters else ""
+        console.print(f"一本账计数：{'与线索一致' if not counters else f'{len(counters)} 处与线索不一致{fixed}'}",
+                      highlight=False)
+        for c in counters[:20]:
+            console.print(f"  - {c['grain']} {c['day']} {c['model_id']} 院 {c['org_id']} 状态 {c['state']}："
+                          f"计数 {c['stored']}，重数 {c['counted']}", highlight=False)
+        console.print(f"证据行：缺线索 {orphans['without_clue']} 行，缺运行记录 {orphans['without_run']} 行", highlight=False)
+        if not ok:
+            console.print("修复：计数由迁移 0012 的触发器维护，不一致说明有人绕过或删除了触发器——先 shujian backup，"
+                          "再 shujian db check --repair 按线索重建；孤立证据行由手写 SQL 留下，可以删除"
+                          "（docs/runs-and-clues.md）", highlight=False)
+    if not ok:
+        raise typer.Exit(1)

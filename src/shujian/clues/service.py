@@ -53,8 +53,17 @@ class ClueService:
             return [c.id for c in f.apply(s, s.query(Clue).join(Subject)).order_by(Clue.id)]
 
     def total(self, f: ClueFilter) -> int:
-        """How many clues match ``f`` (one COUNT query; pairs with :meth:`list` for paging)."""
+        """How many clues match ``f`` (pairs with :meth:`list` for paging): from the 一本账 counters when
+        the filter is one they hold (model, state, org — the reader's scope applied), else one COUNT."""
         with self.ws.db.unit_of_work() as s:
+            if f.counted():
+                from ..stats.service import count_clues
+
+                orgs = None
+                if f.org is not None:
+                    from ..orgs.service import descendants, find_org
+                    orgs = descendants(s, find_org(s, f.org).id)
+                return count_clues(s, model_id=f.model_id, state=f.state, models=f.models, orgs=orgs)
             return f.apply(s, _with_subject(s.query(func.count(Clue.id)).select_from(Clue), f)).scalar() or 0
 
     def count(self, model_id: str | None = None) -> int:
@@ -199,6 +208,11 @@ class ClueFilter:
     metric: str | None = None                 # 一本账 metric (研判, 成案 …) in ``period``: the clues a card counted
     period: str | None = None
     models: tuple[str, ...] | None = None      # e.g. the models of one 业务条线
+
+    def counted(self) -> bool:
+        """Whether the 一本账 counters can count this filter (no subject, dates, deadlines, assignee, metric)."""
+        return not (self.subject or self.since or self.until or self.overdue is not None or self.assignee
+                    or self.metric)
 
     def apply(self, s, q):
         q = restrict(q, Clue)          # org scope of the acting user (本院及下级院, own pool)

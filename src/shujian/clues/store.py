@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import JSON, Column, MetaData, String, Table, and_, bindparam, exists, select
+from sqlalchemy import JSON, Column, MetaData, String, Table, and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from ..catalog.typeinfer import NULL_MARKERS
@@ -287,3 +287,16 @@ def exclude(session: Session, clue_id: int, reason: str) -> Clue:
     clue = session.get(Clue, clue_id)
     clue.state, clue.suppressed = "排除", True
     return clue
+
+
+def orphan_evidence(session: Session) -> dict[str, int]:
+    """Evidence rows whose clue or run is missing (``shujian db check``).  ``clue_evidence`` has no
+    foreign keys (migration 0013): :class:`ClueWriter` writes evidence only for its own clues and run in
+    one transaction, and no code deletes clues or runs; this finds what hand-written SQL may have left."""
+    from ..db.models import Run
+
+    ev = ClueEvidence.__table__
+    no_clue = select(func.count()).select_from(ev).where(~exists().where(Clue.__table__.c.id == ev.c.clue_id))
+    no_run = select(func.count()).select_from(ev).where(~exists().where(Run.__table__.c.id == ev.c.run_id))
+    return {"without_clue": session.execute(no_clue).scalar() or 0,
+            "without_run": session.execute(no_run).scalar() or 0}

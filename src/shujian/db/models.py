@@ -201,13 +201,31 @@ class ClueRun(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
 
 
+class ClueCount(Base):
+    """一本账 counters: clues per first-seen day (grain ``d``) and month (grain ``m``, first day) × model ×
+    承办院 × state.  Kept by database triggers on ``clues`` (migration 0012_clue_counts) in the transaction
+    of every insert, update and delete, so no path that writes clues can miss them; read through the
+    access layer (:func:`shujian.security.access.restrict`), never a clue count of its own."""
+
+    __tablename__ = "clue_counts"
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)       # d: day, m: month
+    day: Mapped[date] = mapped_column(Date, primary_key=True)              # the day, or the month's first day
+    model_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True)         # 承办院; 0: unassigned (线索池)
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)         # unassigned: the first run; else 0
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ClueEvidence(Base):
     """One source row behind a clue: dataset version + row id, enough to show it later."""
 
     __tablename__ = "clue_evidence"
+    # No foreign keys (migration 0013): the clue store's writer is the only one to insert evidence, for
+    # its own clues and run in one transaction; ``shujian db check`` reports orphans.
     id: Mapped[int] = mapped_column(primary_key=True)
-    clue_id: Mapped[int] = mapped_column(ForeignKey("clues.id", ondelete="CASCADE"), index=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    clue_id: Mapped[int] = mapped_column(Integer, index=True)
+    run_id: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(64))
     dataset: Mapped[str] = mapped_column(String(64))
     dataset_version_id: Mapped[int] = mapped_column(Integer)

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from ..db.models import (
     AnalysisRequest,
     Clue,
+    ClueCount,
     Dataset,
     DatasetColumn,
     GovModel,
@@ -104,6 +105,15 @@ def clue_condition(scope: Scope):
     return cond
 
 
+def clue_count_condition(scope: Scope):
+    """SQL condition on :class:`ClueCount`: the counters of the clues :func:`clue_condition` lets ``scope``
+    see — the same rule on the counters' columns (承办院, or for 线索池 clues, org 0, their first run)."""
+    cond = ClueCount.org_id.in_(_orgs(scope))
+    if scope.pool:
+        cond = cond | ((ClueCount.org_id == 0) & ClueCount.run_id.in_(_pool_runs(scope)))
+    return cond
+
+
 def _gov_condition(s: Session, scope: Scope):
     from ..governance.rules import LISTED
     from ..governance.service import _visible
@@ -117,14 +127,16 @@ def _gov_condition(s: Session, scope: Scope):
 def restrict(query, model: type, user: Any = _CURRENT, *, session: Session | None = None):
     """``query`` limited to the rows of ``model`` the user may see (the one listing filter).
 
-    Clues follow the pool rule; datasets and runs with no org are platform-wide (shared); governed
-    models follow authorship, listing range and adoption.  Unrestricted (local operator): unchanged.
+    Clues (and their 一本账 counters, :class:`ClueCount`) follow the pool rule; datasets and runs with no
+    org are platform-wide (shared); governed models follow authorship, listing range and adoption.  Unrestricted (local operator): unchanged.
     """
     scope = viewer_scope(user, session)
     if scope is None:
         return query
     if model is Clue:
         return query.filter(clue_condition(scope))
+    if model is ClueCount:
+        return query.filter(clue_count_condition(scope))
     if model is GovModel:
         s = session or query.session
         return query.filter(_gov_condition(s, scope))

@@ -27,10 +27,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from ..db.models import Clue, ClueEvent, GovModel, ModelVersion, Org, SupervisionMeasure
+from ..db.models import Clue, ClueCount, ClueEvent, GovModel, ModelVersion, Org, SupervisionMeasure
 from ..errors import InputError
 from ..security.access import restrict
 from ..security.scope import NOBODY, current_scope, use_scope
@@ -240,19 +240,90 @@ def _scoped(q, models: set[str] | None):
     return q if models is None else q.filter(Clue.model_id.in_(sorted(models)))
 
 
+def _month_end(d: date) -> bool:
+    return d == date.max or (d + timedelta(days=1)).day == 1
+
+
+def _month_after(d: date) -> date:
+    """The first day of the month after ``d``'s (``date.max`` when there is none)."""
+    if d.year == date.max.year and d.month == 12:
+        return date.max
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+def _buckets(p: Period) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """The counter buckets that make up ``p``: its whole months (first days, inclusive) and the days
+    before and after them (ranges, inclusive).
+
+    >>> _buckets(Period(date(2026, 1, 15), date(2026, 3, 31)))
+    ((datetime.date(2026, 2, 1), datetime.date(2026, 3, 1)), [(datetime.date(2026, 1, 15), datetime.date(2026, 1, 31))])
+    >>> _buckets(Period(date(2026, 1, 15), date(2026, 1, 20)))
+    (None, [(datetime.date(2026, 1, 15), datetime.date(2026, 1, 20))])
+    """
+    first = p.start if p.start.day == 1 else _month_after(p.start)
+    last = p.end.replace(day=1) if _month_end(p.end) else _month_before(p.end.replace(day=1))
+    if first == date.max or last is None or first > last:
+        return None, [(p.start, p.end)]
+    days = []
+    if p.start < first:
+        days.append((p.start, first - timedelta(days=1)))
+    if not _month_end(p.end):
+        days.append((p.end.replace(day=1), p.end))
+    return (first, last), days
+
+
+def _month_before(first: date) -> date | None:
+    if first.year == date.min.year and first.month == 1:
+        return None
+    return date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+
+
+def _count_generated(s: Session, ps: list[Period], groups: list[dict], models: set[str] | None = None,
+                     wanted_in: Sequence[bool] | None = None) -> None:
+    """生成 per period from the maintained counters (:class:`ClueCount`): whole months from the month
+    counters, the days around them from the day counters — a few thousand rows whatever the store's size."""
+    cc = ClueCount
+    plans = [_buckets(p) for p in ps]
+    days = [r for _, ranges in plans for r in ranges]
+    wanted = cc.grain == "m"
+    if days:
+        wanted = or_(wanted, and_(cc.grain == "d", or_(*(cc.day.between(a, b) for a, b in days))))
+    q = restrict(s.query(cc.grain, cc.day, cc.model_id, cc.org_id, func.sum(cc.n)), ClueCount).filter(wanted)
+    if models is not None:
+        q = q.filter(cc.model_id.in_(sorted(models)))
+    totals: dict[tuple, int] = defaultdict(int)
+    hits: list[tuple] = []
+    for grain, day, model_id, org_id, n in q.group_by(cc.grain, cc.day, cc.model_id, cc.org_id):
+        key = (model_id, org_id or None)           # org 0: unassigned
+        if grain == "m":
+            totals[key] += n or 0
+        if n:
+            hits.append((grain, day, key, n))
+    for key, n in totals.items():
+        if n > 0:                                  # every group with clues gets a row, zero or not
+            for i, g in enumerate(groups):
+                if wanted_in is None or wanted_in[i]:
+                    g[key]["generated"] += 0
+    for i, (months, ranges) in enumerate(plans):
+        if wanted_in is not None and not wanted_in[i]:
+            continue
+        for grain, day, key, n in hits:
+            inside = (months is not None and months[0] <= day <= months[1]) if grain == "m" else \
+                any(a <= day <= b for a, b in ranges)
+            if inside:
+                groups[i][key]["generated"] += n
+
+
 def _count_clues(s: Session, ps: list[Period], groups: list[dict], models: set[str] | None,
                  metrics: list[Sequence[str]]) -> None:
     """The clue-level ``metrics[i]`` of each period ``i``: counts of the clues :func:`metric_clues`
     (the drill-down's condition) admits, per model and org; 排除 also by 误报类型.
 
-    生成 (a date test on the clue) is one grouped scan with a sum per period; each other metric's
-    condition is an ``IN`` over its events or measures, so each is a query driven by that small set."""
+    生成 comes from the maintained counters (:func:`_count_generated`, the same date rule on the clue's
+    first-seen day); each other metric's condition is an ``IN`` over its events or measures, so each is
+    a query driven by that small set."""
     group = (Clue.model_id, Clue.org_id)
-    sums = (func.sum(case((metric_clues("generated", p), 1), else_=0)) for p in ps)
-    for model_id, org_id, *ns in _scoped(s.query(*group, *sums), models).group_by(*group):
-        for i, n in enumerate(ns):              # every group with clues gets a row, zero or not
-            if "generated" in metrics[i]:
-                groups[i][(model_id, org_id)]["generated"] += n or 0
+    _count_generated(s, ps, groups, models, [("generated" in m) for m in metrics])
     for i, p in enumerate(ps):
         for metric in metrics[i]:
             if metric in ("generated",):
@@ -376,3 +447,116 @@ def _finish(key: str, name: str, v: dict) -> dict:
     row["conversion"] = round(row["cases"] / row["generated"], 4) if row["generated"] else None
     row["accuracy"] = round(row["cases"] / checked, 4) if checked else None
     return row
+
+
+def overdue(ws: Workspace, *, org: str | int | None = None, limit: int = 50, today: date | None = None,
+            clock=None) -> list[dict]:
+    """The first ``limit`` overdue items the reader may see — the rows of
+    ``WorkflowService.due(within_days=0, org=org)`` that are overdue, in its order (deadline, clue id;
+    建议刚性监督 last) — sorted and limited in SQL, so a store with many open clues costs one indexed read.
+    Flags overdue measures first (:meth:`~shujian.workflow.service.WorkflowService.check_overdue`), as
+    ``due`` does."""
+    from sqlalchemy import literal, null, select, union_all
+
+    from ..orgs.service import descendants, find_org
+    from ..workflow.rules import FINAL_STATES
+    from ..workflow.service import WorkflowService, _due_row, _org_name
+
+    wf = WorkflowService(ws, clock) if clock is not None else WorkflowService(ws)
+    wf.check_overdue()
+    today = today or wf.today()
+    c, m = Clue, SupervisionMeasure
+    with ws.db.unit_of_work() as s:
+        below = descendants(s, find_org(s, org).id) if org is not None else None
+
+        def scoped(q):
+            q = restrict(q, Clue)                           # the reader's org scope (access layer)
+            return q if below is None else q.where(c.org_id.in_(below))
+
+        open_ = c.state.notin_(FINAL_STATES)
+        rows = [   # (deadline, clue id, rank within a clue, measure id): due()'s order, made explicit
+            scoped(select(c.deadline.label("d"), c.id.label("cid"), literal(0).label("r"), literal(0).label("mid"))
+                   .where(open_, c.deadline.is_not(None), c.state.in_(("交办", "核查")), c.deadline < today)),
+            scoped(select(c.supervise_deadline, c.id, literal(1), literal(0))
+                   .where(open_, c.supervised.is_(True), c.supervise_deadline.is_not(None),
+                          c.supervise_deadline < today)),
+            scoped(select(null(), c.id, literal(2), literal(0)).where(open_, c.escalation == "建议刚性")),
+            scoped(select(m.reply_deadline, c.id, literal(3), m.id).select_from(m).join(c, c.id == m.clue_id)
+                   .where(m.replied_on.is_(None), m.reply_deadline.is_not(None), m.reply_deadline < today)),
+        ]
+        u = union_all(*rows).subquery()
+        order = (u.c.d.is_(None), u.c.d, u.c.cid, u.c.r, u.c.mid)
+        picked = s.execute(select(u.c.d, u.c.cid, u.c.r, u.c.mid).order_by(*order).limit(limit)).all()
+        clues = {x.id: x for x in s.query(Clue).filter(Clue.id.in_({cid for _, cid, _, _ in picked}))}
+        measures = {x.id: x for x in s.query(m).filter(m.id.in_({mid for _, _, r, mid in picked if r == 3}))}
+        out = []
+        for _deadline, cid, rank, mid in picked:
+            clue = clues[cid]
+            if rank == 0:
+                out.append(_due_row(s, clue, "交办期限", clue.deadline, today, ""))
+            elif rank == 1:
+                out.append(_due_row(s, clue, "督办", clue.supervise_deadline, today,
+                                    _org_name(s, clue.supervisor_org_id)))
+            elif rank == 2:
+                out.append(_due_row(s, clue, "建议刚性监督", None, today, "柔性措施逾期未整改"))
+            else:
+                x = measures[mid]
+                out.append(_due_row(s, clue, "回复期限", x.reply_deadline, today,
+                                    f"{x.kind} {x.doc_number or ''}".strip()))
+        return out
+
+
+def _day_expressions(dialect: str):
+    """(day, first day of the month) of :attr:`Clue.first_seen` in SQL, UTC days as the triggers count."""
+    from sqlalchemy import Date, cast
+
+    if dialect == "postgresql":
+        utc = func.timezone("UTC", Clue.first_seen)
+        return cast(utc, Date), cast(func.date_trunc("month", utc), Date)
+    return func.date(Clue.first_seen), func.date(Clue.first_seen, "start of month")
+
+
+def check_counters(ws: Workspace, *, repair: bool = False) -> list[dict]:
+    """Counters that differ from a recount of the clues (empty: all agree) — for ``shujian db check``
+    and the tests; the triggers of migration 0012 keep them.  ``repair``: replace the counters by the
+    recount in the same transaction (the differences found are still returned)."""
+    from sqlalchemy import literal
+
+    with ws.db.unit_of_work() as s:
+        day, month = _day_expressions(s.get_bind().dialect.name)
+        org = func.coalesce(Clue.org_id, 0)
+        run = case((Clue.org_id.is_(None), Clue.first_run_id), else_=0)
+        counted: dict[tuple, int] = {}
+        for grain, bucket in (("d", day), ("m", month)):
+            q = s.query(literal(grain), bucket, Clue.model_id, org, run, Clue.state, func.count())
+            for *key, n in q.group_by(bucket, Clue.model_id, org, run, Clue.state):
+                k = (key[0], key[1] if isinstance(key[1], date) else date.fromisoformat(str(key[1])), *key[2:])
+                counted[k] = n
+        cc = ClueCount
+        stored = {tuple(r[:-1]): r[-1] for r in s.query(cc.grain, cc.day, cc.model_id, cc.org_id, cc.run_id, cc.state,
+                                                          cc.n).filter(cc.n != 0)}
+        if repair and stored != counted:
+            s.query(cc).delete()
+            names = ("grain", "day", "model_id", "org_id", "run_id", "state")
+            s.execute(cc.__table__.insert(), [{**dict(zip(names, k, strict=True)), "n": n} for k, n in counted.items()])
+    keys = sorted(set(counted) | set(stored), key=str)
+    names = ("grain", "day", "model_id", "org_id", "run_id", "state")
+    return [{**dict(zip(names, k, strict=True)), "stored": stored.get(k, 0), "counted": counted.get(k, 0)}
+            for k in keys if stored.get(k, 0) != counted.get(k, 0)]
+
+
+def count_clues(s: Session, *, model_id: str | None = None, state: str | None = None,
+                models: Collection[str] | None = None, orgs: Collection[int] | None = None) -> int:
+    """How many clues the reader may see with these filters, from the month counters (the clue list's
+    total): ``state`` may list states separated by commas; ``orgs`` keeps clues held by those orgs."""
+    cc = ClueCount
+    q = restrict(s.query(func.coalesce(func.sum(cc.n), 0)), ClueCount).filter(cc.grain == "m")
+    if models is not None:
+        q = q.filter(cc.model_id.in_(sorted(models)))
+    if model_id:
+        q = q.filter(cc.model_id == model_id)
+    if state:
+        q = q.filter(cc.state.in_(state.split(",")))
+    if orgs is not None:
+        q = q.filter(cc.org_id.in_(sorted(orgs) or [-1]))
+    return int(q.scalar() or 0)

@@ -12,9 +12,8 @@ from __future__ import annotations
 from datetime import date
 
 from ..errors import NotFound
-from ..stats.service import StatsService, models_of_line, org_filter, parse_period, within_reader
+from ..stats.service import StatsService, models_of_line, org_filter, overdue, parse_period, within_reader
 from ..stats.text import subscription_ledger
-from ..workflow.service import WorkflowService
 from ..workspace import Workspace
 
 FUNNEL = (("generated", "线索"), ("judged", "研判"), ("cases", "成案"), ("measures", "监督措施"), ("adopted", "采纳"))
@@ -117,7 +116,6 @@ def _trend(stats: StatsService, counts, months: list[str], line: str | None) -> 
 
 def _overdue(ws: Workspace, org: str | None = None) -> list[dict]:
     try:
-        rows = WorkflowService(ws).due(within_days=0, org=org or None)
+        return overdue(ws, org=org or None, limit=50)      # sorted and limited in SQL
     except NotFound:
-        rows = []
-    return [r for r in rows if r["overdue"]][:50]
+        return []
