@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import entity_quality as eq  # benchmarks/, the directory of this script
 import psutil
 
 from shujian.entity import linker as lk
@@ -42,28 +43,6 @@ FIELDS = {"name": "姓名", "id_number": "身份证号", "birth_date": "出生�
 
 def _log(msg: str) -> None:
     sys.stderr.write(msg + "\n")
-
-
-def _truth(con: duckdb.DuckDBPyConnection) -> None:
-    """Truth over every record (er_records), and the map record → compared representative."""
-    con.execute("""CREATE OR REPLACE TEMP TABLE truth AS
-        SELECT r.unique_id, q.person_id FROM er_records r JOIN pop q ON q._row_id = r.source_row""")
-    con.execute("""CREATE OR REPLACE TEMP TABLE rep AS
-        SELECT r.unique_id, p.unique_id AS rep_id FROM er_records r JOIN er_person_input p USING (fingerprint)""")
-
-
-def _records(con, clusters: str, edges: str | None) -> tuple[str, str | None]:
-    """Clusters and edges of representatives expanded to every record (identical records are linked)."""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {clusters}_r AS
-        SELECT rep.unique_id, c.cluster_id FROM rep JOIN {clusters} c ON c.unique_id = rep.rep_id""")
-    if edges is None:
-        return f"{clusters}_r", None
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {edges}_r AS
-        SELECT a.unique_id AS unique_id_l, b.unique_id AS unique_id_r FROM {edges} e
-        JOIN rep a ON a.rep_id = e.unique_id_l JOIN rep b ON b.rep_id = e.unique_id_r
-        UNION ALL
-        SELECT a.unique_id, b.unique_id FROM rep a JOIN rep b ON a.rep_id = b.rep_id AND a.unique_id < b.unique_id""")
-    return f"{clusters}_r", f"{edges}_r"
 
 
 def _exact(con, key_sql: str) -> dict:
@@ -106,11 +85,7 @@ def _untuned(con) -> dict:
 
 
 def _shujian_at(con, threshold: float) -> dict:
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE th_edges AS SELECT unique_id_l, unique_id_r, match_probability
-                    FROM er_pairs WHERE match_probability >= {threshold}""")
-    connected_components(con, "er_person_input", "th_edges", out="th_clusters")
-    clusters, edges = _records(con, "th_clusters", "th_edges")
-    return quality(con, "truth", clusters, edges).as_dict()
+    return eq.at_threshold(con, "er_pairs", threshold, nodes="er_person_input")
 
 
 def main() -> int:
@@ -142,7 +117,7 @@ def main() -> int:
     _log(f"shujian linked {run.records} records in {wall}s {run.seconds}")
     if a.save_model:
         Path(a.save_model).write_text(json.dumps(run.model, ensure_ascii=False, indent=1), encoding="utf-8")
-    _truth(con)
+    eq.truth_from_prepared(con)
     result = {
         "records": run.records, "persons": con.execute("SELECT count(DISTINCT person_id) FROM pop").fetchall()[0][0],
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__,

@@ -17,13 +17,16 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import duckdb
+import entity_quality as eq  # benchmarks/, the directory of this script
 import psutil
 
 from shujian.entity import linker as lk
+from shujian.entity import pipeline
 from shujian.entity.prepare import PersonSource, prepare_persons
 from shujian.entity.service import shipped_model
 from shujian.entity.synthetic import generate_population
@@ -38,18 +41,41 @@ def _log(msg: str) -> None:
     sys.stderr.flush()
 
 
-def _jvm_rss_mb() -> int:
-    best = 0
-    for p in psutil.process_iter(["name", "cmdline", "memory_info"]):
-        cmd = " ".join(p.info.get("cmdline") or [])
-        if "java" in (p.info.get("name") or "") and "spark" in cmd.lower():
-            best = max(best, p.info["memory_info"].rss)
-    return best // 2**20
+class PeakMemory:
+    """Samples the RSS of this Python process and of its children (the Spark driver JVM, which holds the
+    local executor) every ``every`` seconds; keeps the peaks (MB)."""
+
+    def __init__(self, every: float = 0.5):
+        self.every, self.python, self.jvm, self.total = every, 0, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            try:
+                py = me.memory_info().rss
+                kids = sum(c.memory_info().rss for c in me.children(recursive=True))
+            except psutil.Error:
+                continue
+            self.python, self.jvm = max(self.python, py >> 20), max(self.jvm, kids >> 20)
+            self.total = max(self.total, (py + kids) >> 20)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
-def prepare(records: int, work: Path) -> tuple[Path, dict]:
+def prepare(records: int, work: Path, threads: int = 0) -> tuple[Path, dict]:
     t, times = time.perf_counter(), {}
     con = duckdb.connect(str(work / "prep.duckdb"))
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
     con.execute("SET preserve_insertion_order = false")
     con.execute("CREATE TABLE pop (record_id BIGINT, source VARCHAR, person_id BIGINT, 姓名 VARCHAR, 身份证号 VARCHAR, "
                 "出生日期 VARCHAR, 性别 VARCHAR, 手机号 VARCHAR, 住址 VARCHAR, _row_id BIGINT)")
@@ -66,8 +92,9 @@ def prepare(records: int, work: Path) -> tuple[Path, dict]:
     prepare_persons(con, [PersonSource("pop", FIELDS, name="synthetic")])
     out = work / "prepared.parquet"
     con.execute(f"COPY er_person_input TO '{out}' (FORMAT parquet)")
-    con.execute(f"COPY (SELECT p.unique_id, q.person_id FROM er_person_input p JOIN pop q ON q._row_id = p.source_row) "
-                f"TO '{work / 'truth.parquet'}' (FORMAT parquet)")
+    eq.truth_from_prepared(con)
+    con.execute(f"COPY truth TO '{work / 'truth.parquet'}' (FORMAT parquet)")
+    con.execute(f"COPY rep TO '{work / 'rep.parquet'}' (FORMAT parquet)")
     con.close()
     times["prepare"] = round(time.perf_counter() - t, 1)
     return out, times
@@ -76,53 +103,83 @@ def prepare(records: int, work: Path) -> tuple[Path, dict]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=10_000_000)
-    ap.add_argument("--driver-memory", default="12g")
-    ap.add_argument("--partitions", type=int, default=16)
+    ap.add_argument("--driver-memory", default="8g")
+    ap.add_argument("--partitions", type=int, help="shuffle partitions (default: entity.spark.shuffle_partitions)")
     ap.add_argument("--model", help="trained model JSON (default: the shipped 100k model)")
     ap.add_argument("--workdir")
+    ap.add_argument("--reuse", action="store_true", help="reuse the prepared Parquet in --workdir")
+    ap.add_argument("--prepare-only", action="store_true", help="stop after writing the prepared Parquet")
+    ap.add_argument("--threads", type=int, default=0, help="DuckDB threads for preparing (default: all)")
     ap.add_argument("--out")
     a = ap.parse_args()
     work = Path(a.workdir or tempfile.mkdtemp(prefix="er-spark-"))
     work.mkdir(parents=True, exist_ok=True)
-    prepared, times = prepare(a.records, work)
-    from pyspark.sql import SparkSession
-    from splink import Linker, SparkAPI
-
-    t = time.perf_counter()
-    spark = (SparkSession.builder.master("local[2]").appName("shujian-entity")
-             .config("spark.driver.memory", a.driver_memory)
-             .config("spark.sql.shuffle.partitions", str(a.partitions))
-             .config("spark.local.dir", str(work / "spark-tmp")).getOrCreate())
-    spark.sparkContext.setCheckpointDir(str(work / "checkpoints"))
-    df = spark.read.parquet(str(prepared))
-    model = json.loads(Path(a.model).read_text(encoding="utf-8")) if a.model else shipped_model()
-    api = SparkAPI(spark_session=spark, break_lineage_method="parquet", num_partitions_on_repartition=a.partitions)
-    linker = Linker(api.register(df), lk.for_dialect(model, "spark"))
-    pred = linker.inference.predict(threshold_match_probability=lk.REVIEW)
-    pairs = pred.as_spark_dataframe().count()
-    times["predict"] = round(time.perf_counter() - t, 1)
-    t = time.perf_counter()
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, lk.REVIEW)
-    clusters.as_spark_dataframe().select("unique_id", "cluster_id").write.mode("overwrite").parquet(str(work / "clusters"))
-    times["cluster"] = round(time.perf_counter() - t, 1)
-    pred.as_spark_dataframe().select("unique_id_l", "unique_id_r").write.mode("overwrite").parquet(str(work / "pairs"))
-    jvm = _jvm_rss_mb()
-    spark.stop()
-    from shujian.entity.cluster import quality
-
+    with PeakMemory() as mem:
+        if a.reuse and (work / "prepared.parquet").exists():
+            prepared, times = work / "prepared.parquet", {}
+        else:
+            prepared, times = prepare(a.records, work, a.threads)
+        prep_peak = mem.total
+        if a.prepare_only:
+            _log(json.dumps({"seconds": times, "peak_rss_mb": prep_peak}))
+            return 0
+        result = _link_on_spark(a, work, prepared, times)
+    result["peak_rss_mb"] = {"prepare_duckdb_python": prep_peak, "python": mem.python,
+                             "spark_driver_jvm": mem.jvm, "python_plus_jvm": mem.total}
     con = duckdb.connect()
-    con.execute(f"CREATE TABLE truth AS SELECT * FROM '{work / 'truth.parquet'}'")
-    con.execute(f"CREATE TABLE cl AS SELECT * FROM '{work / 'clusters'}/*.parquet'")
+    for t in ("truth", "rep"):
+        con.execute(f"CREATE TABLE {t} AS SELECT * FROM '{work / (t + '.parquet')}'")
     con.execute(f"CREATE TABLE pr AS SELECT * FROM '{work / 'pairs'}/*.parquet'")
-    q = quality(con, "truth", "cl", "pr").as_dict()
-    result = {"records": a.records, "pairs_at_review": pairs, "seconds": times, "driver_memory": a.driver_memory,
-              "jvm_peak_rss_mb_at_end": jvm, "python_rss_mb": psutil.Process().memory_info().rss // 2**20,
-              "cpus": os.cpu_count(), "quality_at_review_0.80": q}
+    con.execute(f"CREATE TABLE cl AS SELECT * FROM '{work / 'clusters'}/*.parquet'")
+    result["quality_at_review_0.80"] = eq.at_threshold(con, "pr", lk.REVIEW, clusters="cl")
+    result["quality_at_certain_0.99"] = eq.at_threshold(con, "pr", lk.CERTAIN)
     text = json.dumps(result, ensure_ascii=False, indent=1)
     sys.stdout.write(text + "\n")
     if a.out:
         Path(a.out).write_text(text + "\n", encoding="utf-8")
     return 0
+
+
+def _link_on_spark(a, work: Path, prepared: Path, times: dict) -> dict:
+    from pyspark.sql import SparkSession
+
+    from shujian.entity.spark import local_conf, shuffle_partitions, splink_linker
+
+    t = time.perf_counter()
+    conf = local_conf(a.records, driver_memory=a.driver_memory, workdir=work)
+    if a.partitions:
+        conf["spark.sql.shuffle.partitions"] = str(a.partitions)
+    builder = SparkSession.builder.master("local[2]").appName("shujian-entity")
+    for k, v in conf.items():
+        builder = builder.config(k, v)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    df = spark.read.parquet(str(prepared))
+    model = json.loads(Path(a.model).read_text(encoding="utf-8")) if a.model else shipped_model()
+    linker = splink_linker(spark, df, model, partitions=a.partitions or shuffle_partitions(a.records),
+                           checkpoint_dir=work / "checkpoints")
+    t = _stage(times, "spark_start", t)
+    pred = linker.inference.predict(threshold_match_probability=pipeline.SCORE_FLOOR)
+    pairs = pred.as_spark_dataframe()
+    pairs.select("unique_id_l", "unique_id_r", "match_probability").write.mode("overwrite").parquet(
+        str(work / "pairs"))
+    t = _stage(times, "predict", t)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, lk.REVIEW)
+    clusters.as_spark_dataframe().select("unique_id", "cluster_id").write.mode("overwrite").parquet(
+        str(work / "clusters"))
+    _stage(times, "cluster", t)
+    n_pairs = spark.read.parquet(str(work / "pairs")).where(f"match_probability >= {lk.REVIEW}").count()
+    spark.stop()
+    return {"records": a.records, "pairs_at_review": n_pairs, "seconds": times,
+            "seconds_link_on_spark": round(sum(v for k, v in times.items() if k not in ("generate", "prepare")), 1),
+            "spark_conf": conf, "cpus": os.cpu_count(), "load_average_1m_at_end": round(os.getloadavg()[0], 1)}
+
+
+def _stage(times: dict, name: str, t0: float) -> float:
+    now = time.perf_counter()
+    times[name] = round(now - t0, 1)
+    _log(f"{name}: {times[name]} s")
+    return now
 
 
 if __name__ == "__main__":

@@ -20,10 +20,11 @@ from stdnum.cn import uscc
 
 from shujian.entity import normalize as nz
 from shujian.entity.pipeline import LinkRun, cluster_pairs
-from shujian.entity.prepare import PersonSource, _arrow, _q
+from shujian.entity.prepare import PersonSource, _arrow, source_select
 
 COMPANY_FIELDS = ("name", "uscc", "address")
 NAME_ONLY = 0.95
+_COMPANY_RAW = {"name": "name_raw", "uscc": "uscc_raw", "address": "address_raw"}
 
 
 def _uscc(v: str) -> str | None:
@@ -41,21 +42,10 @@ def _register(con: duckdb.DuckDBPyConnection) -> None:
                                 side_effects=False)
 
 
-def _select(src: PersonSource) -> str:
-    f = src.fields
-
-    def col(key: str) -> str:
-        return f"CAST({_q(f[key])} AS VARCHAR)" if key in f else "CAST(NULL AS VARCHAR)"
-    rel, name = (x.replace("'", "''") for x in (src.ref or src.relation, src.name or src.relation))
-    return (f"SELECT '{rel}' AS source_ref, '{name}' AS source_name, {_q(src.row_id)} AS source_row, "
-            f"{col('name')} AS name_raw, {col('uscc')} AS uscc_raw, {col('address')} AS address_raw "
-            f"FROM {_q(src.relation)}")
-
-
 def prepare_companies(con: duckdb.DuckDBPyConnection, sources: list[PersonSource]) -> int:
     """er_records (every company record) and er_person_input (one per fingerprint), person-shaped."""
     _register(con)
-    union = " UNION ALL ".join(_select(s) for s in sources)
+    union = " UNION ALL ".join(source_select(s, _COMPANY_RAW) for s in sources)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE er_records AS
         WITH raw AS (SELECT *, row_number() OVER () AS unique_id FROM ({union})),
         n AS (SELECT *, sj_co_clean(name_raw) AS name_n, sj_co_key(name_raw) AS co_key,

@@ -125,16 +125,22 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _select(src: PersonSource) -> str:
+def source_select(src: PersonSource, columns: dict[str, str]) -> str:
+    """SELECT of one source as the common raw shape: source_ref, source_name, source_row, then one
+    VARCHAR column per entry of ``columns`` (logical field → output name; NULL when the source lacks
+    the field).  Shared by person and company preparation."""
     f = src.fields
 
     def col(key: str) -> str:
         return f"CAST({_q(f[key])} AS VARCHAR)" if key in f else "CAST(NULL AS VARCHAR)"
     rel, name = (x.replace("'", "''") for x in (src.ref or src.relation, src.name or src.relation))
+    cols = ", ".join(f"{col(key)} AS {out}" for key, out in columns.items())
     return (f"SELECT '{rel}' AS source_ref, '{name}' AS source_name, {_q(src.row_id)} AS source_row, "
-            f"{col('name')} AS name_raw, {col('id_number')} AS id_raw, {col('birth_date')} AS dob_raw, "
-            f"{col('sex')} AS sex_raw, {col('phone')} AS phone_raw, {col('address')} AS address_raw, "
-            f"{col('division')} AS division_col FROM {_q(src.relation)}")
+            f"{cols} FROM {_q(src.relation)}")
+
+
+_PERSON_RAW = {"name": "name_raw", "id_number": "id_raw", "birth_date": "dob_raw", "sex": "sex_raw",
+               "phone": "phone_raw", "address": "address_raw", "division": "division_col"}
 
 
 # Python normalisers run once per *distinct* value (names, dates and addresses repeat a lot); IDs
@@ -152,7 +158,7 @@ def prepare_persons(con: duckdb.DuckDBPyConnection, sources: list[PersonSource],
     """Create ``er_records`` (every source record, prepared) and ``out`` (one row per distinct
     fingerprint: the records Splink compares); returns the number of source records."""
     register_udfs(con)
-    union = " UNION ALL ".join(_select(s) for s in sources)
+    union = " UNION ALL ".join(source_select(s, _PERSON_RAW) for s in sources)
     con.execute(f"CREATE OR REPLACE TEMP TABLE er_raw AS SELECT *, row_number() OVER () AS unique_id FROM ({union})")
     for raw, exprs in _DISTINCT:
         con.execute(f"CREATE OR REPLACE TEMP TABLE er_map_{raw} AS SELECT v, {exprs} FROM "
