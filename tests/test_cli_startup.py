@@ -18,7 +18,7 @@ import pytest
 from shujian.db.session import schema_status
 from shujian.workspace import Workspace, open_workspace, shipped_head
 
-HEAVY = ("duckdb", "pyarrow", "sqlglot", "alembic", "pandas", "fastapi")
+HEAVY = ("duckdb", "pyarrow", "sqlglot", "alembic", "pandas", "fastapi", "pydantic_settings")
 
 PROBE = f"""
 import json, sys
