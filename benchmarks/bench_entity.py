@@ -99,7 +99,7 @@ def main() -> int:
     ap.add_argument("--out")
     a = ap.parse_args()
     skip = set(filter(None, a.skip.split(",")))
-    t0 = time.perf_counter()
+    t0, load0 = time.perf_counter(), round(os.getloadavg()[0], 1)
     pop = generate_population(a.records, seed=a.seed)
     _log(f"generated {pop.num_rows} records in {time.perf_counter() - t0:.1f}s")
     con = duckdb.connect()
@@ -111,9 +111,10 @@ def main() -> int:
     del pop
     model = json.loads(Path(a.model).read_text(encoding="utf-8")) if a.model else None
     proc = psutil.Process()
-    t = time.perf_counter()
+    t, cpu0 = time.perf_counter(), sum(proc.cpu_times()[:2])
     run = link(con, [PersonSource("pop", FIELDS, name="synthetic")], model=model)
     wall = round(time.perf_counter() - t, 1)
+    cpu = round(sum(proc.cpu_times()[:2]) - cpu0, 1)
     _log(f"shujian linked {run.records} records in {wall}s {run.seconds}")
     if a.save_model:
         Path(a.save_model).write_text(json.dumps(run.model, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -121,8 +122,9 @@ def main() -> int:
     result = {
         "records": run.records, "persons": con.execute("SELECT count(DISTINCT person_id) FROM pop").fetchall()[0][0],
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__,
+                    "load_average_1m_at_start": load0,
                     "load_average_1m_at_end": round(os.getloadavg()[0], 1)},
-        "shujian": {"seconds": wall, "stages": run.seconds, "trained": model is None,
+        "shujian": {"seconds": wall, "stages": run.seconds, "cpu_seconds": cpu, "trained": model is None,
                     "pairs_scored": run.pairs, "rss_mb": round(proc.memory_info().rss / 2**20),
                     "at_review_0.80": _shujian_at(con, lk.REVIEW), "at_certain_0.99": _shujian_at(con, lk.CERTAIN),
                     "at_0.5": _shujian_at(con, 0.5)},

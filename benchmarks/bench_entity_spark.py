@@ -43,10 +43,10 @@ def _log(msg: str) -> None:
 
 class PeakMemory:
     """Samples the RSS of this Python process and of its children (the Spark driver JVM, which holds the
-    local executor) every ``every`` seconds; keeps the peaks (MB)."""
+    local executor) every ``every`` seconds; keeps the peaks (MB) and the CPU seconds used so far."""
 
     def __init__(self, every: float = 0.5):
-        self.every, self.python, self.jvm, self.total = every, 0, 0, 0
+        self.every, self.python, self.jvm, self.total, self.cpu = every, 0, 0, 0, 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -56,6 +56,7 @@ class PeakMemory:
             try:
                 py = me.memory_info().rss
                 kids = sum(c.memory_info().rss for c in me.children(recursive=True))
+                self.cpu = sum(me.cpu_times()[:2]) + sum(sum(c.cpu_times()[:2]) for c in me.children(recursive=True))
             except psutil.Error:
                 continue
             self.python, self.jvm = max(self.python, py >> 20), max(self.jvm, kids >> 20)
@@ -119,11 +120,12 @@ def main() -> int:
             prepared, times = work / "prepared.parquet", {}
         else:
             prepared, times = prepare(a.records, work, a.threads)
-        prep_peak = mem.total
+        prep_peak, prep_cpu = mem.total, mem.cpu
         if a.prepare_only:
             _log(json.dumps({"seconds": times, "peak_rss_mb": prep_peak}))
             return 0
         result = _link_on_spark(a, work, prepared, times)
+    result["cpu_seconds"] = {"prepare": round(prep_cpu, 1), "link_on_spark": round(mem.cpu - prep_cpu, 1)}
     result["peak_rss_mb"] = {"prepare_duckdb_python": prep_peak, "python": mem.python,
                              "spark_driver_jvm": mem.jvm, "python_plus_jvm": mem.total}
     con = duckdb.connect()
@@ -145,7 +147,7 @@ def _link_on_spark(a, work: Path, prepared: Path, times: dict) -> dict:
 
     from shujian.entity.spark import local_conf, shuffle_partitions, splink_linker
 
-    t = time.perf_counter()
+    t, load0 = time.perf_counter(), round(os.getloadavg()[0], 1)
     conf = local_conf(a.records, driver_memory=a.driver_memory, workdir=work)
     if a.partitions:
         conf["spark.sql.shuffle.partitions"] = str(a.partitions)
@@ -172,7 +174,8 @@ def _link_on_spark(a, work: Path, prepared: Path, times: dict) -> dict:
     spark.stop()
     return {"records": a.records, "pairs_at_review": n_pairs, "seconds": times,
             "seconds_link_on_spark": round(sum(v for k, v in times.items() if k not in ("generate", "prepare")), 1),
-            "spark_conf": conf, "cpus": os.cpu_count(), "load_average_1m_at_end": round(os.getloadavg()[0], 1)}
+            "spark_conf": conf, "cpus": os.cpu_count(), "load_average_1m_at_start": load0,
+            "load_average_1m_at_end": round(os.getloadavg()[0], 1)}
 
 
 def _stage(times: dict, name: str, t0: float) -> float:
