@@ -78,6 +78,9 @@ class ImportRequest:
     note: str | None = None
     types: dict[str, str] = field(default_factory=dict)       # column → forced type word (--type 列=date)
     header_row: int = 1                                       # 1-based row (line) holding the column names
+    personal: bool = False                                    # 个人数据区: visible to the importer only
+    owner_org_id: int | None = None                           # set by CatalogService: the new dataset's 所属院 …
+    owner_user_id: int | None = None                          # … and owner (personal imports)
 
 
 @dataclass
@@ -370,7 +373,7 @@ class Importer:
         ds = s.query(Dataset).filter_by(name=req.name).one_or_none()
         if ds is None:
             ds = Dataset(name=req.name, level=req.level or self.ws.settings.default_level,
-                         description=req.description)
+                         description=req.description, org_id=req.owner_org_id, owner_user_id=req.owner_user_id)
             s.add(ds)
             s.flush()
         elif req.description:

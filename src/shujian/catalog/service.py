@@ -41,7 +41,7 @@ class CatalogService:
         for req in reqs:
             if req.path is not None:
                 check_import_path(req.path, self.ws.settings)
-        owners = [self._owner(req.name, req.importer) for req in reqs]
+        owners = [self._owner(req) for req in reqs]
         results = Importer(self.ws, progress).import_files(reqs)
         for req, owner, result in zip(reqs, owners, results, strict=True):
             self._claim(req.name, owner)
@@ -57,7 +57,7 @@ class CatalogService:
         from .connectors import pull_to_dataset, safe_url
 
         self.recover_interrupted()
-        owner = self._owner(req.name, req.importer)
+        owner = self._owner(req)
         result = pull_to_dataset(self.ws, req, pull, progress)
         if result is None:
             return None
@@ -68,19 +68,28 @@ class CatalogService:
         _screen_subscriptions(self.ws, result.dataset)      # a pulled version is screened like an import
         return result
 
-    def _owner(self, name: str, importer: str | None) -> int | None:
-        """The importing user's org; refuses a new version of another org's dataset (所属院)."""
+    def _owner(self, req: ImportRequest) -> int | None:
+        """The importing user's org (and, for a personal import, the user: ``req.owner_*`` are set for the
+        new dataset); refuses a new version of a dataset the importer cannot see (another org's, another
+        user's personal one) and a personal import into a dataset that is not the importer's own."""
         from ..db.models import User
         from ..security.scope import scope_for
 
+        name, importer = req.name, req.importer
         with self.ws.db.unit_of_work() as s:
             u = s.query(User).filter_by(username=importer).first() if importer else None
             if u is None:
+                if req.personal:
+                    raise InputError("导入到个人数据区须指明导入人", hint="命令行加 --as 用户名；网页导入自动记为本人")
                 return None
             scope = scope_for(s, u.username, u.org_id, u.roles)
             ds = s.query(Dataset).filter_by(name=name).one_or_none()
-            if ds is not None and ds.org_id is not None and not scope.sees(ds.org_id):
+            if ds is not None and not sees(s, ds, scope):
                 raise InputError(f"数据集名称“{name}”已被使用", hint="换一个数据集名称")
+            if req.personal and ds is not None and ds.owner_user_id != u.id:
+                raise InputError(f"数据集“{name}”不在您的个人数据区，不能作为个人数据导入",
+                                 hint="换一个数据集名称导入到个人数据区")
+            req.owner_org_id, req.owner_user_id = u.org_id, (u.id if req.personal else None)
             return u.org_id
 
     def _claim(self, name: str, org_id: int | None) -> None:
@@ -93,6 +102,8 @@ class CatalogService:
 
     def import_arrow(self, req: ImportRequest, data, schema=None, progress: ProgressSink | None = None) -> ImportResult:
         self.recover_interrupted()
+        if req.personal:
+            self._owner(req)                                 # the owner of the personal dataset
         result = Importer(self.ws, progress).import_arrow(req, data, schema)
         _screen_subscriptions(self.ws, result.dataset)
         return result
@@ -123,7 +134,7 @@ class CatalogService:
                             "pinned_version": ds.pinned_version, "rows": v.row_count if v else 0,
                             "columns": len(v.columns) if v else 0, "level": ds.level, "sealed": ds.sealed,
                             "agency": v.agency if v else None,
-                            "imported_at": _utc_iso(v.imported_at) if v else None})
+                            "imported_at": _utc_iso(v.imported_at) if v else None, **_area(s, ds)})
             return out
 
     def describe(self, name: str, version: int | None = None) -> dict:
@@ -133,7 +144,37 @@ class CatalogService:
             return {"name": ds.name, "description": ds.description, "level": ds.level, "sealed": ds.sealed,
                     "current_version": ds.current_version, "pinned_version": ds.pinned_version,
                     "versions": [_version_dict(x) for x in ds.versions], "version": _version_dict(v),
-                    "columns": [_column_dict(c) for c in v.columns]}
+                    "columns": [_column_dict(c) for c in v.columns], **_area(s, ds)}
+
+    def share(self, name: str, target: str) -> dict:
+        """个人数据区 → ``本部门`` (the owner's department) or ``本院`` (the org's catalog): by a data governor
+        (``data.share``) of the owning org or above; audited in the same transaction."""
+        from ..db.models import User
+        from ..errors import PermissionDenied
+        from ..security.access import allowed, viewer_scope
+        from ..security.audit import record as audit
+        from ..security.permissions import action_label, roles_for
+
+        if target not in SHARE_TARGETS:
+            raise InputError(f"共享范围“{target}”无效", hint=f"可选：{'、'.join(SHARE_TARGETS)}")
+        with self.ws.db.unit_of_work() as s:
+            ds = self._get(s, name)
+            if not allowed(viewer_scope(), "data.share", ds, session=s):
+                who = "、".join(roles_for("data.share"))
+                raise PermissionDenied(f"无权“{action_label('data.share')}”：数据集“{name}”的共享由所属院（或上级院）的{who}办理",
+                                       hint=f"请联系{who}办理")
+            if ds.owner_user_id is None:
+                raise InputError(f"数据集“{name}”不在个人数据区，已是本院数据目录中的数据集", hint="无需共享")
+            owner = s.get(User, ds.owner_user_id)
+            if target == "本部门":
+                if owner is None or owner.department_id is None:
+                    raise InputError(f"数据集“{name}”的所有者没有所属部门，不能共享给本部门", hint="改为共享给本院")
+                ds.department_id = owner.department_id
+            else:
+                ds.owner_user_id, ds.department_id = None, None
+            audit(self.ws, "data.share", target=f"dataset:{name}", session=s,
+                  detail={"to": target, "owner": owner.username if owner else None})
+            return {"name": ds.name, **_area(s, ds)}
 
     def preview(self, name: str, version: int | None = None, limit: int = 20) -> tuple[list[str], list[tuple]]:
         """The first rows (raw; callers mask).  Sealed datasets are refused for everyone."""
@@ -304,6 +345,20 @@ class CatalogService:
             have = "、".join(str(x.version) for x in ds.versions) or "无"
             raise NotFound(f"数据集“{ds.name}”没有第 {version} 版", hint=f"已有版本：{have}")
         return v
+
+SHARE_TARGETS = ("本部门", "本院")
+
+
+def _area(s, ds: Dataset) -> dict:
+    """Where a dataset lives: ``本院`` (the org catalog), ``个人`` or ``本部门`` (a personal one shared with the
+    owner's department), with the owner's name."""
+    if ds.owner_user_id is None:
+        return {"area": "本院", "owner": None}
+    from ..db.models import User
+
+    owner = s.get(User, ds.owner_user_id)
+    return {"area": "本部门" if ds.department_id is not None else "个人", "owner": owner.name if owner else None}
+
 
 def _screen_subscriptions(ws: Workspace, dataset: str) -> None:
     """关键词订阅: screen the new version for the dataset's subscriptions (never fails the import)."""

@@ -49,6 +49,7 @@ def import_(
     key: list[str] = typer.Option([], "--key", help="主键列（用于重复检查），可多次指定"),  # noqa: B008
     skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="跳过格式错误的行并列出它们"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="显示进度条"),
+    personal: bool = typer.Option(False, "--personal", help="导入到本人的个人数据区（仅本人可见，须 --as）"),
     as_: str | None = AsOpt,
     output: OutputFormat = FormatOpt,
 ) -> None:
@@ -64,9 +65,9 @@ def import_(
                          semantics=parse_pairs(semantic, "--semantic", "证件号=id_number"), key_columns=key or None,
                          types=parse_pairs(type_, "--type", "编号=text"), header_row=header_row)
     reqs = sheet_requests(base, sheet, all_sheets)
-    ws = workspace(as_, "data.import")
+    ws = workspace(as_, "data.import.personal" if personal else "data.import")
     for r in reqs:
-        r.importer = identity(as_)
+        r.importer, r.personal = identity(as_), personal
     svc = CatalogService(ws)
     try:
         with progress_bar(progress and output == OutputFormat.table) as bar:
@@ -231,7 +232,7 @@ def list_(as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
         return
     print_table(rows, [("name", "数据集"), ("current_version", "当前版本"), ("pinned_version", "固定版本"),
                        ("rows", "行数"), ("columns", "列数"), ("level", "分级"), ("agency", "来源单位"),
-                       ("imported_at", "导入时间")], title="数据资源目录")
+                       ("area", "数据区"), ("imported_at", "导入时间")], title="数据资源目录")
 
 
 @app.command("show")
@@ -273,6 +274,15 @@ def quality(name: str = typer.Argument(..., help="数据集名称"),
     from .quality_view import render_quality
 
     render_quality(report)
+
+
+@app.command("share")
+def share(name: str = typer.Argument(..., help="个人数据区中的数据集名称"),
+          to: str = typer.Option(..., "--to", help="共享范围：本部门（所有者的部门）或 本院（本院数据目录）"),
+          as_: str | None = AsOpt) -> None:
+    """把检察官个人数据区的数据集共享给本部门或本院（数字办；记入审计）。"""
+    r = CatalogService(workspace(as_, "data.share")).share(name, to)
+    console.print(f"数据集“{r['name']}”已共享给{to}")
 
 
 @app.command("pin")

@@ -25,6 +25,7 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("db", "db", "元数据库"),
     ("docs", "docs", "文书解析：刑事判决书 → 结构化数据"),
     ("model", "model", "监督模型：查看、校验、生成 SQL、运行"),
+    ("run", "run", "沙箱运行：查看结果、发布为线索"),
     ("clue", "clue", "线索"),
     ("schedule", "schedule", "定期调度"),
     ("org", "org", "院机构树与内设部门"),

@@ -94,13 +94,19 @@ def run(model: str = typer.Argument(..., help="模型编号或模型文件"),
         param: list[str] = typer.Option([], "--param", help="参数，例如 --param grace_months=2"),
         dataset_version: list[str] = typer.Option([], "--dataset-version", help="固定输入版本，例如 pension=1"),
         engine: str | None = typer.Option(None, "--engine", help="duckdb 或 spark（默认取工作区设置 SHUJIAN_ENGINE）"),
+        sandbox: bool = typer.Option(False, "--sandbox", help="沙箱运行：结果只给本人看，不生成线索，待数字办、院领导发布（须 --as）"),
         as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
     """运行模型，生成线索（Ctrl-C 取消，取消的运行不写入任何线索）；运行记入审计，--as 时归属该用户所属院。"""
     versions = {k: _int(v, "--dataset-version") for k, v in parse_pairs(dataset_version, "--dataset-version", "pension=1").items()}
-    svc = RunService(workspace(as_, "runs.start"))
+    svc = RunService(workspace(as_, "runs.sandbox" if sandbox else "runs.start"))
+    if sandbox:
+        from ..runs.sandbox import require_user
+        from ..security.scope import current_scope
+
+        require_user(current_scope())
     result = _with_progress(lambda progress, cancel: svc.run(model, params=_kv(param),
                                                              dataset_versions=versions, engine=engine,
-                                                             progress=progress, cancel=cancel),
+                                                             progress=progress, cancel=cancel, sandbox=sandbox),
                             output == OutputFormat.table)
     _print_result(result.to_dict(), output)
 
@@ -145,7 +151,12 @@ def schema() -> None:
 def _print_result(data: dict, output: OutputFormat) -> None:
     if output == OutputFormat.json:
         print_json({k: data[k] for k in ("run_id", "status", "clues_new", "clues_seen", "rows_scanned", "seconds",
-                                         "rows_out", "peak_memory_mb")})
+                                         "rows_out", "peak_memory_mb", "sandbox")})
+        return
+    if data.get("sandbox"):
+        console.print(f"沙箱运行 {data['run_id']}（{data['model_id']}）：{data['status']}，扫描 {data['rows_scanned']:,} 行，"
+                      f"结果 {data['rows_out']} 条（仅本人可见，未生成线索），用时 {data['seconds']:.2f} 秒；"
+                      f"查看：shujian run show {data['run_id']}；发布由数字办、院领导执行：shujian run publish {data['run_id']}")
         return
     console.print(f"运行 {data['run_id']}（{data['model_id']}）：{data['status']}，扫描 {data['rows_scanned']:,} 行，"
                   f"输出 {data['rows_out']} 行，新线索 {data['clues_new']} 条，已有线索 {data['clues_seen']} 条，"

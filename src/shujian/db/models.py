@@ -32,6 +32,9 @@ class Dataset(Base):
     level: Mapped[str] = mapped_column(String(8), default="内部")
     sealed: Mapped[bool] = mapped_column(Boolean, default=False)
     org_id: Mapped[int | None] = mapped_column(Integer, index=True)   # 所属院 (None: 全平台共享)
+    # 个人数据区: the importing user (None: the org's catalog); shared with one department of the org
+    owner_user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    department_id: Mapped[int | None] = mapped_column(Integer)
     current_version: Mapped[int | None] = mapped_column(Integer)
     pinned_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -141,6 +144,21 @@ class Run(Base):
     org_id: Mapped[int | None] = mapped_column(Integer, index=True)   # 发起院 (None: 平台级运行)
     binding: Mapped[dict | None] = mapped_column(JSON)                # 数据绑定 used: which one and its content
     keyless_rows: Mapped[int | None] = mapped_column(Integer)         # output rows whose subject key was empty
+    # 沙箱运行: results kept in sandbox_results, seen by the starter (and the org's publishers) until 发布
+    sandbox: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    started_by: Mapped[int | None] = mapped_column(Integer)           # the user who started the run
+    published_by: Mapped[int | None] = mapped_column(Integer)
+    published_at: Mapped[datetime | None] = mapped_column()
+
+
+class SandboxResult(Base):
+    """One clue candidate of a sandbox run (沙箱运行结果), stored as data until the run is published."""
+
+    __tablename__ = "sandbox_results"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class Subject(Base):

@@ -19,10 +19,11 @@ from ..clues.render import render_title
 from ..clues.store import MAX_EVIDENCE_PER_ROLE, ClueCandidate, ClueWriter, is_empty_key, keyless_key
 from ..db.base import utcnow
 from ..db.models import DatasetVersion, Run
-from ..errors import Cancelled, InputError, NotFound, RunFailed, ShujianError, UnsafeSQL, ValidationFailed
+from ..errors import Cancelled, InputError, RunFailed, ShujianError, UnsafeSQL, ValidationFailed
+from ..security.access import load_visible, restrict
 from ..security.audit import record as audit
 from ..security.masking import check_sealed_run
-from ..security.scope import current_scope, filter_org, visible
+from ..security.scope import current_scope
 from ..spec import Model
 from ..workspace import Workspace, pid_alive
 from .models import record_version, resolve_model
@@ -55,12 +56,14 @@ class RunResult:
     error: str | None = None
     keyless_rows: int = 0
     binding: dict | None = None
+    sandbox: bool = False          # 沙箱运行: rows_out results kept for the starter, no clues written
 
     def to_dict(self) -> dict:
         return {"run_id": self.run_id, "model_id": self.model_id, "status": self.status,
                 "clues_new": self.clues_new, "clues_seen": self.clues_seen, "rows_scanned": self.rows_scanned,
                 "rows_out": self.rows_out, "seconds": self.seconds, "peak_memory_mb": self.peak_memory_mb,
-                "error": self.error, "keyless_rows": self.keyless_rows, "binding": self.binding}
+                "error": self.error, "keyless_rows": self.keyless_rows, "binding": self.binding,
+                "sandbox": self.sandbox}
 
 
 class RunService:
@@ -81,9 +84,10 @@ class RunService:
             dataset_versions: dict[str, int] | None = None, engine: str | None = None,
             progress: Callable[[float], None] | None = None, cancel: threading.Event | None = None,
             schedule_id: int | None = None, retry_of: int | None = None,
-            binding: bool | dict = True) -> RunResult:
+            binding: bool | dict = True, sandbox: bool = False) -> RunResult:
         """Compile and execute ``ref`` through the binding of the org it runs for (see :meth:`compile`);
-        validation errors are raised before any run is recorded."""
+        validation errors are raised before any run is recorded.  ``sandbox``: 沙箱运行 — the output is kept
+        as results of the run (runs.sandbox), seen by the starter, and becomes clues only when published."""
         self.recover_interrupted()
         engine = engine or self.ws.settings.engine  # None: the workspace default (SHUJIAN_ENGINE)
         if engine not in ENGINES:
@@ -97,10 +101,10 @@ class RunService:
         check_sealed_run(self.ws, model.id, builtin, read_datasets(model, compiled))
         inputs = self._input_versions(model, catalog, compiled)
         run_id = self._start(source, builtin, compiled.sql, typed, inputs, engine, schedule_id, retry_of,
-                             applied.record)
+                             applied.record, sandbox)
         try:
             execution = self._execute(engine, compiled, catalog, progress, cancel)
-            return self._finish(run_id, model, compiled, execution, inputs, applied.record)
+            return self._finish(run_id, model, compiled, execution, inputs, applied.record, sandbox)
         except Cancelled as exc:
             self._fail(run_id, "cancelled", exc.message)
             raise
@@ -128,14 +132,13 @@ class RunService:
 
     def retry(self, run_id: int, **kw) -> RunResult:
         with self.ws.db.unit_of_work() as s:
-            run = s.get(Run, run_id)
-            if run is None or not visible(run.org_id, shared_none=True):
-                raise NotFound(f"运行记录 {run_id} 不存在")
+            run = load_visible(s, current_scope(), Run, run_id)
             if run.status in ("running", "succeeded"):
                 raise InputError(f"运行 {run_id} 的状态是 {run.status}，只能重试失败、取消或中断的运行")
             model_id, params, engine = run.model_id, run.params, run.engine
             versions = {role: v["version"] for role, v in (run.dataset_versions or {}).items()}
             used = (run.binding or {}).get("inputs")
+            kw.setdefault("sandbox", bool(run.sandbox))       # a sandbox run is retried in the sandbox
         kw.setdefault("binding", used if used else True)     # the same datasets and columns as the failed run
         return self.run(model_id, params={k: _param_text(v) for k, v in params.items()},
                         dataset_versions=versions, engine=engine, retry_of=run_id, **kw)
@@ -151,16 +154,14 @@ class RunService:
     def list_runs(self, model_id: str | None = None, limit: int = 50) -> list[dict]:
         """Run history, newest first, within the acting user's org scope (本院及下级院, plus platform runs)."""
         with self.ws.db.unit_of_work() as s:
-            q = filter_org(s.query(Run), Run.org_id, shared_none=True).order_by(Run.id.desc())
+            q = restrict(s.query(Run), Run).order_by(Run.id.desc())
             if model_id:
                 q = q.filter_by(model_id=model_id)
             return [_run_dict(r) for r in q.limit(limit)]
 
     def get_run(self, run_id: int) -> dict:
         with self.ws.db.unit_of_work() as s:
-            r = s.get(Run, run_id)
-            if r is None or not visible(r.org_id, shared_none=True):      # a sibling org's run: as if missing
-                raise NotFound(f"运行记录 {run_id} 不存在", hint="用 shujian model runs 查看运行记录")
+            r = load_visible(s, current_scope(), Run, run_id)      # a sibling org's run: as if missing
             return {**_run_dict(r), "sql": r.sql, "dataset_versions": r.dataset_versions, "binding": r.binding}
 
     # -- steps ------------------------------------------------------------------------------------
@@ -211,13 +212,17 @@ class RunService:
                 out[role] = {"dataset": ds.name, "version": ds.version, "version_id": ds.version_id}
         return out
 
-    def _start(self, model, builtin, sql, typed, inputs, engine, schedule_id, retry_of, binding: dict) -> int:
+    def _start(self, model, builtin, sql, typed, inputs, engine, schedule_id, retry_of, binding: dict,
+               sandbox: bool = False) -> int:
+        from .sandbox import starter
+
         with self.ws.db.unit_of_work() as s:
             mv = record_version(s, model, builtin)
             run = Run(model_id=model.id, model_version_id=mv.id, model_hash=mv.hash,
                       params={k: _json_param(v) for k, v in typed.items()}, dataset_versions=inputs,
                       engine=engine, sql=sql, status="running", pid=os.getpid(), started_at=self.clock(),
-                      schedule_id=schedule_id, retry_of=retry_of, org_id=run_org(s, model.id), binding=binding)
+                      schedule_id=schedule_id, retry_of=retry_of, org_id=run_org(s, model.id), binding=binding,
+                      sandbox=sandbox, started_by=starter(s))
             s.add(run)
             s.flush()
             return run.id
@@ -243,12 +248,15 @@ class RunService:
                                                                plan=getattr(compiled, "staged", None),
                                                                progress=progress, cancel=cancel)
 
-    def _finish(self, run_id: int, model: Model, compiled, execution, inputs: dict, binding: dict) -> RunResult:
+    def _finish(self, run_id: int, model: Model, compiled, execution, inputs: dict, binding: dict,
+                sandbox: bool = False) -> RunResult:
+        from .sandbox import ResultWriter
+
         table = execution.table
         keyless = 0
         with self.ws.db.unit_of_work() as s:
             scanned = self._rows_scanned(s, inputs)
-            writer = ClueWriter(s, run_id)
+            writer = ResultWriter(s, run_id) if sandbox else ClueWriter(s, run_id)
             shared = _Shared(model, compiled)
             for batch in table.to_batches(max_chunksize=STORE_BATCH):   # bounded memory for large outputs
                 candidates = [self._candidate(model, compiled, row, inputs, shared) for row in batch.to_pylist()]
@@ -260,14 +268,17 @@ class RunService:
             run.seconds, run.rows_scanned, run.rows_out = execution.seconds, scanned, table.num_rows
             run.clues_new, run.clues_seen = stored.new, stored.seen + stored.suppressed + stored.reopened
             run.peak_memory_mb, run.keyless_rows = execution.peak_memory_mb, keyless
+            if sandbox:                  # no clue yet: counted when published
+                run.clues_new = run.clues_seen = None
             # with the stored clues: a run's clues and its audit record commit together
             audit(self.ws, "model.run", target=f"run:{run_id}", session=s,
                   detail={"model_id": model.id, "status": "succeeded", "clues_new": stored.new,
                           "rows_out": table.num_rows, "datasets": sorted({v["dataset"] for v in inputs.values()}),
-                          "binding": _binding_brief(binding)})
-        return RunResult(run_id, model.id, "succeeded", stored.new, run.clues_seen, scanned, table.num_rows,
+                          "binding": _binding_brief(binding), **({"sandbox": True} if sandbox else {})})
+            seen = run.clues_seen or 0
+        return RunResult(run_id, model.id, "succeeded", stored.new, seen, scanned, table.num_rows,
                          execution.seconds, execution.peak_memory_mb, keyless_rows=keyless,
-                         binding=_binding_brief(binding))
+                         binding=_binding_brief(binding), sandbox=sandbox)
 
     def _candidate(self, model: Model, compiled, row: dict, inputs: dict, shared: _Shared | None = None) -> ClueCandidate:
         shared = shared or _Shared(model, compiled)
@@ -389,7 +400,8 @@ def _run_dict(r: Run) -> dict:
             "clues_seen": r.clues_seen, "peak_memory_mb": r.peak_memory_mb, "error": r.error,
             "model_hash": r.model_hash, "retry_of": r.retry_of, "org_id": r.org_id,
             "keyless_rows": r.keyless_rows, "binding_kind": (r.binding or {}).get("kind"),
-            "binding_version": (r.binding or {}).get("version")}
+            "binding_version": (r.binding or {}).get("version"), "sandbox": bool(r.sandbox),
+            "published_at": r.published_at.isoformat() if r.published_at else None}
 
 
 __all__ = ["RunResult", "RunService", "ShujianError", "RunFailed"]

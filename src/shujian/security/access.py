@@ -23,6 +23,11 @@ Ownership rules:
   always carry their org.
 - A dataset is governed (分级、密封、要素类型) only by its owning org or an org above it; a platform-shared
   dataset only by the top of the tree (or the local operator).
+- A personal dataset (个人数据区, ``owner_user_id`` set) is visible to its owner only — and to the data
+  governors (``data.share``: 数字办) of its org and above, who share it with a department or the org; a
+  department-shared one also to that department's users.  A sandbox run (沙箱运行) not yet published is
+  visible to the user who started it and to the publishers (``runs.publish``: 数字办, 院领导) of its org
+  and above; published, it is an ordinary run of its org.  Both are rules of :data:`_PERSONAL` below.
 - A governed model (模型台账) is visible to its author org and the orgs above it, to the orgs in its
   listing range once listed, and to the orgs that adopted it; only the author org (or above) saves
   revisions.
@@ -36,7 +41,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from ..db.models import (
@@ -144,7 +149,42 @@ def restrict(query, model: type, user: Any = _CURRENT, *, session: Session | Non
     cond = column.in_(_orgs(scope))
     if shared:
         cond = cond | column.is_(None)
+    personal = _PERSONAL.get(model)
+    if personal is not None:
+        cond = cond & personal(scope)
     return query.filter(cond)
+
+
+def _me(scope: Scope):
+    """The acting user's id (scalar subquery: the scope knows the user by name)."""
+    return select(User.id).where(User.username == scope.username).scalar_subquery()
+
+
+def _personal_datasets(scope: Scope):
+    """Datasets beyond the org rule: the org catalog's, one's own personal ones, those shared with one's
+    department; a data governor (``data.share``) also sees the personal datasets of the orgs in scope."""
+    from .permissions import granted
+
+    if granted(scope.roles, "data.share"):
+        return true()
+    department = select(User.department_id).where(User.username == scope.username).scalar_subquery()
+    return (Dataset.owner_user_id.is_(None) | (Dataset.owner_user_id == _me(scope))
+            | (Dataset.department_id.is_not(None) & (Dataset.department_id == department)))
+
+
+def _sandbox_runs(scope: Scope):
+    """Runs beyond the org rule: an unpublished sandbox run only for its starter and, when it has an org,
+    for the publishers (``runs.publish``) of the orgs in scope."""
+    from .permissions import granted
+
+    cond = Run.sandbox.is_(False) | Run.published_at.is_not(None) | (Run.started_by == _me(scope))
+    if granted(scope.roles, "runs.publish"):
+        cond = cond | Run.org_id.is_not(None)
+    return cond
+
+
+#: model → extra visibility rule on top of its org column (personal datasets, sandbox runs)
+_PERSONAL: dict[type, Any] = {Dataset: _personal_datasets, Run: _sandbox_runs}
 
 
 #: model → (org column, rows without an org are shared platform-wide)
@@ -168,7 +208,11 @@ def sees(session: Session, obj: Any, user: Any = _CURRENT) -> bool:
     for model, (column, shared) in _ORG_COLUMNS.items():
         if isinstance(obj, model):
             org_id = getattr(obj, column.key)
-            return (shared and org_id is None) or (org_id is not None and org_id in scope.orgs)
+            if not ((shared and org_id is None) or (org_id is not None and org_id in scope.orgs)):
+                return False
+            personal = _PERSONAL.get(model)
+            return personal is None or session.query(model.id).filter(model.id == obj.id,
+                                                                      personal(scope)).first() is not None
     raise TypeError(f"访问控制层没有 {type(obj).__name__} 的可见性规则")
 
 
@@ -259,12 +303,19 @@ def _owns_model(s: Session, gm: GovModel, scope: Scope | None) -> bool:
     return scope is None or (gm.author_org_id is not None and gm.author_org_id in scope.orgs)
 
 
+def _publishes_run(s: Session, run: Run, scope: Scope | None) -> bool:
+    """A sandbox run is published by the publishers of its org or an org above it (not a platform run)."""
+    return scope is None or (run.org_id is not None and run.org_id in scope.orgs)
+
+
 #: (object type, action or "*") → ownership rule beyond visibility
 OWNERSHIP: dict[tuple[type, str], Any] = {
     (Dataset, "data.govern"): _owns_dataset,
     (Dataset, "data.import"): _owns_dataset,
     (GovModel, "models.build"): _owns_model,
     (GovModel, "model.edit"): _owns_model,
+    (Dataset, "data.share"): _owns_dataset,
+    (Run, "runs.publish"): _publishes_run,
 }
 
 
@@ -287,7 +338,8 @@ def check_owner(session: Session, obj: Any, user: Any = _CURRENT, *, what: str) 
 
 
 _OWNER_HINTS = {Dataset: "数据集的分级、密封与要素类型只能由所属院（或其上级院）修改",
-                GovModel: "模型只能由作者所在院（或其上级院）修订；其他院请采用已上架的模型"}
+                GovModel: "模型只能由作者所在院（或其上级院）修订；其他院请采用已上架的模型",
+                Run: "沙箱运行由发起人所在院（或其上级院）的数字办、院领导发布"}
 
 
 # ---------------------------------------------------------------------------------- presenting clues

@@ -18,6 +18,8 @@ ACTIONS: dict[str, str] = {
     "data.read": "查看数据目录与质量报告",
     "data.preview": "预览数据（默认脱敏）",
     "data.import": "导入数据",
+    "data.import.personal": "导入数据到个人数据区（仅本人可见）",
+    "data.share": "把个人数据区的数据集共享给本部门或本院（数字办）",
     "data.govern": "修改数据要素类型、分级与密封",
     "data.unmask.敏感": "解除“敏感”级数据的脱敏（须说明事由，留痕）",
     "data.unmask.核心": "解除“核心”级数据的脱敏（须说明事由，留痕）",
@@ -35,6 +37,9 @@ ACTIONS: dict[str, str] = {
     "runs.read": "查看运行记录",
     "runs.start": "运行模型",
     "runs.cancel": "取消运行",
+    "runs.sandbox": "沙箱运行模型（结果仅本人可见，不推送线索）",
+    "runs.publish": "发布沙箱运行（把结果作为线索推送到线索池）",
+    "models.propose": "提请认证（把本人建的模型提交认证）",
     "clues.read": "查看线索（本院及下级院）",
     "clue.view": "查看线索（同 clues.read）",
     "clues.act": "处理线索（研判、交办、核查、成案…）",
@@ -59,19 +64,22 @@ ACTIONS: dict[str, str] = {
 
 _BASE = {"me.read", "dashboard.read", "stats.view", "models.read", "runs.read", "jobs.read", "orgs.read",
          "delegation.read"}
+#: 人人都是建模者: every case-working role imports into its personal area, builds, previews and runs models in
+#: the sandbox, and proposes its models for certification; publishing a sandbox run is for 数字办 and 院领导
+_MODELLER = {"data.import.personal", "models.build", "runs.sandbox", "models.propose"}
 _CLUE_WORK = {"clues.read", "clue.view", "clues.act", "clue.transition", "clues.comment", "clues.export",
               "clue.export", "data.read", "data.preview", "documents.parse", "delegation.request",
               "text.read", "text.subscribe"}
 
 #: role → granted actions
 GRANTS: dict[str, frozenset[str]] = {
-    PROSECUTOR: frozenset(_BASE | _CLUE_WORK),
-    DEPT_HEAD: frozenset(_BASE | _CLUE_WORK | {"clue.assign", "models.certify", "model.certify.business",
+    PROSECUTOR: frozenset(_BASE | _CLUE_WORK | _MODELLER),
+    DEPT_HEAD: frozenset(_BASE | _CLUE_WORK | _MODELLER | {"clue.assign", "models.certify", "model.certify.business",
                                                 "models.adopt", "models.bind", "data.unmask.敏感"}),
-    LEADER: frozenset(_BASE | _CLUE_WORK | {"clue.assign", "models.certify", "model.certify.business",
+    LEADER: frozenset(_BASE | _CLUE_WORK | _MODELLER | {"runs.publish", "clue.assign", "models.certify", "model.certify.business",
                                              "model.publish", "models.adopt", "models.bind", "data.unmask.敏感",
                                              "data.unmask.核心", "audit.read", "audit.view"}),
-    DIGITAL: frozenset(_BASE | {"data.read", "data.preview", "data.import", "data.govern", "documents.parse",
+    DIGITAL: frozenset(_BASE | _MODELLER | {"runs.publish", "data.share", "data.read", "data.preview", "data.import", "data.govern", "documents.parse",
                                 "models.build", "model.edit", "model.run", "runs.start", "runs.cancel",
                                 "models.certify", "model.certify.digital", "model.publish", "models.adopt",
                                 "models.bind",
