@@ -1,7 +1,7 @@
 """人人都是建模者: personal datasets (个人数据区), sandbox runs (沙箱运行) and their stored results
 
-Revision ID: 0012_sandbox
-Revises: 0011_audit_head
+Revision ID: 0014_sandbox
+Revises: 0013_evidence_keys
 Create Date: 2026-12-06 11:00:00
 
 ``datasets.owner_user_id`` (个人数据区: NULL for every existing dataset, which keep their org rule) and
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_sandbox'
-down_revision = '0011_audit_head'
+revision = '0014_sandbox'
+down_revision = '0013_evidence_keys'
 branch_labels = None
 depends_on = None
 
