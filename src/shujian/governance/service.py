@@ -240,6 +240,18 @@ class GovernanceService:
             return {"model_id": model_id, "org": target_name, "status": ad.status, "mapping": resolved,
                     "missing": missing, "binding": bound}
 
+    def adoptions(self, model_id: str) -> list[dict]:
+        """Who adopted the model (as the 台账's 采用院 column lists them): one row per adopting org with
+        the status (已采用 / 缺字段) and the missing fields."""
+        with self.ws.db.unit_of_work() as s:
+            gm = _gov(s, model_id)
+            out = []
+            for ad in s.query(ModelAdoption).filter_by(gov_model_id=gm.id).order_by(ModelAdoption.id):
+                by = s.get(User, ad.adopted_by) if ad.adopted_by else None
+                out.append({"org": s.get(Org, ad.org_id).name, "status": ad.status, "missing": ad.missing or [],
+                            "by": by.name if by else None, "at": ad.at.isoformat() if ad.at else None})
+            return out
+
     # -- reading ----------------------------------------------------------------------------------
     def get(self, model_id: str) -> dict:
         with self.ws.db.unit_of_work() as s:

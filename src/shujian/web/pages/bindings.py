@@ -23,7 +23,10 @@ def binding_page(model_id: str, request: Request, user=require("models.read")):
     model = catalogue.load(ws, model_id)
     svc = BindingService(ws)
     cur = svc.current(model)
-    return _page(request, model, cur["effective"], cur=cur, message=request.query_params.get("msg"))
+    # no binding of the org's yet: the fields stay empty (the model's own names are their placeholders),
+    # so 自动建议 after picking another dataset is not held to the model's column names as if typed
+    shown = cur["effective"] if cur["binding_id"] else {}
+    return _page(request, model, shown, cur=cur, message=request.query_params.get("msg"))
 
 
 @router.post("/models/{model_id}/binding", dependencies=[CSRF])

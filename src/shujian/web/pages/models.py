@@ -48,6 +48,7 @@ def model(model_id: str, request: Request, user=require("models.read"),
         "m": m, "card": card, "source": catalogue.source(ws, model_id), "sql": sql, "sql_error": sql_error,
         "dialect": dialect, "dialects": DIALECTS, "gov": governance_of(ws, model_id), "evaluations": EVALUATIONS,
         "actions": _allowed_actions(ws, model_id, user.username), "scopes": SCOPES,
+        "adoptions": _adoptions(ws, model_id),
         "message": request.query_params.get("msg"), "active": "models",
         "datasets": [d["name"] for d in CatalogService(ws).list_datasets()]})
 
@@ -116,6 +117,16 @@ def _allowed_actions(ws, model_id: str, username: str) -> list[str]:
 
     try:
         return GovernanceService(ws).allowed_actions(model_id, username)
+    except ShujianError:
+        return []
+
+
+def _adoptions(ws, model_id: str) -> list[dict]:
+    """The model's adoptions ([] for a model outside governance)."""
+    from ...governance.service import GovernanceService
+
+    try:
+        return GovernanceService(ws).adoptions(model_id)
     except ShujianError:
         return []
 
