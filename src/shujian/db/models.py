@@ -300,6 +300,22 @@ class Org(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"), index=True)
 
 
+class OrgSetting(Base):
+    """One org's document settings (文号): 机关代字, the 文号 format and first number, the default 主送机关.
+
+    Edited by the org's 数字办 or 系统管理员 (``shujian.orgs.settings``); empty fields fall back to the
+    derived 代字 and the built-in format."""
+
+    __tablename__ = "org_settings"
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)
+    abbreviation: Mapped[str | None] = mapped_column(String(32))       # 机关代字, e.g. 椒检
+    number_format: Mapped[str | None] = mapped_column(String(100))     # {代字}{条线}建〔{年}〕{号}号
+    first_number: Mapped[int | None] = mapped_column(Integer)          # this year's numbering starts here
+    recipient: Mapped[str | None] = mapped_column(String(200))         # default 主送机关
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime | None] = mapped_column()
+
+
 class Department(Base):
     """A department (刑事检察部 …) of one procuratorate, with its 业务条线."""
 

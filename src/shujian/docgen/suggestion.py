@@ -4,8 +4,10 @@ Layout after the 公文 standard (GB/T 9704-2012): A4 (210 × 297 mm), margins 3
 28 mm left, 26 mm right; title in 小标宋 二号, body in 仿宋 三号 with fixed 28.95 pt lines (22 lines a
 page); 院名 and 文书名 centred, 文号 right, 主送机关, then the body in three parts (问题 — the facts found,
 with Chinese labels; 依据 — the legal basis; 建议), the reply period (two months), the signature block
-and the date.  文号 is the measure's, else made from the org's 机关代字 and the model's 业务条线;
-主送机关 the measure's, else the agency that supplied the clue's evidence.  The prosecutor finishes
+and the date.  文号 is the measure's, else made from the org's stored 文书设置 (机关代字, format, first
+number: :mod:`shujian.orgs.settings`) or, when not set, the 代字 derived from the org's name and the
+model's 业务条线; 主送机关 the measure's, else the agency that supplied the clue's evidence, else the org's
+stored default.  The prosecutor finishes
 the draft in Word; passages that need human judgement are marked 【】.
 """
 
@@ -23,6 +25,8 @@ from docx.shared import Mm, Pt
 from ..clues.labels import labelled
 from ..db.models import Clue, ClueEvidence, DatasetVersion, Org, SupervisionMeasure
 from ..errors import InputError
+from ..orgs.settings import format_number
+from ..orgs.settings import read as read_settings
 from ..security.access import load_visible, present_clue
 from ..security.scope import current_scope
 from ..workspace import Workspace
@@ -90,10 +94,13 @@ class SuggestionDraft:
                 raise InputError(f"线索 {clue_id} 没有“检察建议”类监督措施，无法生成检察建议书",
                                  hint="先成案并录入监督措施：shujian clue measure CLUE --kind 检察建议 …")
             org = s.get(Org, clue.org_id) if clue.org_id else None
+            stored = read_settings(s, org) if org else None
             issued = m.issued_on or date.today()
+            seq = _sequence(s, org, m, issued.year) if stored and stored.first_number else m.id
             fields = {"org": org.name if org else "【院名】",
-                      "doc_number": m.doc_number or doc_number(s, org, _line(clue.model_id), issued.year, m.id),
-                      "recipient": m.recipient or clue_agency(s, clue_id) or "【主送机关】", "issued_on": issued,
+                      "doc_number": m.doc_number or doc_number(s, org, _line(clue.model_id), issued.year, seq),
+                      "recipient": (m.recipient or clue_agency(s, clue_id) or (stored.recipient if stored else None)
+                                    or "【主送机关】"), "issued_on": issued,
                       "reply_deadline": m.reply_deadline, "facts": _facts_text(clue, unmask),
                       "basis": _basis_text(clue.legal_basis), "kind": m.kind}
         _render(fields, Path(path))
@@ -114,10 +121,24 @@ def org_abbreviation(name: str) -> str:
 
 
 def doc_number(s, org: Org | None, line: str | None, year: int, seq: int) -> str:
-    """文号 from the org's 机关代字 and the 业务条线: 椒检刑执建〔2026〕12号 (numbered by the measure)."""
+    """文号 from the org's 机关代字 and the 业务条线: 椒检刑执建〔2026〕12号 — the org's stored 代字 and
+    format when set (用户与机构 → 文书设置), else the 代字 derived from its name and the built-in format."""
     if org is None:
         return "【文号】"
-    return f"{org_abbreviation(org.name)}{LINE_ABBR.get(line or '', '')}建〔{year}〕{seq}号"
+    stored = read_settings(s, org)
+    return format_number(stored.number_format, abbreviation=stored.abbreviation or org_abbreviation(org.name),
+                         line_abbr=LINE_ABBR.get(line or "", ""), year=year, number=seq)
+
+
+def _sequence(s, org: Org, m: SupervisionMeasure, year: int) -> int:
+    """The measure's number: the org's stored first number plus the 检察建议 the org issued before it that year."""
+    from sqlalchemy import extract, func
+
+    earlier = (s.query(func.count(SupervisionMeasure.id)).join(Clue, Clue.id == SupervisionMeasure.clue_id)
+               .filter(Clue.org_id == org.id, SupervisionMeasure.kind.in_(SUGGESTION_KINDS),
+                       SupervisionMeasure.id < m.id, extract("year", SupervisionMeasure.issued_on) == year)
+               .scalar())
+    return read_settings(s, org).first_number + (earlier or 0)
 
 
 def clue_agency(s, clue_id: int) -> str | None:

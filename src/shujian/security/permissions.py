@@ -51,6 +51,7 @@ ACTIONS: dict[str, str] = {
     "jobs.read": "查看后台任务",
     "orgs.read": "查看机构与用户",
     "orgs.admin": "管理机构与用户",
+    "orgs.settings": "修改本院文书设置（机关代字、文号格式与起始编号、默认主送机关）",
     "user.manage": "管理用户、密码与接口令牌",
     "delegation.read": "查看委托研判",
     "delegation.request": "提交、办结委托研判",
@@ -84,10 +85,10 @@ GRANTS: dict[str, frozenset[str]] = {
                                 "models.certify", "model.certify.digital", "model.publish", "models.adopt",
                                 "models.bind",
                                 "clues.read", "clue.view", "clues.act", "clue.transition", "clues.comment",
-                                "delegation.handle",
+                                "delegation.handle", "orgs.settings",
                                 "text.read", "text.subscribe", "text.manage"}),
-    ADMIN: frozenset({"me.read", "orgs.read", "orgs.admin", "user.manage", "audit.read", "audit.view",
-                      "jobs.read"}),
+    ADMIN: frozenset({"me.read", "orgs.read", "orgs.admin", "orgs.settings", "user.manage", "audit.read",
+                      "audit.view", "jobs.read"}),
 }
 
 
