@@ -10,7 +10,6 @@ import typer
 from ..clues.service import ClueFilter, ClueService
 from ..errors import InputError
 from ..workflow.rules import EXCLUSION_TYPES, GOVERNANCE_OUTCOMES, MEASURES
-from ..workflow.service import WorkflowService
 from .common import AsOpt, OutputFormat, console, print_json, print_table, workspace
 from .user import ActorOpt, actor
 
@@ -30,6 +29,13 @@ IdsRequired = typer.Argument(..., help="线索编号")
 XlsxOpt = typer.Option(..., "--xlsx", help="导出到 Excel 文件")
 DocxOpt = typer.Option(..., "--out", help="输出 .docx 文件")
 GovOpt = typer.Option(None, "--governance", help=f"治理成果，可重复：{'、'.join(GOVERNANCE_OUTCOMES)}")
+
+
+def _workflow(ws):
+    """The workflow service, imported when a command needs it (``clue list`` does not: start-up time)."""
+    from ..workflow.service import WorkflowService
+
+    return WorkflowService(ws)
 
 
 def _day(text: str | None, what: str) -> date | None:
@@ -124,7 +130,7 @@ def transition(clue_ids: list[int] = IdsOptional,
     kw = {"exclusion_type": exclusion_type, "case_number": case_number, "org": to_org, "department": department,
           "assignee": to_user, "deadline": _day(deadline, "--deadline")}
     kw = {k: v for k, v in kw.items() if v is not None}
-    wf = WorkflowService(ws)
+    wf = _workflow(ws)
     if len(ids) == 1 and not partial:
         out = wf.transition(ids[0], action, actor(as_user), reason=reason, attachments=attach or [], **kw)
         print_json(out) if output == OutputFormat.json else console.print(f"线索 {ids[0]}：{out['state']}")
@@ -146,7 +152,7 @@ def assign(clue_ids: list[int] = IdsRequired, as_user: str | None = ActorOpt,
            to_user: str | None = typer.Option(None, "--to-user", help="承办检察官"),
            reason: str | None = typer.Option(None, "--reason")) -> None:
     """交办（可批量，全部允许才执行）。"""
-    out = WorkflowService(workspace()).bulk(clue_ids, "交办", actor(as_user), reason=reason, org=to_org,
+    out = _workflow(workspace()).bulk(clue_ids, "交办", actor(as_user), reason=reason, org=to_org,
                                             department=department, assignee=to_user,
                                             deadline=_day(deadline, "--deadline"))
     console.print(f"已交办 {len(out['done'])} 条线索")
@@ -159,7 +165,7 @@ def comment(clue_id: int = typer.Argument(...), text: str = typer.Option(..., "-
     ws = workspace()
     who = actor(as_user)
     if not attach:
-        WorkflowService(ws).comment(clue_id, who, text, [])
+        _workflow(ws).comment(clue_id, who, text, [])
         console.print(f"已评论线索 {clue_id}")
         return
     from contextlib import ExitStack
@@ -181,7 +187,7 @@ def comment(clue_id: int = typer.Argument(...), text: str = typer.Option(..., "-
 def supervise(clue_id: int = typer.Argument(...), deadline: str = typer.Option(..., "--deadline"),
               reason: str = typer.Option(..., "--reason", help="督办要求"), as_user: str | None = ActorOpt) -> None:
     """督办：上级院对下级院办理中的线索挂牌督办。"""
-    WorkflowService(workspace()).supervise(clue_id, actor(as_user), _day(deadline, "--deadline"), reason)
+    _workflow(workspace()).supervise(clue_id, actor(as_user), _day(deadline, "--deadline"), reason)
     console.print(f"已督办线索 {clue_id}")
 
 
@@ -193,7 +199,7 @@ def measure(clue_id: int = typer.Argument(...), kind: str = typer.Option(..., "-
             reply_deadline: str | None = typer.Option(None, "--reply-deadline", help="回复期限（默认两个月）"),
             as_user: str | None = ActorOpt, output: OutputFormat = FormatOpt) -> None:
     """录入监督措施（成案后）；柔性措施（移送整改、通报）逾期未整改将提示转刚性监督。"""
-    m = WorkflowService(workspace()).add_measure(clue_id, actor(as_user), kind, doc_number=doc_number,
+    m = _workflow(workspace()).add_measure(clue_id, actor(as_user), kind, doc_number=doc_number,
                                                  issued_on=_day(issued_on, "--issued-on"), recipient=recipient,
                                                  reply_deadline=_day(reply_deadline, "--reply-deadline"))
     print_json(m) if output == OutputFormat.json else console.print(
@@ -210,7 +216,7 @@ def reply(measure_id: int = typer.Argument(..., help="监督措施编号"),
           people: int = typer.Option(0, "--people", help="涉及人数"), governance: list[str] = GovOpt,
           as_user: str | None = ActorOpt) -> None:
     """录入监督措施的回复与成效。"""
-    WorkflowService(workspace()).record_reply(measure_id, actor(as_user), replied_on=_day(replied_on, "--replied-on"),
+    _workflow(workspace()).record_reply(measure_id, actor(as_user), replied_on=_day(replied_on, "--replied-on"),
                                               reply=text, adopted=adopted, rectified=rectified,
                                               money_recovered=money, people_affected=people,
                                               governance=governance or [])
@@ -222,7 +228,7 @@ def escalate(clue_id: int = typer.Argument(...), kind: str = typer.Option("检�
              reason: str = typer.Option(..., "--reason"), doc_number: str | None = typer.Option(None, "--doc-number"),
              as_user: str | None = ActorOpt) -> None:
     """柔性措施逾期未整改：转为刚性监督（检察建议、抗诉、起诉…）。"""
-    WorkflowService(workspace()).escalate(clue_id, actor(as_user), kind, reason=reason, doc_number=doc_number)
+    _workflow(workspace()).escalate(clue_id, actor(as_user), kind, reason=reason, doc_number=doc_number)
     console.print(f"线索 {clue_id} 已转为刚性监督（{kind}）")
 
 
@@ -230,7 +236,7 @@ def escalate(clue_id: int = typer.Argument(...), kind: str = typer.Option("检�
 def due(within: int = typer.Option(7, "--within", help="列出几天内到期的事项"),
         org: str | None = OrgOpt, as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
     """逾期与即将到期的事项：交办期限、督办、回复期限、建议刚性监督。"""
-    rows = WorkflowService(workspace(as_, "clues.read")).due(within_days=within, org=org)
+    rows = _workflow(workspace(as_, "clues.read")).due(within_days=within, org=org)
     if output == OutputFormat.json:
         print_json(rows)
         return
@@ -242,7 +248,7 @@ def due(within: int = typer.Option(7, "--within", help="列出几天内到期的
 @app.command("history")
 def history(clue_id: int = typer.Argument(...), as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
     """线索的流转记录（谁、何时、从何状态到何状态、理由、附件）与监督措施。"""
-    wf = WorkflowService(workspace(as_, "clues.read"))
+    wf = _workflow(workspace(as_, "clues.read"))
     rows, measures = wf.history(clue_id), wf.measures(clue_id)
     if output == OutputFormat.json:
         print_json({"events": rows, "measures": measures})

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -177,7 +178,13 @@ class Clue(Base):
     # 一本账 counts per (model, 承办院, first seen) read this index alone; the 待办/逾期 list reads the others
     __table_args__ = (Index("ix_clues_ledger", "model_id", "org_id", "first_seen"),
                       Index("ix_clues_deadline", "deadline"), Index("ix_clues_supervised", "supervised"),
-                      Index("ix_clues_escalation", "escalation"))
+                      Index("ix_clues_escalation", "escalation"),
+                      # partial (migration 0016): only the few escalated / 督办 clues, for the overdue list
+                      Index("ix_clues_escalated", "id", sqlite_where=text("escalation IS NOT NULL"),
+                            postgresql_where=text("escalation IS NOT NULL")),
+                      Index("ix_clues_supervise_deadline", "supervise_deadline",
+                            sqlite_where=text("supervise_deadline IS NOT NULL"),
+                            postgresql_where=text("supervise_deadline IS NOT NULL")))
     id: Mapped[int] = mapped_column(primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     model_id: Mapped[str] = mapped_column(String(80), index=True)

@@ -326,7 +326,7 @@ def _count_clues(s: Session, ps: list[Period], groups: list[dict], models: set[s
     _count_generated(s, ps, groups, models, [("generated" in m) for m in metrics])
     for i, p in enumerate(ps):
         for metric in metrics[i]:
-            if metric in ("generated",):
+            if metric in ("generated", "excluded"):       # 排除: summed from its split by 误报类型 below
                 continue
             q = _scoped(s.query(*group, func.count(Clue.id)).filter(metric_clues(metric, p)), models)
             for model_id, org_id, n in q.group_by(*group):
@@ -340,10 +340,13 @@ def _count_clues(s: Session, ps: list[Period], groups: list[dict], models: set[s
     for i, p in enumerate(ps):
         if "excluded" not in metrics[i]:
             continue
+        # joined to its latest 排除 event, metric_clues("excluded", p) is this: still excluded, that event in p
         q = (s.query(*group, kind, func.count(Clue.id)).select_from(Clue).join(latest, latest.c.clue_id == Clue.id)
-             .join(event, event.id == latest.c.id).filter(metric_clues("excluded", p)))
+             .join(event, event.id == latest.c.id).filter(Clue.state == "排除", _within(event.at, p)))
         for model_id, org_id, exclusion_type, n in _scoped(q, models).group_by(*group, kind):
-            groups[i][(model_id, org_id)][f"excluded_{exclusion_type}"] += n
+            row = groups[i][(model_id, org_id)]
+            row[f"excluded_{exclusion_type}"] += n
+            row["excluded"] += n               # the same clues as metric_clues("excluded"), once each
 
 
 def _count_measures(s: Session, ps: list[Period], groups: list[dict], models: set[str] | None = None) -> None:
@@ -456,7 +459,7 @@ def overdue(ws: Workspace, *, org: str | int | None = None, limit: int = 50, tod
     建议刚性监督 last) — sorted and limited in SQL, so a store with many open clues costs one indexed read.
     Flags overdue measures first (:meth:`~shujian.workflow.service.WorkflowService.check_overdue`), as
     ``due`` does."""
-    from sqlalchemy import literal, null, select, union_all
+    from sqlalchemy import literal, null, select
 
     from ..orgs.service import descendants, find_org
     from ..workflow.rules import FINAL_STATES
@@ -474,19 +477,26 @@ def overdue(ws: Workspace, *, org: str | int | None = None, limit: int = 50, tod
             return q if below is None else q.where(c.org_id.in_(below))
 
         open_ = c.state.notin_(FINAL_STATES)
-        rows = [   # (deadline, clue id, rank within a clue, measure id): due()'s order, made explicit
-            scoped(select(c.deadline.label("d"), c.id.label("cid"), literal(0).label("r"), literal(0).label("mid"))
-                   .where(open_, c.deadline.is_not(None), c.state.in_(("交办", "核查")), c.deadline < today)),
-            scoped(select(c.supervise_deadline, c.id, literal(1), literal(0))
-                   .where(open_, c.supervised.is_(True), c.supervise_deadline.is_not(None),
-                          c.supervise_deadline < today)),
-            scoped(select(null(), c.id, literal(2), literal(0)).where(open_, c.escalation == "建议刚性")),
-            scoped(select(m.reply_deadline, c.id, literal(3), m.id).select_from(m).join(c, c.id == m.clue_id)
-                   .where(m.replied_on.is_(None), m.reply_deadline.is_not(None), m.reply_deadline < today)),
+        # (deadline, clue id, rank within a clue, measure id): due()'s order, made explicit.  Each kind is
+        # sorted and limited on its own (the 交办 deadlines walk ix_clues_deadline in order and stop after
+        # ``limit``), then merged: the first ``limit`` of them all without sorting every overdue row.  ``id + 0``
+        # keeps SQLite from walking the whole table in id order instead of the few 督办/escalated clues' index.
+        kinds = [
+            (select(c.deadline, c.id, literal(0), literal(0))
+             .where(open_, c.deadline.is_not(None), c.state.in_(("交办", "核查")), c.deadline < today),
+             (c.deadline, c.id)),
+            (select(c.supervise_deadline, c.id, literal(1), literal(0))
+             .where(open_, c.supervised.is_(True), c.supervise_deadline.is_not(None), c.supervise_deadline < today),
+             (c.supervise_deadline, c.id + 0)),
+            (select(null(), c.id, literal(2), literal(0)).where(open_, c.escalation == "建议刚性"), (c.id + 0,)),
+            (select(m.reply_deadline, c.id, literal(3), m.id).select_from(m).join(c, c.id == m.clue_id)
+             .where(m.replied_on.is_(None), m.reply_deadline.is_not(None), m.reply_deadline < today),
+             (m.reply_deadline, c.id, m.id)),
         ]
-        u = union_all(*rows).subquery()
-        order = (u.c.d.is_(None), u.c.d, u.c.cid, u.c.r, u.c.mid)
-        picked = s.execute(select(u.c.d, u.c.cid, u.c.r, u.c.mid).order_by(*order).limit(limit)).all()
+        picked = []
+        for q, order in kinds:
+            picked += s.execute(scoped(q).order_by(*order).limit(limit)).all()
+        picked = sorted(picked, key=lambda r: (r[0] is None, r[0] or date.min, r[1], r[2], r[3]))[:limit]
         clues = {x.id: x for x in s.query(Clue).filter(Clue.id.in_({cid for _, cid, _, _ in picked}))}
         measures = {x.id: x for x in s.query(m).filter(m.id.in_({mid for _, _, r, mid in picked if r == 3}))}
         out = []
