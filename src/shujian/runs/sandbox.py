@@ -129,6 +129,26 @@ class SandboxService:
                           "started_by": _name(s, run.started_by)})
             return {**self._brief(s, run), "clue_ids": stored.clue_ids}
 
+    def my_models(self) -> list[dict]:
+        """The models the acting user authored (模型台账), newest first, with whether they may 提请认证 now."""
+        from ..db.models import GovModel, GovRevision
+
+        scope = current_scope()
+        with self.ws.db.unit_of_work() as s:
+            me = starter(s)
+            if me is None:
+                return []
+            q = restrict(s.query(GovModel), GovModel, session=s).filter(GovModel.author_id == me)
+            out = []
+            for gm in q.order_by(GovModel.id.desc()):
+                latest = (s.query(GovRevision).filter_by(gov_model_id=gm.id).order_by(GovRevision.number.desc())
+                          .first())
+                out.append({"model_id": gm.model_id, "name": gm.name, "state": gm.state,
+                            "revision": latest.number if latest else None,
+                            "can_propose": scope is not None and gm.state == "草稿"
+                            and latest is not None and latest.submitted_at is None})
+            return out
+
     def propose(self, model_id: str) -> dict:
         """提请认证: the acting user submits their model (草稿 → 提交) into the governance flow; the
         governance service checks that they are its author."""

@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import bindings, builder, clues, data, delegation, documents, models, orgs, runs, stats, system, text
+from . import (
+    bindings,
+    builder,
+    clues,
+    data,
+    delegation,
+    documents,
+    models,
+    orgs,
+    runs,
+    sandbox,
+    stats,
+    system,
+    text,
+)
 
 router = APIRouter()
-for _module in (system, data, documents, models, bindings, builder, runs, clues, delegation, orgs, stats, text):
+for _module in (system, data, documents, models, bindings, builder, runs, sandbox, clues, delegation, orgs, stats,
+                text):
     router.include_router(_module.router)

@@ -14,6 +14,7 @@ from ..security import csrf_token
 NAV = (("/", "工作台", "home", "dashboard.read"), ("/data", "数据", "data", "data.read"),
        ("/documents", "文书", "documents", "documents.parse"), ("/models", "模型库", "models", "models.read"),
        ("/builder", "可视化建模", "builder", "models.build"), ("/runs", "运行", "runs", "runs.start"),
+       ("/sandbox", "沙箱", "sandbox", "runs.sandbox"),
        ("/clues", "线索", "clues", "clues.read"), ("/text", "文本筛查", "text", "text.read"),
        ("/entity", "主体识别", "entity", "data.read"), ("/delegation", "委托研判", "delegation", "delegation.read"),
        ("/admin/users", "用户与机构", "admin", "orgs.admin"), ("/audit", "审计", "audit", "audit.read"))
