@@ -58,6 +58,9 @@ def sandbox_run(client) -> int:
     job = _job(client, r.json()["job_id"])
     assert job["status"] == "succeeded", job
     assert job["result"]["sandbox"] is True and job["result"]["rows_out"] == 2
+    _as(client, COLLEAGUE)                               # the job of a sandbox run is the starter's only
+    assert client.get(f"/api/v1/jobs/{job['job_id']}").status_code == 404
+    assert job["job_id"] not in [j["job_id"] for j in client.get("/api/v1/jobs").json()["items"]]
     return job["result"]["run_id"]
 
 
@@ -96,6 +99,7 @@ def test_results_are_shown_masked_to_the_starter_with_propose_not_publish(client
     assert A not in page.text and B not in page.text
     assert 'id="publish"' not in page.text and 'id="propose"' in page.text
     assert client.get("/api/v1/clues?model_id=my-pension").json()["total"] == 0       # no clue yet
+    assert "这是一次沙箱运行（未发布" in client.get(f"/runs/{sandbox_run}", headers=HTML).text
 
 
 def test_a_colleague_of_the_same_org_gets_404(client, sandbox_run):

@@ -183,6 +183,13 @@ def _sandbox_runs(scope: Scope):
     return cond
 
 
+def sees_personal(owner: str | None, user: Any = _CURRENT) -> bool:
+    """Whether something personal to ``owner`` (the web job of a sandbox run or of a personal import) is
+    visible: to its owner only (and the local operator)."""
+    scope = viewer_scope(user)
+    return scope is None or (owner is not None and scope.username == owner)
+
+
 #: model → extra visibility rule on top of its org column (personal datasets, sandbox runs)
 _PERSONAL: dict[type, Any] = {Dataset: _personal_datasets, Run: _sandbox_runs}
 

@@ -33,6 +33,7 @@ class WebJob:
     finished: float | None = None
     cancel: threading.Event = field(default_factory=threading.Event, repr=False)
     owner_org: int | None = None  # org scope: only the owner's org and the orgs above it see the job
+    personal: bool = False        # a sandbox run or a personal import: only its starter sees the job
 
     def to_dict(self) -> dict:
         return {"job_id": self.id, "kind": self.kind, "target": self.target, "owner": self.owner,
@@ -73,11 +74,13 @@ class JobRegistry:
         self._lock = threading.Lock()
         self.keep = keep
 
-    def start(self, kind: str, target: str, owner: str, work: Callable[[WebJob], dict]) -> WebJob:
+    def start(self, kind: str, target: str, owner: str, work: Callable[[WebJob], dict], *,
+              personal: bool = False) -> WebJob:
         """Run ``work(job)`` in a daemon thread; its dict becomes ``job.result``."""
         with self._lock:
             scope = current_scope()
-            job = WebJob(next(self._ids), kind, target, owner, owner_org=scope.org_id if scope else None)
+            job = WebJob(next(self._ids), kind, target, owner, owner_org=scope.org_id if scope else None,
+                         personal=personal)
             self._jobs[job.id] = job
             for old in sorted(self._jobs)[:-self.keep]:
                 self._jobs.pop(old, None)
@@ -102,13 +105,19 @@ class JobRegistry:
 
     def get(self, job_id: int) -> WebJob:
         job = self._jobs.get(job_id)
-        if job is None or not visible(job.owner_org, shared_none=True):        # another org's job: as if missing
+        if job is None or not self._sees(job):        # another org's (or user's personal) job: as if missing
             raise NotFound(f"后台任务 {job_id} 不存在（服务重启后任务记录会清空）",
                            hint="在“运行”页面查看历史运行记录")
         return job
 
     def list(self) -> list[dict[str, Any]]:
-        return [j.to_dict() for j in sorted(self._jobs.values(), key=lambda j: -j.id) if visible(j.owner_org, shared_none=True)]
+        return [j.to_dict() for j in sorted(self._jobs.values(), key=lambda j: -j.id) if self._sees(j)]
+
+    @staticmethod
+    def _sees(job: WebJob) -> bool:
+        from ..security.access import sees_personal
+
+        return visible(job.owner_org, shared_none=True) and (not job.personal or sees_personal(job.owner))
 
     def wait(self, job_id: int, timeout: float = 60.0) -> WebJob:
         """Block until the job ends (tests and scripts)."""

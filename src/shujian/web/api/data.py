@@ -157,7 +157,8 @@ def start_import_job(request: Request, reqs: ImportRequest | list[ImportRequest]
                  "notes": r.notes, "columns": [c.name for c in r.columns]} for r in results]
         return {**done[0], "imported": done}
 
-    return request.app.state.jobs.start("import", "、".join(r.name for r in reqs), user.username, work)
+    return request.app.state.jobs.start("import", "、".join(r.name for r in reqs), user.username, work,
+                                        personal=any(r.personal for r in reqs))
 
 
 async def save_upload(folder: Path, file: UploadFile) -> Path:

@@ -40,7 +40,7 @@ def start_sandbox_run(request: Request, model_id: str, params: dict[str, str]):
         job.stage = "编译模型"
         return SandboxService(ws).run(model, params=clean, progress=progress, cancel=job.cancel).to_dict()
 
-    return request.app.state.jobs.start("run", model_id, request.state.user.username, work)
+    return request.app.state.jobs.start("run", model_id, request.state.user.username, work, personal=True)
 
 
 @router.get("/sandbox/runs", summary="沙箱运行（本人的；数字办、院领导另见本院及下级院的）")
