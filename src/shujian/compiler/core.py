@@ -23,6 +23,7 @@ from shujian.compiler.graph import build_components
 from shujian.compiler.joins import build_join
 from shujian.compiler.params import resolve_params
 from shujian.compiler.prune import prune_columns
+from shujian.compiler.screens import Plan, key_births, two_passes
 from shujian.compiler.stages import MARKERS as STAGED_DIALECTS
 from shujian.compiler.stages import StagedStatement, split_tree
 from shujian.compiler.steps import (
@@ -87,11 +88,12 @@ class CompiledModel:
 def compile_model(model: Model, catalog: CatalogSchema, dialect: str = "duckdb", *,
                   params: dict[str, Any] | None = None,
                   capabilities: frozenset[str] | None = None,
-                  evidence_cap: int = 1000, list_cap: int = 100) -> CompiledModel:
+                  evidence_cap: int = 1000, list_cap: int = 100, two_pass: bool = True) -> CompiledModel:
     """Compile ``model`` for ``dialect`` ('duckdb' | 'spark' | 'postgres').
 
     ``params`` are typed values (see ``check_params`` for CLI strings); defaults fill the rest.
     ``capabilities`` overrides the dialect's declared capabilities (an engine may offer fewer).
+    ``two_pass=False`` keeps a key-partitioned model in one pass (see ``compiler.screens``).
     Raises ValidationFailed (every located problem at once) or UnsafeSQL for expert SQL.
     """
     if dialect not in dialects.DIALECTS:
@@ -105,6 +107,7 @@ def compile_model(model: Model, catalog: CatalogSchema, dialect: str = "duckdb",
     b = Builder(ctx)
     rels, datasets = _inputs(b, model, catalog)
     last = _steps(b, model, rels)
+    plan = key_births(model, rels, _reads) if last is not None and two_pass else None
     if last is not None:
         _check_output(ctx, model, last)
     elif not ctx.problems:
@@ -112,7 +115,7 @@ def compile_model(model: Model, catalog: CatalogSchema, dialect: str = "duckdb",
     _check_capabilities(ctx, capabilities)
     if ctx.problems:
         raise ValidationFailed(ctx.problems, title=f"模型 {model.id} 编译未通过")
-    return _finish(b, model, last, datasets)
+    return _finish(b, model, last, datasets, plan)
 
 
 # ---------------------------------------------------------------- inputs
@@ -289,13 +292,17 @@ def render(tree: exp.Expression, dialect: str, parameters: dict[str, Any]) -> st
     return sql
 
 
-def _finish(b: Builder, model: Model, last: Rel, datasets: list[str]) -> CompiledModel:
+def _finish(b: Builder, model: Model, last: Rel, datasets: list[str],
+            plan: Plan | None = None) -> CompiledModel:
     rule = model.output.rule
     rule_expr = exp.column(rule.column) if isinstance(rule, RuleColumn) else exp.Literal.string(rule)
     final = exp.select(*[exp.column(c) for c in last.cols], exp.alias_(rule_expr, RULE_COLUMN),
                        *[exp.column(c) for c in last.evidence]).from_(last.cte)
     prune_columns(b.ctes, final)
-    for name, query in b.ctes:
+    ctes = b.ctes
+    if plan is not None and last.evidence:      # evidence after screens (compiler.screens)
+        ctes = two_passes(ctes, last.cte, model.output.subject.key, plan, prune_columns)
+    for name, query in ctes:
         final = final.with_(name, as_=query, copy=False)
     parameters = dict(b.ctx.bound)
     evidence = [EvidenceColumn(role, col, is_list) for col, (role, is_list) in last.evidence.items()]

@@ -1,0 +1,270 @@
+"""Evidence after screens: find the subjects first, collect the rows behind them second.
+
+A model's evidence (``_ev_<role>``: the row ids behind a clue) is carried through every step, and
+each ``aggregate`` or ``distinct`` turns it into a list per group — over every group, although the
+screens after it (a join with custody periods, a having, a threshold on a window count) keep a
+handful of them.  On a large city those lists are most of the work: M1 built 6 million one-element
+lists of pension rows to keep 88 persons' worth.
+
+When every step keeps the rows of one subject apart from the others' — every aggregate groups by
+the subject key, every window is partitioned by it, every join matches it on both sides, a union
+carries it in every branch — a subject's clue depends on that subject's input rows only.  Such a
+model is compiled as two passes in one statement:
+
+1. the pipeline without evidence (``k_<cte>``; column pruning drops every list and every fact no
+   screen reads) gives the subject keys of the clues (``k_keys``);
+2. the pipeline with evidence, its inputs restricted where the subject key is born (an input field
+   or a derived column) to those keys (and to rows without a key, which pass 1 kept too).
+
+The clues and their evidence are the same rows as the single pass gives: pass 2 sees every input row
+of each subject that has a clue.  A model that mixes subjects (a global count, components, an entity
+join, a join on another column) is compiled as one pass, as before.
+
+Pure: the model spec and the compiler's relations in, a plan (where to filter) out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from shujian.compiler.steps import Rel
+from shujian.spec.model import JoinKey, Model
+
+PASS1 = "k_"
+KEYS = "k_keys"
+
+
+@dataclass
+class Plan:
+    """Where the two passes filter.
+
+    ``births``: CTE → key column, the relations where the subject key is born (an input field or a
+    derived column); pass 2 keeps their rows of the subjects pass 1 found.  ``reductions``: input CTE
+    → (key column, CTE, its key column) — every path from the input to the output goes through an
+    inner or semi join on the key with that other relation, so pass 1 reads only the input's rows of
+    keys the other side has (what a hand-written ``WHERE person IN (SELECT person FROM periods)`` does
+    before an aggregate the join would mostly discard).
+    """
+
+    births: dict[str, str]
+    reductions: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+
+
+def key_births(model: Model, rels: dict[str, Rel], reads) -> Plan | None:
+    """The two-pass plan of ``model``; None when some step mixes subjects (one pass, as before) or
+    when no evidence list is built over groups a later screen drops (nothing to gain).
+
+    ``reads(step, index, model)`` is the compiler's list of (relation, location) a step reads.
+    """
+    steps = model.steps or []
+    if not steps:
+        return None
+    need: dict[str, str] = {steps[-1].id: model.output.subject.key}
+    births: dict[str, str] = {}
+    grouped = False                    # an evidence list is built over groups a later screen drops
+    screened: dict[str, bool] = {}     # a step that drops rows reads this relation (or its readers do)
+
+    def want(name: str | None, column: str) -> bool:
+        if name is None or need.setdefault(name, column) != column:
+            return False
+        screened[name] = screened.get(name, False) or below
+        return True
+
+    for index in range(len(steps) - 1, -1, -1):
+        step = steps[index]
+        key = need.get(step.id)
+        if key is None:
+            continue            # read only by steps that compute the key: computed in full, filtered after
+        if step.id not in rels:
+            return None
+        srcs = [name for name, _ in reads(step, index, model)]
+        body = step.body
+        kind = step.kind
+        out = rels[step.id].cols
+        below = screened.get(step.id, False) or _screens(step)
+        if kind in ("filter", "derive", "text", "window", "aggregate", "distinct"):
+            src = srcs[0]
+            if src not in rels:
+                return None
+            if kind == "window" and key not in body.partition_by:
+                return None
+            if kind == "aggregate" and key not in body.by:
+                return None
+            if kind == "distinct" and body.columns is not None and key not in body.columns:
+                return None
+            if kind in ("aggregate", "distinct") and below:
+                grouped = grouped or bool(rels[src].evidence)
+            if key in out and key not in rels[src].cols:
+                if kind not in ("derive", "text"):
+                    return None
+                births[f"s_{step.id}"] = key       # a row-wise step computes the key: filter its rows
+                continue
+            if not want(src, key):
+                return None
+        elif kind == "select":
+            pairs = dict((c, c) for c in body.columns) if isinstance(body.columns, list) else dict(body.columns)
+            if key not in pairs or not want(srcs[0], pairs[key]):
+                return None
+        elif kind == "union":
+            if not all(want(src, key) for src in srcs):
+                return None
+        elif kind == "join":
+            left, right = rels.get(srcs[0]), rels.get(srcs[1])
+            if left is None or right is None:
+                return None
+            pairs = [(k.left, k.right) if isinstance(k, JoinKey) else (k, k) for k in body.on]
+            if key in left.cols:
+                match = [r for lk, r in pairs if lk == key]
+                if not match or not want(srcs[0], key) or not want(srcs[1], match[0]):
+                    return None
+            else:
+                return None
+        else:                                      # components, entity_join: subjects are mixed
+            return None
+    roles = set(model.inputs)
+    for name, column in need.items():
+        if name in roles:
+            births[f"in_{name}"] = column
+    if not (grouped and births):
+        return None
+    return Plan(births, _reductions(model, reads, need, roles))
+
+
+def _cte(name: str, roles: set[str]) -> str:
+    return f"in_{name}" if name in roles else f"s_{name}"
+
+
+def _reductions(model: Model, reads, need: dict[str, str], roles: set[str]) -> dict[str, tuple[str, str, str]]:
+    """Pass-1 semi-join reductions of the inputs (see :class:`Plan`)."""
+    steps = model.steps
+    srcs = {step.id: [name for name, _ in reads(step, i, model)] for i, step in enumerate(steps)}
+    upstream: dict[str, set[str]] = {}
+    for step in steps:
+        seen: set[str] = set()
+        for src in srcs[step.id]:
+            seen |= {src} | upstream.get(src, set())
+        upstream[step.id] = seen
+    # through[x]: the (join, side) pairs every path from x to the output passes through
+    through: dict[str, frozenset[tuple[str, int]]] = {steps[-1].id: frozenset()}
+    for step in reversed(steps):
+        if step.id not in through or step.id not in need:
+            continue
+        filtering = step.kind == "join" and step.body.type in ("inner", "semi")
+        for side, src in enumerate(srcs[step.id]):
+            mine = through[step.id] | ({(step.id, side)} if filtering else set())
+            through[src] = mine if src not in through else through[src] & mine
+    order = {step.id: i for i, step in enumerate(steps)}
+    chosen: dict[str, str] = {}          # role → the relation it is reduced by
+
+    def depends(name: str, role: str) -> bool:
+        """``name`` reads ``role``, directly or through an earlier reduction."""
+        todo, seen = [name], set()
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if current == role:
+                return True
+            todo += upstream.get(current, set())
+            if current in chosen:
+                todo.append(chosen[current])
+        return False
+
+    out = {}
+    for role in sorted(roles):
+        if role not in need or role not in through:
+            continue
+        # the left side of a join is the stream being screened, the right side the screen
+        for join, side in sorted(through[role], key=lambda js: order[js[0]]):
+            other = srcs[join][1]
+            if side != 0 or other not in need or depends(other, role):
+                continue
+            chosen[role] = other
+            out[f"in_{role}"] = (need[role], _cte(other, roles), need[other])
+            break
+    return out
+
+
+def _screens(step) -> bool:
+    """The step can drop rows (or groups) of its input."""
+    kind = step.kind
+    if kind == "filter":
+        return True
+    if kind == "join":
+        return step.body.type != "left"
+    if kind == "aggregate":
+        return step.body.having is not None
+    return kind == "text" and step.body.keep == "matched"
+
+
+def two_passes(ctes: list[tuple[str, exp.Query]], last: str, key: str, plan: Plan,
+               prune) -> list[tuple[str, exp.Query]]:
+    """The CTE list of both passes (see the module docstring); ``ctes`` are the single pass's,
+    already pruned for the final query; ``prune`` is :func:`shujian.compiler.prune.prune_columns`."""
+    names = {name for name, _ in ctes}
+    first = [(PASS1 + name, _renamed(query.copy(), names)) for name, query in ctes]
+    keys = exp.select(exp.column(key)).distinct().from_(PASS1 + last)
+    prune(first, keys)
+    kept = {name for name, _ in first}
+    out: list[tuple[str, exp.Query]] = []
+    for name, query in first:
+        reduction = plan.reductions.get(name[len(PASS1):])
+        if reduction is None or PASS1 + reduction[1] not in kept:
+            out.append((name, query))
+            continue
+        column, other, other_key = reduction
+        out += _filtered(name, query, column, exp.select(exp.column(other_key)).from_(PASS1 + other), keep_null=False)
+    out.append((KEYS, keys))
+    for name, query in ctes:
+        column = plan.births.get(name)
+        if column is None:
+            out.append((name, query))
+            continue
+        out += _filtered(name, query, column, exp.select(exp.column(key)).from_(KEYS), keep_null=True)
+    return _ordered(out)
+
+
+def _filtered(name: str, query: exp.Query, column: str, keys: exp.Select, *, keep_null: bool
+              ) -> list[tuple[str, exp.Query]]:
+    """``name`` as ``name__all`` plus ``name``: its rows whose ``column`` is one of ``keys``."""
+    picked = exp.column(column).isin(query=keys)
+    keep = exp.or_(exp.column(column).is_(exp.null()), picked) if keep_null else picked
+    cols = [exp.column(c) for c in query.named_selects]
+    return [(name + "__all", query), (name, exp.select(*cols).from_(name + "__all").where(keep))]
+
+
+def _ordered(ctes: list[tuple[str, exp.Query]]) -> list[tuple[str, exp.Query]]:
+    """The CTEs in an order where each follows the ones it reads (otherwise as given)."""
+    names = {name for name, _ in ctes}
+    deps = {name: {t.name for t in query.find_all(exp.Table) if t.name in names and t.name != name}
+            for name, query in ctes}
+    queries = dict(ctes)
+    done: set[str] = set()
+    out: list[tuple[str, exp.Query]] = []
+
+    def visit(name: str) -> None:
+        if name in done:
+            return
+        done.add(name)
+        for dep in sorted(deps[name], key=[n for n, _ in ctes].index):
+            visit(dep)
+        out.append((name, queries[name]))
+
+    for name, _ in ctes:
+        visit(name)
+    return out
+
+
+def _renamed(query: exp.Query, names: set[str]) -> exp.Query:
+    """``query`` reading the pass-1 copies of the CTEs (aliases kept, so column qualifiers still match)."""
+    for table in list(query.find_all(exp.Table)):
+        if table.name in names and not table.args.get("db"):
+            alias = table.alias_or_name
+            table.set("this", exp.to_identifier(PASS1 + table.name))
+            if not table.alias:
+                table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+    return query
+
