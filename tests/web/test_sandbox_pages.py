@@ -77,6 +77,8 @@ def test_the_prosecutor_is_shown_the_sandbox_and_the_builder_but_not_runs(client
     page = client.get("/sandbox", headers=HTML).text
     assert "我的养老金" in page and "仅本人" in page and "导入到个人数据区" in page
     assert "导入到个人数据区" in client.get("/data", headers=HTML).text
+    builder = client.get("/builder", headers=HTML).text
+    assert 'id="btn-save"' in builder and 'id="btn-bind"' not in builder        # 数据绑定 is not theirs
 
 
 def test_import_through_the_personal_form(client):

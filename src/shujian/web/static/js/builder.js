@@ -778,7 +778,8 @@
   });
   document.getElementById("btn-validate").addEventListener("click", validate);
   document.getElementById("btn-save").addEventListener("click", save);
-  document.getElementById("btn-bind").addEventListener("click", bindData);
+  const bindButton = document.getElementById("btn-bind");     // shown only to roles that may bind
+  if (bindButton) bindButton.addEventListener("click", bindData);
   document.getElementById("btn-undo").addEventListener("click", undo);
   document.getElementById("btn-fit").addEventListener("click", fit);
   document.getElementById("btn-layout").addEventListener("click", () => { autoLayout(); changed(); fit(); });
