@@ -241,9 +241,34 @@ def locate(problems: list[Problem] | list[dict], built: Built | None, labels: di
     out = []
     for p in problems:
         loc, msg = (p.location, p.message) if isinstance(p, Problem) else (p.get("location", ""), p.get("message", ""))
-        out.append({"location": loc, "message": plain(msg, labels or {}),
-                    "node": node_of(loc, built) if built else None})
+        node = node_of(loc, built) if built else None
+        text = plain(msg, labels or {})
+        out.append({"location": loc, "message": text if node else _placed(loc, text), "node": node})
     return out
+
+
+#: top-level places of the model language, for problems no canvas node holds
+_PLACES = {"output": "输出线索", "name": "模型名称", "line": "业务条线", "point": "监督点", "measure": "建议监督方式",
+           "legal_basis": "法律依据", "rule_text": "规则的文字表述", "inputs": "数据集", "steps": "步骤",
+           "params": "模型参数"}
+
+
+def _placed(location: str, message: str) -> str:
+    """A problem no node holds, named by its place: ``output`` + 缺少必填项 → a sentence saying what to add.
+
+    >>> _placed("output", "缺少必填项")
+    '画布上还没有“输出线索”节点：从左侧添加“输出线索”，接在最后一步之后'
+    >>> _placed("name", "缺少必填项")
+    '模型信息中的“模型名称”：缺少必填项'
+    """
+    head = re.split(r"[.\[]", location or "", maxsplit=1)[0]
+    place = _PLACES.get(head)
+    if place is None:
+        return message
+    if head == "output" and location == "output" and message == "缺少必填项":
+        return "画布上还没有“输出线索”节点：从左侧添加“输出线索”，接在最后一步之后"
+    where = "模型信息中的" if head in ("name", "line", "point", "measure", "legal_basis", "rule_text") else ""
+    return f"{where}“{place}”：{message}"
 
 
 def node_labels(graph: dict) -> dict[str, str]:
@@ -260,10 +285,23 @@ def node_labels(graph: dict) -> dict[str, str]:
     return out
 
 
+#: expression functions by the Chinese names the 计算新列 picker shows (static/js/builder.js, FUNCS)
+FUNCTION_NAMES = {"substr": "取子串", "concat": "拼接", "year": "年份", "month": "月份", "date_diff": "日期差",
+                  "add_days": "加天数", "add_months": "加月数", "month_start": "当月第一天", "today": "今天",
+                  "upper": "大写", "lower": "小写", "trim": "去空格", "length": "长度", "round": "四舍五入",
+                  "abs": "绝对值", "coalesce": "空值替换", "greatest": "较大值", "least": "较小值"}
+_FUNCTION = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(FUNCTION_NAMES) + r")\(\)")
+_ENGINE_TYPE = re.compile(r"([\u4e00-\u9fff])（[A-Z]+(?:\(\d+(?:,\s*\d+)?\))?）")
+
+
 def plain(message: str, labels: dict[str, str]) -> str:
-    """``步骤 s3 引用了不存在的列`` → ``步骤“碰撞：监所在押人员 × 养老金发放”引用了不存在的列``."""
+    """``步骤 s3 引用了不存在的列`` → ``步骤“碰撞：监所在押人员 × 养老金发放”引用了不存在的列``; function names
+    and engine types in Chinese (``year() 的参数应为日期，但 “姓名” 是文本（VARCHAR）`` → ``“年份”的参数应为日期，
+    但 “姓名” 是文本``)."""
     for name in sorted(labels, key=len, reverse=True):
         message = re.sub(rf"(?<![A-Za-z0-9_“]){re.escape(name)}(?![A-Za-z0-9_”])", f"“{labels[name]}”", message)
+    message = _FUNCTION.sub(lambda m: f"“{FUNCTION_NAMES[m.group(1)]}”", message).replace("” 的", "”的")
+    message = _ENGINE_TYPE.sub(r"\1", message)
     return message.replace("““", "“").replace("””", "”")
 
 

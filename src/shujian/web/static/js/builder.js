@@ -14,6 +14,34 @@
   const OP_TEXT = Object.fromEntries(OPS);
   const AGGS = [["count", "计数（行数）"], ["count_distinct", "去重计数"], ["sum", "求和"], ["avg", "平均值"], ["max", "最大值"], ["min", "最小值"]];
   const WINDOW_FUNCS = [["row_number()", "序号（1、2、3…）"], ["rank()", "排名（并列同名次）"], ["dense_rank()", "连续排名"], ["count(*)", "累计行数"]];
+  // 计算新列's function picker: Chinese name → the arguments to pick → the model language's expression.
+  // Argument kinds: col (a column, or the row's current expression to nest), val (a column or typed text),
+  // num (a number), unit (天/月/年).  Experts still type any expression in the text box.
+  const FUNCS = [
+    ["substr", "取子串", [["col", "文本"], ["num", "从第几个字起", 1], ["num", "取几个字", 6]], a => "substr(" + a.join(", ") + ")"],
+    ["concat", "拼接", [["val", "第一部分"], ["val", "第二部分"], ["val", "第三部分（可空）"]], a => "concat(" + a.filter(Boolean).join(", ") + ")"],
+    ["year", "年份", [["col", "日期"]], a => "year(" + a[0] + ")"],
+    ["month", "月份", [["col", "日期"]], a => "month(" + a[0] + ")"],
+    ["date_diff", "日期差", [["unit", "单位"], ["col", "开始日期"], ["col", "结束日期"]], a => "date_diff(" + a.join(", ") + ")"],
+    ["add_days", "加天数", [["col", "日期"], ["num", "天数", 30]], a => "add_days(" + a.join(", ") + ")"],
+    ["add_months", "加月数", [["col", "日期"], ["num", "月数", 1]], a => "add_months(" + a.join(", ") + ")"],
+    ["month_start", "当月第一天", [["col", "日期"]], a => "month_start(" + a[0] + ")"],
+    ["today", "今天", [], () => "today()"],
+    ["upper", "大写", [["col", "文本"]], a => "upper(" + a[0] + ")"],
+    ["lower", "小写", [["col", "文本"]], a => "lower(" + a[0] + ")"],
+    ["trim", "去空格", [["col", "文本"]], a => "trim(" + a[0] + ")"],
+    ["length", "长度（字数）", [["col", "文本"]], a => "length(" + a[0] + ")"],
+    ["round", "四舍五入", [["col", "数值"], ["num", "保留小数位数", 0]], a => "round(" + a.join(", ") + ")"],
+    ["abs", "绝对值", [["col", "数值"]], a => "abs(" + a[0] + ")"],
+    ["coalesce", "空值替换", [["col", "列"], ["val", "为空时用"]], a => "coalesce(" + a.join(", ") + ")"],
+    ["greatest", "较大值", [["val", "第一个"], ["val", "第二个"]], a => "greatest(" + a.join(", ") + ")"],
+    ["least", "较小值", [["val", "第一个"], ["val", "第二个"]], a => "least(" + a.join(", ") + ")"],
+  ];
+  const UNITS = [["'day'", "天"], ["'month'", "月"], ["'year'", "年"]];
+  const CURRENT = "__current";                  // the option "the row's expression so far" (nesting by clicks)
+  /** A column name as the expression language reads it: bare when it is a plain name, else "quoted". */
+  const qcol = c => (/^[\p{L}_][\p{L}\p{N}_]*$/u.test(c) ? c : '"' + c.replace(/"/g, '""') + '"');
+  const qtext = t => "'" + String(t).replace(/'/g, "''") + "'";
   const MEASURES = ["检察建议", "纠正违法通知书", "移送线索", "督促履职", "支持起诉", "提出抗诉", "立案监督", "再审检察建议"];
   const SUBJECTS = [["person", "自然人"], ["organisation", "单位"], ["case", "案件"]];
   const LINES = JSON.parse(document.getElementById("builder-lines").textContent || "[]");
@@ -514,10 +542,13 @@
       h += upstreamSelects(n, es);
       h += "<div class='field' id='d-box' data-n='" + Object.keys(cols).length + "'><label>新列（名称 ＝ 计算式）</label>";
       Object.entries(cols).forEach(([name, expr], i) => {
-        h += "<div class='cond-row'>" + textHtml("d-" + i + "-n", name, " placeholder='新列名称'") + selectHtml("d-" + i + "-ins", [["", "插入列…"]].concat(inCols.map(c => [c.name, c.name])), "") +
-          "<input type='text' class='wide' id='d-" + i + "-e' value='" + esc(expr) + "' placeholder='如 发放金额 * 12'><button type='button' class='rm' id='d-" + i + "-x'>删除</button></div>";
+        h += "<div class='cond-row'>" + textHtml("d-" + i + "-n", name, " placeholder='新列名称' aria-label='新列名称'") + selectHtml("d-" + i + "-ins", [["", "插入列…"]].concat(inCols.map(c => [c.name, c.name])), "", " aria-label='插入列'") +
+          "<input type='text' class='wide' id='d-" + i + "-e' value='" + esc(expr) + "' placeholder='如 发放金额 * 12' aria-label='计算式'><button type='button' class='rm' id='d-" + i + "-x'>删除</button></div>";
+        h += "<div class='fn-row' id='d-" + i + "-fn'>" + selectHtml("d-" + i + "-f", [["", "用函数生成…"]].concat(FUNCS.map(f => [f[0], f[1]])), "", " aria-label='函数'") +
+          "<span class='fn-args' id='d-" + i + "-args'></span><button type='button' class='sec' id='d-" + i + "-put'>写入计算式</button></div>";
       });
-      h += "<button type='button' class='sec' id='d-add'>＋ 添加新列</button><div class='muted' style='font-size:12px'>计算式可用 + - * /、比较和 and/or；从“插入列”选择列名即可插入。</div></div>";
+      h += "<button type='button' class='sec' id='d-add'>＋ 添加新列</button><div class='muted' style='font-size:12px'>从“用函数生成”选择函数（取子串、拼接、年份、日期差、大写、去空格……）并选好列，点“写入计算式”；" +
+        "选“当前计算式”可把已写好的计算式再套一层函数。熟悉的用户也可直接输入计算式：+ - * /、比较和 and/or，从“插入列”选择列名即可插入。</div></div>";
     } else if (n.kind === "select") {
       const cols = (s.select || {}).columns || [];
       h += upstreamSelects(n, es);
@@ -595,6 +626,7 @@
       rows("o", () => { s.window.order_by = (s.window.order_by || []).concat([""]); }, i => { s.window.order_by.splice(i, 1); });
       rows("wc", () => { s.window.columns[freshName(s.window.columns, "序号")] = "row_number()"; }, i => { s.window.columns = dropKey(s.window.columns, i); });
     }
+    if (n.kind === "derive") wireFunctions(colsOf((upstream(n.id, 1) || {}).id));
     props.querySelectorAll("[id^='d-'][id$='-ins']").forEach(sel => sel.addEventListener("change", () => {
       const target = document.getElementById(sel.id.replace(/-ins$/, "-e"));
       if (target && sel.value) { target.value = (target.value ? target.value.replace(/\s*$/, " ") : "") + sel.value; sel.value = ""; target.focus(); }
@@ -608,6 +640,42 @@
     document.getElementById("p-preview").addEventListener("click", () => { apply(n); changed(); preview(n); });
     document.getElementById("p-delete").addEventListener("click", () => { editor.removeNodeId("node-" + state.dfOf[n.id]); });
     if (n.kind === "text") S.textRule.wire(n, () => { apply(n); return (n.step || {}).text || {}; });
+  }
+  /** The function picker of each 计算新列 row: picking a function shows its arguments (column lists,
+   *  numbers, units); “写入计算式” writes the expression into the row's text box. */
+  function wireFunctions(inCols) {
+    const fnOf = key => FUNCS.find(f => f[0] === key);
+    props.querySelectorAll("[id^='d-'][id$='-f']").forEach(sel => sel.addEventListener("change", () => {
+      const p = sel.id.replace(/-f$/, ""), fn = fnOf(sel.value), box = document.getElementById(p + "-args");
+      box.innerHTML = fn ? fn[2].map((arg, k) => argHtml(p + "-a" + k, arg, inCols)).join("") : "";
+      box.querySelectorAll("select[data-text]").forEach(s2 => s2.addEventListener("change", () => {
+        const t = document.getElementById(s2.id + "-t"); if (t) t.hidden = s2.value !== "__text";
+      }));
+    }));
+    props.querySelectorAll("[id^='d-'][id$='-put']").forEach(btn => btn.addEventListener("click", () => {
+      const p = btn.id.replace(/-put$/, ""), fn = fnOf(val(p + "-f")), target = document.getElementById(p + "-e");
+      if (!fn) { say("请先在“用函数生成”中选择一个函数。", true); return; }
+      const args = fn[2].map((arg, k) => argValue(p + "-a" + k, arg, target.value.trim()));
+      const missing = fn[2].findIndex((arg, k) => !args[k] && !/可空/.test(arg[1]));
+      if (missing >= 0) { say("“" + fn[1] + "”的“" + fn[2][missing][1] + "”还没有选择或填写。", true); return; }
+      target.value = fn[3](args); target.focus(); changed();
+    }));
+  }
+  function argHtml(id, arg, inCols) {
+    const [kind, label, dflt] = arg, lab = "<label for='" + id + "' class='muted'>" + esc(label) + "</label>";
+    const cols = inCols.map(c => [c.name, c.name]);
+    if (kind === "num") return lab + "<input type='number' id='" + id + "' value='" + esc(dflt ?? "") + "' style='width:5em'>";
+    if (kind === "unit") return lab + selectHtml(id, UNITS, "'day'");
+    if (kind === "col") return lab + selectHtml(id, [["", "请选择列…"]].concat(cols, [[CURRENT, "（当前计算式）"]]), "");
+    return lab + selectHtml(id, [["", "请选择…"]].concat(cols, [["__text", "填写文字或数字…"], [CURRENT, "（当前计算式）"]]), "", " data-text='1'") +
+      "<input type='text' id='" + id + "-t' hidden placeholder='文字或数字' aria-label='" + esc(label) + "（填写）'>";
+  }
+  function argValue(id, arg, current) {
+    const v = val(id);
+    if (v === CURRENT) return current ? current : "";
+    if (arg[0] === "num" || arg[0] === "unit") return String(v).trim();
+    if (v === "__text") { const t = val(id + "-t").trim(); return t === "" ? "" : (/^-?\d+(\.\d+)?$/.test(t) ? t : qtext(t)); }
+    return v ? qcol(v) : "";
   }
   function connectPort(n, port, sourceId) {
     const target = state.dfOf[n.id], data = editor.getNodeFromId(target);
