@@ -51,8 +51,12 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        me = psutil.Process()
+        me, start, shown = psutil.Process(), time.perf_counter(), 0.0
         while not self._stop.is_set():
+            if time.perf_counter() - shown >= 60:      # a partial run still tells its CPU and memory
+                shown = time.perf_counter()
+                _log(f"[{time.strftime('%H:%M:%S')}] {shown - start:.0f} s: CPU {self.cpu:.0f} s, "
+                     f"RSS python {self.python} MB, JVM {self.jvm} MB, load {os.getloadavg()[0]:.1f}")
             try:
                 py = me.memory_info().rss
                 kids = sum(c.memory_info().rss for c in me.children(recursive=True))
@@ -181,7 +185,7 @@ def _link_on_spark(a, work: Path, prepared: Path, times: dict) -> dict:
 def _stage(times: dict, name: str, t0: float) -> float:
     now = time.perf_counter()
     times[name] = round(now - t0, 1)
-    _log(f"{name}: {times[name]} s")
+    _log(f"[{time.strftime('%H:%M:%S')}] {name}: {times[name]} s")
     return now
 
 

@@ -54,10 +54,15 @@ def test_spark_pairs_and_clusters_equal_duckdb(spark, tmp_path):
     prepared = tmp_path / "prepared.parquet"
     con.execute(f"COPY er_person_input TO '{prepared}' (FORMAT parquet)")
 
-    pairs, clusters = link_on_spark(spark, spark.read.parquet(str(prepared)), model,
-                                    checkpoint_dir=tmp_path / "checkpoints")
-    spark_pairs = {(r.unique_id_l, r.unique_id_r): r.match_probability for r in pairs.collect()}
-    spark_clusters = _partition((r.unique_id, r.cluster_id) for r in clusters.collect())
+    before = spark.conf.get("spark.sql.shuffle.partitions")
+    spark.conf.set("spark.sql.shuffle.partitions", "1")     # 2 000 records: one task per shuffle
+    try:
+        pairs, clusters = link_on_spark(spark, spark.read.parquet(str(prepared)), model, partitions=1,
+                                        checkpoint_dir=tmp_path / "checkpoints")
+        spark_pairs = {(r.unique_id_l, r.unique_id_r): r.match_probability for r in pairs.collect()}
+        spark_clusters = _partition((r.unique_id, r.cluster_id) for r in clusters.collect())
+    finally:
+        spark.conf.set("spark.sql.shuffle.partitions", before)
 
     assert run.pairs > 500 and len(duck_clusters) < run.records          # the set has real links
     assert spark_pairs.keys() == duck_pairs.keys()
