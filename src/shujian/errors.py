@@ -76,6 +76,13 @@ class ImportFailed(InputError):
     code = "import_failed"
 
 
+class TransitionRefused(InputError):
+    """A lifecycle action the state machine does not allow from the object's state (线索流转、模型治理),
+    or one missing what it needs."""
+
+    code = "transition_refused"
+
+
 @dataclass
 class Problem:
     """One located problem, e.g. ``steps[2].join.on[0]: 列 "身份证" 不在数据集 "养老金发放" 中``."""

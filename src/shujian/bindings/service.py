@@ -144,8 +144,9 @@ class BindingService:
 
     # -- writing ----------------------------------------------------------------------------------
     def bind(self, ref: str | Model, inputs: Inputs, *, org: str | int | None = None, source: str = "命令行",
-             note: str | None = None, by: str | None = None) -> dict:
-        """Check and store a new binding version; raises ValidationFailed (every located problem)."""
+             note: str | None = None, by: str | None = None, session: Session | None = None) -> dict:
+        """Check and store a new binding version; raises ValidationFailed (every located problem).
+        ``session``: store it (and its audit record) in the caller's transaction (an adoption)."""
         model = self.load(ref)
         if model.sql is not None:
             raise InputError(f"模型 {model.id} 是专家 SQL 模型，按 SQL 中的数据集名称读取，不能绑定",
@@ -160,8 +161,8 @@ class BindingService:
         res = validate(model, clean, self._catalog(org_id), self._expect(model))
         if not res.ok:
             raise res.failure(f"模型 {model.id} 的数据绑定未通过校验，未保存")
-        return {**self._store(model, org_id, clean, source, note, removed=False, by=by), "warnings": res.warnings,
-                "effective": res.inputs}
+        stored = self._store(model, org_id, clean, source, note, removed=False, by=by, session=session)
+        return {**stored, "warnings": res.warnings, "effective": res.inputs}
 
     def unbind(self, model_id: str, *, org: str | int | None = None, note: str | None = None,
                source: str = "命令行") -> dict:
@@ -177,12 +178,14 @@ class BindingService:
 
     # -- internals --------------------------------------------------------------------------------
     def _store(self, model: Model, org_id: int | None, inputs: Inputs, source: str, note: str | None,
-               removed: bool, by: str | None = None) -> dict:
+               removed: bool, by: str | None = None, session: Session | None = None) -> dict:
+        from contextlib import nullcontext
+
         from ..runs.models import model_hash
         from ..security.scope import acting
 
         who = by or acting()[0]
-        with self.ws.db.unit_of_work() as s:
+        with nullcontext(session) if session is not None else self.ws.db.unit_of_work() as s:
             key = scope_key(org_id)
             last = (s.query(ModelBinding.version).filter_by(model_id=model.id, scope_key=key)
                     .order_by(ModelBinding.version.desc()).first())

@@ -192,9 +192,10 @@ def batches(result, names: list[str], scales: list[int | None], size: int,
 
 # -- the pull --------------------------------------------------------------------------------------
 
-def pull_to_dataset(ws, req: ImportRequest, pull: DbPull, progress=None) -> ImportResult | None:
-    """Pull ``pull`` into a new version of dataset ``req.name``; None when there was nothing new."""
-    importer = Importer(ws, progress)
+def pull_to_dataset(ws, req: ImportRequest, pull: DbPull, progress=None, on_commit=None) -> ImportResult | None:
+    """Pull ``pull`` into a new version of dataset ``req.name``; None when there was nothing new.
+    ``on_commit``: see :class:`~shujian.catalog.importer.Importer` (the audit record's transaction)."""
+    importer = Importer(ws, progress, on_commit)
     prev = _previous(ws, req.name)
     last = _last_value(ws, prev, pull.check_column) if prev else None
     source = f"{safe_url(pull.url)} " + (f"表 {pull.table}" if pull.table else "查询")

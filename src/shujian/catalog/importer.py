@@ -1,6 +1,7 @@
 """The import pipeline: source file → staging table → typed, normalised dataset version.
 
-Atomicity: the new version becomes visible only when its metadata row commits, which happens last.
+Atomicity: the new version becomes visible only when its metadata row commits, which happens last
+(with whatever the caller's ``on_commit`` adds to that transaction — the import's audit record).
 Anything that fails or is interrupted before that drops its DuckDB tables and marks the job
 ``failed`` or ``interrupted``; the previous version stays current.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -19,6 +20,7 @@ from typing import Protocol
 
 import duckdb
 import pyarrow as pa
+from sqlalchemy.orm import Session
 
 from ..config import CLASSIFICATION_LEVELS
 from ..db.base import utcnow
@@ -127,9 +129,14 @@ class _Built:
 
 
 class Importer:
-    def __init__(self, ws: Workspace, progress: ProgressSink | None = None):
+    def __init__(self, ws: Workspace, progress: ProgressSink | None = None,
+                 on_commit: Callable[[Session, list[ImportResult]], None] | None = None):
+        """``on_commit(session, results)`` runs inside the transaction that makes the new versions
+        visible (the catalog service writes the audit records there: a version and its record commit
+        together or not at all)."""
         self.ws = ws
         self.progress = progress or _NoProgress()
+        self.on_commit = on_commit
 
     # -- entry points ---------------------------------------------------------------------------
     def import_file(self, req: ImportRequest) -> ImportResult:
@@ -366,6 +373,9 @@ class Importer:
         with self.ws.db.unit_of_work() as s:
             for b in built:
                 results.append(self._commit_one(s, b, started))
+            if self.on_commit is not None and results:
+                s.flush()
+                self.on_commit(s, results)
         return results
 
     def _commit_one(self, s, b: _Built, started: float) -> ImportResult:

@@ -20,8 +20,10 @@ from .schema import RAW_PREFIX, ROW_ID, ColumnSchema
 from .typeinfer import TYPE_LABELS, forced_type, null_sql, parse_sql
 
 
-def retype_column(ws, get_dataset, name: str, column: str, type_word: str) -> dict:
-    """Retype ``column`` of the current version of dataset ``name``; returns the column's new state."""
+def retype_column(ws, get_dataset, name: str, column: str, type_word: str, on_commit=None) -> dict:
+    """Retype ``column`` of the current version of dataset ``name``; returns the column's new state.
+    ``on_commit(session, out)`` runs in the transaction that switches the version to the new table
+    (the audit record commits with the change)."""
     target = forced_type(type_word, column)
     with ws.db.unit_of_work() as s:
         ds = get_dataset(s, name)
@@ -42,7 +44,9 @@ def retype_column(ws, get_dataset, name: str, column: str, type_word: str) -> di
     new = f"ds_{job_id:06d}"
     try:
         entry, raw = _rebuild(ws, snap, column, target, new)
-        _commit(ws, snap, column, target.dtype, raw, entry, new)
+        out = {"dataset": name, "version": snap["version"], "column": column, "dtype": target.dtype, "changed": True,
+               "label": TYPE_LABELS.get(target.dtype, target.dtype)}
+        _commit(ws, snap, column, target.dtype, raw, entry, new, lambda s: on_commit and on_commit(s, out))
     except BaseException as exc:
         with ws.warehouse() as con:
             con.execute(f'DROP TABLE IF EXISTS "{new}"')
@@ -51,8 +55,7 @@ def retype_column(ws, get_dataset, name: str, column: str, type_word: str) -> di
     with ws.warehouse() as con:
         con.execute(f'DROP TABLE IF EXISTS "{snap["relation"]}"')
     _finish(ws, job_id, "succeeded", None)
-    return {"dataset": name, "version": snap["version"], "column": column, "dtype": target.dtype, "changed": True,
-            "label": TYPE_LABELS.get(target.dtype, target.dtype)}
+    return out
 
 
 def _text_of(col: str, dtype: str) -> str:
@@ -88,7 +91,7 @@ def _rebuild(ws, snap: dict, column: str, target, new: str) -> tuple[dict, str |
     return entry, raw
 
 
-def _commit(ws, snap: dict, column: str, dtype: str, raw: str | None, entry: dict, new: str) -> None:
+def _commit(ws, snap: dict, column: str, dtype: str, raw: str | None, entry: dict, new: str, then) -> None:
     with ws.db.unit_of_work() as s:
         v = s.get(DatasetVersion, snap["version_id"])
         col = next(c for c in v.columns if c.name == column)
@@ -98,6 +101,8 @@ def _commit(ws, snap: dict, column: str, dtype: str, raw: str | None, entry: dic
         report["columns"] = {**(report.get("columns") or {}), column: entry}
         report["relation"] = new
         v.quality = report
+        s.flush()
+        then(s)
 
 
 def _finish(ws, job_id: int, status: str, error: str | None) -> None:

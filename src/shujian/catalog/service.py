@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from rapidfuzz import process
+from sqlalchemy.orm import Session
 
 from ..db.models import Dataset, DatasetColumn, DatasetVersion, Job
 from ..errors import InputError, NotFound
@@ -14,6 +16,8 @@ from ..security.masking import refuse_sealed
 from ..workspace import Workspace, pid_alive
 from .importer import Importer, ImportRequest, ImportResult, ProgressSink
 from .schema import CatalogSchema, ColumnSchema, DatasetSchema
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,8 +37,10 @@ class CatalogService:
         return self.import_files([req], progress)[0]
 
     def import_files(self, reqs: list[ImportRequest], progress: ProgressSink | None = None) -> list[ImportResult]:
-        """Import one or several datasets (the sheets of one workbook) all or nothing."""
-        from ..security.audit import record as audit
+        """Import one or several datasets (the sheets of one workbook) all or nothing.
+
+        Each new version, its 所属院 and its ``data.import`` audit record commit in one transaction; a
+        failed import leaves no version and one failure record (written after the rollback)."""
         from .importer import check_import_path
 
         self.recover_interrupted()
@@ -42,29 +48,47 @@ class CatalogService:
             if req.path is not None:
                 check_import_path(req.path, self.ws.settings)
         owners = [self._owner(req) for req in reqs]
-        results = Importer(self.ws, progress).import_files(reqs)
-        for req, owner, result in zip(reqs, owners, results, strict=True):
-            self._claim(req.name, owner)
-            audit(self.ws, "data.import", actor=req.importer, org_id=owner, target=f"dataset:{result.dataset}",
-                  detail={"version": result.version, "rows": result.rows, "file": _file_name(req.path),
-                          "sheet": result.sheet, "agency": req.agency, "request_no": req.request_no})
+        by_name = {req.name: (req, owner) for req, owner in zip(reqs, owners, strict=True)}
+
+        def on_commit(s: Session, results: list[ImportResult]) -> None:
+            for result in results:
+                req, owner = by_name[result.dataset]
+                self._claim(req.name, owner, s)
+                _audit_import(self.ws, s, req, owner, result,
+                              {"file": _file_name(req.path), "sheet": result.sheet, "agency": req.agency,
+                               "request_no": req.request_no})
+
+        try:
+            results = Importer(self.ws, progress, on_commit).import_files(reqs)
+        except BaseException as exc:
+            for req, owner in zip(reqs, owners, strict=True):
+                _audit_failed_import(self.ws, req, owner, exc, {"file": _file_name(req.path), "sheet": req.sheet})
+            raise
+        for result in results:
             _screen_subscriptions(self.ws, result.dataset)
         return results
 
     def import_db(self, req: ImportRequest, pull, progress: ProgressSink | None = None) -> ImportResult | None:
-        """Pull a database table or query into a new version (None: nothing new, no version made)."""
-        from ..security.audit import record as audit
+        """Pull a database table or query into a new version (None: nothing new, no version made);
+        the version and its audit record commit together, like :meth:`import_files`."""
         from .connectors import pull_to_dataset, safe_url
 
         self.recover_interrupted()
         owner = self._owner(req)
-        result = pull_to_dataset(self.ws, req, pull, progress)
+        where = {"source": safe_url(pull.url), "table": pull.table, "query": bool(pull.query), "agency": req.agency}
+
+        def on_commit(s: Session, results: list[ImportResult]) -> None:
+            for result in results:
+                self._claim(req.name, owner, s)
+                _audit_import(self.ws, s, req, owner, result, where)
+
+        try:
+            result = pull_to_dataset(self.ws, req, pull, progress, on_commit)
+        except BaseException as exc:
+            _audit_failed_import(self.ws, req, owner, exc, where)
+            raise
         if result is None:
             return None
-        self._claim(req.name, owner)
-        audit(self.ws, "data.import", actor=req.importer, org_id=owner, target=f"dataset:{result.dataset}",
-              detail={"version": result.version, "rows": result.rows, "source": safe_url(pull.url),
-                      "table": pull.table, "query": bool(pull.query), "agency": req.agency})
         _screen_subscriptions(self.ws, result.dataset)      # a pulled version is screened like an import
         return result
 
@@ -92,19 +116,27 @@ class CatalogService:
             req.owner_org_id, req.owner_user_id = u.org_id, (u.id if req.personal else None)
             return u.org_id
 
-    def _claim(self, name: str, org_id: int | None) -> None:
+    def _claim(self, name: str, org_id: int | None, s: Session | None = None) -> None:
+        """A dataset without an org becomes the importing org's (in the import's transaction ``s``)."""
         if org_id is None:
             return
-        with self.ws.db.unit_of_work() as s:
-            ds = s.query(Dataset).filter_by(name=name).one_or_none()
-            if ds is not None and ds.org_id is None:
-                ds.org_id = org_id
+        if s is None:
+            with self.ws.db.unit_of_work() as own:
+                return self._claim(name, org_id, own)
+        ds = s.query(Dataset).filter_by(name=name).one_or_none()
+        if ds is not None and ds.org_id is None:
+            ds.org_id = org_id
 
     def import_arrow(self, req: ImportRequest, data, schema=None, progress: ProgressSink | None = None) -> ImportResult:
+        """Import in-memory Arrow data (parsed judgments, text, the law tables); audited like a file import."""
         self.recover_interrupted()
-        if req.personal:
-            self._owner(req)                                 # the owner of the personal dataset
-        result = Importer(self.ws, progress).import_arrow(req, data, schema)
+        owner = self._owner(req) if req.personal else None        # the owner of the personal dataset
+
+        def on_commit(s: Session, results: list[ImportResult]) -> None:
+            for result in results:
+                _audit_import(self.ws, s, req, owner, result, {"source": "arrow", "agency": req.agency})
+
+        result = Importer(self.ws, progress, on_commit).import_arrow(req, data, schema)
         _screen_subscriptions(self.ws, result.dataset)
         return result
 
@@ -240,6 +272,7 @@ class CatalogService:
             if col is None:
                 raise NotFound(f"数据集“{name}”第 {v.version} 版没有列“{column}”",
                                hint=f"现有列：{'、'.join(c.name for c in v.columns)}")
+            before = col.semantic
             col.semantic, col.semantic_source = key, "user"
             report = v.quality or {}
             if column in (report.get("columns") or {}):
@@ -251,6 +284,7 @@ class CatalogService:
                 with self.ws.warehouse() as con:
                     entry = column_quality(con, v.relation, ColumnSchema(col.name, col.dtype, key), today=today)
                 v.quality = {**report, "columns": {**report["columns"], column: entry}}
+            _audit_govern(self.ws, s, name, {"column": column, "version": v.version, "semantic": [before, key]})
             return _column_dict(col)
 
     def retype(self, name: str, column: str, type_word: str, actor: str | None = None) -> dict:
@@ -263,10 +297,11 @@ class CatalogService:
         from ..security.audit import record as audit
         from .retype import retype_column
 
-        out = retype_column(self.ws, self._governed, name, column, type_word)
-        audit(self.ws, "data.retype", actor=actor, target=f"dataset:{name}",
-              detail={"column": column, "dtype": out["dtype"], "version": out["version"]})
-        return out
+        def on_commit(s, out: dict) -> None:          # the new table and its record commit together
+            audit(self.ws, "data.retype", actor=actor, target=f"dataset:{name}", session=s,
+                  detail={"column": column, "dtype": out["dtype"], "version": out["version"]})
+
+        return retype_column(self.ws, self._governed, name, column, type_word, on_commit)
 
     def set_level(self, name: str, level: str, sealed: bool | None = None) -> dict:
         from ..config import CLASSIFICATION_LEVELS
@@ -275,9 +310,11 @@ class CatalogService:
             raise InputError(f"分级“{level}”无效", hint=f"可选：{'/'.join(CLASSIFICATION_LEVELS)}")
         with self.ws.db.unit_of_work() as s:
             ds = self._governed(s, name)
+            change = {"level": [ds.level, level], "sealed": [ds.sealed, ds.sealed if sealed is None else sealed]}
             ds.level = level
             if sealed is not None:
                 ds.sealed = sealed
+            _audit_govern(self.ws, s, name, change)
             return {"name": ds.name, "level": ds.level, "sealed": ds.sealed}
 
     def diff(self, name: str, old: int, new: int, key: list[str] | None = None, *, roles=None,
@@ -358,6 +395,39 @@ def _area(s, ds: Dataset) -> dict:
 
     owner = s.get(User, ds.owner_user_id)
     return {"area": "本部门" if ds.department_id is not None else "个人", "owner": owner.name if owner else None}
+
+
+def _audit_import(ws: Workspace, s: Session, req: ImportRequest, owner: int | None, result: ImportResult,
+                  where: dict) -> None:
+    """The ``data.import`` record of a new version, in the transaction that makes the version visible."""
+    from ..security.audit import record as audit
+
+    audit(ws, "data.import", actor=req.importer, org_id=owner, target=f"dataset:{result.dataset}", session=s,
+          detail={"version": result.version, "rows": result.rows, **where})
+
+
+def _audit_govern(ws: Workspace, s: Session, name: str, detail: dict) -> None:
+    """``data.govern`` (分级、密封、要素类型) in the change's transaction: before → after of what changed."""
+    from ..security.audit import record as audit
+
+    audit(ws, "data.govern", target=f"dataset:{name}", session=s, detail=detail)
+
+
+def _audit_failed_import(ws: Workspace, req: ImportRequest, owner: int | None, exc: BaseException,
+                         where: dict) -> None:
+    """A failed or interrupted import: one record marked 失败/中断, in its own transaction after the
+    import rolled back (no version was made).  The error's kind only — its text may quote cell values."""
+    from ..errors import ShujianError
+    from ..security.audit import record as audit
+
+    interrupted = isinstance(exc, KeyboardInterrupt)
+    kind = exc.code if isinstance(exc, ShujianError) else type(exc).__name__
+    try:
+        audit(ws, "data.import", actor=req.importer, org_id=owner, target=f"dataset:{req.name}",
+              outcome="中断" if interrupted else "失败", reason=f"导入未完成（{kind}），未生成新版本",
+              detail={"error": kind, **where})
+    except Exception:   # noqa: BLE001 - the import's own error is the one to report
+        _log.exception("导入 %s 失败的审计记录未能写入", req.name)
 
 
 def _screen_subscriptions(ws: Workspace, dataset: str) -> None:

@@ -3,7 +3,9 @@
 Files live under ``<workspace home>/attachments/`` with a random stored name; the uploaded name is
 checked (a name with ``..`` or control characters is refused) and kept only for display, never used
 for a path.  Reading follows the clue's org scope: another org's clue, its attachments and their
-downloads are reported as missing, exactly like an unknown id.  Uploads and downloads are audited.
+downloads are reported as missing, exactly like an unknown id.  Uploads and downloads are audited; an
+upload's comment, attachment rows and audit records commit in one transaction (the files are written
+first and removed again when that transaction fails).
 """
 
 from __future__ import annotations
@@ -55,16 +57,18 @@ class AttachmentService:
         try:
             stored = [self._store(name, stream) for name, stream in uploads]
             text = text.strip() or "上传附件：" + "、".join(s["filename"] for s in stored)
-            event = WorkflowService(self.ws).comment(clue_id, actor, text, [s["filename"] for s in stored])
-            rows = self._record(clue_id, actor, event["event_id"], stored)
+            # one transaction: the comment, the attachment rows and their audit records
+            with self.ws.db.unit_of_work() as s:
+                event = WorkflowService(self.ws).comment_in(s, clue_id, actor, text, [x["filename"] for x in stored])
+                rows = self._record(s, clue_id, actor, event["event_id"], stored)
+                for row in rows:
+                    audit(self.ws, "clue.attachment.upload", actor=actor, target=f"clue:{clue_id}", session=s,
+                          detail={"attachment_id": row["attachment_id"], "filename": row["filename"],
+                                  "size": row["size"], "sha256": row["sha256"]})
         except BaseException:
-            for s in stored:
-                (self.folder / s["stored_name"]).unlink(missing_ok=True)
+            for x in stored:
+                (self.folder / x["stored_name"]).unlink(missing_ok=True)
             raise
-        for row in rows:
-            audit(self.ws, "clue.attachment.upload", target=f"clue:{clue_id}",
-                  detail={"attachment_id": row["attachment_id"], "filename": row["filename"], "size": row["size"],
-                          "sha256": row["sha256"]})
         return {**event, "attachments": rows}
 
     def list(self, clue_id: int) -> list[dict]:
@@ -119,16 +123,16 @@ class AttachmentService:
             raise InputError(f"附件“{filename}”是空文件", hint="选择要上传的文件")
         return {"filename": filename, "stored_name": stored_name, "size": size, "sha256": digest.hexdigest()}
 
-    def _record(self, clue_id: int, actor: str, event_id: int | None, stored: list[dict]) -> list[dict]:
-        with self.ws.db.unit_of_work() as s:
-            user = find_user(s, actor)
-            rows = [ClueAttachment(clue_id=clue_id, event_id=event_id,
-                                   filename=x["filename"], stored_name=x["stored_name"], size=x["size"],
-                                   sha256=x["sha256"], content_type=_content_type(x["filename"]),
-                                   uploaded_by=user.id) for x in stored]
-            s.add_all(rows)
-            s.flush()
-            return [_dict(r, user.username) for r in rows]
+    @staticmethod
+    def _record(s, clue_id: int, actor: str, event_id: int | None, stored: list[dict]) -> list[dict]:
+        user = find_user(s, actor)
+        rows = [ClueAttachment(clue_id=clue_id, event_id=event_id,
+                               filename=x["filename"], stored_name=x["stored_name"], size=x["size"],
+                               sha256=x["sha256"], content_type=_content_type(x["filename"]),
+                               uploaded_by=user.id) for x in stored]
+        s.add_all(rows)
+        s.flush()
+        return [_dict(r, user.username) for r in rows]
 
 
 def safe_display_name(name: str | None) -> str:

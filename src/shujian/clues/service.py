@@ -98,8 +98,8 @@ class ClueService:
         With ``actor`` it is the workflow's 排除 (role, org and state checked); without, only the local
         operator (no scope) may exclude, and only from a state the table allows 排除 from.
         """
-        from ..workflow.rules import allowed_text, find_transition
-        from ..workflow.service import TransitionRefused, WorkflowService
+        from ..workflow.rules import check_transition
+        from ..workflow.service import WorkflowService
 
         if actor is not None:
             return WorkflowService(self.ws).transition(clue_id, "排除", actor, reason=reason,
@@ -109,9 +109,7 @@ class ClueService:
         with self.ws.db.unit_of_work() as s:
             clue = load_visible(s, None, Clue, clue_id)
             source = clue.state
-            if find_transition(source, "排除") is None:
-                raise TransitionRefused(f"线索 {clue_id} 当前状态为“{source}”，不能排除",
-                                        hint=f"从“{source}”可执行：{allowed_text(source)}")
+            check_transition(source, "排除", None, what=f"线索 {clue_id} ")      # the table; no roles: the operator
             exclude(s, clue_id, reason)
             # recorded like a workflow 排除 (误报类型 其他) so the ledger counts it
             clue.exclusion_type = clue.exclusion_type or exclusion_type

@@ -8,19 +8,22 @@ missing, nothing is bound and every missing field is listed with what it needs a
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from ..bindings import BindingService, Issue
 from ..spec import Model
 from ..workspace import Workspace
 
 
 def adopt_binding(ws: Workspace, model: Model, org_id: int, mapping: dict | None,
-                  actor: str) -> tuple[dict, list[dict], dict | None]:
-    """(resolved mapping, missing fields, stored binding or None) for ``org_id`` adopting ``model``."""
+                  actor: str, session: Session | None = None) -> tuple[dict, list[dict], dict | None]:
+    """(resolved mapping, missing fields, stored binding or None) for ``org_id`` adopting ``model``;
+    ``session``: the binding is stored in the adoption's transaction (with its audit record)."""
     svc = BindingService(ws)
     res = svc.check(model, mapping or {}, org=org_id)
     if not res.ok:
         return res.inputs, [missing_dict(model, mapping or {}, i) for i in res.issues], None
-    saved = svc.bind(model, res.inputs, org=org_id, source="采用", by=actor, note="采用已上架模型")
+    saved = svc.bind(model, res.inputs, org=org_id, source="采用", by=actor, note="采用已上架模型", session=session)
     return res.inputs, [], saved
 
 

@@ -25,10 +25,9 @@ from ..db.models import (
     SupervisionMeasure,
     User,
 )
-from ..errors import InputError, NotFound, PermissionDenied
+from ..errors import InputError, NotFound, PermissionDenied, TransitionRefused
 from ..orgs.service import ancestors, descendants, find_org, find_user
 from ..spec import Model
-from ..workflow.service import TransitionRefused
 from ..workspace import Workspace
 from .adoption import adopt_binding
 from .rules import (
@@ -39,7 +38,11 @@ from .rules import (
     SCOPES,
     TRANSITIONS,
     VERIFIED_STATES,
+    GovAction,
+    action_of,
     actions_from,
+    check_transition,
+    permits,
 )
 from .versions import generated_sql, model_summary, parse_source, readable_diff, source_hash
 
@@ -70,7 +73,7 @@ class GovernanceService:
                 rev = latest
                 rev.diff = self._diff_to_previous(s, gm, rev)
             elif latest is not None and latest.hash == source_hash(source):
-                return revision_dict(latest)
+                return revision_dict(latest)            # nothing changed: nothing to record
             else:
                 rev = GovRevision(gov_model_id=gm.id, number=(latest.number + 1) if latest else 1, source=source,
                                   sql=sql, hash=source_hash(source), author_id=user.id, created_at=self.clock())
@@ -80,6 +83,7 @@ class GovernanceService:
                 if latest is not None:
                     self._revised(s, gm, user, rev.number, latest.number)
             gm.name, gm.line, gm.point = model.name, model.line, model.point
+            _audit(self.ws, s, "model.edit", gm, user, {"revision": rev.number, "hash": rev.hash, "state": gm.state})
             return revision_dict(rev)
 
     def edit_revision(self, model_id: str, number: int, source: str, actor: str) -> dict:
@@ -114,6 +118,9 @@ class GovernanceService:
                 raise PermissionDenied(f"只有作者可以提交模型 {model_id}", hint="请作者本人提交")
             if gm.state in LISTED and listed_revision(s, gm) is not None:
                 # a new version of a listed model: it goes through certification, the listed one keeps running
+                # (its draft is submitted like any draft: the table's roles for 草稿 → 提交)
+                check_transition("草稿", GovAction.SUBMIT, user.roles or (), what=f"模型 {model_id}",
+                                 who=f"用户 {user.name}")
                 source, gm.state = gm.state, "提交"
                 self._event(s, gm, user, "提交", source, "提交", rev.number,
                             f"第{rev.number}版提交认证；认证并上架前仍运行第{listed_revision(s, gm)}版")
@@ -121,6 +128,7 @@ class GovernanceService:
                 self._move(s, gm, "提交", user, rev.number, None)
             rev.submitted_at = self.clock()
             record_version(s, parse_source(rev.source), builtin=False)
+            _audit(self.ws, s, "model.certify", gm, user, {"action": "提交", "revision": rev.number, "to": gm.state})
             return model_dict(s, gm)
 
     def certify(self, model_id: str, kind: str, actor: str, evaluations: dict[str, dict], comment: str = "") -> dict:
@@ -140,8 +148,11 @@ class GovernanceService:
                                        hint="认证须由作者以外的人员进行")
             evals = {e: {"passed": bool(evaluations[e].get("passed")), "comment": evaluations[e].get("comment", "")}
                      for e in EVALUATIONS}
+            source = gm.state
             self._move(s, gm, kind if passed else "退回", user, rev.number, comment,
                        evaluations=evals, check_action=kind)
+            _audit(self.ws, s, "model.certify", gm, user, {"action": kind, "passed": passed, "from": source,
+                                                           "to": gm.state, "revision": rev.number})
             return model_dict(s, gm)
 
     def advance(self, model_id: str, action: str, actor: str, *, scope: str | None = None,
@@ -151,15 +162,18 @@ class GovernanceService:
             raise InputError(f"“{action}”请用对应命令", hint="shujian model-gov submit / certify")
         with self.ws.db.unit_of_work() as s:
             gm, user = _gov(s, model_id), find_user(s, actor)
-            if action not in TRANSITIONS:
+            if action_of(action) is None:
                 raise InputError(f"模型治理操作“{action}”无效", hint=f"可选：{'、'.join(TRANSITIONS)}")
             self._check_move(gm, action, user)
             if action in ("上架", "推广"):
                 self._listing(s, gm, action, scope, min_checked)
             if action in ("下架", "退回") and not (reason or "").strip():
                 raise TransitionRefused(f"模型 {model_id}“{action}”必须写明理由", hint="用 --reason 说明")
-            rev = _latest(s, gm)
+            rev, source = _latest(s, gm), gm.state
             self._move(s, gm, action, user, rev.number if rev else None, reason)
+            _audit(self.ws, s, "model.certify", gm, user, {"action": action, "from": source, "to": gm.state,
+                                                           "scope": gm.scope, "revision": rev.number if rev else None},
+                   reason=reason)
             return model_dict(s, gm)
 
     def allowed_actions(self, model_id: str, actor: str) -> list[str]:
@@ -171,14 +185,15 @@ class GovernanceService:
             draft = rev is not None and rev.submitted_at is None
             author = user.id in (gm.author_id, rev.author_id if rev else None)
             out = []
-            for action in actions_from(gm.state) + (["提交"] if draft and gm.state in LISTED else []):
-                if not set(user.roles or []) & TRANSITIONS[action][2]:
+            for action in actions_from(gm.state) + ([GovAction.SUBMIT] if draft and gm.state in LISTED else []):
+                state = gm.state if action != GovAction.SUBMIT else "草稿"     # a listed model's new draft
+                if not permits(state, action, user.roles or ()):
                     continue
                 if action == "提交" and not (draft and author):
                     continue
                 if action in CERTIFICATIONS and author:
                     continue
-                out.append(action)
+                out.append(action.value)
             return out
 
     def check_runnable(self, model_id: str) -> None:
@@ -228,8 +243,9 @@ class GovernanceService:
                 raise PermissionDenied(f"用户 {user.name} 不属于 {target.name}，不能替该院采用模型")
             model = parse_source(_revision(s, gm, listed_revision(s, gm)).source)
             gm_id, target_id, target_name, user_id = gm.id, target.id, target.name, user.id
-        resolved, missing, bound = adopt_binding(self.ws, model, target_id, mapping, actor)
+        # one transaction: the binding, the adoption and their audit records (model.bind, model.adopt)
         with self.ws.db.unit_of_work() as s:
+            resolved, missing, bound = adopt_binding(self.ws, model, target_id, mapping, actor, session=s)
             ad = s.query(ModelAdoption).filter_by(gov_model_id=gm_id, org_id=target_id).first()
             if ad is None:
                 ad = ModelAdoption(gov_model_id=gm_id, org_id=target_id)
@@ -237,6 +253,8 @@ class GovernanceService:
             ad.mapping, ad.missing, ad.adopted_by, ad.at = resolved, missing, user_id, self.clock()
             ad.status = "缺字段" if missing else "已采用"
             s.flush()
+            _audit(self.ws, s, "model.adopt", s.get(GovModel, gm_id), s.get(User, user_id),
+                   {"org": target_name, "status": ad.status, "missing": len(missing)})
             return {"model_id": model_id, "org": target_name, "status": ad.status, "mapping": resolved,
                     "missing": missing, "binding": bound}
 
@@ -310,16 +328,10 @@ class GovernanceService:
 
     @staticmethod
     def _check_move(gm: GovModel, action: str, user: User) -> str:
-        """The target state of ``action``, or a refusal naming what is allowed from the state and who may act."""
-        sources, target, roles = TRANSITIONS[action]
-        if gm.state not in sources:
-            allowed = "、".join(actions_from(gm.state)) or "无"
-            raise TransitionRefused(f"模型 {gm.model_id} 当前状态为“{gm.state}”，不能“{action}”",
-                                    hint=f"从“{gm.state}”可执行：{allowed}")
-        if not set(user.roles or []) & roles:
-            raise PermissionDenied(f"用户 {user.name}（角色：{'、'.join(user.roles)}）无权对模型 {gm.model_id}"
-                                   f"执行“{action}”", hint=f"需要角色：{'、'.join(sorted(roles))}")
-        return target
+        """The target state of ``action``, or a refusal naming the state, the action and who may act
+        (the lifecycle table: :func:`shujian.governance.rules.check_transition`)."""
+        return check_transition(gm.state, action, user.roles or (), what=f"模型 {gm.model_id}",
+                                who=f"用户 {user.name}（角色：{'、'.join(user.roles or []) or '无'}）").value
 
     def _listing(self, s: Session, gm: GovModel, action: str, scope: str | None, min_checked: int) -> None:
         if scope not in SCOPES:
@@ -351,6 +363,15 @@ class GovernanceService:
 
 
 # ---------------------------------------------------------------------------------- helpers
+def _audit(ws: Workspace, s: Session, action: str, gm: GovModel, user: User, detail: dict,
+           reason: str | None = None) -> None:
+    """The audit record of a governance change, in the change's transaction (they commit together)."""
+    from ..security.audit import record
+
+    record(ws, action, actor=user.username, org_id=user.org_id, target=f"model:{gm.model_id}", reason=reason,
+           detail=detail, session=s)
+
+
 def _gov(s: Session, model_id: str) -> GovModel:
     """A governed model the acting user may see; another org's draft is as if missing (404, never 409)."""
     from ..security.access import sees

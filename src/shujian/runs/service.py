@@ -319,12 +319,12 @@ class RunService:
         return sum(r for (r,) in s.query(DatasetVersion.row_count).filter(DatasetVersion.id.in_(ids)))
 
     def _fail(self, run_id: int, status: str, error: str) -> None:
+        """The run's final state (failed/cancelled) and its audit record, in one transaction."""
         with self.ws.db.unit_of_work() as s:
             run = s.get(Run, run_id)
             run.status, run.error, run.finished_at = status, error[:4000], self.clock()
-            model_id = run.model_id
-        audit(self.ws, "model.run", target=f"run:{run_id}", outcome="取消" if status == "cancelled" else "失败",
-              detail={"model_id": model_id, "status": status, "error": error[:500]})
+            audit(self.ws, "model.run", target=f"run:{run_id}", outcome="取消" if status == "cancelled" else "失败",
+                  detail={"model_id": run.model_id, "status": status, "error": error[:500]}, session=s)
 
 
 def read_datasets(model: Model, compiled) -> list[str]:

@@ -8,7 +8,9 @@ this module, never its own copy of a rule:
   *or* lies outside the user's scope (the same words either way: existence is never revealed, never 403).
 - :func:`sees` — whether one loaded object is visible (the row-level form of :func:`restrict`).
 - :func:`allowed` / :func:`check` — every action on every object: the role grant (the permission
-  registry) and the object's ownership rule (sealing, model revisions, pool clues belong to their org).
+  registry) and the object's ownership rule (sealing, model revisions, pool clues belong to their org);
+  a lifecycle action on a clue or a governed model (研判, 交办 …; 业务认证, 上架 …) is decided by its
+  state machine's table (``workflow.rules.permits`` / ``governance.rules.permits``).
 - :func:`clue_view` — "a clue as this user may see it": scope → fetch → mask (subject, title, facts,
   evidence) → audit; every surface shows clues through it (or :func:`present_clue` for lists).
 
@@ -274,6 +276,12 @@ def allowed(user: Any, action: str, obj: Any = None, *, session: Session | None 
 
     if user is None:
         return True
+    machine = _lifecycle(obj, action)
+    if machine is not None:         # a lifecycle action on a clue or a model: the state machine's table
+        if session is None:
+            raise ValueError("allowed() on an object needs the session it was loaded in")
+        return sees(session, obj, viewer_scope(user, session)) and machine(
+            obj.state, action, tuple(getattr(user, "roles", None) or ()))
     if not granted(tuple(getattr(user, "roles", None) or ()), action):
         return False
     if obj is None:
@@ -285,6 +293,18 @@ def allowed(user: Any, action: str, obj: Any = None, *, session: Session | None 
         return False
     rule = OWNERSHIP.get((type(obj), action)) or OWNERSHIP.get((type(obj), "*"))
     return rule is None or rule(session, obj, scope)
+
+
+def _lifecycle(obj: Any, action: str):
+    """The state machine deciding ``action`` on ``obj`` (``permits(state, action, roles)``), or None when
+    ``action`` is not one of its lifecycle actions (线索流转: workflow.rules; 模型治理: governance.rules)."""
+    if isinstance(obj, Clue):
+        from ..workflow import rules
+    elif isinstance(obj, GovModel):
+        from ..governance import rules
+    else:
+        return None
+    return rules.permits if rules.action_of(action) is not None else None
 
 
 def check(user: Any, action: str, obj: Any = None, *, session: Session | None = None,

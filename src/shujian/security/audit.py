@@ -57,8 +57,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "data.import": "导入数据", "data.preview": "预览数据", "data.unmask": "解除脱敏", "data.govern": "修改分级/要素",
     "data.export": "导出数据", "clue.view": "查看线索", "clue.export": "导出线索", "clue.transition": "线索流转",
     "clue.attachment.upload": "上传线索附件", "clue.attachment.download": "下载线索附件",
-    "clue.comment": "评论线索", "model.edit": "编辑模型", "model.certify": "模型认证/上架", "model.run": "运行模型",
-    "model.bind": "数据绑定", "run.publish": "发布沙箱运行", "data.share": "共享个人数据",
+    "clue.comment": "评论线索", "model.edit": "编辑模型", "model.certify": "模型认证/上架", "model.adopt": "采用模型",
+    "model.run": "运行模型", "model.bind": "数据绑定", "run.publish": "发布沙箱运行", "data.share": "共享个人数据",
     "denied": "拒绝访问", "audit.export": "导出审计日志", "audit.seal": "重新签名审计链头", "token.reidentify": "令牌回溯身份", "delegation": "委托研判",
 }
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..dates import add_months
 from ..db.base import utcnow
 from ..db.models import Clue, ClueEvent, Department, Org, SupervisionMeasure, User
-from ..errors import InputError, NotFound, PermissionDenied
+from ..errors import InputError, NotFound, PermissionDenied, TransitionRefused
 from ..orgs.roles import DEPT_HEAD, LEADER
 from ..orgs.service import ancestors, descendants, find_org, find_user
 from ..security.access import clue_visible, load_visible
@@ -28,16 +28,13 @@ from .rules import (
     GOVERNANCE_OUTCOMES,
     MEASURES,
     REPLY_MONTHS,
+    ClueAction,
+    ClueState,
     Transition,
-    allowed_text,
-    find_transition,
+    check_transition,
 )
 
-
-class TransitionRefused(InputError):
-    """A transition the lifecycle table does not allow, or one missing what it needs."""
-
-    code = "transition_refused"
+__all__ = ["TransitionRefused", "WorkflowService", "PermissionDenied", "clue_label"]
 
 
 def clue_label(c: Clue) -> str:
@@ -120,14 +117,21 @@ class WorkflowService:
         return {"action": action, "done": done, "refused": refused}
 
     def comment(self, clue_id: int, actor: str, text: str, attachments: list[str] | None = None) -> dict:
-        """Add a comment (评论) to a clue; it is an event without a state change."""
+        """Add a comment (评论) to a clue; it is an event without a state change, audited with it."""
+        with self.ws.db.unit_of_work() as s:
+            return self.comment_in(s, clue_id, actor, text, attachments or [])
+
+    def comment_in(self, s: Session, clue_id: int, actor: str, text: str, attachments: list[str]) -> dict:
+        """:meth:`comment` inside the caller's transaction (attachments: the files and their rows commit
+        with the comment and its audit record)."""
         if not text.strip():
             raise InputError(f"线索 {clue_id} 的评论内容为空", hint="用 --text 写明意见")
-        with self.ws.db.unit_of_work() as s:
-            clue = _clue(s, clue_id)
-            user = find_user(s, actor)
-            ev = self._event(s, clue, user, "评论", None, None, text, attachments or [])
-            return _event_dict(s, ev)
+        clue = _clue(s, clue_id)
+        user = find_user(s, actor)
+        ev = self._event(s, clue, user, "评论", None, None, text, attachments)
+        audit(self.ws, "clue.comment", actor=actor, org_id=user.org_id, target=f"clue:{clue_id}", session=s,
+              detail={"event_id": ev.id, "attachments": len(attachments)})
+        return _event_dict(s, ev)
 
     def supervise(self, clue_id: int, actor: str, deadline: date, reason: str) -> dict:
         """督办: an upper org watches a clue held by a lower org, with its own deadline."""
@@ -161,7 +165,7 @@ class WorkflowService:
                 if clue.state not in ("监督措施", "跟踪"):
                     raise TransitionRefused(f"{clue_label(clue)}当前状态为“{clue.state}”，不能发出监督措施",
                                             hint="先核查并成案（录入案号），再发出监督措施")
-                self._check_role(s, clue, user, find_transition("成案", "监督措施"))
+                self._check_role(s, clue, user, _row(ClueState.CASE, ClueAction.MEASURE))
                 self._measure(s, clue, user, spec)
             m = s.query(SupervisionMeasure).filter_by(clue_id=clue.id).order_by(SupervisionMeasure.id.desc()).first()
             return measure_dict(m)
@@ -178,7 +182,7 @@ class WorkflowService:
             if m is None or not clue_visible(s, s.get(Clue, m.clue_id), current_scope()):
                 raise NotFound(f"监督措施 {measure_id} 不存在", hint="用 shujian clue show 查看线索的监督措施")
             clue, user = _clue(s, m.clue_id), find_user(s, actor)
-            self._check_role(s, clue, user, find_transition("监督措施", "跟踪"))
+            self._check_role(s, clue, user, _row(ClueState.MEASURE, ClueAction.TRACK))
             m.replied_on, m.reply, m.adopted, m.rectified = replied_on, reply, adopted, rectified
             m.money_recovered, m.people_affected = float(money_recovered or 0), int(people_affected or 0)
             m.governance = list(governance or [])
@@ -205,7 +209,7 @@ class WorkflowService:
                 raise TransitionRefused(f"{clue_label(clue)}没有逾期未整改的柔性措施或逾期未回复的检察建议，不需转为刚性监督",
                                         hint="先用 shujian clue due 查看逾期事项")
             user = find_user(s, actor)
-            self._check_role(s, clue, user, find_transition("成案", "监督措施"))
+            self._check_role(s, clue, user, _row(ClueState.CASE, ClueAction.MEASURE))
             self._measure(s, clue, user, {"kind": kind, "doc_number": doc_number, "issued_on": issued_on,
                                           "recipient": recipient, "reply_deadline": None})
             clue.escalation = "已刚性"
@@ -280,24 +284,22 @@ class WorkflowService:
     # -- internals --------------------------------------------------------------------------------
     def _apply(self, s: Session, clue: Clue, action: str, user: User, reason: str | None,
                attachments: list[str], kw: dict) -> None:
-        t = find_transition(clue.state, action)
-        if t is None:
-            raise TransitionRefused(f"{clue_label(clue)}当前状态为“{clue.state}”，不能执行“{action}”",
-                                    hint=f"从“{clue.state}”可执行：{allowed_text(clue.state)}")
-        self._check_role(s, clue, user, t)
+        t = check_transition(clue.state, action, user.roles or (), what=clue_label(clue), who=_who(user))
+        self._check_org(s, clue, user)
         if "reason" in t.needs and not (reason or "").strip():
             raise TransitionRefused(f"{clue_label(clue)}“{action}”必须写明理由", hint="用 --reason 说明原因")
-        data = _EFFECTS[action](self, s, clue, user, kw)
+        data = _EFFECTS[t.action](self, s, clue, user, kw)
         source = clue.state
-        clue.state, clue.state_changed_at = t.target, self.clock()
-        self._event(s, clue, user, action, source, t.target, reason, attachments, data)
+        clue.state, clue.state_changed_at = t.target.value, self.clock()
+        self._event(s, clue, user, t.action.value, source, t.target.value, reason, attachments, data)
 
-    def _check_role(self, s: Session, clue: Clue, user: User, t: Transition | None) -> None:
-        roles = set(user.roles or [])
-        if t is not None and not roles & t.roles:
-            raise PermissionDenied(
-                f"用户 {user.name}（{user.username}，角色：{'、'.join(user.roles) or '无'}）无权对{clue_label(clue)}"
-                f"执行“{t.action}”", hint=f"需要角色：{'、'.join(sorted(t.roles))}")
+    def _check_role(self, s: Session, clue: Clue, user: User, t: Transition) -> None:
+        """The roles of table row ``t`` (a measure or reply outside a state change), then the org rule."""
+        check_transition(t.source, t.action, user.roles or (), what=clue_label(clue), who=_who(user))
+        self._check_org(s, clue, user)
+
+    def _check_org(self, s: Session, clue: Clue, user: User) -> None:
+        """Another org's pool clue is as if missing; a held clue is worked by its 承办院 and the orgs above."""
         if clue.org_id is None and not clue_visible(s, clue, scope_for(s, user.username, user.org_id, user.roles)):
             raise NotFound(f"线索 {clue.id} 不存在", hint="用 shujian clue list 查看线索")     # another org's pool
         if clue.org_id is not None and user.org_id not in ancestors(s, clue.org_id):
@@ -396,15 +398,26 @@ class WorkflowService:
         return {}
 
 
-_EFFECTS: dict[str, Callable] = {
-    "研判": WorkflowService._none, "交办": WorkflowService._assign, "核查": WorkflowService._none,
-    "排除": WorkflowService._exclude, "成案": WorkflowService._case, "监督措施": WorkflowService._issue,
-    "跟踪": WorkflowService._none, "办结": WorkflowService._close, "退回": WorkflowService._none,
-    "重新打开": WorkflowService._reopen,
+_EFFECTS: dict[ClueAction, Callable] = {
+    ClueAction.JUDGE: WorkflowService._none, ClueAction.ASSIGN: WorkflowService._assign,
+    ClueAction.CHECK: WorkflowService._none, ClueAction.EXCLUDE: WorkflowService._exclude,
+    ClueAction.FILE_CASE: WorkflowService._case, ClueAction.MEASURE: WorkflowService._issue,
+    ClueAction.TRACK: WorkflowService._none, ClueAction.CLOSE: WorkflowService._close,
+    ClueAction.RETURN: WorkflowService._none, ClueAction.REOPEN: WorkflowService._reopen,
 }
 
 
 # ---------------------------------------------------------------------------------- helpers
+def _row(state: ClueState, action: ClueAction) -> Transition:
+    from .rules import TABLE
+
+    return TABLE[(state, action)]
+
+
+def _who(user: User) -> str:
+    return f"用户 {user.name}（{user.username}，角色：{'、'.join(user.roles or []) or '无'}）"
+
+
 def _clue(s: Session, clue_id: int) -> Clue:
     return load_visible(s, current_scope(), Clue, clue_id)      # another org's clue: as if missing
 

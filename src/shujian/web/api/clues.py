@@ -14,7 +14,14 @@ from starlette.background import BackgroundTask
 
 from ...clues.attachments import AttachmentService
 from ...clues.service import SORTABLE, ClueFilter, ClueService
-from ...workflow.rules import EXCLUSION_TYPES, GOVERNANCE_OUTCOMES, MEASURES, STATES, transitions_from
+from ...workflow.rules import (
+    EXCLUSION_TYPES,
+    GOVERNANCE_OUTCOMES,
+    MEASURES,
+    STATES,
+    permits,
+    transitions_from,
+)
 from ...workflow.service import WorkflowService
 from ..masking import jsonable
 from ..pagination import Paging
@@ -118,10 +125,10 @@ def public_attachment(a: dict) -> dict:
 
 
 def allowed_actions(state: str, user: CurrentUser) -> list[dict]:
-    """Transitions from ``state`` the user's roles allow (the service re-checks, with org scope)."""
-    roles = set(user.roles)
-    return [{"action": t.action, "target": t.target, "needs": list(t.needs), "note": t.note}
-            for t in transitions_from(state) if not roles or roles & t.roles]
+    """Transitions from ``state`` the user's roles allow (the lifecycle table's ``permits``; the service
+    re-checks, with org scope)."""
+    return [{"action": t.action.value, "target": t.target.value, "needs": list(t.needs), "note": t.note}
+            for t in transitions_from(state) if not user.roles or permits(state, t.action, user.roles)]
 
 
 class ActionIn(BaseModel):
