@@ -171,9 +171,9 @@ def test_changes_exports_and_looks_at_personal_data_are_audited(seeded, app_clie
     app_client.post(f"/api/v1/clues/{ids['a']}/comments", headers=h, json={"text": "已阅"})
     app_client.get("/api/v1/clues/export.xlsx", headers=h)
     app_client.get("/api/v1/datasets/养老金发放/preview", headers=h)
-    app_client.post("/api/v1/models", headers=h, json={"source": "id: x"})           # refused: no models.build
+    app_client.put("/api/v1/datasets/养老金发放/level", headers=h, json={"level": "核心"})   # refused: no data.govern
     kinds = {r["action"] for r in AuditLog(ws).search(actor="a_fzr")}
     assert {"clue.view", "clue.comment", "clue.export", "data.preview", "denied"} <= kinds
     denied = AuditLog(ws).search(actor="a_fzr", action="denied")[0]
-    assert denied["outcome"] == "拒绝" and denied["detail"]["action"] == "models.build"
+    assert denied["outcome"] == "拒绝" and denied["detail"]["action"] == "data.govern"
     assert AuditLog(ws).verify()["ok"]
