@@ -215,6 +215,39 @@ def test_a_plain_comment_is_recorded_by_the_service(ws):
     chain_ok(ws)
 
 
+def test_measures_supervision_and_escalation_commit_with_their_records(ws, clock):
+    from shujian.db.models import Clue, SupervisionMeasure
+    from shujian.workflow.service import WorkflowService
+
+    seed_people(ws)
+    [cid] = make_clues(ws, load_model(MODEL), 1)
+    wf = WorkflowService(ws, clock=clock)
+    for action, who, kw in (("研判", "shi_shuzi", {}),
+                            ("交办", "shi_zhixing", {"org": DISTRICT, "deadline": date(2026, 4, 1)}),
+                            ("核查", "jj_jcg", {}), ("成案", "jj_jcg", {"case_number": "案1"})):
+        wf.transition(cid, action, who, **kw)
+    steps = [
+        lambda: wf.add_measure(cid, "jj_jcg", "工作联系函", doc_number="台椒检函〔2026〕1号"),     # 成案 → 监督措施
+        lambda: wf.add_measure(cid, "jj_jcg", "检察建议", doc_number="台椒检建〔2026〕2号"),       # a second one
+        lambda: wf.supervise(cid, "shi_lingdao", date(2026, 5, 1), "重点督办"),
+        lambda: wf.escalate(cid, "jj_fzr", "纠正违法通知书", reason="逾期未整改"),
+    ]
+    for n, step in enumerate(steps):
+        if n == 3:
+            with ws.db.unit_of_work() as s:
+                s.get(Clue, cid).escalation = "建议刚性"      # as check_overdue leaves an ignored 柔性 measure
+        before = (wf.state(cid), count(ws, SupervisionMeasure), count(ws, ClueEvent), count(ws, AuditRecord))
+        with audit_refused(ws), pytest.raises(ConfigError):
+            step()
+        assert (wf.state(cid), count(ws, SupervisionMeasure), count(ws, ClueEvent), count(ws, AuditRecord)) == before
+        step()
+        assert count(ws, AuditRecord) == before[3] + 1
+    actions = [r["detail"]["action"] for r in reversed(records(ws, "clue.transition"))][4:]
+    assert actions == ["监督措施", "监督措施", "督办", "刚性监督"]
+    assert wf.state(cid)["state"] == "监督措施" and wf.state(cid)["supervised"]
+    chain_ok(ws)
+
+
 # ---------------------------------------------------------------------------------- runs
 @pytest.fixture
 def data(ws):

@@ -55,7 +55,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "token.create": "创建接口令牌", "token.revoke": "吊销接口令牌", "token.used": "接口令牌访问",
     "user.create": "新建用户", "user.password": "设置密码", "user.change": "修改用户",
     "data.import": "导入数据", "data.preview": "预览数据", "data.unmask": "解除脱敏", "data.govern": "修改分级/要素",
-    "data.export": "导出数据", "clue.view": "查看线索", "clue.export": "导出线索", "clue.transition": "线索流转",
+    "data.export": "导出数据", "data.retype": "修改列类型", "clue.view": "查看线索", "clue.export": "导出线索", "clue.transition": "线索流转",
     "clue.attachment.upload": "上传线索附件", "clue.attachment.download": "下载线索附件",
     "clue.comment": "评论线索", "model.edit": "编辑模型", "model.certify": "模型认证/上架", "model.adopt": "采用模型",
     "model.run": "运行模型", "model.bind": "数据绑定", "run.publish": "发布沙箱运行", "data.share": "共享个人数据",

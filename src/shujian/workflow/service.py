@@ -147,6 +147,8 @@ class WorkflowService:
                 raise TransitionRefused(f"{clue_label(clue)}已{clue.state}，无需督办")
             clue.supervised, clue.supervisor_org_id, clue.supervise_deadline = True, user.org_id, deadline
             self._event(s, clue, user, "督办", None, None, reason, [], {"deadline": deadline.isoformat()})
+            audit(self.ws, "clue.transition", actor=actor, org_id=user.org_id, target=f"clue:{clue_id}", reason=reason,
+                  detail={"action": "督办", "deadline": deadline.isoformat()}, session=s)
             return clue_state(s, clue)
 
     # -- measures ---------------------------------------------------------------------------------
@@ -159,8 +161,9 @@ class WorkflowService:
             user = find_user(s, actor)
             spec = {"kind": kind, "doc_number": doc_number, "issued_on": issued_on, "recipient": recipient,
                     "reply_deadline": reply_deadline}
-            if clue.state == "成案":
-                self._apply(s, clue, "监督措施", user, reason, [], {"measure": spec})
+            source = clue.state
+            if clue.state == ClueState.CASE:
+                self._apply(s, clue, ClueAction.MEASURE, user, reason, [], {"measure": spec})
             else:
                 if clue.state not in ("监督措施", "跟踪"):
                     raise TransitionRefused(f"{clue_label(clue)}当前状态为“{clue.state}”，不能发出监督措施",
@@ -168,6 +171,9 @@ class WorkflowService:
                 self._check_role(s, clue, user, _row(ClueState.CASE, ClueAction.MEASURE))
                 self._measure(s, clue, user, spec)
             m = s.query(SupervisionMeasure).filter_by(clue_id=clue.id).order_by(SupervisionMeasure.id.desc()).first()
+            audit(self.ws, "clue.transition", actor=actor, org_id=user.org_id, target=f"clue:{clue_id}", reason=reason,
+                  detail={"action": "监督措施", "from": source, "to": clue.state, "measure_id": m.id, "kind": m.kind},
+                  session=s)
             return measure_dict(m)
 
     def record_reply(self, measure_id: int, actor: str, *, replied_on: date, reply: str = "",
@@ -214,6 +220,8 @@ class WorkflowService:
                                           "recipient": recipient, "reply_deadline": None})
             clue.escalation = "已刚性"
             self._event(s, clue, user, "刚性监督", None, None, reason, [], {"kind": kind})
+            audit(self.ws, "clue.transition", actor=actor, org_id=user.org_id, target=f"clue:{clue_id}", reason=reason,
+                  detail={"action": "刚性监督", "kind": kind}, session=s)
             return clue_state(s, clue)
 
     # -- deadlines --------------------------------------------------------------------------------
