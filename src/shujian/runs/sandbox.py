@@ -14,7 +14,7 @@ the org's publishers; ``runs.publish`` on the run's org).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from ..clues.render import json_value
-from ..clues.store import ClueCandidate, ClueWriter, StoreResult
+from ..clues.store import ClueCandidate, ClueWriter, StoreResult, _copy_rows, _json_dumps
 from ..db.base import utcnow
 from ..db.models import Run, SandboxResult, User
 from ..errors import InputError, NotFound, PermissionDenied
@@ -53,17 +53,21 @@ class ResultWriter:
         self._position = 0
 
     def add(self, candidates: list[ClueCandidate]) -> None:
-        rows = []
-        for c in candidates:
-            rows.append({"run_id": self.run_id, "position": self._position, "data": candidate_data(c)})
-            self._position += 1
-        if rows:
-            self.session.execute(SandboxResult.__table__.insert(), rows)
+        """Store one batch: ``COPY`` on PostgreSQL, the driver's executemany elsewhere (as the clue store)."""
+        if not candidates:
+            return
+        self.session.flush()
+        conn = self.session.connection()
+        dumps = _json_dumps(conn)
+        start, run_id = self._position, self.run_id
+        rows = [(run_id, start + i, dumps(candidate_data(c))) for i, c in enumerate(candidates)]
+        self._position += len(rows)
+        _copy_rows(conn, "sandbox_results", ("run_id", "position", "data"), rows)
 
 
 def candidate_data(c: ClueCandidate) -> dict:
     """A clue candidate as JSON data (facts as the clue store keeps them)."""
-    d = asdict(c)
+    d = {f.name: getattr(c, f.name) for f in fields(c)}
     d["facts"] = json_value(c.facts)
     d["evidence"] = [list(e) for e in c.evidence]
     return d
