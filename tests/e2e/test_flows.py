@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from docx import Document
+from playwright.sync_api import expect
 
 from .conftest import shot
 
@@ -68,3 +69,39 @@ def test_suggestion_draft_is_a4_with_chinese_labels(demo_tab, tmp_path):
     assert "【文号】" not in text and "【主送机关】" not in text
     facts = next(p.text for p in doc.paragraphs if p.text.startswith("经大数据比对"))
     assert not re.search(r"[A-Za-z]{2,}[A-Za-z_]*：", facts), facts          # no English keys
+
+
+def test_docs_screenshots_of_the_demo_city(demo_tab):
+    """docs/screenshots/dashboard.png and builder.png come from the demo city (SHUJIAN_SCREENSHOT_DIR): the
+    工作台, and a 计算新列 on the demo's 看守所出入所 written by the function picker, with its preview."""
+    demo_tab.goto("/")
+    demo_tab.wait_for_selector("#chart-funnel[data-rendered='1']")
+    demo_tab.wait_for_timeout(1500)                                  # let the chart animation finish
+    shot(demo_tab, "dashboard")
+    demo_tab.goto("/builder")
+    demo_tab.fill("#m-name", "羁押天数统计")
+    demo_tab.select_option("#m-line", "刑事执行检察")
+    demo_tab.fill("#m-point", "羁押期限")
+    demo_tab.select_option("#m-measure", "检察建议")
+    demo_tab.click("#m-apply")
+    demo_tab.click(".add-dataset[data-dataset='看守所出入所']")
+    demo_tab.click("button.add-node[data-kind='derive']")
+    demo_tab.select_option("#up-1", label="数据集：看守所出入所")
+    demo_tab.fill("#d-0-n", "入所年份")
+    demo_tab.select_option("#d-0-f", label="年份")
+    demo_tab.select_option("#d-0-a0", label="入所日期")
+    demo_tab.click("#d-0-put")
+    demo_tab.click("#d-add")
+    demo_tab.fill("#d-1-n", "羁押天数")
+    demo_tab.select_option("#d-1-f", label="日期差")
+    demo_tab.select_option("#d-1-a1", label="入所日期")
+    demo_tab.select_option("#d-1-a2", label="出所日期")
+    demo_tab.click("#d-1-put")
+    assert demo_tab.input_value("#d-1-e") == "date_diff('day', 入所日期, 出所日期)"
+    demo_tab.click("#p-apply")
+    demo_tab.click("#p-preview")
+    expect(demo_tab.locator("#preview-table tbody tr").first).to_be_visible()
+    assert "羁押天数" in demo_tab.inner_text("#preview-table thead")
+    demo_tab.select_option("#d-1-f", label="拼接")                    # the picker open for the screenshot
+    shot(demo_tab, "builder")
+    demo_tab.evaluate("ShujianBuilder.state.dirty = false")

@@ -166,7 +166,7 @@ def test_03_build_collision_model_on_canvas_preview_save(page):
     expect(page.locator("#preview-table tbody tr")).to_have_count(2)
     canvas = page.inner_text("#drawflow") + page.inner_text("#props")
     assert not IDENTIFIER.search(canvas), IDENTIFIER.search(canvas)
-    shot(page, "builder")
+    shot(page, "builder-journey")
     page.click("#btn-save")
     page.wait_for_selector("#saved-link")
     STATE["model_id"] = page.get_attribute("#saved-link", "href").rsplit("/", 1)[1]
@@ -284,7 +284,7 @@ def test_07_dashboard_shows_the_new_numbers(page):
     models = page.evaluate("ShujianCharts['chart-model'].getOption().yAxis[0].data")
     assert any("画布建模" in m or STATE["model_id"] in m for m in models)
     page.wait_for_timeout(1500)                                      # let the chart animation finish
-    shot(page, "dashboard")
+    shot(page, "dashboard-journey")
 
 
 def test_08_documents_page_highlights(page):
