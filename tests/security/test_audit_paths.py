@@ -41,6 +41,7 @@ from shujian.db.models import (
 from shujian.errors import Cancelled, ConfigError, ImportFailed, ShujianError
 from shujian.governance.service import GovernanceService
 from shujian.orgs.service import OrgService
+from shujian.runs.models import record_version
 from shujian.runs.service import RunService
 from shujian.security.audit import AuditLog
 from shujian.spec import load_model
@@ -297,6 +298,21 @@ def test_a_failed_run_ends_with_its_record_or_not_at_all(data):
     assert rec["outcome"] == "失败" and rec["detail"]["status"] == "failed"
     with ws.db.unit_of_work() as s:
         assert count(ws, Run, Run.status == "failed") == 1
+    chain_ok(ws)
+
+
+def test_a_run_whose_process_died_is_marked_with_its_record_or_not_at_all(data):
+    ws = data
+    with ws.db.unit_of_work() as s:                   # a run row left by a process that no longer exists
+        mv = record_version(s, load_model(MODEL), builtin=False)
+        s.add(Run(model_id=MODEL_ID, model_version_id=mv.id, model_hash=mv.hash, status="running",
+                  pid=2_000_000_000, params={}, dataset_versions={}))
+    with audit_refused(ws), pytest.raises(ConfigError):
+        RunService(ws).recover_interrupted()
+    assert count(ws, Run, Run.status == "running") == 1 and _run_records(ws) == []
+    assert len(RunService(ws).recover_interrupted()) == 1
+    [rec] = _run_records(ws)
+    assert rec["outcome"] == "中断" and rec["actor"] == "系统" and rec["detail"]["model_id"] == MODEL_ID
     chain_ok(ws)
 
 

@@ -144,11 +144,14 @@ class RunService:
                         dataset_versions=versions, engine=engine, retry_of=run_id, **kw)
 
     def recover_interrupted(self) -> list[int]:
-        """Runs whose process died are marked failed (interrupted) so they can be retried."""
+        """Runs whose process died are marked failed (interrupted) so they can be retried; each with its
+        ``model.run`` record (actor 系统: found by whoever ran next) in the same transaction."""
         with self.ws.db.unit_of_work() as s:
             dead = [r for r in s.query(Run).filter_by(status="running") if not pid_alive(r.pid)]
             for r in dead:
                 r.status, r.error, r.finished_at = "failed", "运行进程意外退出（中断）；未写入线索，可重试", utcnow()
+                audit(self.ws, "model.run", actor="系统", org_id=r.org_id, target=f"run:{r.id}", outcome="中断",
+                      detail={"model_id": r.model_id, "status": "failed", "error": r.error}, session=s)
             return [r.id for r in dead]
 
     def list_runs(self, model_id: str | None = None, limit: int = 50) -> list[dict]:
