@@ -1,13 +1,16 @@
 """Entity resolution at province scale: Splink on Spark local with the model trained on DuckDB.
 
-    python benchmarks/bench_entity_spark.py --records 10000000 [--driver-memory 12g] [--partitions 16]
+    python benchmarks/bench_entity_spark.py --records 1000000 --driver-memory 6g --workdir /tmp/er/w1m
+    python benchmarks/bench_entity_spark.py --records 10000000 --workdir /tmp/er/w10m --prepare-only --threads 1
+    python benchmarks/bench_entity_spark.py --records 10000000 --driver-memory 8g --workdir /tmp/er/w10m --reuse
 
 Steps, each timed: generate the synthetic population in chunks (``entity.synthetic``), prepare it with
 DuckDB (``entity.prepare``: normalisation is per distinct value, so it is cheap) into Parquet, then
-Splink's SparkAPI scores the blocked pairs with the trained model (``--model``, default the shipped
-one) and clusters them at the review threshold.  Reports pairwise/cluster quality against the truth,
-wall times, the Spark driver's peak RSS (the local executor lives in the driver JVM) and the Python
-process's peak RSS.
+``entity.spark`` (Splink's SparkAPI, Spark sized by ``local_conf``) scores the blocked pairs with the
+trained model (``--model``, default the shipped one) and clusters them at the review threshold.
+Reports pairwise/cluster quality over every record (``entity_quality``), wall times per stage, CPU
+seconds and the peak RSS of this Python process and of the Spark driver JVM (which holds the local
+executor), sampled every 0.5 s and logged every minute, so a run stopped early still tells its cost.
 """
 
 from __future__ import annotations
