@@ -13,11 +13,11 @@ from tests.workflow.conftest import CITY, DISTRICT, OTHER, make_clues
 
 from shujian.clues.service import ClueService
 from shujian.clues.store import ClueCandidate, ClueWriter
-from shujian.db.models import Clue, ClueCount, Org, Run
+from shujian.db.models import Clue, ClueCount, ClueEvent, Org, Run
 from shujian.errors import InputError
 from shujian.security.access import restrict
 from shujian.security.scope import scope_for, use_scope
-from shujian.stats.service import StatsService, check_counters, parse_period
+from shujian.stats.service import StatsService, check_counters, metric_clues, parse_period
 from shujian.workflow.service import WorkflowService
 
 
@@ -38,12 +38,24 @@ def recount(ws) -> Counter:
             key = (model_id, org_id or 0, run_id if org_id is None else 0, state)
             out[("d", seen.date(), *key)] += 1
             out[("m", seen.date().replace(day=1), *key)] += 1
+        ever = {(cid, action) for cid, action, at in s.query(ClueEvent.clue_id, ClueEvent.action, ClueEvent.at)
+                if action in ("研判", "交办", "成案") and at is not None}
+        for cid, action in ever:         # 研判/交办/成案 ever (migration 0017)
+            c = s.get(Clue, cid)
+            out[("e", date(1900, 1, 1), c.model_id, c.org_id or 0, c.first_run_id if c.org_id is None else 0,
+                 action)] += 1
     return out
 
 
 def assert_counted(ws) -> None:
     assert counters(ws) == recount(ws)
     assert check_counters(ws) == []
+    counts = StatsService(ws).counts([None])          # all time: 研判/交办/成案 from the grain-e counters
+    for metric in ("judged", "assigned", "cases"):
+        with ws.db.unit_of_work() as s:
+            q = restrict(s.query(Clue.model_id, Clue.org_id, func.count(Clue.id)), Clue)
+            want = {(m, o): n for m, o, n in q.filter(metric_clues(metric, None)).group_by(Clue.model_id, Clue.org_id)}
+        assert {k: int(v[metric]) for k, v in counts.groups[0].items() if v[metric]} == want, metric
 
 
 def _spread(ws, days: dict[int, str]) -> None:

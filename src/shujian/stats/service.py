@@ -314,6 +314,20 @@ def _count_generated(s: Session, ps: list[Period], groups: list[dict], models: s
                 groups[i][key]["generated"] += n
 
 
+_EVER = {"judged": "研判", "assigned": "交办", "cases": "成案"}
+
+
+def _count_ever(s: Session, models: set[str] | None) -> dict[tuple, int]:
+    """(action, (model, org)) → clues that ever had that event (研判/交办/成案), from the counters of
+    migration 0017 (grain ``e``), through the access layer — metric_clues(metric, all time) counted."""
+    cc = ClueCount
+    q = restrict(s.query(cc.state, cc.model_id, cc.org_id, func.sum(cc.n)), ClueCount).filter(cc.grain == "e")
+    if models is not None:
+        q = q.filter(cc.model_id.in_(sorted(models)))
+    return {(action, (model_id, org_id or None)): int(n or 0)
+            for action, model_id, org_id, n in q.group_by(cc.state, cc.model_id, cc.org_id)}
+
+
 def _count_clues(s: Session, ps: list[Period], groups: list[dict], models: set[str] | None,
                  metrics: list[Sequence[str]]) -> None:
     """The clue-level ``metrics[i]`` of each period ``i``: counts of the clues :func:`metric_clues`
@@ -324,9 +338,16 @@ def _count_clues(s: Session, ps: list[Period], groups: list[dict], models: set[s
     a query driven by that small set."""
     group = (Clue.model_id, Clue.org_id)
     _count_generated(s, ps, groups, models, [("generated" in m) for m in metrics])
+    ever = None                  # all time: 研判/交办/成案 from the counters of clues that ever had the event
     for i, p in enumerate(ps):
         for metric in metrics[i]:
             if metric in ("generated", "excluded"):       # 排除: summed from its split by 误报类型 below
+                continue
+            if metric in _EVER and p.start <= _OPEN_START and p.end >= _OPEN_END:
+                ever = _count_ever(s, models) if ever is None else ever
+                for (action, key), n in ever.items():
+                    if action == _EVER[metric] and n > 0:
+                        groups[i][key][metric] += n
                 continue
             q = _scoped(s.query(*group, func.count(Clue.id)).filter(metric_clues(metric, p)), models)
             for model_id, org_id, n in q.group_by(*group):
@@ -542,6 +563,11 @@ def check_counters(ws: Workspace, *, repair: bool = False) -> list[dict]:
             for *key, n in q.group_by(bucket, Clue.model_id, org, run, Clue.state):
                 k = (key[0], key[1] if isinstance(key[1], date) else date.fromisoformat(str(key[1])), *key[2:])
                 counted[k] = n
+        ev = (select(ClueEvent.clue_id, ClueEvent.action).where(ClueEvent.action.in_(tuple(_EVER.values())),
+                                                                  ClueEvent.at.is_not(None)).distinct().subquery())
+        q = s.query(Clue.model_id, org, run, ev.c.action, func.count()).select_from(ev).join(Clue, Clue.id == ev.c.clue_id)
+        for model_id, org_id, run_id, action, n in q.group_by(Clue.model_id, org, run, ev.c.action):
+            counted[("e", date(1900, 1, 1), model_id, org_id, run_id, action)] = n
         cc = ClueCount
         stored = {tuple(r[:-1]): r[-1] for r in s.query(cc.grain, cc.day, cc.model_id, cc.org_id, cc.run_id, cc.state,
                                                           cc.n).filter(cc.n != 0)}
