@@ -91,6 +91,23 @@ CLUE_KINDS = {"own_a": ("331002", None), "sibling_b": ("331003", None), "parent_
 #: dataset kinds: name → 所属院 code (None: platform-shared)
 DATASET_KINDS = {A_DATASET: "331002", "养老金发放": None, "市院数据": "3310"}
 DRAFT = "draft-of-district-a"
+#: org-held objects of every other kind the access layer covers, one per org: own (区县院 A), sibling (区县院 B),
+#: parent (市院).  Each carries a marker in a shown field; a body may show the marker only to a user who sees it.
+HELD_KINDS = {"own_a": "331002", "sibling_b": "331003", "parent_city": "3310"}
+KINDS_OF = ("run", "job", "request", "sub", "binding", "audit", "user")
+#: bodies that reach the service for the POST routes with a held object (an empty one stops at validation)
+BODIES = {"/api/v1/users/{username}/password": {"password": "Another-Horse-9x"},
+          "/api/v1/users/{username}/lock": {"locked": True},
+          "/api/v1/delegations/{request_id}/actions": {"action": "办结", "note": "越权"},
+          "/text/subscriptions/{sub_id}/decide": {"match_ids": [1], "action": "confirm"},
+          "/api/v1/text/subscriptions/{sub_id}/decide": {"match_ids": [1], "action": "confirm"},
+          "/api/v1/jobs/{job_id}/cancel": {}}
+#: the finer action a route checks before its object (委托研判: 办结 needs delegation.request)
+FINER = {"/api/v1/delegations/{request_id}/actions": "delegation.request"}
+
+
+def _marker(kind: str, held: str) -> str:
+    return f"标记{kind}{held}"
 
 
 def _clear_values() -> list[str]:
@@ -138,6 +155,7 @@ def world(tmp_path_factory):
     ws = Workspace(load_settings(home=home, database_url=f"sqlite:///{home / 'metadata.sqlite'}")).ensure()
     ids = seed(ws, passwords=())
     OrgService(ws).add_user("a_sz", "a_sz", "331002", ["数字办"])
+    OrgService(ws).add_user("a_admin", "a_admin", "331002", ["系统管理员"])
     load(ws, "市院数据", pa.table({"身份证号": [_clear_values()[0]], "姓名": ["张三"], "备注": [f"电话 {PHONE}"]}))
     from tests.runs.conftest import MODEL
     GovernanceService(ws).save(MODEL.read_text(encoding="utf-8").replace("id: pension-during-custody", f"id: {DRAFT}"),
@@ -173,8 +191,56 @@ def world(tmp_path_factory):
             s.add(SupervisionMeasure(clue_id=c.id, kind="检察建议", intensity="正式", recipient="某局",
                                      doc_number="测〔2026〕1号", issued_on=base.first_seen.date()))
             clues[kind] = c.id
-    yield ws, clues
+    held = _held_objects(ws, clue_id=ids["a"])
+    yield ws, clues, held
     ws.close()
+
+
+def _held_objects(ws, clue_id: int) -> dict:
+    """One run, 委托研判, 关键词订阅, data binding, audit record and user per org of HELD_KINDS, each marked
+    (rows written directly: no audit record or screening repeats a marker somewhere else)."""
+    from datetime import date
+
+    from shujian.db.models import AnalysisRequest, Clue, ModelBinding, Org, Run, User
+    from shujian.text.tables import TextSubscription
+
+    out: dict[str, dict[str, object]] = {k: {} for k in KINDS_OF}
+    with ws.db.unit_of_work() as s:
+        first = s.get(Run, s.get(Clue, clue_id).first_run_id)
+        for held, code in HELD_KINDS.items():
+            org_id = s.query(Org.id).filter_by(code=code).scalar()
+            r = Run(model_id=first.model_id, model_version_id=first.model_version_id, model_hash=first.model_hash,
+                    status="succeeded", org_id=org_id, params={"标记": _marker("run", held)})
+            u = User(username=f"u_{held}", name=_marker("user", held), org_id=org_id, roles=["检察官"])
+            s.add_all([r, u])
+            s.flush()
+            req = AnalysisRequest(requester_id=u.id, org_id=org_id, question=_marker("request", held), rule_text="",
+                                  data_needed="", deadline=date(2099, 1, 1), state="已提交", model_ids=[], run_ids=[],
+                                  clue_ids=[], history=[])
+            sub = TextSubscription(name=_marker("sub", held), dataset="养老金发放", text_fields=["姓名"],
+                                   rule={"any": ["某"]}, mode="confirm", owner=f"u_{held}", org_id=org_id)
+            s.add_all([req, sub, ModelBinding(model_id="pension-during-custody", org_id=org_id,
+                                              scope_key=f"org:{org_id}", version=1, inputs={}, source="命令行",
+                                              note=_marker("binding", held), removed=True)])
+            s.flush()
+            out["run"][held], out["user"][held] = r.id, u.username
+            out["request"][held], out["sub"][held] = req.id, sub.id
+            out["audit"][held] = out["binding"][held] = org_id
+    from shujian.security.audit import AuditLog
+
+    for held, org_id in out["audit"].items():
+        AuditLog(ws).append("test.marker", actor="matrix", org_id=org_id, target=_marker("audit", held))
+    return out
+
+
+def _held_visible(ws, username: str, held: str) -> bool:
+    """The oracle for HELD_KINDS, from the org tree alone: held by the user's org or one below it."""
+    from shujian.db.models import Org
+    from shujian.orgs.service import OrgService, descendants
+
+    u = OrgService(ws).get_user(username)
+    with ws.db.unit_of_work() as s:
+        return HELD_KINDS[held] in {o.code for o in s.query(Org).filter(Org.id.in_(descendants(s, u["org_id"])))}
 
 
 def _visible(ws, username: str, kind: str) -> bool:
@@ -206,19 +272,24 @@ def _dataset_visible(ws, username: str, name: str) -> bool:
         return owner in {o.code for o in s.query(Org).filter(Org.id.in_(descendants(s, u["org_id"])))}
 
 
-#: the matrix's users: every role, plus a 区县院 user with a pool role (the sibling/parent cases need one)
-MATRIX_USERS = {**ROLE_USER, "区县数字办": "a_sz", "兄弟院检察官": "b_jcg"}
+#: the matrix's users: every role, plus 区县院 users with a pool role and user administration (the sibling/parent
+#: cases need them)
+MATRIX_USERS = {**ROLE_USER, "区县数字办": "a_sz", "兄弟院检察官": "b_jcg", "区县管理员": "a_admin"}
 
 
 def test_scope_and_masking_matrix(world):
     """Every route × role × object kind: out-of-scope is 404, and no body shows a personal value in clear."""
     from .conftest import production_app
 
-    ws, clues = world
+    ws, clues, held = world
     app = production_app(ws)
     problems, calls = [], 0
     with TestClient(app, raise_server_exceptions=False) as client:
         headers = {role: bearer(ws, user) for role, user in MATRIX_USERS.items()}
+        held["job"] = _jobs(ws, app)
+        hidden = {user: [_marker(k, h) for k in KINDS_OF for h in HELD_KINDS if not _held_visible(ws, user, h)]
+                  for user in MATRIX_USERS.values()}
+        markers, shown = {_marker(k, h) for k in KINDS_OF for h in HELD_KINDS}, set()
         for route in flat_routes(app):
             if route.path in ("/api/v1/openapi.json", "/api/docs", "/docs/oauth2-redirect", "/login", "/logout") \
                     or route.path.startswith("/static"):
@@ -229,20 +300,60 @@ def test_scope_and_masking_matrix(world):
                 if method != "GET" and not api:
                     continue                   # page forms: CSRF first (no object is reached)
                 for role, user in MATRIX_USERS.items():
-                    for url, visible in _cases(ws, route.path, user, clues, method):
-                        kw = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
+                    for url, visible in _cases(ws, route.path, user, clues, method, held):
+                        kw = {"json": BODIES.get(route.path, {})} if method in ("POST", "PUT", "PATCH") else {}
                         resp = client.request(method, url, headers={**headers[role], "accept": "text/html"}, **kw)
                         calls += 1
-                        problems += _check(resp, method, url, role, action, visible)
+                        actions = (action, FINER[route.path]) if route.path in FINER else action
+                        problems += _check(resp, method, url, role, actions, visible)
+                        problems += _hidden_shown(resp, method, url, role, hidden[user])
+                        if resp.status_code < 400:
+                            body = _body_text(resp)
+                            shown |= {m for m in markers if m in body}
     assert not problems, "\n".join(problems[:40])
     assert calls > 500
+    assert shown == markers, f"never shown to anyone (the marker check would be vacuous): {sorted(markers - shown)}"
 
 
-def _cases(ws, path: str, user: str, clues: dict, method: str):
+def _jobs(ws, app) -> dict[str, int]:
+    """A finished background job per org of HELD_KINDS in the app's registry, started as a user of that org."""
+    from shujian.db.models import Org
+    from shujian.security.scope import Scope, use_scope
+
+    out = {}
+    for held, code in HELD_KINDS.items():
+        with ws.db.unit_of_work() as s:
+            org_id = s.query(Org.id).filter_by(code=code).scalar()
+        with use_scope(Scope(username=f"u_{held}", org_id=org_id, orgs=frozenset({org_id}))):
+            job = app.state.jobs.start("run", _marker("job", held), f"u_{held}", lambda j: {})
+        app.state.jobs.wait(job.id, timeout=30)
+        out[held] = job.id
+    return out
+
+
+def _hidden_shown(resp, method: str, url: str, role: str, hidden: list[str]) -> list[str]:
+    """A marker of an object the user may not see, in any body (lists, pages, exports, errors)."""
+    if resp.status_code >= 500:
+        return []
+    shown = [m for m in hidden if m in _body_text(resp)]
+    return [f"{method} {url} as {role}: shows out-of-scope {shown[:3]}"] if shown else []
+
+
+#: path parameter → the HELD_KINDS objects it names
+HELD_PARAMS = {"run_id": "run", "job_id": "job", "request_id": "request", "sub_id": "sub", "username": "user"}
+
+
+def _cases(ws, path: str, user: str, clues: dict, method: str, held: dict):
     """(url, visible) for each object kind the path names; one case with fixed values otherwise."""
     values = {**PATH_VALUES, "model_id": "pension-during-custody"}
     fill = lambda extra: re.sub(r"\{(\w+)(:\w+)?\}", lambda m: str({**values, **extra}[m.group(1)]), path)  # noqa: E731
-    if "{clue_id}" in path:
+    param = next((p for p in HELD_PARAMS if "{" + p + "}" in path), None)
+    if param is not None:
+        for kind, key in held[HELD_PARAMS[param]].items():
+            visible = _held_visible(ws, user, kind)
+            if method == "GET" or not visible:            # never change a visible object
+                yield fill({param: key}), visible
+    elif "{clue_id}" in path:
         for kind, cid in clues.items():
             visible = _visible(ws, user, kind)
             if method == "GET" or not visible:            # never change a visible clue: the matrix stays read-only
@@ -262,13 +373,14 @@ def _cases(ws, path: str, user: str, clues: dict, method: str):
         yield fill({}), True
 
 
-def _check(resp, method: str, url: str, role: str, action: str | None, visible: bool) -> list[str]:
+def _check(resp, method: str, url: str, role: str, action: str | tuple | None, visible: bool) -> list[str]:
     where = f"{method} {url} as {role}"
     if resp.status_code >= 500:
         return [f"{where}: {resp.status_code}"]
     from shujian.security.permissions import action_label
 
-    denied = resp.status_code == 403 and action and f"无权“{action_label(action)}”" in resp.text
+    actions = [a for a in (action if isinstance(action, tuple) else (action,)) if a]
+    denied = resp.status_code == 403 and any(f"无权“{action_label(a)}”" in resp.text for a in actions)
     if denied:
         return []                                          # the role lacks the route's action: nothing reached
     if not visible and resp.status_code not in (404, 422):

@@ -228,8 +228,10 @@ class BindingService:
             if acting_user:
                 raise BindingRefused(f"用户 {scope.username} 不能设定平台绑定", hint="平台绑定由服务器上的操作员设定")
             return None
+        from ..security.access import sees
+
         target = find_org(s, org)
-        if acting_user and not scope.sees(target.id):
+        if acting_user and not sees(s, target, scope):       # the access layer: 本院及下级院 only
             raise BindingRefused(f"用户 {scope.username} 不能替 {target.name} 绑定数据",
                                  hint="只能为本院及下级院绑定")
         return target.id

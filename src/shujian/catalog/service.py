@@ -97,6 +97,7 @@ class CatalogService:
         new dataset); refuses a new version of a dataset the importer cannot see (another org's, another
         user's personal one) and a personal import into a dataset that is not the importer's own."""
         from ..db.models import User
+        from ..security.access import sees
         from ..security.scope import scope_for
 
         name, importer = req.name, req.importer

@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 
 from ..db.base import utcnow
 from ..db.models import DataSource
-from ..errors import InputError, NotFound, ShujianError
+from ..errors import InputError, ShujianError
+from ..security.access import load_visible, restrict
+from ..security.scope import current_scope
 from .connectors import DbPull, _parse, check_query, safe_url
 from .importer import ImportRequest, validate_name
 
@@ -60,7 +62,7 @@ class SourceService:
 
     def list(self) -> list[dict]:
         with self.ws.db.unit_of_work() as s:
-            return [_dict(x) for x in s.query(DataSource).order_by(DataSource.name)]
+            return [_dict(x) for x in restrict(s.query(DataSource), DataSource).order_by(DataSource.name)]
 
     def remove(self, name: str) -> None:
         with self.ws.db.unit_of_work() as s:
@@ -118,10 +120,7 @@ class SourceService:
 
     @staticmethod
     def _get(s, name: str) -> DataSource:
-        src = s.query(DataSource).filter_by(name=name).one_or_none()
-        if src is None:
-            raise NotFound(f"数据源“{name}”不存在", hint="用 shujian data source list 查看")
-        return src
+        return load_visible(s, current_scope(), DataSource, name, by="name", label=f"“{name}”")
 
 
 def _aware(moment: datetime) -> datetime:

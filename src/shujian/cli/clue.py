@@ -123,19 +123,20 @@ def transition(clue_ids: list[int] = IdsOptional,
     """线索流转：单条或批量（给多个编号，或用 --model/--state/--org/--overdue 筛选）。"""
     ws = workspace()
     ids = list(clue_ids or [])
+    if not ids and not any((model, state, org, overdue is not None)):
+        raise InputError("未指定线索", hint="给出线索编号，或用 --model/--state/--org/--overdue 筛选")
+    who = actor(as_user)           # first: the filter below then selects only clues the actor may see
     if not ids:
-        if not any((model, state, org, overdue is not None)):
-            raise InputError("未指定线索", hint="给出线索编号，或用 --model/--state/--org/--overdue 筛选")
         ids = ClueService(ws).ids(ClueFilter(model_id=model, state=state, org=org, overdue=overdue))
     kw = {"exclusion_type": exclusion_type, "case_number": case_number, "org": to_org, "department": department,
           "assignee": to_user, "deadline": _day(deadline, "--deadline")}
     kw = {k: v for k, v in kw.items() if v is not None}
     wf = _workflow(ws)
     if len(ids) == 1 and not partial:
-        out = wf.transition(ids[0], action, actor(as_user), reason=reason, attachments=attach or [], **kw)
+        out = wf.transition(ids[0], action, who, reason=reason, attachments=attach or [], **kw)
         print_json(out) if output == OutputFormat.json else console.print(f"线索 {ids[0]}：{out['state']}")
         return
-    out = wf.bulk(ids, action, actor(as_user), atomic=not partial, reason=reason, **kw)
+    out = wf.bulk(ids, action, who, atomic=not partial, reason=reason, **kw)
     if output == OutputFormat.json:
         print_json(out)
         return

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from ..db.base import utcnow
 from ..db.models import AnalysisRequest, Clue, ClueEvent, ClueRun, Org, Run, User
 from ..errors import InputError, NotFound, PermissionDenied
-from ..orgs.roles import DIGITAL
 from ..orgs.service import find_user
-from ..security.scope import filter_org, visible
+from ..security import access
+from ..security.scope import current_scope
 from ..workflow.service import TransitionRefused
 from ..workspace import Workspace
 
@@ -53,7 +53,7 @@ class DelegationService:
 
     def accept(self, request_id: int, analyst: str) -> dict:
         with self.ws.db.unit_of_work() as s:
-            req, user = _req(s, request_id), self._analyst(s, analyst, request_id)
+            req, user = self._handled(s, request_id, analyst)
             self._move(req, "受理", user, None)
             req.analyst_id = user.id
             return request_dict(s, req)
@@ -61,12 +61,12 @@ class DelegationService:
     def link(self, request_id: int, analyst: str, *, model_ids: list[str] = (), run_ids: list[int] = ()) -> dict:
         """Link the models and runs that answer the request (only while 已受理)."""
         with self.ws.db.unit_of_work() as s:
-            req, user = _req(s, request_id), self._analyst(s, analyst, request_id)
+            req, user = self._handled(s, request_id, analyst)
             if req.state != "已受理":
                 raise TransitionRefused(f"委托研判 {request_id} 当前状态为“{req.state}”，只能在“已受理”时关联模型和运行")
             runs = [s.get(Run, r) for r in run_ids]
-            missing = [r for r, run in zip(run_ids, runs, strict=True)     # another org's run: as if missing
-                       if run is None or not visible(run.org_id, shared_none=True)]
+            missing = [r for r, run in zip(run_ids, runs, strict=True)     # out of the analyst's scope: as if missing
+                       if run is None or not access.sees(s, run, user)]
             if missing:
                 raise NotFound(f"运行记录 {'、'.join(map(str, missing))} 不存在", hint="用 shujian model runs 查看")
             req.model_ids = sorted({*req.model_ids, *model_ids, *(r.model_id for r in runs)})
@@ -77,9 +77,14 @@ class DelegationService:
     def deliver(self, request_id: int, analyst: str, *, clue_ids: list[int] | None = None, note: str = "") -> dict:
         """Return the clue package: the linked runs' open clues (or ``clue_ids``) go to the requesting org."""
         with self.ws.db.unit_of_work() as s:
-            req, user = _req(s, request_id), self._analyst(s, analyst, request_id)
+            req, user = self._handled(s, request_id, analyst)
             ids = list(clue_ids) if clue_ids else _run_clues(s, req.run_ids)
-            clues = [c for c in (s.get(Clue, i) for i in ids) if c is not None and not c.suppressed]
+            found = [s.get(Clue, i) for i in ids]
+            missing = [i for i, c in zip(ids, found, strict=True)          # out of the analyst's scope: as if missing
+                       if c is None or not access.sees(s, c, user)]
+            if missing and clue_ids:
+                raise NotFound(f"线索 {'、'.join(map(str, missing[:20]))} 不存在", hint="用 shujian clue list 查看线索")
+            clues = [c for c in found if c is not None and access.sees(s, c, user) and not c.suppressed]
             if not clues:
                 raise TransitionRefused(f"委托研判 {request_id} 的线索包为空，不能反馈",
                                         hint="先关联产生线索的运行（shujian delegation link --run），或用 --clue 指定线索")
@@ -95,7 +100,8 @@ class DelegationService:
 
     def close(self, request_id: int, requester: str, note: str = "") -> dict:
         with self.ws.db.unit_of_work() as s:
-            req, user = _req(s, request_id), find_user(s, requester)
+            user = find_user(s, requester)
+            req = _req(s, request_id, user)
             if user.id != req.requester_id:
                 raise PermissionDenied(f"只有委托人可以办结委托研判 {request_id}")
             self._move(req, "办结", user, note)
@@ -105,14 +111,14 @@ class DelegationService:
         if not reason.strip():
             raise InputError(f"退回委托研判 {request_id} 必须写明理由")
         with self.ws.db.unit_of_work() as s:
-            req, user = _req(s, request_id), self._analyst(s, analyst, request_id)
+            req, user = self._handled(s, request_id, analyst)
             self._move(req, "退回", user, reason)
             return request_dict(s, req)
 
     def list(self, *, state: str | None = None, overdue: bool = False) -> list[dict]:
         today = self.clock().date()
         with self.ws.db.unit_of_work() as s:
-            q = filter_org(s.query(AnalysisRequest), AnalysisRequest.org_id).order_by(AnalysisRequest.id)
+            q = access.restrict(s.query(AnalysisRequest), AnalysisRequest).order_by(AnalysisRequest.id)
             if state:
                 q = q.filter(AnalysisRequest.state == state)
             rows = [request_dict(s, r, today) for r in q]
@@ -120,15 +126,18 @@ class DelegationService:
 
     def get(self, request_id: int) -> dict:
         with self.ws.db.unit_of_work() as s:
-            return request_dict(s, _req(s, request_id), self.clock().date())
+            return request_dict(s, _req(s, request_id, current_scope()), self.clock().date())
 
     # -- internals --------------------------------------------------------------------------------
-    def _analyst(self, s: Session, username: str, request_id: int) -> User:
+    def _handled(self, s: Session, request_id: int, username: str) -> tuple[AnalysisRequest, User]:
+        """The request as the analyst ``username`` may handle it: in the analyst's org scope (else 不存在,
+        as if missing) and the 数字办's ``delegation.handle`` right (access layer)."""
         user = find_user(s, username)
-        if DIGITAL not in (user.roles or []):
-            raise PermissionDenied(f"用户 {user.name} 不是数字办/情报中心人员，不能处理委托研判 {request_id}",
-                                   hint="需要角色：数字办")
-        return user
+        req = _req(s, request_id, current_scope())
+        access.check(user, "delegation.handle", req, session=s, what=str(request_id),
+                     denied=f"用户 {user.name} 不是数字办/情报中心人员，不能处理委托研判 {request_id}",
+                     hint="需要角色：数字办")
+        return req, user
 
     def _move(self, req: AnalysisRequest, action: str, user: User, note: str | None) -> None:
         sources, target = MOVES[action]
@@ -144,11 +153,9 @@ class DelegationService:
                                               "from": source, "to": target, "note": note}]
 
 
-def _req(s: Session, request_id: int) -> AnalysisRequest:
-    req = s.get(AnalysisRequest, request_id)
-    if req is None or not visible(req.org_id):        # another org's request: as if missing
-        raise NotFound(f"委托研判 {request_id} 不存在", hint="用 shujian delegation list 查看")
-    return req
+def _req(s: Session, request_id: int, user) -> AnalysisRequest:
+    """The request if ``user`` (a scope, a user row) may see it; another org's request: as if missing."""
+    return access.load_visible(s, user, AnalysisRequest, request_id)
 
 
 def _run_clues(s: Session, run_ids: list[int]) -> list[int]:

@@ -10,7 +10,8 @@ from croniter import croniter
 
 from ..db.base import utcnow
 from ..db.models import Schedule
-from ..errors import InputError, NotFound, ShujianError
+from ..errors import InputError, ShujianError
+from ..security.access import load_visible, restrict
 from ..security.scope import Scope, current_scope, scope_for, use_scope
 from ..workspace import Workspace
 from .service import RunService
@@ -44,20 +45,15 @@ class ScheduleService:
 
     def list(self) -> list[dict]:
         with self.ws.db.unit_of_work() as s:
-            return [_dict(x) for x in s.query(Schedule).order_by(Schedule.id)]
+            return [_dict(x) for x in restrict(s.query(Schedule), Schedule).order_by(Schedule.id)]
 
     def remove(self, schedule_id: int) -> None:
         with self.ws.db.unit_of_work() as s:
-            sch = s.get(Schedule, schedule_id)
-            if sch is None:
-                raise NotFound(f"调度 {schedule_id} 不存在", hint="用 shujian schedule list 查看")
-            s.delete(sch)
+            s.delete(load_visible(s, current_scope(), Schedule, schedule_id))      # another org's: as if missing
 
     def set_enabled(self, schedule_id: int, enabled: bool) -> dict:
         with self.ws.db.unit_of_work() as s:
-            sch = s.get(Schedule, schedule_id)
-            if sch is None:
-                raise NotFound(f"调度 {schedule_id} 不存在", hint="用 shujian schedule list 查看")
+            sch = load_visible(s, current_scope(), Schedule, schedule_id)
             sch.enabled = enabled
             return _dict(sch)
 

@@ -33,6 +33,16 @@ Ownership rules:
 - A governed model (模型台账) is visible to its author org and the orgs above it, to the orgs in its
   listing range once listed, and to the orgs that adopted it; only the author org (or above) saves
   revisions.
+- Every other org-held kind is one row of :data:`HELD_BY` (which attribute names the org, whether a row
+  without an org is platform-wide): runs (发起院), 委托研判 (委托院), 关键词订阅, data bindings, audit
+  records, users, the org a user administers (本院及下级院), and — registered by the web layer with
+  :func:`hold` — the web process's background jobs.  API tokens follow their user's org.
+  Extra rules per action live in :data:`OWNERSHIP` / :data:`OWNERS` (a subscription is changed by its
+  subscriber or a pool role of its org).
+
+A type the layer has no rule for is refused (``TypeError``), never shown; the test
+``tests/security/test_access_layer.py`` fails when any module outside this one and ``scope.py`` filters by
+org itself.
 
 Masking is decided by the data (each column's semantic type and classification, read from the catalog
 directly — never through the viewer's dataset scope) and the viewer's rights; when the metadata is
@@ -48,21 +58,28 @@ from sqlalchemy.orm import Session
 
 from ..db.models import (
     AnalysisRequest,
+    ApiToken,
+    AuditRecord,
     Clue,
     ClueCount,
     Dataset,
     DatasetColumn,
+    DataSource,
     GovModel,
     ModelAdoption,
+    ModelBinding,
     Org,
     Run,
+    Schedule,
     User,
 )
 from ..errors import NotFound, PermissionDenied
+from ..text.tables import TextSubscription
 from .scope import Scope, current_scope
 
-__all__ = ["allowed", "check", "check_owner", "clue_view", "owns", "load_visible", "present_clue", "restrict", "sees",
-           "mask_clue_text", "mask_evidence", "viewer_scope"]
+__all__ = ["allowed", "check", "check_owner", "clue_view", "hold", "owns", "load_visible", "present_clue", "restrict",
+           "restrict_items", "sees", "mask_clue_text", "mask_evidence", "viewer_scope", "visible_or_missing",
+           "HELD_BY", "SUBJECT_PERSONAL"]
 
 _CURRENT = object()        # "the scope of the running request/command"
 
@@ -70,10 +87,17 @@ _CURRENT = object()        # "the scope of the running request/command"
 _NAMES: dict[type, tuple[str, str]] = {
     Clue: ("线索", "用 shujian clue list 查看线索"),
     Dataset: ("数据集", "用 shujian data list 查看数据集"),
-    Run: ("运行记录", "用 shujian run list 查看运行记录"),
+    Run: ("运行记录", "用 shujian model runs 查看运行记录"),
     GovModel: ("模型", "用 shujian model list 查看模型"),
-    AnalysisRequest: ("委托研判", "在委托研判列表中查看"),
+    AnalysisRequest: ("委托研判", "用 shujian delegation list 查看委托研判"),
     User: ("用户", "只能管理本院及下级院的用户"),
+    Org: ("检察院", "只能在本院及下级院操作"),
+    ApiToken: ("接口令牌", "用 shujian user token-list 查看"),
+    AuditRecord: ("审计记录", "用 shujian audit list 查看"),
+    TextSubscription: ("关键词订阅", "用 shujian text sub list 查看"),
+    ModelBinding: ("数据绑定", "用 shujian model binding 模型 查看当前绑定"),
+    Schedule: ("调度", "用 shujian schedule list 查看"),
+    DataSource: ("数据源", "用 shujian data source list 查看"),
 }
 
 
@@ -93,6 +117,18 @@ def viewer_scope(user: Any = _CURRENT, session: Session | None = None) -> Scope 
     if session is None:
         raise ValueError("viewer_scope needs a session to compute the scope of a user row")
     return scope_for(session, user.username, user.org_id, user.roles or ())
+
+
+def narrowed(orgs, user: Any = _CURRENT) -> Scope:
+    """The user's scope cut down to ``orgs`` (an org filter on a page: the 一本账 of one org), without the
+    pool; the local operator's becomes exactly ``orgs``."""
+    from dataclasses import replace
+
+    from .scope import NOBODY
+
+    reader = viewer_scope(user)
+    below = frozenset(orgs)
+    return replace(reader or NOBODY, orgs=below & reader.orgs if reader is not None else below, pool=False)
 
 
 def _orgs(scope: Scope) -> list[int]:
@@ -147,7 +183,10 @@ def restrict(query, model: type, user: Any = _CURRENT, *, session: Session | Non
     if model is GovModel:
         s = session or query.session
         return query.filter(_gov_condition(s, scope))
-    column, shared = _ORG_COLUMNS[model]
+    if model is ApiToken:                  # a token is seen where its user is
+        return query.filter(ApiToken.user_id.in_(select(User.id).where(User.org_id.in_(_orgs(scope)))))
+    attr, shared = _rule(model)
+    column = getattr(model, attr)
     cond = column.in_(_orgs(scope))
     if shared:
         cond = cond | column.is_(None)
@@ -196,16 +235,45 @@ def sees_personal(owner: str | None, user: Any = _CURRENT) -> bool:
 _PERSONAL: dict[type, Any] = {Dataset: _personal_datasets, Run: _sandbox_runs}
 
 
-#: model → (org column, rows without an org are shared platform-wide)
-_ORG_COLUMNS: dict[type, tuple[Any, bool]] = {
-    Dataset: (Dataset.org_id, True),
-    Run: (Run.org_id, True),
-    AnalysisRequest: (AnalysisRequest.org_id, False),
-    User: (User.org_id, False),
+#: every org-held kind: type → (attribute holding the org id, rows without an org are platform-wide).
+#: Clues (pool rule), governed models (authorship, listing, adoption) and API tokens (their user's org)
+#: have their own rules above; a type in none of them is refused, never shown.
+HELD_BY: dict[type, tuple[str, bool]] = {
+    Dataset: ("org_id", True),             # 所属院; no org: the platform-shared catalog
+    Run: ("org_id", True),                 # 发起院; no org: a platform run (parameters and counts only)
+    AnalysisRequest: ("org_id", False),    # 委托院
+    TextSubscription: ("org_id", True),    # the subscriber's org; no org: the local operator's
+    ModelBinding: ("org_id", True),        # the bound org; no org: the platform binding every org falls back to
+    AuditRecord: ("org_id", True),         # the actor's org; no org: platform records (operator, unknown logins)
+    User: ("org_id", False),               # administered by the user's org and the orgs above
+    Org: ("id", False),                    # an org one acts for (users, bindings): 本院及下级院
+    Schedule: ("org_id", True),            # the org its runs are for; no org: the platform's
+    DataSource: ("org_id", True),          # no org: a source the platform operator set up
 }
 
 
-def sees(session: Session, obj: Any, user: Any = _CURRENT) -> bool:
+#: kind registered by :func:`hold` → its rule beyond the org (a personal web job: its starter only)
+_HELD_ALSO: dict[type, Any] = {}
+
+
+def hold(kind: type, attr: str, *, shared: bool, name: str, hint: str = "", also: Any = None) -> None:
+    """Register an org-held kind that lives outside the database layer (the web process's background
+    jobs): its org attribute, whether no org means platform-wide, what a missing one is called, and
+    ``also(obj, scope)``, a further rule on top of the org one."""
+    HELD_BY[kind] = (attr, shared)
+    _NAMES[kind] = (name, hint)
+    if also is not None:
+        _HELD_ALSO[kind] = also
+
+
+def _rule(kind: type) -> tuple[str, bool]:
+    for model, rule in HELD_BY.items():
+        if issubclass(kind, model):
+            return rule
+    raise TypeError(f"访问控制层没有 {kind.__name__} 的可见性规则")
+
+
+def sees(session: Session | None, obj: Any, user: Any = _CURRENT) -> bool:
     """Whether one loaded object is visible to the user (row-level form of :func:`restrict`)."""
     scope = viewer_scope(user, session)
     if scope is None:
@@ -214,15 +282,34 @@ def sees(session: Session, obj: Any, user: Any = _CURRENT) -> bool:
         return clue_visible(session, obj, scope)
     if isinstance(obj, GovModel):
         return model_visible(session, obj, scope)
-    for model, (column, shared) in _ORG_COLUMNS.items():
-        if isinstance(obj, model):
-            org_id = getattr(obj, column.key)
-            if not ((shared and org_id is None) or (org_id is not None and org_id in scope.orgs)):
-                return False
-            personal = _PERSONAL.get(model)
-            return personal is None or session.query(model.id).filter(model.id == obj.id,
-                                                                      personal(scope)).first() is not None
-    raise TypeError(f"访问控制层没有 {type(obj).__name__} 的可见性规则")
+    if isinstance(obj, ApiToken):
+        owner = session.get(User, obj.user_id) if session is not None else None
+        return owner is not None and owner.org_id is not None and owner.org_id in scope.orgs
+    attr, shared = _rule(type(obj))
+    org_id = getattr(obj, attr)
+    if not ((shared and org_id is None) or (org_id is not None and org_id in scope.orgs)):
+        return False
+    if type(obj) in _HELD_ALSO:
+        return bool(_HELD_ALSO[type(obj)](obj, scope))
+    personal = next((rule for model, rule in _PERSONAL.items() if isinstance(obj, model)), None)
+    return personal is None or session.query(type(obj).id).filter(type(obj).id == obj.id,
+                                                                  personal(scope)).first() is not None
+
+
+def restrict_items(items, user: Any = _CURRENT, *, session: Session | None = None) -> list:
+    """The objects of an in-memory collection (background jobs) the user may see, in order."""
+    scope = viewer_scope(user, session)
+    return [x for x in items if sees(session, x, scope)]
+
+
+def visible_or_missing(obj: Any, key: Any, user: Any = _CURRENT, *, kind: type | None = None,
+                       session: Session | None = None, label: str | None = None) -> Any:
+    """``obj`` if it exists (not None) and the user may see it, else NotFound — the same words either way
+    (the form of :func:`load_visible` for objects not loaded by id from the database)."""
+    if obj is None or not sees(session, obj, user):
+        what, hint = _NAMES.get(kind or type(obj), ((kind or type(obj)).__name__, ""))
+        raise NotFound(f"{what} {label or key} 不存在", hint=hint or None)
+    return obj
 
 
 def clue_visible(s: Session, clue: Clue, scope: Scope | None) -> bool:
@@ -258,10 +345,7 @@ def load_visible(session: Session, user: Any, model: type, key: Any, *, by: str 
         obj = session.get(model, key)
     else:
         obj = session.query(model).filter(getattr(model, by) == key).first()
-    if obj is None or not sees(session, obj, user):
-        what, hint = _NAMES.get(model, (model.__name__, ""))
-        raise NotFound(f"{what} {label or key} 不存在", hint=hint or None)
-    return obj
+    return visible_or_missing(obj, key, user, kind=model, session=session, label=label)
 
 
 # ---------------------------------------------------------------------------------- actions
@@ -308,16 +392,19 @@ def _lifecycle(obj: Any, action: str):
 
 
 def check(user: Any, action: str, obj: Any = None, *, session: Session | None = None,
-          what: str | None = None) -> None:
-    """Raise NotFound (object out of scope) or PermissionDenied (no right to act on it)."""
+          what: str | None = None, denied: str | None = None, hint: str | None = None) -> None:
+    """Raise NotFound (object out of scope) or PermissionDenied (no right to act on it; ``denied`` and
+    ``hint`` word the refusal for the caller's domain)."""
     scope = viewer_scope(user, session) if user is not None else None
     if obj is not None and session is not None and not sees(session, obj, scope):
-        name, hint = _NAMES.get(type(obj), (type(obj).__name__, ""))
-        raise NotFound(f"{name} {what or getattr(obj, 'id', '')} 不存在", hint=hint or None)
+        name, nf_hint = _NAMES.get(type(obj), (type(obj).__name__, ""))
+        raise NotFound(f"{name} {what or getattr(obj, 'id', '')} 不存在", hint=nf_hint or None)
     if not allowed(user, action, obj, session=session):
+        from .permissions import action_label
+
         name = getattr(user, "name", None) or getattr(user, "username", "")
-        raise PermissionDenied(f"用户 {name} 无权对{what or '该对象'}执行“{action}”",
-                               hint=_OWNER_HINTS.get(type(obj), "请联系系统管理员调整角色"))
+        raise PermissionDenied(denied or f"用户 {name} 无权对{what or '该对象'}执行“{action_label(action)}”",
+                               hint=hint or _OWNER_HINTS.get(type(obj), "请联系系统管理员调整角色"))
 
 
 def _owns_dataset(s: Session, ds: Dataset, scope: Scope | None) -> bool:
@@ -335,6 +422,12 @@ def _publishes_run(s: Session, run: Run, scope: Scope | None) -> bool:
     return scope is None or (run.org_id is not None and run.org_id in scope.orgs)
 
 
+def _owns_subscription(s: Session, sub: TextSubscription, scope: Scope | None) -> bool:
+    """A subscription is changed (paused, removed, its matches judged) by its subscriber, or by a pool role
+    (数字办/院领导/部门负责人) of an org that sees it; the local operator's (no subscriber) by anyone who sees it."""
+    return scope is None or not sub.owner or sub.owner == scope.username or scope.pool
+
+
 #: (object type, action or "*") → ownership rule beyond visibility
 OWNERSHIP: dict[tuple[type, str], Any] = {
     (Dataset, "data.govern"): _owns_dataset,
@@ -343,13 +436,17 @@ OWNERSHIP: dict[tuple[type, str], Any] = {
     (GovModel, "model.edit"): _owns_model,
     (Dataset, "data.share"): _owns_dataset,
     (Run, "runs.publish"): _publishes_run,
+    (TextSubscription, "text.subscribe"): _owns_subscription,
 }
+
+#: type → who may change an object of it (whatever the action's role): :func:`owns` / :func:`check_owner`
+OWNERS: dict[type, Any] = {Dataset: _owns_dataset, GovModel: _owns_model, TextSubscription: _owns_subscription}
 
 
 def owns(session: Session, obj: Any, user: Any = _CURRENT) -> bool:
     """Whether the user's org owns ``obj`` (or is above its owner): the rule for changing it, whatever the
-    action's role (datasets: 分级/密封/要素类型; governed models: revisions)."""
-    rule = {Dataset: _owns_dataset, GovModel: _owns_model}.get(type(obj))
+    action's role (datasets: 分级/密封/要素类型; governed models: revisions; subscriptions: the subscriber)."""
+    rule = OWNERS.get(type(obj))
     return rule is None or rule(session, obj, viewer_scope(user, session))
 
 
@@ -361,12 +458,17 @@ def check_owner(session: Session, obj: Any, user: Any = _CURRENT, *, what: str) 
         raise NotFound(f"{what} 不存在", hint=hint or None)
     if not owns(session, obj, scope):
         who = scope.username if scope is not None else ""
-        raise PermissionDenied(f"用户 {who} 所在院不能修改{what}", hint=_OWNER_HINTS.get(type(obj)))
+        words = _OWNER_DENIED.get(type(obj), "用户 {who} 所在院不能修改{what}")
+        raise PermissionDenied(words.format(who=who, what=what), hint=_OWNER_HINTS.get(type(obj)))
+
+
+_OWNER_DENIED = {TextSubscription: "用户 {who} 不是{what}的订阅人，不能处理"}
 
 
 _OWNER_HINTS = {Dataset: "数据集的分级、密封与要素类型只能由所属院（或其上级院）修改",
                 GovModel: "模型只能由作者所在院（或其上级院）修订；其他院请采用已上架的模型",
-                Run: "沙箱运行由发起人所在院（或其上级院）的数字办、院领导发布"}
+                Run: "沙箱运行由发起人所在院（或其上级院）的数字办、院领导发布",
+                TextSubscription: "只有订阅人或本院数字办、院领导、部门负责人可以处理该订阅"}
 
 
 # ---------------------------------------------------------------------------------- presenting clues
@@ -383,11 +485,42 @@ def mask_clue_text(text: str | None, values: list[Any]) -> str | None:
     return mask_embedded(text)
 
 
+#: whether a clue subject's key and name are personal data, by the subject's type (the model language's
+#: ``output.subject.type``): a person's 身份证号 and 姓名 are; a case's key (案号, a 12345 工单号) is not —
+#: it is shown as is, with any identifier written inside it masked.  An organisation's key and name stay
+#: masked (a 个体工商户 is named after a person).  A type not listed is personal (fail closed).
+SUBJECT_PERSONAL: dict[str, bool] = {"person": True, "organisation": True, "case": False}
+
+
+def subject_personal(subject_type: str | None) -> bool:
+    """Whether the subject key and name of a clue of this subject type are masked as personal data."""
+    return SUBJECT_PERSONAL.get(subject_type or "", True)
+
+
+def subject_values(subject_type: str | None, key: Any, name: Any) -> list[Any]:
+    """The subject's values that are personal (to be replaced in titles and free text): none for a case."""
+    return [key, name] if subject_personal(subject_type) else []
+
+
+def show_subject(subject: dict) -> dict:
+    """A clue subject as shown without clearance: a personal one masked (:func:`mask_guess`), a case's key
+    and name as they are, with embedded 身份证号/手机号/银行卡号 masked."""
+    from ..catalog.masking import mask_embedded
+    from ..clues.render import mask_guess
+
+    out = dict(subject)
+    mask = mask_guess if subject_personal(out.get("type")) else mask_embedded
+    out["key"] = mask(out.get("key")) if out.get("key") is not None else out.get("key")
+    if out.get("name"):
+        out["name"] = mask(out["name"])
+    return out
+
+
 def _personal_values(c: dict) -> list[Any]:
     from ..clues.render import fact_semantic
 
     subj = c.get("subject") or {}
-    vals = [subj.get("key"), subj.get("name")]
+    vals = subject_values(subj.get("type"), subj.get("key"), subj.get("name"))
     for name, value in (c.get("facts") or {}).items():
         for v in value if isinstance(value, list) else [value]:
             if v is not None and fact_semantic(name, v):
@@ -399,15 +532,12 @@ def present_clue(c: dict, *, clear: bool = False) -> dict:
     """A clue dict (raw facts, as :meth:`ClueService.get`/``list(raw=True)`` give it) as shown to a
     viewer: subject, title, facts and other grounds' titles masked unless ``clear``."""
     from ..catalog.masking import jsonable
-    from ..clues.render import mask_facts, mask_guess
+    from ..clues.render import mask_facts
 
     if clear:
         return c
     values = _personal_values(c)
-    subj = dict(c.get("subject") or {})
-    subj["key"] = mask_guess(subj.get("key"))
-    if subj.get("name"):
-        subj["name"] = mask_guess(subj["name"])
+    subj = show_subject(c.get("subject") or {})
     facts, masked = mask_facts(c.get("facts"))
     for k, v in facts.items():           # free text may repeat the subject's name or id (even an invalid one)
         shown = [mask_clue_text(x, values) if isinstance(x, str) else x for x in (v if isinstance(v, list) else [v])]

@@ -12,14 +12,15 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from ..db.models import ApiToken, AuthSession, User
+from ..db.models import ApiToken, AuthSession, Org, User
 from ..errors import InputError, NotFound, ShujianError
 from ..orgs.roles import ADMIN
 from ..orgs.service import OrgService, find_org, find_user, user_dict
 from ..workspace import Workspace
+from .access import load_visible, restrict, visible_or_missing
 from .audit import AuditLog
 from .passwords import check_rules, hash_password, needs_rehash, spend_check, verify_password
-from .scope import current_scope, visible
+from .scope import current_scope
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -83,10 +84,7 @@ class AccountService:
                     department: str | None = None, actor: str | None = None) -> dict:
         """A new user with an initial password that meets the rules; audited as ``user.create``."""
         check_rules(password, username)
-        with self.ws.db.unit_of_work() as s:
-            org_id = find_org(s, org).id
-            if not visible(org_id):
-                raise NotFound(f"检察院 {org} 不存在", hint="只能在本院及下级院新建用户")
+        org_id = self.managed_org(org)["id"]
         u = OrgService(self.ws).add_user(username, name, org_id, roles, department=department)
         self.set_password(username, password, actor=actor)
         self.audit.append("user.create", actor=actor, org_id=u["org_id"], target=username,
@@ -96,10 +94,7 @@ class AccountService:
     def add_user(self, username: str, name: str, org: str | int, roles: list[str], *,
                  department: str | None = None, actor: str | None = None) -> dict:
         """A new user without a password (``shujian user add``), in the acting user's org scope; audited."""
-        with self.ws.db.unit_of_work() as s:
-            org_id = find_org(s, org).id
-            if not visible(org_id):
-                raise NotFound(f"检察院 {org} 不存在", hint="只能在本院及下级院新建用户")
+        org_id = self.managed_org(org)["id"]
         u = OrgService(self.ws).add_user(username, name, org_id, roles, department=department)
         self.audit.append("user.create", actor=actor, org_id=u["org_id"], target=username,
                           detail={"roles": list(roles), "org": u["org"], "department": department})
@@ -134,12 +129,29 @@ class AccountService:
             return {**user_dict(s, u), "locked_until": until.isoformat() if until and until > now else None,
                     "has_password": bool(u.password_hash)}
 
+    def managed_org(self, org: str | int) -> dict:
+        """The org ``org`` (code, name or id) if the acting user administers it (本院及下级院); missing and
+        out of reach give the same NotFound (access layer)."""
+        with self.ws.db.unit_of_work() as s:
+            try:
+                target = find_org(s, org)
+            except NotFound:
+                target = None
+            target = visible_or_missing(target, org, kind=Org, session=s)
+            return {"id": target.id, "code": target.code, "name": target.name}
+
+    def users(self, org: str | int | None = None) -> list[dict]:
+        """Users (of ``org``, or all) that the acting user's org scope covers (本院及下级院)."""
+        with self.ws.db.unit_of_work() as s:
+            q = restrict(s.query(User), User).order_by(User.id)
+            if org is not None:
+                q = q.filter(User.org_id == find_org(s, org).id)
+            return [user_dict(s, u) for u in q]
+
     def _scoped_user(self, username: str) -> None:
         """A user outside the acting user's org scope is reported as missing (no hint that it exists)."""
         with self.ws.db.unit_of_work() as s:
-            u = s.query(User).filter_by(username=username).first()
-            if u is None or not visible(u.org_id):
-                raise NotFound(f"用户 {username} 不存在", hint="只能管理本院及下级院的用户")
+            load_visible(s, current_scope(), User, username, by="username")
 
     def authenticate(self, username: str, password: str, *, ip: str | None = None) -> dict:
         """The user for a correct password; counts failures and locks the account after 5."""
@@ -239,18 +251,14 @@ class AccountService:
 
     def revoke_token(self, token_id: int, *, actor: str | None = None) -> dict:
         with self.ws.db.unit_of_work() as s:
-            t = s.get(ApiToken, token_id)
-            owner = s.get(User, t.user_id) if t is not None else None
-            if t is None or owner is None or not visible(owner.org_id):
-                raise NotFound(f"接口令牌 {token_id} 不存在", hint="用 shujian user token-list 查看")
+            t = load_visible(s, current_scope(), ApiToken, token_id)      # another org's user's: as if missing
             t.revoked_at = t.revoked_at or self.clock()
             self.audit.append("token.revoke", actor=actor, target=f"token:{token_id}", session=s)
         return {"id": token_id, "revoked": True}
 
     def tokens(self, username: str | None = None) -> list[dict]:
         with self.ws.db.unit_of_work() as s:
-            q = s.query(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
-            q = q.filter(User.org_id.in_(sorted(scope.orgs) or [-1])) if (scope := current_scope()) else q
+            q = restrict(s.query(ApiToken, User.username).join(User, User.id == ApiToken.user_id), ApiToken)
             if username:
                 q = q.filter(User.username == username)
             return [{"id": t.id, "name": t.name, "user": un, "prefix": t.prefix,

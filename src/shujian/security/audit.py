@@ -332,10 +332,10 @@ class AuditLog:
         """Records matching the filters, newest first, within the reader's org scope (本院及下级院; records
         without an org — the local operator, failed logins of unknown names — are platform records that
         every audit reader sees).  :meth:`verify` always walks the whole chain."""
-        from .scope import filter_org
+        from .access import restrict
 
         with self.ws.db.unit_of_work() as s:
-            q = filter_org(s.query(AuditRecord), AuditRecord.org_id, shared_none=True)
+            q = restrict(s.query(AuditRecord), AuditRecord)
             if actor:
                 q = q.filter(AuditRecord.actor == actor)
             if action:

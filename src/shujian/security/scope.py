@@ -5,9 +5,11 @@ the current request or command lives in a context variable; the query layer (clu
 statistics, exports, catalog) applies it, so every path gets the same rule.  No scope set means an
 unrestricted local operator (a shell on the server, tests); the web layer always sets one.
 
-This module holds the scope (who, which orgs) and the two low-level org-column primitives; the rules
-per kind of record — the unassigned clue pool, datasets, governed models, ownership of actions — live in
-:mod:`shujian.security.access`, which every surface calls.  Clues not yet assigned (the 线索池) belong
+This module holds the scope (who, which orgs) only; every rule that reads it — which rows a query keeps,
+whether one object is visible, the unassigned clue pool, datasets, governed models, runs, 委托研判,
+subscriptions, bindings, audit records, users, ownership of actions — lives in
+:mod:`shujian.security.access`, which every surface calls (a test fails when another module filters by
+org itself).  Clues not yet assigned (the 线索池) belong
 to the org whose run produced them: see :func:`shujian.security.access.clue_condition`.
 """
 
@@ -34,10 +36,6 @@ class Scope:
     ip: str | None = None          # where the request came from (audit records); None on the CLI
     root: bool = False             # the user's org is the top of the org tree (platform-wide records)
     roles: tuple[str, ...] = ()    # the user's roles (the access layer's allowed() reads them)
-
-    def sees(self, org_id: int | None) -> bool:
-        """Whether a record held by ``org_id`` is visible (None — no org — is never: fail closed)."""
-        return org_id is not None and org_id in self.orgs
 
 
 NOBODY = Scope(username="", org_id=None, orgs=frozenset(), pool=False)
@@ -96,29 +94,3 @@ def acting() -> tuple[str, int | None, str | None]:
     except (KeyError, OSError):   # no passwd entry (containers)
         who = "unknown"
     return f"本机:{who}", None, None
-
-
-def filter_org(query, column, *, shared_none: bool = False):
-    """``query`` restricted to the current scope on ``column`` (an org id column).
-
-    ``shared_none``: rows with no org are shared with everyone (catalog datasets imported by an
-    operator); otherwise they are visible to nobody under a scope.  Clues never come here: their pool
-    rule is :func:`shujian.security.access.restrict`.
-    """
-    scope = current_scope()
-    if scope is None:
-        return query
-    cond = column.in_(sorted(scope.orgs)) if scope.orgs else column.in_([-1])
-    if shared_none:
-        cond = cond | column.is_(None)
-    return query.filter(cond)
-
-
-def visible(org_id: int | None, *, shared_none: bool = False) -> bool:
-    """Whether one record held by ``org_id`` is visible under the current scope."""
-    scope = current_scope()
-    if scope is None:
-        return True
-    if org_id is None and shared_none:
-        return True
-    return scope.sees(org_id)

@@ -24,7 +24,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, aliased
 from ..db.models import Clue, ClueCount, ClueEvent, GovModel, ModelVersion, Org, SupervisionMeasure
 from ..errors import InputError
 from ..security.access import restrict
-from ..security.scope import NOBODY, current_scope, use_scope
+from ..security.scope import current_scope, use_scope
 from ..workflow.rules import EXCLUSION_TYPES
 from ..workspace import Workspace
 
@@ -441,23 +441,24 @@ def org_filter(ws: Workspace, org: str | None) -> Iterator[None]:
         yield
         return
     from ..orgs.service import descendants, find_org
+    from ..security.access import narrowed
 
     with ws.db.unit_of_work() as s:
         below = frozenset(descendants(s, find_org(s, org).id))
-    reader = current_scope()
-    narrowed = replace(reader or NOBODY, orgs=below & reader.orgs if reader is not None else below, pool=False)
-    with use_scope(narrowed):
+    with use_scope(narrowed(below)):            # the reader's scope cut down to the org (access layer)
         yield
 
 
 def within_reader(ws: Workspace, rows: list[dict]) -> list[dict]:
     """By-org rows the reader may see: their own org and the orgs below it (a 市院 user's roll-up keys
     include 省院 and 最高检, whose totals are only this city's share — never listed)."""
+    from ..security.access import restrict
+
     scope = current_scope()
-    if scope is None or scope.orgs is None:
+    if scope is None:
         return rows
     with ws.db.unit_of_work() as s:
-        codes = {c for (c,) in s.query(Org.code).filter(Org.id.in_(scope.orgs))} if scope.orgs else set()
+        codes = {c for (c,) in restrict(s.query(Org.code), Org)}      # the orgs the reader acts for
     return [r for r in rows if r["key"] in codes or (r["key"] == UNASSIGNED and scope.pool)]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..db.models import Clue
-from ..security.scope import filter_org
+from ..security.access import restrict
 from ..text.tables import TextMatch, TextScreening, TextSubscription
 from ..workspace import Workspace
 from .service import Period
@@ -29,8 +29,7 @@ def _in(period: Period, moment: datetime | None) -> bool:
 def subscription_ledger(ws: Workspace, period: Period) -> list[dict]:
     """One row per visible subscription for ``period`` (see the module docstring)."""
     with ws.db.unit_of_work() as s:
-        subs = filter_org(s.query(TextSubscription), TextSubscription.org_id, shared_none=True) \
-            .order_by(TextSubscription.id).all()
+        subs = restrict(s.query(TextSubscription), TextSubscription).order_by(TextSubscription.id).all()
         out = []
         for sub in subs:
             # columns only, the clue state joined: no ORM object and no IN list per match

@@ -24,9 +24,10 @@ from pydantic import ValidationError
 
 from shujian.db.base import utcnow
 from shujian.db.models import Dataset, DatasetVersion
-from shujian.errors import InputError, NotFound, PermissionDenied
+from shujian.errors import InputError, NotFound
+from shujian.security.access import check_owner, load_visible, restrict
 from shujian.security.audit import record as audit
-from shujian.security.scope import acting, current_scope, filter_org, visible
+from shujian.security.scope import acting, current_scope
 from shujian.spec.text import TextRule, first_error
 from shujian.text import screening
 from shujian.text.dictionary import user_words
@@ -72,8 +73,7 @@ class SubscriptionService:
 
     def list(self) -> list[dict]:
         with self.ws.db.unit_of_work() as s:
-            subs = filter_org(s.query(TextSubscription), TextSubscription.org_id, shared_none=True) \
-                .order_by(TextSubscription.id).all()
+            subs = restrict(s.query(TextSubscription), TextSubscription).order_by(TextSubscription.id).all()
             return [_sub_dict(x, _counts(s, x.id)) for x in subs]
 
     def get(self, sub_id: int) -> dict:
@@ -199,12 +199,9 @@ class SubscriptionService:
 
     # -- helpers ----------------------------------------------------------------------------------
     def _sub(self, s, sub_id: int, *, write: bool = False) -> TextSubscription:
-        sub = s.get(TextSubscription, sub_id)
-        if sub is None or not visible(sub.org_id, shared_none=True):
-            raise NotFound(f"关键词订阅 {sub_id} 不存在", hint="用 shujian text sub list 查看")
-        scope = current_scope()
-        if write and scope is not None and sub.owner and sub.owner != scope.username and not scope.pool:
-            raise PermissionDenied(f"关键词订阅 {sub_id} 属于 {sub.owner}，只有订阅人或本院数字办可以处理")
+        sub = load_visible(s, current_scope(), TextSubscription, sub_id)     # another org's: as if missing
+        if write:                                      # the subscriber, or a pool role of an org that sees it
+            check_owner(s, sub, what=f"关键词订阅 {sub_id}（订阅人 {sub.owner}）")
         return sub
 
     def _check_columns(self, dataset: str, columns: list[str]) -> None:

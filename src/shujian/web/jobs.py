@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import NotFound, ShujianError
-from ..security.scope import current_scope, visible
+from ..errors import ShujianError
+from ..security import access
+from ..security.scope import current_scope
 
 
 @dataclass
@@ -40,6 +41,13 @@ class WebJob:
                 "status": self.status, "stage": self.stage, "percent": round(self.percent, 1),
                 "result": self.result, "error": self.error,
                 "seconds": round((self.finished or time.time()) - self.started, 2)}
+
+
+# a job is seen by its starting user's org and the orgs above it; a job started without a scope (the local
+# operator's process) by everyone — the access layer decides, from this registration
+access.hold(WebJob, "owner_org", shared=True, name="后台任务",
+            hint="服务重启后任务记录会清空；在“运行”页面查看历史运行记录",
+            also=lambda job, scope: not job.personal or access.sees_personal(job.owner, scope))
 
 
 class ImportProgress:
@@ -104,20 +112,11 @@ class JobRegistry:
             job.finished = time.time()
 
     def get(self, job_id: int) -> WebJob:
-        job = self._jobs.get(job_id)
-        if job is None or not self._sees(job):        # another org's (or user's personal) job: as if missing
-            raise NotFound(f"后台任务 {job_id} 不存在（服务重启后任务记录会清空）",
-                           hint="在“运行”页面查看历史运行记录")
-        return job
+        # another org's job: as if missing (the access layer's rule for WebJob, registered below)
+        return access.visible_or_missing(self._jobs.get(job_id), job_id, kind=WebJob)
 
     def list(self) -> list[dict[str, Any]]:
-        return [j.to_dict() for j in sorted(self._jobs.values(), key=lambda j: -j.id) if self._sees(j)]
-
-    @staticmethod
-    def _sees(job: WebJob) -> bool:
-        from ..security.access import sees_personal
-
-        return visible(job.owner_org, shared_none=True) and (not job.personal or sees_personal(job.owner))
+        return [j.to_dict() for j in access.restrict_items(sorted(self._jobs.values(), key=lambda j: -j.id))]
 
     def wait(self, job_id: int, timeout: float = 60.0) -> WebJob:
         """Block until the job ends (tests and scripts)."""

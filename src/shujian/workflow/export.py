@@ -31,7 +31,8 @@ def clue_rows(ws: Workspace, f: ClueFilter, *, unmask: bool = False) -> list[dic
         users = dict(s.query(User.id, User.name))
         rows = []
         for c in f.apply(s, s.query(Clue).join(Subject)).order_by(Clue.id):
-            shown = present_clue({"subject": {"key": c.subject.key, "name": c.subject.name}, "title": c.title,
+            shown = present_clue({"subject": {"type": c.subject.type, "key": c.subject.key, "name": c.subject.name},
+                                  "title": c.title,
                                   "facts": c.facts or {}}, clear=unmask)
             rows.append({"clue_id": c.id, "model_id": c.model_id, "rule": c.rule,
                          "subject": shown["subject"]["key"], "name": shown["subject"]["name"] or "",

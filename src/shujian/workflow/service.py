@@ -39,9 +39,9 @@ __all__ = ["TransitionRefused", "WorkflowService", "PermissionDenied", "clue_lab
 
 def clue_label(c: Clue) -> str:
     """``线索 12（张*…）`` for messages: the title masked like every display of it (access layer)."""
-    from ..security.access import mask_clue_text
+    from ..security.access import mask_clue_text, subject_values
 
-    title = mask_clue_text(c.title, [c.subject.key, c.subject.name]) or ""
+    title = mask_clue_text(c.title, subject_values(c.subject.type, c.subject.key, c.subject.name)) or ""
     title = title if len(title) <= 24 else title[:24] + "…"
     return f"线索 {c.id}（{title}）"
 
@@ -292,8 +292,8 @@ class WorkflowService:
     # -- internals --------------------------------------------------------------------------------
     def _apply(self, s: Session, clue: Clue, action: str, user: User, reason: str | None,
                attachments: list[str], kw: dict) -> None:
+        self._check_org(s, clue, user)           # sight first: another org's clue is as if missing
         t = check_transition(clue.state, action, user.roles or (), what=clue_label(clue), who=_who(user))
-        self._check_org(s, clue, user)
         if "reason" in t.needs and not (reason or "").strip():
             raise TransitionRefused(f"{clue_label(clue)}“{action}”必须写明理由", hint="用 --reason 说明原因")
         data = _EFFECTS[t.action](self, s, clue, user, kw)
@@ -302,18 +302,16 @@ class WorkflowService:
         self._event(s, clue, user, t.action.value, source, t.target.value, reason, attachments, data)
 
     def _check_role(self, s: Session, clue: Clue, user: User, t: Transition) -> None:
-        """The roles of table row ``t`` (a measure or reply outside a state change), then the org rule."""
-        check_transition(t.source, t.action, user.roles or (), what=clue_label(clue), who=_who(user))
+        """Sight first (the org rule), then the roles of table row ``t`` (a measure or reply outside a state
+        change)."""
         self._check_org(s, clue, user)
+        check_transition(t.source, t.action, user.roles or (), what=clue_label(clue), who=_who(user))
 
     def _check_org(self, s: Session, clue: Clue, user: User) -> None:
-        """Another org's pool clue is as if missing; a held clue is worked by its 承办院 and the orgs above."""
-        if clue.org_id is None and not clue_visible(s, clue, scope_for(s, user.username, user.org_id, user.roles)):
-            raise NotFound(f"线索 {clue.id} 不存在", hint="用 shujian clue list 查看线索")     # another org's pool
-        if clue.org_id is not None and user.org_id not in ancestors(s, clue.org_id):
-            raise PermissionDenied(f"{clue_label(clue)}由 {_org_name(s, clue.org_id)} 办理，"
-                                   f"用户 {user.name}（{_org_name(s, user.org_id)}）无权操作",
-                                   hint="只有承办院及其上级院的人员可以处理该线索")
+        """The acting user's sight (access layer), before any role question: a clue held by another org, or
+        another org's pool, is "不存在" — the refusal names neither the clue's title nor the org holding it."""
+        if not clue_visible(s, clue, scope_for(s, user.username, user.org_id, user.roles)):
+            raise NotFound(f"线索 {clue.id} 不存在", hint="用 shujian clue list 查看线索")
 
     def _event(self, s: Session, clue: Clue, user: User | None, action: str, source: str | None,
                target: str | None, reason: str | None, attachments: list[str], data: dict | None = None

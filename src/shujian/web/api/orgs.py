@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from ...orgs.roles import ROLES
 from ...orgs.service import OrgService
 from ...security.accounts import AccountService
-from ...security.scope import visible
 from ..pagination import Paging, filter_rows, page_of
 from ..security import require
 from .common import ws_of
@@ -43,7 +42,7 @@ def users(request: Request, paging: Paging, user=require("orgs.read"),
 
 def scoped_users(ws, org: str | None = None) -> list[dict]:
     """Users of ``org`` (or all) that the acting user's org scope covers (本院及下级院)."""
-    return [u for u in OrgService(ws).users(org) if visible(u["org_id"])]
+    return AccountService(ws).users(org)
 
 
 USERNAME = r"^[A-Za-z][A-Za-z0-9_.-]{1,63}$"

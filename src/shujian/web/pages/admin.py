@@ -93,14 +93,12 @@ def _user_form_errors(request: Request, form: dict, password: str) -> dict[str, 
 
 
 def _org_errors(request: Request, org: str, department: str) -> dict[str, str]:
-    from ...security.scope import visible
-
     svc = OrgService(request.app.state.ws)
-    try:
-        target = svc.get(org.strip()) if org.strip() else None
+    try:        # missing and out of reach alike (access layer)
+        target = AccountService(request.app.state.ws).managed_org(org.strip()) if org.strip() else None
     except NotFound:
         target = None
-    if target is None or not visible(target["id"]):
+    if target is None:
         return {"org": f"院“{org}”不存在或不在本院及下级院范围内（填写院代码，如 331002，或全称）"}
     names = [d["name"] for d in svc.departments(target["id"])]
     if department and department not in names:
