@@ -87,10 +87,11 @@ def test_every_org_held_table_has_a_rule():
     structure (public reference data, like the org tree); adoptions are read through the governed model."""
     import shujian.text.tables  # noqa: F401 - registers the text tables
     from shujian.db.base import Base
-    from shujian.db.models import Clue, ClueCount, Department, GovModel, ModelAdoption
+    from shujian.db.models import Clue, ClueCount, Department, GovModel, ModelAdoption, OrgSetting
     from shujian.security.access import HELD_BY
 
-    own_rules = {Clue, ClueCount, GovModel, ModelAdoption, Department}
+    # Department and OrgSetting (机关代字、文号格式) are the org tree's own reference data, read by every org
+    own_rules = {Clue, ClueCount, GovModel, ModelAdoption, Department, OrgSetting}
     missing = []
     for mapper in Base.registry.mappers:
         cls = mapper.class_

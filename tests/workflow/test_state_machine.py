@@ -11,10 +11,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from tests.workflow.conftest import DISTRICT, make_clues
+from tests.workflow.conftest import CITY, DISTRICT, make_clues
 
 from shujian.db.models import Clue, User
-from shujian.errors import PermissionDenied, TransitionRefused
+from shujian.errors import NotFound, PermissionDenied, TransitionRefused
 from shujian.orgs.roles import ROLES
 from shujian.orgs.service import find_org
 from shujian.security.access import allowed
@@ -93,6 +93,10 @@ def test_the_service_refuses_with_the_table_s_words(people, pension_model, clock
     with pytest.raises(TransitionRefused) as exc:
         wf.transition(cid, "核查", "shi_lingdao")
     assert "当前状态为“生成”，不能执行“核查”：“核查”只能在“交办”时由检察官、部门负责人、院领导执行" in exc.value.message
+    with pytest.raises(NotFound):         # the pool is out of an admin's sight: as if missing, before any role
+        wf.transition(cid, "研判", "admin")
+    with people.db.unit_of_work() as s:   # held by the admin's own org: in sight, refused for the role
+        s.get(Clue, cid).org_id = find_org(s, CITY).id
     with pytest.raises(PermissionDenied) as exc:
         wf.transition(cid, "研判", "admin")
     assert "在“生成”时该操作由数字办、检察官、部门负责人、院领导办理" in exc.value.message
