@@ -219,3 +219,12 @@ def test_background_jobs_are_seen_by_their_org_only():
         assert exc.value.message == f"后台任务 {job.id} 不存在"
     with use_scope(city):
         assert [j["job_id"] for j in jobs.list()] == [job.id]
+
+
+def test_cli_user_list_follows_the_acting_users_org(world, capsys):
+    ws, _ = world
+    code, out, err = _cli(capsys, "user", "list", "--as", "b_jcg", "--format", "json")
+    assert code == 0, err
+    assert {u["username"] for u in json.loads(out)} == {"b_jcg", "b_sz"}
+    code, out, err = _cli(capsys, "user", "list", "--format", "json")            # the local operator: everyone
+    assert code == 0 and {"a_jcg", "b_jcg", "c_admin"} <= {u["username"] for u in json.loads(out)}

@@ -7,7 +7,7 @@ import typer
 from ..errors import InputError
 from ..orgs.roles import ROLES
 from ..orgs.service import OrgService
-from .common import OutputFormat, act_as, console, identity, print_json, print_table, workspace
+from .common import AsOpt, OutputFormat, act_as, console, identity, print_json, print_table, workspace
 
 app = typer.Typer(no_args_is_help=True)
 FormatOpt = typer.Option(OutputFormat.table, "--format", help="输出格式：table 或 json")
@@ -46,9 +46,12 @@ def add(username: str = typer.Argument(...), name: str = typer.Option(..., "--na
 
 
 @app.command("list")
-def list_(org: str = typer.Option(None, "--org", help="只列出该院用户"), output: OutputFormat = FormatOpt) -> None:
-    """列出用户。"""
-    rows = OrgService(workspace()).users(org)
+def list_(org: str = typer.Option(None, "--org", help="只列出该院用户"), as_: str | None = AsOpt,
+          output: OutputFormat = FormatOpt) -> None:
+    """列出用户（--as 时只列该用户所属院及下级院的用户，与网页、接口相同）。"""
+    from ..security.accounts import AccountService
+
+    rows = AccountService(workspace(as_, "orgs.read")).users(org)
     if output == OutputFormat.json:
         print_json(rows)
         return
