@@ -103,7 +103,7 @@ def run_library(engine: Any, dialect: str, catalog: CatalogSchema, rows: dict[st
         compiled = compile_model(model, catalog, dialect)
         compile_seconds = round(time.perf_counter() - t0, 3)
         cpu0 = _cpu()
-        ex = engine.execute(compiled.sql, compiled.parameters)
+        ex = engine.execute(compiled.sql, compiled.parameters, plan=compiled.staged)   # as a run does
         cpu = round(_cpu() - cpu0, 2)
         scanned = rows_scanned(compiled, catalog, rows)
         out.append({"model": model.id, "seconds": ex.seconds, "compile_seconds": compile_seconds,

@@ -16,7 +16,12 @@ Checks (add new ones to CHECKS: a name and a function (src, workdir) → {figure
   evidence rows each (``bench_clue_store.py``);
 * ``pages`` — target 3: CPU ms of the dashboard, the clue list and the 一本账 API at ``--page-clues``
   clues (``bench_pages.py``; each side seeds its own workspace once, then only times);
-* ``cli`` — target 4: CPU seconds of ``shujian --version`` and ``shujian clue list`` (empty workspace).
+* ``cli`` — target 4: CPU seconds of ``shujian --version`` and ``shujian clue list`` (empty workspace);
+* ``compiled-sql`` — target 5: CPU seconds of each built-in model with a hand-written version, compiled
+  and run as a model run does, on the ``--sql-scale`` demo city (``bench_compiled_vs_hand.py``, one round
+  per side per A/B round; the city is generated and loaded once under ``SHUJIAN_BENCH_DIR``), and the
+  sum over the models (≈ the library, target 6).  The script itself also asserts each model's clue set
+  against the hand-written SQL, so a check that finds other clues fails instead of reporting a time.
 """
 
 from __future__ import annotations
@@ -73,6 +78,17 @@ def cli(src: Path, work: Path) -> dict:
     return figures
 
 
+def compiled_sql(scale: str):
+    def check(src: Path, work: Path) -> dict:
+        out_file = work / "compiled-vs-hand.json"
+        _run(src, [str(HERE / "bench_compiled_vs_hand.py"), "--scale", scale, "--rounds", "1", "--out", str(out_file)])
+        models = json.loads(out_file.read_text("utf-8"))["models"]
+        figures = {f"{m['model']} CPU s": (m["compiled_cpu"], "lower") for m in models}
+        figures["all models CPU s"] = (sum(m["compiled_cpu"] for m in models), "lower")
+        return figures
+    return check
+
+
 CHECKS = {"clue-store-sqlite": clue_store("sqlite"), "clue-store-pg": clue_store("postgres"), "cli": cli}
 
 
@@ -83,8 +99,9 @@ def main() -> int:
     parser.add_argument("--limit", type=float, default=1.2, help="worst allowed ratio (A slower than B)")
     parser.add_argument("--only", help="comma-separated check names")
     parser.add_argument("--page-clues", type=int, default=100_000)
+    parser.add_argument("--sql-scale", default="medium", help="demo city of the compiled-sql check")
     args = parser.parse_args()
-    checks = {**CHECKS, "pages": pages(args.page_clues)}
+    checks = {**CHECKS, "pages": pages(args.page_clues), "compiled-sql": compiled_sql(args.sql_scale)}
     names = args.only.split(",") if args.only else list(checks)
     work = Path(tempfile.mkdtemp(prefix="shujian-release-check-"))
     failed = []

@@ -34,6 +34,7 @@ from shujian.spec.model import JoinKey, Model
 
 PASS1 = "k_"
 KEYS = "k_keys"
+REDUCED = "r_"
 
 
 @dataclass
@@ -209,21 +210,34 @@ def two_passes(ctes: list[tuple[str, exp.Query]], last: str, key: str, plan: Pla
     keys = exp.select(exp.column(key)).distinct().from_(PASS1 + last)
     prune(first, keys)
     kept = {name for name, _ in first}
+    full = dict(ctes)
+    shared: set[str] = set()                 # inputs whose reduced rows both passes read
     out: list[tuple[str, exp.Query]] = []
     for name, query in first:
-        reduction = plan.reductions.get(name[len(PASS1):])
-        if reduction is None or PASS1 + reduction[1] not in kept:
+        base = name[len(PASS1):]
+        reduction = plan.reductions.get(base)
+        if reduction is None or PASS1 + reduction[1] not in kept or base not in full:
             out.append((name, query))
             continue
+        # the input's rows of keys the screen's other side has, with every column pass 2 reads too:
+        # written once (a stage), read by pass 1 and — restricted to the clues' keys — by pass 2
         column, other, other_key = reduction
-        out += _filtered(name, query, column, exp.select(exp.column(other_key)).from_(PASS1 + other), keep_null=False)
+        shared.add(base)
+        out += _filtered(REDUCED + base, full[base], column,
+                         exp.select(exp.column(other_key)).from_(PASS1 + other), keep_null=False)
+        out.append((name, exp.select(*[exp.column(c) for c in query.named_selects]).from_(REDUCED + base)))
     out.append((KEYS, keys))
     for name, query in ctes:
         column = plan.births.get(name)
         if column is None:
             out.append((name, query))
             continue
-        out += _filtered(name, query, column, exp.select(exp.column(key)).from_(KEYS), keep_null=True)
+        picked = exp.select(exp.column(key)).from_(KEYS)
+        if name in shared:        # NULL keys cannot pass the screen's join: the reduction dropped them
+            cols = [exp.column(c) for c in query.named_selects]
+            out.append((name, exp.select(*cols).from_(REDUCED + name).where(exp.column(column).isin(query=picked))))
+            continue
+        out += _filtered(name, query, column, picked, keep_null=True)
     return _ordered(out)
 
 
