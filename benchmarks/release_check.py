@@ -22,6 +22,8 @@ Checks (add new ones to CHECKS: a name and a function (src, workdir) → {figure
   per side per A/B round; the city is generated and loaded once under ``SHUJIAN_BENCH_DIR``), and the
   sum over the models (≈ the library, target 6).  The script itself also asserts each model's clue set
   against the hand-written SQL, so a check that finds other clues fails instead of reporting a time.
+  Use ``--rounds 3`` or more: on the medium city each model takes 0.1–0.4 CPU s, and one round of identical
+  code against itself (A = B) showed up to ×1.32 on a loaded machine; ``--sql-scale large`` is steadier.
 """
 
 from __future__ import annotations
