@@ -82,6 +82,12 @@ class Matcher:
             self.whole = set(rule.whole_word or [])
         self._ignore_re = (re.compile("|".join(re.escape(t) for t in sorted(self.ignore, key=len, reverse=True)))
                            if self.ignore else None)
+        # per-message work is Python (one call per screened 12345 message): sets and orders computed once
+        self._unless = [(clause, frozenset(clause.terms) if clause.terms is not None else None,
+                         re.compile("|".join(re.escape(w) for w in clause.context)) if clause.context else None)
+                        for clause in rule.unless]
+        self._near = [(clause, {t: i for i, t in enumerate(clause.a)}, {t: i for i, t in enumerate(clause.b)})
+                      for clause in rule.near]
 
     # -- public ----------------------------------------------------------------------------------
     def candidate(self, text: str) -> bool:
@@ -102,8 +108,8 @@ class Matcher:
         for occ in kept:
             by_term.setdefault(occ.term, []).append(occ)
         hits = [_hit("any", [o]) for t in self.rule.any for o in by_term.get(t, [])]
-        for clause in self.rule.near:
-            pair = _closest(clause, by_term)
+        for clause, a_order, b_order in self._near:
+            pair = _closest(clause, _in_order(by_term, a_order), _in_order(by_term, b_order))
             if pair is not None:
                 hits.append(_hit("near", list(pair), clause.label))
         missing = [t for t in self.rule.all if t not in by_term]
@@ -122,8 +128,12 @@ class Matcher:
         spans = [(m.start(), m.end(), m.group()) for m in self._ignore_re.finditer(text)] if self._ignore_re else []
         kept, dropped = [], []
         for term in self.terms:
-            found = (_find_regex(text, term, self._regex[term]) if term in self._regex
-                     else _find_all(text, term))
+            if term in self._regex:
+                found = _find_regex(text, term, self._regex[term])
+            elif term in text:
+                found = _find_all(text, term)
+            else:
+                continue
             for occ in found:
                 why = self._why_not(text, occ, spans)
                 if why is None:
@@ -137,7 +147,12 @@ class Matcher:
         for start, end, phrase in spans:
             if start < occ.end and occ.start < end:
                 return f"惯用语“{phrase}”"
-        for clause in self.rule.unless:
+        for clause, terms, any_context in self._unless:
+            if terms is not None and occ.term not in terms:
+                continue
+            if any_context is None or not any_context.search(text, max(0, occ.start - clause.before),
+                                                             occ.end + clause.after):
+                continue            # no context word in the window (the common case: one regex pass)
             ctx = _context(text, occ, clause)
             if ctx is not None:
                 return f"{clause.label or '语境'}“{ctx}”"
@@ -159,9 +174,8 @@ def _find_regex(text: str, term: str, pattern: re.Pattern) -> list[Occurrence]:
 
 
 def _context(text: str, occ: Occurrence, clause: Unless) -> str | None:
-    """The context word of ``clause`` found around ``occ`` (None if none applies)."""
-    if clause.terms is not None and occ.term not in clause.terms:
-        return None
+    """The context word of ``clause`` found around ``occ`` (None if none applies); the caller has
+    checked that the clause applies to ``occ``'s term."""
     # the window includes the occurrence: a context word may overlap it (自动续费 around 续费)
     window = text[max(0, occ.start - clause.before):occ.end + clause.after]
     for word in clause.context:
@@ -170,10 +184,16 @@ def _context(text: str, occ: Occurrence, clause: Unless) -> str | None:
     return None
 
 
-def _closest(clause: Near, by_term: dict[str, list[Occurrence]]) -> tuple[Occurrence, Occurrence] | None:
+def _in_order(by_term: dict[str, list[Occurrence]], order: dict[str, int]) -> list[Occurrence]:
+    """The occurrences of the terms in ``order`` (term → rank), terms in the clause's order: the same
+    list as walking the clause's terms, but only over the few terms the message holds."""
+    present = sorted((t for t in by_term if t in order), key=order.__getitem__)
+    return [o for t in present for o in by_term[t]]
+
+
+def _closest(clause: Near, a_occ: list[Occurrence], b_occ: list[Occurrence]) -> tuple[Occurrence, Occurrence] | None:
+    """The closest (a, b) pair within the clause's distance; the first such pair on ties."""
     best, best_gap = None, clause.within + 1
-    a_occ = [o for t in clause.a for o in by_term.get(t, [])]
-    b_occ = [o for t in clause.b for o in by_term.get(t, [])]
     for a in a_occ:
         for b in b_occ:
             if a.end <= b.start:
