@@ -48,13 +48,13 @@ class DelegationService:
                                   run_ids=[], clue_ids=[], history=[], created_at=self.clock())
             s.add(req)
             s.flush()
-            self._log(req, user, None, "已提交", "提交委托")
+            self._log(s, req, user, None, "已提交", "提交委托")
             return request_dict(s, req)
 
     def accept(self, request_id: int, analyst: str) -> dict:
         with self.ws.db.unit_of_work() as s:
             req, user = self._handled(s, request_id, analyst)
-            self._move(req, "受理", user, None)
+            self._move(s, req, "受理", user, None)
             req.analyst_id = user.id
             return request_dict(s, req)
 
@@ -71,7 +71,7 @@ class DelegationService:
                 raise NotFound(f"运行记录 {'、'.join(map(str, missing))} 不存在", hint="用 shujian model runs 查看")
             req.model_ids = sorted({*req.model_ids, *model_ids, *(r.model_id for r in runs)})
             req.run_ids = sorted({*req.run_ids, *run_ids})
-            self._log(req, user, req.state, req.state, f"关联模型 {'、'.join(req.model_ids)}，运行 {req.run_ids}")
+            self._log(s, req, user, req.state, req.state, f"关联模型 {'、'.join(req.model_ids)}，运行 {req.run_ids}")
             return request_dict(s, req)
 
     def deliver(self, request_id: int, analyst: str, *, clue_ids: list[int] | None = None, note: str = "") -> dict:
@@ -88,14 +88,14 @@ class DelegationService:
             if not clues:
                 raise TransitionRefused(f"委托研判 {request_id} 的线索包为空，不能反馈",
                                         hint="先关联产生线索的运行（shujian delegation link --run），或用 --clue 指定线索")
-            self._move(req, "反馈", user, note)
+            req.clue_ids, req.note = [c.id for c in clues], note     # (rolled back if the move is refused)
+            self._move(s, req, "反馈", user, note)
             requester = s.get(User, req.requester_id)
             for c in clues:
                 c.org_id, c.assignee_id = req.org_id, requester.id
                 s.add(ClueEvent(clue_id=c.id, at=self.clock(), actor_id=user.id, action="委托研判反馈",
                                 reason=f"委托研判 {req.id}：{req.question}", attachments=[],
                                 data={"request_id": req.id}))
-            req.clue_ids, req.note = [c.id for c in clues], note
             return request_dict(s, req)
 
     def close(self, request_id: int, requester: str, note: str = "") -> dict:
@@ -104,7 +104,7 @@ class DelegationService:
             req = _req(s, request_id, user)
             if user.id != req.requester_id:
                 raise PermissionDenied(f"只有委托人可以办结委托研判 {request_id}")
-            self._move(req, "办结", user, note)
+            self._move(s, req, "办结", user, note)
             return request_dict(s, req)
 
     def reject(self, request_id: int, analyst: str, reason: str) -> dict:
@@ -112,7 +112,7 @@ class DelegationService:
             raise InputError(f"退回委托研判 {request_id} 必须写明理由")
         with self.ws.db.unit_of_work() as s:
             req, user = self._handled(s, request_id, analyst)
-            self._move(req, "退回", user, reason)
+            self._move(s, req, "退回", user, reason)
             return request_dict(s, req)
 
     def list(self, *, state: str | None = None, overdue: bool = False) -> list[dict]:
@@ -139,18 +139,25 @@ class DelegationService:
                      hint="需要角色：数字办")
         return req, user
 
-    def _move(self, req: AnalysisRequest, action: str, user: User, note: str | None) -> None:
+    def _move(self, s: Session, req: AnalysisRequest, action: str, user: User, note: str | None) -> None:
         sources, target = MOVES[action]
         if req.state not in sources:
             allowed = "、".join(a for a, (src, _) in MOVES.items() if req.state in src) or "无"
             raise TransitionRefused(f"委托研判 {req.id} 当前状态为“{req.state}”，不能“{action}”",
                                     hint=f"从“{req.state}”可执行：{allowed}")
         source, req.state = req.state, target
-        self._log(req, user, source, target, note)
+        self._log(s, req, user, source, target, note)
 
-    def _log(self, req: AnalysisRequest, user: User, source: str | None, target: str, note: str | None) -> None:
+    def _log(self, s: Session, req: AnalysisRequest, user: User, source: str | None, target: str,
+             note: str | None) -> None:
+        """The request's own history entry and its audit record, both in the change's transaction."""
+        from ..security.audit import record
+
         req.history = [*(req.history or []), {"at": self.clock().isoformat(), "actor": user.username,
                                               "from": source, "to": target, "note": note}]
+        detail = {"from": source, "to": target, "clues": list(req.clue_ids or [])[:200]}
+        record(self.ws, "delegation", actor=user.username, org_id=user.org_id, target=f"delegation:{req.id}",
+               reason=note, detail=detail, session=s)
 
 
 def _req(s: Session, request_id: int, user) -> AnalysisRequest:

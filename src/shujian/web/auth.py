@@ -160,12 +160,11 @@ def csp(nonce: str) -> str:
 
 
 #: route action → audit action, for requests that change something or show personal data.  Imports,
-#: runs, clue transitions and comments, attachments, data governance (分级、密封、要素类型、列类型) and model
-#: governance (edit, certification, listing, adoption) are recorded by their services in the change's own
-#: transaction, for web and CLI alike.
+#: runs, clue transitions and comments, attachments, data governance (分级、密封、要素类型、列类型), model
+#: governance (edit, certification, listing, adoption) and 委托研判 are recorded by their services in the
+#: change's own transaction, for web and CLI alike.
 AUDITED = {"data.preview": "data.preview", "clues.export": "clue.export",
-           "orgs.admin": "user.change", "delegation.handle": "delegation",
-           "delegation.request": "delegation"}
+           "orgs.admin": "user.change"}
 
 
 async def _audit(request: Request, status: int) -> None:
