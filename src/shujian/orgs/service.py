@@ -101,20 +101,8 @@ class OrgService:
     def add_user(self, username: str, name: str, org: str | int, roles: list[str],
                  department: str | None = None) -> dict:
         """Create a user in ``org`` (code, id or name) with ``roles``; refuses unknown roles."""
-        bad = [r for r in roles if r not in ROLES]
-        if bad or not roles:
-            raise InputError(f"用户 {username} 的角色 {'、'.join(bad) or '（空）'} 无效",
-                             hint=f"可选角色：{'、'.join(ROLES)}")
         with self.ws.db.unit_of_work() as s:
-            if s.query(User).filter_by(username=username).first():
-                raise InputError(f"用户名 {username} 已存在", hint="换一个用户名")
-            o = find_org(s, org)
-            dept = _department(s, o, department) if department else None
-            u = User(username=username, name=name, org_id=o.id, department_id=dept.id if dept else None,
-                     roles=list(roles))
-            s.add(u)
-            s.flush()
-            return user_dict(s, u)
+            return user_dict(s, new_user(s, username, name, org, roles, department))
 
     def users(self, org: str | int | None = None) -> list[dict]:
         with self.ws.db.unit_of_work() as s:
@@ -129,6 +117,24 @@ class OrgService:
 
 
 # ---------------------------------------------------------------------------------- session helpers
+def new_user(s: Session, username: str, name: str, org: str | int, roles: list[str],
+             department: str | None = None) -> User:
+    """A new user row in ``org`` (code, id or name) with ``roles``, in the caller's transaction (so the
+    account's password and audit record can commit with it); refuses unknown roles and taken names."""
+    bad = [r for r in roles if r not in ROLES]
+    if bad or not roles:
+        raise InputError(f"用户 {username} 的角色 {'、'.join(bad) or '（空）'} 无效",
+                         hint=f"可选角色：{'、'.join(ROLES)}")
+    if s.query(User).filter_by(username=username).first():
+        raise InputError(f"用户名 {username} 已存在", hint="换一个用户名")
+    o = find_org(s, org)
+    dept = _department(s, o, department) if department else None
+    u = User(username=username, name=name, org_id=o.id, department_id=dept.id if dept else None, roles=list(roles))
+    s.add(u)
+    s.flush()
+    return u
+
+
 def find_org(s: Session, ref: str | int) -> Org:
     """An org by id, division code or exact name."""
     org = None

@@ -12,10 +12,12 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from ..db.models import ApiToken, AuthSession, Org, User
 from ..errors import InputError, NotFound, ShujianError
 from ..orgs.roles import ADMIN
-from ..orgs.service import OrgService, find_org, find_user, user_dict
+from ..orgs.service import find_org, find_user, new_user, user_dict
 from ..workspace import Workspace
 from .access import load_visible, restrict, visible_or_missing
 from .audit import AuditLog
@@ -58,47 +60,52 @@ class AccountService:
         token of the user (whoever knew the old password, or stole a cookie or token, is out)."""
         check_rules(password, username)
         with self.ws.db.unit_of_work() as s:
-            u = find_user(s, username)
-            u.password_hash = hash_password(password)
-            now = self.clock()
-            u.password_changed_at, u.failed_logins, u.locked_until = now, 0, None
-            sessions = (s.query(AuthSession).filter(AuthSession.user_id == u.id, AuthSession.revoked_at.is_(None))
-                        .update({"revoked_at": now}, synchronize_session=False))
-            tokens = (s.query(ApiToken).filter(ApiToken.user_id == u.id, ApiToken.revoked_at.is_(None))
-                      .update({"revoked_at": now}, synchronize_session=False))
-            self.audit.append("user.password", actor=actor or username, org_id=u.org_id, target=username,
-                              detail={"sessions_ended": sessions, "tokens_revoked": tokens}, session=s)
+            self._set_password(s, find_user(s, username), password, actor or username)
+
+    def _set_password(self, s: Session, u: User, password: str, actor: str | None) -> None:
+        u.password_hash = hash_password(password)
+        now = self.clock()
+        u.password_changed_at, u.failed_logins, u.locked_until = now, 0, None
+        sessions = (s.query(AuthSession).filter(AuthSession.user_id == u.id, AuthSession.revoked_at.is_(None))
+                    .update({"revoked_at": now}, synchronize_session=False))
+        tokens = (s.query(ApiToken).filter(ApiToken.user_id == u.id, ApiToken.revoked_at.is_(None))
+                  .update({"revoked_at": now}, synchronize_session=False))
+        self.audit.append("user.password", actor=actor, org_id=u.org_id, target=u.username,
+                          detail={"sessions_ended": sessions, "tokens_revoked": tokens}, session=s)
+
+    def _create(self, username: str, name: str, org: str | int, roles: list[str], *, password: str | None,
+                department: str | None, actor: str | None, detail: dict) -> dict:
+        """The user row, its initial password and the ``user.create`` record in one transaction: a refused
+        record (or password) leaves no half-made account behind."""
+        with self.ws.db.unit_of_work() as s:
+            u = new_user(s, username, name, org, roles, department)
+            if password is not None:
+                self._set_password(s, u, password, actor or username)
+            self.audit.append("user.create", actor=actor, org_id=u.org_id, target=username,
+                              detail={"roles": list(roles), **detail}, session=s)
+            return user_dict(s, u)
 
     def create_admin(self, username: str, name: str, org: str, password: str) -> dict:
         """The initial 系统管理员 (``shujian user create --admin``)."""
         check_rules(password, username)
-        svc = OrgService(self.ws)
-        u = svc.add_user(username, name, org, [ADMIN])
-        self.set_password(username, password, actor=username)
-        self.audit.append("user.create", actor=username, org_id=u["org_id"], target=username,
-                          detail={"roles": [ADMIN], "initial_admin": True})
-        return u
+        return self._create(username, name, org, [ADMIN], password=password, department=None, actor=username,
+                            detail={"initial_admin": True})
 
     # -- administration (用户与机构 page and API; scoped to the acting user's org and below) --------
     def create_user(self, username: str, name: str, org: str | int, roles: list[str], password: str, *,
                     department: str | None = None, actor: str | None = None) -> dict:
         """A new user with an initial password that meets the rules; audited as ``user.create``."""
         check_rules(password, username)
-        org_id = self.managed_org(org)["id"]
-        u = OrgService(self.ws).add_user(username, name, org_id, roles, department=department)
-        self.set_password(username, password, actor=actor)
-        self.audit.append("user.create", actor=actor, org_id=u["org_id"], target=username,
-                          detail={"roles": list(roles), "org": u["org"], "department": department})
-        return u
+        target = self.managed_org(org)
+        return self._create(username, name, target["id"], roles, password=password, department=department,
+                            actor=actor, detail={"org": target["name"], "department": department})
 
     def add_user(self, username: str, name: str, org: str | int, roles: list[str], *,
                  department: str | None = None, actor: str | None = None) -> dict:
         """A new user without a password (``shujian user add``), in the acting user's org scope; audited."""
-        org_id = self.managed_org(org)["id"]
-        u = OrgService(self.ws).add_user(username, name, org_id, roles, department=department)
-        self.audit.append("user.create", actor=actor, org_id=u["org_id"], target=username,
-                          detail={"roles": list(roles), "org": u["org"], "department": department})
-        return u
+        target = self.managed_org(org)
+        return self._create(username, name, target["id"], roles, password=None, department=department,
+                            actor=actor, detail={"org": target["name"], "department": department})
 
     def reset_password(self, username: str, password: str, *, actor: str | None = None) -> dict:
         """An administrator sets a new password for ``username`` (in scope); clears a lockout."""
