@@ -175,6 +175,19 @@ def test_the_modeller_proposes_their_model_for_certification(city):
         assert SandboxService(city).propose("pension-during-custody")["state"] == "提交"
 
 
+def test_the_model_ledger_counts_a_sandbox_run_once_it_is_published(city):
+    GovernanceService(city).save(MODEL.read_text(encoding="utf-8"), MODELLER)
+
+    def ledger_runs() -> int:
+        return next(r["runs"] for r in GovernanceService(city).ledger() if r["model_id"] == "pension-during-custody")
+
+    run_id = _sandbox_run(city).run_id
+    assert ledger_runs() == 0                      # a modeller's try is not a run of the model (was counted)
+    with acting(city, DIGITAL):
+        SandboxService(city).publish(run_id)
+    assert ledger_runs() == 1
+
+
 def _cli(capsys, *args: str) -> tuple[int, str]:
     from shujian.cli.main import main
 

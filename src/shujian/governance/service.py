@@ -487,8 +487,10 @@ def ledger_row(s: Session, gm: GovModel) -> dict:
     row["certification"] = _certification(s, gm)
     row["adopting_orgs"] = [s.get(Org, a.org_id).name for a in
                             s.query(ModelAdoption).filter_by(gov_model_id=gm.id, status="已采用")]
-    row["runs"] = s.query(func.count(Run.id)).filter(Run.model_id == gm.model_id).scalar()
-    last = s.query(func.max(Run.started_at)).filter(Run.model_id == gm.model_id).scalar()
+    # a sandbox run counts once it is published (its results became clues); until then it is a modeller's try
+    counted = (Run.model_id == gm.model_id) & (~Run.sandbox | Run.published_at.is_not(None))
+    row["runs"] = s.query(func.count(Run.id)).filter(counted).scalar()
+    last = s.query(func.max(Run.started_at)).filter(counted).scalar()
     row["last_run"] = last.isoformat() if last else None
     acc = _accuracy(s, gm.model_id)
     row["clues"] = s.query(func.count(Clue.id)).filter(Clue.model_id == gm.model_id).scalar()
