@@ -184,3 +184,15 @@ def test_audit_page_lists_records_and_checks_the_chain(client, web_ws):
     r = client.get("/audit?actor=demo", headers=HTML)
     assert r.status_code == 200 and "哈希链完整" in r.text and "GET /clues/1" in r.text
     assert "没有符合条件" in client.get("/audit?actor=nobody", headers=HTML).text
+
+
+def test_model_card_of_a_governed_built_in_model_shows_the_version_that_runs(client):
+    """The 模型库 card of a built-in id with a governed version shows that version (what a run uses), not the
+    shipped file's name and description (the seeded workspace holds the fixture version as a draft)."""
+    import re
+
+    html = client.get("/models").text
+    card = re.search(r'<article class="card" data-model="pension-during-custody">(.*?)</article>', html, re.S)
+    assert card is not None
+    assert "服刑人员违规领取养老金监督模型" in card.group(1)
+    assert "服刑/羁押人员违规领取（或违规调整）基本养老金监督模型" not in card.group(1)

@@ -53,6 +53,11 @@ def cards(ws: Workspace) -> list[dict]:
     clue_svc = ClueService(ws)
     out, seen = [], set()
     for m in library():
+        if m.id in gov:                  # a governed version of a built-in model: the card shows what runs
+            try:
+                m = runnable(ws, m.id)
+            except ShujianError:
+                pass
         out.append(card(m, gov.get(m.id), clue_svc.count(m.id), True))
         seen.add(m.id)
     for model_id in gov:
