@@ -150,3 +150,14 @@ def test_the_digital_office_shares_a_personal_dataset_with_the_org(client):
     assert r.status_code == 200 and "已共享给本院" in r.text
     _as(client, COLLEAGUE)
     assert client.get("/data/我的在押", headers=HTML).status_code == 200
+
+
+def test_the_prosecutor_starts_a_sandbox_run_from_the_model_page(client, sandbox_run):
+    token = _as(client, MODELLER)
+    page = client.get("/models/my-pension", headers=HTML).text
+    assert 'id="sandbox-run-form"' in page and 'id="run-link"' not in page       # 沙箱运行, not 运行
+    r = client.post("/sandbox/runs", data={"csrf_token": token, "model_id": "my-pension"}, headers=HTML,
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/jobs/")
+    job = _job(client, int(r.headers["location"].rsplit("/", 1)[1]))
+    assert job["status"] == "succeeded" and job["result"]["sandbox"] is True
