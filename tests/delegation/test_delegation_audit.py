@@ -16,15 +16,24 @@ from shujian.delegation.service import DelegationService
 from shujian.errors import ShujianError
 
 
-def test_every_step_writes_one_record_with_the_change(people, clock, pension_model):
-    ws = people
+def _accepted_with_clues(ws, clock, pension_model) -> tuple[DelegationService, int, list[int]]:
+    """A request submitted by 椒江, accepted by the 市院 数字办, with two clues of one run to package."""
     dl = DelegationService(ws, clock=clock)
     rid = dl.submit("jj_jcg", "在押人员是否仍领取养老金", deadline=date(2026, 3, 20))["request_id"]
     dl.accept(rid, "shi_shuzi")
-    ids = make_clues(ws, pension_model, 2)
+    return dl, rid, make_clues(ws, pension_model, 2)
+
+
+def _link_run(ws, dl: DelegationService, rid: int) -> None:
     with ws.db.unit_of_work() as s:
         run_id = s.query(Run.id).scalar()
     dl.link(rid, "shi_shuzi", run_ids=[run_id])
+
+
+def test_every_step_writes_one_record_with_the_change(people, clock, pension_model):
+    ws = people
+    dl, rid, ids = _accepted_with_clues(ws, clock, pension_model)
+    _link_run(ws, dl, rid)
     dl.deliver(rid, "shi_shuzi", note="两条")
     dl.close(rid, "jj_jcg")
     got = sorted(records(ws, "delegation"), key=lambda r: r["id"])
@@ -38,14 +47,10 @@ def test_every_step_writes_one_record_with_the_change(people, clock, pension_mod
 
 def test_a_refused_record_leaves_the_request_and_its_clues_unchanged(people, clock, pension_model):
     ws = people
-    dl = DelegationService(ws, clock=clock)
-    rid = dl.submit("jj_jcg", "问题", deadline=date(2026, 3, 20))["request_id"]
-    dl.accept(rid, "shi_shuzi")
-    ids = make_clues(ws, pension_model, 2)
+    dl, rid, ids = _accepted_with_clues(ws, clock, pension_model)
     with ws.db.unit_of_work() as s:
-        run_id = s.query(Run.id).scalar()
         orgs_before = {c.id: c.org_id for c in s.query(Clue)}
-    dl.link(rid, "shi_shuzi", run_ids=[run_id])
+    _link_run(ws, dl, rid)
     before = len(records(ws, "delegation"))
     with audit_refused(ws), pytest.raises(ShujianError):
         dl.deliver(rid, "shi_shuzi")

@@ -63,16 +63,26 @@ async def import_submit(request: Request, user=require("data.import"),
     form = {"name": name, "agency": agency, "request_no": request_no, "level": level, "sheet": sheet, "header_row": header_row,
             "period_start": period_start, "period_end": period_end, "skip_bad_rows": skip_bad_rows,
             "all_sheets": all_sheets}
+    return await submit_import(request, user.username, file, form)
+
+
+async def submit_import(request: Request, username: str, file: UploadFile | None, form: dict, *,
+                        personal: bool = False):
+    """The import form's submission (数据 › 导入, or 导入到个人数据区 with ``personal``): the upload saved, one
+    request per sheet started as a background job; the form again with errors pinned to its fields."""
     try:
-        req = _import_request(form, user.username)
+        req = _import_request(form, username)
         if file is None or not file.filename:
             raise InputError("请选择要导入的文件", details={"problems": [{"location": "file", "message": "请选择文件"}]})
         req.path = await save_upload(request.app.state.ws.settings.tmp_path / "uploads", file)
-        reqs = sheet_requests(req, split_sheets(sheet), all_sheets)
+        reqs = sheet_requests(req, split_sheets(form["sheet"]), form["all_sheets"])
+        for r in reqs:
+            r.personal = personal
     except ShujianError as exc:
         errors, general = field_errors(exc, IMPORT_FIELDS)
+        extra = {"personal": True, "active": "sandbox"} if personal else {"active": "data"}
         return render(request, "data_import.html", {"form": form, "errors": errors, "message": general,
-                                                    "levels": CLASSIFICATION_LEVELS, "active": "data"}, status=422)
+                                                    "levels": CLASSIFICATION_LEVELS, **extra}, status=422)
     job = start_import_job(request, reqs)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 

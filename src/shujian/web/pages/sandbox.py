@@ -9,18 +9,16 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
-from ...catalog.inputs import sheet_requests, split_sheets
 from ...catalog.service import CatalogService
 from ...config import CLASSIFICATION_LEVELS
-from ...errors import InputError, ShujianError
+from ...errors import InputError
 from ...runs.sandbox import SandboxService
 from .. import catalogue
 from ..api.common import Id
-from ..api.data import save_upload, start_import_job
 from ..api.sandbox import start_sandbox_run
 from ..security import CSRF, require
-from .common import field_errors, render
-from .data import IMPORT_FIELDS, _import_request
+from .common import render
+from .data import submit_import
 
 router = APIRouter()
 
@@ -61,22 +59,7 @@ async def import_submit(request: Request, user=require("data.import.personal"),
     form = {"name": name, "agency": agency, "request_no": request_no, "level": level, "sheet": sheet,
             "header_row": header_row, "period_start": period_start, "period_end": period_end,
             "skip_bad_rows": skip_bad_rows, "all_sheets": all_sheets}
-    try:
-        req = _import_request(form, user.username)
-        req.personal = True
-        if file is None or not file.filename:
-            raise InputError("请选择要导入的文件", details={"problems": [{"location": "file", "message": "请选择文件"}]})
-        req.path = await save_upload(request.app.state.ws.settings.tmp_path / "uploads", file)
-        reqs = sheet_requests(req, split_sheets(sheet), all_sheets)
-        for r in reqs:
-            r.personal = True
-    except ShujianError as exc:
-        errors, general = field_errors(exc, IMPORT_FIELDS)
-        return render(request, "data_import.html", {"form": form, "errors": errors, "message": general,
-                                                    "levels": CLASSIFICATION_LEVELS, "personal": True,
-                                                    "active": "sandbox"}, status=422)
-    job = start_import_job(request, reqs)
-    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+    return await submit_import(request, user.username, file, form, personal=True)
 
 
 @router.post("/sandbox/runs", dependencies=[CSRF])
