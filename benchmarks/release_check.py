@@ -10,8 +10,12 @@ than ``--limit`` (default 1.2).  Not part of the test suite (no timed tests ther
     python benchmarks/release_check.py --baseline-src /tmp/shujian-last-release/src
     python benchmarks/release_check.py --baseline-src /tmp/shujian-last-release/src --only clue-store-pg,cli
 
-Checks (add new ones to CHECKS: a name and a function (src, workdir) → {figure: (value, "lower"|"higher")}):
+Checks (add new ones to CHECKS: a name and a function (src, workdir) → {figure: (value, "lower"|"higher")};
+"reference" marks a figure printed for comparison but not judged):
 
+* ``import`` — target 1: CPU seconds of ``shujian data import`` of the CSV of ``bench_import.py``
+  (``--import-rows`` rows, default 200,000) in UTF-8 and in GBK, each into a fresh SQLite workspace,
+  with DuckDB ``read_csv`` of the same UTF-8 file as a reference line (the same on both sides);
 * ``clue-store-sqlite`` / ``clue-store-pg`` — target 2: clues stored per CPU second, 20,000 clues with 10
   evidence rows each (``bench_clue_store.py``);
 * ``pages`` — target 3: CPU ms of the dashboard, the clue list and the 一本账 API at ``--page-clues``
@@ -32,10 +36,12 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -47,7 +53,10 @@ def _run(src: Path, args: list[str], env: dict | None = None) -> tuple[str, floa
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     full = {**os.environ, "PYTHONPATH": str(src), **(env or {})}
     full = {k: v for k, v in full.items() if v is not None}         # None: unset
-    out = subprocess.run([sys.executable, *args], env=full, capture_output=True, text=True, check=True).stdout
+    done = subprocess.run([sys.executable, *args], env=full, capture_output=True, text=True)
+    if done.returncode:
+        raise subprocess.CalledProcessError(done.returncode, args, done.stdout, done.stderr or done.stdout)
+    out = done.stdout
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return out, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -67,6 +76,47 @@ def pages(clues: int):
                             "--home", str(home), "--keep"])
         report = json.loads(out[out.index("{"):])
         return {f"{name} CPU ms": (p["median_cpu_ms"], "lower") for name, p in report["pages"].items()}
+    return check
+
+
+def csv_files(rows: int, workdir: Path) -> tuple[Path, Path]:
+    """The UTF-8 CSV of ``bench_import.py`` with ``rows`` rows and its GBK copy, written once."""
+    sys.path.insert(0, str(HERE))
+    from bench_import import generate
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    utf8, gbk = workdir / f"import_{rows}.csv", workdir / f"import_{rows}.gbk.csv"
+    if not utf8.is_file():
+        generate(utf8, rows)
+    if not gbk.is_file():
+        with utf8.open(encoding="utf-8") as src, gbk.open("w", encoding="gbk") as dst:
+            shutil.copyfileobj(src, dst, 1 << 22)
+    return utf8, gbk
+
+
+def data_import(rows: int, files: Path):
+    def check(src: Path, work: Path) -> dict:
+        utf8, gbk = csv_files(rows, files)
+        figures = {}
+        for label, csv in (("UTF-8", utf8), ("GBK", gbk)):
+            home = work / f"import-{label}"
+            shutil.rmtree(home, ignore_errors=True)
+            env = {"SHUJIAN_HOME": str(home), "SHUJIAN_DATABASE_URL": None}
+            out, cpu = _run(src, ["-m", "shujian.cli.main", "data", "import", str(csv), "--name", "养老金发放",
+                                  "--agency", "市人社局", "--request-no", "京检调〔2026〕1号", "--no-progress",
+                                  "--format", "json"], env)
+            if json.loads(out)["rows"] != rows:
+                raise SystemExit(f"import of {csv} did not keep its {rows} rows: {out[:300]}")
+            figures[f"import {rows:,} rows {label} CPU s"] = (cpu, "lower")
+            shutil.rmtree(home, ignore_errors=True)
+        db = work / "read_csv.duckdb"
+        db.unlink(missing_ok=True)
+        code = ("import duckdb, sys; con = duckdb.connect(sys.argv[2]); "
+                "con.execute('CREATE TABLE t AS SELECT * FROM read_csv(?)', [sys.argv[1]])")
+        # the same DuckDB on both sides: how far identical work drifts between A and B on this machine
+        figures["duckdb read_csv (reference) CPU s"] = (_run(src, ["-c", code, str(utf8), str(db)])[1], "reference")
+        db.unlink(missing_ok=True)
+        return figures
     return check
 
 
@@ -101,32 +151,75 @@ def main() -> int:
     parser.add_argument("--limit", type=float, default=1.2, help="worst allowed ratio (A slower than B)")
     parser.add_argument("--only", help="comma-separated check names")
     parser.add_argument("--page-clues", type=int, default=100_000)
+    parser.add_argument("--import-rows", type=int, default=200_000, help="rows of the import check's CSV")
     parser.add_argument("--sql-scale", default="medium", help="demo city of the compiled-sql check")
+    parser.add_argument("--out", type=Path, help="also write every figure and round as JSON here")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (CSV files, seeded workspaces)")
     args = parser.parse_args()
-    checks = {**CHECKS, "pages": pages(args.page_clues), "compiled-sql": compiled_sql(args.sql_scale)}
-    names = args.only.split(",") if args.only else list(checks)
     work = Path(tempfile.mkdtemp(prefix="shujian-release-check-"))
-    failed = []
-    for name in names:
-        runs: dict[str, list[dict]] = {"A": [], "B": []}
-        for _ in range(args.rounds):
-            for side, src in (("A", SRC), ("B", args.baseline_src)):
-                (work / side / name).mkdir(parents=True, exist_ok=True)
-                runs[side].append(checks[name](src, work / side / name))
-        for figure, (_, better) in runs["A"][0].items():
-            a = statistics.median(r[figure][0] for r in runs["A"])
-            b = statistics.median(r[figure][0] for r in runs["B"] if figure in r) if figure in runs["B"][0] else None
-            if not b or not a:
-                print(f"{name:18} {figure:40} A {a:>10.3f}  B —")  # noqa: T201
+    checks = {"import": data_import(args.import_rows, work / "csv"), **CHECKS, "pages": pages(args.page_clues),
+              "compiled-sql": compiled_sql(args.sql_scale)}
+    names = args.only.split(",") if args.only else list(checks)
+    unknown = [n for n in names if n not in checks]
+    if unknown:
+        parser.error(f"unknown check(s) {', '.join(unknown)}; known: {', '.join(checks)}")
+    print(f"A = {SRC}\nB = {args.baseline_src}\nrounds {args.rounds} (A B, B A, …), limit ×{args.limit}, "  # noqa: T201
+          f"load average {_load()}", flush=True)
+    failed, report = [], {"a_src": str(SRC), "b_src": str(args.baseline_src), "rounds": args.rounds,
+                          "limit": args.limit, "load_avg_at_start": _load(), "checks": {}}
+    try:
+        for name in names:
+            started, load_before = time.monotonic(), _load()
+            runs: dict[str, list[dict]] = {"A": [], "B": []}
+            try:
+                for r in range(args.rounds):
+                    order = (("A", SRC), ("B", args.baseline_src))
+                    for side, src in order if r % 2 == 0 else order[::-1]:
+                        (work / side / name).mkdir(parents=True, exist_ok=True)
+                        runs[side].append(checks[name](src, work / side / name))
+            except (subprocess.CalledProcessError, SystemExit, ValueError, KeyError) as exc:
+                detail = getattr(exc, "stderr", None) or str(exc)
+                print(f"{name:18} FAILED to run: {detail.strip()[-2000:]}", flush=True)  # noqa: T201
+                failed.append(f"{name}: did not run")
+                report["checks"][name] = {"error": detail.strip()[-2000:]}
                 continue
-            worse = (a / b) if better == "lower" else (b / a)
-            verdict = "REGRESSION" if worse > args.limit else "ok"
-            if worse > args.limit:
-                failed.append(f"{name}: {figure}")
-            print(f"{name:18} {figure:40} A {a:>10.3f}  B {b:>10.3f}  A/B cost ×{worse:.2f}  {verdict}")  # noqa: T201
+            rows = report["checks"][name] = {"seconds": round(time.monotonic() - started), "load_avg": [load_before, _load()],
+                                             "figures": {}}
+            for figure, (_, better) in runs["A"][0].items():
+                a_values = [r[figure][0] for r in runs["A"]]
+                b_values = [r[figure][0] for r in runs["B"] if figure in r]
+                a = statistics.median(a_values)
+                b = statistics.median(b_values) if b_values else None
+                rows["figures"][figure] = {"better": better, "A": a_values, "B": b_values, "median_A": a, "median_B": b}
+                if not b or not a:
+                    print(f"{name:18} {figure:40} A {a:>10.3f}  B —", flush=True)  # noqa: T201
+                    continue
+                worse = (a / b) if better in ("lower", "reference") else (b / a)
+                verdict = ("reference, not judged" if better == "reference"
+                           else "REGRESSION" if worse > args.limit else "ok")
+                rows["figures"][figure].update({"cost_ratio": round(worse, 3), "verdict": verdict})
+                if verdict == "REGRESSION":
+                    failed.append(f"{name}: {figure}")
+                print(f"{name:18} {figure:40} A {a:>10.3f}  B {b:>10.3f}  A/B cost ×{worse:.2f}  {verdict}",  # noqa: T201
+                      flush=True)
+            print(f"{name:18} ({rows['seconds']} s, load average {load_before} → {_load()})", flush=True)  # noqa: T201
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    report["failed"] = failed
+    report["load_avg_at_end"] = _load()
+    if args.out:
+        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")
     if failed:
-        print(f"{len(failed)} figure(s) more than {args.limit - 1:.0%} worse: " + "; ".join(failed))  # noqa: T201
+        print(f"{len(failed)} figure(s) more than {args.limit - 1:.0%} worse or not measured: "  # noqa: T201
+              + "; ".join(failed))
+    else:
+        print(f"no figure more than {args.limit - 1:.0%} worse")  # noqa: T201
     return 1 if failed else 0
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,32 @@ def library(r: dict) -> str:
 
 def baselines(r: dict) -> str:
     names = [k for k in r["results"][0] if k != "model"]
+    if "seconds" in r["results"][0][names[0]]:
+        return _baselines_best_of(r, names)
+    pg = r.get("postgresql")
+    head = "| collision | " + " | ".join(f"{n} wall / CPU s (clues)" for n in names) + " | " + \
+        " | ".join(f"{n} ÷ {r['results'][0][n]['compared_with']} wall / CPU" for n in names[1:]) + " |"
+    lines = [f"**{r['scale']}** city, medians of {r['rounds']} alternating rounds (nice {r.get('nice', '—')}); "
+             "one-time loads: " + ", ".join(f"{k} {v} s" for k, v in r["load_seconds"].items()) +
+             f"; load average {r['machine']['load_avg_1m_at_start']} at the start, " +
+             ", ".join(str(x["load_avg_1m"]) for x in r["load_avg_1m_before_each_collision"]) +
+             f" before the collisions, {r['load_avg_1m_at_end']} at the end; versions {r['versions']}.", ""]
+    if pg:
+        lines += ["PostgreSQL settings in force (`pg_settings`): " +
+                  ", ".join(f"{k} {v}" for k, v in pg["settings"].items() if k != "server_version") +
+                  f"; indexes: {'; '.join(pg['indexes'])}; load parts {pg['load_parts_seconds']}; "
+                  f"parallel workers seen: {pg['parallel_workers_seen']}.", ""]
+    lines += [head, "|---|" + "---:|" * (2 * len(names) - 1)]
+    for row in r["results"]:
+        cells = [f"{row[n]['wall_median']:.2f} / {row[n]['cpu_median']:.2f} "
+                 f"({row[n]['clues']}{'' if row[n]['same_as_duckdb'] else ' ≠'})" for n in names]
+        ratios = [f"{row[n]['wall_ratio']}× / {row[n]['cpu_ratio']}×" for n in names[1:]]
+        lines.append(f"| {row['model']} | " + " | ".join(cells + ratios) + " |")
+    return "\n".join(lines)
+
+
+def _baselines_best_of(r: dict, names: list[str]) -> str:
+    """The format of the runs before 2026-12-06 (best of the rounds, one contender after another)."""
     head = "| collision | " + " | ".join(f"{n} wall s / CPU s (clues)" for n in names) + " | " + \
         " | ".join(f"{n} ÷ duckdb wall / CPU" for n in names[1:]) + " |"
     lines = [f"**{r['scale']}** city, best of {r['rounds']}; load: " +
