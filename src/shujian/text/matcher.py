@@ -1,8 +1,10 @@
 """The matcher of a text rule (:class:`shujian.spec.text.TextRule`), with a per-match explanation.
 
-One compiled regular expression of the rule's positive terms rejects most messages in a single
-scan; only the candidates are searched term by term, filtered (idioms, context, whole words) and
-evaluated.  The explanation says which rule, which words, where (0-based offsets into the cleaned
+One Aho–Corasick automaton over the rule's literal terms (pyahocorasick, C) finds every occurrence of
+every literal term in a single pass over the message — overlapping ones included, as the rule reads
+them — and the few regular-expression terms are searched one by one; a message without a positive
+term is rejected there.  Only the occurrences found are then filtered (idioms, context, whole words)
+and evaluated.  The explanation says which rule, which words, where (0-based offsets into the cleaned
 text) and why an occurrence did not count; it is stored with the match and shown in the clue.
 """
 
@@ -11,7 +13,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+
+import ahocorasick
 
 from shujian.spec.text import Near, TextRule, Unless, is_regex, prefilter_pattern
 from shujian.text.segment import Segmenter, segmenter
@@ -20,8 +24,9 @@ MAX_REPORTED = 12      # occurrences listed per kind in an explanation
 SNIPPET = 18           # characters of context on each side of the first hit
 
 
-@dataclass(frozen=True)
-class Occurrence:
+class Occurrence(NamedTuple):
+    """One occurrence of a term (a tuple: made several times per message, cheaply)."""
+
     term: str          # the rule's term (a regex term keeps its ``~`` pattern)
     start: int
     end: int
@@ -61,7 +66,11 @@ class Match:
         return out
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        return _JSON.encode(self.to_dict())
+
+
+# what json.dumps(…, ensure_ascii=False, separators=(",", ":")) builds on every call, built once
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 class Matcher:
@@ -76,6 +85,19 @@ class Matcher:
         positive = rule.positive_terms()
         self._pre = re.compile(prefilter_pattern(positive, for_sql=False))
         self._regex = {t: re.compile(t[1:]) for t in self.terms if is_regex(t)}
+        # every literal term in one automaton (value: the term's rank in self.terms); the regex terms
+        # are searched one by one, and a text holds a positive term when the automaton found a
+        # positive literal or ``_pre_regex`` (the positive regex terms) matches: ``_pre`` exactly
+        literal = [(i, t) for i, t in enumerate(self.terms) if not is_regex(t)]
+        self._ac = ahocorasick.Automaton() if literal else None     # None: a rule of regex terms only
+        for i, t in literal:
+            self._ac.add_word(t, i)
+        if self._ac is not None:
+            self._ac.make_automaton()
+        self._regex_ranks = [(i, t, self._regex[t]) for i, t in enumerate(self.terms) if is_regex(t)]
+        self._positive_ranks = frozenset(i for i, t in enumerate(self.terms) if t in positive and not is_regex(t))
+        positive_regex = [t for t in positive if is_regex(t)]
+        self._pre_regex = re.compile(prefilter_pattern(positive_regex, for_sql=False)) if positive_regex else None
         if rule.whole_word is True:
             self.whole = {t for t in self.terms if len(t) >= 2 and not is_regex(t)}
         else:
@@ -86,6 +108,10 @@ class Matcher:
         self._unless = [(clause, frozenset(clause.terms) if clause.terms is not None else None,
                          re.compile("|".join(re.escape(w) for w in clause.context)) if clause.context else None)
                         for clause in rule.unless]
+        # term → the unless-clauses that apply to it (clause order kept), with their context regex
+        self._unless_for = {t: [(c, ctx) for c, terms, ctx in self._unless
+                                if (terms is None or t in terms) and ctx is not None]
+                            for t in self.terms}
         self._near = [(clause, {t: i for i, t in enumerate(clause.a)}, {t: i for i, t in enumerate(clause.b)})
                       for clause in rule.near]
 
@@ -96,14 +122,35 @@ class Matcher:
 
     def match(self, text: str) -> Match | None:
         """The match of a cleaned text, or None when it does not match."""
-        if not self.candidate(text):
+        if not text:
             return None
-        result = self.explain(text)
+        found = self._scan(text)
+        if self._positive_ranks.isdisjoint(found) and (self._pre_regex is None
+                                                         or self._pre_regex.search(text) is None):
+            return None                 # not a candidate: no positive term (what ``candidate`` says)
+        result = self._explain(text, found)
         return result if result.matched else None
 
     def explain(self, text: str) -> Match:
         """Evaluate fully, also for a text that does not match (the builder's preview says why)."""
-        kept, dropped = self._occurrences(text)
+        return self._explain(text, self._scan(text))
+
+    def _scan(self, text: str) -> dict[int, list[int]]:
+        """Literal terms found in ``text``: term rank → end offsets (exclusive), ascending; every
+        occurrence, overlapping ones too (the automaton reports each at its last character)."""
+        found: dict[int, list[int]] = {}
+        if self._ac is None:
+            return found
+        for last, rank in self._ac.iter(text):
+            ends = found.get(rank)
+            if ends is None:
+                found[rank] = [last + 1]
+            else:
+                ends.append(last + 1)
+        return found
+
+    def _explain(self, text: str, found: dict[int, list[int]]) -> Match:
+        kept, dropped = self._occurrences(text, found)
         by_term: dict[str, list[Occurrence]] = {}
         for occ in kept:
             by_term.setdefault(occ.term, []).append(occ)
@@ -124,34 +171,37 @@ class Matcher:
                      missing, _snippet(text, hits) if matched else "", counted[:50])
 
     # -- occurrences -----------------------------------------------------------------------------
-    def _occurrences(self, text: str) -> tuple[list[Occurrence], list[dict]]:
+    def _occurrences(self, text: str, found: dict[int, list[int]]) -> tuple[list[Occurrence], list[dict]]:
+        """Every occurrence, in the order of the rule's terms, then of position: kept, or dropped
+        with the reason (sorted by position)."""
         spans = [(m.start(), m.end(), m.group()) for m in self._ignore_re.finditer(text)] if self._ignore_re else []
+        occurrences: list[tuple[int, list[Occurrence]]] = []
+        for rank, ends in found.items():
+            term = self.terms[rank]
+            n = len(term)
+            occurrences.append((rank, [Occurrence(term, end - n, end, term) for end in ends]))
+        for rank, term, pattern in self._regex_ranks:
+            occs = _find_regex(text, term, pattern)
+            if occs:
+                occurrences.append((rank, occs))
+        occurrences.sort(key=_first)
         kept, dropped = [], []
-        for term in self.terms:
-            if term in self._regex:
-                found = _find_regex(text, term, self._regex[term])
-            elif term in text:
-                found = _find_all(text, term)
-            else:
-                continue
-            for occ in found:
+        for _, occs in occurrences:
+            for occ in occs:
                 why = self._why_not(text, occ, spans)
                 if why is None:
                     kept.append(occ)
                 else:
                     dropped.append({"word": occ.text, "at": occ.start, "why": why})
-        dropped.sort(key=lambda d: d["at"])
+        dropped.sort(key=_at)
         return kept, dropped
 
     def _why_not(self, text: str, occ: Occurrence, spans: list[tuple[int, int, str]]) -> str | None:
         for start, end, phrase in spans:
             if start < occ.end and occ.start < end:
                 return f"惯用语“{phrase}”"
-        for clause, terms, any_context in self._unless:
-            if terms is not None and occ.term not in terms:
-                continue
-            if any_context is None or not any_context.search(text, max(0, occ.start - clause.before),
-                                                             occ.end + clause.after):
+        for clause, any_context in self._unless_for[occ.term]:
+            if not any_context.search(text, max(0, occ.start - clause.before), occ.end + clause.after):
                 continue            # no context word in the window (the common case: one regex pass)
             ctx = _context(text, occ, clause)
             if ctx is not None:
@@ -161,12 +211,12 @@ class Matcher:
         return None
 
 
-def _find_all(text: str, term: str) -> list[Occurrence]:
-    out, pos = [], text.find(term)
-    while pos >= 0:
-        out.append(Occurrence(term, pos, pos + len(term), term))
-        pos = text.find(term, pos + 1)
-    return out
+def _first(item: tuple[int, list]) -> int:
+    return item[0]
+
+
+def _at(item: dict) -> int:
+    return item["at"]
 
 
 def _find_regex(text: str, term: str, pattern: re.Pattern) -> list[Occurrence]:

@@ -36,6 +36,7 @@ _BUSINESS = sorted({
     "烘焙", "台球厅", "台球馆", "道馆", "武术馆", "拳馆", "画室", "车行", "中心", "公司", "店", "馆",
 }, key=len, reverse=True)
 _BUSINESS_RE = re.compile("(?:" + "|".join(map(re.escape, _BUSINESS)) + ")+")     # 教育培训学校 is one
+_BUSINESS_SUFFIXES = tuple(_BUSINESS)
 _NAME_CHARS = re.compile(r"[0-9A-Za-z一-龥]+$")
 # The name starts after the last of these in its clause.
 _LEFT_CUT = re.compile(r"(?:一家|这家|那家|这个|那个|该|在|于|到|去|向|的|叫|名为|称|说|反映|投诉|举报|咨询|从|给|对|"
@@ -87,9 +88,24 @@ def _division_set() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _division_re() -> re.Pattern:
-    """One leading 行政区划 name (longest alternative first)."""
-    return re.compile("^(?:" + "|".join(map(re.escape, _divisions())) + ")")
+def _division_lengths() -> dict[str, tuple[int, ...]]:
+    """First character → the lengths of the 行政区划 names that start with it, longest first."""
+    lengths: dict[str, set[int]] = {}
+    for name in _divisions():
+        lengths.setdefault(name[0], set()).add(len(name))
+    return {c: tuple(sorted(ns, reverse=True)) for c, ns in lengths.items()}
+
+
+def _leading_division(name: str) -> int:
+    """The length of the longest 行政区划 name ``name`` starts with (0: none) — what an alternation of
+    the names, longest first, anchored at the start, matches — by one set lookup per length."""
+    if not name:
+        return 0
+    names = _division_set()
+    for n in _division_lengths().get(name[0], ()):
+        if n <= len(name) and name[:n] in names:
+            return n
+    return 0
 
 
 @lru_cache(maxsize=262144)
@@ -105,14 +121,16 @@ def merchant_key(name: str | None) -> str | None:
     if not base:
         return None
     rest = base
-    while (m := _division_re().match(rest)) and len(_core(rest[m.end():])) >= 2:
-        rest = rest[m.end():]         # 台州市 椒江区 …; but 中山美容院 keeps 中山: it is the name
+    while (n := _leading_division(rest)) and len(_core(rest[n:])) >= 2:
+        rest = rest[n:]               # 台州市 椒江区 …; but 中山美容院 keeps 中山: it is the name
     key = _TRAIL.sub("", rest) or rest
     return key if len(_core(key)) >= 2 else None
 
 
 def _core(name: str) -> str:
     """The name without its business word (力美健身 → 力美)."""
+    if not name.endswith(_BUSINESS_SUFFIXES):
+        return name                   # no run of business words can end the name
     matches = list(_BUSINESS_RE.finditer(name))
     m = matches[-1] if matches else None
     return name[:m.start()] if m is not None and m.end() == len(name) else name
@@ -168,9 +186,13 @@ def _mention(text: str, start: int, end: int) -> Mention | None:
 
 
 def first_merchant(text: str) -> Mention | None:
-    """The first merchant named in ``text`` (the one complained about, in hotline summaries)."""
-    found = extract_merchants(text)
-    return found[0] if found else None
+    """The first merchant named in ``text`` (the one complained about, in hotline summaries): the
+    first of :func:`extract_merchants`, without looking at the rest of the text."""
+    for m in _BUSINESS_RE.finditer(text):
+        mention = _mention(text, m.start(), m.end())
+        if mention is not None:
+            return mention
+    return None
 
 
 # ---------------------------------------------------------------- registry matching

@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 from shujian.spec.text import TextRule
-from shujian.text.clean import clean_text
+from shujian.text.clean import cleaned
 from shujian.text.matcher import Matcher
 from shujian.text.segment import segmenter
 
@@ -45,18 +45,28 @@ def screen_values(texts: Iterable[Any], config: str, words: tuple[str, ...] = ()
     from shujian.text.merchants import first_merchant, merchant_key
 
     matcher, outputs = _compiled(config, words)
-    cols: dict[str, list] = {f: [] for f in FIELDS}
+    want_merchant = "merchant" in outputs or "merchant_key" in outputs
+    want_key = "name_key" in outputs
+    matched, explain, found, merchant, mkey, name_key = [], [], [], [], [], []
     for value in texts:
-        text = clean_text(value)[0] if value is not None else ""
+        text = cleaned(value)
         match = matcher.match(text) if matcher is not None else None
-        mention = first_merchant(text) if ("merchant" in outputs or "merchant_key" in outputs) and text else None
-        cols["matched"].append(match is not None if matcher is not None else True)
-        cols["explain"].append(match.to_json() if match is not None else None)
-        cols["words"].append("、".join(match.words) if match is not None else None)
-        cols["merchant"].append(mention.name if mention else None)
-        cols["merchant_key"].append(mention.key if mention else None)
-        cols["name_key"].append(merchant_key(text) if "name_key" in outputs and text else None)
-    return cols
+        mention = first_merchant(text) if want_merchant and text else None
+        matched.append(match is not None if matcher is not None else True)
+        if match is not None:
+            explain.append(match.to_json())
+            found.append("、".join(match.words))
+        else:
+            explain.append(None)
+            found.append(None)
+        if mention:
+            merchant.append(mention.name)
+            mkey.append(mention.key)
+        else:
+            merchant.append(None)
+            mkey.append(None)
+        name_key.append(merchant_key(text) if want_key and text else None)
+    return dict(zip(FIELDS, (matched, explain, found, merchant, mkey, name_key), strict=True))
 
 
 # ---------------------------------------------------------------- DuckDB
