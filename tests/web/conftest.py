@@ -16,15 +16,22 @@ from shujian.web.accounts import ensure_demo_accounts
 from shujian.web.app import create_app
 from shujian.workspace import Workspace
 
+EVAL_OK = {e: {"passed": True, "comment": "同意"} for e in ("建模必要性", "技术可行性", "线索准确性")}
+
 
 def seeded_workspace(home) -> Workspace:
     ws = Workspace(load_settings(home=home, database_url=f"sqlite:///{home / 'metadata.sqlite'}")).ensure()
     ensure_demo_accounts(ws)
     load(ws, "监所在押人员", custody_table())
     load(ws, "养老金发放", pension_table())
-    # the fixture model (same id as the built-in one, bound to the fixture tables) as a governed draft:
-    # the web layer then opens and runs this version
-    GovernanceService(ws).save(MODEL.read_text(encoding="utf-8"), "demo")
+    # the fixture model (same id as the built-in one, bound to the fixture tables) as a governed version
+    # past both certifications: the web layer then opens and runs this version (an uncertified draft of a
+    # built-in id would not replace the shipped file for runs)
+    gov = GovernanceService(ws)
+    gov.save(MODEL.read_text(encoding="utf-8"), "demo")
+    gov.submit("pension-during-custody", "demo")
+    gov.certify("pension-during-custody", "业务认证", "shi_lingdao", EVAL_OK)
+    gov.certify("pension-during-custody", "数字认证", "shi_shuzi", EVAL_OK)
     RunService(ws).run(load_model(MODEL))
     return ws
 

@@ -188,7 +188,7 @@ def test_audit_page_lists_records_and_checks_the_chain(client, web_ws):
 
 def test_model_card_of_a_governed_built_in_model_shows_the_version_that_runs(client):
     """The 模型库 card of a built-in id with a governed version shows that version (what a run uses), not the
-    shipped file's name and description (the seeded workspace holds the fixture version as a draft)."""
+    shipped file's name and description (the seeded workspace holds the fixture version, certified)."""
     import re
 
     html = client.get("/models").text

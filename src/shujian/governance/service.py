@@ -215,6 +215,20 @@ class GovernanceService:
             number = listed_revision(s, gm) if gm is not None else None
             return _revision(s, gm, number).source if number is not None else None
 
+    def certified_source(self, model_id: str) -> str | None:
+        """The latest submitted version's model file while the model is past both certifications (数字认证,
+        试运行, 上架, 推广), else None: what may replace a built-in model's shipped file for the 院's runs."""
+        from ..security.masking import CERTIFIED_STATES
+
+        with self.ws.db.unit_of_work() as s:
+            gm = s.query(GovModel).filter_by(model_id=model_id).first()
+            if gm is None or gm.state not in CERTIFIED_STATES:
+                return None
+            try:
+                return _latest_submitted(s, gm).source
+            except TransitionRefused:
+                return None
+
     def trial_accuracy(self, model_id: str) -> dict:
         """线索准确性 from worked clues: verified ÷ checked (checked = verified + 排除)."""
         with self.ws.db.unit_of_work() as s:

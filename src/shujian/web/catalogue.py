@@ -99,12 +99,26 @@ def load(ws: Workspace, model_id: str) -> Model:
 
 def runnable(ws: Workspace, model_id: str) -> Model:
     """The model a run uses: the listed version while the model is listed (an edit in progress does not
-    replace it until it is certified and listed), else as :func:`load`."""
+    replace it until it is certified and listed).  Otherwise a workspace model runs its latest version
+    (as :func:`load`), but a built-in model's id runs the shipped file unless a version of it has passed
+    both certifications: any user who may build models can save a draft under a built-in id, and that
+    uncertified draft must not change what the 院's runs of the built-in model find (it is tried with a
+    沙箱运行, see :func:`trial`)."""
     from ..governance.service import GovernanceService
     from ..governance.versions import parse_source
 
-    text = GovernanceService(ws).runnable_source(model_id)
+    gov = GovernanceService(ws)
+    text = gov.runnable_source(model_id)
+    if text is None and model_id in models_library.list_ids():
+        text = gov.certified_source(model_id)
+        return parse_source(text) if text is not None else models_library.get_model(model_id)
     return parse_source(text) if text is not None else load(ws, model_id)
+
+
+def trial(ws: Workspace, model_id: str) -> Model:
+    """The model a 沙箱运行 uses: the latest version, a draft included (its results stay in the sandbox
+    until a 数字办 or 院领导 publishes them)."""
+    return load(ws, model_id)
 
 
 def to_yaml(model: Model) -> str:

@@ -28,7 +28,7 @@ def start(body: SandboxRunIn, request: Request, user=require("runs.sandbox")) ->
 def start_sandbox_run(request: Request, model_id: str, params: dict[str, str]):
     """Check the model and parameters now (errors beside the form), then run in the sandbox in a job."""
     ws = ws_of(request)
-    model = catalogue.runnable(ws, model_id)
+    model = catalogue.trial(ws, model_id)
     GovernanceService(ws).check_runnable(model.id)
     clean = {k: v for k, v in params.items() if v not in (None, "")}
     check_params(model, clean)
