@@ -26,7 +26,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from shujian.catalog.schema import ROW_ID, ColumnSchema
-from shujian.catalog.semantic import SEMANTIC_TYPES, register_udfs, valid_sql
+from shujian.catalog.semantic import SEMANTIC_TYPES, register_udfs, valid_parts, valid_sql
 from shujian.catalog.typeinfer import NULL_MARKERS
 
 TEMPORAL = ("DATE", "TIMESTAMP")
@@ -78,15 +78,36 @@ def _invalid_cond(col: ColumnSchema) -> str | None:
     return f"(NOT {_null_cond(col)} AND NOT {valid_sql(st.key, quote_ident(col.name))})"
 
 
-def _column_aggregates(columns: list[ColumnSchema]) -> list[str]:
-    out = []
+def _aggregate_sql(rel: str, columns: list[ColumnSchema]) -> str:
+    """One scan for every column's null, distinct and invalid counts.
+
+    The null test of a text column (``trim(x) IN (markers)``) is computed once per row in an inner
+    projection and then used by all three counts (instead of once per count).
+    """
+    inner, outer = [], ["count(*)"]
     for i, col in enumerate(columns):
-        q = quote_ident(col.name)
-        out.append(f"count(*) FILTER (WHERE {_null_cond(col)}) AS n{i}")
-        out.append(f"count(DISTINCT {q}) FILTER (WHERE NOT {_null_cond(col)}) AS d{i}")
-        inv = _invalid_cond(col)
-        out.append(f"count(*) FILTER (WHERE {inv}) AS v{i}" if inv else f"NULL AS v{i}")
-    return out
+        inner.append(f"{quote_ident(col.name)} AS c{i}")
+        if _is_text(col):
+            inner.append(f"{_null_cond(col)} AS z{i}")
+            null = f"z{i}"
+        else:
+            null = f"c{i} IS NULL"
+        outer.append(f"count(*) FILTER (WHERE {null}) AS n{i}")
+        outer.append(f"count(DISTINCT c{i}) FILTER (WHERE NOT ({null})) AS d{i}")
+        st = SEMANTIC_TYPES.get(col.semantic or "")
+        if st is not None and st.checks_validity and _is_text(col):
+            parts = valid_parts(st.key, f"c{i}")
+            if parts:   # a part computed once per row in the inner projection (see valid_parts)
+                inner.append(f"{valid_parts(st.key, quote_ident(col.name))[0]} AS p{i}")
+                valid = parts[1].replace("{pre}", f"p{i}")
+            else:
+                valid = valid_sql(st.key, f"c{i}")
+            outer.append(f"count(*) FILTER (WHERE NOT ({null}) AND NOT {valid}) AS v{i}")
+        else:
+            outer.append(f"NULL AS v{i}")
+    if not inner:
+        return f"SELECT count(*) FROM {rel}"
+    return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {rel})"
 
 
 def _examples(con, rel: str, cond: str, select: str, max_examples: int) -> list[tuple]:
@@ -124,12 +145,21 @@ def default_key_columns(columns: list[ColumnSchema]) -> list[str]:
 
 
 def _duplicates(con, rel: str, keys: list[str], max_examples: int) -> dict:
+    # One grouping without row lists (most keys are unique: a list per group is the costly part),
+    # kept in a temporary table; the examples' row lists come from the few keys shown.
     cols = ", ".join(quote_ident(k) for k in keys)
     not_null = " AND ".join(f"{quote_ident(k)} IS NOT NULL" for k in keys)
-    grouped = (f"SELECT {cols}, count(*) AS n, list({ROW_ID} ORDER BY {ROW_ID}) AS row_ids FROM {rel} "
-               f"WHERE {not_null} GROUP BY ALL HAVING count(*) > 1")
-    n_values, n_rows = con.execute(f"SELECT count(*), coalesce(sum(n), 0) FROM ({grouped})").fetchone()
-    ex = con.execute(f"SELECT * FROM ({grouped}) ORDER BY row_ids[1] LIMIT {int(max_examples)}").fetchall()
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _sj_dup_keys AS SELECT {cols}, count(*) AS _sj_n, min({ROW_ID}) AS _sj_first "
+                f"FROM {rel} WHERE {not_null} GROUP BY ALL HAVING count(*) > 1")
+    try:
+        n_values, n_rows = con.execute("SELECT count(*), coalesce(sum(_sj_n), 0) FROM _sj_dup_keys").fetchone()
+        ex = []
+        if n_values:
+            top = f"(SELECT {cols} FROM _sj_dup_keys ORDER BY _sj_first LIMIT {int(max_examples)})"
+            ex = con.execute(f"SELECT {cols}, count(*), list({ROW_ID} ORDER BY {ROW_ID}) FROM {rel} "
+                             f"SEMI JOIN {top} t USING ({cols}) GROUP BY ALL ORDER BY min({ROW_ID})").fetchall()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _sj_dup_keys")
     examples = [{"key": {k: _jsonable(v) for k, v in zip(keys, r[:len(keys)], strict=True)},
                  "count": r[len(keys)], "rows": r[len(keys) + 1][:max_examples]} for r in ex]
     return {"columns": keys, "values": n_values, "rows": int(n_rows), "examples": examples}
@@ -174,8 +204,7 @@ def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_colum
     register_udfs(con)
     rel = _relation_sql(relation)
     today = today or date.today()
-    aggs = _column_aggregates(columns)
-    row = con.execute(f"SELECT count(*) {''.join(', ' + a for a in aggs)} FROM {rel}").fetchone()
+    row = con.execute(_aggregate_sql(rel, columns)).fetchone()
     rows = row[0]
     report: dict = {"relation": relation, "rows": rows, "today": today.isoformat(), "columns": {}}
     for i, col in enumerate(columns):
@@ -194,7 +223,7 @@ def column_quality(con, relation: str, col: ColumnSchema, *, today: date | None 
     """One column's entry of the quality report (e.g. again after its semantic type was changed)."""
     register_udfs(con)
     rel = _relation_sql(relation)
-    row = con.execute(f"SELECT count(*), {', '.join(_column_aggregates([col]))} FROM {rel}").fetchone()
+    row = con.execute(_aggregate_sql(rel, [col])).fetchone()
     agg = {"n": row[1], "d": row[2], "v": row[3]}
     return _column_entry(con, rel, col, agg, row[0], today or date.today(), max_examples)
 

@@ -89,7 +89,7 @@ class Stager:
         return {"format": "csv", "encoding": encoding, "hash": digest, "skipped": skipped}
 
     def _read_csv(self, con, stage: str, source: Path, delim: str, path: Path, skip: int) -> None:
-        sql = (f'CREATE TABLE "{stage}" AS SELECT * FROM read_csv(?, header=true, all_varchar=true, '
+        sql = (f'CREATE TEMP TABLE "{stage}" AS SELECT * FROM read_csv(?, header=true, all_varchar=true, '
                f"delim=?, quote='\"', escape='\"', strict_mode=true, ignore_errors=true, skip={int(skip)}, "
                f"store_rejects=true, rejects_table='_rejects', rejects_scan='_rejects_scan', "
                f"max_line_size=16777216, null_padding=false)")
