@@ -3,12 +3,15 @@
 Runs each check with this checkout's code (A) and with another checkout's code (B, ``--baseline-src``,
 e.g. a worktree of the last release tag) in turn — A B A B … over ``--rounds`` rounds — and compares the
 medians of CPU figures (user + system of the benchmark process, plus the PostgreSQL server process where
-the check reports it), so the ratio holds on a busy machine.  Exit status 1 when any A/B ratio is worse
-than ``--limit`` (default 1.2).  Not part of the test suite (no timed tests there); a developer runs it:
+the check reports it), so the ratio holds on a busy machine.  A check with a figure over ``--limit``
+(default 1.2) runs ``--rounds`` more rounds and is judged on all of them (``--no-confirm``: judge at once);
+exit status 1 when a figure is still worse than the limit or a check could not run.  Not part of the test
+suite (no timed tests there); a developer runs it, under ``nice`` on a shared machine:
 
     git worktree add /tmp/shujian-last-release v0.2.0
     python benchmarks/release_check.py --baseline-src /tmp/shujian-last-release/src
     python benchmarks/release_check.py --baseline-src /tmp/shujian-last-release/src --only clue-store-pg,cli
+    python benchmarks/release_check.py --baseline-src … --page-clues 50000 --out release-check.json
 
 Checks (add new ones to CHECKS: a name and a function (src, workdir) → {figure: (value, "lower"|"higher")};
 "reference" marks a figure printed for comparison but not judged):
@@ -72,7 +75,7 @@ def clue_store(backend: str):
 def pages(clues: int):
     def check(src: Path, work: Path) -> dict:
         home = work / "pages"
-        out, _ = _run(src, [str(HERE / "bench_pages.py"), "--clues", str(clues), "--rounds", "3",
+        out, _ = _run(src, [str(HERE / "bench_pages.py"), "--clues", str(clues), "--rounds", "7",
                             "--home", str(home), "--keep"])
         report = json.loads(out[out.index("{"):])
         return {f"{name} CPU ms": (p["median_cpu_ms"], "lower") for name, p in report["pages"].items()}
@@ -147,6 +150,7 @@ CHECKS = {"clue-store-sqlite": clue_store("sqlite"), "clue-store-pg": clue_store
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline-src", type=Path, required=True, help="the src/ folder of the release to compare with")
+    parser.add_argument("--src", type=Path, default=SRC, help="the src/ folder of the candidate (default: this checkout's)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--limit", type=float, default=1.2, help="worst allowed ratio (A slower than B)")
     parser.add_argument("--only", help="comma-separated check names")
@@ -154,6 +158,9 @@ def main() -> int:
     parser.add_argument("--import-rows", type=int, default=200_000, help="rows of the import check's CSV")
     parser.add_argument("--sql-scale", default="medium", help="demo city of the compiled-sql check")
     parser.add_argument("--out", type=Path, help="also write every figure and round as JSON here")
+    parser.add_argument("--no-confirm", dest="confirm", action="store_false",
+                        help="judge after --rounds rounds even when a figure is over the limit (default: that "
+                             "check runs --rounds more rounds and is judged on all of them)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (CSV files, seeded workspaces)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="shujian-release-check-"))
@@ -163,46 +170,46 @@ def main() -> int:
     unknown = [n for n in names if n not in checks]
     if unknown:
         parser.error(f"unknown check(s) {', '.join(unknown)}; known: {', '.join(checks)}")
-    print(f"A = {SRC}\nB = {args.baseline_src}\nrounds {args.rounds} (A B, B A, …), limit ×{args.limit}, "  # noqa: T201
+    print(f"A = {args.src}\nB = {args.baseline_src}\nrounds {args.rounds} (A B, B A, …), limit ×{args.limit}, "  # noqa: T201
           f"load average {_load()}", flush=True)
-    failed, report = [], {"a_src": str(SRC), "b_src": str(args.baseline_src), "rounds": args.rounds,
+    failed, report = [], {"a_src": str(args.src), "b_src": str(args.baseline_src), "rounds": args.rounds,
                           "limit": args.limit, "load_avg_at_start": _load(), "checks": {}}
     try:
         for name in names:
             started, load_before = time.monotonic(), _load()
             runs: dict[str, list[dict]] = {"A": [], "B": []}
             try:
-                for r in range(args.rounds):
-                    order = (("A", SRC), ("B", args.baseline_src))
-                    for side, src in order if r % 2 == 0 else order[::-1]:
-                        (work / side / name).mkdir(parents=True, exist_ok=True)
-                        runs[side].append(checks[name](src, work / side / name))
+                _rounds(checks[name], name, runs, args, work)
+                verdicts = judge(runs, args.limit)
+                first = None
+                if args.confirm and any(v["verdict"] == "REGRESSION" for v in verdicts.values()):
+                    # a figure over the limit: as many rounds again, judged on all of them (a real regression
+                    # stays; a busy minute on one side does not)
+                    first = {f: v["cost_ratio"] for f, v in verdicts.items() if v["verdict"] == "REGRESSION"}
+                    print(f"{name:18} over the limit after {args.rounds} rounds ({first}); "  # noqa: T201
+                          f"{args.rounds} more rounds to confirm", flush=True)
+                    _rounds(checks[name], name, runs, args, work)
+                    verdicts = judge(runs, args.limit)
             except (subprocess.CalledProcessError, SystemExit, ValueError, KeyError) as exc:
                 detail = getattr(exc, "stderr", None) or str(exc)
                 print(f"{name:18} FAILED to run: {detail.strip()[-2000:]}", flush=True)  # noqa: T201
                 failed.append(f"{name}: did not run")
                 report["checks"][name] = {"error": detail.strip()[-2000:]}
                 continue
-            rows = report["checks"][name] = {"seconds": round(time.monotonic() - started), "load_avg": [load_before, _load()],
-                                             "figures": {}}
-            for figure, (_, better) in runs["A"][0].items():
-                a_values = [r[figure][0] for r in runs["A"]]
-                b_values = [r[figure][0] for r in runs["B"] if figure in r]
-                a = statistics.median(a_values)
-                b = statistics.median(b_values) if b_values else None
-                rows["figures"][figure] = {"better": better, "A": a_values, "B": b_values, "median_A": a, "median_B": b}
-                if not b or not a:
-                    print(f"{name:18} {figure:40} A {a:>10.3f}  B —", flush=True)  # noqa: T201
-                    continue
-                worse = (a / b) if better in ("lower", "reference") else (b / a)
-                verdict = ("reference, not judged" if better == "reference"
-                           else "REGRESSION" if worse > args.limit else "ok")
-                rows["figures"][figure].update({"cost_ratio": round(worse, 3), "verdict": verdict})
-                if verdict == "REGRESSION":
+            report["checks"][name] = {"seconds": round(time.monotonic() - started), "load_avg": [load_before, _load()],
+                                      "rounds": len(runs["A"]), "over_limit_before_confirming": first,
+                                      "figures": verdicts}
+            for figure, v in verdicts.items():
+                if v["verdict"] == "REGRESSION":
                     failed.append(f"{name}: {figure}")
-                print(f"{name:18} {figure:40} A {a:>10.3f}  B {b:>10.3f}  A/B cost ×{worse:.2f}  {verdict}",  # noqa: T201
-                      flush=True)
-            print(f"{name:18} ({rows['seconds']} s, load average {load_before} → {_load()})", flush=True)  # noqa: T201
+                if v["median_B"] is None:
+                    print(f"{name:18} {figure:40} A {v['median_A']:>10.3f}  B —", flush=True)  # noqa: T201
+                    continue
+                note = f" (×{first[figure]:.2f} after the first {args.rounds})" if first and figure in first else ""
+                print(f"{name:18} {figure:40} A {v['median_A']:>10.3f}  B {v['median_B']:>10.3f}  "  # noqa: T201
+                      f"A/B cost ×{v['cost_ratio']:.2f}  {v['verdict']}{note}", flush=True)
+            print(f"{name:18} ({round(time.monotonic() - started)} s, {len(runs['A'])} rounds, "  # noqa: T201
+                  f"load average {load_before} → {_load()})", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -216,6 +223,34 @@ def main() -> int:
     else:
         print(f"no figure more than {args.limit - 1:.0%} worse")  # noqa: T201
     return 1 if failed else 0
+
+
+def _rounds(check, name: str, runs: dict[str, list[dict]], args, work: Path) -> None:
+    """``args.rounds`` more rounds of one check: A then B, B then A, … (continuing the alternation)."""
+    order = (("A", args.src), ("B", args.baseline_src))
+    for _ in range(args.rounds):
+        for side, src in order if len(runs["A"]) % 2 == 0 else order[::-1]:
+            (work / side / name).mkdir(parents=True, exist_ok=True)
+            runs[side].append(check(src, work / side / name))
+
+
+def judge(runs: dict[str, list[dict]], limit: float) -> dict[str, dict]:
+    """Per figure: every value, the medians of A and B, the cost ratio (> 1: A is worse) and the verdict."""
+    out = {}
+    for figure, (_, better) in runs["A"][0].items():
+        a_values = [r[figure][0] for r in runs["A"]]
+        b_values = [r[figure][0] for r in runs["B"] if figure in r]
+        a = statistics.median(a_values)
+        b = statistics.median(b_values) if b_values else None
+        row = {"better": better, "A": a_values, "B": b_values, "median_A": a, "median_B": b,
+               "cost_ratio": None, "verdict": "not compared"}
+        if a and b:
+            worse = (a / b) if better in ("lower", "reference") else (b / a)
+            row["cost_ratio"] = round(worse, 3)
+            row["verdict"] = ("reference, not judged" if better == "reference"
+                              else "REGRESSION" if worse > limit else "ok")
+        out[figure] = row
+    return out
 
 
 def _load() -> float:
