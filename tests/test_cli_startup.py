@@ -18,7 +18,7 @@ import pytest
 from shujian.db.session import schema_status
 from shujian.workspace import Workspace, open_workspace, shipped_head
 
-HEAVY = ("duckdb", "pyarrow", "sqlglot", "alembic", "pandas", "fastapi", "pydantic_settings")
+HEAVY = ("duckdb", "pyarrow", "sqlglot", "alembic", "pandas", "fastapi", "pydantic_settings", "pydantic")
 
 PROBE = f"""
 import json, sys
@@ -44,11 +44,26 @@ def test_version_imports_no_service(tmp_path):
     assert result == {"code": 0, "heavy": [], "sqlalchemy": False}
 
 
-def test_clue_list_on_a_current_store_needs_neither_duckdb_nor_alembic(tmp_path):
+def test_clue_list_on_a_current_store_reads_through_the_driver(tmp_path):
+    """No DuckDB, Alembic, pydantic — and, on a current store, not even SQLAlchemy (issue 20 target 4)."""
     open_workspace(home=tmp_path).close()                   # create and migrate the store first
     result = _probe(tmp_path, "clue", "list", "--format", "json")
+    assert result == {"code": 0, "heavy": [], "sqlalchemy": False}
+
+
+def test_clue_list_on_an_empty_home_still_creates_the_store(tmp_path):
+    """The light path steps aside where it cannot answer: the full path creates and migrates the store."""
+    result = _probe(tmp_path / "new", "clue", "list", "--format", "json")
     assert result["code"] == 0 and result["sqlalchemy"]
-    assert result["heavy"] == []
+    assert (tmp_path / "new" / "metadata.sqlite").is_file()
+    assert _probe(tmp_path / "new", "clue", "list", "--format", "json")["sqlalchemy"] is False
+
+
+def test_the_light_path_knows_where_the_migrations_are():
+    from shujian import workspace
+    from shujian.db import session
+
+    assert workspace.MIGRATIONS == session.MIGRATIONS
 
 
 def test_help_still_lists_every_command(tmp_path, capsys):

@@ -18,11 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Settings, load_settings
-from .db.session import MIGRATIONS, Database, SchemaStatus, current_revision, schema_status
 from .errors import ConfigError, SchemaOutdated, WarehouseBusy
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
+
+    from .db.session import SchemaStatus
+
+#: ``db.session.MIGRATIONS``, named here so that :func:`shipped_head` needs no SQLAlchemy (the light
+#: ``clue list`` path compares it with the store's revision through the driver; a test checks the two agree)
+MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 
 _CHECKED: set[str] = set()    # metadata URLs found current in this process (the check costs a query)
 
@@ -31,6 +36,8 @@ class Workspace:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.home: Path = settings.home_path
+        from .db.session import Database  # SQLAlchemy: only once a workspace is opened
+
         self.db = Database(settings.metadata_url)
 
     # -- set-up -------------------------------------------------------------------------------
@@ -49,6 +56,8 @@ class Workspace:
         url = self.settings.metadata_url
         if not check or url in _CHECKED:
             return self
+        from .db.session import current_revision, schema_status
+
         head = shipped_head()
         if head is not None and current_revision(self.db.engine) == head:     # the common case: one query
             _CHECKED.add(url)
@@ -75,6 +84,8 @@ class Workspace:
 
     def upgrade(self) -> SchemaStatus:
         """Apply every pending migration (``shujian db upgrade``); returns the status before."""
+        from .db.session import schema_status
+
         before = schema_status(self.db.engine)
         if not before.known:
             raise outdated(before, self.db.where)

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from ..clues.service import ClueFilter, ClueService
 from ..errors import InputError
 from ..workflow.rules import EXCLUSION_TYPES, GOVERNANCE_OUTCOMES, MEASURES
-from .common import AsOpt, OutputFormat, console, print_json, print_table, workspace
+from .common import AsOpt, OutputFormat, console, identity, print_json, print_table, workspace
 from .user import ActorOpt, actor
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..clues.service import ClueFilter
+
+# the clue service (SQLAlchemy, the mapped tables) is imported by the commands that use it: ``clue list``
+# reads through the driver when it can (shujian.clues.listing), and must not pay for them
 
 app = typer.Typer(no_args_is_help=True)
 FormatOpt = typer.Option(OutputFormat.table, "--format", help="输出格式：table 或 json")
@@ -47,7 +53,15 @@ def _day(text: str | None, what: str) -> date | None:
         raise InputError(f"{what}“{text}”不是日期", hint="格式 YYYY-MM-DD，如 2026-03-31") from exc
 
 
+def _service(ws):
+    from ..clues.service import ClueService
+
+    return ClueService(ws)
+
+
 def _filter(model, state, subject, org, since, until, overdue, assignee) -> ClueFilter:
+    from ..clues.service import ClueFilter
+
     return ClueFilter(model_id=model, state=state, subject=subject, org=org, since=_day(since, "--since"),
                       until=_day(until, "--until"), overdue=overdue, assignee=assignee)
 
@@ -59,10 +73,14 @@ def list_(model: str | None = ModelOpt, state: str | None = StateOpt, subject: s
           limit: int = typer.Option(1000, "--limit"), as_: str | None = AsOpt,
           output: OutputFormat = FormatOpt) -> None:
     """列出线索（可按模型、院、状态、对象、日期、逾期筛选；--as 时只列该用户所属院及下级院的线索）。"""
-    f = _filter(model, state, subject, org, since, until, overdue, assignee)
-    rows = ClueService(workspace(as_, "clues.read")).list(model_id=f.model_id, state=f.state, subject=f.subject, limit=limit,
-                                         org=f.org, since=f.since, until=f.until, overdue=f.overdue,
-                                         assignee=f.assignee)
+    rows = None
+    if not any((org, since, until, overdue is not None, assignee)):
+        rows = _light_list(identity(as_), model, state, subject, limit)      # through the driver
+    if rows is None:
+        f = _filter(model, state, subject, org, since, until, overdue, assignee)
+        rows = _service(workspace(as_, "clues.read")).list(model_id=f.model_id, state=f.state, subject=f.subject,
+                                                           limit=limit, org=f.org, since=f.since, until=f.until,
+                                                           overdue=f.overdue, assignee=f.assignee)
     if output == OutputFormat.json:
         print_json(rows)
         return
@@ -70,6 +88,18 @@ def list_(model: str | None = ModelOpt, state: str | None = StateOpt, subject: s
         r["who"] = r["subject"]["key"]            # masked by the clue service (access layer)
     print_table(rows, [("clue_id", "线索"), ("model_id", "模型"), ("rule", "规则"), ("who", "对象"),
                        ("title", "摘要"), ("state", "状态"), ("seen_count", "命中次数")], title=f"线索（{len(rows)} 条）")
+
+
+def _light_list(username: str | None, model: str | None, state: str | None, subject: str | None,
+                limit: int) -> list[dict] | None:
+    """The list as :meth:`ClueService.list` gives it to ``username`` (None: the local operator), read without
+    SQLAlchemy (:mod:`shujian.clues.listing`: the access layer's scope condition and masking); None when
+    that path cannot answer (the full path then runs, with its checks and refusals)."""
+    from ..clues.listing import list_clues
+    from ..config import load_settings
+
+    return list_clues(load_settings(), username=username, model_id=model, state=state, subject=subject,
+                      limit=limit)
 
 
 @app.command("show")
@@ -101,7 +131,7 @@ def exclude(clue_id: int = typer.Argument(...), reason: str = typer.Option(..., 
     """排除线索（误报）：再次运行时不再提出，除非事实发生变化。"""
     ws = workspace()
     who = actor(as_)               # the workflow's 排除: lifecycle table, role and org checked, audited
-    out = ClueService(ws).exclude(clue_id, reason, who, exclusion_type=exclusion_type)
+    out = _service(ws).exclude(clue_id, reason, who, exclusion_type=exclusion_type)
     console.print(f"线索 {clue_id} 已排除（{out['state']}）")
 
 
@@ -127,7 +157,7 @@ def transition(clue_ids: list[int] = IdsOptional,
         raise InputError("未指定线索", hint="给出线索编号，或用 --model/--state/--org/--overdue 筛选")
     who = actor(as_user)           # first: the filter below then selects only clues the actor may see
     if not ids:
-        ids = ClueService(ws).ids(ClueFilter(model_id=model, state=state, org=org, overdue=overdue))
+        ids = _service(ws).ids(_filter(model, state, None, org, None, None, overdue, None))
     kw = {"exclusion_type": exclusion_type, "case_number": case_number, "org": to_org, "department": department,
           "assignee": to_user, "deadline": _day(deadline, "--deadline")}
     kw = {k: v for k, v in kw.items() if v is not None}

@@ -6,7 +6,6 @@ import typer
 
 from ..errors import InputError
 from ..orgs.roles import ROLES
-from ..orgs.service import OrgService
 from .common import AsOpt, OutputFormat, act_as, console, identity, print_json, print_table, workspace
 
 app = typer.Typer(no_args_is_help=True)
@@ -103,6 +102,8 @@ def create(username: str = typer.Argument(...), name: str = typer.Option(..., "-
     from ..security.passwords import check_rules
 
     ws = workspace()
+    from ..orgs.service import OrgService
+
     has_admin = any(ADMIN in u["roles"] for u in OrgService(ws).users())
     if not (admin and not has_admin):
         require_cli(ws, as_, "user.manage")

@@ -25,6 +25,7 @@ from ..security.access import load_visible, present_clue, restrict
 from ..security.audit import record as audit
 from ..security.scope import current_scope
 from ..workspace import Workspace
+from .listing import clue_record
 from .store import exclude
 
 
@@ -261,15 +262,8 @@ def masked_evidence(ws: Workspace, evidence: list[dict]) -> list[dict]:
 
 
 def _clue_dict(c: Clue, runs: int, *, unmask: bool = False) -> dict:
-    """A clue as a dict: subject, title and personal facts masked (access layer's :func:`present_clue`)
-    unless ``unmask`` (the local operator's view, and the audited unmask path)."""
-    raw = {"clue_id": c.id, "model_id": c.model_id, "rule": c.rule,
-            "subject": {"type": c.subject.type, "key": c.subject.key, "name": c.subject.name},
-            "title": c.title, "facts": dict(c.facts or {}), "masked_facts": [], "state": c.state, "suppressed": c.suppressed,
-            "measure": c.measure, "legal_basis": c.legal_basis, "fingerprint": c.fingerprint,
-            "first_seen": c.first_seen.isoformat(), "last_seen": c.last_seen.isoformat(),
-            "seen_count": c.seen_count, "run_count": runs, "first_run_id": c.first_run_id,
-            "last_run_id": c.last_run_id, "org_id": c.org_id, "assignee_id": c.assignee_id,
-            "deadline": c.deadline.isoformat() if c.deadline else None, "supervised": c.supervised,
-            "exclusion_type": c.exclusion_type, "case_number": c.case_number, "escalation": c.escalation}
+    """A clue as a dict (:func:`~shujian.clues.listing.clue_record`, the light list's too): subject, title
+    and personal facts masked (access layer's :func:`present_clue`) unless ``unmask`` (the local operator's
+    view, and the audited unmask path)."""
+    raw = clue_record(c, runs)
     return raw if unmask else present_clue(raw)

@@ -75,6 +75,15 @@ from ..db.models import (
 )
 from ..errors import NotFound, PermissionDenied
 from ..text.tables import TextSubscription
+from .clue_rules import (  # noqa: F401 - the layer's clue presentation, re-exported under its old names
+    SUBJECT_PERSONAL,
+    clue_visibility_sql,
+    mask_clue_text,
+    present_clue,
+    show_subject,
+    subject_personal,
+    subject_values,
+)
 from .scope import Scope, current_scope
 
 __all__ = ["allowed", "check", "check_owner", "clue_view", "hold", "owns", "load_visible", "present_clue", "restrict",
@@ -141,11 +150,12 @@ def _pool_runs(scope: Scope):
 
 
 def clue_condition(scope: Scope):
-    """SQL condition: clues visible under ``scope`` (held by its orgs, or its orgs' pool)."""
-    cond = Clue.org_id.in_(_orgs(scope))
-    if scope.pool:
-        cond = cond | (Clue.org_id.is_(None) & Clue.first_run_id.in_(_pool_runs(scope)))
-    return cond
+    """SQL condition: clues visible under ``scope`` (held by its orgs, or its orgs' pool) — the text of
+    :func:`~shujian.security.clue_rules.clue_visibility_sql`, which the light ``clue list`` path sends to the
+    driver itself: one rule for both (it names the ``clues`` table, so a query must not alias it)."""
+    from sqlalchemy import text
+
+    return text(clue_visibility_sql(scope))
 
 
 def clue_count_condition(scope: Scope):
@@ -472,84 +482,8 @@ _OWNER_HINTS = {Dataset: "数据集的分级、密封与要素类型只能由所
 
 
 # ---------------------------------------------------------------------------------- presenting clues
-def mask_clue_text(text: str | None, values: list[Any]) -> str | None:
-    """``text`` (a clue title or free-text fact) with each known personal value replaced by its masked
-    form, then any 身份证号/手机号/银行卡号 left inside it masked."""
-    from ..catalog.masking import mask_embedded
-    from ..clues.render import mask_guess
-
-    if not text:
-        return text
-    for v in sorted({str(v) for v in values if v not in (None, "") and len(str(v)) >= 2}, key=len, reverse=True):
-        text = text.replace(v, mask_guess(v))
-    return mask_embedded(text)
-
-
-#: whether a clue subject's key and name are personal data, by the subject's type (the model language's
-#: ``output.subject.type``): a person's 身份证号 and 姓名 are; a case's key (案号, a 12345 工单号) is not —
-#: it is shown as is, with any identifier written inside it masked.  An organisation's key and name stay
-#: masked (a 个体工商户 is named after a person).  A type not listed is personal (fail closed).
-SUBJECT_PERSONAL: dict[str, bool] = {"person": True, "organisation": True, "case": False}
-
-
-def subject_personal(subject_type: str | None) -> bool:
-    """Whether the subject key and name of a clue of this subject type are masked as personal data."""
-    return SUBJECT_PERSONAL.get(subject_type or "", True)
-
-
-def subject_values(subject_type: str | None, key: Any, name: Any) -> list[Any]:
-    """The subject's values that are personal (to be replaced in titles and free text): none for a case."""
-    return [key, name] if subject_personal(subject_type) else []
-
-
-def show_subject(subject: dict) -> dict:
-    """A clue subject as shown without clearance: a personal one masked (:func:`mask_guess`), a case's key
-    and name as they are, with embedded 身份证号/手机号/银行卡号 masked."""
-    from ..catalog.masking import mask_embedded
-    from ..clues.render import mask_guess
-
-    out = dict(subject)
-    mask = mask_guess if subject_personal(out.get("type")) else mask_embedded
-    out["key"] = mask(out.get("key")) if out.get("key") is not None else out.get("key")
-    if out.get("name"):
-        out["name"] = mask(out["name"])
-    return out
-
-
-def _personal_values(c: dict) -> list[Any]:
-    from ..clues.render import fact_semantic
-
-    subj = c.get("subject") or {}
-    vals = subject_values(subj.get("type"), subj.get("key"), subj.get("name"))
-    for name, value in (c.get("facts") or {}).items():
-        for v in value if isinstance(value, list) else [value]:
-            if v is not None and fact_semantic(name, v):
-                vals.append(v)
-    return vals
-
-
-def present_clue(c: dict, *, clear: bool = False) -> dict:
-    """A clue dict (raw facts, as :meth:`ClueService.get`/``list(raw=True)`` give it) as shown to a
-    viewer: subject, title, facts and other grounds' titles masked unless ``clear``."""
-    from ..catalog.masking import jsonable
-    from ..clues.render import mask_facts
-
-    if clear:
-        return c
-    values = _personal_values(c)
-    subj = show_subject(c.get("subject") or {})
-    facts, masked = mask_facts(c.get("facts"))
-    for k, v in facts.items():           # free text may repeat the subject's name or id (even an invalid one)
-        shown = [mask_clue_text(x, values) if isinstance(x, str) else x for x in (v if isinstance(v, list) else [v])]
-        shown = shown if isinstance(v, list) else shown[0]
-        if shown != v:
-            facts[k] = shown
-            masked = masked if k in masked else [*masked, k]
-    out = {**c, "subject": subj, "title": mask_clue_text(c.get("title"), values),
-           "facts": {k: jsonable(v) for k, v in facts.items()}, "masked_facts": masked}
-    if "other_grounds" in c:
-        out["other_grounds"] = [{**o, "title": mask_clue_text(o.get("title"), values)} for o in c["other_grounds"]]
-    return out
+# present_clue, mask_clue_text, show_subject … live in clue_rules (they need no SQLAlchemy: the light
+# ``clue list`` masks with them too) and are imported above: the layer's names are unchanged.
 
 
 def column_semantics(s: Session, version_ids: list[int]) -> dict[int, dict[str, str | None]]:
