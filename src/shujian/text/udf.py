@@ -77,15 +77,20 @@ def register_duckdb(con, words: Iterable[str] = ()) -> None:
     import pyarrow as pa
 
     from ..engines.duckdb_arrow import settle
+    from .workers import POOL
 
     settle(con)                   # DuckDB 2: an unread result blocks create_function
     key = tuple(sorted(set(words)))
     struct = duckdb.struct_type({f: ("BOOLEAN" if f == "matched" else "VARCHAR") for f in FIELDS})
     arrow_type = pa.struct([(f, pa.bool_() if f == "matched" else pa.string()) for f in FIELDS])
 
+    seen = [0]                    # rows this registration has screened
+
     def call(texts, configs):
         config = configs[0].as_py() if len(configs) else "{}"
-        cols = screen_values(texts.to_pylist(), config, key)
+        values = texts.to_pylist()
+        seen[0] += len(values)
+        cols = POOL.screen(values, config, key, seen[0])      # large inputs: on every core
         return pa.StructArray.from_arrays([pa.array(cols[f], arrow_type.field(f).type) for f in FIELDS],
                                           fields=list(arrow_type))
 

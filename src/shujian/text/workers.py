@@ -1,0 +1,222 @@
+"""Worker processes for the ``shujian_text`` SQL function: both cores for large inputs.
+
+The function is Python and holds the interpreter lock, so in one process it uses one core however
+many threads DuckDB runs.  DuckDB calls it from each of its threads with a batch (2,048 rows); once
+a registration has screened ``after`` rows in this process (a large input: a city's 12345 export or
+its enterprise registry), each batch goes to an idle worker process and the calling thread waits
+with the lock released — so DuckDB's threads keep as many workers busy as there are cores.  Small
+inputs (tests, a small city, a preview) never start a worker.  A worker computes exactly what this
+process would (:func:`shujian.text.udf.screen_values`, same code, same arguments).
+
+Workers are ``python -m shujian.text.workers`` processes (started fresh: a fork of this process
+would copy DuckDB's threads mid-flight, and multiprocessing's spawn would re-import the caller's
+main script), talking length-prefixed pickles over their standard input and output.  They are
+started when an input reaches half of ``after`` rows, so they are ready when it reaches ``after``;
+they stop when unused for ``idle`` seconds, when this process exits (their input closes), or when
+one of them fails (the batch is then screened here, and no worker is started again).
+
+``SHUJIAN_TEXT_WORKERS``: the number of workers (0 or 1: screen in this process only); by default
+one per CPU this process may use when the machine is idle, none when it is busy (see ``Pool.size``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+_HEADER = struct.Struct("<Q")
+
+
+def _read(stream, n: int) -> bytes:
+    chunks, left = [], n
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            raise EOFError("text worker closed its pipe")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _send(stream, obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def _receive(stream) -> Any:
+    (n,) = _HEADER.unpack(_read(stream, _HEADER.size))
+    return pickle.loads(_read(stream, n))
+
+
+class _Worker:
+    """One worker process; used by one thread at a time."""
+
+    def __init__(self) -> None:
+        root = str(Path(__file__).resolve().parents[2])      # the directory holding this shujian
+        env = dict(os.environ)
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env["SHUJIAN_TEXT_WORKERS"] = "0"                   # a worker never starts workers
+        self.proc = subprocess.Popen([sys.executable, "-m", "shujian.text.workers"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=env)
+
+    def call(self, texts: list, config: str, words: tuple[str, ...]) -> dict[str, list]:
+        _send(self.proc.stdin, (texts, config, words))
+        ok, value = _receive(self.proc.stdout)
+        if not ok:
+            raise value
+        return value
+
+    def stop(self) -> None:
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+class Pool:
+    """Hands batches to worker processes once an input is large (see the module docstring)."""
+
+    def __init__(self, after: int = 32_768, idle: float = 60.0):
+        self.after, self.idle = after, idle
+        self._cond = threading.Condition()
+        self._workers: list[_Worker] = []      # the running workers
+        self._free: list[_Worker] = []         # those not screening a batch now
+        self._timer: threading.Timer | None = None
+        self._broken = False
+
+    @staticmethod
+    def size() -> int:
+        """``SHUJIAN_TEXT_WORKERS`` if set; else one worker per CPU when the machine is idle (the
+        1-minute load average leaves at least half a CPU free), none when it is busy: on a loaded
+        machine the workers only add their overhead and a wake-up per batch (measured: the medium
+        city's prepaid model took 1.35–1.6× the wall time with workers at load 10–15)."""
+        env = os.environ.get("SHUJIAN_TEXT_WORKERS", "").strip()
+        if env:
+            return int(env) if env.isdigit() else 0
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except AttributeError:           # not Linux
+            cpus = os.cpu_count() or 1
+        try:
+            busy = os.getloadavg()[0]
+        except OSError:
+            return 0
+        return cpus if busy <= cpus - 0.5 else 0
+
+    def screen(self, texts: list, config: str, words: tuple[str, ...], seen: int) -> dict[str, list]:
+        """``screen_values(texts, config, words)``, in a worker when ``seen`` rows (this batch
+        included) make the input large."""
+        from shujian.text.udf import screen_values
+
+        if seen * 2 > self.after:
+            self._start()
+        worker = self._take() if seen > self.after else None
+        if worker is None:
+            return screen_values(texts, config, words)
+        try:
+            result = worker.call(texts, config, words)
+        except (OSError, EOFError, pickle.PickleError):
+            self._broken = True          # a worker died (killed, out of memory): no more workers
+            worker.stop()
+            self.close()
+            return screen_values(texts, config, words)
+        self._give_back(worker)
+        return result
+
+    def _take(self) -> _Worker | None:
+        """A free worker (waiting for one if all are busy); None when there are none."""
+        with self._cond:
+            while True:
+                if self._broken or not self._workers:
+                    return None
+                if self._free:
+                    return self._free.pop()
+                self._cond.wait()
+
+    def _give_back(self, worker: _Worker) -> None:
+        with self._cond:
+            if worker in self._workers:
+                self._free.append(worker)
+                self._cond.notify()
+                return
+        worker.stop()                     # closed while it was screening
+
+    def _start(self) -> None:
+        with self._cond:
+            if not self._workers and not self._broken:
+                n = self.size()
+                if n < 2:
+                    return
+                try:
+                    self._workers = [_Worker() for _ in range(n)]
+                except OSError:
+                    self._broken = True
+                    return
+                self._free = list(self._workers)
+                self._cond.notify_all()
+            if self._workers:             # (re)arm the idle timer
+                if self._timer is not None:
+                    self._timer.cancel()
+                self._timer = threading.Timer(self.idle, self.close)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def close(self) -> None:
+        """Stop the workers (a busy one when it finishes its batch); they start again for the
+        next large input."""
+        with self._cond:
+            free, self._free, self._workers = self._free, [], []
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._cond.notify_all()
+        for w in free:
+            w.stop()
+
+
+POOL = Pool()
+atexit.register(POOL.close)
+
+
+def main() -> int:
+    """The worker: read (texts, config, words), answer (True, columns) or (False, error), until
+    the input closes."""
+    from shujian.text.udf import screen_values
+
+    out = os.fdopen(os.dup(1), "wb")      # the answers; anything printed goes to standard error
+    os.dup2(2, 1)
+    stdin = sys.stdin.buffer
+    while True:
+        try:
+            texts, config, words = _receive(stdin)
+        except EOFError:
+            return 0
+        try:
+            answer = (True, screen_values(texts, config, words))
+        except Exception as exc:  # noqa: BLE001 — raised again in the caller, as in one process
+            answer = (False, exc if _picklable(exc) else RuntimeError(repr(exc)))
+        _send(out, answer)
+
+
+def _picklable(exc: Exception) -> bool:
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
