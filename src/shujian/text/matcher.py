@@ -114,6 +114,9 @@ class Matcher:
                             for t in self.terms}
         self._near = [(clause, {t: i for i, t in enumerate(clause.a)}, {t: i for i, t in enumerate(clause.b)})
                       for clause in rule.near]
+        # the rule's lists as plain tuples (read per message); the ``any`` terms are the first ranks
+        # of self.terms, in their own order, so occurrences in rank order are in ``any`` order
+        self._any, self._all, self._exclude = frozenset(rule.any), tuple(rule.all), tuple(rule.exclude)
 
     # -- public ----------------------------------------------------------------------------------
     def candidate(self, text: str) -> bool:
@@ -154,19 +157,19 @@ class Matcher:
         by_term: dict[str, list[Occurrence]] = {}
         for occ in kept:
             by_term.setdefault(occ.term, []).append(occ)
-        hits = [_hit("any", [o]) for t in self.rule.any for o in by_term.get(t, [])]
+        hits = [_hit("any", [o]) for o in kept if o.term in self._any] if self._any else []
         for clause, a_order, b_order in self._near:
             pair = _closest(clause, _in_order(by_term, a_order), _in_order(by_term, b_order))
             if pair is not None:
                 hits.append(_hit("near", list(pair), clause.label))
-        missing = [t for t in self.rule.all if t not in by_term]
-        excluded = [_hit("exclude", [o]) for t in self.rule.exclude for o in by_term.get(t, [])]
-        included = bool(hits) or (not self.rule.any and not self.rule.near)
-        if self.rule.all and not missing:
-            hits += [_hit("all", [by_term[t][0]]) for t in self.rule.all]
+        missing = [t for t in self._all if t not in by_term]
+        excluded = [_hit("exclude", [o]) for t in self._exclude for o in by_term.get(t, ())]
+        included = bool(hits) or (not self._any and not self._near)
+        if self._all and not missing:
+            hits += [_hit("all", [by_term[t][0]]) for t in self._all]
         matched = included and not missing and not excluded and bool(hits)
-        hits.sort(key=lambda h: h["at"][0])
-        counted = [o.text for o in sorted(kept, key=lambda o: o.start)]
+        hits.sort(key=_first_at)
+        counted = [o.text for o in sorted(kept, key=_start)]
         return Match(self.name, matched, hits[:MAX_REPORTED], dropped[:MAX_REPORTED], excluded[:MAX_REPORTED],
                      missing, _snippet(text, hits) if matched else "", counted[:50])
 
@@ -217,6 +220,14 @@ def _first(item: tuple[int, list]) -> int:
 
 def _at(item: dict) -> int:
     return item["at"]
+
+
+def _first_at(hit: dict) -> int:
+    return hit["at"][0]
+
+
+def _start(occ: Occurrence) -> int:
+    return occ.start
 
 
 def _find_regex(text: str, term: str, pattern: re.Pattern) -> list[Occurrence]:

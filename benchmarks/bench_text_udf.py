@@ -1,0 +1,132 @@
+"""CPU per row of the ``shujian_text`` function body, as prepaid-card-complaints calls it on a demo city,
+against another source tree (a release, or the commit before a change): alternating rounds.
+
+    python benchmarks/bench_text_udf.py [--scale medium] [--n 20000] [--rounds 3]
+        [--baseline-src /path/to/other/src] [--out benchmarks/results/text-udf-medium.json]
+
+Two inputs, both read from the demo city: the 12345 messages that pass the model's SQL prefilter (the
+rows the function screens: rule, explanation, merchant) and the enterprise registry's names (the
+``name_key`` rows).  Each round runs ``shujian.text.udf.screen_values`` over the first ``--n`` of each
+in a fresh process per source tree (so caches start cold, as in a run), CPU seconds of that process
+(``time.process_time``; no worker processes: ``SHUJIAN_TEXT_WORKERS=0``), A then B, B then A, … ;
+the figure is the median µs per row, with the load average at each round.  Results must be equal
+between the trees (same columns), or the script fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import BENCH_DIR, city_dir, log, machine_info  # noqa: E402
+
+CHILD = r"""
+import hashlib, json, sys, time
+from shujian.text import udf
+from shujian.text.merchants import merchant_key
+data = json.load(open(sys.argv[1], encoding="utf-8"))
+n = int(sys.argv[2])
+msgs, names = data["messages"][:n], data["names"][:n]
+udf.screen_values(msgs[:20], data["config"]); udf.screen_values(names[:20], data["names_config"])   # compiles
+merchant_key.cache_clear()
+out = {"src": udf.__file__}
+for label, rows, cfg in (("message", msgs, data["config"]), ("name", names, data["names_config"])):
+    t = time.process_time()
+    cols = udf.screen_values(rows, cfg)
+    out[label + "_us"] = (time.process_time() - t) / len(rows) * 1e6
+    out[label + "_digest"] = hashlib.sha256(json.dumps(cols, ensure_ascii=False).encode()).hexdigest()
+    out[label + "_rows"] = len(rows)
+print(json.dumps(out))
+"""
+
+
+def inputs(scale: str) -> Path:
+    """The prefiltered messages and the registry names of the city, as JSON (made once per scale)."""
+    path = BENCH_DIR / "text" / f"udf-inputs-{scale}.json"
+    if path.is_file():
+        return path
+    import duckdb
+
+    from shujian.compiler.text import SEPARATOR
+    from shujian.spec.text import TextStep, prefilter_pattern
+
+    city = city_dir(scale)
+    step = TextStep.model_validate({"fields": ["title", "content"], "rule": {"use": "prepaid-card"},
+                                    "merchant": "merchant", "merchant_key": "mkey"})
+    names_step = TextStep.model_validate({"field": "reg_name", "name_key": "reg_key"})
+    con = duckdb.connect()
+    tickets = next(city.glob("*12345工单.parquet"))
+    registry = next(city.glob("*市场主体登记.parquet"))
+    messages = [r[0] for r in con.execute(
+        f"SELECT x FROM (SELECT coalesce(主题, '') || '{SEPARATOR}' || coalesce(详情, '') AS x "
+        f"FROM read_parquet('{tickets}')) WHERE regexp_matches(x, $p)",
+        {"p": prefilter_pattern(step.rule.positive_terms())}).fetchall()]
+    names = [r[0] for r in con.execute(f"SELECT 企业名称 FROM read_parquet('{registry}')").fetchall()]
+    data = {"messages": messages, "names": names,
+            "config": json.dumps({"rule": step.rule.model_dump(mode="json", exclude_defaults=True),
+                                  "outputs": sorted(step.outputs())}, ensure_ascii=False, separators=(",", ":")),
+            "names_config": json.dumps({"rule": None, "outputs": sorted(names_step.outputs())})}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    log(f"{len(messages):,} prefiltered messages and {len(names):,} registry names → {path}")
+    return path
+
+
+def one(src: Path, data: Path, n: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(src), "SHUJIAN_TEXT_WORKERS": "0"}
+    load = os.getloadavg()[0]
+    out = subprocess.run([sys.executable, "-c", CHILD, str(data), str(n)], env=env, check=True,
+                         capture_output=True, text=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["load_avg_1m"] = round(load, 2)
+    return result
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scale", default="medium")
+    ap.add_argument("--n", type=int, default=20_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--src", type=Path, default=ROOT / "src")
+    ap.add_argument("--baseline-src", type=Path, default=None)
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+    data = inputs(args.scale)
+    trees = {"current": args.src} | ({"baseline": args.baseline_src} if args.baseline_src else {})
+    runs: dict[str, list[dict]] = {k: [] for k in trees}
+    for r in range(args.rounds):
+        order = list(trees) if r % 2 == 0 else list(reversed(trees))
+        for name in order:
+            runs[name].append(one(trees[name], data, args.n))
+            log(f"round {r + 1} {name}: {runs[name][-1]}")
+    report = {"benchmark": "text-udf", "scale": args.scale, "n": args.n, "rounds": args.rounds,
+              "machine": machine_info(), "trees": {k: str(v) for k, v in trees.items()}, "runs": runs}
+    for name, rs in runs.items():
+        report[name] = {f"{k}_us_median": round(statistics.median(x[f"{k}_us"] for x in rs), 1)
+                        for k in ("message", "name")}
+    if "baseline" in runs:
+        for k in ("message", "name"):
+            digests = {x[f"{k}_digest"] for rs in runs.values() for x in rs}
+            if len(digests) != 1:
+                log(f"FAIL: the {k} columns differ between the trees")
+                return 1
+            report[f"{k}_ratio_current_to_baseline"] = round(
+                report["current"][f"{k}_us_median"] / report["baseline"][f"{k}_us_median"], 3)
+    report["machine"]["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
+    text = json.dumps(report, ensure_ascii=False, indent=1)
+    if args.out:
+        args.out.write_text(text + "\n", "utf-8")
+    sys.stdout.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
