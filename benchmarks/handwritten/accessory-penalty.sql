@@ -18,7 +18,7 @@ WITH items AS (
          min(CASE WHEN l."没收财产" = '必须' THEN 1 ELSE 0 END) AS conf_must,
          min(CASE WHEN l."罚金" IN ('必须', '择一') OR l."没收财产" IN ('必须', '择一') THEN 1 ELSE 0 END) AS either_must,
          min(CASE WHEN l."剥夺政治权利" = '必须' THEN 1 ELSE 0 END) AS dep_must, max(l."条文") AS article,
-         list(DISTINCT i.row_id) AS rows, list(DISTINCT l._row_id) AS law_rows
+         list_distinct(list(i.row_id)) AS rows, list_distinct(list(l._row_id)) AS law_rows
   FROM items i JOIN {{法定附加刑表}} l
     ON l."罪名" = i.charge_key AND l."生效日期" <= i.law_to AND coalesce(l."失效日期", DATE '9999-12-31') >= i.law_from
    AND ((i.months BETWEEN l."主刑下限月数" AND l."主刑上限月数") OR l."主刑下限月数" IS NULL OR l."罚金" = '未知')

@@ -35,8 +35,8 @@ WITH candidates AS (
 ), r1 AS (
   SELECT k.person AS subject, 'R1' AS rule, max(e.name) AS label,
          concat('5 年内涉四类案件', k.events_n, '起，涉及', k.counties_n, '个区县') AS reason, k.events_n, k.counties_n,
-         1 AS members_n, list(DISTINCT e.case_id ORDER BY e.case_id) AS case_list,
-         list(DISTINCT e.person_row) AS person_rows, list(DISTINCT e.case_row) AS case_rows
+         1 AS members_n, list_sort(list_distinct(list(e.case_id))) AS case_list,
+         list_distinct(list(e.person_row)) AS person_rows, list_distinct(list(e.case_row)) AS case_rows
   FROM (SELECT person, max(window_events) AS events_n, max(window_counties) AS counties_n FROM windows GROUP BY person) k
   JOIN h_events e ON e.person = k.person
   GROUP BY k.person, k.events_n, k.counties_n
@@ -53,8 +53,8 @@ WITH candidates AS (
   GROUP BY gang
 ), cases AS (
   SELECT gang, count(DISTINCT case_id) AS events_n, min(day) AS first_day, max(day) AS last_day,
-         count(DISTINCT county) AS counties_n, list(DISTINCT case_id ORDER BY case_id) AS case_list,
-         list(DISTINCT person_row) AS person_rows, list(DISTINCT case_row) AS case_rows
+         count(DISTINCT county) AS counties_n, list_sort(list_distinct(list(case_id))) AS case_list,
+         list_distinct(list(person_row)) AS person_rows, list_distinct(list(case_row)) AS case_rows
   FROM membership GROUP BY gang
 ), r2 AS (
   SELECT concat('团伙-', p.first_member) AS subject, 'R2' AS rule, concat('团伙-', p.first_member) AS label,

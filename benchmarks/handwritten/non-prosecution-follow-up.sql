@@ -49,8 +49,8 @@ WITH due AS (
     AND "案件编号" IN (SELECT case_no FROM not_arrested)
 ), pending AS (
   SELECT n.person, n.case_no, n.decided, min(n.name) AS name, min(n.reason) AS reason, min(n.charge) AS charge,
-         min(c.closed) AS closed_at, count(c.how) AS closing_n, list(DISTINCT n.row_id) AS rows,
-         list(DISTINCT c.row_id) FILTER (WHERE c.row_id IS NOT NULL) AS closing_rows
+         min(c.closed) AS closed_at, count(c.how) AS closing_n, list_distinct(list(n.row_id)) AS rows,
+         list_distinct(list(c.row_id)) AS closing_rows
   FROM not_arrested n LEFT JOIN closings c ON c.case_no = n.case_no
   WHERE NOT EXISTS (SELECT 1 FROM closings k WHERE k.case_no = n.case_no AND k.closed <= n.decided + INTERVAL 12 MONTH)
   GROUP BY 1, 2, 3

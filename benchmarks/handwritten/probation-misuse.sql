@@ -62,7 +62,7 @@ WITH adults AS (
 ), distinct_hits AS (
   SELECT coalesce(person, concat(coalesce(case_no, ''), ' ', coalesce(name, ''))) AS subject, case_no, person, name,
          charge, kind, term, probation, offence_date, rule, reason, prior_case,
-         list(DISTINCT row_id) AS rows, list(DISTINCT prior_row) AS prior_rows
+         list_distinct(list(row_id)) AS rows, list_distinct(list(prior_row)) AS prior_rows
   FROM hit_rows
   GROUP BY ALL
 )

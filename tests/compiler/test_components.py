@@ -75,3 +75,43 @@ def test_components_chain_of_bridges_and_leaves() -> None:
     pairs.append(("A000", "E0"))
     found = _run(pairs, rounds=12)
     assert set(found.values()) == {"A000"} and found == _union_find(pairs)
+
+
+def _unpruned_rounds(pairs: list[tuple[str | None, str | None]], rounds: int) -> dict[str, str]:
+    """The rounds over every core event (the step before the link-event pruning), in Python: the
+    pruned rounds must give the same labels round for round, converged or not."""
+    nodes_of: dict[str, set[str]] = {}
+    events_of: dict[str, set[str]] = {}
+    for node, event in pairs:
+        if node is not None and event is not None:
+            nodes_of.setdefault(event, set()).add(node)
+            events_of.setdefault(node, set()).add(event)
+    bridges = {n for n, evs in events_of.items() if len(evs) >= 2}
+    core = {e for e, ns in nodes_of.items() if ns & bridges}
+    seed = {e: min(nodes_of[e]) for e in core}
+    label = {b: min(seed[e] for e in events_of[b]) for b in bridges}
+    for _ in range(rounds):
+        ev = {e: min(label[b] for b in nodes_of[e] & bridges) for e in core}
+        spread = {b: min(ev[e] for e in events_of[b]) for b in bridges}
+        label = {b: min(spread[b], spread.get(spread[b], spread[b])) for b in bridges}
+    final = {e: min(seed[e], min(label[b] for b in nodes_of[e] & bridges)) for e in core}
+    out = {b: min(final[e] for e in events_of[b]) for b in bridges}
+    for n, evs in events_of.items():
+        if n not in bridges:
+            (e,) = evs
+            out[n] = final[e] if e in core else min(nodes_of[e])
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("rounds", [1, 2, 3, 5])
+def test_too_few_rounds_give_the_unpruned_rounds_labels(seed: int, rounds: int) -> None:
+    # few rounds on long chains: not converged, so the labels depend on exactly which pairs the rounds see
+    rng = random.Random(100 + seed)
+    pairs = _random_graph(rng, nodes=rng.choice([60, 200]), events=rng.choice([150, 300]))
+    for k in range(40):
+        pairs += [(f"C{k:03d}", f"K{k}"), (f"C{k + 1:03d}", f"K{k}"), (f"D{k:03d}", f"K{k // 3}")]
+    found = _run(pairs, rounds=rounds)
+    assert found == _unpruned_rounds(pairs, rounds)
+    if rounds < 3:
+        assert found != _union_find(pairs)          # the case is one the rounds have not converged on

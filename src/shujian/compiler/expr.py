@@ -216,10 +216,13 @@ class ExprCompiler:
         if isinstance(node, exp.Case):
             return self._case(node, in_agg)
         if isinstance(node, exp.Cast):
-            t(node.this)
+            inner = t(node.this)
             self.ctx.use("cast", self.loc)
-            return CAST_TYPES.get(node.to.this.name if isinstance(node.to.this, exp.DataType.Type)
-                                  else str(node.to).upper(), ANY)
+            out = CAST_TYPES.get(node.to.this.name if isinstance(node.to.this, exp.DataType.Type)
+                                 else str(node.to).upper(), ANY)
+            if inner == "BOOLEAN" and out == "VARCHAR":
+                node.meta[_BOOL_TEXT] = True
+            return out
         func = function_of(node)
         if func is not None:
             return self._function(func.name, node, in_agg)
@@ -326,6 +329,8 @@ class ExprCompiler:
                 return exp.cast(exp.TimestampTrunc(this=args[0], unit=exp.var("MONTH")), "DATE")
         if isinstance(node, exp.AnyValue) and self.ctx.dialect == "postgres":
             return exp.Min(this=node.this)     # any value will do; PostgreSQL < 16 lacks ANY_VALUE
+        if isinstance(node, exp.In) and node.this.meta.get(_BOOL_TEXT):
+            return _bool_text_in(node)
         if isinstance(node, exp.ArrayAgg):
             value = node.this
             if isinstance(value, exp.Distinct) and len(value.expressions) == 1:
@@ -335,6 +340,25 @@ class ExprCompiler:
 
 
 _DOUBLE = "shujian_double"   # meta flag: round()/% over a DOUBLE operand (PostgreSQL needs NUMERIC)
+_BOOL_TEXT = "shujian_bool_text"   # meta flag: cast(<BOOLEAN> as varchar)
+
+
+def _bool_text_in(node: exp.In) -> exp.Expression:
+    """``cast(b as varchar) in ('true', '是', …)`` over a BOOLEAN ``b`` is ``b`` itself (``not b`` for a
+    list with 'false' and without 'true'): every dialect casts TRUE to 'true' and FALSE to 'false',
+    and NULL stays NULL either way.  The test per row is then a boolean, not a string cast and a
+    string comparison (accessory-penalty casts three such columns of every judgment count).  Lists
+    with both or neither, or with a non-literal, are left as written."""
+    values = node.expressions
+    if node.args.get("query") or not all(isinstance(v, exp.Literal) and v.is_string for v in values):
+        return node
+    words = {v.this for v in values}
+    value = node.this.this.copy()
+    if "true" in words and "false" not in words:
+        return exp.Paren(this=value)
+    if "false" in words and "true" not in words:
+        return exp.Paren(this=exp.Not(this=value))
+    return node
 
 
 def yes_no_literal(column_type: str, literal: exp.Expression) -> bool:

@@ -77,17 +77,32 @@ def _graph_ctes(b: Builder, sid: str, src: Rel, n: str, e: str) -> None:
 
 
 def _rounds(b: Builder, sid: str, rounds: int) -> str:
-    """Unrolled propagation over the bridge nodes (integer keys); returns the CTE of the last labels."""
+    """Unrolled propagation over the bridge nodes (integer keys); returns the CTE of the last labels.
+
+    Only *link* events — core events with two or more bridge nodes — can carry a label from one
+    bridge node to another; an event with one bridge node hands that node its own label back.  So
+    every bridge node starts with the smallest seed of all its events (``__it0``) and the rounds run
+    on the link events' pairs alone (``__ilink``; on the demo cities a few dozen of 10⁵ core pairs).
+    The labels are exactly the unpruned rounds': a bridge node outside every link event keeps its
+    start label (no round could change it), and no label of a link node is such a node, so the
+    pointer jump finds the same labels (see tests/compiler/test_components.py)."""
     core = f"{sid}__icore"
-    prev = b.add(f"{sid}__it0", _min_by(core, "node", "event", f"{sid}__iseed", "event"))
+    start = b.add(f"{sid}__it0", _min_by(core, "node", "event", f"{sid}__iseed", "event"))
+    links = (exp.select("c.node AS node", "c.event AS event").from_(_t(core, "c"))
+             .where(exp.column("event", "c").isin(query=exp.select("event").from_(core).group_by("event")
+                                                   .having("COUNT(*) >= 2"))))
+    link = b.add(f"{sid}__ilink", links)
+    prev = start
     for k in range(1, rounds + 1):
-        b.add(f"{sid}__ev{k}", _min_by(core, "event", "node", prev, "node"))
-        spread = b.add(f"{sid}__spread{k}", _min_by(core, "node", "event", f"{sid}__ev{k}", "event"))
+        b.add(f"{sid}__ev{k}", _min_by(link, "event", "node", prev, "node"))
+        spread = b.add(f"{sid}__spread{k}", _min_by(link, "node", "event", f"{sid}__ev{k}", "event"))
         # a label may be a leaf (a node of one event only, absent from the rounds): keep it then
         jump = (exp.select("x.node AS node", "LEAST(x.label, COALESCE(y.label, x.label)) AS label")
                 .from_(_t(spread, "x")).join(_t(spread, "y"), on="x.label = y.node", join_type="left"))
         prev = b.add(f"{sid}__it{k}", jump)
-    return prev
+    # every bridge node: its last round's label, or its start label when it is in no link event
+    return b.add(f"{sid}__itlast", exp.select("s.node AS node", "COALESCE(r.label, s.label) AS label")
+                 .from_(_t(start, "s")).join(_t(prev, "r"), on="s.node = r.node", join_type="left"))
 
 
 def _labels(b: Builder, sid: str, last: str) -> str:
