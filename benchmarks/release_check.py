@@ -24,10 +24,11 @@ Checks (add new ones to CHECKS: a name and a function (src, workdir) → {figure
 * ``pages`` — target 3: CPU ms of the dashboard, the clue list and the 一本账 API at ``--page-clues``
   clues (``bench_pages.py``; each side seeds its own workspace once, then only times);
 * ``cli`` — target 4: CPU seconds of ``shujian --version`` and ``shujian clue list`` (empty workspace);
-* ``compiled-sql`` — target 5: CPU seconds of each built-in model with a hand-written version, compiled
-  and run as a model run does, on the ``--sql-scale`` demo city (``bench_compiled_vs_hand.py``, one round
-  per side per A/B round; the city is generated and loaded once under ``SHUJIAN_BENCH_DIR``), and the
-  sum over the models (≈ the library, target 6).  The script itself also asserts each model's clue set
+* ``compiled-sql`` — target 5: CPU seconds of each of the 12 built-in models, compiled and run as a
+  model run does (a model without a hand-written version in ``benchmarks/handwritten`` fails the check),
+  on the ``--sql-scale`` demo city (``bench_compiled_vs_hand.py``, one round per side per A/B round; the
+  city is generated and loaded once under ``SHUJIAN_BENCH_DIR``), and the sum over the models (≈ the
+  library, target 6).  The script itself also asserts each model's clue set
   against the hand-written SQL, so a check that finds other clues fails instead of reporting a time.
   Use ``--rounds 3`` or more: on the medium city each model takes 0.1–0.4 CPU s, and one round of identical
   code against itself (A = B) showed up to ×1.32 on a loaded machine; ``--sql-scale large`` is steadier.
@@ -137,7 +138,11 @@ def compiled_sql(scale: str):
     def check(src: Path, work: Path) -> dict:
         out_file = work / "compiled-vs-hand.json"
         _run(src, [str(HERE / "bench_compiled_vs_hand.py"), "--scale", scale, "--rounds", "1", "--out", str(out_file)])
-        models = json.loads(out_file.read_text("utf-8"))["models"]
+        report = json.loads(out_file.read_text("utf-8"))
+        if report["missing"]:        # every built-in model has a hand-written version: a new one needs one too
+            raise SystemExit(f"compiled-sql: no hand-written version of {', '.join(report['missing'])} "
+                             f"(benchmarks/handwritten/<model>.sql)")
+        models = report["models"]
         figures = {f"{m['model']} CPU s": (m["compiled_cpu"], "lower") for m in models}
         figures["all models CPU s"] = (sum(m["compiled_cpu"] for m in models), "lower")
         return figures
