@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import duckdb
 import pyarrow as pa
@@ -39,6 +39,9 @@ from .inputs import (  # noqa: F401 - re-exported: callers import them from here
     validate_name,
 )
 from .schema import RAW_PREFIX, ROW_ID, ColumnSchema
+
+if TYPE_CHECKING:
+    from .typeinfer import Inferred
 
 SAMPLE_ROWS = 10_000
 
@@ -112,6 +115,8 @@ class _Plan:
     source: str | None        # where the semantic type came from: detected / user
     forced: bool = False      # the user named the type (--type): values that do not parse are an error
     typed_source: bool = False
+    parse: Inferred | None = None   # expr = parse_sql(parse, src): the parse and the text it reads
+    src: str | None = None
 
 
 @dataclass
@@ -292,54 +297,79 @@ class Importer:
 
         col = _q(name)
         expr, out_type, forced = col, _norm_dtype(dtype), name in req.types
+        parse, src = None, None
         if forced:
             inferred = typeinfer.forced_type(req.types[name], name)
             if dtype == "VARCHAR":
-                expr = col if inferred.dtype == "VARCHAR" else typeinfer.parse_sql(inferred, col)
+                if inferred.dtype != "VARCHAR":
+                    parse, src = inferred, col
             elif inferred.dtype != out_type:
-                expr = typeinfer.parse_sql(inferred, f"CAST({col} AS VARCHAR)")
+                parse, src = inferred, f"CAST({col} AS VARCHAR)"
             out_type = inferred.dtype
         elif dtype == "VARCHAR" and not typed:
             inferred = typeinfer.infer_column(sample, name=name)
             if inferred.dtype != "VARCHAR":
-                expr, out_type = typeinfer.parse_sql(inferred, col), inferred.dtype
+                parse, src, out_type = inferred, col, inferred.dtype
+        if parse is not None:
+            expr = typeinfer.parse_sql(parse, src)
         sem, source = Importer._semantic_for(name, _detect_sample(sample), req, semantic)
-        return _Plan(name, out_type, expr, sem, source, forced, typed and dtype != "VARCHAR")
+        return _Plan(name, out_type, expr, sem, source, forced, typed and dtype != "VARCHAR", parse, src)
 
     def _create_relation(self, con, stage: str, relation: str, plans: list[_Plan], semantic) -> tuple[list, list]:
-        """CREATE the version table in one scan of the staging table (typed, normalised, raw kept)."""
-        from .typeinfer import null_sql
+        """CREATE the version table in one scan of the staging table (typed, normalised, raw kept).
 
-        select = [f"rowid + 1 AS {_q(ROW_ID)}"]
+        Each column's cleaned text (``text_sql``) and its null-marker test are computed once per value
+        in two inner projections; the parses and normalisations read them (written inline, DuckDB
+        would evaluate the cleaning again in every CASE branch that mentions it — five to ten times)."""
+        from .typeinfer import null_of_text_sql, parse_sql_over, text_sql
+
+        texts, cleaned, select = [], [], [_q(ROW_ID)]
         columns: list[ColumnSchema] = []
         raw_cols: list[tuple[str, str]] = []
-        for p in plans:
-            if p.semantic and p.semantic != "text" and p.dtype == "VARCHAR":
+        for i, p in enumerate(plans):
+            t, v = _q(f"_sj_t{i}"), _q(f"_sj_v{i}")
+            normalised = bool(p.semantic and p.semantic != "text" and p.dtype == "VARCHAR")
+            if p.parse is not None or normalised:
+                texts.append(f"{text_sql(p.src if p.parse is not None else p.expr)} AS {t}")
+                cleaned.append(f"{null_of_text_sql(t)} AS {v}")
+            if normalised:
                 # null markers (无, 暂无, -, …) become NULL before normalising; the delivered value stays raw
-                norm = semantic.normalize_sql(p.semantic, null_sql(p.expr)) or null_sql(p.expr)
+                norm = semantic.normalize_sql(p.semantic, v) or v
                 select.append(f"{_fast_path(p.semantic, p.expr, norm)} AS {_q(p.name)}")
                 select.append(f"{p.expr} AS {_q(RAW_PREFIX + p.name)}")
                 raw_cols.append((p.name, RAW_PREFIX + p.name))
+            elif p.parse is not None:
+                select.append(f"{parse_sql_over(p.parse, v, t)} AS {_q(p.name)}")
             else:
                 select.append(f"{p.expr} AS {_q(p.name)}")
             columns.append(ColumnSchema(name=p.name, dtype=p.dtype, semantic=p.semantic))
+        inner = f'SELECT rowid + 1 AS {_q(ROW_ID)}, *{"".join(", " + x for x in texts)} FROM "{stage}"'
+        if cleaned:
+            inner = f'SELECT *, {", ".join(cleaned)} FROM ({inner})'
         self.progress.stage("写入数据集版本")
         con.execute(f'DROP TABLE IF EXISTS "{relation}"')
-        con.execute(f'CREATE TABLE "{relation}" AS SELECT {", ".join(select)} FROM "{stage}"')
+        con.execute(f'CREATE TABLE "{relation}" AS SELECT {", ".join(select)} FROM ({inner})')
         return columns, raw_cols
 
     @staticmethod
     def _check_relation(con, stage: str, relation: str, plans: list[_Plan], raw_cols: list) -> tuple[dict, dict, dict]:
         """One scan: values that did not parse (typed column NULL, raw text not null), values that
         became NULL as null markers, and whether each normalised column differs from its raw column."""
+        from .typeinfer import null_of_text_sql, text_sql
+
         typed = [p for p in plans if p.expr != _q(p.name)]
         nulled = [p.name for p in plans if p.expr != _q(p.name) or (p.name, RAW_PREFIX + p.name) in raw_cols]
-        parts = [f"count(*) FILTER (WHERE {_failed_cond(p)})" for p in typed]
+        # the cleaned text of each typed column is computed once, in an inner projection (as _failed_cond)
+        texts = [f"{text_sql(_q(p.name))} AS {_q(f'_sj_t{i}')}" for i, p in enumerate(typed) if not p.typed_source]
+        parts = [f"count(*) FILTER (WHERE r.{_q(p.name)} IS NULL AND "
+                 + (f"s.{_q(p.name)} IS NOT NULL)" if p.typed_source
+                    else f"{null_of_text_sql('s.' + _q(f'_sj_t{i}'))} IS NOT NULL)") for i, p in enumerate(typed)]
         parts += [f"count(*) FILTER (WHERE r.{_q(n)} IS NULL AND s.{_q(n)} IS NOT NULL)" for n in nulled]
         parts += [f"count(*) FILTER (WHERE r.{_q(raw)} IS DISTINCT FROM r.{_q(n)})" for n, raw in raw_cols]
         if not parts:
             return {}, {}, {}
-        row = con.execute(f'SELECT {", ".join(parts)} FROM "{stage}" s POSITIONAL JOIN "{relation}" r').fetchone()
+        src = f'(SELECT *{"".join(", " + t for t in texts)} FROM "{stage}")' if texts else f'"{stage}"'
+        row = con.execute(f'SELECT {", ".join(parts)} FROM {src} s POSITIONAL JOIN "{relation}" r').fetchone()
         failed = {p.name: bad for p, bad in zip(typed, row[:len(typed)], strict=True) if bad}
         k = len(typed) + len(nulled)
         gone = {n: c - failed.get(n, 0) for n, c in zip(nulled, row[len(typed):k], strict=True)}

@@ -288,14 +288,25 @@ def _sql_plate(expr: str) -> str:
     return f"upper(regexp_replace({_halfwidth_sql(expr)}, '[\\s\\-·.•・]', '', 'g'))"
 
 
-def _sql_matches(normalizer: Callable[[str], str], *patterns: str, max_len: int | None = None):
-    """A native validity check: the SQL-normalised value fully matches one of ``patterns``."""
-    def check(expr: str) -> str:
-        n = normalizer(expr)
-        alts = "|".join(f"(?:{p})" for p in patterns)
-        cond = f"regexp_full_match({n}, '{_sql_escape(alts)}')"
-        return f"({cond} AND length({n}) BETWEEN 2 AND {max_len})" if max_len else f"({cond})"
-    return check
+class _SqlMatch:
+    """A native validity check: the SQL-normalised value fully matches one of ``patterns`` (and has
+    2..``max_len`` characters when ``max_len`` is given)."""
+
+    def __init__(self, normalizer: Callable[[str], str], *patterns: str, max_len: int | None = None):
+        self.normalizer, self.max_len = normalizer, max_len
+        self.alts = _sql_escape("|".join(f"(?:{p})" for p in patterns))
+
+    def __call__(self, expr: str) -> str:
+        return self.check(self.normalizer(expr))
+
+    def check(self, n: str) -> str:
+        """The check over the normalised value ``n``."""
+        cond = f"regexp_full_match({n}, '{self.alts}')"
+        return f"({cond} AND length({n}) BETWEEN 2 AND {self.max_len})" if self.max_len else f"({cond})"
+
+
+def _sql_matches(normalizer: Callable[[str], str], *patterns: str, max_len: int | None = None) -> _SqlMatch:
+    return _SqlMatch(normalizer, *patterns, max_len=max_len)
 
 
 def _types() -> dict[str, SemanticType]:
@@ -421,6 +432,8 @@ def valid_parts(key: str, expr: str) -> tuple[str, str] | None:
     Agrees with ``SemanticType.is_valid`` for every non-blank value.
     """
     st = get_type(key)
+    if isinstance(st.sql_validator, _SqlMatch):   # the normalisation once, the pattern over it
+        return st.sql_validator.normalizer(expr), st.sql_validator.check("{pre}")
     if not st.checks_validity or st.sql_validator is not None or key not in _NATIVE_CHECKS:
         return None
     pattern, pre, check = _NATIVE_CHECKS[key]

@@ -64,7 +64,9 @@ _FLOAT_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 class Inferred:
     """The proposed type of one column.
 
-    ``parse_sql_template`` is a DuckDB expression with ``{expr}`` where the raw VARCHAR goes;
+    ``parse_sql_template`` is a DuckDB expression over ``{v}`` (``null_sql`` of the raw VARCHAR) and
+    ``{t}`` (its ``text_sql``): ``parse_sql`` fills both in from the raw value, ``parse_sql_over`` from
+    columns an inner query computed once;
     ``note`` explains a choice to the user (e.g. "年月", "前导零，保留为文本").
     """
 
@@ -111,8 +113,12 @@ def text_sql(expr: str) -> str:
 def null_sql(expr: str) -> str:
     """DuckDB expression: ``text_sql(expr)``, or NULL for empty strings and null markers
     (空, 无, 暂无, 不详, NULL, \\N, -, —, / …)."""
+    return null_of_text_sql(text_sql(expr))
+
+
+def null_of_text_sql(t: str) -> str:
+    """DuckDB expression: ``t`` (a ``text_sql`` value), or NULL when it is empty or a null marker."""
     markers = ", ".join(_sql_str(m) for m in NULL_MARKERS)
-    t = text_sql(expr)
     return f"(CASE WHEN {t} IN ({markers}) THEN NULL ELSE {t} END)"
 
 
@@ -185,7 +191,7 @@ def parse_amount_text(value: str | None) -> float | None:
 # --- SQL templates (``{expr}`` is the raw column) -------------------------------------------------
 
 def _v() -> str:
-    return null_sql("{expr}")
+    return "{v}"
 
 
 def _date_sql() -> str:
@@ -224,7 +230,7 @@ def _amount_sql(dtype: str) -> str:
 
 def _bool_sql(you_wu: bool = False) -> str:
     """``you_wu``: a 有/无 column, where 无 means 否 (elsewhere 无 is a null marker)."""
-    v = f"lower({text_sql('{expr}')})"
+    v = "lower({t})"
     t = ", ".join(_sql_str(x) for x in (*_TRUE, "1"))
     f = ", ".join(_sql_str(x) for x in (*_FALSE, "0") if you_wu or x != "无")
     return f"(CASE WHEN {v} IN ({t}) THEN TRUE WHEN {v} IN ({f}) THEN FALSE END)"
@@ -245,7 +251,18 @@ def parse_sql(inferred: Inferred, expr: str) -> str:
     Null markers and empty strings become NULL too, so parse failures are
     ``null_sql(expr) IS NOT NULL AND parse_sql(...) IS NULL``.
     """
-    return inferred.parse_sql_template.replace("{expr}", expr)
+    return _fill(inferred.parse_sql_template, null_sql(expr), text_sql(expr))
+
+
+def parse_sql_over(inferred: Inferred, v: str, t: str) -> str:
+    """``parse_sql`` over values computed once beforehand: ``v`` is ``null_sql(expr)`` and ``t`` is
+    ``text_sql(expr)`` (e.g. columns of an inner query).  DuckDB does not share the repeated
+    cleaning inside the CASE branches of a template, so a bulk conversion computes it once this way."""
+    return _fill(inferred.parse_sql_template, v, t)
+
+
+def _fill(template: str, v: str, t: str) -> str:
+    return re.sub(r"\{([vt])\}", lambda m: v if m.group(1) == "v" else t, template)
 
 
 # --- inference -----------------------------------------------------------------------------------
