@@ -111,9 +111,14 @@ def test_the_sql_function_on_workers_gives_the_in_process_rows(monkeypatch):
 def test_workers_by_default_only_on_an_idle_machine(monkeypatch):
     monkeypatch.delenv("SHUJIAN_TEXT_WORKERS", raising=False)
     monkeypatch.setattr(workers.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
-    monkeypatch.setattr(workers.os, "getloadavg", lambda: (1.2, 1.0, 1.0))
+    monkeypatch.setattr(workers, "_others_busy", lambda: 0.1)
     assert Pool.size() == 2
-    monkeypatch.setattr(workers.os, "getloadavg", lambda: (9.0, 9.0, 9.0))
+    monkeypatch.setattr(workers, "_others_busy", lambda: 3.0)
     assert Pool.size() == 0
     monkeypatch.setenv("SHUJIAN_TEXT_WORKERS", "3")
     assert Pool.size() == 3
+
+
+def test_other_processes_are_told_from_this_one():
+    busy = workers._others_busy(0.05)
+    assert 0.0 <= busy <= (workers.os.cpu_count() or 1) + 0.5

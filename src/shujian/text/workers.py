@@ -16,7 +16,8 @@ they stop when unused for ``idle`` seconds, when this process exits (their input
 one of them fails (the batch is then screened here, and no worker is started again).
 
 ``SHUJIAN_TEXT_WORKERS``: the number of workers (0 or 1: screen in this process only); by default
-one per CPU this process may use when the machine is idle, none when it is busy (see ``Pool.size``).
+one per CPU this process may use when the machine is otherwise idle, none when other processes keep
+it busy (see ``Pool.size``).
 """
 
 from __future__ import annotations
@@ -98,10 +99,10 @@ class Pool:
 
     @staticmethod
     def size() -> int:
-        """``SHUJIAN_TEXT_WORKERS`` if set; else one worker per CPU when the machine is idle (the
-        1-minute load average leaves at least half a CPU free), none when it is busy: on a loaded
-        machine the workers only add their overhead and a wake-up per batch (measured: the medium
-        city's prepaid model took 1.35–1.6× the wall time with workers at load 10–15)."""
+        """``SHUJIAN_TEXT_WORKERS`` if set; else one worker per CPU when the machine is idle (other
+        processes use less than half a CPU), none when it is busy: on a loaded machine the workers
+        only add their overhead and a wake-up per batch (measured: the medium city's prepaid model
+        took 1.35–1.6× the wall time with workers at load 10–15)."""
         env = os.environ.get("SHUJIAN_TEXT_WORKERS", "").strip()
         if env:
             return int(env) if env.isdigit() else 0
@@ -109,11 +110,7 @@ class Pool:
             cpus = len(os.sched_getaffinity(0))
         except AttributeError:           # not Linux
             cpus = os.cpu_count() or 1
-        try:
-            busy = os.getloadavg()[0]
-        except OSError:
-            return 0
-        return cpus if busy <= cpus - 0.5 else 0
+        return cpus if cpus > 1 and _others_busy() < 0.5 else 0
 
     def screen(self, texts: list, config: str, words: tuple[str, ...], seen: int) -> dict[str, list]:
         """``screen_values(texts, config, words)``, in a worker when ``seen`` rows (this batch
@@ -184,6 +181,22 @@ class Pool:
             self._cond.notify_all()
         for w in free:
             w.stop()
+
+
+def _others_busy(seconds: float = 0.2) -> float:
+    """CPUs used by other processes over the next ``seconds`` (the machine's busy time less this
+    process's): the load average would count this run's own DuckDB threads."""
+    import time
+
+    import psutil
+
+    def busy() -> float:
+        t = psutil.cpu_times()
+        return sum(getattr(t, f, 0.0) for f in ("user", "nice", "system", "irq", "softirq", "steal"))
+
+    machine, mine = busy(), time.process_time()
+    time.sleep(seconds)
+    return max(0.0, (busy() - machine) - (time.process_time() - mine)) / seconds
 
 
 POOL = Pool()
