@@ -29,7 +29,7 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import PG_URL, metadata_store  # noqa: E402
 
-PAGES = (("dashboard", "/"), ("clue list", "/clues"), ("clue list page 500", "/clues?page=500"),
+PAGES = (("dashboard", "/"), ("dashboard, 2026", "/?period=2026"), ("clue list", "/clues"), ("clue list page 500", "/clues?page=500"),
          ("一本账 by org (API)", "/api/v1/stats/ledger?by=org"),
          ("一本账 by model, 2026 (API)", "/api/v1/stats/ledger?by=model&period=2026"))
 
