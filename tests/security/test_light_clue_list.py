@@ -132,6 +132,15 @@ def test_the_light_path_steps_aside_for_refusals_and_unknown_users(sqlite_ws, ca
     assert "无权" in capsys.readouterr().err
 
 
+def test_a_store_the_driver_cannot_read_is_left_to_the_full_path(tmp_path):
+    from shujian.config import load_settings
+
+    dead = load_settings(home=tmp_path, database_url="postgresql+psycopg://postgres@127.0.0.1:1/none")
+    assert list_clues(dead, username=None) is None
+    (tmp_path / "metadata.sqlite").write_bytes(b"not a database" * 100)
+    assert list_clues(load_settings(home=tmp_path), username=None) is None
+
+
 def test_an_outdated_store_is_left_to_the_full_path(sqlite_ws):
     from sqlalchemy import text
 

@@ -50,8 +50,8 @@ def clue_record(c: Any, runs: int) -> dict:
 class _Driver:
     """A DB-API connection and its parameter marker."""
 
-    def __init__(self, conn: Any, marker: str, decode_json: bool):
-        self.conn, self.marker, self.decode_json = conn, marker, decode_json
+    def __init__(self, conn: Any, marker: str, decode_json: bool, errors: tuple[type[Exception], ...]):
+        self.conn, self.marker, self.decode_json, self.errors = conn, marker, decode_json, errors
 
     def rows(self, sql: str, params: list | tuple = ()) -> list[tuple]:
         cur = self.conn.cursor()
@@ -74,13 +74,19 @@ def connect(url: str) -> _Driver | None:
         path = Path(url[len("sqlite:///"):])
         if not path.is_file():
             return None
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        return _Driver(conn, "?", decode_json=True)
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        except sqlite3.Error:
+            return None
+        return _Driver(conn, "?", decode_json=True, errors=(sqlite3.Error,))
     if url.startswith("postgresql+psycopg://"):
         import psycopg
 
-        conn = psycopg.connect("postgresql://" + url[len("postgresql+psycopg://"):], autocommit=True)
-        return _Driver(conn, "%s", decode_json=False)
+        try:       # an option only SQLAlchemy knows, a server that does not answer: the full path words it
+            conn = psycopg.connect("postgresql://" + url[len("postgresql+psycopg://"):], autocommit=True)
+        except psycopg.Error:
+            return None
+        return _Driver(conn, "%s", decode_json=False, errors=(psycopg.Error,))
     return None
 
 
@@ -91,7 +97,7 @@ def _current(db: _Driver) -> bool:
     head = shipped_head()
     try:
         found = db.rows("SELECT version_num FROM alembic_version")
-    except Exception:            # no version table (an empty store): the full path creates it
+    except db.errors:            # no version table (an empty store): the full path creates it
         return False
     return head is not None and [r[0] for r in found] == [head]
 
@@ -128,6 +134,8 @@ def list_clues(settings: Any, *, username: str | None, model_id: str | None = No
             if scope is None:
                 return None
         rows = _select(db, scope, model_id=model_id, state=state, subject=subject, limit=limit)
+    except db.errors:            # locked, unreadable, not the schema expected: the full path decides and words it
+        return None
     finally:
         db.close()
     return _records(rows, db.decode_json, clear=scope is None)
