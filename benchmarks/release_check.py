@@ -127,8 +127,14 @@ def data_import(rows: int, files: Path):
 def cli(src: Path, work: Path) -> dict:
     env = {"SHUJIAN_HOME": str(work / "cli"), "SHUJIAN_DATABASE_URL": None}     # SQLite in the home
     _run(src, ["-m", "shujian.cli.main", "clue", "list"], env)          # creates the workspace once
+    # a 区县院 检察官 for the scoped, masked listing (the access layer's path without the ORM)
+    _run(src, ["-c", "from shujian.workspace import open_workspace; from shujian.orgs.service import OrgService; "
+                     "s = OrgService(open_workspace()); s.seed(['33']); "
+                     "_ = any(u['username'] == 'bench_jcg' for u in s.users()) or "
+                     "s.add_user('bench_jcg', '基准', '331002', ['检察官'])"], env)
     figures = {}
-    for name, args in (("shujian --version CPU s", ["--version"]), ("shujian clue list CPU s", ["clue", "list"])):
+    for name, args in (("shujian --version CPU s", ["--version"]), ("shujian clue list CPU s", ["clue", "list"]),
+                       ("shujian clue list --as 检察官 CPU s", ["clue", "list", "--as", "bench_jcg"])):
         figures[name] = (statistics.median(_run(src, ["-m", "shujian.cli.main", *args], env)[1] for _ in range(5)),
                          "lower")
     return figures
