@@ -441,10 +441,10 @@ def m7_self_join_variant():
     """M7 as it was before the range window: every lending case joined with the same plaintiff's
     cases of the previous ``window_months`` (a per-plaintiff self-join), then counted."""
     data = get_model(M7).model_dump(by_alias=True, exclude_none=True)
-    steps = [st for st in data["steps"] if st["id"] not in ("dated", "counted", "windows")]
+    steps = [st for st in data["steps"] if st["id"] not in ("counted", "windows")]
     at = next(i for i, st in enumerate(steps) if st["id"] == "frequent")
     steps[at:at] = [
-        {"id": "pairs", "join": {"left": "keyed", "right": "keyed", "on": ["pid"], "right_prefix": "prev_",
+        {"id": "pairs", "join": {"left": "candidates", "right": "candidates", "on": ["pid"], "right_prefix": "prev_",
                                  "within": {"left": "filed", "right": "filed", "months": ":window_months",
                                             "direction": "before"}}},
         {"id": "windows", "aggregate": {"by": ["pid", "case_no"], "measures": {"in_window": "count(*)"},
