@@ -127,7 +127,7 @@ M5_KINDS = {"established": ["有罪", "判处", "判决", "定罪", "相对不�
             "rejected": ["无罪", "存疑", "证据不足", "法定不起诉", "绝对不起诉", "不构成犯罪", "撤案", "撤销案件", "撤回"],
             "first": ["初次申领", "初领"], "relicense": ["重新申领", "重新取得"], "revoke": ["吊销"],
             "lost": ["吊销", "注销"], "partial": ["准驾车型"]}
-TRADE_YES = ["是", "true", "TRUE", "True", "Y", "y", "1", "营运"]
+TRADE_YES = ["是", "true", "TRUE", "True", "Y", "y", "1", "营运"]     # as text: a BOOLEAN column reads "True"
 
 
 def m5_drunk_driving_licence(d: dict[str, pd.DataFrame], revoke_days: int = 30, drunk_bac: float = 80.0,
@@ -164,7 +164,7 @@ def m5_drunk_driving_licence(d: dict[str, pd.DataFrame], revoke_days: int = 30, 
     r1 = not_revoked.groupby("person", as_index=False).size().assign(rule="R1")
     # R2: a licence obtained inside the ban, counted from the revocation (else from the offence)
     ban = cases[["person", "case_no", "offence"]].assign(
-        ban_months=np.where(cases["是否营运车辆"].isin(TRADE_YES), trade_ban_years * 12, ban_years * 12))
+        ban_months=np.where(cases["是否营运车辆"].astype(str).isin(TRADE_YES), trade_ban_years * 12, ban_years * 12))
     keys = ["person", "case_no", "offence", "ban_months"]
     ban = ban.drop_duplicates(keys)
     rev = ban.merge(revocations, on="person")
