@@ -119,6 +119,16 @@ def test_workers_by_default_only_on_an_idle_machine(monkeypatch):
     assert Pool.size() == 3
 
 
+def test_a_busy_machine_is_asked_again_only_after_a_while(monkeypatch):
+    monkeypatch.delenv("SHUJIAN_TEXT_WORKERS", raising=False)
+    asked = []
+    monkeypatch.setattr(workers, "_others_busy", lambda: asked.append(1) or 3.0)
+    pool, cfg = Pool(after=10, recheck=600), config()
+    for seen in range(20, 200, 20):
+        assert pool.screen(texts(20), cfg, (), seen) == screen_values(texts(20), cfg)
+    assert len(asked) == 1 and pool._workers == []
+
+
 def test_other_processes_are_told_from_this_one():
     busy = workers._others_busy(0.05)
     assert 0.0 <= busy <= (workers.os.cpu_count() or 1) + 0.5

@@ -29,6 +29,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -89,13 +90,14 @@ class _Worker:
 class Pool:
     """Hands batches to worker processes once an input is large (see the module docstring)."""
 
-    def __init__(self, after: int = 32_768, idle: float = 60.0):
-        self.after, self.idle = after, idle
+    def __init__(self, after: int = 32_768, idle: float = 60.0, recheck: float = 30.0):
+        self.after, self.idle, self.recheck = after, idle, recheck
         self._cond = threading.Condition()
         self._workers: list[_Worker] = []      # the running workers
         self._free: list[_Worker] = []         # those not screening a batch now
         self._timer: threading.Timer | None = None
         self._broken = False
+        self._declined_until = 0.0             # no workers (a busy machine) until then
 
     @staticmethod
     def size() -> int:
@@ -153,8 +155,12 @@ class Pool:
     def _start(self) -> None:
         with self._cond:
             if not self._workers and not self._broken:
+                now = time.monotonic()
+                if now < self._declined_until:
+                    return                # asked a moment ago: the machine was busy
                 n = self.size()
                 if n < 2:
+                    self._declined_until = now + self.recheck
                     return
                 try:
                     self._workers = [_Worker() for _ in range(n)]
@@ -186,8 +192,6 @@ class Pool:
 def _others_busy(seconds: float = 0.2) -> float:
     """CPUs used by other processes over the next ``seconds`` (the machine's busy time less this
     process's): the load average would count this run's own DuckDB threads."""
-    import time
-
     import psutil
 
     def busy() -> float:
