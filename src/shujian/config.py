@@ -72,9 +72,9 @@ class Settings:
                 raise ValueError("生产环境必须设置 SHUJIAN_SECRET_KEY（至少 32 个字符的随机串，不能用示例值）；"
                                  "可用 python -c \"import secrets; print(secrets.token_urlsafe(48))\" 生成")
 
-    #: the field names (what the environment and the config file may set)
     @classmethod
     def field_names(cls) -> frozenset[str]:
+        """The field names: what the environment (``SHUJIAN_<NAME>``) and the config file may set."""
         return frozenset(f.name for f in fields(cls))
 
     @cached_property
