@@ -327,8 +327,10 @@ class ExprCompiler:
                 return _date_add(args[0], args[1], "DAY")
             if name == "month_start":
                 return exp.cast(exp.TimestampTrunc(this=args[0], unit=exp.var("MONTH")), "DATE")
-        if isinstance(node, exp.AnyValue) and self.ctx.dialect == "postgres":
-            return exp.Min(this=node.this)     # any value will do; PostgreSQL < 16 lacks ANY_VALUE
+        if self.ctx.dialect == "postgres":
+            pg = _pg_function(node)
+            if pg is not None:
+                return pg
         if isinstance(node, exp.In) and node.this.meta.get(_BOOL_TEXT):
             return _bool_text_in(node)
         if isinstance(node, exp.ArrayAgg):
@@ -339,8 +341,20 @@ class ExprCompiler:
         return node
 
 
+def _pg_function(node: exp.Expression) -> exp.Expression | None:
+    """The PostgreSQL spelling of a function it lacks under the model language's name, else None."""
+    if isinstance(node, exp.AnyValue):
+        return exp.Min(this=node.this)     # any value will do; PostgreSQL < 16 lacks ANY_VALUE
+    if isinstance(node, exp.Max | exp.Min) and node.meta.get(_BOOL_AGG):
+        return exp.func("BOOL_OR" if isinstance(node, exp.Max) else "BOOL_AND", node.this)
+    if isinstance(node, exp.Contains):     # PostgreSQL has no contains(text, text)
+        return exp.GT(this=exp.StrPosition(this=node.this, substr=node.expression), expression=exp.Literal.number(0))
+    return None
+
+
 _DOUBLE = "shujian_double"   # meta flag: round()/% over a DOUBLE operand (PostgreSQL needs NUMERIC)
 _BOOL_TEXT = "shujian_bool_text"   # meta flag: cast(<BOOLEAN> as varchar)
+_BOOL_AGG = "shujian_bool_agg"     # meta flag: min()/max() over a BOOLEAN
 
 
 def _bool_text_in(node: exp.In) -> exp.Expression:
@@ -459,6 +473,14 @@ def _first(c: ExprCompiler, node: exp.Expression, arg: Any, inner: bool) -> str:
     return types[0] if types else ANY
 
 
+def _extreme(c: ExprCompiler, node: exp.Expression, arg: Any, inner: bool) -> str:
+    """min/max: the argument's type; over a BOOLEAN, flagged (PostgreSQL has no max(boolean): bool_or)."""
+    kind = _first(c, node, arg, inner)
+    if kind == "BOOLEAN":
+        node.meta[_BOOL_AGG] = True
+    return kind
+
+
 _RULES = {
     "length": lambda c, n, a, i: _text(c, n, a, i, "BIGINT"),
     "upper": _text, "lower": _text, "trim": _text,
@@ -468,7 +490,7 @@ _RULES = {
     "add_months": _time_to("DATE"), "add_days": _time_to("DATE"),
     "today": lambda c, n, a, i: "DATE", "date_diff": _date_diff,
     "coalesce": _same, "least": _same, "greatest": _same, "abs": _num, "round": _round,
-    "count": _count, "sum": _num, "avg": _num, "min": _first, "max": _first,
+    "count": _count, "sum": _num, "avg": _num, "min": _extreme, "max": _extreme,
     "any_value": _first, "list": lambda c, n, a, i: (_first(c, n, a, i), LIST)[1],
     "row_number": lambda c, n, a, i: "BIGINT", "rank": lambda c, n, a, i: "BIGINT",
     "dense_rank": lambda c, n, a, i: "BIGINT", "lag": _first, "lead": _first,
