@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .typeinfer import Inferred
 
 SAMPLE_ROWS = 10_000
+FLAG_PREFIX = "_sj_flag_"   # per-row check columns of the CREATE, dropped right after (_check_relation)
 
 
 class ProgressSink(Protocol):
@@ -321,58 +322,70 @@ class Importer:
         Each column's cleaned text (``text_sql``) and its null-marker test are computed once per value
         in two inner projections; the parses and normalisations read them (written inline, DuckDB
         would evaluate the cleaning again in every CASE branch that mentions it — five to ten times)."""
-        from .typeinfer import null_of_text_sql, parse_sql_over, text_sql
+        from .typeinfer import null_of_text_sql, null_sql, parse_sql_over, text_sql
 
-        texts, cleaned, select = [], [], [_q(ROW_ID)]
+        texts, cleaned, select, flags = [], [], [_q(ROW_ID)], [_q(ROW_ID)]
         columns: list[ColumnSchema] = []
         raw_cols: list[tuple[str, str]] = []
         for i, p in enumerate(plans):
-            t, v = _q(f"_sj_t{i}"), _q(f"_sj_v{i}")
+            t, v, name = _q(f"_sj_t{i}"), _q(f"_sj_v{i}"), _q(p.name)
             normalised = bool(p.semantic and p.semantic != "text" and p.dtype == "VARCHAR")
-            if p.parse is not None or normalised:
+            # a type with a fast path (CLEAN_FORMS) cleans inline: only its few values not already in
+            # normal form get there; every other parse or normalisation reads the precomputed columns
+            inline = normalised and p.semantic in CLEAN_FORMS
+            if (p.parse is not None or normalised) and not inline:
                 texts.append(f"{text_sql(p.src if p.parse is not None else p.expr)} AS {t}")
                 cleaned.append(f"{null_of_text_sql(t)} AS {v}")
             if normalised:
                 # null markers (无, 暂无, -, …) become NULL before normalising; the delivered value stays raw
-                norm = semantic.normalize_sql(p.semantic, v) or v
-                select.append(f"{_fast_path(p.semantic, p.expr, norm)} AS {_q(p.name)}")
+                clean = null_sql(p.expr) if inline else v
+                norm = semantic.normalize_sql(p.semantic, clean) or clean
+                select.append(f"{_fast_path(p.semantic, p.expr, norm)} AS {name}")
                 select.append(f"{p.expr} AS {_q(RAW_PREFIX + p.name)}")
                 raw_cols.append((p.name, RAW_PREFIX + p.name))
+                flags += [name, _q(RAW_PREFIX + p.name)]
             elif p.parse is not None:
-                select.append(f"{parse_sql_over(p.parse, v, t)} AS {_q(p.name)}")
+                # the raw value, and what must be non-NULL for a NULL result to be a failed parse
+                select += [f"{parse_sql_over(p.parse, v, t)} AS {name}", f"{name} AS {_q(f'_sj_r{i}')}",
+                           f"{name if p.typed_source else v} AS {v}"]
+                # what _check_relation counts: a value that did not parse, a value that became NULL
+                flags += [name, f"({name} IS NULL AND {v} IS NOT NULL) AS {_q(FLAG_PREFIX + f'bad{i}')}"]
             else:
-                select.append(f"{p.expr} AS {_q(p.name)}")
+                select.append(f"{p.expr} AS {name}")
+                flags.append(name)
+            if p.parse is not None or normalised:
+                raw = _q(RAW_PREFIX + p.name) if normalised else _q(f"_sj_r{i}")
+                flags.append(f"({name} IS NULL AND {raw} IS NOT NULL) AS {_q(FLAG_PREFIX + f'nul{i}')}")
             columns.append(ColumnSchema(name=p.name, dtype=p.dtype, semantic=p.semantic))
         inner = f'SELECT rowid + 1 AS {_q(ROW_ID)}, *{"".join(", " + x for x in texts)} FROM "{stage}"'
         if cleaned:
             inner = f'SELECT *, {", ".join(cleaned)} FROM ({inner})'
         self.progress.stage("写入数据集版本")
         con.execute(f'DROP TABLE IF EXISTS "{relation}"')
-        con.execute(f'CREATE TABLE "{relation}" AS SELECT {", ".join(select)} FROM ({inner})')
+        con.execute(f'CREATE TABLE "{relation}" AS SELECT {", ".join(flags)} '
+                    f'FROM (SELECT {", ".join(select)} FROM ({inner}))')
         return columns, raw_cols
 
     @staticmethod
     def _check_relation(con, stage: str, relation: str, plans: list[_Plan], raw_cols: list) -> tuple[dict, dict, dict]:
-        """One scan: values that did not parse (typed column NULL, raw text not null), values that
-        became NULL as null markers, and whether each normalised column differs from its raw column."""
-        from .typeinfer import null_of_text_sql, text_sql
-
-        typed = [p for p in plans if p.expr != _q(p.name)]
-        nulled = [p.name for p in plans if p.expr != _q(p.name) or (p.name, RAW_PREFIX + p.name) in raw_cols]
-        # the cleaned text of each typed column is computed once, in an inner projection (as _failed_cond)
-        texts = [f"{text_sql(_q(p.name))} AS {_q(f'_sj_t{i}')}" for i, p in enumerate(typed) if not p.typed_source]
-        parts = [f"count(*) FILTER (WHERE r.{_q(p.name)} IS NULL AND "
-                 + (f"s.{_q(p.name)} IS NOT NULL)" if p.typed_source
-                    else f"{null_of_text_sql('s.' + _q(f'_sj_t{i}'))} IS NOT NULL)") for i, p in enumerate(typed)]
-        parts += [f"count(*) FILTER (WHERE r.{_q(n)} IS NULL AND s.{_q(n)} IS NOT NULL)" for n in nulled]
-        parts += [f"count(*) FILTER (WHERE r.{_q(raw)} IS DISTINCT FROM r.{_q(n)})" for n, raw in raw_cols]
+        """One scan of the new table: values that did not parse (typed column NULL, cleaned text not
+        null), values that became NULL as null markers (raw value not null), and whether each
+        normalised column differs from its raw column.  The first two are boolean columns the CREATE
+        wrote (``_create_relation``); they are dropped here."""
+        flag_cols = [r[0] for r in con.execute(f'DESCRIBE "{relation}"').fetchall() if r[0].startswith(FLAG_PREFIX)]
+        typed = [(i, p) for i, p in enumerate(plans) if p.parse is not None]
+        nulled = [(i, p.name) for i, p in enumerate(plans) if p.parse is not None or (p.name, RAW_PREFIX + p.name) in raw_cols]
+        parts = [f"count(*) FILTER (WHERE {_q(FLAG_PREFIX + f'bad{i}')})" for i, _p in typed]
+        parts += [f"count(*) FILTER (WHERE {_q(FLAG_PREFIX + f'nul{i}')})" for i, _n in nulled]
+        parts += [f"count(*) FILTER (WHERE {_q(raw)} IS DISTINCT FROM {_q(n)})" for n, raw in raw_cols]
+        row = con.execute(f'SELECT {", ".join(parts)} FROM "{relation}"').fetchone() if parts else ()
+        for col in flag_cols:
+            con.execute(f'ALTER TABLE "{relation}" DROP COLUMN {_q(col)}')
         if not parts:
             return {}, {}, {}
-        src = f'(SELECT *{"".join(", " + t for t in texts)} FROM "{stage}")' if texts else f'"{stage}"'
-        row = con.execute(f'SELECT {", ".join(parts)} FROM {src} s POSITIONAL JOIN "{relation}" r').fetchone()
-        failed = {p.name: bad for p, bad in zip(typed, row[:len(typed)], strict=True) if bad}
+        failed = {p.name: bad for (_i, p), bad in zip(typed, row[:len(typed)], strict=True) if bad}
         k = len(typed) + len(nulled)
-        gone = {n: c - failed.get(n, 0) for n, c in zip(nulled, row[len(typed):k], strict=True)}
+        gone = {n: c - failed.get(n, 0) for (_i, n), c in zip(nulled, row[len(typed):k], strict=True)}
         differs = {raw: bool(d) for (_n, raw), d in zip(raw_cols, row[k:], strict=True)}
         return failed, differs, gone
 
