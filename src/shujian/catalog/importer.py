@@ -177,7 +177,7 @@ class Importer:
             reader = (pa.RecordBatchReader.from_batches(data.schema, data.to_batches())
                       if isinstance(data, pa.Table) else pa.RecordBatchReader.from_batches(schema, data))
             register_arrow(con, "_arrow_src", reader)
-            con.execute(f'CREATE TABLE "{stage}" AS SELECT * FROM _arrow_src')
+            con.execute(f'CREATE TEMP TABLE "{stage}" AS SELECT * FROM _arrow_src')
             con.unregister("_arrow_src")
             return {"format": "arrow", "encoding": None, "hash": _table_hash(con, stage), "skipped": [], "typed": True}
 

@@ -1,4 +1,5 @@
-"""Staging: one source file → one all-text (or declared-type) DuckDB table ``_stage_<job>``.
+"""Staging: one source file → one all-text (or declared-type) DuckDB TEMP table ``_stage_<job>``
+(connection-local and never persisted: writing it compressed to the warehouse cost more than reading the file).
 
 CSV is read by DuckDB itself (fast, parallel, bounded memory, reports bad lines); GBK/GB18030 files are
 transcoded to a UTF-8 copy first (``readers``).  XLSX and JSON Lines are streamed in Arrow batches that
@@ -37,7 +38,7 @@ class Stager:
         if fmt == "parquet":
             self.progress.stage("读取 Parquet")
             try:
-                con.execute(f'CREATE TABLE "{stage}" AS SELECT * FROM read_parquet(?)', [str(path)])
+                con.execute(f'CREATE TEMP TABLE "{stage}" AS SELECT * FROM read_parquet(?)', [str(path)])
             except duckdb.Error as exc:
                 raise ImportFailed(f"无法读取 Parquet 文件 {path.name}：{exc}", hint="确认文件完整且为 Parquet 格式") from exc
             check_not_empty(con, stage, path)
@@ -150,7 +151,7 @@ def stage_batches(con, stage: str, header: list[str], batches: Iterator[pa.Recor
         fields.append(pa.field(readers.SOURCE_LINE, pa.int64()))
     reader = pa.RecordBatchReader.from_batches(pa.schema(fields), batches)
     register_arrow(con, "_batches_src", reader)
-    con.execute(f'CREATE TABLE "{stage}" AS SELECT * FROM _batches_src')
+    con.execute(f'CREATE TEMP TABLE "{stage}" AS SELECT * FROM _batches_src')
     con.unregister("_batches_src")
 
 
