@@ -63,3 +63,20 @@ def test_cli_comment_stores_attached_files(sqlite_ws, pension_model, capsys, tmp
                  "--as", "shi_shuzi"])
     assert code == 2 and "不存在" in capsys.readouterr().err
     assert len(AttachmentService(people).list(ids[0])) == 1
+
+
+def test_clue_list_table_shows_a_page_and_says_more_exist(sqlite_ws, pension_model, capsys, monkeypatch):
+    """A table lists 50 clues by default and says how to see more; --limit and JSON keep every asked row."""
+    from shujian.cli.clue import TABLE_PAGE
+
+    monkeypatch.delenv("SHUJIAN_USER", raising=False)
+    make_clues(sqlite_ws, pension_model, TABLE_PAGE + 2)
+    capsys.readouterr()
+    assert main(["clue", "list"]) == 0
+    out = capsys.readouterr().out
+    assert f"线索（前 {TABLE_PAGE} 条）" in out and "还有更多线索未列出" in out and "--limit" in out
+    assert main(["clue", "list", "--limit", str(TABLE_PAGE + 2)]) == 0
+    out = capsys.readouterr().out
+    assert f"线索（{TABLE_PAGE + 2} 条）" in out and "还有更多" not in out
+    assert main(["clue", "list", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == TABLE_PAGE + 2

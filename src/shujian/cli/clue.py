@@ -66,13 +66,22 @@ def _filter(model, state, subject, org, since, until, overdue, assignee) -> Clue
                       until=_day(until, "--until"), overdue=overdue, assignee=assignee)
 
 
+#: rows a table shows by default (laying out a table costs ≈ 0.8 ms a row in rich: 1,000 rows took 0.8 s of
+#: a command meant to answer in 0.3 s, and nobody reads 1,000 rows in a terminal); JSON keeps 1,000
+TABLE_PAGE, JSON_PAGE = 50, 1000
+
+
 @app.command("list")
 def list_(model: str | None = ModelOpt, state: str | None = StateOpt, subject: str | None = SubjectOpt,
           org: str | None = OrgOpt, since: str | None = SinceOpt, until: str | None = UntilOpt,
           overdue: bool | None = OverdueOpt, assignee: str | None = AssigneeOpt,
-          limit: int = typer.Option(1000, "--limit"), as_: str | None = AsOpt,
-          output: OutputFormat = FormatOpt) -> None:
+          limit: int | None = typer.Option(None, "--limit",
+                                           help=f"最多列出几条（默认：表格 {TABLE_PAGE} 条，--format json {JSON_PAGE} 条）"),
+          as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
     """列出线索（可按模型、院、状态、对象、日期、逾期筛选；--as 时只列该用户所属院及下级院的线索）。"""
+    page = limit if limit is not None else (JSON_PAGE if output == OutputFormat.json else TABLE_PAGE)
+    more = limit is None and output != OutputFormat.json      # one row more tells whether the table is cut
+    limit = page + 1 if more else page
     rows = None
     if not any((org, since, until, overdue is not None, assignee)):
         rows = _light_list(identity(as_), model, state, subject, limit)      # through the driver
@@ -84,10 +93,16 @@ def list_(model: str | None = ModelOpt, state: str | None = StateOpt, subject: s
     if output == OutputFormat.json:
         print_json(rows)
         return
+    cut = more and len(rows) > page
+    rows = rows[:page]
     for r in rows:
         r["who"] = r["subject"]["key"]            # masked by the clue service (access layer)
+    title = f"线索（前 {page} 条）" if cut else f"线索（{len(rows)} 条）"
     print_table(rows, [("clue_id", "线索"), ("model_id", "模型"), ("rule", "规则"), ("who", "对象"),
-                       ("title", "摘要"), ("state", "状态"), ("seen_count", "命中次数")], title=f"线索（{len(rows)} 条）")
+                       ("title", "摘要"), ("state", "状态"), ("seen_count", "命中次数")], title=title)
+    if cut:
+        console.print(f"还有更多线索未列出：用 --limit 指定条数，或用筛选条件（--model、--state、--org …）缩小范围；"
+                      f"--format json 默认列出 {JSON_PAGE} 条")
 
 
 def _light_list(username: str | None, model: str | None, state: str | None, subject: str | None,
