@@ -80,3 +80,15 @@ def test_clue_list_table_shows_a_page_and_says_more_exist(sqlite_ws, pension_mod
     assert f"线索（{TABLE_PAGE + 2} 条）" in out and "还有更多" not in out
     assert main(["clue", "list", "--format", "json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == TABLE_PAGE + 2
+
+
+def test_clue_list_refuses_an_unknown_state(sqlite_ws, pension_model, capsys, monkeypatch):
+    """An unknown --state listed nothing, silently (a typo read as "no clues"); now it is refused, naming it."""
+    monkeypatch.delenv("SHUJIAN_USER", raising=False)
+    make_clues(sqlite_ws, pension_model, 2)
+    capsys.readouterr()
+    assert main(["clue", "list", "--state", "生成,已结"]) == 2
+    err = capsys.readouterr().err
+    assert "已结 不是线索状态" in err and "办结" in err
+    assert main(["clue", "list", "--state", "生成", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2

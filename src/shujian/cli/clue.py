@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ..errors import InputError
-from ..workflow.rules import EXCLUSION_TYPES, GOVERNANCE_OUTCOMES, MEASURES
+from ..workflow.rules import EXCLUSION_TYPES, GOVERNANCE_OUTCOMES, MEASURES, ClueState
 from .common import AsOpt, OutputFormat, console, identity, print_json, print_table, workspace
 from .user import ActorOpt, actor
 
@@ -59,10 +59,21 @@ def _service(ws):
     return ClueService(ws)
 
 
+def _states(state: str | None) -> str | None:
+    """``--state`` checked against the workflow's states (an unknown one listed nothing, silently)."""
+    if not state:
+        return state
+    unknown = [s for s in state.split(",") if s not in set(ClueState)]
+    if unknown:
+        raise InputError(f"--state 的取值有误：{'、'.join(unknown)} 不是线索状态",
+                         hint=f"可选：{'、'.join(ClueState)}；多个用逗号分隔")
+    return state
+
+
 def _filter(model, state, subject, org, since, until, overdue, assignee) -> ClueFilter:
     from ..clues.service import ClueFilter
 
-    return ClueFilter(model_id=model, state=state, subject=subject, org=org, since=_day(since, "--since"),
+    return ClueFilter(model_id=model, state=_states(state), subject=subject, org=org, since=_day(since, "--since"),
                       until=_day(until, "--until"), overdue=overdue, assignee=assignee)
 
 
@@ -84,7 +95,7 @@ def list_(model: str | None = ModelOpt, state: str | None = StateOpt, subject: s
     limit = page + 1 if more else page
     rows = None
     if not any((org, since, until, overdue is not None, assignee)):
-        rows = _light_list(identity(as_), model, state, subject, limit)      # through the driver
+        rows = _light_list(identity(as_), model, _states(state), subject, limit)      # through the driver
     if rows is None:
         f = _filter(model, state, subject, org, since, until, overdue, assignee)
         rows = _service(workspace(as_, "clues.read")).list(model_id=f.model_id, state=f.state, subject=f.subject,
