@@ -16,29 +16,47 @@ def _fetch1(con: duckdb.DuckDBPyConnection, sql: str):
     return con.execute(sql).fetchall()[0]
 
 
-def edges_with_decisions(con: duckdb.DuckDBPyConnection, pairs: str, nodes: str, threshold: float,
-                         decisions: str | None, out: str = "er_edges") -> None:
-    """``out``(unique_id_l, unique_id_r, probability, decided): model pairs ≥ ``threshold`` minus
-    不同人 decisions, plus 同一人 decisions.  ``decisions`` is a relation (fp_l, fp_r, same BOOLEAN)
-    keyed by record fingerprints, matched in either order."""
-    if decisions is None:
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE {out} AS
-            SELECT unique_id_l, unique_id_r, match_probability AS probability, NULL::BOOLEAN AS decided
-            FROM {pairs} WHERE match_probability >= {float(threshold)}""")
-        return
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE er_decided AS
-        SELECT a.unique_id AS ua, b.unique_id AS ub, d.same
+def decided_sql(decisions: str, nodes: str) -> str:
+    """The review decisions ``decisions``(fp_l, fp_r, same BOOLEAN), keyed by record fingerprints in
+    either order, as pairs of ``nodes``' unique IDs (l < r, same).  Plain SQL that DuckDB and Spark SQL
+    both run: the one definition of which records a decision is about."""
+    return f"""SELECT least(a.unique_id, b.unique_id) AS l, greatest(a.unique_id, b.unique_id) AS r, d.same
         FROM {decisions} d JOIN {nodes} a ON a.fingerprint = d.fp_l JOIN {nodes} b ON b.fingerprint = d.fp_r
-        WHERE a.unique_id <> b.unique_id""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {out} AS
-        SELECT p.unique_id_l, p.unique_id_r, p.match_probability AS probability, NULL::BOOLEAN AS decided
-        FROM {pairs} p
-        WHERE p.match_probability >= {float(threshold)}
-          AND NOT EXISTS (SELECT 1 FROM er_decided d WHERE NOT d.same
-                          AND ((d.ua = p.unique_id_l AND d.ub = p.unique_id_r)
-                               OR (d.ua = p.unique_id_r AND d.ub = p.unique_id_l)))
+        WHERE a.unique_id <> b.unique_id"""
+
+
+def decide_pairs_sql(pairs: str, decided: str) -> str:
+    """Scored ``pairs``(unique_id_l, unique_id_r, match_probability, match_weight, compared, band) with
+    the ``decided`` pairs (``decided_sql``) applied — human decisions win over the model: 不同人 → band
+    'rejected'; 同一人 → band 'confirmed', probability 1, and added when the model did not score the
+    pair.  Plain SQL for DuckDB and Spark SQL (the one definition of how decisions apply)."""
+    return f"""SELECT p.unique_id_l, p.unique_id_r,
+               CASE WHEN d.same THEN 1.0 ELSE p.match_probability END AS match_probability, p.match_weight,
+               CASE WHEN d.same IS NULL THEN p.compared WHEN d.same THEN '人工核对：同一人；' || p.compared
+                    ELSE '人工核对：不同人；' || p.compared END AS compared,
+               CASE WHEN d.same IS NULL THEN p.band WHEN d.same THEN 'confirmed' ELSE 'rejected' END AS band
+        FROM {pairs} p LEFT JOIN {decided} d
+          ON d.l = least(p.unique_id_l, p.unique_id_r) AND d.r = greatest(p.unique_id_l, p.unique_id_r)
         UNION ALL
-        SELECT least(ua, ub), greatest(ua, ub), 1.0, TRUE FROM er_decided WHERE same""")
+        SELECT d.l, d.r, 1.0, NULL, '人工核对：同一人', 'confirmed' FROM {decided} d
+        WHERE d.same AND NOT EXISTS (SELECT 1 FROM {pairs} p WHERE least(p.unique_id_l, p.unique_id_r) = d.l
+                                     AND greatest(p.unique_id_l, p.unique_id_r) = d.r)"""
+
+
+def edges_sql(pairs: str, threshold: float) -> str:
+    """The clustering edges(unique_id_l, unique_id_r, probability, decided) of ``pairs`` (decisions
+    applied by ``decide_pairs_sql``): pairs at or above ``threshold`` that no reviewer rejected — a
+    confirmed pair has probability 1, so it is always an edge.  Plain SQL for DuckDB and Spark SQL."""
+    return f"""SELECT unique_id_l, unique_id_r, match_probability AS probability, band = 'confirmed' AS decided
+        FROM {pairs} WHERE match_probability >= {float(threshold)} AND band <> 'rejected'"""
+
+
+def apply_decisions(con: duckdb.DuckDBPyConnection, pairs: str, nodes: str, decisions: str) -> None:
+    """Rewrite the DuckDB table ``pairs`` with the review ``decisions`` applied (``decide_pairs_sql``)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE er_decided AS {decided_sql(decisions, nodes)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE er_pairs_decided AS {decide_pairs_sql(pairs, 'er_decided')}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {pairs} AS SELECT * FROM er_pairs_decided")
+    con.execute("DROP TABLE er_pairs_decided")
 
 
 def connected_components(con: duckdb.DuckDBPyConnection, nodes: str, edges: str,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from shujian.entity import linker as lk
-from shujian.entity.cluster import connected_components, edges_with_decisions
+from shujian.entity.cluster import apply_decisions, connected_components, edges_sql
 from shujian.entity.prepare import PersonSource, prepare_persons
 
 SCORE_FLOOR = 0.3        # pairs below this are not kept at all
@@ -82,8 +82,7 @@ def link(con: duckdb.DuckDBPyConnection, sources: list[PersonSource], *, model: 
     con.execute(f"""CREATE OR REPLACE TEMP TABLE er_pairs AS
         SELECT p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight,
                {compared_sql()} AS compared,
-               CASE WHEN p.match_probability >= {float(certain)} THEN 'linked'
-                    WHEN p.match_probability >= {float(review)} THEN 'review' ELSE 'below' END AS band
+               {band_sql('p.match_probability', review, certain)} AS band
         FROM {scored} p""")
     run.model = linker.misc.save_model_to_json()
     t = _timed(run, "predict", t)
@@ -114,12 +113,18 @@ def train_model(con: duckdb.DuckDBPyConnection, *, u_pairs: float = 1e6, sample:
     return model
 
 
+def band_sql(probability: str, review: float, certain: float) -> str:
+    """SQL (DuckDB and Spark) of a scored pair's band: 'linked' (≥ ``certain``), 'review' or 'below'."""
+    return (f"CASE WHEN {probability} >= {float(certain)} THEN 'linked' "
+            f"WHEN {probability} >= {float(review)} THEN 'review' ELSE 'below' END")
+
+
 def cluster_pairs(con, review: float, decisions) -> None:
     """``er_pairs`` → clusters (``er_edges`` over ``er_person_input``, review decisions honoured) and each
     record's strongest link into its cluster: its confidence and the comparison behind it (``er_confidence``)."""
-    edges_with_decisions(con, "er_pairs", "er_person_input", review, decisions)
     if decisions is not None:
-        _mark_decided(con)
+        apply_decisions(con, "er_pairs", "er_person_input", decisions)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE er_edges AS {edges_sql('er_pairs', review)}")
     connected_components(con, "er_person_input", "er_edges")
     con.execute("""CREATE OR REPLACE TEMP TABLE er_confidence AS
         WITH e AS (SELECT e.unique_id_l, e.unique_id_r, e.probability, p.compared FROM er_edges e
@@ -127,21 +132,6 @@ def cluster_pairs(con, review: float, decisions) -> None:
         SELECT u AS unique_id, max(probability) AS confidence, arg_max(compared, probability) AS basis FROM (
             SELECT unique_id_l AS u, probability, compared FROM e
             UNION ALL SELECT unique_id_r, probability, compared FROM e) GROUP BY u""")
-
-
-def _mark_decided(con: duckdb.DuckDBPyConnection) -> None:
-    """Pairs a reviewer decided: 'rejected' (不同人) or 'confirmed' (同一人, probability 1); confirmed
-    pairs the model did not score are added."""
-    con.execute("""UPDATE er_pairs p SET band = CASE WHEN d.same THEN 'confirmed' ELSE 'rejected' END,
-                          match_probability = CASE WHEN d.same THEN 1.0 ELSE p.match_probability END,
-                          compared = (CASE WHEN d.same THEN '人工核对：同一人；' ELSE '人工核对：不同人；' END)
-                                     || p.compared
-                   FROM er_decided d
-                   WHERE (d.ua = p.unique_id_l AND d.ub = p.unique_id_r) OR (d.ua = p.unique_id_r AND d.ub = p.unique_id_l)""")
-    con.execute("""INSERT INTO er_pairs
-        SELECT least(ua, ub), greatest(ua, ub), 1.0, NULL, '人工核对：同一人', 'confirmed' FROM er_decided d
-        WHERE same AND NOT EXISTS (SELECT 1 FROM er_pairs p WHERE p.unique_id_l = least(d.ua, d.ub)
-                                   AND p.unique_id_r = greatest(d.ua, d.ub))""")
 
 
 def _drop_splink_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -3,7 +3,8 @@
 Prepared records (``entity.prepare``, exported to Parquet) are scored by Splink's SparkAPI with the
 trained model carried over by ``linker.for_dialect`` — the same blocking rules, the same comparison
 levels, the same m/u probabilities and prior — so the pairs and clusters equal those of the DuckDB
-path (``tests/entity/test_spark_parity.py``).
+path (``tests/entity/test_spark_parity.py``).  Review decisions (同一人/不同人) apply through the same
+SQL on both engines (``entity.cluster``), so a pair a prosecutor rejected stays apart on Spark too.
 
 ``local_conf`` sizes Spark for one machine: the local executor lives inside the driver JVM, so
 ``spark.driver.memory`` is the whole heap; shuffle partitions follow the number of records (Spark's
@@ -16,7 +17,8 @@ import math
 from pathlib import Path
 
 from shujian.entity import linker as lk
-from shujian.entity.pipeline import SCORE_FLOOR
+from shujian.entity.cluster import decide_pairs_sql, decided_sql, edges_sql
+from shujian.entity.pipeline import SCORE_FLOOR, band_sql, compared_sql
 
 
 def shuffle_partitions(records: int, cores: int = 2) -> int:
@@ -52,29 +54,54 @@ def local_conf(records: int, *, driver_memory: str = "4g", workdir: Path | None 
     return conf
 
 
-def splink_linker(spark, df, model: dict, *, partitions: int, checkpoint_dir: Path | None = None,
-                  break_lineage: str = "parquet"):
-    """A Splink linker on Spark over the prepared records ``df`` with the trained ``model`` (DuckDB JSON)."""
-    from splink import Linker, SparkAPI
+def spark_api(spark, *, partitions: int, checkpoint_dir: Path | None = None, break_lineage: str = "parquet"):
+    """Splink's database API over the Spark session ``spark``."""
+    from splink import SparkAPI
 
     if checkpoint_dir is not None:
         spark.sparkContext.setCheckpointDir(str(checkpoint_dir))
-    api = SparkAPI(spark_session=spark, break_lineage_method=break_lineage,
-                   num_partitions_on_repartition=partitions)
+    return SparkAPI(spark_session=spark, break_lineage_method=break_lineage,
+                    num_partitions_on_repartition=partitions)
+
+
+def splink_linker(spark, df, model: dict, *, partitions: int, checkpoint_dir: Path | None = None,
+                  break_lineage: str = "parquet", api=None):
+    """A Splink linker on Spark over the prepared records ``df`` with the trained ``model`` (DuckDB JSON)."""
+    from splink import Linker
+
+    api = api or spark_api(spark, partitions=partitions, checkpoint_dir=checkpoint_dir, break_lineage=break_lineage)
     return Linker(api.register(df), lk.for_dialect(model, "spark"))
 
 
-def link_on_spark(spark, df, model: dict, *, review: float = lk.REVIEW, floor: float = SCORE_FLOOR,
-                  partitions: int = 4, checkpoint_dir: Path | None = None, break_lineage: str = "parquet"):
+def link_on_spark(spark, df, model: dict, *, decisions=None, review: float = lk.REVIEW,
+                  certain: float = lk.CERTAIN, floor: float = SCORE_FLOOR, partitions: int = 4,
+                  checkpoint_dir: Path | None = None, break_lineage: str = "parquet"):
     """Score and cluster the prepared records ``df`` on Spark → (pairs, clusters) Spark DataFrames:
-    pairs(unique_id_l, unique_id_r, match_probability, match_weight, gamma_*) at or above ``floor`` and
-    clusters(unique_id, cluster_id), the connected components of the pairs at or above ``review``.
-    (Human review decisions are applied by the DuckDB registry run, ``pipeline.cluster_pairs``.)"""
-    linker = splink_linker(spark, df, model, partitions=partitions, checkpoint_dir=checkpoint_dir,
-                           break_lineage=break_lineage)
+    pairs(unique_id_l, unique_id_r, match_probability, match_weight, compared, band) at or above
+    ``floor``, as ``pipeline.link`` leaves them in er_pairs, and clusters(unique_id, cluster_id), the
+    connected components of the pairs at or above ``review``.
+
+    ``decisions`` (a Spark DataFrame fp_l, fp_r, same — the reviewers' 同一人/不同人 by record
+    fingerprint) are applied by the same SQL as on DuckDB (``cluster.decide_pairs_sql``/``edges_sql``):
+    a rejected pair is never an edge, a confirmed pair always is."""
+    from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+    api = spark_api(spark, partitions=partitions, checkpoint_dir=checkpoint_dir, break_lineage=break_lineage)
+    linker = splink_linker(spark, df, model, partitions=partitions, api=api)
     pred = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, review)
-    gammas = [f"gamma_{c}" for c in lk.COMPARED]
-    pairs = pred.as_spark_dataframe().select("unique_id_l", "unique_id_r", "match_probability", "match_weight",
-                                             *gammas)
+    pred.as_spark_dataframe().createOrReplaceTempView("er_spark_scored")
+    pairs = spark.sql(f"""SELECT unique_id_l, unique_id_r, match_probability, match_weight,
+                                 {compared_sql()} AS compared, {band_sql('match_probability', review, certain)} AS band
+                          FROM er_spark_scored""")
+    if decisions is not None:
+        df.createOrReplaceTempView("er_spark_nodes")
+        decisions.createOrReplaceTempView("er_spark_decisions")
+        spark.sql(decided_sql("er_spark_decisions", "er_spark_nodes")).createOrReplaceTempView("er_spark_decided")
+        pairs.createOrReplaceTempView("er_spark_model_pairs")
+        pairs = spark.sql(decide_pairs_sql("er_spark_model_pairs", "er_spark_decided"))
+    pairs = pairs.persist()
+    pairs.createOrReplaceTempView("er_spark_pairs")
+    edges = spark.sql(edges_sql("er_spark_pairs", review))
+    clusters = cluster_pairwise_predictions_at_threshold(
+        df.select("unique_id"), edges.select("unique_id_l", "unique_id_r"), api, "unique_id")
     return pairs, clusters.as_spark_dataframe().select("unique_id", "cluster_id")
