@@ -201,6 +201,7 @@ def test_matches_and_explanations_are_the_reference(texts, rule_name):
         for text in cleaned_texts:
             got, want = fast.match(text), ref.match(text)
             assert (got is None) == (want is None), text
+            assert fast.words(text) == (want.words if want is not None else None), text
             if got is not None:
                 matched += 1
                 assert (got.to_json(), got.words, got.counted) == (want.to_json(), want.words, want.counted), text
@@ -224,6 +225,7 @@ def test_regex_terms_and_whole_words_are_the_reference(rule):
         assert fast.explain(text).to_dict() == ref.explain(text).to_dict(), text
         got, want = fast.match(text), ref.match(text)
         assert (got and got.to_json()) == (want and want.to_json()), text
+        assert fast.words(text) == (want.words if want is not None else None), text
         matched += got is not None
     assert matched > 5
 
@@ -250,6 +252,14 @@ def test_the_sql_function_is_the_reference(texts, names):
     got = screen_values(texts, config)
     assert got == reference_screen(texts, step.rule, set(step.outputs()))
     assert sum(got["matched"]) > 100 and sum(k is not None for k in got["merchant_key"]) > 100
+    # what a model that shows no explanation asks for (compiler.text.narrow_outputs): the same words,
+    # merchants and keys on the matching rows, nothing computed for the others
+    narrowed = json.dumps({**json.loads(config), "outputs": ["merchant_key", "words"], "matched_only": True},
+                          ensure_ascii=False)
+    fewer = screen_values(texts, narrowed)
+    assert fewer["matched"] == got["matched"] and set(fewer["explain"]) == {None}
+    for field in ("words", "merchant_key"):
+        assert fewer[field] == [v if m else None for v, m in zip(got[field], got["matched"], strict=True)], field
     keys = '{"rule":null,"outputs":["name_key"]}'
     got = screen_values(names, keys)
     assert got == reference_screen(names, None, {"name_key"})

@@ -21,13 +21,13 @@ ROWS = [
 ]
 
 
-def model(**text) -> object:
+def model(later: tuple[dict, ...] = (), **text) -> object:
     step = {"fields": ["title", "body"], "rule": rule_source("prepaid-card"), "merchant": "merchant",
             "merchant_key": "mkey", **text}
     return load_model({
         "id": "t-text", "name": "文本步骤", "line": "公益诉讼检察", "point": "预付卡",
         "inputs": {"msg": {"dataset": "12345工单", "fields": {"no": "编号", "title": "主题", "body": "详情"}}},
-        "steps": [{"id": "hits", "from": "msg", "text": step}],
+        "steps": [{"id": "hits", "from": "msg", "text": step}, *later],
         "output": {"subject": {"type": "case", "key": "no"}, "title": "{no}", "facts": ["text_words"]}})
 
 
@@ -61,6 +61,26 @@ def test_compiled_sql_has_a_prefilter_and_the_function():
     assert " RLIKE " in on_spark.sql and "__tx['matched']" in on_spark.sql
     with pytest.raises(ValidationFailed, match="text.rules；postgres 引擎不支持"):
         compile_model(model(), catalog, "postgres")
+
+
+def _config(sql: str) -> dict:
+    start = sql.index("'{\"rule\"")
+    return json.loads(sql[start + 1:sql.index("}'", start) + 1])
+
+
+def test_the_function_computes_only_the_fields_read():
+    """A model whose later steps do not read the explanation: the call's config asks for the fields
+    still read, merchants for matching rows only — and the rows are those of the full function."""
+    narrow = model(({"id": "sel", "select": {"columns": ["no", "text_words", "mkey"]}},))
+    con, catalog = load_tables({"12345工单": ROWS})
+    config = _config(compile_model(narrow, catalog, "duckdb").sql)
+    assert config["outputs"] == ["merchant_key", "words"] and config["matched_only"] is True
+    full = _config(compile_model(model(), catalog, "duckdb").sql)       # the last step read whole
+    assert full["outputs"] == ["explain", "merchant", "merchant_key", "words"]
+    assert "matched_only" not in _config(compile_model(model(keep="all"), catalog, "duckdb").sql)
+    got = {r["no"]: (r["text_words"], r["mkey"]) for r in run(narrow)}
+    assert got == {r["no"]: (r["text_words"], r["mkey"]) for r in run(model())}
+    assert got["A1"] == ("办卡、跑路、预付", "力美健身")
 
 
 def test_text_step_problems_are_located():

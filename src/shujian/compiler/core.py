@@ -38,7 +38,7 @@ from shujian.compiler.steps import (
     build_union,
     build_window,
 )
-from shujian.compiler.text import build_text
+from shujian.compiler.text import build_text, narrow_outputs
 from shujian.compiler.types import norm
 from shujian.errors import InputError, ValidationFailed
 from shujian.spec.model import FieldBinding, Model, RuleColumn, Step
@@ -302,6 +302,7 @@ def _finish(b: Builder, model: Model, last: Rel, datasets: list[str],
     ctes = b.ctes
     if plan is not None and last.evidence:      # evidence after screens (compiler.screens)
         ctes = two_passes(ctes, last.cte, model.output.subject.key, plan, prune_columns)
+    narrow_outputs(ctes, final)                 # text functions: only the fields still read
     for name, query in ctes:
         final = final.with_(name, as_=query, copy=False)
     parameters = dict(b.ctx.bound)

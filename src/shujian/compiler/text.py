@@ -45,6 +45,8 @@ def build_text(b: Builder, sid: str, t: TextStep, src: Rel, loc: str) -> Rel | N
         expressions=[p for i, part in enumerate(parts) for p in ([exp.Literal.string(SEPARATOR)] if i else []) + [part]])
     config = {"rule": t.rule.model_dump(mode="json", exclude_defaults=True) if t.rule else None,
               "outputs": sorted(outputs)}
+    if t.rule is not None and t.keep == "matched":
+        config["matched_only"] = True      # rows that do not match are dropped: no merchant for them
     call = exp.Anonymous(this=FUNCTION, expressions=[
         text.copy(), exp.Literal.string(json.dumps(config, ensure_ascii=False, separators=(",", ":")))])
     first = exp.select(*_cols(list(src.cols)), exp.alias_(call, STRUCT), *_ev_cols(src)).from_(src.cte)
@@ -65,3 +67,41 @@ def build_text(b: Builder, sid: str, t: TextStep, src: Rel, loc: str) -> Rel | N
 
 def _field(name: str) -> exp.Expression:
     return exp.Bracket(this=exp.column(STRUCT), expressions=[exp.Literal.string(name)])
+
+
+def narrow_outputs(ctes: list[tuple[str, exp.Query]], final: exp.Query) -> None:
+    """After column pruning: each ``shujian_text`` call computes only the fields still read.
+
+    The call's config lists the step's outputs; the explanation (a JSON document per message) is
+    most of a match's cost and a model that does not show it (its clue facts name other columns)
+    has its projection pruned.  Here each text CTE's config is rewritten, in place, to the fields
+    its readers still take (``__tx['…']``); a reader taking the whole struct keeps every field.
+    """
+    readers = [q for _, q in ctes] + [final]
+    for name, query in ctes:
+        call = next((c for c in query.find_all(exp.Anonymous) if c.name.lower() == FUNCTION), None)
+        if call is None or len(call.expressions) != 2 or not isinstance(call.expressions[1], exp.Literal):
+            continue
+        config = json.loads(call.expressions[1].this)
+        read: set[str] = set()
+        for reader in readers:
+            if name not in {t.name for t in reader.find_all(exp.Table)}:
+                continue
+            if any(isinstance(star.parent, exp.Select) for star in reader.find_all(exp.Star)) or any(
+                    isinstance(c.this, exp.Star) for c in reader.find_all(exp.Column)):
+                read = set(config.get("outputs") or ())            # SELECT *, t.*: every field may be read
+                break
+            for col in reader.find_all(exp.Column):
+                if col.name != STRUCT:
+                    continue
+                key = col.parent.expressions[0] if isinstance(col.parent, exp.Bracket) and col.parent.this is col \
+                    else None
+                if not isinstance(key, exp.Literal):
+                    read = set(config.get("outputs") or ())        # the whole struct: keep every field
+                    break
+                read.add(key.this)
+        outputs = [o for o in config.get("outputs") or () if o in read]
+        if outputs != list(config.get("outputs") or ()):
+            config["outputs"] = outputs
+            call.expressions[1].replace(exp.Literal.string(json.dumps(config, ensure_ascii=False,
+                                                                       separators=(",", ":"))))

@@ -138,6 +138,47 @@ class Matcher:
         """Evaluate fully, also for a text that does not match (the builder's preview says why)."""
         return self._explain(text, self._scan(text))
 
+    def words(self, text: str) -> list[str] | None:
+        """``match(text).words`` when ``text`` matches, else None — without building the explanation
+        (hits, dropped occurrences, snippet): what the SQL function computes when the explanation
+        column is not read.  Each step is :meth:`_explain`'s, on tuples instead of dicts."""
+        if not text:
+            return None
+        found = self._scan(text)
+        if self._positive_ranks.isdisjoint(found) and (self._pre_regex is None
+                                                         or self._pre_regex.search(text) is None):
+            return None
+        kept = self._occurrences(text, found, list_dropped=False)[0]
+        by_term: dict[str, list[Occurrence]] = {}
+        for occ in kept:
+            by_term.setdefault(occ.term, []).append(occ)
+        if self._all and any(t not in by_term for t in self._all):
+            return None                 # a missing all-term
+        if any(t in by_term for t in self._exclude):
+            return None                 # an exclusion counted
+        # (first position, words) per hit, in _explain's order before its stable sort
+        hits = [(o.start, (o.text,)) for o in kept if o.term in self._any] if self._any else []
+        for clause, a_order, b_order in self._near:
+            pair = _closest(clause, _in_order(by_term, a_order), _in_order(by_term, b_order))
+            if pair is not None:
+                hits.append((pair[0].start, (pair[0].text, pair[1].text)))
+        if not hits and (self._any or self._near):
+            return None                 # not included
+        if self._all:
+            hits += [(by_term[t][0].start, (by_term[t][0].text,)) for t in self._all]
+        if not hits:
+            return None
+        hits.sort(key=_first_of)
+        out: list[str] = []
+        for _, words in hits[:MAX_REPORTED]:
+            for w in words:
+                if w not in out:
+                    out.append(w)
+        for o in sorted(kept, key=_start)[:50]:
+            if o.text not in out:
+                out.append(o.text)
+        return out
+
     def _scan(self, text: str) -> dict[int, list[int]]:
         """Literal terms found in ``text``: term rank → end offsets (exclusive), ascending; every
         occurrence, overlapping ones too (the automaton reports each at its last character)."""
@@ -174,9 +215,10 @@ class Matcher:
                      missing, _snippet(text, hits) if matched else "", counted[:50])
 
     # -- occurrences -----------------------------------------------------------------------------
-    def _occurrences(self, text: str, found: dict[int, list[int]]) -> tuple[list[Occurrence], list[dict]]:
+    def _occurrences(self, text: str, found: dict[int, list[int]],
+                     list_dropped: bool = True) -> tuple[list[Occurrence], list[dict]]:
         """Every occurrence, in the order of the rule's terms, then of position: kept, or dropped
-        with the reason (sorted by position)."""
+        with the reason (sorted by position; not listed when ``list_dropped`` is false)."""
         spans = [(m.start(), m.end(), m.group()) for m in self._ignore_re.finditer(text)] if self._ignore_re else []
         occurrences: list[tuple[int, list[Occurrence]]] = []
         for rank, ends in found.items():
@@ -188,7 +230,12 @@ class Matcher:
             if occs:
                 occurrences.append((rank, occs))
         occurrences.sort(key=_first)
-        kept, dropped = [], []
+        kept: list[Occurrence] = []
+        if not list_dropped:
+            for _, occs in occurrences:
+                kept += [occ for occ in occs if self._why_not(text, occ, spans) is None]
+            return kept, []
+        dropped = []
         for _, occs in occurrences:
             for occ in occs:
                 why = self._why_not(text, occ, spans)
@@ -220,6 +267,10 @@ def _first(item: tuple[int, list]) -> int:
 
 def _at(item: dict) -> int:
     return item["at"]
+
+
+def _first_of(hit: tuple[int, tuple[str, ...]]) -> int:
+    return hit[0]
 
 
 def _first_at(hit: dict) -> int:

@@ -33,32 +33,46 @@ FIELDS = ("matched", "explain", "words", "merchant", "merchant_key", "name_key")
 
 
 @lru_cache(maxsize=64)
-def _compiled(config: str, words: tuple[str, ...]) -> tuple[Matcher | None, frozenset[str]]:
+def _compiled(config: str, words: tuple[str, ...]) -> tuple[Matcher | None, frozenset[str], bool]:
     data = json.loads(config)
     rule = TextRule.model_validate(data["rule"]) if data.get("rule") else None
     matcher = Matcher(rule, segmenter(words)) if rule is not None else None
-    return matcher, frozenset(data.get("outputs") or ())
+    return matcher, frozenset(data.get("outputs") or ()), bool(data.get("matched_only"))
 
 
 def screen_values(texts: Iterable[Any], config: str, words: tuple[str, ...] = ()) -> dict[str, list]:
-    """Column-wise results for a batch of texts (the body of the SQL function)."""
+    """Column-wise results for a batch of texts (the body of the SQL function).
+
+    The config's ``outputs`` say which fields are read: the explanation is built only when
+    ``explain`` is among them (else matched/words come from :meth:`Matcher.words`, the same words
+    without the explanation), and with ``matched_only`` (the step keeps matching rows only) the
+    merchant is extracted from matching texts only.  A field not asked for is NULL."""
     from shujian.text.merchants import first_merchant, merchant_key
 
-    matcher, outputs = _compiled(config, words)
+    matcher, outputs, matched_only = _compiled(config, words)
+    want_explain = "explain" in outputs
+    want_words = "words" in outputs or want_explain       # (explain without words: the struct has both)
     want_merchant = "merchant" in outputs or "merchant_key" in outputs
     want_key = "name_key" in outputs
     matched, explain, found, merchant, mkey, name_key = [], [], [], [], [], []
     for value in texts:
         text = cleaned(value)
-        match = matcher.match(text) if matcher is not None else None
-        mention = first_merchant(text) if want_merchant and text else None
-        matched.append(match is not None if matcher is not None else True)
-        if match is not None:
-            explain.append(match.to_json())
-            found.append("、".join(match.words))
-        else:
+        if matcher is None:
+            hit = True
             explain.append(None)
             found.append(None)
+        elif want_explain:
+            match = matcher.match(text)
+            hit = match is not None
+            explain.append(match.to_json() if hit else None)
+            found.append("、".join(match.words) if hit else None)
+        else:
+            terms = matcher.words(text)
+            hit = terms is not None
+            explain.append(None)
+            found.append("、".join(terms) if hit and want_words else None)
+        matched.append(hit)
+        mention = first_merchant(text) if want_merchant and text and (hit or not matched_only) else None
         if mention:
             merchant.append(mention.name)
             mkey.append(mention.key)
