@@ -109,3 +109,24 @@ def test_console_script_end_to_end(tmp_path, metadata_url):
     assert json.loads(listing.stdout)[0]["name"] == "人员"
     bad = run("data", "import", str(tmp_path / "none.csv"), "--name", "人员")
     assert bad.returncode == 2 and "不存在" in bad.stderr and bad.stdout == ""
+
+
+@pytest.mark.parametrize("tz,offset", [("Asia/Shanghai", 8), ("UTC", 0)])
+def test_list_shows_the_import_time_in_local_minutes(imported, capsys, monkeypatch, tz, offset):
+    import time
+    from datetime import datetime, timedelta
+
+    from shujian.cli.common import console
+
+    monkeypatch.setattr(console, "width", 250)
+    monkeypatch.setenv("TZ", tz)
+    time.tzset()
+    try:
+        iso = json.loads(cli(capsys, "data", "list", "--format", "json")[1])[0]["imported_at"]
+        code, out, _ = cli(capsys, "data", "list")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    utc = datetime.fromisoformat(iso)
+    assert code == 0 and iso not in out and "+00:00" not in out
+    assert (utc + timedelta(hours=offset)).strftime("%Y-%m-%d %H:%M") in out

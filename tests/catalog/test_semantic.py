@@ -232,7 +232,12 @@ def test_dates_months_amounts_normalise_to_canonical_text():
     ("出生年月", ["1990-01", "199103"], "month"),
     ("发放年月", ["202301", "202302"], "month"),
     ("发放金额", ["1,200.00", "300元"], "amount"),
-    ("身份证号", ["abc", "def", "ghi"], None),       # a hint alone does not beat the values
+    ("身份证号", ["abc", "def", "ghi"], "id_number"),  # a decisive header wins: the values count as invalid
+    ("公民身份号码", ["110105194912310020", "110105198001010010"], "id_number"),   # wrong check digits
+    ("证件号码", ["110105194912310020", "110105198001010010", "E12345678"], "id_number"),  # ID-shaped
+    ("证件号码", ["E12345678", "G87654321", "K1234567"], None),   # passports: a weak hint needs ID shapes
+    ("身份证地址", ["北京市朝阳区某街1号", "杭州市西湖区某路2号"], None),   # 身份证 alone is not decisive
+    ("编号", ["110105194912310020", "110105198001010010", "330106199001010010"], None),   # no hint: values
     ("数量", ["1", "2", "3"], None),
     ("邮编", ["100020", "310006", "518000"], None),
 ])

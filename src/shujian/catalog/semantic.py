@@ -120,6 +120,14 @@ def _normalize_id_number(value: str | None) -> str | None:
     return id15_to_18(v) or v
 
 
+_ID_SHAPE_RE = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")
+
+
+def _id_shaped(n: str) -> bool:
+    """18 characters of an ID (17 digits and a digit or X) or an old 15-digit ID, checked or not."""
+    return _ID_SHAPE_RE.fullmatch(n) is not None
+
+
 def _valid_id_number(n: str) -> bool:
     # region: the province rule of shujian.divisions.id_prefix_ok (same table as the 区划 check)
     return (_ID18_RE.fullmatch(n) is not None and divisions.id_prefix_ok(n)
@@ -245,6 +253,12 @@ class SemanticType:
     sql_normalizer: Callable[[str], str] | None = field(default=None, repr=False)
     detect_by_values: bool = False     # may be recognised from values alone (no name hint)
     sql_validator: Callable[[str], str] | None = field(default=None, repr=False)   # native DuckDB check
+    # Patterns (re.search) of a column name that says the type outright (身份证号, 公民身份号码; not
+    # 身份证地址 or 身份证有效期): it decides whatever the values are, so a delivery whose check digits are wrong is tagged and its invalid values are counted.
+    decisive_names: tuple[str, ...] = ()
+    # What a value of the type looks like even when its check fails (a weaker name hint, 证件号码, plus
+    # mostly such values decides: a column of passport numbers stays untagged).
+    shape: Callable[[str], bool] | None = field(default=None, repr=False)
 
     def normalize(self, value: str | None) -> str | None:
         """Normalised form of ``value``; None for blanks and null markers."""
@@ -312,8 +326,11 @@ def _sql_matches(normalizer: Callable[[str], str], *patterns: str, max_len: int 
 def _types() -> dict[str, SemanticType]:
     t = [
         SemanticType("id_number", "身份证号", True,
-                     ("身份证", "公民身份号码", "证件号码", "证件号", "身份号码", "证照号码", "社会保障号"),
-                     _normalize_id_number, _valid_id_number, _sql_compact_upper, True),
+                     ("身份证", "公民身份号码", "证件号码", "证件号", "身份号码", "证照号码", "社会保障号",
+                      "身份證", "公民身份號碼", "證件號", "身份號碼", "證照號碼"),
+                     _normalize_id_number, _valid_id_number, _sql_compact_upper, True,
+                     decisive_names=("身份证号", "公民身份号", "身份号码", "^身份证$", "身份證號", "身份號碼", "^身份證$"),
+                     shape=_id_shaped),
         SemanticType("uscc", "统一社会信用代码", False, ("信用代码", "社会信用", "统一代码", "USCC"),
                      _normalize_compact_upper, uscc.is_valid, _sql_compact_upper, True),
         SemanticType("case_number", "案号", False, ("案号", "案件编号", "文书号", "文号"),
@@ -368,20 +385,34 @@ def _valid_share(st: SemanticType, values: list[str]) -> float:
     return sum(1 for v in values if st.is_valid(v)) / len(values) if values else 0.0
 
 
+def _decisive_name(st: SemanticType, column_name: str) -> bool:
+    name = column_name.strip().lower()
+    return any(re.search(p, name) for p in st.decisive_names)
+
+
+def _shaped_share(st: SemanticType, values: list[str]) -> float:
+    if st.shape is None or not values:
+        return 0.0
+    return sum(1 for v in values if (n := st.normalize(v)) is not None and st.shape(n)) / len(values)
+
+
 def detect_semantic(column_name: str, sample: list[str | None]) -> str | None:
     """Guess the semantic type key of a column from its name and a sample of raw values.
 
-    A column-name hint (身份证号, 联系电话, 案号…) plus ≥ 50 % valid values decides; 姓名-like names
-    decide person_name alone.  Without a hint, ≥ 90 % valid values of an unambiguous type
-    (身份证号, 信用代码, 手机号, 车牌, 案号, 银行卡) decide.  Returns None when nothing fits.
+    A name that says the type outright (身份证号, 公民身份号码) decides alone, as 姓名-like names decide
+    person_name: the values that fail the check are then counted as invalid, not a reason to drop the
+    type.  A weaker column-name hint (证件号码, 联系电话, 案号…) decides with ≥ 50 % valid values, or
+    ≥ 50 % values of the type's shape (18-character IDs whose check digit is wrong).  Without a hint,
+    ≥ 90 % valid values of an unambiguous type (身份证号, 信用代码, 手机号, 车牌, 案号, 银行卡) decide.
+    Returns None when nothing fits.
     """
     values = [v for v in (_prepare(s) for s in sample) if v is not None]
     for st in SEMANTIC_TYPES.values():
         if not _name_matches(st, column_name):
             continue
-        if st.key in ("person_name", "text") or not values:
+        if st.key in ("person_name", "text") or not values or _decisive_name(st, column_name):
             return st.key
-        if _valid_share(st, values) >= NAME_HINT_MIN_VALID:
+        if max(_valid_share(st, values), _shaped_share(st, values)) >= NAME_HINT_MIN_VALID:
             return st.key
     if len(values) < 3:
         return None

@@ -35,8 +35,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-NULL_MARKERS: tuple[str, ...] = ("", "空", "无", "NULL", "null", "Null", "\\N", "-", "/", "--", "—", "——", "－",
-                                 "N/A", "n/a", "NA", "None", "none", "nan", "NaN", "暂无", "不详")
+# Chinese markers come in both scripts: 繁体 exports (台港澳 systems, some 公安/出入境 tables) write 無, 暫無, 不詳.
+_ZH_NULL_MARKERS = ("空", "无", "暂无", "不详", "无资料")
+_ZH_TRADITIONAL = str.maketrans("无暂详资", "無暫詳資")
+NULL_MARKERS: tuple[str, ...] = ("", "NULL", "null", "Null", "\\N", "-", "/", "--", "—", "——", "－",
+                                 "N/A", "n/a", "NA", "None", "none", "nan", "NaN",
+                                 *_ZH_NULL_MARKERS,
+                                 *(m.translate(_ZH_TRADITIONAL) for m in _ZH_NULL_MARKERS
+                                   if m.translate(_ZH_TRADITIONAL) != m))
 
 FULLWIDTH_DIGITS = "０１２３４５６７８９"
 ASCII_DIGITS = "0123456789"
@@ -44,7 +50,8 @@ _FW_TABLE = str.maketrans(FULLWIDTH_DIGITS + "　\u00a0", ASCII_DIGITS + "  ")  
 
 # Yes/no words (lower case).  1/0 count only in columns named like a yes/no column (是否从业, 营运标志).
 YES_WORDS = ("是", "有", "true", "t", "y", "yes", "√")
-NO_WORDS = ("否", "无", "false", "f", "n", "no", "×")     # 无 is 否 only in 有/无 columns, else a null marker
+NO_WORDS = ("否", "无", "無", "false", "f", "n", "no", "×")   # 无/無 are 否 only in 有/无 columns, else null markers
+_WU = ("无", "無")
 _TRUE, _FALSE = YES_WORDS, NO_WORDS
 _FLAG_NAME = re.compile(r"^是否|标志$|标识$|^有无|^(is|has)_|_flag$", re.IGNORECASE)
 
@@ -232,7 +239,7 @@ def _bool_sql(you_wu: bool = False) -> str:
     """``you_wu``: a 有/无 column, where 无 means 否 (elsewhere 无 is a null marker)."""
     v = "lower({t})"
     t = ", ".join(_sql_str(x) for x in (*_TRUE, "1"))
-    f = ", ".join(_sql_str(x) for x in (*_FALSE, "0") if you_wu or x != "无")
+    f = ", ".join(_sql_str(x) for x in (*_FALSE, "0") if you_wu or x not in _WU)
     return f"(CASE WHEN {v} IN ({t}) THEN TRUE WHEN {v} IN ({f}) THEN FALSE END)"
 
 

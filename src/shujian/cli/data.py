@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
@@ -230,9 +230,21 @@ def list_(as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
     if output == OutputFormat.json:
         print_json(rows)
         return
+    rows = [{**r, "imported_at": local_minute(r.get("imported_at"))} for r in rows]
     print_table(rows, [("name", "数据集"), ("current_version", "当前版本"), ("pinned_version", "固定版本"),
                        ("rows", "行数"), ("columns", "列数"), ("level", "分级"), ("agency", "来源单位"),
                        ("area", "数据区"), ("imported_at", "导入时间")], title="数据资源目录")
+
+
+def local_minute(iso: str | None) -> str:
+    """An ISO time with its UTC offset (as the catalog gives it) → ``YYYY-MM-DD HH:MM`` in the
+    machine's time zone (2026-12-06T16:05:59+00:00 is 2026-12-07 00:05 in 北京时间)."""
+    if not iso:
+        return ""
+    moment = datetime.fromisoformat(iso)
+    if moment.tzinfo is None:      # a naive time from the metadata store is UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 @app.command("show")
