@@ -22,7 +22,9 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from shujian.entity.normalize import normalize_company_name
+from shujian.catalog.semantic import to_halfwidth
+from shujian.catalog.typeinfer import NULL_MARKERS
+from shujian.entity.normalize import _BRANCH_SUFFIX, _LEGAL_FORMS, normalize_company_name, to_simplified
 
 # Business words that end a merchant's name, longest first (the regex takes the first that fits).
 _BUSINESS = sorted({
@@ -55,6 +57,7 @@ _GENERIC = frozenset({
 })
 # Trailing words dropped from a match key (kept in the displayed name).
 _TRAIL = re.compile(r"(?:服务|经营|管理|咨询|店|馆|房|会所|中心|工作室|俱乐部|门店|总店|旗舰店|有限|个体工商户)+$")
+_WHITE = re.compile(r"\s")
 _SUFFIX = re.compile(r"(?:省|市|自治区|自治州|自治县|地区|区|县|旗|盟|镇|乡|街道)$")
 
 
@@ -108,6 +111,35 @@ def _leading_division(name: str) -> int:
     return 0
 
 
+# What normalize_company_name does to the common name — no brackets, no spaces, no branch — in a few
+# string operations; every other name takes normalize_company_name itself (see _company_base).
+_BRACKETS = frozenset("()[]（）")
+_BRANCH_ENDINGS = tuple(_BRANCH_SUFFIX.removeprefix("(?:").removesuffix(")").split("|"))
+_PLAIN_FORMS = tuple(sorted((f for f in _LEGAL_FORMS if not _BRACKETS.intersection(f)), key=len, reverse=True))
+_LONGEST_FORM = max(map(len, _PLAIN_FORMS))
+
+
+def _company_base(name: str) -> str | None:
+    """``normalize_company_name(name)``, cheaply for a name without brackets, white space or a
+    branch ending (2M registry names and every merchant named in a message take this path).
+
+    Without brackets and spaces the cleaned name is the name half-width, simplified and upper-case,
+    no branch pattern can match (both end in a branch word), no region note can be opened, and the
+    legal form is the longest form the name ends with (the leftmost match of the regex anchored at
+    the end), removed unless it is the whole name."""
+    v = to_halfwidth(name).strip()
+    if _BRACKETS.intersection(v) or _WHITE.search(v) or v.endswith(_BRANCH_ENDINGS) or v in NULL_MARKERS:
+        return normalize_company_name(name)
+    full = to_simplified(v).upper()
+    if not full or _BRACKETS.intersection(full) or full.endswith(_BRANCH_ENDINGS):
+        return normalize_company_name(name)
+    if full.endswith(_PLAIN_FORMS):
+        for form in _PLAIN_FORMS:                       # longest first
+            if full.endswith(form):
+                return full[:-len(form)] if len(full) > len(form) else full
+    return full
+
+
 @lru_cache(maxsize=262144)
 def merchant_key(name: str | None) -> str | None:
     """The comparison key of a merchant name (None when nothing specific is left).
@@ -117,14 +149,37 @@ def merchant_key(name: str | None) -> str | None:
     >>> merchant_key("椒江区力美健身房")
     '力美健身'
     """
-    base = normalize_company_name(name) if name else None
+    base = _company_base(name) if name else None
     if not base:
         return None
-    rest = base
-    while (n := _leading_division(rest)) and len(_core(rest[n:])) >= 2:
-        rest = rest[n:]               # 台州市 椒江区 …; but 中山美容院 keeps 中山: it is the name
+    at = 0                            # rest = base[at:]
+    runs: list[tuple[int, int]] | None = None
+    while n := _leading_division(base[at:] if at else base):
+        if runs is None:              # the business-word runs of base, found once for every suffix
+            runs = [m.span() for m in _BUSINESS_RE.finditer(base)]
+        if _core_length(base, at + n, runs) < 2:
+            break                     # 台州市 椒江区 …; but 中山美容院 keeps 中山: it is the name
+        at += n
+    rest = base[at:]
     key = _TRAIL.sub("", rest) or rest
     return key if len(_core(key)) >= 2 else None
+
+
+def _core_length(base: str, start: int, runs: list[tuple[int, int]]) -> int:
+    """``len(_core(base[start:]))`` from the runs ``_BUSINESS_RE.finditer(base)`` found.
+
+    finditer scans left to right and restarts at a run's end or one character on, so from any
+    position it does not skip (one not strictly inside a run) it finds what a scan started there
+    would: the runs of ``base[start:]`` are those of ``base`` from ``start`` on.  A run across
+    ``start`` breaks that; the suffix is then scanned on its own."""
+    size = len(base) - start
+    last = None
+    for run in runs:
+        if run[0] < start < run[1]:
+            return len(_core(base[start:]))
+        if run[0] >= start:
+            last = run
+    return last[0] - start if last is not None and last[1] == len(base) else size
 
 
 def _core(name: str) -> str:
