@@ -62,16 +62,21 @@ def _cpu() -> float:
 
 def _text_step(model, ref: str) -> str:
     """``{{text:<step>:config}}`` / ``{{text:<step>:pattern}}``: the text rule of the model's step as
-    the argument of ``shujian_text`` (the same Python function the model calls) and its prefilter."""
+    the argument of ``shujian_text`` (the same Python function the model calls) and its prefilter.
+    ``{{text:<step>:config:merchant,words}}``: only those fields, for matching rows only (what the
+    compiler asks for when later steps read only those; ``shujian.compiler.text.narrow_outputs``)."""
     from shujian.spec.text import prefilter_pattern
 
-    _, step_id, what = ref.split(":")
+    _, step_id, what, *fields = ref.split(":")
     t = next(s.text for s in model.steps if s.id == step_id)
     if what == "pattern":
         value = prefilter_pattern(t.rule.positive_terms())
     else:
-        value = json.dumps({"rule": t.rule.model_dump(mode="json", exclude_defaults=True) if t.rule else None,
-                            "outputs": sorted(t.outputs())}, ensure_ascii=False, separators=(",", ":"))
+        config = {"rule": t.rule.model_dump(mode="json", exclude_defaults=True) if t.rule else None,
+                  "outputs": sorted(fields[0].split(",")) if fields else sorted(t.outputs())}
+        if fields and t.rule is not None:
+            config["matched_only"] = True
+        value = json.dumps(config, ensure_ascii=False, separators=(",", ":"))
     return "'" + value.replace("'", "''") + "'"
 
 

@@ -1,9 +1,10 @@
 -- prepaid cards by hand: the same text rule (shujian_text, the model's Python function) on the tickets
--- the prefilter passes; per-merchant 90-day peaks; the ticket list only for the merchants kept.
+-- the prefilter passes, asking only for the fields read (no explanation); per-merchant 90-day peaks; the
+-- ticket list only for the merchants kept.
 CREATE TEMP TABLE h_tickets AS
 WITH matched AS (
   SELECT "编号" AS ticket_no, "时间" AS received,
-         shujian_text(coalesce("主题", '') || '。' || coalesce("详情", ''), {{text:card_tickets:config}}) AS tx
+         shujian_text(coalesce("主题", '') || '。' || coalesce("详情", ''), {{text:card_tickets:config:merchant,merchant_key,words}}) AS tx
   FROM {{12345工单}}
   WHERE regexp_matches(coalesce("主题", '') || '。' || coalesce("详情", ''), {{text:card_tickets:pattern}})
 )
