@@ -322,19 +322,25 @@ class Importer:
         Each column's cleaned text (``text_sql``) and its null-marker test are computed once per value
         in two inner projections; the parses and normalisations read them (written inline, DuckDB
         would evaluate the cleaning again in every CASE branch that mentions it — five to ten times)."""
-        from .typeinfer import null_of_text_sql, null_sql, parse_sql_over, text_sql
+        from .typeinfer import fast_parse_sql, null_of_text_sql, null_sql, parse_sql_over, text_sql
 
-        texts, cleaned, select, flags = [], [], [_q(ROW_ID)], [_q(ROW_ID)]
+        fasts, texts, cleaned, select, flags = [], [], [], [_q(ROW_ID)], [_q(ROW_ID)]
         columns: list[ColumnSchema] = []
         raw_cols: list[tuple[str, str]] = []
         for i, p in enumerate(plans):
-            t, v, name = _q(f"_sj_t{i}"), _q(f"_sj_v{i}"), _q(p.name)
+            t, v, name, f = _q(f"_sj_t{i}"), _q(f"_sj_v{i}"), _q(p.name), _q(f"_sj_f{i}")
             normalised = bool(p.semantic and p.semantic != "text" and p.dtype == "VARCHAR")
             # a type with a fast path (CLEAN_FORMS) cleans inline: only its few values not already in
             # normal form get there; every other parse or normalisation reads the precomputed columns
             inline = normalised and p.semantic in CLEAN_FORMS
+            # a parse with a fast path (plain 2023-01-05, 1234.50) cleans only the values it leaves NULL
+            fast = (fast_parse_sql(p.parse, p.src) if p.parse is not None and not p.typed_source
+                    and p.src == _q(p.name) else None)
+            if fast is not None:
+                fasts.append(f"{fast} AS {f}")
             if (p.parse is not None or normalised) and not inline:
-                texts.append(f"{text_sql(p.src if p.parse is not None else p.expr)} AS {t}")
+                text = text_sql(p.src if p.parse is not None else p.expr)
+                texts.append(f"{text if fast is None else f'(CASE WHEN {f} IS NULL THEN {text} END)'} AS {t}")
                 cleaned.append(f"{null_of_text_sql(t)} AS {v}")
             if normalised:
                 # null markers (无, 暂无, -, …) become NULL before normalising; the delivered value stays raw
@@ -346,7 +352,10 @@ class Importer:
                 flags += [name, _q(RAW_PREFIX + p.name)]
             elif p.parse is not None:
                 # the raw value, and what must be non-NULL for a NULL result to be a failed parse
-                select += [f"{parse_sql_over(p.parse, v, t)} AS {name}", f"{name} AS {_q(f'_sj_r{i}')}",
+                parsed = parse_sql_over(p.parse, v, t)
+                if fast is not None:
+                    parsed = f"(CASE WHEN {f} IS NOT NULL THEN {f} ELSE {parsed} END)"
+                select += [f"{parsed} AS {name}", f"{name} AS {_q(f'_sj_r{i}')}",
                            f"{name if p.typed_source else v} AS {v}"]
                 # what _check_relation counts: a value that did not parse, a value that became NULL
                 flags += [name, f"({name} IS NULL AND {v} IS NOT NULL) AS {_q(FLAG_PREFIX + f'bad{i}')}"]
@@ -357,7 +366,9 @@ class Importer:
                 raw = _q(RAW_PREFIX + p.name) if normalised else _q(f"_sj_r{i}")
                 flags.append(f"({name} IS NULL AND {raw} IS NOT NULL) AS {_q(FLAG_PREFIX + f'nul{i}')}")
             columns.append(ColumnSchema(name=p.name, dtype=p.dtype, semantic=p.semantic))
-        inner = f'SELECT rowid + 1 AS {_q(ROW_ID)}, *{"".join(", " + x for x in texts)} FROM "{stage}"'
+        inner = f'SELECT rowid + 1 AS {_q(ROW_ID)}, *{"".join(", " + x for x in fasts)} FROM "{stage}"'
+        if texts:
+            inner = f'SELECT *, {", ".join(texts)} FROM ({inner})'
         if cleaned:
             inner = f'SELECT *, {", ".join(cleaned)} FROM ({inner})'
         self.progress.stage("写入数据集版本")
@@ -407,7 +418,7 @@ class Importer:
 
         self.progress.stage("数据质量核查")
         keys = [k for k in req.key_columns or [] if any(c.name == k for c in columns)] or None
-        return quality.quality_report(con, relation, columns, key_columns=keys)
+        return quality.quality_report(con, relation, columns, key_columns=keys, normalised=True)
 
     # -- metadata -------------------------------------------------------------------------------
     def _commit(self, built: list[_Built], started: float) -> list[ImportResult]:
@@ -560,8 +571,11 @@ def _fast_path(sem: str, expr: str, norm: str) -> str:
         return f"(CASE WHEN regexp_full_match({expr}, '{pattern}') AND {expr} NOT IN ({cjk}) THEN {expr} ELSE {norm} END)"
     if sem == "id_number":
         # The UDF also turns 15-digit IDs into 18 (GB 11643); it runs on the few unclean values only.
-        # It gets the SQL-normalised text: on its own it leaves full-width digits as they are.
-        norm = f"sj_norm_id_number({norm})"
+        # It gets the SQL-normalised text: on its own it leaves full-width digits as they are.  A value
+        # that SQL normalising made clean (lower-case x, full-width digits) skips it: the UDF returns
+        # such a value unchanged, and a Python call per vector costs more than the rows it gets.
+        norm = (f"(CASE WHEN regexp_full_match({norm}, '{pattern}') THEN {norm} "
+                f"ELSE sj_norm_id_number({norm}) END)")
     return f"(CASE WHEN regexp_full_match({expr}, '{pattern}') THEN {expr} ELSE {norm} END)"
 
 

@@ -26,7 +26,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from shujian.catalog.schema import ROW_ID, ColumnSchema
-from shujian.catalog.semantic import SEMANTIC_TYPES, register_udfs, valid_parts, valid_sql
+from shujian.catalog.semantic import (
+    IDEMPOTENT_NORMALISERS,
+    SEMANTIC_TYPES,
+    SqlMatch,
+    register_udfs,
+    valid_parts,
+    valid_sql,
+)
 from shujian.catalog.typeinfer import NULL_MARKERS
 
 TEMPORAL = ("DATE", "TIMESTAMP")
@@ -78,11 +85,13 @@ def _invalid_cond(col: ColumnSchema) -> str | None:
     return f"(NOT {_null_cond(col)} AND NOT {valid_sql(st.key, quote_ident(col.name))})"
 
 
-def _aggregate_sql(rel: str, columns: list[ColumnSchema]) -> str:
+def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = False) -> str:
     """One scan for every column's null, distinct and invalid counts.
 
     The null test of a text column (``trim(x) IN (markers)``) is computed once per row in an inner
-    projection and then used by all three counts (instead of once per count).
+    projection and then used by all three counts (instead of once per count).  ``normalised``: the
+    text columns with a semantic type hold normalised values (as the importer writes them), so a
+    pattern check whose normalisation is idempotent reads them directly.
     """
     inner, outer = [], ["count(*)"]
     for i, col in enumerate(columns):
@@ -97,7 +106,9 @@ def _aggregate_sql(rel: str, columns: list[ColumnSchema]) -> str:
         st = SEMANTIC_TYPES.get(col.semantic or "")
         if st is not None and st.checks_validity and _is_text(col):
             parts = valid_parts(st.key, f"c{i}")
-            if parts:   # a part computed once per row in the inner projection (see valid_parts)
+            if normalised and st.key in IDEMPOTENT_NORMALISERS and isinstance(st.sql_validator, SqlMatch):
+                valid = st.sql_validator.check(f"c{i}")
+            elif parts:   # a part computed once per row in the inner projection (see valid_parts)
                 inner.append(f"{valid_parts(st.key, quote_ident(col.name))[0]} AS p{i}")
                 valid = parts[1].replace("{pre}", f"p{i}")
             else:
@@ -195,16 +206,18 @@ def _start_after_end(con, rel: str, start: str, end: str, max_examples: int) -> 
 
 
 def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_columns: list[str] | None = None,
-                   today: date | None = None, max_examples: int = 5) -> dict:
+                   today: date | None = None, max_examples: int = 5, normalised: bool = False) -> dict:
     """Compute the data quality report of ``relation`` (a DuckDB table/view with ``_row_id``).
 
     ``key_columns`` default to the first id_number/uscc column; ``today`` (default: the current
-    date) decides which dates lie in the future.  See the module docstring for the shape.
+    date) decides which dates lie in the future.  ``normalised``: the semantic text columns hold
+    normalised values (the importer's versions), see ``_aggregate_sql``.  See the module docstring
+    for the shape.
     """
     register_udfs(con)
     rel = _relation_sql(relation)
     today = today or date.today()
-    row = con.execute(_aggregate_sql(rel, columns)).fetchone()
+    row = con.execute(_aggregate_sql(rel, columns, normalised)).fetchone()
     rows = row[0]
     report: dict = {"relation": relation, "rows": rows, "today": today.isoformat(), "columns": {}}
     for i, col in enumerate(columns):

@@ -183,9 +183,7 @@ def _check_mixed(block: bytes, encoding: str, line_no: int, src: Path) -> int:
     """Refuse UTF-8 lines inside a GBK file; return the line number after ``block``."""
     if encoding.startswith("utf"):
         return line_no + block.count(b"\n")
-    for offset, line in enumerate(block.split(b"\n")):
-        if line.isascii():
-            continue
+    for offset, line in _maybe_utf8_lines(block):
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError:
@@ -195,6 +193,38 @@ def _check_mixed(block: bytes, encoding: str, line_no: int, src: Path) -> int:
                 f"文件 {src.name} 第 {line_no + offset} 行是 UTF-8 编码，而文件其余部分是 GBK：编码混用",
                 hint="请把整个文件统一另存为一种编码（推荐 UTF-8）后再导入")
     return line_no + block.count(b"\n")
+
+
+def _maybe_utf8_lines(block: bytes) -> list[tuple[int, bytes]]:
+    """(0-based line offset, line) of the lines of ``block`` that have non-ASCII bytes and might be
+    valid UTF-8, found with numpy over the whole block instead of a decode attempt per line.
+
+    A line is dropped when it has a byte no valid UTF-8 has: a continuation byte (10xxxxxx) that
+    follows an ASCII byte, or a lead byte (11xxxxxx) not followed by a continuation byte.  Valid
+    UTF-8 never has either, so every UTF-8 line is kept; a GBK line with Chinese text almost always
+    has one (its first character already), so few lines are left to decode one by one.
+    """
+    import numpy as np
+
+    a = np.frombuffer(block, dtype=np.uint8)
+    if not len(a):
+        return []
+    high = a >= 0x80
+    cont = (a & 0xC0) == 0x80
+    bad = np.empty(len(a), dtype=bool)
+    bad[0] = cont[0]
+    np.greater(cont[1:], high[:-1], out=bad[1:])             # a continuation after an ASCII byte
+    bad[:-1] |= high[:-1] & ~cont[:-1] & ~cont[1:]           # a lead byte without a continuation
+    bad[-1] |= high[-1] & ~cont[-1]
+    starts = np.concatenate(([0], np.flatnonzero(a == 0x0A) + 1))
+    starts = starts[starts < len(a)]
+    keep = np.logical_or.reduceat(high, starts) & ~np.logical_or.reduceat(bad, starts)
+    out = []
+    for i in np.flatnonzero(keep):
+        start = int(starts[i])
+        end = block.find(b"\n", start)
+        out.append((int(i), block[start:end if end >= 0 else len(block)]))
+    return out
 
 
 # -- XLSX ----------------------------------------------------------------------------------------

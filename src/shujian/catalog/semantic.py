@@ -302,7 +302,7 @@ def _sql_plate(expr: str) -> str:
     return f"upper(regexp_replace({_halfwidth_sql(expr)}, '[\\s\\-·.•・]', '', 'g'))"
 
 
-class _SqlMatch:
+class SqlMatch:
     """A native validity check: the SQL-normalised value fully matches one of ``patterns`` (and has
     2..``max_len`` characters when ``max_len`` is given)."""
 
@@ -319,8 +319,13 @@ class _SqlMatch:
         return f"({cond} AND length({n}) BETWEEN 2 AND {self.max_len})" if self.max_len else f"({cond})"
 
 
-def _sql_matches(normalizer: Callable[[str], str], *patterns: str, max_len: int | None = None) -> _SqlMatch:
-    return _SqlMatch(normalizer, *patterns, max_len=max_len)
+def _sql_matches(normalizer: Callable[[str], str], *patterns: str, max_len: int | None = None) -> SqlMatch:
+    return SqlMatch(normalizer, *patterns, max_len=max_len)
+
+
+# Types whose SQL normalisation is idempotent (normalising a normalised value changes nothing): a
+# check of an already normalised value may skip it.  Not phone: +86 is stripped once per pass.
+IDEMPOTENT_NORMALISERS = frozenset({"person_name", "case_number", "plate_number"})
 
 
 def _types() -> dict[str, SemanticType]:
@@ -463,9 +468,9 @@ def valid_parts(key: str, expr: str) -> tuple[str, str] | None:
     Agrees with ``SemanticType.is_valid`` for every non-blank value.
     """
     st = get_type(key)
-    if isinstance(st.sql_validator, _SqlMatch):   # the normalisation once, the pattern over it
+    if isinstance(st.sql_validator, SqlMatch):   # the normalisation once, the pattern over it
         return st.sql_validator.normalizer(expr), st.sql_validator.check("{pre}")
-    if not st.checks_validity or st.sql_validator is not None or key not in _NATIVE_CHECKS:
+    if not st.checks_validity or st.sql_validator is not None or key not in _NATIVE_CHECKS or key in _VECTORISED:
         return None
     pattern, pre, check = _NATIVE_CHECKS[key]
     v = f"CAST({expr} AS VARCHAR)"
@@ -511,6 +516,10 @@ def _uscc_sql(_pre: str, v: str) -> str:
     return f"(substr('{_USCC_ALPHABET}', CAST((31 - ({terms}) % 31) % 31 AS INTEGER) + 1, 1) = substr({v}, 18, 1))"
 
 
+# Checks whose ``sj_valid_<key>`` UDF is vectorised (numpy over the Arrow batch): faster than their SQL
+# form, so ``valid_sql``/``valid_parts`` call the UDF (the SQL form stays for other engines' use).
+_VECTORISED = frozenset({"id_number"})
+
 _NATIVE_CHECKS: dict[str, tuple[str, Callable[[str], str], Callable[[str, str], str]]] = {
     "id_number": ("[0-9]{17}[0-9X]", _id_body_sql, _id18_sql),
     "uscc": ("[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}", _uscc_pre_sql, _uscc_sql),
@@ -523,6 +532,67 @@ def _arrow_udf(fn: Callable[[str], object]):
     def udf(arr):
         return pa.array([None if v is None else fn(v) for v in arr.to_pylist()])
     return udf
+
+
+def _id_checks_array(arr):
+    """``_fast_valid_id`` over an Arrow string array at once: the clean 18-byte values (most) are
+    checked with numpy, one digit position at a time — region, birth date from 1900-01-01 to today,
+    GB 11643 check digit — and the rest one by one in Python.  NULL stays NULL.  (Per value: a
+    Python call ~0.5 µs, the SQL form of the check ~0.7 µs, this well under 0.1 µs.)"""
+    import numpy as np
+    import pyarrow as pa
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.string():
+        arr = arr.cast(pa.string())
+    n = len(arr)
+    present = np.ones(n, dtype=bool) if arr.null_count == 0 else ~np.asarray(arr.is_null())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=n + 1 + arr.offset)[arr.offset:]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if arr.buffers()[2] is not None else np.zeros(0, np.uint8)
+    rows = np.flatnonzero(present & (np.diff(offsets) == 18))
+    out = np.zeros(n, dtype=bool)
+    clean = np.zeros(len(rows), dtype=bool)
+    if len(rows):
+        if len(rows) == n and offsets[-1] - offsets[0] == 18 * n:   # all 18 bytes long: a view, no gather
+            chars = data[offsets[0]:offsets[-1]].reshape(n, 18)
+        else:
+            chars = data[offsets[:-1][rows][:, None] + np.arange(18, dtype=np.int32)]   # (rows, 18) bytes
+        x = chars[:, 17] == 88
+        digits = (chars >= 48) & (chars <= 57)
+        clean = digits[:, :17].all(axis=1) & (digits[:, 17] | x)
+        out[rows] = clean & _id_verdicts(np, chars.astype(np.int32) - 48, x)
+    others = present.copy()
+    others[rows[clean]] = False
+    for i in np.flatnonzero(others):   # not 17 digits + digit/X as delivered: normalised first
+        out[i] = _fast_valid_id(arr[int(i)].as_py())
+    return pa.array(out, mask=None if arr.null_count == 0 else ~present)
+
+
+@lru_cache(maxsize=1)
+def _region_table():
+    import numpy as np
+
+    table = np.zeros(100, dtype=bool)
+    table[[int(p) for p in divisions.province_prefixes() | divisions.RESIDENCE_PERMIT_PREFIXES]] = True
+    return table
+
+
+def _id_verdicts(np, d, x):
+    """Region, birth date and check digit of clean IDs given as a (rows, 18) digit matrix ``d``
+    (``x``: the last character is X) — ``_valid_id_number`` for each row."""
+    # the digits are 0-9 only in the rows that count: other rows are clipped into the tables' range
+    region = _region_table()[np.clip(d[:, 0] * 10 + d[:, 1], 0, 99)]
+    y, m, day = (d[:, 6:14] @ np.array([[1000, 100, 10, 1, 0, 0, 0, 0], [0, 0, 0, 0, 10, 1, 0, 0],
+                                        [0, 0, 0, 0, 0, 0, 10, 1]], dtype=np.int32).T).T
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(m, 0, 12)] + ((m == 2) & leap)
+    ymd = y * 10000 + m * 100 + day
+    born = (m >= 1) & (m <= 12) & (day >= 1) & (day <= month_days) & (ymd >= 19000101) & \
+        (ymd <= int(date.today().strftime("%Y%m%d")))
+    total = d[:, :17] @ np.array(_ID_WEIGHTS, dtype=np.int32)
+    last = np.where(x, 10, d[:, 17])
+    return region & born & ((12 - total % 11) % 11 == last)
 
 
 def _fast_valid_id(v: str) -> bool:
@@ -552,8 +622,9 @@ def register_udfs(con) -> None:
             check = _fast_valid_id if st.key == "id_number" else st.is_valid
             funcs[f"sj_valid_{st.key}"] = (lambda v, c=check: bool(c(v)), "BOOLEAN")
     funcs["sj_norm_id_number"] = (_fast_norm_id, "VARCHAR")
+    vectorised = {"sj_valid_id_number": _id_checks_array}
     for name, (fn, rtype) in funcs.items():
         if name not in existing:
             # "special": a value that normalises to nothing (a null marker) may come back as NULL
-            con.create_function(name, _arrow_udf(fn), ["VARCHAR"], rtype, type="arrow",
+            con.create_function(name, vectorised.get(name) or _arrow_udf(fn), ["VARCHAR"], rtype, type="arrow",
                                 null_handling="special", side_effects=False)

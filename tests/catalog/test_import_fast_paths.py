@@ -1,0 +1,120 @@
+"""The import's fast paths give exactly what the full expressions give (issue 20, target 1).
+
+``typeinfer.fast_parse_sql`` parses plain values (2023-01-05, 1234.50) cheaply and leaves every other
+value to the full template; where it gives a value, that value must be the template's.  Checked
+over hand-picked awkward values and a few thousand random strings built from the characters that
+matter (digits, separators, 年月日, spaces, full-width digits, signs, 元, commas).
+"""
+
+from __future__ import annotations
+
+import random
+
+import duckdb
+import pytest
+
+from shujian.catalog.typeinfer import fast_parse_sql, forced_type, infer_column, parse_sql
+
+AWKWARD = [
+    "2023-01-05", "2023-1-5", "2023/1/5", "2023/01/05", "2023.1.5", "2023年1月5日", "2023年01月05日", "2023年1月5",
+    "20230105", "2023015", "202301055", "2023-02-30", "2023-13-01", "12023-01-05", "023-01-05", "0999-01-01",
+    " 2023-01-05", "2023-01-05 ", "2023-01-05\t", "\t2023-01-05", "'2023-01-05", "２０２３-01-05", "2023-01/05",
+    "2023--01-05", "2023-01-05T00:00", "2023-1-5日", "+2023-01-05", "2023-001-05", "2023-01-005",
+    "1234.50", "1234.5", "1234", "-12", "+12", "-0.50", "0.125", "1.005", "12345678901234.56", "1e5", "1E-3", ".5",
+    "5.", "1,234.50", "1,234.50元", "300元", "1.5万元", "￥12", "¥ 12", "１２", "12 ", " 12", "'12", "-", "--", "nan",
+    "NaN", "inf", "-inf", "无", "無", "NULL", "", "007", "9223372036854775807", "9223372036854775808",
+    "-9223372036854775809", "0", "-0", "+0", "00", "1_000", "0x10", "12 345",
+]
+ALPHABET = list("0123456789") * 4 + list("-/.年月日 +,元万'１２") + ["\t", "\u3000", "e", "X"]
+
+
+def _random_values(n: int, seed: int = 20) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        if rng.random() < 0.5:   # near a plain date or amount, with one character changed
+            base = rng.choice(["2023-01-05", "2023/1/5", "2023年1月5日", "20230105", "1234.50", "-12", "300"])
+            pos = rng.randrange(len(base))
+            base = base[:pos] + rng.choice(ALPHABET) + base[pos + rng.randrange(2):]
+            out.append(base)
+        else:
+            out.append("".join(rng.choice(ALPHABET) for _ in range(rng.randrange(1, 12))))
+    return out
+
+
+PARSES = {
+    "date": infer_column(["2023-01-05", "2023/1/6"]),
+    "decimal": infer_column(["1,234.50", "12.00"]),
+    "double": infer_column(["1.234", "2.5"]),
+    "bigint": infer_column(["12", "-3"]),
+    "forced date": forced_type("date"),
+    "forced decimal": forced_type("金额"),
+    "forced int": forced_type("int"),
+}
+
+
+@pytest.mark.parametrize("kind", list(PARSES))
+def test_fast_parse_equals_the_full_template(kind):
+    inferred = PARSES[kind]
+    fast = fast_parse_sql(inferred, "v")
+    assert fast is not None, kind
+    values = AWKWARD + _random_values(3000)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT unnest(?::VARCHAR[]) AS v", [values])
+    rows = con.execute(f"SELECT v, {fast}, {parse_sql(inferred, 'v')} FROM t").fetchall()
+    differ = [(v, f, full) for v, f, full in rows if f is not None and f != full]
+    assert differ == []
+    taken = {v for v, f, _ in rows if f is not None}
+    plain = {"date": "2023/1/5", "forced date": "20230105"}.get(kind, "-12")
+    assert plain in taken                        # the fast path is really used for plain values
+    assert not taken & {" 2023-01-05", "2023-01-05\t", "023-01-05", " 12", "'12", "nan", "1,234.50", "１２"}
+    assert "date" not in kind or "2023015" not in taken
+
+
+def test_types_without_a_fast_path_keep_the_template():
+    assert fast_parse_sql(infer_column(["202301", "202302"]), "v") is None          # 年月
+    assert fast_parse_sql(infer_column(["2023-01-05 12:30", "2023-01-06 08:00"]), "v") is None
+    assert fast_parse_sql(infer_column(["是", "否"]), "v") is None
+
+
+def _flagged_one_by_one(block: bytes) -> list[int]:
+    """The lines the import refuses in a GBK file, found the plain way: each line decoded on its own."""
+    out = []
+    for n, line in enumerate(block.split(b"\n")):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+            out.append(n)
+    return out
+
+
+def test_utf8_lines_in_gbk_are_found_as_one_by_one():
+    from shujian.catalog.readers import _maybe_utf8_lines
+
+    rng = random.Random(7)
+    words = ["张三", "陳國華", "停发待核查（服刑人员）", "医保门诊统筹报销", "abc", "1,234.50", "—", "無資料", "é", "€"]
+    lines = []
+    for _ in range(4000):
+        text = ",".join(rng.choice(words) for _ in range(rng.randrange(1, 5)))
+        kind = rng.random()
+        if kind < 0.9:
+            lines.append(text.encode("gb18030"))
+        elif kind < 0.95:
+            lines.append(text.encode("utf-8"))
+        else:   # broken bytes, cut sequences, lone continuation and lead bytes
+            raw = text.encode("utf-8")
+            lines.append(raw[:rng.randrange(len(raw) + 1)] + bytes([rng.choice([0x80, 0xBF, 0xC3, 0xE4, 0xF0, 0xFF])]))
+    block = b"\n".join(lines) + b"\n"
+    expected = _flagged_one_by_one(block)
+    assert len(expected) > 50
+    found = []
+    for offset, line in _maybe_utf8_lines(block):
+        try:
+            if any("\u4e00" <= ch <= "\u9fff" for ch in line.decode("utf-8")):
+                found.append(offset)
+        except UnicodeDecodeError:
+            pass
+    assert found == expected
+    assert len(_maybe_utf8_lines(b"\n".join(x.encode("gb18030") for x in words[:4]))) == 0   # GBK: none left
