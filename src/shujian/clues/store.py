@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import JSON, Column, MetaData, String, Table, and_, bindparam, exists, func, select
@@ -79,6 +81,48 @@ def keyless_key(sources: list[tuple[int, int]], content: dict[str, Any]) -> str:
 
 def facts_hash(facts: dict) -> str:
     return _hash_json(json_value(facts))
+
+
+# A number written with a point or an exponent inside a fact's text: "280000.0", "2.5E7", "0.30000000000000004"
+_NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z\d.])-?(?:\d+\.\d+(?:[Ee][+-]?\d+)?|\d+[Ee][+-]?\d+)(?![A-Za-z\d.])")
+
+
+def _canonical_number(m: re.Match) -> str:
+    try:
+        d = Decimal(m.group()).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        return m.group()
+    text = format(d, "f").rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _canonical(v: Any) -> Any:
+    if isinstance(v, str):
+        return _NUMBER_IN_TEXT.sub(_canonical_number, v)
+    if isinstance(v, list):
+        return [_canonical(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _canonical(x) for k, x in v.items()}
+    return v
+
+
+def same_facts(old: dict, new: dict) -> bool:
+    """Whether two facts say the same, numbers in text compared by value as the compiler now writes
+    them (``dialects.number_text``): "已存280000.0元" (DuckDB before), "已存2.5E7元" (Spark before) and
+    "已存280000元" are one fact.  So a re-run after that change does not reopen an excluded clue.
+
+    >>> same_facts({"r": "已存280000.0元"}, {"r": "已存280000元"}), same_facts({"r": "1.5"}, {"r": "1.6"})
+    (True, False)
+    """
+    return _canonical(json_value(old)) == _canonical(json_value(new))
+
+
+def _stored_facts(conn, ids: list[int]) -> dict[int, dict]:
+    """The stored facts of the clues ``ids`` (excluded clues whose facts hash differs: few)."""
+    if not ids:
+        return {}
+    clues = Clue.__table__
+    return {cid: facts for cid, facts in conn.execute(select(clues.c.id, clues.c.facts).where(clues.c.id.in_(ids)))}
 
 
 def store_clues(session: Session, run_id: int, candidates: list[ClueCandidate]) -> StoreResult:
@@ -174,25 +218,30 @@ class ClueWriter:
     def _refresh(self, conn, known: dict, fresh: dict, facts: dict, hashes: dict) -> None:
         """Known clues: last seen, run, count; facts unless suppressed and unchanged; reopen if changed."""
         clues = Clue.__table__
-        quiet, seen, reopened = [], [], []
+        quiet, seen, reopened, restated = [], [], [], []
+        stored = _stored_facts(conn, [cid for fp, (cid, fh, sup) in known.items() if sup and fh != hashes[fp]])
         for fp, (cid, old_hash, suppressed) in known.items():
             c, changed = fresh[fp], old_hash != hashes[fp]
             if suppressed and not changed:
                 quiet.append({"_id": cid})
                 continue
             row = {"_id": cid, "title": c.title, "facts": facts[fp], "facts_hash": hashes[fp]}
+            if suppressed and same_facts(stored[cid] or {}, facts[fp]):
+                restated.append(row)        # only the writing of a number changed: stays excluded
+                continue
             (reopened if suppressed else seen).append(row)
-        self.result.suppressed += len(quiet)
+        self.result.suppressed += len(quiet) + len(restated)
         self.result.seen += len(seen)
         self.result.reopened += len(reopened)
         base = {"last_seen": self.now, "last_run_id": self.run_id, "seen_count": clues.c.seen_count + 1}
         where = clues.c.id == bindparam("_id")
         if quiet:
             conn.execute(clues.update().where(where).values(**base), quiet)
-        if seen:
-            conn.execute(clues.update().where(where).values(**base, title=bindparam("title"),
-                                                            facts=bindparam("facts", type_=JSON),
-                                                            facts_hash=bindparam("facts_hash")), seen)
+        for rows in (seen, restated):       # restated: the new writing is kept, the clue stays excluded
+            if rows:
+                conn.execute(clues.update().where(where).values(**base, title=bindparam("title"),
+                                                                facts=bindparam("facts", type_=JSON),
+                                                                facts_hash=bindparam("facts_hash")), rows)
         if reopened:
             # The facts differ from those judged a false positive: raise it again for 研判.
             conn.execute(clues.update().where(where).values(**base, title=bindparam("title"),

@@ -96,6 +96,19 @@ def as_list(value: exp.Expression) -> exp.Expression:
     return exp.Array(expressions=[value])
 
 
+# Decimals a number keeps when it becomes text (说明 "已存280000元", "比例0.35").
+NUMBER_TEXT_SCALE = 6
+
+
+def number_text(value: exp.Expression) -> exp.Expression:
+    """A DOUBLE/DECIMAL as text, the same on every dialect: rounded to ``NUMBER_TEXT_SCALE`` decimals,
+    trailing zeros and a bare point dropped — 280000.0 → '280000', 1234.5 → '1234.5', 0.1 + 0.2 →
+    '0.3'.  (A plain cast reads '280000.0' on DuckDB, '2.8E7' on Spark and '280000' on PostgreSQL.)"""
+    fixed = exp.cast(exp.cast(value, exp.DataType.build(f"DECIMAL(38, {NUMBER_TEXT_SCALE})")), "VARCHAR")
+    digits = exp.Trim(this=fixed, expression=exp.Literal.string("0"), position="TRAILING")
+    return exp.Trim(this=digits, expression=exp.Literal.string("."), position="TRAILING")
+
+
 def concat_lists(a: exp.Expression, b: exp.Expression) -> exp.Expression:
     return exp.ArrayConcat(this=a, expressions=[b])
 

@@ -188,8 +188,10 @@ class ExprCompiler:
                 _mark_double(node, dtype)
             return dtype
         if isinstance(node, exp.DPipe | exp.Concat):
-            for arg in node.expressions if isinstance(node, exp.Concat) else [node.this, node.expression]:
-                t(arg)
+            args = node.expressions if isinstance(node, exp.Concat) else [node.this, node.expression]
+            fractional = [i for i, arg in enumerate(args) if t(arg) in _FRACTIONAL]
+            if fractional:
+                node.meta[_NUM_TEXT] = fractional
             self.ctx.use("concat", self.loc)
             return "VARCHAR"
         if isinstance(node, exp.EQ | exp.NEQ | exp.GT | exp.GTE | exp.LT | exp.LTE):
@@ -222,6 +224,8 @@ class ExprCompiler:
                                  else str(node.to).upper(), ANY)
             if inner == "BOOLEAN" and out == "VARCHAR":
                 node.meta[_BOOL_TEXT] = True
+            if inner in _FRACTIONAL and out == "VARCHAR":
+                node.meta[_NUM_TEXT] = True
             return out
         func = function_of(node)
         if func is not None:
@@ -331,6 +335,8 @@ class ExprCompiler:
             pg = _pg_function(node)
             if pg is not None:
                 return pg
+        if node.meta.get(_NUM_TEXT):
+            return _number_text(node)
         if isinstance(node, exp.In) and node.this.meta.get(_BOOL_TEXT):
             return _bool_text_in(node)
         if isinstance(node, exp.ArrayAgg):
@@ -355,6 +361,23 @@ def _pg_function(node: exp.Expression) -> exp.Expression | None:
 _DOUBLE = "shujian_double"   # meta flag: round()/% over a DOUBLE operand (PostgreSQL needs NUMERIC)
 _BOOL_TEXT = "shujian_bool_text"   # meta flag: cast(<BOOLEAN> as varchar)
 _BOOL_AGG = "shujian_bool_agg"     # meta flag: min()/max() over a BOOLEAN
+_NUM_TEXT = "shujian_num_text"     # meta flag: a DOUBLE/DECIMAL made text (cast, or which concat arguments)
+_FRACTIONAL = ("DOUBLE", "DECIMAL")
+
+
+def _number_text(node: exp.Expression) -> exp.Expression:
+    """``cast(<number> as varchar)`` and numbers inside concat()/|| read the same on every engine
+    (``dialects.number_text``): a prosecutor reads 已存280000元, not 280000.0元."""
+    flag = node.meta.pop(_NUM_TEXT)
+    if isinstance(node, exp.Cast):
+        return dialects.number_text(node.this)
+    if isinstance(node, exp.Concat):
+        node.set("expressions", [dialects.number_text(a) if i in flag else a for i, a in enumerate(node.expressions)])
+    else:
+        for i, key in enumerate(("this", "expression")):
+            if i in flag:
+                node.set(key, dialects.number_text(node.args[key]))
+    return node
 
 
 def _bool_text_in(node: exp.In) -> exp.Expression:
