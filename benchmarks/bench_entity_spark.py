@@ -31,7 +31,7 @@ import psutil
 from shujian.entity import linker as lk
 from shujian.entity import pipeline
 from shujian.entity.prepare import PersonSource, prepare_persons
-from shujian.entity.service import shipped_model
+from shujian.entity.service import SHIPPED_RECORDS, shipped_model
 from shujian.entity.synthetic import generate_population
 
 FIELDS = {"name": "姓名", "id_number": "身份证号", "birth_date": "出生日期", "sex": "性别",
@@ -114,6 +114,11 @@ def main() -> int:
     ap.add_argument("--driver-memory", default="8g")
     ap.add_argument("--partitions", type=int, help="shuffle partitions (default: entity.spark.shuffle_partitions)")
     ap.add_argument("--model", help="trained model JSON (default: the shipped 100k model)")
+    ap.add_argument("--model-records", type=int,
+                    help="records the --model was trained on: its prior is scaled to --records "
+                         "(default: 100000 for the shipped model, no scaling for a given --model)")
+    ap.add_argument("--keep-prior", action="store_true",
+                    help="use the model's prior as it is (the behaviour before the fourth session)")
     ap.add_argument("--workdir")
     ap.add_argument("--reuse", action="store_true", help="reuse the prepared Parquet in --workdir")
     ap.add_argument("--prepare-only", action="store_true", help="stop after writing the prepared Parquet")
@@ -165,6 +170,9 @@ def _link_on_spark(a, work: Path, prepared: Path, times: dict) -> dict:
     spark.sparkContext.setLogLevel("ERROR")
     df = spark.read.parquet(str(prepared))
     model = json.loads(Path(a.model).read_text(encoding="utf-8")) if a.model else shipped_model()
+    model_records = a.model_records or (None if a.model else SHIPPED_RECORDS)
+    if model_records and not a.keep_prior:      # the prior of the model's population → this one's
+        model = lk.for_population(model, a.records, model_records)
     linker = splink_linker(spark, df, model, partitions=a.partitions or shuffle_partitions(a.records),
                            checkpoint_dir=work / "checkpoints")
     t = _stage(times, "spark_start", t)
@@ -180,6 +188,7 @@ def _link_on_spark(a, work: Path, prepared: Path, times: dict) -> dict:
     n_pairs = spark.read.parquet(str(work / "pairs")).where(f"match_probability >= {lk.REVIEW}").count()
     spark.stop()
     return {"records": a.records, "pairs_at_review": n_pairs, "seconds": times,
+            "prior": model["probability_two_random_records_match"],
             "seconds_link_on_spark": round(sum(v for k, v in times.items() if k not in ("generate", "prepare")), 1),
             "spark_conf": conf, "cpus": os.cpu_count(), "load_average_1m_at_start": load0,
             "load_average_1m_at_end": round(os.getloadavg()[0], 1)}

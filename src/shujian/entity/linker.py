@@ -164,6 +164,27 @@ def predict(linker, threshold: float = 0.01, con: duckdb.DuckDBPyConnection | No
     return df.physical_name
 
 
+def for_population(model: dict, records: int, model_records: int) -> dict:
+    """The trained ``model``, whose prior (the chance that two random records are one person) was
+    learnt on ``model_records`` records, carried over to ``records`` records.
+
+    Each person has about the same number of records wherever the data comes from, so the matching
+    pairs grow with the records and all pairs with their square: on ten times the records the prior
+    is a tenth.  Kept, the larger population's namesakes with the same birth date and no ID number
+    score as if they were ten times rarer than they are (the 100k model on 10M records: pairwise
+    precision 0.9855 at 0.80).  Never raised: a small import is a slice of a larger population, not a
+    population of its own.
+
+    >>> m = for_population({"probability_two_random_records_match": 1e-5}, 10_000_000, 100_000)
+    >>> round(m["probability_two_random_records_match"], 12)
+    1e-07
+    """
+    if records <= model_records:
+        return model
+    key = "probability_two_random_records_match"
+    return {**model, key: model[key] * model_records / records}
+
+
 def for_dialect(model: dict, dialect: str) -> dict:
     """A trained model (Splink JSON) with its comparison SQL rewritten for ``dialect``; the trained
     m/u probabilities and the prior are kept, level by level."""

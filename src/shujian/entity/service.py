@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from shujian.catalog.masking import mask_id_number, mask_phone
 from shujian.db.models import EntityReview
+from shujian.entity import linker as lk
 from shujian.entity import registry
 from shujian.entity.pipeline import link
 from shujian.entity.prepare import PERSON_FIELDS, PersonSource, fetch_arrow
@@ -29,6 +30,7 @@ from shujian.workspace import Workspace
 # two random records are one person) belongs to a district-sized population; a small import is a
 # slice of such a population, so the prior is deliberately not scaled up to the slice's size.
 TRAIN_MIN_RECORDS = 20_000
+SHIPPED_RECORDS = 100_000      # the records the shipped model was trained on (its prior belongs to them)
 
 _COMPANY_NAMES = {"单位名称": "name", "企业名称": "name", "商户名称": "name", "名称": "name",
                   "统一社会信用代码": "uscc", "住所": "address", "经营场所": "address", "地址": "address"}
@@ -104,8 +106,8 @@ class EntityService:
             total = sum(mem.execute(f'SELECT count(*) FROM "{s.relation}"').fetchall()[0][0] for s in sources)
             use_training = train if train is not None else total >= TRAIN_MIN_RECORDS
             self._decisions(mem, "person")
-            run = link(mem, sources, model=None if use_training else shipped_model(),
-                       decisions="er_decisions")
+            model = None if use_training else lk.for_population(shipped_model(), total, SHIPPED_RECORDS)
+            run = link(mem, sources, model=model, decisions="er_decisions")
             with self.ws.warehouse() as wh:
                 summary = registry.persist(wh, mem, run)
         finally:
@@ -277,4 +279,4 @@ class EntityService:
                     for r in s.scalars(select(EntityReview).order_by(EntityReview.id))]
 
 
-__all__ = ["TRAIN_MIN_RECORDS", "EntityService", "shipped_model"]
+__all__ = ["SHIPPED_RECORDS", "TRAIN_MIN_RECORDS", "EntityService", "shipped_model"]

@@ -73,9 +73,9 @@ def splink_linker(spark, df, model: dict, *, partitions: int, checkpoint_dir: Pa
     return Linker(api.register(df), lk.for_dialect(model, "spark"))
 
 
-def link_on_spark(spark, df, model: dict, *, decisions=None, review: float = lk.REVIEW,
-                  certain: float = lk.CERTAIN, floor: float = SCORE_FLOOR, partitions: int = 4,
-                  checkpoint_dir: Path | None = None, break_lineage: str = "parquet"):
+def link_on_spark(spark, df, model: dict, *, decisions=None, model_records: int | None = None,
+                  review: float = lk.REVIEW, certain: float = lk.CERTAIN, floor: float = SCORE_FLOOR,
+                  partitions: int = 4, checkpoint_dir: Path | None = None, break_lineage: str = "parquet"):
     """Score and cluster the prepared records ``df`` on Spark → (pairs, clusters) Spark DataFrames:
     pairs(unique_id_l, unique_id_r, match_probability, match_weight, compared, band) at or above
     ``floor``, as ``pipeline.link`` leaves them in er_pairs, and clusters(unique_id, cluster_id), the
@@ -83,9 +83,13 @@ def link_on_spark(spark, df, model: dict, *, decisions=None, review: float = lk.
 
     ``decisions`` (a Spark DataFrame fp_l, fp_r, same — the reviewers' 同一人/不同人 by record
     fingerprint) are applied by the same SQL as on DuckDB (``cluster.decide_pairs_sql``/``edges_sql``):
-    a rejected pair is never an edge, a confirmed pair always is."""
+    a rejected pair is never an edge, a confirmed pair always is.  ``model_records``: the records the
+    model was trained on (``service.SHIPPED_RECORDS`` for the shipped one); its prior is scaled to the
+    records of ``df`` (``linker.for_population``)."""
     from splink.clustering import cluster_pairwise_predictions_at_threshold
 
+    if model_records is not None:
+        model = lk.for_population(model, df.count(), model_records)
     api = spark_api(spark, partitions=partitions, checkpoint_dir=checkpoint_dir, break_lineage=break_lineage)
     linker = splink_linker(spark, df, model, partitions=partitions, api=api)
     pred = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
