@@ -173,3 +173,31 @@ def test_cancel_interrupts_a_stage_and_leaves_no_table():
     with pytest.raises(Cancelled):
         DuckDBEngine(con).execute(sql, cancel=stop)
     assert _temp_tables(con) == []
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "spark", "postgres"])
+def test_not_null_is_written_as_is_not_null(dialect):
+    """``x is not null`` reaches DuckDB as ``x IS NOT NULL`` (pushed into the scan as a null filter),
+    not as ``NOT x IS NULL`` (a filter of guessed selectivity that misled the join order), both in
+    the compiled text and in the stages split from the tree or from the text."""
+    from shujian.catalog.schema import CatalogSchema, ColumnSchema, DatasetSchema
+    from shujian.spec import load_model
+
+    cat = CatalogSchema()
+    cat.add(DatasetSchema("人员", "ds_p", (ColumnSchema("person"), ColumnSchema("case_id"))))
+    spec = load_model({"id": "n", "name": "空值", "line": "x", "point": "x",
+                       "inputs": {"p": {"dataset": "人员", "fields": {"person": "person", "case_id": "case_id"}}},
+                       "steps": [{"id": "kept", "filter": "person is not null and not (case_id is null)"},
+                                 {"id": "n", "from": "kept", "aggregate": {"by": ["person"], "measures": {"k": "count(*)"}}},
+                                 {"id": "a", "join": {"left": "kept", "right": "n", "on": ["person"]}},
+                                 {"id": "b", "join": {"left": "a", "right": "n", "on": ["person"], "type": "semi"}}],
+                       "output": {"subject": {"type": "person", "key": "person"}, "title": "{person}"}})
+    compiled = compile_model(spec, cat, dialect)
+    texts = [compiled.sql]
+    if dialect != "postgres":
+        plan, split = compiled.staged("__t"), split_stages(compiled.sql, dialect, suffix="__t")
+        assert plan.stages, "the case should have a stage"
+        texts += [s.sql for s in plan.stages + split.stages] + [plan.final, split.final]
+    for text in texts:
+        assert not re.search(r"\bNOT\s+\(?[\w\".]+\)?\s+IS\s+NULL", text, re.I), text
+    assert '"person" IS NOT NULL' in compiled.sql or "person IS NOT NULL" in compiled.sql

@@ -25,7 +25,7 @@ from shujian.compiler.params import resolve_params
 from shujian.compiler.prune import prune_columns
 from shujian.compiler.screens import Plan, key_births, two_passes
 from shujian.compiler.stages import MARKERS as STAGED_DIALECTS
-from shujian.compiler.stages import StagedStatement, split_tree
+from shujian.compiler.stages import StagedStatement, not_null_tests, split_tree
 from shujian.compiler.steps import (
     EV_PREFIX,
     Builder,
@@ -305,6 +305,7 @@ def _finish(b: Builder, model: Model, last: Rel, datasets: list[str],
     narrow_outputs(ctes, final)                 # text functions: only the fields still read
     for name, query in ctes:
         final = final.with_(name, as_=query, copy=False)
+    not_null_tests(final)
     parameters = dict(b.ctx.bound)
     evidence = [EvidenceColumn(role, col, is_list) for col, (role, is_list) in last.evidence.items()]
     return CompiledModel(

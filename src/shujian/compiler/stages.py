@@ -77,7 +77,7 @@ def split_tree(tree: exp.Expression, dialect: str = "duckdb", *, suffix: str = "
     if with_ is None or with_.args.get("recursive"):     # a recursive CTE reads itself: keep it whole
         text = sql if sql is not None else tree.sql(dialect=dialect)
         return StagedStatement([], text, _params(text, dialect))
-    tree = tree.copy() if copy else tree
+    tree = not_null_tests(tree.copy() if copy else tree)
     with_ = tree.args.get("with_") or tree.args.get("with")
     ctes: list[tuple[str, exp.Expression]] = [(c.alias, cast(exp.Expression, c.this)) for c in with_.expressions]
     names = {name for name, _ in ctes}
@@ -120,6 +120,23 @@ def split_tree(tree: exp.Expression, dialect: str = "duckdb", *, suffix: str = "
             stages.append(Stage(name + suffix, text, _params(text, dialect)))
     final = statement(body.sql(dialect=dialect), body_needs)
     return StagedStatement(stages, final, _params(final, dialect))
+
+
+def not_null_tests(tree: exp.Expression) -> exp.Expression:
+    """Write ``NOT x IS NULL`` (how sqlglot renders "x is not null") as ``x IS NOT NULL``, in place.
+
+    Same meaning in every dialect, but DuckDB pushes only the second form into the table scan as a
+    null filter; the first stays a separate filter whose selectivity is guessed, and the guess picks
+    the wrong side of a join to hash (gang-repeat-offenders' events: the 3.3 M persons instead of the
+    1.6 M cases, +40% CPU on the large city).  Parsing the text back gives the first form again, so
+    the split of SQL text applies it too."""
+    for node in list(tree.find_all(exp.Not)):
+        inner = node.this
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
+        if isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Null):
+            node.replace(exp.Is(this=inner.this, expression=exp.Not(this=exp.Null())))
+    return tree
 
 
 def _staged(ctes: list[tuple[str, exp.Expression]], refs: dict[str, list[str]], body_refs: list[str],
