@@ -43,7 +43,7 @@ def test_pruning_keeps_every_output_row_and_its_evidence(demo_city, model_id, mo
 def test_gang_model_builds_no_evidence_list_per_person_for_its_screens(demo_city):
     con, catalog = demo_city
     sql = compile_model(get_model("gang-repeat-offenders"), catalog, "duckdb").sql
-    for screen in ("s_person_totals__agg", "s_repeat_persons__agg", "s_sized_gangs__agg"):
+    for screen in ("s_person_totals__agg", "s_repeat_persons__agg", "s_gangs_with_repeaters__agg"):
         body = sql.split(f"{screen} AS (", 1)[1].split("\n), ", 1)[0]
         assert "ARRAY_AGG" not in body, f"{screen} still aggregates evidence"
     # the components' evidence (an aggregate over every person) is not read, so it is not built

@@ -90,17 +90,21 @@ def test_r1_case_recorded_with_two_dates_counts_both_windows() -> None:
 
 
 def _unscreened_model():
-    """The model without its screening steps: R1's self-join over every person's events, R2's case
-    lists and evidence collected for every component."""
+    """The model without its screening steps: R1's self-join over every person's events, R2's
+    components over every actor (one-case persons too) and case lists and evidence collected for
+    every component, its members' events joined on the person."""
     model = get_model(MODEL)
-    screen = {"person_totals", "candidate_events", "repeat_persons", "graph_repeaters",
-              "gangs_with_repeaters", "sized_gangs", "candidate_gangs", "candidate_members"}
+    screen = {"person_totals", "candidate_events", "repeat_persons", "repeat_events",
+              "gangs_with_repeaters", "candidate_repeaters", "repeater_cases", "gang_case_ids"}
     assert screen <= {s.id for s in model.steps}
-    reads = {"person_pairs": {"left": "events", "right": "events"}, "membership": {"right": "graph"}}
+    reads = {"person_pairs": {"left": "events", "right": "events"},
+             "membership": {"right": "graph", "on": ["person"]}}
     steps = []
     for step in model.steps:
         if step.id in reads:
             step = step.model_copy(update={"join": step.join.model_copy(update=reads[step.id])})
+        if step.id == "graph":
+            step = step.model_copy(update={"from_": "events"})
         if step.id not in screen:
             steps.append(step)
     return model.model_copy(update={"steps": steps})

@@ -42,9 +42,8 @@ def _min_by(src: str, key: str, other: str, via: str, on: str) -> exp.Select:
 
 
 def _graph_ctes(b: Builder, sid: str, src: Rel, n: str, e: str) -> None:
-    """``__pairs`` (distinct node–event pairs), ``__core`` (the
-    pairs of bridge nodes) and the same core on integer keys (``__nids``, ``__eids``, ``__icore``,
-    ``__iseed``) for the rounds."""
+    """``__pairs`` (distinct node–event pairs), ``__bridges`` (nodes of two or more events),
+    ``__core`` (the pairs of bridge nodes) and ``__cseed`` (each core event's smallest node)."""
     pairs = (exp.select(exp.alias_(exp.column(n), "node"), exp.alias_(exp.column(e), "event"))
              .distinct().from_(src.cte)
              .where(exp.and_(exp.column(n).is_(exp.null()).not_(), exp.column(e).is_(exp.null()).not_())))
@@ -54,30 +53,18 @@ def _graph_ctes(b: Builder, sid: str, src: Rel, n: str, e: str) -> None:
     b.add(f"{sid}__bridges", bridges)
     b.add(f"{sid}__core", exp.select("p.node AS node", "p.event AS event").from_(_t(f"{sid}__pairs", "p"))
           .join(_t(f"{sid}__bridges", "k"), on="p.node = k.node"))
-    # Integer keys for the rounds: node ids numbered in node order (so MIN/LEAST of ids is the id of
-    # the smallest node) over every value a round can hold — bridge nodes and the seed labels of
-    # core events — and event ids over the core events.  The rounds then hash and keep 8-byte
-    # integers instead of ID-card strings: a province's rounds fit in memory instead of spilling.
-    # seed labels (each event's smallest node) only for the core events: no aggregate over every event
+    # seed labels (each event's smallest node) only for the core events: no aggregate over every event.
+    # The keys stay the node values: the rounds run on the link events alone (a few rows), so mapping
+    # every bridge node and core event to an integer first (two sorts and four joins over the core)
+    # cost more than the string keys it saved.
     cseed = (exp.select("p.event AS event", "MIN(p.node) AS label").from_(_t(f"{sid}__pairs", "p"))
              .where(exp.Exists(this=exp.select("1").from_(_t(f"{sid}__core", "c")).where("c.event = p.event")))
              .group_by("p.event"))
     b.add(f"{sid}__cseed", cseed)
-    b.add(f"{sid}__eids", exp.select("event", "label", "ROW_NUMBER() OVER (ORDER BY event) AS eid")
-          .from_(f"{sid}__cseed"))
-    values = exp.union(exp.select("node AS v").from_(f"{sid}__bridges"),
-                       exp.select("label AS v").from_(f"{sid}__cseed"), distinct=True)
-    b.add(f"{sid}__nids", exp.select("u.v AS node", "ROW_NUMBER() OVER (ORDER BY u.v) AS nid")
-          .from_(exp.alias_(exp.Subquery(this=values), "u", table=True)))
-    b.add(f"{sid}__icore", exp.select("n.nid AS node", "i.eid AS event").from_(_t(f"{sid}__core", "c"))
-          .join(_t(f"{sid}__nids", "n"), on="c.node = n.node")
-          .join(_t(f"{sid}__eids", "i"), on="c.event = i.event"))
-    b.add(f"{sid}__iseed", exp.select("i.eid AS event", "n.nid AS label").from_(_t(f"{sid}__eids", "i"))
-          .join(_t(f"{sid}__nids", "n"), on="i.label = n.node"))
 
 
 def _rounds(b: Builder, sid: str, rounds: int) -> str:
-    """Unrolled propagation over the bridge nodes (integer keys); returns the CTE of the last labels.
+    """Unrolled propagation over the bridge nodes; returns the CTE of the last labels.
 
     Only *link* events — core events with two or more bridge nodes — can carry a label from one
     bridge node to another; an event with one bridge node hands that node its own label back.  So
@@ -86,8 +73,8 @@ def _rounds(b: Builder, sid: str, rounds: int) -> str:
     The labels are exactly the unpruned rounds': a bridge node outside every link event keeps its
     start label (no round could change it), and no label of a link node is such a node, so the
     pointer jump finds the same labels (see tests/compiler/test_components.py)."""
-    core = f"{sid}__icore"
-    start = b.add(f"{sid}__it0", _min_by(core, "node", "event", f"{sid}__iseed", "event"))
+    core = f"{sid}__core"
+    start = b.add(f"{sid}__it0", _min_by(core, "node", "event", f"{sid}__cseed", "event"))
     links = (exp.select("c.node AS node", "c.event AS event").from_(_t(core, "c"))
              .where(exp.column("event", "c").isin(query=exp.select("event").from_(core).group_by("event")
                                                    .having("COUNT(*) >= 2"))))
@@ -106,21 +93,15 @@ def _rounds(b: Builder, sid: str, rounds: int) -> str:
 
 
 def _labels(b: Builder, sid: str, last: str) -> str:
-    """Every node's label: the smallest final label among its events (back on the node values).
+    """Every node's label: the smallest final label among its events.
 
-    A bridge node's events are all core events, so its label is computed on the integer keys; a
-    leaf (one event) simply takes its event's label — no aggregate over every node–event pair.
+    A bridge node's events are all core events, so its label comes from the core alone; a leaf
+    (one event) simply takes its event's label — no aggregate over every node–event pair.
     """
-    b.add(f"{sid}__ievlast", _min_by(f"{sid}__icore", "event", "node", last, "node"))
-    b.add(f"{sid}__ievfinal", exp.select("s.event AS event", "LEAST(s.label, COALESCE(v.label, s.label)) AS label")
-          .from_(_t(f"{sid}__iseed", "s")).join(_t(f"{sid}__ievlast", "v"), on="s.event = v.event", join_type="left"))
-    b.add(f"{sid}__ibridge", _min_by(f"{sid}__icore", "node", "event", f"{sid}__ievfinal", "event"))
-    b.add(f"{sid}__evfinal", exp.select("i.event AS event", "n.node AS label").from_(_t(f"{sid}__ievfinal", "v"))
-          .join(_t(f"{sid}__eids", "i"), on="v.event = i.eid")
-          .join(_t(f"{sid}__nids", "n"), on="v.label = n.nid"))
-    bridges = (exp.select("n.node AS node", "m.node AS label").from_(_t(f"{sid}__ibridge", "v"))
-               .join(_t(f"{sid}__nids", "n"), on="v.node = n.nid")
-               .join(_t(f"{sid}__nids", "m"), on="v.label = m.nid"))
+    b.add(f"{sid}__ievlast", _min_by(f"{sid}__core", "event", "node", last, "node"))
+    b.add(f"{sid}__evfinal", exp.select("s.event AS event", "LEAST(s.label, COALESCE(v.label, s.label)) AS label")
+          .from_(_t(f"{sid}__cseed", "s")).join(_t(f"{sid}__ievlast", "v"), on="s.event = v.event", join_type="left"))
+    bridges = _min_by(f"{sid}__core", "node", "event", f"{sid}__evfinal", "event")
     # a leaf of a core event takes the event's final label; the leaves of any other event are all
     # its nodes, so its label is their smallest node — a window, not a join with a per-event table
     leaves = (exp.select("p.node AS node", "COALESCE(f.label, MIN(p.node) OVER (PARTITION BY p.event)) AS label")
