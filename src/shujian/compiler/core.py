@@ -9,6 +9,7 @@ location and raised once as ValidationFailed.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +70,7 @@ class CompiledModel:
     capabilities: list[str]
     rule_column: str = RULE_COLUMN
     tree: exp.Expression | None = field(default=None, repr=False)
+    _split_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def staged(self, suffix: str = "") -> StagedStatement | None:
         """The statement split into stages (:mod:`shujian.compiler.stages`), made from the compiled
@@ -76,7 +78,8 @@ class CompiledModel:
         None for expert SQL (no tree) and for dialects without staged execution."""
         if self.tree is None or self.dialect not in STAGED_DIALECTS:
             return None
-        return split_tree(quote_identifiers(self.tree.copy()), self.dialect, suffix=suffix, copy=False)
+        with self._split_lock:          # the split renames tables in the tree and puts them back
+            return split_tree(self.tree, self.dialect, suffix=suffix, copy=False)
 
     def evidence_by_role(self) -> dict[str, list[EvidenceColumn]]:
         out: dict[str, list[EvidenceColumn]] = {}
@@ -283,9 +286,11 @@ def quote_identifiers(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
-def render(tree: exp.Expression, dialect: str, parameters: dict[str, Any]) -> str:
-    """SQL text for the dialect; for psycopg (postgres) literal % are doubled around %(name)s."""
-    sql = quote_identifiers(tree.copy()).sql(dialect=dialect, pretty=True)
+def render(tree: exp.Expression, dialect: str, parameters: dict[str, Any], *, copy: bool = True) -> str:
+    """SQL text for the dialect; for psycopg (postgres) literal % are doubled around %(name)s.
+    ``copy=False`` quotes the identifiers of ``tree`` itself and lets sqlglot's generator apply its
+    dialect rewrites to it (the tree then reads as the text does: the stages split from it match)."""
+    sql = quote_identifiers(tree.copy() if copy else tree).sql(dialect=dialect, pretty=True, copy=copy)
     if dialect == "postgres":
         names = "|".join(re.escape(n) for n in parameters) or "(?!)"
         sql = re.sub(rf"%(?!\((?:{names})\)s)", "%%", sql)
@@ -305,10 +310,10 @@ def _finish(b: Builder, model: Model, last: Rel, datasets: list[str],
     narrow_outputs(ctes, final)                 # text functions: only the fields still read
     for name, query in ctes:
         final = final.with_(name, as_=query, copy=False)
-    not_null_tests(final)
+    not_null_tests(final)      # the tree is rendered, split into stages and read as it is: no copies
     parameters = dict(b.ctx.bound)
     evidence = [EvidenceColumn(role, col, is_list) for col, (role, is_list) in last.evidence.items()]
     return CompiledModel(
-        sql=render(final, b.ctx.dialect, parameters), parameters=parameters, dialect=b.ctx.dialect,
+        sql=render(final, b.ctx.dialect, parameters, copy=False), parameters=parameters, dialect=b.ctx.dialect,
         output_columns=[*last.cols, RULE_COLUMN, *last.evidence], column_types=dict(last.cols),
         evidence=evidence, datasets=datasets, capabilities=sorted(b.ctx.used), tree=final)

@@ -56,8 +56,8 @@ def split_stages(sql: str, dialect: str = "duckdb", *, suffix: str = "", min_rea
     For SQL text (expert SQL, a wrapped preview); a compiled model hands its tree to
     :func:`split_tree` instead (``CompiledModel.staged``), which saves parsing the statement again.
     """
-    return split_tree(sqlglot.parse_one(sql, read=dialect), dialect, suffix=suffix, min_reads=min_reads,
-                      copy=False, sql=sql)
+    return split_tree(not_null_tests(sqlglot.parse_one(sql, read=dialect)), dialect, suffix=suffix,
+                      min_reads=min_reads, copy=False, sql=sql)
 
 
 def split_tree(tree: exp.Expression, dialect: str = "duckdb", *, suffix: str = "", min_reads: int = 2,
@@ -69,29 +69,44 @@ def split_tree(tree: exp.Expression, dialect: str = "duckdb", *, suffix: str = "
 
     A stage's statement carries the unstaged CTEs it needs; later statements read staged CTEs
     as tables named ``<cte><suffix>`` (a per-run suffix keeps two runs on one connection apart).
-    A statement without CTEs is one final statement and no stage.  ``copy=False`` renames the
-    staged tables in ``tree`` itself.  Every CTE is rendered once and the statements are put together
+    A statement without CTEs is one final statement and no stage.  ``copy=False`` works on ``tree``
+    itself and puts its tables and WITH clause back afterwards (no copy of the whole tree: a compiled
+    model is split once per run; sqlglot's dialect rewrites, idempotent, may stay applied).  Every CTE is rendered once and the statements are put together
     from those texts, so a model with many shared steps costs one rendering, not one per stage.
     """
     with_ = tree.args.get("with_") or tree.args.get("with")
     if with_ is None or with_.args.get("recursive"):     # a recursive CTE reads itself: keep it whole
         text = sql if sql is not None else tree.sql(dialect=dialect)
         return StagedStatement([], text, _params(text, dialect))
-    tree = not_null_tests(tree.copy() if copy else tree)
+    tree = tree.copy() if copy else tree
     with_ = tree.args.get("with_") or tree.args.get("with")
+    key = "with_" if tree.args.get("with_") is not None else "with"
+    tree.set(key, None)
+    try:
+        return _split(tree, with_, dialect, suffix, min_reads)
+    finally:
+        tree.set(key, with_)
+
+
+def _split(body: exp.Expression, with_: exp.Expression, dialect: str, suffix: str, min_reads: int
+           ) -> StagedStatement:
+    """:func:`split_tree` of ``body`` (the statement without its WITH clause) and ``with_``; the
+    tables renamed for rendering are put back before it returns.  The CTEs are rendered without
+    sqlglot's defensive copy of each (the generator's dialect rewrites are idempotent)."""
     ctes: list[tuple[str, exp.Expression]] = [(c.alias, cast(exp.Expression, c.this)) for c in with_.expressions]
     names = {name for name, _ in ctes}
-    tree.set("with_", None)
-    tree.set("with", None)
-    body = cast(exp.Expression, tree)
     rowwise = {name for name, query in ctes if _rowwise(query)}
     refs = {name: [t.name for t in _tables(query) if t.name in names] for name, query in ctes}
     staged = _staged(ctes, refs, [t.name for t in _tables(body) if t.name in names], rowwise, min_reads)
     needs = {name: [r for r in refs[name] if r not in staged] for name in names}
     body_needs = [t.name for t in _tables(body) if t.name in names and t.name not in staged]
-    for query in [*(q for _, q in ctes), body]:
-        _rename(query, staged, suffix)
-    texts = {name: query.sql(dialect=dialect) for name, query in ctes}
+    renamed = [pair for query in [*(q for _, q in ctes), body] for pair in _rename(query, staged, suffix)]
+    try:
+        texts = {name: query.sql(dialect=dialect, copy=False) for name, query in ctes}
+        body_text = body.sql(dialect=dialect, copy=False)
+    finally:
+        for new, old in renamed:
+            new.replace(old)
     # DuckDB would materialise a row-wise CTE read twice (every column of every row written out);
     # repeating the scan is cheaper (frequent-lending-plaintiff, large city: 2.7 → 1.5 s).  Spark has
     # no such clause and inlines CTEs anyway.
@@ -118,7 +133,7 @@ def split_tree(tree: exp.Expression, dialect: str = "duckdb", *, suffix: str = "
         if name in staged:
             text = statement(texts[name], needs[name])
             stages.append(Stage(name + suffix, text, _params(text, dialect)))
-    final = statement(body.sql(dialect=dialect), body_needs)
+    final = statement(body_text, body_needs)
     return StagedStatement(stages, final, _params(final, dialect))
 
 
@@ -152,12 +167,17 @@ def _staged(ctes: list[tuple[str, exp.Expression]], refs: dict[str, list[str]], 
     return {name for name, _ in ctes if reads[name] >= min_reads and name not in rowwise}
 
 
-def _rename(query: exp.Expression, staged: set[str], suffix: str) -> None:
-    """Read each staged CTE as its table ``<cte><suffix>`` (keeping the name it was read under)."""
+def _rename(query: exp.Expression, staged: set[str], suffix: str) -> list[tuple[exp.Expression, exp.Expression]]:
+    """Read each staged CTE as its table ``<cte><suffix>`` (keeping the name it was read under);
+    the (new, old) table nodes, to put the old ones back."""
+    out = []
     for t in _tables(query):
         if t.name in staged:
-            t.replace(exp.Table(this=exp.to_identifier(t.name + suffix),
-                                alias=exp.TableAlias(this=exp.to_identifier(t.alias_or_name))))
+            new = exp.Table(this=exp.to_identifier(t.name + suffix),
+                            alias=exp.TableAlias(this=exp.to_identifier(t.alias_or_name)))
+            t.replace(new)
+            out.append((new, t))
+    return out
 
 
 #: string functions: a row-wise step using one costs per row what a cheap projection costs per column
