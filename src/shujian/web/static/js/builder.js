@@ -73,6 +73,26 @@
     return c ? c.type : "";
   }
   const uniq = cols => { const seen = new Set(); return cols.filter(c => c && c.name && !seen.has(c.name) && seen.add(c.name)); };
+  /** Field → the Chinese column(s) the datasets bind it to: built-in models name their fields in English
+   * (ticket_no: 工单编号), the canvas shows what the user's data calls them ("姓名／当事人姓名" when two differ). */
+  function boundColumns() {
+    const out = {};
+    nodes().forEach(n => {
+      if (n.kind !== "dataset") return;
+      Object.entries((n.input || {}).fields || {}).forEach(([f, c]) => {
+        if (typeof c !== "string" || !c || c === f) return;
+        out[f] = out[f] ? (out[f].split("／").includes(c) ? out[f] : out[f] + "／" + c) : c;
+      });
+    });
+    return out;
+  }
+  let bound = {};
+  /** What the user reads for a column name: its bound Chinese column, else the name itself. */
+  const shown = name => (typeof name === "string" && Object.prototype.hasOwnProperty.call(bound, name)) ? bound[name] : name;
+  const shownAll = names => (names || []).map(shown).join("、");
+  /** An expression as the user reads it: bound field names replaced, quoted text and function names kept. */
+  const shownExpr = text => String(text).replace(/'(?:[^']|'')*'|[A-Za-z_][A-Za-z0-9_]*/g,
+    (t, at, all) => t[0] === "'" || /^\s*\(/.test(all.slice(at + t.length)) ? t : shown(t));
 
   /** The columns a node gives its downstream nodes, as [{name, type}] (best effort: the server checks). */
   function colsOf(id, es, seen) {
@@ -138,38 +158,39 @@
   }
   function rhsText(c) {
     if (c.param != null) return "参数“" + paramLabel(c.param) + "”";
-    if (c.expr != null) return "列“" + c.expr + "”";
+    if (c.expr != null) return "列“" + shown(c.expr) + "”";
     return Array.isArray(c.value) ? c.value.join("、") : String(c.value ?? "");
   }
   function condText(c) {
     if (c == null || c === "") return "（未设置条件）";
-    if (typeof c === "string") return c;
+    if (typeof c === "string") return shownExpr(c);
     if (c.all) return c.all.map(condText).join(" 并且 ");
     if (c.any) return c.any.map(condText).join(" 或者 ");
     if (c.not) return "并非（" + condText(c.not) + "）";
-    if (c.keywords) { const k = c.keywords; return k.field + ({ any: " 含任一：", all: " 全部含：", none: " 不含：" }[k.match || "any"]) + (k.param ? "参数“" + paramLabel(k.param) + "”" : (k.words || []).join("、")); }
+    if (c.keywords) { const k = c.keywords; return shown(k.field) + ({ any: " 含任一：", all: " 全部含：", none: " 不含：" }[k.match || "any"]) + (k.param ? "参数“" + paramLabel(k.param) + "”" : (k.words || []).join("、")); }
     if (!c.field) return "（未设置条件）";
-    return c.field + " " + (OP_TEXT[c.op] || c.op) + (["is_null", "not_null"].includes(c.op) ? "" : " " + rhsText(c));
+    return shown(c.field) + " " + (OP_TEXT[c.op] || c.op) + (["is_null", "not_null"].includes(c.op) ? "" : " " + rhsText(c));
   }
   const paramLabel = p => (((state.model.params || {})[p] || {}).label) || p;
   function summary(n) {
     const s = n.step || {};
+    bound = boundColumns();
     switch (n.kind) {
       case "dataset": { const d = dsInfo((n.input || {}).dataset); return d ? S.fmtCount(d.rows) + " 行，" + d.columns.length + " 列" : "选择数据集后显示"; }
-      case "output": { const o = n.output || {}; return "对象：" + (((o.subject || {}).key) || "（未选）") + (o.title ? "；" + titleText(o.title) : ""); }
+      case "output": { const o = n.output || {}; return "对象：" + (shown((o.subject || {}).key) || "（未选）") + (o.title ? "；" + titleText(o.title).replace(/【([^【】·]+)(·脱敏)?】/g, (m, c, k) => "【" + shown(c) + (k || "") + "】") : ""); }
       case "filter": case "keywords": return condText(s.filter);
       case "join": case "anti": case "interval": {
-        const j = s.join || {}, keys = (j.on || []).map(k => typeof k === "string" ? k : k.left + "＝" + k.right).join("、");
+        const j = s.join || {}, keys = (j.on || []).map(k => typeof k === "string" ? shown(k) : shown(k.left) + "＝" + shown(k.right)).join("、");
         return (n.kind === "anti" ? "右侧没有相同 " : "按 ") + (keys || "（未选关联键）") + (j.within ? "，" + j.within.days + " 天内" : "") + (j.overlap ? "，时间区间重叠" : "");
       }
       case "entity_join": { const j = s.entity_join || {}; return (j.mode === "fuzzy" ? "模糊匹配" : "同一主体") + "，概率 ≥ " + (j.min_probability ?? 0.8); }
-      case "aggregate": { const a = s.aggregate || {}; return "按 " + ((a.by || []).join("、") || "全部") + " 统计 " + Object.keys(a.measures || {}).join("、"); }
-      case "derive": return "新列：" + Object.keys((s.derive || {}).columns || {}).join("、");
-      case "select": { const c = (s.select || {}).columns || []; return "保留：" + (Array.isArray(c) ? c : Object.keys(c)).join("、"); }
-      case "window": { const w = s.window || {}; return "按 " + ((w.partition_by || []).join("、") || "全部") + " 排序，得到 " + Object.keys(w.columns || {}).join("、"); }
+      case "aggregate": { const a = s.aggregate || {}; return "按 " + (shownAll(a.by) || "全部") + " 统计 " + shownAll(Object.keys(a.measures || {})); }
+      case "derive": return "新列：" + shownAll(Object.keys((s.derive || {}).columns || {}));
+      case "select": { const c = (s.select || {}).columns || []; return "保留：" + shownAll(Array.isArray(c) ? c : Object.keys(c)); }
+      case "window": { const w = s.window || {}; return "按 " + (shownAll(w.partition_by) || "全部") + " 排序，得到 " + shownAll(Object.keys(w.columns || {})); }
       case "union": return (s.union || {}).distinct ? "上下合并并去重" : "上下合并";
-      case "distinct": { const c = (s.distinct || {}).columns; return c && c.length ? "按 " + c.join("、") + " 去重" : "按全部列去重"; }
-      case "components": { const c = s.components || {}; return "共同 " + (c.event || "？") + " 的 " + (c.node || "？") + " 归为一伙"; }
+      case "distinct": { const c = (s.distinct || {}).columns; return c && c.length ? "按 " + shownAll(c) + " 去重" : "按全部列去重"; }
+      case "components": { const c = s.components || {}; return "共同 " + (shown(c.event) || "？") + " 的 " + (shown(c.node) || "？") + " 归为一伙"; }
       case "text": return S.textRule ? S.textRule.summary(s.text || {}) : "文本规则";
       default: return "";
     }
@@ -371,15 +392,17 @@
   const selectHtml = (id, opts, value, extra) => "<select id='" + id + "'" + (extra || "") + ">" + options(opts, value) + "</select>";
   const textHtml = (id, value, extra) => "<input type='text' id='" + id + "' value='" + esc(value ?? "") + "'" + (extra || "") + ">";
   function colOptions(cols, value, empty) {
-    const opts = [["", empty || "请选择列…"]].concat(cols.map(c => [c.name, c.name + (c.type && c.type !== c.name ? "（" + c.type + "）" : "")]));
+    bound = boundColumns();
+    const opts = [["", empty || "请选择列…"]].concat(cols.map(c => [c.name, shown(c.name) + (c.type && c.type !== c.name ? "（" + c.type + "）" : "")]));
     if (value && !cols.some(c => c.name === value)) opts.push([value, value + "（上游没有此列）"]);
     return opts;
   }
   const colSelect = (id, cols, value, empty) => selectHtml(id, colOptions(cols, value, empty), value);
   function checks(id, cols, chosen) {
     const set = new Set(chosen || []), all = cols.slice();
+    bound = boundColumns();
     (chosen || []).forEach(c => { if (!all.some(x => x.name === c)) all.push({ name: c, type: "上游没有此列" }); });
-    return "<div class='checks' id='" + id + "'>" + (all.length ? all.map((c, i) => "<label><input type='checkbox' id='" + id + "-" + i + "' value='" + esc(c.name) + "'" + (set.has(c.name) ? " checked" : "") + "> " + esc(c.name) + (c.type && c.type !== c.name ? " <span class='muted'>（" + esc(c.type) + "）</span>" : "") + "</label>").join("") : "<span class='muted'>先连接上游节点</span>") + "</div>";
+    return "<div class='checks' id='" + id + "'>" + (all.length ? all.map((c, i) => "<label><input type='checkbox' id='" + id + "-" + i + "' value='" + esc(c.name) + "'" + (set.has(c.name) ? " checked" : "") + "> " + esc(shown(c.name)) + (c.type && c.type !== c.name ? " <span class='muted'>（" + esc(c.type) + "）</span>" : "") + "</label>").join("") : "<span class='muted'>先连接上游节点</span>") + "</div>";
   }
   const checked = id => Array.from(document.querySelectorAll("#" + id + " input:checked")).map(i => i.value);
   const val = id => { const e = document.getElementById(id); return e && e.value != null ? e.value : ""; };
