@@ -189,3 +189,19 @@ def test_render_quality_mentions_every_problem(custody):
 ])
 def test_start_end_pairs(names, expected):
     assert start_end_pairs(names) == expected
+
+
+def test_large_tables_get_approximate_distinct_counts_labelled_yue():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT i + 1 AS _row_id, '11010519491231002X' AS id, "
+                "CAST(i % 3000 AS VARCHAR) AS code FROM range(5000) r(i)")
+    cols = [ColumnSchema("id", "VARCHAR", "id_number"), ColumnSchema("code", "VARCHAR", None)]
+    exact = quality_report(con, "t", cols)
+    assert exact["columns"]["code"]["distinct"] == 3000 and "distinct_approx" not in exact["columns"]["code"]
+    approx = quality_report(con, "t", cols, approx_distinct_above=4999)
+    code = approx["columns"]["code"]
+    assert code["distinct_approx"] is True and abs(code["distinct"] - 3000) < 3000 * 0.1
+    assert approx["columns"]["id"]["distinct"] == 1 and "distinct_approx" not in approx["columns"]["id"]   # key
+    assert approx["duplicates"]["rows"] == 5000
+    assert ("code", "不同值", f"约 {code['distinct']}") in render_quality(approx)
+    assert quality_report(con, "t", cols, approx_distinct_above=5000) == exact   # not above: exact

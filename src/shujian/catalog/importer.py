@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .typeinfer import Inferred
 
 SAMPLE_ROWS = 10_000
+APPROX_DISTINCT_ROWS = 1_000_000   # above: the quality report's distinct counts are 约 (but the key's)
 FLAG_PREFIX = "_sj_flag_"   # per-row check columns of the CREATE, dropped right after (_check_relation)
 
 
@@ -418,7 +419,8 @@ class Importer:
 
         self.progress.stage("数据质量核查")
         keys = [k for k in req.key_columns or [] if any(c.name == k for c in columns)] or None
-        return quality.quality_report(con, relation, columns, key_columns=keys, normalised=True)
+        return quality.quality_report(con, relation, columns, key_columns=keys, normalised=True,
+                                      approx_distinct_above=APPROX_DISTINCT_ROWS)
 
     # -- metadata -------------------------------------------------------------------------------
     def _commit(self, built: list[_Built], started: float) -> list[ImportResult]:

@@ -7,7 +7,7 @@ examples, duplicates, future dates and start-after-end checks are one small quer
 The report is a plain JSON-serialisable dict (dates as ISO strings)::
 
     {"relation": ..., "rows": 120, "today": "2026-11-27",
-     "columns": {"身份证号": {"dtype", "semantic", "nulls", "null_rate", "distinct",
+     "columns": {"身份证号": {"dtype", "semantic", "nulls", "null_rate", "distinct", ["distinct_approx": true,]
                              "invalid", "invalid_examples": [{"row": 7, "value": "..."}],
                              # DATE/TIMESTAMP columns only:
                              "min", "max", "future", "future_examples"}},
@@ -85,13 +85,15 @@ def _invalid_cond(col: ColumnSchema) -> str | None:
     return f"(NOT {_null_cond(col)} AND NOT {valid_sql(st.key, quote_ident(col.name))})"
 
 
-def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = False) -> str:
+def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = False,
+                   approx: frozenset[str] = frozenset()) -> str:
     """One scan for every column's null, distinct and invalid counts.
 
     The null test of a text column (``trim(x) IN (markers)``) is computed once per row in an inner
     projection and then used by all three counts (instead of once per count).  ``normalised``: the
     text columns with a semantic type hold normalised values (as the importer writes them), so a
-    pattern check whose normalisation is idempotent reads them directly.
+    pattern check whose normalisation is idempotent reads them directly.  The columns in ``approx``
+    get ``approx_count_distinct`` (HyperLogLog, a few per cent off) instead of an exact count.
     """
     inner, outer = [], ["count(*)"]
     for i, col in enumerate(columns):
@@ -102,7 +104,8 @@ def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = Fal
         else:
             null = f"c{i} IS NULL"
         outer.append(f"count(*) FILTER (WHERE {null}) AS n{i}")
-        outer.append(f"count(DISTINCT c{i}) FILTER (WHERE NOT ({null})) AS d{i}")
+        count = f"approx_count_distinct(c{i})" if col.name in approx else f"count(DISTINCT c{i})"
+        outer.append(f"{count} FILTER (WHERE NOT ({null})) AS d{i}")
         st = SEMANTIC_TYPES.get(col.semantic or "")
         if st is not None and st.checks_validity and _is_text(col):
             parts = valid_parts(st.key, f"c{i}")
@@ -206,24 +209,32 @@ def _start_after_end(con, rel: str, start: str, end: str, max_examples: int) -> 
 
 
 def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_columns: list[str] | None = None,
-                   today: date | None = None, max_examples: int = 5, normalised: bool = False) -> dict:
+                   today: date | None = None, max_examples: int = 5, normalised: bool = False,
+                   approx_distinct_above: int | None = None) -> dict:
     """Compute the data quality report of ``relation`` (a DuckDB table/view with ``_row_id``).
 
     ``key_columns`` default to the first id_number/uscc column; ``today`` (default: the current
     date) decides which dates lie in the future.  ``normalised``: the semantic text columns hold
-    normalised values (the importer's versions), see ``_aggregate_sql``.  See the module docstring
-    for the shape.
+    normalised values (the importer's versions), see ``_aggregate_sql``.  ``approx_distinct_above``:
+    in a table with more rows, the distinct count of a column that is not a key is approximate
+    (``"distinct_approx": true``, shown as 约): an exact count costs a hash of every value, about a
+    tenth of a large import.  See the module docstring for the shape.
     """
     register_udfs(con)
     rel = _relation_sql(relation)
     today = today or date.today()
-    row = con.execute(_aggregate_sql(rel, columns, normalised)).fetchone()
+    keys = key_columns if key_columns is not None else default_key_columns(columns)
+    approx: frozenset[str] = frozenset()
+    if approx_distinct_above is not None and con.execute(f"SELECT count(*) FROM {rel}").fetchone()[0] > approx_distinct_above:
+        approx = frozenset(c.name for c in columns if c.name not in keys)
+    row = con.execute(_aggregate_sql(rel, columns, normalised, approx)).fetchone()
     rows = row[0]
     report: dict = {"relation": relation, "rows": rows, "today": today.isoformat(), "columns": {}}
     for i, col in enumerate(columns):
         agg = {"n": row[1 + 3 * i], "d": row[2 + 3 * i], "v": row[3 + 3 * i]}
         report["columns"][col.name] = _column_entry(con, rel, col, agg, rows, today, max_examples)
-    keys = key_columns if key_columns is not None else default_key_columns(columns)
+        if col.name in approx:
+            report["columns"][col.name]["distinct_approx"] = True
     report["duplicates"] = _duplicates(con, rel, keys, max_examples) if keys else None
     temporal = [c.name for c in columns if c.dtype.upper() in TEMPORAL]
     report["start_after_end"] = [_start_after_end(con, rel, s, e, max_examples)
@@ -253,7 +264,7 @@ def render_quality(report: dict) -> list[tuple[str, str, str]]:
     out: list[tuple[str, str, str]] = [("数据集", "行数", str(report["rows"]))]
     for name, c in report["columns"].items():
         out.append((name, "空值", f"{c['nulls']}（{c['null_rate']:.2%}）"))
-        out.append((name, "不同值", str(c["distinct"])))
+        out.append((name, "不同值", f"约 {c['distinct']}" if c.get("distinct_approx") else str(c["distinct"])))
         if c["invalid"] is not None:
             rows = "、".join(str(e["row"]) for e in c["invalid_examples"])
             out.append((name, "格式/校验不通过", f"{c['invalid']}" + (f"（如第 {rows} 行）" if rows else "")))

@@ -15,10 +15,15 @@ def render_quality(report: dict) -> None:
         console.print(line, highlight=False)
 
 
+def _distinct(c: dict) -> object:
+    """The distinct count, marked 约 when the report gives an approximation (large tables)."""
+    return f"约 {c['distinct']}" if c.get("distinct_approx") else c.get("distinct")
+
+
 def _column_row(name: str, c: dict) -> dict:
     examples = c.get("invalid_examples") or []
     return {"name": name, "dtype": c.get("dtype"), "semantic": c.get("semantic"),
-            "null_rate": f"{(c.get('null_rate') or 0) * 100:.1f}%", "distinct": c.get("distinct"),
+            "null_rate": f"{(c.get('null_rate') or 0) * 100:.1f}%", "distinct": _distinct(c),
             "invalid": "—" if c.get("invalid") is None else c["invalid"],
             "examples": "；".join(f"第{e['row']}行 {e['value']}" for e in examples[:3]), "range": _range(c)}
 

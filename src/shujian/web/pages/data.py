@@ -183,6 +183,6 @@ def quality_columns(quality: dict) -> list[dict]:
         sem = c.get("semantic")
         examples = [str(mask_value(sem, str(e.get("value"))) if sem else e.get("value"))
                     for e in (c.get("invalid_examples") or [])[:3]]
-        out.append({"name": name, "semantic": sem, "null_rate": c.get("null_rate"), "distinct": c.get("distinct"),
+        out.append({"name": name, "semantic": sem, "null_rate": c.get("null_rate"), "distinct": (f"约 {c['distinct']:,}" if c.get("distinct_approx") else c.get("distinct")),
                     "invalid": c.get("invalid"), "examples": examples, "min": c.get("min"), "max": c.get("max")})
     return out
