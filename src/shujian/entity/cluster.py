@@ -54,6 +54,8 @@ def edges_sql(pairs: str, threshold: float) -> str:
 def apply_decisions(con: duckdb.DuckDBPyConnection, pairs: str, nodes: str, decisions: str) -> None:
     """Rewrite the DuckDB table ``pairs`` with the review ``decisions`` applied (``decide_pairs_sql``)."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE er_decided AS {decided_sql(decisions, nodes)}")
+    if not _fetch1(con, "SELECT count(*) FROM er_decided")[0]:
+        return                      # no decision about these records: the pairs stay as scored
     con.execute(f"CREATE OR REPLACE TEMP TABLE er_pairs_decided AS {decide_pairs_sql(pairs, 'er_decided')}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {pairs} AS SELECT * FROM er_pairs_decided")
     con.execute("DROP TABLE er_pairs_decided")
