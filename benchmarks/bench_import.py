@@ -80,8 +80,11 @@ def tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def run_import(csv: Path, home: Path, memory_limit: str | None) -> dict:
+def run_import(csv: Path, home: Path, memory_limit: str | None, pythonpath: str | None = None) -> dict:
+    """``pythonpath``: import shujian from that source tree instead (an earlier checkout, for A/B)."""
     env = dict(os.environ, SHUJIAN_HOME=str(home))
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
     env.pop("SHUJIAN_DATABASE_URL", None)
     if memory_limit:
         env["SHUJIAN_DUCKDB_MEMORY_LIMIT"] = memory_limit

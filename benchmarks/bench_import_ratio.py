@@ -10,6 +10,10 @@ free text) is written once in UTF-8 and once transcoded to GBK.  Each round runs
 * ``shujian data import`` of the UTF-8 file and of the GBK file, each into a fresh workspace (the real
   console command with every check and the quality report; ``bench_import.run_import``).
 
+With ``--baseline-src DIR`` (the ``src`` folder of an earlier checkout, e.g. from ``git worktree add``)
+each round also imports both files with that code (``utf8-base``, ``gbk-base``): before and after in
+one run, alternating, on the same machine load.
+
 CPU seconds are user + system of the child process tree; the ratios are medians of shujian ÷ the
 median of DuckDB.  One JSON document on stdout and in ``--out``.
 """
@@ -52,6 +56,7 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/shujian-import-ratio"))
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--baseline-src", default=None, help="src folder of an earlier checkout to compare with")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     utf8 = args.workdir / f"bench_{args.rows}.csv"
@@ -64,24 +69,27 @@ def main() -> int:
         with utf8.open(encoding="utf-8") as src, gbk.open("w", encoding="gbk") as dst:
             shutil.copyfileobj(src, dst, 1 << 22)
     machine = machine_info()
-    runs: dict[str, list[tuple[float, float]]] = {"duckdb": [], "utf8": [], "gbk": []}
+    sides = ["duckdb", "utf8", "gbk"] + (["utf8-base", "gbk-base"] if args.baseline_src else [])
+    runs: dict[str, list[tuple[float, float]]] = {side: [] for side in sides}
     for r in range(args.rounds):
-        order = ["duckdb", "utf8", "gbk"] if r % 2 == 0 else ["gbk", "utf8", "duckdb"]
-        for side in order:
+        for side in (sides if r % 2 == 0 else sides[::-1]):
             if side == "duckdb":
                 runs[side].append(duckdb_read_csv(utf8, args.workdir / "read_csv.duckdb"))
             else:
                 home = args.workdir / f"home-{side}"
                 shutil.rmtree(home, ignore_errors=True)
-                res = run_import(utf8 if side == "utf8" else gbk, home, None)
+                res = run_import(utf8 if side.startswith("utf8") else gbk, home, None,
+                                 pythonpath=args.baseline_src if side.endswith("-base") else None)
                 runs[side].append((res["seconds"], res["cpu_seconds"]))
+                shutil.rmtree(home, ignore_errors=True)
             log(f"  round {r + 1} {side:7} wall {runs[side][-1][0]:.1f}s cpu {runs[side][-1][1]:.1f}s")
     med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in runs.items()}
     report = {"benchmark": "import_ratio", "rows": args.rows, "rounds": args.rounds, "machine": machine,
               "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
               "median": {k: {"wall": round(w, 2), "cpu": round(c, 2)} for k, (w, c) in med.items()},
               "ratio": {k: {"wall": round(med[k][0] / med["duckdb"][0], 2), "cpu": round(med[k][1] / med["duckdb"][1], 2)}
-                        for k in ("utf8", "gbk")},
+                        for k in sides if k != "duckdb"},
+              "baseline_src": args.baseline_src,
               "runs": {k: [[round(w, 2), round(c, 2)] for w, c in v] for k, v in runs.items()}}
     text = json.dumps(report, ensure_ascii=False, indent=1)
     out = args.out or Path(__file__).parent / "results" / f"import-ratio-{args.rows}.json"
