@@ -1,7 +1,7 @@
 """CPU per row of the ``shujian_text`` function body, as prepaid-card-complaints calls it on a demo city,
 against another source tree (a release, or the commit before a change): alternating rounds.
 
-    python benchmarks/bench_text_udf.py [--scale medium] [--n 20000] [--rounds 3]
+    python benchmarks/bench_text_udf.py [--scale medium] [--n 20000] [--rounds 3] [--compiled]
         [--baseline-src /path/to/other/src] [--out benchmarks/results/text-udf-medium.json]
 
 Two inputs, both read from the demo city: the 12345 messages that pass the model's SQL prefilter (the
@@ -10,7 +10,9 @@ rows the function screens: rule, explanation, merchant) and the enterprise regis
 in a fresh process per source tree (so caches start cold, as in a run), CPU seconds of that process
 (``time.process_time``; no worker processes: ``SHUJIAN_TEXT_WORKERS=0``), A then B, B then A, … ;
 the figure is the median µs per row, with the load average at each round.  Results must be equal
-between the trees (same columns), or the script fails.
+between the trees (same columns), or the script fails.  ``--compiled``: the current tree screens the
+messages with the config the compiler writes for the model now (only the fields later steps read), the
+baseline with the full one, and the fields the model reads are compared.
 """
 
 from __future__ import annotations
@@ -34,14 +36,18 @@ from shujian.text import udf
 from shujian.text.merchants import merchant_key
 data = json.load(open(sys.argv[1], encoding="utf-8"))
 n = int(sys.argv[2])
+config = data[sys.argv[3]]
 msgs, names = data["messages"][:n], data["names"][:n]
-udf.screen_values(msgs[:20], data["config"]); udf.screen_values(names[:20], data["names_config"])   # compiles
+udf.screen_values(msgs[:20], config); udf.screen_values(names[:20], data["names_config"])   # compiles
 merchant_key.cache_clear()
 out = {"src": udf.__file__}
-for label, rows, cfg in (("message", msgs, data["config"]), ("name", names, data["names_config"])):
+for label, rows, cfg in (("message", msgs, config), ("name", names, data["names_config"])):
     t = time.process_time()
     cols = udf.screen_values(rows, cfg)
     out[label + "_us"] = (time.process_time() - t) / len(rows) * 1e6
+    if sys.argv[3] != "config" and label == "message":   # what the model reads: the matching rows' fields
+        cols = {f: [v if m else None for v, m in zip(cols[f], cols["matched"])]
+                for f in ("matched", "words", "merchant", "merchant_key")}
     out[label + "_digest"] = hashlib.sha256(json.dumps(cols, ensure_ascii=False).encode()).hexdigest()
     out[label + "_rows"] = len(rows)
 print(json.dumps(out))
@@ -74,16 +80,21 @@ def inputs(scale: str) -> Path:
             "config": json.dumps({"rule": step.rule.model_dump(mode="json", exclude_defaults=True),
                                   "outputs": sorted(step.outputs())}, ensure_ascii=False, separators=(",", ":")),
             "names_config": json.dumps({"rule": None, "outputs": sorted(names_step.outputs())})}
+    # what the compiler writes for prepaid-card-complaints since it narrows the outputs to the fields
+    # later steps read (compiler.text.narrow_outputs): no explanation, merchants of matching rows only
+    data["config_read"] = data["config"]     # the full config, its digest over the fields the model reads
+    data["compiled_config"] = json.dumps({**json.loads(data["config"]), "outputs": ["merchant", "merchant_key", "words"],
+                                          "matched_only": True}, ensure_ascii=False, separators=(",", ":"))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
     log(f"{len(messages):,} prefiltered messages and {len(names):,} registry names → {path}")
     return path
 
 
-def one(src: Path, data: Path, n: int) -> dict:
+def one(src: Path, data: Path, n: int, config: str = "config") -> dict:
     env = {**os.environ, "PYTHONPATH": str(src), "SHUJIAN_TEXT_WORKERS": "0"}
     load = os.getloadavg()[0]
-    out = subprocess.run([sys.executable, "-c", CHILD, str(data), str(n)], env=env, check=True,
+    out = subprocess.run([sys.executable, "-c", CHILD, str(data), str(n), config], env=env, check=True,
                          capture_output=True, text=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["load_avg_1m"] = round(load, 2)
@@ -98,14 +109,22 @@ def main() -> int:
     ap.add_argument("--src", type=Path, default=ROOT / "src")
     ap.add_argument("--baseline-src", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--compiled", action="store_true",
+                    help="the current tree gets the config the compiler now writes (no explanation, merchants of "
+                         "matching rows), the baseline the full one; the fields the model reads are compared")
     args = ap.parse_args()
     data = inputs(args.scale)
+    if args.compiled and "compiled_config" not in json.loads(data.read_text("utf-8")):
+        data.unlink()                 # made before the compiled config was added
+        data = inputs(args.scale)
     trees = {"current": args.src} | ({"baseline": args.baseline_src} if args.baseline_src else {})
     runs: dict[str, list[dict]] = {k: [] for k in trees}
     for r in range(args.rounds):
         order = list(trees) if r % 2 == 0 else list(reversed(trees))
         for name in order:
-            runs[name].append(one(trees[name], data, args.n))
+            config = "compiled_config" if args.compiled and name == "current" else (
+                "config_read" if args.compiled else "config")
+            runs[name].append(one(trees[name], data, args.n, config))
             log(f"round {r + 1} {name}: {runs[name][-1]}")
     report = {"benchmark": "text-udf", "scale": args.scale, "n": args.n, "rounds": args.rounds,
               "machine": machine_info(), "trees": {k: str(v) for k, v in trees.items()}, "runs": runs}
