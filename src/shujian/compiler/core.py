@@ -24,6 +24,7 @@ from shujian.compiler.graph import build_components
 from shujian.compiler.joins import build_join
 from shujian.compiler.params import resolve_params
 from shujian.compiler.prune import prune_columns
+from shujian.compiler.reduce import reduce_lookups
 from shujian.compiler.screens import Plan, key_births, two_passes
 from shujian.compiler.stages import MARKERS as STAGED_DIALECTS
 from shujian.compiler.stages import StagedStatement, not_null_tests, split_tree
@@ -304,6 +305,7 @@ def _finish(b: Builder, model: Model, last: Rel, datasets: list[str],
     final = exp.select(*[exp.column(c) for c in last.cols], exp.alias_(rule_expr, RULE_COLUMN),
                        *[exp.column(c) for c in last.evidence]).from_(last.cte)
     prune_columns(b.ctes, final)
+    reduce_lookups(b.ctes, final)
     ctes = b.ctes
     if plan is not None and last.evidence:      # evidence after screens (compiler.screens)
         ctes = two_passes(ctes, last.cte, model.output.subject.key, plan, prune_columns)
