@@ -147,3 +147,13 @@ def test_xlsx_limits_on_size_ratio_and_count(tmp_path):
     shared = xlsx_with_shared_string(tmp_path / "s.xlsx", "x")
     with pytest.raises(ImportFailed, match="共享字符串超过 1 个"):
         check_xlsx(shared, XlsxLimits(max_shared_strings=1))
+
+
+@pytest.mark.parametrize("word", ["無", "无", "否"])
+def test_a_model_may_write_every_no_word_the_import_reads(word):
+    # before: '無' — which the import reads as 否 in a 有/無 column of a 繁体 export — was refused by the
+    # compiler (its own word list lacked it): "不能比较布尔（BOOLEAN）… 和文本"
+    cat = CatalogSchema()
+    cat.add(DatasetSchema("车辆", "ds_cars", (C("身份证号", semantic="id_number"), C("是否营运车辆", "BOOLEAN"))))
+    compiled = compile_model(load_model(small_model(f"trade = '{word}'")), cat, "duckdb")
+    assert "= FALSE" in compiled.sql

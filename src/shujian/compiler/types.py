@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from shujian.catalog.typeinfer import NO_WORDS as _IMPORT_NO
+from shujian.catalog.typeinfer import YES_WORDS as _IMPORT_YES
+
 NUMERIC = frozenset({"BIGINT", "DOUBLE", "DECIMAL"})
 TEMPORAL = frozenset({"DATE", "TIMESTAMP"})
 ANY = "ANY"        # unknown or NULL: compatible with everything
@@ -53,8 +56,10 @@ def common(types: list[str]) -> str:
 # 是/否 convention (docs/data-import.md, “是/否列”): a yes/no column may be stored as BOOLEAN (inferred from
 # a CSV/Excel export) or as text 是/否 (declared by a Parquet file or a database).  A model compares it
 # with '是'/'否' or TRUE/FALSE either way; the compiler turns the literal into the column's form.
-YES_WORDS = frozenset({"是", "有", "true", "t", "y", "yes", "√"})
-NO_WORDS = frozenset({"否", "无", "false", "f", "n", "no", "×"})
+# The words are the importer's (catalog.typeinfer, a pure module): what the import reads as 是/否 — 繁体 無
+# included — a model may write, so the two lists cannot drift apart.
+YES_WORDS = frozenset(_IMPORT_YES)
+NO_WORDS = frozenset(_IMPORT_NO)
 
 
 def yes_no_word(text: str) -> bool | None:
