@@ -151,6 +151,27 @@ def test_engine_runs_the_stages_and_drops_its_tables():
     assert _temp_tables(con) == []
 
 
+def test_a_plan_without_stages_runs_its_final_statement_not_the_text():
+    """A row-wise CTE read twice is no stage; with the compiler's plan the engine runs the plan's
+    final statement, which marks it NOT MATERIALIZED (DuckDB would write it out otherwise:
+    accessory-penalty's 1.5 M counts on the large city).  SQL text without a plan runs as written."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT range AS x, range % 3 AS y FROM range(10)")
+    sql = ("WITH src AS (SELECT x, y FROM t WHERE y > 0) "
+           "SELECT a.x FROM src AS a JOIN src AS b ON b.x = a.x + 1")
+    con.execute("CALL enable_logging('QueryLog')")
+
+    def ran() -> list[str]:
+        return [r[0] for r in con.execute(
+            "SELECT message FROM duckdb_logs WHERE type = 'QueryLog' AND message LIKE '%src%'").fetchall()]
+
+    planned = DuckDBEngine(con).execute(sql, {}, plan=lambda suffix: split_stages(sql, suffix=suffix))
+    assert split_stages(sql).stages == [] and "src AS NOT MATERIALIZED (" in ran()[-1]
+    text = DuckDBEngine(con).execute(sql, {})
+    assert ran()[-1] == sql
+    assert sorted(planned.table.column("x").to_pylist()) == sorted(text.table.column("x").to_pylist()) == [1, 4, 7]
+
+
 def test_failed_stage_leaves_no_table_and_names_the_problem():
     con = duckdb.connect()
     con.execute("CREATE TABLE t AS SELECT range AS x FROM range(10)")
