@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import sys
 import uuid
 from collections.abc import Iterator
@@ -32,9 +33,18 @@ def city_dir(scale: str, city: Path | None = None, seed: int = 42) -> Path:
     """A generated demo city (generated now if its manifest is missing)."""
     out = city or BENCH_DIR / "cities" / scale
     if not (out / "manifest.json").is_file():
-        log(f"generating the {scale} demo city into {out} …")
-        m = generate(scale, seed, out)
+        # generated into a private directory and renamed into place: two scripts started together used
+        # to generate into one directory at once and leave it half-written (files renamed under each other)
+        tmp = out.parent / f".{out.name}.{os.getpid()}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        log(f"generating the {scale} demo city into {out} (via {tmp.name}) …")
+        m = generate(scale, seed, tmp)
         log(f"  {m.total_rows:,} rows in {m.seconds}s")
+        if (out / "manifest.json").is_file():      # another script finished first: same seed, same files
+            shutil.rmtree(tmp)
+        else:
+            shutil.rmtree(out, ignore_errors=True)  # a half-written directory of an interrupted run
+            tmp.rename(out)
     return out
 
 
