@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from shujian.entity.normalize import company_base, normalize_company_name
 from shujian.spec.text import TextStep
 from shujian.text import merchants
 from shujian.text.classify import topic_matchers
@@ -87,7 +88,7 @@ _DIVISION_RE = re.compile("^(?:" + "|".join(map(re.escape, merchants._divisions(
 
 
 def reference_key(name):
-    base = merchants.normalize_company_name(name) if name else None
+    base = normalize_company_name(name) if name else None
     if not base:
         return None
     rest = base
@@ -261,7 +262,7 @@ def test_company_base_is_normalize_company_name(names):
     """The merchant key's short path for plain names (no brackets, spaces or branch) is the entity
     package's normalisation, name for name."""
     for name in [n for n in names + TRICKY_NAMES if isinstance(n, str) and n]:
-        assert merchants._company_base(name) == merchants.normalize_company_name(name), name
+        assert company_base(name) == normalize_company_name(name), name
 
 
 def test_the_sql_function_is_the_reference(texts, names):

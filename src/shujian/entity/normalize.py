@@ -296,3 +296,32 @@ def normalize_company_name(value: object, *, keep_branch: bool = False) -> str |
         return None
     key = parts.core + ((parts.branch or "") if keep_branch else "")
     return key or parts.full
+
+
+_WHITE = re.compile(r"\s")
+# What normalize_company_name does to the common name — no brackets, no spaces, no branch — in a few
+# string operations; every other name takes normalize_company_name itself (see company_base).
+_BRACKETS = frozenset("()[]（）")
+_BRANCH_ENDINGS = tuple(_BRANCH_SUFFIX.removeprefix("(?:").removesuffix(")").split("|"))
+_PLAIN_FORMS = tuple(sorted((f for f in _LEGAL_FORMS if not _BRACKETS.intersection(f)), key=len, reverse=True))
+
+
+def company_base(name: str) -> str | None:
+    """``normalize_company_name(name)``, cheaply for a name without brackets, white space or a
+    branch ending (2M registry names and every merchant named in a message take this path).
+
+    Without brackets and spaces the cleaned name is the name half-width, simplified and upper-case,
+    no branch pattern can match (both end in a branch word), no region note can be opened, and the
+    legal form is the longest form the name ends with (the leftmost match of the regex anchored at
+    the end), removed unless it is the whole name."""
+    v = to_halfwidth(name).strip()
+    if _BRACKETS.intersection(v) or _WHITE.search(v) or v.endswith(_BRANCH_ENDINGS) or v in NULL_MARKERS:
+        return normalize_company_name(name)
+    full = to_simplified(v).upper()
+    if not full or _BRACKETS.intersection(full) or full.endswith(_BRANCH_ENDINGS):
+        return normalize_company_name(name)
+    if full.endswith(_PLAIN_FORMS):
+        for form in _PLAIN_FORMS:                       # longest first
+            if full.endswith(form):
+                return full[:-len(form)] if len(full) > len(form) else full
+    return full

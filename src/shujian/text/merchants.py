@@ -22,9 +22,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from shujian.catalog.semantic import to_halfwidth
-from shujian.catalog.typeinfer import NULL_MARKERS
-from shujian.entity.normalize import _BRANCH_SUFFIX, _LEGAL_FORMS, normalize_company_name, to_simplified
+from shujian.entity.normalize import company_base
 
 # Business words that end a merchant's name, longest first (the regex takes the first that fits).
 _BUSINESS = sorted({
@@ -57,7 +55,6 @@ _GENERIC = frozenset({
 })
 # Trailing words dropped from a match key (kept in the displayed name).
 _TRAIL = re.compile(r"(?:服务|经营|管理|咨询|店|馆|房|会所|中心|工作室|俱乐部|门店|总店|旗舰店|有限|个体工商户)+$")
-_WHITE = re.compile(r"\s")
 _SUFFIX = re.compile(r"(?:省|市|自治区|自治州|自治县|地区|区|县|旗|盟|镇|乡|街道)$")
 
 
@@ -111,35 +108,6 @@ def _leading_division(name: str) -> int:
     return 0
 
 
-# What normalize_company_name does to the common name — no brackets, no spaces, no branch — in a few
-# string operations; every other name takes normalize_company_name itself (see _company_base).
-_BRACKETS = frozenset("()[]（）")
-_BRANCH_ENDINGS = tuple(_BRANCH_SUFFIX.removeprefix("(?:").removesuffix(")").split("|"))
-_PLAIN_FORMS = tuple(sorted((f for f in _LEGAL_FORMS if not _BRACKETS.intersection(f)), key=len, reverse=True))
-_LONGEST_FORM = max(map(len, _PLAIN_FORMS))
-
-
-def _company_base(name: str) -> str | None:
-    """``normalize_company_name(name)``, cheaply for a name without brackets, white space or a
-    branch ending (2M registry names and every merchant named in a message take this path).
-
-    Without brackets and spaces the cleaned name is the name half-width, simplified and upper-case,
-    no branch pattern can match (both end in a branch word), no region note can be opened, and the
-    legal form is the longest form the name ends with (the leftmost match of the regex anchored at
-    the end), removed unless it is the whole name."""
-    v = to_halfwidth(name).strip()
-    if _BRACKETS.intersection(v) or _WHITE.search(v) or v.endswith(_BRANCH_ENDINGS) or v in NULL_MARKERS:
-        return normalize_company_name(name)
-    full = to_simplified(v).upper()
-    if not full or _BRACKETS.intersection(full) or full.endswith(_BRANCH_ENDINGS):
-        return normalize_company_name(name)
-    if full.endswith(_PLAIN_FORMS):
-        for form in _PLAIN_FORMS:                       # longest first
-            if full.endswith(form):
-                return full[:-len(form)] if len(full) > len(form) else full
-    return full
-
-
 @lru_cache(maxsize=262144)
 def merchant_key(name: str | None) -> str | None:
     """The comparison key of a merchant name (None when nothing specific is left).
@@ -149,7 +117,7 @@ def merchant_key(name: str | None) -> str | None:
     >>> merchant_key("椒江区力美健身房")
     '力美健身'
     """
-    base = _company_base(name) if name else None
+    base = company_base(name) if name else None
     if not base:
         return None
     at = 0                            # rest = base[at:]
