@@ -118,3 +118,26 @@ def test_review_queue_lists_uncertain_pairs_side_by_side(sqlite_ws):
         assert item["name_l"] and item["name_r"] and 0.8 <= item["probability"] < 0.99
         assert item["id_l"] is None or "*" in item["id_l"]           # masked
     assert isinstance(duckdb.__version__, str)
+
+
+def test_rejected_pair_stays_apart_through_a_third_record(people_ws):
+    """判决 1 张伟, 户籍 1 张伟 and 社保 3 张伟 are one cluster, each pair linked; a reviewer says 判决 1
+    and 社保 3 are 不同人.  The old clustering kept all three together (户籍 1 linked both); now the two
+    rejected records get different subject IDs and the third stays with one of them."""
+    svc = EntityService(people_ws)
+    svc.link_persons(DATASETS)
+    ids = _subject_of(people_ws)
+    a, b, c = ("法院判决", 1), ("社保参保", 3), ("公安户籍", 1)
+    assert ids[a] == ids[b] == ids[c]
+    with people_ws.warehouse() as wh:
+        fps = dict(((n, r), fp) for n, r, fp in wh.execute(
+            "SELECT source_name, source_row, fingerprint FROM er_members").fetchall())
+    svc.decide(fps[a], fps[b], same=False, reason="身份证照片不符")
+    svc.link_persons(DATASETS)
+    ids = _subject_of(people_ws)
+    assert ids[a] != ids[b]
+    assert ids[c] in (ids[a], ids[b])
+    # the other clusters are untouched
+    others = _clusters(ids)
+    untouched = {g for g in _truth_clusters() if not g & {a, b, c}}
+    assert untouched <= others

@@ -43,7 +43,8 @@ def _partition(rows) -> set[frozenset]:
 
 def _pick_decisions(con) -> list[tuple[str, str, bool]]:
     """From a DuckDB run without decisions: reject a linked pair that is a whole two-record cluster,
-    confirm a pair scored below the review threshold and a pair the model never scored."""
+    confirm a pair scored below the review threshold and a pair the model never scored, and reject two
+    records of a larger cluster that are also linked through a third (the cluster must split)."""
     fp = dict(con.execute("SELECT unique_id, fingerprint FROM er_person_input").fetchall())
     rows = con.execute("""
         WITH size AS (SELECT cluster_id, count(*) AS n FROM er_clusters GROUP BY ALL),
@@ -56,8 +57,19 @@ def _pick_decisions(con) -> list[tuple[str, str, bool]]:
         UNION ALL (SELECT a.unique_id, b.unique_id, TRUE FROM er_clusters a JOIN er_clusters b
                    ON a.cluster_id < b.cluster_id AND a.unique_id = a.cluster_id AND b.unique_id = b.cluster_id
                    ANTI JOIN er_pairs p ON p.unique_id_l = a.unique_id AND p.unique_id_r = b.unique_id
-                   ORDER BY a.unique_id DESC, b.unique_id DESC LIMIT 1)""").fetchall()
-    assert [same for *_, same in rows] == [False, True, True]
+                   ORDER BY a.unique_id DESC, b.unique_id DESC LIMIT 1)
+        UNION ALL (SELECT p.unique_id_l, p.unique_id_r, FALSE FROM p JOIN size s ON s.cluster_id = p.cl
+                   WHERE p.band = 'linked' AND s.n >= 3 AND EXISTS (
+                       SELECT 1 FROM p x JOIN p y ON y.cl = p.cl
+                        AND y.band <> 'below' AND x.band <> 'below'
+                        AND (CASE WHEN x.unique_id_l = p.unique_id_l THEN x.unique_id_r ELSE x.unique_id_l END)
+                          = (CASE WHEN y.unique_id_l = p.unique_id_r THEN y.unique_id_r ELSE y.unique_id_l END)
+                       WHERE x.cl = p.cl AND p.unique_id_l IN (x.unique_id_l, x.unique_id_r)
+                         AND p.unique_id_r IN (y.unique_id_l, y.unique_id_r)
+                         AND x.unique_id_l + x.unique_id_r <> p.unique_id_l + p.unique_id_r
+                         AND y.unique_id_l + y.unique_id_r <> p.unique_id_l + p.unique_id_r)
+                   ORDER BY p.unique_id_l, p.unique_id_r LIMIT 1)""").fetchall()
+    assert [same for *_, same in rows] == [False, True, True, False]
     return [(fp[b], fp[a], same) for a, b, same in rows]       # fingerprints in either order
 
 

@@ -2,11 +2,14 @@
 
 Human decisions win over the model: a pair decided 不同人 is never an edge, a pair decided 同一人
 always is (probability 1).  Components are found by min-label propagation, which converges in as
-many rounds as the longest chain in a cluster (a handful for person clusters).
+many rounds as the longest chain in a cluster (a handful for person clusters).  A 不同人 pair can still
+end up in one component through third records (A–C and C–B linked): such a component is split again
+(``split_rejected``), so a reviewer's 不同人 holds for the subject IDs too, not only for the one pair.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import duckdb
@@ -80,6 +83,91 @@ def connected_components(con: duckdb.DuckDBPyConnection, nodes: str, edges: str,
         if not changed:
             return rounds
     return max_rounds
+
+
+def split_rejected(edges: Iterable[tuple], rejected: Iterable[tuple]) -> dict:
+    """Clusters again the components that hold a pair decided 不同人 → {unique_id: cluster_id}.
+
+    ``edges`` (l, r, probability, decided) are the edges of those components only, ``rejected`` (l, r)
+    their 不同人 pairs.  Edges are taken strongest first — confirmed (同一人) ones, then by probability —
+    and an edge is left out when it would put two records a reviewer called 不同人 into one cluster
+    (Kruskal's order with cannot-link constraints: the weakest link of a chain is the one cut).  Two
+    同一人 decisions that chain into a 不同人 one contradict each other; the later edge in that order is
+    cut, and the records stay apart.  cluster_id is the smallest unique_id of the new cluster, as in
+    ``connected_components``.  Pure Python over a few records per component: one definition for the
+    DuckDB and the Spark path."""
+    parent: dict = {}
+    members: dict = {}
+    cannot: dict = {}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def add(x) -> None:
+        if x not in parent:
+            parent[x], members[x], cannot[x] = x, {x}, set()
+
+    for a, b in rejected:
+        add(a)
+        add(b)
+        cannot[a].add(b)
+        cannot[b].add(a)
+    order = sorted(edges, key=lambda e: (not e[3], -round(float(e[2]), 9), e[0], e[1]))
+    for a, b, _prob, _decided in order:
+        add(a)
+        add(b)
+        ra, rb = find(a), find(b)
+        if ra == rb or cannot[ra] & members[rb]:
+            continue
+        if len(members[ra]) < len(members[rb]):
+            ra, rb = rb, ra
+        parent[rb] = ra
+        members[ra] |= members.pop(rb)
+        cannot[ra] |= cannot.pop(rb)
+    return {x: min(members[find(x)]) for x in parent}
+
+
+def conflicts_sql(clusters: str, decided: str) -> str:
+    """The clusters of ``clusters``(unique_id, cluster_id) that hold a pair of ``decided`` (l, r, same)
+    decided 不同人.  Plain SQL for DuckDB and Spark SQL."""
+    return f"""SELECT DISTINCT a.cluster_id FROM {decided} d
+        JOIN {clusters} a ON a.unique_id = d.l JOIN {clusters} b ON b.unique_id = d.r
+        WHERE NOT d.same AND a.cluster_id = b.cluster_id"""
+
+
+def conflict_edges_sql(edges: str, clusters: str, conflicts: str) -> str:
+    """The ``edges`` inside the ``conflicts`` clusters as (l, r, probability, decided)."""
+    return f"""SELECT e.unique_id_l, e.unique_id_r, e.probability, e.decided FROM {edges} e
+        JOIN {clusters} c ON c.unique_id = e.unique_id_l WHERE c.cluster_id IN (SELECT cluster_id FROM {conflicts})"""
+
+
+def conflict_rejections_sql(decided: str, clusters: str, conflicts: str) -> str:
+    """The 不同人 pairs (l, r) of ``decided`` inside the ``conflicts`` clusters."""
+    return f"""SELECT d.l, d.r FROM {decided} d JOIN {clusters} c ON c.unique_id = d.l
+        WHERE NOT d.same AND c.cluster_id IN (SELECT cluster_id FROM {conflicts})"""
+
+
+def enforce_rejections(con: duckdb.DuckDBPyConnection, clusters: str = "er_clusters", edges: str = "er_edges",
+                       decided: str = "er_decided") -> int:
+    """Split the DuckDB ``clusters`` that hold a 不同人 pair of ``decided`` (``split_rejected``) and drop
+    the ``edges`` that now run between clusters; returns how many clusters were split."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE er_conflicts AS {conflicts_sql(clusters, decided)}")
+    n = _fetch1(con, "SELECT count(*) FROM er_conflicts")[0]
+    if n:
+        mapping = split_rejected(con.execute(conflict_edges_sql(edges, clusters, "er_conflicts")).fetchall(),
+                                 con.execute(conflict_rejections_sql(decided, clusters, "er_conflicts")).fetchall())
+        con.execute(f"CREATE OR REPLACE TEMP TABLE er_split AS SELECT unique_id, cluster_id FROM {clusters} LIMIT 0")
+        con.executemany("INSERT INTO er_split VALUES (?, ?)", list(mapping.items()))
+        con.execute(f"""UPDATE {clusters} SET cluster_id = s.cluster_id FROM er_split s
+                        WHERE {clusters}.unique_id = s.unique_id""")
+        con.execute(f"""DELETE FROM {edges} USING er_split a, er_split b WHERE {edges}.unique_id_l = a.unique_id
+                        AND {edges}.unique_id_r = b.unique_id AND a.cluster_id <> b.cluster_id""")
+        con.execute("DROP TABLE er_split")
+    con.execute("DROP TABLE er_conflicts")
+    return int(n)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from shujian.entity import linker as lk
-from shujian.entity.cluster import apply_decisions, connected_components, edges_sql
+from shujian.entity.cluster import apply_decisions, connected_components, edges_sql, enforce_rejections
 from shujian.entity.prepare import PersonSource, prepare_persons
 
 SCORE_FLOOR = 0.3        # pairs below this are not kept at all
@@ -126,6 +126,8 @@ def cluster_pairs(con, review: float, decisions) -> None:
         apply_decisions(con, "er_pairs", "er_person_input", decisions)
     con.execute(f"CREATE OR REPLACE TEMP TABLE er_edges AS {edges_sql('er_pairs', review)}")
     connected_components(con, "er_person_input", "er_edges")
+    if decisions is not None:
+        enforce_rejections(con, "er_clusters", "er_edges", "er_decided")   # 不同人 holds through third records
     con.execute("""CREATE OR REPLACE TEMP TABLE er_confidence AS
         WITH e AS (SELECT e.unique_id_l, e.unique_id_r, e.probability, p.compared FROM er_edges e
                    LEFT JOIN er_pairs p ON p.unique_id_l = e.unique_id_l AND p.unique_id_r = e.unique_id_r)

@@ -17,7 +17,15 @@ import math
 from pathlib import Path
 
 from shujian.entity import linker as lk
-from shujian.entity.cluster import decide_pairs_sql, decided_sql, edges_sql
+from shujian.entity.cluster import (
+    conflict_edges_sql,
+    conflict_rejections_sql,
+    conflicts_sql,
+    decide_pairs_sql,
+    decided_sql,
+    edges_sql,
+    split_rejected,
+)
 from shujian.entity.pipeline import SCORE_FLOOR, band_sql, compared_sql
 
 
@@ -83,7 +91,8 @@ def link_on_spark(spark, df, model: dict, *, decisions=None, model_records: int 
 
     ``decisions`` (a Spark DataFrame fp_l, fp_r, same — the reviewers' 同一人/不同人 by record
     fingerprint) are applied by the same SQL as on DuckDB (``cluster.decide_pairs_sql``/``edges_sql``):
-    a rejected pair is never an edge, a confirmed pair always is.  ``model_records``: the records the
+    a rejected pair is never an edge, a confirmed pair always is, and a cluster that still holds a rejected
+    pair through third records is split by the same rule (``cluster.split_rejected``).  ``model_records``: the records the
     model was trained on (``service.SHIPPED_RECORDS`` for the shipped one); its prior is scaled to the
     records of ``df`` (``linker.for_population``)."""
     from splink.clustering import cluster_pairwise_predictions_at_threshold
@@ -108,4 +117,30 @@ def link_on_spark(spark, df, model: dict, *, decisions=None, model_records: int 
     edges = spark.sql(edges_sql("er_spark_pairs", review))
     clusters = cluster_pairwise_predictions_at_threshold(
         df.select("unique_id"), edges.select("unique_id_l", "unique_id_r"), api, "unique_id")
-    return pairs, clusters.as_spark_dataframe().select("unique_id", "cluster_id")
+    clusters = clusters.as_spark_dataframe().select("unique_id", "cluster_id")
+    if decisions is not None:
+        clusters = _split_rejected(spark, clusters, edges)
+    return pairs, clusters
+
+
+def _split_rejected(spark, clusters, edges):
+    """``clusters`` with those that hold a 不同人 pair (er_spark_decided) split again by
+    ``cluster.split_rejected`` — the few records concerned are brought to the driver."""
+    clusters = clusters.persist()
+    clusters.createOrReplaceTempView("er_spark_clusters")
+    edges.createOrReplaceTempView("er_spark_edges")
+    conflicts = spark.sql(conflicts_sql("er_spark_clusters", "er_spark_decided")).persist()
+    conflicts.createOrReplaceTempView("er_spark_conflicts")
+    if not conflicts.count():
+        return clusters
+    mapping = split_rejected(
+        [tuple(r) for r in spark.sql(conflict_edges_sql("er_spark_edges", "er_spark_clusters",
+                                                        "er_spark_conflicts")).collect()],
+        [tuple(r) for r in spark.sql(conflict_rejections_sql("er_spark_decided", "er_spark_clusters",
+                                                             "er_spark_conflicts")).collect()])
+    id_type = clusters.schema["unique_id"].dataType.simpleString()
+    spark.createDataFrame(list(mapping.items()), f"unique_id {id_type}, new_cluster {id_type}") \
+        .createOrReplaceTempView("er_spark_split")
+    cluster_type = clusters.schema["cluster_id"].dataType.simpleString()
+    return spark.sql(f"""SELECT c.unique_id, coalesce(CAST(s.new_cluster AS {cluster_type}), c.cluster_id) AS cluster_id
+                         FROM er_spark_clusters c LEFT JOIN er_spark_split s ON s.unique_id = c.unique_id""")
