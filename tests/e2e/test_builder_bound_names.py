@@ -25,3 +25,9 @@ def test_node_summaries_show_the_bound_chinese_columns(browser, server):
     assert "按 项目编号" in text, subs                       # join keys and group-by read in Chinese
     english = {f for f in bound if re.search(rf"(?<![A-Za-z0-9_]){re.escape(f)}(?![A-Za-z0-9_])", text)}
     assert not english, (sorted(english), subs)
+    # the columns the model computes itself read in Chinese too (its ``labels``: reason → 理由)
+    assert "专用账户开立期限" in text and "应存保证金" in text, subs
+    computed = {f for f in model.labels if re.search(rf"(?<![A-Za-z0-9_]){re.escape(f)}(?![A-Za-z0-9_])", text)}
+    assert not computed, (sorted(computed), subs)
+    # and a condition's SQL words: 项目编号 不为空, not "项目编号 is not null"
+    assert "项目编号 不为空" in text and "is not null" not in text, subs

@@ -345,6 +345,16 @@ class Model(Spec):
     steps: list[Step] | None = None
     sql: str | None = None
     output: Output
+    labels: dict[str, str] = Field(default_factory=dict,
+                                   description="模型自己计算的列的中文名（列名 → 中文），画布和线索要素显示它")
+
+    @field_validator("labels")
+    @classmethod
+    def _label_texts(cls, v: dict[str, str]) -> dict[str, str]:
+        empty = [k for k, text in v.items() if not str(text).strip()]
+        if empty:
+            raise ValueError(f"labels 中这些列的中文名为空：{empty}（写出中文名，或删去这一项）")
+        return v
 
     @field_validator("params")
     @classmethod

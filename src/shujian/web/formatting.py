@@ -219,11 +219,14 @@ class Names:
         return users.get(str(username), str(username))
 
     def fact(self, key: Any, model_id: Any = None) -> str:
-        """A fact's label: the column an input field is bound to, else :data:`FACT_LABELS`, else the key."""
+        """A fact's label: the model's own label of a column it computes (``labels``), the column an input
+        field is bound to, else :data:`FACT_LABELS`, else the key."""
         key = str(key)
         if not re.search(r"[A-Za-z]", key):
             return key
         m = self._table("models", self._models).get(str(model_id)) if model_id else None
+        if m is not None and key in m.labels:
+            return m.labels[key]
         for inp in (m.inputs.values() if m is not None else ()):
             bound = inp.fields.get(key)
             column = bound if isinstance(bound, str) else getattr(bound, "column", None)

@@ -87,12 +87,24 @@
     return out;
   }
   let bound = {};
-  /** What the user reads for a column name: its bound Chinese column, else the name itself. */
-  const shown = name => (typeof name === "string" && Object.prototype.hasOwnProperty.call(bound, name)) ? bound[name] : name;
+  /** What the user reads for a column name: its bound Chinese column, else the model's own label of a column
+   * it computes (model ``labels``: reason → 理由), else the name itself. */
+  const own = (o, k) => o && Object.prototype.hasOwnProperty.call(o, k);
+  const shown = name => typeof name !== "string" ? name
+    : own(bound, name) ? bound[name] : own(state.model.labels, name) ? state.model.labels[name] : name;
   const shownAll = names => (names || []).map(shown).join("、");
-  /** An expression as the user reads it: bound field names replaced, quoted text and function names kept. */
-  const shownExpr = text => String(text).replace(/'(?:[^']|'')*'|[A-Za-z_][A-Za-z0-9_]*/g,
-    (t, at, all) => t[0] === "'" || /^\s*\(/.test(all.slice(at + t.length)) ? t : shown(t));
+  /** SQL words of a condition as the user reads them (``项目编号 is not null`` → ``项目编号 不为空``). */
+  const SQL_WORDS = { "is not null": "不为空", "is null": "为空", and: "并且", or: "或者", not: "非", in: "属于",
+    between: "介于", like: "匹配", true: "是", false: "否", null: "空值" };
+  /** An expression as the user reads it: bound field names replaced, SQL words in Chinese, quoted text and
+   * function names kept. */
+  const shownExpr = text => String(text).replace(/'(?:[^']|'')*'|\bis\s+not\s+null\b|\bis\s+null\b|[A-Za-z_][A-Za-z0-9_]*/gi,
+    (t, at, all) => {
+      if (t[0] === "'") return t;
+      const word = t.toLowerCase().replace(/\s+/g, " ");
+      if (own(SQL_WORDS, word) && !own(bound, t)) return SQL_WORDS[word];
+      return /^\s*\(/.test(all.slice(at + t.length)) ? t : shown(t);
+    });
 
   /** The columns a node gives its downstream nodes, as [{name, type}] (best effort: the server checks). */
   function colsOf(id, es, seen) {
