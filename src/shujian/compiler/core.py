@@ -19,6 +19,7 @@ from sqlglot.tokens import Tokenizer
 from shujian.catalog.schema import ROW_ID, CatalogSchema, DatasetSchema
 from shujian.compiler import dialects
 from shujian.compiler.entity_join import build_entity_join
+from shujian.compiler.exists import exists_as_joins
 from shujian.compiler.expr import Ctx, suggest
 from shujian.compiler.graph import build_components
 from shujian.compiler.joins import build_join
@@ -313,6 +314,8 @@ def _finish(b: Builder, model: Model, last: Rel, datasets: list[str],
     for name, query in ctes:
         final = final.with_(name, as_=query, copy=False)
     not_null_tests(final)      # the tree is rendered, split into stages and read as it is: no copies
+    if b.ctx.dialect == "duckdb":
+        exists_as_joins(final)
     parameters = dict(b.ctx.bound)
     evidence = [EvidenceColumn(role, col, is_list) for col, (role, is_list) in last.evidence.items()]
     return CompiledModel(

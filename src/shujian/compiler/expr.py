@@ -328,7 +328,7 @@ class ExprCompiler:
         if isinstance(node, exp.Anonymous):
             name, args = str(node.this).lower(), node.expressions
             if name == "add_days":
-                return _date_add(args[0], args[1], "DAY")
+                return day_add(args[0], args[1]) if node.meta.get(_DAYS) else _date_add(args[0], args[1], "DAY")
             if name == "month_start":
                 return exp.cast(exp.TimestampTrunc(this=args[0], unit=exp.var("MONTH")), "DATE")
         if self.ctx.dialect == "postgres":
@@ -362,6 +362,7 @@ _DOUBLE = "shujian_double"   # meta flag: round()/% over a DOUBLE operand (Postg
 _BOOL_TEXT = "shujian_bool_text"   # meta flag: cast(<BOOLEAN> as varchar)
 _BOOL_AGG = "shujian_bool_agg"     # meta flag: min()/max() over a BOOLEAN
 _NUM_TEXT = "shujian_num_text"     # meta flag: a DOUBLE/DECIMAL made text (cast, or which concat arguments)
+_DAYS = "shujian_date_days"        # meta flag: add_days(<DATE>, <integer>) on DuckDB (``day_add``)
 _FRACTIONAL = ("DOUBLE", "DECIMAL")
 
 
@@ -433,6 +434,21 @@ def _date_add(value: exp.Expression, amount: exp.Expression, unit: str) -> exp.E
     return exp.cast(exp.DateAdd(this=value, expression=amount, unit=exp.var(unit)), "DATE")
 
 
+def day_add(value: exp.Expression, amount: exp.Expression, *, minus: bool = False) -> exp.Expression:
+    """DuckDB's ``date + n`` for a DATE ``value`` and an integer ``amount`` of days.
+
+    The same DATE as ``CAST(value + INTERVAL (amount) DAY AS DATE)`` for every input — a day is a
+    day on a DATE, so month ends and 29 February come out alike, and NULL gives NULL — without
+    the round trip through TIMESTAMP for every row (the form hand-written DuckDB SQL uses).  DuckDB
+    has ``+(DATE, INTEGER)`` but no ``+(DATE, BIGINT)``: a non-literal amount is cast to INTEGER,
+    as ``INTERVAL (x) DAY`` casts it (too large a value fails in both forms).  ``minus``: ``date - n``."""
+    if not (isinstance(amount, exp.Literal) and amount.is_int):
+        amount = exp.cast(amount, "INTEGER")
+    if not isinstance(value, exp.Column | exp.Func | exp.Paren | exp.Literal):
+        value = exp.Paren(this=value)
+    return (exp.Sub if minus else exp.Add)(this=value, expression=amount)
+
+
 def _args(node: exp.Expression) -> list[exp.Expression]:
     if isinstance(node, exp.Anonymous):
         return list(node.expressions)
@@ -457,6 +473,15 @@ def _time_to(out: str):
             c._want(function_of(node).name, args[1:], "num", inner)
         return out
     return rule
+
+
+def _add_days(c: ExprCompiler, node: exp.Expression, arg: Any, inner: bool) -> str:
+    """add_days(x, n): a DATE; on DuckDB, over a DATE and an integer, flagged for ``day_add``."""
+    out = _time_to("DATE")(c, node, arg, inner)
+    args = _args(node)
+    if c.ctx.dialect == "duckdb" and len(args) == 2 and [c.type_of(a, inner) for a in args] == ["DATE", "BIGINT"]:
+        node.meta[_DAYS] = True
+    return out
 
 
 def _date_diff(c: ExprCompiler, node: exp.Expression, arg: Any, inner: bool) -> str:
@@ -510,7 +535,7 @@ _RULES = {
     "substr": lambda c, n, a, i: (_text(c, n, a, i), c._want("substr", _args(n)[1:], "num", i))[0],
     "contains": _text2, "starts_with": _text2, "regexp_matches": _text2,
     "year": _time_to("BIGINT"), "month": _time_to("BIGINT"), "month_start": _time_to("DATE"),
-    "add_months": _time_to("DATE"), "add_days": _time_to("DATE"),
+    "add_months": _time_to("DATE"), "add_days": lambda c, n, a, i: _add_days(c, n, a, i),
     "today": lambda c, n, a, i: "DATE", "date_diff": _date_diff,
     "coalesce": _same, "least": _same, "greatest": _same, "abs": _num, "round": _round,
     "count": _count, "sum": _num, "avg": _num, "min": _extreme, "max": _extreme,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from shujian.compiler.conditions import condition
-from shujian.compiler.expr import ColRef, Ctx, Scope, suggest
+from shujian.compiler.expr import ColRef, Ctx, Scope, day_add, suggest
 from shujian.compiler.steps import Builder, Rel
 from shujian.compiler.types import ANY, TEMPORAL, comparable, zh
 from shujian.spec.model import Join, JoinKey, Within
@@ -80,6 +80,8 @@ def _within(ctx: Ctx, w: Within, left: Rel, right: Rel, loc: str) -> exp.Express
     ctx.use("join.within", loc)
 
     def shift(sign: int) -> exp.Expression:
+        if unit == "DAY" and a.dtype == "DATE" and ctx.dialect == "duckdb":
+            return day_add(a.expr(), node.copy(), minus=sign < 0)     # date ± n (see day_add)
         n = node.copy() if sign > 0 else exp.Neg(this=node.copy())
         return exp.cast(exp.DateAdd(this=a.expr(), expression=n, unit=exp.var(unit)), "DATE")
 
