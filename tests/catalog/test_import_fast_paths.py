@@ -71,6 +71,36 @@ def test_fast_parse_equals_the_full_template(kind):
     assert "date" not in kind or "2023015" not in taken
 
 
+def _date_grid() -> list[str]:
+    """Every shape of a plain date the fast path reads, over edge years, months and days."""
+    years = ["0000", "0001", "1899", "1900", "2000", "2023", "2024", "2100", "9999"]
+    months = ["0", "00", "1", "01", "2", "02", "9", "10", "12", "13", "99"]
+    days = ["0", "00", "1", "01", "9", "28", "29", "30", "31", "32", "99"]
+    out = []
+    for y in years:
+        for m in months:
+            for d in days:
+                out += [f"{y}-{m}-{d}", f"{y}/{m}/{d}", f"{y}.{m}.{d}", f"{y}年{m}月{d}日"]
+                if len(m) == 2 and len(d) == 2:
+                    out.append(f"{y}{m}{d}")
+    return out
+
+
+@pytest.mark.parametrize("kind", ["date", "forced date"])
+def test_fast_date_parse_equals_the_template_over_every_shape(kind):
+    """The fast date parse casts after swapping separators (not try_strptime with five formats):
+    the same date as the template for every value it takes, and it takes every valid plain date."""
+    inferred = PARSES[kind]
+    fast = fast_parse_sql(inferred, "v")
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT unnest(?::VARCHAR[]) AS v", [_date_grid()])
+    rows = con.execute(f"SELECT v, {fast}, {parse_sql(inferred, 'v')} FROM t").fetchall()
+    assert [(v, f, full) for v, f, full in rows if f is not None and f != full] == []
+    missed = [v for v, f, full in rows if f is None and full is not None]
+    assert missed == []
+    assert sum(f is not None for _, f, _ in rows) > 1500
+
+
 def test_types_without_a_fast_path_keep_the_template():
     assert fast_parse_sql(infer_column(["202301", "202302"]), "v") is None          # 年月
     assert fast_parse_sql(infer_column(["2023-01-05 12:30", "2023-01-06 08:00"]), "v") is None

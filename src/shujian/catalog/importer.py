@@ -237,12 +237,14 @@ class Importer:
         return out
 
     def _build(self, con, req: ImportRequest, stage_fn, job_id: int, tmp_files: list[Path], combine) -> _Built | None:
+        from .staging import drop_stage
+
         stage, relation = f"_stage_{job_id}", f"ds_{job_id:06d}"
         try:
             info = stage_fn(con, stage, (job_id, tmp_files))
             columns, notes, markers = self._build_version(con, stage, relation, req, info)
         finally:
-            con.execute(f'DROP TABLE IF EXISTS "{stage}"')
+            drop_stage(con, stage)
         if combine is not None:
             extra_raw = combine(con, relation, req)
             if extra_raw is False:
@@ -273,8 +275,11 @@ class Importer:
         plans = [self._plan(name, dtype, samples.get(name, []), req, typed, semantic) for name, dtype, *_ in described]
         notes: list[str] = []
         retyped: set[str] = set()
+        finish = info.pop("finish", None)
         while True:   # at most twice: a value the sample did not show may fail to parse
-            columns, raw_cols = self._create_relation(con, stage, relation, plans, semantic)
+            columns, raw_cols = self._create_relation(con, stage, relation, plans, semantic, info)
+            if finish is not None:   # a CSV read by this CREATE: its rejected lines, no data rows
+                info["skipped"], finish = finish(con, relation), None
             failed, differs, nulled = self._check_relation(con, stage, relation, plans, raw_cols)
             forced = [p for p in plans if p.forced and p.name in failed]
             if forced:
@@ -317,8 +322,13 @@ class Importer:
         sem, source = Importer._semantic_for(name, _detect_sample(sample), req, semantic)
         return _Plan(name, out_type, expr, sem, source, forced, typed and dtype != "VARCHAR", parse, src)
 
-    def _create_relation(self, con, stage: str, relation: str, plans: list[_Plan], semantic) -> tuple[list, list]:
-        """CREATE the version table in one scan of the staging table (typed, normalised, raw kept).
+    def _create_relation(self, con, stage: str, relation: str, plans: list[_Plan], semantic,
+                         info: dict) -> tuple[list, list]:
+        """CREATE the version table in one scan of the staging relation (typed, normalised, raw kept).
+
+        A staging table's rows are numbered by its rowid; a staging view over ``read_csv``
+        (``info["view"]``) by ``row_number() OVER ()`` — DuckDB's streaming window, which keeps the
+        file's order: the data record number, the same number a staging table's rowid gave.
 
         Each column's cleaned text (``text_sql``) and its null-marker test are computed once per value
         in two inner projections; the parses and normalisations read them (written inline, DuckDB
@@ -367,15 +377,23 @@ class Importer:
                 raw = _q(RAW_PREFIX + p.name) if normalised else _q(f"_sj_r{i}")
                 flags.append(f"({name} IS NULL AND {raw} IS NOT NULL) AS {_q(FLAG_PREFIX + f'nul{i}')}")
             columns.append(ColumnSchema(name=p.name, dtype=p.dtype, semantic=p.semantic))
-        inner = f'SELECT rowid + 1 AS {_q(ROW_ID)}, *{"".join(", " + x for x in fasts)} FROM "{stage}"'
+        row_id = "row_number() OVER ()" if info.get("view") else "rowid + 1"
+        inner = f'SELECT {row_id} AS {_q(ROW_ID)}, *{"".join(", " + x for x in fasts)} FROM "{stage}"'
         if texts:
             inner = f'SELECT *, {", ".join(texts)} FROM ({inner})'
         if cleaned:
             inner = f'SELECT *, {", ".join(cleaned)} FROM ({inner})'
-        self.progress.stage("写入数据集版本")
         con.execute(f'DROP TABLE IF EXISTS "{relation}"')
-        con.execute(f'CREATE TABLE "{relation}" AS SELECT {", ".join(flags)} '
-                    f'FROM (SELECT {", ".join(select)} FROM ({inner}))')
+        sql = (f'CREATE TABLE "{relation}" AS SELECT {", ".join(flags)} '
+               f'FROM (SELECT {", ".join(select)} FROM ({inner}))')
+        if info.get("view"):
+            from .staging import run_tracked
+
+            self.progress.stage("读取数据并写入数据集版本", total=100)
+            run_tracked(con, sql, self.progress, info.get("path"))
+        else:
+            self.progress.stage("写入数据集版本")
+            con.execute(sql)
         return columns, raw_cols
 
     @staticmethod

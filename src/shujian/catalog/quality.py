@@ -86,7 +86,7 @@ def _invalid_cond(col: ColumnSchema) -> str | None:
 
 
 def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = False,
-                   approx: frozenset[str] = frozenset()) -> str:
+                   approx: frozenset[str] = frozenset(), grouped: str | None = None) -> str:
     """One scan for every column's null, distinct and invalid counts.
 
     The null test of a text column (``trim(x) IN (markers)``) is computed once per row in an inner
@@ -94,6 +94,8 @@ def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = Fal
     text columns with a semantic type hold normalised values (as the importer writes them), so a
     pattern check whose normalisation is idempotent reads them directly.  The columns in ``approx``
     get ``approx_count_distinct`` (HyperLogLog, a few per cent off) instead of an exact count.
+    The ``grouped`` column is the single key column, whose values the duplicate check groups
+    anyway: here it counts only the distinct null markers among them (``_key_distinct``).
     """
     inner, outer = [], ["count(*)"]
     for i, col in enumerate(columns):
@@ -104,8 +106,11 @@ def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = Fal
         else:
             null = f"c{i} IS NULL"
         outer.append(f"count(*) FILTER (WHERE {null}) AS n{i}")
-        count = f"approx_count_distinct(c{i})" if col.name in approx else f"count(DISTINCT c{i})"
-        outer.append(f"{count} FILTER (WHERE NOT ({null})) AS d{i}")
+        if col.name == grouped:
+            outer.append(f"count(DISTINCT c{i}) FILTER (WHERE ({null}) AND c{i} IS NOT NULL) AS d{i}")
+        else:
+            count = f"approx_count_distinct(c{i})" if col.name in approx else f"count(DISTINCT c{i})"
+            outer.append(f"{count} FILTER (WHERE NOT ({null})) AS d{i}")
         st = SEMANTIC_TYPES.get(col.semantic or "")
         if st is not None and st.checks_validity and _is_text(col):
             parts = valid_parts(st.key, f"c{i}")
@@ -158,25 +163,26 @@ def default_key_columns(columns: list[ColumnSchema]) -> list[str]:
     return []
 
 
-def _duplicates(con, rel: str, keys: list[str], max_examples: int) -> dict:
-    # One grouping without row lists (most keys are unique: a list per group is the costly part),
-    # kept in a temporary table; the examples' row lists come from the few keys shown.
+def _duplicates(con, rel: str, keys: list[str], max_examples: int) -> tuple[dict, int]:
+    """The duplicate-key entry of the report, and the number of distinct non-NULL keys.
+
+    One grouping without row lists (most keys are unique: a list per group is the costly part),
+    aggregated at once: the number of groups, of duplicated keys and their rows, and the first row
+    of the first duplicated keys; the examples' row lists come from those few keys."""
     cols = ", ".join(quote_ident(k) for k in keys)
     not_null = " AND ".join(f"{quote_ident(k)} IS NOT NULL" for k in keys)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _sj_dup_keys AS SELECT {cols}, count(*) AS _sj_n, min({ROW_ID}) AS _sj_first "
-                f"FROM {rel} WHERE {not_null} GROUP BY ALL HAVING count(*) > 1")
-    try:
-        n_values, n_rows = con.execute("SELECT count(*), coalesce(sum(_sj_n), 0) FROM _sj_dup_keys").fetchone()
-        ex = []
-        if n_values:
-            top = f"(SELECT {cols} FROM _sj_dup_keys ORDER BY _sj_first LIMIT {int(max_examples)})"
-            ex = con.execute(f"SELECT {cols}, count(*), list({ROW_ID} ORDER BY {ROW_ID}) FROM {rel} "
-                             f"SEMI JOIN {top} t USING ({cols}) GROUP BY ALL ORDER BY min({ROW_ID})").fetchall()
-    finally:
-        con.execute("DROP TABLE IF EXISTS _sj_dup_keys")
+    groups, n_values, n_rows, firsts = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE _sj_n > 1), coalesce(sum(_sj_n) FILTER (WHERE _sj_n > 1), 0), "
+        f"min(_sj_first, {int(max_examples)}) FILTER (WHERE _sj_n > 1) FROM (SELECT count(*) AS _sj_n, "
+        f"min({ROW_ID}) AS _sj_first FROM {rel} WHERE {not_null} GROUP BY {cols})").fetchone()
+    ex = []
+    if n_values:
+        top = f"(SELECT {cols} FROM {rel} WHERE {ROW_ID} IN ({', '.join(str(int(r)) for r in firsts)}))"
+        ex = con.execute(f"SELECT {cols}, count(*), list({ROW_ID} ORDER BY {ROW_ID}) FROM {rel} "
+                         f"SEMI JOIN {top} t USING ({cols}) GROUP BY ALL ORDER BY min({ROW_ID})").fetchall()
     examples = [{"key": {k: _jsonable(v) for k, v in zip(keys, r[:len(keys)], strict=True)},
                  "count": r[len(keys)], "rows": r[len(keys) + 1][:max_examples]} for r in ex]
-    return {"columns": keys, "values": n_values, "rows": int(n_rows), "examples": examples}
+    return {"columns": keys, "values": n_values, "rows": int(n_rows), "examples": examples}, int(groups)
 
 
 def start_end_pairs(names: list[str]) -> list[tuple[str, str]]:
@@ -227,15 +233,20 @@ def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_colum
     approx: frozenset[str] = frozenset()
     if approx_distinct_above is not None and con.execute(f"SELECT count(*) FROM {rel}").fetchone()[0] > approx_distinct_above:
         approx = frozenset(c.name for c in columns if c.name not in keys)
-    row = con.execute(_aggregate_sql(rel, columns, normalised, approx)).fetchone()
+    # a single key column's distinct count comes from the duplicate check's grouping (exact)
+    grouped = keys[0] if len(keys) == 1 and any(c.name == keys[0] for c in columns) else None
+    row = con.execute(_aggregate_sql(rel, columns, normalised, approx, grouped)).fetchone()
     rows = row[0]
+    duplicates, groups = _duplicates(con, rel, keys, max_examples) if keys else (None, 0)
     report: dict = {"relation": relation, "rows": rows, "today": today.isoformat(), "columns": {}}
     for i, col in enumerate(columns):
         agg = {"n": row[1 + 3 * i], "d": row[2 + 3 * i], "v": row[3 + 3 * i]}
+        if col.name == grouped:   # the groups of non-NULL keys but those of null markers
+            agg["d"] = groups - agg["d"]
         report["columns"][col.name] = _column_entry(con, rel, col, agg, rows, today, max_examples)
         if col.name in approx:
             report["columns"][col.name]["distinct_approx"] = True
-    report["duplicates"] = _duplicates(con, rel, keys, max_examples) if keys else None
+    report["duplicates"] = duplicates
     temporal = [c.name for c in columns if c.dtype.upper() in TEMPORAL]
     report["start_after_end"] = [_start_after_end(con, rel, s, e, max_examples)
                                  for s, e in start_end_pairs(temporal)]

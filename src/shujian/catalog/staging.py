@@ -1,8 +1,11 @@
-"""Staging: one source file → one all-text (or declared-type) DuckDB TEMP table ``_stage_<job>``
-(connection-local and never persisted: writing it compressed to the warehouse cost more than reading the file).
+"""Staging: one source file → one all-text (or declared-type) DuckDB TEMP relation ``_stage_<job>``
+(connection-local and never persisted).
 
 CSV is read by DuckDB itself (fast, parallel, bounded memory, reports bad lines); GBK/GB18030 files are
-transcoded to a UTF-8 copy first (``readers``).  XLSX and JSON Lines are streamed in Arrow batches that
+transcoded to a UTF-8 copy first (``readers``).  A CSV's staging relation is a TEMP *view* over
+``read_csv``: the importer's CREATE of the version reads the file once, in file order, and numbers the
+records as it goes (a staging table and its copy into the version cost as much as DuckDB's whole read).
+The lines ``read_csv`` rejects are looked at after that CREATE (``finish_csv``), before anything commits.  XLSX and JSON Lines are streamed in Arrow batches that
 carry each row's line in the source (``readers.SOURCE_LINE``), so later messages can name it.  The
 importer (``importer``) turns the staging table into a typed, normalised dataset version.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -82,44 +86,86 @@ class Stager:
             digest = readers.transcode_to_utf8(path, source, encoding, self.progress.advance)
         delim = _delimiter(source, path, req.header_row)
         readers.check_header(readers.head_rows(source, delim, req.header_row + 11), req.header_row, path)
-        self.progress.stage("读取数据", total=100)
-        self._read_csv(con, stage, source, delim, path, req.header_row - 1)
-        skipped = csv_rejects(con)
-        check_bad_rows(skipped, path, req)
-        check_not_empty(con, stage, path)
-        return {"format": "csv", "encoding": encoding, "hash": digest, "skipped": skipped}
+        self._csv_view(con, stage, source, delim, path, req.header_row - 1)
+        return {"format": "csv", "encoding": encoding, "hash": digest, "skipped": [], "view": True,
+                "path": path, "finish": partial(finish_csv, path=path, req=req)}
 
-    def _read_csv(self, con, stage: str, source: Path, delim: str, path: Path, skip: int) -> None:
-        sql = (f'CREATE TEMP TABLE "{stage}" AS SELECT * FROM read_csv(?, header=true, all_varchar=true, '
-               f"delim=?, quote='\"', escape='\"', strict_mode=true, ignore_errors=true, skip={int(skip)}, "
-               f"store_rejects=true, rejects_table='_rejects', rejects_scan='_rejects_scan', "
-               f"max_line_size=16777216, null_padding=false)")
-        done = threading.Event()
-        error: list[BaseException] = []
-
-        def work() -> None:
-            try:
-                con.execute(sql, [str(source), delim])
-            except BaseException as exc:  # re-raised in the caller's thread
-                error.append(exc)
-            finally:
-                done.set()
-
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
+    @staticmethod
+    def _csv_view(con, stage: str, source: Path, delim: str, path: Path, skip: int) -> None:
+        """The staging view: ``read_csv`` of the (UTF-8) file, every column text, bad lines rejected
+        into ``_rejects`` (each scan adds its rejects again: ``csv_rejects`` groups them by line)."""
+        con.execute("DROP TABLE IF EXISTS _rejects")
+        con.execute("DROP TABLE IF EXISTS _rejects_scan")
+        sql = (f'CREATE TEMP VIEW "{stage}" AS SELECT * FROM read_csv({_literal(str(source))}, header=true, '
+               f"all_varchar=true, delim={_literal(delim)}, quote='\"', escape='\"', strict_mode=true, "
+               f"ignore_errors=true, skip={int(skip)}, store_rejects=true, rejects_table='_rejects', "
+               f"rejects_scan='_rejects_scan', max_line_size=16777216, null_padding=false)")
         try:
-            while not done.wait(0.2):
-                pct = con.query_progress()
-                if pct and pct > 0:
-                    self.progress.update(pct)
-        except KeyboardInterrupt:
-            con.interrupt()
-            thread.join()
-            raise
+            con.execute(sql)   # binding the view sniffs the header: a file DuckDB cannot read fails here
+        except duckdb.Error as exc:
+            _raise_csv_error(exc, path)
+
+
+def run_tracked(con, sql: str, progress, path: Path | None = None) -> None:
+    """Run one long statement in a worker thread, reporting DuckDB's progress (0–100) to
+    ``progress.update`` and turning Ctrl-C into an interrupt of the statement.  With ``path`` (a
+    statement reading that CSV file), an error of DuckDB's CSV reader is reported as such."""
+    done = threading.Event()
+    error: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            con.execute(sql)
+        except BaseException as exc:  # re-raised in the caller's thread
+            error.append(exc)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    try:
+        while not done.wait(0.2):
+            pct = con.query_progress()
+            if pct and pct > 0:
+                progress.update(pct)
+    except KeyboardInterrupt:
+        con.interrupt()
         thread.join()
-        if error:
+        raise
+    thread.join()
+    if error:
+        if path is not None and _is_csv_error(error[0]):
             _raise_csv_error(error[0], path)
-        self.progress.update(100)
+        raise error[0]
+    progress.update(100)
+
+
+def finish_csv(con, relation: str, *, path: Path, req) -> list[dict]:
+    """After the version was created from the staging view: the lines ``read_csv`` rejected (an
+    error unless --skip-bad-rows) and a file without data rows (an error).  Returns the skipped lines."""
+    skipped = csv_rejects(con)
+    check_bad_rows(skipped, path, req)
+    check_not_empty(con, relation, path)
+    return skipped
+
+
+def drop_stage(con, stage: str) -> None:
+    """Drop a staging relation, a TEMP table or a TEMP view."""
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ? "
+                       "AND table_schema = 'main' AND table_catalog = 'temp'", [stage]).fetchone()
+    if kind is not None:
+        con.execute(f'DROP {"VIEW" if kind[0] == "VIEW" else "TABLE"} IF EXISTS temp."{stage}"')
+
+
+def _is_csv_error(exc: BaseException) -> bool:
+    if not isinstance(exc, duckdb.Error):
+        return False
+    msg = str(exc).lower()
+    return "csv" in msg or "unicode" in msg or "sniff" in msg
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _delimiter(source: Path, path: Path, header_row: int) -> str:

@@ -282,8 +282,18 @@ def fast_parse_sql(inferred: Inferred, expr: str) -> str | None:
     """
     t = inferred.parse_sql_template
     if t == _date_sql():
-        return (f"(CASE WHEN regexp_full_match({expr}, '{_PLAIN_DATE}') "
-                f"THEN CAST(try_strptime({expr}, {_PLAIN_DATE_FORMATS}) AS DATE) END)")
+        # the shape tells the format: a CAST after swapping the separators for '-' (try_strptime with
+        # a list of formats tries them in turn, ≈ 0.7 µs a value; the CAST ≈ 0.1 µs)
+        def cast(*swaps: tuple[str, str]) -> str:
+            text = expr
+            for old, new in swaps:
+                text = f"replace({text}, '{old}', '{new}')"
+            return f"TRY_CAST({text} AS DATE)"
+
+        return (f"(CASE WHEN regexp_full_match({expr}, '{_PLAIN_DATE}') THEN (CASE substr({expr}, 5, 1) "
+                f"WHEN '-' THEN {cast()} WHEN '/' THEN {cast(('/', '-'))} WHEN '.' THEN {cast(('.', '-'))} "
+                f"WHEN '年' THEN {cast(('年', '-'), ('月', '-'), ('日', ''))} "
+                f"ELSE CAST(try_strptime({expr}, '%Y%m%d') AS DATE) END) END)")
     for dtype in ("DECIMAL(18,2)", "DOUBLE"):
         if t == _amount_sql(dtype):   # the template's value: TRY_CAST(… AS DOUBLE) * 1, then the type
             return f"(CASE WHEN regexp_full_match({expr}, '[+-]?[0-9]+(\\.[0-9]+)?') THEN TRY_CAST(TRY_CAST({expr} AS DOUBLE) AS {dtype}) END)"
@@ -292,10 +302,9 @@ def fast_parse_sql(inferred: Inferred, expr: str) -> str | None:
     return None
 
 
-# The shapes of _date_sql but for 年月日 without 日 (left to the template), and their formats
+# The shapes of _date_sql but for 年月日 without 日 (left to the template)
 _PLAIN_DATE = ("[0-9]{4}(-[0-9]{1,2}-[0-9]{1,2}|/[0-9]{1,2}/[0-9]{1,2}|\\.[0-9]{1,2}\\.[0-9]{1,2}"
                "|年[0-9]{1,2}月[0-9]{1,2}日|[0-9]{4})")
-_PLAIN_DATE_FORMATS = "['%Y-%m-%d', '%Y/%m/%d', '%Y.%m.%d', '%Y年%m月%d日', '%Y%m%d']"
 
 
 def _fill(template: str, v: str, t: str) -> str:
