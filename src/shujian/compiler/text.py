@@ -20,6 +20,7 @@ from shujian.compiler.types import ANY, zh
 from shujian.spec.text import TextStep, prefilter_pattern
 
 FUNCTION = "shujian_text"
+KEYS_FUNCTION = "shujian_text_keys"       # hands a step's keys to the function (name_key_among)
 STRUCT = "__tx"
 SEPARATOR = "。"
 
@@ -47,8 +48,12 @@ def build_text(b: Builder, sid: str, t: TextStep, src: Rel, loc: str) -> Rel | N
               "outputs": sorted(outputs)}
     if t.rule is not None and t.keep == "matched":
         config["matched_only"] = True      # rows that do not match are dropped: no merchant for them
-    call = exp.Anonymous(this=FUNCTION, expressions=[
-        text.copy(), exp.Literal.string(json.dumps(config, ensure_ascii=False, separators=(",", ":")))])
+    config_sql: exp.Expression = exp.Literal.string(json.dumps(config, ensure_ascii=False, separators=(",", ":")))
+    if t.among is not None:
+        config_sql = _among(b, sid, t, config_sql, loc)
+        if config_sql is None:
+            return None
+    call = exp.Anonymous(this=FUNCTION, expressions=[text.copy(), config_sql])
     first = exp.select(*_cols(list(src.cols)), exp.alias_(call, STRUCT), *_ev_cols(src)).from_(src.cte)
     if t.rule is not None and t.keep == "matched":
         pattern = prefilter_pattern(t.rule.positive_terms())
@@ -63,6 +68,31 @@ def build_text(b: Builder, sid: str, t: TextStep, src: Rel, loc: str) -> Rel | N
     if t.rule is not None and t.keep == "matched":
         q = q.where(_field("matched"))
     return Rel(b.add(sid, q), cols, dict(src.evidence))
+
+
+def _among(b: Builder, sid: str, t: TextStep, config: exp.Expression, loc: str) -> exp.Expression | None:
+    """``name_key_among: step.column``: the config as a scalar subquery over one row that hands the
+    step's keys to ``shujian_text_keys`` once (it keeps them and names them in the config it
+    returns), so the function computes a name key only for names that can carry one of them.
+
+    DuckDB only: Spark fails on a Python function in a scalar subquery (a NullPointerException in
+    ``OneRowRelationExec``, Spark 4), and its executors would not share the kept set anyway; there
+    the config stays a literal and every name gets its key (the join is the same)."""
+    step, column = t.among
+    cte = f"s_{step}"
+    query = next((q for name, q in b.ctes if name == cte), None)
+    where = f"{loc}.text.name_key_among"
+    if query is None:
+        b.ctx.problem(where, f"name_key_among 引用的步骤 {step} 不存在或不在本步骤之前，请写本步骤之前的步骤名")
+        return None
+    if column not in query.named_selects:
+        b.ctx.problem(where, f"步骤 {step} 没有列 {column}（可用列：{', '.join(query.named_selects)}）")
+        return None
+    if b.ctx.dialect != "duckdb":
+        return config
+    keys = b.add(f"{sid}__keys", exp.select(exp.alias_(exp.Anonymous(this=KEYS_FUNCTION, expressions=[
+        config, exp.ArrayAgg(this=exp.column(column))]), "config")).from_(cte))
+    return exp.Subquery(this=exp.select(exp.column("config")).from_(keys))
 
 
 def _field(name: str) -> exp.Expression:

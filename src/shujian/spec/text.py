@@ -192,7 +192,10 @@ class TextStep(Spec):
     then have NULL explanations).  The step adds the explanation (which rule, which words, where;
     JSON), the matched words and, when asked, the merchant name found in the text and its
     normalised key (``merchant``/``merchant_key``) or the normalised key of the field read as a
-    name (``name_key``, for the registry side of a match).
+    name (``name_key``, for the registry side of a match).  ``name_key_among: step.column`` says
+    that only keys found in that column of an earlier step are needed (the step joins on them): a
+    name whose key is not among them may get NULL, so a large registry computes keys only for the
+    names that can join.
     """
 
     field: str | None = Field(None, description="文本列")
@@ -204,6 +207,10 @@ class TextStep(Spec):
     merchant: str | None = Field(None, pattern=NAME, description="从文本中抽取的商户名称列")
     merchant_key: str | None = Field(None, pattern=NAME, description="商户名称的规范化键列")
     name_key: str | None = Field(None, pattern=NAME, description="把文本列当作名称时的规范化键列")
+    name_key_among: str | None = Field(
+        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$",
+        description="只需要出现在另一步骤某列中的名称键（写作 步骤.列，如 per_merchant.mkey）："
+                    "其余名称的键可以为空，按名称键连接的结果不变，大登记表只为可能连上的名称计算键")
 
     @field_validator("rule", mode="before")
     @classmethod
@@ -224,7 +231,17 @@ class TextStep(Spec):
             raise ValueError("需要且只能给出 field 或 fields 之一")
         if self.rule is None and not (self.merchant or self.merchant_key or self.name_key):
             raise ValueError("文本步骤需要 rule（文本规则），或 merchant/merchant_key/name_key 之一")
+        if self.name_key_among and not self.name_key:
+            raise ValueError("name_key_among 只用于 name_key（名称键列）：请同时给出 name_key，或删去 name_key_among")
         return self
+
+    @property
+    def among(self) -> tuple[str, str] | None:
+        """``name_key_among`` as (step, column)."""
+        if not self.name_key_among:
+            return None
+        step, column = self.name_key_among.split(".", 1)
+        return step, column
 
     @property
     def text_fields(self) -> list[str]:

@@ -118,8 +118,12 @@ def merchant_key(name: str | None) -> str | None:
     '力美健身'
     """
     base = company_base(name) if name else None
-    if not base:
-        return None
+    return _key_of_base(base) if base else None
+
+
+def _key_of_base(base: str) -> str | None:
+    """:func:`merchant_key` of a name whose ``company_base`` is ``base`` (not empty): a prefix of a
+    suffix of ``base``, so a substring of it."""
     at = 0                            # rest = base[at:]
     runs: list[tuple[int, int]] | None = None
     while n := _leading_division(base[at:] if at else base):
@@ -157,6 +161,42 @@ def _core(name: str) -> str:
     matches = list(_BUSINESS_RE.finditer(name))
     m = matches[-1] if matches else None
     return name[:m.start()] if m is not None and m.end() == len(name) else name
+
+
+class KeyFilter:
+    """:func:`merchant_key` restricted to a set of keys: ``key(name)`` is ``merchant_key(name)`` when
+    that is one of ``keys``, else None — the registry side of a match, where only the keys the
+    tickets produced can join.
+
+    A key is a substring of its name's ``company_base`` (see :func:`_key_of_base`), so a name whose
+    base contains none of the keys (one pass of an Aho–Corasick automaton over the keys, in C) cannot
+    have one of them as its key; only the other names (the few that can) get the full key."""
+
+    def __init__(self, keys: Iterable[str | None]):
+        self.keys = frozenset(k for k in keys if k)
+        self._ac = None
+        if self.keys:
+            import ahocorasick
+
+            self._ac = ahocorasick.Automaton()
+            for k in self.keys:
+                self._ac.add_word(k, None)
+            self._ac.make_automaton()
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def key(self, name: str | None) -> str | None:
+        """``merchant_key(name)`` if it is one of the keys, else None."""
+        if self._ac is None or not name:
+            return None
+        base = company_base(name)
+        if not base:
+            return None
+        for _ in self._ac.iter(base):          # a key occurs in the base: compute the key
+            key = _key_of_base(base)
+            return key if key in self.keys else None
+        return None
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,26 @@ and Spark give the same matches by construction.  Engines that cannot host Pytho
 ``shujian_text(text VARCHAR, config VARCHAR) → STRUCT(matched BOOLEAN, explain, words, merchant,
 merchant_key, name_key VARCHAR)``; ``config`` is the JSON the compiler writes (the rule and the
 outputs wanted).
+
+``shujian_text_keys(config VARCHAR, keys VARCHAR[]) → VARCHAR``: a step with ``name_key_among``
+(only the names whose key is among another step's keys need one) hands those keys over once, not
+per row: the compiler aggregates the other step's column into one list and calls this function on
+that one row; it keeps the key set in this process under a digest of its content and returns the
+config with ``"among": <digest>``, which the ``shujian_text`` call of the step then receives (a scalar
+subquery: evaluated before the rows that need it).  ``screen_values`` looks the set up by its
+digest (the text workers receive it with their first batch); where the set is not at hand (a Spark
+executor other than the one that ran ``shujian_text_keys``) every name gets its key, which joins
+the same rows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -29,15 +42,65 @@ from shujian.text.matcher import Matcher
 from shujian.text.segment import segmenter
 
 FUNCTION = "shujian_text"
+KEYS_FUNCTION = "shujian_text_keys"
 FIELDS = ("matched", "explain", "words", "merchant", "merchant_key", "name_key")
+_KEYSETS: OrderedDict[str, Any] = OrderedDict()     # digest → KeyFilter (the latest few)
+_KEYSETS_KEPT = 8
+_KEYSETS_LOCK = threading.Lock()
+
+
+def keyset_digest(keys: Iterable[str | None]) -> tuple[str, list[str]]:
+    """The digest naming a key set, and the set as a sorted list (what workers are sent)."""
+    items = sorted({k for k in keys if k})
+    return hashlib.sha256("\n".join(items).encode("utf-8")).hexdigest()[:32], items
+
+
+def add_keyset(keys: Iterable[str | None]) -> str:
+    """Keep the key set in this process; its digest (the same set gives the same digest)."""
+    from shujian.text.merchants import KeyFilter
+
+    digest, items = keyset_digest(keys)
+    with _KEYSETS_LOCK:
+        if digest in _KEYSETS:
+            _KEYSETS.move_to_end(digest)
+        else:
+            _KEYSETS[digest] = KeyFilter(items)
+            while len(_KEYSETS) > _KEYSETS_KEPT:
+                _KEYSETS.popitem(last=False)
+    return digest
+
+
+def keyset(digest: str) -> Any | None:
+    """The key set kept under ``digest`` (a ``KeyFilter``), or None when this process has none."""
+    with _KEYSETS_LOCK:
+        return _KEYSETS.get(digest)
+
+
+def keyset_items(digest: str) -> list[str] | None:
+    """The keys of the set kept under ``digest``, sorted (to send to a worker)."""
+    found = keyset(digest)
+    return sorted(found.keys) if found is not None else None
+
+
+def with_keys(config: str | None, keys: Iterable[str | None] | None) -> str:
+    """The body of ``shujian_text_keys``: ``config`` with ``"among"`` naming the kept key set."""
+    data = json.loads(config or "{}")
+    data["among"] = add_keyset(keys or ())
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 @lru_cache(maxsize=64)
-def _compiled(config: str, words: tuple[str, ...]) -> tuple[Matcher | None, frozenset[str], bool]:
+def _compiled(config: str, words: tuple[str, ...]) -> tuple[Matcher | None, frozenset[str], bool, str | None]:
     data = json.loads(config)
     rule = TextRule.model_validate(data["rule"]) if data.get("rule") else None
     matcher = Matcher(rule, segmenter(words)) if rule is not None else None
-    return matcher, frozenset(data.get("outputs") or ()), bool(data.get("matched_only"))
+    return matcher, frozenset(data.get("outputs") or ()), bool(data.get("matched_only")), data.get("among")
+
+
+@lru_cache(maxsize=64)
+def among(config: str) -> str | None:
+    """The digest of the key set a config restricts its name keys to (None: no restriction)."""
+    return json.loads(config).get("among")
 
 
 def screen_values(texts: Iterable[Any], config: str, words: tuple[str, ...] = ()) -> dict[str, list]:
@@ -46,10 +109,14 @@ def screen_values(texts: Iterable[Any], config: str, words: tuple[str, ...] = ()
     The config's ``outputs`` say which fields are read: the explanation is built only when
     ``explain`` is among them (else matched/words come from :meth:`Matcher.words`, the same words
     without the explanation), and with ``matched_only`` (the step keeps matching rows only) the
-    merchant is extracted from matching texts only.  A field not asked for is NULL."""
+    merchant is extracted from matching texts only.  With ``among`` (the digest of a key set kept by
+    ``shujian_text_keys``) a name key is given only when it is one of those keys, when the set is at
+    hand.  A field not asked for is NULL."""
     from shujian.text.merchants import first_merchant, merchant_key
 
-    matcher, outputs, matched_only = _compiled(config, words)
+    matcher, outputs, matched_only, among_digest = _compiled(config, words)
+    keys = keyset(among_digest) if among_digest else None
+    name_key_of = keys.key if keys is not None else merchant_key
     want_explain = "explain" in outputs
     want_words = "words" in outputs or want_explain       # (explain without words: the struct has both)
     want_merchant = "merchant" in outputs or "merchant_key" in outputs
@@ -79,7 +146,7 @@ def screen_values(texts: Iterable[Any], config: str, words: tuple[str, ...] = ()
         else:
             merchant.append(None)
             mkey.append(None)
-        name_key.append(merchant_key(text) if want_key and text else None)
+        name_key.append(name_key_of(text) if want_key and text else None)
     return dict(zip(FIELDS, (matched, explain, found, merchant, mkey, name_key), strict=True))
 
 
@@ -108,13 +175,21 @@ def register_duckdb(con, words: Iterable[str] = ()) -> None:
         return pa.StructArray.from_arrays([pa.array(cols[f], arrow_type.field(f).type) for f in FIELDS],
                                           fields=list(arrow_type))
 
-    try:
-        con.remove_function(FUNCTION)
-    except Exception:  # noqa: BLE001 — not registered yet on this connection
-        pass
+    def keys_call(configs, keys):
+        return pa.array([with_keys(c, k) for c, k in zip(configs.to_pylist(), keys.to_pylist(), strict=True)],
+                        pa.string())
+
+    for name in (FUNCTION, KEYS_FUNCTION):
+        try:
+            con.remove_function(name)
+        except Exception:  # noqa: BLE001 — not registered yet on this connection
+            pass
     # side_effects: DuckDB must not duplicate the call when it pushes a filter on its result down
     # (measured: without it the function ran twice per row)
     con.create_function(FUNCTION, call, ["VARCHAR", "VARCHAR"], struct, type="arrow",
+                        null_handling="special", side_effects=True)
+    # side_effects: called for what it keeps (the key set), never folded or skipped
+    con.create_function(KEYS_FUNCTION, keys_call, ["VARCHAR", "VARCHAR[]"], "VARCHAR", type="arrow",
                         null_handling="special", side_effects=True)
 
 
@@ -140,3 +215,10 @@ def register_spark(spark, words: Iterable[str] = ()) -> None:
     # the hints to pick the UDF kind (Series, Series → DataFrame: a scalar UDF returning a struct)
     shujian_text.__annotations__ = {"texts": pd.Series, "configs": pd.Series, "return": pd.DataFrame}
     spark.udf.register(FUNCTION, pandas_udf(shujian_text, schema))
+
+    def shujian_text_keys(configs, keys):
+        return pd.Series([with_keys(c, None if k is None else list(k))
+                          for c, k in zip(configs.tolist(), keys.tolist(), strict=True)])
+
+    shujian_text_keys.__annotations__ = {"configs": pd.Series, "keys": pd.Series, "return": pd.Series}
+    spark.udf.register(KEYS_FUNCTION, pandas_udf(shujian_text_keys, StringType()))

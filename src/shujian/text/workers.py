@@ -68,9 +68,19 @@ class _Worker:
         env["SHUJIAN_TEXT_WORKERS"] = "0"                   # a worker never starts workers
         self.proc = subprocess.Popen([sys.executable, "-m", "shujian.text.workers"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=env)
+        self.sent: set[str] = set()                         # digests of the key sets it holds
 
     def call(self, texts: list, config: str, words: tuple[str, ...]) -> dict[str, list]:
-        _send(self.proc.stdin, (texts, config, words))
+        from shujian.text.udf import among, keyset_items
+
+        keysets = {}
+        digest = among(config)
+        if digest and digest not in self.sent:      # the key set of ``name_key_among``, sent once
+            items = keyset_items(digest)
+            if items is not None:
+                keysets[digest] = items
+                self.sent.add(digest)
+        _send(self.proc.stdin, (texts, config, words, keysets))
         ok, value = _receive(self.proc.stdout)
         if not ok:
             raise value
@@ -198,9 +208,12 @@ def _others_busy(seconds: float = 0.2) -> float:
         t = psutil.cpu_times()
         return sum(getattr(t, f, 0.0) for f in ("user", "nice", "system", "irq", "softirq", "steal"))
 
-    machine, mine = busy(), time.process_time()
+    machine, mine, start = busy(), time.process_time(), time.monotonic()
     time.sleep(seconds)
-    return max(0.0, (busy() - machine) - (time.process_time() - mine)) / seconds
+    # over the time that really passed: on a busy machine the sleep overruns, and dividing by the
+    # nominal seconds counted more CPUs than the machine has
+    elapsed = max(time.monotonic() - start, seconds)
+    return max(0.0, (busy() - machine) - (time.process_time() - mine)) / elapsed
 
 
 POOL = Pool()
@@ -208,19 +221,21 @@ atexit.register(POOL.close)
 
 
 def main() -> int:
-    """The worker: read (texts, config, words), answer (True, columns) or (False, error), until
-    the input closes."""
-    from shujian.text.udf import screen_values
+    """The worker: read (texts, config, words, key sets), answer (True, columns) or (False, error),
+    until the input closes."""
+    from shujian.text.udf import add_keyset, screen_values
 
     out = os.fdopen(os.dup(1), "wb")      # the answers; anything printed goes to standard error
     os.dup2(2, 1)
     stdin = sys.stdin.buffer
     while True:
         try:
-            texts, config, words = _receive(stdin)
+            texts, config, words, keysets = _receive(stdin)
         except EOFError:
             return 0
         try:
+            for items in keysets.values():
+                add_keyset(items)         # the same digest as in the caller: the same content
             answer = (True, screen_values(texts, config, words))
         except Exception as exc:  # noqa: BLE001 — raised again in the caller, as in one process
             answer = (False, exc if _picklable(exc) else RuntimeError(repr(exc)))

@@ -1,0 +1,135 @@
+"""``name_key_among``: a registry's names get a key only when it can join (is among another step's
+keys); the joined rows are those of the step without the option, on DuckDB, in worker processes and
+on Spark."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from shujian.compiler import compile_model
+from shujian.demo.evaluate import load_tables, run_model_on
+from shujian.errors import ValidationFailed
+from shujian.spec import load_model
+from shujian.spec.text import TextStep
+from shujian.text.merchants import KeyFilter, merchant_key
+from shujian.text.udf import add_keyset, screen_values, with_keys
+from shujian.text.workers import Pool
+
+NAMES = ["台州市椒江区力美健身服务有限公司", "椒江区力美健身房", "力美健身游泳馆", "台州丽人坊美容有限公司",
+         "丽人坊美容院（椒江分店）", "麗人坊美容院", "ＡＢＣ健身有限公司", "abc健身工作室", "中山美容院",
+         "张家口口腔诊所", "星辰教育培训学校有限公司临海分公司", "星 辰 教育", "某某科技（杭州）有限公司",
+         "杭州某某科技有限公司", "有限公司", "", "金悦达商贸有限公司", "台州市", "力美", "(台州)力美健身"]
+CHARS = "力美健身丽人坊麗容院星辰教育培训学校台州市椒江区杭州中山口腔诊所有限公司分店（）() ＡaB1店馆服务"
+
+
+def random_names(n: int, seed: int = 7) -> list[str]:
+    rnd = random.Random(seed)
+    return [*NAMES, *("".join(rnd.choice(CHARS) for _ in range(rnd.randint(1, 16))) for _ in range(n))]
+
+
+def test_key_filter_is_merchant_key_among_the_keys():
+    names = random_names(3000)
+    keys = {merchant_key(n) for n in names[::3]} | {"力美健身", "不存在的键"}
+    f = KeyFilter(keys)
+    got = [f.key(n) for n in names]
+    assert got == [k if (k := merchant_key(n)) in f.keys else None for n in names]
+    assert sum(k is not None for k in got) > 100 and any(k is None and merchant_key(n) for n, k in zip(names, got, strict=True))
+    assert KeyFilter([]).key("力美健身房") is None and KeyFilter([None]).key("力美健身房") is None
+
+
+def test_the_function_gives_keys_among_the_kept_set_only():
+    plain = json.dumps({"rule": None, "outputs": ["name_key"]})
+    config = with_keys(plain, ["力美健身", None, "丽人坊美容"])
+    assert json.loads(config)["among"] == add_keyset(["丽人坊美容", "力美健身"])     # content-addressed
+    got = screen_values(NAMES, config)["name_key"]
+    assert got == [k if k in {"力美健身", "丽人坊美容"} else None for k in screen_values(NAMES, plain)["name_key"]]
+    assert got.count("力美健身") >= 3 and got.count("丽人坊美容") >= 1
+    unknown = json.dumps({"rule": None, "outputs": ["name_key"], "among": "0" * 32})   # not kept here
+    assert screen_values(NAMES, unknown) == screen_values(NAMES, plain)
+
+
+def test_workers_receive_the_key_set(monkeypatch):
+    monkeypatch.setenv("SHUJIAN_TEXT_WORKERS", "2")
+    names = random_names(400)
+    config = with_keys(json.dumps({"rule": None, "outputs": ["name_key"]}), [merchant_key(n) for n in names[::5]])
+    pool = Pool(after=10, idle=30)
+    try:
+        pool.screen(names[:8], config, (), 8)            # half-way: the workers start
+        got = [pool.screen(names[i:i + 100], config, (), 100 + i) for i in range(0, len(names), 100)]
+        assert pool._workers and not pool._broken
+    finally:
+        pool.close()
+    want = screen_values(names, config)["name_key"]
+    assert [k for g in got for k in g["name_key"]] == want
+    assert want != screen_values(names, json.dumps({"rule": None, "outputs": ["name_key"]}))["name_key"]
+
+
+TICKETS = [{"编号": f"T{i}", "详情": text} for i, text in enumerate([
+    "我在力美健身办卡3000元，现在老板跑路了", "在丽人坊美容院充值5000元，店铺已转让，新老板不认会员卡",
+    "在星辰教育培训学校报了一年的课，学校停课了", "在金悦达健身办了年卡，健身房关门了"])]
+REGISTRY = [{"信用代码": f"U{i}", "企业名称": n} for i, n in enumerate(random_names(300, seed=3))]
+
+
+def registry_model(among: bool) -> object:
+    reg = {"field": "reg_name", "name_key": "reg_key"} | ({"name_key_among": "merchants.mkey"} if among else {})
+    return load_model({
+        "id": "t-among", "name": "名称键", "line": "公益诉讼检察", "point": "预付卡",
+        "inputs": {"msg": {"dataset": "12345工单", "fields": {"no": "编号", "body": "详情"}},
+                   "reg": {"dataset": "市场主体登记", "fields": {"uscc": "信用代码", "reg_name": "企业名称"}}},
+        "steps": [{"id": "hits", "from": "msg", "text": {"field": "body", "rule": {"use": "prepaid-card"},
+                                                          "merchant_key": "mkey"}},
+                  {"id": "merchants", "aggregate": {"by": ["mkey"], "measures": {"n": "count(*)"}}},
+                  {"id": "reg_keys", "from": "reg", "text": reg},
+                  {"id": "joined", "join": {"left": "merchants", "right": "reg_keys",
+                                            "on": [{"left": "mkey", "right": "reg_key"}], "type": "left"}}],
+        "output": {"subject": {"type": "organisation", "key": "mkey"}, "title": "{mkey}", "facts": ["uscc", "reg_name"]}})
+
+
+def _rows(rows: list[dict]) -> list[tuple]:
+    return sorted((r["mkey"], r["uscc"], r["reg_name"]) for r in rows)
+
+
+def test_a_model_joins_the_same_rows_with_and_without_the_option():
+    con, catalog = load_tables({"12345工单": TICKETS, "市场主体登记": REGISTRY})
+    try:
+        sql = compile_model(registry_model(True), catalog, "duckdb").sql
+        assert "SHUJIAN_TEXT_KEYS(" in sql
+        with_option = run_model_on(con, catalog, registry_model(True))
+        without = run_model_on(con, catalog, registry_model(False))
+        assert _rows(with_option) == _rows(without)
+        assert sum(r["uscc"] is not None for r in without) >= 4
+    finally:
+        con.close()
+
+
+def test_the_option_is_checked():
+    with pytest.raises(ValueError, match="name_key_among 只用于 name_key"):
+        TextStep.model_validate({"field": "x", "merchant_key": "k", "name_key_among": "a.b"})
+    with pytest.raises(ValueError):
+        TextStep.model_validate({"field": "x", "name_key": "k", "name_key_among": "ab"})
+    con, catalog = load_tables({"12345工单": TICKETS, "市场主体登记": REGISTRY})
+    bad = registry_model(True).model_dump(mode="json", by_alias=True, exclude_none=True)
+    bad["steps"][2]["text"]["name_key_among"] = "merchants.nope"
+    with pytest.raises(ValidationFailed, match=r"steps\[2\].text.name_key_among.*没有列 nope"):
+        compile_model(load_model(bad), catalog, "duckdb")
+    bad["steps"][2]["text"]["name_key_among"] = "joined.mkey"
+    with pytest.raises(ValidationFailed, match="不存在或不在本步骤之前"):
+        compile_model(load_model(bad), catalog, "duckdb")
+
+
+@pytest.mark.spark
+def test_spark_joins_the_same_rows(spark):
+    from shujian.engines.spark_engine import SparkEngine
+    from shujian.text.udf import register_spark
+
+    con, catalog = load_tables({"12345工单": TICKETS, "市场主体登记": REGISTRY})
+    duck = _rows(run_model_on(con, catalog, registry_model(False)))
+    for table in ("t_1", "t_2"):
+        spark.createDataFrame(con.execute(f"SELECT * FROM {table}").to_arrow_table().to_pandas()) \
+            .createOrReplaceTempView(table)
+    register_spark(spark)
+    compiled = compile_model(registry_model(True), catalog, "spark")
+    assert _rows(SparkEngine(spark).execute(compiled.sql, compiled.parameters).table.to_pylist()) == duck
