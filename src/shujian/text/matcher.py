@@ -34,6 +34,9 @@ class Occurrence(NamedTuple):
 
 
 
+_occ = Occurrence._make       # tuple.__new__ in C: several per message, cheaper than the class call
+
+
 @dataclass
 class Match:
     """The outcome of one message: matched or not, and why."""
@@ -104,6 +107,17 @@ class Matcher:
             self.whole = set(rule.whole_word or [])
         self._ignore_re = (re.compile("|".join(re.escape(t) for t in sorted(self.ignore, key=len, reverse=True)))
                            if self.ignore else None)
+        # every phrase that can drop an occurrence (惯用语 and the unless clauses' context words), in one
+        # automaton: a text holding none of them drops no occurrence for a phrase or a context (the
+        # ignore and context patterns are alternations of these literals), so its occurrences skip
+        # those checks — most screened messages (the fast path; ``fast = False`` turns it off)
+        quiet = {*self.ignore, *(w for clause in rule.unless for w in clause.context)}
+        self._quiet = ahocorasick.Automaton() if quiet else None
+        for w in quiet:
+            self._quiet.add_word(w, None)
+        if self._quiet is not None:
+            self._quiet.make_automaton()
+        self.fast = True
         # per-message work is Python (one call per screened 12345 message): sets and orders computed once
         self._unless = [(clause, frozenset(clause.terms) if clause.terms is not None else None,
                          re.compile("|".join(re.escape(w) for w in clause.context)) if clause.context else None)
@@ -148,16 +162,14 @@ class Matcher:
         if self._positive_ranks.isdisjoint(found) and (self._pre_regex is None
                                                          or self._pre_regex.search(text) is None):
             return None
-        kept = self._occurrences(text, found, list_dropped=False)[0]
-        by_term: dict[str, list[Occurrence]] = {}
-        for occ in kept:
-            by_term.setdefault(occ.term, []).append(occ)
+        groups = self._kept_groups(text, found)
+        by_term = dict(groups)          # (what _explain builds from the kept list: one group per term)
         if self._all and any(t not in by_term for t in self._all):
             return None                 # a missing all-term
         if any(t in by_term for t in self._exclude):
             return None                 # an exclusion counted
         # (first position, words) per hit, in _explain's order before its stable sort
-        hits = [(o.start, (o.text,)) for o in kept if o.term in self._any] if self._any else []
+        hits = [(o.start, (o.text,)) for t, occs in groups if t in self._any for o in occs] if self._any else []
         for clause, a_order, b_order in self._near:
             pair = _closest(clause, _in_order(by_term, a_order), _in_order(by_term, b_order))
             if pair is not None:
@@ -174,6 +186,7 @@ class Matcher:
             for w in words:
                 if w not in out:
                     out.append(w)
+        kept = groups[0][1] if len(groups) == 1 else [o for _, occs in groups for o in occs]
         for o in sorted(kept, key=_start)[:50]:
             if o.text not in out:
                 out.append(o.text)
@@ -215,27 +228,66 @@ class Matcher:
                      missing, _snippet(text, hits) if matched else "", counted[:50])
 
     # -- occurrences -----------------------------------------------------------------------------
-    def _occurrences(self, text: str, found: dict[int, list[int]],
-                     list_dropped: bool = True) -> tuple[list[Occurrence], list[dict]]:
-        """Every occurrence, in the order of the rule's terms, then of position: kept, or dropped
-        with the reason (sorted by position; not listed when ``list_dropped`` is false)."""
-        spans = [(m.start(), m.end(), m.group()) for m in self._ignore_re.finditer(text)] if self._ignore_re else []
+    def _found_groups(self, text: str, found: dict[int, list[int]]) -> list[tuple[int, list[Occurrence]]]:
+        """Every occurrence, grouped per term (rank, occurrences by position), in the rule's order."""
         occurrences: list[tuple[int, list[Occurrence]]] = []
         for rank, ends in found.items():
             term = self.terms[rank]
             n = len(term)
-            occurrences.append((rank, [Occurrence(term, end - n, end, term) for end in ends]))
+            occurrences.append((rank, [_occ((term, end - n, end, term)) for end in ends]))
         for rank, term, pattern in self._regex_ranks:
             occs = _find_regex(text, term, pattern)
             if occs:
                 occurrences.append((rank, occs))
         occurrences.sort(key=_first)
+        return occurrences
+
+    def _quiet_text(self, text: str) -> bool:
+        """No idiom and no context word anywhere in ``text`` (then only the whole-word test can drop
+        an occurrence: the ignore and context patterns are alternations of these literals)."""
+        return self.fast and (self._quiet is None or next(self._quiet.iter(text), None) is None)
+
+    def _kept_groups(self, text: str, found: dict[int, list[int]]) -> list[tuple[str, list[Occurrence]]]:
+        """The occurrences that count, per term (term, occurrences by position), terms in the rule's
+        order, terms without one left out: :meth:`_occurrences`' kept list, grouped."""
+        out: list[tuple[str, list[Occurrence]]] = []
+        if self._quiet_text(text):
+            whole = self.whole
+            for _, occs in self._found_groups(text, found):
+                term = occs[0].term
+                if whole and term in whole:
+                    occs = [o for o in occs if self.seg.is_whole_word(text, o.start, o.end)]
+                    if not occs:
+                        continue
+                out.append((term, occs))
+            return out
+        spans = [(m.start(), m.end(), m.group()) for m in self._ignore_re.finditer(text)] if self._ignore_re else []
+        for _, occs in self._found_groups(text, found):
+            kept = [o for o in occs if self._why_not(text, o, spans) is None]
+            if kept:
+                out.append((occs[0].term, kept))
+        return out
+
+    def _occurrences(self, text: str, found: dict[int, list[int]]) -> tuple[list[Occurrence], list[dict]]:
+        """Every occurrence, in the order of the rule's terms, then of position: kept, or dropped
+        with the reason (sorted by position)."""
+        occurrences = self._found_groups(text, found)
         kept: list[Occurrence] = []
-        if not list_dropped:
+        dropped: list[dict] = []
+        if self._quiet_text(text):
+            whole = self.whole
             for _, occs in occurrences:
-                kept += [occ for occ in occs if self._why_not(text, occ, spans) is None]
-            return kept, []
-        dropped = []
+                if whole and occs[0].term in whole:
+                    for occ in occs:
+                        if self.seg.is_whole_word(text, occ.start, occ.end):
+                            kept.append(occ)
+                        else:
+                            dropped.append({"word": occ.text, "at": occ.start, "why": "不是整词（分词）"})
+                else:
+                    kept += occs
+            dropped.sort(key=_at)
+            return kept, dropped
+        spans = [(m.start(), m.end(), m.group()) for m in self._ignore_re.finditer(text)] if self._ignore_re else []
         for _, occs in occurrences:
             for occ in occs:
                 why = self._why_not(text, occ, spans)
@@ -282,7 +334,7 @@ def _start(occ: Occurrence) -> int:
 
 
 def _find_regex(text: str, term: str, pattern: re.Pattern) -> list[Occurrence]:
-    return [Occurrence(term, m.start(), m.end(), m.group()) for m in pattern.finditer(text) if m.end() > m.start()]
+    return [_occ((term, m.start(), m.end(), m.group())) for m in pattern.finditer(text) if m.end() > m.start()]
 
 
 def _context(text: str, occ: Occurrence, clause: Unless) -> str | None:

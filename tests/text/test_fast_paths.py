@@ -1,0 +1,62 @@
+"""The matcher's fast paths give what its full path gives: random texts made of a rule's terms, its
+idioms and context words and filler, every rule shape (near, any/all/exclude, whole words, regex
+terms), compared field by field (match, explanation, words)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from shujian.spec.text import TextRule
+from shujian.text.library import rule_source
+from shujian.text.matcher import Matcher
+
+RULES = {
+    "prepaid": rule_source("prepaid-card"),
+    "words": {"any": ["退费", "电费", "~欠[薪款]{1,2}"], "all": ["投诉"], "exclude": ["咨询"],
+              "whole_word": True, "ignore": ["水电费"],
+              "unless": [{"terms": ["退费"], "context": ["没有", "不要"], "before": 3, "after": 2}]},
+    "plain": {"any": ["跑路", "关门"], "near": [{"a": ["办卡", "充值"], "b": ["退", "跑路"], "within": 6,
+                                                "ordered": True}]},
+    "context-only": {"any": ["关门", "停业"],
+                     "unless": [{"context": ["电梯", "晚上"], "before": 5, "after": 5, "label": "其他含义"}]},
+}
+FILLER = "我在店里了的，。一二三健身房老板说现在要求处理ABC12 "
+
+
+def pieces(rule: TextRule) -> list[str]:
+    words = [t.lstrip("~")[:4] if t.startswith("~") else t for t in rule.terms()]
+    words += list(rule.ignore) + [w for c in rule.unless for w in c.context]
+    return words + ["办了年卡", "欠薪", "欠款款", "没有跑路", "电梯关门", "少跑路", "水电费"]
+
+
+def texts(rule: TextRule, n: int, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    parts = pieces(rule)
+    out = []
+    for _ in range(n):
+        bits = [rnd.choice(parts) if rnd.random() < 0.45 else rnd.choice(FILLER) * rnd.randint(1, 4)
+                for _ in range(rnd.randint(0, 14))]
+        out.append("".join(bits))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_fast_path_equals_the_full_path(name):
+    rule = TextRule.model_validate(RULES[name])
+    fast, full = Matcher(rule), Matcher(rule)
+    full.fast = False
+    sample = texts(rule, 1500, seed=len(name))
+    matched = quiet = 0
+    for text in sample:
+        got, want = fast.match(text), full.match(text)
+        assert (got and got.to_dict()) == (want and want.to_dict()), text
+        assert fast.explain(text).to_dict() == full.explain(text).to_dict(), text
+        assert fast.words(text) == full.words(text), text
+        matched += want is not None
+        quiet += fast._quiet is None or next(fast._quiet.iter(text), None) is None
+    # both kinds of text were seen: some that match, some that do not; some with idioms/context words
+    # (the full path), some without (the fast path)
+    assert 50 < matched < len(sample) - 50
+    assert 50 < quiet < len(sample) - 50 or fast._quiet is None
