@@ -88,7 +88,7 @@ class Stager:
         readers.check_header(readers.head_rows(source, delim, req.header_row + 11), req.header_row, path)
         self._csv_view(con, stage, source, delim, path, req.header_row - 1)
         return {"format": "csv", "encoding": encoding, "hash": digest, "skipped": [], "view": True,
-                "path": path, "finish": partial(finish_csv, path=path, req=req)}
+                "path": path, "finish": partial(finish_csv, path=path, req=req, source=source)}
 
     @staticmethod
     def _csv_view(con, stage: str, source: Path, delim: str, path: Path, skip: int) -> None:
@@ -140,10 +140,10 @@ def run_tracked(con, sql: str, progress, path: Path | None = None) -> None:
     progress.update(100)
 
 
-def finish_csv(con, relation: str, *, path: Path, req) -> list[dict]:
+def finish_csv(con, relation: str, *, path: Path, req, source: Path | None = None) -> list[dict]:
     """After the version was created from the staging view: the lines ``read_csv`` rejected (an
     error unless --skip-bad-rows) and a file without data rows (an error).  Returns the skipped lines."""
-    skipped = csv_rejects(con)
+    skipped = csv_rejects(con, source)
     check_bad_rows(skipped, path, req)
     check_not_empty(con, relation, path)
     return skipped
@@ -201,13 +201,19 @@ def stage_batches(con, stage: str, header: list[str], batches: Iterator[pa.Recor
     con.unregister("_batches_src")
 
 
-def csv_rejects(con) -> list[dict]:
-    rows = con.execute("SELECT line, min(error_type), min(error_message), min(csv_line) "
+def csv_rejects(con, source: Path | None = None) -> list[dict]:
+    """The lines ``read_csv`` rejected, each with its line in the file (``source``: the UTF-8 file
+    DuckDB read, which has the delivered file's lines).  DuckDB's own ``line`` counts a quoted value
+    spanning lines as one line; the line an editor shows is counted from the byte position."""
+    rows = con.execute("SELECT line, min(error_type), min(error_message), min(csv_line), min(line_byte_position) "
                        "FROM _rejects GROUP BY line ORDER BY line").fetchall()
     con.execute("DROP TABLE IF EXISTS _rejects")
     con.execute("DROP TABLE IF EXISTS _rejects_scan")
+    if source is not None and rows:
+        lines = _lines_at(source, [r[4] for r in rows])
+        rows = [(r[0] if n is None else n, *r[1:4]) for n, r in zip(lines, rows, strict=True)]
     out = []
-    for line, etype, emsg, text in rows:
+    for line, etype, emsg, text, *_ in rows:
         m = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", emsg or "")
         if m:
             message = f"字段数为 {m.group(2)}，应为 {m.group(1)}"
@@ -218,6 +224,30 @@ def csv_rejects(con) -> list[dict]:
         else:
             message = (emsg or etype or "无法解析").splitlines()[0]
         out.append({"line": int(line), "error": message, "text": (text or "")[:200]})
+    return out
+
+
+def _lines_at(path: Path, positions: list[int | None]) -> list[int | None]:
+    """The 1-based line of each byte position of ``path`` (None stays None), in one read up to the last.
+
+    DuckDB's position of a rejected line may be that of the line break (and blank lines) before it:
+    the line is the first one from there with anything on it."""
+    out: list[int | None] = [None] * len(positions)
+    line, done = 1, 0
+    with path.open("rb") as fh:
+        for i in sorted((i for i, p in enumerate(positions) if p is not None), key=lambda i: positions[i]):
+            while done < positions[i]:
+                chunk = fh.read(min(readers.CHUNK, positions[i] - done))
+                if not chunk:
+                    break
+                line += chunk.count(b"\n")
+                done += len(chunk)
+            while (byte := fh.read(1)) in (b"\r", b"\n"):
+                line += byte == b"\n"
+                done += 1
+            if byte:
+                fh.seek(-1, 1)
+            out[i] = line
     return out
 
 
