@@ -7,6 +7,7 @@ import random
 
 import duckdb
 import pyarrow as pa
+import pytest
 
 from shujian.catalog.quality import _null_cond, quality_report
 from shujian.catalog.schema import ROW_ID, ColumnSchema
@@ -58,3 +59,27 @@ def test_single_scan_report_equals_plain_sql():
     dup = report["duplicates"]
     assert (dup["values"], dup["rows"]) == (values, rows)
     assert [(e["key"]["身份证号"], e["count"], e["rows"]) for e in dup["examples"]] == [(k, n, r[:5]) for k, n, r in first]
+
+
+def test_the_trimmed_characters_are_those_of_duckdb_trim():
+    """The null-marker test skips ``trim`` for long values whose ends are none of ``TRIMMED``: that
+    list must be exactly what DuckDB's trim() removes (checked over every code point)."""
+    from shujian.catalog.quality import TRIMMED
+
+    con = duckdb.connect()
+    points = [c for c in range(1, 0x110000) if not 0xD800 <= c <= 0xDFFF]
+    con.execute("CREATE TABLE cp AS SELECT unnest(?::INTEGER[]) AS c", [points])
+    trimmed = con.execute("SELECT c FROM cp WHERE length(trim(chr(c) || 'a' || chr(c))) <> 3 ORDER BY c").fetchall()
+    assert [chr(c) for (c,) in trimmed] == sorted(TRIMMED)
+
+
+@pytest.mark.parametrize("value", ["无", " 无 ", "\u3000无资料\u3000", "无\t", "\u00a0" * 20 + "NULL", "N/A" + " " * 30,
+                                   "不是空值的一段很长的文字", " 不是空值的一段很长的文字 ", "", " " * 40, "——", "x" * 40])
+def test_null_markers_counted_as_trim_in(value):
+    from shujian.catalog.typeinfer import NULL_MARKERS
+
+    con = duckdb.connect()
+    con.execute('CREATE TABLE t AS SELECT ?::VARCHAR AS "备注"', [value])
+    (got,) = con.execute(f"SELECT {_null_cond(ColumnSchema('备注', 'VARCHAR'))} FROM t").fetchone()
+    (trimmed,) = con.execute("SELECT trim(?)", [value]).fetchone()
+    assert got == (trimmed in NULL_MARKERS)

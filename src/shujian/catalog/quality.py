@@ -70,12 +70,23 @@ def _is_text(col: ColumnSchema) -> bool:
     return col.dtype.upper().startswith("VARCHAR")
 
 
+# The characters DuckDB's trim() removes (Unicode's space separators, Zs; a test checks this list
+# against trim() over every code point).  A value longer than every null marker whose first and
+# last characters are none of them is trim()-ed to itself: it is no marker, without the test.
+TRIMMED = (" ", "\u00a0", "\u1680", *(chr(c) for c in range(0x2000, 0x200B)), "\u202f", "\u205f", "\u3000")
+_MARKER_BYTES = max(len(m.encode("utf-8")) for m in NULL_MARKERS)
+
+
 def _null_cond(col: ColumnSchema) -> str:
+    """NULL, or a null marker once trimmed (``trim(x) IN (…)``), tested only where it can be one:
+    the IN test of a long text per row costs more than looking at its length and ends."""
     q = quote_ident(col.name)
     if not _is_text(col):
         return f"{q} IS NULL"
     markers = ", ".join("'" + m.replace("'", "''") + "'" for m in NULL_MARKERS)
-    return f"({q} IS NULL OR trim({q}) IN ({markers}))"
+    spaces = ", ".join(f"chr({ord(c)})" for c in TRIMMED)
+    return (f"({q} IS NULL OR (CASE WHEN strlen({q}) <= {_MARKER_BYTES} OR {q}[1] IN ({spaces}) "
+            f"OR {q}[-1] IN ({spaces}) THEN trim({q}) IN ({markers}) ELSE false END))")
 
 
 def _invalid_cond(col: ColumnSchema) -> str | None:
