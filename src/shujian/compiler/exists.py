@@ -30,9 +30,12 @@ _CLAUSES = ("joins", "group", "having", "qualify", "order", "limit", "offset", "
 
 
 def exists_as_joins(tree: exp.Expression) -> exp.Expression:
-    """Write every qualifying ``[NOT] EXISTS`` filter of ``tree`` as a ``SEMI``/``ANTI`` join, in place
+    """Write the qualifying ``[NOT] EXISTS`` filter of each step of ``tree`` (its CTEs and its body,
+    where the compiler puts them — no walk of the whole tree) as a ``SEMI``/``ANTI`` join, in place
     (DuckDB only: PostgreSQL has no such join; Spark plans its EXISTS as a left semi/anti join)."""
-    for select in list(tree.find_all(exp.Select)):
+    with_ = tree.args.get("with_") or tree.args.get("with")
+    queries = [cte.this for cte in with_.expressions] if with_ is not None else []
+    for select in [q for q in [*queries, tree] if isinstance(q, exp.Select)]:
         found = _exists_filter(select)
         if found is None:
             continue
