@@ -60,3 +60,15 @@ def test_fast_path_equals_the_full_path(name):
     # (the full path), some without (the fast path)
     assert 50 < matched < len(sample) - 50
     assert 50 < quiet < len(sample) - 50 or fast._quiet is None
+
+
+def test_business_word_test_equals_the_regex():
+    from shujian.text.merchants import _BUSINESS, _BUSINESS_RE, _has_business_word
+
+    rnd = random.Random(11)
+    alphabet = "".join(sorted(set("".join(_BUSINESS)))) + "力美丽人坊在的了，。A1 "
+    sample = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12))) for _ in range(4000)]
+    sample += list(_BUSINESS) + [w[:-1] for w in _BUSINESS] + [w[1:] for w in _BUSINESS]
+    got = [_has_business_word(x) for x in sample]
+    assert got == [_BUSINESS_RE.search(x) is not None for x in sample]
+    assert 500 < sum(got) < len(got) - 500
