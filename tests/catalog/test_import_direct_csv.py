@@ -113,3 +113,14 @@ def test_an_import_does_not_load_pandas(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(path)], env=env, capture_output=True, text=True,
                          timeout=120, check=True).stdout.split()
     assert out == ["50", "False"]
+
+
+def test_an_unclosed_quote_is_not_called_an_encoding_problem(sqlite_ws, tmp_path):
+    """DuckDB's sniffing error lists the encoding it tried (utf-8): the message was “invalid UTF-8”."""
+    path = tmp_path / "备注.csv"
+    rows = "\n".join(f"张{i},备注{i}" for i in range(100))
+    path.write_text(f'姓名,备注\n{rows}\n李四,"没有结束的引号\n王五,x\n', encoding="utf-8")
+    with pytest.raises(ImportFailed) as err:
+        CatalogService(sqlite_ws).import_file(ImportRequest(name="备注", path=path))
+    assert "备注.csv" in str(err.value) and "引号" in str(err.value) and "UTF-8" not in str(err.value)
+    assert CatalogService(sqlite_ws).list_datasets() == []

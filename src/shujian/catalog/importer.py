@@ -266,10 +266,11 @@ class Importer:
 
         self.progress.stage("推断类型与数据要素")
         semantic.register_udfs(con)
-        described = [r for r in con.execute(f'DESCRIBE "{stage}"').fetchall() if r[0] != readers.SOURCE_LINE]
+        everything = con.execute(f'DESCRIBE "{stage}"').fetchall()   # (binding a CSV view sniffs the file)
+        described = [r for r in everything if r[0] != readers.SOURCE_LINE]
         names = [r[0] for r in described]
         _check_named_columns(names, req)
-        has_line = len(described) < len(con.execute(f'DESCRIBE "{stage}"').fetchall())
+        has_line = len(described) < len(everything)
         typed = bool(info.get("typed"))
         samples = _samples(con, stage, [n for n, t, *_ in described if t == "VARCHAR"])
         plans = [self._plan(name, dtype, samples.get(name, []), req, typed, semantic) for name, dtype, *_ in described]

@@ -182,6 +182,10 @@ def _delimiter(source: Path, path: Path, header_row: int) -> str:
 def _raise_csv_error(exc: BaseException, path: Path) -> None:
     if isinstance(exc, duckdb.Error):
         msg = str(exc)
+        if "sniffing" in msg.lower():   # (its text lists "Encoding: utf-8" among the options it tried)
+            raise ImportFailed(f"无法读取 CSV 文件 {path.name}：识别不出它的格式（常见原因：某处引号没有成对出现，"
+                               f"或各行的字段数相差很大）",
+                               hint="检查文件中的双引号是否成对；也可以用 Excel 或 WPS 打开后另存为 CSV 再导入") from exc
         if "unicode" in msg.lower() or "utf" in msg.lower():
             raise ImportFailed(f"文件 {path.name} 含有无效的 UTF-8 字节（可能混用了 GBK 与 UTF-8）",
                                hint="请统一另存为 UTF-8 或 GBK 后再导入") from exc
