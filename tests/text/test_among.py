@@ -133,3 +133,23 @@ def test_spark_joins_the_same_rows(spark):
     register_spark(spark)
     compiled = compile_model(registry_model(True), catalog, "spark")
     assert _rows(SparkEngine(spark).execute(compiled.sql, compiled.parameters).table.to_pylist()) == duck
+
+
+def test_the_cheap_pre_test_drops_no_name_that_has_a_key():
+    """The key filter's test on the name half-width, simplified and upper-case without white space and
+    brackets answers what the test on ``company_base`` answers (names with brackets, white space,
+    full-width and traditional characters, lower case, branch endings, characters outside the BMP)."""
+    rnd = random.Random(5)
+    chars = CHARS + "麗東華（）()[] 　\t分公司支行营业部ａｂcd𠀋龍門x"
+    names = [*NAMES, *("".join(rnd.choice(chars) for _ in range(rnd.randint(1, 18))) for _ in range(6000))]
+    names += [n.replace("美", " 美").replace("健", "（健").replace("身", "身）") for n in names[:400]]
+    keys = {merchant_key(n) for n in names[::4]} | {merchant_key(n[1:]) for n in names[::7]}
+    keys = {k for k in keys if k and not any(c.isspace() or c in "()[]（）" for c in k)}   # as tickets give
+    cheap, exact = KeyFilter(keys), KeyFilter(keys)
+    exact._table = None
+    assert cheap._table is not None
+    got = [cheap.key(n) for n in names]
+    assert got == [exact.key(n) for n in names]
+    assert sum(k is not None for k in got) > 500
+    # a key set holding a bracket or white space takes company_base for every name
+    assert KeyFilter(["力美（健身"])._table is None and KeyFilter(["力美 健身"])._table is None

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from shujian.entity.normalize import company_base
+from shujian.entity.normalize import company_base, to_halfwidth, to_simplified
 
 # Business words that end a merchant's name, longest first (the regex takes the first that fits).
 _BUSINESS = sorted({
@@ -181,6 +181,38 @@ def _core(name: str) -> str:
     return name[:m.start()] if m is not None and m.end() == len(name) else name
 
 
+_DROPPED = frozenset("()[]（）")    # brackets: normalize_company_name maps ( ) [ ] to （ ）, opens notes
+
+
+def _dropped(ch: str) -> bool:
+    """White space (``\\s`` of ``re``, which is ``str.isspace``) or a bracket."""
+    return ch.isspace() or ch in _DROPPED
+
+
+@lru_cache(maxsize=1)
+def _plain_table() -> dict[int, str | None] | None:
+    """A ``str.translate`` table: ``name.translate(table).upper()`` is the name half-width and
+    simplified (as ``company_base`` makes it) without white space and brackets — for a name of
+    Basic Multilingual Plane characters.  None when the character maps break an assumption of
+    :meth:`KeyFilter.key` (checked here for every such character): simplifying and upper-casing map a
+    white-space or bracket character to white space and brackets only, and any other character to
+    none of them."""
+    table: dict[int, str | None] = {}
+    for cp in range(0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue                      # surrogates: not characters
+        ch = chr(cp)
+        half = to_halfwidth(ch)
+        for c in half:
+            mapped = to_simplified(c).upper()
+            if _dropped(c) != all(_dropped(m) for m in mapped) or (not _dropped(c) and any(map(_dropped, mapped))):
+                return None
+        kept = "".join(c for c in to_simplified(half) if not _dropped(c))
+        if kept != ch:
+            table[cp] = kept or None
+    return table
+
+
 class KeyFilter:
     """:func:`merchant_key` restricted to a set of keys: ``key(name)`` is ``merchant_key(name)`` when
     that is one of ``keys``, else None — the registry side of a match, where only the keys the
@@ -188,7 +220,18 @@ class KeyFilter:
 
     A key is a substring of its name's ``company_base`` (see :func:`_key_of_base`), so a name whose
     base contains none of the keys (one pass of an Aho–Corasick automaton over the keys, in C) cannot
-    have one of them as its key; only the other names (the few that can) get the full key."""
+    have one of them as its key; only the other names (the few that can) get the full key.
+
+    The base itself costs more than the test, so the test runs first on a cheaper string that holds
+    the base's characters in order: the name half-width, simplified and upper-case without white
+    space and brackets (``_plain_table``).  ``company_base`` either takes that form of the stripped
+    name and cuts a legal form off its end (no white space or brackets in it), or is
+    ``normalize_company_name``: the cleaned name (half-width, stripped, white space removed,
+    simplified, upper-case, brackets as （）) cut to a prefix (branch, legal form) with bracket pairs
+    of region notes removed — or that cleaned name whole.  Either way, removing the remaining white
+    space and brackets from the base leaves a substring of the cheap string, and a key without white
+    space or brackets that is a substring of the base stays one of what is left.  A key set holding
+    white space or a bracket, or a name outside the Basic Multilingual Plane, takes the base."""
 
     def __init__(self, keys: Iterable[str | None]):
         self.keys = frozenset(k for k in keys if k)
@@ -200,6 +243,8 @@ class KeyFilter:
             for k in self.keys:
                 self._ac.add_word(k, None)
             self._ac.make_automaton()
+        plain = not any(_dropped(c) for k in self.keys for c in k)
+        self._table = _plain_table() if plain and self.keys else None
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -208,6 +253,9 @@ class KeyFilter:
         """``merchant_key(name)`` if it is one of the keys, else None."""
         if self._ac is None or not name:
             return None
+        if self._table is not None and max(name) <= "\uffff" and \
+                next(self._ac.iter(name.translate(self._table).upper()), None) is None:
+            return None                   # no key in the cheap string: none in the base
         base = company_base(name)
         if not base:
             return None
