@@ -23,6 +23,7 @@ from shujian.compiler.exists import exists_as_joins
 from shujian.compiler.expr import Ctx, suggest
 from shujian.compiler.graph import build_components
 from shujian.compiler.joins import build_join
+from shujian.compiler.null_tests import sink_null_tests
 from shujian.compiler.params import resolve_params
 from shujian.compiler.prune import prune_columns
 from shujian.compiler.reduce import reduce_lookups
@@ -316,6 +317,7 @@ def _finish(b: Builder, model: Model, last: Rel, datasets: list[str],
     not_null_tests(final)      # the tree is rendered, split into stages and read as it is: no copies
     if b.ctx.dialect == "duckdb":
         exists_as_joins(final)
+        sink_null_tests(final)
     parameters = dict(b.ctx.bound)
     evidence = [EvidenceColumn(role, col, is_list) for col, (role, is_list) in last.evidence.items()]
     return CompiledModel(
