@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -34,6 +35,20 @@ class Occurrence(NamedTuple):
 
 
 
+def literal_automaton(words) -> ahocorasick.Automaton | None:
+    """An Aho–Corasick automaton (C) that tells whether any of ``words`` occurs in a text
+    (``next(a.iter(text), None) is not None``); None for no words."""
+    words = [w for w in words if w]
+    if not words:
+        return None
+    automaton = ahocorasick.Automaton()
+    for w in words:
+        automaton.add_word(w, None)
+    automaton.make_automaton()
+    return automaton
+
+
+NOT_WHOLE = "不是整词（分词）"    # why an occurrence of a whole-word term inside a longer word does not count
 _occ = Occurrence._make       # tuple.__new__ in C: several per message, cheaper than the class call
 
 
@@ -111,12 +126,7 @@ class Matcher:
         # automaton: a text holding none of them drops no occurrence for a phrase or a context (the
         # ignore and context patterns are alternations of these literals), so its occurrences skip
         # those checks — most screened messages (the fast path; ``fast = False`` turns it off)
-        quiet = {*self.ignore, *(w for clause in rule.unless for w in clause.context)}
-        self._quiet = ahocorasick.Automaton() if quiet else None
-        for w in quiet:
-            self._quiet.add_word(w, None)
-        if self._quiet is not None:
-            self._quiet.make_automaton()
+        self._quiet = literal_automaton({*self.ignore, *(w for clause in rule.unless for w in clause.context)})
         self.fast = True
         # per-message work is Python (one call per screened 12345 message): sets and orders computed once
         self._unless = [(clause, frozenset(clause.terms) if clause.terms is not None else None,
@@ -247,54 +257,45 @@ class Matcher:
         an occurrence: the ignore and context patterns are alternations of these literals)."""
         return self.fast and (self._quiet is None or next(self._quiet.iter(text), None) is None)
 
+    def _dropper(self, text: str) -> Callable[[Occurrence], str | None] | None:
+        """The test of an occurrence in ``text``: the reason it is dropped, or None to keep it.  None
+        when no occurrence can be dropped.  In a quiet text (``_quiet_text``) only the whole-word test
+        remains; otherwise idioms, unless clauses and the whole-word test (``_why_not``)."""
+        if self._quiet_text(text):
+            if not self.whole:
+                return None
+            whole, seg = self.whole, self.seg
+            return lambda o: NOT_WHOLE if o.term in whole and not seg.is_whole_word(text, o.start, o.end) else None
+        spans = [(m.start(), m.end(), m.group()) for m in self._ignore_re.finditer(text)] if self._ignore_re else []
+        return lambda o: self._why_not(text, o, spans)
+
     def _kept_groups(self, text: str, found: dict[int, list[int]]) -> list[tuple[str, list[Occurrence]]]:
         """The occurrences that count, per term (term, occurrences by position), terms in the rule's
         order, terms without one left out: :meth:`_occurrences`' kept list, grouped."""
+        why = self._dropper(text)
         out: list[tuple[str, list[Occurrence]]] = []
-        if self._quiet_text(text):
-            whole = self.whole
-            for _, occs in self._found_groups(text, found):
-                term = occs[0].term
-                if whole and term in whole:
-                    occs = [o for o in occs if self.seg.is_whole_word(text, o.start, o.end)]
-                    if not occs:
-                        continue
-                out.append((term, occs))
-            return out
-        spans = [(m.start(), m.end(), m.group()) for m in self._ignore_re.finditer(text)] if self._ignore_re else []
         for _, occs in self._found_groups(text, found):
-            kept = [o for o in occs if self._why_not(text, o, spans) is None]
-            if kept:
-                out.append((occs[0].term, kept))
+            term = occs[0].term
+            if why is not None:
+                occs = [o for o in occs if why(o) is None]
+                if not occs:
+                    continue
+            out.append((term, occs))
         return out
 
     def _occurrences(self, text: str, found: dict[int, list[int]]) -> tuple[list[Occurrence], list[dict]]:
         """Every occurrence, in the order of the rule's terms, then of position: kept, or dropped
         with the reason (sorted by position)."""
-        occurrences = self._found_groups(text, found)
+        why = self._dropper(text)
         kept: list[Occurrence] = []
         dropped: list[dict] = []
-        if self._quiet_text(text):
-            whole = self.whole
-            for _, occs in occurrences:
-                if whole and occs[0].term in whole:
-                    for occ in occs:
-                        if self.seg.is_whole_word(text, occ.start, occ.end):
-                            kept.append(occ)
-                        else:
-                            dropped.append({"word": occ.text, "at": occ.start, "why": "不是整词（分词）"})
-                else:
-                    kept += occs
-            dropped.sort(key=_at)
-            return kept, dropped
-        spans = [(m.start(), m.end(), m.group()) for m in self._ignore_re.finditer(text)] if self._ignore_re else []
-        for _, occs in occurrences:
+        for _, occs in self._found_groups(text, found):
             for occ in occs:
-                why = self._why_not(text, occ, spans)
-                if why is None:
+                reason = why(occ) if why is not None else None
+                if reason is None:
                     kept.append(occ)
                 else:
-                    dropped.append({"word": occ.text, "at": occ.start, "why": why})
+                    dropped.append({"word": occ.text, "at": occ.start, "why": reason})
         dropped.sort(key=_at)
         return kept, dropped
 
@@ -309,7 +310,7 @@ class Matcher:
             if ctx is not None:
                 return f"{clause.label or '语境'}“{ctx}”"
         if occ.term in self.whole and not self.seg.is_whole_word(text, occ.start, occ.end):
-            return "不是整词（分词）"
+            return NOT_WHOLE
         return None
 
 

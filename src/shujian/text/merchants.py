@@ -23,6 +23,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from shujian.entity.normalize import company_base, to_halfwidth, to_simplified
+from shujian.text.matcher import literal_automaton
 
 # Business words that end a merchant's name, longest first (the regex takes the first that fits).
 _BUSINESS = sorted({
@@ -43,13 +44,7 @@ _BUSINESS_SUFFIXES = tuple(_BUSINESS)
 def _business_automaton():
     """The business words in an Aho–Corasick automaton: ``_BUSINESS_RE.search(x)`` finds a match
     exactly when one of the words occurs in ``x`` — a C pass instead of the alternation's scan."""
-    import ahocorasick
-
-    automaton = ahocorasick.Automaton()
-    for word in _BUSINESS:
-        automaton.add_word(word, None)
-    automaton.make_automaton()
-    return automaton
+    return literal_automaton(_BUSINESS)
 
 
 def _has_business_word(text: str) -> bool:
@@ -235,14 +230,7 @@ class KeyFilter:
 
     def __init__(self, keys: Iterable[str | None]):
         self.keys = frozenset(k for k in keys if k)
-        self._ac = None
-        if self.keys:
-            import ahocorasick
-
-            self._ac = ahocorasick.Automaton()
-            for k in self.keys:
-                self._ac.add_word(k, None)
-            self._ac.make_automaton()
+        self._ac = literal_automaton(self.keys)
         plain = not any(_dropped(c) for k in self.keys for c in k)
         self._table = _plain_table() if plain and self.keys else None
 
@@ -259,10 +247,10 @@ class KeyFilter:
         base = company_base(name)
         if not base:
             return None
-        for _ in self._ac.iter(base):          # a key occurs in the base: compute the key
-            key = _key_of_base(base)
-            return key if key in self.keys else None
-        return None
+        if next(self._ac.iter(base), None) is None:
+            return None                   # no key occurs in the base
+        key = _key_of_base(base)
+        return key if key in self.keys else None
 
 
 @dataclass(frozen=True)
