@@ -26,14 +26,14 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-_CLAUSES = ("joins", "group", "having", "qualify", "order", "limit", "offset", "distinct", "with", "with_")
+from shujian.compiler.shape import PLAIN_CLAUSES, conjuncts, from_table, with_of
 
 
 def exists_as_joins(tree: exp.Expression) -> exp.Expression:
     """Write the qualifying ``[NOT] EXISTS`` filter of each step of ``tree`` (its CTEs and its body,
     where the compiler puts them — no walk of the whole tree) as a ``SEMI``/``ANTI`` join, in place
     (DuckDB only: PostgreSQL has no such join; Spark plans its EXISTS as a left semi/anti join)."""
-    with_ = tree.args.get("with_") or tree.args.get("with")
+    with_ = with_of(tree)
     queries = [cte.this for cte in with_.expressions] if with_ is not None else []
     for select in [q for q in [*queries, tree] if isinstance(q, exp.Select)]:
         found = _exists_filter(select)
@@ -50,16 +50,16 @@ def _exists_filter(select: exp.Select) -> tuple[bool, exp.Select] | None:
     """(negated, subquery) when ``select`` is ``SELECT … FROM t AS a WHERE [NOT] EXISTS (SELECT … FROM
     u AS b WHERE c)`` and the rewrite applies (see the module docstring)."""
     where = select.args.get("where")
-    if where is None or any(select.args.get(k) for k in _CLAUSES):
+    if where is None or any(select.args.get(k) for k in PLAIN_CLAUSES):
         return None
-    cond, negated = _unparen(where.this), False
+    cond, negated = where.this.unnest(), False
     if isinstance(cond, exp.Not):
-        cond, negated = _unparen(cond.this), True
+        cond, negated = cond.this.unnest(), True
     if not isinstance(cond, exp.Exists) or not isinstance(cond.this, exp.Select):
         return None
     sub = cond.this
     outer, inner = _single_table(select), _single_table(sub)
-    if outer is None or inner is None or sub.args.get("where") is None or any(sub.args.get(k) for k in _CLAUSES):
+    if outer is None or inner is None or sub.args.get("where") is None or any(sub.args.get(k) for k in PLAIN_CLAUSES):
         return None
     names = {outer.alias_or_name, inner.alias_or_name}
     on = sub.args["where"].this
@@ -71,20 +71,11 @@ def _exists_filter(select: exp.Select) -> tuple[bool, exp.Select] | None:
 
 
 def _single_table(select: exp.Select) -> exp.Table | None:
-    source = select.args.get("from_") or select.args.get("from")     # sqlglot ≥ 28 names it from_
-    table = source.this if source is not None else None
-    return table if isinstance(table, exp.Table) and not table.args.get("joins") else None
+    table = from_table(select)
+    return table if table is not None and not table.args.get("joins") else None
 
 
 def _only_equalities(on: exp.Expression) -> bool:
     """``on`` is a conjunction of ``column = column`` tests."""
-    on = _unparen(on)
-    if isinstance(on, exp.And):
-        return _only_equalities(on.this) and _only_equalities(on.expression)
-    return isinstance(on, exp.EQ) and isinstance(on.this, exp.Column) and isinstance(on.expression, exp.Column)
-
-
-def _unparen(node: exp.Expression) -> exp.Expression:
-    while isinstance(node, exp.Paren):
-        node = node.this
-    return node
+    return all(isinstance(c, exp.EQ) and isinstance(c.this, exp.Column) and isinstance(c.expression, exp.Column)
+               for c in conjuncts(on))

@@ -26,14 +26,15 @@ from collections import Counter
 
 from sqlglot import exp
 
-_CLAUSES = ("joins", "group", "having", "qualify", "order", "limit", "offset", "distinct", "with", "with_")
+from shujian.compiler.shape import PLAIN_CLAUSES, conjuncts, from_table, with_of
+
 _NULL_PRESERVING = (exp.Upper, exp.Lower, exp.Trim)   # NULL exactly when the argument is NULL
 
 
 def sink_null_tests(tree: exp.Expression) -> exp.Expression:
     """Move every qualifying ``c IS NOT NULL`` test of a step of ``tree`` (module docstring), in place.
     Expects the ``IS NOT NULL`` form (``stages.not_null_tests`` writes it)."""
-    with_ = tree.args.get("with_") or tree.args.get("with")
+    with_ = with_of(tree)
     if with_ is None or with_.args.get("recursive"):
         return tree
     queries = {cte.alias: cte.this for cte in with_.expressions}
@@ -49,7 +50,7 @@ def _sink(query: exp.Select, queries: dict[str, exp.Expression], reads: Counter)
     if where is None:
         return
     source = _source(query)
-    parts = _conjuncts(where.this)
+    parts = conjuncts(where.this)
     kept = []
     for part in parts:
         column = _not_null_column(part, source.alias_or_name)
@@ -89,24 +90,16 @@ def _trace(name: str, relation: str, queries: dict[str, exp.Expression], reads: 
 
 def _plain(query: exp.Expression) -> bool:
     """A filter/projection of one table: no join, grouping, window, DISTINCT or LIMIT."""
-    if not isinstance(query, exp.Select) or any(query.args.get(k) for k in _CLAUSES):
+    if not isinstance(query, exp.Select) or any(query.args.get(k) for k in PLAIN_CLAUSES):
         return False
-    source = query.args.get("from_") or query.args.get("from")
-    if source is None or not isinstance(source.this, exp.Table) or source.this.args.get("db"):
+    table = from_table(query)
+    if table is None or table.args.get("db"):
         return False
     return not any(e.find(exp.Window, exp.AggFunc) for e in query.expressions)
 
 
 def _source(query: exp.Select) -> exp.Table:
-    return (query.args.get("from_") or query.args.get("from")).this
-
-
-def _conjuncts(node: exp.Expression) -> list[exp.Expression]:
-    while isinstance(node, exp.Paren):
-        node = node.this
-    if isinstance(node, exp.And):
-        return [*_conjuncts(node.this), *_conjuncts(node.expression)]
-    return [node]
+    return from_table(query)
 
 
 def _not_null_column(node: exp.Expression, alias: str) -> exp.Column | None:

@@ -1,0 +1,31 @@
+"""Shapes of the compiled statement that the DuckDB rewrites (``exists``, ``null_tests``) look for, in
+one place: the steps (CTEs), a step's single FROM table, the clauses that make a step more than a
+filter/projection, the conjuncts of a condition."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+# clauses that make a SELECT more than a filter/projection of its FROM
+PLAIN_CLAUSES = ("joins", "group", "having", "qualify", "order", "limit", "offset", "distinct", "with", "with_")
+
+
+def with_of(tree: exp.Expression) -> exp.With | None:
+    """The WITH of ``tree`` (sqlglot ≥ 28 names the argument ``with_``)."""
+    return tree.args.get("with_") or tree.args.get("with")
+
+
+def from_table(select: exp.Select) -> exp.Table | None:
+    """The table ``select`` reads FROM, or None when it reads a subquery or nothing (sqlglot ≥ 28
+    names the argument ``from_``)."""
+    source = select.args.get("from_") or select.args.get("from")
+    table = source.this if source is not None else None
+    return table if isinstance(table, exp.Table) else None
+
+
+def conjuncts(node: exp.Expression) -> list[exp.Expression]:
+    """The parts of ``a AND (b AND c)`` → [a, b, c], parentheses removed around each."""
+    node = node.unnest()
+    if isinstance(node, exp.And):
+        return [*conjuncts(node.this), *conjuncts(node.expression)]
+    return [node]
