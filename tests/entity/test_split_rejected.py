@@ -50,3 +50,22 @@ def test_order_of_the_input_does_not_change_the_result():
     a = split_rejected(edges, [(1, 5)])
     b = split_rejected(list(reversed(edges)), [(5, 1)])
     assert a == b
+
+
+def test_a_rejection_across_two_clusters_leaves_the_other_cluster_whole():
+    """Cluster {1,2,3} holds the rejected pair 1–2; 1–5 is also rejected but 5 is in cluster {4,5}:
+    only {1,2,3} is re-clustered, 5 stays with 4 (the old SQL handed 5 to the split and cut it off)."""
+    import duckdb
+
+    from shujian.entity.cluster import enforce_rejections
+
+    con = duckdb.connect()
+    con.execute("CREATE TEMP TABLE er_clusters AS SELECT * FROM (VALUES (1, 1), (2, 1), (3, 1), (4, 4), (5, 4)) "
+                "t(unique_id, cluster_id)")
+    con.execute("CREATE TEMP TABLE er_edges AS SELECT * FROM (VALUES (1, 3, 0.99, false), (2, 3, 0.85, false), "
+                "(4, 5, 0.95, false)) t(unique_id_l, unique_id_r, probability, decided)")
+    con.execute("CREATE TEMP TABLE er_decided AS SELECT * FROM (VALUES (1, 2, false), (1, 5, false)) t(l, r, same)")
+    assert enforce_rejections(con) == 1
+    got = dict(con.execute("SELECT unique_id, cluster_id FROM er_clusters").fetchall())
+    assert got == {1: 1, 2: 2, 3: 1, 4: 4, 5: 4}
+    assert sorted(con.execute("SELECT unique_id_l, unique_id_r FROM er_edges").fetchall()) == [(1, 3), (4, 5)]

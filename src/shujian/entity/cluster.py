@@ -144,10 +144,12 @@ def conflict_edges_sql(edges: str, clusters: str, conflicts: str) -> str:
         JOIN {clusters} c ON c.unique_id = e.unique_id_l WHERE c.cluster_id IN (SELECT cluster_id FROM {conflicts})"""
 
 
-def conflict_rejections_sql(decided: str, clusters: str, conflicts: str) -> str:
-    """The 不同人 pairs (l, r) of ``decided`` inside the ``conflicts`` clusters."""
-    return f"""SELECT d.l, d.r FROM {decided} d JOIN {clusters} c ON c.unique_id = d.l
-        WHERE NOT d.same AND c.cluster_id IN (SELECT cluster_id FROM {conflicts})"""
+def conflict_rejections_sql(decided: str, clusters: str) -> str:
+    """The 不同人 pairs (l, r) of ``decided`` whose records are in one cluster of ``clusters`` (a pair
+    across two clusters is kept apart already, and its records must not be re-clustered)."""
+    return f"""SELECT d.l, d.r FROM {decided} d
+        JOIN {clusters} a ON a.unique_id = d.l JOIN {clusters} b ON b.unique_id = d.r
+        WHERE NOT d.same AND a.cluster_id = b.cluster_id"""
 
 
 def enforce_rejections(con: duckdb.DuckDBPyConnection, clusters: str = "er_clusters", edges: str = "er_edges",
@@ -158,7 +160,7 @@ def enforce_rejections(con: duckdb.DuckDBPyConnection, clusters: str = "er_clust
     n = _fetch1(con, "SELECT count(*) FROM er_conflicts")[0]
     if n:
         mapping = split_rejected(con.execute(conflict_edges_sql(edges, clusters, "er_conflicts")).fetchall(),
-                                 con.execute(conflict_rejections_sql(decided, clusters, "er_conflicts")).fetchall())
+                                 con.execute(conflict_rejections_sql(decided, clusters)).fetchall())
         con.execute(f"CREATE OR REPLACE TEMP TABLE er_split AS SELECT unique_id, cluster_id FROM {clusters} LIMIT 0")
         con.executemany("INSERT INTO er_split VALUES (?, ?)", list(mapping.items()))
         con.execute(f"""UPDATE {clusters} SET cluster_id = s.cluster_id FROM er_split s

@@ -136,8 +136,7 @@ def _split_rejected(spark, clusters, edges):
     mapping = split_rejected(
         [tuple(r) for r in spark.sql(conflict_edges_sql("er_spark_edges", "er_spark_clusters",
                                                         "er_spark_conflicts")).collect()],
-        [tuple(r) for r in spark.sql(conflict_rejections_sql("er_spark_decided", "er_spark_clusters",
-                                                             "er_spark_conflicts")).collect()])
+        [tuple(r) for r in spark.sql(conflict_rejections_sql("er_spark_decided", "er_spark_clusters")).collect()])
     id_type = clusters.schema["unique_id"].dataType.simpleString()
     spark.createDataFrame(list(mapping.items()), f"unique_id {id_type}, new_cluster {id_type}") \
         .createOrReplaceTempView("er_spark_split")
