@@ -277,6 +277,10 @@ class Importer:
         notes: list[str] = []
         retyped: set[str] = set()
         finish = info.pop("finish", None)
+        materialise = info.pop("materialise", None)
+        if materialise is not None:   # a CSV: read once, by every thread, into a TEMP table
+            materialise(con, stage)
+            info["view"], info["tracked"] = False, True
         while True:   # at most twice: a value the sample did not show may fail to parse
             columns, raw_cols = self._create_relation(con, stage, relation, plans, semantic, info)
             if finish is not None:   # a CSV read by this CREATE: its rejected lines, no data rows
@@ -327,9 +331,9 @@ class Importer:
                          info: dict) -> tuple[list, list]:
         """CREATE the version table in one scan of the staging relation (typed, normalised, raw kept).
 
-        A staging table's rows are numbered by its rowid; a staging view over ``read_csv``
-        (``info["view"]``) by ``row_number() OVER ()`` — DuckDB's streaming window, which keeps the
-        file's order: the data record number, the same number a staging table's rowid gave.
+        A staging table's rows are numbered by its rowid (a CSV's staging view is made a table first,
+        ``staging.materialise_csv``); a staging view (``info["view"]``) by ``row_number() OVER ()`` —
+        DuckDB's streaming window, which keeps the order but runs the whole statement on one thread.
 
         Each column's cleaned text (``text_sql``) and its null-marker test are computed once per value
         in two inner projections; the parses and normalisations read them (written inline, DuckDB
@@ -387,10 +391,10 @@ class Importer:
         con.execute(f'DROP TABLE IF EXISTS "{relation}"')
         sql = (f'CREATE TABLE "{relation}" AS SELECT {", ".join(flags)} '
                f'FROM (SELECT {", ".join(select)} FROM ({inner}))')
-        if info.get("view"):
+        if info.get("view") or info.get("tracked"):
             from .staging import run_tracked
 
-            self.progress.stage("读取数据并写入数据集版本", total=100)
+            self.progress.stage("读取数据并写入数据集版本" if info.get("view") else "写入数据集版本", total=100)
             run_tracked(con, sql, self.progress, info.get("path"))
         else:
             self.progress.stage("写入数据集版本")

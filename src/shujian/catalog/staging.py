@@ -2,10 +2,11 @@
 (connection-local and never persisted).
 
 CSV is read by DuckDB itself (fast, parallel, bounded memory, reports bad lines); GBK/GB18030 files are
-transcoded to a UTF-8 copy first (``readers``).  A CSV's staging relation is a TEMP *view* over
-``read_csv``: the importer's CREATE of the version reads the file once, in file order, and numbers the
-records as it goes (a staging table and its copy into the version cost as much as DuckDB's whole read).
-The lines ``read_csv`` rejects are looked at after that CREATE (``finish_csv``), before anything commits.  XLSX and JSON Lines are streamed in Arrow batches that
+transcoded to a UTF-8 copy first (``readers``).  A CSV's staging relation is first a TEMP *view* over
+``read_csv`` (its header, names and a sample are read from the file's head); right before the version
+is made it becomes a TEMP table read by all of DuckDB's threads in file order (``materialise_csv``),
+whose rowid numbers the records.  The lines ``read_csv`` rejects are looked at after the CREATE of the
+version (``finish_csv``), before anything commits.  XLSX and JSON Lines are streamed in Arrow batches that
 carry each row's line in the source (``readers.SOURCE_LINE``), so later messages can name it.  The
 importer (``importer``) turns the staging table into a typed, normalised dataset version.
 """
@@ -86,24 +87,41 @@ class Stager:
             digest = readers.transcode_to_utf8(path, source, encoding, self.progress.advance)
         delim = _delimiter(source, path, req.header_row)
         readers.check_header(readers.head_rows(source, delim, req.header_row + 11), req.header_row, path)
-        self._csv_view(con, stage, source, delim, path, req.header_row - 1)
+        select = self._csv_view(con, stage, source, delim, path, req.header_row - 1)
         return {"format": "csv", "encoding": encoding, "hash": digest, "skipped": [], "view": True,
-                "path": path, "finish": partial(finish_csv, path=path, req=req, source=source)}
+                "path": path, "finish": partial(finish_csv, path=path, req=req, source=source),
+                "materialise": partial(materialise_csv, select=select, path=path, progress=self.progress)}
 
     @staticmethod
-    def _csv_view(con, stage: str, source: Path, delim: str, path: Path, skip: int) -> None:
+    def _csv_view(con, stage: str, source: Path, delim: str, path: Path, skip: int) -> str:
         """The staging view: ``read_csv`` of the (UTF-8) file, every column text, bad lines rejected
-        into ``_rejects`` (each scan adds its rejects again: ``csv_rejects`` groups them by line)."""
+        into ``_rejects`` (each scan adds its rejects again: ``csv_rejects`` groups them by line).
+        Returns the view's SELECT (``materialise_csv``)."""
         con.execute("DROP TABLE IF EXISTS _rejects")
         con.execute("DROP TABLE IF EXISTS _rejects_scan")
-        sql = (f'CREATE TEMP VIEW "{stage}" AS SELECT * FROM read_csv({_literal(str(source))}, header=true, '
-               f"all_varchar=true, delim={_literal(delim)}, quote='\"', escape='\"', strict_mode=true, "
-               f"ignore_errors=true, skip={int(skip)}, store_rejects=true, rejects_table='_rejects', "
-               f"rejects_scan='_rejects_scan', max_line_size=16777216, null_padding=false)")
+        select = (f"SELECT * FROM read_csv({_literal(str(source))}, header=true, "
+                  f"all_varchar=true, delim={_literal(delim)}, quote='\"', escape='\"', strict_mode=true, "
+                  f"ignore_errors=true, skip={int(skip)}, store_rejects=true, rejects_table='_rejects', "
+                  f"rejects_scan='_rejects_scan', max_line_size=16777216, null_padding=false)")
         try:
-            con.execute(sql)   # binding the view sniffs the header: a file DuckDB cannot read fails here
+            # binding the view sniffs the header: a file DuckDB cannot read fails here
+            con.execute(f'CREATE TEMP VIEW "{stage}" AS {select}')
         except duckdb.Error as exc:
             _raise_csv_error(exc, path)
+        return select
+
+
+def materialise_csv(con, stage: str, *, select: str, path: Path, progress) -> None:
+    """Replace the staging view ``stage`` by a TEMP table of the same rows, in file order: one scan of
+    the CSV by all of DuckDB's threads.  The version is then numbered by this table's rowid.
+
+    (Numbering the view's rows with ``row_number() OVER ()`` in the CREATE of the version ran that
+    whole statement — the CSV scan and every parse and normalisation — on one thread: DuckDB's
+    streaming window is not a parallel operator.  With ``preserve_insertion_order`` the table keeps
+    the file's order, so its rowid + 1 is the same record number.)"""
+    con.execute(f'DROP VIEW IF EXISTS "{stage}"')
+    progress.stage("读取数据", total=100)
+    run_tracked(con, f'CREATE TEMP TABLE "{stage}" AS {select}', progress, path)
 
 
 def run_tracked(con, sql: str, progress, path: Path | None = None) -> None:
