@@ -2,7 +2,7 @@
 
 Two CTEs.  The first keeps the rows whose text contains one of the rule's positive terms
 (``regexp_matches`` on DuckDB, ``RLIKE`` on Spark — a necessary condition of a match, evaluated by
-the engine in parallel) and calls the Python function ``shujian_text`` (``shujian.text.udf``) on
+the engine in parallel; on the text as the matcher cleans it, see ``text.clean.sql_prefilter``) and calls the Python function ``shujian_text`` (``shujian.text.udf``) on
 them; the second keeps the matches and unpacks the function's struct into the step's columns.
 The rule travels as a JSON literal so the statement is self-contained and logged as run.
 Capability ``text.rules``: engines that host the function declare it (DuckDB, Spark).
@@ -18,6 +18,7 @@ from shujian.compiler.conditions import column
 from shujian.compiler.steps import Builder, Rel, _cols, _ev_cols
 from shujian.compiler.types import ANY, zh
 from shujian.spec.text import TextStep, prefilter_pattern
+from shujian.text.clean import sql_prefilter
 
 FUNCTION = "shujian_text"
 KEYS_FUNCTION = "shujian_text_keys"       # hands a step's keys to the function (name_key_among)
@@ -56,8 +57,7 @@ def build_text(b: Builder, sid: str, t: TextStep, src: Rel, loc: str) -> Rel | N
     call = exp.Anonymous(this=FUNCTION, expressions=[text.copy(), config_sql])
     first = exp.select(*_cols(list(src.cols)), exp.alias_(call, STRUCT), *_ev_cols(src)).from_(src.cte)
     if t.rule is not None and t.keep == "matched":
-        pattern = prefilter_pattern(t.rule.positive_terms())
-        first = first.where(exp.RegexpLike(this=text.copy(), expression=exp.Literal.string(pattern)))
+        first = first.where(sql_prefilter(text, prefilter_pattern(t.rule.positive_terms())))
     inner = b.add(f"{sid}__text", first)
     cols = dict(src.cols)
     unpacked = []

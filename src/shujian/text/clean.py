@@ -122,6 +122,75 @@ def cleaned(value: object) -> str:
     return text.translate(_FULL_WIDTH) if _WIDE.search(text) else text
 
 
+# What ``str.isspace`` (and ``\\s`` of ``re`` on ``str``: the same set) holds, as code points; the
+# SQL form of the cleaning below needs it spelled out (RE2's and Java's ``\\s`` are ASCII only).
+# tests/text/test_prefilter.py checks it against Python over every code point.
+WHITE_SPACE = (0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680,
+               *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000)
+_WIDE_FROM = "".join(chr(cp) for cp in _FULL_WIDTH)
+_WIDE_TO = "".join(chr(cp) for cp in _FULL_WIDTH.values())
+
+
+def _sql_class(code_points) -> str:
+    """A character class that RE2 (DuckDB) and Java (Spark) read the same way: ``\\x{…}`` escapes."""
+    return "[" + "".join(f"\\x{{{cp:x}}}" for cp in code_points) + "]"
+
+
+def sql_cleaned(text):
+    """:func:`cleaned` as a SQL expression over ``text`` (a sqlglot expression of a VARCHAR that is
+    not NULL): the same string for every input — tests/text/test_prefilter.py compares the two on
+    DuckDB over random strings of every character the cleaning rewrites.  Used where a SQL
+    prefilter must see what the matcher sees (:func:`sql_prefilter`)."""
+    from sqlglot import exp
+
+    def replace(this, pattern: str, by: str):
+        return exp.RegexpReplace(this=this, expression=exp.Literal.string(pattern),
+                                 replacement=exp.Literal.string(by), modifiers=exp.Literal.string("g"))
+
+    space = _sql_class(WHITE_SPACE)
+    out = replace(text, _EXCEL_ESCAPE.pattern, "\n")
+    out = exp.Substring(this=out, start=exp.Literal.number(1), length=exp.Literal.number(MAX_CHARS))
+    out = replace(out, f"{space}*[\\r\\n]+{space}*", " ")
+    out = replace(out, _sql_class((0x20, 0x9, 0x3000, 0xA0)) + "+", " ")
+    out = replace(out, f"^{space}+|{space}+$", "")
+    return exp.func("TRANSLATE", out, exp.Literal.string(_WIDE_FROM), exp.Literal.string(_WIDE_TO))
+
+
+def _rewritten_chars() -> str:
+    """The characters :func:`cleaned` rewrites or removes (white space, the ``_`` of an Excel escape
+    ``_x000D_``, full-width letters and digits), as one class for RE2 and Java."""
+    wide = "".join(f"\\x{{{lo:x}}}-\\x{{{hi - 1:x}}}" for lo, hi in ((0xFF10, 0xFF1A), (0xFF21, 0xFF3B), (0xFF41, 0xFF5B)))
+    return _sql_class(WHITE_SPACE)[:-1] + "_" + wide + "]"
+
+
+def sql_rewritten(text):
+    """True (SQL) for a text that :func:`cleaned` may change: it holds one of ``_rewritten_chars`` or
+    is longer than ``MAX_CHARS``.  Any other text is its own cleaned form."""
+    from sqlglot import exp
+
+    return exp.or_(exp.RegexpLike(this=text.copy(), expression=exp.Literal.string(_rewritten_chars())),
+                   exp.GT(this=exp.Length(this=text.copy()), expression=exp.Literal.number(MAX_CHARS)))
+
+
+def sql_prefilter(text, pattern: str):
+    """True (SQL) exactly when ``pattern`` (``spec.text.prefilter_pattern``) is found in the *cleaned*
+    ``text`` — what the matcher, which reads ``cleaned(text)``, tests first — so the rows it drops
+    are rows the matcher would not match.
+
+    One pass of ``pattern`` or a character the cleaning rewrites over every row (or a text longer
+    than ``MAX_CHARS``); of the rows it keeps, a text the cleaning leaves alone (no such character,
+    not too long; :func:`sql_rewritten`) is its own cleaned form and has ``pattern``; any other is
+    cleaned in SQL (:func:`sql_cleaned`, the same string) and tested again.  Before, the pattern
+    was tried on the raw text only: a regex term missed what cleaning makes of it (办ＶＩＰ卡 is
+    办VIP卡 to the matcher; 收取 and 家长 with a run of line breaks between are 收取 家长)."""
+    from sqlglot import exp
+
+    first = exp.or_(exp.RegexpLike(this=text.copy(), expression=exp.Literal.string(f"{pattern}|{_rewritten_chars()}")),
+                    exp.GT(this=exp.Length(this=text.copy()), expression=exp.Literal.number(MAX_CHARS)))
+    again = exp.RegexpLike(this=sql_cleaned(text.copy()), expression=exp.Literal.string(pattern))
+    return exp.and_(exp.paren(first), exp.paren(exp.or_(exp.not_(exp.paren(sql_rewritten(text))), again)))
+
+
 def decode_bytes(data: bytes, problems: list[str] | None = None) -> str:
     """UTF-8 when it decodes, else GB18030 (a superset of GBK), else UTF-8 with replacement."""
     try:

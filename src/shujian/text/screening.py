@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from shujian.spec.text import TextRule, prefilter_pattern
-from shujian.text.clean import LONG_FIELD, MOJIBAKE_SQL, QualityCounts, clean_text
+from shujian.text.clean import LONG_FIELD, MOJIBAKE_SQL, QualityCounts, clean_text, sql_prefilter
 from shujian.text.matcher import Match, Matcher
 from shujian.text.merchants import first_merchant
 from shujian.text.segment import segmenter
@@ -98,9 +98,11 @@ def quality_counts(con, fresh: str, subscription_id: int) -> tuple[int, QualityC
 
 def candidates(con, fresh: str, subscription_id: int, rule: TextRule) -> Iterator[tuple]:
     """(row id, key, date, text) of the new messages that pass the rule's prefilter."""
-    pattern = prefilter_pattern(rule.positive_terms())
-    cur = con.execute(f"SELECT _row_id, k, d, t FROM ({fresh}) WHERE regexp_matches(t, $pattern) "
-                      f"ORDER BY _row_id", {"sub": subscription_id, "pattern": pattern})
+    from sqlglot import exp
+
+    where = sql_prefilter(exp.column("t"), prefilter_pattern(rule.positive_terms())).sql("duckdb")
+    cur = con.execute(f"SELECT _row_id, k, d, t FROM ({fresh}) WHERE {where} "
+                      f"ORDER BY _row_id", {"sub": subscription_id})
     while batch := cur.fetchmany(BATCH):
         yield from batch
 
