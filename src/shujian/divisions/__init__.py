@@ -29,7 +29,7 @@ from datetime import date
 from functools import lru_cache
 
 from .names import Resolution, resolve_name, short_name
-from .table import NATIONAL, Division, load_table
+from .table import NATIONAL, Division, load_table, province_codes  # noqa: F401 - NATIONAL: as before
 
 __all__ = ["Division", "Resolution", "county_code", "current_name", "history", "id_prefix_ok", "is_valid_code",
            "lookup", "province_prefixes", "resolve_name", "short_name"]
@@ -81,8 +81,7 @@ def current_name(code: str) -> str | None:
 @lru_cache(maxsize=1)
 def province_prefixes() -> frozenset[str]:
     """Two-digit province codes valid at some time (incl. 71 台湾, 81 香港, 82 澳门)."""
-    return frozenset(c[:2] for c, ds in load_table().by_code.items()
-                     if c != NATIONAL and ds[0].level == "province")
+    return frozenset(c[:2] for c in province_codes())
 
 
 def id_prefix_ok(number: str) -> bool:

@@ -1,0 +1,91 @@
+"""Shortcuts of the sixth session give exactly what the long way gives (issue 20, target 1).
+
+* ``typeinfer._fits`` stops at the first failure that leaves too few values for the share: the same
+  verdict (and the same passing values) as testing every value — checked against the full list
+  comprehension over random mixes of fitting and failing values at shares around the threshold;
+* ``divisions.province_prefixes`` comes from the province codes read without building the whole
+  division table: the same set as the table's province-level codes;
+* a CSV is read into a TEMP table before the version is made: its records keep the numbers of the
+  file's order at every thread count.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from shujian.catalog import typeinfer
+from shujian.catalog.importer import ImportRequest
+from shujian.catalog.service import CatalogService
+from shujian.config import load_settings
+from shujian.divisions import province_prefixes
+from shujian.divisions.table import NATIONAL, load_table, province_codes
+from shujian.workspace import Workspace
+
+
+def _fits_everything(values, test, min_share):
+    ok = [v for v in values if test(v)]
+    return ok if ok and len(ok) >= min_share * len(values) else None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fits_stops_early_with_the_same_verdict(seed: int) -> None:
+    rng = random.Random(seed)
+    tests = [typeinfer._is_date, typeinfer._is_month, typeinfer._is_datetime, typeinfer._INT_RE.fullmatch,
+             typeinfer._AMOUNT_RE.fullmatch]
+    good = ["2023-01-05", "2023年1月5日", "202301", "12", "1,234.50元", "2023-01-05 12:30", "2023/1/5"]
+    bad = ["张三", "x", "2023-13-45", "1.2.3", "", "—"]
+    for _ in range(60):
+        n = rng.choice([1, 2, 19, 20, 21, 40, 100, 399])
+        share = rng.choice([0.95, 0.9, 0.5, 1.0])
+        fail = rng.choice([0.0, 0.01, 0.05, 0.06, 0.1, 0.5, 1.0])
+        values = [rng.choice(bad) if rng.random() < fail else rng.choice(good) for _ in range(n)]
+        for test in tests:
+            assert typeinfer._fits(values, test, share) == _fits_everything(values, test, share), (values, share)
+
+
+def test_fits_at_the_exact_threshold() -> None:
+    # 20 values at 0.95: 19 passing fit, 18 do not; the 19 may come in any order
+    passing, failing = ["2023-01-05"] * 19, ["x"]
+    for pos in range(20):
+        values = passing[:pos] + failing + passing[pos:]
+        assert typeinfer._fits(values, typeinfer._is_date, 0.95) == passing
+        two = values[:]
+        two[(pos + 1) % 20] = "y"
+        assert typeinfer._fits(two, typeinfer._is_date, 0.95) is None
+
+
+def test_province_codes_are_those_of_the_whole_table() -> None:
+    table = load_table()
+    from_table = {c for c, ds in table.by_code.items() if c != NATIONAL and ds[0].level == "province"}
+    assert province_codes() == from_table
+    assert province_prefixes() == frozenset(c[:2] for c in from_table)
+    assert {"11", "44", "65", "71", "81", "82"} <= province_prefixes()
+
+
+@pytest.mark.parametrize("threads", [1, 2, 4])
+def test_csv_records_keep_file_order_at_any_thread_count(sqlite_ws, tmp_path, monkeypatch, threads: int) -> None:
+    """Big enough for DuckDB to read in parallel (several row groups): _row_id is the line's record."""
+    monkeypatch.setenv("SHUJIAN_DUCKDB_THREADS", str(threads))
+    ws = Workspace(load_settings()).ensure()
+    assert ws.settings.duckdb_threads == threads
+    path = tmp_path / "order.csv"
+    n = 150_000
+    path.write_text("编号,备注\n" + "".join(f"{i},第{i}条{'x' * (i % 37)}\n" for i in range(n)), encoding="utf-8")
+    res = CatalogService(ws).import_file(ImportRequest(name=f"order{threads}", path=path))
+    with ws.warehouse(read_only=True) as con:
+        bad = con.execute(f'SELECT count(*) FROM "{res.relation}" WHERE _row_id <> "编号" + 1').fetchone()[0]
+        rows = con.execute(f'SELECT count(*), max(_row_id) FROM "{res.relation}"').fetchone()
+    assert bad == 0 and rows == (n, n)
+
+
+def test_a_refused_csv_leaves_no_staging_table(sqlite_ws, tmp_path) -> None:
+    ws = sqlite_ws
+    path = tmp_path / "bad.csv"
+    path.write_text("编号,金额\n" + "".join(f"{i},{i}.5\n" for i in range(3000)) + "1,2,3\n", encoding="utf-8")
+    with pytest.raises(Exception, match="格式有误"):
+        CatalogService(ws).import_file(ImportRequest(name="bad", path=path))
+    with ws.warehouse(read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()[0] == 0
