@@ -1,7 +1,7 @@
 """CPU per row of the ``shujian_text`` function body, as prepaid-card-complaints calls it on a demo city,
 against another source tree (a release, or the commit before a change): alternating rounds.
 
-    python benchmarks/bench_text_udf.py [--scale medium] [--n 20000] [--rounds 3] [--compiled]
+    python benchmarks/bench_text_udf.py [--scale medium] [--city DIR] [--n 20000] [--rounds 3] [--compiled]
         [--baseline-src /path/to/other/src] [--out benchmarks/results/text-udf-medium.json]
 
 Two inputs, both read from the demo city: the 12345 messages that pass the model's SQL prefilter (the
@@ -54,7 +54,7 @@ print(json.dumps(out))
 """
 
 
-def inputs(scale: str) -> Path:
+def inputs(scale: str, city_path: Path | None = None) -> Path:
     """The prefiltered messages and the registry names of the city, as JSON (made once per scale)."""
     path = BENCH_DIR / "text" / f"udf-inputs-{scale}.json"
     if path.is_file():
@@ -64,7 +64,7 @@ def inputs(scale: str) -> Path:
     from shujian.compiler.text import SEPARATOR
     from shujian.spec.text import TextStep, prefilter_pattern
 
-    city = city_dir(scale)
+    city = city_dir(scale, city_path)
     step = TextStep.model_validate({"fields": ["title", "content"], "rule": {"use": "prepaid-card"},
                                     "merchant": "merchant", "merchant_key": "mkey"})
     names_step = TextStep.model_validate({"field": "reg_name", "name_key": "reg_key"})
@@ -104,6 +104,7 @@ def one(src: Path, data: Path, n: int, config: str = "config") -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", default="medium")
+    ap.add_argument("--city", type=Path, default=None, help="an existing demo city (else BENCH_DIR/cities/<scale>)")
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--src", type=Path, default=ROOT / "src")
@@ -113,10 +114,10 @@ def main() -> int:
                     help="the current tree gets the config the compiler now writes (no explanation, merchants of "
                          "matching rows), the baseline the full one; the fields the model reads are compared")
     args = ap.parse_args()
-    data = inputs(args.scale)
+    data = inputs(args.scale, args.city)
     if args.compiled and "compiled_config" not in json.loads(data.read_text("utf-8")):
         data.unlink()                 # made before the compiled config was added
-        data = inputs(args.scale)
+        data = inputs(args.scale, args.city)
     trees = {"current": args.src} | ({"baseline": args.baseline_src} if args.baseline_src else {})
     runs: dict[str, list[dict]] = {k: [] for k in trees}
     for r in range(args.rounds):

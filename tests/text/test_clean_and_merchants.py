@@ -79,3 +79,19 @@ def test_match_keys_and_registry():
     assert reg.match("星辰教育培训学校") is None
     assert reg.find_in("在丽人坊美容办了卡").name.startswith("台州市椒江区丽人坊")
     assert first_merchant("我在力美健身办卡").key == "力美健身"
+
+
+def test_business_runs_are_the_alternations_matches():
+    """``_business_runs`` (one automaton pass) gives the spans ``_BUSINESS_RE.finditer`` gives: chains
+    of business words (教育培训学校), nested and overlapping words (美容美发店, 健身房馆), words
+    of equal length at one position, on random texts of business words and other characters."""
+    import random
+
+    from shujian.text.merchants import _BUSINESS, _BUSINESS_RE, _business_runs
+
+    rng = random.Random(3)
+    pieces = [*_BUSINESS, "力美", "的", "在", "店店", "x", "健", "身", "美", "容", "。"]
+    texts = ["", "健身房", "教育培训学校", "美容美发店", "在力美健身办卡，力美健身已关门"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(20_000)]
+    for text in texts:
+        assert _business_runs(text) == [m.span() for m in _BUSINESS_RE.finditer(text)], text

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import ahocorasick
 from rapidfuzz import fuzz, process
 
 from shujian.entity.normalize import company_base, to_halfwidth, to_simplified
@@ -43,13 +44,46 @@ _BUSINESS_SUFFIXES = tuple(_BUSINESS)
 @lru_cache(maxsize=1)
 def _business_automaton():
     """The business words in an Aho–Corasick automaton: ``_BUSINESS_RE.search(x)`` finds a match
-    exactly when one of the words occurs in ``x`` — a C pass instead of the alternation's scan."""
-    return literal_automaton(_BUSINESS)
+    exactly when one of the words occurs in ``x`` — a C pass instead of the alternation's scan.
+    A word's value is its length (for :func:`_business_runs`)."""
+    automaton = ahocorasick.Automaton()
+    for word in _BUSINESS:
+        automaton.add_word(word, len(word))
+    automaton.make_automaton()
+    return automaton
 
 
 def _has_business_word(text: str) -> bool:
     """``_BUSINESS_RE.search(text) is not None``."""
     return next(_business_automaton().iter(text), None) is not None
+
+
+def _business_runs(text: str) -> list[tuple[int, int]]:
+    """``[m.span() for m in _BUSINESS_RE.finditer(text)]`` from one automaton pass (a C scan; the
+    alternation's scan in ``re`` tries each of its ~90 words at each position: most of a message's
+    merchant extraction).
+
+    How ``re`` reads ``(?:w1|w2|…)+`` with the words longest first: a match starts at the leftmost
+    position where a word starts; each repetition takes the first alternative that fits, i.e. the
+    longest word starting there, and repeats while one starts where the last ended (nothing follows
+    the ``+``, so it never backtracks to a shorter word); the next match is searched from the end.
+    The automaton reports every occurrence (overlapping ones too), so the longest word at each
+    start is known.  Property test: tests/text/test_clean_and_merchants.py."""
+    longest: dict[int, int] = {}
+    for last, n in _business_automaton().iter(text):
+        start = last + 1 - n
+        if n > longest.get(start, 0):
+            longest[start] = n
+    runs: list[tuple[int, int]] = []
+    end = 0
+    for start in sorted(longest):
+        if start < end:
+            continue
+        end = start + longest[start]
+        while n := longest.get(end):
+            end += n
+        runs.append((start, end))
+    return runs
 _NAME_CHARS = re.compile(r"[0-9A-Za-z一-龥]+$")
 # The name starts after the last of these in its clause.
 _LEFT_CUT = re.compile(r"(?:一家|这家|那家|这个|那个|该|在|于|到|去|向|的|叫|名为|称|说|反映|投诉|举报|咨询|从|给|对|"
@@ -121,7 +155,9 @@ def _leading_division(name: str) -> int:
     return 0
 
 
-@lru_cache(maxsize=262144)
+# a large city's prepaid messages name about 470,000 different merchants (each two or three times, in
+# no order): the cache holds them all (before: 262,144 entries, and a name came back evicted)
+@lru_cache(maxsize=1 << 19)
 def merchant_key(name: str | None) -> str | None:
     """The comparison key of a merchant name (None when nothing specific is left).
 
@@ -141,7 +177,7 @@ def _key_of_base(base: str) -> str | None:
     runs: list[tuple[int, int]] | None = None
     while n := _leading_division(base[at:] if at else base):
         if runs is None:              # the business-word runs of base, found once for every suffix
-            runs = [m.span() for m in _BUSINESS_RE.finditer(base)]
+            runs = _business_runs(base)
         if _core_length(base, at + n, runs) < 2:
             break                     # 台州市 椒江区 …; but 中山美容院 keeps 中山: it is the name
         at += n
@@ -171,9 +207,8 @@ def _core(name: str) -> str:
     """The name without its business word (力美健身 → 力美)."""
     if not name.endswith(_BUSINESS_SUFFIXES):
         return name                   # no run of business words can end the name
-    matches = list(_BUSINESS_RE.finditer(name))
-    m = matches[-1] if matches else None
-    return name[:m.start()] if m is not None and m.end() == len(name) else name
+    runs = _business_runs(name)
+    return name[:runs[-1][0]] if runs and runs[-1][1] == len(name) else name
 
 
 _DROPPED = frozenset("()[]（）")    # brackets: normalize_company_name maps ( ) [ ] to （ ）, opens notes
@@ -272,8 +307,8 @@ def extract_merchants(text: str) -> list[Mention]:
     """
     out: list[Mention] = []
     seen: set[str] = set()
-    for m in _BUSINESS_RE.finditer(text):
-        mention = _mention(text, m.start(), m.end())
+    for start, end in _business_runs(text):
+        mention = _mention(text, start, end)
         if mention is not None and mention.key not in seen:
             seen.add(mention.key)
             out.append(mention)
@@ -305,8 +340,8 @@ def _mention(text: str, start: int, end: int) -> Mention | None:
 def first_merchant(text: str) -> Mention | None:
     """The first merchant named in ``text`` (the one complained about, in hotline summaries): the
     first of :func:`extract_merchants`, without looking at the rest of the text."""
-    for m in _BUSINESS_RE.finditer(text):
-        mention = _mention(text, m.start(), m.end())
+    for start, end in _business_runs(text):
+        mention = _mention(text, start, end)
         if mention is not None:
             return mention
     return None
