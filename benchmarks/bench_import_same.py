@@ -59,7 +59,7 @@ else:
                         for row in con.execute(f'SELECT * FROM "{rel}" ORDER BY _row_id').fetchall()]
 with ws.warehouse() as con:
     out["tables"] = sorted(r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
-_say(json.dumps(out, ensure_ascii=False, default=str))
+sys.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
 '''
 
 
@@ -173,6 +173,20 @@ def write_cases(d: Path, bench_csv: Path | None) -> list[tuple[str, dict]]:
         headg = d / "bench_head_gbk.csv"
         headg.write_bytes(head.read_text(encoding="utf-8").encode("gbk"))
         cases += [("bench 200k utf-8", {"path": str(head)}), ("bench 200k gbk", {"path": str(headg)})]
+        # GBK files over encodings.MIN_PARALLEL_BYTES (decoded in parallel runs): clean, with a UTF-8
+        # line and with an undecodable byte in the second half
+        with bench_csv.open(encoding="utf-8") as src:
+            rows = [next(src) for _ in range(400_001)]
+        big = "".join(rows).encode("gbk")
+        for label, at, bad in (("clean", None, b""), ("utf-8 line", 300_000, "混入的一行,张三".encode()),
+                               ("bad byte", 250_000, b"\xff\xfe")):
+            p = d / f"bench_400k_gbk_{label.replace(' ', '_')}.csv"
+            if at is None:
+                p.write_bytes(big)
+            else:
+                cut = sum(len(r.encode("gbk")) for r in rows[:at])
+                p.write_bytes(big[:cut] + bad + b"\n" + big[cut:])
+            cases.append((f"bench 400k gbk {label}", {"path": str(p)}))
     return cases
 
 
@@ -182,7 +196,7 @@ def dump(src: str, spec: dict, home: Path) -> dict:
     subprocess.run(["rm", "-rf", str(home)], check=True)
     out = subprocess.run([sys.executable, "-c", DUMP, json.dumps(spec)], env=env, capture_output=True, text=True)
     if out.returncode != 0:
-        return {"crash": out.stderr[-2000:]}
+        raise SystemExit(f"the dump crashed ({src}):\n{out.stderr[-2000:]}")
     return json.loads(out.stdout)
 
 

@@ -89,3 +89,80 @@ def test_a_refused_csv_leaves_no_staging_table(sqlite_ws, tmp_path) -> None:
     with ws.warehouse(read_only=True) as con:
         assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()[0] == 0
+
+
+# -- GBK transcoding in parallel runs ---------------------------------------------------------------
+
+def _gbk_file(rng: random.Random, lines: int, rate: float) -> bytes:
+    """GBK lines with awkward bytes now and then: a UTF-8 line with Chinese text, an invalid byte, a
+    lead byte just before the line break, a line longer than a block, CRLF, no final line break."""
+    words = ["张三", "李四", "身份证号", "金额", "无资料", "備註", "𠀀", "ABC", "123", ",", '"']
+    out = []
+    for i in range(lines):
+        text = "".join(rng.choice(words) for _ in range(rng.randint(0, 12)))
+        raw = text.encode("gb18030")
+        r = rng.random()
+        if r < rate:
+            raw = "混入的UTF8行".encode()
+        elif r < 2 * rate:
+            raw += b"\xff"
+        elif r < 3 * rate:
+            raw += b"\x81"
+        elif r < 0.04:
+            raw = raw * 40
+        out.append(raw + (b"\r\n" if i % 3 else b"\n"))
+    data = b"".join(out)
+    if rng.random() < 0.3:
+        data = data.rstrip(b"\r\n")
+    if rng.random() < 0.1:
+        data += b"\x81"
+    return data
+
+
+def _outcome(fn, src, dst, encoding):
+    try:
+        digest = fn(src, dst, encoding)
+    except Exception as exc:   # the message and hint are what the user sees
+        return ("error", type(exc).__name__, str(exc), getattr(exc, "hint", None))
+    return ("ok", digest, dst.read_bytes())
+
+
+kinds: set[str] = set()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_parallel_gbk_transcoding_is_the_sequential_one(tmp_path, monkeypatch, seed: int) -> None:
+    """Same UTF-8 bytes, same digest, or the same message naming the same line — with blocks of a
+    few hundred bytes, so that every file spans many blocks and runs."""
+    from shujian.catalog import encodings, readers
+
+    rng = random.Random(seed)
+    monkeypatch.setattr(encodings, "CHUNK", rng.choice([97, 256, 1000]))
+    monkeypatch.setattr(readers, "CHUNK", encodings.CHUNK)
+    monkeypatch.setattr(encodings, "MIN_PARALLEL_BYTES", 0)
+    runs = rng.choice([2, 3, 5])
+    clean = seed % 3 == 0   # a third of the files without any awkward byte
+    src = tmp_path / "in.csv"
+    data = _gbk_file(rng, rng.randint(50, 600), rng.choice([0.001, 0.003, 0.01]))
+    if clean:
+        data = "\n".join(f"第{i}行,张三,{i}.5元" for i in range(400)).encode("gbk")
+    src.write_bytes(data)
+    seq = _outcome(readers._transcode_here, src, tmp_path / "seq.csv", "gb18030")
+    # the parallel path itself (transcode_to_utf8 would fall back to the sequential one if it failed)
+    par = _outcome(lambda s, d, e: readers._transcode_parallel(s, d, e, runs, None), src, tmp_path / "par.csv",
+                   "gb18030")
+    assert par == seq
+    kinds.add(seq[2][:20] if seq[0] == "error" else "ok")
+    if clean:
+        assert seq[0] == "ok" and seq[2] == data.decode("gbk").encode("utf-8")
+    assert not [p.name for p in tmp_path.iterdir() if ".part" in p.name]   # no part file left behind
+
+
+def test_block_bounds_are_the_sequential_cuts(tmp_path, monkeypatch) -> None:
+    from shujian.catalog import encodings
+
+    monkeypatch.setattr(encodings, "CHUNK", 10)
+    path = tmp_path / "x"
+    path.write_bytes(b"ab\ncdefghijklmnopqrstuvwxyz\n12\n")   # 32 bytes; no line break in the 2nd chunk
+    # chunk [0,10) → cut after 3; [10,20) none → 3; [20,30) → 28; [30,32) → 31; then the size
+    assert encodings.block_bounds(path, 32) == [0, 3, 3, 28, 31, 32]

@@ -21,8 +21,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..errors import ImportFailed
+from .encodings import CHUNK  # noqa: F401 - one block size for both transcoders (readers.CHUNK)
 
-CHUNK = 4 * 1024 * 1024
 SAMPLE = 1024 * 1024
 
 Progress = Callable[[int], None]   # called with bytes (or rows) done since the last call
@@ -150,9 +150,58 @@ def transcode_to_utf8(src: Path, dst: Path, encoding: str, progress: Progress | 
 
     A line that does not decode, or that is valid UTF-8 with Chinese characters in a GBK file
     (mixed encodings — a frequent result of concatenating exports), stops the import with its
-    line number.  The mixed-encoding check of a block (numpy, which lets go of the GIL) runs in a
-    second thread while this one decodes the block: the two take about as long.
+    line number.  A large GBK/GB18030 file is decoded by worker processes, one run of blocks each
+    (``encodings.parallel_transcode``: the same blocks, checks, output and messages as below) while
+    this process hashes it; otherwise block by block here, the mixed-encoding check of a block
+    (numpy, which lets go of the GIL) in a second thread while this one decodes the block.
     """
+    from . import encodings
+
+    n = encodings.workers()
+    if (encoding in encodings.PARALLEL_CODECS and n > 1
+            and src.stat().st_size >= encodings.MIN_PARALLEL_BYTES):
+        try:
+            return _transcode_parallel(src, dst, encoding, n, progress)
+        except (OSError, RuntimeError, ValueError):   # the workers could not run: the same, here
+            pass
+    return _transcode_here(src, dst, encoding, progress)
+
+
+def _transcode_parallel(src: Path, dst: Path, encoding: str, n: int, progress: Progress | None) -> str:
+    """The runs here and in workers (``encodings.parallel_transcode``, in this thread: Ctrl-C stops
+    its workers and removes their parts) while a second thread hashes the file (hashlib lets go of
+    the GIL)."""
+    import threading
+
+    from . import encodings
+
+    digest: list[str] = []
+    hasher = threading.Thread(target=lambda: digest.append(hash_file(src, progress)), name="sj-hash", daemon=True)
+    hasher.start()
+    encodings.parallel_transcode(src, dst, encoding, n, partial_error(src, encoding))
+    hasher.join()
+    if not digest:
+        raise OSError(f"cannot hash {src}")
+    return digest[0]
+
+
+def partial_error(src: Path, encoding: str) -> Callable[[str, int], None]:
+    """``on_error(kind, line)`` raising the sequential transcoder's message for that problem."""
+    def raise_it(kind: str, line: int) -> None:
+        raise _encoding_error(kind, line, src, encoding)
+    return raise_it
+
+
+def _encoding_error(kind: str, line: int, src: Path, encoding: str) -> ImportFailed:
+    if kind == "mixed":
+        return ImportFailed(f"文件 {src.name} 第 {line} 行是 UTF-8 编码，而文件其余部分是 GBK：编码混用",
+                            hint="请把整个文件统一另存为一种编码（推荐 UTF-8）后再导入")
+    return ImportFailed(f"文件 {src.name} 第 {line} 行含有无法按 {encoding.upper()} 解码的字节",
+                        hint="文件可能混用了多种编码或已损坏；请统一另存为 UTF-8 或 GBK 后再导入")
+
+
+def _transcode_here(src: Path, dst: Path, encoding: str, progress: Progress | None = None) -> str:
+    """The sequential transcoder (see ``transcode_to_utf8``)."""
     from concurrent.futures import ThreadPoolExecutor
 
     h = hashlib.sha256()
@@ -173,10 +222,7 @@ def transcode_to_utf8(src: Path, dst: Path, encoding: str, progress: Progress | 
                 text = dec.decode(block, final=final)
             except UnicodeDecodeError as exc:
                 mixed.result()   # a UTF-8 line in this block is named first, as line by line
-                bad_line = line_no + block[: exc.start].count(b"\n")
-                raise ImportFailed(
-                    f"文件 {src.name} 第 {bad_line} 行含有无法按 {encoding.upper()} 解码的字节",
-                    hint="文件可能混用了多种编码或已损坏；请统一另存为 UTF-8 或 GBK 后再导入") from exc
+                raise _encoding_error("decode", line_no + block[: exc.start].count(b"\n"), src, encoding) from exc
             line_no = mixed.result()
             fout.write(text)
             if progress:
@@ -188,51 +234,21 @@ def transcode_to_utf8(src: Path, dst: Path, encoding: str, progress: Progress | 
 
 def _check_mixed(block: bytes, encoding: str, line_no: int, src: Path) -> int:
     """Refuse UTF-8 lines inside a GBK file; return the line number after ``block``."""
+    from .encodings import first_mixed_line
+
     if encoding.startswith("utf"):
         return line_no + block.count(b"\n")
-    for offset, line in _maybe_utf8_lines(block):
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        if any("\u4e00" <= ch <= "\u9fff" for ch in text):
-            raise ImportFailed(
-                f"文件 {src.name} 第 {line_no + offset} 行是 UTF-8 编码，而文件其余部分是 GBK：编码混用",
-                hint="请把整个文件统一另存为一种编码（推荐 UTF-8）后再导入")
+    offset = first_mixed_line(block)
+    if offset is not None:
+        raise _encoding_error("mixed", line_no + offset, src, encoding)
     return line_no + block.count(b"\n")
 
 
 def _maybe_utf8_lines(block: bytes) -> list[tuple[int, bytes]]:
-    """(0-based line offset, line) of the lines of ``block`` that have non-ASCII bytes and might be
-    valid UTF-8, found with numpy over the whole block instead of a decode attempt per line.
+    """See ``encodings.maybe_utf8_lines``."""
+    from .encodings import maybe_utf8_lines
 
-    A line is dropped when it has a byte no valid UTF-8 has: a continuation byte (10xxxxxx) that
-    follows an ASCII byte, or a lead byte (11xxxxxx) not followed by a continuation byte.  Valid
-    UTF-8 never has either, so every UTF-8 line is kept; a GBK line with Chinese text almost always
-    has one (its first character already), so few lines are left to decode one by one.
-    """
-    import numpy as np
-
-    a = np.frombuffer(block, dtype=np.uint8)
-    if not len(a):
-        return []
-    high = a >= 0x80
-    lead = a >= 0xC0
-    cont = high ^ lead                                                  # 10xxxxxx
-    bad = np.empty(len(a), dtype=bool)
-    bad[0] = cont[0]
-    np.greater(cont[1:], high[:-1], out=bad[1:])                        # a continuation after an ASCII byte
-    bad[:-1] |= np.greater(lead[:-1], cont[1:], out=lead[:-1])          # a lead byte without a continuation
-    bad[-1] |= lead[-1]
-    starts = np.concatenate(([0], np.flatnonzero(a == 0x0A) + 1))
-    starts = starts[starts < len(a)]
-    keep = np.logical_or.reduceat(high, starts) & ~np.logical_or.reduceat(bad, starts)
-    out = []
-    for i in np.flatnonzero(keep):
-        start = int(starts[i])
-        end = block.find(b"\n", start)
-        out.append((int(i), block[start:end if end >= 0 else len(block)]))
-    return out
+    return maybe_utf8_lines(block)
 
 
 # -- XLSX ----------------------------------------------------------------------------------------
