@@ -44,10 +44,28 @@ class StagedStatement:
     stages: list[Stage]
     final: str
     final_parameters: list[str]
+    #: the tables and views the statement reads (not its CTEs): what an engine sizes the run by
+    relations: list[str] = field(default_factory=list)
 
     @property
     def tables(self) -> list[str]:
         return [s.table for s in self.stages]
+
+    def together(self) -> tuple[str, list[str]]:
+        """The stages and the final statement as one DuckDB statement, and the parameters it binds.
+
+        Each stage becomes a ``MATERIALIZED`` CTE under its table's name, holding exactly the stage's
+        statement, ahead of the final statement's own CTEs (whose names never carry the run suffix);
+        the later statements read it under the same name.  The rows are those of the staged run:
+        the same statements, computed once each, only kept in the statement's memory instead of in
+        temporary tables — no table written, no statement boundary between the stages.
+        """
+        if not self.stages:
+            return self.final, list(self.final_parameters)
+        heads = ", ".join(f"{s.table} AS MATERIALIZED ({s.sql})" for s in self.stages)
+        body = f", {self.final[len('WITH '):]}" if self.final.startswith("WITH ") else f" {self.final}"
+        names = {p for s in self.stages for p in s.parameters} | set(self.final_parameters)
+        return f"WITH {heads}{body}", sorted(names)
 
 
 def split_stages(sql: str, dialect: str = "duckdb", *, suffix: str = "", min_reads: int = 2) -> StagedStatement:
@@ -77,7 +95,7 @@ def split_tree(tree: exp.Expression, dialect: str = "duckdb", *, suffix: str = "
     with_ = tree.args.get("with_") or tree.args.get("with")
     if with_ is None or with_.args.get("recursive"):     # a recursive CTE reads itself: keep it whole
         text = sql if sql is not None else tree.sql(dialect=dialect)
-        return StagedStatement([], text, _params(text, dialect))
+        return StagedStatement([], text, _params(text, dialect), _relations(tree, set()))
     tree = tree.copy() if copy else tree
     with_ = tree.args.get("with_") or tree.args.get("with")
     key = "with_" if tree.args.get("with_") is not None else "with"
@@ -100,6 +118,7 @@ def _split(body: exp.Expression, with_: exp.Expression, dialect: str, suffix: st
     staged = _staged(ctes, refs, [t.name for t in _tables(body) if t.name in names], rowwise, min_reads)
     needs = {name: [r for r in refs[name] if r not in staged] for name in names}
     body_needs = [t.name for t in _tables(body) if t.name in names and t.name not in staged]
+    relations = sorted({r for _, query in ctes for r in _relations(query, names)} | set(_relations(body, names)))
     renamed = [pair for query in [*(q for _, q in ctes), body] for pair in _rename(query, staged, suffix)]
     try:
         texts = {name: query.sql(dialect=dialect, copy=False) for name, query in ctes}
@@ -134,7 +153,7 @@ def _split(body: exp.Expression, with_: exp.Expression, dialect: str, suffix: st
             text = statement(texts[name], needs[name])
             stages.append(Stage(name + suffix, text, _params(text, dialect)))
     final = statement(body_text, body_needs)
-    return StagedStatement(stages, final, _params(final, dialect))
+    return StagedStatement(stages, final, _params(final, dialect), relations)
 
 
 def not_null_tests(tree: exp.Expression) -> exp.Expression:
@@ -209,6 +228,13 @@ def _rowwise(query: exp.Expression) -> bool:
 
 def _tables(query: exp.Expression) -> list[exp.Table]:
     return [t for t in query.find_all(exp.Table) if not t.args.get("db")]
+
+
+def _relations(query: exp.Expression, ctes: set[str]) -> list[str]:
+    """The tables (and views) ``query`` reads that are none of the statement's CTEs; a table function
+    (``range(10)``, ``read_parquet(…)``) by its text, which names no table (its size is unknown)."""
+    return sorted({t.name if isinstance(t.this, exp.Identifier) else t.sql() for t in query.find_all(exp.Table)
+                   if t.name not in ctes})
 
 
 def _params(sql: str, dialect: str) -> list[str]:
