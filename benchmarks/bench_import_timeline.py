@@ -39,6 +39,12 @@ def _busiest(before: dict[str, float], after: dict[str, float]) -> float:
     return max(used) / sum(used) if sum(used) > 0 else 0.0
 
 
+def _idle_wall(cpu: float, top: float, cores: int) -> float:
+    """What a step would take on ``cores`` idle cores: its busiest thread's CPU, or its CPU spread over
+    the cores, whichever is longer (a load-independent estimate from CPU seconds)."""
+    return max(cpu * top, cpu / cores)
+
+
 class _Timed:
     """A DuckDB connection whose ``execute`` records (label, wall, cpu)."""
 
@@ -67,6 +73,7 @@ def main() -> int:
     ap.add_argument("csv", type=Path)
     ap.add_argument("--home", type=Path, default=Path("/tmp/shujian-import-timeline"))
     ap.add_argument("--sql-out", type=Path, default=None, help="write every statement in full to this file")
+    ap.add_argument("--cores", type=int, default=2, help="cores for the idle-machine estimate")
     ap.add_argument("--min", type=float, default=0.02, help="list statements/gaps above this many wall seconds")
     args = ap.parse_args()
     shutil.rmtree(args.home, ignore_errors=True)
@@ -101,6 +108,12 @@ def main() -> int:
         if w >= args.min:
             _say(f"{start - w0:6.2f} {w:6.2f} {c:6.2f} {c / w if w else 0:5.2f} {top:4.0%}  {' '.join(text.split())[:110]}")
         prev_end = start + w
+    sql_cpu = sum(c for _k, _t, _s, _w, c, _top in log)
+    estimate = imported[1] + sum(_idle_wall(c, top, args.cores) for _k, _t, _s, _w, c, top in log) + (cpu - sql_cpu)
+    _say(f"CPU of this process: statements {sql_cpu:.2f} s, between them (Python, transcoding, hashing) "
+         f"{cpu - sql_cpu:.2f} s (worker processes not counted)")
+    _say(f"estimated wall on {args.cores} idle cores incl. start-up: {estimate:.2f} s (each statement: max(busiest "
+         f"thread CPU, CPU / cores); the CPU between statements counted as serial)")
     if args.sql_out:
         args.sql_out.write_text("".join(f"-- wall {w:.2f} cpu {c:.2f}\n{t};\n\n" for _k, t, _s, w, c, _top in log), "utf-8")
     _say(f"{prev_end - w0:6.2f} {w0 + wall - prev_end:6.2f} {'':>6} {'':>5}  (python after the last statement)")
