@@ -93,22 +93,37 @@ def _rounds(b: Builder, sid: str, rounds: int) -> str:
 
 
 def _labels(b: Builder, sid: str, last: str) -> str:
-    """Every node's label: the smallest final label among its events.
+    """Every node's label: the smallest final label among its events, where an event's final label
+    is the smallest last label of its bridge nodes (and its smallest node if it has none).
 
-    A bridge node's events are all core events, so its label comes from the core alone; a leaf
-    (one event) simply takes its event's label — no aggregate over every node–event pair.
+    The labels only decrease round by round, and a bridge node starts with the smallest seed of its
+    events, so its last label is never above the seed of any of its events: an event's seed adds
+    nothing to the labels of its bridge nodes.  An event with one bridge node therefore hands that
+    node its own last label back, and only *link* events (``__ilink``, a few rows) can give a bridge
+    node a smaller one — so the bridge nodes' labels come from the link events alone, not from an
+    aggregate over every core pair.  A leaf (a node of one event) takes its event's final label;
+    that is computed only for the core events that have leaves (``__leaves``): none when the step's
+    input holds bridge nodes only, as gang-repeat-offenders' repeaters do.
     """
-    b.add(f"{sid}__ievlast", _min_by(f"{sid}__core", "event", "node", last, "node"))
-    b.add(f"{sid}__evfinal", exp.select("s.event AS event", "LEAST(s.label, COALESCE(v.label, s.label)) AS label")
-          .from_(_t(f"{sid}__cseed", "s")).join(_t(f"{sid}__ievlast", "v"), on="s.event = v.event", join_type="left"))
-    bridges = _min_by(f"{sid}__core", "node", "event", f"{sid}__evfinal", "event")
+    link = f"{sid}__ilink"
+    b.add(f"{sid}__lev", _min_by(link, "event", "node", last, "node"))
+    via_links = _min_by(link, "node", "event", f"{sid}__lev", "event")
+    b.add(f"{sid}__lnode", via_links)
+    bridges = (exp.select("s.node AS node", "COALESCE(l.label, s.label) AS label").from_(_t(last, "s"))
+               .join(_t(f"{sid}__lnode", "l"), on="s.node = l.node", join_type="left"))
+    b.add(f"{sid}__leaves", exp.select("p.node AS node", "p.event AS event").from_(_t(f"{sid}__pairs", "p"))
+          .where(exp.not_(exp.Exists(this=exp.select("1").from_(_t(f"{sid}__bridges", "k"))
+                                     .where("k.node = p.node")))))
+    core_final = (exp.select("c.event AS event", "MIN(v.label) AS label").from_(_t(f"{sid}__core", "c"))
+                  .join(_t(last, "v"), on="c.node = v.node")
+                  .where(exp.column("event", "c").isin(query=exp.select("event").from_(f"{sid}__leaves")))
+                  .group_by("c.event"))
+    b.add(f"{sid}__evfinal", core_final)
     # a leaf of a core event takes the event's final label; the leaves of any other event are all
     # its nodes, so its label is their smallest node — a window, not a join with a per-event table
     leaves = (exp.select("p.node AS node", "COALESCE(f.label, MIN(p.node) OVER (PARTITION BY p.event)) AS label")
-              .from_(_t(f"{sid}__pairs", "p"))
-              .join(_t(f"{sid}__evfinal", "f"), on="p.event = f.event", join_type="left")
-              .where(exp.not_(exp.Exists(this=exp.select("1").from_(_t(f"{sid}__bridges", "k"))
-                                         .where("k.node = p.node")))))
+              .from_(_t(f"{sid}__leaves", "p"))
+              .join(_t(f"{sid}__evfinal", "f"), on="p.event = f.event", join_type="left"))
     return b.add(f"{sid}__labels", exp.union(bridges, leaves, distinct=False))
 
 
