@@ -30,6 +30,8 @@ CHUNK = 4 * 1024 * 1024
 PARALLEL_CODECS = frozenset({"gb18030", "gbk", "gb2312", "cp936"})
 #: below this size the sequential transcoder is used (a worker's start-up is not worth it)
 MIN_PARALLEL_BYTES = 4 * CHUNK
+#: at most this many runs (a worker's start-up costs ≈ 0.1 CPU s)
+MAX_RUNS = 8
 
 
 def first_mixed_line(block: bytes) -> int | None:

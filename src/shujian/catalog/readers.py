@@ -145,7 +145,8 @@ def hash_file(path: Path, progress: Progress | None = None) -> str:
     return h.hexdigest()
 
 
-def transcode_to_utf8(src: Path, dst: Path, encoding: str, progress: Progress | None = None) -> str:
+def transcode_to_utf8(src: Path, dst: Path, encoding: str, progress: Progress | None = None,
+                      workers: int | None = None) -> str:
     """Stream ``src`` (GBK/GB18030) to UTF-8 ``dst``; return the sha256 of the source bytes.
 
     A line that does not decode, or that is valid UTF-8 with Chinese characters in a GBK file
@@ -154,10 +155,11 @@ def transcode_to_utf8(src: Path, dst: Path, encoding: str, progress: Progress | 
     (``encodings.parallel_transcode``: the same blocks, checks, output and messages as below) while
     this process hashes it; otherwise block by block here, the mixed-encoding check of a block
     (numpy, which lets go of the GIL) in a second thread while this one decodes the block.
+    ``workers``: at most this many runs (default: the cores this process may use, at most 8).
     """
     from . import encodings
 
-    n = encodings.workers()
+    n = min(workers or encodings.workers(), encodings.MAX_RUNS)
     if (encoding in encodings.PARALLEL_CODECS and n > 1
             and src.stat().st_size >= encodings.MIN_PARALLEL_BYTES):
         try:

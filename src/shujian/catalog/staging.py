@@ -85,7 +85,8 @@ class Stager:
             self.progress.stage(f"转换编码 {encoding.upper()} → UTF-8", total=size)
             source = self.ws.settings.tmp_path / f"import_{job_id}.csv"
             tmp_files.append(source)
-            digest = readers.transcode_to_utf8(path, source, encoding, self.progress.advance)
+            digest = readers.transcode_to_utf8(path, source, encoding, self.progress.advance,
+                                               workers=self.ws.settings.duckdb_threads)
         delim = _delimiter(source, path, req.header_row)
         readers.check_header(readers.head_rows(source, delim, req.header_row + 11), req.header_row, path)
         select = self._csv_view(con, stage, source, delim, path, req.header_row - 1)
