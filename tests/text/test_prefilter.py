@@ -14,7 +14,6 @@ from __future__ import annotations
 import random
 import re
 
-from shujian.compiler import compile_model  # noqa: F401  (the run below compiles)
 from shujian.demo.evaluate import load_tables, run_model_on
 from shujian.spec import load_model
 from shujian.spec.text import TextRule, is_regex
@@ -96,18 +95,47 @@ def test_the_compiled_prefilter_keeps_every_message_the_matcher_matches():
                           "|".join(re.escape(t) for t in RULE.positive_terms() if not is_regex(t)))
     assert any(not raw_only.search(title + "。" + body) for i, (title, body) in enumerate(pairs)
                if f"M{i}" in expected)
-    rows = [{"编号": f"M{i}", "主题": title or None, "详情": body} for i, (title, body) in enumerate(pairs)]
-    m = load_model({
+    con, catalog = load_tables({"12345工单": _rows(pairs)})
+    try:
+        found = {r["no"] for r in run_model_on(con, catalog, _model())}
+    finally:
+        con.close()
+    assert found == expected, sorted(expected - found)[:5]
+
+
+def _rows(pairs: list[tuple[str, str]]) -> list[dict]:
+    return [{"编号": f"M{i}", "主题": title or None, "详情": body} for i, (title, body) in enumerate(pairs)]
+
+
+def _model():
+    return load_model({
         "id": "t-prefilter", "name": "预筛", "line": "公益诉讼检察", "point": "预付卡",
         "inputs": {"msg": {"dataset": "12345工单", "fields": {"no": "编号", "title": "主题", "body": "详情"}}},
         "steps": [{"id": "hits", "from": "msg", "text": {"fields": ["title", "body"], "rule": {"use": "prepaid-card"}}}],
         "output": {"subject": {"type": "case", "key": "no"}, "title": "{no}", "facts": ["text_words"]}})
-    con, catalog = load_tables({"12345工单": rows})
+
+
+def test_spark_prefilter_keeps_the_same_messages(spark):
+    """The prefilter compiled for Spark (Java regex, ``translate``, ``substring``) keeps what the
+    matcher matches, as on DuckDB."""
+    from shujian.compiler import compile_model
+    from shujian.engines.spark_engine import SparkEngine
+    from shujian.text.udf import register_spark
+
+    pairs = messages(21, 400)
+    matcher = Matcher(RULE)
+    expected = {f"M{i}" for i, (title, body) in enumerate(pairs)
+                if matcher.match(cleaned(title + "。" + body)) is not None}
+    con, catalog = load_tables({"12345工单": _rows(pairs)})
     try:
-        found = {r["no"] for r in run_model_on(con, catalog, m)}
+        table = con.execute("SELECT * FROM t_1").to_arrow_table()
     finally:
         con.close()
-    assert found == expected, sorted(expected - found)[:5]
+    spark.createDataFrame(table.to_pandas()).createOrReplaceTempView("t_1")
+    register_spark(spark)
+    compiled = compile_model(_model(), catalog, "spark")
+    out = SparkEngine(spark).execute(compiled.sql, compiled.parameters).table.to_pylist()
+    assert {r["no"] for r in out} == expected
 
 
 def test_sql_cleaning_is_the_cleaning():
