@@ -1,7 +1,7 @@
 """CPU per row of the ``shujian_text`` function body, as prepaid-card-complaints calls it on a demo city,
 against another source tree (a release, or the commit before a change): alternating rounds.
 
-    python benchmarks/bench_text_udf.py [--scale medium] [--city DIR] [--n 20000] [--rounds 3] [--compiled]
+    python benchmarks/bench_text_udf.py [--scale medium] [--city DIR] [--n 20000] [--rounds 3] [--compiled [--same-config]]
         [--baseline-src /path/to/other/src] [--out benchmarks/results/text-udf-medium.json]
 
 Two inputs, both read from the demo city: the 12345 messages that pass the model's SQL prefilter (the
@@ -113,6 +113,9 @@ def main() -> int:
     ap.add_argument("--compiled", action="store_true",
                     help="the current tree gets the config the compiler now writes (no explanation, merchants of "
                          "matching rows), the baseline the full one; the fields the model reads are compared")
+    ap.add_argument("--same-config", action="store_true",
+                    help="with --compiled: the baseline gets the compiled config too (a fair A/B of the function "
+                         "body as the model calls it; without it the baseline builds explanations)")
     args = ap.parse_args()
     data = inputs(args.scale, args.city)
     if args.compiled and "compiled_config" not in json.loads(data.read_text("utf-8")):
@@ -123,7 +126,7 @@ def main() -> int:
     for r in range(args.rounds):
         order = list(trees) if r % 2 == 0 else list(reversed(trees))
         for name in order:
-            config = "compiled_config" if args.compiled and name == "current" else (
+            config = "compiled_config" if args.compiled and (name == "current" or args.same_config) else (
                 "config_read" if args.compiled else "config")
             runs[name].append(one(trees[name], data, args.n, config))
             log(f"round {r + 1} {name}: {runs[name][-1]}")
