@@ -113,6 +113,11 @@ class Matcher:
         if self._ac is not None:
             self._ac.make_automaton()
         self._regex_ranks = [(i, t, self._regex[t]) for i, t in enumerate(self.terms) if is_regex(t)]
+        # every regex term in one alternation: where it finds nothing, no term does (an alternation
+        # matches at a position when one of its branches does), so a text is searched once instead of
+        # once per term — about half of the prepaid messages hold none of its four regex terms
+        self._any_regex = (re.compile("|".join(f"(?:{t[1:]})" for _, t, _ in self._regex_ranks))
+                           if len(self._regex_ranks) > 1 else None)
         self._positive_ranks = frozenset(i for i, t in enumerate(self.terms) if t in positive and not is_regex(t))
         positive_regex = [t for t in positive if is_regex(t)]
         self._pre_regex = re.compile(prefilter_pattern(positive_regex, for_sql=False)) if positive_regex else None
@@ -245,10 +250,11 @@ class Matcher:
             term = self.terms[rank]
             n = len(term)
             occurrences.append((rank, [_occ((term, end - n, end, term)) for end in ends]))
-        for rank, term, pattern in self._regex_ranks:
-            occs = _find_regex(text, term, pattern)
-            if occs:
-                occurrences.append((rank, occs))
+        if self._any_regex is None or self._any_regex.search(text) is not None:
+            for rank, term, pattern in self._regex_ranks:
+                occs = _find_regex(text, term, pattern)
+                if occs:
+                    occurrences.append((rank, occs))
         occurrences.sort(key=_first)
         return occurrences
 

@@ -329,7 +329,7 @@ def _mention(text: str, start: int, end: int) -> Mention | None:
         prefix = prefix[cut.end():]
     if len(prefix) < 2 or prefix in _GENERIC or prefix in _division_set() or prefix.isdigit():
         return None
-    if any(ch.isdigit() for ch in prefix[:2]) or _SHOP_WORD.search(prefix) or _has_business_word(prefix):
+    if prefix[0].isdigit() or prefix[1].isdigit() or _SHOP_WORD.search(prefix) or _has_business_word(prefix):
         # 3个月后… / 健身房突然闭店: a count or a sentence, not a name
         return None
     name = text[name_start:end]
