@@ -166,3 +166,27 @@ def test_block_bounds_are_the_sequential_cuts(tmp_path, monkeypatch) -> None:
     path.write_bytes(b"ab\ncdefghijklmnopqrstuvwxyz\n12\n")   # 32 bytes; no line break in the 2nd chunk
     # chunk [0,10) → cut after 3; [10,20) none → 3; [20,30) → 28; [30,32) → 31; then the size
     assert encodings.block_bounds(path, 32) == [0, 3, 3, 28, 31, 32]
+
+
+def test_one_thread_reads_through_the_view_with_the_same_result(sqlite_ws, tmp_path, monkeypatch) -> None:
+    """With one DuckDB thread the CSV is not staged into a TEMP table (no second core to gain): the
+    view path gives the same table, skipped lines, columns and notes as the TEMP-table path."""
+    path = tmp_path / "export.csv"
+    lines = ["某区人员名单", "编号,身份证号,备注,金额"]
+    for i in range(400):
+        note = f'"第{i}条\r\n续行"' if i % 7 == 3 else ("无" if i % 11 == 0 else f"备注{i}")
+        lines.append(f"N{i:05d},11010519800101{i % 1000:03d}X,{note},{i}.50")
+        if i % 90 == 30:
+            lines.append("坏行,只有,三列")
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    out = {}
+    for threads in (1, 2):
+        monkeypatch.setenv("SHUJIAN_DUCKDB_THREADS", str(threads))
+        ws = Workspace(load_settings()).ensure()
+        res = CatalogService(ws).import_file(ImportRequest(name=f"t{threads}", path=path, header_row=2,
+                                                           skip_bad_rows=True))
+        with ws.warehouse(read_only=True) as con:
+            table = con.execute(f'SELECT * FROM "{res.relation}" ORDER BY _row_id').fetchall()
+        out[threads] = (table, res.skipped, [(c.name, c.dtype, c.semantic) for c in res.columns], res.notes)
+    assert out[1] == out[2]
+    assert len(out[1][0]) == 400 and [s["line"] for s in out[1][1]] == [s["line"] for s in out[2][1]]
