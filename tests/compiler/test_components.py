@@ -115,3 +115,25 @@ def test_too_few_rounds_give_the_unpruned_rounds_labels(seed: int, rounds: int) 
     assert found == _unpruned_rounds(pairs, rounds)
     if rounds < 3:
         assert found != _union_find(pairs)          # the case is one the rounds have not converged on
+
+
+def test_bridge_labels_come_from_the_link_events_and_event_labels_only_for_leaves() -> None:
+    """No aggregate over every core pair after the rounds: the bridge nodes' labels are their last
+    labels lowered through the link events (``__lnode``), and the final event labels are computed for
+    the core events that have leaves only.  On the graph of repeaters alone (every node a bridge)
+    there are no leaves, so nothing is aggregated per event after the rounds."""
+    cat = CatalogSchema()
+    cat.add(DatasetSchema("图", "ds_g", (ColumnSchema("ev"), ColumnSchema("node"))))
+    spec = load_model({"id": "c", "name": "图", "line": "x", "point": "x",
+                       "inputs": {"e": {"dataset": "图", "fields": {"ev": "ev", "node": "node"}}},
+                       "steps": [{"id": "g", "components": {"node": "node", "event": "ev", "max_iterations": 3}}],
+                       "output": {"subject": {"type": "case", "key": "component"}, "title": "{component}"}})
+    sql = compile_model(spec, cat, "duckdb").sql
+    assert "__ievlast" not in sql and "s_g__lnode AS (" in sql
+    evfinal = sql[sql.index("s_g__evfinal AS ("):]
+    evfinal = evfinal[:evfinal.index("), s_g__")]
+    assert "FROM s_g__leaves" in evfinal and "s_g__cseed" not in evfinal
+    # every node in two events: a chain A-B-C-D over events, no leaves; labels still the union-find's
+    pairs = [("A", "E1"), ("B", "E1"), ("B", "E2"), ("C", "E2"), ("C", "E3"), ("D", "E3"), ("A", "E0"),
+             ("D", "E4"), ("X", "F1"), ("Y", "F1"), ("X", "F2"), ("Y", "F2")]
+    assert _run(pairs, rounds=3) == _union_find(pairs)
