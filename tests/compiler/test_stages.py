@@ -328,3 +328,22 @@ def test_not_null_is_written_as_is_not_null(dialect):
     for text in texts:
         assert not re.search(r"\bNOT\s+\(?[\w\".]+\)?\s+IS\s+NULL", text, re.I), text
     assert '"person" IS NOT NULL' in compiled.sql or "person IS NOT NULL" in compiled.sql
+
+
+def test_a_statement_calling_the_text_function_runs_its_stages(demo_city):
+    """prepaid-card-complaints screens every 12345 message in Python: as one statement it was slower
+    than staged on the large city, and a failing one-statement run would screen them all again —
+    so even when its tables fit, its stages run as temporary tables."""
+    con, catalog = demo_city
+    compiled = compile_model(get_model("prepaid-card-complaints"), catalog, "duckdb")
+    assert "shujian_text" in compiled.sql.lower() and compiled.staged("").stages
+    con.execute("CALL enable_logging('QueryLog')")
+    try:
+        con.execute("CALL truncate_duckdb_logs()")
+        DuckDBEngine(con).execute(compiled.sql, compiled.parameters, plan=compiled.staged)
+        ran = _statements(con)
+        assert sum(s.startswith("CREATE TEMP TABLE") for s in ran) == len(compiled.staged("").stages)
+        assert not any("AS MATERIALIZED (" in s for s in ran)
+    finally:
+        con.execute("CALL disable_logging()")
+    assert _temp_tables(con) == []
