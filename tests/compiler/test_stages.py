@@ -63,21 +63,27 @@ def test_a_small_run_is_one_statement_and_a_large_one_its_stages(demo_city):
     con, catalog = demo_city
     compiled = compile_model(get_model("gang-repeat-offenders"), catalog, "duckdb")
     assert len(compiled.staged("").stages) > 10
+    ran = _run_logged(con, DuckDBEngine(con), compiled)
+    assert not any("CREATE TEMP TABLE" in s for s in ran)
+    assert sum("AS MATERIALIZED (" in s for s in ran) == 1
+    _assert_ran_its_stages(_run_logged(con, DuckDBEngine(con, together_share=1e-9), compiled), compiled)
+    assert _temp_tables(con) == []
+
+
+def _run_logged(con, engine: DuckDBEngine, compiled) -> list[str]:
+    """The statements ``engine`` ran for ``compiled`` (DuckDB's query log)."""
     con.execute("CALL enable_logging('QueryLog')")
     try:
         con.execute("CALL truncate_duckdb_logs()")
-        DuckDBEngine(con).execute(compiled.sql, compiled.parameters, plan=compiled.staged)
-        ran = _statements(con)
-        assert not any("CREATE TEMP TABLE" in s for s in ran)
-        assert sum("AS MATERIALIZED (" in s for s in ran) == 1
-        con.execute("CALL truncate_duckdb_logs()")
-        DuckDBEngine(con, together_share=1e-9).execute(compiled.sql, compiled.parameters, plan=compiled.staged)
-        ran = _statements(con)
-        assert sum(s.startswith("CREATE TEMP TABLE") for s in ran) == len(compiled.staged("").stages)
-        assert not any("AS MATERIALIZED (" in s for s in ran)
+        engine.execute(compiled.sql, compiled.parameters, plan=compiled.staged)
+        return _statements(con)
     finally:
         con.execute("CALL disable_logging()")
-    assert _temp_tables(con) == []
+
+
+def _assert_ran_its_stages(ran: list[str], compiled) -> None:
+    assert sum(s.startswith("CREATE TEMP TABLE") for s in ran) == len(compiled.staged("").stages)
+    assert not any("AS MATERIALIZED (" in s for s in ran)
 
 
 def test_together_is_the_stages_in_one_statement():
@@ -337,13 +343,5 @@ def test_a_statement_calling_the_text_function_runs_its_stages(demo_city):
     con, catalog = demo_city
     compiled = compile_model(get_model("prepaid-card-complaints"), catalog, "duckdb")
     assert "shujian_text" in compiled.sql.lower() and compiled.staged("").stages
-    con.execute("CALL enable_logging('QueryLog')")
-    try:
-        con.execute("CALL truncate_duckdb_logs()")
-        DuckDBEngine(con).execute(compiled.sql, compiled.parameters, plan=compiled.staged)
-        ran = _statements(con)
-        assert sum(s.startswith("CREATE TEMP TABLE") for s in ran) == len(compiled.staged("").stages)
-        assert not any("AS MATERIALIZED (" in s for s in ran)
-    finally:
-        con.execute("CALL disable_logging()")
+    _assert_ran_its_stages(_run_logged(con, DuckDBEngine(con), compiled), compiled)
     assert _temp_tables(con) == []
