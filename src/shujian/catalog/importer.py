@@ -253,7 +253,7 @@ class Importer:
             self._raw_columns = {**extra_raw, **self._raw_columns}
         rows = con.execute(f'SELECT count(*) FROM "{relation}"').fetchone()[0]
         quality = self._quality(con, relation, columns, req)
-        if callable(info.get("hash")):   # a digest computed meanwhile (staging._hash_meanwhile)
+        if callable(info.get("hash")):   # a digest computed meanwhile (readers.hash_meanwhile)
             info["hash"] = info["hash"]()
         for name, n in markers.items():
             if name in quality["columns"]:

@@ -145,6 +145,30 @@ def hash_file(path: Path, progress: Progress | None = None) -> str:
     return h.hexdigest()
 
 
+def hash_meanwhile(path: Path, progress: Progress | None = None) -> Callable[[], str]:
+    """:func:`hash_file` in a daemon thread (hashlib lets go of the GIL while it hashes); returns a
+    function that waits for the digest (raising what the hashing raised)."""
+    import threading
+
+    out: list = []
+
+    def work() -> None:
+        try:
+            out.append(hash_file(path, progress))
+        except BaseException as exc:  # handed to the caller below
+            out.append(exc)
+
+    thread = threading.Thread(target=work, name="sj-hash", daemon=True)
+    thread.start()
+
+    def digest() -> str:
+        thread.join()
+        if isinstance(out[0], BaseException):
+            raise out[0]
+        return out[0]
+    return digest
+
+
 def transcode_to_utf8(src: Path, dst: Path, encoding: str, progress: Progress | None = None,
                       workers: int | None = None) -> str:
     """Stream ``src`` (GBK/GB18030) to UTF-8 ``dst``; return the sha256 of the source bytes.
@@ -173,18 +197,11 @@ def _transcode_parallel(src: Path, dst: Path, encoding: str, n: int, progress: P
     """The runs here and in workers (``encodings.parallel_transcode``, in this thread: Ctrl-C stops
     its workers and removes their parts) while a second thread hashes the file (hashlib lets go of
     the GIL)."""
-    import threading
-
     from . import encodings
 
-    digest: list[str] = []
-    hasher = threading.Thread(target=lambda: digest.append(hash_file(src, progress)), name="sj-hash", daemon=True)
-    hasher.start()
+    digest = hash_meanwhile(src, progress)
     encodings.parallel_transcode(src, dst, encoding, n, partial_error(src, encoding))
-    hasher.join()
-    if not digest:
-        raise OSError(f"cannot hash {src}")
-    return digest[0]
+    return digest()
 
 
 def partial_error(src: Path, encoding: str) -> Callable[[str, int], None]:

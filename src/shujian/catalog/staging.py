@@ -80,7 +80,7 @@ class Stager:
         if encoding in ("utf-8", "utf-8-sig"):
             # hashed in a second thread (hashlib lets go of the GIL) while the header is sniffed, the
             # sample typed and the file read by DuckDB; the digest is taken before the version commits
-            digest = _hash_meanwhile(path)
+            digest = readers.hash_meanwhile(path)
         else:
             self.progress.stage(f"转换编码 {encoding.upper()} → UTF-8", total=size)
             source = self.ws.settings.tmp_path / f"import_{job_id}.csv"
@@ -124,27 +124,6 @@ def materialise_csv(con, stage: str, *, select: str, path: Path, progress) -> No
     con.execute(f'DROP VIEW IF EXISTS "{stage}"')
     progress.stage("读取数据", total=100)
     run_tracked(con, f'CREATE TEMP TABLE "{stage}" AS {select}', progress, path)
-
-
-def _hash_meanwhile(path: Path):
-    """``readers.hash_file(path)`` in a daemon thread; returns a function waiting for the digest."""
-    out: list = []
-
-    def work() -> None:
-        try:
-            out.append(readers.hash_file(path))
-        except BaseException as exc:  # handed to the caller below
-            out.append(exc)
-
-    thread = threading.Thread(target=work, name="sj-hash", daemon=True)
-    thread.start()
-
-    def digest() -> str:
-        thread.join()
-        if isinstance(out[0], BaseException):
-            raise out[0]
-        return out[0]
-    return digest
 
 
 def run_tracked(con, sql: str, progress, path: Path | None = None) -> None:

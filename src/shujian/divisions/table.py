@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -104,20 +105,24 @@ def _history_lines() -> list[str]:
         return []
 
 
-def _read_history() -> list[tuple[str, str, int, int | None]]:
-    """(code, name, from year, to year) from stdnum's loc.dat (format: 2-digit province lines, then
-    indented 4-digit lines ``  0228 county="[1982-2015]密云县"``)."""
-    rows, province = [], None
-    for line in _history_lines():
+def _history_codes(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(6-digit code, raw entries) of ``lines`` of stdnum's loc.dat (format: 2-digit province lines,
+    then indented 4-digit lines ``  0228 county="[1982-2015]密云县"``)."""
+    province = None
+    for line in lines:
         m = re.match(r"^(\d{2}) province=\"(.*)\"$", line)
         if m:
             province = m.group(1)
             continue
         m = re.match(r"^\s+(\d{4}) county=\"(.*)\"$", line)
         if m and province:
-            for name, start, end in _history_entries(m.group(2)):
-                rows.append((province + m.group(1), name, start, end))
-    return rows
+            yield province + m.group(1), m.group(2)
+
+
+def _read_history() -> list[tuple[str, str, int, int | None]]:
+    """(code, name, from year, to year) from stdnum's loc.dat."""
+    return [(code, name, start, end) for code, value in _history_codes(_history_lines())
+            for name, start, end in _history_entries(value)]
 
 
 def _read_current() -> dict[str, str]:
@@ -163,17 +168,9 @@ def province_codes() -> frozenset[str]:
     The table's codes are those of the history lines with at least one entry, of the 2023 table and
     100000; a test compares this with ``load_table``."""
     codes = {c for c in _read_current() if c.endswith("0000")}
-    province = None
-    for line in _history_lines():
-        if not line[:1].isspace():
-            m = re.match(r"^(\d{2}) province=\"(.*)\"$", line)
-            if m:
-                province = m.group(1)
-            continue
-        if province and line.lstrip().startswith("0000 "):
-            m = re.match(r"^\s+(\d{4}) county=\"(.*)\"$", line)
-            if m and _history_entries(m.group(2)):
-                codes.add(province + m.group(1))
+    # only the province lines and their 0000 lines are parsed (the rest is most of the file)
+    lines = (line for line in _history_lines() if not line[:1].isspace() or line.lstrip().startswith("0000 "))
+    codes.update(code for code, value in _history_codes(lines) if _history_entries(value))
     return frozenset(codes - {NATIONAL})
 
 

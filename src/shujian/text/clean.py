@@ -166,9 +166,14 @@ def _rewritten_chars() -> str:
 def sql_rewritten(text):
     """True (SQL) for a text that :func:`cleaned` may change: it holds one of ``_rewritten_chars`` or
     is longer than ``MAX_CHARS``.  Any other text is its own cleaned form."""
+    return _found_or_too_long(text, _rewritten_chars())
+
+
+def _found_or_too_long(text, pattern: str):
+    """True (SQL) for a ``text`` holding ``pattern`` or longer than ``MAX_CHARS``."""
     from sqlglot import exp
 
-    return exp.or_(exp.RegexpLike(this=text.copy(), expression=exp.Literal.string(_rewritten_chars())),
+    return exp.or_(exp.RegexpLike(this=text.copy(), expression=exp.Literal.string(pattern)),
                    exp.GT(this=exp.Length(this=text.copy()), expression=exp.Literal.number(MAX_CHARS)))
 
 
@@ -185,8 +190,7 @@ def sql_prefilter(text, pattern: str):
     办VIP卡 to the matcher; 收取 and 家长 with a run of line breaks between are 收取 家长)."""
     from sqlglot import exp
 
-    first = exp.or_(exp.RegexpLike(this=text.copy(), expression=exp.Literal.string(f"{pattern}|{_rewritten_chars()}")),
-                    exp.GT(this=exp.Length(this=text.copy()), expression=exp.Literal.number(MAX_CHARS)))
+    first = _found_or_too_long(text, f"{pattern}|{_rewritten_chars()}")
     again = exp.RegexpLike(this=sql_cleaned(text.copy()), expression=exp.Literal.string(pattern))
     return exp.and_(exp.paren(first), exp.paren(exp.or_(exp.not_(exp.paren(sql_rewritten(text))), again)))
 

@@ -37,13 +37,14 @@ class Occurrence(NamedTuple):
 
 def literal_automaton(words) -> ahocorasick.Automaton | None:
     """An Aho–Corasick automaton (C) that tells whether any of ``words`` occurs in a text
-    (``next(a.iter(text), None) is not None``); None for no words."""
+    (``next(a.iter(text), None) is not None``); None for no words.  Each word's value is its length,
+    so ``a.iter`` also gives where an occurrence starts (end + 1 − length)."""
     words = [w for w in words if w]
     if not words:
         return None
     automaton = ahocorasick.Automaton()
     for w in words:
-        automaton.add_word(w, None)
+        automaton.add_word(w, len(w))
     automaton.make_automaton()
     return automaton
 

@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-import ahocorasick
 from rapidfuzz import fuzz, process
 
 from shujian.entity.normalize import company_base, to_halfwidth, to_simplified
@@ -46,11 +45,7 @@ def _business_automaton():
     """The business words in an Aho–Corasick automaton: ``_BUSINESS_RE.search(x)`` finds a match
     exactly when one of the words occurs in ``x`` — a C pass instead of the alternation's scan.
     A word's value is its length (for :func:`_business_runs`)."""
-    automaton = ahocorasick.Automaton()
-    for word in _BUSINESS:
-        automaton.add_word(word, len(word))
-    automaton.make_automaton()
-    return automaton
+    return literal_automaton(_BUSINESS)
 
 
 def _has_business_word(text: str) -> bool:
