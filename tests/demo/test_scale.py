@@ -119,3 +119,30 @@ def test_every_scale_up_to_province_is_accepted_and_others_are_refused(tmp_path:
     assert SCALES == ("small", "medium", "large", "province")
     assert main(["demo", "--scale", "huge", "--generate-only", "--out", str(tmp_path)]) == 2
     assert "province" in capsys.readouterr().err
+
+
+def test_killed_generation_leaves_no_group_processes(tmp_path: Path) -> None:
+    """SIGKILL of a parallel generation (no clean-up can run in it): its group processes end too."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    code = ("import sys; from shujian.demo.core import generate; "
+            "generate('large', 42, sys.argv[1], workers=2)")
+    parent = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "city")])
+    try:
+        deadline = time.monotonic() + 60
+        groups: list[psutil.Process] = []
+        while time.monotonic() < deadline and not any(tmp_path.glob("city/_*")):
+            time.sleep(0.2)                              # the group processes have started writing
+        groups = psutil.Process(parent.pid).children(recursive=True)
+        assert groups, "no group process started"
+    finally:
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+    gone, alive = psutil.wait_procs(groups, timeout=20)
+    assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE], [p.cmdline() for p in alive]

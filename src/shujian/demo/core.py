@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import os
 import resource
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -578,9 +579,24 @@ def generate_group(scale: str, seed: int, out_dir: str, name: str,
     return GroupResult(name, infos, ctx.ground_truth, ctx.near_misses, 0.0)
 
 
-def _group_worker(scale: str, seed: int, out_dir: str, name: str, queue: Any) -> GroupResult:
+_progress_queue: Any = None     # in a group process: where its progress goes (set by _start_group_process)
+
+
+def _start_group_process(queue: Any) -> None:
+    """Initialiser of a group process: keep the parent's progress queue (inherited at start: a plain
+    multiprocessing queue, no manager process that would outlive a killed parent) and end this process
+    as soon as the parent is gone — a generation killed by a signal (no clean-up runs in the parent)
+    used to leave its group processes writing Parquet into an abandoned directory for an hour."""
+    global _progress_queue
+    _progress_queue = queue
+    parent = multiprocessing.parent_process()
+    if parent is not None:       # its sentinel becomes ready when the parent exits, however it exits
+        threading.Thread(target=lambda: (parent.join(), os._exit(1)), name="exit-with-parent", daemon=True).start()
+
+
+def _group_worker(scale: str, seed: int, out_dir: str, name: str) -> GroupResult:
     """Process entry point: one group, progress sent to the parent as (group, rows, peak MB)."""
-    result = generate_group(scale, seed, out_dir, name, lambda rows: queue.put((name, rows, _rss_mb())))
+    result = generate_group(scale, seed, out_dir, name, lambda rows: _progress_queue.put((name, rows, _rss_mb())))
     result.peak_rss_mb = _rss_mb()
     return result
 
@@ -588,9 +604,9 @@ def _group_worker(scale: str, seed: int, out_dir: str, name: str, queue: Any) ->
 def _generate_parallel(scale: str, seed: int, out: Path, names: list[str], workers: int,
                        progress: Callable[[int, float], None] | None) -> list[GroupResult]:
     ctx = multiprocessing.get_context("spawn")       # no fork of a process that may hold threads
-    with ctx.Manager() as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        queue = manager.Queue()
-        futures = [pool.submit(_group_worker, scale, seed, str(out), name, queue) for name in names]
+    queue = ctx.Queue()
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_group_process, initargs=(queue,)) as pool:
+        futures = [pool.submit(_group_worker, scale, seed, str(out), name) for name in names]
         rows: dict[str, int] = {}
         peaks: dict[str, float] = {}
         while not all(f.done() for f in futures):
