@@ -14,6 +14,8 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from re import _constants as _sre  # the parser's view of a regex term (its first characters)
+from re import _parser as _sre_parse
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -147,6 +149,7 @@ class Matcher:
         # the rule's lists as plain tuples (read per message); the ``any`` terms are the first ranks
         # of self.terms, in their own order, so occurrences in rank order are in ``any`` order
         self._any, self._all, self._exclude = frozenset(rule.any), tuple(rule.all), tuple(rule.exclude)
+        self._words_scan_init()
 
     # -- public ----------------------------------------------------------------------------------
     def candidate(self, text: str) -> bool:
@@ -171,41 +174,166 @@ class Matcher:
     def words(self, text: str) -> list[str] | None:
         """``match(text).words`` when ``text`` matches, else None — without building the explanation
         (hits, dropped occurrences, snippet): what the SQL function computes when the explanation
-        column is not read.  Each step is :meth:`_explain`'s, on tuples instead of dicts."""
+        column is not read.  Each step is :meth:`_explain`'s, on plain tuples (term, start, end,
+        text) — an :class:`Occurrence`'s fields — instead of dicts, from one automaton pass
+        (:meth:`_words_scan`)."""
         if not text:
             return None
-        found = self._scan(text)
-        if self._positive_ranks.isdisjoint(found) and (self._pre_regex is None
-                                                         or self._pre_regex.search(text) is None):
+        groups = self._words_scan(text)
+        if groups is None:
             return None
-        groups = self._kept_groups(text, found)
         by_term = dict(groups)          # (what _explain builds from the kept list: one group per term)
         if self._all and any(t not in by_term for t in self._all):
             return None                 # a missing all-term
-        if any(t in by_term for t in self._exclude):
+        if self._exclude and any(t in by_term for t in self._exclude):
             return None                 # an exclusion counted
         # (first position, words) per hit, in _explain's order before its stable sort
-        hits = [(o.start, (o.text,)) for t, occs in groups if t in self._any for o in occs] if self._any else []
+        hits = [(o[1], (o[3],)) for t, occs in groups if t in self._any for o in occs] if self._any else []
         for clause, a_order, b_order in self._near:
-            pair = _closest(clause, _in_order(by_term, a_order), _in_order(by_term, b_order))
+            a_occ = _in_order(by_term, a_order)
+            if not a_occ:
+                continue
+            b_occ = _in_order(by_term, b_order)
+            if not b_occ:
+                continue
+            pair = _closest_plain(clause, a_occ, b_occ)
             if pair is not None:
-                hits.append((pair[0].start, (pair[0].text, pair[1].text)))
+                hits.append((pair[0][1], (pair[0][3], pair[1][3])))
         if not hits and (self._any or self._near):
             return None                 # not included
         if self._all:
-            hits += [(by_term[t][0].start, (by_term[t][0].text,)) for t in self._all]
+            hits += [(by_term[t][0][1], (by_term[t][0][3],)) for t in self._all]
         if not hits:
             return None
-        hits.sort(key=_first_of)
+        if len(hits) > 1:
+            hits.sort(key=_first_of)
         out: list[str] = []
         for _, words in hits[:MAX_REPORTED]:
             for w in words:
                 if w not in out:
                     out.append(w)
         kept = groups[0][1] if len(groups) == 1 else [o for _, occs in groups for o in occs]
-        for o in sorted(kept, key=_start)[:50]:
-            if o.text not in out:
-                out.append(o.text)
+        for o in sorted(kept, key=_start_plain)[:50]:
+            if o[3] not in out:
+                out.append(o[3])
+        return out
+
+    def _words_scan_init(self) -> None:
+        """The automaton of :meth:`_words_scan`: the literal terms (value: the term's rank), the
+        phrases of ``_quiet`` and the first characters of the regex terms (value: ``~i``, the role
+        ``self._roles[i]`` = (rank or -1, a quiet phrase?, regex ranks starting with it)).
+
+        A regex term whose first character is one of a known set (a literal, a class of literals, an
+        alternation of such: :func:`_first_chars`) can only match where one of them is: the automaton
+        gives those positions and the term is tried there (``pattern.match(text, at)``) instead of
+        searched through the text — what ``finditer`` finds, as its leftmost match from any position
+        starts at such a character.  Any other regex term is searched (``_find_regex``)."""
+        lengths = [len(t) for t in self.terms]
+        roles: dict[str, list] = {}
+        for rank, t in enumerate(self.terms):
+            if not is_regex(t):
+                roles.setdefault(t, [-1, False, []])[0] = rank
+        for w in {*self.ignore, *(w for clause in self.rule.unless for w in clause.context)}:
+            if w:
+                roles.setdefault(w, [-1, False, []])[1] = True
+        self._rx_searched: list[tuple[int, str, re.Pattern]] = []
+        for rank, t, pattern in self._regex_ranks:
+            chars = _first_chars(t[1:])
+            if chars is None:
+                self._rx_searched.append((rank, t, pattern))
+                continue
+            for c in sorted(chars):
+                roles.setdefault(c, [-1, False, []])[2].append(rank)
+        self._rx_tried = {rank: (t, pattern) for rank, t, pattern in self._regex_ranks
+                          if rank not in {r for r, _, _ in self._rx_searched}}
+        self._roles: list[tuple[int, bool, tuple[int, ...]]] = []
+        self._one = ahocorasick.Automaton() if roles else None
+        for word, (rank, quiet, rx) in roles.items():
+            if rank >= 0 and not quiet and not rx:
+                self._one.add_word(word, rank)
+            else:
+                self._one.add_word(word, ~len(self._roles))
+                self._roles.append((rank, quiet, tuple(rx)))
+        if self._one is not None:
+            self._one.make_automaton()
+        self._plain = [(t, n) for t, n in zip(self.terms, lengths, strict=True)]
+
+    def _words_scan(self, text: str) -> list[tuple[str, list[tuple]]] | None:
+        """:meth:`_kept_groups` of ``text`` as plain tuples, from one automaton pass, or None when
+        ``text`` holds no positive term (not a candidate, as :meth:`match` says)."""
+        found: dict[int, list[tuple]] = {}
+        quiet = self.fast
+        tried: dict[int, list[int]] | None = None
+        if self._one is not None:
+            plain, roles = self._plain, self._roles
+            for last, v in self._one.iter(text):
+                if v >= 0:
+                    t, n = plain[v]
+                    occs = found.get(v)
+                    if occs is None:
+                        found[v] = [(t, last + 1 - n, last + 1, t)]
+                    else:
+                        occs.append((t, last + 1 - n, last + 1, t))
+                    continue
+                rank, phrase, rx = roles[~v]
+                if rank >= 0:
+                    t, n = plain[rank]
+                    occs = found.get(rank)
+                    if occs is None:
+                        found[rank] = [(t, last + 1 - n, last + 1, t)]
+                    else:
+                        occs.append((t, last + 1 - n, last + 1, t))
+                if phrase:
+                    quiet = False
+                if rx:
+                    if tried is None:
+                        tried = {}
+                    for r in rx:
+                        at = tried.get(r)
+                        if at is None:
+                            tried[r] = [last]
+                        else:
+                            at.append(last)
+        if self._positive_ranks.isdisjoint(found) and (self._pre_regex is None
+                                                         or self._pre_regex.search(text) is None):
+            return None
+        if tried:
+            for rank, starts in tried.items():
+                term, pattern = self._rx_tried[rank]
+                occs, end = [], 0
+                for at in starts:
+                    if at < end:
+                        continue                # inside the last match: finditer goes on from its end
+                    m = pattern.match(text, at)
+                    if m is not None and m.end() > at:
+                        end = m.end()
+                        occs.append((term, at, end, m.group()))
+                if occs:
+                    found[rank] = occs
+        for rank, term, pattern in self._rx_searched:
+            occs = [(term, m.start(), m.end(), m.group()) for m in pattern.finditer(text) if m.end() > m.start()]
+            if occs:
+                found[rank] = occs
+        groups = sorted(found.items(), key=_first) if len(found) > 1 else list(found.items())
+        if quiet and not self.whole:
+            return [(occs[0][0], occs) for _, occs in groups]
+        out: list[tuple[str, list[tuple]]] = []
+        if quiet:                       # only the whole-word test can drop an occurrence
+            whole, seg = self.whole, self.seg
+            for _, occs in groups:
+                term = occs[0][0]
+                if term in whole:
+                    occs = [o for o in occs if seg.is_whole_word(text, o[1], o[2])]
+                    if not occs:
+                        continue
+                out.append((term, occs))
+            return out
+        spans = [(m.start(), m.end(), m.group()) for m in self._ignore_re.finditer(text)] if self._ignore_re else []
+        for _, occs in groups:
+            term = occs[0][0]
+            occs = [o for o in occs if self._why_not(text, _occ(o), spans) is None]
+            if occs:
+                out.append((term, occs))
         return out
 
     def _scan(self, text: str) -> dict[int, list[int]]:
@@ -321,6 +449,56 @@ class Matcher:
         return None
 
 
+def _first_chars(pattern: str) -> frozenset[str] | None:
+    """The characters every match of ``pattern`` starts with, when they are a known set (at most
+    ``_FIRST_CHARS`` of them): the pattern begins with a literal, a class of literals and small ranges,
+    a group or an alternation of such, or a repeat (at least once) of one; else None."""
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    chars = _first_of_items(list(parsed))
+    return frozenset(chars) if chars is not None and len(chars) <= _FIRST_CHARS else None
+
+
+_FIRST_CHARS = 256
+
+
+def _first_of_items(items: list) -> set[str] | None:
+    if not items:
+        return None
+    op, av = items[0]
+    if op is _sre.LITERAL:
+        return {chr(av)}
+    if op is _sre.IN:
+        chars: set[str] = set()
+        for kind, value in av:
+            if kind is _sre.LITERAL:
+                chars.add(chr(value))
+            elif kind is _sre.RANGE and value[1] - value[0] < _FIRST_CHARS:
+                chars.update(chr(c) for c in range(value[0], value[1] + 1))
+            else:
+                return None             # a negated class, a category (\d, \w …), a large range
+        return chars
+    if op is _sre.SUBPATTERN:
+        _, add_flags, del_flags, sub = av
+        return None if add_flags or del_flags else _first_of_items(list(sub))
+    if op is _sre.BRANCH:
+        chars = set()
+        for branch in av[1]:
+            found = _first_of_items(list(branch))
+            if found is None:
+                return None
+            chars |= found
+        return chars
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
+        low, _, sub = av
+        return _first_of_items(list(sub)) if low >= 1 else None
+    return None
+
+
 def _first(item: tuple[int, list]) -> int:
     return item[0]
 
@@ -354,6 +532,28 @@ def _context(text: str, occ: Occurrence, clause: Unless) -> str | None:
         if word in window:
             return word
     return None
+
+
+def _start_plain(occ: tuple) -> int:
+    return occ[1]
+
+
+def _closest_plain(clause: Near, a_occ: list[tuple], b_occ: list[tuple]) -> tuple[tuple, tuple] | None:
+    """:func:`_closest` over plain tuples (term, start, end, text)."""
+    best, best_gap = None, clause.within + 1
+    ordered = clause.ordered
+    for a in a_occ:
+        a_start, a_end = a[1], a[2]
+        for b in b_occ:
+            if a_end <= b[1]:
+                gap = b[1] - a_end
+            elif b[2] <= a_start and not ordered:
+                gap = a_start - b[2]
+            else:
+                continue                      # overlapping, or in the wrong order
+            if gap < best_gap:
+                best, best_gap = (a, b), gap
+    return best
 
 
 def _in_order(by_term: dict[str, list[Occurrence]], order: dict[str, int]) -> list[Occurrence]:
