@@ -205,3 +205,41 @@ def test_large_tables_get_approximate_distinct_counts_labelled_yue():
     assert approx["duplicates"]["rows"] == 5000
     assert ("code", "不同值", f"约 {code['distinct']}") in render_quality(approx)
     assert quality_report(con, "t", cols, approx_distinct_above=5000) == exact   # not above: exact
+
+
+class _Logged:
+    """A DuckDB connection that records the statements it runs."""
+
+    def __init__(self, con, log: list[str]):
+        self._con, self._log = con, log
+
+    def execute(self, sql, *args):
+        self._log.append(" ".join(str(sql).split()))
+        return self._con.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+def test_report_is_one_scan_with_its_examples(con, custody):
+    """The counts, the invalid and future examples, the date ranges and the start-after-end pairs come
+    from one aggregate over the table (before: a query more for each of them); same report."""
+    log: list[str] = []
+    report = quality_report(_Logged(con, log), "在押人员", CUSTODY, today=TODAY, key_columns=[])
+    scans = [s for s in log if "在押人员" in s]
+    assert len(scans) == 1, scans
+    assert report["duplicates"] is None
+    assert {k: v for k, v in report.items() if k != "duplicates"} == \
+        {k: v for k, v in custody.items() if k != "duplicates"}
+    assert report["start_after_end"][0]["examples"][0] == {"row": 2, "start": "2021-06-01", "end": "2021-05-01"}
+    assert report["columns"]["身份证号"]["invalid_examples"]   # custody has invalid IDs
+
+
+def test_column_quality_is_one_scan(con, employers):
+    from shujian.catalog.quality import column_quality
+
+    log: list[str] = []
+    col = EMPLOYERS[-1]   # 合同失效日期: future dates with examples
+    entry = column_quality(_Logged(con, log), "employers", col, today=TODAY, max_examples=1)
+    assert len([s for s in log if "employers" in s]) == 1
+    assert entry == employers["columns"][col.name]

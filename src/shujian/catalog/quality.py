@@ -1,8 +1,9 @@
 """Data quality report (数据质量报告) for one imported dataset version.
 
 Everything is computed with SQL inside DuckDB over a table that carries ``_row_id`` (the 1-based row
-number, which reports use to point at rows).  One aggregate scan gives the per-column figures; the
-examples, duplicates, future dates and start-after-end checks are one small query each.
+number, which reports use to point at rows).  One aggregate scan gives the per-column figures, their
+examples, the date ranges, future dates and start-after-end checks; the duplicate keys are one
+grouping more.
 
 The report is a plain JSON-serialisable dict (dates as ISO strings)::
 
@@ -89,16 +90,13 @@ def _null_cond(col: ColumnSchema) -> str:
             f"OR {q}[-1] IN ({spaces}) THEN trim({q}) IN ({markers}) ELSE false END))")
 
 
-def _invalid_cond(col: ColumnSchema) -> str | None:
-    st = SEMANTIC_TYPES.get(col.semantic or "")
-    if st is None or not st.checks_validity or not _is_text(col):
-        return None
-    return f"(NOT {_null_cond(col)} AND NOT {valid_sql(st.key, quote_ident(col.name))})"
-
-
 def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = False,
-                   approx: frozenset[str] = frozenset(), grouped: str | None = None) -> str:
-    """One scan for every column's null, distinct and invalid counts.
+                   approx: frozenset[str] = frozenset(), grouped: str | None = None,
+                   today: date | None = None, max_examples: int = 0,
+                   pairs: list[tuple[str, str]] = ()) -> str:
+    """One scan for every column's null, distinct and invalid counts — and, with ``max_examples``,
+    the first invalid values, each DATE/TIMESTAMP column's range and future dates (after ``today``)
+    and each start/end pair in ``pairs`` with its start after its end (``_read_aggregate``).
 
     The null test of a text column (``trim(x) IN (markers)``) is computed once per row in an inner
     projection and then used by all three counts (instead of once per count).  ``normalised``: the
@@ -107,8 +105,16 @@ def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = Fal
     get ``approx_count_distinct`` (HyperLogLog, a few per cent off) instead of an exact count.
     The ``grouped`` column is the single key column, whose values the duplicate check groups
     anyway: here it counts only the distinct null markers among them (``_key_distinct``).
+    The examples are the rows with the lowest ``_row_id`` (``min_by`` over the rows the count's own
+    filter admits: DuckDB evaluates an identical filter once) — what a query ``WHERE … ORDER BY
+    _row_id LIMIT n`` per check gave, without a scan of the table for each.
     """
-    inner, outer = [], ["count(*)"]
+    n = int(max_examples)
+    inner, outer = [], ["count(*) AS _sj_rows"]
+
+    def first(what: str, cond: str, alias: str) -> None:   # the first n rows where cond holds
+        outer.append(f"min_by({{'row': _sj_r, {what}}}, _sj_r, {n}) FILTER (WHERE {cond}) AS {alias}")
+
     for i, col in enumerate(columns):
         inner.append(f"{quote_ident(col.name)} AS c{i}")
         if _is_text(col):
@@ -133,36 +139,47 @@ def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = Fal
             else:
                 valid = valid_sql(st.key, f"c{i}")
             outer.append(f"count(*) FILTER (WHERE NOT ({null}) AND NOT {valid}) AS v{i}")
-        else:
-            outer.append(f"NULL AS v{i}")
+            if n > 0:
+                first(f"'value': c{i}", f"NOT ({null}) AND NOT {valid}", f"e{i}")
+        if col.dtype.upper() in TEMPORAL and today is not None:
+            future = f"CAST(c{i} AS DATE) > DATE '{today.isoformat()}'"
+            outer += [f"min(c{i}) AS lo{i}", f"max(c{i}) AS hi{i}", f"count(*) FILTER (WHERE {future}) AS f{i}"]
+            if n > 0:
+                first(f"'value': c{i}", future, f"fe{i}")
+    at = {col.name: i for i, col in enumerate(columns)}
+    for k, (start, end) in enumerate(pairs):
+        s, e = f"c{at[start]}", f"c{at[end]}"
+        cond = f"{s} IS NOT NULL AND {e} IS NOT NULL AND {s} > {e}"
+        outer.append(f"count(*) FILTER (WHERE {cond}) AS sa{k}")
+        if n > 0:
+            first(f"'start': {s}, 'end': {e}", cond, f"se{k}")
     if not inner:
-        return f"SELECT count(*) FROM {rel}"
+        return f"SELECT count(*) AS _sj_rows FROM {rel}"
+    if n > 0:
+        inner.append(f"{ROW_ID} AS _sj_r")
     return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {rel})"
 
 
-def _examples(con, rel: str, cond: str, select: str, max_examples: int) -> list[tuple]:
-    sql = f"SELECT {ROW_ID}, {select} FROM {rel} WHERE {cond} ORDER BY {ROW_ID} LIMIT {int(max_examples)}"
-    return con.execute(sql).fetchall()
+def _read_aggregate(con, sql: str) -> dict:
+    """The one row of an ``_aggregate_sql`` query, by its column names."""
+    cur = con.execute(sql)
+    row = cur.fetchone()
+    return dict(zip([d[0] for d in cur.description], row, strict=True))
 
 
-def _column_report(con, rel: str, col: ColumnSchema, agg: dict, rows: int, max_examples: int) -> dict:
-    q = quote_ident(col.name)
-    out = {"dtype": col.dtype, "semantic": col.semantic, "nulls": agg["n"],
-           "null_rate": round(agg["n"] / rows, 6) if rows else 0.0, "distinct": agg["d"],
-           "invalid": agg["v"], "invalid_examples": []}
-    if agg["v"]:
-        ex = _examples(con, rel, _invalid_cond(col) or "FALSE", q, max_examples)
-        out["invalid_examples"] = [{"row": r, "value": _jsonable(v)} for r, v in ex]
+def _rows(found: list[dict] | None, *keys: str) -> list[dict]:
+    """The examples of an ``_aggregate_sql`` (a list of {row, …} or NULL), values made JSON-able."""
+    return [{"row": f["row"], **{k: _jsonable(f[k]) for k in keys}} for f in found or []]
+
+
+def _column_report(col: ColumnSchema, agg: dict, i: int, rows: int) -> dict:
+    out = {"dtype": col.dtype, "semantic": col.semantic, "nulls": agg[f"n{i}"],
+           "null_rate": round(agg[f"n{i}"] / rows, 6) if rows else 0.0, "distinct": agg[f"d{i}"],
+           "invalid": agg.get(f"v{i}"), "invalid_examples": _rows(agg.get(f"e{i}"), "value")}
+    if col.dtype.upper() in TEMPORAL:
+        out.update({"min": _jsonable(agg[f"lo{i}"]), "max": _jsonable(agg[f"hi{i}"]), "future": agg[f"f{i}"],
+                    "future_examples": _rows(agg.get(f"fe{i}"), "value")})
     return out
-
-
-def _temporal_report(con, rel: str, col: ColumnSchema, today: date, max_examples: int) -> dict:
-    q = quote_ident(col.name)
-    future = f"CAST({q} AS DATE) > DATE '{today.isoformat()}'"
-    lo, hi, n = con.execute(f"SELECT min({q}), max({q}), count(*) FILTER (WHERE {future}) FROM {rel}").fetchone()
-    ex = _examples(con, rel, future, q, max_examples) if n else []
-    return {"min": _jsonable(lo), "max": _jsonable(hi), "future": n,
-            "future_examples": [{"row": r, "value": _jsonable(v)} for r, v in ex]}
 
 
 def default_key_columns(columns: list[ColumnSchema]) -> list[str]:
@@ -216,15 +233,6 @@ def start_end_pairs(names: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _start_after_end(con, rel: str, start: str, end: str, max_examples: int) -> dict:
-    s, e = quote_ident(start), quote_ident(end)
-    cond = f"{s} IS NOT NULL AND {e} IS NOT NULL AND {s} > {e}"
-    (n,) = con.execute(f"SELECT count(*) FROM {rel} WHERE {cond}").fetchone()
-    ex = _examples(con, rel, cond, f"{s}, {e}", max_examples) if n else []
-    return {"start": start, "end": end, "count": n,
-            "examples": [{"row": r, "start": _jsonable(a), "end": _jsonable(b)} for r, a, b in ex]}
-
-
 def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_columns: list[str] | None = None,
                    today: date | None = None, max_examples: int = 5, normalised: bool = False,
                    approx_distinct_above: int | None = None) -> dict:
@@ -246,21 +254,22 @@ def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_colum
         approx = frozenset(c.name for c in columns if c.name not in keys)
     # a single key column's distinct count comes from the duplicate check's grouping (exact)
     grouped = keys[0] if len(keys) == 1 and any(c.name == keys[0] for c in columns) else None
-    row = con.execute(_aggregate_sql(rel, columns, normalised, approx, grouped)).fetchone()
-    rows = row[0]
+    temporal = [c.name for c in columns if c.dtype.upper() in TEMPORAL]
+    pairs = start_end_pairs(temporal)
+    agg = _read_aggregate(con, _aggregate_sql(rel, columns, normalised, approx, grouped, today, max_examples, pairs))
+    rows = agg["_sj_rows"]
     duplicates, groups = _duplicates(con, rel, keys, max_examples) if keys else (None, 0)
     report: dict = {"relation": relation, "rows": rows, "today": today.isoformat(), "columns": {}}
     for i, col in enumerate(columns):
-        agg = {"n": row[1 + 3 * i], "d": row[2 + 3 * i], "v": row[3 + 3 * i]}
         if col.name == grouped:   # the groups of non-NULL keys but those of null markers
-            agg["d"] = groups - agg["d"]
-        report["columns"][col.name] = _column_entry(con, rel, col, agg, rows, today, max_examples)
+            agg[f"d{i}"] = groups - agg[f"d{i}"]
+        report["columns"][col.name] = _column_report(col, agg, i, rows)
         if col.name in approx:
             report["columns"][col.name]["distinct_approx"] = True
     report["duplicates"] = duplicates
-    temporal = [c.name for c in columns if c.dtype.upper() in TEMPORAL]
-    report["start_after_end"] = [_start_after_end(con, rel, s, e, max_examples)
-                                 for s, e in start_end_pairs(temporal)]
+    report["start_after_end"] = [{"start": s, "end": e, "count": agg[f"sa{k}"],
+                                  "examples": _rows(agg.get(f"se{k}"), "start", "end")}
+                                 for k, (s, e) in enumerate(pairs)]
     return report
 
 
@@ -268,17 +277,9 @@ def column_quality(con, relation: str, col: ColumnSchema, *, today: date | None 
                    max_examples: int = 5) -> dict:
     """One column's entry of the quality report (e.g. again after its semantic type was changed)."""
     register_udfs(con)
-    rel = _relation_sql(relation)
-    row = con.execute(_aggregate_sql(rel, [col])).fetchone()
-    agg = {"n": row[1], "d": row[2], "v": row[3]}
-    return _column_entry(con, rel, col, agg, row[0], today or date.today(), max_examples)
-
-
-def _column_entry(con, rel: str, col: ColumnSchema, agg: dict, rows: int, today: date, max_examples: int) -> dict:
-    entry = _column_report(con, rel, col, agg, rows, max_examples)
-    if col.dtype.upper() in TEMPORAL:
-        entry.update(_temporal_report(con, rel, col, today, max_examples))
-    return entry
+    agg = _read_aggregate(con, _aggregate_sql(_relation_sql(relation), [col], today=today or date.today(),
+                                              max_examples=max_examples))
+    return _column_report(col, agg, 0, agg["_sj_rows"])
 
 
 def render_quality(report: dict) -> list[tuple[str, str, str]]:
