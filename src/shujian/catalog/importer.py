@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 
 SAMPLE_ROWS = 10_000
 APPROX_DISTINCT_ROWS = 1_000_000   # above: the quality report's distinct counts are 约 (but the key's)
-FLAG_PREFIX = "_sj_flag_"   # per-row check columns of the CREATE, dropped right after (_check_relation)
+FLAG_PREFIX = "_sj_flag_"   # per-row check bits of the CREATE, dropped right after (_check_relation)
+FLAG_BITS = 62              # check bits in one BIGINT flag column
 
 
 class ProgressSink(Protocol):
@@ -286,10 +287,10 @@ class Importer:
             materialise(con, stage)
             info["view"], info["tracked"] = False, True
         while True:   # at most twice: a value the sample did not show may fail to parse
-            columns, raw_cols = self._create_relation(con, stage, relation, plans, semantic, info)
+            columns, raw_cols, bits = self._create_relation(con, stage, relation, plans, semantic, info)
             if finish is not None:   # a CSV read by this CREATE: its rejected lines, no data rows
                 info["skipped"], finish = finish(con, relation), None
-            failed, differs, nulled = self._check_relation(con, stage, relation, plans, raw_cols)
+            failed, differs, nulled = self._check_relation(con, relation, plans, raw_cols, bits)
             forced = [p for p in plans if p.forced and p.name in failed]
             if forced:
                 raise _forced_type_error(con, stage, relation, forced[0], failed[forced[0].name], req, has_line)
@@ -332,7 +333,7 @@ class Importer:
         return _Plan(name, out_type, expr, sem, source, forced, typed and dtype != "VARCHAR", parse, src)
 
     def _create_relation(self, con, stage: str, relation: str, plans: list[_Plan], semantic,
-                         info: dict) -> tuple[list, list]:
+                         info: dict) -> tuple[list, list, dict[str, tuple[str, int]]]:
         """CREATE the version table in one scan of the staging relation (typed, normalised, raw kept).
 
         A staging table's rows are numbered by its rowid (a CSV's staging view is made a table first,
@@ -341,10 +342,15 @@ class Importer:
 
         Each column's cleaned text (``text_sql``) and its null-marker test are computed once per value
         in two inner projections; the parses and normalisations read them (written inline, DuckDB
-        would evaluate the cleaning again in every CASE branch that mentions it — five to ten times)."""
+        would evaluate the cleaning again in every CASE branch that mentions it — five to ten times).
+
+        The per-row checks ``_check_relation`` counts are bits of one BIGINT column per 62 checks (a
+        column that is nearly always 0, stored as a constant), not a BOOLEAN column each: returns
+        {check: (column, bit)} with the columns and raw columns."""
         from .typeinfer import fast_parse_sql, null_of_text_sql, null_sql, parse_sql_over, text_sql
 
         fasts, texts, cleaned, select, flags = [], [], [], [_q(ROW_ID)], [_q(ROW_ID)]
+        checks: list[tuple[str, str]] = []   # (bad<i> / nul<i>, the condition) for _check_relation
         columns: list[ColumnSchema] = []
         raw_cols: list[tuple[str, str]] = []
         for i, p in enumerate(plans):
@@ -378,14 +384,22 @@ class Importer:
                 select += [f"{parsed} AS {name}", f"{name} AS {_q(f'_sj_r{i}')}",
                            f"{name if p.typed_source else v} AS {v}"]
                 # what _check_relation counts: a value that did not parse, a value that became NULL
-                flags += [name, f"({name} IS NULL AND {v} IS NOT NULL) AS {_q(FLAG_PREFIX + f'bad{i}')}"]
+                flags.append(name)
+                checks.append((f"bad{i}", f"{name} IS NULL AND {v} IS NOT NULL"))
             else:
                 select.append(f"{p.expr} AS {name}")
                 flags.append(name)
             if p.parse is not None or normalised:
                 raw = _q(RAW_PREFIX + p.name) if normalised else _q(f"_sj_r{i}")
-                flags.append(f"({name} IS NULL AND {raw} IS NOT NULL) AS {_q(FLAG_PREFIX + f'nul{i}')}")
+                checks.append((f"nul{i}", f"{name} IS NULL AND {raw} IS NOT NULL"))
             columns.append(ColumnSchema(name=p.name, dtype=p.dtype, semantic=p.semantic))
+        bits: dict[str, tuple[str, int]] = {}
+        for g in range(0, len(checks), FLAG_BITS):
+            col = FLAG_PREFIX + str(g // FLAG_BITS)
+            group = checks[g:g + FLAG_BITS]
+            bits.update({key: (col, 1 << b) for b, (key, _cond) in enumerate(group)})
+            flags.append(f"({' + '.join(f'(CASE WHEN {c} THEN {1 << b} ELSE 0 END)' for b, (_k, c) in enumerate(group))})"
+                         f" AS {_q(col)}")
         row_id = "row_number() OVER ()" if info.get("view") else "rowid + 1"
         inner = f'SELECT {row_id} AS {_q(ROW_ID)}, *{"".join(", " + x for x in fasts)} FROM "{stage}"'
         if texts:
@@ -403,22 +417,26 @@ class Importer:
         else:
             self.progress.stage("写入数据集版本")
             con.execute(sql)
-        return columns, raw_cols
+        return columns, raw_cols, bits
 
     @staticmethod
-    def _check_relation(con, stage: str, relation: str, plans: list[_Plan], raw_cols: list) -> tuple[dict, dict, dict]:
+    def _check_relation(con, relation: str, plans: list[_Plan], raw_cols: list,
+                        bits: dict[str, tuple[str, int]]) -> tuple[dict, dict, dict]:
         """One scan of the new table: values that did not parse (typed column NULL, cleaned text not
         null), values that became NULL as null markers (raw value not null), and whether each
-        normalised column differs from its raw column.  The first two are boolean columns the CREATE
-        wrote (``_create_relation``); they are dropped here."""
-        flag_cols = [r[0] for r in con.execute(f'DESCRIBE "{relation}"').fetchall() if r[0].startswith(FLAG_PREFIX)]
+        normalised column differs from its raw column.  The first two are bits of the flag columns the
+        CREATE wrote (``bits``: {check: (column, bit)}, ``_create_relation``); they are dropped here."""
         typed = [(i, p) for i, p in enumerate(plans) if p.parse is not None]
         nulled = [(i, p.name) for i, p in enumerate(plans) if p.parse is not None or (p.name, RAW_PREFIX + p.name) in raw_cols]
-        parts = [f"count(*) FILTER (WHERE {_q(FLAG_PREFIX + f'bad{i}')})" for i, _p in typed]
-        parts += [f"count(*) FILTER (WHERE {_q(FLAG_PREFIX + f'nul{i}')})" for i, _n in nulled]
+
+        def hits(check: str) -> str:
+            col, bit = bits[check]
+            return f"count(*) FILTER (WHERE ({_q(col)} & {bit}) <> 0)"
+        parts = [hits(f"bad{i}") for i, _p in typed]
+        parts += [hits(f"nul{i}") for i, _n in nulled]
         parts += [f"count(*) FILTER (WHERE {_q(raw)} IS DISTINCT FROM {_q(n)})" for n, raw in raw_cols]
         row = con.execute(f'SELECT {", ".join(parts)} FROM "{relation}"').fetchone() if parts else ()
-        for col in flag_cols:
+        for col in sorted({c for c, _bit in bits.values()}):
             con.execute(f'ALTER TABLE "{relation}" DROP COLUMN {_q(col)}')
         if not parts:
             return {}, {}, {}

@@ -1,0 +1,76 @@
+"""Seventh session (issue 20, target 1): the version's per-row checks are bits of one BIGINT column per
+62 checks instead of a BOOLEAN column each — the same notes, null-marker counts and table, with more
+checks than fit in one column."""
+
+from __future__ import annotations
+
+import contextlib
+
+from shujian.catalog.importer import FLAG_PREFIX, ImportRequest
+from shujian.catalog.service import CatalogService
+from shujian.db.models import DatasetVersion
+from shujian.workspace import Workspace
+
+COLUMNS = 40          # 40 date columns: a parse check and a null check each, 80 checks, two flag columns
+BAD = {0: 3, 30: 5, 31: 7, 39: 9}          # column -> the (0-based) data row holding a value that is no date
+MARKERS = {1: 2, 29: 4, 32: 6, 38: 8}      # column -> the data row holding 无 (a null marker)
+
+
+class _Logged:
+    def __init__(self, con, log: list[str]):
+        self._con, self._log = con, log
+
+    def execute(self, sql, *args, **kwargs):
+        self._log.append(str(sql))
+        return self._con.execute(sql, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+def _csv(path) -> None:
+    rows = []
+    for r in range(60):
+        cells = [f"2023-{1 + (r + c) % 12:02d}-{1 + r % 28:02d}" for c in range(COLUMNS)]
+        for c, at in BAD.items():
+            if r == at:
+                cells[c] = "不是日期"
+        for c, at in MARKERS.items():
+            if r == at:
+                cells[c] = "无"
+        rows.append(",".join(cells))
+    path.write_text(",".join(f"日期{c}" for c in range(COLUMNS)) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+
+
+def test_eighty_checks_in_two_flag_columns(sqlite_ws, tmp_path, monkeypatch) -> None:
+    log: list[str] = []
+    real = Workspace.warehouse
+
+    @contextlib.contextmanager
+    def logged(self, **kw):
+        with real(self, **kw) as con:
+            yield _Logged(con, log)
+
+    monkeypatch.setattr(Workspace, "warehouse", logged)
+    path = tmp_path / "wide.csv"
+    _csv(path)
+    res = CatalogService(sqlite_ws).import_file(ImportRequest(name="wide", path=path))
+    # the columns with a value that is no date are kept as text, each named once
+    assert sorted(res.notes) == sorted(f"列“日期{c}”有 1 个值无法按推断的类型解析，已按文本保存" for c in BAD)
+    types = {c.name: c.dtype for c in res.columns}
+    assert all(types[f"日期{c}"] == ("VARCHAR" if c in BAD else "DATE") for c in range(COLUMNS))
+    creates = [s for s in log if s.startswith(f'CREATE TABLE "{res.relation}"')]
+    assert len(creates) == 2   # the retry after the four columns that did not parse
+    assert creates[0].count(f'AS "{FLAG_PREFIX}') == 2   # 80 checks: 62 + 18 bits
+    assert creates[1].count(f'AS "{FLAG_PREFIX}') == 2   # 36 date columns: 72 checks
+    with sqlite_ws.warehouse(read_only=True) as con:
+        names = [r[0] for r in con.execute(f'DESCRIBE "{res.relation}"').fetchall()]
+        assert not [n for n in names if n.startswith(FLAG_PREFIX)]
+        for c, at in MARKERS.items():   # the marker became NULL, in its own row
+            assert con.execute(f'SELECT _row_id FROM "{res.relation}" WHERE "日期{c}" IS NULL').fetchall() == [(at + 1,)]
+        for c, at in BAD.items():       # the value that is no date stays, as text
+            assert con.execute(f'SELECT "日期{c}" FROM "{res.relation}" WHERE _row_id = {at + 1}').fetchone() == ("不是日期",)
+    with sqlite_ws.db.unit_of_work() as s:
+        quality = s.query(DatasetVersion).filter_by(relation=res.relation).one().quality
+    assert {c: quality["columns"][f"日期{c}"].get("null_markers") for c in range(COLUMNS) if c not in BAD} == \
+        {c: int(c in MARKERS) for c in range(COLUMNS) if c not in BAD}
