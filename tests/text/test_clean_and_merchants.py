@@ -95,3 +95,48 @@ def test_business_runs_are_the_alternations_matches():
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(20_000)]
     for text in texts:
         assert _business_runs(text) == [m.span() for m in _BUSINESS_RE.finditer(text)], text
+
+
+def test_mentions_and_division_prefixes_are_the_regexes():
+    """``_mention`` finds the name before a business word as ``_NAME_CHARS.search`` (``[…]+$``) did — a
+    line break ending the window included, where ``$`` matches before it — and ``_leading_division``
+    (names looked up by their first two characters) is the anchored alternation of the 行政区划 names,
+    longest first; on random texts of names, divisions, cut words, digits, letters and line breaks."""
+    import random
+    import re
+
+    from shujian.text import merchants as m
+
+    def reference_mention(text, start, end):
+        left = text[max(0, start - m._MAX_NAME):start]
+        run = m._NAME_CHARS.search(left)
+        if run is None:
+            return None
+        name_start = start - len(run.group())
+        prefix = run.group()
+        cuts = list(m._LEFT_CUT.finditer(prefix))
+        if cuts:
+            name_start += cuts[-1].end()
+            prefix = prefix[cuts[-1].end():]
+        if len(prefix) < 2 or prefix in m._GENERIC or prefix in m._division_set() or prefix.isdigit():
+            return None
+        if prefix[0].isdigit() or prefix[1].isdigit() or m._SHOP_WORD.search(prefix) or m._has_business_word(prefix):
+            return None
+        name = text[name_start:end]
+        key = m.merchant_key(name)
+        return m.Mention(name, name_start, key) if key else None
+
+    division_re = re.compile("^(?:" + "|".join(map(re.escape, m._divisions())) + ")")
+    rng = random.Random(8)
+    pieces = ["健身房", "美容院", "店", "培训学校", "力美", "顺煜森", "在", "一家", "的", "台州市", "椒江区", "温岭",
+              "\n", " ", "，", "3", "AB", "x", "后", "课后", "某某", "小区", "台", "州", "江"]
+    checked = 0
+    for _ in range(8000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        for start, end in m._business_runs(text):
+            assert m._mention(text, start, end) == reference_mention(text, start, end), text
+            checked += 1
+        for i in range(len(text)):
+            found = division_re.match(text[i:])
+            assert m._leading_division(text[i:]) == (found.end() if found else 0), text[i:]
+    assert checked > 5000

@@ -80,6 +80,7 @@ def _business_runs(text: str) -> list[tuple[int, int]]:
         runs.append((start, end))
     return runs
 _NAME_CHARS = re.compile(r"[0-9A-Za-z一-龥]+$")
+_NAME_RUN = re.compile(r"[0-9A-Za-z一-龥]+")
 # The name starts after the last of these in its clause.
 _LEFT_CUT = re.compile(r"(?:一家|这家|那家|这个|那个|该|在|于|到|去|向|的|叫|名为|称|说|反映|投诉|举报|咨询|从|给|对|"
                        r"和|与|及|跟|我|其|他|她|位于|某某|某|(?<!课)后|现|最近|发现|联系|了|被|把|让|将|做|今天|昨天|"
@@ -131,20 +132,23 @@ def _division_set() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _division_lengths() -> dict[str, tuple[int, ...]]:
-    """First character → the lengths of the 行政区划 names that start with it, longest first."""
+    """First two characters → the lengths of the 行政区划 names that start with them, longest first
+    (every name has two characters or more): a name starting like none of them is rejected by one
+    dictionary lookup (most merchants' own names: 顺煜森美容 after 台州市温岭市)."""
     lengths: dict[str, set[int]] = {}
     for name in _divisions():
-        lengths.setdefault(name[0], set()).add(len(name))
+        lengths.setdefault(name[:2], set()).add(len(name))
     return {c: tuple(sorted(ns, reverse=True)) for c, ns in lengths.items()}
 
 
 def _leading_division(name: str) -> int:
     """The length of the longest 行政区划 name ``name`` starts with (0: none) — what an alternation of
     the names, longest first, anchored at the start, matches — by one set lookup per length."""
-    if not name:
+    lengths = _division_lengths().get(name[:2])
+    if lengths is None:
         return 0
     names = _division_set()
-    for n in _division_lengths().get(name[0], ()):
+    for n in lengths:
         if n <= len(name) and name[:n] in names:
             return n
     return 0
@@ -312,11 +316,22 @@ def extract_merchants(text: str) -> list[Mention]:
 
 def _mention(text: str, start: int, end: int) -> Mention | None:
     left = text[max(0, start - _MAX_NAME):start]
-    run = _NAME_CHARS.search(left)
-    if run is None:
+    if not left:
         return None
-    name_start = start - len(run.group())
-    prefix = run.group()
+    if left[-1] == "\n":
+        run = _NAME_CHARS.search(left)    # (``$`` also matches before a final line break)
+        if run is None:
+            return None
+        prefix = run.group()
+    else:
+        # the name characters that end ``left`` (what ``_NAME_CHARS.search`` finds: the longest such
+        # suffix), as the run at the start of ``left`` reversed — one match, not a search trying
+        # every start
+        run = _NAME_RUN.match(left[::-1])
+        if run is None:
+            return None
+        prefix = left[len(left) - run.end():]
+    name_start = start - len(prefix)
     cuts = list(_LEFT_CUT.finditer(prefix))
     cut = cuts[-1] if cuts else None
     if cut is not None:
