@@ -149,6 +149,17 @@ def write_cases(d: Path, bench_csv: Path | None) -> list[tuple[str, dict]]:
     p.write_text("\n".join(rows) + "\n", encoding="utf-8")
     cases.append(("random ids", {"path": str(p)}))
 
+    # 4b. clean for the first 10,000 rows (the sample), then a few values that normalise differently:
+    # the raw copies are written sparse and filled in (seventh session)
+    rows = ["身份证号,姓名,手机号,统一社会信用代码"]
+    for i in range(12000):
+        late = i >= 10500 and i % 97 == 0
+        rows.append(f"{_id(i, x_lower=late)},{'张 三' if late else '张三'},{'138 0013 8000' if late else f'139{i:08d}'},"
+                    f"{'91350100m000100y43' if late else '91350100M000100Y43'}")
+    p = d / "late_dirty.csv"
+    p.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cases.append(("clean sample, later values normalised", {"path": str(p)}))
+
     # 5. files that must fail (or nearly)
     big = ["编号,姓名"] + [f"{i},张三{i % 10}" for i in range(200000)]
     p = d / "mixed.csv"

@@ -74,3 +74,42 @@ def test_eighty_checks_in_two_flag_columns(sqlite_ws, tmp_path, monkeypatch) -> 
         quality = s.query(DatasetVersion).filter_by(relation=res.relation).one().quality
     assert {c: quality["columns"][f"日期{c}"].get("null_markers") for c in range(COLUMNS) if c not in BAD} == \
         {c: int(c in MARKERS) for c in range(COLUMNS) if c not in BAD}
+
+
+def _names_csv(path, dirty_at: set[int], rows: int = 12_000) -> list[str]:
+    names = ["张三", "李四", "王五", "欧阳娜娜"]
+    values = [("张 三" if i % 2 else "李四　") if i in dirty_at else names[i % 4] for i in range(rows)]
+    path.write_text("编号,姓名\n" + "".join(f"{i},{v}\n" for i, v in enumerate(values)), encoding="utf-8")
+    return values
+
+
+def test_raw_copy_of_a_clean_sample_kept_when_a_later_value_differs(sqlite_ws, tmp_path, monkeypatch) -> None:
+    """The sample (the first 10,000 rows) holds clean names only: the raw copy is written sparse; two
+    later names are normalised, so the copy is kept — whole, every row's delivered value."""
+    log: list[str] = []
+    real = Workspace.warehouse
+
+    @contextlib.contextmanager
+    def logged(self, **kw):
+        with real(self, **kw) as con:
+            yield _Logged(con, log)
+
+    monkeypatch.setattr(Workspace, "warehouse", logged)
+    path = tmp_path / "late.csv"
+    values = _names_csv(path, {10_500, 11_999})
+    res = CatalogService(sqlite_ws).import_file(ImportRequest(name="late", path=path))
+    assert any(s.startswith(f'UPDATE "{res.relation}"') for s in log)   # the sparse copy filled in
+    with sqlite_ws.warehouse(read_only=True) as con:
+        got = con.execute(f'SELECT "_raw_姓名", "姓名" FROM "{res.relation}" ORDER BY _row_id').fetchall()
+    assert [r[0] for r in got] == values
+    assert (got[10_500][1], got[11_999][1], got[0][1]) == ("李四", "张三", "张三")
+
+
+def test_raw_copy_of_clean_names_is_dropped(sqlite_ws, tmp_path) -> None:
+    path = tmp_path / "clean.csv"
+    values = _names_csv(path, set())
+    res = CatalogService(sqlite_ws).import_file(ImportRequest(name="clean", path=path))
+    with sqlite_ws.warehouse(read_only=True) as con:
+        names = [r[0] for r in con.execute(f'DESCRIBE "{res.relation}"').fetchall()]
+        got = [r[0] for r in con.execute(f'SELECT "姓名" FROM "{res.relation}" ORDER BY _row_id').fetchall()]
+    assert names == ["_row_id", "编号", "姓名"] and got == values

@@ -120,6 +120,7 @@ class _Plan:
     typed_source: bool = False
     parse: Inferred | None = None   # expr = parse_sql(parse, src): the parse and the text it reads
     src: str | None = None
+    sparse_raw: bool = False  # normalised, and every sample value already in normal form (_sparse_raw)
 
 
 @dataclass
@@ -290,7 +291,8 @@ class Importer:
             columns, raw_cols, bits = self._create_relation(con, stage, relation, plans, semantic, info)
             if finish is not None:   # a CSV read by this CREATE: its rejected lines, no data rows
                 info["skipped"], finish = finish(con, relation), None
-            failed, differs, nulled = self._check_relation(con, relation, plans, raw_cols, bits)
+            sparse = {RAW_PREFIX + p.name for p in plans if p.sparse_raw}
+            failed, differs, nulled = self._check_relation(con, relation, plans, raw_cols, bits, sparse)
             forced = [p for p in plans if p.forced and p.name in failed]
             if forced:
                 raise _forced_type_error(con, stage, relation, forced[0], failed[forced[0].name], req, has_line)
@@ -330,7 +332,8 @@ class Importer:
         if parse is not None:
             expr = typeinfer.parse_sql(parse, src)
         sem, source = Importer._semantic_for(name, _detect_sample(sample), req, semantic)
-        return _Plan(name, out_type, expr, sem, source, forced, typed and dtype != "VARCHAR", parse, src)
+        sparse = out_type == "VARCHAR" and _all_clean(sem, sample)
+        return _Plan(name, out_type, expr, sem, source, forced, typed and dtype != "VARCHAR", parse, src, sparse)
 
     def _create_relation(self, con, stage: str, relation: str, plans: list[_Plan], semantic,
                          info: dict) -> tuple[list, list, dict[str, tuple[str, int]]]:
@@ -373,9 +376,14 @@ class Importer:
                 clean = null_sql(p.expr) if inline else v
                 norm = semantic.normalize_sql(p.semantic, clean) or clean
                 select.append(f"{_fast_path(p.semantic, p.expr, norm)} AS {name}")
-                select.append(f"{p.expr} AS {_q(RAW_PREFIX + p.name)}")
+                raw = _q(RAW_PREFIX + p.name)
+                select.append(f"{p.expr} AS {raw}")
                 raw_cols.append((p.name, RAW_PREFIX + p.name))
-                flags += [name, _q(RAW_PREFIX + p.name)]
+                # a raw copy likely dropped (the sample is clean) is written only where it differs
+                # (NULLs elsewhere, stored as a constant); _check_relation fills it in if it is kept
+                flags += [name, f"(CASE WHEN {name} IS DISTINCT FROM {raw} THEN {raw} END) AS {raw}"
+                          if p.sparse_raw else raw]
+                checks.append((f"dif:{RAW_PREFIX + p.name}", f"{name} IS DISTINCT FROM {raw}"))
             elif p.parse is not None:
                 # the raw value, and what must be non-NULL for a NULL result to be a failed parse
                 parsed = parse_sql_over(p.parse, v, t)
@@ -421,11 +429,14 @@ class Importer:
 
     @staticmethod
     def _check_relation(con, relation: str, plans: list[_Plan], raw_cols: list,
-                        bits: dict[str, tuple[str, int]]) -> tuple[dict, dict, dict]:
+                        bits: dict[str, tuple[str, int]], sparse: set[str] = frozenset()) -> tuple[dict, dict, dict]:
         """One scan of the new table: values that did not parse (typed column NULL, cleaned text not
         null), values that became NULL as null markers (raw value not null), and whether each
         normalised column differs from its raw column.  The first two are bits of the flag columns the
-        CREATE wrote (``bits``: {check: (column, bit)}, ``_create_relation``); they are dropped here."""
+        CREATE wrote (``bits``: {check: (column, bit)}, ``_create_relation``); they are dropped here.
+
+        A raw column in ``sparse`` was written only where it differs from its normalised column: if it
+        is kept (it differs somewhere), the other rows get their raw value — the normalised one."""
         typed = [(i, p) for i, p in enumerate(plans) if p.parse is not None]
         nulled = [(i, p.name) for i, p in enumerate(plans) if p.parse is not None or (p.name, RAW_PREFIX + p.name) in raw_cols]
 
@@ -434,8 +445,13 @@ class Importer:
             return f"count(*) FILTER (WHERE ({_q(col)} & {bit}) <> 0)"
         parts = [hits(f"bad{i}") for i, _p in typed]
         parts += [hits(f"nul{i}") for i, _n in nulled]
-        parts += [f"count(*) FILTER (WHERE {_q(raw)} IS DISTINCT FROM {_q(n)})" for n, raw in raw_cols]
+        parts += [hits(f"dif:{raw}") for _n, raw in raw_cols]
         row = con.execute(f'SELECT {", ".join(parts)} FROM "{relation}"').fetchone() if parts else ()
+        k = len(typed) + len(nulled)
+        for (n, raw), d in zip(raw_cols, row[k:], strict=True):
+            if d and raw in sparse:
+                col, bit = bits[f"dif:{raw}"]
+                con.execute(f'UPDATE "{relation}" SET {_q(raw)} = {_q(n)} WHERE ({_q(col)} & {bit}) = 0')
         for col in sorted({c for c, _bit in bits.values()}):
             con.execute(f'ALTER TABLE "{relation}" DROP COLUMN {_q(col)}')
         if not parts:
@@ -563,6 +579,20 @@ def _forced_type_error(con, stage: str, relation: str, p: _Plan, bad: int, req: 
     where = f"{Path(str(req.path)).name if req.path else req.name}" + (f" 工作表“{req.sheet}”" if req.sheet else "")
     return ImportFailed(f"{where} 列“{p.name}”有 {bad} 个值不是{label}（--type 指定）：{listed}；未导入任何数据",
                         hint=f"修正这些值后重新导入，或改用 --type {p.name}=text 按文本导入")
+
+
+def _all_clean(sem: str | None, sample: list) -> bool:
+    """Whether every non-NULL sample value of a column of semantic type ``sem`` is already in normal
+    form (``CLEAN_FORMS``, not a null marker): its raw copy is then likely the same and dropped.  Only
+    a guess of how to write the copy — the table is the same either way (``_check_relation``)."""
+    from .typeinfer import NULL_MARKERS
+
+    pattern = CLEAN_FORMS.get(sem or "")
+    if pattern is None:
+        return False
+    form = re.compile(pattern)
+    return all(v is None or (isinstance(v, str) and form.fullmatch(v) is not None and v not in NULL_MARKERS)
+               for v in sample)
 
 
 def _detect_sample(values: list, size: int = 300) -> list:
