@@ -23,6 +23,9 @@ RULES = {
                      "unless": [{"context": ["电梯", "晚上"], "before": 5, "after": 5, "label": "其他含义"}]},
     # regex terms of every shape: first characters known (a literal, a class, an alternation, a repeat;
     # some of them also literal terms or context words) or not (an optional start, a negated class)
+    # near clauses whose terms are not in rank order (a term of an earlier list, a repeated term)
+    "unranked": {"any": ["跑路"], "near": [{"a": ["充值", "办卡", "跑路"], "b": ["关门", "退", "关门", "办卡"], "within": 10},
+                                         {"a": ["退", "充值", "退"], "b": ["跑路", "办"], "within": 5}]},
     "regex": {"any": ["~(办|买)[了的一]*卡", "~欠[薪款]{1,2}", "~[0-9]{2,}元", "~(?:报了|报的|一年)+[一-龥]{0,3}课",
                       "~退?费", "~[^，。]卡卡", "办", "卡"],
               "near": [{"a": ["~(全年|半年)的?[一-龥]{0,2}费", "充值"], "b": ["跑路", "~不[见退]"], "within": 8}],

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from re import _constants as _sre  # the parser's view of a regex term (its first characters)
 from re import _parser as _sre_parse
 from typing import Any, NamedTuple
@@ -189,11 +190,15 @@ class Matcher:
             return None                 # an exclusion counted
         # (first position, words) per hit, in _explain's order before its stable sort
         hits = [(o[1], (o[3],)) for t, occs in groups if t in self._any for o in occs] if self._any else []
-        for clause, a_order, b_order in self._near:
-            a_occ = _in_order(by_term, a_order)
+        for clause, a_order, b_order, a_ranked, b_ranked in self._near_words:
+            # a side whose terms come in rank order: its occurrences in the clause's order are those
+            # of the groups (which are in rank order) — no sort
+            a_occ = ([o for t, occs in groups if t in a_order for o in occs] if a_ranked
+                     else _in_order(by_term, a_order))
             if not a_occ:
                 continue
-            b_occ = _in_order(by_term, b_order)
+            b_occ = ([o for t, occs in groups if t in b_order for o in occs] if b_ranked
+                     else _in_order(by_term, b_order))
             if not b_occ:
                 continue
             pair = _closest_plain(clause, a_occ, b_occ)
@@ -206,14 +211,14 @@ class Matcher:
         if not hits:
             return None
         if len(hits) > 1:
-            hits.sort(key=_first_of)
+            hits.sort(key=_FIRST)
         out: list[str] = []
         for _, words in hits[:MAX_REPORTED]:
             for w in words:
                 if w not in out:
                     out.append(w)
         kept = groups[0][1] if len(groups) == 1 else [o for _, occs in groups for o in occs]
-        for o in sorted(kept, key=_start_plain)[:50]:
+        for o in sorted(kept, key=_START)[:50]:
             if o[3] not in out:
                 out.append(o[3])
         return out
@@ -257,6 +262,16 @@ class Matcher:
         if self._one is not None:
             self._one.make_automaton()
         self._plain = [(t, n) for t, n in zip(self.terms, lengths, strict=True)]
+        rank = {t: i for i, t in enumerate(self.terms)}
+
+        def ranked(order: dict[str, int]) -> bool:
+            """The terms of ``order`` (term → place in the clause: the last, for a repeated one) in
+            rank order — what _in_order sorts them to."""
+            ranks = [rank[t] for t in sorted(order, key=order.__getitem__)]
+            return ranks == sorted(ranks)
+
+        self._near_words = [(clause, a_order, b_order, ranked(a_order), ranked(b_order))
+                            for clause, a_order, b_order in self._near]
 
     def _words_scan(self, text: str) -> list[tuple[str, list[tuple]]] | None:
         """:meth:`_kept_groups` of ``text`` as plain tuples, from one automaton pass, or None when
@@ -314,7 +329,7 @@ class Matcher:
             occs = [(term, m.start(), m.end(), m.group()) for m in pattern.finditer(text) if m.end() > m.start()]
             if occs:
                 found[rank] = occs
-        groups = sorted(found.items(), key=_first) if len(found) > 1 else list(found.items())
+        groups = sorted(found.items(), key=_FIRST) if len(found) > 1 else list(found.items())
         if quiet and not self.whole:
             return [(occs[0][0], occs) for _, occs in groups]
         out: list[tuple[str, list[tuple]]] = []
@@ -534,8 +549,8 @@ def _context(text: str, occ: Occurrence, clause: Unless) -> str | None:
     return None
 
 
-def _start_plain(occ: tuple) -> int:
-    return occ[1]
+_FIRST = itemgetter(0)     # sort keys in C: (rank, occurrences) and (position, words) by the first
+_START = itemgetter(1)     # a plain occurrence (term, start, end, text) by its start
 
 
 def _closest_plain(clause: Near, a_occ: list[tuple], b_occ: list[tuple]) -> tuple[tuple, tuple] | None:
