@@ -140,3 +140,18 @@ def test_mentions_and_division_prefixes_are_the_regexes():
             found = division_re.match(text[i:])
             assert m._leading_division(text[i:]) == (found.end() if found else 0), text[i:]
     assert checked > 5000
+
+
+def test_last_cut_is_the_alternations_last_match():
+    """``_last_cut_end`` (one automaton pass) ends where the last of ``_LEFT_CUT.finditer`` ends: words
+    that overlap or contain one another (前两天/两天, 某某/某, 去/去年), 后 after 课 or not, at the start."""
+    import random
+
+    from shujian.text import merchants as m
+
+    rng = random.Random(12)
+    pieces = [*m._CUT_WORDS, "课", "课后", "力美", "x", "前", "两", "天", "某某某", "。"]
+    for _ in range(30_000):
+        prefix = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))[:m._MAX_NAME]
+        cuts = list(m._LEFT_CUT.finditer(prefix))
+        assert m._last_cut_end(prefix) == (cuts[-1].end() if cuts else 0), prefix
