@@ -1,10 +1,12 @@
-"""The pass-1 reduction of an input carries the screening join's other conditions (compiler.screens).
+"""The pass-1 reductions of the inputs (compiler.screens): the screening join's other conditions,
+and the screen's own input restricted to the keys of the stream it screens.
 
 benefits-after-death reads the pension payments of the dead; its join keeps those after the death
 month.  The reduction tests that condition on the payments before the distinct and the monthly sums
 (a condition on a group key keeps or drops whole groups), so both passes read the payments after
-death only.  Checked: which rows the reduced stage holds, the conditions that must not move (a
-computed column, a window, a step read twice), and on random data with NULLs that the clues and
+death only.  pension-during-custody's custody periods (the join's other side) are built from the
+spans of persons with pension payments only.  Checked: which rows the reduced stages hold, the
+conditions that must not move (a computed column, a window, a step read twice), and on random data with NULLs that the clues and
 their evidence are those of the single pass.
 """
 
@@ -69,14 +71,14 @@ def _screened(before: list[dict], where: str = "left.month > right.since", havin
 DISTINCT = [{"id": "rows", "from": "pay", "distinct": {"columns": ["person", "month", "amount"]}}]
 
 
-def _reduced_rows(con, compiled) -> list[int]:
-    """The row ids the reduced stage of the payments holds (the stages run by hand)."""
+def _reduced_rows(con, compiled, role: str = "pay") -> list[int]:
+    """The row ids the reduced stage of an input holds (the stages run by hand)."""
     plan = compiled.staged("_t")
-    assert "r_in_pay_t" in plan.tables
+    assert f"r_in_{role}_t" in plan.tables
     try:
         for stage in plan.stages:
             con.execute(f"CREATE TEMP TABLE {stage.table} AS {stage.sql}", bind(stage.parameters, compiled.parameters))
-        return sorted(r[0] for r in con.execute("SELECT _ev_pay FROM r_in_pay_t").fetchall())
+        return sorted(r[0] for r in con.execute(f"SELECT _ev_{role} FROM r_in_{role}_t").fetchall())
     finally:
         for stage in plan.stages:
             con.execute(f"DROP TABLE IF EXISTS {stage.table}")
@@ -90,6 +92,16 @@ def test_the_reduction_keeps_the_rows_the_join_condition_can_match():
     assert _reduced_rows(con, compiled) == [1, 2, 3, 7]
     rows = DuckDBEngine(con).execute(compiled.sql, compiled.parameters, plan=compiled.staged).table.to_pylist()
     assert {r["person"]: r["_ev_pay"] for r in rows} == {"A": [1, 2, 3], "C": [7]}
+
+
+def test_the_screen_reads_only_the_persons_the_stream_has():
+    """The custody rows (the join's other side) of persons with payments: Z has none, the NULL
+    person matches nothing — the old plan read every custody row."""
+    con = _connect(PAY, [*HELD, ("Z", "2022-01-01")])
+    compiled = compile_model(load_model(_spec(_screened(DISTINCT))), _catalog(), "duckdb")
+    assert _reduced_rows(con, compiled, "held") == [1, 2, 4]
+    one = compile_model(load_model(_spec(_screened(DISTINCT))), _catalog(), "duckdb", two_pass=False)
+    assert _rows(con, compiled) == _rows(con, one)
 
 
 @pytest.mark.parametrize("before, where, having, extra", [

@@ -56,6 +56,9 @@ class Plan:
     births: dict[str, str]
     reductions: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     screens: dict[str, str] = field(default_factory=dict)
+    #: inputs reduced by the keys of another input's rows as read (not its reduction): the screen's
+    #: own side, restricted to the keys the screened stream can have (see :func:`_reductions`)
+    raw: set[str] = field(default_factory=set)
 
 
 def key_births(model: Model, rels: dict[str, Rel], reads) -> Plan | None:
@@ -136,17 +139,26 @@ def key_births(model: Model, rels: dict[str, Rel], reads) -> Plan | None:
     if not (grouped and births):
         return None
     screens: dict[str, str] = {}
-    return Plan(births, _reductions(model, reads, need, roles, screens), screens)
+    raw: set[str] = set()
+    return Plan(births, _reductions(model, reads, need, roles, screens, births, raw), screens, raw)
 
 
 def _cte(name: str, roles: set[str]) -> str:
     return f"in_{name}" if name in roles else f"s_{name}"
 
 
-def _reductions(model: Model, reads, need: dict[str, str], roles: set[str], screens: dict[str, str]
-                ) -> dict[str, tuple[str, str, str]]:
+def _reductions(model: Model, reads, need: dict[str, str], roles: set[str], screens: dict[str, str],
+                births: dict[str, str], raw: set[str]) -> dict[str, tuple[str, str, str]]:
     """Pass-1 semi-join reductions of the inputs (see :class:`Plan`); the join step of each goes to
-    ``screens``."""
+    ``screens``.
+
+    An input that reaches the output only through the *right* side of an inner or semi join (the
+    screen: custody periods, built by windows over every span of the city) is reduced by the keys
+    of the input the left side's rows come from, as read (``raw``): the left side's keys are some of
+    that input's keys (one input upstream, the key carried unchanged — no step computes it), and
+    every step from the screen's input to the join keeps subjects apart, so a subject the stream
+    does not have only adds rows the join drops.  pension-during-custody: 176 of 1.2 M custody and
+    prison spans belong to the 260 k persons with pension payments (large city)."""
     steps = model.steps
     srcs = {step.id: [name for name, _ in reads(step, i, model)] for i, step in enumerate(steps)}
     upstream: dict[str, set[str]] = {}
@@ -195,6 +207,22 @@ def _reductions(model: Model, reads, need: dict[str, str], roles: set[str], scre
             out[f"in_{role}"] = (need[role], _cte(other, roles), need[other])
             screens[f"in_{role}"] = f"s_{join}"
             break
+    computed = {name[len("s_"):] for name in births if name.startswith("s_")}     # steps that compute the key
+    for role in sorted(roles):
+        if f"in_{role}" in out or role not in need or role not in through:
+            continue
+        for join, side in sorted(through[role], key=lambda js: order[js[0]]):
+            left = srcs[join][0]
+            above = upstream.get(left, set()) | {left}
+            sources = above & roles
+            if side != 1 or len(sources) != 1 or above & computed:
+                continue
+            (source,) = sources
+            if source == role or source not in need or births.get(f"in_{source}") != need[source]:
+                continue
+            out[f"in_{role}"] = (need[role], f"in_{source}", need[source])
+            raw.add(f"in_{role}")
+            break
     return out
 
 
@@ -220,18 +248,30 @@ def two_passes(ctes: list[tuple[str, exp.Query]], last: str, key: str, plan: Pla
     prune(first, keys)
     kept = {name for name, _ in first}
     full = dict(ctes)
+
+    def shares(base: str) -> bool:
+        """``base``'s reduced rows are written once for both passes (``r_<base>``)."""
+        reduction = plan.reductions.get(base)
+        return reduction is not None and base in full and PASS1 + reduction[1] in kept
+
     shared: set[str] = set()                 # inputs whose reduced rows both passes read
     out: list[tuple[str, exp.Query]] = []
     for name, query in first:
         base = name[len(PASS1):]
         reduction = plan.reductions.get(base)
-        if reduction is None or PASS1 + reduction[1] not in kept or base not in full:
+        if reduction is None or not shares(base):
             out.append((name, query))
             continue
         # the input's rows of keys the screen's other side has, with every column pass 2 reads too:
         # written once (a stage), read by pass 1 and — restricted to the clues' keys — by pass 2
         column, other, other_key = reduction
         shared.add(base)
+        if base in plan.raw:        # the other input's rows as read: its own reduction may read this one
+            source = REDUCED + other + "__all" if shares(other) else PASS1 + other
+            out += _filtered(REDUCED + base, full[base], column,
+                             exp.select(exp.column(other_key)).from_(source), keep_null=False)
+            out.append((name, exp.select(*[exp.column(c) for c in query.named_selects]).from_(REDUCED + base)))
+            continue
         screen = _screen(ctes, base, plan.screens.get(base), column, other, other_key,
                          dict(first).get(PASS1 + other))
         if screen is not None:
