@@ -208,12 +208,17 @@ def _others_busy(seconds: float = 0.2) -> float:
         t = psutil.cpu_times()
         return sum(getattr(t, f, 0.0) for f in ("user", "nice", "system", "irq", "softirq", "steal"))
 
-    machine, mine, start = busy(), time.process_time(), time.monotonic()
+    start, machine, mine = time.monotonic(), busy(), time.process_time()
     time.sleep(seconds)
     # over the time that really passed: on a busy machine the sleep overruns, and dividing by the
-    # nominal seconds counted more CPUs than the machine has
+    # nominal seconds counted more CPUs than the machine has; the clock is read around the counters
+    # (it was read before the last one: a wait for the CPU in between counted as busy time, not as time)
+    machine_end, mine_end = busy(), time.process_time()
     elapsed = max(time.monotonic() - start, seconds)
-    return max(0.0, (busy() - machine) - (time.process_time() - mine)) / elapsed
+    # the counters tick 100 times a second: over a short window they can add up to more CPUs than
+    # there are; no more than all of them can be busy
+    cpus = psutil.cpu_count() or 1
+    return min(float(cpus), max(0.0, (machine_end - machine) - (mine_end - mine)) / elapsed)
 
 
 POOL = Pool()
