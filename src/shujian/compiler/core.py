@@ -18,6 +18,7 @@ from sqlglot.tokens import Tokenizer
 
 from shujian.catalog.schema import ROW_ID, CatalogSchema, DatasetSchema
 from shujian.compiler import dialects
+from shujian.compiler.common_aggregates import merge_aggregates
 from shujian.compiler.entity_join import build_entity_join
 from shujian.compiler.exists import exists_as_joins
 from shujian.compiler.expr import Ctx, suggest
@@ -308,6 +309,7 @@ def _finish(b: Builder, model: Model, last: Rel, datasets: list[str],
                        *[exp.column(c) for c in last.evidence]).from_(last.cte)
     prune_columns(b.ctes, final)
     reduce_lookups(b.ctes, final)
+    merge_aggregates(b.ctes)                    # two screening aggregates of one relation: one pass
     ctes = b.ctes
     if plan is not None and last.evidence:      # evidence after screens (compiler.screens)
         ctes = two_passes(ctes, last.cte, model.output.subject.key, plan, prune_columns)
