@@ -283,14 +283,20 @@ class Matcher:
             plain, roles = self._plain, self._roles
             for last, v in self._one.iter(text):
                 if v >= 0:
-                    t, n = plain[v]
-                    occs = found.get(v)
-                    if occs is None:
-                        found[v] = [(t, last + 1 - n, last + 1, t)]
-                    else:
-                        occs.append((t, last + 1 - n, last + 1, t))
-                    continue
-                rank, phrase, rx = roles[~v]
+                    rank = v                    # a literal term and nothing else
+                else:
+                    rank, phrase, rx = roles[~v]
+                    if phrase:
+                        quiet = False
+                    if rx:
+                        if tried is None:
+                            tried = {}
+                        for r in rx:
+                            at = tried.get(r)
+                            if at is None:
+                                tried[r] = [last]
+                            else:
+                                at.append(last)
                 if rank >= 0:
                     t, n = plain[rank]
                     occs = found.get(rank)
@@ -298,17 +304,6 @@ class Matcher:
                         found[rank] = [(t, last + 1 - n, last + 1, t)]
                     else:
                         occs.append((t, last + 1 - n, last + 1, t))
-                if phrase:
-                    quiet = False
-                if rx:
-                    if tried is None:
-                        tried = {}
-                    for r in rx:
-                        at = tried.get(r)
-                        if at is None:
-                            tried[r] = [last]
-                        else:
-                            at.append(last)
         if self._positive_ranks.isdisjoint(found) and (self._pre_regex is None
                                                          or self._pre_regex.search(text) is None):
             return None

@@ -1,10 +1,12 @@
-"""Seventh session (issue 20, target 1): the version's per-row checks are bits of one BIGINT column per
-62 checks instead of a BOOLEAN column each — the same notes, null-marker counts and table, with more
-checks than fit in one column."""
+"""The version's per-row checks are bits of one BIGINT column per 62 checks instead of a BOOLEAN column
+each — the same notes, null-marker counts and table, with more checks than fit in one column; and a raw
+copy of a normalised column written sparse when the sample is clean, filled in when it is kept."""
 
 from __future__ import annotations
 
 import contextlib
+
+import pytest
 
 from shujian.catalog.importer import FLAG_PREFIX, ImportRequest
 from shujian.catalog.service import CatalogService
@@ -28,6 +30,21 @@ class _Logged:
         return getattr(self._con, name)
 
 
+@pytest.fixture
+def warehouse_log(monkeypatch) -> list[str]:
+    """Every statement run on the workspace's warehouse connections, in order."""
+    log: list[str] = []
+    real = Workspace.warehouse
+
+    @contextlib.contextmanager
+    def logged(self, **kw):
+        with real(self, **kw) as con:
+            yield _Logged(con, log)
+
+    monkeypatch.setattr(Workspace, "warehouse", logged)
+    return log
+
+
 def _csv(path) -> None:
     rows = []
     for r in range(60):
@@ -42,16 +59,7 @@ def _csv(path) -> None:
     path.write_text(",".join(f"日期{c}" for c in range(COLUMNS)) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
 
 
-def test_eighty_checks_in_two_flag_columns(sqlite_ws, tmp_path, monkeypatch) -> None:
-    log: list[str] = []
-    real = Workspace.warehouse
-
-    @contextlib.contextmanager
-    def logged(self, **kw):
-        with real(self, **kw) as con:
-            yield _Logged(con, log)
-
-    monkeypatch.setattr(Workspace, "warehouse", logged)
+def test_eighty_checks_in_two_flag_columns(sqlite_ws, tmp_path, warehouse_log) -> None:
     path = tmp_path / "wide.csv"
     _csv(path)
     res = CatalogService(sqlite_ws).import_file(ImportRequest(name="wide", path=path))
@@ -59,7 +67,7 @@ def test_eighty_checks_in_two_flag_columns(sqlite_ws, tmp_path, monkeypatch) -> 
     assert sorted(res.notes) == sorted(f"列“日期{c}”有 1 个值无法按推断的类型解析，已按文本保存" for c in BAD)
     types = {c.name: c.dtype for c in res.columns}
     assert all(types[f"日期{c}"] == ("VARCHAR" if c in BAD else "DATE") for c in range(COLUMNS))
-    creates = [s for s in log if s.startswith(f'CREATE TABLE "{res.relation}"')]
+    creates = [s for s in warehouse_log if s.startswith(f'CREATE TABLE "{res.relation}"')]
     assert len(creates) == 2   # the retry after the four columns that did not parse
     assert creates[0].count(f'AS "{FLAG_PREFIX}') == 2   # 80 checks: 62 + 18 bits
     assert creates[1].count(f'AS "{FLAG_PREFIX}') == 2   # 36 date columns: 72 checks
@@ -83,22 +91,13 @@ def _names_csv(path, dirty_at: set[int], rows: int = 12_000) -> list[str]:
     return values
 
 
-def test_raw_copy_of_a_clean_sample_kept_when_a_later_value_differs(sqlite_ws, tmp_path, monkeypatch) -> None:
+def test_raw_copy_of_a_clean_sample_kept_when_a_later_value_differs(sqlite_ws, tmp_path, warehouse_log) -> None:
     """The sample (the first 10,000 rows) holds clean names only: the raw copy is written sparse; two
     later names are normalised, so the copy is kept — whole, every row's delivered value."""
-    log: list[str] = []
-    real = Workspace.warehouse
-
-    @contextlib.contextmanager
-    def logged(self, **kw):
-        with real(self, **kw) as con:
-            yield _Logged(con, log)
-
-    monkeypatch.setattr(Workspace, "warehouse", logged)
     path = tmp_path / "late.csv"
     values = _names_csv(path, {10_500, 11_999})
     res = CatalogService(sqlite_ws).import_file(ImportRequest(name="late", path=path))
-    assert any(s.startswith(f'UPDATE "{res.relation}"') for s in log)   # the sparse copy filled in
+    assert any(s.startswith(f'UPDATE "{res.relation}"') for s in warehouse_log)   # the sparse copy filled in
     with sqlite_ws.warehouse(read_only=True) as con:
         got = con.execute(f'SELECT "_raw_姓名", "姓名" FROM "{res.relation}" ORDER BY _row_id').fetchall()
     assert [r[0] for r in got] == values
