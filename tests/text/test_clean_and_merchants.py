@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from shujian.text.clean import QualityCounts, clean_text, decode_bytes
-from shujian.text.merchants import Registry, extract_merchants, first_merchant, merchant_key
+from shujian.text.merchants import (
+    _AFTER,
+    _CUT_WORDS,
+    Registry,
+    extract_merchants,
+    first_merchant,
+    merchant_key,
+)
 from shujian.text.udf import screen_values
+
+# the alternation the merchant extractor's automaton pass replaced: the reference its cuts are checked against
+_LEFT_CUT = re.compile("(?:" + "|".join(f"(?<!课){w}" if w == _AFTER else re.escape(w) for w in _CUT_WORDS) + ")")
 
 BAD = {
     "excel": "办卡_x000D_\n后跑路",
@@ -114,7 +126,7 @@ def test_mentions_and_division_prefixes_are_the_regexes():
             return None
         name_start = start - len(run.group())
         prefix = run.group()
-        cuts = list(m._LEFT_CUT.finditer(prefix))
+        cuts = list(_LEFT_CUT.finditer(prefix))
         if cuts:
             name_start += cuts[-1].end()
             prefix = prefix[cuts[-1].end():]
@@ -153,5 +165,5 @@ def test_last_cut_is_the_alternations_last_match():
     pieces = [*m._CUT_WORDS, "课", "课后", "力美", "x", "前", "两", "天", "某某某", "。"]
     for _ in range(30_000):
         prefix = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))[:m._MAX_NAME]
-        cuts = list(m._LEFT_CUT.finditer(prefix))
+        cuts = list(_LEFT_CUT.finditer(prefix))
         assert m._last_cut_end(prefix) == (cuts[-1].end() if cuts else 0), prefix

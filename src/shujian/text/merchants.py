@@ -88,7 +88,6 @@ _CUT_WORDS = ("一家", "这家", "那家", "这个", "那个", "该", "在", "�
               "某某", "某", "后", "现", "最近", "发现", "联系", "了", "被", "把", "让", "将", "做", "今天", "昨天",
               "前两天", "两天", "几天", "去年", "今年", "当天", "那天", "原来")
 _AFTER = "后"                 # a cut word unless 课 comes before it (课后 is part of a name: 课后托管班)
-_LEFT_CUT = re.compile("(?:" + "|".join(f"(?<!课){w}" if w == _AFTER else re.escape(w) for w in _CUT_WORDS) + ")")
 _SHOP_WORD = re.compile(r"店|馆|公司|中心|会所|机构")   # inside a name's prefix: a sentence, not a name
 _MAX_NAME = 14
 # Words that name nobody when they are all that is left of a name (小区门口的健身房 → 门口).
@@ -368,7 +367,8 @@ _CUT_LENGTHS = tuple(len(w) for w in _CUT_WORDS)
 
 
 def _last_cut_end(prefix: str) -> int:
-    """``list(_LEFT_CUT.finditer(prefix))[-1].end()``, 0 when there is no match, from one automaton
+    """Where the last match of the cut words' alternation in ``prefix`` ends (``(?:一家|这家|…|(?<!课)后|…)``,
+    ``finditer``), 0 when there is no match, from one automaton
     pass: ``finditer`` takes, at the leftmost position where a cut word starts (后 only when 课 is not
     before it in ``prefix``), the first word of the alternation that starts there, and goes on from its
     end.  (The alternation's scan tried its 55 words at every position: most of a mention's cost.)"""
