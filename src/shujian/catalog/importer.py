@@ -245,6 +245,7 @@ class Importer:
         try:
             info = stage_fn(con, stage, (job_id, tmp_files))
             columns, notes, markers = self._build_version(con, stage, relation, req, info)
+            notes = [*info.pop("notes", []), *notes]
         finally:
             drop_stage(con, stage)
         if combine is not None:

@@ -12,10 +12,12 @@ import csv
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from itertools import chain as iter_chain
 from pathlib import Path
 
 import pyarrow as pa
@@ -370,12 +372,16 @@ SOURCE_LINE = "_src_line"   # staging column: the row's line in the source file 
 
 
 def xlsx_batches(path: Path, sheet: str | None, batch_rows: int = 50_000, header_row: int = 1,
-                 limits: XlsxLimits = XLSX_LIMITS, with_line: bool = False) -> tuple[list[str], Iterator[pa.RecordBatch]]:
+                 limits: XlsxLimits = XLSX_LIMITS, with_line: bool = False,
+                 footers: list[tuple[int, str]] | None = None) -> tuple[list[str], Iterator[pa.RecordBatch]]:
     """Header and string record batches of one sheet (the first sheet by default).
 
     ``header_row`` is the Excel row number (1-based) of the column names; rows above it are not
     imported (titles, merged upper headers).  Empty rows are skipped; with ``with_line`` every batch
     also carries the Excel row number of each row in ``SOURCE_LINE``.  Rows are streamed from calamine.
+    The sheet's closing rows that are a sign-off or a total (表尾: 合计, 制表人：…, 审核人：…; see
+    :func:`footer_text`) are not data: they are left out, and ``footers`` (when given) receives their
+    row numbers and text once the batches are consumed.
     """
     from python_calamine import CalamineWorkbook
 
@@ -400,7 +406,8 @@ def xlsx_batches(path: Path, sheet: str | None, batch_rows: int = 50_000, header
     check_header([numbered.get(i, []) for i in range(1, max(numbered) + 1)], _first_at(numbered, header_row), path)
     start = _first_at(numbered, header_row)
     header = unique_header([_cell(v) or "" for v in numbered[start]])
-    return header, _xlsx_gen([(n, r) for n, r in head if n > start], rows, header, batch_rows, with_line)
+    return header, _xlsx_gen([(n, r) for n, r in head if n > start], rows, header, batch_rows, with_line,
+                             [] if footers is None else footers)
 
 
 def _first_at(numbered: dict[int, list], row: int) -> int:
@@ -413,15 +420,48 @@ def _numbered_rows(rows) -> Iterator[tuple[int, list]]:
             yield n, r
 
 
+# 表尾: what agency exports put under the data.  A total row is named by its first filled cell
+# alone (合计 / 总计 …); a sign-off row starts with a role and a colon (制表人：, 审核：, 填报日期：) or a
+# role's name (制表人 张三), or is a note (注：, 说明：, 数据来源：) — and fills few cells.
+_FOOTER_TOTALS = frozenset({"合计", "总计", "小计", "累计", "总合计", "共计"})
+_FOOTER_START = re.compile(
+    r"(制表|填表|填报|审核|复核|审批|统计|经办|负责|联系|打印|导出)(人|单位|日期|时间|电话)?\s*[:：]"
+    r"|(制表|填表|填报|审核|复核|审批|统计|经办|单位负责|部门负责)人"
+    r"|(注|说明|备注|数据来源|资料来源)\s*[:：]")
+
+
+def footer_text(row: list, width: int) -> str | None:
+    """The text of a row that looks like a table footer (a total or a sign-off), else None.
+
+    Only a candidate: :func:`_xlsx_gen` leaves such rows out only when nothing but such rows
+    follow them (a 合计 row between groups of data is kept)."""
+    cells = [c for c in (_cell(v) for v in row) if c]
+    if not cells:
+        return None
+    first = cells[0]
+    if re.sub(r"\s+", "", first) in _FOOTER_TOTALS or (
+            _FOOTER_START.match(first) and len(cells) <= max(3, width // 2)):
+        return "  ".join(cells)[:60]
+    return None
+
+
 def _xlsx_gen(first: list[tuple[int, list]], rest: Iterator[tuple[int, list]], header: list[str],
-              batch_rows: int, with_line: bool) -> Iterator[pa.RecordBatch]:
+              batch_rows: int, with_line: bool, footers: list[tuple[int, str]]) -> Iterator[pa.RecordBatch]:
     names = [*header, SOURCE_LINE] if with_line else header
-    buf = list(first)
-    for item in rest:
+    buf: list[tuple[int, list]] = []
+    held: list[tuple[int, list, str]] = []     # footer-like rows not yet known to be the last ones
+    for item in iter_chain(first, rest):
+        text = footer_text(item[1], len(header))
+        if text is not None:
+            held.append((*item, text))
+            continue
+        buf.extend((n, r) for n, r, _ in held)
+        held = []
         buf.append(item)
         if len(buf) >= batch_rows:
             yield _xlsx_batch(buf, names)
             buf = []
+    footers.extend((n, text) for n, _, text in held)
     if buf:
         yield _xlsx_batch(buf, names)
 

@@ -29,6 +29,15 @@ from . import readers
 MAX_LISTED_BAD = 20
 
 
+def footer_notes(footers: list[tuple[int, str]]) -> list[str]:
+    """The import's note on the table's closing rows left out (readers.footer_text)."""
+    if not footers:
+        return []
+    rows = "、".join(str(n) for n, _ in footers)
+    texts = "；".join(f"“{t}”" for _, t in footers[:5])
+    return [f"表格末尾第 {rows} 行是表尾（合计、制表人、审核人等），不是数据，未导入：{texts}"]
+
+
 class Stager:
     """Stages files for one import; ``progress`` is the importer's progress sink."""
 
@@ -50,11 +59,13 @@ class Stager:
             return {"format": fmt, "encoding": None, "hash": readers.hash_file(path), "skipped": [], "typed": True}
         if fmt == "xlsx":
             self.progress.stage(f"读取 Excel{'：' + req.sheet if req.sheet else ''}")
-            header, batches = readers.xlsx_batches(path, req.sheet, header_row=req.header_row, with_line=True)
+            footers: list[tuple[int, str]] = []
+            header, batches = readers.xlsx_batches(path, req.sheet, header_row=req.header_row, with_line=True,
+                                                   footers=footers)
             stage_batches(con, stage, header, batches, with_line=True)
             check_not_empty(con, stage, path)
             return {"format": fmt, "encoding": None, "hash": readers.hash_file(path), "skipped": [],
-                    "sheet": req.sheet or readers.xlsx_sheet_names(path)[0]}
+                    "sheet": req.sheet or readers.xlsx_sheet_names(path)[0], "notes": footer_notes(footers)}
         return self.stage_jsonl(con, stage, path, req)
 
     def stage_jsonl(self, con, stage: str, path: Path, req) -> dict:
