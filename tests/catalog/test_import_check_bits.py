@@ -4,45 +4,13 @@ copy of a normalised column written sparse when the sample is clean, filled in w
 
 from __future__ import annotations
 
-import contextlib
-
-import pytest
-
 from shujian.catalog.importer import FLAG_PREFIX, ImportRequest
 from shujian.catalog.service import CatalogService
 from shujian.db.models import DatasetVersion
-from shujian.workspace import Workspace
 
 COLUMNS = 40          # 40 date columns: a parse check and a null check each, 80 checks, two flag columns
 BAD = {0: 3, 30: 5, 31: 7, 39: 9}          # column -> the (0-based) data row holding a value that is no date
 MARKERS = {1: 2, 29: 4, 32: 6, 38: 8}      # column -> the data row holding 无 (a null marker)
-
-
-class _Logged:
-    def __init__(self, con, log: list[str]):
-        self._con, self._log = con, log
-
-    def execute(self, sql, *args, **kwargs):
-        self._log.append(str(sql))
-        return self._con.execute(sql, *args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self._con, name)
-
-
-@pytest.fixture
-def warehouse_log(monkeypatch) -> list[str]:
-    """Every statement run on the workspace's warehouse connections, in order."""
-    log: list[str] = []
-    real = Workspace.warehouse
-
-    @contextlib.contextmanager
-    def logged(self, **kw):
-        with real(self, **kw) as con:
-            yield _Logged(con, log)
-
-    monkeypatch.setattr(Workspace, "warehouse", logged)
-    return log
 
 
 def _csv(path) -> None:
