@@ -112,6 +112,15 @@ def screen_values(texts: Iterable[Any], config: str, words: tuple[str, ...] = ()
     merchant is extracted from matching texts only.  With ``among`` (the digest of a key set kept by
     ``shujian_text_keys``) a name key is given only when it is one of those keys, when the set is at
     hand.  A field not asked for is NULL."""
+    values = texts if isinstance(texts, list) else list(texts)
+    cols = screen_columns(values, config, words)
+    n = len(values)
+    return {f: ([None] * n if cols[f] is None else cols[f]) for f in FIELDS}
+
+
+def screen_columns(values: list, config: str, words: tuple[str, ...] = ()) -> dict[str, list | None]:
+    """:func:`screen_values`, with None for a column that is NULL on every row (a field not asked
+    for): such a column is neither built row by row nor converted (:func:`screen_arrow`)."""
     from shujian.text.merchants import first_merchant, merchant_key
 
     matcher, outputs, matched_only, among_digest = _compiled(config, words)
@@ -121,33 +130,62 @@ def screen_values(texts: Iterable[Any], config: str, words: tuple[str, ...] = ()
     want_words = "words" in outputs or want_explain       # (explain without words: the struct has both)
     want_merchant = "merchant" in outputs or "merchant_key" in outputs
     want_key = "name_key" in outputs
-    matched, explain, found, merchant, mkey, name_key = [], [], [], [], [], []
-    for value in texts:
-        text = cleaned(value)
-        if matcher is None:
-            hit = True
-            explain.append(None)
-            found.append(None)
-        elif want_explain:
+    n = len(values)
+    texts = [cleaned(v) for v in values]
+    if matcher is None:
+        matched, explain, found = [True] * n, None, None
+    elif want_explain:
+        explain, found, matched = [], [], []
+        for text in texts:
             match = matcher.match(text)
-            hit = match is not None
-            explain.append(match.to_json() if hit else None)
-            found.append("、".join(match.words) if hit else None)
-        else:
-            terms = matcher.words(text)
-            hit = terms is not None
-            explain.append(None)
-            found.append("、".join(terms) if hit and want_words else None)
-        matched.append(hit)
-        mention = first_merchant(text) if want_merchant and text and (hit or not matched_only) else None
-        if mention:
-            merchant.append(mention.name)
-            mkey.append(mention.key)
-        else:
-            merchant.append(None)
-            mkey.append(None)
-        name_key.append(name_key_of(text) if want_key and text else None)
+            if match is None:
+                matched.append(False)
+                explain.append(None)
+                found.append(None)
+            else:
+                matched.append(True)
+                explain.append(match.to_json())
+                found.append("、".join(match.words))
+    else:
+        explain, terms = None, [matcher.words(text) for text in texts]
+        matched = [t is not None for t in terms]
+        found = [None if t is None else "、".join(t) for t in terms] if want_words else None
+    merchant = mkey = name_key = None
+    if want_merchant:
+        merchant, mkey = [], []
+        for text, hit in zip(texts, matched, strict=True):
+            mention = first_merchant(text) if text and (hit or not matched_only) else None
+            if mention:
+                merchant.append(mention.name)
+                mkey.append(mention.key)
+            else:
+                merchant.append(None)
+                mkey.append(None)
+    if want_key:
+        name_key = [name_key_of(text) if text else None for text in texts]
     return dict(zip(FIELDS, (matched, explain, found, merchant, mkey, name_key), strict=True))
+
+
+@lru_cache(maxsize=1)
+def arrow_type():
+    """The SQL function's result as an Arrow struct type (``FIELDS``: matched BOOLEAN, the rest VARCHAR)."""
+    import pyarrow as pa
+
+    return pa.struct([(f, pa.bool_() if f == "matched" else pa.string()) for f in FIELDS])
+
+
+def screen_arrow(texts, config: str, words: tuple[str, ...] = ()):
+    """:func:`screen_values` of an Arrow string array, as the SQL function's struct array (a column
+    NULL on every row is built as such, not from a list of Nones)."""
+    import pyarrow as pa
+
+    values = texts.to_pylist()
+    cols = screen_columns(values, config, words)
+    struct = arrow_type()
+    n = len(values)
+    return pa.StructArray.from_arrays(
+        [pa.nulls(n, struct.field(f).type) if cols[f] is None else pa.array(cols[f], struct.field(f).type)
+         for f in FIELDS], fields=list(struct))
 
 
 # ---------------------------------------------------------------- DuckDB
@@ -163,17 +201,18 @@ def register_duckdb(con, words: Iterable[str] = ()) -> None:
     settle(con)                   # DuckDB 2: an unread result blocks create_function
     key = tuple(sorted(set(words)))
     struct = duckdb.struct_type({f: ("BOOLEAN" if f == "matched" else "VARCHAR") for f in FIELDS})
-    arrow_type = pa.struct([(f, pa.bool_() if f == "matched" else pa.string()) for f in FIELDS])
 
     seen = [0]                    # rows this registration has screened
 
     def call(texts, configs):
         config = configs[0].as_py() if len(configs) else "{}"
-        values = texts.to_pylist()
+        # one compact array (its own buffers: what a worker is sent is this batch, not a larger buffer)
+        if isinstance(texts, pa.ChunkedArray):
+            values = pa.concat_arrays(texts.chunks) if texts.num_chunks else pa.array([], pa.string())
+        else:
+            values = texts
         seen[0] += len(values)
-        cols = POOL.screen(values, config, key, seen[0])      # large inputs: on every core
-        return pa.StructArray.from_arrays([pa.array(cols[f], arrow_type.field(f).type) for f in FIELDS],
-                                          fields=list(arrow_type))
+        return POOL.screen_arrow(values, config, key, seen[0])      # large inputs: on every core
 
     def keys_call(configs, keys):
         return pa.array([with_keys(c, k) for c, k in zip(configs.to_pylist(), keys.to_pylist(), strict=True)],

@@ -70,7 +70,9 @@ class _Worker:
                                      stdout=subprocess.PIPE, env=env)
         self.sent: set[str] = set()                         # digests of the key sets it holds
 
-    def call(self, texts: list, config: str, words: tuple[str, ...]) -> dict[str, list]:
+    def call(self, texts, config: str, words: tuple[str, ...]) -> Any:
+        """The worker's answer for ``texts``: ``screen_values`` of a list, ``screen_arrow`` of an
+        Arrow array (sent and returned as Arrow buffers: no Python object per row on this side)."""
         from shujian.text.udf import among, keyset_items
 
         keysets = {}
@@ -129,18 +131,28 @@ class Pool:
         included) make the input large."""
         from shujian.text.udf import screen_values
 
+        return self._screen(screen_values, texts, config, words, seen)
+
+    def screen_arrow(self, texts, config: str, words: tuple[str, ...], seen: int):
+        """``screen_arrow(texts, config, words)`` (an Arrow string array → the struct array), in a
+        worker when ``seen`` rows make the input large."""
+        from shujian.text.udf import screen_arrow
+
+        return self._screen(screen_arrow, texts, config, words, seen)
+
+    def _screen(self, here, texts, config: str, words: tuple[str, ...], seen: int):
         if seen * 2 > self.after:
             self._start()
         worker = self._take() if seen > self.after else None
         if worker is None:
-            return screen_values(texts, config, words)
+            return here(texts, config, words)
         try:
             result = worker.call(texts, config, words)
         except (OSError, EOFError, pickle.PickleError):
             self._broken = True          # a worker died (killed, out of memory): no more workers
             worker.stop()
             self.close()
-            return screen_values(texts, config, words)
+            return here(texts, config, words)
         self._give_back(worker)
         return result
 
@@ -228,11 +240,16 @@ atexit.register(POOL.close)
 def main() -> int:
     """The worker: read (texts, config, words, key sets), answer (True, columns) or (False, error),
     until the input closes."""
-    from shujian.text.udf import add_keyset, screen_values
+    import gc
+
+    from shujian.text.udf import add_keyset, screen_arrow, screen_values
 
     out = os.fdopen(os.dup(1), "wb")      # the answers; anything printed goes to standard error
     os.dup2(2, 1)
     stdin = sys.stdin.buffer
+    # a batch allocates tens of thousands of short-lived tuples and lists and makes no reference
+    # cycles worth collecting: the default threshold (700) ran a collection every few messages
+    gc.set_threshold(100_000, 20, 20)
     while True:
         try:
             texts, config, words, keysets = _receive(stdin)
@@ -241,7 +258,8 @@ def main() -> int:
         try:
             for items in keysets.values():
                 add_keyset(items)         # the same digest as in the caller: the same content
-            answer = (True, screen_values(texts, config, words))
+            screen = screen_values if isinstance(texts, list) else screen_arrow
+            answer = (True, screen(texts, config, words))
         except Exception as exc:  # noqa: BLE001 — raised again in the caller, as in one process
             answer = (False, exc if _picklable(exc) else RuntimeError(repr(exc)))
         _send(out, answer)
