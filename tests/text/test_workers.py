@@ -132,3 +132,61 @@ def test_a_busy_machine_is_asked_again_only_after_a_while(monkeypatch):
 def test_other_processes_are_told_from_this_one():
     busy = workers._others_busy(0.05)
     assert 0.0 <= busy <= (workers.os.cpu_count() or 1) + 0.5
+
+
+
+def words_config() -> str:
+    """The prepaid model's kind of call: words and merchant of matching rows only, no explanation."""
+    data = json.loads(config())
+    data.update(outputs=["merchant", "merchant_key", "words"], matched_only=True)
+    return json.dumps(data, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("make", [config, words_config])
+def test_arrow_batches_give_the_rows_of_screen_values_here_and_in_a_worker(pool, make):
+    import pyarrow as pa
+
+    from shujian.text.udf import FIELDS, screen_arrow
+
+    cfg, values = make(), texts(300)
+    want = screen_values(values, cfg)
+    rows = [dict(zip(FIELDS, r, strict=True)) for r in zip(*(want[f] for f in FIELDS), strict=True)]
+    assert screen_arrow(pa.array(values, pa.string()), cfg).to_pylist() == rows
+    pool.screen_arrow(pa.array(values[:10], pa.string()), cfg, (), 60)        # half-way: workers start
+    got = pool.screen_arrow(pa.array(values, pa.string()), cfg, (), 500)
+    assert pool._workers and isinstance(got, pa.StructArray) and got.to_pylist() == rows
+    assert any(r["merchant_key"] for r in rows) and any(r["words"] for r in rows)
+    assert any(r["explain"] for r in rows) == ("explain" in json.loads(cfg)["outputs"])
+
+
+def test_the_decision_is_taken_again_while_an_input_is_screened(monkeypatch):
+    """Started on an idle machine, the workers stop once other processes keep the cores busy, and
+    start again when they leave — decided from the CPU used between two batches, every
+    ``recheck`` seconds (before: workers once started served the whole input)."""
+    monkeypatch.delenv("SHUJIAN_TEXT_WORKERS", raising=False)
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    monkeypatch.setattr(workers, "_others_busy", lambda seconds=0.2: 0.1)      # idle at the start
+    clock, machine = [100.0], [0.0]
+    monkeypatch.setattr(workers, "_clock", lambda: clock[0], raising=False)
+    monkeypatch.setattr(workers, "_counters", lambda pids: (clock[0], machine[0], 0.0), raising=False)
+    pool, cfg, seen = Pool(after=100, idle=600, recheck=5), config(), [0]
+
+    def batch(tick: float, others: float) -> None:
+        clock[0] += tick
+        machine[0] += tick * others     # CPU seconds other processes used meanwhile
+        seen[0] += 80
+        assert pool.screen(texts(80), cfg, (), seen[0]) == screen_values(texts(80), cfg)
+
+    try:
+        batch(1, 0.1)
+        assert len(pool._workers) == 2
+        batch(1, 1.8)                   # busy, but the next decision is not due
+        assert len(pool._workers) == 2
+        batch(5, 1.8)                   # due: 1.8 CPUs busy since the last one
+        assert pool._workers == []
+        batch(2, 0.1)
+        assert pool._workers == []
+        batch(5, 0.1)                   # idle again
+        assert len(pool._workers) == 2 and all(w.proc.poll() is None for w in pool._workers)
+    finally:
+        pool.close()

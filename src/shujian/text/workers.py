@@ -100,23 +100,32 @@ class _Worker:
 
 
 class Pool:
-    """Hands batches to worker processes once an input is large (see the module docstring)."""
+    """Hands batches to worker processes once an input is large (see the module docstring).
 
-    def __init__(self, after: int = 32_768, idle: float = 60.0, recheck: float = 30.0):
+    Whether to use workers is decided again every ``recheck`` seconds while an input is screened,
+    from what other processes used since the last decision (``_counters``: no waiting): a run that
+    began on a busy machine takes both cores once the machine is idle, and one that began on an
+    idle machine stops its workers when other processes take the cores (before, workers once
+    started stayed on for the whole input, and a busy machine was asked again only after 30 s)."""
+
+    def __init__(self, after: int = 32_768, idle: float = 60.0, recheck: float = 5.0):
         self.after, self.idle, self.recheck = after, idle, recheck
         self._cond = threading.Condition()
         self._workers: list[_Worker] = []      # the running workers
         self._free: list[_Worker] = []         # those not screening a batch now
         self._timer: threading.Timer | None = None
         self._broken = False
-        self._declined_until = 0.0             # no workers (a busy machine) until then
+        self._decide_at = 0.0                  # the next decision (``_clock`` seconds)
+        self._window: tuple[float, float, float] | None = None    # ``_counters`` at the last decision
+        self._used = 0.0                       # when a batch last asked for the workers
 
     @staticmethod
-    def size() -> int:
+    def size(others: float | None = None) -> int:
         """``SHUJIAN_TEXT_WORKERS`` if set; else one worker per CPU when the machine is idle (other
-        processes use less than half a CPU), none when it is busy: on a loaded machine the workers
-        only add their overhead and a wake-up per batch (measured: the medium city's prepaid model
-        took 1.35–1.6× the wall time with workers at load 10–15)."""
+        processes use less than half a CPU: ``others``, measured now when not given), none when it
+        is busy: on a loaded machine the workers only add their overhead and a wake-up per batch
+        (measured: the medium city's prepaid model took 1.35–1.6× the wall time with workers at
+        load 10–15)."""
         env = os.environ.get("SHUJIAN_TEXT_WORKERS", "").strip()
         if env:
             return int(env) if env.isdigit() else 0
@@ -124,7 +133,9 @@ class Pool:
             cpus = len(os.sched_getaffinity(0))
         except AttributeError:           # not Linux
             cpus = os.cpu_count() or 1
-        return cpus if cpus > 1 and _others_busy() < 0.5 else 0
+        if cpus < 2:
+            return 0
+        return cpus if (_others_busy() if others is None else others) < 0.5 else 0
 
     def screen(self, texts: list, config: str, words: tuple[str, ...], seen: int) -> dict[str, list]:
         """``screen_values(texts, config, words)``, in a worker when ``seen`` rows (this batch
@@ -172,43 +183,108 @@ class Pool:
                 self._free.append(worker)
                 self._cond.notify()
                 return
-        worker.stop()                     # closed while it was screening
+        worker.stop()                     # stopped while it was screening
 
     def _start(self) -> None:
+        """Decide, when a decision is due, whether this input uses workers: start them, stop them,
+        or leave them as they are."""
         with self._cond:
-            if not self._workers and not self._broken:
-                now = time.monotonic()
-                if now < self._declined_until:
-                    return                # asked a moment ago: the machine was busy
-                n = self.size()
-                if n < 2:
-                    self._declined_until = now + self.recheck
-                    return
-                try:
-                    self._workers = [_Worker() for _ in range(n)]
-                except OSError:
-                    self._broken = True
-                    return
-                self._free = list(self._workers)
-                self._cond.notify_all()
-            if self._workers:             # (re)arm the idle timer
-                if self._timer is not None:
-                    self._timer.cancel()
-                self._timer = threading.Timer(self.idle, self.close)
-                self._timer.daemon = True
-                self._timer.start()
+            if self._broken:
+                return
+            now = _clock()
+            self._used = now
+            if now >= self._decide_at:
+                self._decide(now)
+            if self._workers and self._timer is None:
+                self._arm(self.idle)
+
+    def _decide(self, now: float) -> None:
+        """The decision (the lock held): the first from a short measurement (``size``), the next
+        ones from the CPU other processes used since the last (``_counters``, no waiting)."""
+        running = [w.proc.pid for w in self._workers]
+        counters = _counters(running)
+        others = None
+        if self._window is not None and counters[0] > self._window[0]:
+            then, machine, mine = self._window
+            others = max(0.0, (counters[1] - machine) - (counters[2] - mine)) / (counters[0] - then)
+        n = self.size(others)
+        self._decide_at = now + self.recheck
+        if self._workers and n < 2:
+            self._stop_workers()          # the machine got busy: the input goes on in this process
+        elif not self._workers and n >= 2:
+            try:
+                self._workers = [_Worker() for _ in range(n)]
+            except OSError:
+                self._broken = True
+                return
+            self._free = list(self._workers)
+            self._cond.notify_all()
+        now_running = [w.proc.pid for w in self._workers]
+        # the next window starts here, counting the workers that run from now on
+        self._window = counters if now_running == running else _counters(now_running)
+
+    def _arm(self, seconds: float) -> None:
+        self._timer = threading.Timer(seconds, self._idle_check)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _idle_check(self) -> None:
+        """The idle timer: stop the workers when no batch asked for them for ``idle`` seconds, else
+        look again when that time will have passed (one timer thread, not one per batch)."""
+        with self._cond:
+            self._timer = None
+            if not self._workers:
+                return
+            left = self._used + self.idle - _clock()
+            if left > 0:
+                self._arm(left)
+                return
+        self.close()
+
+    def _stop_workers(self) -> None:
+        """Stop the workers (the lock held): the free ones now, a busy one when it gives its batch back."""
+        free, self._free, self._workers = self._free, [], []
+        self._cond.notify_all()
+        for w in free:
+            w.stop()
 
     def close(self) -> None:
-        """Stop the workers (a busy one when it finishes its batch); they start again for the
-        next large input."""
+        """Stop the workers (a busy one when it finishes its batch); the next large input decides
+        afresh."""
         with self._cond:
-            free, self._free, self._workers = self._free, [], []
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
-            self._cond.notify_all()
-        for w in free:
-            w.stop()
+            self._window = None
+            self._decide_at = 0.0
+            self._stop_workers()
+
+
+def _clock() -> float:
+    return time.monotonic()
+
+
+def _busy_seconds() -> float:
+    """CPU seconds the machine has spent busy (every process), as the kernel counts them."""
+    import psutil
+
+    t = psutil.cpu_times()
+    return sum(getattr(t, f, 0.0) for f in ("user", "nice", "system", "irq", "softirq", "steal"))
+
+
+def _counters(pids: list[int]) -> tuple[float, float, float]:
+    """(``_clock()``, the machine's busy CPU seconds, the CPU seconds of this process and of the
+    worker processes ``pids``): two readings give what other processes used in between."""
+    import psutil
+
+    mine = time.process_time()
+    for pid in pids:
+        try:
+            t = psutil.Process(pid).cpu_times()
+            mine += t.user + t.system
+        except psutil.Error:
+            pass
+    return _clock(), _busy_seconds(), mine
 
 
 def _others_busy(seconds: float = 0.2) -> float:
@@ -216,10 +292,7 @@ def _others_busy(seconds: float = 0.2) -> float:
     process's): the load average would count this run's own DuckDB threads."""
     import psutil
 
-    def busy() -> float:
-        t = psutil.cpu_times()
-        return sum(getattr(t, f, 0.0) for f in ("user", "nice", "system", "irq", "softirq", "steal"))
-
+    busy = _busy_seconds
     start, machine, mine = time.monotonic(), busy(), time.process_time()
     time.sleep(seconds)
     # over the time that really passed: on a busy machine the sleep overruns, and dividing by the
