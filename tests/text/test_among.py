@@ -8,13 +8,15 @@ import json
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shujian.compiler import compile_model
 from shujian.demo.evaluate import load_tables, run_model_on
 from shujian.errors import ValidationFailed
 from shujian.spec import load_model
 from shujian.spec.text import TextStep
-from shujian.text.merchants import KeyFilter, merchant_key
+from shujian.text.merchants import KeyFilter, _plain, _plain_table, merchant_key
 from shujian.text.udf import add_keyset, screen_values, with_keys
 from shujian.text.workers import Pool
 
@@ -38,6 +40,44 @@ def test_key_filter_is_merchant_key_among_the_keys():
     assert got == [k if (k := merchant_key(n)) in f.keys else None for n in names]
     assert sum(k is not None for k in got) > 100 and any(k is None and merchant_key(n) for n, k in zip(names, got, strict=True))
     assert KeyFilter([]).key("力美健身房") is None and KeyFilter([None]).key("力美健身房") is None
+
+
+# traditional and full-width forms, branch endings, white space (ideographic too), brackets, the
+# batch separator NUL, a character upper-casing to two (ß), one outside the Basic Multilingual Plane
+ODD = [*"麗業習車館樂ＡＢ１ａ０ ", "\u3000", "\t", "\x00", "ß", "𠀀", "分公司", "分店", "（椒江分店）", "(临海)", "_x000D_"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([*CHARS, *ODD]), max_size=14).map("".join), max_size=40),
+       st.integers(0, 5))
+def test_keys_of_a_batch_are_those_of_each_name(names, every):
+    names = [*names, *NAMES]
+    keys = {merchant_key(n) for n in names[::every + 2]} | {"力美健身", "丽人坊美容"}
+    if every % 2:                       # keys without white space or brackets: the batch's cheap test
+        keys = {k for k in keys if k and not any(c.isspace() or c in "（）()" for c in k)}
+    f = KeyFilter(keys)
+    assert f._batch or every % 2 == 0 or any("\x00" in k for k in f.keys)
+    want = [k if (k := merchant_key(n)) in f.keys else None for n in names]
+    assert [f.key(n) for n in names] == want
+    assert f.keys_of(names) == want
+
+
+def test_keys_of_a_registry_batch():
+    names = random_names(3000, seed=11)
+    f = KeyFilter({k for n in names[::7] if (k := merchant_key(n)) and not set(k) & set("（）() ")} | {"力美健身"})
+    want = [f.key(n) for n in names]
+    assert f._batch and f.keys_of(names) == want and sum(k is not None for k in want) > 100
+    odd = [*names[:50], "力美\x00健身房", "𠀀力美健身房"]             # take the name-by-name path
+    assert f.keys_of(odd) == [f.key(n) for n in odd]
+    assert KeyFilter([]).keys_of(names[:3]) == [None] * 3 and f.keys_of([]) == []
+
+
+def test_the_cheap_string_rewrites_what_the_table_maps_and_nothing_else():
+    table = _plain_table()
+    mapped = "".join(chr(cp) for cp in sorted(table))
+    text = "台州力美健身ß𠀀\x00" + mapped + "".join(chr(cp) for cp in range(0x20, 0x3000, 7))
+    assert _plain(text) == text.translate(table).upper()
+    assert _plain("台州市椒江区力美健身房") == "台州市椒江区力美健身房" and _plain("麗人坊 ab（1）") == "丽人坊AB1"
 
 
 def test_the_function_gives_keys_among_the_kept_set_only():

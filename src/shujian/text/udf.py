@@ -125,7 +125,6 @@ def screen_columns(values: list, config: str, words: tuple[str, ...] = ()) -> di
 
     matcher, outputs, matched_only, among_digest = _compiled(config, words)
     keys = keyset(among_digest) if among_digest else None
-    name_key_of = keys.key if keys is not None else merchant_key
     want_explain = "explain" in outputs
     want_words = "words" in outputs or want_explain       # (explain without words: the struct has both)
     want_merchant = "merchant" in outputs or "merchant_key" in outputs
@@ -161,8 +160,10 @@ def screen_columns(values: list, config: str, words: tuple[str, ...] = ()) -> di
             else:
                 merchant.append(None)
                 mkey.append(None)
-    if want_key:
-        name_key = [name_key_of(text) if text else None for text in texts]
+    if want_key and keys is not None:
+        name_key = keys.keys_of(texts)        # the cheap test for the batch at once
+    elif want_key:
+        name_key = [merchant_key(text) if text else None for text in texts]
     return dict(zip(FIELDS, (matched, explain, found, merchant, mkey, name_key), strict=True))
 
 
