@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shujian.text.clean import QualityCounts, clean_text, decode_bytes
 from shujian.text.merchants import (
@@ -167,3 +169,24 @@ def test_last_cut_is_the_alternations_last_match():
         prefix = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))[:m._MAX_NAME]
         cuts = list(_LEFT_CUT.finditer(prefix))
         assert m._last_cut_end(prefix) == (cuts[-1].end() if cuts else 0), prefix
+
+
+_CLEANING = [*"预付卡跑路了力美健身 ab", "\n", "\r", "\t", "\u3000", "\u00a0", "\x00", "\x1c", "\u2028", "ＡＢ１ｚ",
+             "_x000D_", "_x000", "  ", "（）"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(st.sampled_from(_CLEANING), max_size=12).map("".join)), max_size=30))
+def test_a_batch_is_cleaned_as_each_of_its_texts(values):
+    from shujian.text.clean import cleaned, cleaned_all
+
+    assert cleaned_all(values) == [cleaned(v) for v in values]
+
+
+def test_a_clean_batch_is_returned_as_it_is_and_an_odd_value_is_cleaned():
+    from shujian.text.clean import MAX_CHARS, cleaned, cleaned_all
+
+    clean = ["来电人反映力美健身跑路", "台州市椒江区力美健身服务有限公司", ""]
+    assert cleaned_all(clean) == clean and cleaned_all([None, *clean]) == ["", *clean]
+    odd = [*clean, b"\xe9\xa2\x84\xe4\xbb\x98", 12, "x" * (MAX_CHARS + 5), " 前后空格 "]
+    assert cleaned_all(odd) == [cleaned(v) for v in odd]

@@ -122,6 +122,25 @@ def cleaned(value: object) -> str:
     return text.translate(_FULL_WIDTH) if _WIDE.search(text) else text
 
 
+_UNCLEAN = re.compile(r"_x000|[\n\r\t\u3000\u00a0]|  |(?:^|\x00)\s|\s(?:\x00|$)|[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+
+
+def cleaned_all(values: list) -> list[str]:
+    """``[cleaned(v) for v in values]``; a batch of strings that cleaning leaves alone (the common
+    case: no Excel escape, line break, tab, wide space, double space, white space at either end,
+    full-width letter or digit, none too long) is recognised by one search over the batch joined by
+    NUL and returned as it is (None as "")."""
+    texts = ["" if v is None else v for v in values]
+    try:
+        joined = "\x00".join(texts)
+    except TypeError:                   # bytes or another type: each value on its own
+        return [cleaned(v) for v in values]
+    if joined.count("\x00") != len(texts) - 1 or _UNCLEAN.search(joined) or \
+            (texts and max(map(len, texts)) > MAX_CHARS):
+        return [cleaned(v) for v in values]
+    return texts
+
+
 # What ``str.isspace`` (and ``\\s`` of ``re`` on ``str``: the same set) holds, as code points; the
 # SQL form of the cleaning below needs it spelled out (RE2's and Java's ``\\s`` are ASCII only).
 # tests/text/test_prefilter.py checks it against Python over every code point.

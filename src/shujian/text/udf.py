@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import Any
 
 from shujian.spec.text import TextRule
-from shujian.text.clean import cleaned
+from shujian.text.clean import cleaned_all
 from shujian.text.matcher import Matcher
 from shujian.text.segment import segmenter
 
@@ -130,7 +130,7 @@ def screen_columns(values: list, config: str, words: tuple[str, ...] = ()) -> di
     want_merchant = "merchant" in outputs or "merchant_key" in outputs
     want_key = "name_key" in outputs
     n = len(values)
-    texts = [cleaned(v) for v in values]
+    texts = cleaned_all(values)
     if matcher is None:
         matched, explain, found = [True] * n, None, None
     elif want_explain:
