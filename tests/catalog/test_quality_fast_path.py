@@ -83,3 +83,18 @@ def test_null_markers_counted_as_trim_in(value):
     (got,) = con.execute(f"SELECT {_null_cond(ColumnSchema('备注', 'VARCHAR'))} FROM t").fetchone()
     (trimmed,) = con.execute("SELECT trim(?)", [value]).fetchone()
     assert got == (trimmed in NULL_MARKERS)
+
+
+def test_null_marker_test_at_each_trimmed_character():
+    """Every character trim() removes, before or after a marker padded past the length shortcut (the
+    first character is tested by its code point, the last as a substring): the same as trim() IN."""
+    from shujian.catalog.quality import TRIMMED
+    from shujian.catalog.typeinfer import NULL_MARKERS
+
+    values = [pad * 12 + "无" + " " * k for pad in TRIMMED for k in (0, 1)]
+    values += ["无" + pad * 12 for pad in TRIMMED] + ["x" + pad * 12 for pad in TRIMMED]
+    con = duckdb.connect()
+    con.execute('CREATE TABLE t AS SELECT unnest(?::VARCHAR[]) AS "备注"', [values])
+    got = con.execute(f"SELECT {_null_cond(ColumnSchema('备注', 'VARCHAR'))}, trim(\"备注\") FROM t").fetchall()
+    assert [g for g, _t in got] == [t in NULL_MARKERS for _g, t in got]
+    assert sum(g for g, _t in got) == 3 * len(TRIMMED)

@@ -86,7 +86,9 @@ def _null_cond(col: ColumnSchema) -> str:
         return f"{q} IS NULL"
     markers = ", ".join("'" + m.replace("'", "''") + "'" for m in NULL_MARKERS)
     spaces = ", ".join(f"chr({ord(c)})" for c in TRIMMED)
-    return (f"({q} IS NULL OR (CASE WHEN strlen({q}) <= {_MARKER_BYTES} OR {q}[1] IN ({spaces}) "
+    # the first character by its code point (ascii(): no substring is made), the last as a substring
+    codes = ", ".join(str(ord(c)) for c in TRIMMED)
+    return (f"({q} IS NULL OR (CASE WHEN strlen({q}) <= {_MARKER_BYTES} OR ascii({q}) IN ({codes}) "
             f"OR {q}[-1] IN ({spaces}) THEN trim({q}) IN ({markers}) ELSE false END))")
 
 
