@@ -193,3 +193,22 @@ def test_the_cheap_pre_test_drops_no_name_that_has_a_key():
     assert sum(k is not None for k in got) > 500
     # a key set holding a bracket or white space takes company_base for every name
     assert KeyFilter(["力美（健身"])._table is None and KeyFilter(["力美 健身"])._table is None
+
+
+@pytest.mark.parametrize("odd", [[], [None, ""], [" 力美健身房"], ["力美健身\n房"], ["𠀀力美健身"], ["ＡＢＣ健身"]])
+def test_an_arrow_batch_of_registry_names_gets_the_keys_of_screen_values(odd):
+    import pyarrow as pa
+
+    from shujian.text.udf import _registry_keys, screen_arrow
+
+    names = [*random_names(500, seed=5), *odd]
+    config = with_keys(json.dumps({"rule": None, "outputs": ["name_key"]}),
+                       [k for n in names[::4] if n and (k := merchant_key(n)) and not set(k) & set("（）() ")])
+    want = screen_values(names, config)
+    got = screen_arrow(pa.array(names, pa.string()), config).to_pylist()
+    assert [r["name_key"] for r in got] == want["name_key"] and all(r["matched"] for r in got)
+    assert sum(k is not None for k in want["name_key"]) > 50
+    clean = [n for n in names if n is None or not any(c.isspace() or c in "ＡＢＣ" for c in n)]
+    fast = _registry_keys(pa.array(clean, pa.string()), config, ())      # the batch taken at once
+    assert (fast is None) == any(n and "𠀀" in n for n in odd)
+    assert fast is None or fast["name_key"] == screen_values(clean, config)["name_key"]

@@ -135,10 +135,22 @@ def cleaned_all(values: list) -> list[str]:
         joined = "\x00".join(texts)
     except TypeError:                   # bytes or another type: each value on its own
         return [cleaned(v) for v in values]
-    if joined.count("\x00") != len(texts) - 1 or _UNCLEAN.search(joined) or \
-            (texts and max(map(len, texts)) > MAX_CHARS):
+    if not is_clean(joined, len(texts)) or (texts and max(map(len, texts)) > MAX_CHARS):
         return [cleaned(v) for v in values]
     return texts
+
+
+# white space or a full-width letter or digit: a batch without any (and without "_x000") is clean;
+# one character class, which the regex engine tests far faster than the alternation _UNCLEAN
+_SUSPECT = re.compile(r"[\s\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+
+
+def is_clean(joined: str, n: int) -> bool:
+    """``joined`` is ``n`` texts joined by NUL (none holds a NUL) of which cleaning changes none
+    (when none is longer than ``MAX_CHARS``, which the caller checks)."""
+    if joined.count("\x00") != n - 1 or "_x000" in joined:
+        return False
+    return _SUSPECT.search(joined) is None or _UNCLEAN.search(joined) is None
 
 
 # What ``str.isspace`` (and ``\\s`` of ``re`` on ``str``: the same set) holds, as code points; the

@@ -16,11 +16,10 @@ generic shop words (店/馆/房/会所/服务…) dropped, so 椒江区力美健
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, chain
+from itertools import chain
 
 import ahocorasick
 from rapidfuzz import fuzz, process
@@ -267,6 +266,7 @@ def _plain(text: str) -> str:
 
 
 _SEP = "\x00"       # joins a batch of names in KeyFilter.keys_of
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")      # outside the Basic Multilingual Plane
 
 
 @lru_cache(maxsize=1)
@@ -318,29 +318,37 @@ class KeyFilter:
         :meth:`key` name by name."""
         if self._ac is None or not names:
             return [None] * len(names)
-        joined = _SEP.join(names)
-        if not self._batch or joined.count(_SEP) != len(names) - 1 or max(joined) > "\uffff":
-            return [self.key(n) for n in names]
-        out: list[str | None] = [None] * len(names)
+        found = self.keys_of_joined(_SEP.join(names), len(names), names.__getitem__)
+        return [self.key(n) for n in names] if found is None else found
+
+    def keys_of_joined(self, joined: str, n: int, name: Callable[[int], str]) -> list[str | None] | None:
+        """:meth:`keys_of` of the ``n`` names joined by ``_SEP`` (``name(i)``: the i-th name, asked
+        for the few that take the full key); None when the batch cannot be taken at once (see
+        :meth:`keys_of`): the caller takes the names one by one."""
+        if self._ac is None:
+            return [None] * n
+        if not self._batch or joined.count(_SEP) != n - 1 or _ASTRAL.search(joined):
+            return None
+        out: list[str | None] = [None] * n
         plain = _plain(joined)
         hits = self._ac.iter(plain)
         first = next(hits, None)
         if first is None:
             return out                    # no key in any cheap string (most batches of a registry)
-        ends = list(accumulate(len(part) + 1 for part in plain.split(_SEP)))   # a name's end + 1
-        done = -1
+        i, at, done = 0, 0, -1
         for last, _ in chain((first,), hits):         # (in the order of ``last``)
-            i = bisect_right(ends, last)              # the name whose cheap string holds ``last``
+            i += plain.count(_SEP, at, last)          # the name whose cheap string holds ``last``
+            at = last
             if i != done:
                 done = i
-                out[i] = self._key_of_name(names[i])
+                out[i] = self._key_of_name(name(i))
         return out
 
     def key(self, name: str | None) -> str | None:
         """``merchant_key(name)`` if it is one of the keys, else None."""
         if self._ac is None or not name:
             return None
-        if self._table is not None and max(name) <= "\uffff" and \
+        if self._table is not None and not _ASTRAL.search(name) and \
                 next(self._ac.iter(_plain(name)), None) is None:
             return None                   # no key in the cheap string: none in the base
         return self._key_of_name(name)

@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import Any
 
 from shujian.spec.text import TextRule
-from shujian.text.clean import cleaned_all
+from shujian.text.clean import MAX_CHARS, cleaned_all, is_clean
 from shujian.text.matcher import Matcher
 from shujian.text.segment import segmenter
 
@@ -167,6 +167,32 @@ def screen_columns(values: list, config: str, words: tuple[str, ...] = ()) -> di
     return dict(zip(FIELDS, (matched, explain, found, merchant, mkey, name_key), strict=True))
 
 
+def _registry_keys(texts, config: str, words: tuple[str, ...]) -> dict[str, list | None] | None:
+    """:func:`screen_columns` of a step that only gives name keys among a kept key set (a registry's
+    names, ``name_key_among``), from the Arrow array without a Python string per name: the names
+    joined by NUL in Arrow, one Python string for the batch, the cleaning's and the key set's test
+    on it (``cleaned_all``, ``KeyFilter.keys_of_joined``); only the names that can carry a key
+    become Python strings.  None for any other step or batch (the caller takes the general path)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    matcher, outputs, _, among_digest = _compiled(config, words)
+    if matcher is not None or outputs != {"name_key"} or not among_digest or not pa.types.is_string(texts.type):
+        return None
+    keys = keyset(among_digest)
+    n = len(texts)
+    if keys is None or not n:
+        return None
+    filled = pc.fill_null(texts, "")
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, n], pa.int32()), filled), "\x00")[0].as_py()
+    if not is_clean(joined, n) or pc.max(pc.utf8_length(filled)).as_py() > MAX_CHARS:
+        return None
+    name_key = keys.keys_of_joined(joined, n, lambda i: filled[i].as_py())
+    if name_key is None:
+        return None
+    return dict(zip(FIELDS, ([True] * n, None, None, None, None, name_key), strict=True))
+
+
 @lru_cache(maxsize=1)
 def arrow_type():
     """The SQL function's result as an Arrow struct type (``FIELDS``: matched BOOLEAN, the rest VARCHAR)."""
@@ -180,10 +206,11 @@ def screen_arrow(texts, config: str, words: tuple[str, ...] = ()):
     NULL on every row is built as such, not from a list of Nones)."""
     import pyarrow as pa
 
-    values = texts.to_pylist()
-    cols = screen_columns(values, config, words)
+    n = len(texts)
+    cols = _registry_keys(texts, config, words)
+    if cols is None:
+        cols = screen_columns(texts.to_pylist(), config, words)
     struct = arrow_type()
-    n = len(values)
     return pa.StructArray.from_arrays(
         [pa.nulls(n, struct.field(f).type) if cols[f] is None else pa.array(cols[f], struct.field(f).type)
          for f in FIELDS], fields=list(struct))
