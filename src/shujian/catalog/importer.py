@@ -355,10 +355,11 @@ class Importer:
 
         fasts, texts, cleaned, normed, select, flags = [], [], [], [], [_q(ROW_ID)], [_q(ROW_ID)]
         checks: list[tuple[str, str]] = []   # (bad<i> / nul<i>, the condition) for _check_relation
+        h = _helper_prefix([p.name for p in plans])   # of the helper columns: no column of the file starts with it
         columns: list[ColumnSchema] = []
         raw_cols: list[tuple[str, str]] = []
         for i, p in enumerate(plans):
-            t, v, name, f = _q(f"_sj_t{i}"), _q(f"_sj_v{i}"), _q(p.name), _q(f"_sj_f{i}")
+            t, v, name, f = _q(f"{h}t{i}"), _q(f"{h}v{i}"), _q(p.name), _q(f"{h}f{i}")
             normalised = bool(p.semantic and p.semantic != "text" and p.dtype == "VARCHAR")
             # a type with a fast path (CLEAN_FORMS) cleans inline: only its few values not already in
             # normal form get there; every other parse or normalisation reads the precomputed columns
@@ -372,7 +373,7 @@ class Importer:
                 # whether the value is already in normal form, once; only the other values are cleaned
                 # and normalised, each step once in its own projection (written inside the CASE, the
                 # steps' text repeats and DuckDB calls each copy once per vector: ≈ 0.1 µs a row)
-                c, n = _q(f"_sj_c{i}"), _q(f"_sj_n{i}")
+                c, n = _q(f"{h}c{i}"), _q(f"{h}n{i}")
                 fasts.append(f"{_clean_test(p.semantic, p.expr)} AS {c}")
                 texts.append(f"(CASE WHEN NOT {c} THEN {text_sql(p.expr)} END) AS {t}")
                 cleaned.append(f"{null_of_text_sql(t)} AS {v}")
@@ -401,7 +402,7 @@ class Importer:
                 parsed = parse_sql_over(p.parse, v, t)
                 if fast is not None:
                     parsed = f"(CASE WHEN {f} IS NOT NULL THEN {f} ELSE {parsed} END)"
-                select += [f"{parsed} AS {name}", f"{name} AS {_q(f'_sj_r{i}')}",
+                select += [f"{parsed} AS {name}", f"{name} AS {_q(f'{h}r{i}')}",
                            f"{name if p.typed_source else v} AS {v}"]
                 # what _check_relation counts: a value that did not parse, a value that became NULL
                 flags.append(name)
@@ -410,12 +411,12 @@ class Importer:
                 select.append(f"{p.expr} AS {name}")
                 flags.append(name)
             if p.parse is not None or normalised:
-                raw = _q(RAW_PREFIX + p.name) if normalised else _q(f"_sj_r{i}")
+                raw = _q(RAW_PREFIX + p.name) if normalised else _q(f"{h}r{i}")
                 checks.append((f"nul{i}", f"{name} IS NULL AND {raw} IS NOT NULL"))
             columns.append(ColumnSchema(name=p.name, dtype=p.dtype, semantic=p.semantic))
         bits: dict[str, tuple[str, int]] = {}
         for g in range(0, len(checks), FLAG_BITS):
-            col = FLAG_PREFIX + str(g // FLAG_BITS)
+            col = h + FLAG_PREFIX[len("_sj_"):] + str(g // FLAG_BITS)
             group = checks[g:g + FLAG_BITS]
             bits.update({key: (col, 1 << b) for b, (key, _cond) in enumerate(group)})
             flags.append(f"({' + '.join(f'(CASE WHEN {c} THEN {1 << b} ELSE 0 END)' for b, (_k, c) in enumerate(group))})"
@@ -632,6 +633,15 @@ def _table_hash(con, relation: str) -> str:
     # Order-sensitive (the row number is hashed with the row) yet streaming: no list of all rows.
     value = con.execute(f'SELECT bit_xor(hash(t)) FROM (SELECT rowid AS _r, * FROM "{relation}") t').fetchone()[0]
     return f"{int(value):016x}" if value is not None else ""
+
+
+def _helper_prefix(names: list[str]) -> str:
+    """``_sj_``, or with more leading underscores until no name in ``names`` starts with it (DuckDB
+    binds names case-insensitively): the CREATE's helper columns then never take a column's name."""
+    pre = "_sj_"
+    while any(n.lower().startswith(pre) for n in names):
+        pre = "_" + pre
+    return pre
 
 
 def _norm_dtype(dtype: str) -> str:
