@@ -38,6 +38,59 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("SHUJIAN_DUCKDB_MEMORY_LIMIT", "2GB")
 
 
+# ---- xdist distribution (``--dist loadfile``): which files share a worker, and which start first ----------
+#: files whose tests share one expensive per-process fixture run on one worker, as one unit: the Spark files
+#: share one local SparkSession (one JVM), the browser files one Chromium and the e2e demo city server
+SHARED_WORKER = {
+    **dict.fromkeys(("tests/parity/test_engine_parity.py", "tests/parity/test_number_text.py",
+                     "tests/engines/test_spark_runs.py", "tests/entity/test_spark_parity.py",
+                     "tests/text/test_step.py", "tests/text/test_among.py", "tests/text/test_prefilter.py"),
+                    "spark-session"),
+    **{f"tests/e2e/{name}.py": "browser" for name in (
+        "test_layout", "test_english_residue", "test_flows", "test_journey", "test_adopt_journey",
+        "test_api_docs_offline", "test_builder_bound_names", "test_builder_derive", "test_sandbox_journey",
+        "test_text_screening")},
+}
+#: the longest units (seconds of one worker, full run under load ≈ 8 on 2 cores): handed out first, longest
+#: first, so that no long unit starts last on one worker while the other idles; the rest follow by test count
+LONG_UNITS = {"browser": 420, "spark-session": 300, "tests/parity/test_cluster_parity.py": 200,
+              "tests/deploy/test_bundle.py": 130, "tests/security/test_matrix.py": 50,
+              "tests/parity/test_postgres_parity.py": 50, "tests/entity/test_train_sample.py": 20}
+
+
+def unit_of(nodeid: str) -> str:
+    """The xdist work unit of a test: its file, or the group its file shares a worker with."""
+    path = nodeid.split("::", 1)[0]
+    return SHARED_WORKER.get(path, path)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadfile`` with the :data:`SHARED_WORKER` groups as single units, handed out in collection
+    order (which :func:`pytest_collection_modifyitems` sets) instead of xdist's by-test-count order."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class GroupedFiles(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of(nodeid)
+
+    config.option.loadscopereorder = False
+    return GroupedFiles(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist: the :data:`LONG_UNITS` first (longest first), then the other units by test count; the
+    tests of one unit keep their order (ordered journeys, module fixtures)."""
+    if not hasattr(config, "workerinput"):        # an xdist worker (its own "dist" option reads "no")
+        return
+    units: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        units.setdefault(unit_of(item.nodeid), []).append(item)
+    order = sorted(units, key=lambda u: (-LONG_UNITS.get(u, 0), -len(units[u])))
+    items[:] = [item for unit in order for item in units[unit]]
+
+
 @pytest.fixture(scope="session")
 def pg_available() -> bool:
     if os.environ.get("SHUJIAN_TEST_POSTGRES") == "skip":

@@ -148,3 +148,66 @@ def shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+def listed_urls(pg) -> set[str]:
+    """The pages a logged-in tab reaches on the demo city: the navigation's pages, every clue (through the
+    API), and every model, dataset and run page linked from its listing."""
+    urls = set(pg.eval_on_selector_all("header nav a", "els => els.map(e => e.getAttribute('href'))"))
+    api = pg.request.get("/api/v1/clues?page_size=200").json()
+    assert api["total"] == len(api["items"])
+    urls |= {f"/clues/{c['clue_id']}" for c in api["items"]}
+    for listing, prefix in (("/models", "/models/"), ("/data", "/data/"), ("/runs", "/runs/")):
+        pg.goto(listing)
+        hrefs = pg.eval_on_selector_all(f"main a[href^='{prefix}']", "els => els.map(e => e.getAttribute('href'))")
+        urls |= {h.split("?")[0] for h in hrefs if h.split("?")[0].rstrip("/") != prefix.rstrip("/")}
+    return urls
+
+
+def clue_pages(urls) -> list[str]:
+    """The clue detail pages among ``urls``, in order."""
+    return [u for u in urls if u.startswith("/clues/") and u.split("/")[-1].isdigit()]
+
+
+#: the page's width against the window's, read before anything on the page is changed
+WIDTH_JS = "[document.documentElement.scrollWidth, window.innerWidth]"
+#: the text a user reads, without what is shown as code on purpose (see test_english_residue)
+HIDE_JS = """() => {
+  document.querySelectorAll('pre, code, script, style, #who, #demo-user, form.who, .node-sub').forEach(e => e.style.display = 'none');
+  return document.body.innerText;
+}"""
+
+
+@pytest.fixture(scope="session")
+def demo_pages_1366(browser, demo_server) -> dict:
+    """One pass over the demo city's pages at 1366×768 as ``demo``, shared by test_layout (page width, the
+    可执行的操作 panel) and test_english_residue (visible text): each page is opened once and measured for
+    both.  ``layout``/``residue``: the URLs each test checks; ``seen[url]``: width, window width, the
+    actions panel's box (first three clue pages), the visible text, and the JavaScript errors it raised."""
+    import re
+
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=demo_server)
+    pg = ctx.new_page()
+    pg.set_default_timeout(20_000)
+    login(pg, "demo", PASSWORD)
+    layout = sorted(listed_urls(pg))
+    urls = set(layout)
+    models = sorted(u.split("/")[2] for u in urls if re.fullmatch(r"/models/[^/]+", u))
+    urls |= {f"/models/{m}/binding" for m in models} | {f"/builder?model={m}" for m in models}
+    urls |= {f"/runs?model={m}" for m in models[:3]} | {f"/clues?model_id={m}" for m in models[:3]}
+    residue = sorted(u for u in urls if not u.startswith(("/audit", "/admin")))  # logs and accounts show login names
+    boxed = set(clue_pages(layout)[:3])
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(f"{pg.url}: {e}"))
+    seen = {}
+    for url in sorted(urls):
+        errors.clear()
+        pg.goto(url)
+        if "/builder?model=" in url:
+            pg.wait_for_selector(".drawflow-node[data-kind='output'], .msg.bad", state="attached")
+        width, inner = pg.evaluate(WIDTH_JS)
+        box = pg.locator("#actions").bounding_box() if url in boxed else None
+        seen[url] = {"width": width, "inner": inner, "actions": box,
+                     "text": pg.evaluate(HIDE_JS) if url in residue else None, "errors": list(errors)}
+    ctx.close()
+    return {"layout": layout, "residue": residue, "seen": seen}

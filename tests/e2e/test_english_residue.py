@@ -17,19 +17,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from .conftest import PASSWORD, login
-
 ALLOWED = {"Word", "Excel", "SQL", "DuckDB", "Spark", "PostgreSQL", "Parquet", "CSV", "JSON", "Delete", "Ctrl",
            "OpenAPI", "Swagger", "ReDoc", "API", "Tab", "YYYY-MM-DD",
            "min", "PROPOSED"}          # written by a built-in model's author: a formula (min(…)) and a rule's status
 WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z0-9_\-]*[A-Za-z0-9_]")
 RESIDUE = re.compile(r"<built-in|\bNone\b|0x[0-9a-f]{6,}|\d{2}:\d{2}:\d{2}\.\d+|\+00:00|“None”|用 shujian")
-HIDE_JS = """() => {
-  document.querySelectorAll('pre, code, script, style, #who, #demo-user, form.who, .node-sub').forEach(e => e.style.display = 'none');
-  return document.body.innerText;
-}"""
 
 
 def residue(text: str) -> list[str]:
@@ -40,40 +32,16 @@ def residue(text: str) -> list[str]:
     return sorted(set(words)) + [m.group(0) for m in RESIDUE.finditer(text)]
 
 
-@pytest.fixture(scope="module")
-def pages(browser, demo_server):
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=demo_server)
-    pg = ctx.new_page()
-    pg.set_default_timeout(20_000)
-    login(pg, "demo", PASSWORD)
-    yield pg
-    ctx.close()
-
-
-def _urls(pg) -> list[str]:
-    urls = set(pg.eval_on_selector_all("header nav a", "els => els.map(e => e.getAttribute('href'))"))
-    urls |= {f"/clues/{c['clue_id']}" for c in pg.request.get("/api/v1/clues?page_size=200").json()["items"]}
-    for listing, prefix in (("/models", "/models/"), ("/data", "/data/"), ("/runs", "/runs/")):
-        pg.goto(listing)
-        hrefs = pg.eval_on_selector_all(f"main a[href^='{prefix}']", "els => els.map(e => e.getAttribute('href'))")
-        urls |= {h.split("?")[0] for h in hrefs if h.split("?")[0].rstrip("/") != prefix.rstrip("/")}
-    models = [u.split("/")[2] for u in urls if re.fullmatch(r"/models/[^/]+", u)]
-    urls |= {f"/models/{m}/binding" for m in models} | {f"/builder?model={m}" for m in models}
-    urls |= {f"/runs?model={m}" for m in models[:3]} | {f"/clues?model_id={m}" for m in models[:3]}
-    return sorted(u for u in urls if not u.startswith(("/audit", "/admin")))   # logs and accounts show login names
-
-
-def test_no_page_shows_english_or_python_residue(pages):
-    urls = _urls(pages)
+def test_no_page_shows_english_or_python_residue(demo_pages_1366):
+    """Each page as opened by the shared 1366×768 pass (:func:`tests.e2e.conftest.demo_pages_1366`, which
+    waits for the builder's canvas and hides what is shown as code on purpose before reading the text)."""
+    urls = demo_pages_1366["residue"]
     assert len(urls) > 100, urls
-    found, errors = {}, []
-    pages.on("pageerror", lambda e: errors.append(f"{pages.url}: {e}"))
+    found = {}
     for url in urls:
-        pages.goto(url)
-        if "/builder?model=" in url:
-            pages.wait_for_selector(".drawflow-node[data-kind='output'], .msg.bad", state="attached")
-        assert not errors, errors
-        words = residue(pages.evaluate(HIDE_JS))
+        seen = demo_pages_1366["seen"][url]
+        assert not seen["errors"], seen["errors"]
+        words = residue(seen["text"])
         if words:
             found[url] = words[:12]
     assert not found, "\n".join(f"{u}: {w}" for u, w in found.items())
