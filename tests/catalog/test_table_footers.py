@@ -90,3 +90,36 @@ def test_a_sheet_of_footers_only_is_refused(sqlite_ws, tmp_path, capsys):
 ])
 def test_what_looks_like_a_footer(row, width, footer):
     assert (footer_text(row, width) is not None) is footer
+
+
+CSV_BODY = "序号,姓名,身份证号,火化日期\r\n1,张三,11010519491231002X,2024-03-05\r\n2,李四,无,2024-03-06\r\n"
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
+def test_a_csv_footer_is_left_out_and_the_file_stays_as_it_was(sqlite_ws, tmp_path, capsys, encoding):
+    """The sign-off line has one field: before, the import stopped on it as a malformed line, and the
+    合计 line above it became a data row."""
+    path = tmp_path / "火化.csv"
+    path.write_bytes((CSV_BODY + "合计,,,\r\n\r\n制表人：王某\r\n").encode(encoding))
+    before = path.read_bytes()
+    code = main(["data", "import", str(path), "--name", "火化", "--no-progress", "--format", "json"])
+    cap = capsys.readouterr()
+    assert code == 0, cap.err
+    out = json.loads(cap.out)
+    out = out[0] if isinstance(out, list) else out
+    assert out["rows"] == 2 and out["skipped_rows"] == 0
+    assert "文件末尾 2 行是表尾" in " ".join(out["notes"]) and "“制表人：王某”" in " ".join(out["notes"])
+    assert rows_of(sqlite_ws) == [(1, "张三"), (2, "李四")]
+    assert path.read_bytes() == before
+
+
+def test_csv_rows_that_only_look_like_a_footer_stay(sqlite_ws, tmp_path, capsys):
+    path = tmp_path / "火化.csv"
+    body = CSV_BODY.replace("\r\n", "\n")
+    path.write_text(body + '3,"合计\n制表人：王某",,2024-03-07\n', encoding="utf-8")
+    code = main(["data", "import", str(path), "--name", "火化", "--no-progress", "--format", "json"])
+    cap = capsys.readouterr()
+    assert code == 0, cap.err
+    out = json.loads(cap.out)
+    out = out[0] if isinstance(out, list) else out
+    assert out["rows"] == 3 and not any("表尾" in n for n in out["notes"])

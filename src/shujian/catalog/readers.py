@@ -445,6 +445,43 @@ def footer_text(row: list, width: int) -> str | None:
     return None
 
 
+def csv_footer_cut(source: Path, delimiter: str, width: int, window: int = 65_536) -> tuple[int, list[str]] | None:
+    """Where a delimited UTF-8 file's table footer begins (a byte offset) and the footer rows' text,
+    or None when its last records are data.
+
+    The last lines are read from the end (within ``window`` bytes) while they look like footers
+    (:func:`footer_text`: 合计, 制表人：…); blank lines among them go too.  A line with a quote
+    character stops the walk (it may belong to a quoted value spanning lines), and so does the start
+    of the file: at least one other line (the header) stays above the cut."""
+    size = source.stat().st_size
+    start = max(0, size - window)
+    with source.open("rb") as fh:
+        fh.seek(start)
+        tail = fh.read()
+    lines = tail.split(b"\n")
+    offsets, pos = [], start
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    if start > 0:                       # the window's first line may start before it: not looked at
+        lines, offsets = lines[1:], offsets[1:]
+    cut, texts = None, []
+    for i in range(len(lines) - 1, 0, -1):
+        raw = lines[i].rstrip(b"\r")
+        if not raw.strip():
+            cut = offsets[i] if cut is not None else cut
+            continue
+        if b'"' in raw:
+            break
+        row = next(csv.reader([raw.decode("utf-8", "replace")], delimiter=delimiter), [])
+        text = footer_text(row, width)
+        if text is None:
+            break
+        cut = offsets[i]
+        texts.append(text)
+    return (cut, texts[::-1]) if cut is not None else None
+
+
 def _xlsx_gen(first: list[tuple[int, list]], rest: Iterator[tuple[int, list]], header: list[str],
               batch_rows: int, with_line: bool, footers: list[tuple[int, str]]) -> Iterator[pa.RecordBatch]:
     names = [*header, SOURCE_LINE] if with_line else header

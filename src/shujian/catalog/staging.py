@@ -99,11 +99,36 @@ class Stager:
             digest = readers.transcode_to_utf8(path, source, encoding, self.progress.advance,
                                                workers=self.ws.settings.duckdb_threads)
         delim = _delimiter(source, path, req.header_row)
-        readers.check_header(readers.head_rows(source, delim, req.header_row + 11), req.header_row, path)
+        head = readers.head_rows(source, delim, req.header_row + 11)
+        readers.check_header(head, req.header_row, path)
+        source, notes = self._cut_footer(source, path, delim, head, req.header_row, job_id, tmp_files)
         select = self._csv_view(con, stage, source, delim, path, req.header_row - 1)
-        return {"format": "csv", "encoding": encoding, "hash": digest, "skipped": [], "view": True,
+        return {"format": "csv", "encoding": encoding, "hash": digest, "skipped": [], "view": True, "notes": notes,
                 "path": path, "finish": partial(finish_csv, path=path, req=req, source=source),
                 "materialise": partial(materialise_csv, select=select, path=path, progress=self.progress)}
+
+    def _cut_footer(self, source: Path, path: Path, delim: str, head: list[list[str]], header_row: int,
+                    job_id: int, tmp_files: list[Path]) -> tuple[Path, list[str]]:
+        """The file to read without its table footer (合计, 制表人：… at the end; readers.csv_footer_cut)
+        and the note saying what was left out.  The source file itself is never changed: a UTF-8
+        original is copied first (only when it has a footer); a transcoded copy is ours to cut."""
+        width = len(head[header_row - 1]) if len(head) >= header_row else 0
+        found = readers.csv_footer_cut(source, delim, width)
+        if found is None:
+            return source, []
+        cut, texts = found
+        if source == path:
+            import shutil
+
+            copy = self.ws.settings.tmp_path / f"import_{job_id}_body.csv"
+            tmp_files.append(copy)
+            with path.open("rb") as src, copy.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            source = copy
+        with source.open("r+b") as fh:
+            fh.truncate(cut)
+        shown = "；".join(f"“{t}”" for t in texts[:5])
+        return source, [f"文件末尾 {len(texts)} 行是表尾（合计、制表人、审核人等），不是数据，未导入：{shown}"]
 
     @staticmethod
     def _csv_view(con, stage: str, source: Path, delim: str, path: Path, skip: int) -> str:
