@@ -392,7 +392,8 @@ def xlsx_batches(path: Path, sheet: str | None, batch_rows: int = 50_000, header
     if sheet not in names:
         raise ImportFailed(f"Excel 文件 {path.name} 中没有名为“{sheet}”的工作表",
                            hint=f"可用的工作表：{'、'.join(names) or '（无）'}；用 --sheet 指定")
-    rows = _numbered_rows(CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).iter_rows())
+    ws = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet)
+    rows = _numbered_rows(_merged_filled(ws.iter_rows(), ws.merged_cell_ranges or [], ws.start))
     head: list[tuple[int, list]] = []
     for item in rows:
         head.append(item)
@@ -412,6 +413,39 @@ def xlsx_batches(path: Path, sheet: str | None, batch_rows: int = 50_000, header
 
 def _first_at(numbered: dict[int, list], row: int) -> int:
     return min(n for n in numbered if n >= row)
+
+
+def _merged_filled(rows: Iterator[list], merged: list, start: tuple[int, int] | None) -> Iterator[list]:
+    """Rows with the cells under a vertically merged cell holding its value (Excel keeps it in the
+    top cell only): a 所属单位 merged over five people's rows belongs to each of them, and a column
+    name merged down over a two-row header (姓名 over rows 2–3) names the column whichever of the
+    two rows is the header.  A merge across columns only (a title, 基本信息 over three columns) is
+    left as it is; a block merged across rows and columns fills its first column.
+
+    ``merged`` are calamine's ranges ((row, col), (row, col)), 0-based in the sheet; the rows come
+    from the sheet's first row, their cells from the used range's first column ``start[1]``."""
+    col0 = start[1] if start else 0
+    down: dict[int, list[tuple[int, int]]] = {}          # row → [(column in the row, top row)]
+    tops: dict[int, list[int]] = {}                       # top row → its merged columns
+    for (r0, c0), (r1, _c1) in merged:
+        if r1 > r0:
+            tops.setdefault(r0, []).append(c0 - col0)
+        for r in range(r0 + 1, r1 + 1):
+            down.setdefault(r, []).append((c0 - col0, r0))
+    if not down:
+        yield from rows
+        return
+    kept: dict[tuple[int, int], object] = {}
+    for r, row in enumerate(rows):
+        for c in tops.get(r, ()):
+            if 0 <= c < len(row):
+                kept[c, r] = row[c]
+        if r in down:
+            row = list(row)
+            for c, t in down[r]:
+                if 0 <= c < len(row) and row[c] in (None, ""):
+                    row[c] = kept.get((c, t), row[c])
+        yield row
 
 
 def _numbered_rows(rows) -> Iterator[tuple[int, list]]:
