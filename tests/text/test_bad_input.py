@@ -98,10 +98,12 @@ def test_xlsx_export_with_breaks_escapes_and_empty_cells(sqlite_ws, tmp_path, ca
     sheet.append(["X2", "新起点驾校_x000D_交了学费后驾校倒闭", "2025-03-02"])        # the escape, as XML holds it
     sheet.append(["X3", None, "2025-03-02"])
     sheet.append(["X4", "反映" + "很" * 11_000, "2025-03-03"])
+    sheet.append(["制表人：王某", None, "2025年3月5日"])          # a sign-off under the table: not a ticket
     wb.save(path)
     _, out = cli(capsys, "text", "import", str(path), "--name", "热线", "--format", "json")
     info = json.loads(out)
     assert info["rows"] == 4 and info["text_columns"] == ["诉求内容"]
+    assert "表格末尾的表尾行（合计、制表人等，未导入） 1" in info["note"]
     # the XLSX reader turns _x000D_ back into the carriage return it stands for: two line breaks
     assert info["quality"]["problems"] == {"empty": 1, "line_break": 2, "long": 1}
     _, out = cli(capsys, "text", "screen", "热线", "--field", "诉求内容", "--rule", "prepaid-card", "--key", "工单编号",

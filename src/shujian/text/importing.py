@@ -33,7 +33,7 @@ _DATETIME = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T
 REPAIRS = {
     "gbk_lines": "按 GBK/GB18030 解码的行", "undecodable_lines": "无法解码的行（已替换为 �）",
     "nul_chars": "去掉的 NUL 字符", "padded_rows": "字段不足、已补空的行", "cut_rows": "字段过多、已截断的行",
-    "bad_dates": "无法识别的时间",
+    "bad_dates": "无法识别的时间", "footer_rows": "表格末尾的表尾行（合计、制表人等，未导入）",
 }
 # Columns that hold the message text (主题/详情/诉求内容…); without one, the longest column is the text.
 _TEXT_NAME = re.compile(r"详情|内容|诉求|描述|主题|标题|正文|留言|摘要|事项|问题")
@@ -109,13 +109,15 @@ def read_csv_export(path: Path) -> ReadResult:
 def read_xlsx_export(path: Path, sheet: str | None = None) -> ReadResult:
     from shujian.catalog.readers import xlsx_batches
 
-    header, batches = xlsx_batches(path, sheet)
+    footers: list[tuple[int, str]] = []
+    header, batches = xlsx_batches(path, sheet, footers=footers)
     tables = [pa.Table.from_batches([b]) for b in batches]
     names = _header(header)
+    repairs = Counter({"footer_rows": len(footers)} if footers else {})
     if not tables:
-        return ReadResult(pa.table({h: pa.array([], pa.string()) for h in names}))
+        return ReadResult(pa.table({h: pa.array([], pa.string()) for h in names}), repairs)
     table = pa.concat_tables(tables).rename_columns(names)
-    return ReadResult(table.cast(pa.schema([(h, pa.string()) for h in names])))
+    return ReadResult(table.cast(pa.schema([(h, pa.string()) for h in names])), repairs)
 
 
 def _header(raw: list) -> list[str]:
