@@ -45,7 +45,7 @@ def export(tmp_path: Path) -> Path:
     folder.mkdir(exist_ok=True)
     path = folder / "工单.csv"
     utf8 = "\r\n".join([HEADER, *UTF8_ROWS[:6]]).encode() + b"\r\n"
-    rest = "\r\n".join(UTF8_ROWS[6:]).encode() + b"\r\n"
+    rest = "\r\n".join([*UTF8_ROWS[6:], "合计,11件,,,", "", "制表人：王某"]).encode() + b"\r\n"   # a footer
     path.write_bytes(utf8 + GBK_ROW.encode("gbk") + b"\r\n" + rest)
     return path
 
@@ -56,7 +56,7 @@ def test_message_export_with_every_kind_of_bad_input(sqlite_ws, tmp_path, capsys
     info = json.loads(out)
     assert info["rows"] == 11 and info["text_columns"] == ["主题", "详情"]
     # B10's extra comma shifts its 时间 to 群众少跑路: counted as an unreadable time, not a crash
-    assert info["repairs"] == {"gbk_lines": 1, "padded_rows": 1, "cut_rows": 1, "bad_dates": 1}
+    assert info["repairs"] == {"gbk_lines": 1, "padded_rows": 1, "cut_rows": 1, "bad_dates": 1, "footer_rows": 2}
     problems = info["quality"]["problems"]
     assert problems == {"empty": 1, "excel_escape": 1, "line_break": 2, "tab": 1, "quote": 1, "long": 2,
                         "truncated": 1, "mojibake": 1, "replacement": 1}

@@ -92,7 +92,7 @@ def read_csv_export(path: Path) -> ReadResult:
     rows = list(csv.reader(text.splitlines(keepends=True), delimiter=sniff_delimiter(first, path.suffix.lower())))
     header = _header(rows[0])
     body = []
-    for row in rows[1:]:
+    for row in _without_footer(rows[1:], len(header), repairs):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < len(header):
@@ -104,6 +104,19 @@ def read_csv_export(path: Path) -> ReadResult:
         body.append(row)
     cols = {h: [r[i] if r[i] != "" else None for r in body] for i, h in enumerate(header)}
     return ReadResult(pa.table({h: pa.array(v, pa.string()) for h, v in cols.items()}), repairs)
+
+
+def _without_footer(rows: list[list[str]], width: int, repairs: Counter) -> list[list[str]]:
+    """``rows`` without the sign-off and total rows under the table (catalog.readers.footer_text),
+    counted as ``footer_rows``; blank rows among them go too."""
+    from shujian.catalog.readers import footer_text
+
+    end = len(rows)
+    while end and (not any(c.strip() for c in rows[end - 1]) or footer_text(rows[end - 1], width) is not None):
+        end -= 1
+        if any(c.strip() for c in rows[end]):
+            repairs["footer_rows"] += 1
+    return rows[:end] if repairs["footer_rows"] else rows
 
 
 def read_xlsx_export(path: Path, sheet: str | None = None) -> ReadResult:
