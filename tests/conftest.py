@@ -8,6 +8,7 @@ rather than skip.  Set SHUJIAN_TEST_POSTGRES=skip on a laptop without PostgreSQL
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import uuid
 from pathlib import Path
@@ -131,12 +132,83 @@ def metadata_url(request, tmp_path: Path):
         engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A SQLite metadata store brought to the shipped head by the migrations, once per process: ``ws`` starts
+    from a copy (the migrations' own tests, ``shujian init`` and the upgrade tests start from empty stores)."""
+    from shujian.db.session import make_engine, upgrade
+
+    path = tmp_path_factory.mktemp("migrated") / "metadata.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+#: the template schema's name in :func:`migrated_postgres`'s script, replaced by the test's schema
+_TEMPLATE_SCHEMA = "shujian_migrated_template"
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(pg_available) -> str | None:
+    """The SQL that recreates a PostgreSQL store at the shipped head (``pg_dump`` of a schema the migrations
+    built, data included), once per process; None without ``pg_dump`` (``ws`` then runs the migrations)."""
+    import shutil
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    from shujian.db.session import make_engine, upgrade
+
+    if not pg_available or not shutil.which("pg_dump"):
+        return None
+    schema = f"{_TEMPLATE_SCHEMA}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        engine = make_engine(_pg_schema_url(schema))
+        upgrade(engine)
+        engine.dispose()
+        url = make_url(PG_URL)
+        env = {**os.environ, **({"PGPASSWORD": url.password} if url.password else {})}
+        dump = subprocess.run(["pg_dump", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432),
+                               "-U", url.username or "postgres", "-d", url.database, "-n", schema, "--inserts",
+                               "--no-owner", "--no-privileges"], env=env, capture_output=True, text=True, check=True)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    # psql's \restrict lines and the CREATE SCHEMA (the test's schema exists) are left out
+    lines = [line for line in dump.stdout.splitlines() if not line.startswith(("\\", "CREATE SCHEMA"))]
+    return "\n".join(lines).replace(schema, _TEMPLATE_SCHEMA)
+
+
+def _start_from_migrated(request: pytest.FixtureRequest, metadata_url: str) -> None:
+    """Put a store at the shipped head where ``metadata_url`` points (a copy of the per-process template)."""
+    if metadata_url.startswith("sqlite:///"):
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), metadata_url.removeprefix("sqlite:///"))
+        return
+    script = request.getfixturevalue("migrated_postgres")
+    if script is None:
+        return
+    import psycopg
+
+    schema = metadata_url.rsplit("search_path%3D", 1)[1]
+    with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute(script.replace(_TEMPLATE_SCHEMA, schema))
+
+
 @pytest.fixture
-def ws(tmp_path: Path, metadata_url: str, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    """A new workspace in a temporary SHUJIAN_HOME, on SQLite and on PostgreSQL."""
+def ws(request: pytest.FixtureRequest, tmp_path: Path, metadata_url: str,
+       monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """A new workspace in a temporary SHUJIAN_HOME, on SQLite and on PostgreSQL.  Its store starts as a copy of
+    one the migrations built in this process (the same tables and rows; no audit key yet, so ``ensure()``
+    creates the key and signs the chain head as on a new store)."""
     home = tmp_path / "home"
     monkeypatch.setenv("SHUJIAN_HOME", str(home))
     monkeypatch.setenv("SHUJIAN_DATABASE_URL", metadata_url)
+    _start_from_migrated(request, metadata_url)
     workspace = Workspace(load_settings()).ensure()
     yield workspace
     workspace.close()
