@@ -22,8 +22,9 @@ def test_the_bundle_installs_offline_and_runs_the_demo(tmp_path):
     root = next((tmp_path / "intranet").iterdir())
     wheels = {p.name.split("-")[0].lower() for p in (root / "wheels").glob("*.whl")}
     assert {"shujian", "duckdb", "pyarrow", "fastapi", "sqlglot"} <= wheels
-    # no index, no find-links of this machine, no user or site pip configuration: only the bundle
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "VIRTUAL_ENV"))}
+    # no index, no find-links of this machine, no user or site pip configuration: only the bundle; and no
+    # PYTHONPATH (a source tree on it, as in PYTHONPATH=src, made pip take shujian as already installed)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "VIRTUAL_ENV", "PYTHONPATH"))}
     env.update({"PIP_CONFIG_FILE": os.devnull, "PIP_NO_INDEX": "1", "PIP_INDEX_URL": "http://127.0.0.1:9/none",
                 "PYTHON": sys.executable})
     venv = tmp_path / "venv"
