@@ -65,6 +65,7 @@ def unit_of(nodeid: str) -> str:
     return SHARED_WORKER.get(path, path)
 
 
+@pytest.hookimpl(optionalhook=True)          # -p no:xdist: no such hook, and none needed
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """``--dist loadfile`` with the :data:`SHARED_WORKER` groups as single units, handed out in collection
     order (which :func:`pytest_collection_modifyitems` sets) instead of xdist's by-test-count order."""
