@@ -83,6 +83,10 @@ def test_a_sheet_of_footers_only_is_refused(sqlite_ws, tmp_path, capsys):
     (["制表人 李某"], 5, True),
     (["注：本表数据截至2024年3月底"], 5, True),
     (["数据来源：市民政局"], 5, True),
+    (["填报单位（盖章）：椒江区民政局"], 5, True),
+    (["领导签字：", None, "日期："], 5, True),
+    (["单位盖章"], 5, True),
+    (["签字笔采购"], 5, False),
     (["张三", "合计"], 5, False),                                   # the first filled cell decides
     (["审核人员培训费", "2024-01-01", "300", "财政", "是", "否"], 6, False),   # a full data row
     (["合计金额为三千元的退款"], 5, False),
