@@ -471,12 +471,15 @@ def footer_text(row: list, width: int) -> str | None:
 
     Only a candidate: :func:`_xlsx_gen` leaves such rows out only when nothing but such rows
     follow them (a 合计 row between groups of data is kept)."""
-    cells = [c for c in (_cell(v) for v in row) if c]
-    if not cells:
+    first = next((v for v in row if v is not None and v != ""), None)
+    if not isinstance(first, str):           # an empty row, or a number or date first: data (cheap exit)
         return None
-    first = cells[0]
-    if re.sub(r"\s+", "", first) in _FOOTER_TOTALS or (
-            _FOOTER_START.match(first) and len(cells) <= max(3, width // 2)):
+    first = first.strip()
+    total = re.sub(r"\s+", "", first) in _FOOTER_TOTALS
+    if not total and not _FOOTER_START.match(first):
+        return None
+    cells = [c for c in (_cell(v) for v in row) if c]
+    if total or len(cells) <= max(3, width // 2):
         return "  ".join(cells)[:60]
     return None
 
