@@ -484,14 +484,30 @@ def footer_text(row: list, width: int) -> str | None:
     return None
 
 
+def footer_start(rows: list[list], width: int) -> int:
+    """Where the footer at the end of ``rows`` begins (``len(rows)``: none): the last rows while they
+    look like footers (:func:`footer_text`) or are blank; blank rows go with the footer only above or
+    among its rows, not alone."""
+    start = end = len(rows)
+    while end:
+        row = rows[end - 1]
+        if footer_text(row, width) is not None:
+            start = end - 1
+        elif any(str(c).strip() for c in row if c is not None):
+            break                          # data
+        elif start < len(rows):
+            start = end - 1                # a blank row above a footer row
+        end -= 1
+    return start
+
+
 def csv_footer_cut(source: Path, delimiter: str, width: int, window: int = 65_536) -> tuple[int, list[str]] | None:
     """Where a delimited UTF-8 file's table footer begins (a byte offset) and the footer rows' text,
     or None when its last records are data.
 
-    The last lines are read from the end (within ``window`` bytes) while they look like footers
-    (:func:`footer_text`: 合计, 制表人：…); blank lines among them go too.  A line with a quote
-    character stops the walk (it may belong to a quoted value spanning lines), and so does the start
-    of the file: at least one other line (the header) stays above the cut."""
+    The last lines (within ``window`` bytes) are taken up to one holding a quote character (it may
+    belong to a quoted value spanning lines) and never the file's first line (the header), each read
+    as a record, and :func:`footer_start` says where their footer begins."""
     size = source.stat().st_size
     start = max(0, size - window)
     with source.open("rb") as fh:
@@ -502,23 +518,18 @@ def csv_footer_cut(source: Path, delimiter: str, width: int, window: int = 65_53
     for line in lines:
         offsets.append(pos)
         pos += len(line) + 1
-    if start > 0:                       # the window's first line may start before it: not looked at
-        lines, offsets = lines[1:], offsets[1:]
-    cut, texts = None, []
+    first = 1                           # the window's first line: the header, or cut by the window
     for i in range(len(lines) - 1, 0, -1):
-        raw = lines[i].rstrip(b"\r")
-        if not raw.strip():
-            cut = offsets[i] if cut is not None else cut
-            continue
-        if b'"' in raw:
+        if b'"' in lines[i]:
+            first = i + 1
             break
-        row = next(csv.reader([raw.decode("utf-8", "replace")], delimiter=delimiter), [])
-        text = footer_text(row, width)
-        if text is None:
-            break
-        cut = offsets[i]
-        texts.append(text)
-    return (cut, texts[::-1]) if cut is not None else None
+    rows = [next(csv.reader([raw.rstrip(b"\r").decode("utf-8", "replace")], delimiter=delimiter), [])
+            for raw in lines[first:]]
+    at = footer_start(rows, width)
+    if at == len(rows):
+        return None
+    texts = [t for t in (footer_text(r, width) for r in rows[at:]) if t is not None]
+    return offsets[first + at], texts
 
 
 def _xlsx_gen(first: list[tuple[int, list]], rest: Iterator[tuple[int, list]], header: list[str],

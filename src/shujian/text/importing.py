@@ -107,16 +107,13 @@ def read_csv_export(path: Path) -> ReadResult:
 
 
 def _without_footer(rows: list[list[str]], width: int, repairs: Counter) -> list[list[str]]:
-    """``rows`` without the sign-off and total rows under the table (catalog.readers.footer_text),
+    """``rows`` without the sign-off and total rows under the table (catalog.readers.footer_start),
     counted as ``footer_rows``; blank rows among them go too."""
-    from shujian.catalog.readers import footer_text
+    from shujian.catalog.readers import footer_start, footer_text
 
-    end = len(rows)
-    while end and (not any(c.strip() for c in rows[end - 1]) or footer_text(rows[end - 1], width) is not None):
-        end -= 1
-        if any(c.strip() for c in rows[end]):
-            repairs["footer_rows"] += 1
-    return rows[:end] if repairs["footer_rows"] else rows
+    at = footer_start(rows, width)
+    repairs["footer_rows"] += sum(footer_text(r, width) is not None for r in rows[at:])
+    return rows[:at]
 
 
 def read_xlsx_export(path: Path, sheet: str | None = None) -> ReadResult:

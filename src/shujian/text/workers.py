@@ -205,8 +205,7 @@ class Pool:
         counters = _counters(running)
         others = None
         if self._window is not None and counters[0] > self._window[0]:
-            then, machine, mine = self._window
-            others = max(0.0, (counters[1] - machine) - (counters[2] - mine)) / (counters[0] - then)
+            others = _others_used(self._window, counters) / (counters[0] - self._window[0])
         n = self.size(others)
         self._decide_at = now + self.recheck
         if self._workers and n < 2:
@@ -287,23 +286,28 @@ def _counters(pids: list[int]) -> tuple[float, float, float]:
     return _clock(), _busy_seconds(), mine
 
 
+def _others_used(before: tuple[float, float, float], after: tuple[float, float, float]) -> float:
+    """CPU seconds other processes used between two readings (clock, the machine's busy seconds,
+    ours): the machine's busy time less ours."""
+    return max(0.0, (after[1] - before[1]) - (after[2] - before[2]))
+
+
 def _others_busy(seconds: float = 0.2) -> float:
     """CPUs used by other processes over the next ``seconds`` (the machine's busy time less this
     process's): the load average would count this run's own DuckDB threads."""
     import psutil
 
-    busy = _busy_seconds
-    start, machine, mine = time.monotonic(), busy(), time.process_time()
+    start = (time.monotonic(), _busy_seconds(), time.process_time())
     time.sleep(seconds)
     # over the time that really passed: on a busy machine the sleep overruns, and dividing by the
     # nominal seconds counted more CPUs than the machine has; the clock is read around the counters
     # (it was read before the last one: a wait for the CPU in between counted as busy time, not as time)
-    machine_end, mine_end = busy(), time.process_time()
-    elapsed = max(time.monotonic() - start, seconds)
+    end = (0.0, _busy_seconds(), time.process_time())
+    elapsed = max(time.monotonic() - start[0], seconds)
     # the counters tick 100 times a second: over a short window they can add up to more CPUs than
     # there are; no more than all of them can be busy
     cpus = psutil.cpu_count() or 1
-    return min(float(cpus), max(0.0, (machine_end - machine) - (mine_end - mine)) / elapsed)
+    return min(float(cpus), _others_used(start, end) / elapsed)
 
 
 POOL = Pool()
