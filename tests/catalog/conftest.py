@@ -6,6 +6,7 @@ import contextlib
 
 import pytest
 
+from shujian.catalog.importer import CLEAN_FORMS, _clean_test, _unclean_norm
 from shujian.workspace import Workspace
 
 
@@ -34,3 +35,13 @@ def warehouse_log(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(Workspace, "warehouse", logged)
     return log
+
+
+def fast_path(sem: str, expr: str, norm: str) -> str:
+    """The reference the importer's layered clean-form normalisation is checked against: ``expr``
+    normalised for semantic type ``sem`` in one expression (``norm``: ``expr`` through its SQL
+    normaliser), values already in normal form (``CLEAN_FORMS``) skipping the normaliser — what the
+    importer computes as ``_clean_test`` and then ``_unclean_norm`` over the rest."""
+    if sem not in CLEAN_FORMS:
+        return norm
+    return f"(CASE WHEN {_clean_test(sem, expr)} THEN {expr} ELSE {_unclean_norm(sem, norm)} END)"

@@ -1,5 +1,5 @@
 """Columns with a clean form (身份证号, 姓名, 手机号, 统一社会信用代码, ``importer.CLEAN_FORMS``): the
-version holds what the one-expression form ``_fast_path`` gives for every awkward value, and the
+version holds what the one-expression form ``fast_path`` (tests/catalog/conftest.py) gives for every
 CREATE cleans each such column's text once (in its own projection, for the values not already clean)."""
 
 from __future__ import annotations
@@ -7,9 +7,10 @@ from __future__ import annotations
 import csv
 
 import duckdb
+from tests.catalog.conftest import fast_path
 
 from shujian.catalog import semantic
-from shujian.catalog.importer import ImportRequest, _fast_path
+from shujian.catalog.importer import ImportRequest
 from shujian.catalog.service import CatalogService
 from shujian.catalog.typeinfer import null_sql
 
@@ -47,7 +48,7 @@ def test_clean_form_columns_equal_the_one_expression_form(sqlite_ws, tmp_path) -
         got = wh.execute(f'SELECT {", ".join(f"{chr(34)}{c}{chr(34)}" for c in COLUMNS)} '
                          f'FROM "{res.relation}" ORDER BY _row_id').fetchall()
     for j, sem in enumerate(COLUMNS.values()):
-        ref = _fast_path(sem, "v", semantic.normalize_sql(sem, null_sql("v")))
+        ref = fast_path(sem, "v", semantic.normalize_sql(sem, null_sql("v")))
         # the raw text as DuckDB's reader gives it ('' is NULL there)
         want = [con.execute(f"SELECT {ref} FROM (SELECT CAST(? AS VARCHAR) AS v)", [r[j] or None]).fetchone()[0]
                 for r in rows]

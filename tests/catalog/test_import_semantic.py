@@ -7,9 +7,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from tests.catalog.conftest import fast_path
 
 from shujian.catalog import semantic
-from shujian.catalog.importer import CLEAN_FORMS, _fast_path
+from shujian.catalog.importer import CLEAN_FORMS
 from shujian.catalog.service import CatalogService
 from shujian.cli.main import main
 
@@ -128,5 +129,5 @@ def test_fast_path_is_the_identity_on_clean_values(key):
     semantic.register_udfs(con)
     norm = semantic.normalize_sql(key, "v")
     for v in samples:
-        fast, slow = con.execute(f"SELECT {_fast_path(key, 'v', norm)}, {norm} FROM (SELECT ? AS v)", [v]).fetchone()
+        fast, slow = con.execute(f"SELECT {fast_path(key, 'v', norm)}, {norm} FROM (SELECT ? AS v)", [v]).fetchone()
         assert fast == slow == v == semantic.SEMANTIC_TYPES[key].normalize(v)

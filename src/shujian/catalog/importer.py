@@ -661,15 +661,6 @@ CLEAN_FORMS = {"id_number": "[0-9]{17}[0-9X]", "person_name": "[\u4e00-\u9fff]{1
                "phone": "1[3-9][0-9]{9}", "uscc": "[0-9A-HJ-NPQRTUWXY]{18}"}
 
 
-def _fast_path(sem: str, expr: str, norm: str) -> str:
-    """``expr`` normalised for semantic type ``sem`` (``norm``: ``expr`` through its SQL normaliser)
-    in one expression: values already in normal form (``CLEAN_FORMS``) skip the normaliser.  The
-    importer computes the same in layers (``_clean_test``, then ``_unclean_norm`` over the rest)."""
-    if sem not in CLEAN_FORMS:
-        return norm
-    return f"(CASE WHEN {_clean_test(sem, expr)} THEN {expr} ELSE {_unclean_norm(sem, norm)} END)"
-
-
 def _clean_test(sem: str, expr: str) -> str:
     """Whether ``expr`` is already in the normal form of ``sem`` (a ``CLEAN_FORMS`` type): normalising
     it would change nothing (NULL for NULL)."""
