@@ -235,6 +235,37 @@ def test_interrupted_import_leaves_previous_version(v1, tmp_path, at):
     assert CatalogService(v1).import_file(ImportRequest(name="人员", path=path)).version == 2
 
 
+class DuckInterrupt(Interrupt):
+    """Ctrl-C as DuckDB 2 reports it when the signal lands during ``fetchall()`` of a catalog query: a
+    plain RuntimeError, not KeyboardInterrupt (the console script once died with a traceback and exit 1)."""
+
+    def stage(self, description: str, total: float | None = None) -> None:
+        if description.startswith(self.at):
+            raise RuntimeError("Query interrupted")
+
+
+def test_interrupt_in_duckdbs_runtime_error_form_is_an_interruption(v1, tmp_path):
+    path = tmp_path / "new.csv"
+    path.write_bytes(("姓名,金额\n" + "王五,3\n" * 1000).encode("gbk"))
+    with pytest.raises(KeyboardInterrupt):
+        CatalogService(v1).import_file(ImportRequest(name="人员", path=path), DuckInterrupt("数据质量核查"))
+    assert_untouched(v1)
+    assert CatalogService(v1).jobs()[0]["status"] == "interrupted"
+
+
+def test_every_form_of_ctrl_c_is_told_from_a_failure():
+    import duckdb
+
+    from shujian.engines.interrupts import interrupted
+
+    assert interrupted(KeyboardInterrupt()) and interrupted(duckdb.InterruptException("INTERRUPT Error"))
+    assert interrupted(RuntimeError("Query interrupted"))
+    assert interrupted(duckdb.InvalidInputException(
+        "Invalid Input Error: Python exception occurred while executing the UDF: KeyboardInterrupt: "))
+    assert not interrupted(RuntimeError("boom")) and not interrupted(duckdb.ConversionException("x"))
+    assert not interrupted(ValueError("Query interrupted"))
+
+
 def test_crashed_import_is_marked_and_its_tables_dropped(v1, tmp_path, capsys):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

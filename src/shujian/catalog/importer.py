@@ -18,7 +18,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-import duckdb
 import pyarrow as pa
 from sqlalchemy.orm import Session
 
@@ -26,6 +25,7 @@ from ..config import CLASSIFICATION_LEVELS
 from ..db.base import utcnow
 from ..db.models import Dataset, DatasetColumn, DatasetVersion, Job
 from ..engines.duckdb_arrow import register_arrow
+from ..engines.interrupts import interrupted
 from ..errors import ImportFailed, InputError
 from ..workspace import Workspace
 from . import readers
@@ -215,14 +215,13 @@ class Importer:
                     for job_id in job_ids:
                         con.execute(f'DROP TABLE IF EXISTS "ds_{job_id:06d}"')
                     raise
-        except (KeyboardInterrupt, duckdb.InterruptException) as exc:
-            # Ctrl-C while DuckDB runs a statement surfaces as its InterruptException
-            for job_id in job_ids:
-                self._finish_job(job_id, "interrupted", "导入被中断（Ctrl-C）；之前的版本保持不变，可重新导入")
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            raise KeyboardInterrupt from exc
         except BaseException as exc:
+            if interrupted(exc):    # Ctrl-C, in whichever form DuckDB gave it
+                for job_id in job_ids:
+                    self._finish_job(job_id, "interrupted", "导入被中断（Ctrl-C）；之前的版本保持不变，可重新导入")
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                raise KeyboardInterrupt from exc
             for job_id in job_ids:
                 self._finish_job(job_id, "failed", str(exc))
             raise
