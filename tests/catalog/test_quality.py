@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from shujian.catalog.quality import quality_report, render_quality, start_end_pairs
+from shujian.catalog.quality import _null_cond, quality_report, render_quality, start_end_pairs
 from shujian.catalog.schema import ColumnSchema
 from shujian.catalog.typeinfer import infer_column, parse_sql
 
@@ -243,3 +243,25 @@ def test_column_quality_is_one_scan(con, employers):
     entry = column_quality(_Logged(con, log), "employers", col, today=TODAY, max_examples=1)
     assert len([s for s in log if "employers" in s]) == 1
     assert entry == employers["columns"][col.name]
+
+
+def test_distinct_counts_hash_only_the_values_they_count(con, custody):
+    """Each distinct count (exact, approximate, and the key's count of distinct null markers) takes
+    the values a CASE keeps instead of a FILTER on a distinct aggregate — with FILTER, DuckDB hashes
+    every row of the column (≈ 0.3 CPU s per 2M IDs for a key whose filter keeps none); same report,
+    and the approximate counts equal those of the FILTER form (the same values go into HyperLogLog)."""
+    import re
+
+    log: list[str] = []
+    report = quality_report(_Logged(con, log), "在押人员", CUSTODY, today=TODAY, approx_distinct_above=1)
+    aggregate = next(s for s in log if "_sj_rows" in s)
+    assert not re.search(r"count\(DISTINCT [^()]*\) FILTER|approx_count_distinct\([^()]*\) FILTER", aggregate)
+    for col in CUSTODY:
+        entry, q = report["columns"][col.name], f'"{col.name}"'
+        null = _null_cond(col)
+        if col.name == "身份证号":   # the key: exact
+            want = con.execute(f"SELECT count(DISTINCT {q}) FILTER (WHERE NOT {null}) FROM 在押人员").fetchone()[0]
+        else:
+            want = con.execute(f"SELECT approx_count_distinct({q}) FILTER (WHERE NOT {null}) FROM 在押人员").fetchone()[0]
+            assert entry["distinct_approx"] is True
+        assert entry["distinct"] == want, col.name

@@ -125,11 +125,14 @@ def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = Fal
         else:
             null = f"c{i} IS NULL"
         outer.append(f"count(*) FILTER (WHERE {null}) AS n{i}")
+        # a distinct count over the values a CASE keeps (NULL for the others, which no distinct count
+        # counts): DuckDB's FILTER on a distinct aggregate hashes every row, the CASE only what it keeps
         if col.name == grouped:
-            outer.append(f"count(DISTINCT c{i}) FILTER (WHERE ({null}) AND c{i} IS NOT NULL) AS d{i}")
+            outer.append(f"count(DISTINCT CASE WHEN {null} THEN c{i} END) AS d{i}")
         else:
-            count = f"approx_count_distinct(c{i})" if col.name in approx else f"count(DISTINCT c{i})"
-            outer.append(f"{count} FILTER (WHERE NOT ({null})) AS d{i}")
+            count = "approx_count_distinct" if col.name in approx else "count"
+            distinct = "" if col.name in approx else "DISTINCT "
+            outer.append(f"{count}({distinct}CASE WHEN NOT ({null}) THEN c{i} END) AS d{i}")
         st = SEMANTIC_TYPES.get(col.semantic or "")
         if st is not None and st.checks_validity and _is_text(col):
             parts = valid_parts(st.key, f"c{i}")
