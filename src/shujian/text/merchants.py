@@ -89,7 +89,8 @@ _CUT_WORDS = ("一家", "这家", "那家", "这个", "那个", "该", "在", "�
               "某某", "某", "后", "现", "最近", "发现", "联系", "了", "被", "把", "让", "将", "做", "今天", "昨天",
               "前两天", "两天", "几天", "去年", "今年", "当天", "那天", "原来")
 _AFTER = "后"                 # a cut word unless 课 comes before it (课后 is part of a name: 课后托管班)
-_SHOP_WORD = re.compile(r"店|馆|公司|中心|会所|机构")   # inside a name's prefix: a sentence, not a name
+_SHOP_WORDS = ("店", "馆", "公司", "中心", "会所", "机构")
+_SHOP_WORD = re.compile("|".join(_SHOP_WORDS))   # inside a name's prefix: a sentence, not a name
 _MAX_NAME = 14
 # Words that name nobody when they are all that is left of a name (小区门口的健身房 → 门口).
 _GENERIC = frozenset({
@@ -101,7 +102,9 @@ _GENERIC = frozenset({
     "推拿", "足疗", "按摩", "摄影", "家政", "中医", "口腔", "驾驶", "机构", "公司", "门店", "店铺", "会员",
 })
 # Trailing words dropped from a match key (kept in the displayed name).
-_TRAIL = re.compile(r"(?:服务|经营|管理|咨询|店|馆|房|会所|中心|工作室|俱乐部|门店|总店|旗舰店|有限|个体工商户)+$")
+_TRAIL_WORDS = ("服务", "经营", "管理", "咨询", "店", "馆", "房", "会所", "中心", "工作室", "俱乐部", "门店", "总店", "旗舰店",
+                "有限", "个体工商户")
+_TRAIL = re.compile("(?:" + "|".join(_TRAIL_WORDS) + ")+$")
 _SUFFIX = re.compile(r"(?:省|市|自治区|自治州|自治县|地区|区|县|旗|盟|镇|乡|街道)$")
 
 

@@ -1,0 +1,1063 @@
+/* shujian.text._native — the per-message loop of the shujian_text SQL function in C.
+ *
+ * Why C: a large city's prepaid-card model screens ≈ 1.1 M hotline messages; the same loop in Python
+ * (shujian.text.matcher.Matcher.words and shujian.text.merchants.first_merchant) costs ≈ 20 µs a
+ * message in Python objects and calls per occurrence, most of the model's time (docs/benchmarks.md).
+ * This file is that loop and nothing else: it is handed the tables the Python code builds
+ * (shujian.text.native) and computes exactly what the Python functions return; the regular
+ * expressions of a rule and the merchant key stay Python (called back from here, few per message).
+ * Optional: without a compiler the package installs without it and the Python code runs
+ * (tests/text/test_native.py compares both).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ growable vectors */
+typedef struct { int32_t *v; Py_ssize_t n, cap; } IVec;
+
+static int ivec_push(IVec *a, int32_t x) {
+    if (a->n == a->cap) {
+        Py_ssize_t cap = a->cap ? a->cap * 2 : 64;
+        int32_t *v = (int32_t *)realloc(a->v, (size_t)cap * sizeof(int32_t));
+        if (!v) { PyErr_NoMemory(); return -1; }
+        a->v = v; a->cap = cap;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ Aho–Corasick automaton
+ * Reports every occurrence of every word (overlapping ones too), at its last character, as
+ * pyahocorasick's iter does; the order of several words ending at one position is not kept (no
+ * caller depends on it). Transitions in one open-addressing hash keyed by (node, character). */
+typedef struct {
+    int32_t nnodes;
+    int32_t *fail, *dict, *out;     /* out: the word ending here (index) or -1; dict: next node with out */
+    int32_t *first, *next;          /* build only: children lists */
+    Py_UCS4 *ch;
+    uint64_t *hkeys; int32_t *hvals; uint64_t hmask;
+    uint8_t *bmp;                   /* characters of the Basic Multilingual Plane some word holds */
+    int astral;                     /* a word holds a character outside it */
+    int32_t nwords;
+    int32_t *wlen;                  /* word index → length */
+} AC;
+
+#define HKEY(node, c) (((uint64_t)(uint32_t)(node) << 21) | (uint64_t)(c))
+#define HEMPTY UINT64_MAX
+
+static uint64_t hmix(uint64_t k) {
+    k ^= k >> 33; k *= 0xff51afd7ed558ccdULL; k ^= k >> 33; return k;
+}
+
+static int32_t ac_child(const AC *a, int32_t node, Py_UCS4 c) {
+    uint64_t key = HKEY(node, c), i = hmix(key) & a->hmask;
+    for (;;) {
+        uint64_t k = a->hkeys[i];
+        if (k == key) return a->hvals[i];
+        if (k == HEMPTY) return -1;
+        i = (i + 1) & a->hmask;
+    }
+}
+
+static void ac_free(AC *a) {
+    free(a->fail); free(a->dict); free(a->out); free(a->first); free(a->next); free(a->ch);
+    free(a->hkeys); free(a->hvals); free(a->bmp); free(a->wlen);
+    memset(a, 0, sizeof(*a));
+}
+
+/* Build from a list of str (word i gets index i; an empty word is refused). 0 ok, -1 error set. */
+static int ac_build(AC *a, PyObject *words) {
+    memset(a, 0, sizeof(*a));
+    PyObject *seq = PySequence_Fast(words, "words must be a sequence");
+    if (!seq) return -1;
+    Py_ssize_t nw = PySequence_Fast_GET_SIZE(seq), total = 1;
+    for (Py_ssize_t i = 0; i < nw; i++) {
+        PyObject *w = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyUnicode_Check(w) || PyUnicode_GET_LENGTH(w) == 0) {
+            Py_DECREF(seq); PyErr_SetString(PyExc_ValueError, "words must be non-empty str"); return -1;
+        }
+        total += PyUnicode_GET_LENGTH(w);
+    }
+    a->fail = calloc(total, sizeof(int32_t)); a->dict = calloc(total, sizeof(int32_t));
+    a->out = malloc(total * sizeof(int32_t)); a->first = malloc(total * sizeof(int32_t));
+    a->next = malloc(total * sizeof(int32_t)); a->ch = calloc(total, sizeof(Py_UCS4));
+    a->bmp = calloc(8192, 1); a->wlen = malloc((nw ? nw : 1) * sizeof(int32_t));
+    uint64_t hcap = 16;
+    while (hcap < (uint64_t)total * 2) hcap <<= 1;
+    a->hkeys = malloc(hcap * sizeof(uint64_t)); a->hvals = malloc(hcap * sizeof(int32_t)); a->hmask = hcap - 1;
+    if (!a->fail || !a->dict || !a->out || !a->first || !a->next || !a->ch || !a->bmp || !a->wlen
+            || !a->hkeys || !a->hvals) {
+        Py_DECREF(seq); ac_free(a); PyErr_NoMemory(); return -1;
+    }
+    memset(a->hkeys, 0xff, hcap * sizeof(uint64_t));
+    a->nnodes = 1; a->out[0] = -1; a->first[0] = -1; a->next[0] = -1;
+    a->nwords = (int32_t)nw;
+    for (Py_ssize_t i = 0; i < nw; i++) {
+        PyObject *w = PySequence_Fast_GET_ITEM(seq, i);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(w);
+        int kind = PyUnicode_KIND(w); const void *data = PyUnicode_DATA(w);
+        int32_t node = 0;
+        for (Py_ssize_t j = 0; j < n; j++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, j);
+            if (c < 65536) a->bmp[c >> 3] |= (uint8_t)(1u << (c & 7)); else a->astral = 1;
+            int32_t child = ac_child(a, node, c);
+            if (child < 0) {
+                child = a->nnodes++;
+                a->out[child] = -1; a->first[child] = -1; a->ch[child] = c;
+                a->next[child] = a->first[node]; a->first[node] = child;
+                uint64_t key = HKEY(node, c), h = hmix(key) & a->hmask;
+                while (a->hkeys[h] != HEMPTY) h = (h + 1) & a->hmask;
+                a->hkeys[h] = key; a->hvals[h] = child;
+            }
+            node = child;
+        }
+        a->out[node] = (int32_t)i;              /* a repeated word: the last index (as add_word) */
+        a->wlen[i] = (int32_t)n;
+    }
+    Py_DECREF(seq);
+    /* breadth first: failure and dictionary links */
+    int32_t *queue = malloc(a->nnodes * sizeof(int32_t));
+    if (!queue) { ac_free(a); PyErr_NoMemory(); return -1; }
+    Py_ssize_t qh = 0, qt = 0;
+    for (int32_t c = a->first[0]; c >= 0; c = a->next[c]) { a->fail[c] = 0; a->dict[c] = 0; queue[qt++] = c; }
+    while (qh < qt) {
+        int32_t u = queue[qh++];
+        for (int32_t v = a->first[u]; v >= 0; v = a->next[v]) {
+            int32_t f = a->fail[u], g;
+            for (;;) {
+                g = ac_child(a, f, a->ch[v]);
+                if (g >= 0 || f == 0) break;
+                f = a->fail[f];
+            }
+            a->fail[v] = (g >= 0 && g != v) ? g : 0;
+            a->dict[v] = a->out[a->fail[v]] >= 0 ? a->fail[v] : a->dict[a->fail[v]];
+            queue[qt++] = v;
+        }
+    }
+    free(queue);
+    return 0;
+}
+
+static inline int32_t ac_step(const AC *a, int32_t node, Py_UCS4 c) {
+    if (c < 65536) { if (!(a->bmp[c >> 3] & (1u << (c & 7)))) return 0; }
+    else if (!a->astral) return 0;
+    for (;;) {
+        int32_t g = ac_child(a, node, c);
+        if (g >= 0) return g;
+        if (node == 0) return 0;
+        node = a->fail[node];
+    }
+}
+
+/* the first output node at ``node`` (itself or along dictionary links), 0 for none */
+static inline int32_t ac_outputs(const AC *a, int32_t node) {
+    return a->out[node] >= 0 ? node : a->dict[node];
+}
+
+/* ------------------------------------------------------------------ helpers */
+static int32_t *int_array(PyObject *obj, Py_ssize_t *n_out) {
+    PyObject *seq = PySequence_Fast(obj, "expected a sequence of int");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    int32_t *v = malloc((n ? n : 1) * sizeof(int32_t));
+    if (!v) { Py_DECREF(seq); PyErr_NoMemory(); return NULL; }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long x = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, i));
+        if (x == -1 && PyErr_Occurred()) { free(v); Py_DECREF(seq); return NULL; }
+        v[i] = (int32_t)x;
+    }
+    Py_DECREF(seq);
+    if (n_out) *n_out = n;
+    return v;
+}
+
+/* stable merge sort of idx[0..n) by key[idx[i]] */
+static void stable_sort(int32_t *idx, Py_ssize_t n, const int32_t *key, int32_t *tmp) {
+    if (n < 2) return;
+    if (n <= 16) {
+        for (Py_ssize_t i = 1; i < n; i++) {
+            int32_t x = idx[i]; Py_ssize_t j = i;
+            while (j > 0 && key[idx[j - 1]] > key[x]) { idx[j] = idx[j - 1]; j--; }
+            idx[j] = x;
+        }
+        return;
+    }
+    Py_ssize_t h = n / 2;
+    stable_sort(idx, h, key, tmp);
+    stable_sort(idx + h, n - h, key, tmp);
+    Py_ssize_t i = 0, j = h, k = 0;
+    while (i < h && j < n) tmp[k++] = key[idx[j]] < key[idx[i]] ? idx[j++] : idx[i++];
+    while (i < h) tmp[k++] = idx[i++];
+    while (j < n) tmp[k++] = idx[j++];
+    memcpy(idx, tmp, n * sizeof(int32_t));
+}
+
+/* ------------------------------------------------------------------ Rule */
+typedef struct {
+    PyObject_HEAD
+    AC ac;
+    int32_t *w_rank;            /* automaton word → term rank or -1 */
+    uint8_t *w_ignore, *w_ctx;  /* an idiom (惯用语); a context word of an unless clause */
+    int32_t *w_rx_off, *w_rx_n, *rx_ranks;   /* regex ranks the word (one character) can start */
+    int32_t nterms;
+    int32_t *t_len;             /* literal term length; -1 for a regex term */
+    PyObject **t_match;         /* regex term: its compiled pattern's bound ``match`` */
+    uint8_t *t_positive, *t_any;
+    PyObject *pre_search;       /* the positive regex terms' ``search`` (or NULL) */
+    int32_t nclauses;
+    int32_t *c_before, *c_after;
+    uint8_t *c_word;            /* nclauses × nwords: the clause's context holds the word */
+    int32_t *t_cl_off, *t_cl_n, *cl_list;    /* rank → the clauses that apply to it */
+    int32_t n_all, n_excl, *all_r, *excl_r;
+    int32_t nnear;
+    int32_t *n_within; uint8_t *n_ordered;
+    int32_t *n_apos, *n_bpos;   /* nnear × nterms: place in the clause's a / b list, -1 absent */
+} Rule;
+
+static void Rule_dealloc(Rule *r) {
+    ac_free(&r->ac);
+    free(r->w_rank); free(r->w_ignore); free(r->w_ctx); free(r->w_rx_off); free(r->w_rx_n); free(r->rx_ranks);
+    if (r->t_match) { for (int32_t i = 0; i < r->nterms; i++) Py_XDECREF(r->t_match[i]); free(r->t_match); }
+    free(r->t_len); free(r->t_positive); free(r->t_any);
+    Py_XDECREF(r->pre_search);
+    free(r->c_before); free(r->c_after); free(r->c_word); free(r->t_cl_off); free(r->t_cl_n); free(r->cl_list);
+    free(r->all_r); free(r->excl_r); free(r->n_within); free(r->n_ordered); free(r->n_apos); free(r->n_bpos);
+    Py_TYPE(r)->tp_free((PyObject *)r);
+}
+
+/* Rule(words, roles, terms, pre_search, clauses, clauses_for, all, exclude, near)
+ *   roles[i] = (rank, ignore, context, (regex ranks…)) of words[i]
+ *   terms[rank] = (length or -1, pattern.match or None, positive, any)
+ *   clauses[c] = (before, after, (word indices of its context…))
+ *   clauses_for[rank] = (clause indices…)
+ *   near[k] = (within, ordered, a_pos per rank, b_pos per rank) */
+static int Rule_init(Rule *r, PyObject *args, PyObject *kw) {
+    PyObject *words, *roles, *terms, *pre, *clauses, *cfor, *all, *excl, *near;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO", &words, &roles, &terms, &pre, &clauses, &cfor, &all, &excl, &near))
+        return -1;
+    if (ac_build(&r->ac, words) < 0) return -1;
+    int32_t nw = r->ac.nwords;
+    Py_ssize_t n;
+    r->w_rank = malloc((nw + 1) * sizeof(int32_t)); r->w_ignore = calloc(nw + 1, 1); r->w_ctx = calloc(nw + 1, 1);
+    r->w_rx_off = malloc((nw + 1) * sizeof(int32_t)); r->w_rx_n = malloc((nw + 1) * sizeof(int32_t));
+    if (!r->w_rank || !r->w_ignore || !r->w_ctx || !r->w_rx_off || !r->w_rx_n) { PyErr_NoMemory(); return -1; }
+    if (PySequence_Size(roles) != nw) { PyErr_SetString(PyExc_ValueError, "one role per word"); return -1; }
+    IVec rx = {0};
+    for (int32_t i = 0; i < nw; i++) {
+        PyObject *role = PySequence_GetItem(roles, i);
+        PyObject *rxs = NULL;
+        int ig = 0, cx = 0;
+        long rank;
+        if (!role || !PyArg_ParseTuple(role, "lppO", &rank, &ig, &cx, &rxs)) { Py_XDECREF(role); free(rx.v); return -1; }
+        r->w_rank[i] = (int32_t)rank; r->w_ignore[i] = (uint8_t)ig; r->w_ctx[i] = (uint8_t)cx;
+        Py_ssize_t m;
+        int32_t *v = int_array(rxs, &m);
+        Py_DECREF(role);
+        if (!v) { free(rx.v); return -1; }
+        r->w_rx_off[i] = (int32_t)rx.n; r->w_rx_n[i] = (int32_t)m;
+        for (Py_ssize_t j = 0; j < m; j++) if (ivec_push(&rx, v[j]) < 0) { free(v); free(rx.v); return -1; }
+        free(v);
+    }
+    r->rx_ranks = rx.v ? rx.v : malloc(sizeof(int32_t));
+    n = PySequence_Size(terms);
+    if (n < 0) return -1;
+    r->nterms = (int32_t)n;
+    r->t_len = malloc((n + 1) * sizeof(int32_t)); r->t_match = calloc(n + 1, sizeof(PyObject *));
+    r->t_positive = calloc(n + 1, 1); r->t_any = calloc(n + 1, 1);
+    if (!r->t_len || !r->t_match || !r->t_positive || !r->t_any) { PyErr_NoMemory(); return -1; }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *t = PySequence_GetItem(terms, i), *m = NULL;
+        long len; int pos = 0, any = 0;
+        if (!t || !PyArg_ParseTuple(t, "lOpp", &len, &m, &pos, &any)) { Py_XDECREF(t); return -1; }
+        r->t_len[i] = (int32_t)len; r->t_positive[i] = (uint8_t)pos; r->t_any[i] = (uint8_t)any;
+        if (m != Py_None) { Py_INCREF(m); r->t_match[i] = m; }
+        Py_DECREF(t);
+    }
+    if (pre != Py_None) { Py_INCREF(pre); r->pre_search = pre; }
+    n = PySequence_Size(clauses);
+    if (n < 0) return -1;
+    r->nclauses = (int32_t)n;
+    r->c_before = malloc((n + 1) * sizeof(int32_t)); r->c_after = malloc((n + 1) * sizeof(int32_t));
+    r->c_word = calloc((size_t)(n + 1) * (nw + 1), 1);
+    if (!r->c_before || !r->c_after || !r->c_word) { PyErr_NoMemory(); return -1; }
+    for (Py_ssize_t c = 0; c < n; c++) {
+        PyObject *cl = PySequence_GetItem(clauses, c), *ws = NULL;
+        long before, after;
+        if (!cl || !PyArg_ParseTuple(cl, "llO", &before, &after, &ws)) { Py_XDECREF(cl); return -1; }
+        r->c_before[c] = (int32_t)before; r->c_after[c] = (int32_t)after;
+        Py_ssize_t m;
+        int32_t *v = int_array(ws, &m);
+        Py_DECREF(cl);
+        if (!v) return -1;
+        for (Py_ssize_t j = 0; j < m; j++) if (v[j] >= 0 && v[j] < nw) r->c_word[(size_t)c * nw + v[j]] = 1;
+        free(v);
+    }
+    if (PySequence_Size(cfor) != r->nterms) { PyErr_SetString(PyExc_ValueError, "clauses per term"); return -1; }
+    IVec cl = {0};
+    r->t_cl_off = malloc((r->nterms + 1) * sizeof(int32_t)); r->t_cl_n = malloc((r->nterms + 1) * sizeof(int32_t));
+    if (!r->t_cl_off || !r->t_cl_n) { PyErr_NoMemory(); return -1; }
+    for (int32_t i = 0; i < r->nterms; i++) {
+        PyObject *item = PySequence_GetItem(cfor, i);
+        if (!item) { free(cl.v); return -1; }
+        Py_ssize_t m;
+        int32_t *v = int_array(item, &m);
+        Py_DECREF(item);
+        if (!v) { free(cl.v); return -1; }
+        r->t_cl_off[i] = (int32_t)cl.n; r->t_cl_n[i] = (int32_t)m;
+        for (Py_ssize_t j = 0; j < m; j++) if (ivec_push(&cl, v[j]) < 0) { free(v); free(cl.v); return -1; }
+        free(v);
+    }
+    r->cl_list = cl.v ? cl.v : malloc(sizeof(int32_t));
+    Py_ssize_t na, ne;
+    if (!(r->all_r = int_array(all, &na)) || !(r->excl_r = int_array(excl, &ne))) return -1;
+    r->n_all = (int32_t)na; r->n_excl = (int32_t)ne;
+    n = PySequence_Size(near);
+    if (n < 0) return -1;
+    r->nnear = (int32_t)n;
+    r->n_within = malloc((n + 1) * sizeof(int32_t)); r->n_ordered = calloc(n + 1, 1);
+    r->n_apos = malloc(((size_t)n * r->nterms + 1) * sizeof(int32_t));
+    r->n_bpos = malloc(((size_t)n * r->nterms + 1) * sizeof(int32_t));
+    if (!r->n_within || !r->n_ordered || !r->n_apos || !r->n_bpos) { PyErr_NoMemory(); return -1; }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *cl2 = PySequence_GetItem(near, k), *ap = NULL, *bp = NULL;
+        long within; int ordered = 0;
+        if (!cl2 || !PyArg_ParseTuple(cl2, "lpOO", &within, &ordered, &ap, &bp)) { Py_XDECREF(cl2); return -1; }
+        r->n_within[k] = (int32_t)within; r->n_ordered[k] = (uint8_t)ordered;
+        Py_ssize_t ma, mb;
+        int32_t *va = int_array(ap, &ma), *vb = va ? int_array(bp, &mb) : NULL;
+        Py_DECREF(cl2);
+        if (!va || !vb || ma != r->nterms || mb != r->nterms) {
+            free(va); free(vb);
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a place per term");
+            return -1;
+        }
+        memcpy(r->n_apos + (size_t)k * r->nterms, va, r->nterms * sizeof(int32_t));
+        memcpy(r->n_bpos + (size_t)k * r->nterms, vb, r->nterms * sizeof(int32_t));
+        free(va); free(vb);
+    }
+    return 0;
+}
+
+static PyTypeObject RuleType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "shujian.text._native.Rule",
+    .tp_basicsize = sizeof(Rule),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Rule_init,
+    .tp_dealloc = (destructor)Rule_dealloc,
+    .tp_doc = "A text rule's tables (shujian.text.native.rule builds it).",
+};
+
+/* ------------------------------------------------------------------ Merchants */
+typedef struct {
+    PyObject_HEAD
+    AC biz, cut, shop;
+    int32_t *cut_len;           /* cut word → its length (the first place in _CUT_WORDS) */
+    int32_t cut_rank_after;     /* the automaton index of 后 (skipped after 课) */
+    int32_t *cut_rank;          /* automaton word → its place in _CUT_WORDS */
+    PyObject *generic, *divisions;
+    int32_t max_name;
+    /* merchant_key of a plain name (company_base, then _key_of_base), see key_fast */
+    PyObject *key_of;           /* merchants.merchant_key: every other name */
+    Py_UCS4 *plain;             /* 65536: a character's half-width, simplified, upper-case form; 0: other */
+    PyObject *null_markers, *division_lengths;
+    Py_ssize_t n_branch, n_forms, n_trail;
+    PyObject **branch, **forms, **trail;   /* branch endings; legal forms, longest first; trailing words */
+} Merchants;
+
+static void Merchants_dealloc(Merchants *m) {
+    ac_free(&m->biz); ac_free(&m->cut); ac_free(&m->shop);
+    free(m->cut_len); free(m->cut_rank); free(m->plain);
+    Py_XDECREF(m->generic); Py_XDECREF(m->divisions); Py_XDECREF(m->key_of);
+    Py_XDECREF(m->null_markers); Py_XDECREF(m->division_lengths);
+    PyObject **lists[] = {m->branch, m->forms, m->trail};
+    Py_ssize_t sizes[] = {m->n_branch, m->n_forms, m->n_trail};
+    for (int k = 0; k < 3; k++) {
+        if (!lists[k]) continue;
+        for (Py_ssize_t i = 0; i < sizes[k]; i++) Py_XDECREF(lists[k][i]);
+        free(lists[k]);
+    }
+    Py_TYPE(m)->tp_free((PyObject *)m);
+}
+
+static PyObject **str_list(PyObject *obj, Py_ssize_t *n) {
+    PyObject *seq = PySequence_Fast(obj, "expected a sequence of str");
+    if (!seq) return NULL;
+    *n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **v = calloc(*n + 1, sizeof(PyObject *));
+    if (!v) { Py_DECREF(seq); PyErr_NoMemory(); return NULL; }
+    for (Py_ssize_t i = 0; i < *n; i++) {
+        PyObject *x = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyUnicode_Check(x) || !PyUnicode_GET_LENGTH(x)) {
+            for (Py_ssize_t j = 0; j < i; j++) Py_DECREF(v[j]);
+            free(v); Py_DECREF(seq);
+            PyErr_SetString(PyExc_ValueError, "expected non-empty str");
+            return NULL;
+        }
+        Py_INCREF(x); v[i] = x;
+    }
+    Py_DECREF(seq);
+    return v;
+}
+
+/* Merchants(business_words, cut_words, cut_places, cut_lengths_by_place, after_place, shop_words,
+ *           generic, divisions, max_name,
+ *           merchant_key, plain_map, null_markers, division_lengths, branch_endings, legal_forms, trail_words) */
+static int Merchants_init(Merchants *m, PyObject *args, PyObject *kw) {
+    PyObject *biz, *cut, *places, *lens, *shop, *generic, *divisions, *key_of, *branch, *forms, *trail;
+    PyObject *nulls, *dlens;
+    Py_buffer plain;
+    long after, max_name;
+    if (!PyArg_ParseTuple(args, "OOOOlOOOlOy*OOOOO", &biz, &cut, &places, &lens, &after, &shop, &generic,
+                          &divisions, &max_name, &key_of, &plain, &nulls, &dlens, &branch, &forms, &trail))
+        return -1;
+    if (plain.len != 65536 * (Py_ssize_t)sizeof(Py_UCS4) || max_name > 60) {
+        PyBuffer_Release(&plain);
+        PyErr_SetString(PyExc_ValueError, "plain_map: 65536 code points; max_name ≤ 60");
+        return -1;
+    }
+    m->plain = malloc(plain.len);
+    if (!m->plain) { PyBuffer_Release(&plain); PyErr_NoMemory(); return -1; }
+    memcpy(m->plain, plain.buf, plain.len);
+    PyBuffer_Release(&plain);
+    Py_INCREF(key_of); m->key_of = key_of;
+    Py_INCREF(nulls); m->null_markers = nulls;
+    Py_INCREF(dlens); m->division_lengths = dlens;
+    if (!(m->branch = str_list(branch, &m->n_branch)) || !(m->forms = str_list(forms, &m->n_forms))
+            || !(m->trail = str_list(trail, &m->n_trail)))
+        return -1;
+    if (ac_build(&m->biz, biz) < 0 || ac_build(&m->cut, cut) < 0 || ac_build(&m->shop, shop) < 0) return -1;
+    Py_ssize_t np, nl;
+    if (!(m->cut_rank = int_array(places, &np)) || !(m->cut_len = int_array(lens, &nl))) return -1;
+    if (np != m->cut.nwords) { PyErr_SetString(PyExc_ValueError, "a place per cut word"); return -1; }
+    m->cut_rank_after = (int32_t)after;
+    Py_INCREF(generic); m->generic = generic;
+    Py_INCREF(divisions); m->divisions = divisions;
+    m->max_name = (int32_t)max_name;
+    return 0;
+}
+
+static PyTypeObject MerchantsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "shujian.text._native.Merchants",
+    .tp_basicsize = sizeof(Merchants),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Merchants_init,
+    .tp_dealloc = (destructor)Merchants_dealloc,
+    .tp_doc = "The merchant extraction's word tables (shujian.text.native.merchants builds it).",
+};
+
+/* ------------------------------------------------------------------ per-call scratch */
+typedef struct {
+    Py_UCS4 *buf; Py_ssize_t bufcap;
+    IVec o_rank, o_start, o_end;        /* occurrences of terms */
+    IVec p_word, p_start, p_end;        /* idiom and context-word occurrences */
+    IVec tried_pos, tried_rank;         /* where a regex term may start */
+    IVec idx, tmp, key, keep, hits_pos, hits_a, hits_b, out_s, out_e, present, order, aocc, bocc, spans;
+    IVec longest, runs;
+    IVec klong, krun1, krun2, kseg;     /* merchant_key (called inside the loop over ``runs``) */
+    Py_UCS4 *kbuf; Py_ssize_t kcap;
+} Scratch;
+
+static void scratch_free(Scratch *s) {
+    IVec *v[] = {&s->o_rank, &s->o_start, &s->o_end, &s->p_word, &s->p_start, &s->p_end, &s->tried_pos,
+                 &s->tried_rank, &s->idx, &s->tmp, &s->key, &s->keep, &s->hits_pos, &s->hits_a, &s->hits_b,
+                 &s->out_s, &s->out_e, &s->present, &s->order, &s->aocc, &s->bocc, &s->spans, &s->longest,
+                 &s->runs, &s->klong, &s->krun1, &s->krun2, &s->kseg};
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) free(v[i]->v);
+    free(s->buf); free(s->kbuf);
+}
+
+static int ensure(IVec *a, Py_ssize_t n) {
+    if (a->cap >= n) return 0;
+    Py_ssize_t cap = a->cap ? a->cap : 64;
+    while (cap < n) cap *= 2;
+    int32_t *v = realloc(a->v, (size_t)cap * sizeof(int32_t));
+    if (!v) { PyErr_NoMemory(); return -1; }
+    a->v = v; a->cap = cap;
+    return 0;
+}
+
+static int same_slice(const Py_UCS4 *t, int32_t s1, int32_t e1, int32_t s2, int32_t e2) {
+    return e1 - s1 == e2 - s2 && memcmp(t + s1, t + s2, (size_t)(e1 - s1) * sizeof(Py_UCS4)) == 0;
+}
+
+/* add text[s:e] to the output words unless it is there (Match.words' order) */
+static int add_word(Scratch *S, const Py_UCS4 *t, int32_t s, int32_t e) {
+    for (Py_ssize_t i = 0; i < S->out_s.n; i++)
+        if (same_slice(t, S->out_s.v[i], S->out_e.v[i], s, e)) return 0;
+    if (ivec_push(&S->out_s, s) < 0 || ivec_push(&S->out_e, e) < 0) return -1;
+    return 0;
+}
+
+static int32_t *cmp_key_rank, *cmp_key_start;       /* only within one call, under the GIL */
+static int occ_cmp(const void *x, const void *y) {
+    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+    if (cmp_key_rank[a] != cmp_key_rank[b]) return cmp_key_rank[a] < cmp_key_rank[b] ? -1 : 1;
+    return cmp_key_start[a] < cmp_key_start[b] ? -1 : (cmp_key_start[a] > cmp_key_start[b]);
+}
+
+/* Matcher.words(text): 1 matched (words in S->out_s/out_e), 0 not matched, -1 error. */
+static int rule_words(Rule *r, Scratch *S, PyObject *text, const Py_UCS4 *t, Py_ssize_t n) {
+    const AC *a = &r->ac;
+    S->o_rank.n = S->o_start.n = S->o_end.n = 0;
+    S->p_word.n = S->p_start.n = S->p_end.n = 0;
+    S->tried_pos.n = S->tried_rank.n = 0;
+    S->out_s.n = S->out_e.n = 0;
+    int positive = 0;
+    int32_t node = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        node = ac_step(a, node, t[i]);
+        for (int32_t o = ac_outputs(a, node); o > 0; o = a->dict[o]) {
+            int32_t w = a->out[o], len = a->wlen[w], start = (int32_t)i + 1 - len;
+            int32_t rank = r->w_rank[w];
+            if (rank >= 0) {
+                if (ivec_push(&S->o_rank, rank) < 0 || ivec_push(&S->o_start, start) < 0
+                        || ivec_push(&S->o_end, (int32_t)i + 1) < 0) return -1;
+                if (r->t_positive[rank]) positive = 1;
+            }
+            if (r->w_ignore[w] || r->w_ctx[w]) {
+                if (ivec_push(&S->p_word, w) < 0 || ivec_push(&S->p_start, start) < 0
+                        || ivec_push(&S->p_end, (int32_t)i + 1) < 0) return -1;
+            }
+            for (int32_t k = 0; k < r->w_rx_n[w]; k++)
+                if (ivec_push(&S->tried_rank, r->rx_ranks[r->w_rx_off[w] + k]) < 0
+                        || ivec_push(&S->tried_pos, (int32_t)i) < 0) return -1;
+        }
+    }
+    if (!positive) {
+        if (r->pre_search == NULL) return 0;
+        PyObject *m = PyObject_CallOneArg(r->pre_search, text);
+        if (!m) return -1;
+        int none = m == Py_None;
+        Py_DECREF(m);
+        if (none) return 0;
+    }
+    /* regex terms tried where they can start, each rank's positions ascending (finditer's matches) */
+    for (int32_t rank = 0; rank < r->nterms; rank++) {
+        if (!r->t_match[rank]) continue;
+        int32_t end = 0;
+        for (Py_ssize_t k = 0; k < S->tried_pos.n; k++) {
+            if (S->tried_rank.v[k] != rank) continue;
+            int32_t at = S->tried_pos.v[k];
+            if (at < end) continue;
+            PyObject *pos = PyLong_FromLong(at);
+            if (!pos) return -1;
+            PyObject *argv[2] = {text, pos};
+            PyObject *m = PyObject_Vectorcall(r->t_match[rank], argv, 2, NULL);
+            Py_DECREF(pos);
+            if (!m) return -1;
+            if (m != Py_None) {
+                PyObject *e = PyObject_CallMethod(m, "end", NULL);
+                Py_DECREF(m);
+                if (!e) return -1;
+                long me = PyLong_AsLong(e);
+                Py_DECREF(e);
+                if (me == -1 && PyErr_Occurred()) return -1;
+                if (me > at) {
+                    end = (int32_t)me;
+                    if (ivec_push(&S->o_rank, rank) < 0 || ivec_push(&S->o_start, at) < 0
+                            || ivec_push(&S->o_end, end) < 0) return -1;
+                }
+            } else {
+                Py_DECREF(m);
+            }
+        }
+    }
+    Py_ssize_t no = S->o_rank.n;
+    if (ensure(&S->idx, no) < 0 || ensure(&S->tmp, no) < 0 || ensure(&S->keep, no) < 0) return -1;
+    for (Py_ssize_t i = 0; i < no; i++) S->idx.v[i] = (int32_t)i;
+    cmp_key_rank = S->o_rank.v; cmp_key_start = S->o_start.v;
+    qsort(S->idx.v, no, sizeof(int32_t), occ_cmp);
+    /* idioms: the spans of the alternation longest first, leftmost, not overlapping (finditer) */
+    S->spans.n = 0;
+    if (S->p_word.n) {
+        Py_ssize_t np = S->p_word.n;
+        if (ensure(&S->longest, n + 1) < 0) return -1;
+        int any = 0;
+        for (Py_ssize_t i = 0; i < np; i++) if (r->w_ignore[S->p_word.v[i]]) { any = 1; break; }
+        if (any) {
+            for (Py_ssize_t i = 0; i <= n; i++) S->longest.v[i] = 0;
+            for (Py_ssize_t i = 0; i < np; i++) {
+                if (!r->w_ignore[S->p_word.v[i]]) continue;
+                int32_t s = S->p_start.v[i], l = S->p_end.v[i] - s;
+                if (l > S->longest.v[s]) S->longest.v[s] = l;
+            }
+            int32_t end = 0;
+            for (int32_t s = 0; s < n; s++) {
+                if (!S->longest.v[s] || s < end) continue;
+                end = s + S->longest.v[s];
+                if (ivec_push(&S->spans, s) < 0 || ivec_push(&S->spans, end) < 0) return -1;
+            }
+        }
+    }
+    /* which occurrences count (Matcher._why_not; no whole-word terms on this path) */
+    Py_ssize_t nk = 0;
+    for (Py_ssize_t j = 0; j < no; j++) {
+        int32_t i = S->idx.v[j], rank = S->o_rank.v[i], s = S->o_start.v[i], e = S->o_end.v[i];
+        int drop = 0;
+        if (S->p_word.n) {
+            for (Py_ssize_t k = 0; k < S->spans.n && !drop; k += 2)
+                if (S->spans.v[k] < e && s < S->spans.v[k + 1]) drop = 1;
+            for (int32_t c = 0; c < r->t_cl_n[rank] && !drop; c++) {
+                int32_t cl = r->cl_list[r->t_cl_off[rank] + c];
+                int32_t lo = s - r->c_before[cl], hi = e + r->c_after[cl];
+                if (lo < 0) lo = 0;
+                const uint8_t *has = r->c_word + (size_t)cl * a->nwords;
+                for (Py_ssize_t k = 0; k < S->p_word.n; k++)
+                    if (has[S->p_word.v[k]] && S->p_start.v[k] >= lo && S->p_end.v[k] <= hi) { drop = 1; break; }
+            }
+        }
+        if (!drop) S->keep.v[nk++] = i;
+    }
+    /* present[rank]: the first kept occurrence's place in keep, or -1 */
+    if (ensure(&S->present, r->nterms) < 0) return -1;
+    for (int32_t k = 0; k < r->nterms; k++) S->present.v[k] = -1;
+    for (Py_ssize_t j = nk - 1; j >= 0; j--) S->present.v[S->o_rank.v[S->keep.v[j]]] = (int32_t)j;
+    for (int32_t k = 0; k < r->n_all; k++) if (S->present.v[r->all_r[k]] < 0) return 0;
+    for (int32_t k = 0; k < r->n_excl; k++) if (S->present.v[r->excl_r[k]] >= 0) return 0;
+    S->hits_pos.n = S->hits_a.n = S->hits_b.n = 0;
+    for (Py_ssize_t j = 0; j < nk; j++) {
+        int32_t i = S->keep.v[j];
+        if (r->t_any[S->o_rank.v[i]])
+            if (ivec_push(&S->hits_pos, S->o_start.v[i]) < 0 || ivec_push(&S->hits_a, i) < 0
+                    || ivec_push(&S->hits_b, -1) < 0) return -1;
+    }
+    for (int32_t c = 0; c < r->nnear; c++) {
+        for (int side = 0; side < 2; side++) {
+            const int32_t *place = (side ? r->n_bpos : r->n_apos) + (size_t)c * r->nterms;
+            IVec *dst = side ? &S->bocc : &S->aocc;
+            dst->n = 0;
+            /* the terms present, in the clause's order, each with its kept occurrences by position */
+            S->order.n = 0;
+            for (int32_t k = 0; k < r->nterms; k++)
+                if (place[k] >= 0 && S->present.v[k] >= 0 && ivec_push(&S->order, k) < 0) return -1;
+            for (Py_ssize_t x = 1; x < S->order.n; x++) {
+                int32_t v = S->order.v[x]; Py_ssize_t y = x;
+                while (y > 0 && place[S->order.v[y - 1]] > place[v]) { S->order.v[y] = S->order.v[y - 1]; y--; }
+                S->order.v[y] = v;
+            }
+            for (Py_ssize_t x = 0; x < S->order.n; x++) {
+                int32_t rank = S->order.v[x];
+                for (Py_ssize_t j = S->present.v[rank]; j < nk && S->o_rank.v[S->keep.v[j]] == rank; j++)
+                    if (ivec_push(dst, S->keep.v[j]) < 0) return -1;
+            }
+            if (!dst->n) break;
+        }
+        if (!S->aocc.n || !S->bocc.n) continue;
+        int32_t best_a = -1, best_b = -1, best_gap = r->n_within[c] + 1;
+        for (Py_ssize_t x = 0; x < S->aocc.n; x++) {
+            int32_t ai = S->aocc.v[x], as = S->o_start.v[ai], ae = S->o_end.v[ai];
+            for (Py_ssize_t y = 0; y < S->bocc.n; y++) {
+                int32_t bi = S->bocc.v[y], bs = S->o_start.v[bi], be = S->o_end.v[bi], gap;
+                if (ae <= bs) gap = bs - ae;
+                else if (be <= as && !r->n_ordered[c]) gap = as - be;
+                else continue;
+                if (gap < best_gap) { best_a = ai; best_b = bi; best_gap = gap; }
+            }
+        }
+        if (best_a >= 0 && (ivec_push(&S->hits_pos, S->o_start.v[best_a]) < 0 || ivec_push(&S->hits_a, best_a) < 0
+                            || ivec_push(&S->hits_b, best_b) < 0)) return -1;
+    }
+    if (!S->hits_pos.n && (r->nnear || memchr(r->t_any, 1, r->nterms))) return 0;
+    for (int32_t k = 0; k < r->n_all; k++) {
+        int32_t i = S->keep.v[S->present.v[r->all_r[k]]];
+        if (ivec_push(&S->hits_pos, S->o_start.v[i]) < 0 || ivec_push(&S->hits_a, i) < 0
+                || ivec_push(&S->hits_b, -1) < 0) return -1;
+    }
+    Py_ssize_t nh = S->hits_pos.n;
+    if (!nh) return 0;
+    if (ensure(&S->order, nh) < 0 || ensure(&S->tmp, nh > nk ? nh : nk) < 0) return -1;
+    for (Py_ssize_t x = 0; x < nh; x++) S->order.v[x] = (int32_t)x;
+    stable_sort(S->order.v, nh, S->hits_pos.v, S->tmp.v);
+    for (Py_ssize_t x = 0; x < nh && x < 12; x++) {            /* MAX_REPORTED */
+        int32_t h = S->order.v[x], ai = S->hits_a.v[h], bi = S->hits_b.v[h];
+        if (add_word(S, t, S->o_start.v[ai], S->o_end.v[ai]) < 0) return -1;
+        if (bi >= 0 && add_word(S, t, S->o_start.v[bi], S->o_end.v[bi]) < 0) return -1;
+    }
+    /* every kept occurrence by position (stable: rank order among equal starts), the first 50 */
+    stable_sort(S->keep.v, nk, S->o_start.v, S->tmp.v);
+    for (Py_ssize_t j = 0; j < nk && j < 50; j++) {
+        int32_t i = S->keep.v[j];
+        if (add_word(S, t, S->o_start.v[i], S->o_end.v[i]) < 0) return -1;
+    }
+    return 1;
+}
+
+static PyObject *joined_words(Scratch *S, const Py_UCS4 *t) {
+    Py_ssize_t total = 0, nw = S->out_s.n;
+    for (Py_ssize_t i = 0; i < nw; i++) total += S->out_e.v[i] - S->out_s.v[i];
+    total += nw ? nw - 1 : 0;
+    Py_UCS4 *b = malloc((total ? total : 1) * sizeof(Py_UCS4));
+    if (!b) return PyErr_NoMemory();
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < nw; i++) {
+        if (i) b[k++] = 0x3001;              /* 、 */
+        for (int32_t j = S->out_s.v[i]; j < S->out_e.v[i]; j++) b[k++] = t[j];
+    }
+    PyObject *s = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, b, total);
+    free(b);
+    return s;
+}
+
+/* ------------------------------------------------------------------ merchants.first_merchant */
+static int name_char(Py_UCS4 c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= 0x4E00 && c <= 0x9FA5);
+}
+
+static int any_word(const AC *a, const Py_UCS4 *t, Py_ssize_t lo, Py_ssize_t hi) {
+    int32_t node = 0;
+    for (Py_ssize_t i = lo; i < hi; i++) {
+        node = ac_step(a, node, t[i]);
+        if (ac_outputs(a, node) > 0) return 1;
+    }
+    return 0;
+}
+
+static int in_set(PyObject *set, const Py_UCS4 *t, Py_ssize_t s, Py_ssize_t e) {
+    PyObject *x = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t + s, e - s);
+    if (!x) return -1;
+    int r = PySet_Contains(set, x);
+    Py_DECREF(x);
+    return r;
+}
+
+/* merchants._business_runs: spans of (longest business word at each start)+ chained, leftmost */
+static int business_runs(Merchants *m, IVec *longest_v, IVec *runs, const Py_UCS4 *t, Py_ssize_t n) {
+    runs->n = 0;
+    if (ensure(longest_v, n + 1) < 0) return -1;
+    int32_t *longest = longest_v->v;
+    memset(longest, 0, (size_t)(n + 1) * sizeof(int32_t));
+    int32_t node = 0, found = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        node = ac_step(&m->biz, node, t[i]);
+        for (int32_t o = ac_outputs(&m->biz, node); o > 0; o = m->biz.dict[o]) {
+            int32_t len = m->biz.wlen[m->biz.out[o]], s = (int32_t)i + 1 - len;
+            if (len > longest[s]) longest[s] = len;
+            found = 1;
+        }
+    }
+    if (!found) return 0;
+    int32_t end = 0;
+    for (int32_t s = 0; s < n; s++) {
+        if (!longest[s] || s < end) continue;
+        end = s + longest[s];
+        while (end < n && longest[end]) end += longest[end];
+        if (ivec_push(runs, s) < 0 || ivec_push(runs, end) < 0) return -1;
+    }
+    return 0;
+}
+
+/* len(merchants._core(t[0:n])): the name without the run of business words that ends it */
+static Py_ssize_t core_len(Merchants *m, Scratch *S, const Py_UCS4 *t, Py_ssize_t n) {
+    if (business_runs(m, &S->klong, &S->krun2, t, n) < 0) return -1;
+    Py_ssize_t k = S->krun2.n;
+    return k && S->krun2.v[k - 1] == n ? S->krun2.v[k - 2] : n;
+}
+
+static int ends_with(const Py_UCS4 *t, Py_ssize_t n, PyObject *word) {
+    Py_ssize_t w = PyUnicode_GET_LENGTH(word);
+    if (w > n) return 0;
+    int kind = PyUnicode_KIND(word);
+    const void *data = PyUnicode_DATA(word);
+    for (Py_ssize_t i = 0; i < w; i++)
+        if (PyUnicode_READ(kind, data, i) != t[n - w + i]) return 0;
+    return 1;
+}
+
+static int starts_at(const Py_UCS4 *t, Py_ssize_t n, Py_ssize_t at, PyObject *word) {
+    Py_ssize_t w = PyUnicode_GET_LENGTH(word);
+    if (at + w > n) return 0;
+    int kind = PyUnicode_KIND(word);
+    const void *data = PyUnicode_DATA(word);
+    for (Py_ssize_t i = 0; i < w; i++)
+        if (PyUnicode_READ(kind, data, i) != t[at + i]) return 0;
+    return (int)w;
+}
+
+/* merchants._leading_division(t[0:n]): the longest 行政区划 name it starts with (looked up by its first
+ * two characters, as the Python function does), 0 for none, -1 error */
+static Py_ssize_t leading_division(Merchants *m, const Py_UCS4 *t, Py_ssize_t n) {
+    if (n < 2) return 0;
+    PyObject *two = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t, 2);
+    if (!two) return -1;
+    PyObject *lengths = PyDict_GetItemWithError(m->division_lengths, two);
+    Py_DECREF(two);
+    if (!lengths) return PyErr_Occurred() ? -1 : 0;
+    Py_ssize_t k = PyTuple_GET_SIZE(lengths);
+    for (Py_ssize_t i = 0; i < k; i++) {
+        long len = PyLong_AsLong(PyTuple_GET_ITEM(lengths, i));
+        if (len > n) continue;
+        int r = in_set(m->divisions, t, 0, len);
+        if (r) return r < 0 ? -1 : len;
+    }
+    return 0;
+}
+
+/* merchants.merchant_key(name) for a name of characters ``plain`` maps (letters, digits, CJK): the
+ * entity package's company_base of such a name is the name mapped, less the longest legal form it
+ * ends with, unless it is a null marker or ends with a branch word (then the Python function); then
+ * _key_of_base.  1: *out is the key or None (new reference), 0: the Python function must decide, -1 error */
+static int key_fast(Merchants *m, Scratch *S, PyObject *name, PyObject **out) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(name);
+    if (n == 0) return 0;
+    if (S->kcap < n) {
+        Py_UCS4 *b = realloc(S->kbuf, (size_t)(n + 64) * sizeof(Py_UCS4));
+        if (!b) { PyErr_NoMemory(); return -1; }
+        S->kbuf = b; S->kcap = n + 64;
+    }
+    Py_UCS4 *full = S->kbuf;
+    int kind = PyUnicode_KIND(name);
+    const void *data = PyUnicode_DATA(name);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= 65536 || !(full[i] = m->plain[c])) return 0;
+    }
+    int r = PySet_Contains(m->null_markers, name);
+    if (r) return r < 0 ? -1 : 0;
+    for (Py_ssize_t i = 0; i < m->n_branch; i++) {
+        if (ends_with(full, n, m->branch[i])) return 0;
+        if (PyUnicode_GET_LENGTH(m->branch[i]) <= n &&
+                PyUnicode_Tailmatch(name, m->branch[i], 0, n, 1) == 1) return 0;
+    }
+    Py_ssize_t blen = n;                                 /* company_base: the legal form cut off */
+    for (Py_ssize_t i = 0; i < m->n_forms; i++) {
+        if (ends_with(full, n, m->forms[i])) {
+            Py_ssize_t f = PyUnicode_GET_LENGTH(m->forms[i]);
+            if (n > f) blen = n - f;
+            break;
+        }
+    }
+    /* _key_of_base(full[0:blen]) */
+    Py_ssize_t at = 0;
+    int have_runs = 0;
+    for (;;) {
+        Py_ssize_t d = leading_division(m, full + at, blen - at);
+        if (d < 0) return -1;
+        if (!d) break;
+        if (!have_runs) {
+            if (business_runs(m, &S->klong, &S->krun1, full, blen) < 0) return -1;
+            have_runs = 1;
+        }
+        /* _core_length(base, at + d, runs) */
+        Py_ssize_t start = at + d, size = blen - start, core = -2, last = -1;
+        for (Py_ssize_t k = 0; k < S->krun1.n; k += 2) {
+            int32_t rs = S->krun1.v[k], re = S->krun1.v[k + 1];
+            if (rs < start && start < re) { core = core_len(m, S, full + start, size); break; }
+            if (rs >= start) last = k;
+        }
+        if (core == -1) return -1;
+        if (core == -2)
+            core = last >= 0 && S->krun1.v[last + 1] == blen ? S->krun1.v[last] - start : size;
+        if (core < 2) break;
+        at = start;
+    }
+    const Py_UCS4 *rest = full + at;
+    Py_ssize_t rlen = blen - at, klen = rlen;
+    /* _TRAIL.sub("", rest) or rest: the longest suffix made of trailing words goes (not all of rest) */
+    if (ensure(&S->kseg, rlen + 1) < 0) return -1;
+    int32_t *seg = S->kseg.v;
+    seg[rlen] = 1;
+    for (Py_ssize_t i = rlen - 1; i >= 0; i--) {
+        seg[i] = 0;
+        for (Py_ssize_t w = 0; w < m->n_trail && !seg[i]; w++) {
+            int len = starts_at(rest, rlen, i, m->trail[w]);
+            if (len && seg[i + len]) seg[i] = 1;
+        }
+    }
+    for (Py_ssize_t i = 0; i < rlen; i++) if (seg[i]) { klen = i ? i : rlen; break; }   /* the leftmost match */
+    Py_ssize_t core = core_len(m, S, rest, klen);
+    if (core < 0) return -1;
+    if (core < 2) { Py_INCREF(Py_None); *out = Py_None; return 1; }
+    *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, rest, klen);
+    return *out ? 1 : -1;
+}
+
+/* merchants._last_cut_end over t[lo:hi] (positions relative to lo) */
+static int32_t last_cut_end(Merchants *m, const Py_UCS4 *t, Py_ssize_t lo, Py_ssize_t hi) {
+    int32_t first[64];                   /* hi - lo ≤ max_name (checked by the caller) */
+    Py_ssize_t len = hi - lo;
+    for (Py_ssize_t i = 0; i < len; i++) first[i] = INT32_MAX;
+    int32_t node = 0;
+    for (Py_ssize_t i = lo; i < hi; i++) {
+        node = ac_step(&m->cut, node, t[i]);
+        for (int32_t o = ac_outputs(&m->cut, node); o > 0; o = m->cut.dict[o]) {
+            int32_t w = m->cut.out[o], place = m->cut_rank[w];
+            int32_t s = (int32_t)(i - lo) + 1 - m->cut.wlen[w];
+            if (place == m->cut_rank_after && s > 0 && t[lo + s - 1] == 0x8BFE) continue;   /* 课后 */
+            if (place < first[s]) first[s] = place;
+        }
+    }
+    int32_t end = 0;
+    for (int32_t s = 0; s < len; s++)
+        if (first[s] != INT32_MAX && s >= end) end = s + m->cut_len[first[s]];
+    return end;
+}
+
+/* first_merchant(text): 1 found (*name, *key new references), 0 none, 2 the Python function must
+ * decide (a line break before a business word: cleaned texts have none), -1 error */
+static int merchant_of(Merchants *m, Scratch *S, const Py_UCS4 *t, Py_ssize_t n, PyObject **name_out,
+                       PyObject **key_out) {
+    if (business_runs(m, &S->longest, &S->runs, t, n) < 0) return -1;
+    for (Py_ssize_t k = 0; k < S->runs.n; k += 2) {
+        int32_t start = S->runs.v[k], end = S->runs.v[k + 1];
+        int32_t lo = start - m->max_name;
+        if (lo < 0) lo = 0;
+        if (lo == start) continue;                       /* nothing to the left */
+        if (t[start - 1] == '\n') return 2;
+        int32_t ps = start;
+        while (ps > lo && name_char(t[ps - 1])) ps--;
+        if (ps == start) continue;
+        if (start - ps > 60) return 2;
+        ps += last_cut_end(m, t, ps, start);
+        int32_t plen = start - ps;
+        if (plen < 2) continue;
+        int r = in_set(m->generic, t, ps, start);
+        if (r < 0) return -1;
+        if (r) continue;
+        r = in_set(m->divisions, t, ps, start);
+        if (r < 0) return -1;
+        if (r) continue;
+        if ((t[ps] >= '0' && t[ps] <= '9') || (t[ps + 1] >= '0' && t[ps + 1] <= '9')) continue;   /* also all digits */
+        if (any_word(&m->shop, t, ps, start) || any_word(&m->biz, t, ps, start)) continue;
+        PyObject *name = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t + ps, end - ps);
+        if (!name) return -1;
+        PyObject *key = NULL;
+        int fast = key_fast(m, S, name, &key);
+        if (fast < 0) { Py_DECREF(name); return -1; }
+        if (!fast && !(key = PyObject_CallOneArg(m->key_of, name))) { Py_DECREF(name); return -1; }
+        if (PyObject_IsTrue(key) == 1) { *name_out = name; *key_out = key; return 1; }
+        Py_DECREF(name); Py_DECREF(key);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ screen */
+static int to_ucs4(Scratch *S, PyObject *text, Py_ssize_t *n) {
+    *n = PyUnicode_GET_LENGTH(text);
+    if (S->bufcap < *n + 1) {
+        Py_ssize_t cap = *n + 64;
+        Py_UCS4 *b = realloc(S->buf, (size_t)cap * sizeof(Py_UCS4));
+        if (!b) { PyErr_NoMemory(); return -1; }
+        S->buf = b; S->bufcap = cap;
+    }
+    return PyUnicode_AsUCS4(text, S->buf, S->bufcap, 1) ? 0 : -1;
+}
+
+/* screen(rule or None, merchants or None, texts, matched_only, want_words, first_merchant)
+ *   → (matched, words or None, merchant or None, merchant_key or None): lists, as
+ *   shujian.text.udf.screen_columns builds them (texts: cleaned str). */
+static PyObject *screen(PyObject *self, PyObject *args) {
+    PyObject *rule_obj, *merch_obj, *texts, *fallback;
+    int matched_only, want_words;
+    if (!PyArg_ParseTuple(args, "OOOppO", &rule_obj, &merch_obj, &texts, &matched_only, &want_words, &fallback))
+        return NULL;
+    Rule *rule = rule_obj == Py_None ? NULL : (Rule *)rule_obj;
+    Merchants *merch = merch_obj == Py_None ? NULL : (Merchants *)merch_obj;
+    if ((rule && !PyObject_TypeCheck(rule_obj, &RuleType)) || (merch && !PyObject_TypeCheck(merch_obj, &MerchantsType))) {
+        PyErr_SetString(PyExc_TypeError, "a Rule and a Merchants (or None)");
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(texts, "texts must be a sequence");
+    if (!seq) return NULL;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
+    PyObject *matched = PyList_New(count), *words = NULL, *names = NULL, *keys = NULL, *result = NULL;
+    if (!matched) goto done;
+    if (rule && want_words && !(words = PyList_New(count))) goto done;
+    if (merch && (!(names = PyList_New(count)) || !(keys = PyList_New(count)))) goto done;
+    Scratch S;
+    memset(&S, 0, sizeof(S));
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *text = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyUnicode_Check(text)) { PyErr_SetString(PyExc_TypeError, "texts must be str"); goto fail; }
+        Py_ssize_t n;
+        if (to_ucs4(&S, text, &n) < 0) goto fail;
+        int hit = 1;
+        if (rule) {
+            hit = n ? rule_words(rule, &S, text, S.buf, n) : 0;
+            if (hit < 0) goto fail;
+            if (words) {
+                PyObject *w = Py_None;
+                if (hit && !(w = joined_words(&S, S.buf))) goto fail;
+                if (w == Py_None) Py_INCREF(w);
+                PyList_SET_ITEM(words, i, w);
+            }
+        }
+        PyList_SET_ITEM(matched, i, PyBool_FromLong(hit));
+        if (merch) {
+            PyObject *name = NULL, *key = NULL;
+            int found = 0;
+            if (n && (hit || !matched_only)) {
+                found = merchant_of(merch, &S, S.buf, n, &name, &key);
+                if (found < 0) goto fail;
+                if (found == 2) {                       /* the Python function decides */
+                    PyObject *mention = PyObject_CallOneArg(fallback, text);
+                    if (!mention) goto fail;
+                    found = mention != Py_None;
+                    if (found) {
+                        name = PyObject_GetAttrString(mention, "name");
+                        key = name ? PyObject_GetAttrString(mention, "key") : NULL;
+                    }
+                    Py_DECREF(mention);
+                    if (found && (!name || !key)) { Py_XDECREF(name); goto fail; }
+                }
+            }
+            if (!found) { name = Py_None; key = Py_None; Py_INCREF(name); Py_INCREF(key); }
+            PyList_SET_ITEM(names, i, name);
+            PyList_SET_ITEM(keys, i, key);
+        }
+    }
+    scratch_free(&S);
+    result = Py_BuildValue("(OOOO)", matched, words ? words : Py_None, names ? names : Py_None,
+                           keys ? keys : Py_None);
+    goto done;
+fail:
+    scratch_free(&S);
+    /* unfilled list slots are NULL: PyList dealloc handles them */
+done:
+    Py_DECREF(seq);
+    Py_XDECREF(matched); Py_XDECREF(words); Py_XDECREF(names); Py_XDECREF(keys);
+    return result;
+}
+
+/* merchant_key(merchants, name): merchants.merchant_key(name), in C where key_fast can */
+static PyObject *merchant_key(PyObject *self, PyObject *args) {
+    PyObject *obj, *name, *key = NULL;
+    if (!PyArg_ParseTuple(args, "O!U", &MerchantsType, &obj, &name)) return NULL;
+    Merchants *m = (Merchants *)obj;
+    Scratch S;
+    memset(&S, 0, sizeof(S));
+    int fast = key_fast(m, &S, name, &key);
+    scratch_free(&S);
+    if (fast < 0) return NULL;
+    return fast ? key : PyObject_CallOneArg(m->key_of, name);
+}
+
+static PyMethodDef methods[] = {
+    {"merchant_key", merchant_key, METH_VARARGS, "merchant_key(merchants, name) -> str or None"},
+    {"screen", screen, METH_VARARGS,
+     "screen(rule, merchants, texts, matched_only, want_words, first_merchant) -> "
+     "(matched, words, merchant, merchant_key)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__native(void) {
+    if (PyType_Ready(&RuleType) < 0 || PyType_Ready(&MerchantsType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    Py_INCREF(&RuleType);
+    Py_INCREF(&MerchantsType);
+    if (PyModule_AddObject(m, "Rule", (PyObject *)&RuleType) < 0
+            || PyModule_AddObject(m, "Merchants", (PyObject *)&MerchantsType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,111 @@
+"""The C loop of the text function (``shujian.text._native``) computes what the Python code computes:
+the rule's words and the first merchant of random messages made of the rules' terms, idioms, context
+words, business words, cut words, 行政区划 names, digits and line breaks, column by column; and the
+function falls back to Python where the C loop cannot take a rule, or when it is off or not built."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from tests.text.test_fast_paths import RULES, texts
+
+from shujian.spec.text import TextRule
+from shujian.text import merchants as mx
+from shujian.text import native, udf
+from shujian.text.matcher import Matcher
+
+built = pytest.mark.skipif(native._native is None, reason="shujian.text._native not built (no C compiler)")
+
+# the rule shapes the C loop takes (the "regex" rule less its two terms without known first characters)
+NATIVE_RULES = {k: v for k, v in RULES.items() if k not in ("words", "regex")}
+NATIVE_RULES["regex-known"] = {**RULES["regex"], "any": [t for t in RULES["regex"]["any"]
+                                                         if t not in ("~退?费", "~[^，。]卡卡")]}
+NATIVE_RULES["all-exclude"] = {"any": ["退费", "~欠[薪款]{1,2}"], "all": ["投诉"], "exclude": ["咨询"],
+                               "ignore": ["水电费", "退费难"],
+                               "unless": [{"terms": ["退费"], "context": ["没有", "不要", "退费难"], "before": 3,
+                                           "after": 2}]}
+MERCHANT_PIECES = [*mx._BUSINESS[:40], "店", "馆", "公司", "力美", "顺煜森", "在", "一家", "的", "后", "课后", "某某",
+                   "小区", "门口", "台州市", "椒江区", "温岭", "\n", " ", "，", "3", "12", "AB", "x", "机构", "中山",
+                   "有限公司", "服务", "個", "學", "（", "）"]
+
+
+def config(rule: dict | None, outputs: list[str], matched_only: bool = True) -> str:
+    data = {"rule": TextRule.model_validate(rule).model_dump(mode="json", exclude_defaults=True) if rule else None,
+            "outputs": outputs, "matched_only": matched_only}
+    return json.dumps(data, ensure_ascii=False)
+
+
+def both(monkeypatch, values: list, cfg: str) -> tuple[dict, dict]:
+    """``screen_values`` with the C loop and with the Python code (caches cleared before each)."""
+    out = []
+    for flag in ("1", "0"):
+        monkeypatch.setenv("SHUJIAN_TEXT_NATIVE", flag)
+        mx.merchant_key.cache_clear()
+        out.append(udf.screen_values(values, cfg))
+    return out[0], out[1]
+
+
+def messages(rule: dict, n: int, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    base = texts(TextRule.model_validate(rule), n, seed)
+    return [t if rnd.random() < 0.3 else
+            t + "".join(rnd.choice(MERCHANT_PIECES) for _ in range(rnd.randint(1, 8))) + t[: rnd.randint(0, 30)]
+            for t in base]
+
+
+@built
+@pytest.mark.parametrize("name", sorted(NATIVE_RULES))
+def test_the_c_loop_gives_the_python_columns(monkeypatch, name):
+    rule = NATIVE_RULES[name]
+    assert native.rule(Matcher(TextRule.model_validate(rule))) is not None
+    values = messages(rule, 2500, seed=len(name)) + ["", None, "预付卡", "在\n力美健身办卡，已跑路"]
+    for outputs, matched_only in ((["merchant", "merchant_key", "words"], True), (["words"], True),
+                                  (["merchant", "merchant_key"], False)):
+        fast, slow = both(monkeypatch, values, config(rule, outputs, matched_only))
+        for field in udf.FIELDS:
+            assert fast[field] == slow[field], (name, outputs, field)
+    assert sum(map(bool, fast["matched"])) > 100 and sum(map(bool, fast["merchant"])) > 100
+
+
+@built
+def test_merchants_without_a_rule(monkeypatch):
+    """Merchant extraction alone (a step without a rule): every text, line breaks before a business
+    word (the Python function decides those), names whose key is None."""
+    rnd = random.Random(5)
+    values = ["".join(rnd.choice(MERCHANT_PIECES) for _ in range(rnd.randint(0, 14))) for _ in range(20_000)]
+    fast, slow = both(monkeypatch, values, config(None, ["merchant", "merchant_key"], False))
+    assert fast == slow
+    assert sum(1 for v in fast["merchant"] if v) > 2000
+
+
+@built
+def test_the_prepaid_rule_on_the_demo_messages(monkeypatch):
+    """The prepaid rule as the model's text step calls it, on messages shaped like the hotline's."""
+    from shujian.text.library import rule_source
+
+    rule = rule_source("prepaid-card")
+    values = ["预付卡纠纷。来电人称在台州市温岭市顺煜森美容美发店充值600元的美容会员卡，门店要求补交费用才能继续使用，"
+              "联系不上老板，要求相关部门处理。",
+              "预付卡纠纷。本人于2023-02-28在台州市玉环市嘉星达健身会所办理健身年卡，充值5400元，现商家以装修为由暂停营业，要求退还余额。",
+              "反映小区电梯晚上关门，物业费交了一年。", "在力美健身办的年卡，老板没有跑路，少跑路，话费充值后退款"]
+    values += messages(rule, 3000, seed=1)
+    fast, slow = both(monkeypatch, values, config(rule, ["merchant", "merchant_key", "words"]))
+    assert fast == slow
+    assert fast["merchant"][0] == "台州市温岭市顺煜森美容美发店" and fast["merchant_key"][0] == "顺煜森美容美发"
+
+
+def test_rules_the_c_loop_cannot_take_run_in_python(monkeypatch):
+    """Whole-word terms (jieba) or a regex term without known first characters: no C tables, and the
+    function's columns are the Python code's; off (``SHUJIAN_TEXT_NATIVE=0``) or not built: Python."""
+    for name in ("words", "regex"):
+        assert native.rule(Matcher(TextRule.model_validate(RULES[name]))) is None
+    monkeypatch.setenv("SHUJIAN_TEXT_NATIVE", "0")
+    assert not native.enabled()
+    monkeypatch.setattr(native, "_native", None)
+    monkeypatch.setenv("SHUJIAN_TEXT_NATIVE", "1")
+    assert not native.enabled()
+    rule = NATIVE_RULES["plain"]
+    out = udf.screen_values(["办卡后跑路了，在力美健身", "没有"], config(rule, ["merchant", "merchant_key", "words"]))
+    assert out["matched"] == [True, False] and out["words"][0] == "办卡、跑路" and out["merchant"][0] == "力美健身"
