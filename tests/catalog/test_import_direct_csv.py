@@ -89,7 +89,7 @@ def test_records_keep_their_numbers(sqlite_ws, tmp_path):
     quality = svc.quality("人员")
     wrong = [k for k, r in enumerate(records, 1) if r["id"] != _id(k - 1, wrong=False)]
     assert quality["columns"]["身份证号"]["invalid"] == len(wrong)
-    assert [e["row"] for e in quality["columns"]["身份证号"]["invalid_examples"]] == wrong[:5]
+    assert [e["record"] for e in quality["columns"]["身份证号"]["invalid_examples"]] == wrong[:5]
     # a forced type names the records whose values do not fit
     with pytest.raises(ImportFailed) as err:
         svc.import_file(ImportRequest(name="人员", path=path, header_row=2, skip_bad_rows=True,

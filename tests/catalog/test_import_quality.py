@@ -31,19 +31,19 @@ def test_quality_figures_match_hand_count(ws, capsys):
     ids = c["身份证号"]
     assert (ids["semantic"], ids["nulls"], ids["distinct"], ids["invalid"]) == ("id_number", 1, 3, 1)
     assert ids["null_rate"] == round(1 / 6, 6)
-    assert ids["invalid_examples"] == [{"row": 4, "value": "123"}]
+    assert ids["invalid_examples"] == [{"row": 5, "record": 4, "value": "123"}]
     assert (c["姓名"]["nulls"], c["姓名"]["distinct"], c["姓名"]["invalid"]) == (0, 6, 0)
     start = c["入所日期"]
     assert (start["dtype"], start["min"], start["max"], start["future"]) == ("DATE", "2023-01-05", "2099-01-01", 1)
-    assert start["future_examples"] == [{"row": 3, "value": "2099-01-01"}]
+    assert start["future_examples"] == [{"row": 4, "record": 3, "value": "2099-01-01"}]
     assert (c["出所日期"]["nulls"], c["出所日期"]["distinct"]) == (1, 5)
     assert (c["发放金额"]["dtype"], c["发放金额"]["nulls"]) == ("DECIMAL(18,2)", 1)
     dup = r["duplicates"]
     assert (dup["columns"], dup["values"], dup["rows"]) == (["身份证号"], 2, 4)
-    assert sorted(tuple(e["rows"]) for e in dup["examples"]) == [(1, 2), (3, 6)]
+    assert sorted(tuple(e["rows"]) for e in dup["examples"]) == [(2, 3), (4, 7)]
     (pair,) = r["start_after_end"]
     assert (pair["start"], pair["end"], pair["count"]) == ("入所日期", "出所日期", 1)
-    assert pair["examples"] == [{"row": 2, "start": "2023-02-01", "end": "2023-01-15"}]
+    assert pair["examples"] == [{"row": 3, "record": 2, "start": "2023-02-01", "end": "2023-01-15"}]
     # the values behind the figures
     svc = CatalogService(ws)
     with ws.warehouse() as con:
@@ -62,10 +62,10 @@ def test_quality_with_explicit_key_and_table_view(ws, capsys, monkeypatch):
     code, out, _ = cli(capsys, "data", "quality", "在押人员")
     flat = "".join(out.split())
     assert code == 0 and "数据质量核查：在押人员第1版，6行" in flat
-    assert "第4行123" in flat              # invalid example with its row number
+    assert "第5行123" in flat              # invalid example with its line in the file (header = line 1)
     assert "16.7%" in flat                 # null rate of 身份证号
     assert "2023-01-05..2099-01-01（1个未来日期）" in flat
-    assert "开始晚于结束（入所日期/出所日期）：1行；例如第2行2023-02-01>2023-01-15" in flat
+    assert "开始晚于结束（入所日期/出所日期）：1行；例如第3行2023-02-01>2023-01-15" in flat
     assert "重复键（姓名）：无重复" in flat
 
 

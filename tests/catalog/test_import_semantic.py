@@ -113,7 +113,7 @@ def test_uscc_and_case_numbers(ws, tmp_path, capsys):
     assert cols["统一社会信用代码"]["semantic"] == "uscc" and cols["案号"]["semantic"] == "case_number"
     report = CatalogService(ws).quality("企业")
     assert report["columns"]["统一社会信用代码"]["invalid"] == 1
-    assert report["columns"]["统一社会信用代码"]["invalid_examples"] == [{"row": 2, "value": "911100007109305X4K"}]
+    assert report["columns"]["统一社会信用代码"]["invalid_examples"] == [{"row": 3, "record": 2, "value": "911100007109305X4K"}]
     with ws.warehouse() as con:
         got = con.execute(f'SELECT "统一社会信用代码", "案号" FROM {CatalogService(ws).resolve("企业").relation} '
                           "ORDER BY _row_id").fetchall()

@@ -109,7 +109,8 @@ def test_traditional_export_with_wrong_check_digits(sqlite_ws, tmp_path, capsys,
     assert ids["semantic"] == "id_number" and ids["invalid"] == len(WRONG) and ids["nulls"] == 2
     assert ids["null_markers"] == 2
     assert [e["value"] for e in ids["invalid_examples"]] == WRONG[:5]
-    assert [e["row"] for e in ids["invalid_examples"]] == [1, 2, 3, 4, 5]
+    assert [e["record"] for e in ids["invalid_examples"]] == [1, 2, 3, 4, 5]
+    assert [e["row"] for e in ids["invalid_examples"]] == [2, 3, 4, 5, 6]      # as Excel shows them
     assert report["证件号码"]["invalid"] == 6 and report["证件号码"]["null_markers"] == 4
     assert report["是否在职"]["null_markers"] == 3
     assert report["备注"]["nulls"] == 8                          # … and its markers counted as nulls

@@ -254,7 +254,8 @@ class Importer:
                 return None
             self._raw_columns = {**extra_raw, **self._raw_columns}
         rows = con.execute(f'SELECT count(*) FROM "{relation}"').fetchone()[0]
-        quality = self._quality(con, relation, columns, req)
+        quality = self._quality(con, relation, columns, req, info.get("lines"))
+        notes += quality_advice(quality)
         if callable(info.get("hash")):   # a digest computed meanwhile (readers.hash_meanwhile)
             info["hash"] = info["hash"]()
         for name, n in markers.items():
@@ -489,13 +490,14 @@ class Importer:
         key = semantic.detect_semantic(name, sample)
         return key, ("detected" if key else None)
 
-    def _quality(self, con, relation: str, columns: list[ColumnSchema], req: ImportRequest) -> dict:
+    def _quality(self, con, relation: str, columns: list[ColumnSchema], req: ImportRequest,
+                 lines: list | None = None) -> dict:
         from . import quality
 
         self.progress.stage("数据质量核查")
         keys = [k for k in req.key_columns or [] if any(c.name == k for c in columns)] or None
         return quality.quality_report(con, relation, columns, key_columns=keys, normalised=True,
-                                      approx_distinct_above=APPROX_DISTINCT_ROWS)
+                                      approx_distinct_above=APPROX_DISTINCT_ROWS, lines=lines)
 
     # -- metadata -------------------------------------------------------------------------------
     def _commit(self, built: list[_Built], started: float) -> list[ImportResult]:
@@ -555,6 +557,13 @@ class Importer:
         with self.ws.db.unit_of_work() as s:
             job = s.get(Job, job_id)
             job.status, job.error, job.finished_at, job.detail = status, error, utcnow(), detail
+
+
+def quality_advice(report: dict) -> list[str]:
+    """The quality report's advice (Excel-mangled 身份证号 …), repeated in the import's notes."""
+    from .quality import advice
+
+    return advice(report)
 
 
 def _stage_file(stager, con, stage: str, job, *, path: Path, fmt: str, req: ImportRequest) -> dict:

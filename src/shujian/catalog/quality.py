@@ -10,12 +10,19 @@ The report is a plain JSON-serialisable dict (dates as ISO strings)::
     {"relation": ..., "rows": 120, "today": "2026-11-27",
      "columns": {"身份证号": {"dtype", "semantic", "nulls", "null_rate", "distinct", ["distinct_approx": true,]
                              "invalid", "invalid_examples": [{"row": 7, "value": "..."}],
+                             # 身份证号 columns: values Excel kept as numbers (digits lost), and the fix
+                             "digits_lost", "digits_lost_examples", ["advice": "列“身份证号”有 …"],
                              # DATE/TIMESTAMP columns only:
                              "min", "max", "future", "future_examples"}},
      "duplicates": {"columns": [...], "values": 2, "rows": 5,
                     "examples": [{"key": {...}, "count": 3, "rows": [1, 4, 9]}]} | None,
      "start_after_end": [{"start": "入所日期", "end": "出所日期", "count": 1,
                           "examples": [{"row": 3, "start": "...", "end": "..."}]}]}
+
+The example rows are the rows the user sees in the source file when the import gave their layout
+(``lines``: Excel rows for XLSX, lines for CSV, header and title rows counted; ``readers.source_row``),
+each example then also carrying its data row as ``record`` (``records`` for a duplicate key's rows);
+without a layout (Parquet, databases) they are data rows (the first data row is row 1).
 
 Nulls include empty strings and null markers (空, 无, NULL, \\N, -, / …) in text columns.  Validity is
 only checked for text columns with a semantic type that has a check; a DATE column is valid by type.
@@ -47,6 +54,14 @@ START_END_WORDS: tuple[tuple[str, str], ...] = (
     ("收监", "释放"), ("羁押", "释放"), ("入职", "离职"), ("参保", "停保"), ("立案", "结案"),
     ("受理", "办结"), ("登记", "注销"), ("start", "end"), ("begin", "end"), ("from", "to"),
 )
+
+
+# A 身份证号 typed into Excel as a number keeps 15 significant digits: Excel shows and exports it as
+# 3.30102199001011E+17 or, formatted as a number, 330102199001011000.  Both are counted (two cheap
+# string tests a value); the digit form ending in 000 is also 1 real ID in ~1,100, so it is reported
+# only when it is more than LOST_SHARE of the column's values or comes with the E+ form.
+DIGITS_LOST = {"id_number": "(contains({c}, 'E+') OR (strlen({c}) = 18 AND suffix({c}, '000')))"}
+LOST_SHARE = 0.01
 
 
 def quote_ident(name: str) -> str:
@@ -146,6 +161,12 @@ def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = Fal
             outer.append(f"count(*) FILTER (WHERE NOT ({null}) AND NOT {valid}) AS v{i}")
             if n > 0:
                 first(f"'value': c{i}", f"NOT ({null}) AND NOT {valid}", f"e{i}")
+            if st.key in DIGITS_LOST:
+                lost = f"NOT ({null}) AND {DIGITS_LOST[st.key].format(c=f'c{i}')}"
+                outer.append(f"count(*) FILTER (WHERE {lost}) AS xl{i}")
+                outer.append(f"count(*) FILTER (WHERE {lost} AND contains(c{i}, 'E')) AS xs{i}")
+                if n > 0:
+                    first(f"'value': c{i}", lost, f"xe{i}")
         if col.dtype.upper() in TEMPORAL and today is not None:
             future = f"CAST(c{i} AS DATE) > DATE '{today.isoformat()}'"
             outer += [f"min(c{i}) AS lo{i}", f"max(c{i}) AS hi{i}", f"count(*) FILTER (WHERE {future}) AS f{i}"]
@@ -181,6 +202,12 @@ def _column_report(col: ColumnSchema, agg: dict, i: int, rows: int) -> dict:
     out = {"dtype": col.dtype, "semantic": col.semantic, "nulls": agg[f"n{i}"],
            "null_rate": round(agg[f"n{i}"] / rows, 6) if rows else 0.0, "distinct": agg[f"d{i}"],
            "invalid": agg.get(f"v{i}"), "invalid_examples": _rows(agg.get(f"e{i}"), "value")}
+    if f"xl{i}" in agg:
+        lost, sci = agg[f"xl{i}"], agg[f"xs{i}"]
+        present = rows - agg[f"n{i}"]
+        if not sci and lost <= LOST_SHARE * present:   # as many as real IDs ending in 000 would give
+            lost = 0
+        out.update({"digits_lost": lost, "digits_lost_examples": _rows(agg.get(f"xe{i}"), "value") if lost else []})
     if col.dtype.upper() in TEMPORAL:
         out.update({"min": _jsonable(agg[f"lo{i}"]), "max": _jsonable(agg[f"hi{i}"]), "future": agg[f"f{i}"],
                     "future_examples": _rows(agg.get(f"fe{i}"), "value")})
@@ -240,7 +267,7 @@ def start_end_pairs(names: list[str]) -> list[tuple[str, str]]:
 
 def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_columns: list[str] | None = None,
                    today: date | None = None, max_examples: int = 5, normalised: bool = False,
-                   approx_distinct_above: int | None = None) -> dict:
+                   approx_distinct_above: int | None = None, lines: list | None = None) -> dict:
     """Compute the data quality report of ``relation`` (a DuckDB table/view with ``_row_id``).
 
     ``key_columns`` default to the first id_number/uscc column; ``today`` (default: the current
@@ -248,7 +275,9 @@ def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_colum
     normalised values (the importer's versions), see ``_aggregate_sql``.  ``approx_distinct_above``:
     in a table with more rows, the distinct count of a column that is not a key is approximate
     (``"distinct_approx": true``, shown as 约): an exact count costs a hash of every value, about a
-    tenth of a large import.  See the module docstring for the shape.
+    tenth of a large import.  ``lines``: the source layout (``readers.SheetLayout.lines``), kept in the
+    report, by which the examples name the rows the user sees in the file.  See the module docstring
+    for the shape.
     """
     register_udfs(con)
     rel = _relation_sql(relation)
@@ -275,16 +304,63 @@ def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_colum
     report["start_after_end"] = [{"start": s, "end": e, "count": agg[f"sa{k}"],
                                   "examples": _rows(agg.get(f"se{k}"), "start", "end")}
                                  for k, (s, e) in enumerate(pairs)]
+    if lines:
+        report["lines"] = [list(r) for r in lines]
+        _locate(report, lines)
+    for name, c in report["columns"].items():
+        _advise(name, c)
     return report
 
 
+def _locate(report: dict, lines: list) -> None:
+    """The examples' data rows → the rows the user sees in the source (``readers.source_row``)."""
+    from .readers import source_row
+
+    runs = [tuple(r) for r in lines]
+    for c in report["columns"].values():
+        _locate_column(c, runs)
+    for d in [report["duplicates"]] if report.get("duplicates") else []:
+        for e in d["examples"]:
+            e["records"], e["rows"] = e["rows"], [source_row(runs, r) for r in e["rows"]]
+    for p in report.get("start_after_end") or []:
+        for e in p["examples"]:
+            e["record"], e["row"] = e["row"], source_row(runs, e["row"])
+
+
+def _locate_column(c: dict, runs: list) -> None:
+    from .readers import source_row
+
+    for key in ("invalid_examples", "future_examples", "digits_lost_examples"):
+        for e in c.get(key) or []:
+            e["record"], e["row"] = e["row"], source_row(runs, e["row"])
+
+
+def _advise(name: str, c: dict) -> None:
+    """A column's ``advice``: what its figures call for, in Chinese (digits lost in Excel)."""
+    if c.get("digits_lost"):
+        shown = "、".join(f"第 {e['row']} 行“{e['value']}”" for e in c["digits_lost_examples"][:3])
+        c["advice"] = (f"列“{name}”有 {c['digits_lost']} 个值像是被 Excel 当作数字保存的身份证号（如 {shown}）："
+                       f"Excel 只保留 15 位有效数字，末尾几位已丢失、无法还原，这些值不能用于关联比对；"
+                       f"请提供单位把“{name}”列设置为文本格式重新导出（或导出为 CSV 时该列按文本导出）")
+
+
+def advice(report: dict) -> list[str]:
+    """The report's advice on its columns (what the import's notes repeat)."""
+    return [c["advice"] for c in (report.get("columns") or {}).values() if c.get("advice")]
+
+
 def column_quality(con, relation: str, col: ColumnSchema, *, today: date | None = None,
-                   max_examples: int = 5) -> dict:
-    """One column's entry of the quality report (e.g. again after its semantic type was changed)."""
+                   max_examples: int = 5, lines: list | None = None) -> dict:
+    """One column's entry of the quality report (e.g. again after its semantic type was changed);
+    ``lines``: the report's ``lines`` (example rows as the user sees them in the source)."""
     register_udfs(con)
     agg = _read_aggregate(con, _aggregate_sql(_relation_sql(relation), [col], today=today or date.today(),
                                               max_examples=max_examples))
-    return _column_report(col, agg, 0, agg["_sj_rows"])
+    entry = _column_report(col, agg, 0, agg["_sj_rows"])
+    if lines:
+        _locate_column(entry, [tuple(r) for r in lines])
+    _advise(col.name, entry)
+    return entry
 
 
 def render_quality(report: dict) -> list[tuple[str, str, str]]:
@@ -296,6 +372,8 @@ def render_quality(report: dict) -> list[tuple[str, str, str]]:
         if c["invalid"] is not None:
             rows = "、".join(str(e["row"]) for e in c["invalid_examples"])
             out.append((name, "格式/校验不通过", f"{c['invalid']}" + (f"（如第 {rows} 行）" if rows else "")))
+        if c.get("advice"):
+            out.append((name, "提示", c["advice"]))
         if "future" in c:
             out.append((name, "范围", f"{c['min']} 至 {c['max']}；晚于今天 {c['future']} 条"))
     if report["duplicates"]:

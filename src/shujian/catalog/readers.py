@@ -15,7 +15,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import chain as iter_chain
 from pathlib import Path
@@ -55,8 +55,26 @@ def detect_encoding(path: Path) -> str:
     _refuse_gbk_lines_in_utf8(head, path)
     if _decodes(head, "gb18030"):
         return "gb18030"
+    line = _first_undecodable_line(head)
+    if line is not None:
+        n, raw = line
+        bom = "（该行有 UTF-8 文件开头的 BOM 标记，像是把不同编码的文件拼接在一起）" if codecs.BOM_UTF8 in raw else ""
+        raise ImportFailed(f"文件 {path.name} 第 {n} 行既不是 UTF-8 也不是 GBK/GB18030 编码{bom}，"
+                           f"无法识别文件的字符编码；未导入任何数据",
+                           hint="请把整个文件统一另存为一种编码（推荐 UTF-8）后再导入，或用 --encoding 指定编码")
     raise ImportFailed(f"无法识别文件 {path.name} 的字符编码（既不是 UTF-8 也不是 GBK/GB18030）",
                        hint="请另存为 UTF-8 或 GBK 编码后再导入，或用 --encoding 指定编码")
+
+
+def _first_undecodable_line(head: bytes) -> tuple[int, bytes] | None:
+    """The first line of ``head`` (number, bytes) that neither UTF-8 nor GB18030 decodes."""
+    lines = head.split(b"\n")
+    if len(head) == SAMPLE:
+        lines = lines[:-1]
+    for n, line in enumerate(lines, 1):
+        if not line.isascii() and not _decodes(line, "utf-8") and not _decodes(line, "gb18030"):
+            return n, line
+    return None
 
 
 def _refuse_gbk_lines_in_utf8(head: bytes, path: Path) -> None:
@@ -112,6 +130,23 @@ def head_rows(path: Path, delimiter: str, count: int = 12) -> list[list[str]]:
     return [r for r in csv.reader(io.StringIO("".join(lines)), delimiter=delimiter)][:count]
 
 
+def open_quote_line(path: Path, delimiter: str, limit: int = 256 << 20) -> int | None:
+    """The line where a quoted value starts that no closing quote ends (it swallows the rest of the
+    file), in a UTF-8 delimited file of at most ``limit`` bytes; None when there is none (or the
+    file is larger: this reads it in Python, for an error message only)."""
+    if path.stat().st_size > limit:
+        return None
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, strict=True)
+        start = 1
+        try:
+            for _ in reader:
+                start = reader.line_num + 1
+        except csv.Error:
+            return start
+    return None
+
+
 def check_header(rows: list[list[object]], header_row: int, path: Path) -> None:
     """Refuse a header row that is really a title (“某某局2023年人员名单” merged across the columns).
 
@@ -137,17 +172,76 @@ def check_header(rows: list[list[object]], header_row: int, path: Path) -> None:
                            hint=f"用 --header-row {nxt} 指定真正的表头所在行（其上各行不导入）")
 
 
-def hash_file(path: Path, progress: Progress | None = None) -> str:
+class TextScan:
+    """What the bytes of a delimited text file show while they are hashed (one pass, ``feed`` per
+    block, each a ``bytes.find``): the first NUL byte, the first byte-order mark after the file's
+    start (both break values silently: a damaged file, UTF-16, files concatenated), and the lines
+    equal to the header line (a header repeated per page or per concatenated file).  Positions are
+    byte offsets in the file (:func:`line_of` turns them into lines)."""
+
+    BOM = codecs.BOM_UTF8
+
+    def __init__(self, header: bytes = b"", bom: bool = True, header_at: int = 0):
+        self.header_at = header_at            # the header line's own offset (not a repeat)
+        self.pos = 0
+        self.check_bom = bom
+        self.nul: int | None = None
+        self.bom: int | None = None
+        self.repeats: list[int] = []          # offsets of the repeated header lines (the first 100)
+        self.repeat_count = 0
+        self.header = header
+        self._line = b"\n" + header if header else b""
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        if self.nul is None and (i := chunk.find(b"\0")) >= 0:
+            self.nul = self.pos + i
+        buf = self._tail + chunk
+        base = self.pos - len(self._tail)
+        if self.check_bom and self.bom is None and (i := buf.find(self.BOM, 1 if base == 0 else 0)) >= 0:
+            self.bom = base + i
+        if self._line:
+            i = buf.find(self._line)
+            while i >= 0:
+                if base + i + 1 != self.header_at:
+                    self.repeat_count += 1
+                    if len(self.repeats) < 100:
+                        self.repeats.append(base + i + 1)
+                i = buf.find(self._line, i + 1)
+        keep = max(len(self._line), len(self.BOM)) - 1
+        self._tail = buf[-keep:] if keep else b""
+        self.pos += len(chunk)
+
+
+def line_of(path: Path, offsets: list[int]) -> list[int]:
+    """The 1-based line of each byte offset (sorted) of ``path``, reading the file up to the last."""
+    out, line, pos = [], 1, 0
+    todo = iter(offsets)
+    nxt = next(todo, None)
+    with path.open("rb") as fh:
+        while nxt is not None and (chunk := fh.read(CHUNK)):
+            while nxt is not None and nxt < pos + len(chunk):
+                out.append(line + chunk.count(b"\n", 0, nxt - pos))
+                nxt = next(todo, None)
+            line += chunk.count(b"\n")
+            pos += len(chunk)
+    return out
+
+
+def hash_file(path: Path, progress: Progress | None = None, scan: TextScan | None = None) -> str:
+    """The SHA-256 of the file; ``scan`` (a delimited text file) sees every block too."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             h.update(chunk)
+            if scan is not None:
+                scan.feed(chunk)
             if progress:
                 progress(len(chunk))
     return h.hexdigest()
 
 
-def hash_meanwhile(path: Path, progress: Progress | None = None) -> Callable[[], str]:
+def hash_meanwhile(path: Path, progress: Progress | None = None, scan: TextScan | None = None) -> Callable[[], str]:
     """:func:`hash_file` in a daemon thread (hashlib lets go of the GIL while it hashes); returns a
     function that waits for the digest (raising what the hashing raised)."""
     import threading
@@ -156,7 +250,7 @@ def hash_meanwhile(path: Path, progress: Progress | None = None) -> Callable[[],
 
     def work() -> None:
         try:
-            out.append(hash_file(path, progress))
+            out.append(hash_file(path, progress, scan))
         except BaseException as exc:  # handed to the caller below
             out.append(exc)
 
@@ -172,7 +266,7 @@ def hash_meanwhile(path: Path, progress: Progress | None = None) -> Callable[[],
 
 
 def transcode_to_utf8(src: Path, dst: Path, encoding: str, progress: Progress | None = None,
-                      workers: int | None = None) -> str:
+                      workers: int | None = None, scan: TextScan | None = None) -> str:
     """Stream ``src`` (GBK/GB18030) to UTF-8 ``dst``; return the sha256 of the source bytes.
 
     A line that does not decode, or that is valid UTF-8 with Chinese characters in a GBK file
@@ -182,6 +276,7 @@ def transcode_to_utf8(src: Path, dst: Path, encoding: str, progress: Progress | 
     this process hashes it; otherwise block by block here, the mixed-encoding check of a block
     (numpy, which lets go of the GIL) in a second thread while this one decodes the block.
     ``workers``: at most this many runs (default: the cores this process may use, at most 8).
+    ``scan`` sees every block of the source (:class:`TextScan`).
     """
     from . import encodings
 
@@ -189,19 +284,25 @@ def transcode_to_utf8(src: Path, dst: Path, encoding: str, progress: Progress | 
     if (encoding in encodings.PARALLEL_CODECS and n > 1
             and src.stat().st_size >= encodings.MIN_PARALLEL_BYTES):
         try:
-            return _transcode_parallel(src, dst, encoding, n, progress)
+            # the hashing thread's own scan: taken only if the workers ran (else it may still be hashing)
+            own = TextScan(scan.header, scan.check_bom, scan.header_at) if scan is not None else None
+            digest = _transcode_parallel(src, dst, encoding, n, progress, own)
+            if scan is not None:
+                vars(scan).update(vars(own))
+            return digest
         except (OSError, RuntimeError, ValueError):   # the workers could not run: the same, here
             pass
-    return _transcode_here(src, dst, encoding, progress)
+    return _transcode_here(src, dst, encoding, progress, scan)
 
 
-def _transcode_parallel(src: Path, dst: Path, encoding: str, n: int, progress: Progress | None) -> str:
+def _transcode_parallel(src: Path, dst: Path, encoding: str, n: int, progress: Progress | None,
+                        scan: TextScan | None = None) -> str:
     """The runs here and in workers (``encodings.parallel_transcode``, in this thread: Ctrl-C stops
     its workers and removes their parts) while a second thread hashes the file (hashlib lets go of
     the GIL)."""
     from . import encodings
 
-    digest = hash_meanwhile(src, progress)
+    digest = hash_meanwhile(src, progress, scan)
     encodings.parallel_transcode(src, dst, encoding, n, partial_error(src, encoding))
     return digest()
 
@@ -221,7 +322,8 @@ def _encoding_error(kind: str, line: int, src: Path, encoding: str) -> ImportFai
                         hint="文件可能混用了多种编码或已损坏；请统一另存为 UTF-8 或 GBK 后再导入")
 
 
-def _transcode_here(src: Path, dst: Path, encoding: str, progress: Progress | None = None) -> str:
+def _transcode_here(src: Path, dst: Path, encoding: str, progress: Progress | None = None,
+                    scan: TextScan | None = None) -> str:
     """The sequential transcoder (see ``transcode_to_utf8``)."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -235,6 +337,8 @@ def _transcode_here(src: Path, dst: Path, encoding: str, progress: Progress | No
             chunk = fin.read(CHUNK)
             final = not chunk
             h.update(chunk)
+            if scan is not None:
+                scan.feed(chunk)
             data = pending + chunk
             cut = len(data) if final else data.rfind(b"\n") + 1
             block, pending = data[:cut], data[cut:]
@@ -371,28 +475,60 @@ def _sheet_names(path: Path) -> list[str]:
 SOURCE_LINE = "_src_line"   # staging column: the row's line in the source file (for located messages)
 
 
+@dataclass
+class SheetLayout:
+    """What reading a sheet found besides its data (:func:`xlsx_batches`), complete once the batches
+    are consumed.
+
+    ``sheet``: the sheet read; ``note``: why that sheet when none was named (several sheets);
+    ``footers``: the closing rows left out (Excel row, text); ``repeated``: the Excel rows left out
+    as copies of a row at or above the header (the header and title repeated on every printed page or
+    in sheets pasted together); ``lines``: runs (data row, its Excel row) — data row k is Excel row
+    ``k - first + row`` of the last run whose first data row is at most k (:func:`source_row`)."""
+
+    sheet: str = ""
+    note: str | None = None
+    footers: list[tuple[int, str]] = field(default_factory=list)
+    repeated: list[int] = field(default_factory=list)
+    lines: list[tuple[int, int]] = field(default_factory=list)
+
+
+def source_row(lines: list[tuple[int, int]] | None, row: int) -> int:
+    """The row the user sees in the source (Excel row, or the line of a CSV record) of data row
+    ``row``, from the runs of a :class:`SheetLayout` (``row`` itself without runs)."""
+    if not lines:
+        return row
+    import bisect
+
+    at = bisect.bisect_right(lines, (row, float("inf"))) - 1
+    if at < 0:
+        return row
+    first, line = lines[at]
+    return line + row - first
+
+
 def xlsx_batches(path: Path, sheet: str | None, batch_rows: int = 50_000, header_row: int = 1,
                  limits: XlsxLimits = XLSX_LIMITS, with_line: bool = False,
-                 footers: list[tuple[int, str]] | None = None) -> tuple[list[str], Iterator[pa.RecordBatch]]:
-    """Header and string record batches of one sheet (the first sheet by default).
+                 footers: list[tuple[int, str]] | None = None,
+                 layout: SheetLayout | None = None) -> tuple[list[str], Iterator[pa.RecordBatch]]:
+    """Header and string record batches of one sheet (by default the first visible sheet with data).
 
     ``header_row`` is the Excel row number (1-based) of the column names; rows above it are not
     imported (titles, merged upper headers).  Empty rows are skipped; with ``with_line`` every batch
     also carries the Excel row number of each row in ``SOURCE_LINE``.  Rows are streamed from calamine.
     The sheet's closing rows that are a sign-off or a total (表尾: 合计, 制表人：…, 审核人：…; see
     :func:`footer_text`) are not data: they are left out, and ``footers`` (when given) receives their
-    row numbers and text once the batches are consumed.
+    row numbers and text once the batches are consumed.  Rows equal to the header or a row above it
+    (a header repeated on every page) are left out too.  ``layout`` receives all of it (:class:`SheetLayout`).
     """
     from python_calamine import CalamineWorkbook
 
     check_xlsx(path, limits)
-    names = _sheet_names(path)
-    if sheet is None:
-        sheet = names[0] if names else None
-    if sheet not in names:
-        raise ImportFailed(f"Excel 文件 {path.name} 中没有名为“{sheet}”的工作表",
-                           hint=f"可用的工作表：{'、'.join(names) or '（无）'}；用 --sheet 指定")
-    ws = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet)
+    layout = layout if layout is not None else SheetLayout()
+    if footers is not None:
+        layout.footers = footers
+    book = CalamineWorkbook.from_path(str(path))
+    ws, layout.sheet, layout.note = _pick_sheet(book, sheet, path)
     rows = _numbered_rows(_merged_filled(ws.iter_rows(), ws.merged_cell_ranges or [], ws.start))
     head: list[tuple[int, list]] = []
     for item in rows:
@@ -401,14 +537,50 @@ def xlsx_batches(path: Path, sheet: str | None, batch_rows: int = 50_000, header
             break
     if not any(n >= header_row for n, _ in head):
         what = "是空的" if not head else f"第 {header_row} 行之后没有内容"
-        raise ImportFailed(f"Excel 文件 {path.name} 的工作表“{sheet}”{what}",
+        raise ImportFailed(f"Excel 文件 {path.name} 的工作表“{layout.sheet}”{what}",
                            hint="确认数据所在的工作表（--sheet）和表头所在行（--header-row）")
     numbered = dict(head)
     check_header([numbered.get(i, []) for i in range(1, max(numbered) + 1)], _first_at(numbered, header_row), path)
     start = _first_at(numbered, header_row)
     header = unique_header([_cell(v) or "" for v in numbered[start]])
+    above = [r for n, r in head if n <= start]
     return header, _xlsx_gen([(n, r) for n, r in head if n > start], rows, header, batch_rows, with_line,
-                             [] if footers is None else footers)
+                             layout, above)
+
+
+def _pick_sheet(book, sheet: str | None, path: Path) -> tuple[object, str, str | None]:
+    """The sheet to read, its name, and a note when none was named and the book has several: the
+    first visible worksheet with at least two rows (a 说明 or 封面 sheet with one line, an empty
+    Sheet2 or a hidden code-table sheet is not the data)."""
+    try:
+        meta = list(book.sheets_metadata)
+    except Exception as exc:  # calamine raises its own error types for corrupt files
+        raise ImportFailed(f"无法读取 Excel 文件 {path.name}：{exc}",
+                           hint="确认文件是 .xlsx 格式且未损坏（可用 Excel 打开后另存）") from exc
+    names = [m.name for m in meta]
+    listed = "、".join(f"“{n}”" for n in names) or "（无）"
+    if sheet is not None:
+        if sheet not in names:
+            raise ImportFailed(f"Excel 文件 {path.name} 中没有名为“{sheet}”的工作表",
+                               hint=f"可用的工作表：{'、'.join(names) or '（无）'}；用 --sheet 指定")
+        return book.get_sheet_by_name(sheet), sheet, None
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+    visible = [m.name for m in meta if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible]
+    passed: list[str] = []
+    for name in visible or names[:1]:
+        ws = book.get_sheet_by_name(name)
+        if ws.height >= 2 or len(names) == 1:
+            others = [n for n in names if n != name]
+            note = None
+            if others:
+                why = f"（“{'”“'.join(passed)}”不足两行，不是数据表）" if passed else ""
+                note = (f"Excel 文件有 {len(names)} 个工作表（{listed}），未指定 --sheet，导入的是“{name}”{why}；"
+                        f"其他工作表未导入，需要时用 --sheet 工作表名 或 --all-sheets 导入")
+            return ws, name, note
+        passed.append(name)
+    raise ImportFailed(f"Excel 文件 {path.name} 的工作表（{listed}）中没有一个有数据（至少一行表头和一行数据）",
+                       hint="确认导出时选择了数据范围；数据在隐藏的工作表中时用 --sheet 指定")
 
 
 def _first_at(numbered: dict[int, list], row: int) -> int:
@@ -533,24 +705,51 @@ def csv_footer_cut(source: Path, delimiter: str, width: int, window: int = 65_53
 
 
 def _xlsx_gen(first: list[tuple[int, list]], rest: Iterator[tuple[int, list]], header: list[str],
-              batch_rows: int, with_line: bool, footers: list[tuple[int, str]]) -> Iterator[pa.RecordBatch]:
+              batch_rows: int, with_line: bool, layout: SheetLayout, above: list[list]) -> Iterator[pa.RecordBatch]:
+    """The batches; ``above``: the rows at and above the header, whose copies further down (a header
+    repeated on each printed page) are left out.  A row is compared in full only when its first cell
+    is the first cell of one of them (a dict look-up per row)."""
     names = [*header, SOURCE_LINE] if with_line else header
+    heads = {_row_sig(r) for r in above}
+    firsts = {r[0] if r else None for r in above}
     buf: list[tuple[int, list]] = []
     held: list[tuple[int, list, str]] = []     # footer-like rows not yet known to be the last ones
+    lines, repeated, count, offset = layout.lines, layout.repeated, 0, None
     for item in iter_chain(first, rest):
-        text = footer_text(item[1], len(header))
+        row = item[1]
+        if (row[0] if row else None) in firsts and _row_sig(row) in heads:
+            repeated.append(item[0])
+            continue
+        text = footer_text(row, len(header))
         if text is not None:
             held.append((*item, text))
             continue
-        buf.extend((n, r) for n, r, _ in held)
+        for n, r, _ in held:
+            buf.append((n, r))
+            count += 1
+            if n - count != offset:
+                lines.append((count, n))
+                offset = n - count
         held = []
         buf.append(item)
+        count += 1
+        if item[0] - count != offset:          # the first row, or after a row left out (blank, repeated)
+            lines.append((count, item[0]))
+            offset = item[0] - count
         if len(buf) >= batch_rows:
             yield _xlsx_batch(buf, names)
             buf = []
-    footers.extend((n, text) for n, _, text in held)
+    layout.footers.extend((n, text) for n, _, text in held)
     if buf:
         yield _xlsx_batch(buf, names)
+
+
+def _row_sig(row: list) -> tuple:
+    """A row's cells as text, without the empty cells at its end (for comparing rows)."""
+    cells = [_cell(v) for v in row]
+    while cells and cells[-1] is None:
+        cells.pop()
+    return tuple(cells)
 
 
 def _xlsx_batch(part: list[tuple[int, list]], names: list[str]) -> pa.RecordBatch:
@@ -561,13 +760,21 @@ def _xlsx_batch(part: list[tuple[int, list]], names: list[str]) -> pa.RecordBatc
     return pa.RecordBatch.from_arrays(cols, names=names)
 
 
+# A number cell from 10^15 up lost digits in Excel (it keeps 15 significant digits: a 身份证号 or bank
+# card typed as a number reads 3.30102199001011E+17).  Such a cell is written as Excel shows it, never
+# as a digit string that could pass for the real number (quality.py reports it with the fix).
+EXCEL_DIGITS_LOST = 1e15
+
+
 def _cell(v: object) -> str | None:
     if v is None or v == "":
         return None
     if isinstance(v, bool):
         return "是" if v else "否"
     if isinstance(v, float):
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+        if abs(v) >= EXCEL_DIGITS_LOST:   # Excel kept 15 significant digits: shown as Excel shows it
+            return f"{v:.15G}"
+        return str(int(v)) if v.is_integer() else repr(v)
     if isinstance(v, datetime):
         return v.strftime("%Y-%m-%d %H:%M:%S") if (v.hour or v.minute or v.second) else v.strftime("%Y-%m-%d")
     if isinstance(v, date):

@@ -33,7 +33,8 @@ def retype_column(ws, get_dataset, name: str, column: str, type_word: str, on_co
             have = "、".join(c.name for c in v.columns) if v else "无"
             raise NotFound(f"数据集“{name}”的当前版本没有列“{column}”", hint=f"现有列：{have}")
         snap = {"version_id": v.id, "version": v.version, "relation": v.relation, "dtype": col.dtype,
-                "raw": col.raw_column, "semantic": col.semantic, "today": (v.quality or {}).get("today")}
+                "raw": col.raw_column, "semantic": col.semantic, "today": (v.quality or {}).get("today"),
+                "lines": (v.quality or {}).get("lines")}
         job = Job(kind="retype", target=name, status="running", pid=os.getpid())
         s.add(job)
         s.flush()
@@ -87,7 +88,8 @@ def _rebuild(ws, snap: dict, column: str, target, new: str) -> tuple[dict, str |
             raise ImportFailed(f"列“{column}”有 {bad[0][2]} 个值不能转为{label}：{listed}；未做任何修改",
                                hint=f"先修正数据后重新导入，或保持原类型（数据集第 {snap['version']} 版未改变）")
         today = date.fromisoformat(snap["today"]) if snap["today"] else None
-        entry = column_quality(con, new, ColumnSchema(column, target.dtype, snap["semantic"]), today=today)
+        entry = column_quality(con, new, ColumnSchema(column, target.dtype, snap["semantic"]), today=today,
+                               lines=snap["lines"])
     return entry, raw
 
 

@@ -283,7 +283,8 @@ class CatalogService:
 
                 today = date.fromisoformat(report["today"]) if report.get("today") else None
                 with self.ws.warehouse() as con:
-                    entry = column_quality(con, v.relation, ColumnSchema(col.name, col.dtype, key), today=today)
+                    entry = column_quality(con, v.relation, ColumnSchema(col.name, col.dtype, key), today=today,
+                                           lines=report.get("lines"))
                 v.quality = {**report, "columns": {**report["columns"], column: entry}}
             _audit_govern(self.ws, s, name, {"column": column, "version": v.version, "semantic": [before, key]})
             return _column_dict(col)

@@ -38,6 +38,16 @@ def footer_notes(footers: list[tuple[int, str]]) -> list[str]:
     return [f"表格末尾第 {rows} 行是表尾（合计、制表人、审核人等），不是数据，未导入：{texts}"]
 
 
+def repeated_notes(rows: list[int], count: int | None = None) -> list[str]:
+    """The import's note on the rows left out as copies of the header (or of a title above it);
+    ``count``: how many there are when ``rows`` lists the first ones only."""
+    count = max(count or 0, len(rows))
+    if not rows:
+        return []
+    listed = "、".join(str(n) for n in rows[:20]) + (f" 等 {count} 行" if count > 20 else "")
+    return [f"第 {listed} 行与表头（或其上的标题行）相同，是分页或拼接时重复的表头，不是数据，未导入"]
+
+
 class Stager:
     """Stages files for one import; ``progress`` is the importer's progress sink."""
 
@@ -59,13 +69,15 @@ class Stager:
             return {"format": fmt, "encoding": None, "hash": readers.hash_file(path), "skipped": [], "typed": True}
         if fmt == "xlsx":
             self.progress.stage(f"读取 Excel{'：' + req.sheet if req.sheet else ''}")
-            footers: list[tuple[int, str]] = []
+            layout = readers.SheetLayout()
             header, batches = readers.xlsx_batches(path, req.sheet, header_row=req.header_row, with_line=True,
-                                                   footers=footers)
+                                                   layout=layout)
             stage_batches(con, stage, header, batches, with_line=True)
-            check_not_empty(con, stage, path)
+            check_not_empty(con, stage, path, layout.sheet)
+            notes = [*([layout.note] if layout.note else []), *repeated_notes(layout.repeated),
+                     *footer_notes(layout.footers)]
             return {"format": fmt, "encoding": None, "hash": readers.hash_file(path), "skipped": [],
-                    "sheet": req.sheet or readers.xlsx_sheet_names(path)[0], "notes": footer_notes(footers)}
+                    "sheet": layout.sheet, "notes": notes, "lines": layout.lines}
         return self.stage_jsonl(con, stage, path, req)
 
     def stage_jsonl(self, con, stage: str, path: Path, req) -> dict:
@@ -88,23 +100,31 @@ class Stager:
         encoding = req.encoding or readers.detect_encoding(path)
         encoding = {"gbk": "gb18030", "gb2312": "gb18030", "utf8": "utf-8"}.get(encoding.lower(), encoding.lower())
         source = path
+        # NUL bytes, a BOM in the middle (UTF-8 only: in GBK those bytes can be two characters) and
+        # repeated header lines are looked for in the blocks the hashing reads anyway (finish_csv)
+        header, header_at = _header_bytes(path, req.header_row)
+        scan = readers.TextScan(header, bom=encoding.startswith("utf"), header_at=header_at)
         if encoding in ("utf-8", "utf-8-sig"):
             # hashed in a second thread (hashlib lets go of the GIL) while the header is sniffed, the
             # sample typed and the file read by DuckDB; the digest is taken before the version commits
-            digest = readers.hash_meanwhile(path)
+            digest = readers.hash_meanwhile(path, scan=scan)
         else:
             self.progress.stage(f"转换编码 {encoding.upper()} → UTF-8", total=size)
             source = self.ws.settings.tmp_path / f"import_{job_id}.csv"
             tmp_files.append(source)
             digest = readers.transcode_to_utf8(path, source, encoding, self.progress.advance,
-                                               workers=self.ws.settings.duckdb_threads)
+                                               workers=self.ws.settings.duckdb_threads, scan=scan)
         delim = _delimiter(source, path, req.header_row)
         head = readers.head_rows(source, delim, req.header_row + 11)
         readers.check_header(head, req.header_row, path)
         source, notes = self._cut_footer(source, path, delim, head, req.header_row, job_id, tmp_files)
-        select = self._csv_view(con, stage, source, delim, path, req.header_row - 1)
+        names = head[req.header_row - 1] if len(head) >= req.header_row else []
+        select = self._csv_view(con, stage, source, delim, path, req.header_row - 1, names)
+        lines = [(1, req.header_row + 1)]     # record k is line k + header_row (no value spanning lines)
         return {"format": "csv", "encoding": encoding, "hash": digest, "skipped": [], "view": True, "notes": notes,
-                "path": path, "finish": partial(finish_csv, path=path, req=req, source=source),
+                "path": path, "lines": lines,
+                "finish": partial(finish_csv, path=path, req=req, source=source, scan=scan, digest=digest,
+                                  notes=notes, lines=lines),
                 "materialise": partial(materialise_csv, select=select, path=path, progress=self.progress)}
 
     def _cut_footer(self, source: Path, path: Path, delim: str, head: list[list[str]], header_row: int,
@@ -131,9 +151,11 @@ class Stager:
         return source, [f"文件末尾 {len(texts)} 行是表尾（合计、制表人、审核人等），不是数据，未导入：{shown}"]
 
     @staticmethod
-    def _csv_view(con, stage: str, source: Path, delim: str, path: Path, skip: int) -> str:
+    def _csv_view(con, stage: str, source: Path, delim: str, path: Path, skip: int, names: list[str] = ()) -> str:
         """The staging view: ``read_csv`` of the (UTF-8) file, every column text, bad lines rejected
         into ``_rejects`` (each scan adds its rejects again: ``csv_rejects`` groups them by line).
+        Records equal to the header ``names`` (a header repeated per page or per concatenated file)
+        are left out: one comparison a record, mostly of its first value.
         Returns the view's SELECT (``materialise_csv``)."""
         con.execute("DROP TABLE IF EXISTS _rejects")
         con.execute("DROP TABLE IF EXISTS _rejects_scan")
@@ -141,11 +163,14 @@ class Stager:
                   f"all_varchar=true, delim={_literal(delim)}, quote='\"', escape='\"', strict_mode=true, "
                   f"ignore_errors=true, skip={int(skip)}, store_rejects=true, rejects_table='_rejects', "
                   f"rejects_scan='_rejects_scan', max_line_size=16777216, null_padding=false)")
+        if names:
+            same = " AND ".join(f"coalesce(#{k}, '') = {_literal(v)}" for k, v in enumerate(names, 1))
+            select += f" WHERE NOT ({same})"
         try:
             # binding the view sniffs the header: a file DuckDB cannot read fails here
             con.execute(f'CREATE TEMP VIEW "{stage}" AS {select}')
         except duckdb.Error as exc:
-            _raise_csv_error(exc, path)
+            _raise_csv_error(exc, path, source, delim)
         return select
 
 
@@ -196,13 +221,65 @@ def run_tracked(con, sql: str, progress, path: Path | None = None) -> None:
     progress.update(100)
 
 
-def finish_csv(con, relation: str, *, path: Path, req, source: Path | None = None) -> list[dict]:
+def finish_csv(con, relation: str, *, path: Path, req, source: Path | None = None,
+               scan: readers.TextScan | None = None, digest=None, notes: list[str] | None = None,
+               lines: list[tuple[int, int]] | None = None) -> list[dict]:
     """After the version was created from the staging view: the lines ``read_csv`` rejected (an
-    error unless --skip-bad-rows) and a file without data rows (an error).  Returns the skipped lines."""
+    error unless --skip-bad-rows), a file without data rows (an error), and what the ``scan`` of its
+    bytes found (once the hashing ``digest`` is done): a NUL byte or a BOM in the middle (errors),
+    header lines repeated (added to ``notes``; ``lines`` gets their gaps).  Returns the skipped lines."""
+    if callable(digest):
+        digest()
+    if scan is not None:
+        check_scan(scan, path)
     skipped = csv_rejects(con, source)
     check_bad_rows(skipped, path, req)
     check_not_empty(con, relation, path)
+    at = readers.line_of(path, scan.repeats) if scan is not None and scan.repeat_count else []
+    if at and notes is not None:
+        notes.extend(repeated_notes(at, scan.repeat_count))
+    if lines is not None and (at or skipped):
+        # the lines that are no record of the version: after the i-th of them (line n), record
+        # n - header_row - i is on line n + 1
+        first = lines[0][1] - 1                      # the header's line
+        gone = sorted({*at, *(s["line"] for s in skipped)})
+        lines.extend((n - first - i, n + 1) for i, n in enumerate(gone))
     return skipped
+
+
+def check_scan(scan: readers.TextScan, path: Path) -> None:
+    """Refuse a file with a NUL byte or a byte-order mark after its start (readers.TextScan)."""
+    if scan.nul is not None:
+        line = readers.line_of(path, [scan.nul])[0]
+        raise ImportFailed(f"文件 {path.name} 第 {line} 行含有空字符（NUL，0x00 字节），这不是正常的文本文件内容；"
+                           f"未导入任何数据",
+                           hint="文件可能已损坏，或是 UTF-16（“Unicode 文本”）编码；请用 Excel 或 WPS 打开后另存为"
+                                "“CSV UTF-8”，或删去该行的空字符后重新导入，或向提供单位重新导出")
+    if scan.bom is not None:
+        line = readers.line_of(path, [scan.bom])[0]
+        with path.open("rb") as fh:
+            fh.seek(scan.bom - 1)
+            at_start = fh.read(1) == b"\n"
+        where = "开头" if at_start else "中间"
+        why = "，像是把几个导出文件直接拼接而成" if at_start else ""
+        raise ImportFailed(f"文件 {path.name} 第 {line} 行{where}有 BOM 标记（U+FEFF，本应只在文件开头）{why}；"
+                           f"未导入任何数据",
+                           hint=f"删去第 {line} 行的 BOM 标记（拼接的文件还要删去重复的表头行）后重新导入，"
+                                f"或用 Excel、WPS 打开后另存为一个“CSV UTF-8”文件")
+
+
+def _header_bytes(path: Path, header_row: int) -> tuple[bytes, int]:
+    """Line ``header_row`` of ``path`` as bytes, with its line break and without a BOM ("" if none),
+    and its offset in the file."""
+    with path.open("rb") as fh:
+        for _ in range(header_row - 1):
+            if not fh.readline(1 << 20):
+                return b"", 0
+        at = fh.tell()
+        line = fh.readline(1 << 20)
+    if line.startswith(readers.TextScan.BOM):
+        line, at = line[len(readers.TextScan.BOM):], at + len(readers.TextScan.BOM)
+    return (line if line.endswith(b"\n") and line.strip() else b""), at
 
 
 def drop_stage(con, stage: str) -> None:
@@ -235,10 +312,16 @@ def _delimiter(source: Path, path: Path, header_row: int) -> str:
     return delim
 
 
-def _raise_csv_error(exc: BaseException, path: Path) -> None:
+def _raise_csv_error(exc: BaseException, path: Path, source: Path | None = None, delim: str = ",") -> None:
     if isinstance(exc, duckdb.Error):
         msg = str(exc)
         if "sniffing" in msg.lower():   # (its text lists "Encoding: utf-8" among the options it tried)
+            line = readers.open_quote_line(source, delim) if source is not None else None
+            if line is not None:
+                raise ImportFailed(f"无法读取 CSV 文件 {path.name}：第 {line} 行的双引号没有成对出现"
+                                   f"（引号从这里开始，直到文件末尾都没有结束），未导入任何数据",
+                                   hint=f"在第 {line} 行补上缺少的双引号（值中的双引号要写成两个 \"\"）后重新导入，"
+                                        f"或用 Excel、WPS 打开后另存为 CSV") from exc
             raise ImportFailed(f"无法读取 CSV 文件 {path.name}：识别不出它的格式（常见原因：某处引号没有成对出现，"
                                f"或各行的字段数相差很大）",
                                hint="检查文件中的双引号是否成对；也可以用 Excel 或 WPS 打开后另存为 CSV 再导入") from exc
@@ -323,7 +406,12 @@ def check_bad_rows(skipped: list[dict], path: Path, req) -> None:
         details={"bad_rows": skipped[:1000]})
 
 
-def check_not_empty(con, stage: str, path: Path) -> None:
+def check_not_empty(con, stage: str, path: Path, sheet: str | None = None) -> None:
     n = con.execute(f'SELECT count(*) FROM "{stage}"').fetchone()[0]
     if n == 0:
+        if sheet is not None:
+            names = readers.xlsx_sheet_names(path)
+            raise ImportFailed(f"Excel 文件 {path.name} 的工作表“{sheet}”只有表头，没有数据行",
+                               hint=f"文件中的工作表：{'、'.join(names)}；用 --sheet 指定数据所在的工作表，"
+                                    f"或确认导出时选择了数据范围")
         raise ImportFailed(f"文件 {path.name} 只有表头，没有数据行", hint="确认导出时选择了数据范围")

@@ -391,7 +391,20 @@ def _infer_number(values: list[str], min_share: float) -> Inferred | None:
             return _with_misfits(Inferred("DECIMAL(18,2)", _amount_sql("DECIMAL(18,2)"), note), len(ok), len(values))
         return _with_misfits(Inferred("DOUBLE", _amount_sql("DOUBLE"), ""), len(ok), len(values))
     ok = _fits(values, _FLOAT_RE.fullmatch, min_share)
+    if ok is not None and any(_code_digits(v) for v in ok):
+        return Inferred("VARCHAR", _varchar_sql(), "超过 15 位的数字（证件号/卡号，可能已被 Excel 截断），保留为文本")
     return None if ok is None else _with_misfits(Inferred("DOUBLE", _amount_sql("DOUBLE"), ""), len(ok), len(values))
+
+
+def _code_digits(v: str) -> bool:
+    """A number of 16 digits or more, or written as ≥ 10^15 (3.30102E+17: a 身份证号 or card number that
+    Excel kept as a number): a code, not a quantity."""
+    if "e" in v or "E" in v:
+        try:
+            return abs(float(v)) >= 1e15
+        except ValueError:
+            return False
+    return len(v.lstrip("+-").split(".")[0]) > 15
 
 
 def _infer_temporal(values: list[str], min_share: float) -> Inferred | None:

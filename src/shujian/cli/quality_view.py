@@ -36,7 +36,7 @@ def _range(c: dict) -> str:
 
 
 def _findings(report: dict) -> list[str]:
-    out = []
+    out = [f"[yellow]{c['advice']}[/]" for c in (report.get("columns") or {}).values() if c.get("advice")]
     dup = report.get("duplicates")
     if dup:
         keys = "、".join(dup["columns"])

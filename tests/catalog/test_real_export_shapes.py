@@ -1,0 +1,328 @@
+"""Import of files shaped the way agency systems and clerks really export them (not the demo
+generator): 身份证号 typed into Excel as numbers, title rows and two-level headers, headers repeated
+on every printed page, blank rows, hidden columns and sheets, Excel date serials, several sheets,
+and CSV files with defects (NUL bytes, a BOM in the middle, a quote that never closes).
+
+Every file is written here with openpyxl or as bytes, and goes through the real CLI into a real
+DuckDB warehouse; the expected rows are the rows Excel shows (counted here from what is written).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from stdnum.cn import ric
+
+from shujian.catalog.service import CatalogService
+from shujian.cli.main import main
+from shujian.db.models import DatasetVersion
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    cap = capsys.readouterr()
+    return code, cap.out.replace("\n", ""), cap.err.replace("\n", "")     # rich wraps long lines
+
+
+def valid_id(i: int, tail: str = "") -> str:
+    """A 身份证号 with a right check digit (born 1980-01-01 + i days within the month)."""
+    body = (f"11010519800{1 + i % 9}{10 + i % 18:02d}{i % 1000:03d}")[:17 - len(tail)] + tail
+    return body + ric.calc_check_digit(body + "0")
+
+
+def ending_000(region: str) -> str:
+    """A right 身份证号 that ends in 000 (15 digits, then 00 and the check digit 0)."""
+    bodies = (f"{region}1990{m:02d}{d:02d}{s}00" for m in range(1, 13) for d in range(1, 29) for s in range(10))
+    return next(b for b in bodies if ric.calc_check_digit(b + "0") == "0") + "0"
+
+
+def fetch(ws, name: str, columns: str) -> list[tuple]:
+    ref = CatalogService(ws).resolve(name)
+    with ws.warehouse() as con:
+        return con.execute(f'SELECT {columns} FROM "{ref.relation}" ORDER BY _row_id').fetchall()
+
+
+def quality(capsys, name: str) -> dict:
+    code, out, err = cli(capsys, "data", "quality", name, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+# -- 1. 身份证号 as Excel numbers, and the other ways IDs are written ----------------------------------
+
+def test_id_typed_as_excel_number_is_flagged_with_the_fix(sqlite_ws, tmp_path, capsys):
+    good = [valid_id(i) for i in range(4)]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["姓名", "身份证号"])
+    ws.append(["张三", 330102199001011234])          # typed as a number: Excel keeps 15 digits
+    ws.append(["李四", 3.30102199001012e17])
+    ws.append(["王五", "'" + good[0]])                # Excel's text marker
+    ws.append(["赵六", good[1][:-1] + good[1][-1].lower() if good[1].endswith("X") else good[1]])
+    ws.append(["钱七", "".join(chr(ord(c) + 0xFEE0) for c in good[2])])        # full-width digits
+    ws.append(["孙八", f"{good[3][:6]} {good[3][6:14]} {good[3][14:]}"])        # spaces inside
+    wb.save(tmp_path / "人员.xlsx")
+    code, out, err = cli(capsys, "data", "import", str(tmp_path / "人员.xlsx"), "--name", "人员", "--no-progress")
+    assert code == 0, err
+    assert "列“身份证号”" in out and "设置为文本格式重新导出" in out           # the import says so at once
+    ids = [r[0] for r in fetch(sqlite_ws, "人员", '"身份证号"')]
+    assert ids[:2] == ["3.30102199001011E+17", "3.30102199001012E+17"]       # never a digit string
+    assert ids[2:] == good
+    col = quality(capsys, "人员")["columns"]["身份证号"]
+    assert col["invalid"] == 2 and col["digits_lost"] == 2
+    assert [e["row"] for e in col["digits_lost_examples"]] == [2, 3]         # Excel rows
+    assert "身份证号" in col["advice"] and "设置为文本格式重新导出" in col["advice"]
+    code, out, _ = cli(capsys, "data", "quality", "人员")
+    assert "设置为文本格式重新导出" in out
+
+
+def test_id_exported_from_excel_numbers_to_csv_stays_text(sqlite_ws, tmp_path, capsys):
+    """Excel saves such a column to CSV as 3.30102E+17 or 330102199001011000: the column is text
+    (not a DOUBLE that would lose more), and flagged — also when the 000 form passes the checksum."""
+    passing = ending_000("330102")                          # ends in 000 and has a right check digit
+    assert ric.is_valid(passing) and passing.endswith("000")
+    lines = ["姓名,身份证号,金额", "张三,3.30102E+17,100", f"李四,{passing},200", "王五,330102199001011000,300"]
+    (tmp_path / "a.csv").write_bytes("\r\n".join(lines).encode("gbk"))
+    code, out, err = cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "人员", "--no-progress")
+    assert code == 0, err
+    col = quality(capsys, "人员")["columns"]["身份证号"]
+    assert col["dtype"] == "VARCHAR" and col["semantic"] == "id_number"
+    assert col["digits_lost"] == 3
+    assert [e["row"] for e in col["digits_lost_examples"]] == [2, 3, 4]       # lines, header = line 1
+    assert "第 2 行“3.30102E+17”" in col["advice"]
+
+
+def test_real_ids_ending_in_000_alone_are_not_flagged(sqlite_ws, tmp_path, capsys):
+    ids = [valid_id(i) for i in range(300)] + [ending_000("110105")]
+    (tmp_path / "a.csv").write_text("身份证号\n" + "\n".join(ids) + "\n", encoding="utf-8")
+    assert cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "人员", "--no-progress")[0] == 0
+    col = quality(capsys, "人员")["columns"]["身份证号"]
+    assert col["digits_lost"] == 0 and "advice" not in col and col["invalid"] == 0
+
+
+# -- 2. titles, two-level headers, blank rows, repeated headers, hidden columns ------------------------
+
+def roster(path: Path, repeat_both: bool = False) -> Path:
+    """2024年某市低保人员名册: a merged title, a two-level header (联系方式 over 电话/地址) with the
+    other names merged down, a blank row between blocks, the header repeated for the next printed
+    page (one or both header rows), and the 地址 column hidden."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "名册"
+    ws.append(["2024年某市低保人员名册"])
+    ws.merge_cells("A1:F1")
+    ws.append(["序号", "姓名", "身份证号", "联系方式", None, "保障金额"])
+    ws.append([None, None, None, "电话", "地址", None])
+    for c in "ABCF":
+        ws.merge_cells(f"{c}2:{c}3")
+    ws.merge_cells("D2:E2")
+    ws.append([1, "张三", valid_id(1), "13800138000", "某街1号", 500])
+    ws.append([2, "李四", valid_id(2), "13800138001", "某街2号", 600.5])
+    ws.append([None] * 6)                                                    # row 6: blank
+    ws.append([3, "王五", valid_id(3), "13800138002", "某街3号", 700])
+    if repeat_both:                                                          # rows 8–9: the page's header
+        ws.append(["序号", "姓名", "身份证号", "联系方式", None, "保障金额"])
+        ws.append(["序号", "姓名", "身份证号", "电话", "地址", "保障金额"])
+    else:                                                                    # row 8
+        ws.append(["序号", "姓名", "身份证号", "电话", "地址", "保障金额"])
+    ws.append([4, "赵六", "123", "13800138003", "某街4号", 800])
+    ws.column_dimensions["E"].hidden = True
+    wb.save(path)
+    return path
+
+
+def test_title_row_is_refused_with_the_header_row_to_use(sqlite_ws, tmp_path, capsys):
+    code, _, err = cli(capsys, "data", "import", str(roster(tmp_path / "名册.xlsx")), "--name", "低保", "--no-progress")
+    assert code == 2 and "标题行" in err and "--header-row 3" in err
+
+
+@pytest.mark.parametrize("repeat_both", [False, True])
+def test_repeated_page_header_is_left_out_and_rows_are_excel_rows(sqlite_ws, tmp_path, capsys, repeat_both):
+    path = roster(tmp_path / "名册.xlsx", repeat_both)
+    code, out, err = cli(capsys, "data", "import", str(path), "--name", "低保", "--header-row", "3", "--no-progress")
+    assert code == 0, err
+    repeated = "8、9" if repeat_both else "8"
+    assert f"第 {repeated} 行与表头" in out and "重复的表头" in out
+    rows = fetch(sqlite_ws, "低保", '"序号", "姓名", "电话", "地址", "保障金额"')
+    assert [r[0] for r in rows] == [1, 2, 3, 4]                  # 序号 is a number column again
+    assert [r[3] for r in rows] == ["某街1号", "某街2号", "某街3号", "某街4号"]   # the hidden column is data
+    assert str(rows[1][4]) == "600.50"
+    report = quality(capsys, "低保")
+    bad = report["columns"]["身份证号"]
+    assert bad["invalid"] == 1
+    assert bad["invalid_examples"] == [{"row": 10 if repeat_both else 9, "record": 4, "value": "123"}]
+
+
+# -- 3. dates ------------------------------------------------------------------------------------------
+
+def test_dates_as_cells_serials_and_text(sqlite_ws, tmp_path, capsys):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["姓名", "出生日期", "入职日期"])
+    texts = ["2024.1.5", "2024年1月6日", "20240107", "2024-01-08"]
+    for i, (serial, text) in enumerate(zip([45296, 61, 59, 45297], texts, strict=True)):
+        ws.append([f"人{i}", serial, text])
+        ws.cell(ws.max_row, 2).number_format = "yyyy-mm-dd"         # a date cell is a serial + format
+    wb.save(tmp_path / "a.xlsx")
+    assert cli(capsys, "data", "import", str(tmp_path / "a.xlsx"), "--name", "日期", "--no-progress")[0] == 0
+    rows = fetch(sqlite_ws, "日期", '"出生日期", "入职日期"')
+    # Excel's 1900 leap-year bug: serial 61 is 1900-03-01, 59 is 1900-02-28
+    assert [r[0] for r in rows] == [date(2024, 1, 5), date(1900, 3, 1), date(1900, 2, 28), date(2024, 1, 6)]
+    assert [r[1] for r in rows] == [date(2024, 1, d) for d in (5, 6, 7, 8)]
+
+
+def test_midnight_timestamps_text_are_dates_of_a_timestamp_column(sqlite_ws, tmp_path, capsys):
+    lines = ["姓名,登记时间", "张三,2024-01-05 00:00:00", "李四,2024/1/6 8:05:00"]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    assert cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "登记", "--no-progress")[0] == 0
+    rows = fetch(sqlite_ws, "登记", 'CAST("登记时间" AS VARCHAR)')
+    assert [r[0] for r in rows] == ["2024-01-05 00:00:00", "2024-01-06 08:05:00"]
+
+
+# -- 4. amounts and yes/no ---------------------------------------------------------------------------
+
+def test_amounts_and_yes_no_words(sqlite_ws, tmp_path, capsys):
+    lines = ["姓名,金额,是否在职,有无房产,核实", '张三,"1,234.50",是,有,√', "李四,¥1234,否,无,×",
+             "王五,1.2万元,是,无,√", "赵六,-50,否,有,×"]
+    (tmp_path / "a.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+    assert cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "发放", "--no-progress")[0] == 0
+    rows = fetch(sqlite_ws, "发放", 'CAST("金额" AS VARCHAR), "是否在职", "有无房产", "核实"')
+    assert [r[0] for r in rows] == ["1234.50", "1234.00", "12000.00", "-50.00"]
+    assert [r[1:] for r in rows] == [(True, True, True), (False, False, False), (True, False, True),
+                                     (False, True, False)]
+
+
+# -- 5. several sheets ---------------------------------------------------------------------------------
+
+def book(path: Path, first_rows: int = 1, hidden: bool = False) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "说明"
+    for i in range(first_rows):
+        ws.append([f"本表由某局导出，第 {i + 1} 行说明"])
+    if hidden:
+        code = wb.create_sheet("代码表")
+        code.append(["代码", "名称"])
+        code.append(["1", "在职"])
+        code.sheet_state = "hidden"
+    data = wb.create_sheet("明细")
+    data.append(["姓名", "金额"])
+    data.append(["张三", 10])
+    wb.create_sheet("Sheet3")
+    wb.save(path)
+    return path
+
+
+def test_the_data_sheet_is_chosen_and_the_others_listed(sqlite_ws, tmp_path, capsys):
+    path = book(tmp_path / "a.xlsx", hidden=True)
+    code, out, err = cli(capsys, "data", "import", str(path), "--name", "发放", "--no-progress")
+    assert code == 0, err
+    assert "导入的是“明细”" in out and "“说明”、“代码表”、“明细”、“Sheet3”" in out and "--sheet" in out
+    with sqlite_ws.db.unit_of_work() as s:
+        assert s.query(DatasetVersion.source_sheet).scalar() == "明细"
+    code, _, err = cli(capsys, "data", "import", str(path), "--name", "发放", "--sheet", "汇总", "--no-progress")
+    assert code != 0 and "没有名为“汇总”的工作表" in err and "说明、代码表、明细、Sheet3" in err
+
+
+def test_a_book_without_data_names_its_sheets(sqlite_ws, tmp_path, capsys):
+    wb = openpyxl.Workbook()
+    wb.active.title = "封面"
+    wb.active.append(["2024年报表"])
+    wb.create_sheet("空表")
+    wb.save(tmp_path / "a.xlsx")
+    code, _, err = cli(capsys, "data", "import", str(tmp_path / "a.xlsx"), "--name", "发放", "--no-progress")
+    assert code != 0 and "“封面”、“空表”" in err and "没有一个有数据" in err
+    wb = openpyxl.Workbook()
+    wb.active.title = "明细"
+    wb.active.append(["姓名", "金额"])
+    wb.save(tmp_path / "b.xlsx")
+    code, _, err = cli(capsys, "data", "import", str(tmp_path / "b.xlsx"), "--name", "发放", "--no-progress")
+    assert code != 0 and "工作表“明细”只有表头" in err
+
+
+# -- 6. example rows are the rows Excel shows ----------------------------------------------------------
+
+def test_quality_rows_count_title_header_and_blank_rows(sqlite_ws, tmp_path, capsys, monkeypatch):
+    from shujian.cli.common import console
+
+    monkeypatch.setattr(console, "width", 250)   # no wrapped cells
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["某区养老金发放表"])
+    ws.append(["姓名", "身份证号", "入所日期", "出所日期"])
+    ws.append(["张三", valid_id(1), date(2023, 1, 1), date(2023, 2, 1)])      # row 3
+    ws.append([None] * 4)                                                   # row 4: blank
+    ws.append(["李四", "12345", date(2023, 3, 1), date(2023, 1, 1)])         # row 5: bad ID, start > end
+    ws.append(["王五", valid_id(1), date(2023, 1, 1), date(2023, 2, 1)])      # row 6: duplicate of row 3
+    wb.save(tmp_path / "a.xlsx")
+    code, _, err = cli(capsys, "data", "import", str(tmp_path / "a.xlsx"), "--name", "发放", "--header-row", "2",
+                       "--no-progress")
+    assert code == 0, err
+    r = quality(capsys, "发放")
+    assert [e["row"] for e in r["columns"]["身份证号"]["invalid_examples"]] == [5]
+    assert r["duplicates"]["examples"][0]["rows"] == [3, 6]
+    assert r["start_after_end"][0]["examples"][0]["row"] == 5
+    code, out, _ = cli(capsys, "data", "quality", "发放")
+    assert "第5行 12345" in out and "第 3、6 行" in out
+    # recomputed after a change of the column's semantic type: still Excel rows
+    assert cli(capsys, "data", "semantic", "发放", "身份证号", "id_number")[0] == 0
+    assert [e["row"] for e in quality(capsys, "发放")["columns"]["身份证号"]["invalid_examples"]] == [5]
+
+
+# -- 7. CSV defects: a message naming file, line and fix; the previous version stays ------------------
+
+GOOD = "姓名,身份证号,金额,备注\r\n" + "".join(f"人{i},{valid_id(i)},{i + 1}00,\r\n" for i in range(3))
+
+
+def _first_version(path: Path, capsys) -> None:
+    path.write_bytes(GOOD.encode("gbk"))
+    assert cli(capsys, "data", "import", str(path), "--name", "人员", "--no-progress")[0] == 0
+
+
+def _unchanged(ws) -> None:
+    svc = CatalogService(ws)
+    assert svc.describe("人员")["current_version"] == 1 and len(svc.describe("人员")["versions"]) == 1
+    with ws.warehouse() as con:
+        assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchone()[0] == 1
+        assert con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(("data", "says"), [
+    # a NUL byte in line 5
+    (GOOD.encode("gbk") + "王五,1,2,a".encode("gbk") + b"\x00b\r\n", ["第 5 行", "空字符", "另存为"]),
+    # a UTF-8 BOM starting line 5: two exports pasted together
+    ((GOOD + "人9,1,2,\r\n").encode("utf-8") + b"\xef\xbb\xbf" + GOOD.encode("utf-8"),
+     ["第 6 行开头有 BOM", "拼接", "删去第 6 行的 BOM"]),
+    # the same in a GBK file: neither UTF-8 nor GBK
+    (GOOD.encode("gbk") + b"\xef\xbb\xbf" + "王五,1,2,\r\n".encode("gbk"), ["第 5 行", "BOM", "统一另存为"]),
+    # a quoted value that never closes (the CSV sniffer gives up)
+    (GOOD.encode("utf-8") + '王五,1,"2,备注\r\n'.encode() + GOOD.encode("utf-8"),
+     ["第 5 行的双引号没有成对", "补上缺少的双引号"]),
+    # fields missing or too many
+    (GOOD.encode("utf-8") + "王五,1,2\r\n".encode(), ["第 5 行格式有误", "字段数为 3，应为 4", "--skip-bad-rows"]),
+    # a UTF-8 line in a GBK file
+    (GOOD.encode("gbk") + "王五,1,2,备注\r\n".encode(), ["第 5 行是 UTF-8 编码", "统一另存为"]),
+])
+def test_csv_defects_are_named_and_leave_the_previous_version(sqlite_ws, tmp_path, capsys, data, says):
+    path = tmp_path / "人员.csv"
+    _first_version(path, capsys)
+    path.write_bytes(data)
+    code, _, err = cli(capsys, "data", "import", str(path), "--name", "人员", "--no-progress")
+    assert code != 0
+    assert "人员.csv" in err and all(s in err for s in says), err
+    _unchanged(sqlite_ws)
+
+
+def test_csv_header_repeated_per_page_is_left_out(sqlite_ws, tmp_path, capsys):
+    head, *rows = GOOD.split("\r\n")[:-1]
+    lines = ["某区人员名单", head, *rows, head, *rows, "", head, rows[0]]
+    (tmp_path / "a.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    code, out, err = cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "人员", "--header-row", "2",
+                         "--no-progress")
+    assert code == 0, err
+    assert "第 6、11 行与表头" in out
+    assert [r[0] for r in fetch(sqlite_ws, "人员", '"金额"')] == [100, 200, 300, 100, 200, 300, 100]
