@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 import pytest
 from tests.text.test_fast_paths import RULES, texts
@@ -60,7 +61,8 @@ def messages(rule: dict, n: int, seed: int) -> list[str]:
 def test_the_c_loop_gives_the_python_columns(monkeypatch, name):
     rule = NATIVE_RULES[name]
     assert native.rule(Matcher(TextRule.model_validate(rule))) is not None
-    values = messages(rule, 2500, seed=len(name)) + ["", None, "预付卡", "在\n力美健身办卡，已跑路"]
+    values = messages(rule, 2500, seed=len(name)) + ["", None, "预付卡", "在\n力美健身办卡，已跑路", b"\xe5\x8a\x9e", 12,
+                                                     "ＡＢ办卡_x000D_后跑路 了，在\u3000力美健身", "跑" * 20_001 + "办卡"]
     for outputs, matched_only in ((["merchant", "merchant_key", "words"], True), (["words"], True),
                                   (["merchant", "merchant_key"], False)):
         fast, slow = both(monkeypatch, values, config(rule, outputs, matched_only))
@@ -109,3 +111,35 @@ def test_rules_the_c_loop_cannot_take_run_in_python(monkeypatch):
     rule = NATIVE_RULES["plain"]
     out = udf.screen_values(["办卡后跑路了，在力美健身", "没有"], config(rule, ["merchant", "merchant_key", "words"]))
     assert out["matched"] == [True, False] and out["words"][0] == "办卡、跑路" and out["merchant"][0] == "力美健身"
+
+
+PATTERNS = ["(办|买|充|续|存)[了的过一张]*[0-9A-Za-z一-龥]{0,6}卡", "收取[^，。；]{0,6}(学费|学员|家长|会员|费用|万元)",
+            "(报了|报的|报名|买了|买的|交了|交的|付了|付的|续了|续的)[^，。；！？]{0,8}(课|费|卡|券)",
+            "(全年|一年|两年|三年|半年|一学期|整年)的?[一-龥]{0,4}(费|课)", "a.b?c", "(?:ab|a)(?:bc|c)d", "x(?:y)*z",
+            "(a|ab)(c|bcd)(d*)", "[^a-c]{2,3}b+", "(?:a|b)(?:c|)(?:a{1,2}|ab)b", "ab|a|", "[ab]?(?:c|dc)e"]
+
+
+@built
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_regex_programs_match_what_re_matches(pattern):
+    """A regex term's program (``native._program``, run by ``_native.rx_match``) ends where
+    ``pattern.match(text, at)`` ends, at every position of random texts: alternatives in order with
+    backtracking into them, greedy repeats giving back, negated classes, '.' and line breaks."""
+    from shujian.text import _native
+
+    compiled, program = re.compile(pattern), native._program(pattern)
+    assert program is not None
+    rnd = random.Random(pattern)
+    alphabet = sorted(set(re.sub(r"[\\[\]()|?*+{}^.:0-9,-]", "", pattern))) + ["\n", "x", "。", "费", "1"]
+    for _ in range(3000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12)))
+        for at in range(len(text) + 1):
+            found = compiled.match(text, at)
+            assert _native.rx_match(program, text, at) == (found.end() if found else -1), (text, at)
+
+
+def test_regex_shapes_without_a_program():
+    """Flags, anchors, categories, lazy repeats and repeats of more than one character: no program
+    (the term calls ``pattern.match``)."""
+    for pattern in ("(?i)ab", "^a", r"\d+", "a+?", "(?:ab)+", r"(a)\1", "a$", "(?:a(?:b|c))?c"):
+        assert native._program(pattern) is None, pattern

@@ -195,6 +195,68 @@ static void stable_sort(int32_t *idx, Py_ssize_t n, const int32_t *key, int32_t 
     memcpy(idx, tmp, n * sizeof(int32_t));
 }
 
+/* ------------------------------------------------------------------ regex terms
+ * A rule's regular-expression terms in the few shapes they take (literals, classes of literals and
+ * ranges, negated classes, '.', groups, alternations, greedy repeats of one character), as the program
+ * shujian.text.native._program writes from Python's own parse of the pattern, matched the way Python's
+ * re does (backtracking, alternatives in order, a repeat as long as it can and then shorter): what
+ * ``pattern.match(text, at).end()`` gives, without a call into Python per try. A term of any other shape
+ * calls its pattern's ``match``. Program: a sequence of nodes ending with RX_END;
+ *   RX_SET n negate lo1 hi1 … lo_n hi_n        one character in (or, negated, not in) the ranges
+ *   RX_REP min max <RX_SET …>                  the character greedily, min to max times
+ *   RX_BRANCH nalt skip (len <sequence>)…      alternatives; skip: from RX_BRANCH to what follows */
+enum { RX_END = 0, RX_SET = 1, RX_REP = 2, RX_BRANCH = 3 };
+
+typedef struct RxCont { const int32_t *pc; const struct RxCont *next; } RxCont;
+
+static inline int rx_set_len(const int32_t *pc) { return 3 + 2 * pc[1]; }
+
+static inline int rx_in(const int32_t *pc, Py_UCS4 c) {
+    int in = 0;
+    for (int32_t i = 0; i < pc[1]; i++)
+        if ((int64_t)c >= pc[3 + 2 * i] && (int64_t)c <= pc[4 + 2 * i]) { in = 1; break; }
+    return in != pc[2];
+}
+
+static Py_ssize_t rx_run(const int32_t *pc, const Py_UCS4 *t, Py_ssize_t pos, Py_ssize_t n, const RxCont *k,
+                         int depth) {
+    if (depth > 200) return -2;                         /* not expected: the Python call decides */
+    for (;;) {
+        switch (pc[0]) {
+        case RX_END:
+            if (!k) return pos;
+            pc = k->pc; k = k->next;
+            continue;
+        case RX_SET:
+            if (pos >= n || !rx_in(pc, t[pos])) return -1;
+            pos++; pc += rx_set_len(pc);
+            continue;
+        case RX_REP: {
+            const int32_t *set = pc + 3, *rest = set + rx_set_len(set);
+            Py_ssize_t c = 0, lo = pc[1], hi = pc[2];
+            while (c < hi && pos + c < n && rx_in(set, t[pos + c])) c++;
+            for (; c >= lo; c--) {
+                Py_ssize_t r = rx_run(rest, t, pos + c, n, k, depth + 1);
+                if (r != -1) return r;
+            }
+            return -1;
+        }
+        case RX_BRANCH: {
+            RxCont after = {pc + pc[2], k};
+            const int32_t *alt = pc + 3;
+            for (int32_t i = 0; i < pc[1]; i++) {
+                Py_ssize_t r = rx_run(alt + 1, t, pos, n, &after, depth + 1);
+                if (r != -1) return r;
+                alt += 1 + alt[0];
+            }
+            return -1;
+        }
+        default:
+            return -2;
+        }
+    }
+}
+
 /* ------------------------------------------------------------------ Rule */
 typedef struct {
     PyObject_HEAD
@@ -205,6 +267,7 @@ typedef struct {
     int32_t nterms;
     int32_t *t_len;             /* literal term length; -1 for a regex term */
     PyObject **t_match;         /* regex term: its compiled pattern's bound ``match`` */
+    int32_t **t_prog;           /* regex term: its program (see rx_run), or NULL: t_match is called */
     uint8_t *t_positive, *t_any;
     PyObject *pre_search;       /* the positive regex terms' ``search`` (or NULL) */
     int32_t nclauses;
@@ -221,6 +284,7 @@ static void Rule_dealloc(Rule *r) {
     ac_free(&r->ac);
     free(r->w_rank); free(r->w_ignore); free(r->w_ctx); free(r->w_rx_off); free(r->w_rx_n); free(r->rx_ranks);
     if (r->t_match) { for (int32_t i = 0; i < r->nterms; i++) Py_XDECREF(r->t_match[i]); free(r->t_match); }
+    if (r->t_prog) { for (int32_t i = 0; i < r->nterms; i++) free(r->t_prog[i]); free(r->t_prog); }
     free(r->t_len); free(r->t_positive); free(r->t_any);
     Py_XDECREF(r->pre_search);
     free(r->c_before); free(r->c_after); free(r->c_word); free(r->t_cl_off); free(r->t_cl_n); free(r->cl_list);
@@ -230,7 +294,7 @@ static void Rule_dealloc(Rule *r) {
 
 /* Rule(words, roles, terms, pre_search, clauses, clauses_for, all, exclude, near)
  *   roles[i] = (rank, ignore, context, (regex ranks…)) of words[i]
- *   terms[rank] = (length or -1, pattern.match or None, positive, any)
+ *   terms[rank] = (length or -1, pattern.match or None, positive, any, program or None)
  *   clauses[c] = (before, after, (word indices of its context…))
  *   clauses_for[rank] = (clause indices…)
  *   near[k] = (within, ordered, a_pos per rank, b_pos per rank) */
@@ -266,14 +330,16 @@ static int Rule_init(Rule *r, PyObject *args, PyObject *kw) {
     if (n < 0) return -1;
     r->nterms = (int32_t)n;
     r->t_len = malloc((n + 1) * sizeof(int32_t)); r->t_match = calloc(n + 1, sizeof(PyObject *));
+    r->t_prog = calloc(n + 1, sizeof(int32_t *));
     r->t_positive = calloc(n + 1, 1); r->t_any = calloc(n + 1, 1);
-    if (!r->t_len || !r->t_match || !r->t_positive || !r->t_any) { PyErr_NoMemory(); return -1; }
+    if (!r->t_len || !r->t_match || !r->t_prog || !r->t_positive || !r->t_any) { PyErr_NoMemory(); return -1; }
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *t = PySequence_GetItem(terms, i), *m = NULL;
+        PyObject *t = PySequence_GetItem(terms, i), *m = NULL, *prog = NULL;
         long len; int pos = 0, any = 0;
-        if (!t || !PyArg_ParseTuple(t, "lOpp", &len, &m, &pos, &any)) { Py_XDECREF(t); return -1; }
+        if (!t || !PyArg_ParseTuple(t, "lOppO", &len, &m, &pos, &any, &prog)) { Py_XDECREF(t); return -1; }
         r->t_len[i] = (int32_t)len; r->t_positive[i] = (uint8_t)pos; r->t_any[i] = (uint8_t)any;
         if (m != Py_None) { Py_INCREF(m); r->t_match[i] = m; }
+        if (prog != Py_None && !(r->t_prog[i] = int_array(prog, NULL))) { Py_DECREF(t); return -1; }
         Py_DECREF(t);
     }
     if (pre != Py_None) { Py_INCREF(pre); r->pre_search = pre; }
@@ -546,6 +612,17 @@ static int rule_words(Rule *r, Scratch *S, PyObject *text, const Py_UCS4 *t, Py_
             if (S->tried_rank.v[k] != rank) continue;
             int32_t at = S->tried_pos.v[k];
             if (at < end) continue;
+            if (r->t_prog[rank]) {
+                Py_ssize_t me = rx_run(r->t_prog[rank], t, at, n, NULL, 0);
+                if (me != -2) {
+                    if (me > at) {
+                        end = (int32_t)me;
+                        if (ivec_push(&S->o_rank, rank) < 0 || ivec_push(&S->o_start, at) < 0
+                                || ivec_push(&S->o_end, end) < 0) return -1;
+                    }
+                    continue;
+                }
+            }
             PyObject *pos = PyLong_FromLong(at);
             if (!pos) return -1;
             PyObject *argv[2] = {text, pos};
@@ -949,13 +1026,33 @@ static int to_ucs4(Scratch *S, PyObject *text, Py_ssize_t *n) {
     return PyUnicode_AsUCS4(text, S->buf, S->bufcap, 1) ? 0 : -1;
 }
 
+/* ``t[0:n]`` is its own cleaned form (shujian.text.clean.cleaned): no white space (str.isspace), no
+ * full-width letter or digit, no Excel escape ``_x000``, not longer than ``max_chars`` */
+static int is_clean_text(const Py_UCS4 *t, Py_ssize_t n, Py_ssize_t max_chars) {
+    if (n > max_chars) return 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = t[i];
+        if (c < 128) {
+            if (c == '_' && i + 4 < n && t[i + 1] == 'x' && t[i + 2] == '0' && t[i + 3] == '0' && t[i + 4] == '0')
+                return 0;
+            if (Py_UNICODE_ISSPACE(c)) return 0;
+        } else if ((c >= 0xFF10 && c <= 0xFF19) || (c >= 0xFF21 && c <= 0xFF3A) || (c >= 0xFF41 && c <= 0xFF5A)
+                   || Py_UNICODE_ISSPACE(c)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* screen(rule or None, merchants or None, texts, matched_only, want_words, first_merchant)
  *   → (matched, words or None, merchant or None, merchant_key or None): lists, as
  *   shujian.text.udf.screen_columns builds them (texts: cleaned str). */
 static PyObject *screen(PyObject *self, PyObject *args) {
-    PyObject *rule_obj, *merch_obj, *texts, *fallback;
+    PyObject *rule_obj, *merch_obj, *texts, *fallback, *cleaner;
     int matched_only, want_words;
-    if (!PyArg_ParseTuple(args, "OOOppO", &rule_obj, &merch_obj, &texts, &matched_only, &want_words, &fallback))
+    Py_ssize_t max_chars;
+    if (!PyArg_ParseTuple(args, "OOOppOOn", &rule_obj, &merch_obj, &texts, &matched_only, &want_words, &fallback,
+                          &cleaner, &max_chars))
         return NULL;
     Rule *rule = rule_obj == Py_None ? NULL : (Rule *)rule_obj;
     Merchants *merch = merch_obj == Py_None ? NULL : (Merchants *)merch_obj;
@@ -972,11 +1069,25 @@ static PyObject *screen(PyObject *self, PyObject *args) {
     if (merch && (!(names = PyList_New(count)) || !(keys = PyList_New(count)))) goto done;
     Scratch S;
     memset(&S, 0, sizeof(S));
+    PyObject *owned = NULL;                 /* the cleaned form of the current value, when it differs */
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *text = PySequence_Fast_GET_ITEM(seq, i);
-        if (!PyUnicode_Check(text)) { PyErr_SetString(PyExc_TypeError, "texts must be str"); goto fail; }
-        Py_ssize_t n;
-        if (to_ucs4(&S, text, &n) < 0) goto fail;
+        Py_CLEAR(owned);
+        PyObject *value = PySequence_Fast_GET_ITEM(seq, i), *text = value;
+        Py_ssize_t n = 0;
+        if (value == Py_None) {
+            S.buf = S.buf ? S.buf : malloc(sizeof(Py_UCS4));        /* "" */
+            if (!S.buf) { PyErr_NoMemory(); goto fail; }
+        } else if (!PyUnicode_Check(value) || to_ucs4(&S, value, &n) < 0 || !is_clean_text(S.buf, n, max_chars)) {
+            PyErr_Clear();
+            /* a text the cleaning changes (or not a str): shujian.text.clean.cleaned decides */
+            text = PyObject_CallOneArg(cleaner, value);
+            if (!text) goto fail;
+            owned = text;
+            if (!PyUnicode_Check(text) || to_ucs4(&S, text, &n) < 0) {
+                if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "cleaned() must return str");
+                goto fail;
+            }
+        }
         int hit = 1;
         if (rule) {
             hit = n ? rule_words(rule, &S, text, S.buf, n) : 0;
@@ -1012,11 +1123,13 @@ static PyObject *screen(PyObject *self, PyObject *args) {
             PyList_SET_ITEM(keys, i, key);
         }
     }
+    Py_CLEAR(owned);
     scratch_free(&S);
     result = Py_BuildValue("(OOOO)", matched, words ? words : Py_None, names ? names : Py_None,
                            keys ? keys : Py_None);
     goto done;
 fail:
+    Py_XDECREF(owned);
     scratch_free(&S);
     /* unfilled list slots are NULL: PyList dealloc handles them */
 done:
@@ -1038,7 +1151,24 @@ static PyObject *merchant_key(PyObject *self, PyObject *args) {
     return fast ? key : PyObject_CallOneArg(m->key_of, name);
 }
 
+/* rx_match(program, text, at): the end of the program's match at ``at``, -1 for none (-2: too deep) */
+static PyObject *rx_match(PyObject *self, PyObject *args) {
+    PyObject *prog, *text;
+    Py_ssize_t at;
+    if (!PyArg_ParseTuple(args, "OUn", &prog, &text, &at)) return NULL;
+    Py_ssize_t np;
+    int32_t *pc = int_array(prog, &np);
+    if (!pc) return NULL;
+    Py_UCS4 *t = PyUnicode_AsUCS4Copy(text);
+    if (!t) { free(pc); return NULL; }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t r = at < 0 || at > n ? -1 : rx_run(pc, t, at, n, NULL, 0);
+    PyMem_Free(t); free(pc);
+    return PyLong_FromSsize_t(r);
+}
+
 static PyMethodDef methods[] = {
+    {"rx_match", rx_match, METH_VARARGS, "rx_match(program, text, at) -> end, -1 (no match) or -2"},
     {"merchant_key", merchant_key, METH_VARARGS, "merchant_key(merchants, name) -> str or None"},
     {"screen", screen, METH_VARARGS,
      "screen(rule, merchants, texts, matched_only, want_words, first_merchant) -> "

@@ -11,15 +11,21 @@ extraction's word lists — and says when it can take a batch:
 - the rule needs no jieba segmentation (no ``whole_word`` terms), every regular-expression term starts
   with a known set of characters (``matcher._first_chars``) and no idiom or context word is empty.
 
-Otherwise (and for the explanation, which the C code does not build) the Python code runs.  The rule's
-regular expressions and the merchant key (``merchant_key``: the entity package's normalisation, cached)
-stay Python, called from C a few times a message.  tests/text/test_native.py compares the two paths.
+Otherwise (and for the explanation, which the C code does not build) the Python code runs.  In C: the
+cleaning test (a text ``clean.cleaned`` leaves alone; any other is cleaned by it), the automaton scans,
+idioms and context words, near pairs, the words column, the merchant and its key — for a name of letters,
+digits and CJK characters that is no null marker and has no branch ending (any other name: the Python
+``merchant_key``) — and the regex terms of the shapes ``_program`` writes (any other: ``pattern.match``
+called from C).  tests/text/test_native.py compares the two paths.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
+from re import _constants as _sre
+from re import _parser as _sre_parse
 from typing import Any
 
 from shujian.spec.text import is_regex
@@ -75,7 +81,8 @@ def _rule(m: Matcher) -> Any | None:
     words = list(roles)
     index = {w: k for k, w in enumerate(words)}
     positive = m._positive_ranks
-    terms = [(-1 if is_regex(t) else len(t), matchers.get(i), i in positive, t in m._any)
+    terms = [(-1 if is_regex(t) else len(t), matchers.get(i), i in positive, t in m._any,
+              _program(t[1:]) if i in matchers else None)
              for i, t in enumerate(m.terms)]
     clauses, clause_of = [], {}
     for clause, _, ctx in m._unless:
@@ -134,9 +141,11 @@ def _plain_map() -> bytes:
 
 def screen(matcher: Matcher | None, texts: list[str], *, merchant: bool, words: bool,
            matched_only: bool) -> tuple[list, list | None, list | None, list | None] | None:
-    """``(matched, words, merchant, merchant_key)`` of cleaned ``texts`` as ``udf.screen_columns``
+    """``(matched, words, merchant, merchant_key)`` of ``texts`` (each cleaned as ``clean.cleaned`` cleans
+    it: in C a text it leaves alone is recognised, any other is cleaned by it) as ``udf.screen_columns``
     computes them without an explanation (``words``: the words column wanted; ``merchant``: the
     merchant and its key wanted), or None when the C loop cannot take this matcher."""
+    from shujian.text.clean import MAX_CHARS, cleaned
     from shujian.text.merchants import first_merchant
 
     native_rule = rule(matcher) if matcher is not None else None
@@ -145,4 +154,80 @@ def screen(matcher: Matcher | None, texts: list[str], *, merchant: bool, words: 
     tables = merchants() if merchant else None
     if merchant and tables is None:
         return None
-    return _native.screen(native_rule, tables, texts, matched_only, words, first_merchant)
+    return _native.screen(native_rule, tables, texts, matched_only, words, first_merchant, cleaned, MAX_CHARS)
+
+
+# ---------------------------------------------------------------- regex terms as programs for _native.c
+_END, _SET, _REP, _BRANCH = 0, 1, 2, 3
+_MAX = 2**31 - 1
+
+
+def _program(pattern: str) -> list[int] | None:
+    """``pattern`` as the program ``_native.c``'s ``rx_run`` matches (see there), from the parse Python's
+    ``re`` makes of it; None for a shape it does not take (a flag, an anchor, a category such as ``\\d``,
+    a lazy repeat or a repeat of more than one character, a back-reference…): that term calls
+    ``pattern.match``.  tests/text/test_native.py compares the two on random texts."""
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & ~re.UNICODE:
+        return None
+    out = _sequence(list(parsed))
+    return None if out is None else out + [_END]
+
+
+def _sequence(items: list) -> list[int] | None:
+    out: list[int] = []
+    for op, av in items:
+        if op is _sre.SUBPATTERN:
+            _, add_flags, del_flags, sub = av
+            inner = None if add_flags or del_flags else _sequence(list(sub))
+        elif op is _sre.BRANCH:
+            inner = _branch(av[1])
+        elif op is _sre.MAX_REPEAT:
+            low, high, sub = av
+            body = list(sub)
+            while len(body) == 1 and body[0][0] is _sre.SUBPATTERN and not (body[0][1][1] or body[0][1][2]):
+                body = list(body[0][1][3])          # (?:x)* is x*
+            one = _char(*body[0]) if len(body) == 1 else None
+            inner = None if one is None else [_REP, low, min(high, _MAX), *one]
+        else:
+            inner = _char(op, av)
+        if inner is None:
+            return None
+        out += inner
+    return out
+
+
+def _branch(alternatives: list) -> list[int] | None:
+    body: list[int] = []
+    for alt in alternatives:
+        seq = _sequence(list(alt))
+        if seq is None:
+            return None
+        body += [len(seq) + 1, *seq, _END]
+    return [_BRANCH, len(alternatives), 3 + len(body), *body]
+
+
+def _char(op, av) -> list[int] | None:
+    """One character's test: ``[_SET, n, negate, lo1, hi1, …]``."""
+    if op is _sre.LITERAL:
+        return [_SET, 1, 0, av, av]
+    if op is _sre.NOT_LITERAL:
+        return [_SET, 1, 1, av, av]
+    if op is _sre.ANY:
+        return [_SET, 1, 1, 10, 10]                # '.': any character but a line break
+    if op is not _sre.IN:
+        return None
+    negate, ranges = 0, []
+    for i, (kind, value) in enumerate(av):
+        if kind is _sre.NEGATE and i == 0:
+            negate = 1
+        elif kind is _sre.LITERAL:
+            ranges += [value, value]
+        elif kind is _sre.RANGE:
+            ranges += [value[0], value[1]]
+        else:
+            return None
+    return [_SET, len(ranges) // 2, negate, *ranges]

@@ -131,17 +131,12 @@ def screen_columns(values: list, config: str, words: tuple[str, ...] = ()) -> di
     want_merchant = "merchant" in outputs or "merchant_key" in outputs
     want_key = "name_key" in outputs
     n = len(values)
+    if not want_explain and not want_key and (want_words or want_merchant or matcher is not None) \
+            and native.enabled():
+        done = native.screen(matcher, values, merchant=want_merchant, words=want_words, matched_only=matched_only)
+        if done is not None:            # the C loop (same columns, the cleaning included)
+            return dict(zip(FIELDS, (done[0], None, *done[1:], None), strict=True))
     texts = cleaned_all(values)
-    if not want_explain and (want_words or want_merchant or matcher is not None) and native.enabled():
-        done = native.screen(matcher, texts, merchant=want_merchant, words=want_words, matched_only=matched_only)
-        if done is not None:            # the C loop (same columns); the registry's keys below as before
-            matched, found, merchant, mkey = done
-            name_key = None
-            if want_key and keys is not None:
-                name_key = keys.keys_of(texts)
-            elif want_key:
-                name_key = [merchant_key(text) if text else None for text in texts]
-            return dict(zip(FIELDS, (matched, None, found, merchant, mkey, name_key), strict=True))
     if matcher is None:
         matched, explain, found = [True] * n, None, None
     elif want_explain:
