@@ -187,13 +187,15 @@ def test_midnight_timestamps_text_are_dates_of_a_timestamp_column(sqlite_ws, tmp
 
 def test_amounts_and_yes_no_words(sqlite_ws, tmp_path, capsys):
     lines = ["姓名,金额,是否在职,有无房产,核实", '张三,"1,234.50",是,有,√', "李四,¥1234,否,无,×",
-             "王五,1.2万元,是,无,√", "赵六,-50,否,有,×"]
+             "王五,1.2万元,是,无,√", "赵六,-50,否,有,×", "钱七,(100.00),是,无,√", '孙八,"（1,000）",否,无,×']
     (tmp_path / "a.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
-    assert cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "发放", "--no-progress")[0] == 0
+    code, out, _ = cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "发放", "--no-progress")
+    assert code == 0 and "按文本保存" not in out
     rows = fetch(sqlite_ws, "发放", 'CAST("金额" AS VARCHAR), "是否在职", "有无房产", "核实"')
-    assert [r[0] for r in rows] == ["1234.50", "1234.00", "12000.00", "-50.00"]
+    # an amount in parentheses is negative (how accounting software exports it)
+    assert [r[0] for r in rows] == ["1234.50", "1234.00", "12000.00", "-50.00", "-100.00", "-1000.00"]
     assert [r[1:] for r in rows] == [(True, True, True), (False, False, False), (True, False, True),
-                                     (False, True, False)]
+                                     (False, True, False), (True, False, True), (False, False, False)]
 
 
 # -- 5. several sheets ---------------------------------------------------------------------------------
@@ -326,3 +328,27 @@ def test_csv_header_repeated_per_page_is_left_out(sqlite_ws, tmp_path, capsys):
     assert code == 0, err
     assert "第 6、11 行与表头" in out
     assert [r[0] for r in fetch(sqlite_ws, "人员", '"金额"')] == [100, 200, 300, 100, 200, 300, 100]
+
+
+def test_the_byte_scan_finds_what_a_search_of_the_whole_file_finds():
+    """readers.TextScan sees a file block by block (1 MB in use; any size here): a repeated header,
+    a BOM or a NUL byte across the seam of two blocks is found once, at its offset in the file."""
+    import random
+
+    from shujian.catalog.readers import TextScan
+
+    rnd = random.Random(3)
+    head = "姓名,金额\r\n".encode()
+    pieces = [b"a,1\r\n", head, TextScan.BOM, b"x\x00", "，".encode(), b"\n", "张三".encode()]
+    for _ in range(3000):
+        data = head + b"".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 30)))
+        scan, size = TextScan(head), rnd.randint(1, 16)
+        for i in range(0, len(data), size):
+            scan.feed(data[i:i + size])
+        found, i = [], data.find(b"\n" + head)
+        while i >= 0:
+            found.append(i + 1)
+            i = data.find(b"\n" + head, i + 1)
+        assert scan.repeats == found and scan.repeat_count == len(found)
+        assert scan.bom == (None if data.find(TextScan.BOM, 1) < 0 else data.find(TextScan.BOM, 1))
+        assert scan.nul == (None if data.find(b"\0") < 0 else data.find(b"\0"))

@@ -191,26 +191,44 @@ class TextScan:
         self.repeat_count = 0
         self.header = header
         self._line = b"\n" + header if header else b""
+        self._keep = max(len(self._line), len(self.BOM)) - 1     # bytes a match may reach into the next block
         self._tail = b""
 
     def feed(self, chunk: bytes) -> None:
         if self.nul is None and (i := chunk.find(b"\0")) >= 0:
             self.nul = self.pos + i
-        buf = self._tail + chunk
-        base = self.pos - len(self._tail)
-        if self.check_bom and self.bom is None and (i := buf.find(self.BOM, 1 if base == 0 else 0)) >= 0:
+        if self._tail:      # a match across the seam begins in the last block's tail and ends here
+            self._look(self._tail + chunk[:self._keep], self.pos - len(self._tail), len(self._tail))
+        self._look(chunk, self.pos)
+        if self._keep:      # the stream's last bytes (a block may be shorter than them)
+            self._tail = chunk[-self._keep:] if len(chunk) >= self._keep else (self._tail + chunk)[-self._keep:]
+        self.pos += len(chunk)
+
+    def _look(self, buf: bytes, base: int, seam: int = 0) -> None:
+        """The matches in ``buf`` (at offset ``base`` of the file); with ``seam``, ``buf`` is the tail
+        of the last block (``seam`` bytes) and the start of this one: only the lines that begin in
+        the tail are new (the others are this block's)."""
+        if self.check_bom and self.bom is None and (i := _find_bom(buf, 1 if base == 0 else 0)) >= 0:
             self.bom = base + i
         if self._line:
             i = buf.find(self._line)
-            while i >= 0:
+            while i >= 0 and (not seam or i < seam):
                 if base + i + 1 != self.header_at:
                     self.repeat_count += 1
                     if len(self.repeats) < 100:
                         self.repeats.append(base + i + 1)
                 i = buf.find(self._line, i + 1)
-        keep = max(len(self._line), len(self.BOM)) - 1
-        self._tail = buf[-keep:] if keep else b""
-        self.pos += len(chunk)
+
+
+def _find_bom(buf: bytes, start: int) -> int:
+    """``buf.find(BOM, start)`` with numpy: bytes.find of a 3-byte needle whose first byte opens every
+    full-width character (，：（）) is ≈ 2 ms a MB; this is a third of it."""
+    import numpy as np
+
+    a = np.frombuffer(buf, np.uint8)
+    at = np.flatnonzero(a[start:-2] == 0xEF) + start
+    at = at[(a[at + 1] == 0xBB) & (a[at + 2] == 0xBF)]
+    return int(at[0]) if len(at) else -1
 
 
 def line_of(path: Path, offsets: list[int]) -> list[int]:

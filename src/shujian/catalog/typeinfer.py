@@ -64,6 +64,7 @@ _TS_RE = re.compile(r"(\d{4})(?:[-/.](\d{1,2})[-/.](\d{1,2})|年(\d{1,2})月(\d{
                     r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?")
 _INT_RE = re.compile(r"[+-]?\d+")
 _AMOUNT_RE = re.compile(r"[￥¥]?\s*[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(万元|元)?")
+_NEGATIVE_RE = re.compile(r"[(（](.*)[)）]")     # (1,234.50): a negative amount, as accountants write it
 _FLOAT_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -186,13 +187,23 @@ def parse_timestamp_text(value: str | None) -> datetime | None:
 
 
 def parse_amount_text(value: str | None) -> float | None:
-    """Parse a money amount: '1,234.50', '￥12', '300元', '1.5万元' (= 15000)."""
+    """Parse a money amount: '1,234.50', '￥12', '300元', '1.5万元' (= 15000), '(100.00)' (= -100,
+    accountants' negative)."""
     v = clean_text(value)
+    sign = 1
+    if v and (neg := _NEGATIVE_RE.fullmatch(v)):
+        v, sign = neg.group(1).strip(), -1
     m = _AMOUNT_RE.fullmatch(v) if v else None
     if m is None:
         return None
     num = re.sub(r"[￥¥,\s元万]", "", v)
-    return float(num) * (10000 if m.group(2) == "万元" else 1)
+    return sign * float(num) * (10000 if m.group(2) == "万元" else 1)
+
+
+def _amount_match(v: str) -> re.Match | None:
+    """``_AMOUNT_RE`` of an amount, of the inside of one in parentheses (a negative: '(1,234.50)')."""
+    neg = _NEGATIVE_RE.fullmatch(v)
+    return _AMOUNT_RE.fullmatch(neg.group(1).strip() if neg else v)
 
 
 # --- SQL templates (``{expr}`` is the raw column) -------------------------------------------------
@@ -228,13 +239,17 @@ def _timestamp_sql() -> str:
 
 
 def _amount_sql(dtype: str) -> str:
-    v = _v()
+    # an amount in parentheses is negative: the sign, and the text inside (cheap string tests first)
+    neg = (f"((starts_with({_v()}, '(') OR starts_with({_v()}, '（')) "
+           f"AND (ends_with({_v()}, ')') OR ends_with({_v()}, '）')))")
+    v = f"(CASE WHEN {neg} THEN trim(substr({_v()}, 2, length({_v()}) - 2)) ELSE {_v()} END)"
+    sign = f"(CASE WHEN {neg} THEN -1 ELSE 1 END)"
     num = f"regexp_replace({v}, '[￥¥,\\s元万]', '', 'g')"
     # TRY_CAST: an amount beyond DECIMAL(18,2) (a card number in the wrong column) is a value that does
     # not parse, not an error that stops the import
     return (f"TRY_CAST((CASE WHEN regexp_full_match({v}, '[￥¥]?\\s*[+-]?(\\d{{1,3}}(,\\d{{3}})+|\\d+)(\\.\\d+)?\\s*(万元|元)?') "
-            f"THEN TRY_CAST({num} AS DOUBLE) * (CASE WHEN ends_with({v}, '万元') THEN 10000 ELSE 1 END) "
-            f"ELSE TRY_CAST({v} AS DOUBLE) END) AS {dtype})")
+            f"THEN {sign} * TRY_CAST({num} AS DOUBLE) * (CASE WHEN ends_with({v}, '万元') THEN 10000 ELSE 1 END) "
+            f"ELSE TRY_CAST({_v()} AS DOUBLE) END) AS {dtype})")
 
 
 def _bool_sql(you_wu: bool = False) -> str:
@@ -382,9 +397,9 @@ def _infer_integer(values: list[str], min_share: float) -> Inferred | None:
 
 
 def _infer_number(values: list[str], min_share: float) -> Inferred | None:
-    ok = _fits(values, _AMOUNT_RE.fullmatch, min_share)
+    ok = _fits(values, _amount_match, min_share)
     if ok is not None:
-        decimals = [len(m.group(1) or "") for m in map(_AMOUNT_RE.fullmatch, ok)]
+        decimals = [len(m.group(1) or "") for m in map(_amount_match, ok)]
         wan = any(v.endswith("万元") for v in ok)
         if max(decimals) <= 2 or wan:
             note = "金额（万元已换算为元）" if wan else "金额"
