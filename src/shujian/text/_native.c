@@ -518,6 +518,85 @@ static PyTypeObject MerchantsType = {
     .tp_doc = "The merchant extraction's word tables (shujian.text.native.merchants builds it).",
 };
 
+/* ------------------------------------------------------------------ Keys (merchants.KeyFilter) */
+typedef struct {
+    PyObject_HEAD
+    AC ac;                      /* the keys */
+    uint32_t *off;              /* 65537: code point → its cheap form in pool[off[c]:off[c + 1]] */
+    Py_UCS4 *pool;
+} Keys;
+
+static void Keys_dealloc(Keys *k) {
+    ac_free(&k->ac);
+    free(k->off); free(k->pool);
+    Py_TYPE(k)->tp_free((PyObject *)k);
+}
+
+/* Keys(keys, offsets, pool): offsets 65537 uint32 and pool UCS-4 (bytes): each code point's cheap form */
+static int Keys_init(Keys *k, PyObject *args, PyObject *kw) {
+    PyObject *keys;
+    Py_buffer off, pool;
+    if (!PyArg_ParseTuple(args, "Oy*y*", &keys, &off, &pool)) return -1;
+    int ok = off.len == 65537 * 4 && pool.len % 4 == 0;
+    if (ok) {
+        k->off = malloc(off.len); k->pool = malloc(pool.len ? pool.len : 4);
+        if (k->off && k->pool) {
+            memcpy(k->off, off.buf, off.len); memcpy(k->pool, pool.buf, pool.len);
+            ok = k->off[65536] == (uint32_t)(pool.len / 4);
+        } else {
+            PyErr_NoMemory();
+        }
+    }
+    PyBuffer_Release(&off); PyBuffer_Release(&pool);
+    if (PyErr_Occurred()) return -1;
+    if (!ok) { PyErr_SetString(PyExc_ValueError, "offsets: 65537 values ending at the pool's length"); return -1; }
+    return ac_build(&k->ac, keys);
+}
+
+static PyTypeObject KeysType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "shujian.text._native.Keys",
+    .tp_basicsize = sizeof(Keys),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Keys_init,
+    .tp_dealloc = (destructor)Keys_dealloc,
+    .tp_doc = "A key set and the cheap form of every character (merchants.KeyFilter).",
+};
+
+/* key_names(keys, joined): the places (ascending) of the NUL-separated names of ``joined`` whose cheap
+ * form holds one of the keys (no key holds NUL, whose cheap form is itself: KeyFilter checks), or None
+ * when ``joined`` holds a character outside the Basic Multilingual Plane */
+static PyObject *key_names(PyObject *self, PyObject *args) {
+    PyObject *obj, *joined;
+    if (!PyArg_ParseTuple(args, "O!U", &KeysType, &obj, &joined)) return NULL;
+    Keys *k = (Keys *)obj;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(joined);
+    int kind = PyUnicode_KIND(joined);
+    const void *data = PyUnicode_DATA(joined);
+    if (kind == PyUnicode_4BYTE_KIND) {
+        for (Py_ssize_t i = 0; i < n; i++) if (PyUnicode_READ(kind, data, i) >= 0x10000) Py_RETURN_NONE;
+    }
+    PyObject *out = PyList_New(0);
+    if (!out) return NULL;
+    int32_t node = 0;
+    Py_ssize_t name = 0, marked = -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == 0) { name++; node = 0; continue; }
+        for (uint32_t j = k->off[c]; j < k->off[c + 1]; j++) {
+            node = ac_step(&k->ac, node, k->pool[j]);
+            if (marked != name && ac_outputs(&k->ac, node) > 0) {
+                PyObject *x = PyLong_FromSsize_t(name);
+                if (!x || PyList_Append(out, x) < 0) { Py_XDECREF(x); Py_DECREF(out); return NULL; }
+                Py_DECREF(x);
+                marked = name;
+            }
+        }
+    }
+    return out;
+}
+
 /* ------------------------------------------------------------------ per-call scratch */
 typedef struct {
     Py_UCS4 *buf; Py_ssize_t bufcap;
@@ -1168,6 +1247,7 @@ static PyObject *rx_match(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
+    {"key_names", key_names, METH_VARARGS, "key_names(keys, joined) -> [name places] or None"},
     {"rx_match", rx_match, METH_VARARGS, "rx_match(program, text, at) -> end, -1 (no match) or -2"},
     {"merchant_key", merchant_key, METH_VARARGS, "merchant_key(merchants, name) -> str or None"},
     {"screen", screen, METH_VARARGS,
@@ -1179,13 +1259,15 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", NULL, -1, methods};
 
 PyMODINIT_FUNC PyInit__native(void) {
-    if (PyType_Ready(&RuleType) < 0 || PyType_Ready(&MerchantsType) < 0) return NULL;
+    if (PyType_Ready(&RuleType) < 0 || PyType_Ready(&MerchantsType) < 0 || PyType_Ready(&KeysType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
     Py_INCREF(&RuleType);
     Py_INCREF(&MerchantsType);
+    Py_INCREF(&KeysType);
     if (PyModule_AddObject(m, "Rule", (PyObject *)&RuleType) < 0
-            || PyModule_AddObject(m, "Merchants", (PyObject *)&MerchantsType) < 0) {
+            || PyModule_AddObject(m, "Merchants", (PyObject *)&MerchantsType) < 0
+            || PyModule_AddObject(m, "Keys", (PyObject *)&KeysType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

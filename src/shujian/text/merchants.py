@@ -306,6 +306,11 @@ class KeyFilter:
         plain = not any(_dropped(c) for k in self.keys for c in k)
         self._table = _plain_table() if plain and self.keys else None
         self._batch = self._table is not None and _sep_kept() and not any(_SEP in k for k in self.keys)
+        self._native = None
+        if self._batch and self._ac is not None:
+            from shujian.text import native
+
+            self._native = native.keys(self.keys)      # the same test in C (None: not built or off)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -333,6 +338,14 @@ class KeyFilter:
         if not self._batch or joined.count(_SEP) != n - 1 or _ASTRAL.search(joined):
             return None
         out: list[str | None] = [None] * n
+        if self._native is not None:
+            from shujian.text import _native
+
+            found = _native.key_names(self._native, joined)
+            if found is not None:                   # (None: an astral character, checked above)
+                for i in found:
+                    out[i] = self._key_of_name(name(i))
+                return out
         plain = _plain(joined)
         hits = self._ac.iter(plain)
         first = next(hits, None)

@@ -139,6 +139,32 @@ def _plain_map() -> bytes:
     return out.tobytes()
 
 
+def keys(found: frozenset[str]) -> Any | None:
+    """The key set of a ``merchants.KeyFilter`` for ``_native.key_names`` (the cheap form of every
+    character with it), or None without the extension or when it is off."""
+    if not enabled():
+        return None
+    offsets, pool = _cheap_forms()
+    return _native.Keys(sorted(found), offsets, pool)
+
+
+@lru_cache(maxsize=1)
+def _cheap_forms() -> tuple[bytes, bytes]:
+    """Each code point's form in ``merchants._plain`` (the table's replacement or the character,
+    upper-cased: ``str.upper`` maps character by character) as offsets into a pool of UCS-4 values."""
+    from array import array
+
+    from shujian.text.merchants import _plain_table
+
+    table = _plain_table() or {}
+    offsets, pool = array("I", [0]), array("I")
+    for cp in range(0x10000):
+        form = (table[cp] or "") if cp in table else chr(cp)
+        pool.extend(ord(c) for c in form.upper())
+        offsets.append(len(pool))
+    return offsets.tobytes(), pool.tobytes()
+
+
 def screen(matcher: Matcher | None, texts: list[str], *, merchant: bool, words: bool,
            matched_only: bool) -> tuple[list, list | None, list | None, list | None] | None:
     """``(matched, words, merchant, merchant_key)`` of ``texts`` (each cleaned as ``clean.cleaned`` cleans
