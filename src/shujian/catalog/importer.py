@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 SAMPLE_ROWS = 10_000
 APPROX_DISTINCT_ROWS = 1_000_000   # above: the quality report's distinct counts are 约 (but the key's)
-FLAG_PREFIX = "_sj_flag_"   # per-row check bits of the CREATE, dropped right after (_check_relation)
+FLAG_PREFIX = "_sj_flag_"   # per-row check bits of the CREATE, dropped after the quality report (_build)
 FLAG_BITS = 62              # check bits in one BIGINT flag column
 
 
@@ -247,14 +247,18 @@ class Importer:
             notes = [*info.pop("notes", []), *notes]
         finally:
             drop_stage(con, stage)
-        if combine is not None:
+        hints = self._marker_hints
+        if combine is not None:   # the previous version's rows have no check bits
+            _drop_columns(con, relation, self._flag_columns)
+            hints, self._flag_columns = {}, []
             extra_raw = combine(con, relation, req)
             if extra_raw is False:
                 con.execute(f'DROP TABLE IF EXISTS "{relation}"')
                 return None
             self._raw_columns = {**extra_raw, **self._raw_columns}
         rows = con.execute(f'SELECT count(*) FROM "{relation}"').fetchone()[0]
-        quality = self._quality(con, relation, columns, req, info.get("lines"))
+        quality = self._quality(con, relation, columns, req, info.get("lines"), hints)
+        _drop_columns(con, relation, self._flag_columns)
         notes += quality_advice(quality)
         if callable(info.get("hash")):   # a digest computed meanwhile (readers.hash_meanwhile)
             info["hash"] = info["hash"]()
@@ -309,6 +313,8 @@ class Importer:
                 con.execute(f'ALTER TABLE "{relation}" DROP COLUMN {_q(raw)}')
         self._raw_columns = {name: raw for name, raw in raw_cols if differs[raw]}
         self._sources = {p.name: p.source for p in plans}
+        self._flag_columns = sorted({c for c, _bit in bits.values()})
+        self._marker_hints = _marker_hints(plans, bits)
         return columns, notes, {n: k for n, k in nulled.items() if n not in retyped}
 
     @staticmethod
@@ -448,7 +454,8 @@ class Importer:
         """One scan of the new table: values that did not parse (typed column NULL, cleaned text not
         null), values that became NULL as null markers (raw value not null), and whether each
         normalised column differs from its raw column.  The first two are bits of the flag columns the
-        CREATE wrote (``bits``: {check: (column, bit)}, ``_create_relation``); they are dropped here.
+        CREATE wrote (``bits``: {check: (column, bit)}, ``_create_relation``); they stay for the
+        quality report (``_marker_hints``) and are dropped after it.
 
         A raw column in ``sparse`` was written only where it differs from its normalised column: if it
         is kept (it differs somewhere), the other rows get their raw value — the normalised one."""
@@ -467,8 +474,6 @@ class Importer:
             if d and raw in sparse:
                 col, bit = bits[f"dif:{raw}"]
                 con.execute(f'UPDATE "{relation}" SET {_q(raw)} = {_q(n)} WHERE ({_q(col)} & {bit}) = 0')
-        for col in sorted({c for c, _bit in bits.values()}):
-            con.execute(f'ALTER TABLE "{relation}" DROP COLUMN {_q(col)}')
         if not parts:
             return {}, {}, {}
         failed = {p.name: bad for (_i, p), bad in zip(typed, row[:len(typed)], strict=True) if bad}
@@ -491,13 +496,14 @@ class Importer:
         return key, ("detected" if key else None)
 
     def _quality(self, con, relation: str, columns: list[ColumnSchema], req: ImportRequest,
-                 lines: list | None = None) -> dict:
+                 lines: list | None = None, hints: dict[str, str] | None = None) -> dict:
         from . import quality
 
         self.progress.stage("数据质量核查")
         keys = [k for k in req.key_columns or [] if any(c.name == k for c in columns)] or None
         return quality.quality_report(con, relation, columns, key_columns=keys, normalised=True,
-                                      approx_distinct_above=APPROX_DISTINCT_ROWS, lines=lines)
+                                      approx_distinct_above=APPROX_DISTINCT_ROWS, lines=lines,
+                                      marker_hints=hints)
 
     # -- metadata -------------------------------------------------------------------------------
     def _commit(self, built: list[_Built], started: float) -> list[ImportResult]:
@@ -602,6 +608,27 @@ def _forced_type_error(con, stage: str, relation: str, p: _Plan, bad: int, req: 
     where = f"{Path(str(req.path)).name if req.path else req.name}" + (f" 工作表“{req.sheet}”" if req.sheet else "")
     return ImportFailed(f"{where} 列“{p.name}”有 {bad} 个值不是{label}（--type 指定）：{listed}；未导入任何数据",
                         hint=f"修正这些值后重新导入，或改用 --type {p.name}=text 按文本导入")
+
+
+def _marker_hints(plans: list[_Plan], bits: dict[str, tuple[str, int]]) -> dict[str, str]:
+    """For the quality report's null-marker test (``quality.quality_report``, ``marker_hints``): of
+    each clean-form column (``CLEAN_FORMS``, normalised inline by ``_create_relation``), the rows
+    where its value may be a null marker — those whose normalised value differs from the delivered
+    one (the CREATE's ``dif`` bit).  Where it does not differ, a non-NULL value is no marker: it was
+    either in normal form (no marker is) or cleaned and normalised to itself, and a value whose
+    trimmed form is a marker is cleaned (``text_sql``) to that marker and so became NULL."""
+    hints = {}
+    for p in plans:
+        key = f"dif:{RAW_PREFIX + p.name}"
+        if p.dtype == "VARCHAR" and p.semantic in CLEAN_FORMS and key in bits:
+            col, bit = bits[key]
+            hints[p.name] = f"(({_q(col)} & {bit}) <> 0)"
+    return hints
+
+
+def _drop_columns(con, relation: str, names: list[str]) -> None:
+    for name in names:
+        con.execute(f'ALTER TABLE "{relation}" DROP COLUMN {_q(name)}')
 
 
 def _all_clean(sem: str | None, sample: list) -> bool:

@@ -93,9 +93,11 @@ TRIMMED = (" ", "\u00a0", "\u1680", *(chr(c) for c in range(0x2000, 0x200B)), "\
 _MARKER_BYTES = max(len(m.encode("utf-8")) for m in NULL_MARKERS)
 
 
-def _null_cond(col: ColumnSchema) -> str:
+def _null_cond(col: ColumnSchema, hint: str | None = None) -> str:
     """NULL, or a null marker once trimmed (``trim(x) IN (…)``), tested only where it can be one:
-    the IN test of a long text per row costs more than looking at its length and ends."""
+    the IN test of a long text per row costs more than looking at its length and ends.  ``hint``:
+    SQL false for the rows whose non-NULL value is known to be no marker (``quality_report``'s
+    ``marker_hints``); the test is made only where it holds."""
     q = quote_ident(col.name)
     if not _is_text(col):
         return f"{q} IS NULL"
@@ -103,14 +105,15 @@ def _null_cond(col: ColumnSchema) -> str:
     spaces = ", ".join(f"chr({ord(c)})" for c in TRIMMED)
     # the first character by its code point (ascii(): no substring is made), the last as a substring
     codes = ", ".join(str(ord(c)) for c in TRIMMED)
-    return (f"({q} IS NULL OR (CASE WHEN strlen({q}) <= {_MARKER_BYTES} OR ascii({q}) IN ({codes}) "
-            f"OR {q}[-1] IN ({spaces}) THEN trim({q}) IN ({markers}) ELSE false END))")
+    test = (f"(CASE WHEN strlen({q}) <= {_MARKER_BYTES} OR ascii({q}) IN ({codes}) "
+            f"OR {q}[-1] IN ({spaces}) THEN trim({q}) IN ({markers}) ELSE false END)")
+    return f"({q} IS NULL OR {test if hint is None else f'({hint} AND {test})'})"
 
 
 def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = False,
                    approx: frozenset[str] = frozenset(), grouped: str | None = None,
                    today: date | None = None, max_examples: int = 0,
-                   pairs: list[tuple[str, str]] = ()) -> str:
+                   pairs: list[tuple[str, str]] = (), hints: dict[str, str] | None = None) -> str:
     """One scan for every column's null, distinct and invalid counts — and, with ``max_examples``,
     the first invalid values, each DATE/TIMESTAMP column's range and future dates (after ``today``)
     and each start/end pair in ``pairs`` with its start after its end (``_read_aggregate``).
@@ -122,6 +125,7 @@ def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = Fal
     get ``approx_count_distinct`` (HyperLogLog, a few per cent off) instead of an exact count.
     The ``grouped`` column is the single key column, whose values the duplicate check groups
     anyway: here it counts only the distinct null markers among them (``_key_distinct``).
+    ``hints``: {column: SQL} narrowing a text column's null-marker test (``_null_cond``).
     The examples are the rows with the lowest ``_row_id`` (``min_by`` over the rows the count's own
     filter admits: DuckDB evaluates an identical filter once) — what a query ``WHERE … ORDER BY
     _row_id LIMIT n`` per check gave, without a scan of the table for each.
@@ -135,7 +139,7 @@ def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = Fal
     for i, col in enumerate(columns):
         inner.append(f"{quote_ident(col.name)} AS c{i}")
         if _is_text(col):
-            inner.append(f"{_null_cond(col)} AS z{i}")
+            inner.append(f"{_null_cond(col, (hints or {}).get(col.name))} AS z{i}")
             null = f"z{i}"
         else:
             null = f"c{i} IS NULL"
@@ -267,7 +271,8 @@ def start_end_pairs(names: list[str]) -> list[tuple[str, str]]:
 
 def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_columns: list[str] | None = None,
                    today: date | None = None, max_examples: int = 5, normalised: bool = False,
-                   approx_distinct_above: int | None = None, lines: list | None = None) -> dict:
+                   approx_distinct_above: int | None = None, lines: list | None = None,
+                   marker_hints: dict[str, str] | None = None) -> dict:
     """Compute the data quality report of ``relation`` (a DuckDB table/view with ``_row_id``).
 
     ``key_columns`` default to the first id_number/uscc column; ``today`` (default: the current
@@ -276,8 +281,10 @@ def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_colum
     in a table with more rows, the distinct count of a column that is not a key is approximate
     (``"distinct_approx": true``, shown as 约): an exact count costs a hash of every value, about a
     tenth of a large import.  ``lines``: the source layout (``readers.SheetLayout.lines``), kept in the
-    report, by which the examples name the rows the user sees in the file.  See the module docstring
-    for the shape.
+    report, by which the examples name the rows the user sees in the file.  ``marker_hints``: {text
+    column: SQL over ``relation``} false for the rows whose non-NULL value is known to be no null
+    marker (the importer knows it of its clean-form columns from the CREATE's check bits): the marker
+    test is made only where the SQL holds.  See the module docstring for the shape.
     """
     register_udfs(con)
     rel = _relation_sql(relation)
@@ -290,7 +297,8 @@ def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_colum
     grouped = keys[0] if len(keys) == 1 and any(c.name == keys[0] for c in columns) else None
     temporal = [c.name for c in columns if c.dtype.upper() in TEMPORAL]
     pairs = start_end_pairs(temporal)
-    agg = _read_aggregate(con, _aggregate_sql(rel, columns, normalised, approx, grouped, today, max_examples, pairs))
+    agg = _read_aggregate(con, _aggregate_sql(rel, columns, normalised, approx, grouped, today, max_examples, pairs,
+                                              marker_hints))
     rows = agg["_sj_rows"]
     duplicates, groups = _duplicates(con, rel, keys, max_examples) if keys else (None, 0)
     report: dict = {"relation": relation, "rows": rows, "today": today.isoformat(), "columns": {}}
