@@ -55,7 +55,7 @@ def test_narrowed_marker_test_gives_the_report_of_the_full_test(ws, tmp_path, mo
         with ws.warehouse(read_only=True) as con:
             names = [r[0] for r in con.execute(f'DESCRIBE "{res.relation}"').fetchall()]
             full = quality.quality_report(con, res.relation, cols, normalised=True, today=quality.date.fromisoformat(
-                stored["today"]), approx_distinct_above=APPROX_DISTINCT_ROWS)
+                stored["today"]), approx_distinct_above=APPROX_DISTINCT_ROWS, lines=stored.get("lines"))
         assert not [n for n in names if n.startswith(FLAG_PREFIX)]   # dropped after the report
         for name, entry in full["columns"].items():
             got = {k: v for k, v in stored["columns"][name].items() if k != "null_markers"}
