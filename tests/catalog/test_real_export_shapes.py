@@ -352,3 +352,17 @@ def test_the_byte_scan_finds_what_a_search_of_the_whole_file_finds():
         assert scan.repeats == found and scan.repeat_count == len(found)
         assert scan.bom == (None if data.find(TextScan.BOM, 1) < 0 else data.find(TextScan.BOM, 1))
         assert scan.nul == (None if data.find(b"\0") < 0 else data.find(b"\0"))
+
+
+def test_a_quote_open_to_the_end_says_how_many_lines_it_took(sqlite_ws, tmp_path, capsys):
+    """Past the sniffer's sample, DuckDB rejects the rest of the file as one line: --skip-bad-rows
+    must not drop the lines after it unsaid."""
+    lines = ["编号,备注", *(f"{i},x" for i in range(30_000)), '30000,"没有结束', *(f"{i},y" for i in range(50))]
+    (tmp_path / "a.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    code, out, err = cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "编号", "--skip-bad-rows",
+                         "--format", "json", "--no-progress")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["rows"] == 30_000
+    (skip,) = result["skipped"]
+    assert skip["line"] == 30_002 and "第 30002–30052 行（共 51 行）" in skip["error"]

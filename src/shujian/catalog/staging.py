@@ -124,7 +124,7 @@ class Stager:
         return {"format": "csv", "encoding": encoding, "hash": digest, "skipped": [], "view": True, "notes": notes,
                 "path": path, "lines": lines,
                 "finish": partial(finish_csv, path=path, req=req, source=source, scan=scan, digest=digest,
-                                  notes=notes, lines=lines),
+                                  notes=notes, lines=lines, delim=delim),
                 "materialise": partial(materialise_csv, select=select, path=path, progress=self.progress)}
 
     def _cut_footer(self, source: Path, path: Path, delim: str, head: list[list[str]], header_row: int,
@@ -223,7 +223,7 @@ def run_tracked(con, sql: str, progress, path: Path | None = None) -> None:
 
 def finish_csv(con, relation: str, *, path: Path, req, source: Path | None = None,
                scan: readers.TextScan | None = None, digest=None, notes: list[str] | None = None,
-               lines: list[tuple[int, int]] | None = None) -> list[dict]:
+               lines: list[tuple[int, int]] | None = None, delim: str = ",") -> list[dict]:
     """After the version was created from the staging view: the lines ``read_csv`` rejected (an
     error unless --skip-bad-rows), a file without data rows (an error), and what the ``scan`` of its
     bytes found (once the hashing ``digest`` is done): a NUL byte or a BOM in the middle (errors),
@@ -233,6 +233,8 @@ def finish_csv(con, relation: str, *, path: Path, req, source: Path | None = Non
     if scan is not None:
         check_scan(scan, path)
     skipped = csv_rejects(con, source)
+    if source is not None:
+        _quote_to_the_end(skipped, source, delim)
     check_bad_rows(skipped, path, req)
     check_not_empty(con, relation, path)
     at = readers.line_of(path, scan.repeats) if scan is not None and scan.repeat_count else []
@@ -245,6 +247,24 @@ def finish_csv(con, relation: str, *, path: Path, req, source: Path | None = Non
         gone = sorted({*at, *(s["line"] for s in skipped)})
         lines.extend((n - first - i, n + 1) for i, n in enumerate(gone))
     return skipped
+
+
+def _quote_to_the_end(skipped: list[dict], source: Path, delim: str) -> None:
+    """A quote that never closes makes the rest of the file one bad value: DuckDB rejects it as one
+    line, and --skip-bad-rows would drop every line after it unsaid.  Its entry says so (the file is
+    read once more in Python, only when such a line was rejected)."""
+    if not any(s["error"] == "引号不匹配" for s in skipped):
+        return
+    start = readers.open_quote_line(source, delim)
+    if start is None:
+        return
+    with source.open("rb") as fh:
+        total = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+    last = max((s for s in skipped if s["error"] == "引号不匹配" and s["line"] <= start),
+               key=lambda s: s["line"], default=None)
+    if last is not None and total > start:
+        last["error"] = (f"引号不匹配：第 {start} 行开始的引号直到文件末尾都没有结束，第 {start}–{total} 行"
+                         f"（共 {total - start + 1} 行）都在这个值里，均未导入")
 
 
 def check_scan(scan: readers.TextScan, path: Path) -> None:
