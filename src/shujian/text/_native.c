@@ -43,6 +43,10 @@ typedef struct {
     int astral;                     /* a word holds a character outside it */
     int32_t nwords;
     int32_t *wlen;                  /* word index → length */
+    /* a small automaton's full transition table: alpha (65536) maps a character of the Basic
+     * Multilingual Plane some word holds to 1…nalpha (0: none), delta[node * (nalpha + 1) + x] is the
+     * next node — one lookup a character instead of hash probes along failure links */
+    uint16_t *alpha; int32_t nalpha; int32_t *delta;
 } AC;
 
 #define HKEY(node, c) (((uint64_t)(uint32_t)(node) << 21) | (uint64_t)(c))
@@ -64,7 +68,7 @@ static int32_t ac_child(const AC *a, int32_t node, Py_UCS4 c) {
 
 static void ac_free(AC *a) {
     free(a->fail); free(a->dict); free(a->out); free(a->first); free(a->next); free(a->ch);
-    free(a->hkeys); free(a->hvals); free(a->bmp); free(a->wlen);
+    free(a->hkeys); free(a->hvals); free(a->bmp); free(a->wlen); free(a->alpha); free(a->delta);
     memset(a, 0, sizeof(*a));
 }
 
@@ -137,11 +141,38 @@ static int ac_build(AC *a, PyObject *words) {
             queue[qt++] = v;
         }
     }
+    /* the full table, when small enough (≤ 4 M entries) */
+    int32_t nalpha = 0;
+    Py_UCS4 *chars = malloc(65536 * sizeof(Py_UCS4));
+    uint16_t *alpha = calloc(65536, sizeof(uint16_t));
+    if (!chars || !alpha) { free(chars); free(alpha); free(queue); ac_free(a); PyErr_NoMemory(); return -1; }
+    for (Py_UCS4 c = 0; c < 65536; c++)
+        if (a->bmp[c >> 3] & (1u << (c & 7))) { alpha[c] = (uint16_t)++nalpha; chars[nalpha] = c; }
+    if (nalpha < 65535 && (int64_t)a->nnodes * (nalpha + 1) <= 4 * 1024 * 1024) {
+        int32_t w = nalpha + 1, *delta = calloc((size_t)a->nnodes * w, sizeof(int32_t));
+        if (delta) {
+            for (int32_t x = 1; x < w; x++) { int32_t g = ac_child(a, 0, chars[x]); delta[x] = g > 0 ? g : 0; }
+            for (Py_ssize_t q = 0; q < qt; q++) {
+                int32_t u = queue[q];
+                for (int32_t x = 1; x < w; x++) {
+                    int32_t g = ac_child(a, u, chars[x]);
+                    delta[(size_t)u * w + x] = g >= 0 ? g : delta[(size_t)a->fail[u] * w + x];
+                }
+            }
+            a->alpha = alpha; a->nalpha = nalpha; a->delta = delta;
+            alpha = NULL;
+        }
+    }
+    free(alpha); free(chars);
     free(queue);
     return 0;
 }
 
 static inline int32_t ac_step(const AC *a, int32_t node, Py_UCS4 c) {
+    if (c < 65536 && a->delta) {
+        uint16_t x = a->alpha[c];
+        return x ? a->delta[(size_t)node * (a->nalpha + 1) + x] : 0;
+    }
     if (c < 65536) { if (!(a->bmp[c >> 3] & (1u << (c & 7)))) return 0; }
     else if (!a->astral) return 0;
     for (;;) {
@@ -172,6 +203,79 @@ static int32_t *int_array(PyObject *obj, Py_ssize_t *n_out) {
     Py_DECREF(seq);
     if (n_out) *n_out = n;
     return v;
+}
+
+/* A set of short strings in C (the 行政区划 names, the generic words): a lookup of a slice of the text
+ * without making a Python string of it */
+typedef struct {
+    uint64_t *hash; int32_t *off, *len; uint64_t mask;
+    Py_UCS4 *pool;
+    int32_t *lens; int32_t nlens;       /* the lengths present, longest first */
+} CSet;
+
+static uint64_t slice_hash(const Py_UCS4 *t, Py_ssize_t n) {
+    uint64_t h = 1469598103934665603ULL;
+    for (Py_ssize_t i = 0; i < n; i++) { h ^= t[i]; h *= 1099511628211ULL; }
+    return h | 1;                       /* 0: an empty slot */
+}
+
+static void cset_free(CSet *c) {
+    free(c->hash); free(c->off); free(c->len); free(c->pool); free(c->lens);
+    memset(c, 0, sizeof(*c));
+}
+
+static int cset_build(CSet *c, PyObject *items) {
+    memset(c, 0, sizeof(*c));
+    PyObject *seq = PySequence_Fast(items, "expected an iterable of str");
+    if (!seq) return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq), total = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *x = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyUnicode_Check(x)) { Py_DECREF(seq); PyErr_SetString(PyExc_TypeError, "expected str"); return -1; }
+        total += PyUnicode_GET_LENGTH(x);
+    }
+    uint64_t cap = 16;
+    while (cap < (uint64_t)n * 2 + 2) cap <<= 1;
+    c->hash = calloc(cap, sizeof(uint64_t)); c->off = malloc(cap * sizeof(int32_t));
+    c->len = malloc(cap * sizeof(int32_t)); c->pool = malloc((total + 1) * sizeof(Py_UCS4));
+    c->lens = calloc(256, sizeof(int32_t)); c->mask = cap - 1;
+    uint8_t seen[256] = {0};
+    if (!c->hash || !c->off || !c->len || !c->pool || !c->lens) { Py_DECREF(seq); cset_free(c); PyErr_NoMemory(); return -1; }
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *x = PySequence_Fast_GET_ITEM(seq, i);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(x);
+        if (len > 255) { Py_DECREF(seq); cset_free(c); PyErr_SetString(PyExc_ValueError, "a word of ≤ 255 characters"); return -1; }
+        int kind = PyUnicode_KIND(x); const void *data = PyUnicode_DATA(x);
+        for (Py_ssize_t j = 0; j < len; j++) c->pool[at + j] = PyUnicode_READ(kind, data, j);
+        uint64_t h = slice_hash(c->pool + at, len), k = h & c->mask;
+        while (c->hash[k]) k = (k + 1) & c->mask;
+        c->hash[k] = h; c->off[k] = (int32_t)at; c->len[k] = (int32_t)len;
+        at += len;
+        seen[len] = 1;
+    }
+    Py_DECREF(seq);
+    for (int len = 255; len >= 0; len--) if (seen[len]) c->lens[c->nlens++] = len;
+    return 0;
+}
+
+static int64_t cset_slot(const CSet *c, const Py_UCS4 *t, Py_ssize_t n) {
+    uint64_t h = slice_hash(t, n), k = h & c->mask;
+    while (c->hash[k]) {
+        if (c->hash[k] == h && c->len[k] == n && memcmp(c->pool + c->off[k], t, n * sizeof(Py_UCS4)) == 0)
+            return (int64_t)k;
+        k = (k + 1) & c->mask;
+    }
+    return -1;
+}
+
+static int cset_has(const CSet *c, const Py_UCS4 *t, Py_ssize_t n) {
+    uint64_t h = slice_hash(t, n), k = h & c->mask;
+    while (c->hash[k]) {
+        if (c->hash[k] == h && c->len[k] == n && memcmp(c->pool + c->off[k], t, n * sizeof(Py_UCS4)) == 0) return 1;
+        k = (k + 1) & c->mask;
+    }
+    return 0;
 }
 
 /* stable merge sort of idx[0..n) by key[idx[i]] */
@@ -426,20 +530,23 @@ typedef struct {
     int32_t cut_rank_after;     /* the automaton index of 后 (skipped after 课) */
     int32_t *cut_rank;          /* automaton word → its place in _CUT_WORDS */
     PyObject *generic, *divisions;
+    CSet generic_c, divisions_c, div_starts;     /* div_starts: the names' first two characters */
+    uint64_t *div_lengths;      /* per slot of div_starts: bit n set when a name of n characters starts so */
     int32_t max_name;
     /* merchant_key of a plain name (company_base, then _key_of_base), see key_fast */
     PyObject *key_of;           /* merchants.merchant_key: every other name */
     Py_UCS4 *plain;             /* 65536: a character's half-width, simplified, upper-case form; 0: other */
-    PyObject *null_markers, *division_lengths;
+    PyObject *null_markers;
     Py_ssize_t n_branch, n_forms, n_trail;
     PyObject **branch, **forms, **trail;   /* branch endings; legal forms, longest first; trailing words */
 } Merchants;
 
 static void Merchants_dealloc(Merchants *m) {
     ac_free(&m->biz); ac_free(&m->cut); ac_free(&m->shop);
+    cset_free(&m->generic_c); cset_free(&m->divisions_c); cset_free(&m->div_starts); free(m->div_lengths);
     free(m->cut_len); free(m->cut_rank); free(m->plain);
     Py_XDECREF(m->generic); Py_XDECREF(m->divisions); Py_XDECREF(m->key_of);
-    Py_XDECREF(m->null_markers); Py_XDECREF(m->division_lengths);
+    Py_XDECREF(m->null_markers);
     PyObject **lists[] = {m->branch, m->forms, m->trail};
     Py_ssize_t sizes[] = {m->n_branch, m->n_forms, m->n_trail};
     for (int k = 0; k < 3; k++) {
@@ -472,14 +579,14 @@ static PyObject **str_list(PyObject *obj, Py_ssize_t *n) {
 
 /* Merchants(business_words, cut_words, cut_places, cut_lengths_by_place, after_place, shop_words,
  *           generic, divisions, max_name,
- *           merchant_key, plain_map, null_markers, division_lengths, branch_endings, legal_forms, trail_words) */
+ *           merchant_key, plain_map, null_markers, branch_endings, legal_forms, trail_words) */
 static int Merchants_init(Merchants *m, PyObject *args, PyObject *kw) {
     PyObject *biz, *cut, *places, *lens, *shop, *generic, *divisions, *key_of, *branch, *forms, *trail;
-    PyObject *nulls, *dlens;
+    PyObject *nulls;
     Py_buffer plain;
     long after, max_name;
-    if (!PyArg_ParseTuple(args, "OOOOlOOOlOy*OOOOO", &biz, &cut, &places, &lens, &after, &shop, &generic,
-                          &divisions, &max_name, &key_of, &plain, &nulls, &dlens, &branch, &forms, &trail))
+    if (!PyArg_ParseTuple(args, "OOOOlOOOlOy*OOOO", &biz, &cut, &places, &lens, &after, &shop, &generic,
+                          &divisions, &max_name, &key_of, &plain, &nulls, &branch, &forms, &trail))
         return -1;
     if (plain.len != 65536 * (Py_ssize_t)sizeof(Py_UCS4) || max_name > 60) {
         PyBuffer_Release(&plain);
@@ -492,7 +599,6 @@ static int Merchants_init(Merchants *m, PyObject *args, PyObject *kw) {
     PyBuffer_Release(&plain);
     Py_INCREF(key_of); m->key_of = key_of;
     Py_INCREF(nulls); m->null_markers = nulls;
-    Py_INCREF(dlens); m->division_lengths = dlens;
     if (!(m->branch = str_list(branch, &m->n_branch)) || !(m->forms = str_list(forms, &m->n_forms))
             || !(m->trail = str_list(trail, &m->n_trail)))
         return -1;
@@ -503,6 +609,28 @@ static int Merchants_init(Merchants *m, PyObject *args, PyObject *kw) {
     m->cut_rank_after = (int32_t)after;
     Py_INCREF(generic); m->generic = generic;
     Py_INCREF(divisions); m->divisions = divisions;
+    if (cset_build(&m->generic_c, generic) < 0 || cset_build(&m->divisions_c, divisions) < 0) return -1;
+    PyObject *starts = PySet_New(NULL), *it = starts ? PyObject_GetIter(divisions) : NULL, *name;
+    if (!it) { Py_XDECREF(starts); return -1; }
+    while ((name = PyIter_Next(it))) {
+        PyObject *two = PyUnicode_Check(name) ? PyUnicode_Substring(name, 0, 2) : NULL;
+        Py_DECREF(name);
+        if (!two || PySet_Add(starts, two) < 0) { Py_XDECREF(two); Py_DECREF(it); Py_DECREF(starts); return -1; }
+        Py_DECREF(two);
+    }
+    Py_DECREF(it);
+    int bad = PyErr_Occurred() || cset_build(&m->div_starts, starts) < 0;
+    Py_DECREF(starts);
+    if (bad) return -1;
+    m->div_lengths = calloc(m->div_starts.mask + 1, sizeof(uint64_t));
+    if (!m->div_lengths) { PyErr_NoMemory(); return -1; }
+    for (uint64_t k = 0; k <= m->divisions_c.mask; k++) {
+        if (!m->divisions_c.hash[k]) continue;
+        int32_t len = m->divisions_c.len[k];
+        int64_t slot = len >= 2 ? cset_slot(&m->div_starts, m->divisions_c.pool + m->divisions_c.off[k], 2) : -1;
+        if (slot < 0 || len > 63) { PyErr_SetString(PyExc_ValueError, "行政区划 names of 2 to 63 characters"); return -1; }
+        m->div_lengths[slot] |= (uint64_t)1 << len;
+    }
     m->max_name = (int32_t)max_name;
     return 0;
 }
@@ -875,14 +1003,6 @@ static int any_word(const AC *a, const Py_UCS4 *t, Py_ssize_t lo, Py_ssize_t hi)
     return 0;
 }
 
-static int in_set(PyObject *set, const Py_UCS4 *t, Py_ssize_t s, Py_ssize_t e) {
-    PyObject *x = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t + s, e - s);
-    if (!x) return -1;
-    int r = PySet_Contains(set, x);
-    Py_DECREF(x);
-    return r;
-}
-
 /* merchants._business_runs: spans of (longest business word at each start)+ chained, leftmost */
 static int business_runs(Merchants *m, IVec *longest_v, IVec *runs, const Py_UCS4 *t, Py_ssize_t n) {
     runs->n = 0;
@@ -939,19 +1059,13 @@ static int starts_at(const Py_UCS4 *t, Py_ssize_t n, Py_ssize_t at, PyObject *wo
 /* merchants._leading_division(t[0:n]): the longest 行政区划 name it starts with (looked up by its first
  * two characters, as the Python function does), 0 for none, -1 error */
 static Py_ssize_t leading_division(Merchants *m, const Py_UCS4 *t, Py_ssize_t n) {
-    if (n < 2) return 0;
-    PyObject *two = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t, 2);
-    if (!two) return -1;
-    PyObject *lengths = PyDict_GetItemWithError(m->division_lengths, two);
-    Py_DECREF(two);
-    if (!lengths) return PyErr_Occurred() ? -1 : 0;
-    Py_ssize_t k = PyTuple_GET_SIZE(lengths);
-    for (Py_ssize_t i = 0; i < k; i++) {
-        long len = PyLong_AsLong(PyTuple_GET_ITEM(lengths, i));
-        if (len > n) continue;
-        int r = in_set(m->divisions, t, 0, len);
-        if (r) return r < 0 ? -1 : len;
-    }
+    /* the longest name in the set that starts t: what the Python function finds through the names'
+     * first two characters (every name has two or more) */
+    int64_t slot = n < 2 ? -1 : cset_slot(&m->div_starts, t, 2);
+    if (slot < 0) return 0;
+    uint64_t lengths = m->div_lengths[slot];
+    for (int len = 63; len >= 2; len--)
+        if ((lengths >> len) & 1 && len <= n && cset_has(&m->divisions_c, t, len)) return len;
     return 0;
 }
 
@@ -1073,12 +1187,7 @@ static int merchant_of(Merchants *m, Scratch *S, const Py_UCS4 *t, Py_ssize_t n,
         ps += last_cut_end(m, t, ps, start);
         int32_t plen = start - ps;
         if (plen < 2) continue;
-        int r = in_set(m->generic, t, ps, start);
-        if (r < 0) return -1;
-        if (r) continue;
-        r = in_set(m->divisions, t, ps, start);
-        if (r < 0) return -1;
-        if (r) continue;
+        if (cset_has(&m->generic_c, t + ps, plen) || cset_has(&m->divisions_c, t + ps, plen)) continue;
         if ((t[ps] >= '0' && t[ps] <= '9') || (t[ps + 1] >= '0' && t[ps + 1] <= '9')) continue;   /* also all digits */
         if (any_word(&m->shop, t, ps, start) || any_word(&m->biz, t, ps, start)) continue;
         PyObject *name = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t + ps, end - ps);

@@ -112,7 +112,7 @@ def merchants() -> Any | None:
         first.setdefault(w, i)
     return _native.Merchants(list(mx._BUSINESS), list(first), list(first.values()), list(mx._CUT_LENGTHS),
                              mx._AFTER_AT, list(mx._SHOP_WORDS), mx._GENERIC, mx._division_set(), mx._MAX_NAME,
-                             mx.merchant_key, _plain_map(), frozenset(nz.NULL_MARKERS), mx._division_lengths(),
+                             mx.merchant_key, _plain_map(), frozenset(nz.NULL_MARKERS),
                              list(nz._BRANCH_ENDINGS), list(nz._PLAIN_FORMS), list(mx._TRAIL_WORDS))
 
 
