@@ -16,7 +16,8 @@ one run, alternating, on the same machine load.
 
 With ``--bytecode`` both source trees are compiled to ``__pycache__`` first (``compileall``), as a
 package installed by pip is: where ``PYTHONDONTWRITEBYTECODE`` is set (this sandbox sets it) every
-command otherwise compiles the shujian modules it imports again (≈ 0.25 CPU s a run), which DuckDB's
+command otherwise compiles the shujian modules it imports again (≈ 0.1 CPU s a run: importing the
+modules of an import took 0.70–0.76 CPU s with bytecode, 0.75–0.91 without), which DuckDB's
 own package, installed with its bytecode, never pays.  Off by default, to compare with earlier figures.
 
 CPU seconds are user + system of the child process tree; the ratios are medians of shujian ÷ the
