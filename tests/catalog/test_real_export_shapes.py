@@ -175,6 +175,18 @@ def test_dates_as_cells_serials_and_text(sqlite_ws, tmp_path, capsys):
     assert [r[1] for r in rows] == [date(2024, 1, d) for d in (5, 6, 7, 8)]
 
 
+def test_date_column_of_excel_day_numbers_gets_the_fix(sqlite_ws, tmp_path, capsys):
+    """A date column that lost its format in Excel (General) is exported as day numbers: kept as
+    numbers (the user sees them so too), with an advice giving the dates they stand for."""
+    lines = ["姓名,登记日期,序号,金额", "张三,45296,10001,45296", "李四,45300,10002,45300"]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, _ = cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "登记", "--no-progress")
+    assert code == 0 and "列“登记日期”" in out and "45296 即 2024-01-05" in out
+    cols = quality(capsys, "登记")["columns"]
+    assert "设置为日期格式" in cols["登记日期"]["advice"]
+    assert "advice" not in cols["序号"] and "advice" not in cols["金额"]
+
+
 def test_midnight_timestamps_text_are_dates_of_a_timestamp_column(sqlite_ws, tmp_path, capsys):
     lines = ["姓名,登记时间", "张三,2024-01-05 00:00:00", "李四,2024/1/6 8:05:00"]
     (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8-sig")

@@ -64,6 +64,18 @@ DIGITS_LOST = {"id_number": "(contains({c}, 'E+') OR (strlen({c}) = 18 AND suffi
 LOST_SHARE = 0.01
 
 
+# A date column whose cells lost their date format holds Excel's day numbers (45296 = 2024-01-05):
+# a number column named like a date with every value a day of 1927–2099 gets an advice.
+SERIAL_NAME = ("日期", "时间")
+SERIAL_RANGE = (10_000, 73_050)
+EXCEL_EPOCH = date(1899, 12, 30)     # day 0 of Excel's serials (past its 1900 leap-year day)
+
+
+def _serial_candidate(col: ColumnSchema) -> bool:
+    return (col.dtype.upper() in ("BIGINT", "INTEGER", "DOUBLE") or col.dtype.upper().startswith("DECIMAL")) \
+        and any(w in col.name for w in SERIAL_NAME)
+
+
 def quote_ident(name: str) -> str:
     """Quote a column name for DuckDB (Chinese names, spaces and quotes are fine)."""
     return '"' + name.replace('"', '""') + '"'
@@ -171,6 +183,8 @@ def _aggregate_sql(rel: str, columns: list[ColumnSchema], normalised: bool = Fal
                 outer.append(f"count(*) FILTER (WHERE {lost} AND contains(c{i}, 'E')) AS xs{i}")
                 if n > 0:
                     first(f"'value': c{i}", lost, f"xe{i}")
+        if _serial_candidate(col):
+            outer += [f"min(c{i}) AS sl{i}", f"max(c{i}) AS sh{i}"]
         if col.dtype.upper() in TEMPORAL and today is not None:
             future = f"CAST(c{i} AS DATE) > DATE '{today.isoformat()}'"
             outer += [f"min(c{i}) AS lo{i}", f"max(c{i}) AS hi{i}", f"count(*) FILTER (WHERE {future}) AS f{i}"]
@@ -212,6 +226,9 @@ def _column_report(col: ColumnSchema, agg: dict, i: int, rows: int) -> dict:
         if not sci and lost <= LOST_SHARE * present:   # as many as real IDs ending in 000 would give
             lost = 0
         out.update({"digits_lost": lost, "digits_lost_examples": _rows(agg.get(f"xe{i}"), "value") if lost else []})
+    lo, hi = agg.get(f"sl{i}"), agg.get(f"sh{i}")
+    if lo is not None and SERIAL_RANGE[0] <= lo and hi <= SERIAL_RANGE[1]:
+        out["excel_serial"] = {"min": _jsonable(lo), "max": _jsonable(hi)}
     if col.dtype.upper() in TEMPORAL:
         out.update({"min": _jsonable(agg[f"lo{i}"]), "max": _jsonable(agg[f"hi{i}"]), "future": agg[f"f{i}"],
                     "future_examples": _rows(agg.get(f"fe{i}"), "value")})
@@ -344,7 +361,16 @@ def _locate_column(c: dict, runs: list) -> None:
 
 
 def _advise(name: str, c: dict) -> None:
-    """A column's ``advice``: what its figures call for, in Chinese (digits lost in Excel)."""
+    """A column's ``advice``: what its figures call for, in Chinese (digits lost in Excel, Excel day
+    numbers in a date column)."""
+    if c.get("excel_serial"):
+        from datetime import timedelta
+
+        lo, hi = (int(float(c["excel_serial"][k])) for k in ("min", "max"))
+        first, last = (EXCEL_EPOCH + timedelta(days=d) for d in (lo, hi))
+        c["advice"] = (f"列“{name}”是数字（{lo}–{hi}），像是 Excel 的日期序列号（{lo} 即 {first.isoformat()}，"
+                       f"{hi} 即 {last.isoformat()}）：该列在 Excel 中丢失了日期格式；请提供单位把“{name}”列"
+                       f"设置为日期格式（或文本格式的 2024-01-05）重新导出，模型才能按日期使用它")
     if c.get("digits_lost"):
         shown = "、".join(f"第 {e['row']} 行“{e['value']}”" for e in c["digits_lost_examples"][:3])
         c["advice"] = (f"列“{name}”有 {c['digits_lost']} 个值像是被 Excel 当作数字保存的身份证号（如 {shown}）："
