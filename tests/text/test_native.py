@@ -143,3 +143,16 @@ def test_regex_shapes_without_a_program():
     (the term calls ``pattern.match``)."""
     for pattern in ("(?i)ab", "^a", r"\d+", "a+?", "(?:ab)+", r"(a)\1", "a$", "(?:a(?:b|c))?c"):
         assert native._program(pattern) is None, pattern
+
+
+@built
+def test_name_keys_in_c_are_merchant_key(monkeypatch):
+    """A step's name keys (``name_key`` without ``name_key_among``) through ``_native.merchant_key``:
+    the entity normalisation's result for plain names, the Python function for the rest (brackets,
+    full-width and traditional characters, branch endings, null markers, white space)."""
+    rnd = random.Random(9)
+    pieces = [*MERCHANT_PIECES, "（椒江分店）", "分公司", "有限责任公司", "股份有限公司", "ＡＢ", "麗", "無", "NULL", "\u3000",
+              "旗舰店", "个体工商户", "服务部", "温岭市", "台州"]
+    values = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 8))) for _ in range(20_000)] + ["无", "—"]
+    fast, slow = both(monkeypatch, values, config(None, ["name_key"], False))
+    assert fast == slow and sum(1 for k in fast["name_key"] if k) > 5000

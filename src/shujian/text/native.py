@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 from re import _constants as _sre
 from re import _parser as _sre_parse
 from typing import Any
@@ -137,6 +137,13 @@ def _plain_map() -> bytes:
         if len(mapped) == 1 and plain(mapped):
             out[cp] = ord(mapped)
     return out.tobytes()
+
+
+def merchant_key_function() -> Any | None:
+    """``merchants.merchant_key`` in C (``_native.merchant_key``: the Python function for a name it
+    cannot take), or None without the extension or when it is off."""
+    tables = merchants() if enabled() else None
+    return None if tables is None else partial(_native.merchant_key, tables)
 
 
 def keys(found: frozenset[str]) -> Any | None:

@@ -169,7 +169,8 @@ def screen_columns(values: list, config: str, words: tuple[str, ...] = ()) -> di
     if want_key and keys is not None:
         name_key = keys.keys_of(texts)        # the cheap test for the batch at once
     elif want_key:
-        name_key = [merchant_key(text) if text else None for text in texts]
+        key_of = native.merchant_key_function() or merchant_key
+        name_key = [key_of(text) if text else None for text in texts]
     return dict(zip(FIELDS, (matched, explain, found, merchant, mkey, name_key), strict=True))
 
 
