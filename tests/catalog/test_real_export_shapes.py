@@ -378,3 +378,36 @@ def test_a_quote_open_to_the_end_says_how_many_lines_it_took(sqlite_ws, tmp_path
     assert result["rows"] == 30_000
     (skip,) = result["skipped"]
     assert skip["line"] == 30_002 and "第 30002–30052 行（共 51 行）" in skip["error"]
+
+
+# -- old .xls workbooks, and “.xls” files that are not workbooks ---------------------------------------
+
+XLS = Path(__file__).parents[1] / "fixtures" / "import" / "low_income_roster.xls"
+
+
+def test_old_xls_workbook_is_read_like_xlsx(sqlite_ws, tmp_path, capsys):
+    """low_income_roster.xls (written with xlwt, BIFF8 as old agency systems export): a one-line 说明
+    sheet, then 名册 with a merged title, a 身份证号 typed as a number, date cells and a 合计 row."""
+    code, _, err = cli(capsys, "data", "import", str(XLS), "--name", "低保", "--no-progress")
+    assert code == 2 and "标题行" in err and "--header-row 2" in err
+    code, out, err = cli(capsys, "data", "import", str(XLS), "--name", "低保", "--header-row", "2", "--no-progress")
+    assert code == 0, err
+    assert "导入的是“名册”" in out and "合计" in out and "设置为文本格式重新导出" in out
+    rows = fetch(sqlite_ws, "低保", '"姓名", "身份证号", "发放日期", CAST("保障金额" AS VARCHAR)')
+    assert rows == [("张三", "3.30102199001011E+17", date(2024, 1, 5), "500.00"),
+                    ("李四", "110105194912310021", date(2024, 1, 6), "600.50"),
+                    ("王五", "11010519491231002X", date(2024, 1, 7), "700.00")]
+    col = quality(capsys, "低保")["columns"]["身份证号"]
+    assert [e["row"] for e in col["digits_lost_examples"]] == [3]
+
+
+@pytest.mark.parametrize(("data", "says"), [
+    (b"<html><body><table><tr><td>\xe5\xa7\x93\xe5\x90\x8d</td></tr></table></body></html>", "网页（HTML）"),
+    ("姓名\t金额\r\n张三\t1\r\n".encode("gbk"), "--format-in csv"),
+    (b"\xd0\xcf\x11\xe0", "不是有效的 .xls 文件"),
+])
+def test_xls_that_is_no_workbook_is_named(sqlite_ws, tmp_path, capsys, data, says):
+    (tmp_path / "名册.xls").write_bytes(data)
+    code, _, err = cli(capsys, "data", "import", str(tmp_path / "名册.xls"), "--name", "低保", "--no-progress")
+    assert code != 0 and "名册.xls" in err and says in err and "另存为 .xlsx" in err
+    assert CatalogService(sqlite_ws).list_datasets() == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import ImportFailed, InputError
 
-FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xlsx",
            ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 MAX_NAME = 64
 
@@ -79,13 +79,11 @@ def detect_format(path: Path, fmt: str | None) -> str:
         if fmt not in set(FORMATS.values()):
             raise InputError(f"不支持的格式“{fmt}”", hint="支持 csv、tsv、xlsx、parquet、jsonl")
         return fmt
-    if path.suffix.lower() == ".xls":
-        raise InputError(f"文件 {path.name} 是旧版 .xls 格式，暂不支持", hint="请用 Excel 或 WPS 另存为 .xlsx 后再导入")
     try:
         return FORMATS[path.suffix.lower()]
     except KeyError:
         raise InputError(f"无法从扩展名判断文件 {path.name} 的格式",
-                         hint="支持 .csv .tsv .xlsx .parquet .jsonl；或用 --format 指定") from None
+                         hint="支持 .csv .tsv .xlsx .xls .parquet .jsonl；或用 --format 指定") from None
 
 
 def check_path(path: Path | str) -> Path:

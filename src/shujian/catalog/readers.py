@@ -422,6 +422,13 @@ def check_xlsx(path: Path, limits: XlsxLimits = XLSX_LIMITS) -> None:
     once (``zipfile`` stops at the declared size and checks the CRC, so a lying directory fails too),
     measuring the longest stretch of XML text between two tags and counting the shared strings.
     """
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    if magic == OLE2_MAGIC:          # an old .xls (BIFF in an OLE2 file): calamine reads it whole
+        _check_xls(path, limits)
+        return
+    if not magic.startswith(b"PK"):
+        _refuse_not_excel(path, magic)
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -442,6 +449,41 @@ def check_xlsx(path: Path, limits: XlsxLimits = XLSX_LIMITS) -> None:
         for m in members:
             if m.filename == "xl/sharedStrings.xml" or m.filename.startswith("xl/worksheets/sheet"):
                 _scan_xml(zf, m, path, limits)
+
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _check_xls(path: Path, limits: XlsxLimits) -> None:
+    """An .xls is read into memory whole (it holds at most 65,536 rows): refuse one larger than a
+    quarter of what an .xlsx may unpack to."""
+    size = path.stat().st_size
+    if size > limits.max_unpacked // 4:
+        raise ImportFailed(f"Excel 文件 {path.name} 有 {size / 2**20:,.0f} MB，超过旧版 .xls 的上限 "
+                           f"{limits.max_unpacked // 4 / 2**20:,.0f} MB",
+                           hint="用 Excel 或 WPS 另存为 .xlsx 或 CSV 后导入")
+
+
+def _refuse_not_excel(path: Path, magic: bytes) -> None:
+    """Neither zip (.xlsx) nor OLE2 (.xls): many systems save a web page or text as “.xls”."""
+    with path.open("rb") as fh:
+        head = fh.read(4096).lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if head.startswith((b"<", b"<?xml")) or b"<table" in head or b"<html" in head:
+        what = "网页（HTML）或 XML 表格另存的文件"
+    elif (b"\n" in head or b"," in head or b"\t" in head) and b"\0" not in head \
+            and (_decodes(head, "utf-8") or _decodes(head, "gb18030")):
+        what = "文本文件（可能是 CSV 或制表符分隔的文本）"
+    else:
+        what = None
+    if what is None:
+        if path.suffix.lower() == ".xls":
+            raise ImportFailed(f"无法读取 Excel 文件 {path.name}：不是有效的 .xls 文件（文件不完整或已损坏）",
+                               hint="用 Excel 或 WPS 打开后另存为 .xlsx 再导入，或向提供单位重新索取")
+        raise ImportFailed(f"无法读取 Excel 文件 {path.name}：不是有效的 .xlsx（zip）文件",
+                           hint="确认文件是 .xlsx 格式且未损坏（可用 Excel 打开后另存）")
+    raise ImportFailed(f"文件 {path.name} 不是真正的 Excel 工作簿，而是{what}，只是扩展名为 {path.suffix}",
+                       hint="用 Excel 或 WPS 打开后另存为 .xlsx 或“CSV UTF-8”再导入"
+                            + ("；文本文件也可以用 --format-in csv 直接导入" if "文本" in what else ""))
 
 
 def _scan_xml(zf: zipfile.ZipFile, member: zipfile.ZipInfo, path: Path, limits: XlsxLimits) -> None:
@@ -486,8 +528,13 @@ def _sheet_names(path: Path) -> list[str]:
     try:
         return list(CalamineWorkbook.from_path(str(path)).sheet_names)
     except Exception as exc:  # calamine raises its own error types for corrupt files
-        raise ImportFailed(f"无法读取 Excel 文件 {path.name}：{exc}",
-                           hint="确认文件是 .xlsx 格式且未损坏（可用 Excel 打开后另存）") from exc
+        raise _unreadable(path, exc) from exc
+
+
+def _unreadable(path: Path, exc: Exception) -> ImportFailed:
+    kind = ".xls" if path.suffix.lower() == ".xls" else ".xlsx"
+    return ImportFailed(f"无法读取 Excel 文件 {path.name}：{exc}",
+                        hint=f"确认文件是 {kind} 格式且未损坏；可用 Excel 或 WPS 打开后另存为 .xlsx 再导入")
 
 
 SOURCE_LINE = "_src_line"   # staging column: the row's line in the source file (for located messages)
@@ -545,7 +592,10 @@ def xlsx_batches(path: Path, sheet: str | None, batch_rows: int = 50_000, header
     layout = layout if layout is not None else SheetLayout()
     if footers is not None:
         layout.footers = footers
-    book = CalamineWorkbook.from_path(str(path))
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for corrupt files
+        raise _unreadable(path, exc) from exc
     ws, layout.sheet, layout.note = _pick_sheet(book, sheet, path)
     rows = _numbered_rows(_merged_filled(ws.iter_rows(), ws.merged_cell_ranges or [], ws.start))
     head: list[tuple[int, list]] = []
