@@ -190,3 +190,28 @@ def test_the_decision_is_taken_again_while_an_input_is_screened(monkeypatch):
         assert len(pool._workers) == 2 and all(w.proc.poll() is None for w in pool._workers)
     finally:
         pool.close()
+
+
+def test_batches_of_the_c_loop_stay_in_this_process(monkeypatch):
+    """On an idle machine with no ``SHUJIAN_TEXT_WORKERS``, a config the C loop screens (words and
+    merchants without an explanation) starts no worker: its ≈ 3 µs a message is less than a worker's
+    transport; one that builds explanations still goes to the workers."""
+    from shujian.text import native
+
+    if not native.enabled():
+        pytest.skip("shujian.text._native not built")
+    monkeypatch.delenv("SHUJIAN_TEXT_WORKERS", raising=False)
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    monkeypatch.setattr(workers, "_others_busy", lambda seconds=0.2: 0.1)      # idle
+    data = json.loads(config())
+    fast = json.dumps({**data, "outputs": ["merchant", "merchant_key", "words"], "matched_only": True},
+                      ensure_ascii=False)
+    slow = json.dumps({**data, "outputs": ["explain", "words"]}, ensure_ascii=False)
+    pool = Pool(after=100, idle=600)
+    try:
+        assert pool.screen(texts(300), fast, (), 300) == screen_values(texts(300), fast)
+        assert pool._workers == []
+        assert pool.screen(texts(300), slow, (), 300) == screen_values(texts(300), slow)
+        assert len(pool._workers) == 2
+    finally:
+        pool.close()

@@ -104,6 +104,19 @@ def among(config: str) -> str | None:
     return json.loads(config).get("among")
 
 
+def in_c(config: str, words: tuple[str, ...] = ()) -> bool:
+    """A batch with this config is screened by the C loop (``shujian.text.native``): the rule's words,
+    merchants and keys without an explanation, or a registry's name keys."""
+    if not native.enabled():
+        return False
+    matcher, outputs, _, _ = _compiled(config, words)
+    if "explain" in outputs:
+        return False
+    if "name_key" in outputs:
+        return matcher is None and outputs == {"name_key"}
+    return matcher is None or native.rule(matcher) is not None
+
+
 def screen_values(texts: Iterable[Any], config: str, words: tuple[str, ...] = ()) -> dict[str, list]:
     """Column-wise results for a batch of texts (the body of the SQL function).
 

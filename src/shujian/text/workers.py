@@ -152,6 +152,14 @@ class Pool:
         return self._screen(screen_arrow, texts, config, words, seen)
 
     def _screen(self, here, texts, config: str, words: tuple[str, ...], seen: int):
+        if not os.environ.get("SHUJIAN_TEXT_WORKERS", "").strip():
+            from shujian.text.udf import in_c
+
+            if in_c(config, words):
+                # the C loop (shujian.text.native): ≈ 3 µs a message, less than a worker's pickling,
+                # pipes and start-up cost (measured, large city: prepaid 15.4–16.4 CPU s in process,
+                # 21.2 with two workers; docs/benchmarks.md, Prepaid native (ninth session))
+                return here(texts, config, words)
         if seen * 2 > self.after:
             self._start()
         worker = self._take() if seen > self.after else None
