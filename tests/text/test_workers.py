@@ -199,7 +199,7 @@ def test_batches_of_the_c_loop_stay_in_this_process(monkeypatch):
     from shujian.text import native
 
     if not native.enabled():
-        pytest.skip("shujian.text._native not built")
+        pytest.skip("shujian.text._native not built or SHUJIAN_TEXT_NATIVE=0")
     monkeypatch.delenv("SHUJIAN_TEXT_WORKERS", raising=False)
     monkeypatch.setattr(workers.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
     monkeypatch.setattr(workers, "_others_busy", lambda seconds=0.2: 0.1)      # idle
