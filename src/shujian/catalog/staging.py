@@ -163,12 +163,14 @@ class Stager:
                   f"all_varchar=true, delim={_literal(delim)}, quote='\"', escape='\"', strict_mode=true, "
                   f"ignore_errors=true, skip={int(skip)}, store_rejects=true, rejects_table='_rejects', "
                   f"rejects_scan='_rejects_scan', max_line_size=16777216, null_padding=false)")
-        if names:
-            same = " AND ".join(f"coalesce(#{k}, '') = {_literal(v)}" for k, v in enumerate(names, 1))
-            select += f" WHERE NOT ({same})"
         try:
             # binding the view sniffs the header: a file DuckDB cannot read fails here
             con.execute(f'CREATE TEMP VIEW "{stage}" AS {select}')
+            if names:
+                width = len(con.execute(f'DESCRIBE "{stage}"').fetchall())
+                same = " AND ".join(f"coalesce(#{k}, '') = {_literal(v)}" for k, v in enumerate(names[:width], 1))
+                select += f" WHERE NOT ({same})"
+                con.execute(f'CREATE OR REPLACE TEMP VIEW "{stage}" AS {select}')
         except duckdb.Error as exc:
             _raise_csv_error(exc, path, source, delim)
         return select
