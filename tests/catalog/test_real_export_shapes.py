@@ -351,7 +351,7 @@ def test_the_byte_scan_finds_what_a_search_of_the_whole_file_finds():
 
     rnd = random.Random(3)
     head = "姓名,金额\r\n".encode()
-    pieces = [b"a,1\r\n", head, TextScan.BOM, b"x\x00", "，".encode(), b"\n", "张三".encode()]
+    pieces = [b"a,1\r\n", head, TextScan.BOM, b"x\x00", "，".encode(), b"\n", "张三".encode(), b"\r\n"]
     for _ in range(3000):
         data = head + b"".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 30)))
         scan, size = TextScan(head), rnd.randint(1, 16)
@@ -411,3 +411,16 @@ def test_xls_that_is_no_workbook_is_named(sqlite_ws, tmp_path, capsys, data, say
     code, _, err = cli(capsys, "data", "import", str(tmp_path / "名册.xls"), "--name", "低保", "--no-progress")
     assert code != 0 and "名册.xls" in err and says in err and "另存为 .xlsx" in err
     assert CatalogService(sqlite_ws).list_datasets() == []
+
+
+def test_csv_example_rows_count_title_repeated_and_skipped_lines(sqlite_ws, tmp_path, capsys):
+    """Lines an editor shows: the title, the header, a repeated header and a line skipped as bad are
+    counted (blank lines are not: DuckDB skips them, see docs/data-import.md §8)."""
+    head, *rows = GOOD.split("\r\n")[:-1]
+    lines = ["某区人员名单", head, rows[0], "坏行", rows[1], head, rows[2], "人9,12345,900,"]
+    (tmp_path / "a.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    code, _, err = cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "人员", "--header-row", "2",
+                       "--skip-bad-rows", "--no-progress")
+    assert code == 0, err
+    (bad,) = quality(capsys, "人员")["columns"]["身份证号"]["invalid_examples"]
+    assert (bad["row"], bad["record"], bad["value"]) == (8, 4, "12345")      # line 8 of the file
