@@ -62,6 +62,7 @@ START_END_WORDS: tuple[tuple[str, str], ...] = (
 # only when it is more than LOST_SHARE of the column's values or comes with the E+ form.
 DIGITS_LOST = {"id_number": "(contains({c}, 'E+') OR (strlen({c}) = 18 AND suffix({c}, '000')))"}
 LOST_SHARE = 0.01
+MAX_RUNS = 10_000     # runs of the source layout kept in a report (readers.SheetLayout.lines)
 
 
 # A date column whose cells lost their date format holds Excel's day numbers (45296 = 2024-01-05):
@@ -330,7 +331,9 @@ def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_colum
                                   "examples": _rows(agg.get(f"se{k}"), "start", "end")}
                                  for k, (s, e) in enumerate(pairs)]
     if lines:
-        report["lines"] = [list(r) for r in lines]
+        # kept for recomputed entries (column_quality); a sheet with a blank row every other row has a
+        # run per row: past MAX_RUNS those examples' rows are estimated from the last run kept
+        report["lines"] = [list(r) for r in lines[:MAX_RUNS]]
         _locate(report, lines)
     for name, c in report["columns"].items():
         _advise(name, c)
