@@ -75,5 +75,6 @@ def test_import_counts_historic_codes_as_valid(ws, tmp_path: Path, capsys):
     report = CatalogService(ws).quality("企业登记")["columns"]
     assert report["登记机关区划代码"]["semantic"] == "division_code"
     assert report["登记机关区划代码"]["invalid"] == 1
-    assert report["登记机关区划代码"]["invalid_examples"] == [{"row": 6, "value": "999999"}]
+    # the CSV's line 7 (the header is line 1), the sixth record
+    assert report["登记机关区划代码"]["invalid_examples"] == [{"row": 7, "value": "999999", "record": 6}]
     assert report["法定代表人身份证号"]["invalid"] == 1

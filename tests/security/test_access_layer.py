@@ -38,11 +38,20 @@ class _ScopeUse(ast.NodeVisitor):
 
     def __init__(self) -> None:
         self.found: list[tuple[int, str]] = []
+        self.called: set[int] = set()
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "visible":
+            self.called.add(id(node.func))
+        self.generic_visit(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr == "orgs":
             self.found.append((node.lineno, "reads a scope's org set (.orgs): use access.restrict / sees"))
-        if node.attr in ("sees", "visible", "filter_org") and not (
+        # ``.visible`` is a scope's test when called or read off something named scope; a property of that
+        # name elsewhere (an Excel sheet's visibility in calamine's metadata) is not
+        scopeish = node.attr != "visible" or id(node) in self.called or "scope" in ast.unparse(node.value).lower()
+        if node.attr in ("sees", "visible", "filter_org") and scopeish and not (
                 isinstance(node.value, ast.Name) and node.value.id == "access"):
             self.found.append((node.lineno, f".{node.attr}(...) outside the access layer: use access.{node.attr}"
                                             if node.attr == "sees" else f".{node.attr}: use access.restrict"))
@@ -60,6 +69,11 @@ def _uses(source: str) -> list[tuple[int, str]]:
     v = _ScopeUse()
     v.visit(ast.parse(source))
     return v.found
+
+
+def test_the_lint_tells_a_scope_test_from_a_sheets_visibility():
+    assert _uses("q = scope.visible(q)") and _uses("v = self.scope.visible") and _uses("f = x.visible(q, user)")
+    assert not _uses("shown = [m for m in meta if m.visible == SheetVisibleEnum.Visible]")
 
 
 def test_no_module_decides_org_scope_itself():
