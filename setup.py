@@ -4,7 +4,15 @@
 (shujian.text.native explains the choice).
 """
 
+import hashlib
+from pathlib import Path
+
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("shujian.text._native", ["src/shujian/text/_native.c"], optional=True,
-                             extra_compile_args=["-O2"])])
+SOURCE = "src/shujian/text/_native.c"
+# the build carries its source's digest: after a `git pull` that changed _native.c, an editable install's old
+# build is not used (shujian.text.native falls back to Python until `pip install -e .` builds it again)
+DIGEST = hashlib.sha256((Path(__file__).parent / SOURCE).read_bytes()).hexdigest()[:16]
+
+setup(ext_modules=[Extension("shujian.text._native", [SOURCE], optional=True, extra_compile_args=["-O2"],
+                             define_macros=[("SHUJIAN_NATIVE_SOURCE", f'"{DIGEST}"')])])

@@ -156,3 +156,17 @@ def test_name_keys_in_c_are_merchant_key(monkeypatch):
     values = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 8))) for _ in range(20_000)] + ["无", "—"]
     fast, slow = both(monkeypatch, values, config(None, ["name_key"], False))
     assert fast == slow and sum(1 for k in fast["name_key"] if k) > 5000
+
+
+@built
+def test_the_build_is_of_this_source(tmp_path):
+    """The built module carries its source's digest; a build of other source (an editable install after a
+    pull changed _native.c, whose functions may take other arguments) is not used."""
+    from pathlib import Path
+
+    source = Path(native.__file__).with_name("_native.c")
+    assert native.fresh(native._native, source)
+    changed = tmp_path / "_native.c"
+    changed.write_bytes(source.read_bytes() + b"\n/* changed */\n")
+    assert not native.fresh(native._native, changed)
+    assert native.fresh(native._native, tmp_path / "missing.c")      # an installed wheel ships no source

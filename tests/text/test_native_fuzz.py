@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.text.test_native import MERCHANT_PIECES, NATIVE_RULES, built, config
+from tests.text.test_native import MERCHANT_PIECES, NATIVE_RULES, both, built, config
 
-from shujian.text import merchants as mx
 from shujian.text import udf
 from shujian.text.library import rule_source
 
@@ -19,23 +18,14 @@ PIECES = [*MERCHANT_PIECES, *PREPAID.get("any", []), "跑路", "退费", "预付
 TEXT = st.lists(st.one_of(st.text(max_size=6), st.sampled_from(PIECES)), max_size=40).map("".join)
 
 
-def _columns(monkeypatch, values: list, cfg: str) -> tuple[dict, dict]:
-    out = []
-    for flag in ("1", "0"):
-        monkeypatch.setenv("SHUJIAN_TEXT_NATIVE", flag)
-        mx.merchant_key.cache_clear()
-        out.append(udf.screen_values(values, cfg))
-    return out[0], out[1]
-
-
 @built
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(st.one_of(st.none(), TEXT), min_size=1, max_size=30),
        name=st.sampled_from(sorted(NATIVE_RULES) + ["prepaid"]))
-def test_any_text_gives_the_python_columns(monkeypatch, values, name):
+def test_any_text_gives_the_pythonboth(monkeypatch, values, name):
     rule = PREPAID if name == "prepaid" else NATIVE_RULES[name]
     for outputs, matched_only in ((["merchant", "merchant_key", "words"], True), (["merchant", "merchant_key"], False)):
-        fast, slow = _columns(monkeypatch, values, config(rule, outputs, matched_only))
+        fast, slow = both(monkeypatch, values, config(rule, outputs, matched_only))
         assert fast == slow, (name, outputs)
 
 
@@ -46,7 +36,7 @@ def test_long_messages_and_no_growth(monkeypatch):
     long = "预付卡办卡后跑路。" * 300 + "在台州市椒江区力美健身馆充值" + "😀" * 3000
     values = [long, "在力美健身办卡，老板跑路了" * 50, ""] * 4
     cfg = config(PREPAID, ["merchant", "merchant_key", "words"])
-    fast, slow = _columns(monkeypatch, values, cfg)
+    fast, slow = both(monkeypatch, values, cfg)
     assert fast == slow
     monkeypatch.setenv("SHUJIAN_TEXT_NATIVE", "1")
     udf.screen_values(values, cfg)

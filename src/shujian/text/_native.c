@@ -1367,6 +1367,11 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", NULL, -1, methods};
 
+/* the digest of this file that setup.py built it from: shujian.text.native ignores a build of other source */
+#ifndef SHUJIAN_NATIVE_SOURCE
+#define SHUJIAN_NATIVE_SOURCE "unknown"
+#endif
+
 PyMODINIT_FUNC PyInit__native(void) {
     if (PyType_Ready(&RuleType) < 0 || PyType_Ready(&MerchantsType) < 0 || PyType_Ready(&KeysType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
@@ -1376,7 +1381,8 @@ PyMODINIT_FUNC PyInit__native(void) {
     Py_INCREF(&KeysType);
     if (PyModule_AddObject(m, "Rule", (PyObject *)&RuleType) < 0
             || PyModule_AddObject(m, "Merchants", (PyObject *)&MerchantsType) < 0
-            || PyModule_AddObject(m, "Keys", (PyObject *)&KeysType) < 0) {
+            || PyModule_AddObject(m, "Keys", (PyObject *)&KeysType) < 0
+            || PyModule_AddStringConstant(m, "SOURCE", SHUJIAN_NATIVE_SOURCE) < 0) {
         Py_DECREF(m);
         return NULL;
     }

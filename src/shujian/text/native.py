@@ -21,9 +21,12 @@ called from C).  tests/text/test_native.py compares the two paths.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import warnings
 from functools import lru_cache, partial
+from pathlib import Path
 from re import _constants as _sre
 from re import _parser as _sre_parse
 from typing import Any
@@ -34,6 +37,21 @@ from shujian.text.matcher import Matcher, _first_chars
 try:
     from shujian.text import _native
 except ImportError:             # not built (no compiler at install): the Python code runs
+    _native = None
+
+
+def fresh(module: Any, source: Path) -> bool:
+    """``module`` was built from ``source`` as it is now (setup.py puts the digest in ``SOURCE``), or the
+    source is not there to compare (an installed wheel).  A build of older source — an editable install
+    after a ``git pull`` changed ``_native.c`` — may take other arguments: the Python code runs instead."""
+    if not source.is_file():
+        return True
+    return getattr(module, "SOURCE", None) == hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+
+
+if _native is not None and not fresh(_native, Path(__file__).with_name("_native.c")):
+    warnings.warn("shujian.text._native 是旧源码的构建，已改用 Python 实现；请重新执行 pip install -e . 以重新编译",
+                  stacklevel=1)
     _native = None
 
 
