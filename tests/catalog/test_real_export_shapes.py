@@ -104,6 +104,46 @@ def test_real_ids_ending_in_000_alone_are_not_flagged(sqlite_ws, tmp_path, capsy
     assert col["digits_lost"] == 0 and "advice" not in col and col["invalid"] == 0
 
 
+def card(i: int, length: int = 19) -> str:
+    """A 银行卡号 with a right Luhn digit."""
+    from stdnum import luhn
+
+    body = f"622848{i:07d}123456"[:length - 1]
+    return body + luhn.calc_check_digit(body)
+
+
+def test_bank_card_typed_as_excel_number_is_flagged_with_the_fix(sqlite_ws, tmp_path, capsys):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["姓名", "银行卡号"])
+    ws.append(["张三", 6228480012345678901])          # 19 digits typed as a number: 4 lost
+    ws.append(["李四", 6.22848001234568e18])
+    for i in range(4):
+        ws.append([f"人{i}", card(i)])
+    wb.save(tmp_path / "发放.xlsx")
+    code, out, err = cli(capsys, "data", "import", str(tmp_path / "发放.xlsx"), "--name", "发放", "--no-progress")
+    assert code == 0, err
+    col = quality(capsys, "发放")["columns"]["银行卡号"]
+    assert col["semantic"] == "bank_card" and col["digits_lost"] == 2
+    assert [e["row"] for e in col["digits_lost_examples"]] == [2, 3]
+    assert "银行卡号（如" in col["advice"] and "设置为文本格式重新导出" in col["advice"]
+
+
+def test_bank_cards_from_excel_numbers_in_csv_and_real_cards_ending_in_zero(sqlite_ws, tmp_path, capsys):
+    """Saved to CSV, a 19-digit card kept as a number is 6228480012345670000 (15 digits, then zeros);
+    a real card ending in one 0, or a 16-digit one (one digit lost, indistinguishable), is not flagged."""
+    real = [card(i) for i in range(100)] + [c for c in (card(i, 16) for i in range(50)) if c.endswith("0")]
+    lines = ["银行卡号", "6228480012345670000", "6228480012345680000", *real]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "发放", "--no-progress")[0] == 0
+    col = quality(capsys, "发放")["columns"]["银行卡号"]
+    assert col["digits_lost"] == 2 and [e["row"] for e in col["digits_lost_examples"]] == [2, 3]
+    (tmp_path / "b.csv").write_text("\n".join(["银行卡号", *real]) + "\n", encoding="utf-8")
+    assert cli(capsys, "data", "import", str(tmp_path / "b.csv"), "--name", "发放2", "--no-progress")[0] == 0
+    col = quality(capsys, "发放2")["columns"]["银行卡号"]
+    assert col["digits_lost"] == 0 and "advice" not in col
+
+
 # -- 2. titles, two-level headers, blank rows, repeated headers, hidden columns ------------------------
 
 def roster(path: Path, repeat_both: bool = False) -> Path:

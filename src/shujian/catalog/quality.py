@@ -60,7 +60,11 @@ START_END_WORDS: tuple[tuple[str, str], ...] = (
 # 3.30102199001011E+17 or, formatted as a number, 330102199001011000.  Both are counted (two cheap
 # string tests a value); the digit form ending in 000 is also 1 real ID in ~1,100, so it is reported
 # only when it is more than LOST_SHARE of the column's values or comes with the E+ form.
-DIGITS_LOST = {"id_number": "(contains({c}, 'E+') OR (strlen({c}) = 18 AND suffix({c}, '000')))"}
+# A 银行卡号 the same way: 16–19 digits, so 1–4 lost; the digit form is counted from 17 digits (two or more
+# zeros after the 15th: 1 real card in 100 or fewer), a 16-digit card only in the E+ form.
+DIGITS_LOST = {"id_number": "(contains({c}, 'E+') OR (strlen({c}) = 18 AND suffix({c}, '000')))",
+               "bank_card": "(contains({c}, 'E+') OR (strlen({c}) BETWEEN 17 AND 19 "
+                            "AND regexp_full_match({c}, '[0-9]{{15}}0+')))"}
 LOST_SHARE = 0.01
 MAX_RUNS = 10_000     # runs of the source layout kept in a report (readers.SheetLayout.lines)
 
@@ -376,7 +380,8 @@ def _advise(name: str, c: dict) -> None:
                        f"设置为日期格式（或文本格式的 2024-01-05）重新导出，模型才能按日期使用它")
     if c.get("digits_lost"):
         shown = "、".join(f"第 {e['row']} 行“{e['value']}”" for e in c["digits_lost_examples"][:3])
-        c["advice"] = (f"列“{name}”有 {c['digits_lost']} 个值像是被 Excel 当作数字保存的身份证号（如 {shown}）："
+        what = SEMANTIC_TYPES[c["semantic"]].label if c.get("semantic") in SEMANTIC_TYPES else "证件号码"
+        c["advice"] = (f"列“{name}”有 {c['digits_lost']} 个值像是被 Excel 当作数字保存的{what}（如 {shown}）："
                        f"Excel 只保留 15 位有效数字，末尾几位已丢失、无法还原，这些值不能用于关联比对；"
                        f"请提供单位把“{name}”列设置为文本格式重新导出（或导出为 CSV 时该列按文本导出）")
 
