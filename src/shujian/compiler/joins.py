@@ -122,6 +122,19 @@ def _evidence(left: Rel, right: Rel, kind: str, sides: str = "both") -> tuple[li
     return sel, ev
 
 
+def _unique_on(query: exp.Query | None, keys: set[str]) -> bool:
+    """``query`` has at most one row per value of the columns ``keys``: an aggregate whose every group
+    column is one of them, passed through under its own name."""
+    if not isinstance(query, exp.Select) or query.args.get("distinct"):
+        return False
+    group = query.args.get("group")
+    if group is None or not group.expressions or any(group.args.get(k) for k in ("grouping_sets", "cube", "rollup")):
+        return False
+    selects = {e.alias_or_name: e.unalias() for e in query.expressions}
+    return all(isinstance(g, exp.Column) and g.name in keys and isinstance(selects.get(g.name), exp.Column)
+               and selects[g.name].name == g.name for g in group.expressions)
+
+
 def build_join(b: Builder, sid: str, j: Join, left: Rel, right: Rel, loc: str) -> Rel | None:
     ctx, jloc = b.ctx, f"{loc}.join"
     ctx.use(f"join.{j.type}", jloc)
@@ -157,6 +170,10 @@ def build_join(b: Builder, sid: str, j: Join, left: Rel, right: Rel, loc: str) -
         q = exp.select(*sel, *ev_sel).from_(exp.alias_(exp.to_table(left.cte), "l", table=True))
         q = q.join(exp.alias_(exp.to_table(right.cte), "r", table=True), on=on,
                    join_type="left" if j.type == "left" else "inner")
+        if j.type == "left" and _unique_on(dict(b.ctes).get(right.cte), {rk.column for _, rk in keys}):
+            # one right row at most per left row: the join cannot change the rows, so the prune pass may
+            # drop it where no later step reads its columns (a score's branch in the subject-key pass)
+            q.args["joins"][-1].meta["lookup"] = True
         return Rel(b.add(sid, q), {n: c.dtype for n, c in out.items()}, ev)
     sub = exp.select(exp.Literal.number(1)).from_(
         exp.alias_(exp.to_table(right.cte), "r", table=True)).where(on)

@@ -24,10 +24,14 @@ def prune_columns(ctes: list[tuple[str, exp.Query]], final: exp.Query) -> None:
     """Remove, in place, the projections of ``ctes`` that neither ``final`` nor a later CTE reads."""
     needed: dict[str, set[str]] = {name: set() for name, _ in ctes}
     _collect(final, needed)
+    read = {t.name for t in final.find_all(exp.Table)}
     for name, query in reversed(ctes):
+        if name not in read:
+            continue        # read by no query (the branch behind a dropped lookup join): its own reads do not count
         if ALL not in needed[name]:
             _drop(query, needed[name])
         _collect(query, needed)
+        read |= {t.name for t in query.find_all(exp.Table)}
     _drop_unread(ctes, final)
 
 
