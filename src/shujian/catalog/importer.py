@@ -257,9 +257,11 @@ class Importer:
                 return None
             self._raw_columns = {**extra_raw, **self._raw_columns}
         rows = con.execute(f'SELECT count(*) FROM "{relation}"').fetchone()[0]
+        from .quality import advice  # the quality module loads with the first import, not at start-up
+
         quality = self._quality(con, relation, columns, req, info.get("lines"), hints)
         _drop_columns(con, relation, self._flag_columns)
-        notes += quality_advice(quality)
+        notes += advice(quality)              # Excel-mangled 身份证号 …: said at import too
         if callable(info.get("hash")):   # a digest computed meanwhile (readers.hash_meanwhile)
             info["hash"] = info["hash"]()
         for name, n in markers.items():
@@ -563,13 +565,6 @@ class Importer:
         with self.ws.db.unit_of_work() as s:
             job = s.get(Job, job_id)
             job.status, job.error, job.finished_at, job.detail = status, error, utcnow(), detail
-
-
-def quality_advice(report: dict) -> list[str]:
-    """The quality report's advice (Excel-mangled 身份证号 …), repeated in the import's notes."""
-    from .quality import advice
-
-    return advice(report)
 
 
 def _stage_file(stager, con, stage: str, job, *, path: Path, fmt: str, req: ImportRequest) -> dict:
