@@ -47,7 +47,7 @@ class Cluster:
         try:
             with urllib.request.urlopen(f"{self.ui_url}/json/", timeout=5) as resp:   # noqa: S310 (127.0.0.1)
                 state = json.loads(resp.read())
-        except OSError:
+        except (OSError, ValueError):     # not up yet, or another server's page on the port (not JSON)
             return 0
         return sum(1 for w in state.get("workers", []) if w.get("state") == "ALIVE")
 
@@ -98,7 +98,8 @@ def start(workers: int = 2, *, cores: int = 1, memory: str = "1g", timeout: floa
     try:
         cluster.processes.append(_spawn(home, env, work / "master.log", MASTER_CLASS,
                                         "--host", "127.0.0.1", "--port", str(port), "--webui-port", str(ui)))
-        _wait(lambda: _listening(port), timeout, cluster, "Spark master 未能启动")
+        # the web UI too, before the workers pick their free ports: one of them could take the UI's port
+        _wait(lambda: _listening(port) and _listening(ui), timeout, cluster, "Spark master 未能启动")
         for i in range(workers):
             cluster.processes.append(_spawn(home, env, work / f"worker-{i + 1}.log", WORKER_CLASS,
                                             "--host", "127.0.0.1", "--cores", str(cores), "--memory", memory,
