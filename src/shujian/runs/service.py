@@ -42,6 +42,26 @@ class _Shared:
         self.legal_basis = [lb.model_dump() for lb in model.legal_basis]
 
 
+def stable_order(table, first: tuple[str | None, ...] = ()):
+    """The run's output rows in one order whatever the engine's threads did: by ``first`` (subject key,
+    rule), then by every other column that can be sorted (lists of evidence row ids cannot).
+
+    Clue ids are given in this order, and where two rows make the same clue the last one's facts are
+    kept, so two runs of the same model on the same data number and fill their clues alike (the demo's
+    workflow, seeded per clue id, then works the same clues the same way)."""
+    import pyarrow as pa
+
+    if table.num_rows < 2:
+        return table
+    names = table.column_names
+    nested = (pa.types.is_nested, pa.types.is_binary, pa.types.is_large_binary, pa.types.is_null)
+    sortable = [n for n in names if not any(test(table.schema.field(n).type) for test in nested)]
+    keys = [n for n in first if n in sortable] + [n for n in sortable if n not in first]
+    if not keys:
+        return table
+    return table.sort_by([(n, "ascending") for n in keys])
+
+
 @dataclass
 class RunResult:
     run_id: int
@@ -255,7 +275,7 @@ class RunService:
                 sandbox: bool = False) -> RunResult:
         from .sandbox import ResultWriter
 
-        table = execution.table
+        table = stable_order(execution.table, (model.output.subject.key, getattr(compiled, "rule_column", None)))
         keyless = 0
         with self.ws.db.unit_of_work() as s:
             scanned = self._rows_scanned(s, inputs)
