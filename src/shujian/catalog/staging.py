@@ -163,13 +163,25 @@ class Stager:
                   f"all_varchar=true, delim={_literal(delim)}, quote='\"', escape='\"', strict_mode=true, "
                   f"ignore_errors=true, skip={int(skip)}, store_rejects=true, rejects_table='_rejects', "
                   f"rejects_scan='_rejects_scan', max_line_size=16777216, null_padding=false)")
+
+        def without_header(width: int) -> str:
+            same = " AND ".join(f"coalesce(#{k}, '') = {_literal(v)}" for k, v in enumerate(names[:width], 1))
+            return f"{select} WHERE NOT ({same})"
+
         try:
-            # binding the view sniffs the header: a file DuckDB cannot read fails here
+            # binding the view sniffs the header: a file DuckDB cannot read fails here.  Made at once
+            # with the filter for the header's width as parsed here (each binding sniffs again);
+            # when DuckDB sees fewer columns, made again for its width
+            if names:
+                try:
+                    con.execute(f'CREATE TEMP VIEW "{stage}" AS {without_header(len(names))}')
+                    return without_header(len(names))
+                except duckdb.BinderException:
+                    con.execute(f'DROP VIEW IF EXISTS "{stage}"')
             con.execute(f'CREATE TEMP VIEW "{stage}" AS {select}')
             if names:
                 width = len(con.execute(f'DESCRIBE "{stage}"').fetchall())
-                same = " AND ".join(f"coalesce(#{k}, '') = {_literal(v)}" for k, v in enumerate(names[:width], 1))
-                select += f" WHERE NOT ({same})"
+                select = without_header(width)
                 con.execute(f'CREATE OR REPLACE TEMP VIEW "{stage}" AS {select}')
         except duckdb.Error as exc:
             _raise_csv_error(exc, path, source, delim)
