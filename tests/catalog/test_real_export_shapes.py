@@ -10,7 +10,7 @@ DuckDB warehouse; the expected rows are the rows Excel shows (counted here from 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -464,3 +464,130 @@ def test_csv_example_rows_count_title_repeated_and_skipped_lines(sqlite_ws, tmp_
     assert code == 0, err
     (bad,) = quality(capsys, "人员")["columns"]["身份证号"]["invalid_examples"]
     assert (bad["row"], bad["record"], bad["value"]) == (8, 4, "12345")      # line 8 of the file
+
+
+@pytest.mark.parametrize(("encoding", "newline"), [("utf-8", "\n"), ("gbk", "\r\n")])
+def test_csv_example_rows_count_blank_lines_and_values_spanning_lines(sqlite_ws, tmp_path, capsys, encoding,
+                                                                      newline):
+    """A value in quotes over two lines and blank lines (DuckDB skips them) before a bad value: the
+    example names the line an editor shows, not the record number plus the header."""
+    lines = ["某区人员名单", "姓名,身份证号,备注", f"张三,{valid_id(1)},好", "",             # lines 1–4
+             f'李四,{valid_id(2)},"第一行', '第二行"', "", "",                           # 5–8
+             "王五,12345,x",                                                             # 9: bad ID
+             f'赵六,{valid_id(3)},"引号""里', '的值"',                                   # 10–11
+             "钱七,99,y"]                                                                # 12: bad ID
+    (tmp_path / "a.csv").write_bytes((newline.join(lines) + newline).encode(encoding))
+    code, _, err = cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "人员", "--header-row", "2",
+                       "--no-progress")
+    assert code == 0, err
+    assert [r[0] for r in fetch(sqlite_ws, "人员", '"备注"')] == ["好", f"第一行{newline}第二行", "x",
+                                                              f'引号"里{newline}的值', "y"]
+    bad = quality(capsys, "人员")["columns"]["身份证号"]["invalid_examples"]
+    assert [(e["row"], e["record"], e["value"]) for e in bad] == [(9, 3, "12345"), (12, 5, "99")]
+
+
+def test_record_lines_agree_with_a_csv_reader(tmp_path):
+    """readers.record_lines over random files — values spanning lines, escaped quotes, blank lines,
+    lines left out, \\r\\n — gives each record the line Python's csv module starts it on, whatever the
+    block size."""
+    import csv
+    import io
+    import random
+
+    from shujian.catalog import readers
+
+    rnd = random.Random(7)
+    for trial in range(60):
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n" if trial % 2 else "\n")
+        writer.writerow(["a", "b"])
+        for _ in range(rnd.randint(1, 60)):
+            if rnd.random() < 0.2:
+                out.write("\r\n" if trial % 2 else "\n")                  # a blank line
+            writer.writerow([rnd.choice(["x", 'y"z', "多\n行", "a\r\nb", "", "\n\n"]), str(rnd.randint(0, 9))])
+        text = out.getvalue()
+        path = tmp_path / f"{trial}.csv"
+        path.write_bytes(text.encode())
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader)
+        starts, at = [], reader.line_num
+        for row in reader:
+            if row:
+                starts.append(at + 1 + _blank_lines_before(text, at))
+            at = reader.line_num
+        gone = set(rnd.sample(starts, min(3, len(starts)))) if trial % 3 == 0 else set()
+        expected = [n for n in starts if n not in gone]
+        size = rnd.choice([7, 64, 1 << 20])
+        runs = _with_chunk(readers, size, lambda p=path, g=gone: readers.record_lines(p, 1, g))
+        assert [readers.source_row(runs, k) for k in range(1, len(expected) + 1)] == expected, trial
+
+
+def _blank_lines_before(text: str, line: int) -> int:
+    """Blank lines right after line ``line`` of ``text`` (csv.reader counts them in line_num)."""
+    rest = text.splitlines()[line:]
+    n = 0
+    while n < len(rest) and rest[n] == "":
+        n += 1
+    return n
+
+
+def _with_chunk(readers, size: int, run):
+    old = readers.CHUNK
+    readers.CHUNK = size
+    try:
+        return run()
+    finally:
+        readers.CHUNK = old
+
+
+# -- hidden columns and dates written with a midnight time ---------------------------------------------
+
+@pytest.mark.parametrize("first_column", [1, 3])
+def test_hidden_excel_columns_are_named_in_the_import_notes(sqlite_ws, tmp_path, capsys, first_column):
+    """Columns hidden in Excel are imported like the others, and the import says which they are
+    (letter and name): whoever checked the sheet in Excel never saw them."""
+    from openpyxl.utils import get_column_letter
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "明细"
+    for r, row in enumerate([["姓名", "内部编号", "金额", "备注"], ["张三", "A1", 10, "x"], ["李四", "A2", 20, "y"]], 1):
+        for c, value in enumerate(row):
+            ws.cell(r, first_column + c, value)
+    hidden = [get_column_letter(first_column + 1), get_column_letter(first_column + 3)]
+    for letter in hidden:
+        ws.column_dimensions[letter].hidden = True
+    wb.save(tmp_path / "a.xlsx")
+    code, out, err = cli(capsys, "data", "import", str(tmp_path / "a.xlsx"), "--name", "发放", "--no-progress")
+    assert code == 0, err
+    assert f"“内部编号”（{hidden[0]} 列）、“备注”（{hidden[1]} 列）" in out and "隐藏" in out
+    assert "“金额”" not in out and "“姓名”（" not in out
+    assert fetch(sqlite_ws, "发放", '"内部编号", "备注"') == [("A1", "x"), ("A2", "y")]      # imported all the same
+    wb = openpyxl.Workbook()
+    wb.active.append(["姓名", "金额"])
+    wb.active.append(["张三", 10])
+    wb.save(tmp_path / "b.xlsx")
+    code, out, _ = cli(capsys, "data", "import", str(tmp_path / "b.xlsx"), "--name", "发放2", "--no-progress")
+    assert code == 0 and "隐藏" not in out
+
+
+def test_dates_written_with_midnight_times_are_dates(sqlite_ws, tmp_path, capsys):
+    """2024-01-05 00:00:00 beside 2024-01-05 (a date column exported with its time part) is a DATE
+    column; one other time of day anywhere in the file — past the sample too — keeps TIMESTAMP."""
+    lines = ["姓名,登记日期,办结日期"] + [f"人{i},2024-01-{i % 28 + 1:02d} 00:00:00,2024-02-01 00:00:00"
+                                     for i in range(12_000)]
+    lines[2] = "人1,2024-01-02,2024-02-01"
+    lines[-1] = "人x,2024-01-03 00:00:00,2024-02-01 08:30:00"         # after the 10,000 rows of the sample
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "登记", "--no-progress")
+    assert code == 0, err
+    assert "列“登记日期”的值都是日期" in out and "办结日期”的值" not in out
+    ref = CatalogService(sqlite_ws).resolve("登记")
+    with sqlite_ws.warehouse() as con:
+        types = dict(con.execute(f'SELECT column_name, data_type FROM information_schema.columns '
+                                 f"WHERE table_name = '{ref.relation}'").fetchall())
+    assert types["登记日期"] == "DATE" and types["办结日期"] == "TIMESTAMP"
+    rows = fetch(sqlite_ws, "登记", '"登记日期", "办结日期"')
+    assert rows[0][0] == date(2024, 1, 1) and rows[1] == (date(2024, 1, 2), datetime(2024, 2, 1))
+    cols = quality(capsys, "登记")["columns"]
+    assert cols["登记日期"]["dtype"] == "DATE" and cols["登记日期"]["max"] == "2024-01-28"

@@ -8,6 +8,7 @@ Anything that fails or is interrupted before that drops its DuckDB tables and ma
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import time
@@ -297,9 +298,9 @@ class Importer:
         while True:   # at most twice: a value the sample did not show may fail to parse
             columns, raw_cols, bits = self._create_relation(con, stage, relation, plans, semantic, info)
             if finish is not None:   # a CSV read by this CREATE: its rejected lines, no data rows
-                info["skipped"], finish = finish(con, relation), None
+                info["skipped"], finish = finish(con, relation, info), None
             sparse = {RAW_PREFIX + p.name for p in plans if p.sparse_raw}
-            failed, differs, nulled = self._check_relation(con, relation, plans, raw_cols, bits, sparse)
+            failed, differs, nulled, timed = self._check_relation(con, relation, plans, raw_cols, bits, sparse)
             forced = [p for p in plans if p.forced and p.name in failed]
             if forced:
                 raise _forced_type_error(con, stage, relation, forced[0], failed[forced[0].name], req, has_line)
@@ -310,6 +311,7 @@ class Importer:
                 retyped.add(name)
             plans = [_Plan(p.name, "VARCHAR", _q(p.name), p.semantic, p.source) if p.name in retyped else p
                      for p in plans]
+        notes += _midnight_dates(con, relation, plans, columns, timed)
         for _name, raw in raw_cols:
             if not differs[raw]:
                 con.execute(f'ALTER TABLE "{relation}" DROP COLUMN {_q(raw)}')
@@ -415,6 +417,8 @@ class Importer:
                 # what _check_relation counts: a value that did not parse, a value that became NULL
                 flags.append(name)
                 checks.append((f"bad{i}", f"{name} IS NULL AND {v} IS NOT NULL"))
+                if _may_be_dates(p):   # a time of day other than midnight (_midnight_dates)
+                    checks.append((f"tod{i}", f"CAST({name} AS TIME) <> TIME '00:00:00'"))
             else:
                 select.append(f"{p.expr} AS {name}")
                 flags.append(name)
@@ -469,22 +473,26 @@ class Importer:
         def hits(check: str) -> str:
             col, bit = bits[check]
             return f"count(*) FILTER (WHERE ({_q(col)} & {bit}) <> 0)"
+        timed = [p.name for i, p in typed if f"tod{i}" in bits]
         parts = [hits(f"bad{i}") for i, _p in typed]
         parts += [hits(f"nul{i}") for i, _n in nulled]
         parts += [hits(f"dif:{raw}") for _n, raw in raw_cols]
+        parts += [hits(f"tod{i}") + f", count({_q(p.name)})" for i, p in typed if f"tod{i}" in bits]
         row = con.execute(f'SELECT {", ".join(parts)} FROM "{relation}"').fetchone() if parts else ()
         k = len(typed) + len(nulled)
+        times, row = row[k + len(raw_cols):], row[:k + len(raw_cols)]
         for (n, raw), d in zip(raw_cols, row[k:], strict=True):
             if d and raw in sparse:
                 col, bit = bits[f"dif:{raw}"]
                 con.execute(f'UPDATE "{relation}" SET {_q(raw)} = {_q(n)} WHERE ({_q(col)} & {bit}) = 0')
         if not parts:
-            return {}, {}, {}
+            return {}, {}, {}, {}
         failed = {p.name: bad for (_i, p), bad in zip(typed, row[:len(typed)], strict=True) if bad}
         k = len(typed) + len(nulled)
         gone = {n: c - failed.get(n, 0) for (_i, n), c in zip(nulled, row[len(typed):k], strict=True)}
         differs = {raw: bool(d) for (_n, raw), d in zip(raw_cols, row[k:], strict=True)}
-        return failed, differs, gone
+        # {TIMESTAMP column: (values with a time of day other than midnight, values)}
+        return failed, differs, gone, {n: (times[2 * j], times[2 * j + 1]) for j, n in enumerate(timed)}
 
     @staticmethod
     def _semantic_for(name: str, sample: list, req: ImportRequest, semantic) -> tuple[str | None, str | None]:
@@ -621,6 +629,31 @@ def _marker_hints(plans: list[_Plan], bits: dict[str, tuple[str, int]]) -> dict[
             col, bit = bits[key]
             hints[p.name] = f"(({_q(col)} & {bit}) <> 0)"
     return hints
+
+
+def _may_be_dates(p: _Plan) -> bool:
+    """A TIMESTAMP column inferred from text (not named by --type, not typed in the source): dates
+    when every time of day in it is midnight (``_midnight_dates``)."""
+    return p.dtype == "TIMESTAMP" and not p.forced and not p.typed_source
+
+
+def _midnight_dates(con, relation: str, plans: list[_Plan], columns: list[ColumnSchema],
+                    timed: dict[str, tuple[int, int]]) -> list[str]:
+    """Make DATE the TIMESTAMP columns inferred from text whose every value is at midnight
+    (``2024-01-05 00:00:00`` beside ``2024-01-05``: a date exported with a time part, as Oracle and
+    Excel do); returns the import's notes on them.  ``timed``: {column: (values with another time
+    of day, values)} from the CREATE's check bits (``_check_relation``)."""
+    notes = []
+    for name, (other, present) in timed.items():
+        if other or not present:
+            continue
+        con.execute(f'ALTER TABLE "{relation}" ALTER COLUMN {_q(name)} TYPE DATE')
+        for p in plans:
+            if p.name == name:
+                p.dtype = "DATE"
+        columns[:] = [dataclasses.replace(c, dtype="DATE") if c.name == name else c for c in columns]
+        notes.append(f"列“{name}”的值都是日期（时间部分全为 00:00:00），按日期保存")
+    return notes
 
 
 def _drop_columns(con, relation: str, names: list[str]) -> None:

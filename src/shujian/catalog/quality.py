@@ -346,9 +346,9 @@ def quality_report(con, relation: str, columns: list[ColumnSchema], *, key_colum
 
 def _locate(report: dict, lines: list) -> None:
     """The examples' data rows → the rows the user sees in the source (``readers.source_row``)."""
-    from .readers import source_row
+    from .readers import LineRuns, source_row
 
-    runs = [tuple(r) for r in lines]
+    runs = lines if isinstance(lines, LineRuns) else [tuple(r) for r in lines]
     for c in report["columns"].values():
         _locate_column(c, runs)
     for d in [report["duplicates"]] if report.get("duplicates") else []:

@@ -172,6 +172,9 @@ def check_header(rows: list[list[object]], header_row: int, path: Path) -> None:
                            hint=f"用 --header-row {nxt} 指定真正的表头所在行（其上各行不导入）")
 
 
+MAX_REPEATS = 1_000_000     # offsets of repeated header lines a TextScan keeps (their lines place the records)
+
+
 class TextScan:
     """What the bytes of a delimited text file show while they are hashed (one pass, ``feed`` per
     block, each a ``bytes.find``): the first NUL byte, the first byte-order mark after the file's
@@ -187,12 +190,14 @@ class TextScan:
         self.check_bom = bom
         self.nul: int | None = None
         self.bom: int | None = None
-        self.repeats: list[int] = []          # offsets of the repeated header lines (the first 100)
+        self.repeats: list[int] = []          # offsets of the repeated header lines (up to MAX_REPEATS)
         self.repeat_count = 0
         self.header = header
         self._line = b"\n" + header if header else b""
         self._keep = max(len(self._line), len(self.BOM)) - 1     # bytes a match may reach into the next block
         self._tail = b""
+        self.newlines = 0                     # line breaks in the file
+        self.end = b""                        # its last bytes (trailing blank lines)
 
     def feed(self, chunk: bytes) -> None:
         if self.nul is None and (i := chunk.find(b"\0")) >= 0:
@@ -202,7 +207,17 @@ class TextScan:
         self._look(chunk, self.pos)
         if self._keep:      # the stream's last bytes (a block may be shorter than them)
             self._tail = chunk[-self._keep:] if len(chunk) >= self._keep else (self._tail + chunk)[-self._keep:]
+        self.newlines += chunk.count(b"\n")
+        self.end = chunk[-64:] if len(chunk) >= 64 else (self.end + chunk)[-64:]
         self.pos += len(chunk)
+
+    def lines(self) -> int:
+        """The file's lines, blank lines at its end not counted."""
+        end = self.end.rstrip(b"\r\n")
+        trailing = self.end[len(end):].count(b"\n")
+        if not end and len(self.end) < 64:   # nothing but line breaks
+            return 0
+        return self.newlines - trailing + 1
 
     def _look(self, buf: bytes, base: int, seam: int = 0) -> None:
         """The matches in ``buf`` (at offset ``base`` of the file); with ``seam``, ``buf`` is the tail
@@ -215,7 +230,7 @@ class TextScan:
             while i >= 0 and (not seam or i < seam):
                 if base + i + 1 != self.header_at:
                     self.repeat_count += 1
-                    if len(self.repeats) < 100:
+                    if len(self.repeats) < MAX_REPEATS:
                         self.repeats.append(base + i + 1)
                 i = buf.find(self._line, i + 1)
 
@@ -229,6 +244,77 @@ def _find_bom(buf: bytes, start: int) -> int:
     at = np.flatnonzero(a[start:-2] == 0xEF) + start
     at = at[(a[at + 1] == 0xBB) & (a[at + 2] == 0xBF)]
     return int(at[0]) if len(at) else -1
+
+
+class LineRuns:
+    """Runs (record, line) as two integer arrays, a sequence of tuples to ``source_row``'s bisect: a
+    CSV with a line break inside a value of every record has a run per record."""
+
+    def __init__(self, records, lines):
+        self.records, self.lines = records, lines
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [(int(r), int(n)) for r, n in zip(self.records[i], self.lines[i], strict=True)]
+        return int(self.records[i]), int(self.lines[i])
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+def record_lines(path: Path, header_row: int, gone: set[int], quote: int = 0x22) -> LineRuns:
+    """The line of each record of the CSV ``path`` as runs (``source_row``): a record begins on a line
+    that begins outside a quoted value, after the header (line ``header_row``), that is not blank
+    (DuckDB skips blank lines) and not in ``gone`` (lines left out: rejected, a repeated header).
+    Quotes are counted from the header's line: a value that spans lines holds an odd number of them
+    up to each of its line breaks (an escaped quote is two)."""
+    import numpy as np
+
+    firsts, lines = [], []
+    parity, record, expect, line0 = 0, 0, -1, header_row - 1
+    gone_arr = np.array(sorted(gone), dtype=np.int64)
+    with path.open("rb") as fh:
+        for _ in range(header_row - 1):       # title lines: no record, their quotes not counted
+            fh.readline()
+        rest = b""
+        while True:
+            chunk = fh.read(CHUNK)
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            if not cut:
+                if not chunk:
+                    break
+                rest = data
+                continue
+            block, rest = data[:cut], data[cut:]
+            a = np.frombuffer(block, dtype=np.uint8)
+            ends = np.flatnonzero(a == 10)
+            if not len(ends) or ends[-1] != len(a) - 1:          # the file's last line, unterminated
+                ends = np.append(ends, len(a))
+            starts = np.concatenate(([0], ends[:-1] + 1))
+            quotes = np.flatnonzero(a == quote)
+            inside = (parity + np.searchsorted(quotes, starts)) & 1
+            size = ends - starts
+            first = a[np.minimum(starts, len(a) - 1)]
+            blank = (size == 0) | ((size == 1) & (first == 13))
+            number = line0 + 1 + np.arange(len(starts), dtype=np.int64)
+            at = number[(inside == 0) & ~blank & (number > header_row) & ~np.isin(number, gone_arr)]
+            if len(at):
+                prev = np.concatenate(([expect], at[:-1] + 1))
+                new = np.flatnonzero(at != prev)
+                firsts.append(record + 1 + new)
+                lines.append(at[new])
+                record += len(at)
+                expect = int(at[-1]) + 1
+            parity = (parity + len(quotes)) & 1
+            line0 += len(starts)
+            if not chunk:
+                break
+    empty = np.zeros(0, dtype=np.int64)
+    return LineRuns(np.concatenate(firsts) if firsts else empty, np.concatenate(lines) if lines else empty)
 
 
 def line_of(path: Path, offsets: list[int]) -> list[int]:
@@ -556,12 +642,13 @@ class SheetLayout:
     footers: list[tuple[int, str]] = field(default_factory=list)
     repeated: list[int] = field(default_factory=list)
     lines: list[tuple[int, int]] = field(default_factory=list)
+    hidden: list[tuple[str, str]] = field(default_factory=list)   # (column letter, name): hidden in Excel
 
 
 def source_row(lines: list[tuple[int, int]] | None, row: int) -> int:
     """The row the user sees in the source (Excel row, or the line of a CSV record) of data row
     ``row``, from the runs of a :class:`SheetLayout` (``row`` itself without runs)."""
-    if not lines:
+    if not len(lines):
         return row
     import bisect
 
@@ -611,9 +698,57 @@ def xlsx_batches(path: Path, sheet: str | None, batch_rows: int = 50_000, header
     check_header([numbered.get(i, []) for i in range(1, max(numbered) + 1)], _first_at(numbered, header_row), path)
     start = _first_at(numbered, header_row)
     header = unique_header([_cell(v) or "" for v in numbered[start]])
+    col0 = ws.start[1] if ws.start else 0       # the rows' cells begin at the used range's first column
+    layout.hidden = [(column_letter(c), header[c - col0 - 1]) for c in hidden_columns(path, layout.sheet)
+                     if 0 <= c - col0 - 1 < len(header)]
     above = [r for n, r in head if n <= start]
     return header, _xlsx_gen([(n, r) for n, r in head if n > start], rows, header, batch_rows, with_line,
                              layout, above)
+
+
+def column_letter(n: int) -> str:
+    """Excel's letter of the 1-based column ``n``.
+
+    >>> column_letter(1), column_letter(27)
+    ('A', 'AA')
+    """
+    out = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def hidden_columns(path: Path, sheet: str) -> list[int]:
+    """The 1-based columns of ``sheet`` hidden in Excel (``<col hidden="1">`` or width 0 in the
+    sheet's XML, which lists them before its data); [] for an .xls or when the parts are not found."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    try:
+        with zipfile.ZipFile(path) as zf:
+            book = ET.fromstring(zf.read("xl/workbook.xml"))
+            rid = next((e.get(rel) for e in book.iter() if e.tag.endswith("}sheet") and e.get("name") == sheet), None)
+            rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+            target = next((e.get("Target") for e in rels if e.get("Id") == rid), None)
+            if rid is None or target is None:
+                return []
+            member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            head = b""
+            with zf.open(member) as fh:       # <cols> comes before <sheetData>: read up to it
+                while (chunk := fh.read(1 << 16)) and b"<sheetData" not in head:
+                    head += chunk
+    except (KeyError, OSError, zipfile.BadZipFile, ET.ParseError):
+        return []
+    head = head.split(b"<sheetData")[0]
+    out: set[int] = set()
+    for col in re.finditer(rb"<(?:\w+:)?col\b([^>]*)>", head):
+        attrs = dict(re.findall(rb'(\w+)="([^"]*)"', col.group(1)))
+        hidden = attrs.get(b"hidden") in (b"1", b"true") or attrs.get(b"width") in (b"0", b"0.0")
+        if hidden and attrs.get(b"min", b"").isdigit() and attrs.get(b"max", b"").isdigit():
+            out.update(range(int(attrs[b"min"]), min(int(attrs[b"max"]), 16384) + 1))
+    return sorted(out)
 
 
 def _pick_sheet(book, sheet: str | None, path: Path) -> tuple[object, str, str | None]:

@@ -38,6 +38,16 @@ def footer_notes(footers: list[tuple[int, str]]) -> list[str]:
     return [f"表格末尾第 {rows} 行是表尾（合计、制表人、审核人等），不是数据，未导入：{texts}"]
 
 
+def hidden_notes(sheet: str, hidden: list[tuple[str, str]]) -> list[str]:
+    """The import's note on the columns hidden in Excel (readers.hidden_columns): imported as the
+    others, though whoever looks at the sheet in Excel does not see them."""
+    if not hidden:
+        return []
+    listed = "、".join(f"“{name}”（{letter} 列）" for letter, name in hidden)
+    return [f"工作表“{sheet}”中有 {len(hidden)} 个在 Excel 中隐藏的列：{listed}；它们已照常导入，"
+            f"但在 Excel 中打开时看不到，请核对这些列是否属于本次调取的数据"]
+
+
 def repeated_notes(rows: list[int], count: int | None = None) -> list[str]:
     """The import's note on the rows left out as copies of the header (or of a title above it);
     ``count``: how many there are when ``rows`` lists the first ones only."""
@@ -74,8 +84,8 @@ class Stager:
                                                    layout=layout)
             stage_batches(con, stage, header, batches, with_line=True)
             check_not_empty(con, stage, path, layout.sheet)
-            notes = [*([layout.note] if layout.note else []), *repeated_notes(layout.repeated),
-                     *footer_notes(layout.footers)]
+            notes = [*([layout.note] if layout.note else []), *hidden_notes(layout.sheet, layout.hidden),
+                     *repeated_notes(layout.repeated), *footer_notes(layout.footers)]
             return {"format": fmt, "encoding": None, "hash": readers.hash_file(path), "skipped": [],
                     "sheet": layout.sheet, "notes": notes, "lines": layout.lines}
         return self.stage_jsonl(con, stage, path, req)
@@ -120,11 +130,12 @@ class Stager:
         source, notes = self._cut_footer(source, path, delim, head, req.header_row, job_id, tmp_files)
         names = head[req.header_row - 1] if len(head) >= req.header_row else []
         select = self._csv_view(con, stage, source, delim, path, req.header_row - 1, names)
-        lines = [(1, req.header_row + 1)]     # record k is line k + header_row (no value spanning lines)
+        # record k is line k + header_row, but after a value spanning lines or a blank line (finish_csv)
+        lines = [(1, req.header_row + 1)]
         return {"format": "csv", "encoding": encoding, "hash": digest, "skipped": [], "view": True, "notes": notes,
                 "path": path, "lines": lines,
                 "finish": partial(finish_csv, path=path, req=req, source=source, scan=scan, digest=digest,
-                                  notes=notes, lines=lines, delim=delim),
+                                  notes=notes, lines=lines, delim=delim, footer=bool(notes)),
                 "materialise": partial(materialise_csv, select=select, path=path, progress=self.progress)}
 
     def _cut_footer(self, source: Path, path: Path, delim: str, head: list[list[str]], header_row: int,
@@ -235,13 +246,17 @@ def run_tracked(con, sql: str, progress, path: Path | None = None) -> None:
     progress.update(100)
 
 
-def finish_csv(con, relation: str, *, path: Path, req, source: Path | None = None,
+def finish_csv(con, relation: str, info: dict | None = None, *, path: Path, req, source: Path | None = None,
                scan: readers.TextScan | None = None, digest=None, notes: list[str] | None = None,
-               lines: list[tuple[int, int]] | None = None, delim: str = ",") -> list[dict]:
+               lines: list[tuple[int, int]] | None = None, delim: str = ",", footer: bool = False) -> list[dict]:
     """After the version was created from the staging view: the lines ``read_csv`` rejected (an
     error unless --skip-bad-rows), a file without data rows (an error), and what the ``scan`` of its
     bytes found (once the hashing ``digest`` is done): a NUL byte or a BOM in the middle (errors),
-    header lines repeated (added to ``notes``; ``lines`` gets their gaps).  Returns the skipped lines."""
+    header lines repeated (added to ``notes``; ``lines`` gets their gaps).  Returns the skipped lines.
+
+    When the file has more lines than the header, the records and the lines left out (a value
+    spanning lines, blank lines; or a table ``footer`` cut off), each record's line is found in the
+    file (``readers.record_lines``) and becomes ``info["lines"]``."""
     if callable(digest):
         digest()
     if scan is not None:
@@ -250,7 +265,7 @@ def finish_csv(con, relation: str, *, path: Path, req, source: Path | None = Non
     if source is not None:
         _quote_to_the_end(skipped, source, delim)
     check_bad_rows(skipped, path, req)
-    check_not_empty(con, relation, path)
+    records = check_not_empty(con, relation, path)
     at = readers.line_of(path, scan.repeats) if scan is not None and scan.repeat_count else []
     if at and notes is not None:
         notes.extend(repeated_notes(at, scan.repeat_count))
@@ -260,6 +275,11 @@ def finish_csv(con, relation: str, *, path: Path, req, source: Path | None = Non
         first = lines[0][1] - 1                      # the header's line
         gone = sorted({*at, *(s["line"] for s in skipped)})
         lines.extend((n - first - i, n + 1) for i, n in enumerate(gone))
+    if info is not None and lines is not None and scan is not None and source is not None:
+        listed = scan.repeat_count + len(skipped)
+        if footer or scan.lines() != req.header_row + records + listed:
+            gone = {*at, *(s["line"] for s in skipped)}
+            info["lines"] = readers.record_lines(source, req.header_row, gone)
     return skipped
 
 
@@ -440,7 +460,8 @@ def check_bad_rows(skipped: list[dict], path: Path, req) -> None:
         details={"bad_rows": skipped[:1000]})
 
 
-def check_not_empty(con, stage: str, path: Path, sheet: str | None = None) -> None:
+def check_not_empty(con, stage: str, path: Path, sheet: str | None = None) -> int:
+    """The rows of ``stage``; an error when there are none."""
     n = con.execute(f'SELECT count(*) FROM "{stage}"').fetchone()[0]
     if n == 0:
         if sheet is not None:
@@ -449,3 +470,4 @@ def check_not_empty(con, stage: str, path: Path, sheet: str | None = None) -> No
                                hint=f"文件中的工作表：{'、'.join(names)}；用 --sheet 指定数据所在的工作表，"
                                     f"或确认导出时选择了数据范围")
         raise ImportFailed(f"文件 {path.name} 只有表头，没有数据行", hint="确认导出时选择了数据范围")
+    return n
