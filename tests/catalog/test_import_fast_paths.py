@@ -148,3 +148,64 @@ def test_utf8_lines_in_gbk_are_found_as_one_by_one():
             pass
     assert found == expected
     assert len(_maybe_utf8_lines(b"\n".join(x.encode("gb18030") for x in words[:4]))) == 0   # GBK: none left
+
+
+def test_utf8_line_masks_reused_from_block_to_block_keep_no_trace():
+    """encodings.maybe_utf8_lines keeps its byte masks from block to block (per thread): a short block
+    after a long one, and a block without a line break after one with many, give what a line-by-line
+    decode gives."""
+    from shujian.catalog.encodings import maybe_utf8_lines
+
+    rng = random.Random(11)
+    pieces = ["张三".encode("gbk"), "张三".encode(), b"a,1", b"\n", b"\r\n", b"\xc3", b"\x80", b"\xe4\xb8",
+              "，".encode()]
+    for size in [4000, 3, 0, 1, 2500, 7, 1, 900]:
+        block = b"".join(rng.choice(pieces) for _ in range(size))
+        lines = block.split(b"\n")
+        if not lines[-1]:
+            lines.pop()
+        expected = [(i, line) for i, line in enumerate(lines) if any(b >= 0x80 for b in line) and _utf8(line)]
+        got = [(i, line) for i, line in maybe_utf8_lines(block) if _utf8(line)]
+        assert got == expected, size
+
+
+def _utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def test_ctrl_c_while_a_transcoding_worker_starts_leaves_no_worker_and_no_part(tmp_path, monkeypatch):
+    """A Ctrl-C that arrives while a worker process is being started (inside Popen, which waits for
+    the exec) stops that worker and removes its part file too: the signal is held back until the
+    worker is in the list the clean-up goes through.  (It left ``import_N.csv.part1`` behind under load.)"""
+    import os
+    import signal
+    import subprocess
+
+    from shujian.catalog import encodings
+
+    src = tmp_path / "a.csv"
+    src.write_bytes(("姓名,金额\r\n" + "张三,1\r\n" * 1_200_000).encode("gbk"))     # 3 blocks: a worker
+    dst = tmp_path / "a.utf8.csv"
+    started: list = []
+    real = subprocess.Popen
+
+    def popen_then_ctrl_c(*args, **kwargs):
+        proc = real(*args, **kwargs)
+        started.append(proc)
+        os.kill(os.getpid(), signal.SIGINT)      # Ctrl-C before Popen has returned
+        return proc
+
+    monkeypatch.setattr(encodings.subprocess, "Popen", popen_then_ctrl_c)
+    try:
+        encodings.parallel_transcode(src, dst, "gb18030", 2, lambda kind, line: None)
+    except KeyboardInterrupt:
+        pass
+    else:
+        raise AssertionError("the Ctrl-C was lost")
+    (worker,) = started
+    worker.wait(timeout=60)                      # an orphan would finish its part here
+    assert not list(tmp_path.glob("*.part*"))

@@ -404,6 +404,8 @@ def test_the_byte_scan_finds_what_a_search_of_the_whole_file_finds():
         assert scan.repeats == found and scan.repeat_count == len(found)
         assert scan.bom == (None if data.find(TextScan.BOM, 1) < 0 else data.find(TextScan.BOM, 1))
         assert scan.nul == (None if data.find(b"\0") < 0 else data.find(b"\0"))
+        assert scan.newlines == data.count(b"\n")
+        assert scan.lines() == len(data.rstrip(b"\r\n").split(b"\n"))
 
 
 def test_a_quote_open_to_the_end_says_how_many_lines_it_took(sqlite_ws, tmp_path, capsys):

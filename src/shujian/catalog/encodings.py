@@ -23,6 +23,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 CHUNK = 4 * 1024 * 1024
@@ -55,22 +56,29 @@ def maybe_utf8_lines(block: bytes) -> list[tuple[int, bytes]]:
     follows an ASCII byte, or a lead byte (11xxxxxx) not followed by a continuation byte.  Valid
     UTF-8 never has either, so every UTF-8 line is kept; a GBK line with Chinese text almost always
     has one (its first character already), so few lines are left to decode one by one.
+
+    The byte masks go into arrays kept per thread (``_masks``): a fresh 4 MB array per mask and
+    block cost more in page faults than the comparisons (0.37-0.78 -> 0.18 CPU s per 162 MB).
     """
     import numpy as np
 
     a = np.frombuffer(block, dtype=np.uint8)
-    if not len(a):
+    n = len(a)
+    if not n:
         return []
-    high = a >= 0x80
-    lead = a >= 0xC0
-    cont = high ^ lead                                                  # 10xxxxxx
-    bad = np.empty(len(a), dtype=bool)
+    high, lead, cont, bad, tmp = _masks(np, n)
+    np.greater_equal(a, 0x80, out=high)
+    np.greater_equal(a, 0xC0, out=lead)
+    np.bitwise_xor(high, lead, out=cont)                                # 10xxxxxx
     bad[0] = cont[0]
     np.greater(cont[1:], high[:-1], out=bad[1:])                        # a continuation after an ASCII byte
-    bad[:-1] |= np.greater(lead[:-1], cont[1:], out=lead[:-1])          # a lead byte without a continuation
+    np.greater(lead[:-1], cont[1:], out=tmp[:-1])                       # a lead byte without a continuation
+    bad[:-1] |= tmp[:-1]
     bad[-1] |= lead[-1]
-    starts = np.concatenate(([0], np.flatnonzero(a == 0x0A) + 1))
-    starts = starts[starts < len(a)]
+    np.equal(a, 0x0A, out=tmp)
+    starts = np.flatnonzero(tmp)
+    starts += 1
+    starts = np.concatenate(([0], starts[starts < n]))
     keep = np.logical_or.reduceat(high, starts) & ~np.logical_or.reduceat(bad, starts)
     out = []
     for i in np.flatnonzero(keep):
@@ -78,6 +86,17 @@ def maybe_utf8_lines(block: bytes) -> list[tuple[int, bytes]]:
         end = block.find(b"\n", start)
         out.append((int(i), block[start:end if end >= 0 else len(block)]))
     return out
+
+
+_local = threading.local()
+
+
+def _masks(np, n: int) -> list:
+    """Five boolean arrays of ``n`` elements, reused by this thread from block to block."""
+    kept = getattr(_local, "masks", None)
+    if kept is None or len(kept[0]) < n:
+        kept = _local.masks = [np.empty(n, dtype=bool) for _ in range(5)]
+    return [m[:n] for m in kept]
 
 
 def block_bounds(path: Path, size: int) -> list[int]:
@@ -146,8 +165,9 @@ def parallel_transcode(src: Path, dst: Path, encoding: str, n: int, on_error) ->
         jobs = [{"src": str(src), "part": str(part), "encoding": encoding, "bounds": bounds[a:b + 1],
                  "final_last": b == blocks} for (a, b), part in zip(runs, parts, strict=True)]
         for job in jobs[1:]:
-            procs.append(subprocess.Popen([sys.executable, "-m", "shujian.catalog.encodings", json.dumps(job)],
-                                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+            # a Ctrl-C arriving inside Popen (which waits for the exec) left a worker in no list: nothing
+            # stopped it or removed its part file.  It is taken after the worker is listed
+            _start_worker([sys.executable, "-m", "shujian.catalog.encodings", json.dumps(job)], env, procs)
         # the first run here (its decoding holds this process's GIL; the caller's hashing does not need it)
         results = [transcode_blocks(**jobs[0])]
         for p in procs:
@@ -169,6 +189,28 @@ def parallel_transcode(src: Path, dst: Path, encoding: str, n: int, on_error) ->
                 p.wait()
         for part in parts:
             part.unlink(missing_ok=True)
+
+
+def _start_worker(cmd: list[str], env: dict, procs: list) -> None:
+    """Start a worker and add it to ``procs``; a Ctrl-C meanwhile (main thread) is raised once it is there."""
+    import signal
+    import threading
+
+    def start() -> subprocess.Popen:
+        return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    if threading.current_thread() is not threading.main_thread():
+        procs.append(start())
+        return
+    caught: list = []
+    old = signal.signal(signal.SIGINT, lambda *sig: caught.append(sig))
+    try:
+        proc = start()
+    finally:
+        signal.signal(signal.SIGINT, old)
+    procs.append(proc)
+    if caught and callable(old):
+        old(*caught[0])          # Python's default handler raises KeyboardInterrupt
 
 
 def _join(parts: list[Path], dst: Path) -> None:
