@@ -43,7 +43,7 @@ from shujian.compiler.steps import (
     build_union,
     build_window,
 )
-from shujian.compiler.text import build_text, narrow_outputs
+from shujian.compiler.text import build_text, kept_configs, narrow_outputs
 from shujian.compiler.types import norm
 from shujian.errors import InputError, ValidationFailed
 from shujian.spec.model import FieldBinding, Model, RuleColumn, Step
@@ -314,6 +314,7 @@ def _finish(b: Builder, model: Model, last: Rel, datasets: list[str],
     if plan is not None and last.evidence:      # evidence after screens (compiler.screens)
         ctes = two_passes(ctes, last.cte, model.output.subject.key, plan, prune_columns)
     narrow_outputs(ctes, final)                 # text functions: only the fields still read
+    kept_configs(ctes, b.ctx.dialect)           # … and their rule handed over once, not per row
     for name, query in ctes:
         final = final.with_(name, as_=query, copy=False)
     not_null_tests(final)      # the tree is rendered, split into stages and read as it is: no copies

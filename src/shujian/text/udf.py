@@ -22,6 +22,11 @@ subquery: evaluated before the rows that need it).  ``screen_values`` looks the 
 digest (the text workers receive it with their first batch); where the set is not at hand (a Spark
 executor other than the one that ran ``shujian_text_keys``) every name gets its key, which joins
 the same rows.
+
+``shujian_text_config(config VARCHAR) → VARCHAR``: on DuckDB a long config (a rule) is handed over
+once per statement, from a one-row CTE (``compiler.text.kept_configs``): this function keeps it in the
+process and returns a short handle (``@config:<digest>``) that ``shujian_text`` receives in every row
+instead of the rule's JSON, which DuckDB would copy into every row of every batch.
 """
 
 from __future__ import annotations
@@ -44,10 +49,13 @@ from shujian.text.segment import segmenter
 
 FUNCTION = "shujian_text"
 KEYS_FUNCTION = "shujian_text_keys"
+CONFIG_FUNCTION = "shujian_text_config"
+HANDLE = "@config:"                                  # a kept config's handle: HANDLE + digest
 FIELDS = ("matched", "explain", "words", "merchant", "merchant_key", "name_key")
 _KEYSETS: OrderedDict[str, Any] = OrderedDict()     # digest → KeyFilter (the latest few)
 _KEYSETS_KEPT = 8
 _KEYSETS_LOCK = threading.Lock()
+_CONFIGS: OrderedDict[str, str] = OrderedDict()     # handle → config (the latest few)
 
 
 def keyset_digest(keys: Iterable[str | None]) -> tuple[str, list[str]]:
@@ -88,6 +96,30 @@ def with_keys(config: str | None, keys: Iterable[str | None] | None) -> str:
     data = json.loads(config or "{}")
     data["among"] = add_keyset(keys or ())
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def keep_config(config: str) -> str:
+    """The body of ``shujian_text_config``: keep ``config`` in this process; its handle (short: what
+    DuckDB copies into every row of a batch instead of the whole rule)."""
+    handle = HANDLE + hashlib.sha256(config.encode("utf-8")).hexdigest()[:32]
+    with _KEYSETS_LOCK:
+        _CONFIGS[handle] = config
+        _CONFIGS.move_to_end(handle)
+        while len(_CONFIGS) > _KEYSETS_KEPT:
+            _CONFIGS.popitem(last=False)
+    return handle
+
+
+def kept_config(value: str) -> str:
+    """The config a ``shujian_text`` call received: itself, or the config kept under its handle."""
+    if not value.startswith(HANDLE):
+        return value
+    with _KEYSETS_LOCK:
+        found = _CONFIGS.get(value)
+    if found is None:
+        raise ValueError(f"文本规则配置 {value} 不在本进程中：shujian_text_config 应在同一语句中先执行；"
+                         "请整条执行编译后的 SQL，不要单独执行引用它的部分")
+    return found
 
 
 @lru_cache(maxsize=64)
@@ -253,7 +285,7 @@ def register_duckdb(con, words: Iterable[str] = ()) -> None:
     seen = [0]                    # rows this registration has screened
 
     def call(texts, configs):
-        config = configs[0].as_py() if len(configs) else "{}"
+        config = kept_config(configs[0].as_py()) if len(configs) else "{}"
         # one compact array (its own buffers: what a worker is sent is this batch, not a larger buffer)
         if isinstance(texts, pa.ChunkedArray):
             values = pa.concat_arrays(texts.chunks) if texts.num_chunks else pa.array([], pa.string())
@@ -266,7 +298,10 @@ def register_duckdb(con, words: Iterable[str] = ()) -> None:
         return pa.array([with_keys(c, k) for c, k in zip(configs.to_pylist(), keys.to_pylist(), strict=True)],
                         pa.string())
 
-    for name in (FUNCTION, KEYS_FUNCTION):
+    def config_call(configs):
+        return pa.array([None if c is None else keep_config(c) for c in configs.to_pylist()], pa.string())
+
+    for name in (FUNCTION, KEYS_FUNCTION, CONFIG_FUNCTION):
         try:
             con.remove_function(name)
         except Exception:  # noqa: BLE001 — not registered yet on this connection
@@ -277,6 +312,9 @@ def register_duckdb(con, words: Iterable[str] = ()) -> None:
                         null_handling="special", side_effects=True)
     # side_effects: called for what it keeps (the key set), never folded or skipped
     con.create_function(KEYS_FUNCTION, keys_call, ["VARCHAR", "VARCHAR[]"], "VARCHAR", type="arrow",
+                        null_handling="special", side_effects=True)
+    # side_effects: called for what it keeps (the config), never folded away
+    con.create_function(CONFIG_FUNCTION, config_call, ["VARCHAR"], "VARCHAR", type="arrow",
                         null_handling="special", side_effects=True)
 
 
