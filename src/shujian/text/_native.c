@@ -372,6 +372,7 @@ typedef struct {
     int32_t *t_len;             /* literal term length; -1 for a regex term */
     PyObject **t_match;         /* regex term: its compiled pattern's bound ``match`` */
     int32_t **t_prog;           /* regex term: its program (see rx_run), or NULL: t_match is called */
+    int32_t n_rx, *rx_list;     /* the regex terms' ranks, ascending (the ranks with a t_match) */
     uint8_t *t_positive, *t_any;
     PyObject *pre_search;       /* the positive regex terms' ``search`` (or NULL) */
     int32_t nclauses;
@@ -389,7 +390,7 @@ static void Rule_dealloc(Rule *r) {
     free(r->w_rank); free(r->w_ignore); free(r->w_ctx); free(r->w_rx_off); free(r->w_rx_n); free(r->rx_ranks);
     if (r->t_match) { for (int32_t i = 0; i < r->nterms; i++) Py_XDECREF(r->t_match[i]); free(r->t_match); }
     if (r->t_prog) { for (int32_t i = 0; i < r->nterms; i++) free(r->t_prog[i]); free(r->t_prog); }
-    free(r->t_len); free(r->t_positive); free(r->t_any);
+    free(r->t_len); free(r->t_positive); free(r->t_any); free(r->rx_list);
     Py_XDECREF(r->pre_search);
     free(r->c_before); free(r->c_after); free(r->c_word); free(r->t_cl_off); free(r->t_cl_n); free(r->cl_list);
     free(r->all_r); free(r->excl_r); free(r->n_within); free(r->n_ordered); free(r->n_apos); free(r->n_bpos);
@@ -446,6 +447,9 @@ static int Rule_init(Rule *r, PyObject *args, PyObject *kw) {
         if (prog != Py_None && !(r->t_prog[i] = int_array(prog, NULL))) { Py_DECREF(t); return -1; }
         Py_DECREF(t);
     }
+    r->rx_list = malloc((r->nterms + 1) * sizeof(int32_t));
+    if (!r->rx_list) { PyErr_NoMemory(); return -1; }
+    for (int32_t i = 0; i < r->nterms; i++) if (r->t_match[i]) r->rx_list[r->n_rx++] = i;
     if (pre != Py_None) { Py_INCREF(pre); r->pre_search = pre; }
     n = PySequence_Size(clauses);
     if (n < 0) return -1;
@@ -539,12 +543,14 @@ typedef struct {
     PyObject *null_markers;
     Py_ssize_t n_branch, n_forms, n_trail;
     PyObject **branch, **forms, **trail;   /* branch endings; legal forms, longest first; trailing words */
+    Py_UCS4 *branch_last, *forms_last, *trail_first;     /* their last (first) characters: a quick test */
 } Merchants;
 
 static void Merchants_dealloc(Merchants *m) {
     ac_free(&m->biz); ac_free(&m->cut); ac_free(&m->shop);
     cset_free(&m->generic_c); cset_free(&m->divisions_c); cset_free(&m->div_starts); free(m->div_lengths);
     free(m->cut_len); free(m->cut_rank); free(m->plain);
+    free(m->branch_last); free(m->forms_last); free(m->trail_first);
     Py_XDECREF(m->generic); Py_XDECREF(m->divisions); Py_XDECREF(m->key_of);
     Py_XDECREF(m->null_markers);
     PyObject **lists[] = {m->branch, m->forms, m->trail};
@@ -602,6 +608,15 @@ static int Merchants_init(Merchants *m, PyObject *args, PyObject *kw) {
     if (!(m->branch = str_list(branch, &m->n_branch)) || !(m->forms = str_list(forms, &m->n_forms))
             || !(m->trail = str_list(trail, &m->n_trail)))
         return -1;
+    m->branch_last = malloc((m->n_branch + 1) * sizeof(Py_UCS4));
+    m->forms_last = malloc((m->n_forms + 1) * sizeof(Py_UCS4));
+    m->trail_first = malloc((m->n_trail + 1) * sizeof(Py_UCS4));
+    if (!m->branch_last || !m->forms_last || !m->trail_first) { PyErr_NoMemory(); return -1; }
+    for (Py_ssize_t i = 0; i < m->n_branch; i++)          /* str_list: non-empty str */
+        m->branch_last[i] = PyUnicode_READ_CHAR(m->branch[i], PyUnicode_GET_LENGTH(m->branch[i]) - 1);
+    for (Py_ssize_t i = 0; i < m->n_forms; i++)
+        m->forms_last[i] = PyUnicode_READ_CHAR(m->forms[i], PyUnicode_GET_LENGTH(m->forms[i]) - 1);
+    for (Py_ssize_t i = 0; i < m->n_trail; i++) m->trail_first[i] = PyUnicode_READ_CHAR(m->trail[i], 0);
     if (ac_build(&m->biz, biz) < 0 || ac_build(&m->cut, cut) < 0 || ac_build(&m->shop, shop) < 0) return -1;
     Py_ssize_t np, nl;
     if (!(m->cut_rank = int_array(places, &np)) || !(m->cut_len = int_array(lens, &nl))) return -1;
@@ -733,6 +748,7 @@ typedef struct {
     IVec tried_pos, tried_rank;         /* where a regex term may start */
     IVec idx, tmp, key, keep, hits_pos, hits_a, hits_b, out_s, out_e, present, order, aocc, bocc, spans;
     IVec longest, runs;
+    IVec ranks;                         /* the ranks of the kept occurrences, ascending, once each */
     IVec klong, krun1, krun2, kseg;     /* merchant_key (called inside the loop over ``runs``) */
     Py_UCS4 *kbuf; Py_ssize_t kcap;
 } Scratch;
@@ -741,7 +757,7 @@ static void scratch_free(Scratch *s) {
     IVec *v[] = {&s->o_rank, &s->o_start, &s->o_end, &s->p_word, &s->p_start, &s->p_end, &s->tried_pos,
                  &s->tried_rank, &s->idx, &s->tmp, &s->key, &s->keep, &s->hits_pos, &s->hits_a, &s->hits_b,
                  &s->out_s, &s->out_e, &s->present, &s->order, &s->aocc, &s->bocc, &s->spans, &s->longest,
-                 &s->runs, &s->klong, &s->krun1, &s->krun2, &s->kseg};
+                 &s->runs, &s->klong, &s->krun1, &s->krun2, &s->kseg, &s->ranks};
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) free(v[i]->v);
     free(s->buf); free(s->kbuf);
 }
@@ -812,9 +828,8 @@ static int rule_words(Rule *r, Scratch *S, PyObject *text, const Py_UCS4 *t, Py_
         if (none) return 0;
     }
     /* regex terms tried where they can start, each rank's positions ascending (finditer's matches) */
-    for (int32_t rank = 0; rank < r->nterms; rank++) {
-        if (!r->t_match[rank]) continue;
-        int32_t end = 0;
+    for (int32_t q = 0; q < r->n_rx && S->tried_pos.n; q++) {
+        int32_t rank = r->rx_list[q], end = 0;
         for (Py_ssize_t k = 0; k < S->tried_pos.n; k++) {
             if (S->tried_rank.v[k] != rank) continue;
             int32_t at = S->tried_pos.v[k];
@@ -906,6 +921,11 @@ static int rule_words(Rule *r, Scratch *S, PyObject *text, const Py_UCS4 *t, Py_
     for (int32_t k = 0; k < r->n_all; k++) if (S->present.v[r->all_r[k]] < 0) return 0;
     for (int32_t k = 0; k < r->n_excl; k++) if (S->present.v[r->excl_r[k]] >= 0) return 0;
     S->hits_pos.n = S->hits_a.n = S->hits_b.n = 0;
+    S->ranks.n = 0;                     /* keep is in rank order: a rank's first kept occurrence */
+    for (Py_ssize_t j = 0; j < nk && r->nnear; j++) {
+        int32_t rank = S->o_rank.v[S->keep.v[j]];
+        if (S->present.v[rank] == j && ivec_push(&S->ranks, rank) < 0) return -1;
+    }
     for (Py_ssize_t j = 0; j < nk; j++) {
         int32_t i = S->keep.v[j];
         if (r->t_any[S->o_rank.v[i]])
@@ -919,8 +939,10 @@ static int rule_words(Rule *r, Scratch *S, PyObject *text, const Py_UCS4 *t, Py_
             dst->n = 0;
             /* the terms present, in the clause's order, each with its kept occurrences by position */
             S->order.n = 0;
-            for (int32_t k = 0; k < r->nterms; k++)
-                if (place[k] >= 0 && S->present.v[k] >= 0 && ivec_push(&S->order, k) < 0) return -1;
+            for (Py_ssize_t q = 0; q < S->ranks.n; q++) {
+                int32_t k = S->ranks.v[q];
+                if (place[k] >= 0 && ivec_push(&S->order, k) < 0) return -1;
+            }
             for (Py_ssize_t x = 1; x < S->order.n; x++) {
                 int32_t v = S->order.v[x]; Py_ssize_t y = x;
                 while (y > 0 && place[S->order.v[y - 1]] > place[v]) { S->order.v[y] = S->order.v[y - 1]; y--; }
@@ -1090,14 +1112,15 @@ static int key_fast(Merchants *m, Scratch *S, PyObject *name, PyObject **out) {
     }
     int r = PySet_Contains(m->null_markers, name);
     if (r) return r < 0 ? -1 : 0;
+    Py_UCS4 last = PyUnicode_READ(kind, data, n - 1);
     for (Py_ssize_t i = 0; i < m->n_branch; i++) {
-        if (ends_with(full, n, m->branch[i])) return 0;
-        if (PyUnicode_GET_LENGTH(m->branch[i]) <= n &&
+        if (full[n - 1] == m->branch_last[i] && ends_with(full, n, m->branch[i])) return 0;
+        if (last == m->branch_last[i] && PyUnicode_GET_LENGTH(m->branch[i]) <= n &&
                 PyUnicode_Tailmatch(name, m->branch[i], 0, n, 1) == 1) return 0;
     }
     Py_ssize_t blen = n;                                 /* company_base: the legal form cut off */
     for (Py_ssize_t i = 0; i < m->n_forms; i++) {
-        if (ends_with(full, n, m->forms[i])) {
+        if (full[n - 1] == m->forms_last[i] && ends_with(full, n, m->forms[i])) {
             Py_ssize_t f = PyUnicode_GET_LENGTH(m->forms[i]);
             if (n > f) blen = n - f;
             break;
@@ -1136,6 +1159,7 @@ static int key_fast(Merchants *m, Scratch *S, PyObject *name, PyObject **out) {
     for (Py_ssize_t i = rlen - 1; i >= 0; i--) {
         seg[i] = 0;
         for (Py_ssize_t w = 0; w < m->n_trail && !seg[i]; w++) {
+            if (rest[i] != m->trail_first[w]) continue;
             int len = starts_at(rest, rlen, i, m->trail[w]);
             if (len && seg[i + len]) seg[i] = 1;
         }
@@ -1214,6 +1238,13 @@ static int to_ucs4(Scratch *S, PyObject *text, Py_ssize_t *n) {
     return PyUnicode_AsUCS4(text, S->buf, S->bufcap, 1) ? 0 : -1;
 }
 
+/* Py_UNICODE_ISSPACE(c) for c ≥ 128 (str.isspace: U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029,
+ * U+202F, U+205F, U+3000) without a call per character; tests/text/test_native.py checks every code point */
+static inline int wide_space(Py_UCS4 c) {
+    if (c < 0x2000) return c == 0x85 || c == 0xA0 || c == 0x1680;
+    return c <= 0x200A || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
 /* ``t[0:n]`` is its own cleaned form (shujian.text.clean.cleaned): no white space (str.isspace), no
  * full-width letter or digit, no Excel escape ``_x000``, not longer than ``max_chars`` */
 static int is_clean_text(const Py_UCS4 *t, Py_ssize_t n, Py_ssize_t max_chars) {
@@ -1225,7 +1256,7 @@ static int is_clean_text(const Py_UCS4 *t, Py_ssize_t n, Py_ssize_t max_chars) {
                 return 0;
             if (Py_UNICODE_ISSPACE(c)) return 0;
         } else if ((c >= 0xFF10 && c <= 0xFF19) || (c >= 0xFF21 && c <= 0xFF3A) || (c >= 0xFF41 && c <= 0xFF5A)
-                   || Py_UNICODE_ISSPACE(c)) {
+                   || wide_space(c)) {
             return 0;
         }
     }
