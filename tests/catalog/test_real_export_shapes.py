@@ -477,15 +477,16 @@ def test_csv_example_rows_count_blank_lines_and_values_spanning_lines(sqlite_ws,
              f'李四,{valid_id(2)},"第一行', '第二行"', "", "",                           # 5–8
              "王五,12345,x",                                                             # 9: bad ID
              f'赵六,{valid_id(3)},"引号""里', '的值"',                                   # 10–11
-             "钱七,99,y"]                                                                # 12: bad ID
+             f'孙八,{valid_id(4)},5"寸', "",                                             # 12–13: a quote as a character
+             "钱七,99,y"]                                                                # 14: bad ID
     (tmp_path / "a.csv").write_bytes((newline.join(lines) + newline).encode(encoding))
     code, _, err = cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "人员", "--header-row", "2",
                        "--no-progress")
     assert code == 0, err
     assert [r[0] for r in fetch(sqlite_ws, "人员", '"备注"')] == ["好", f"第一行{newline}第二行", "x",
-                                                              f'引号"里{newline}的值', "y"]
+                                                              f'引号"里{newline}的值', '5"寸', "y"]
     bad = quality(capsys, "人员")["columns"]["身份证号"]["invalid_examples"]
-    assert [(e["row"], e["record"], e["value"]) for e in bad] == [(9, 3, "12345"), (12, 5, "99")]
+    assert [(e["row"], e["record"], e["value"]) for e in bad] == [(9, 3, "12345"), (14, 6, "99")]
 
 
 def test_record_lines_agree_with_a_csv_reader(tmp_path):
@@ -506,7 +507,9 @@ def test_record_lines_agree_with_a_csv_reader(tmp_path):
         for _ in range(rnd.randint(1, 60)):
             if rnd.random() < 0.2:
                 out.write("\r\n" if trial % 2 else "\n")                  # a blank line
-            writer.writerow([rnd.choice(["x", 'y"z', "多\n行", "a\r\nb", "", "\n\n"]), str(rnd.randint(0, 9))])
+            writer.writerow([rnd.choice(["x", 'y"z', "多\n行", "a\r\nb", "", "\n\n", '""']), str(rnd.randint(0, 9))])
+            if rnd.random() < 0.1:
+                out.write('5"寸,1' + ("\r\n" if trial % 2 else "\n"))      # a quote inside an unquoted value
         text = out.getvalue()
         path = tmp_path / f"{trial}.csv"
         path.write_bytes(text.encode())

@@ -272,12 +272,11 @@ class LineRuns:
         return iter(self[:])
 
 
-def record_lines(path: Path, header_row: int, gone: set[int], quote: int = 0x22) -> LineRuns:
+def record_lines(path: Path, header_row: int, gone: set[int], delim: str = ",", quote: int = 0x22) -> LineRuns:
     """The line of each record of the CSV ``path`` as runs (``source_row``): a record begins on a line
     that begins outside a quoted value, after the header (line ``header_row``), that is not blank
     (DuckDB skips blank lines) and not in ``gone`` (lines left out: rejected, a repeated header).
-    Quotes are counted from the header's line: a value that spans lines holds an odd number of them
-    up to each of its line breaks (an escaped quote is two)."""
+    Quotes are followed from the header's line (``_quote_states``)."""
     import numpy as np
 
     firsts, lines = [], []
@@ -303,7 +302,9 @@ def record_lines(path: Path, header_row: int, gone: set[int], quote: int = 0x22)
                 ends = np.append(ends, len(a))
             starts = np.concatenate(([0], ends[:-1] + 1))
             quotes = np.flatnonzero(a == quote)
-            inside = (parity + np.searchsorted(quotes, starts)) & 1
+            states = _quote_states(np, a, quotes, parity, ord(delim))
+            before = np.searchsorted(quotes, starts)
+            inside = np.where(before > 0, states[np.maximum(before - 1, 0)] if len(states) else 0, parity)
             size = ends - starts
             first = a[np.minimum(starts, len(a) - 1)]
             blank = (size == 0) | ((size == 1) & (first == 13))
@@ -316,12 +317,31 @@ def record_lines(path: Path, header_row: int, gone: set[int], quote: int = 0x22)
                 lines.append(at[new])
                 record += len(at)
                 expect = int(at[-1]) + 1
-            parity = (parity + len(quotes)) & 1
+            parity = int(states[-1]) if len(states) else parity
             line0 += len(starts)
             if not chunk:
                 break
     empty = np.zeros(0, dtype=np.int64)
     return LineRuns(np.concatenate(firsts) if firsts else empty, np.concatenate(lines) if lines else empty)
+
+
+def _quote_states(np, a, quotes, inside: int, delim: int):
+    """Whether each quote of the block ``a`` (at ``quotes``) leaves a quoted value open, starting
+    ``inside`` one or not.  As DuckDB reads: a quote opens a value only at a field's start (the
+    line's or after the delimiter) — one inside an unquoted value (5"寸) is a character; inside a
+    value a quote closes it, and a quote right after that closing one (an escaped "") reopens it."""
+    if not len(quotes):
+        return np.zeros(0, dtype=np.int8)
+    prev = a[np.maximum(quotes - 1, 0)]
+    opens = ((prev == delim) | (prev == 0x0A) | (quotes == 0)).tolist()
+    out, closed = [], -2
+    for pos, at_start in zip(quotes.tolist(), opens, strict=True):
+        if inside:
+            inside, closed = 0, pos
+        elif at_start or pos == closed + 1:
+            inside = 1
+        out.append(inside)
+    return np.array(out, dtype=np.int8)
 
 
 def line_of(path: Path, offsets: list[int]) -> list[int]:

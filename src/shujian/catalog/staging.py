@@ -279,7 +279,7 @@ def finish_csv(con, relation: str, info: dict | None = None, *, path: Path, req,
         listed = scan.repeat_count + len(skipped)
         if footer or scan.lines() != req.header_row + records + listed:
             gone = {*at, *(s["line"] for s in skipped)}
-            info["lines"] = readers.record_lines(source, req.header_row, gone)
+            info["lines"] = readers.record_lines(source, req.header_row, gone, delim)
     return skipped
 
 
