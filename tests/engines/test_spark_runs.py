@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -41,15 +42,31 @@ def test_relations_are_exported_once(spark, tiny_city, pension_model):
     assert [f.stat().st_mtime_ns for f in files] == stamps
 
 
+def _cancel_once_running(spark, engine: SparkEngine, cancel: threading.Event) -> threading.Thread:
+    """Set ``cancel`` as soon as one of ``engine``'s Spark jobs runs (not after a fixed delay: on a loaded machine
+    planning can outlast one, and a job group cancelled before its job starts does not stop that job)."""
+    tracker = spark.sparkContext.statusTracker()
+
+    def watch() -> None:
+        while not cancel.is_set():
+            if any((job := tracker.getJobInfo(j)) and job.status == "RUNNING"
+                   for j in tracker.getJobIdsForGroup(engine.group)):
+                cancel.set()
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
 def test_cancel_stops_a_spark_query(spark):
     engine = SparkEngine(spark)
     cancel = threading.Event()
-    timer = threading.Timer(1.5, cancel.set)
-    timer.start()
+    watcher = _cancel_once_running(spark, engine, cancel)
     slow = "SELECT count(*) FROM range(200000000) a JOIN range(200000000) b ON a.id % 1000003 = b.id % 1000003"
     with pytest.raises(Cancelled):
         engine.execute(slow, {}, cancel=cancel)
-    timer.cancel()
+    watcher.join()
     assert spark.sql("SELECT 1 AS x").collect()[0].x == 1    # the session is still usable
 
 

@@ -29,9 +29,10 @@ def spark():
         if os.environ.get("SHUJIAN_REQUIRE_SPARK"):
             pytest.fail("SHUJIAN_REQUIRE_SPARK 已设置，但 pyspark 无法导入")
         pytest.skip('pyspark 未安装：Spark 测试已跳过（pip install "shujian[spark]"）')
+    from parity.conftest import SPARK_CONF
     from shujian.engines.spark_engine import get_session
 
-    return get_session("local[2]")
+    return get_session("local[2]", conf=SPARK_CONF)
 
 
 def _partition(rows) -> set[frozenset]:

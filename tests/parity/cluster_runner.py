@@ -21,9 +21,8 @@ from shujian.models_library import list_models
 #: the cluster's JVMs (this driver, the executors): the client compiler only (C1) and the serial collector.  On the
 #: demo city's kilobytes a JVM spends its time planning, generating code and starting, not crunching rows, and
 #: C2's optimising compiler took about a third of the CPU (the 12 models on local Spark: 153 → 99 JVM CPU s).
-#: Plans and results are unchanged.  (Not in the local session the other Spark tests share: its cancellation
-#: test leaves a 200M-row join's tasks to wind down, which C1's slower code stretches from about a minute to
-#: tens of minutes.)
+#: Plans and results are unchanged.  The local session of the other Spark tests uses the same flags
+#: (parity/conftest.SPARK_CONF).
 JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 
