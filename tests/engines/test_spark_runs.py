@@ -70,6 +70,19 @@ def test_cancel_stops_a_spark_query(spark):
     assert spark.sql("SELECT 1 AS x").collect()[0].x == 1    # the session is still usable
 
 
+def test_a_cancel_made_before_any_job_runs_still_stops_the_query(spark):
+    """cancelJobGroup reaches only running jobs: a cancel made while Spark still plans was lost once."""
+    engine = SparkEngine(spark)
+    cancel = threading.Event()
+    cancel.set()
+    slow = "SELECT count(*) FROM range(200000000) a JOIN range(200000000) b ON a.id % 1000003 = b.id % 1000003"
+    t0 = time.monotonic()
+    with pytest.raises(Cancelled):
+        engine.execute(slow, {}, cancel=cancel)
+    assert time.monotonic() - t0 < 120
+    assert spark.sql("SELECT 1 AS x").collect()[0].x == 1
+
+
 def test_shared_ctes_are_computed_once(spark):
     """A chain whose every step is read twice plans as 2^depth on Spark unless shared CTEs are materialised."""
     depth = 10

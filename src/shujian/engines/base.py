@@ -33,6 +33,10 @@ class Execution:
 class Engine(ABC):
     name: str = "engine"
     step: str | None = None          # the stage (CTE) running when a statement is staged; None: the final one
+    #: seconds between repeated interrupts once a run is cancelled, for an engine whose interrupt reaches
+    #: only the work already running (Spark's cancelJobGroup: a job submitted after it would run on);
+    #: None: one interrupt is enough (DuckDB interrupts the statement and stops before the next stage)
+    interrupt_again: float | None = None
 
     @abstractmethod
     def _execute(self, sql: str, parameters: dict, plan: StagePlanner | None = None) -> pa.Table: ...
@@ -67,18 +71,19 @@ class Engine(ABC):
 
         thread = threading.Thread(target=work, name=f"{self.name}-query", daemon=True)
         thread.start()
-        cancelled = False
+        cancelled, last = False, 0.0
         try:
             while not done.wait(0.1):
                 peak = max(peak, proc.memory_info().rss)
                 if progress and (pct := self._progress()) is not None and pct >= 0:
                     progress(pct)
-                if cancel is not None and cancel.is_set() and not cancelled:
-                    cancelled = True
+                if cancel is not None and cancel.is_set() and self._interrupt_due(cancelled, last):
+                    cancelled, last = True, time.monotonic()
                     self._interrupt()
         except KeyboardInterrupt:
             self._interrupt()
-            thread.join()
+            while not done.wait(self.interrupt_again or 3600):
+                self._interrupt()
             raise Cancelled("运行已取消（Ctrl-C）；未写入任何线索，可重新运行") from None
         thread.join()
         peak = max(peak, proc.memory_info().rss)
@@ -91,6 +96,13 @@ class Engine(ABC):
         if progress:
             progress(100.0)
         return Execution(result[0], round(time.monotonic() - started, 3), round(peak / 1024 / 1024, 1))
+
+
+    def _interrupt_due(self, cancelled: bool, last: float) -> bool:
+        """Interrupt now: the first time, and again every ``interrupt_again`` seconds where one is not enough."""
+        if not cancelled:
+            return True
+        return self.interrupt_again is not None and time.monotonic() - last >= self.interrupt_again
 
 
 #: engine errors whose text names only things in the SQL (columns, tables, syntax), never a row's value

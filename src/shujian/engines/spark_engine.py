@@ -112,9 +112,11 @@ class SparkEngine(Engine):
     """Runs one compiled statement on a SparkSession; views must be registered first."""
 
     name = "spark"
+    interrupt_again = 0.5        # cancelJobGroup cancels the running jobs only: repeat it until the run stops
 
     def __init__(self, spark: SparkSession, text_words: tuple[str, ...] = ()):
         self.spark = spark
+        self._stopped = False
         self.group = f"shujian-{uuid.uuid4().hex[:12]}"
         self.text_words = text_words           # the workspace's user dictionary for text steps
 
@@ -151,9 +153,11 @@ class SparkEngine(Engine):
             suffix = f"__{self.group.replace('-', '_')}"
             stages = (plan(suffix) if plan is not None else None) or split_stages(sql, "spark", suffix=suffix)
             for stage in stages.stages:
+                self._check_stopped()
                 self.spark.sql(stage.sql, args=bind(stage.parameters, parameters)).localCheckpoint(eager=True) \
                     .createOrReplaceTempView(stage.table)
                 views.append(stage.table)
+            self._check_stopped()
             df = self.spark.sql(stages.final, args=bind(stages.final_parameters, parameters))
             return _to_arrow(df)
         finally:
@@ -161,7 +165,13 @@ class SparkEngine(Engine):
                 self.spark.catalog.dropTempView(name)
             sc.setLocalProperty("spark.jobGroup.id", None)
 
+    def _check_stopped(self) -> None:
+        """Start no further job once the run is cancelled (between two stages nothing is running to cancel)."""
+        if self._stopped:
+            raise InterruptedError("Spark 运行已取消")
+
     def _interrupt(self) -> None:
+        self._stopped = True
         self.spark.sparkContext.cancelJobGroup(self.group)
 
     def _progress(self) -> float | None:
