@@ -26,6 +26,7 @@ CONFIG_FUNCTION = "shujian_text_config"   # hands a step's config to the functio
 #: a config at least this long is handed over once per statement, not once per row (DuckDB)
 KEEP_CONFIG_CHARS = 256
 STRUCT = "__tx"
+TEXT = "__text"                           # the text the prefilter and the call read, computed once
 SEPARATOR = "。"
 
 
@@ -57,9 +58,18 @@ def build_text(b: Builder, sid: str, t: TextStep, src: Rel, loc: str) -> Rel | N
         config_sql = _among(b, sid, t, config_sql, loc)
         if config_sql is None:
             return None
+    screened = t.rule is not None and t.keep == "matched"
+    source: exp.Expression = exp.to_table(src.cte)
+    if screened and TEXT not in src.cols and TEXT not in src.evidence:
+        # the prefilter reads the text up to five times and the call once more: DuckDB computes a
+        # projection once but repeats an expression in each filter (a concatenation of two fields:
+        # 3.6 -> 3.1-3.3 CPU s for prepaid's 4.5 M messages on the large city)
+        source = exp.select(*_cols(list(src.cols)), exp.alias_(text, TEXT), *_ev_cols(src)).from_(
+            src.cte).subquery(src.cte)
+        text = exp.column(TEXT)
     call = exp.Anonymous(this=FUNCTION, expressions=[text.copy(), config_sql])
-    first = exp.select(*_cols(list(src.cols)), exp.alias_(call, STRUCT), *_ev_cols(src)).from_(src.cte)
-    if t.rule is not None and t.keep == "matched":
+    first = exp.select(*_cols(list(src.cols)), exp.alias_(call, STRUCT), *_ev_cols(src)).from_(source)
+    if screened:
         first = first.where(sql_prefilter(text, prefilter_pattern(t.rule.positive_terms())))
     inner = b.add(f"{sid}__text", first)
     cols = dict(src.cols)
