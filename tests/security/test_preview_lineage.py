@@ -136,3 +136,39 @@ def test_mask_helpers_fail_closed():
     assert mask_derived({"phone"}, [PHONE, None]) == ["138****8000", None]
     assert mask_rows(["备注", "姓名"], {"姓名": "person_name"}, [[f"卡号 {CARD}", NAME]],
                      clear=["姓名"]) == [["卡号 6222 **** **** 0128", NAME]]
+
+
+def test_a_text_step_with_a_kept_rule_is_masked_by_lineage_not_all_at_once(ws):
+    """A text step's long rule reaches the function through a scalar subquery (compiler.text.kept_configs):
+    lineage follows it (a literal: no source) instead of failing closed, which masked every column of the
+    builder preview — 工单号 and amounts included (the browser test of the prepaid model caught it)."""
+    steps = [{"id": "t", "from": "p", "text": {"fields": ["note"], "rule": {"use": "prepaid-card"}, "keep": "all"}}]
+    from shujian.compiler import compile_model
+    from shujian.compiler.text import CONFIG_FUNCTION
+
+    m = model(steps)
+    compiled = compile_model(m, CatalogService(ws).schema([DATASET]))
+    assert CONFIG_FUNCTION in compiled.sql.lower()                               # the rule is kept: the case this is about
+    p = preview(ws, m, "t")
+    assert p.ok, p.message
+    assert leaked(p.rows) == [], p.rows
+    assert column(p, "amount") == [100.0, 250.5]                           # not personal: in clear
+    assert column(p, "person") == ["110105********002X"] * 2               # personal: masked
+    assert "本人电话 139****5678，多次投诉" in column(p, "note")
+
+
+def test_lineage_follows_a_scalar_subquery_and_fails_closed_on_a_correlated_one(ws):
+    from sqlglot import parse_one
+
+    from shujian.compiler.lineage import origins
+
+    catalog = CatalogService(ws).schema([DATASET])
+    rel = catalog.datasets[DATASET].relation
+    found = origins(parse_one(f'SELECT "金额" AS a, (SELECT max("身份证号") FROM {rel}) AS x, '
+                              f"(SELECT 'k' AS c) AS k FROM {rel}"), catalog)
+    assert found["x"].sources == {(rel, "身份证号")}                   # a copy of an ID through a subquery
+    assert found["k"].sources == set() and found["a"].sources == {(rel, "金额")}
+    found = origins(parse_one(f'SELECT (SELECT max(i."姓名") FROM {rel} i WHERE i."金额" = o."金额") AS y '
+                              f"FROM {rel} o"), catalog)
+    assert found["y"].sources == {(rel, "姓名")}                        # correlated: still the name it returns
+    assert origins(parse_one(f'SELECT (SELECT o."身份证号") AS z FROM {rel} o'), catalog) is None   # fail closed

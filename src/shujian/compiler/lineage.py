@@ -90,10 +90,23 @@ class _Walk:
             body = body.this
         if isinstance(body, exp.Count):
             return set()                    # a count carries no value of its argument
-        if node.find(exp.Subquery, exp.Query) is not None:
-            return None                     # a scalar subquery in a select list: not followed (fail closed)
         found: set[tuple[str, str]] = set()
-        for col in node.find_all(exp.Column):
+        # a subquery in a select list (a text step's kept config): what its own outputs are made from, in its
+        # own scope; one that returns an outer column (correlated) cannot place it there and fails closed
+        nodes = list(node.walk(prune=lambda n: n is not node and isinstance(n, exp.Query)))
+        for query in (n for n in nodes if n is not node and isinstance(n, exp.Query)):
+            query = query.unnest() if isinstance(query, exp.Subquery) else query
+            sub = next((s for s in scope.subquery_scopes if s.expression is query), None)
+            if sub is None or not isinstance(query, exp.Select):
+                return None
+            for i in range(len(query.selects)):
+                got = self._at(sub, i)
+                if got is None:
+                    return None
+                found |= got
+        for col in nodes:
+            if not isinstance(col, exp.Column):
+                continue
             if isinstance(col.this, exp.Star):
                 return None
             source = scope.sources.get(col.table) if col.table else (
