@@ -488,7 +488,6 @@ class Importer:
         if not parts:
             return {}, {}, {}, {}
         failed = {p.name: bad for (_i, p), bad in zip(typed, row[:len(typed)], strict=True) if bad}
-        k = len(typed) + len(nulled)
         gone = {n: c - failed.get(n, 0) for (_i, n), c in zip(nulled, row[len(typed):k], strict=True)}
         differs = {raw: bool(d) for (_n, raw), d in zip(raw_cols, row[k:], strict=True)}
         # {TIMESTAMP column: (values with a time of day other than midnight, values)}

@@ -675,7 +675,7 @@ class SheetLayout:
 def source_row(lines: list[tuple[int, int]] | None, row: int) -> int:
     """The row the user sees in the source (Excel row, or the line of a CSV record) of data row
     ``row``, from the runs of a :class:`SheetLayout` (``row`` itself without runs)."""
-    if not len(lines):
+    if lines is None or not len(lines):
         return row
     import bisect
 

@@ -37,7 +37,7 @@ import os
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -69,14 +69,19 @@ def add_keyset(keys: Iterable[str | None]) -> str:
     from shujian.text.merchants import KeyFilter
 
     digest, items = keyset_digest(keys)
-    with _KEYSETS_LOCK:
-        if digest in _KEYSETS:
-            _KEYSETS.move_to_end(digest)
-        else:
-            _KEYSETS[digest] = KeyFilter(items)
-            while len(_KEYSETS) > _KEYSETS_KEPT:
-                _KEYSETS.popitem(last=False)
+    _keep(_KEYSETS, digest, lambda: KeyFilter(items))
     return digest
+
+
+def _keep(store: OrderedDict, key: str, make: Callable[[], Any]) -> None:
+    """``store[key] = make()`` unless it is there; the latest ``_KEYSETS_KEPT`` are kept."""
+    with _KEYSETS_LOCK:
+        if key in store:
+            store.move_to_end(key)
+            return
+        store[key] = make()
+        while len(store) > _KEYSETS_KEPT:
+            store.popitem(last=False)
 
 
 def keyset(digest: str) -> Any | None:
@@ -102,11 +107,7 @@ def keep_config(config: str) -> str:
     """The body of ``shujian_text_config``: keep ``config`` in this process; its handle (short: what
     DuckDB copies into every row of a batch instead of the whole rule)."""
     handle = HANDLE + hashlib.sha256(config.encode("utf-8")).hexdigest()[:32]
-    with _KEYSETS_LOCK:
-        _CONFIGS[handle] = config
-        _CONFIGS.move_to_end(handle)
-        while len(_CONFIGS) > _KEYSETS_KEPT:
-            _CONFIGS.popitem(last=False)
+    _keep(_CONFIGS, handle, lambda: config)
     return handle
 
 
