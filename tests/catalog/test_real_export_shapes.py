@@ -576,6 +576,66 @@ def test_hidden_excel_columns_are_named_in_the_import_notes(sqlite_ws, tmp_path,
     assert code == 0 and "隐藏" not in out
 
 
+def test_hidden_excel_columns_can_be_left_out(sqlite_ws, tmp_path, capsys):
+    """--skip-hidden-columns keeps the columns hidden in Excel out of the warehouse (data the request
+    did not ask for: 最小必要); the note still names them, now as not imported."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "明细"
+    for row in [["姓名", "家庭住址", "金额", "联系电话"], ["张三", "某街1号", 10, "13800000000"],
+                ["李四", "某街2号", 20, "13900000000"]]:
+        ws.append(row)
+    ws.column_dimensions["B"].hidden = True
+    ws.column_dimensions["D"].hidden = True
+    wb.save(tmp_path / "a.xlsx")
+    code, out, err = cli(capsys, "data", "import", str(tmp_path / "a.xlsx"), "--name", "发放", "--no-progress",
+                         "--skip-hidden-columns", "--format", "json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert [c["name"] for c in result["columns"]] == ["姓名", "金额"]
+    assert any("“家庭住址”（B 列）、“联系电话”（D 列）；按要求未导入" in n for n in result["notes"])
+    assert fetch(sqlite_ws, "发放", '"姓名", "金额"') == [("张三", 10), ("李四", 20)]
+    ref = CatalogService(sqlite_ws).resolve("发放")
+    with sqlite_ws.warehouse() as con:
+        stored = [r[0] for r in con.execute(f'DESCRIBE "{ref.relation}"').fetchall()]
+    assert not {"家庭住址", "联系电话"} & set(stored)
+    # a --key on a hidden column left out is a contradiction, refused before anything is written
+    code, out, err = cli(capsys, "data", "import", str(tmp_path / "a.xlsx"), "--name", "发放", "--no-progress",
+                         "--skip-hidden-columns", "--key", "联系电话")
+    assert code != 0 and "联系电话" in err and "既由 --key 指定，又被设为不导入" in err
+    assert CatalogService(sqlite_ws).describe("发放")["current_version"] == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_named_columns_can_be_left_out_of_a_csv(sqlite_ws, tmp_path, capsys, encoding):
+    """--skip-column (repeatable) leaves columns of an agency export out; the checks of the other
+    columns (身份证号 normalised, duplicates by --key) are those of a file without them."""
+    ids = [valid_id(i) for i in range(3)]
+    lines = ["身份证号,姓名,家庭住址,联系电话,金额"] + [f"{ids[i]},人{i},某街{i}号,1380000000{i},{i}" for i in range(3)]
+    lines.append(f"{ids[0].lower()},人0,某街9号,13800000009,9")
+    (tmp_path / "a.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    code, out, err = cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "名单", "--no-progress",
+                         "--skip-column", "家庭住址", "--skip-column", "联系电话", "--key", "身份证号",
+                         "--format", "json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert [c["name"] for c in result["columns"]] == ["身份证号", "姓名", "金额"]
+    assert "按要求未导入 2 列：“家庭住址”、“联系电话”" in result["notes"]
+    assert [r[0] for r in fetch(sqlite_ws, "名单", '"身份证号"')] == [*ids, ids[0]]
+    q = quality(capsys, "名单")
+    assert set(q["columns"]) >= {"身份证号", "姓名", "金额"} and "家庭住址" not in q["columns"]
+    assert q["duplicates"]["values"] == 1 and q["duplicates"]["rows"] == 2
+    # a column the file does not have: named, with the file's columns, and nothing written
+    code, out, err = cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "名单", "--no-progress",
+                         "--skip-column", "住址")
+    assert code != 0 and "--skip-column 指定的列 住址 不在文件中" in err and "家庭住址" in err
+    # every column left out
+    code, out, err = cli(capsys, "data", "import", str(tmp_path / "a.csv"), "--name", "名单", "--no-progress",
+                         *[a for c in ["身份证号", "姓名", "家庭住址", "联系电话", "金额"] for a in ("--skip-column", c)])
+    assert code != 0 and "列全部被设为不导入" in err
+    assert CatalogService(sqlite_ws).describe("名单")["current_version"] == 1
+
+
 def test_dates_written_with_midnight_times_are_dates(sqlite_ws, tmp_path, capsys):
     """2024-01-05 00:00:00 beside 2024-01-05 (a date column exported with its time part) is a DATE
     column; one other time of day anywhere in the file — past the sample too — keeps TIMESTAMP."""

@@ -2,5 +2,6 @@
 
 from __future__ import annotations
 
-from parity.conftest import spark  # noqa: F401  one local SparkSession, same skip policy
 from tests.web.conftest import seeded_home  # noqa: E402,F401  the seeded web workspace (demo accounts)
+
+from parity.conftest import spark  # noqa: F401  one local SparkSession, same skip policy

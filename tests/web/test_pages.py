@@ -105,6 +105,31 @@ def test_import_form_names_sheets_and_refuses_both_choices(client):
     assert [d["dataset"] for d in job.result["imported"]] == ["离职人员", "人员表_在职"]
 
 
+def test_import_form_leaves_out_named_and_hidden_columns(client):
+    """不导入的列 and 不导入隐藏的列 on the form reach the import: the dataset has neither."""
+    import io
+
+    import openpyxl
+
+    from shujian.catalog.service import CatalogService
+
+    assert 'name="skip_columns"' in client.get("/data/import", headers=HTML).text
+    wb = openpyxl.Workbook()
+    for row in [["姓名", "家庭住址", "联系电话", "金额"], ["张三", "某街1号", "13800000000", 3]]:
+        wb.active.append(row)
+    wb.active.column_dimensions["B"].hidden = True
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = client.post("/data/import", data={"csrf_token": csrf(client), "name": "页面排除列", "skip_columns": "联系电话",
+                                           "skip_hidden": "true"},
+                    headers=HTML, files={"file": ("人员.xlsx", buf.getvalue(), XLSX)}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    job = client.app.state.jobs.wait(int(r.headers["location"].rsplit("/", 1)[1]))
+    assert job.status == "succeeded", job.error
+    columns = [c["name"] for c in CatalogService(client.app.state.ws).describe("页面排除列")["columns"]]
+    assert columns == ["姓名", "金额"]
+
+
 def test_run_form_shows_a_bad_parameter_beside_its_field(client):
     token = csrf(client)
     r = client.post("/runs", data={"csrf_token": token, "model_id": "pension-during-custody",

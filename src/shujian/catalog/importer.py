@@ -87,6 +87,8 @@ class ImportRequest:
     note: str | None = None
     types: dict[str, str] = field(default_factory=dict)       # column → forced type word (--type 列=date)
     header_row: int = 1                                       # 1-based row (line) holding the column names
+    skip_columns: list[str] = field(default_factory=list)     # columns of the file not imported (--skip-column)
+    skip_hidden: bool = False                                 # nor the columns hidden in Excel (--skip-hidden-columns)
     personal: bool = False                                    # 个人数据区: visible to the importer only
     owner_org_id: int | None = None                           # set by CatalogService: the new dataset's 所属院 …
     owner_user_id: int | None = None                          # … and owner (personal imports)
@@ -282,11 +284,14 @@ class Importer:
         described = [r for r in everything if r[0] != readers.SOURCE_LINE]
         names = [r[0] for r in described]
         _check_named_columns(names, req)
+        left_out = _left_out(names, req, info.pop("hidden", []))
+        described = [r for r in described if r[0] not in left_out]
         has_line = len(described) < len(everything)
         typed = bool(info.get("typed"))
         samples = _samples(con, stage, [n for n, t, *_ in described if t == "VARCHAR"])
         plans = [self._plan(name, dtype, samples.get(name, []), req, typed, semantic) for name, dtype, *_ in described]
-        notes: list[str] = []
+        notes: list[str] = ([f"按要求未导入 {len(left_out)} 列：{'、'.join(f'“{n}”' for n in left_out)}"]
+                            if left_out else [])
         retyped: set[str] = set()
         finish = info.pop("finish", None)
         materialise = info.pop("materialise", None)
@@ -588,6 +593,30 @@ def _check_named_columns(names: list[str], req: ImportRequest) -> None:
             where = f"工作表“{req.sheet}”" if req.sheet else "文件"
             raise InputError(f"{option} 指定的列 {'、'.join(unknown)} 不在{where}中",
                              hint=f"{where}中的列：{'、'.join(names)}")
+
+
+def _left_out(names: list[str], req: ImportRequest, hidden: list[str]) -> list[str]:
+    """The columns not imported: those named by --skip-column, and with --skip-hidden-columns those
+    hidden in Excel (data a request did not ask for stays out of the warehouse: 最小必要).  A skipped
+    column may not be one --key, --semantic or --type names, and at least one column must be left."""
+    where = f"工作表“{req.sheet}”" if req.sheet else "文件"
+    unknown = [c for c in req.skip_columns if c not in names]
+    if unknown:
+        raise InputError(f"--skip-column 指定的列 {'、'.join(unknown)} 不在{where}中",
+                         hint=f"{where}中的列：{'、'.join(names)}",
+                         details={"problems": [{"location": "skip_columns", "message": f"没有列 {'、'.join(unknown)}"}]})
+    skip = set(req.skip_columns) | (set(hidden) if req.skip_hidden else set())
+    left_out = [n for n in names if n in skip]
+    for option, given in (("--key", req.key_columns or []), ("--semantic", req.semantics), ("--type", req.types)):
+        both = [c for c in given if c in skip]
+        if both:
+            raise InputError(f"列 {'、'.join(both)} 既由 {option} 指定，又被设为不导入",
+                             hint=f"去掉 {option} 中的这些列，或不再排除它们（--skip-column / --skip-hidden-columns）")
+    if left_out and len(left_out) == len(names):
+        raise InputError(f"{where}的列全部被设为不导入，没有可导入的数据",
+                         hint="至少保留一列：减少 --skip-column 指定的列，或不用 --skip-hidden-columns",
+                         details={"problems": [{"location": "skip_columns", "message": "至少保留一列"}]})
+    return left_out
 
 
 def _failed_cond(p: _Plan) -> str:

@@ -98,11 +98,18 @@ def check_path(path: Path | str) -> Path:
 
 
 SHEET_SEPARATORS = re.compile(r"[,，、;；\n]+")
+COLUMN_SEPARATORS = SHEET_SEPARATORS     # the same separators a clerk types between column names
 
 
 def split_sheets(text: str | None) -> list[str]:
     """Sheet names typed in one form field: ``名单, 补充`` or ``名单=人员名单、补充=人员补充``."""
     return [s.strip() for s in SHEET_SEPARATORS.split(text or "") if s.strip()]
+
+
+def split_columns(text: str | None) -> list[str]:
+    """Column names typed in one form field (不导入的列): ``家庭住址, 联系电话`` or ``家庭住址、联系电话``,
+    one per line too."""
+    return [s.strip() for s in COLUMN_SEPARATORS.split(text or "") if s.strip()]
 
 
 def sheet_requests(base, sheets: list[str], all_sheets: bool) -> list:
@@ -128,4 +135,5 @@ def sheet_requests(base, sheets: list[str], all_sheets: bool) -> list:
     if len(pairs) == 1 and not pairs[0][1]:
         return [replace(base, sheet=pairs[0][0].strip())]
     return [replace(base, sheet=sh.strip(), name=(ds.strip() or f"{base.name}_{sh.strip()}"),
-                    semantics=dict(base.semantics), types=dict(base.types)) for sh, ds in pairs]
+                    semantics=dict(base.semantics), types=dict(base.types), skip_columns=list(base.skip_columns))
+            for sh, ds in pairs]

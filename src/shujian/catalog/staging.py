@@ -38,14 +38,18 @@ def footer_notes(footers: list[tuple[int, str]]) -> list[str]:
     return [f"表格末尾第 {rows} 行是表尾（合计、制表人、审核人等），不是数据，未导入：{texts}"]
 
 
-def hidden_notes(sheet: str, hidden: list[tuple[str, str]]) -> list[str]:
+def hidden_notes(sheet: str, hidden: list[tuple[str, str]], skipped: bool = False) -> list[str]:
     """The import's note on the columns hidden in Excel (readers.hidden_columns): imported as the
-    others, though whoever looks at the sheet in Excel does not see them."""
+    others, though whoever looks at the sheet in Excel does not see them, unless ``skipped``
+    (--skip-hidden-columns)."""
     if not hidden:
         return []
     listed = "、".join(f"“{name}”（{letter} 列）" for letter, name in hidden)
+    if skipped:
+        return [f"工作表“{sheet}”中有 {len(hidden)} 个在 Excel 中隐藏的列：{listed}；按要求未导入"]
     return [f"工作表“{sheet}”中有 {len(hidden)} 个在 Excel 中隐藏的列：{listed}；它们已照常导入，"
-            f"但在 Excel 中打开时看不到，请核对这些列是否属于本次调取的数据"]
+            f"但在 Excel 中打开时看不到，请核对这些列是否属于本次调取的数据（不导入它们：--skip-hidden-columns，"
+            f"或导入页的“不导入隐藏的列”）"]
 
 
 def repeated_notes(rows: list[int], count: int | None = None) -> list[str]:
@@ -84,10 +88,12 @@ class Stager:
                                                    layout=layout)
             stage_batches(con, stage, header, batches, with_line=True)
             check_not_empty(con, stage, path, layout.sheet)
-            notes = [*([layout.note] if layout.note else []), *hidden_notes(layout.sheet, layout.hidden),
+            notes = [*([layout.note] if layout.note else []),
+                     *hidden_notes(layout.sheet, layout.hidden, skipped=req.skip_hidden),
                      *repeated_notes(layout.repeated), *footer_notes(layout.footers)]
             return {"format": fmt, "encoding": None, "hash": readers.hash_file(path), "skipped": [],
-                    "sheet": layout.sheet, "notes": notes, "lines": layout.lines}
+                    "sheet": layout.sheet, "notes": notes, "lines": layout.lines,
+                    "hidden": [name for _letter, name in layout.hidden]}
         return self.stage_jsonl(con, stage, path, req)
 
     def stage_jsonl(self, con, stage: str, path: Path, req) -> dict:

@@ -47,6 +47,8 @@ def import_(
     description: str | None = typer.Option(None, "--description", help="数据集说明"),
     semantic: list[str] = typer.Option([], "--semantic", help="指定数据要素，例如 --semantic 证件号=id_number"),  # noqa: B008
     key: list[str] = typer.Option([], "--key", help="主键列（用于重复检查），可多次指定"),  # noqa: B008
+    skip_column: list[str] = typer.Option([], "--skip-column", help="不导入的列（调取范围以外的数据），可多次指定"),  # noqa: B008
+    skip_hidden: bool = typer.Option(False, "--skip-hidden-columns", help="不导入 XLSX 中隐藏的列"),
     skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="跳过格式错误的行并列出它们"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="显示进度条"),
     personal: bool = typer.Option(False, "--personal", help="导入到本人的个人数据区（仅本人可见，须 --as）"),
@@ -63,7 +65,8 @@ def import_(
                          request_no=request_no, period_start=start, period_end=end, level=level,
                          description=description, skip_bad_rows=skip_bad_rows,
                          semantics=parse_pairs(semantic, "--semantic", "证件号=id_number"), key_columns=key or None,
-                         types=parse_pairs(type_, "--type", "编号=text"), header_row=header_row)
+                         types=parse_pairs(type_, "--type", "编号=text"), header_row=header_row,
+                         skip_columns=skip_column, skip_hidden=skip_hidden)
     reqs = sheet_requests(base, sheet, all_sheets)
     ws = workspace(as_, "data.import.personal" if personal else "data.import")
     for r in reqs:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from ...catalog.importer import ImportRequest
-from ...catalog.inputs import sheet_requests, split_sheets
+from ...catalog.inputs import sheet_requests, split_columns, split_sheets
 from ...catalog.semantic import SEMANTIC_TYPES
 from ...catalog.service import CatalogService
 from ...config import CLASSIFICATION_LEVELS
@@ -133,13 +133,15 @@ async def start_import(request: Request, file: Annotated[UploadFile, File(descri
                        period_end: Annotated[date | None, Form()] = None,
                        skip_bad_rows: Annotated[bool, Form()] = False,
                        all_sheets: Annotated[bool, Form(description="导入全部工作表（每个工作表一个数据集）")] = False,
+                       skip_columns: Annotated[str | None, Form(max_length=2000, description="不导入的列，逗号分隔")] = None,
+                       skip_hidden: Annotated[bool, Form(description="不导入 Excel 中隐藏的列")] = False,
                        user=require("data.import")) -> dict:
     ws = ws_of(request)
     path = await save_upload(ws.settings.tmp_path / "uploads", file)
     req = ImportRequest(name=name.strip(), path=path, agency=agency or None, request_no=request_no or None,
                         level=level or None, description=description or None, header_row=header_row,
                         period_start=period_start, period_end=period_end, skip_bad_rows=skip_bad_rows,
-                        importer=user.username)
+                        skip_columns=split_columns(skip_columns), skip_hidden=skip_hidden, importer=user.username)
     return start_import_job(request, sheet_requests(req, split_sheets(sheet), all_sheets)).to_dict()
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
 from ...catalog.importer import ImportRequest
-from ...catalog.inputs import sheet_requests, split_sheets
+from ...catalog.inputs import sheet_requests, split_columns, split_sheets
 from ...catalog.semantic import SEMANTIC_TYPES
 from ...catalog.service import CatalogService
 from ...config import CLASSIFICATION_LEVELS
@@ -26,7 +26,8 @@ router = APIRouter()
 TYPE_CHOICES = [("text", "文本", "VARCHAR"), ("int", "整数", "BIGINT"), ("decimal", "金额", "DECIMAL(18,2)"),
                 ("double", "小数", "DOUBLE"), ("date", "日期", "DATE"), ("timestamp", "时间", "TIMESTAMP"),
                 ("bool", "是/否", "BOOLEAN")]
-IMPORT_FIELDS = ["file", "name", "agency", "request_no", "level", "sheet", "header_row", "period_start", "period_end"]
+IMPORT_FIELDS = ["file", "name", "agency", "request_no", "level", "sheet", "header_row", "period_start", "period_end",
+                 "skip_columns"]
 
 
 @router.get("/data")
@@ -59,10 +60,12 @@ async def import_submit(request: Request, user=require("data.import"),
                         period_start: Annotated[str, Form(max_length=20)] = "",
                         period_end: Annotated[str, Form(max_length=20)] = "",
                         skip_bad_rows: Annotated[bool, Form()] = False,
-                        all_sheets: Annotated[bool, Form()] = False):
+                        all_sheets: Annotated[bool, Form()] = False,
+                        skip_columns: Annotated[str, Form(max_length=2000)] = "",
+                        skip_hidden: Annotated[bool, Form()] = False):
     form = {"name": name, "agency": agency, "request_no": request_no, "level": level, "sheet": sheet, "header_row": header_row,
             "period_start": period_start, "period_end": period_end, "skip_bad_rows": skip_bad_rows,
-            "all_sheets": all_sheets}
+            "all_sheets": all_sheets, "skip_columns": skip_columns, "skip_hidden": skip_hidden}
     return await submit_import(request, user.username, file, form)
 
 
@@ -107,6 +110,7 @@ def _import_request(form: dict, username: str) -> ImportRequest:
     return ImportRequest(name=form["name"].strip(), agency=form["agency"] or None,
                          request_no=form["request_no"] or None, level=form["level"] or None,
                          sheet=None, skip_bad_rows=bool(form["skip_bad_rows"]), header_row=int(header_row),
+                         skip_columns=split_columns(form.get("skip_columns")), skip_hidden=bool(form.get("skip_hidden")),
                          importer=username, **dates)
 
 

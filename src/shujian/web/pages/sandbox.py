@@ -54,11 +54,14 @@ async def import_submit(request: Request, user=require("data.import.personal"),
                         period_start: Annotated[str, Form(max_length=20)] = "",
                         period_end: Annotated[str, Form(max_length=20)] = "",
                         skip_bad_rows: Annotated[bool, Form()] = False,
-                        all_sheets: Annotated[bool, Form()] = False):
+                        all_sheets: Annotated[bool, Form()] = False,
+                        skip_columns: Annotated[str, Form(max_length=2000)] = "",
+                        skip_hidden: Annotated[bool, Form()] = False):
     """导入到个人数据区: the same form and checks as 数据 › 导入, the dataset owned by the importer."""
     form = {"name": name, "agency": agency, "request_no": request_no, "level": level, "sheet": sheet,
             "header_row": header_row, "period_start": period_start, "period_end": period_end,
-            "skip_bad_rows": skip_bad_rows, "all_sheets": all_sheets}
+            "skip_bad_rows": skip_bad_rows, "all_sheets": all_sheets, "skip_columns": skip_columns,
+            "skip_hidden": skip_hidden}
     return await submit_import(request, user.username, file, form, personal=True)
 
 
