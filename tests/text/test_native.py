@@ -9,6 +9,7 @@ import json
 import random
 import re
 
+import pyarrow as pa
 import pytest
 from tests.text.test_fast_paths import RULES, texts
 
@@ -39,13 +40,35 @@ def config(rule: dict | None, outputs: list[str], matched_only: bool = True) -> 
 
 
 def both(monkeypatch, values: list, cfg: str) -> tuple[dict, dict]:
-    """``screen_values`` with the C loop and with the Python code (caches cleared before each)."""
+    """``screen_values`` with the C loop and with the Python code (caches cleared before each).  The
+    values an Arrow string array can hold (str and None) go through ``screen_arrow`` with the C loop
+    too (from and to Arrow buffers, without the interpreter lock; an array that starts at an offset,
+    with nulls): its columns must be the C loop's ``screen_values`` columns for them."""
     out = []
     for flag in ("1", "0"):
         monkeypatch.setenv("SHUJIAN_TEXT_NATIVE", flag)
         mx.merchant_key.cache_clear()
         out.append(udf.screen_values(values, cfg))
+    monkeypatch.setenv("SHUJIAN_TEXT_NATIVE", "1")
+    arrow = arrow_columns([v for v in values if arrowable(v)], cfg)
+    assert arrow == {f: [c for v, c in zip(values, out[0][f], strict=True) if arrowable(v)] for f in udf.FIELDS}
     return out[0], out[1]
+
+
+def arrowable(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return isinstance(value, str) and bool(value.encode("utf-8") or True)
+    except UnicodeEncodeError:                  # a lone surrogate: no Arrow string holds it
+        return False
+
+
+def arrow_columns(values: list, cfg: str) -> dict[str, list]:
+    """``udf.screen_arrow`` of ``values`` as an Arrow array starting at an offset, column by column."""
+    array = pa.array([None, "办卡", *values], pa.string()).slice(2)
+    got = udf.screen_arrow(array, cfg)
+    return {f: got.field(f).to_pylist() for f in udf.FIELDS}
 
 
 def messages(rule: dict, n: int, seed: int) -> list[str]:
@@ -188,3 +211,95 @@ def test_the_build_is_of_this_source(tmp_path):
     changed.write_bytes(source.read_bytes() + b"\n/* changed */\n")
     assert not native.fresh(native._native, changed)
     assert native.fresh(native._native, tmp_path / "missing.c")      # an installed wheel ships no source
+
+
+@built
+def test_arrow_buffers_are_screened_in_c_without_python_objects(monkeypatch):
+    """The model's text step hands DuckDB's Arrow batches to ``native.screen_arrow`` (not to the list path):
+    the prepaid rule, the model's outputs, a batch with nulls and messages the C loop hands back to Python
+    (a text the cleaning changes, an over-long one, a line break before a business word, a branch name)."""
+    from shujian.text.library import rule_source
+
+    monkeypatch.setenv("SHUJIAN_TEXT_NATIVE", "1")
+    rule = rule_source("prepaid-card")
+    values = [*messages(rule, 500, seed=3), None, "在力美健身分店办卡，老板跑路", "在\n力美健身办卡，已跑路",
+              "ＡＢ办卡_x000D_后跑路 了，在\u3000力美健身", "跑" * 20_001 + "办卡"]
+    cfg = config(rule, ["merchant", "merchant_key", "words"])
+    matcher = udf._compiled(cfg, ())[0]
+    array = pa.array(values, pa.string())
+    done = native.screen_arrow(matcher, array, merchant=True, words=True, matched_only=True)
+    assert done is not None and all(isinstance(c, pa.StringArray) for c in done[1:])
+    monkeypatch.setenv("SHUJIAN_TEXT_NATIVE", "0")
+    slow = udf.screen_values(values, cfg)
+    assert done[0].to_pylist() == slow["matched"]
+    assert [c.to_pylist() for c in done[1:]] == [slow["words"], slow["merchant"], slow["merchant_key"]]
+    assert sum(map(bool, slow["merchant"])) > 30
+
+
+@built
+def test_utf8_is_decoded_as_python_decodes_it(monkeypatch):
+    """``screen_arrow`` decodes the array's UTF-8 itself: a regex term that takes any three characters
+    after 卡 puts them in the words column, for characters of every UTF-8 length and at the edges of each;
+    bytes Python refuses to decode (an overlong form, a surrogate, past U+10FFFF, a cut sequence) raise
+    UnicodeDecodeError as ``bytes.decode`` does."""
+    from shujian.text import _native
+    from shujian.text.clean import MAX_CHARS, cleaned
+
+    edges = [0x21, 0x7E, 0x7F, 0xA1, 0x7FF, 0x800, 0x4E00, 0xD7FF, 0xE000, 0xFFFD, 0x10000, 0x1F600, 0x10FFFF]
+    rnd = random.Random(11)
+    chars = [chr(c) for c in edges] + [chr(rnd.choice([rnd.randint(0x21, 0x7E), rnd.randint(0x100, 0x7FF),
+                                                       rnd.randint(0x4E00, 0x9FFF), rnd.randint(0x10000, 0x10FFFF)]))
+                                       for _ in range(400)]
+    values = ["办卡" + "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 5))) for _ in range(3000)]
+    fast, slow = both(monkeypatch, values, config({"any": ["~卡[^卡]{0,3}"]}, ["words"]))
+    assert fast == slow and len({w for w in fast["words"] if w}) > 2000
+    monkeypatch.setenv("SHUJIAN_TEXT_NATIVE", "1")
+    tables = native.rule(Matcher(TextRule.model_validate({"any": ["办卡"]})))
+    for bad in (b"\xc0\xaf", b"\xe0\x80\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xe5\x8a", b"\x80", b"\xff"):
+        data = "办卡".encode() + bad
+        with pytest.raises(UnicodeDecodeError):
+            data.decode("utf-8")
+        with pytest.raises(UnicodeDecodeError):
+            _native.screen_arrow(tables, None, None, pa.array([0, len(data)], pa.int32()).buffers()[1], data, 0, 1,
+                                 True, True, mx.first_merchant, cleaned, MAX_CHARS)
+
+
+@built
+def test_messages_are_screened_without_the_interpreter_lock(monkeypatch):
+    """DuckDB calls the SQL function from each of its threads: ``_native.screen_arrow`` lets go of the
+    interpreter lock while it screens, so another thread runs meanwhile.  The switch interval is made so
+    long that the main thread would keep the lock throughout unless the C code releases it; a thread
+    waiting for the lock when the batch starts records whether the batch is still being screened when it
+    gets it.  (Mutation-checked: without Py_BEGIN_ALLOW_THREADS it records "after".)"""
+    import sys
+    import threading
+
+    from shujian.text import _native
+    from shujian.text.clean import MAX_CHARS, cleaned
+    from shujian.text.library import rule_source
+
+    rule = rule_source("prepaid-card")
+    tables = native.rule(Matcher(TextRule.model_validate(rule)))
+    array = pa.array(messages(rule, 2000, seed=4) * 100, pa.string())
+    validity, offsets, data = array.buffers()
+    args = (tables, native.merchants(), validity, offsets, data, 0, len(array), True, True, mx.first_merchant,
+            cleaned, MAX_CHARS)
+    state, seen, gate = ["before"], [], threading.Event()
+
+    def waiter():
+        gate.wait()
+        seen.append(state[0])
+
+    thread = threading.Thread(target=waiter)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1000)
+    try:
+        thread.start()
+        gate.set()                  # the waiter now waits for the interpreter lock
+        state[0] = "screening"
+        _native.screen_arrow(*args)
+        state[0] = "after"
+        thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert seen == ["screening"]

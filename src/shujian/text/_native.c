@@ -15,6 +15,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ------------------------------------------------------------------ the interpreter lock
+ * screen_arrow screens a batch's messages without the interpreter lock (DuckDB calls the SQL function
+ * from each of its threads: they screen at once). There, the code below must not touch a Python object
+ * but the tables it only reads; an allocation that fails says so by returning -1 and the caller raises
+ * MemoryError once it holds the lock again. */
+static _Thread_local int without_gil;
+
+static void no_memory(void) {
+    if (!without_gil) PyErr_NoMemory();
+}
+
 /* ------------------------------------------------------------------ growable vectors */
 typedef struct { int32_t *v; Py_ssize_t n, cap; } IVec;
 
@@ -22,7 +33,7 @@ static int ivec_push(IVec *a, int32_t x) {
     if (a->n == a->cap) {
         Py_ssize_t cap = a->cap ? a->cap * 2 : 64;
         int32_t *v = (int32_t *)realloc(a->v, (size_t)cap * sizeof(int32_t));
-        if (!v) { PyErr_NoMemory(); return -1; }
+        if (!v) { no_memory(); return -1; }
         a->v = v; a->cap = cap;
     }
     a->v[a->n++] = x;
@@ -540,7 +551,7 @@ typedef struct {
     /* merchant_key of a plain name (company_base, then _key_of_base), see key_fast */
     PyObject *key_of;           /* merchants.merchant_key: every other name */
     Py_UCS4 *plain;             /* 65536: a character's half-width, simplified, upper-case form; 0: other */
-    PyObject *null_markers;
+    CSet nulls_c;               /* the entity package's null markers */
     Py_ssize_t n_branch, n_forms, n_trail;
     PyObject **branch, **forms, **trail;   /* branch endings; legal forms, longest first; trailing words */
     Py_UCS4 *branch_last, *forms_last, *trail_first;     /* their last (first) characters: a quick test */
@@ -552,7 +563,7 @@ static void Merchants_dealloc(Merchants *m) {
     free(m->cut_len); free(m->cut_rank); free(m->plain);
     free(m->branch_last); free(m->forms_last); free(m->trail_first);
     Py_XDECREF(m->generic); Py_XDECREF(m->divisions); Py_XDECREF(m->key_of);
-    Py_XDECREF(m->null_markers);
+    cset_free(&m->nulls_c);
     PyObject **lists[] = {m->branch, m->forms, m->trail};
     Py_ssize_t sizes[] = {m->n_branch, m->n_forms, m->n_trail};
     for (int k = 0; k < 3; k++) {
@@ -604,7 +615,7 @@ static int Merchants_init(Merchants *m, PyObject *args, PyObject *kw) {
     memcpy(m->plain, plain.buf, plain.len);
     PyBuffer_Release(&plain);
     Py_INCREF(key_of); m->key_of = key_of;
-    Py_INCREF(nulls); m->null_markers = nulls;
+    if (cset_build(&m->nulls_c, nulls) < 0) return -1;
     if (!(m->branch = str_list(branch, &m->n_branch)) || !(m->forms = str_list(forms, &m->n_forms))
             || !(m->trail = str_list(trail, &m->n_trail)))
         return -1;
@@ -767,7 +778,7 @@ static int ensure(IVec *a, Py_ssize_t n) {
     Py_ssize_t cap = a->cap ? a->cap : 64;
     while (cap < n) cap *= 2;
     int32_t *v = realloc(a->v, (size_t)cap * sizeof(int32_t));
-    if (!v) { PyErr_NoMemory(); return -1; }
+    if (!v) { no_memory(); return -1; }
     a->v = v; a->cap = cap;
     return 0;
 }
@@ -784,15 +795,17 @@ static int add_word(Scratch *S, const Py_UCS4 *t, int32_t s, int32_t e) {
     return 0;
 }
 
-static int32_t *cmp_key_rank, *cmp_key_start;       /* only within one call, under the GIL */
+static _Thread_local int32_t *cmp_key_rank, *cmp_key_start;     /* qsort's keys, per thread */
 static int occ_cmp(const void *x, const void *y) {
     int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
     if (cmp_key_rank[a] != cmp_key_rank[b]) return cmp_key_rank[a] < cmp_key_rank[b] ? -1 : 1;
     return cmp_key_start[a] < cmp_key_start[b] ? -1 : (cmp_key_start[a] > cmp_key_start[b]);
 }
 
-/* Matcher.words(text): 1 matched (words in S->out_s/out_e), 0 not matched, -1 error. */
-static int rule_words(Rule *r, Scratch *S, PyObject *text, const Py_UCS4 *t, Py_ssize_t n) {
+/* Matcher.words(text): 1 matched (words in S->out_s/out_e), 0 not matched, -1 error, 2 the text needs a
+ * call into Python (``py`` 0, ``text`` NULL: without the interpreter lock; the caller screens it again with
+ * the lock): the positive regex terms' search, or a regex term only its pattern's ``match`` takes. */
+static int rule_words(Rule *r, Scratch *S, PyObject *text, const Py_UCS4 *t, Py_ssize_t n, int py) {
     const AC *a = &r->ac;
     S->o_rank.n = S->o_start.n = S->o_end.n = 0;
     S->p_word.n = S->p_start.n = S->p_end.n = 0;
@@ -821,6 +834,7 @@ static int rule_words(Rule *r, Scratch *S, PyObject *text, const Py_UCS4 *t, Py_
     }
     if (!positive) {
         if (r->pre_search == NULL) return 0;
+        if (!py) return 2;
         PyObject *m = PyObject_CallOneArg(r->pre_search, text);
         if (!m) return -1;
         int none = m == Py_None;
@@ -845,6 +859,7 @@ static int rule_words(Rule *r, Scratch *S, PyObject *text, const Py_UCS4 *t, Py_
                     continue;
                 }
             }
+            if (!py) return 2;
             PyObject *pos = PyLong_FromLong(at);
             if (!pos) return -1;
             PyObject *argv[2] = {text, pos};
@@ -1091,32 +1106,30 @@ static Py_ssize_t leading_division(Merchants *m, const Py_UCS4 *t, Py_ssize_t n)
     return 0;
 }
 
-/* merchants.merchant_key(name) for a name of characters ``plain`` maps (letters, digits, CJK): the
+/* merchants.merchant_key(name[0:n]) for a name of characters ``plain`` maps (letters, digits, CJK): the
  * entity package's company_base of such a name is the name mapped, less the longest legal form it
  * ends with, unless it is a null marker or ends with a branch word (then the Python function); then
- * _key_of_base.  1: *out is the key or None (new reference), 0: the Python function must decide, -1 error */
-static int key_fast(Merchants *m, Scratch *S, PyObject *name, PyObject **out) {
-    Py_ssize_t n = PyUnicode_GET_LENGTH(name);
+ * _key_of_base.  1: the key is (*key)[0:*klen] (in S->kbuf, until the next call) or, *key NULL, None;
+ * 0: the Python function must decide; -1 no memory.  No Python object is touched but the word lists'
+ * strings, which the Merchants object holds and nothing changes (read without the interpreter lock). */
+static int key_span(Merchants *m, Scratch *S, const Py_UCS4 *name, Py_ssize_t n, const Py_UCS4 **key,
+                    Py_ssize_t *key_len) {
     if (n == 0) return 0;
     if (S->kcap < n) {
         Py_UCS4 *b = realloc(S->kbuf, (size_t)(n + 64) * sizeof(Py_UCS4));
-        if (!b) { PyErr_NoMemory(); return -1; }
+        if (!b) { no_memory(); return -1; }
         S->kbuf = b; S->kcap = n + 64;
     }
     Py_UCS4 *full = S->kbuf;
-    int kind = PyUnicode_KIND(name);
-    const void *data = PyUnicode_DATA(name);
     for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        Py_UCS4 c = name[i];
         if (c >= 65536 || !(full[i] = m->plain[c])) return 0;
     }
-    int r = PySet_Contains(m->null_markers, name);
-    if (r) return r < 0 ? -1 : 0;
-    Py_UCS4 last = PyUnicode_READ(kind, data, n - 1);
+    if (cset_has(&m->nulls_c, name, n)) return 0;
+    Py_UCS4 last = name[n - 1];
     for (Py_ssize_t i = 0; i < m->n_branch; i++) {
         if (full[n - 1] == m->branch_last[i] && ends_with(full, n, m->branch[i])) return 0;
-        if (last == m->branch_last[i] && PyUnicode_GET_LENGTH(m->branch[i]) <= n &&
-                PyUnicode_Tailmatch(name, m->branch[i], 0, n, 1) == 1) return 0;
+        if (last == m->branch_last[i] && ends_with(name, n, m->branch[i])) return 0;
     }
     Py_ssize_t blen = n;                                 /* company_base: the legal form cut off */
     for (Py_ssize_t i = 0; i < m->n_forms; i++) {
@@ -1167,9 +1180,9 @@ static int key_fast(Merchants *m, Scratch *S, PyObject *name, PyObject **out) {
     for (Py_ssize_t i = 0; i < rlen; i++) if (seg[i]) { klen = i ? i : rlen; break; }   /* the leftmost match */
     Py_ssize_t core = core_len(m, S, rest, klen);
     if (core < 0) return -1;
-    if (core < 2) { Py_INCREF(Py_None); *out = Py_None; return 1; }
-    *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, rest, klen);
-    return *out ? 1 : -1;
+    *key = core < 2 ? NULL : rest;
+    *key_len = klen;
+    return 1;
 }
 
 /* merchants._last_cut_end over t[lo:hi] (positions relative to lo) */
@@ -1193,10 +1206,14 @@ static int32_t last_cut_end(Merchants *m, const Py_UCS4 *t, Py_ssize_t lo, Py_ss
     return end;
 }
 
-/* first_merchant(text): 1 found (*name, *key new references), 0 none, 2 the Python function must
- * decide (a line break before a business word: cleaned texts have none), -1 error */
-static int merchant_of(Merchants *m, Scratch *S, const Py_UCS4 *t, Py_ssize_t n, PyObject **name_out,
-                       PyObject **key_out) {
+/* a merchant named in a text: the name t[start:end] and its key, a span (key_span) or a Python object */
+typedef struct { int32_t start, end; const Py_UCS4 *key; Py_ssize_t key_len; PyObject *key_obj; } Mention;
+
+/* first_merchant(t[0:n]): 1 found (*f; f->key_obj a new reference when the Python merchant_key gave the
+ * key, else NULL), 0 none, 2 the Python first_merchant must decide (a line break before a business word:
+ * cleaned texts have none), 3 a name only the Python merchant_key takes (``py`` 0: not called), -1 error */
+static int merchant_of(Merchants *m, Scratch *S, const Py_UCS4 *t, Py_ssize_t n, int py, Mention *f) {
+    f->key_obj = NULL;
     if (business_runs(m, &S->longest, &S->runs, t, n) < 0) return -1;
     for (Py_ssize_t k = 0; k < S->runs.n; k += 2) {
         int32_t start = S->runs.v[k], end = S->runs.v[k + 1];
@@ -1214,14 +1231,21 @@ static int merchant_of(Merchants *m, Scratch *S, const Py_UCS4 *t, Py_ssize_t n,
         if (cset_has(&m->generic_c, t + ps, plen) || cset_has(&m->divisions_c, t + ps, plen)) continue;
         if ((t[ps] >= '0' && t[ps] <= '9') || (t[ps + 1] >= '0' && t[ps + 1] <= '9')) continue;   /* also all digits */
         if (any_word(&m->shop, t, ps, start) || any_word(&m->biz, t, ps, start)) continue;
+        f->start = ps; f->end = end;
+        int fast = key_span(m, S, t + ps, end - ps, &f->key, &f->key_len);
+        if (fast < 0) return -1;
+        if (fast) {
+            if (f->key) return 1;
+            continue;                                    /* no key: not a merchant */
+        }
+        if (!py) return 3;
         PyObject *name = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t + ps, end - ps);
         if (!name) return -1;
-        PyObject *key = NULL;
-        int fast = key_fast(m, S, name, &key);
-        if (fast < 0) { Py_DECREF(name); return -1; }
-        if (!fast && !(key = PyObject_CallOneArg(m->key_of, name))) { Py_DECREF(name); return -1; }
-        if (PyObject_IsTrue(key) == 1) { *name_out = name; *key_out = key; return 1; }
-        Py_DECREF(name); Py_DECREF(key);
+        PyObject *key = PyObject_CallOneArg(m->key_of, name);
+        Py_DECREF(name);
+        if (!key) return -1;
+        if (PyObject_IsTrue(key) == 1) { f->key_obj = key; return 1; }
+        Py_DECREF(key);
     }
     return 0;
 }
@@ -1263,22 +1287,92 @@ static int is_clean_text(const Py_UCS4 *t, Py_ssize_t n, Py_ssize_t max_chars) {
     return 1;
 }
 
-/* screen(rule or None, merchants or None, texts, matched_only, want_words, first_merchant)
+/* one value as screen computes it, with the interpreter lock: *hit, and new references: *w the words
+ * (when want_words and a rule), *name and *key (when merch), None for none */
+static int screen_value(Rule *rule, Merchants *merch, Scratch *S, PyObject *value, int matched_only, int want_words,
+                        PyObject *fallback, PyObject *cleaner, Py_ssize_t max_chars, int *hit_out, PyObject **w_out,
+                        PyObject **name_out, PyObject **key_out) {
+    PyObject *text = value, *owned = NULL;  /* owned: the cleaned form of the value, when it differs */
+    Py_ssize_t n = 0;
+    *w_out = *name_out = *key_out = NULL;
+    if (value == Py_None) {
+        S->buf = S->buf ? S->buf : malloc(sizeof(Py_UCS4));         /* "" */
+        if (!S->buf) { PyErr_NoMemory(); return -1; }
+    } else if (!PyUnicode_Check(value) || to_ucs4(S, value, &n) < 0 || !is_clean_text(S->buf, n, max_chars)) {
+        PyErr_Clear();
+        /* a text the cleaning changes (or not a str): shujian.text.clean.cleaned decides */
+        text = owned = PyObject_CallOneArg(cleaner, value);
+        if (!text) return -1;
+        if (!PyUnicode_Check(text) || to_ucs4(S, text, &n) < 0) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "cleaned() must return str");
+            goto fail;
+        }
+    }
+    int hit = 1;
+    if (rule) {
+        hit = n ? rule_words(rule, S, text, S->buf, n, 1) : 0;
+        if (hit < 0) goto fail;
+        if (want_words) {
+            *w_out = hit ? joined_words(S, S->buf) : Py_NewRef(Py_None);
+            if (!*w_out) goto fail;
+        }
+    }
+    *hit_out = hit;
+    if (merch) {
+        Mention f;
+        int found = 0;
+        if (n && (hit || !matched_only)) {
+            found = merchant_of(merch, S, S->buf, n, 1, &f);
+            if (found < 0) goto fail;
+            if (found == 1) {
+                *name_out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, S->buf + f.start, f.end - f.start);
+                *key_out = f.key_obj ? f.key_obj
+                                     : PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, f.key, f.key_len);
+                if (!*name_out || !*key_out) goto fail;
+            } else if (found == 2) {                    /* the Python function decides */
+                PyObject *mention = PyObject_CallOneArg(fallback, text);
+                if (!mention) goto fail;
+                found = mention != Py_None;
+                if (found) {
+                    *name_out = PyObject_GetAttrString(mention, "name");
+                    *key_out = *name_out ? PyObject_GetAttrString(mention, "key") : NULL;
+                }
+                Py_DECREF(mention);
+                if (found && (!*name_out || !*key_out)) goto fail;
+            }
+        }
+        if (!found) { *name_out = Py_NewRef(Py_None); *key_out = Py_NewRef(Py_None); }
+    }
+    Py_XDECREF(owned);
+    return 0;
+fail:
+    Py_XDECREF(owned);
+    Py_CLEAR(*w_out); Py_CLEAR(*name_out); Py_CLEAR(*key_out);
+    return -1;
+}
+
+static int rule_and_merchants(PyObject *rule_obj, PyObject *merch_obj, Rule **rule, Merchants **merch) {
+    *rule = rule_obj == Py_None ? NULL : (Rule *)rule_obj;
+    *merch = merch_obj == Py_None ? NULL : (Merchants *)merch_obj;
+    if ((*rule && !PyObject_TypeCheck(rule_obj, &RuleType)) || (*merch && !PyObject_TypeCheck(merch_obj, &MerchantsType))) {
+        PyErr_SetString(PyExc_TypeError, "a Rule and a Merchants (or None)");
+        return -1;
+    }
+    return 0;
+}
+
+/* screen(rule or None, merchants or None, texts, matched_only, want_words, first_merchant, cleaned, max_chars)
  *   → (matched, words or None, merchant or None, merchant_key or None): lists, as
  *   shujian.text.udf.screen_columns builds them (texts: cleaned str). */
 static PyObject *screen(PyObject *self, PyObject *args) {
     PyObject *rule_obj, *merch_obj, *texts, *fallback, *cleaner;
     int matched_only, want_words;
     Py_ssize_t max_chars;
+    Rule *rule;
+    Merchants *merch;
     if (!PyArg_ParseTuple(args, "OOOppOOn", &rule_obj, &merch_obj, &texts, &matched_only, &want_words, &fallback,
-                          &cleaner, &max_chars))
+                          &cleaner, &max_chars) || rule_and_merchants(rule_obj, merch_obj, &rule, &merch) < 0)
         return NULL;
-    Rule *rule = rule_obj == Py_None ? NULL : (Rule *)rule_obj;
-    Merchants *merch = merch_obj == Py_None ? NULL : (Merchants *)merch_obj;
-    if ((rule && !PyObject_TypeCheck(rule_obj, &RuleType)) || (merch && !PyObject_TypeCheck(merch_obj, &MerchantsType))) {
-        PyErr_SetString(PyExc_TypeError, "a Rule and a Merchants (or None)");
-        return NULL;
-    }
     PyObject *seq = PySequence_Fast(texts, "texts must be a sequence");
     if (!seq) return NULL;
     Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
@@ -1288,67 +1382,21 @@ static PyObject *screen(PyObject *self, PyObject *args) {
     if (merch && (!(names = PyList_New(count)) || !(keys = PyList_New(count)))) goto done;
     Scratch S;
     memset(&S, 0, sizeof(S));
-    PyObject *owned = NULL;                 /* the cleaned form of the current value, when it differs */
     for (Py_ssize_t i = 0; i < count; i++) {
-        Py_CLEAR(owned);
-        PyObject *value = PySequence_Fast_GET_ITEM(seq, i), *text = value;
-        Py_ssize_t n = 0;
-        if (value == Py_None) {
-            S.buf = S.buf ? S.buf : malloc(sizeof(Py_UCS4));        /* "" */
-            if (!S.buf) { PyErr_NoMemory(); goto fail; }
-        } else if (!PyUnicode_Check(value) || to_ucs4(&S, value, &n) < 0 || !is_clean_text(S.buf, n, max_chars)) {
-            PyErr_Clear();
-            /* a text the cleaning changes (or not a str): shujian.text.clean.cleaned decides */
-            text = PyObject_CallOneArg(cleaner, value);
-            if (!text) goto fail;
-            owned = text;
-            if (!PyUnicode_Check(text) || to_ucs4(&S, text, &n) < 0) {
-                if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "cleaned() must return str");
-                goto fail;
-            }
-        }
-        int hit = 1;
-        if (rule) {
-            hit = n ? rule_words(rule, &S, text, S.buf, n) : 0;
-            if (hit < 0) goto fail;
-            if (words) {
-                PyObject *w = Py_None;
-                if (hit && !(w = joined_words(&S, S.buf))) goto fail;
-                if (w == Py_None) Py_INCREF(w);
-                PyList_SET_ITEM(words, i, w);
-            }
-        }
+        int hit;
+        PyObject *w, *name, *key;
+        if (screen_value(rule, merch, &S, PySequence_Fast_GET_ITEM(seq, i), matched_only, want_words && rule,
+                         fallback, cleaner, max_chars, &hit, &w, &name, &key) < 0)
+            goto fail;
         PyList_SET_ITEM(matched, i, PyBool_FromLong(hit));
-        if (merch) {
-            PyObject *name = NULL, *key = NULL;
-            int found = 0;
-            if (n && (hit || !matched_only)) {
-                found = merchant_of(merch, &S, S.buf, n, &name, &key);
-                if (found < 0) goto fail;
-                if (found == 2) {                       /* the Python function decides */
-                    PyObject *mention = PyObject_CallOneArg(fallback, text);
-                    if (!mention) goto fail;
-                    found = mention != Py_None;
-                    if (found) {
-                        name = PyObject_GetAttrString(mention, "name");
-                        key = name ? PyObject_GetAttrString(mention, "key") : NULL;
-                    }
-                    Py_DECREF(mention);
-                    if (found && (!name || !key)) { Py_XDECREF(name); goto fail; }
-                }
-            }
-            if (!found) { name = Py_None; key = Py_None; Py_INCREF(name); Py_INCREF(key); }
-            PyList_SET_ITEM(names, i, name);
-            PyList_SET_ITEM(keys, i, key);
-        }
+        if (words) PyList_SET_ITEM(words, i, w);
+        if (names) { PyList_SET_ITEM(names, i, name); PyList_SET_ITEM(keys, i, key); }
     }
-    Py_CLEAR(owned);
     scratch_free(&S);
     result = Py_BuildValue("(OOOO)", matched, words ? words : Py_None, names ? names : Py_None,
                            keys ? keys : Py_None);
     goto done;
 fail:
-    Py_XDECREF(owned);
     scratch_free(&S);
     /* unfilled list slots are NULL: PyList dealloc handles them */
 done:
@@ -1357,17 +1405,287 @@ done:
     return result;
 }
 
-/* merchant_key(merchants, name): merchants.merchant_key(name), in C where key_fast can */
+/* ------------------------------------------------------------------ screen_arrow
+ * The same columns from and to Arrow buffers: no Python object per message, and the messages screened
+ * without the interpreter lock. */
+
+/* a string column being built: Arrow's validity bitmap, int32 offsets and UTF-8 data */
+typedef struct { uint8_t *valid; int32_t *off; char *data; Py_ssize_t len, cap; } StrCol;
+
+static void col_free(StrCol *c) { free(c->valid); free(c->off); free(c->data); memset(c, 0, sizeof(*c)); }
+
+static int col_init(StrCol *c, Py_ssize_t count) {
+    memset(c, 0, sizeof(*c));
+    c->valid = calloc((size_t)count / 8 + 1, 1);
+    c->off = malloc(((size_t)count + 1) * sizeof(int32_t));
+    c->cap = 4096; c->data = malloc((size_t)c->cap);
+    if (!c->valid || !c->off || !c->data) { col_free(c); return -1; }
+    c->off[0] = 0;
+    return 0;
+}
+
+static int col_reserve(StrCol *c, Py_ssize_t extra) {
+    if (c->len + extra <= c->cap) return 0;
+    if (c->len + extra > INT32_MAX) return -1;
+    Py_ssize_t cap = c->cap * 2;
+    while (cap < c->len + extra) cap *= 2;
+    char *d = realloc(c->data, (size_t)cap);
+    if (!d) return -1;
+    c->data = d; c->cap = cap;
+    return 0;
+}
+
+static inline void col_char(StrCol *c, Py_UCS4 ch) {          /* room for 4 bytes reserved */
+    char *d = c->data + c->len;
+    if (ch < 0x80) { d[0] = (char)ch; c->len += 1; }
+    else if (ch < 0x800) { d[0] = (char)(0xC0 | (ch >> 6)); d[1] = (char)(0x80 | (ch & 0x3F)); c->len += 2; }
+    else if (ch < 0x10000) {
+        d[0] = (char)(0xE0 | (ch >> 12)); d[1] = (char)(0x80 | ((ch >> 6) & 0x3F)); d[2] = (char)(0x80 | (ch & 0x3F));
+        c->len += 3;
+    } else {
+        d[0] = (char)(0xF0 | (ch >> 18)); d[1] = (char)(0x80 | ((ch >> 12) & 0x3F));
+        d[2] = (char)(0x80 | ((ch >> 6) & 0x3F)); d[3] = (char)(0x80 | (ch & 0x3F)); c->len += 4;
+    }
+}
+
+static inline void col_end(StrCol *c, Py_ssize_t i, int valid) {
+    if (valid) c->valid[i >> 3] |= (uint8_t)(1 << (i & 7));
+    c->off[i + 1] = (int32_t)c->len;
+}
+
+static int col_ucs4(StrCol *c, Py_ssize_t i, const Py_UCS4 *s, Py_ssize_t n) {
+    if (col_reserve(c, 4 * n) < 0) return -1;
+    for (Py_ssize_t k = 0; k < n; k++) col_char(c, s[k]);
+    col_end(c, i, 1);
+    return 0;
+}
+
+/* the words of rule_words joined by 、 (joined_words) */
+static int col_words(StrCol *c, Py_ssize_t i, Scratch *S, const Py_UCS4 *t) {
+    for (Py_ssize_t w = 0; w < S->out_s.n; w++) {
+        if (col_reserve(c, 4 * (S->out_e.v[w] - S->out_s.v[w] + 1)) < 0) return -1;
+        if (w) col_char(c, 0x3001);
+        for (int32_t j = S->out_s.v[w]; j < S->out_e.v[w]; j++) col_char(c, t[j]);
+    }
+    col_end(c, i, 1);
+    return 0;
+}
+
+/* a Python str or None (a message screened with the interpreter lock) */
+static int col_object(StrCol *c, Py_ssize_t i, PyObject *value) {
+    if (value == Py_None) { col_end(c, i, 0); return 0; }
+    Py_ssize_t n;
+    const char *u = PyUnicode_AsUTF8AndSize(value, &n);
+    if (!u) return -1;
+    if (col_reserve(c, n) < 0) { PyErr_NoMemory(); return -1; }
+    memcpy(c->data + c->len, u, (size_t)n);
+    c->len += n;
+    col_end(c, i, 1);
+    return 0;
+}
+
+/* row i of ``from`` appended as row i of ``to`` */
+static int col_copy(StrCol *to, const StrCol *from, Py_ssize_t i) {
+    Py_ssize_t n = from->off[i + 1] - from->off[i];
+    if (col_reserve(to, n) < 0) return -1;
+    memcpy(to->data + to->len, from->data + from->off[i], (size_t)n);
+    to->len += n;
+    col_end(to, i, (from->valid[i >> 3] >> (i & 7)) & 1);
+    return 0;
+}
+
+static PyObject *col_result(StrCol *c, Py_ssize_t count) {
+    if (!c->off) Py_RETURN_NONE;
+    return Py_BuildValue("(y#y#y#)", (const char *)c->valid, (Py_ssize_t)(count / 8 + 1), (const char *)c->off,
+                         (Py_ssize_t)((count + 1) * sizeof(int32_t)), c->data, c->len);
+}
+
+/* s[0:len] (UTF-8) as UCS-4 in S->buf, *n characters: 0, 1 not valid UTF-8 as Python decodes it (a
+ * surrogate, an overlong form, past U+10FFFF…: Python decides), -1 no memory */
+static int utf8_to_ucs4(Scratch *S, const uint8_t *s, Py_ssize_t len, Py_ssize_t *n) {
+    if (S->bufcap < len + 1) {
+        Py_ssize_t cap = len + 64;
+        Py_UCS4 *b = realloc(S->buf, (size_t)cap * sizeof(Py_UCS4));
+        if (!b) return -1;
+        S->buf = b; S->bufcap = cap;
+    }
+    Py_UCS4 *out = S->buf;
+    Py_ssize_t k = 0, i = 0;
+    while (i < len) {
+        uint8_t b0 = s[i];
+        if (b0 < 0x80) { out[k++] = b0; i++; continue; }
+        Py_UCS4 c;
+        int more;
+        if (b0 >= 0xC2 && b0 <= 0xDF) { c = b0 & 0x1F; more = 1; }
+        else if (b0 >= 0xE0 && b0 <= 0xEF) { c = b0 & 0x0F; more = 2; }
+        else if (b0 >= 0xF0 && b0 <= 0xF4) { c = b0 & 0x07; more = 3; }
+        else return 1;
+        if (i + more >= len) return 1;                  /* cut short */
+        for (int j = 1; j <= more; j++) {
+            uint8_t bj = s[i + j];
+            if ((bj & 0xC0) != 0x80) return 1;
+            c = (c << 6) | (bj & 0x3F);
+        }
+        if ((more == 2 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) || (more == 3 && (c < 0x10000 || c > 0x10FFFF)))
+            return 1;
+        out[k++] = c;
+        i += 1 + more;
+    }
+    *n = k;
+    return 0;
+}
+
+static int bit(const uint8_t *bits, Py_ssize_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
+
+/* screen_arrow(rule or None, merchants or None, validity or None, offsets, data, offset, count, matched_only,
+ *              want_words, first_merchant, cleaned, max_chars)
+ *   → (matched, words, merchant, merchant_key): what screen gives for the messages of an Arrow string array
+ *   (its buffers, from element ``offset``), as the buffers of Arrow arrays: matched a bitmap (bytes), each
+ *   other column (validity, offsets, data) or None when not computed.  The messages are screened without the
+ *   interpreter lock; one that needs Python (not valid UTF-8, a text the cleaning changes, the rule's regex
+ *   search or a regex term only its pattern matches, a name only the Python merchant_key or first_merchant
+ *   takes) is screened again afterwards with it, as screen screens it. */
+static PyObject *screen_arrow(PyObject *self, PyObject *args) {
+    PyObject *rule_obj, *merch_obj, *valid_obj, *fallback, *cleaner, *result = NULL;
+    Py_buffer offs_buf, data_buf, valid_buf;
+    Py_ssize_t offset, count, max_chars;
+    int matched_only, want_words;
+    Rule *rule;
+    Merchants *merch;
+    if (!PyArg_ParseTuple(args, "OOOy*y*nnppOOn", &rule_obj, &merch_obj, &valid_obj, &offs_buf, &data_buf, &offset,
+                          &count, &matched_only, &want_words, &fallback, &cleaner, &max_chars))
+        return NULL;
+    valid_buf.obj = NULL;
+    StrCol cols[3], fixed;                  /* words, merchant, merchant_key */
+    memset(cols, 0, sizeof(cols)); memset(&fixed, 0, sizeof(fixed));
+    uint8_t *matched = NULL;
+    int32_t *later = NULL;                  /* the messages screened again with the lock */
+    Py_ssize_t nlater = 0;
+    PyObject **objs = NULL;                 /* their words, merchant, key */
+    Scratch S;
+    memset(&S, 0, sizeof(S));
+    if (rule_and_merchants(rule_obj, merch_obj, &rule, &merch) < 0) goto done;
+    if (valid_obj != Py_None && PyObject_GetBuffer(valid_obj, &valid_buf, PyBUF_SIMPLE) < 0) goto done;
+    const int32_t *offs = (const int32_t *)offs_buf.buf;
+    const uint8_t *data = (const uint8_t *)data_buf.buf, *valid = valid_buf.obj ? valid_buf.buf : NULL;
+    if (offset < 0 || count < 0 || offs_buf.len < (Py_ssize_t)((offset + count + 1) * sizeof(int32_t))
+            || (valid && valid_buf.len * 8 < offset + count)) {
+        PyErr_SetString(PyExc_ValueError, "offsets or validity shorter than the array");
+        goto done;
+    }
+    for (Py_ssize_t i = offset; i < offset + count; i++)
+        if (offs[i] < 0 || offs[i] > offs[i + 1] || offs[i + 1] > data_buf.len) {
+            PyErr_SetString(PyExc_ValueError, "offsets outside the data");
+            goto done;
+        }
+    int want[3] = {rule && want_words, merch != NULL, merch != NULL};
+    matched = calloc((size_t)count / 8 + 1, 1);
+    later = malloc(((size_t)count + 1) * sizeof(int32_t));
+    if (!matched || !later) { PyErr_NoMemory(); goto done; }
+    for (int k = 0; k < 3; k++)
+        if (want[k] && col_init(&cols[k], count) < 0) { PyErr_NoMemory(); goto done; }
+    int failed = 0;
+    Py_BEGIN_ALLOW_THREADS
+    without_gil = 1;
+    for (Py_ssize_t i = 0; i < count && !failed; i++) {
+        Py_ssize_t at = offset + i, n = 0;
+        int hit = 1, again = 0;
+        if (!valid || bit(valid, at)) {
+            int bad = utf8_to_ucs4(&S, data + offs[at], offs[at + 1] - offs[at], &n);
+            if (bad < 0) { failed = 1; break; }
+            again = bad || !is_clean_text(S.buf, n, max_chars);
+        }
+        if (!again && rule) {
+            hit = n ? rule_words(rule, &S, NULL, S.buf, n, 0) : 0;
+            if (hit < 0) { failed = 1; break; }
+            again = hit == 2;
+        }
+        Mention f;
+        int found = 0;
+        if (!again && merch && n && (hit || !matched_only)) {
+            found = merchant_of(merch, &S, S.buf, n, 0, &f);
+            if (found < 0) { failed = 1; break; }
+            again = found > 1;
+        }
+        if (again) {
+            later[nlater++] = (int32_t)i;
+            for (int k = 0; k < 3; k++) if (want[k]) col_end(&cols[k], i, 0);
+            continue;
+        }
+        if (hit) matched[i >> 3] |= (uint8_t)(1 << (i & 7));
+        if (want[0] && (hit ? col_words(&cols[0], i, &S, S.buf) : (col_end(&cols[0], i, 0), 0)) < 0) failed = 1;
+        if (merch && found) {
+            if (col_ucs4(&cols[1], i, S.buf + f.start, f.end - f.start) < 0
+                    || col_ucs4(&cols[2], i, f.key, f.key_len) < 0) failed = 1;
+        } else if (merch) {
+            col_end(&cols[1], i, 0); col_end(&cols[2], i, 0);
+        }
+    }
+    without_gil = 0;
+    Py_END_ALLOW_THREADS
+    if (failed) { PyErr_NoMemory(); goto done; }
+    if (nlater) {
+        if (!(objs = calloc((size_t)nlater * 3, sizeof(PyObject *)))) { PyErr_NoMemory(); goto done; }
+        for (Py_ssize_t j = 0; j < nlater; j++) {
+            Py_ssize_t i = later[j], at = offset + i;
+            PyObject *value = valid && !bit(valid, at) ? Py_NewRef(Py_None)
+                : PyUnicode_DecodeUTF8((const char *)data + offs[at], offs[at + 1] - offs[at], NULL);
+            int hit;
+            if (!value) goto done;
+            int bad = screen_value(rule, merch, &S, value, matched_only, want[0], fallback, cleaner, max_chars, &hit,
+                                   &objs[3 * j], &objs[3 * j + 1], &objs[3 * j + 2]);
+            Py_DECREF(value);
+            if (bad < 0) goto done;
+            if (hit) matched[i >> 3] |= (uint8_t)(1 << (i & 7));
+        }
+        for (int k = 0; k < 3; k++) {       /* each column again, in order, with those messages' values */
+            if (!want[k]) continue;
+            if (col_init(&fixed, count) < 0) { PyErr_NoMemory(); goto done; }
+            for (Py_ssize_t i = 0, j = 0; i < count; i++) {
+                if (j < nlater && later[j] == i) {
+                    if (col_object(&fixed, i, objs[3 * j++ + k]) < 0) goto done;
+                } else if (col_copy(&fixed, &cols[k], i) < 0) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+            }
+            col_free(&cols[k]);
+            cols[k] = fixed;
+            memset(&fixed, 0, sizeof(fixed));
+        }
+    }
+    PyObject *w = col_result(&cols[0], count), *nm = w ? col_result(&cols[1], count) : NULL;
+    PyObject *ky = nm ? col_result(&cols[2], count) : NULL;
+    if (ky) result = Py_BuildValue("(y#OOO)", (const char *)matched, (Py_ssize_t)(count / 8 + 1), w, nm, ky);
+    Py_XDECREF(w); Py_XDECREF(nm); Py_XDECREF(ky);
+done:
+    if (objs) { for (Py_ssize_t j = 0; j < 3 * nlater; j++) Py_XDECREF(objs[j]); free(objs); }
+    for (int k = 0; k < 3; k++) col_free(&cols[k]);
+    col_free(&fixed);
+    free(matched); free(later);
+    scratch_free(&S);
+    PyBuffer_Release(&offs_buf); PyBuffer_Release(&data_buf);
+    if (valid_buf.obj) PyBuffer_Release(&valid_buf);
+    return result;
+}
+
+/* merchant_key(merchants, name): merchants.merchant_key(name), in C where key_span can */
 static PyObject *merchant_key(PyObject *self, PyObject *args) {
-    PyObject *obj, *name, *key = NULL;
+    PyObject *obj, *name;
     if (!PyArg_ParseTuple(args, "O!U", &MerchantsType, &obj, &name)) return NULL;
     Merchants *m = (Merchants *)obj;
     Scratch S;
     memset(&S, 0, sizeof(S));
-    int fast = key_fast(m, &S, name, &key);
+    Py_ssize_t n;
+    if (to_ucs4(&S, name, &n) < 0) { scratch_free(&S); return NULL; }
+    const Py_UCS4 *key;
+    Py_ssize_t key_len;
+    int fast = key_span(m, &S, S.buf, n, &key, &key_len);
+    PyObject *out = fast < 0 ? PyErr_NoMemory()
+        : !fast ? PyObject_CallOneArg(m->key_of, name)
+        : key ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, key, key_len) : Py_NewRef(Py_None);
     scratch_free(&S);
-    if (fast < 0) return NULL;
-    return fast ? key : PyObject_CallOneArg(m->key_of, name);
+    return out;
 }
 
 /* rx_match(program, text, at): the end of the program's match at ``at``, -1 for none (-2: too deep) */
@@ -1393,6 +1711,9 @@ static PyMethodDef methods[] = {
     {"screen", screen, METH_VARARGS,
      "screen(rule, merchants, texts, matched_only, want_words, first_merchant) -> "
      "(matched, words, merchant, merchant_key)"},
+    {"screen_arrow", screen_arrow, METH_VARARGS,
+     "screen_arrow(rule, merchants, validity, offsets, data, offset, count, matched_only, want_words, "
+     "first_merchant, cleaned, max_chars) -> (matched bitmap, words, merchant, merchant_key buffers)"},
     {NULL, NULL, 0, NULL},
 };
 

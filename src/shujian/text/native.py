@@ -208,6 +208,33 @@ def screen(matcher: Matcher | None, texts: list[str], *, merchant: bool, words: 
     return _native.screen(native_rule, tables, texts, matched_only, words, first_merchant, cleaned, MAX_CHARS)
 
 
+def screen_arrow(matcher: Matcher | None, texts: Any, *, merchant: bool, words: bool,
+                 matched_only: bool) -> tuple[Any, Any, Any, Any] | None:
+    """:func:`screen` of an Arrow string array, as Arrow arrays (``words``, ``merchant`` and ``merchant_key``
+    None when not computed), or None when the C loop cannot take this matcher or array.  No Python
+    object per message: the C code reads the array's buffers and writes the results' buffers, and screens
+    the messages without the interpreter lock, so DuckDB's threads, which call the SQL function each with
+    its own batch, screen at once (a message that needs Python is screened again with the lock)."""
+    import pyarrow as pa
+
+    from shujian.text.clean import MAX_CHARS, cleaned
+    from shujian.text.merchants import first_merchant
+
+    native_rule = rule(matcher) if matcher is not None else None
+    tables = merchants() if merchant else None
+    if (matcher is not None and native_rule is None) or (merchant and tables is None) \
+            or not pa.types.is_string(texts.type) or not len(texts):
+        return None
+    validity, offsets, data = texts.buffers()
+    n = len(texts)
+    out = _native.screen_arrow(native_rule, tables, validity, offsets, b"" if data is None else data, texts.offset,
+                               n, matched_only, words, first_merchant, cleaned, MAX_CHARS)
+    columns = [pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(out[0])])]
+    for col in out[1:]:
+        columns.append(None if col is None else pa.Array.from_buffers(pa.string(), n, [pa.py_buffer(b) for b in col]))
+    return tuple(columns)
+
+
 # ---------------------------------------------------------------- regex terms as programs for _native.c
 _END, _SET, _REP, _BRANCH = 0, 1, 2, 3
 _MAX = 2**31 - 1

@@ -177,8 +177,7 @@ def screen_columns(values: list, config: str, words: tuple[str, ...] = ()) -> di
     want_merchant = "merchant" in outputs or "merchant_key" in outputs
     want_key = "name_key" in outputs
     n = len(values)
-    if not want_explain and not want_key and (want_words or want_merchant or matcher is not None) \
-            and native.enabled():
+    if _for_c(config, words):
         done = native.screen(matcher, values, merchant=want_merchant, words=want_words, matched_only=matched_only)
         if done is not None:            # the C loop (same columns, the cleaning included)
             return dict(zip(FIELDS, (done[0], None, *done[1:], None), strict=True))
@@ -220,6 +219,34 @@ def screen_columns(values: list, config: str, words: tuple[str, ...] = ()) -> di
     return dict(zip(FIELDS, (matched, explain, found, merchant, mkey, name_key), strict=True))
 
 
+def _for_c(config: str, words: tuple[str, ...]) -> bool:
+    """The C loop's ``screen`` computes this config's columns (when it can take the rule): no
+    explanation, no name key, and something to compute."""
+    matcher, outputs, _, _ = _compiled(config, words)
+    return "explain" not in outputs and "name_key" not in outputs and native.enabled() \
+        and bool({"words", "merchant", "merchant_key"} & outputs or matcher is not None)
+
+
+def _arrow_in_c(texts, config: str, words: tuple[str, ...]):
+    """:func:`screen_arrow` by the C loop from and to Arrow buffers (``native.screen_arrow``), or None
+    when it cannot take the config, the rule or the array."""
+    import pyarrow as pa
+
+    if not _for_c(config, words):
+        return None
+    matcher, outputs, matched_only, _ = _compiled(config, words)
+    done = native.screen_arrow(matcher, texts, merchant=bool({"merchant", "merchant_key"} & outputs),
+                               words="words" in outputs, matched_only=matched_only)
+    if done is None:
+        return None
+    n = len(texts)
+    matched, found, merchant, mkey = done
+    cols = dict(zip(FIELDS, (matched, None, found, merchant, mkey, None), strict=True))
+    struct = arrow_type()
+    return pa.StructArray.from_arrays([pa.nulls(n, struct.field(f).type) if cols[f] is None else cols[f]
+                                       for f in FIELDS], fields=list(struct))
+
+
 def _registry_keys(texts, config: str, words: tuple[str, ...]) -> dict[str, list | None] | None:
     """:func:`screen_columns` of a step that only gives name keys among a kept key set (a registry's
     names, ``name_key_among``), from the Arrow array without a Python string per name: the names
@@ -259,6 +286,9 @@ def screen_arrow(texts, config: str, words: tuple[str, ...] = ()):
     NULL on every row is built as such, not from a list of Nones)."""
     import pyarrow as pa
 
+    done = _arrow_in_c(texts, config, words)
+    if done is not None:
+        return done
     n = len(texts)
     cols = _registry_keys(texts, config, words)
     if cols is None:

@@ -1,7 +1,8 @@
 """Worker processes for the ``shujian_text`` SQL function: both cores for large inputs.
 
-The function is Python and holds the interpreter lock, so in one process it uses one core however
-many threads DuckDB runs.  DuckDB calls it from each of its threads with a batch (2,048 rows); once
+In Python the function holds the interpreter lock, so in one process it uses one core however
+many threads DuckDB runs.  (A batch the C loop screens stays in this process; for a rule's words and merchants
+``native.screen_arrow`` releases the lock while it screens, so DuckDB's threads screen at once.)  DuckDB calls it from each of its threads with a batch (2,048 rows); once
 a registration has screened ``after`` rows in this process (a large input: a city's 12345 export or
 its enterprise registry), each batch goes to an idle worker process and the calling thread waits
 with the lock released — so DuckDB's threads keep as many workers busy as there are cores.  Small
