@@ -16,6 +16,7 @@ from shujian.demo.evaluate import load_tables, run_model_on
 from shujian.errors import ValidationFailed
 from shujian.spec import load_model
 from shujian.spec.text import TextStep
+from shujian.text import native
 from shujian.text.merchants import KeyFilter, _plain, _plain_table, merchant_key
 from shujian.text.udf import add_keyset, screen_values, with_keys
 from shujian.text.workers import Pool
@@ -195,7 +196,8 @@ def test_the_cheap_pre_test_drops_no_name_that_has_a_key():
     assert KeyFilter(["力美（健身"])._table is None and KeyFilter(["力美 健身"])._table is None
 
 
-@pytest.mark.parametrize("odd", [[], [None, ""], [" 力美健身房"], ["力美健身\n房"], ["𠀀力美健身"], ["ＡＢＣ健身"]])
+@pytest.mark.parametrize("odd", [[], [None, ""], [" 力美健身房"], ["力美健身\n房"], ["𠀀力美健身"], ["ＡＢＣ健身"],
+                                 ["力美\x00健身房"]])
 def test_an_arrow_batch_of_registry_names_gets_the_keys_of_screen_values(odd):
     import pyarrow as pa
 
@@ -210,5 +212,24 @@ def test_an_arrow_batch_of_registry_names_gets_the_keys_of_screen_values(odd):
     assert sum(k is not None for k in want["name_key"]) > 50
     clean = [n for n in names if n is None or not any(c.isspace() or c in "ＡＢＣ" for c in n)]
     fast = _registry_keys(pa.array(clean, pa.string()), config, ())      # the batch taken at once
-    assert (fast is None) == any(n and "𠀀" in n for n in odd)
+    assert (fast is None) == any(n and ("𠀀" in n or "\x00" in n) for n in odd)
     assert fast is None or fast["name_key"] == screen_values(clean, config)["name_key"]
+
+
+@pytest.mark.skipif(native._native is None, reason="shujian.text._native not built (no C compiler)")
+@pytest.mark.parametrize("odd", [[], [None, ""], [" 力美健身房"], ["𠀀力美健身"], ["ＡＢＣ健身"], ["力美\x00健身房"],
+                                 ["力美健身" * 5001]])
+def test_the_cheap_test_of_an_arrow_batch_in_c(odd):
+    """``KeyFilter.keys_of_arrow``: the cheap test in C over an Arrow array's buffers (an array that starts
+    at an offset, with nulls) gives ``keys_of``'s keys; a batch the joined test would not take (a name
+    the cleaning changes, an astral character, a NUL, a name longer than MAX_CHARS) is refused."""
+    import pyarrow as pa
+
+    from shujian.text.clean import cleaned
+
+    names = [*(n for n in random_names(4000, seed=6) if cleaned(n) == n), *odd]
+    keys = KeyFilter([k for n in names[::4] if n and (k := merchant_key(n)) and not set(k) & set("（）() ")])
+    got = keys.keys_of_arrow(pa.array(["力美健身房", *names], pa.string()).slice(1))
+    assert (got is None) == bool(odd and odd[0])
+    assert got is None or got == keys.keys_of(["" if n is None else n for n in names])
+    assert got is None or sum(k is not None for k in got) > 200

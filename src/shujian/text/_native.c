@@ -1269,18 +1269,24 @@ static inline int wide_space(Py_UCS4 c) {
     return c <= 0x200A || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
-/* ``t[0:n]`` is its own cleaned form (shujian.text.clean.cleaned): no white space (str.isspace), no
- * full-width letter or digit, no Excel escape ``_x000``, not longer than ``max_chars`` */
+static inline int is_space(Py_UCS4 c) { return c < 128 ? Py_UNICODE_ISSPACE(c) : wide_space(c); }
+
+/* ``t[0:n]`` is its own cleaned form (shujian.text.clean.cleaned, which rewrites only an Excel escape
+ * ``_x000?_``, line breaks with the white space around them, tabs, U+3000, U+00A0 and runs of spaces, white
+ * space at either end and full-width letters and digits — clean._UNCLEAN's test): no ``_x000``, no
+ * ``\n \r \t`` U+3000 U+00A0, no two spaces in a row, no white space (str.isspace) at either end, no
+ * full-width letter or digit, not longer than ``max_chars`` */
 static int is_clean_text(const Py_UCS4 *t, Py_ssize_t n, Py_ssize_t max_chars) {
     if (n > max_chars) return 0;
+    if (n && (is_space(t[0]) || is_space(t[n - 1]))) return 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = t[i];
         if (c < 128) {
             if (c == '_' && i + 4 < n && t[i + 1] == 'x' && t[i + 2] == '0' && t[i + 3] == '0' && t[i + 4] == '0')
                 return 0;
-            if (Py_UNICODE_ISSPACE(c)) return 0;
+            if (c == '\n' || c == '\r' || c == '\t' || (c == ' ' && i + 1 < n && t[i + 1] == ' ')) return 0;
         } else if ((c >= 0xFF10 && c <= 0xFF19) || (c >= 0xFF21 && c <= 0xFF3A) || (c >= 0xFF41 && c <= 0xFF5A)
-                   || wide_space(c)) {
+                   || c == 0x3000 || c == 0xA0) {
             return 0;
         }
     }
@@ -1669,6 +1675,77 @@ done:
     return result;
 }
 
+/* key_names_arrow(keys, validity or None, offsets, data, offset, count, max_chars): key_names of the names
+ * of an Arrow string array (its buffers, from element ``offset``; a null is an empty name) joined by NUL,
+ * read from the buffers without the interpreter lock; None when key_names would not take them joined, or
+ * the caller's test of the joined names would refuse them: a name holding NUL or a character outside the
+ * Basic Multilingual Plane, a name the cleaning changes, or not valid UTF-8 (the caller takes another path) */
+static PyObject *key_names_arrow(PyObject *self, PyObject *args) {
+    PyObject *obj, *valid_obj, *result = NULL;
+    Py_buffer offs_buf, data_buf, valid_buf;
+    Py_ssize_t offset, count, max_chars;
+    if (!PyArg_ParseTuple(args, "O!Oy*y*nnn", &KeysType, &obj, &valid_obj, &offs_buf, &data_buf, &offset, &count,
+                          &max_chars))
+        return NULL;
+    Keys *k = (Keys *)obj;
+    valid_buf.obj = NULL;
+    IVec found = {0};
+    Scratch S;
+    memset(&S, 0, sizeof(S));
+    if (valid_obj != Py_None && PyObject_GetBuffer(valid_obj, &valid_buf, PyBUF_SIMPLE) < 0) goto done;
+    const int32_t *offs = (const int32_t *)offs_buf.buf;
+    const uint8_t *data = (const uint8_t *)data_buf.buf, *valid = valid_buf.obj ? valid_buf.buf : NULL;
+    if (offset < 0 || count < 0 || offs_buf.len < (Py_ssize_t)((offset + count + 1) * sizeof(int32_t))
+            || (valid && valid_buf.len * 8 < offset + count)) {
+        PyErr_SetString(PyExc_ValueError, "offsets or validity shorter than the array");
+        goto done;
+    }
+    for (Py_ssize_t i = offset; i < offset + count; i++)
+        if (offs[i] < 0 || offs[i] > offs[i + 1] || offs[i + 1] > data_buf.len) {
+            PyErr_SetString(PyExc_ValueError, "offsets outside the data");
+            goto done;
+        }
+    int status = 0;                         /* 1 not taken, -1 no memory */
+    Py_BEGIN_ALLOW_THREADS
+    without_gil = 1;
+    for (Py_ssize_t i = 0; i < count && !status; i++) {
+        Py_ssize_t at = offset + i, n;
+        if (valid && !bit(valid, at)) continue;
+        int bad = utf8_to_ucs4(&S, data + offs[at], offs[at + 1] - offs[at], &n);
+        if (bad) { status = bad; break; }
+        if (!is_clean_text(S.buf, n, max_chars)) { status = 1; break; }
+        for (Py_ssize_t j = 0; j < n; j++)
+            if (S.buf[j] == 0 || S.buf[j] >= 0x10000) { status = 1; break; }
+        if (status) break;
+        int32_t node = 0;
+        int marked = 0;
+        for (Py_ssize_t j = 0; j < n && !marked; j++) {
+            Py_UCS4 c = S.buf[j];
+            for (uint32_t q = k->off[c]; q < k->off[c + 1] && !marked; q++) {
+                node = ac_step(&k->ac, node, k->pool[q]);
+                if (ac_outputs(&k->ac, node) > 0) marked = 1;
+            }
+        }
+        if (marked && ivec_push(&found, (int32_t)i) < 0) status = -1;
+    }
+    without_gil = 0;
+    Py_END_ALLOW_THREADS
+    if (status < 0) { PyErr_NoMemory(); goto done; }
+    if (status > 0) { result = Py_NewRef(Py_None); goto done; }
+    if (!(result = PyList_New(found.n))) goto done;
+    for (Py_ssize_t j = 0; j < found.n; j++) {
+        PyObject *x = PyLong_FromLong(found.v[j]);
+        if (!x) { Py_CLEAR(result); goto done; }
+        PyList_SET_ITEM(result, j, x);
+    }
+done:
+    free(found.v);
+    scratch_free(&S);
+    PyBuffer_Release(&offs_buf); PyBuffer_Release(&data_buf);
+    if (valid_buf.obj) PyBuffer_Release(&valid_buf);
+    return result;
+}
+
 /* merchant_key(merchants, name): merchants.merchant_key(name), in C where key_span can */
 static PyObject *merchant_key(PyObject *self, PyObject *args) {
     PyObject *obj, *name;
@@ -1706,6 +1783,8 @@ static PyObject *rx_match(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"key_names", key_names, METH_VARARGS, "key_names(keys, joined) -> [name places] or None"},
+    {"key_names_arrow", key_names_arrow, METH_VARARGS,
+     "key_names_arrow(keys, validity, offsets, data, offset, count, max_chars) -> [name places] or None"},
     {"rx_match", rx_match, METH_VARARGS, "rx_match(program, text, at) -> end, -1 (no match) or -2"},
     {"merchant_key", merchant_key, METH_VARARGS, "merchant_key(merchants, name) -> str or None"},
     {"screen", screen, METH_VARARGS,

@@ -360,6 +360,24 @@ class KeyFilter:
                 out[i] = self._key_of_name(name(i))
         return out
 
+    def keys_of_arrow(self, names) -> list[str | None] | None:
+        """:meth:`keys_of` of an Arrow string array (a null: no key), the cheap test of the batch in C
+        over the array's buffers without the interpreter lock (``native.key_names_arrow``: DuckDB's
+        threads test their batches at once); only the names that can carry a key become Python
+        strings.  None when the C test is not at hand or cannot take the batch (see :meth:`keys_of`; and a
+        name the cleaning changes): the caller takes another path."""
+        from shujian.text import native
+
+        if self._ac is None:
+            return [None] * len(names)
+        found = native.key_names_arrow(self._native, names) if self._native is not None else None
+        if found is None:
+            return None
+        out: list[str | None] = [None] * len(names)
+        for i in found:
+            out[i] = self._key_of_name(names[i].as_py())
+        return out
+
     def key(self, name: str | None) -> str | None:
         """``merchant_key(name)`` if it is one of the keys, else None."""
         if self._ac is None or not name:

@@ -173,6 +173,22 @@ def keys(found: frozenset[str]) -> Any | None:
     return _native.Keys(sorted(found), offsets, pool)
 
 
+def key_names_arrow(found: Any, names: Any) -> list[int] | None:
+    """``_native.key_names`` of an Arrow string array's names (the ``Keys`` of :func:`keys`), read from
+    its buffers without the interpreter lock: the places of the names whose cheap form holds a key, or None
+    when the names cannot be taken joined (a NUL or a character outside the Basic Multilingual Plane, a
+    name the cleaning changes or longer than ``clean.MAX_CHARS``) or the array is not a string array."""
+    import pyarrow as pa
+
+    from shujian.text.clean import MAX_CHARS
+
+    if _native is None or not pa.types.is_string(names.type) or not len(names):
+        return None
+    validity, offsets, data = names.buffers()
+    return _native.key_names_arrow(found, validity, offsets, b"" if data is None else data, names.offset, len(names),
+                                   MAX_CHARS)
+
+
 @lru_cache(maxsize=1)
 def _cheap_forms() -> tuple[bytes, bytes]:
     """Each code point's form in ``merchants._plain`` (the table's replacement or the character,

@@ -263,6 +263,9 @@ def _registry_keys(texts, config: str, words: tuple[str, ...]) -> dict[str, list
     n = len(texts)
     if keys is None or not n:
         return None
+    name_key = keys.keys_of_arrow(texts) if native.enabled() else None
+    if name_key is not None:            # the cheap test in C over the Arrow buffers, without the lock
+        return dict(zip(FIELDS, ([True] * n, None, None, None, None, name_key), strict=True))
     filled = pc.fill_null(texts, "")
     joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, n], pa.int32()), filled), "\x00")[0].as_py()
     if not is_clean(joined, n) or pc.max(pc.utf8_length(filled)).as_py() > MAX_CHARS:
