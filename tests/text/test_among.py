@@ -220,8 +220,8 @@ def test_an_arrow_batch_of_registry_names_gets_the_keys_of_screen_values(odd):
 @pytest.mark.parametrize("odd", [[], [None, ""], [" 力美健身房"], ["𠀀力美健身"], ["ＡＢＣ健身"], ["力美\x00健身房"],
                                  ["力美健身" * 5001]])
 def test_the_cheap_test_of_an_arrow_batch_in_c(odd):
-    """``KeyFilter.keys_of_arrow``: the cheap test in C over an Arrow array's buffers (an array that starts
-    at an offset, with nulls) gives ``keys_of``'s keys; a batch the joined test would not take (a name
+    """``KeyFilter.keys_of_arrow``: the cheap test and the plain names' keys in C over an Arrow array's
+    buffers (an array that starts at an offset, with nulls) give ``keys_of``'s keys; a batch the joined test would not take (a name
     the cleaning changes, an astral character, a NUL, a name longer than MAX_CHARS) is refused."""
     import pyarrow as pa
 
@@ -229,7 +229,11 @@ def test_the_cheap_test_of_an_arrow_batch_in_c(odd):
 
     names = [*(n for n in random_names(4000, seed=6) if cleaned(n) == n), *odd]
     keys = KeyFilter([k for n in names[::4] if n and (k := merchant_key(n)) and not set(k) & set("（）() ")])
-    got = keys.keys_of_arrow(pa.array(["力美健身房", *names], pa.string()).slice(1))
+    array = pa.array(["力美健身房", *names], pa.string()).slice(1)
+    got = keys.keys_of_arrow(array)
     assert (got is None) == bool(odd and odd[0])
     assert got is None or got == keys.keys_of(["" if n is None else n for n in names])
     assert got is None or sum(k is not None for k in got) > 200
+    if got is not None:             # keys computed in C, and names (brackets, 麗…) whose key Python computes
+        places, _, ask = native.key_names_arrow(keys._native, array)
+        assert len(places) > 200 and len(ask) > 20

@@ -1675,21 +1675,38 @@ done:
     return result;
 }
 
-/* key_names_arrow(keys, validity or None, offsets, data, offset, count, max_chars): key_names of the names
- * of an Arrow string array (its buffers, from element ``offset``; a null is an empty name) joined by NUL,
- * read from the buffers without the interpreter lock; None when key_names would not take them joined, or
- * the caller's test of the joined names would refuse them: a name holding NUL or a character outside the
- * Basic Multilingual Plane, a name the cleaning changes, or not valid UTF-8 (the caller takes another path) */
+/* ``t[0:n]`` is one of the keys (a key ending at the end of it as long as it) */
+static int is_key(const Keys *k, const Py_UCS4 *t, Py_ssize_t n) {
+    int32_t node = 0;
+    for (Py_ssize_t i = 0; i < n; i++) node = ac_step(&k->ac, node, t[i]);
+    for (int32_t o = ac_outputs(&k->ac, node); o > 0; o = k->ac.dict[o])
+        if (k->ac.wlen[k->ac.out[o]] == n) return 1;
+    return 0;
+}
+
+/* key_names_arrow(keys, merchants, validity or None, offsets, data, offset, count, max_chars) → (places, keys,
+ * ask): the names of an Arrow string array (its buffers, from element ``offset``; a null is an empty name)
+ * that key_names finds in them joined by NUL (their cheap form holds a key), read from the buffers without
+ * the interpreter lock, each with its merchant_key where key_span computes it: ``places`` and ``keys`` the
+ * names whose key is one of the keys and that key, ``ask`` the names whose key only the Python
+ * merchant_key computes (a name whose key is not among the keys is in neither).  None when key_names would
+ * not take the names joined, or the caller's test of them would refuse them: a name holding NUL or a
+ * character outside the Basic Multilingual Plane, a name the cleaning changes, or not valid UTF-8 (the
+ * caller takes another path) */
 static PyObject *key_names_arrow(PyObject *self, PyObject *args) {
-    PyObject *obj, *valid_obj, *result = NULL;
+    PyObject *obj, *merch_obj, *valid_obj, *result = NULL;
     Py_buffer offs_buf, data_buf, valid_buf;
     Py_ssize_t offset, count, max_chars;
-    if (!PyArg_ParseTuple(args, "O!Oy*y*nnn", &KeysType, &obj, &valid_obj, &offs_buf, &data_buf, &offset, &count,
-                          &max_chars))
+    if (!PyArg_ParseTuple(args, "O!O!Oy*y*nnn", &KeysType, &obj, &MerchantsType, &merch_obj, &valid_obj, &offs_buf,
+                          &data_buf, &offset, &count, &max_chars))
         return NULL;
     Keys *k = (Keys *)obj;
+    Merchants *m = (Merchants *)merch_obj;
     valid_buf.obj = NULL;
-    IVec found = {0};
+    IVec found = {0}, ask = {0}, kpos = {0};     /* kpos: each found name's key in kpool[kpos[2j]:kpos[2j+1]] */
+    Py_UCS4 *kpool = NULL;
+    Py_ssize_t kpool_n = 0, kpool_cap = 0;
+    PyObject *places = NULL, *keys = NULL, *asked = NULL;
     Scratch S;
     memset(&S, 0, sizeof(S));
     if (valid_obj != Py_None && PyObject_GetBuffer(valid_obj, &valid_buf, PyBUF_SIMPLE) < 0) goto done;
@@ -1726,20 +1743,48 @@ static PyObject *key_names_arrow(PyObject *self, PyObject *args) {
                 if (ac_outputs(&k->ac, node) > 0) marked = 1;
             }
         }
-        if (marked && ivec_push(&found, (int32_t)i) < 0) status = -1;
+        if (!marked) continue;
+        const Py_UCS4 *key;
+        Py_ssize_t key_len;
+        int fast = key_span(m, &S, S.buf, n, &key, &key_len);
+        if (fast < 0) { status = -1; break; }
+        if (!fast) {
+            if (ivec_push(&ask, (int32_t)i) < 0) status = -1;
+        } else if (key && is_key(k, key, key_len)) {
+            if (kpool_n + key_len > kpool_cap) {
+                Py_ssize_t cap = (kpool_cap ? kpool_cap * 2 : 4096) + key_len;
+                Py_UCS4 *b = realloc(kpool, (size_t)cap * sizeof(Py_UCS4));
+                if (!b) { status = -1; break; }
+                kpool = b; kpool_cap = cap;
+            }
+            memcpy(kpool + kpool_n, key, (size_t)key_len * sizeof(Py_UCS4));
+            if (ivec_push(&found, (int32_t)i) < 0 || ivec_push(&kpos, (int32_t)kpool_n) < 0
+                    || ivec_push(&kpos, (int32_t)(kpool_n + key_len)) < 0) status = -1;
+            kpool_n += key_len;
+        }
     }
     without_gil = 0;
     Py_END_ALLOW_THREADS
     if (status < 0) { PyErr_NoMemory(); goto done; }
     if (status > 0) { result = Py_NewRef(Py_None); goto done; }
-    if (!(result = PyList_New(found.n))) goto done;
+    if (!(places = PyList_New(found.n)) || !(keys = PyList_New(found.n)) || !(asked = PyList_New(ask.n))) goto done;
     for (Py_ssize_t j = 0; j < found.n; j++) {
         PyObject *x = PyLong_FromLong(found.v[j]);
-        if (!x) { Py_CLEAR(result); goto done; }
-        PyList_SET_ITEM(result, j, x);
+        PyObject *key = x ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, kpool + kpos.v[2 * j],
+                                                      kpos.v[2 * j + 1] - kpos.v[2 * j]) : NULL;
+        if (!key) { Py_XDECREF(x); goto done; }
+        PyList_SET_ITEM(places, j, x);
+        PyList_SET_ITEM(keys, j, key);
     }
+    for (Py_ssize_t j = 0; j < ask.n; j++) {
+        PyObject *x = PyLong_FromLong(ask.v[j]);
+        if (!x) goto done;
+        PyList_SET_ITEM(asked, j, x);
+    }
+    result = PyTuple_Pack(3, places, keys, asked);
 done:
-    free(found.v);
+    Py_XDECREF(places); Py_XDECREF(keys); Py_XDECREF(asked);
+    free(found.v); free(ask.v); free(kpos.v); free(kpool);
     scratch_free(&S);
     PyBuffer_Release(&offs_buf); PyBuffer_Release(&data_buf);
     if (valid_buf.obj) PyBuffer_Release(&valid_buf);
@@ -1784,7 +1829,8 @@ static PyObject *rx_match(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {
     {"key_names", key_names, METH_VARARGS, "key_names(keys, joined) -> [name places] or None"},
     {"key_names_arrow", key_names_arrow, METH_VARARGS,
-     "key_names_arrow(keys, validity, offsets, data, offset, count, max_chars) -> [name places] or None"},
+     "key_names_arrow(keys, merchants, validity, offsets, data, offset, count, max_chars) -> "
+     "(places, keys, ask) or None"},
     {"rx_match", rx_match, METH_VARARGS, "rx_match(program, text, at) -> end, -1 (no match) or -2"},
     {"merchant_key", merchant_key, METH_VARARGS, "merchant_key(merchants, name) -> str or None"},
     {"screen", screen, METH_VARARGS,

@@ -363,7 +363,8 @@ class KeyFilter:
     def keys_of_arrow(self, names) -> list[str | None] | None:
         """:meth:`keys_of` of an Arrow string array (a null: no key), the cheap test of the batch in C
         over the array's buffers without the interpreter lock (``native.key_names_arrow``: DuckDB's
-        threads test their batches at once); only the names that can carry a key become Python
+        threads test their batches at once), and the key of a name that passes it there too where the C
+        ``merchant_key`` can compute it; only the other names that can carry a key become Python
         strings.  None when the C test is not at hand or cannot take the batch (see :meth:`keys_of`; and a
         name the cleaning changes): the caller takes another path."""
         from shujian.text import native
@@ -373,8 +374,11 @@ class KeyFilter:
         found = native.key_names_arrow(self._native, names) if self._native is not None else None
         if found is None:
             return None
+        places, keys, ask = found
         out: list[str | None] = [None] * len(names)
-        for i in found:
+        for i, key in zip(places, keys, strict=True):
+            out[i] = key
+        for i in ask:
             out[i] = self._key_of_name(names[i].as_py())
         return out
 

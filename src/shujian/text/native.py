@@ -173,20 +173,25 @@ def keys(found: frozenset[str]) -> Any | None:
     return _native.Keys(sorted(found), offsets, pool)
 
 
-def key_names_arrow(found: Any, names: Any) -> list[int] | None:
-    """``_native.key_names`` of an Arrow string array's names (the ``Keys`` of :func:`keys`), read from
-    its buffers without the interpreter lock: the places of the names whose cheap form holds a key, or None
-    when the names cannot be taken joined (a NUL or a character outside the Basic Multilingual Plane, a
-    name the cleaning changes or longer than ``clean.MAX_CHARS``) or the array is not a string array."""
+def key_names_arrow(found: Any, names: Any) -> tuple[list[int], list[str], list[int]] | None:
+    """The names of an Arrow string array whose ``merchants.merchant_key`` may be one of the keys of
+    ``found`` (the ``Keys`` of :func:`keys`), read from its buffers without the interpreter lock:
+    ``(places, keys, ask)`` — the names whose key, computed in C (``_native.merchant_key``'s names), is
+    one of the keys, those keys, and the names whose key only the Python function computes; a name that
+    is in neither has no key among them (its cheap form holds none, or its key is another).  None when
+    the names cannot be taken so (a NUL or a character outside the Basic Multilingual Plane, a name the
+    cleaning changes or longer than ``clean.MAX_CHARS``), the array is not a string array, or the
+    extension is not built."""
     import pyarrow as pa
 
     from shujian.text.clean import MAX_CHARS
 
-    if _native is None or not pa.types.is_string(names.type) or not len(names):
+    tables = merchants()
+    if tables is None or not pa.types.is_string(names.type) or not len(names):
         return None
     validity, offsets, data = names.buffers()
-    return _native.key_names_arrow(found, validity, offsets, b"" if data is None else data, names.offset, len(names),
-                                   MAX_CHARS)
+    return _native.key_names_arrow(found, tables, validity, offsets, b"" if data is None else data, names.offset,
+                                   len(names), MAX_CHARS)
 
 
 @lru_cache(maxsize=1)
