@@ -7,6 +7,7 @@ rather than skip.  Set SHUJIAN_TEST_POSTGRES=skip on a laptop without PostgreSQL
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -94,6 +95,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
+def small_city(tmp_path_factory) -> Path:
+    """The small demo city (seed 42, every group) generated once per process, for the fixtures that read it
+    (the compiler's, the parity files', the e2e demo server's); a fixture that writes beside its files (a
+    Parquet export, a workspace) copies it first (``shutil.copytree``)."""
+    from shujian.demo.core import generate
+
+    out = tmp_path_factory.mktemp("small-city-42")
+    generate("small", 42, out)
+    return out
+
+
+@pytest.fixture(scope="session")
 def pg_available() -> bool:
     if os.environ.get("SHUJIAN_TEST_POSTGRES") == "skip":
         return False
@@ -114,13 +127,19 @@ def _pg_schema_url(schema: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def metadata_url(request, tmp_path: Path):
+def metadata_backend(request) -> str:
+    """``sqlite`` or ``postgres``: the backend of the test's metadata store (:func:`metadata_url`, :func:`ws`)."""
+    if request.param == "postgres" and not request.getfixturevalue("pg_available"):
+        pytest.skip("SHUJIAN_TEST_POSTGRES=skip")
+    return request.param
+
+
+@pytest.fixture
+def metadata_url(metadata_backend: str, tmp_path: Path):
     """A fresh, empty metadata store: a SQLite file, or a new schema on the PostgreSQL server."""
-    if request.param == "sqlite":
+    if metadata_backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'metadata.sqlite'}"
         return
-    if not request.getfixturevalue("pg_available"):
-        pytest.skip("SHUJIAN_TEST_POSTGRES=skip")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     engine = create_engine(PG_URL)
     with engine.begin() as conn:
@@ -146,70 +165,137 @@ def migrated_sqlite(tmp_path_factory) -> Path:
     return path
 
 
-#: the template schema's name in :func:`migrated_postgres`'s script, replaced by the test's schema
-_TEMPLATE_SCHEMA = "shujian_migrated_template"
+class MigratedPostgres:
+    """A schema on the PostgreSQL server that the migrations brought to the shipped head once per process, and
+    that :meth:`fresh` puts back to exactly that state for each ``ws`` test: every table emptied, the rows the
+    migrations wrote inserted again, every sequence set back (triggers and foreign-key checks off meanwhile:
+    ``session_replication_role = replica``, which needs a superuser, as the test server's ``postgres`` is).
+    Building a store per test by replaying its DDL cost ≈ 0.5–1 s of the server (38 tables with their indexes,
+    constraints and triggers, then a ``DROP SCHEMA … CASCADE``); this costs a few milliseconds.
 
+    :meth:`fresh` migrates a new schema instead when the old one's structure is no longer what the migrations
+    built (a test altered a table, added an index …: :attr:`FINGERPRINT`), when a lock
+    is not granted within 5 s (a connection a test left in a transaction), and on every call when the user
+    is not a superuser."""
 
-@pytest.fixture(scope="session")
-def migrated_postgres(pg_available) -> str | None:
-    """The SQL that recreates a PostgreSQL store at the shipped head (``pg_dump`` of a schema the migrations
-    built, data included), once per process; None without ``pg_dump`` (``ws`` then runs the migrations)."""
-    import shutil
-    import subprocess
+    #: the structure of a schema, cheaply: the catalog rows of its relations, columns, defaults, constraints,
+    #: triggers, sequences and functions with the transaction that last wrote each (``xmin``); any DDL inserts,
+    #: deletes or rewrites one of them (ANALYZE and VACUUM update in place: no change).  Deparsing the
+    #: definitions instead took 50–130 ms a test.
+    FINGERPRINT = """
+        WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = %(s)s),
+             rel AS (SELECT c.oid, c.xmin::text AS x, c.relname FROM pg_class c WHERE c.relnamespace = (SELECT oid FROM ns))
+        SELECT md5(coalesce(string_agg(x, ',' ORDER BY x), '')) FROM (
+          SELECT 'r' || oid || ':' || x || ':' || relname AS x FROM rel
+          UNION ALL SELECT 'a' || attrelid || ':' || attnum || ':' || xmin FROM pg_attribute
+           WHERE attrelid IN (SELECT oid FROM rel)
+          UNION ALL SELECT 'd' || oid || ':' || xmin FROM pg_attrdef WHERE adrelid IN (SELECT oid FROM rel)
+          UNION ALL SELECT 'k' || oid || ':' || xmin FROM pg_constraint WHERE connamespace = (SELECT oid FROM ns)
+          UNION ALL SELECT 't' || oid || ':' || xmin FROM pg_trigger WHERE tgrelid IN (SELECT oid FROM rel)
+          UNION ALL SELECT 's' || seqrelid || ':' || xmin FROM pg_sequence WHERE seqrelid IN (SELECT oid FROM rel)
+          UNION ALL SELECT 'f' || oid || ':' || xmin FROM pg_proc WHERE pronamespace = (SELECT oid FROM ns)
+        ) parts"""
 
-    from sqlalchemy.engine import make_url
+    def __init__(self) -> None:
+        self.dsn = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+        self.schemas: list[str] = []
+        self.resettable = True
+        self.resets = self.rebuilt = 0
+        self._new_schema()
 
-    from shujian.db.session import make_engine, upgrade
+    def _new_schema(self) -> None:
+        import psycopg
 
-    if not pg_available or not shutil.which("pg_dump"):
-        return None
-    schema = f"{_TEMPLATE_SCHEMA}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
+        from shujian.db.session import make_engine, upgrade
+
+        schema = f"w_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        self.schemas.append(schema)
         engine = make_engine(_pg_schema_url(schema))
         upgrade(engine)
         engine.dispose()
-        url = make_url(PG_URL)
-        env = {**os.environ, **({"PGPASSWORD": url.password} if url.password else {})}
-        dump = subprocess.run(["pg_dump", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432),
-                               "-U", url.username or "postgres", "-d", url.database, "-n", schema, "--inserts",
-                               "--no-owner", "--no-privileges"], env=env, capture_output=True, text=True, check=True)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-    # psql's \restrict lines and the CREATE SCHEMA (the test's schema exists) are left out
-    lines = [line for line in dump.stdout.splitlines() if not line.startswith(("\\", "CREATE SCHEMA"))]
-    return "\n".join(lines).replace(schema, _TEMPLATE_SCHEMA)
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            self.fingerprint = conn.execute(self.FINGERPRINT, {"s": schema}).fetchone()[0]
+            tables = [r[0] for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename", (schema,))]
+            self.rows = {t: [r[0] for r in conn.execute(f'SELECT row_to_json(t)::text FROM "{schema}"."{t}" t')]
+                         for t in tables}
+            self.sequences = conn.execute(
+                "SELECT sequencename, coalesce(last_value, start_value), last_value IS NOT NULL FROM pg_sequences"
+                " WHERE schemaname = %s", (schema,)).fetchall()
+        self.schema = schema
+
+    def _reset(self) -> bool:
+        """Put :attr:`schema` back to the state the migrations left; False when it cannot be (see the class)."""
+        import psycopg
+
+        s = self.schema
+        try:
+            with psycopg.connect(self.dsn) as conn:     # one transaction: all or nothing
+                conn.execute("SET LOCAL lock_timeout = '5s'")
+                conn.execute("SET LOCAL session_replication_role = replica")
+                if conn.execute(self.FINGERPRINT, {"s": s}).fetchone()[0] != self.fingerprint:
+                    return False
+                conn.execute("".join(f'DELETE FROM "{s}"."{t}";' for t in self.rows))
+                with conn.cursor() as cur:
+                    for table, rows in self.rows.items():
+                        cur.executemany(f'INSERT INTO "{s}"."{table}" SELECT * FROM '
+                                        f'json_populate_record(NULL::"{s}"."{table}", %s)', [(r,) for r in rows])
+                    for seq, value, called in self.sequences:
+                        cur.execute("SELECT setval(%s, %s, %s)", (f'"{s}"."{seq}"', value, called))
+            return True
+        except psycopg.errors.LockNotAvailable:
+            return False
+        except psycopg.errors.InsufficientPrivilege:      # not a superuser: a newly migrated schema per test
+            self.resettable = False
+            return False
+
+    def fresh(self) -> str:
+        """The URL of a schema at the shipped head holding the migrations' rows and nothing else; unique per
+        call (``application_name`` differs), so no per-URL cache of the product carries over between tests."""
+        if self.resettable and self._reset():
+            self.resets += 1
+        else:
+            self.rebuilt += 1
+            self._new_schema()
+        return f"{_pg_schema_url(self.schema)}&application_name=shujian-test-{uuid.uuid4().hex[:8]}"
+
+    def drop(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            conn.execute("SET lock_timeout = '10s'")
+            for schema in self.schemas:
+                with contextlib.suppress(psycopg.errors.LockNotAvailable):   # left on the test server
+                    conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-def _start_from_migrated(request: pytest.FixtureRequest, metadata_url: str) -> None:
-    """Put a store at the shipped head where ``metadata_url`` points (a copy of the per-process template)."""
-    if metadata_url.startswith("sqlite:///"):
-        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), metadata_url.removeprefix("sqlite:///"))
-        return
-    script = request.getfixturevalue("migrated_postgres")
-    if script is None:
-        return
-    import psycopg
-
-    schema = metadata_url.rsplit("search_path%3D", 1)[1]
-    with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        conn.execute(script.replace(_TEMPLATE_SCHEMA, schema))
+@pytest.fixture(scope="session")
+def migrated_postgres(pg_available) -> MigratedPostgres:
+    """The per-process schema at the shipped head every PostgreSQL ``ws`` starts from (see
+    :class:`MigratedPostgres`; ``shujian init``, upgrade and migration tests start from empty schemas)."""
+    store = MigratedPostgres()
+    yield store
+    store.drop()
 
 
 @pytest.fixture
-def ws(request: pytest.FixtureRequest, tmp_path: Path, metadata_url: str,
+def ws(request: pytest.FixtureRequest, tmp_path: Path, metadata_backend: str,
        monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    """A new workspace in a temporary SHUJIAN_HOME, on SQLite and on PostgreSQL.  Its store starts as a copy of
-    one the migrations built in this process (the same tables and rows; no audit key yet, so ``ensure()``
-    creates the key and signs the chain head as on a new store)."""
+    """A new workspace in a temporary SHUJIAN_HOME, on SQLite and on PostgreSQL.  Its store is at the shipped
+    head with the rows the migrations write and nothing else (no audit key yet, so ``ensure()`` creates the key
+    and signs the chain head as on a new store): on SQLite a copy of a file the migrations built in this
+    process, on PostgreSQL the process's migrated schema put back to that state (:class:`MigratedPostgres`)."""
     home = tmp_path / "home"
+    if metadata_backend == "sqlite":
+        path = tmp_path / "metadata.sqlite"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("migrated_postgres").fresh()
     monkeypatch.setenv("SHUJIAN_HOME", str(home))
-    monkeypatch.setenv("SHUJIAN_DATABASE_URL", metadata_url)
-    _start_from_migrated(request, metadata_url)
+    monkeypatch.setenv("SHUJIAN_DATABASE_URL", url)
     workspace = Workspace(load_settings()).ensure()
     yield workspace
     workspace.close()
