@@ -60,14 +60,12 @@ def make_catalog() -> CatalogSchema:
 
 
 @pytest.fixture(scope="module")
-def demo_city(tmp_path_factory):
-    """The small demo city loaded into DuckDB: (connection, catalog) — for whole-library checks."""
-    from shujian.demo.core import generate
+def demo_city(small_city):
+    """The small demo city loaded into DuckDB: (connection, catalog) — for whole-library checks (each module
+    its own connection on the process's one generated city, tests/conftest.small_city)."""
     from shujian.demo.evaluate import load_city
 
-    out = tmp_path_factory.mktemp("city")
-    generate("small", 42, out)
-    con, catalog = load_city(out)
+    con, catalog = load_city(small_city)
     yield con, catalog
     con.close()
 

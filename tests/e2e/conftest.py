@@ -76,13 +76,16 @@ def serve(ws: Workspace):
 
 
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory):
+def demo_server(tmp_path_factory, small_city):
     """Base URL of a live server on the small demo city (every built-in model run, clues worked through
-    the workflow, models governed) with the demo accounts; login required."""
-    from shujian.demo.pipeline import run_demo
+    the workflow, models governed) with the demo accounts; login required.  The city's files are the
+    process's one generation (tests/conftest.small_city) copied where ``shujian demo`` writes them, so
+    ``run_demo`` imports them instead of generating the same city again (generation: tests/demo)."""
+    from shujian.demo.pipeline import city_dir, run_demo
 
     home = tmp_path_factory.mktemp("e2e-demo") / "home"
     ws = Workspace(load_settings(home=home, database_url=f"sqlite:///{home / 'metadata.sqlite'}")).ensure()
+    shutil.copytree(small_city, city_dir(ws, "small", 42))
     run_demo(ws, "small", 42)
     ensure_demo_accounts(ws)
     AccountService(ws).set_password("demo", PASSWORD)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,6 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from shujian.demo.core import generate
 from shujian.demo.evaluate import load_city, run_model_on
 from shujian.engines.spark_engine import spark_available
 from shujian.models_library import list_models
@@ -36,9 +36,9 @@ def cluster():
         yield c
 
 
-def test_whole_library_on_a_standalone_cluster_matches_duckdb(cluster, tmp_path):
+def test_whole_library_on_a_standalone_cluster_matches_duckdb(cluster, small_city, tmp_path):
     city, out = tmp_path / "city", tmp_path / "out"
-    generate("small", 42, city)
+    shutil.copytree(small_city, city)             # the runner writes its Parquet export beside the city
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable}
     done = subprocess.run([sys.executable, "-m", "tests.parity.cluster_runner", cluster.master_url, str(city), str(out)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)

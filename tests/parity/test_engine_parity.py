@@ -6,12 +6,9 @@ difference in any subject, rule, fact or evidence row id fails the test.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from shujian.compiler import compile_model
-from shujian.demo.core import generate
 from shujian.demo.evaluate import load_city, run_model_on
 from shujian.engines.parquet_cache import export_relation
 from shujian.models_library import list_models
@@ -23,15 +20,13 @@ MODELS = [m.id for m in list_models()]
 
 
 @pytest.fixture(scope="module")
-def city(spark, tmp_path_factory):
+def city(spark, small_city, tmp_path_factory):
     """The small demo city in DuckDB, exported to Parquet and registered as Spark views."""
     from shujian.engines.spark_engine import SparkEngine
 
-    out = tmp_path_factory.mktemp("city")
-    generate("small", 42, out)
-    con, catalog = load_city(out)
+    con, catalog = load_city(small_city)
     engine = SparkEngine(spark)
-    cache = Path(out) / "parquet"
+    cache = tmp_path_factory.mktemp("city") / "parquet"
     for ds in catalog.datasets.values():
         engine.register_parquet(ds.relation, export_relation(con, ds.relation, cache))
     yield con, catalog, engine

@@ -15,7 +15,6 @@ import psycopg
 import pytest
 
 from shujian.compiler import compile_model
-from shujian.demo.core import generate
 from shujian.demo.evaluate import load_city, run_model_on
 from shujian.errors import ShujianError
 from shujian.models_library import get_model, list_models
@@ -33,9 +32,7 @@ def city(tmp_path_factory, request):
         pytest.skip("SHUJIAN_TEST_POSTGRES=skip")
     from tests.conftest import PG_URL  # noqa: PLC0415 - the shared server URL
 
-    out = tmp_path_factory.mktemp("city")
-    generate("small", 42, out)
-    con, catalog = load_city(out)
+    con, catalog = load_city(request.getfixturevalue("small_city"))
     schema = f"p_{uuid.uuid4().hex[:12]}"
     pg = psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
     pg.execute(f'CREATE SCHEMA "{schema}"')
