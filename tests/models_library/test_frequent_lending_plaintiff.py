@@ -60,13 +60,15 @@ def test_score_counts_risk_features() -> None:
 
 
 def _unscreened_model():
-    """The model without its screen: the window counts every lending suit of every plaintiff."""
+    """The model without its screens: the suits of every plaintiff told apart, the window counting
+    every lending suit of every plaintiff."""
     from shujian.models_library import get_model
 
     model = get_model(MODEL)
-    steps = [s for s in model.steps if s.id not in {"plaintiff_totals", "candidates"}]
-    assert len(steps) == len(model.steps) - 2
-    steps = [s.model_copy(update={"from_": "dated"}) if s.id == "counted" else s for s in steps]
+    steps = [s for s in model.steps if s.id not in {"plaintiff_rows", "busy", "plaintiff_totals", "candidates"}]
+    assert len(steps) == len(model.steps) - 4
+    reads = {"counted": "dated", "suits": "attributable"}
+    steps = [s.model_copy(update={"from_": reads[s.id]}) if s.id in reads else s for s in steps]
     return model.model_copy(update={"steps": steps})
 
 

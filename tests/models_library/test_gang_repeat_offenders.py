@@ -94,7 +94,7 @@ def _unscreened_model():
     components over every actor (one-case persons too) and case lists and evidence collected for
     every component, its members' events joined on the person."""
     model = get_model(MODEL)
-    screen = {"person_totals", "candidate_events", "repeat_persons", "repeat_events",
+    screen = {"multi_persons", "multi_events", "person_totals", "candidate_events", "repeat_persons", "repeat_events",
               "gangs_with_repeaters", "candidate_repeaters", "repeater_cases", "gang_case_ids"}
     assert screen <= {s.id for s in model.steps}
     reads = {"person_pairs": {"left": "events", "right": "events"},
