@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from tests.models_library.conftest import run_model
 
 MODEL = "accessory-penalty"
@@ -107,3 +108,51 @@ def test_with_the_real_law_table() -> None:
         _count("3", "故意伤害罪", "有期徒刑", 30, date(2023, 11, 5)),
     ], law=law)
     assert hits == {("1", "R1")}
+
+
+def _unscreened_model():
+    """The model without its R1 screen: every count grouped with the versions it matched."""
+    from shujian.models_library import get_model
+
+    model = get_model(MODEL)
+    steps = [s for s in model.steps if s.id not in {"r1_rows", "r1_matched"}]
+    assert len(steps) == len(model.steps) - 2
+    steps = [s.model_copy(update={"from_": "matched"}) if s.id == "per_item" else s for s in steps]
+    return model.model_copy(update={"steps": steps})
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_r1_screen_changes_no_output_row(seed: int) -> None:
+    """Random counts against versions of mixed demands (a count matching one that demands the penalty
+    and one that does not), blank and shared 文书编号/序号: every output row (facts and evidence)
+    equals the unscreened model's."""
+    import json
+    import random
+
+    from shujian.demo.evaluate import load_tables, run_model_on
+    from shujian.models_library import get_model
+
+    rng = random.Random(seed)
+    law = [*LAW, _law("毒品罪", date(1997, 10, 1), None, 3, 60, 100, "可以", "必须", "必须"),
+           _law("寻衅滋事罪", date(2011, 5, 1), None, 3, 110, 150, "无", "无", "必须")]
+    counts = []
+    for k in range(160):
+        charge = rng.choice(["职务侵占罪", "寻衅滋事罪", "盗窃罪", "毒品罪"])
+        kind = rng.choice(["有期徒刑", "有期徒刑", "无期徒刑", "管制"])
+        row = _count(str(k), charge, kind, rng.choice([None, 12, 36, 70, 90, 130, 150]),
+                     date(2019, 1, 1) + timedelta(days=rng.randrange(2000)),
+                     fine=rng.choice([None, 0, 5000]), conf=rng.random() < 0.3,
+                     dep=rng.choice([None, None, 24]), life=rng.random() < 0.2)
+        row["文书编号"] = rng.choice([row["文书编号"], None, "W-shared"])
+        row["被告人序号"] = rng.choice([1, 2, None])
+        counts.append(row)
+    counts.append(_count("0", "寻衅滋事罪", "有期徒刑", 24, date(2022, 1, 1), fine=1000, dep=24))
+    con, catalog = load_tables({"刑事判决罪名": counts, "刑事判决被告人": _defendants(counts), "法定附加刑表": law})
+    try:
+        screened = run_model_on(con, catalog, get_model(MODEL))
+        reference = run_model_on(con, catalog, _unscreened_model())
+    finally:
+        con.close()
+    assert {r["rule"] for r in screened} >= {"R1"}, "no R1 hit: the comparison would be vacuous"
+    key = lambda r: json.dumps(r, sort_keys=True, default=str, ensure_ascii=False)  # noqa: E731
+    assert sorted(map(key, screened)) == sorted(map(key, reference))
