@@ -313,8 +313,9 @@ def _finish(b: Builder, model: Model, last: Rel, datasets: list[str],
     ctes = b.ctes
     if plan is not None and last.evidence:      # evidence after screens (compiler.screens)
         ctes = two_passes(ctes, last.cte, model.output.subject.key, plan, prune_columns)
-    narrow_outputs(ctes, final)                 # text functions: only the fields still read
-    kept_configs(ctes, b.ctx.dialect)           # … and their rule handed over once, not per row
+    if "text.rules" in b.ctx.used:              # (two walks of every CTE: only for a text step)
+        narrow_outputs(ctes, final)             # text functions: only the fields still read
+        kept_configs(ctes, b.ctx.dialect)       # … and their rule handed over once, not per row
     for name, query in ctes:
         final = final.with_(name, as_=query, copy=False)
     not_null_tests(final)      # the tree is rendered, split into stages and read as it is: no copies

@@ -7,6 +7,7 @@ per-dialect spelling, which is kept here as small templates parsed with that dia
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -71,9 +72,14 @@ _PLAIN_LIST = {  # user-facing list(x): collected values, capped, order unspecif
 }
 
 
+@lru_cache(maxsize=64)
+def _template(template: str, dialect: str, cap: int) -> exp.Expression:
+    """The parsed template (parsed once per process; callers fill a copy)."""
+    return sqlglot.parse_one(template.format(cap=cap), read=dialect)
+
+
 def _fill(template: str, dialect: str, value: exp.Expression, cap: int) -> exp.Expression:
-    tree = sqlglot.parse_one(template.format(cap=int(cap)), read=dialect)
-    return tree.transform(
+    return _template(template, dialect, int(cap)).transform(
         lambda n: value.copy() if isinstance(n, exp.Column) and n.name == "__x" else n)
 
 
