@@ -59,15 +59,17 @@ def test_empty_word_matches_everything_as_substring_search_does() -> None:
 
 
 def test_one_pattern_parameter_instead_of_one_per_word() -> None:
+    """Many words: one bound pattern (a few words become substring tests, see test_patterns.py)."""
+    words = ["a.b", "c", "d", "e", "f", "g", "h"]
     cat = CatalogSchema()
     cat.add(DatasetSchema("文本", "ds_t", (ColumnSchema("body"),)))
     spec = load_model({"id": "k", "name": "关键词", "line": "x", "point": "x",
-                       "params": {"words": {"type": "list", "default": ["a.b", "c"], "label": "词"}},
+                       "params": {"words": {"type": "list", "default": words, "label": "词"}},
                        "inputs": {"t": {"dataset": "文本", "fields": {"body": "body"}}},
                        "steps": [{"id": "f", "from": "t", "filter": {"all": [
                            {"keywords": {"field": "body", "match": "any", "param": "words"}},
                            {"keywords": {"field": "body", "match": "all", "param": "words"}}]}}],
                        "output": {"subject": {"type": "case", "key": "body"}, "title": "{body}"}})
     compiled = compile_model(spec, cat, "duckdb")
-    assert compiled.parameters == {"words_0": "a.b", "words_1": "c", "words__pattern": "a\\.b|c"}
+    assert compiled.parameters == {**{f"words_{i}": w for i, w in enumerate(words)}, "words__pattern": "a\\.b|c|d|e|f|g|h"}
     assert "a.b" not in compiled.sql                      # values are bound, never pasted into the SQL

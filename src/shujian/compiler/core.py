@@ -26,6 +26,7 @@ from shujian.compiler.graph import build_components
 from shujian.compiler.joins import build_join
 from shujian.compiler.null_tests import sink_null_tests
 from shujian.compiler.params import resolve_params
+from shujian.compiler.patterns import regexps_as_contains
 from shujian.compiler.prune import prune_columns
 from shujian.compiler.reduce import reduce_lookups
 from shujian.compiler.screens import Plan, key_births, two_passes
@@ -322,6 +323,7 @@ def _finish(b: Builder, model: Model, last: Rel, datasets: list[str],
     if b.ctx.dialect == "duckdb":
         exists_as_joins(final)
         sink_null_tests(final)
+        regexps_as_contains(final, b.ctx.bound)    # a few plain words: substring tests
     parameters = dict(b.ctx.bound)
     evidence = [EvidenceColumn(role, col, is_list) for col, (role, is_list) in last.evidence.items()]
     return CompiledModel(
