@@ -71,10 +71,15 @@ def test_list_param_binds_one_placeholder_per_element(catalog):
         compiled = compile_model(m, catalog, dialect, params={"words": ["低保", "x'); --"]})
         assert mark in compiled.sql and "x');" not in compiled.sql
         assert compiled.parameters == {"words_0": "低保", "words_1": "x'); --"}
-    # DuckDB screens any/none keywords with one bound pattern (escaped alternation) instead
+    # DuckDB screens any/none keywords with one bound pattern (escaped alternation) instead, and a
+    # pattern of a few words as substring tests, each word bound again (compiler.patterns)
     compiled = compile_model(m, catalog, "duckdb", params={"words": ["低保", "x'); --"]})
+    assert "$words__pattern__1" in compiled.sql and "x'" not in compiled.sql
+    assert compiled.parameters == {"words__pattern__0": "低保", "words__pattern__1": "x'); --"}
+    many = ["低保", "x'); --", "a", "b", "c", "d", "e"]
+    compiled = compile_model(m, catalog, "duckdb", params={"words": many})
     assert "$words__pattern" in compiled.sql and "x'" not in compiled.sql
-    assert compiled.parameters == {"words__pattern": "低保|x\\'\\)\\; \\-\\-"}
+    assert compiled.parameters == {"words__pattern": "低保|x\\'\\)\\; \\-\\-|a|b|c|d|e"}
 
 
 def test_postgres_percent_is_escaped_for_psycopg(catalog):
