@@ -109,7 +109,12 @@ class OrgService:
             q = s.query(User).order_by(User.id)
             if org is not None:
                 q = q.filter(User.org_id == find_org(s, org).id)
-            return [user_dict(s, u) for u in q]
+            # every org and department in two queries, held here: user_dict's s.get then finds them in
+            # the session instead of asking once per org and department (the account lists, the demo switcher)
+            held = [*s.query(Org), *s.query(Department)]
+            out = [user_dict(s, u) for u in q]
+            del held
+            return out
 
     def get_user(self, username: str) -> dict:
         with self.ws.db.unit_of_work() as s:

@@ -23,10 +23,14 @@ NAV = (("/", "工作台", "home", "dashboard.read"), ("/data", "数据", "data",
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200):
     """Render ``template`` with the current user, the CSRF token and the navigation."""
     user = getattr(request.state, "user", None)
+    templates = request.app.state.templates
+    # the demo account switcher (base.html) shows only in demo mode to a demo user or before login;
+    # elsewhere — every page of a production server — the accounts are not listed at all
+    shown = templates.env.globals.get("demo_mode") and (user is None or getattr(user, "demo", False))
     ctx = {"user": user, "csrf_token": csrf_token(request), "nav": nav_for(user), "can": _can(user),
-           "demo_users": _demo_users(request),
+           "demo_users": _demo_users(request) if shown else [],
            "qs": lambda **kw: query_with(request, **kw), "path": request.url.path, **(context or {})}
-    return request.app.state.templates.TemplateResponse(request, template, ctx, status_code=status)
+    return templates.TemplateResponse(request, template, ctx, status_code=status)
 
 
 def _can(user):
