@@ -303,3 +303,31 @@ def test_messages_are_screened_without_the_interpreter_lock(monkeypatch):
     finally:
         sys.setswitchinterval(interval)
     assert seen == ["screening"]
+
+
+@built
+def test_arrow_buffers_that_do_not_cover_the_rows_are_refused():
+    """The C loop reads an Arrow array's buffers directly: offsets or validity shorter than the rows,
+    offsets out of order or past the data are a ValueError, never a read outside the buffers."""
+    import struct
+
+    from shujian.text import _native
+    from shujian.text.clean import MAX_CHARS, cleaned
+    from shujian.text.merchants import first_merchant
+
+    texts = pa.array(["甲乙", "丙"])
+    valid, offsets, data = texts.buffers()
+
+    def screen(offs, count, data=data, offset=0):
+        return _native.screen_arrow(None, None, valid, offs, data, offset, count, False, False, first_merchant,
+                                    cleaned, MAX_CHARS)
+
+    assert screen(offsets, 2)[0] == b"\x03"                   # both rows, no rule: both kept
+    for offs, count, message in [(offsets, 3, "shorter than the array"), (offsets, -1, "shorter than the array"),
+                                 (struct.pack("3i", 0, 6, 3), 2, "outside the data"),
+                                 (struct.pack("3i", 0, 3, 99), 2, "outside the data"),
+                                 (struct.pack("3i", -1, 3, 6), 2, "outside the data")]:
+        with pytest.raises(ValueError, match=message):
+            screen(offs, count)
+    with pytest.raises(ValueError, match="outside the data"):
+        screen(offsets, 2, data=b"\xe7\x94\xb2")              # the data ends inside the first row

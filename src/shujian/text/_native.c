@@ -1551,6 +1551,24 @@ static int bit(const uint8_t *bits, Py_ssize_t i) { return (bits[i >> 3] >> (i &
  *   interpreter lock; one that needs Python (not valid UTF-8, a text the cleaning changes, the rule's regex
  *   search or a regex term only its pattern matches, a name only the Python merchant_key or first_merchant
  *   takes) is screened again afterwards with it, as screen screens it. */
+/* An Arrow string array's buffers cover rows [offset, offset + count): offsets, validity and data long
+ * enough, each row's offsets in order and inside the data; -1 with ValueError set if not. */
+static int arrow_bounds(const Py_buffer *offs_buf, const Py_buffer *data_buf, const Py_buffer *valid_buf,
+                        Py_ssize_t offset, Py_ssize_t count) {
+    const int32_t *offs = (const int32_t *)offs_buf->buf;
+    if (offset < 0 || count < 0 || offs_buf->len < (Py_ssize_t)((offset + count + 1) * sizeof(int32_t))
+            || (valid_buf && valid_buf->len * 8 < offset + count)) {
+        PyErr_SetString(PyExc_ValueError, "offsets or validity shorter than the array");
+        return -1;
+    }
+    for (Py_ssize_t i = offset; i < offset + count; i++)
+        if (offs[i] < 0 || offs[i] > offs[i + 1] || offs[i + 1] > data_buf->len) {
+            PyErr_SetString(PyExc_ValueError, "offsets outside the data");
+            return -1;
+        }
+    return 0;
+}
+
 static PyObject *screen_arrow(PyObject *self, PyObject *args) {
     PyObject *rule_obj, *merch_obj, *valid_obj, *fallback, *cleaner, *result = NULL;
     Py_buffer offs_buf, data_buf, valid_buf;
@@ -1574,16 +1592,7 @@ static PyObject *screen_arrow(PyObject *self, PyObject *args) {
     if (valid_obj != Py_None && PyObject_GetBuffer(valid_obj, &valid_buf, PyBUF_SIMPLE) < 0) goto done;
     const int32_t *offs = (const int32_t *)offs_buf.buf;
     const uint8_t *data = (const uint8_t *)data_buf.buf, *valid = valid_buf.obj ? valid_buf.buf : NULL;
-    if (offset < 0 || count < 0 || offs_buf.len < (Py_ssize_t)((offset + count + 1) * sizeof(int32_t))
-            || (valid && valid_buf.len * 8 < offset + count)) {
-        PyErr_SetString(PyExc_ValueError, "offsets or validity shorter than the array");
-        goto done;
-    }
-    for (Py_ssize_t i = offset; i < offset + count; i++)
-        if (offs[i] < 0 || offs[i] > offs[i + 1] || offs[i + 1] > data_buf.len) {
-            PyErr_SetString(PyExc_ValueError, "offsets outside the data");
-            goto done;
-        }
+    if (arrow_bounds(&offs_buf, &data_buf, valid ? &valid_buf : NULL, offset, count) < 0) goto done;
     int want[3] = {rule && want_words, merch != NULL, merch != NULL};
     matched = calloc((size_t)count / 8 + 1, 1);
     later = malloc(((size_t)count + 1) * sizeof(int32_t));
@@ -1712,16 +1721,7 @@ static PyObject *key_names_arrow(PyObject *self, PyObject *args) {
     if (valid_obj != Py_None && PyObject_GetBuffer(valid_obj, &valid_buf, PyBUF_SIMPLE) < 0) goto done;
     const int32_t *offs = (const int32_t *)offs_buf.buf;
     const uint8_t *data = (const uint8_t *)data_buf.buf, *valid = valid_buf.obj ? valid_buf.buf : NULL;
-    if (offset < 0 || count < 0 || offs_buf.len < (Py_ssize_t)((offset + count + 1) * sizeof(int32_t))
-            || (valid && valid_buf.len * 8 < offset + count)) {
-        PyErr_SetString(PyExc_ValueError, "offsets or validity shorter than the array");
-        goto done;
-    }
-    for (Py_ssize_t i = offset; i < offset + count; i++)
-        if (offs[i] < 0 || offs[i] > offs[i + 1] || offs[i + 1] > data_buf.len) {
-            PyErr_SetString(PyExc_ValueError, "offsets outside the data");
-            goto done;
-        }
+    if (arrow_bounds(&offs_buf, &data_buf, valid ? &valid_buf : NULL, offset, count) < 0) goto done;
     int status = 0;                         /* 1 not taken, -1 no memory */
     Py_BEGIN_ALLOW_THREADS
     without_gil = 1;
