@@ -14,16 +14,13 @@ model's output.  The script fails when a digest differs between the trees.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from common import BENCH_DIR, log, machine_info  # noqa: E402
+from common import BENCH_DIR, finish_report, log, machine_info, run_child  # noqa: E402
 
 CHILD = r"""
 import hashlib, json, re, sys, time
@@ -61,13 +58,7 @@ print(json.dumps(out))
 
 
 def one(src: Path, db: Path, city: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(src), "SHUJIAN_TEXT_WORKERS": "0"}
-    load = os.getloadavg()[0]
-    done = subprocess.run([sys.executable, "-c", CHILD, str(db), str(city), str(ROOT / "benchmarks")], env=env,
-                          check=True, capture_output=True, text=True)
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["load_avg_1m"] = round(load, 2)
-    return result
+    return run_child(CHILD, src, str(db), str(city), str(ROOT / "benchmarks"))
 
 
 def main() -> int:
@@ -98,11 +89,7 @@ def main() -> int:
             log(f"FAIL: {key} differs between the trees")
             failed = True
     report["equal"] = not failed
-    report["machine"]["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
-    text = json.dumps(report, ensure_ascii=False, indent=1)
-    if args.out:
-        args.out.write_text(text + "\n", "utf-8")
-    sys.stdout.write(text + "\n")
+    finish_report(report, args.out)
     return 1 if failed else 0
 
 

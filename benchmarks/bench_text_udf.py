@@ -19,16 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from common import BENCH_DIR, city_dir, log, machine_info  # noqa: E402
+from common import BENCH_DIR, city_dir, finish_report, log, machine_info, run_child  # noqa: E402
 
 CHILD = r"""
 import hashlib, json, sys, time
@@ -92,13 +90,7 @@ def inputs(scale: str, city_path: Path | None = None) -> Path:
 
 
 def one(src: Path, data: Path, n: int, config: str = "config") -> dict:
-    env = {**os.environ, "PYTHONPATH": str(src), "SHUJIAN_TEXT_WORKERS": "0"}
-    load = os.getloadavg()[0]
-    out = subprocess.run([sys.executable, "-c", CHILD, str(data), str(n), config], env=env, check=True,
-                         capture_output=True, text=True)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    result["load_avg_1m"] = round(load, 2)
-    return result
+    return run_child(CHILD, src, str(data), str(n), config)
 
 
 def main() -> int:
@@ -143,11 +135,7 @@ def main() -> int:
                 return 1
             report[f"{k}_ratio_current_to_baseline"] = round(
                 report["current"][f"{k}_us_median"] / report["baseline"][f"{k}_us_median"], 3)
-    report["machine"]["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
-    text = json.dumps(report, ensure_ascii=False, indent=1)
-    if args.out:
-        args.out.write_text(text + "\n", "utf-8")
-    sys.stdout.write(text + "\n")
+    finish_report(report, args.out)
     return 0
 
 

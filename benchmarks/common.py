@@ -76,6 +76,31 @@ def machine_info() -> dict:
             "os": platform.platform(), "load_avg_1m_at_start": round(os.getloadavg()[0], 2)}
 
 
+def run_child(script: str, src: Path, *args: str) -> dict:
+    """Run ``script`` (``python -c``) with ``src`` as the code under test and the text workers off (one
+    process measures its own CPU); its last line of output as JSON, with the 1-min load at its start."""
+    import json
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(src), "SHUJIAN_TEXT_WORKERS": "0"}
+    load = os.getloadavg()[0]
+    done = subprocess.run([sys.executable, "-c", script, *args], env=env, check=True, capture_output=True, text=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["load_avg_1m"] = round(load, 2)
+    return result
+
+
+def finish_report(report: dict, out: Path | None) -> None:
+    """The load at the end into ``report["machine"]``, then the report as JSON to ``out`` (if given) and stdout."""
+    import json
+
+    report["machine"]["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
+    text = json.dumps(report, ensure_ascii=False, indent=1)
+    if out:
+        out.write_text(text + "\n", "utf-8")
+    sys.stdout.write(text + "\n")
+
+
 def catalog_from_manifest(city: Path) -> CatalogSchema:
     """The catalog ``load_city`` builds (relations ds_1…), without loading anything."""
     catalog = CatalogSchema()

@@ -586,8 +586,9 @@ def _stage_file(stager, con, stage: str, job, *, path: Path, fmt: str, req: Impo
 
 
 def _check_named_columns(names: list[str], req: ImportRequest) -> None:
-    """--semantic, --key and --type must name columns of the file."""
-    for option, given in (("--semantic", req.semantics), ("--key", req.key_columns or []), ("--type", req.types)):
+    """--semantic, --key, --type and --skip-column must name columns of the file."""
+    for option, given in (("--semantic", req.semantics), ("--key", req.key_columns or []), ("--type", req.types),
+                          ("--skip-column", req.skip_columns)):
         unknown = [k for k in given if k not in names]
         if unknown:
             where = f"工作表“{req.sheet}”" if req.sheet else "文件"
@@ -596,15 +597,11 @@ def _check_named_columns(names: list[str], req: ImportRequest) -> None:
 
 
 def _left_out(names: list[str], req: ImportRequest, hidden: list[str]) -> list[str]:
-    """The columns not imported: those named by --skip-column, and with --skip-hidden-columns those
-    hidden in Excel (data a request did not ask for stays out of the warehouse: 最小必要).  A skipped
-    column may not be one --key, --semantic or --type names, and at least one column must be left."""
+    """The columns not imported: those named by --skip-column (_check_named_columns found them in the
+    file), and with --skip-hidden-columns those hidden in Excel (data a request did not ask for stays out
+    of the warehouse: 最小必要).  A skipped column may not be one --key, --semantic or --type names, and
+    at least one column must be left."""
     where = f"工作表“{req.sheet}”" if req.sheet else "文件"
-    unknown = [c for c in req.skip_columns if c not in names]
-    if unknown:
-        raise InputError(f"--skip-column 指定的列 {'、'.join(unknown)} 不在{where}中",
-                         hint=f"{where}中的列：{'、'.join(names)}",
-                         details={"problems": [{"location": "skip_columns", "message": f"没有列 {'、'.join(unknown)}"}]})
     skip = set(req.skip_columns) | (set(hidden) if req.skip_hidden else set())
     left_out = [n for n in names if n in skip]
     for option, given in (("--key", req.key_columns or []), ("--semantic", req.semantics), ("--type", req.types)):
