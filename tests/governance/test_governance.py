@@ -300,3 +300,105 @@ def test_a_delisted_model_does_not_run(gov_world, clock):
         RunService(ws, clock=clock).run(mid)
     assert exc.value.message == "模型“服刑人员违规领取养老金监督模型”已下架（理由：数据源停止更新），不能运行"
     assert gov.visible_to("331003") == []
+
+
+def test_listing_range_reads_the_org_tree_once_for_all_listed_models(gov_world, clock):
+    """The access layer's filter of governed models asks each listed model whether the viewer's org lies
+    in its listing range: the org tree is read once for them all, whatever the number of models (it was
+    ~9 statements per listed model: one per ancestor and one per org row, on every page)."""
+    from sqlalchemy import event
+
+    from shujian.db.models import GovModel, User
+    from shujian.orgs.service import OrgTree, ancestors
+    from shujian.security.access import _gov_condition
+    from shujian.security.scope import scope_for
+
+    ws = gov_world
+    _listed(ws, clock, "市")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with ws.db.unit_of_work() as s:
+        jj = s.query(User).filter_by(username="jj_jcg").one()
+        sx = s.query(User).filter_by(username="sx_jcg").one()
+        seen = {}
+        for user in (jj, sx):
+            scope = scope_for(s, user.username, user.org_id, user.roles)
+            s.expunge_all()
+            statements.clear()
+            event.listen(ws.db.engine, "before_cursor_execute", count)
+            try:
+                cond = _gov_condition(s, scope)
+            finally:
+                event.remove(ws.db.engine, "before_cursor_execute", count)
+            assert len(statements) <= 2, statements       # the listed models and the org tree
+            seen[user.username] = [m for (m,) in s.query(GovModel.model_id).filter(cond)]
+        assert seen == {"jj_jcg": ["pension-during-custody"], "sx_jcg": []}   # 市 scope: 台州 only
+        # the tree's answers are the per-org ones (ancestors walks the rows one query at a time)
+        tree = OrgTree.load(s)
+        for oid in list(tree.parent)[:200]:
+            assert tree.ancestors(oid) == ancestors(s, oid)
+
+
+def _row_asked_model_by_model(s, gm) -> dict:
+    """The 台账 row as it was read before the rows were read together (≈ 16 statements a model): the
+    reference the grouped reading must equal."""
+    from sqlalchemy import func
+
+    from shujian.db.models import Clue, GovEvent, ModelAdoption, Org, Run, SupervisionMeasure, User
+    from shujian.governance.rules import CERTIFICATIONS, VERIFIED_STATES
+    from shujian.governance.service import _latest, model_dict
+    from shujian.governance.versions import model_summary, parse_source
+
+    row = model_dict(s, gm)
+    rev = _latest(s, gm)
+    row.update(model_summary(parse_source(rev.source)) if rev else {})
+    row["certification"] = {}
+    for kind in CERTIFICATIONS:
+        ev = (s.query(GovEvent).filter(GovEvent.gov_model_id == gm.id, GovEvent.action == kind)
+              .order_by(GovEvent.id.desc()).first())
+        if ev is not None:
+            user = s.get(User, ev.actor_id)
+            row["certification"][kind] = f"通过（{user.name if user else ''}，{ev.at:%Y-%m-%d}）"
+    row["adopting_orgs"] = [s.get(Org, a.org_id).name for a in
+                            s.query(ModelAdoption).filter_by(gov_model_id=gm.id, status="已采用")]
+    counted = (Run.model_id == gm.model_id) & (~Run.sandbox | Run.published_at.is_not(None))
+    row["runs"] = s.query(func.count(Run.id)).filter(counted).scalar()
+    last = s.query(func.max(Run.started_at)).filter(counted).scalar()
+    row["last_run"] = last.isoformat() if last else None
+    row["clues"] = s.query(func.count(Clue.id)).filter(Clue.model_id == gm.model_id).scalar()
+    row["verified"] = s.query(func.count(Clue.id)).filter(Clue.model_id == gm.model_id,
+                                                          Clue.state.in_(VERIFIED_STATES)).scalar()
+    row["cases"] = s.query(func.count(Clue.id)).filter(Clue.model_id == gm.model_id,
+                                                       Clue.case_number.isnot(None)).scalar()
+    m = (s.query(func.count(SupervisionMeasure.id), func.coalesce(func.sum(SupervisionMeasure.money_recovered), 0))
+         .join(Clue, Clue.id == SupervisionMeasure.clue_id)
+         .filter(Clue.model_id == gm.model_id, SupervisionMeasure.adopted.is_(True)).one())
+    row["measures_adopted"], row["money_recovered"] = m[0], float(m[1] or 0)
+    return row
+
+
+def test_ledger_rows_read_together_equal_the_rows_read_one_by_one(gov_world, clock):
+    from shujian.db.models import GovModel
+    from shujian.governance.service import ledger_rows
+
+    ws = gov_world
+    gov = _listed(ws, clock, "市")
+    gov.advance("pension-during-custody", "推广", "shi_lingdao", scope="省")
+    gov.adopt("pension-during-custody", "3306", "sx_jcg")
+    RunService(ws, clock=clock).run("pension-during-custody")
+    gov.save(SOURCE.replace("id: pension-during-custody", "id: pension-second"), "sx_jcg")   # 绍兴's draft
+    gov.submit("pension-second", "sx_jcg")
+    gov.save(SOURCE.replace("id: pension-during-custody", "id: pension-third"), "jj_jcg")    # never submitted
+    with ws.db.unit_of_work() as s:
+        gms = s.query(GovModel).order_by(GovModel.number).all()
+        together = ledger_rows(s, gms)
+        one_by_one = [_row_asked_model_by_model(s, gm) for gm in gms]
+    assert len(together) == 3 and together == one_by_one
+    first = next(r for r in together if r["model_id"] == "pension-during-custody")
+    assert first["adopting_orgs"] == ["绍兴市人民检察院"] and first["runs"] == 2 and first["clues"] >= 3
+    assert first["listed_version"] == 1 and set(first["certification"]) == {"业务认证", "数字认证"}
+    second = next(r for r in together if r["model_id"] == "pension-second")
+    assert (second["runs"], second["clues"], second["certification"], second["adopting_orgs"]) == (0, 0, {}, [])

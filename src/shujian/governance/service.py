@@ -26,7 +26,7 @@ from ..db.models import (
     User,
 )
 from ..errors import InputError, NotFound, PermissionDenied, TransitionRefused
-from ..orgs.service import ancestors, descendants, find_org, find_user
+from ..orgs.service import OrgTree, find_org, find_user
 from ..spec import Model
 from ..workspace import Workspace
 from .adoption import adopt_binding
@@ -238,9 +238,9 @@ class GovernanceService:
     def visible_to(self, org: str | int) -> list[dict]:
         """Listed models another org may adopt (the author org's 市/省 subtree, or 全国)."""
         with self.ws.db.unit_of_work() as s:
-            target = find_org(s, org)
+            target, tree = find_org(s, org), OrgTree.load(s)
             return [model_dict(s, gm) for gm in s.query(GovModel).order_by(GovModel.id)
-                    if listed_revision(s, gm) is not None and _visible(s, gm, target.id)]
+                    if listed_revision(s, gm) is not None and _visible(s, gm, target.id, tree)]
 
     def adopt(self, model_id: str, org: str | int, actor: str, mapping: dict | None = None) -> dict:
         """Map the org's datasets/columns to the model inputs: stored as the org's 数据绑定 when every
@@ -293,12 +293,16 @@ class GovernanceService:
                              s.query(GovEvent).filter_by(gov_model_id=gm.id).order_by(GovEvent.id)]
             return out
 
-    def ledger(self) -> list[dict]:
-        """The model ledger (模型台账): one row per governed model the acting user may see (access layer)."""
+    def ledger(self, model_id: str | None = None) -> list[dict]:
+        """The model ledger (模型台账): one row per governed model the acting user may see (access layer);
+        ``model_id``: that model's row only (a model page; the whole ledger costs ≈ 16 statements a model)."""
         from ..security.access import restrict
 
         with self.ws.db.unit_of_work() as s:
-            return [ledger_row(s, gm) for gm in restrict(s.query(GovModel), GovModel).order_by(GovModel.number)]
+            q = restrict(s.query(GovModel), GovModel)
+            if model_id is not None:
+                q = q.filter(GovModel.model_id == model_id)
+            return ledger_rows(s, q.order_by(GovModel.number).all())
 
     # -- internals --------------------------------------------------------------------------------
     def _new_model(self, s: Session, model: Model, user: User) -> GovModel:
@@ -434,19 +438,22 @@ def _latest_submitted(s: Session, gm: GovModel) -> GovRevision:
     return rev
 
 
-def _scope_root(s: Session, gm: GovModel) -> int | None:
+def _scope_root(gm: GovModel, tree: OrgTree) -> int | None:
     level = SCOPE_LEVEL[gm.scope or "市"]
-    for oid in ancestors(s, gm.author_org_id):
-        if s.get(Org, oid).level == level:
+    for oid in tree.ancestors(gm.author_org_id):
+        if tree.level.get(oid) == level:
             return oid
     return gm.author_org_id
 
 
-def _visible(s: Session, gm: GovModel, org_id: int) -> bool:
+def _visible(s: Session, gm: GovModel, org_id: int, tree: OrgTree | None = None) -> bool:
+    """Whether ``org_id`` lies in the listing range of ``gm`` (the 市/省 subtree of its author org, or
+    全国).  ``tree``: the org tree when the caller asks this of many models (read once)."""
     if gm.scope == "全国":
         return True
-    root = _scope_root(s, gm)
-    return root is not None and org_id in descendants(s, root)
+    tree = tree or OrgTree.load(s)
+    root = _scope_root(gm, tree)
+    return root is not None and org_id in tree.descendants(root)
 
 
 def _accuracy(s: Session, model_id: str) -> dict:
@@ -482,37 +489,73 @@ def _event_dict(s: Session, e: GovEvent) -> dict:
             "comment": e.comment}
 
 
-def _certification(s: Session, gm: GovModel) -> dict:
-    out = {}
-    for kind in CERTIFICATIONS:
-        ev = (s.query(GovEvent).filter(GovEvent.gov_model_id == gm.id, GovEvent.action == kind)
-              .order_by(GovEvent.id.desc()).first())
-        if ev is not None:
-            user = s.get(User, ev.actor_id)
-            out[kind] = f"通过（{user.name if user else ''}，{ev.at:%Y-%m-%d}）"
-    return out
+def ledger_rows(s: Session, gms: list[GovModel]) -> list[dict]:
+    """The 台账 rows of ``gms``, in their order, with a fixed number of statements whatever their number
+    (one grouped query per figure; asked model by model it was ≈ 16 statements a model, ~200 for the
+    demo's 12 on every model list and dashboard)."""
+    if not gms:
+        return []
+    ids, mids = [gm.id for gm in gms], sorted({gm.model_id for gm in gms})
+    users = dict(s.query(User.id, User.name).filter(User.id.in_({gm.author_id for gm in gms if gm.author_id})))
+    org_names = dict(s.query(Org.id, Org.name).filter(Org.id.in_({gm.author_org_id for gm in gms
+                                                                   if gm.author_org_id})))
+    newest = (s.query(GovRevision.gov_model_id, func.max(GovRevision.number).label("n"))
+              .filter(GovRevision.gov_model_id.in_(ids)).group_by(GovRevision.gov_model_id).subquery())
+    latest = {r.gov_model_id: r for r in s.query(GovRevision).join(
+        newest, (GovRevision.gov_model_id == newest.c.gov_model_id) & (GovRevision.number == newest.c.n))}
 
+    def last_events(actions, *, each: bool = False) -> dict[tuple[int, str], GovEvent]:
+        """The newest event of each model among ``actions`` (of each action too, with ``each``)."""
+        last = (s.query(func.max(GovEvent.id)).filter(GovEvent.gov_model_id.in_(ids), GovEvent.action.in_(actions))
+                .group_by(GovEvent.gov_model_id, *((GovEvent.action,) if each else ())))
+        return {(e.gov_model_id, e.action): e for e in s.query(GovEvent).filter(GovEvent.id.in_(last.scalar_subquery()))}
 
-def ledger_row(s: Session, gm: GovModel) -> dict:
-    """One 台账 row: identity, certification, listing, adoption and outcomes."""
-    row = model_dict(s, gm)
-    rev = _latest(s, gm)
-    row.update(model_summary(parse_source(rev.source)) if rev else {})
-    row["certification"] = _certification(s, gm)
-    row["adopting_orgs"] = [s.get(Org, a.org_id).name for a in
-                            s.query(ModelAdoption).filter_by(gov_model_id=gm.id, status="已采用")]
+    listing = {gid: e for (gid, _), e in last_events(("上架", "推广", "下架")).items()}
+    certified = last_events(CERTIFICATIONS, each=True)
+    certifiers = dict(s.query(User.id, User.name).filter(User.id.in_({e.actor_id for e in certified.values()
+                                                                       if e.actor_id})))
+    adopting: dict[int, list[str]] = {}
+    for gid, name in (s.query(ModelAdoption.gov_model_id, Org.name).join(Org, Org.id == ModelAdoption.org_id)
+                      .filter(ModelAdoption.gov_model_id.in_(ids), ModelAdoption.status == "已采用")
+                      .order_by(ModelAdoption.id)):
+        adopting.setdefault(gid, []).append(name)
     # a sandbox run counts once it is published (its results became clues); until then it is a modeller's try
-    counted = (Run.model_id == gm.model_id) & (~Run.sandbox | Run.published_at.is_not(None))
-    row["runs"] = s.query(func.count(Run.id)).filter(counted).scalar()
-    last = s.query(func.max(Run.started_at)).filter(counted).scalar()
-    row["last_run"] = last.isoformat() if last else None
-    acc = _accuracy(s, gm.model_id)
-    row["clues"] = s.query(func.count(Clue.id)).filter(Clue.model_id == gm.model_id).scalar()
-    row["verified"] = acc["verified"]
-    row["cases"] = s.query(func.count(Clue.id)).filter(Clue.model_id == gm.model_id,
-                                                       Clue.case_number.isnot(None)).scalar()
-    m = (s.query(func.count(SupervisionMeasure.id), func.coalesce(func.sum(SupervisionMeasure.money_recovered), 0))
-         .join(Clue, Clue.id == SupervisionMeasure.clue_id)
-         .filter(Clue.model_id == gm.model_id, SupervisionMeasure.adopted.is_(True)).one())
-    row["measures_adopted"], row["money_recovered"] = m[0], float(m[1] or 0)
-    return row
+    counted = Run.model_id.in_(mids) & (~Run.sandbox | Run.published_at.is_not(None))
+    runs = {m: (n, last) for m, n, last in s.query(Run.model_id, func.count(Run.id), func.max(Run.started_at))
+            .filter(counted).group_by(Run.model_id)}
+    states: dict[str, dict] = {}
+    for m, state, n in (s.query(Clue.model_id, Clue.state, func.count()).filter(Clue.model_id.in_(mids))
+                        .group_by(Clue.model_id, Clue.state)):
+        states.setdefault(m, {})[state] = n
+    cases = dict(s.query(Clue.model_id, func.count(Clue.id)).filter(Clue.model_id.in_(mids),
+                                                                    Clue.case_number.isnot(None))
+                 .group_by(Clue.model_id))
+    measures = {m: (n, money) for m, n, money in
+                s.query(Clue.model_id, func.count(SupervisionMeasure.id),
+                        func.coalesce(func.sum(SupervisionMeasure.money_recovered), 0))
+                .join(Clue, Clue.id == SupervisionMeasure.clue_id)
+                .filter(Clue.model_id.in_(mids), SupervisionMeasure.adopted.is_(True)).group_by(Clue.model_id)}
+    out = []
+    for gm in gms:
+        rev, listed = latest.get(gm.id), listing.get(gm.id)
+        row = {"model_id": gm.model_id, "number": gm.number, "name": gm.name, "line": gm.line, "point": gm.point,
+               "state": gm.state, "version": rev.number if rev else None,
+               "author": users.get(gm.author_id) if gm.author_id else None,
+               "author_org": org_names.get(gm.author_org_id) if gm.author_org_id else None, "scope": gm.scope,
+               "listed_on": gm.listed_on.isoformat() if gm.listed_on else None,
+               "trial_accuracy": gm.trial_accuracy,
+               "listed_version": listed.revision if listed is not None and listed.action != "下架" else None}
+        row.update(model_summary(parse_source(rev.source)) if rev else {})
+        row["certification"] = {kind: f"通过（{certifiers.get(ev.actor_id, '')}，{ev.at:%Y-%m-%d}）"
+                                for kind in CERTIFICATIONS if (ev := certified.get((gm.id, kind))) is not None}
+        row["adopting_orgs"] = adopting.get(gm.id, [])
+        n_runs, last = runs.get(gm.model_id, (0, None))
+        row["runs"], row["last_run"] = n_runs, last.isoformat() if last else None
+        by_state = states.get(gm.model_id, {})
+        row["clues"] = sum(by_state.values())
+        row["verified"] = sum(by_state.get(st, 0) for st in VERIFIED_STATES)
+        row["cases"] = cases.get(gm.model_id, 0)
+        n_measures, money = measures.get(gm.model_id, (0, 0))
+        row["measures_adopted"], row["money_recovered"] = n_measures, float(money or 0)
+        out.append(row)
+    return out

@@ -159,6 +159,40 @@ def find_user(s: Session, username: str | int) -> User:
     return u
 
 
+class OrgTree:
+    """The whole org tree read in one query (id, parent, level): for code that asks about many orgs at
+    once — the access layer's listing of governed models asked ``ancestors``/``descendants`` per model,
+    ≈ 8 statements each, ~100 per page.  Same answers as the per-org functions below."""
+
+    def __init__(self, rows: Iterable[tuple[int, int | None, str]]):
+        self.parent: dict[int, int | None] = {}
+        self.level: dict[int, str] = {}
+        self.children: dict[int | None, list[int]] = {}
+        for oid, parent, level in rows:
+            self.parent[oid], self.level[oid] = parent, level
+            self.children.setdefault(parent, []).append(oid)
+
+    @classmethod
+    def load(cls, s: Session) -> OrgTree:
+        return cls(s.query(Org.id, Org.parent_id, Org.level))
+
+    def ancestors(self, org_id: int | None) -> list[int]:
+        out: list[int] = []
+        while org_id is not None and org_id not in out:
+            out.append(org_id)
+            org_id = self.parent.get(org_id)
+        return out
+
+    def descendants(self, org_id: int) -> set[int]:
+        out, todo = set(), [org_id]
+        while todo:
+            cur = todo.pop()
+            if cur not in out:
+                out.add(cur)
+                todo.extend(self.children.get(cur, []))
+        return out
+
+
 def ancestors(s: Session, org_id: int | None) -> list[int]:
     """``org_id`` and its parents up to 最高检, nearest first."""
     out: list[int] = []
@@ -170,16 +204,7 @@ def ancestors(s: Session, org_id: int | None) -> list[int]:
 
 def descendants(s: Session, org_id: int) -> set[int]:
     """``org_id`` and every org below it."""
-    children: dict[int | None, list[int]] = {}
-    for oid, parent in s.query(Org.id, Org.parent_id):
-        children.setdefault(parent, []).append(oid)
-    out, todo = set(), [org_id]
-    while todo:
-        cur = todo.pop()
-        if cur not in out:
-            out.add(cur)
-            todo.extend(children.get(cur, []))
-    return out
+    return OrgTree.load(s).descendants(org_id)
 
 
 def _department(s: Session, org: Org, name: str) -> Department:

@@ -170,9 +170,16 @@ def clue_count_condition(scope: Scope):
 def _gov_condition(s: Session, scope: Scope):
     from ..governance.rules import LISTED
     from ..governance.service import _visible
+    from ..orgs.service import OrgTree
 
-    listed = [gm.id for gm in s.query(GovModel).filter(GovModel.state.in_(LISTED))
-              if scope.org_id is not None and _visible(s, gm, scope.org_id)]
+    listed = []
+    if scope.org_id is not None:
+        tree = None                       # the org tree, read once for every listed model (not per model)
+        for gm in s.query(GovModel).filter(GovModel.state.in_(LISTED)):
+            if gm.scope != "全国" and tree is None:
+                tree = OrgTree.load(s)
+            if _visible(s, gm, scope.org_id, tree):
+                listed.append(gm.id)
     adopted = select(ModelAdoption.gov_model_id).where(ModelAdoption.org_id.in_(_orgs(scope)))
     return GovModel.author_org_id.in_(_orgs(scope)) | GovModel.id.in_(listed or [-1]) | GovModel.id.in_(adopted)
 

@@ -34,6 +34,13 @@ def governed(ws: Workspace) -> dict[str, dict]:
     return {row["model_id"]: row for row in GovernanceService(ws).ledger()}
 
 
+def governed_row(ws: Workspace, model_id: str) -> dict | None:
+    """One model's ledger row, or None (not governed, or not visible to the acting user)."""
+    from ..governance.service import GovernanceService
+
+    return next(iter(GovernanceService(ws).ledger(model_id)), None)
+
+
 def card(model: Model, ledger: dict | None, clues: int, builtin: bool) -> dict:
     """One model card: 业务条线, 监督点, legal basis, certification state, ledger figures."""
     ledger = ledger or {}

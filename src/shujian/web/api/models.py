@@ -35,7 +35,7 @@ def models(request: Request, paging: Paging, user=require("models.read"),
 def model(model_id: str, request: Request, user=require("models.read")) -> dict:
     ws = ws_of(request)
     m = catalogue.load(ws, model_id)
-    gov = catalogue.governed(ws).get(model_id)
+    gov = catalogue.governed_row(ws, model_id)
     out = catalogue.card(m, gov, 0, gov is None)
     out["clues"] = ClueService(ws).count(model_id)
     out["spec"] = m.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -38,7 +38,7 @@ def model(model_id: str, request: Request, user=require("models.read"),
           dialect: Annotated[str, Query(pattern="^(duckdb|spark|postgres)$")] = "duckdb"):
     ws = request.app.state.ws
     m = catalogue.load(ws, model_id)
-    gov = catalogue.governed(ws).get(model_id)
+    gov = catalogue.governed_row(ws, model_id)
     card = catalogue.card(m, gov, ClueService(ws).count(model_id), gov is None)
     try:
         sql, sql_error = RunService(ws).compile(m, dialect).sql, None
