@@ -54,6 +54,41 @@ def test_schema_for_the_compiler(svc):
         svc.schema(["养老金发放"], {"养老金发放": 7})
 
 
+def test_schema_and_listing_read_every_dataset_in_a_fixed_number_of_statements(svc):
+    """Versions and columns are read for all datasets at once (they were two statements per dataset on
+    every compile, run and data page); the answers stay the per-dataset ones."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    def reads(call) -> tuple[int, object]:
+        statements.clear()
+        event.listen(svc.ws.db.engine, "before_cursor_execute", count)
+        try:
+            result = call()
+        finally:
+            event.remove(svc.ws.db.engine, "before_cursor_execute", count)
+        return len(statements), result
+
+    few_schema, _ = reads(svc.schema)
+    few_list, _ = reads(svc.list_datasets)
+    for i in range(4):
+        add(svc, f"第{i}个", pa.table({"编号": [i]}))
+    add(svc, "第0个", pa.table({"编号": [9], "备注": ["二"]}))
+    svc.pin("第0个", 1)
+    many_schema, cat = reads(svc.schema)
+    many_list, listing = reads(svc.list_datasets)
+    assert (many_schema, many_list) == (few_schema, few_list)
+    assert cat.get("第0个").column_names == ["编号"] and cat.get("第0个").version == 1     # pinned
+    assert svc.schema(["第0个"], {"第0个": 2}).get("第0个").column_names == ["编号", "备注"]
+    assert {d["name"]: d["versions"] for d in listing}["第0个"] == 2
+    with pytest.raises(NotFound, match="没有第 0 版"):
+        svc.schema(["第0个"], {"第0个": 0})
+
+
 def test_set_level_and_seal(svc):
     assert svc.set_level("养老金发放", "核心", sealed=True) == {"name": "养老金发放", "level": "核心", "sealed": True}
     assert svc.schema().get("养老金发放").sealed is True

@@ -161,9 +161,11 @@ class CatalogService:
     def list_datasets(self) -> list[dict]:
         with self.ws.db.unit_of_work() as s:
             out = []
-            for ds in restrict(s.query(Dataset), Dataset).order_by(Dataset.name):
-                v = _version(ds, None)
-                out.append({"name": ds.name, "versions": len(ds.versions), "current_version": ds.current_version,
+            datasets = restrict(s.query(Dataset), Dataset).order_by(Dataset.name).all()
+            chosen, counts = _chosen_versions(s, datasets, {}), _version_counts(s, datasets)
+            for ds in datasets:
+                v = chosen.get(ds.id)
+                out.append({"name": ds.name, "versions": counts.get(ds.id, 0), "current_version": ds.current_version,
                             "pinned_version": ds.pinned_version, "rows": v.row_count if v else 0,
                             "columns": len(v.columns) if v else 0, "level": ds.level, "sealed": ds.sealed,
                             "agency": v.agency if v else None,
@@ -246,8 +248,10 @@ class CatalogService:
             query = restrict(s.query(Dataset), Dataset)
             if names is not None:
                 query = query.filter(Dataset.name.in_(names))
-            for ds in query:
-                v = self._version_or_fail(ds, versions.get(ds.name))
+            datasets = query.all()
+            chosen = _chosen_versions(s, datasets, versions)
+            for ds in datasets:
+                v = chosen.get(ds.id) or self._version_or_fail(ds, versions.get(ds.name))
                 cols = tuple(ColumnSchema(c.name, c.dtype, c.semantic, level=c.level) for c in v.columns)
                 cat.add(DatasetSchema(ds.name, v.relation, cols, version=v.version, version_id=v.id,
                                       sealed=ds.sealed, level=ds.level))
@@ -437,6 +441,35 @@ def _screen_subscriptions(ws: Workspace, dataset: str) -> None:
     from ..text.hooks import after_import
 
     after_import(ws, dataset)
+
+
+def _chosen_versions(s: Session, datasets: list[Dataset], versions: dict[str, int]) -> dict[int, DatasetVersion]:
+    """Dataset id → the version a reader gets (``versions`` by name, else pinned, else current), with its
+    columns, in two statements for all ``datasets`` (read through ``ds.versions`` and ``v.columns`` it was
+    two per dataset on every compile, run and data page).  A dataset without that version is left out:
+    the caller's ``_version_or_fail`` says which versions it has."""
+    from sqlalchemy import tuple_
+    from sqlalchemy.orm import selectinload
+
+    wanted = set()
+    for ds in datasets:
+        w = versions.get(ds.name)
+        w = w if w is not None else (ds.pinned_version or ds.current_version)     # as _version chooses
+        if w is not None:
+            wanted.add((ds.id, w))
+    if not wanted:
+        return {}
+    rows = (s.query(DatasetVersion).options(selectinload(DatasetVersion.columns))
+            .filter(tuple_(DatasetVersion.dataset_id, DatasetVersion.version).in_(sorted(wanted))))
+    return {v.dataset_id: v for v in rows}
+
+
+def _version_counts(s: Session, datasets: list[Dataset]) -> dict[int, int]:
+    from sqlalchemy import func
+
+    ids = [ds.id for ds in datasets]
+    return dict(s.query(DatasetVersion.dataset_id, func.count()).filter(DatasetVersion.dataset_id.in_(ids))
+                .group_by(DatasetVersion.dataset_id)) if ids else {}
 
 
 def _version(ds: Dataset, version: int | None) -> DatasetVersion | None:
