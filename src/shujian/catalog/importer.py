@@ -8,6 +8,7 @@ Anything that fails or is interrupted before that drops its DuckDB tables and ma
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -142,13 +143,16 @@ class _Built:
 
 class Importer:
     def __init__(self, ws: Workspace, progress: ProgressSink | None = None,
-                 on_commit: Callable[[Session, list[ImportResult]], None] | None = None):
+                 on_commit: Callable[[Session, list[ImportResult]], None] | None = None, prefetch=None):
         """``on_commit(session, results)`` runs inside the transaction that makes the new versions
         visible (the catalog service writes the audit records there: a version and its record commit
-        together or not at all)."""
+        together or not at all).  ``prefetch``: a ``prefetch.CsvPrefetch`` the command started before
+        it checked anything — the file of a one-file import already being read; the importer takes
+        its table (or, when it cannot, closes it and reads the file itself)."""
         self.ws = ws
         self.progress = progress or _NoProgress()
         self.on_commit = on_commit
+        self.prefetch = prefetch
 
     # -- entry points ---------------------------------------------------------------------------
     def import_file(self, req: ImportRequest) -> ImportResult:
@@ -160,6 +164,7 @@ class Importer:
         from .staging import Stager
 
         items = []
+        pre, self.prefetch = self.prefetch, None
         for req in reqs:
             req.name = validate_name(req.name)
             path = check_path(req.path) if req.path is not None else None
@@ -167,7 +172,12 @@ class Importer:
                 raise InputError("缺少要导入的文件路径")
             fmt = detect_format(path, req.fmt)
             req.path = path.resolve()
-            items.append((req, partial(_stage_file, Stager(self.ws, self.progress), path=path, fmt=fmt, req=req)))
+            stage_fn = partial(_stage_file, Stager(self.ws, self.progress), path=path, fmt=fmt, req=req)
+            if pre is not None and len(reqs) == 1 and pre.matches(path, fmt, req.encoding, req.header_row):
+                self.prefetch, stage_fn = pre, partial(_adopt, pre, stage_fn, req=req)
+            items.append((req, stage_fn))
+        if pre is not None and self.prefetch is None:   # not this import's file: not used
+            pre.close()
         names = [r.name for r in reqs]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -208,7 +218,7 @@ class Importer:
         job_ids = [self._start_job(req.name) for req, _ in items]
         tmp_files: list[Path] = []
         try:
-            with self.ws.warehouse() as con:
+            with self._warehouse() as con:
                 con.execute(f"SET memory_limit = '{_memory_setting(self.ws.settings.import_memory_limit)}'")
                 try:
                     built = [self._build(con, req, stage_fn, job_id, tmp_files, combine)
@@ -239,6 +249,24 @@ class Importer:
             self._finish_job(job_id, "succeeded", None, detail)
             out.append(r)
         return out
+
+    @contextlib.contextmanager
+    def _warehouse(self):
+        """The warehouse connection: the prefetch's, with the warehouse attached, when its read
+        succeeded (``prefetch.CsvPrefetch``); else the workspace's own."""
+        pre = self.prefetch
+        try:
+            if pre is not None and pre.wait(self.progress):
+                yield pre.attach(self.ws.settings.duckdb_path)
+                return
+            if pre is not None:   # the read failed or was not for it: the file is staged again
+                pre.close()
+                self.prefetch = None
+            with self.ws.warehouse() as con:
+                yield con
+        finally:
+            if pre is not None:
+                pre.close()
 
     def _build(self, con, req: ImportRequest, stage_fn, job_id: int, tmp_files: list[Path], combine) -> _Built | None:
         from .staging import drop_stage
@@ -583,6 +611,14 @@ class Importer:
 
 def _stage_file(stager, con, stage: str, job, *, path: Path, fmt: str, req: ImportRequest) -> dict:
     return stager.stage_file(con, stage, job, path, fmt, req)
+
+
+def _adopt(pre, stage_fn, con, stage: str, job, *, req: ImportRequest) -> dict:
+    """The staging of a file the command's prefetch read (``Importer._warehouse`` gave its connection),
+    or ``stage_fn`` when the import runs on the workspace's own connection."""
+    if pre.con is not None and con is pre.con:
+        return pre.adopt(con, stage, job, req)
+    return stage_fn(con, stage, job)
 
 
 def _check_named_columns(names: list[str], req: ImportRequest) -> None:

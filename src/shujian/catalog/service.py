@@ -36,11 +36,14 @@ class CatalogService:
     def import_file(self, req: ImportRequest, progress: ProgressSink | None = None) -> ImportResult:
         return self.import_files([req], progress)[0]
 
-    def import_files(self, reqs: list[ImportRequest], progress: ProgressSink | None = None) -> list[ImportResult]:
+    def import_files(self, reqs: list[ImportRequest], progress: ProgressSink | None = None,
+                     prefetch=None) -> list[ImportResult]:
         """Import one or several datasets (the sheets of one workbook) all or nothing.
 
         Each new version, its 所属院 and its ``data.import`` audit record commit in one transaction; a
-        failed import leaves no version and one failure record (written after the rollback)."""
+        failed import leaves no version and one failure record (written after the rollback).
+        ``prefetch``: the file's read the command started (``prefetch.CsvPrefetch``); the caller closes
+        it when this raises before the importer took it."""
         from .importer import check_import_path
 
         self.recover_interrupted()
@@ -59,7 +62,7 @@ class CatalogService:
                                "request_no": req.request_no})
 
         try:
-            results = Importer(self.ws, progress, on_commit).import_files(reqs)
+            results = Importer(self.ws, progress, on_commit, prefetch=prefetch).import_files(reqs)
         except BaseException as exc:
             for req, owner in zip(reqs, owners, strict=True):
                 _audit_failed_import(self.ws, req, owner, exc, {"file": _file_name(req.path), "sheet": req.sheet})

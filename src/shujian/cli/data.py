@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from ..catalog.importer import ImportRequest
-from ..catalog.inputs import sheet_requests
-from ..catalog.service import CatalogService
 from ..errors import InputError
 from .common import (
     AsOpt,
@@ -24,7 +22,19 @@ from .common import (
     workspace,
 )
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..catalog.service import CatalogService
+
+# The catalog's modules (SQLAlchemy's ORM, pyarrow) are imported in the commands: `data import` starts
+# reading its file first (catalog.prefetch), and the rest of the start-up runs meanwhile.
+
 app = typer.Typer(no_args_is_help=True)
+
+
+def _catalog(ws) -> CatalogService:
+    from ..catalog.service import CatalogService
+
+    return CatalogService(ws)
 
 FormatOpt = typer.Option(OutputFormat.table, "--format", help="输出格式：table 或 json")
 
@@ -60,33 +70,47 @@ def import_(
     多个工作表（--sheet 多次或 --all-sheets）一起导入：全部成功才生效，每个工作表一个数据集，
     名称为“名称_工作表”（或 --sheet 工作表=数据集名 给出的名称）。
     """
-    start, end = _period(period)
-    base = ImportRequest(name=name, path=path, fmt=fmt, encoding=encoding, agency=agency,
-                         request_no=request_no, period_start=start, period_end=end, level=level,
-                         description=description, skip_bad_rows=skip_bad_rows,
-                         semantics=parse_pairs(semantic, "--semantic", "证件号=id_number"), key_columns=key or None,
-                         types=parse_pairs(type_, "--type", "编号=text"), header_row=header_row,
-                         skip_columns=skip_column, skip_hidden=skip_hidden)
-    reqs = sheet_requests(base, sheet, all_sheets)
-    ws = workspace(as_, "data.import.personal" if personal else "data.import")
-    for r in reqs:
-        r.importer, r.personal = identity(as_), personal
-    svc = CatalogService(ws)
+    from ..catalog.prefetch import CsvPrefetch
+
+    # the file's read starts now, in a background thread, while the modules load and the workspace and
+    # the right to import are checked (nothing is written before; closed below if the import fails)
+    one_file = not sheet and not all_sheets
+    pre = CsvPrefetch.start(path, fmt=fmt, encoding=encoding, header_row=header_row) if one_file else None
     try:
-        with progress_bar(progress and output == OutputFormat.table) as bar:
-            results = svc.import_files(reqs, bar)
-    except KeyboardInterrupt:
-        # said here: typer turns Ctrl-C into a silent exit 130 before cli.main sees it
-        names = "、".join(f"“{r.name}”" for r in reqs)
-        err_console.print(f"[yellow]导入已中断：数据集{names}未生成新版本，之前的版本保持不变；"
-                          f"重新执行同一条命令即可。[/]", highlight=False)
-        raise
-    data = [_result_dict(r) for r in results]
-    if output == OutputFormat.json:
-        print_json(data[0] if len(data) == 1 else data)
-        return
-    for result, d in zip(results, data, strict=True):
-        _print_result(result, d)
+        from ..catalog.importer import ImportRequest
+        from ..catalog.inputs import sheet_requests
+        from ..catalog.service import CatalogService
+
+        start, end = _period(period)
+        base = ImportRequest(name=name, path=path, fmt=fmt, encoding=encoding, agency=agency,
+                             request_no=request_no, period_start=start, period_end=end, level=level,
+                             description=description, skip_bad_rows=skip_bad_rows,
+                             semantics=parse_pairs(semantic, "--semantic", "证件号=id_number"), key_columns=key or None,
+                             types=parse_pairs(type_, "--type", "编号=text"), header_row=header_row,
+                             skip_columns=skip_column, skip_hidden=skip_hidden)
+        reqs = sheet_requests(base, sheet, all_sheets)
+        ws = workspace(as_, "data.import.personal" if personal else "data.import")
+        for r in reqs:
+            r.importer, r.personal = identity(as_), personal
+        svc = CatalogService(ws)
+        try:
+            with progress_bar(progress and output == OutputFormat.table) as bar:
+                results = svc.import_files(reqs, bar, prefetch=pre)
+        except KeyboardInterrupt:
+            # said here: typer turns Ctrl-C into a silent exit 130 before cli.main sees it
+            names = "、".join(f"“{r.name}”" for r in reqs)
+            err_console.print(f"[yellow]导入已中断：数据集{names}未生成新版本，之前的版本保持不变；"
+                              f"重新执行同一条命令即可。[/]", highlight=False)
+            raise
+        data = [_result_dict(r) for r in results]
+        if output == OutputFormat.json:
+            print_json(data[0] if len(data) == 1 else data)
+            return
+        for result, d in zip(results, data, strict=True):
+            _print_result(result, d)
+    finally:
+        if pre is not None:
+            pre.close()
 
 
 def _result_dict(result) -> dict:
@@ -144,12 +168,14 @@ def import_db(
         return _print_pull(out, output)
     if cron:
         raise InputError("--cron 需要与 --save-as 一起使用", hint="定期汇聚的是保存的数据源")
+    from ..catalog.importer import ImportRequest
+
     req = ImportRequest(name=name, agency=agency, request_no=request_no, level=level, types=options["types"],
                         semantics=options["semantics"], importer=identity(as_))
     pull = DbPull(url=url, table=table, query=query, password_env=password_env, check_column=check_column,
                   merge_key=merge_key, batch_rows=batch_rows)
     with progress_bar(progress and output == OutputFormat.table) as bar:
-        result = CatalogService(ws).import_db(req, pull, bar)
+        result = _catalog(ws).import_db(req, pull, bar)
     if result is None:
         return _print_pull({"dataset": name, "status": "unchanged", "version": None}, output)
     data = _result_dict(result)
@@ -229,7 +255,7 @@ def source_remove(name: str = typer.Argument(...), as_: str | None = AsOpt) -> N
 @app.command("list")
 def list_(as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
     """列出数据集（--as 时只列该用户所属院及下级院的数据集与共享数据集）。"""
-    rows = CatalogService(workspace(as_, "data.read")).list_datasets()
+    rows = _catalog(workspace(as_, "data.read")).list_datasets()
     if output == OutputFormat.json:
         print_json(rows)
         return
@@ -259,7 +285,7 @@ def show(name: str = typer.Argument(..., help="数据集名称"),
     from ..security.audit import record as audit
 
     ws = workspace(as_, "data.preview" if rows else "data.read")
-    svc = CatalogService(ws)
+    svc = _catalog(ws)
     info = svc.describe(name, version)
     cols, data = masked_preview(svc, info, name, version, rows, clear=identity(as_) is None)
     if rows and not info["sealed"]:
@@ -282,7 +308,7 @@ def quality(name: str = typer.Argument(..., help="数据集名称"),
             version: int | None = typer.Option(None, "--version", "-v"),
             as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
     """数据质量核查报告。"""
-    report = CatalogService(workspace(as_, "data.read")).quality(name, version)
+    report = _catalog(workspace(as_, "data.read")).quality(name, version)
     if output == OutputFormat.json:
         print_json(report)
         return
@@ -296,7 +322,7 @@ def share(name: str = typer.Argument(..., help="个人数据区中的数据集�
           to: str = typer.Option(..., "--to", help="共享范围：本部门（所有者的部门）或 本院（本院数据目录）"),
           as_: str | None = AsOpt) -> None:
     """把检察官个人数据区的数据集共享给本部门或本院（数字办；记入审计）。"""
-    r = CatalogService(workspace(as_, "data.share")).share(name, to)
+    r = _catalog(workspace(as_, "data.share")).share(name, to)
     console.print(f"数据集“{r['name']}”已共享给{to}")
 
 
@@ -304,7 +330,7 @@ def share(name: str = typer.Argument(..., help="个人数据区中的数据集�
 def pin(name: str = typer.Argument(...), version: int | None = typer.Argument(None, help="版本号；省略则取消固定"),
         as_: str | None = AsOpt) -> None:
     """固定模型读取的版本（省略版本号则恢复为最新版本）。"""
-    r = CatalogService(workspace(as_, "data.govern")).pin(name, version)
+    r = _catalog(workspace(as_, "data.govern")).pin(name, version)
     console.print(f"数据集“{r['name']}”" + (f"已固定为第 {version} 版" if version else "已取消固定，读取最新版本"))
 
 
@@ -313,7 +339,7 @@ def set_semantic(name: str = typer.Argument(...), column: str = typer.Argument(.
                  key: str = typer.Argument(..., help="数据要素类型，如 id_number；none 表示清除"),
                  as_: str | None = AsOpt) -> None:
     """修改列的数据要素类型。"""
-    CatalogService(workspace(as_, "data.govern")).set_semantic(name, column, None if key == "none" else key)
+    _catalog(workspace(as_, "data.govern")).set_semantic(name, column, None if key == "none" else key)
     console.print(f"已将“{name}”的列“{column}”设为 {key}")
 
 
@@ -323,7 +349,7 @@ def retype(name: str = typer.Argument(..., help="数据集名称"), column: str 
                                            help="text/int/decimal/double/date/month/timestamp/bool（或 文本/整数/金额/小数/日期/年月/时间/是否）"),
            as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
     """修改当前版本某列的类型（按原始文本重建该列并重算其质量报告；有值不能转换时不做修改）。"""
-    out = CatalogService(workspace(as_, "data.govern")).retype(name, column, type_word, actor=identity(as_))
+    out = _catalog(workspace(as_, "data.govern")).retype(name, column, type_word, actor=identity(as_))
     if output == OutputFormat.json:
         print_json(out)
         return
@@ -346,7 +372,7 @@ def diff(name: str = typer.Argument(..., help="数据集名称"),
     ws = workspace(as_, "data.preview")
     user = identity(as_)
     roles = OrgService(ws).get_user(user)["roles"] if user else None
-    out = CatalogService(ws).diff(name, old, new, key or None, roles=roles, limit=limit)
+    out = _catalog(ws).diff(name, old, new, key or None, roles=roles, limit=limit)
     audit(ws, "data.diff", actor=user, target=f"dataset:{name}",
           detail={"old": old, "new": new, "key": key, "masked": out["masked"], "via": "cli"})
     if output == OutputFormat.json:
@@ -385,7 +411,7 @@ def render_diff(d: dict) -> None:
 @app.command("jobs")
 def jobs(as_: str | None = AsOpt, output: OutputFormat = FormatOpt) -> None:
     """最近的导入任务（含失败与中断的任务；--as 时不含兄弟院数据集的任务）。"""
-    rows = CatalogService(workspace(as_, "jobs.read")).jobs()
+    rows = _catalog(workspace(as_, "jobs.read")).jobs()
     if output == OutputFormat.json:
         print_json(rows)
         return

@@ -1,0 +1,198 @@
+"""``shujian data import`` reads a CSV file while the command starts (``catalog.prefetch``): the same
+dataset, report and messages as the import that reads the file itself, and nothing left behind when
+the import is refused, fails or is interrupted."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from shujian.catalog import prefetch
+from shujian.catalog.service import CatalogService
+from shujian.cli.main import main
+
+
+def _cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+@pytest.fixture
+def adopted(monkeypatch):
+    """The prefetches the importer took."""
+    taken = []
+    real = prefetch.CsvPrefetch.adopt
+
+    def adopt(self, *args, **kwargs):
+        taken.append(self.path.name)
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(prefetch.CsvPrefetch, "adopt", adopt)
+    return taken
+
+
+def _awkward_csv(path: Path, rng: random.Random, rows: int) -> None:
+    """Values spanning lines, a blank line, a repeated header, a line with a field too many, markers,
+    dates and amounts in several forms, IDs with and without their check digit, a table footer."""
+    lines = ["身份证号,姓名,日期,金额,备注"]
+    for i in range(rows):
+        body = f"{rng.choice(['110105', '330102', '440305'])}19{rng.randrange(50, 99)}0{rng.randrange(1, 9)}" \
+               f"1{rng.randrange(1, 9)}{rng.randrange(100, 999)}"
+        from stdnum.cn import ric
+
+        ident = rng.choice([body + ric.calc_check_digit(body + "0"), body + "0", "无", "", f" {body}x "])
+        name = rng.choice(["张三", "李 四", "王五", "NULL", "-", "欧阳·娜娜"])
+        day = rng.choice(["2024-01-05", "2024/1/5", "20240105", "2024年1月5日", "暂无", "2024-01-05 00:00:00"])
+        amount = rng.choice(["\"1,000元\"", "12.5", "（300）", "", "2万元"])
+        note = rng.choice(["正常", "\"含,逗号\"", "\"跨\n行\"", "备注" * rng.randrange(1, 30)])
+        lines.append(f"{ident},{name},{day},{amount},{note}")
+        if i == rows // 3:
+            lines.append("")
+            lines.append("身份证号,姓名,日期,金额,备注")
+        if i == rows // 2:
+            lines.append("110105194912310021,赵六,2024-01-05,1,多,一列")
+    lines.append("合计,,,,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _dataset(ws, name: str) -> tuple[list, list, dict]:
+    """The version's rows and columns (raw copies included) and its quality report."""
+    report = CatalogService(ws).quality(name, None)
+    relation = report["relation"]
+    with ws.warehouse() as con:
+        rows = con.execute(f'SELECT * FROM "{relation}" ORDER BY _row_id').fetchall()
+        cols = con.execute(f'DESCRIBE "{relation}"').fetchall()
+    return rows, cols, {k: v for k, v in report.items() if k not in ("relation", "dataset")}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_prefetched_import_is_the_import_without_it(ws, tmp_path, capsys, monkeypatch, adopted, seed):
+    path = tmp_path / "发放.csv"
+    _awkward_csv(path, random.Random(seed), 3000)
+    out = {}
+    for on, name in (("0", "甲"), ("1", "乙")):
+        monkeypatch.setenv("SHUJIAN_IMPORT_PREFETCH", on)
+        code, text, err = _cli(capsys, "data", "import", str(path), "--name", name, "--skip-bad-rows",
+                               "--no-progress", "--format", "json")
+        assert code == 0, err
+        result = json.loads(text)
+        out[name] = ({k: v for k, v in result.items() if k not in ("dataset", "seconds")}, *_dataset(ws, name))
+    assert adopted == ["发放.csv"]                       # the second import took the prefetched table
+    assert out["甲"] == out["乙"]
+    assert out["乙"][0]["skipped_rows"] == 1 and out["乙"][0]["rows"] == 3000
+    assert not list((ws.settings.tmp_path).glob("import_*"))
+
+
+def test_bad_lines_are_refused_with_the_same_message(ws, tmp_path, capsys, monkeypatch, adopted):
+    path = tmp_path / "坏.csv"
+    _awkward_csv(path, random.Random(3), 500)
+    errors = []
+    for on in ("0", "1"):
+        monkeypatch.setenv("SHUJIAN_IMPORT_PREFETCH", on)
+        code, _, err = _cli(capsys, "data", "import", str(path), "--name", "坏", "--no-progress")
+        assert code != 0
+        errors.append(err)
+    assert adopted == ["坏.csv"] and errors[0] == errors[1] and "格式有误" in errors[1]
+    assert CatalogService(ws).list_datasets() == []
+    assert [j["status"] for j in CatalogService(ws).jobs()] == ["failed", "failed"]
+
+
+def test_gbk_and_unreadable_files_are_read_by_the_importer(ws, tmp_path, capsys, monkeypatch, adopted):
+    """A GBK file is not prefetched (its transcoding is the importer's); a file the prefetch cannot
+    read is read again by the importer, which says what is wrong."""
+    monkeypatch.setenv("SHUJIAN_IMPORT_PREFETCH", "1")
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("姓名,金额\n张三,10\n李四,20\n".encode("gbk"))
+    code, text, err = _cli(capsys, "data", "import", str(gbk), "--name", "国标", "--no-progress", "--format", "json")
+    assert code == 0 and json.loads(text)["rows"] == 2, err
+    headless = tmp_path / "headless.csv"      # staging refuses it: the prefetch drops its read
+    headless.write_text("\n姓名,金额\n张三,10\n", encoding="utf-8")
+    code, _, err = _cli(capsys, "data", "import", str(headless), "--name", "空", "--no-progress")
+    assert code != 0 and "没有表头" in err
+    assert adopted == [] and [j["status"] for j in CatalogService(ws).jobs()] == ["failed", "succeeded"]
+    assert not list((ws.settings.tmp_path).glob("import_*"))
+
+
+def test_a_refused_import_leaves_nothing(sqlite_ws, tmp_path, capsys, monkeypatch, adopted):
+    """A user without the right to import: refused before anything is written; the prefetch's read is
+    stopped and its connection closed (the warehouse never attached)."""
+    from shujian.web.accounts import ensure_demo_accounts
+
+    ensure_demo_accounts(sqlite_ws)
+    started = []
+    real = prefetch.CsvPrefetch.start.__func__
+
+    def start(cls, *args, **kwargs):
+        started.append(real(cls, *args, **kwargs))
+        return started[-1]
+    monkeypatch.setattr(prefetch.CsvPrefetch, "start", classmethod(start))
+    monkeypatch.setenv("SHUJIAN_IMPORT_PREFETCH", "1")
+    path = tmp_path / "人员.csv"
+    _awkward_csv(path, random.Random(4), 2000)
+    code, _, err = _cli(capsys, "data", "import", str(path), "--name", "人员", "--as", "jj_jcg", "--no-progress")
+    assert code != 0 and "无权" in err
+    (pre,) = started
+    assert pre.con is None and not pre._thread.is_alive() and pre.tmp_files == []
+    assert adopted == [] and CatalogService(sqlite_ws).list_datasets() == []
+    with sqlite_ws.warehouse() as con:
+        assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE NOT temporary").fetchone()[0] == 0
+
+
+def test_close_stops_a_read_that_runs(tmp_path):
+    """``close`` while DuckDB reads the file: the read is interrupted, the connection closed."""
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("姓名,金额,备注\n")
+        fh.writelines(f"张{i % 97},{i},第{i}笔发放记录\n" for i in range(300_000))
+    pre = prefetch.CsvPrefetch.start(path)
+    time.sleep(0.05)
+    pre.close()
+    assert pre.con is None and not pre._thread.is_alive() and pre.tmp_files == []
+    assert pre.wait() is False
+
+
+def test_ctrl_c_on_the_console_script_with_a_prefetched_file(tmp_path):
+    """SIGINT to ``shujian data import`` of a UTF-8 file (read by the prefetch): exit 130, the job
+    interrupted, version 1 still current, nothing left in tmp."""
+    from sqlalchemy import create_engine, text
+
+    home = tmp_path / "home"
+    env = dict(os.environ, SHUJIAN_HOME=str(home), SHUJIAN_IMPORT_PREFETCH="1")
+    env.pop("SHUJIAN_DATABASE_URL", None)
+    exe = str(Path(sys.executable).with_name("shujian"))
+    small = tmp_path / "v1.csv"
+    small.write_text("姓名,金额,备注\n张三,1,一\n", encoding="utf-8")
+    subprocess.run([exe, "data", "import", str(small), "--name", "人员", "--no-progress"], env=env, check=True,
+                   capture_output=True, timeout=120)
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8") as fh:
+        fh.write("姓名,金额,备注\n")
+        fh.writelines(f"张{i % 97},{i},第{i}笔发放记录\n" for i in range(1_500_000))
+    proc = subprocess.Popen([exe, "data", "import", str(big), "--name", "人员", "--no-progress"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    engine = create_engine(f"sqlite:///{home / 'metadata.sqlite'}")
+    deadline = time.monotonic() + 60
+    with engine.connect() as conn:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if conn.execute(text("SELECT count(*) FROM jobs WHERE status = 'running'")).scalar():
+                break
+            time.sleep(0.02)
+    assert proc.poll() is None, "the import finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "导入已中断" in err, (out, err)
+    with engine.connect() as conn:
+        statuses = [r[0] for r in conn.execute(text("SELECT status FROM jobs ORDER BY id"))]
+        versions = conn.execute(text("SELECT count(*) FROM dataset_versions")).scalar()
+    engine.dispose()
+    assert statuses == ["succeeded", "interrupted"] and versions == 1
+    assert not list((home / "tmp").glob("import_*"))
