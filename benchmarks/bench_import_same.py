@@ -36,8 +36,20 @@ req = ImportRequest(name="t", path=Path(spec["path"]), skip_bad_rows=spec.get("s
                     key_columns=spec.get("key"), types=spec.get("types", {}), header_row=spec.get("header_row", 1),
                     encoding=spec.get("encoding"), semantics=spec.get("semantics", {}))
 out = {}
+pre = None
+try:   # as `shujian data import` does: the file's read started first (a tree without it: none)
+    from shujian.catalog.prefetch import CsvPrefetch
+except ImportError:
+    CsvPrefetch = None
+if CsvPrefetch is not None and os.environ.get("SAME_PREFETCH") == "1":
+    pre = CsvPrefetch.start(req.path, encoding=req.encoding, header_row=req.header_row)
+    real_adopt = CsvPrefetch.adopt
+    def adopt(self, *a, **k):
+        sys.stderr.write("PREFETCHED\n")
+        return real_adopt(self, *a, **k)
+    CsvPrefetch.adopt = adopt
 try:
-    r = Importer(ws).import_file(req)
+    r = Importer(ws, prefetch=pre).import_file(req) if pre is not None else Importer(ws).import_file(req)
 except Exception as exc:
     out["error"] = [type(exc).__name__, str(exc), getattr(exc, "hint", None)]
 else:
@@ -201,14 +213,16 @@ def write_cases(d: Path, bench_csv: Path | None) -> list[tuple[str, dict]]:
     return cases
 
 
-def dump(src: str, spec: dict, home: Path) -> dict:
-    env = dict(os.environ, PYTHONPATH=src, SHUJIAN_HOME=str(home))
+def dump(src: str, spec: dict, home: Path, prefetch: bool = False) -> dict:
+    """The import's dump; with ``prefetch`` (a tree that has ``catalog.prefetch``) the file's read is
+    started first, as the console command starts it, and ``_prefetched`` says whether the importer took it."""
+    env = dict(os.environ, PYTHONPATH=src, SHUJIAN_HOME=str(home), SAME_PREFETCH="1" if prefetch else "0")
     env.pop("SHUJIAN_DATABASE_URL", None)
     subprocess.run(["rm", "-rf", str(home)], check=True)
     out = subprocess.run([sys.executable, "-c", DUMP, json.dumps(spec)], env=env, capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"the dump crashed ({src}):\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout)
+    return {**json.loads(out.stdout), "_prefetched": "PREFETCHED" in out.stderr}
 
 
 def _say(text: str) -> None:
@@ -223,14 +237,18 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/import-same"))
     ap.add_argument("--bench-csv", type=Path, default=None, help="the benchmark CSV: its first 200,000 rows too")
     ap.add_argument("--only", default=None, help="cases whose name contains this")
+    ap.add_argument("--no-prefetch", action="store_true",
+                    help="the new tree's imports without the command's prefetch of a CSV file (catalog.prefetch)")
     args = ap.parse_args()
     cases = write_cases(args.workdir / "files", args.bench_csv)
-    differ = 0
+    differ = prefetched = 0
     for name, spec in cases:
         if args.only and args.only not in name:
             continue
         a = dump(args.baseline_src, spec, args.workdir / "home-a")
-        b = dump(args.src, spec, args.workdir / "home-b")
+        b = dump(args.src, spec, args.workdir / "home-b", prefetch=not args.no_prefetch)
+        a.pop("_prefetched")
+        prefetched += b.pop("_prefetched")
         same = a == b
         differ += not same
         what = (a.get("error") or [None, f"{a.get('version', {}).get('rows')} rows"])[1]
@@ -240,7 +258,7 @@ def main() -> int:
                 if a.get(k) != b.get(k):
                     _say(f"    {k}: A {json.dumps(a.get(k), ensure_ascii=False)[:600]}")
                     _say(f"    {k}: B {json.dumps(b.get(k), ensure_ascii=False)[:600]}")
-    _say(f"{len(cases)} cases, {differ} different")
+    _say(f"{len(cases)} cases, {differ} different; the new tree's import took the prefetched read in {prefetched}")
     return 1 if differ else 0
 
 

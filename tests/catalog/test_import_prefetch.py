@@ -196,3 +196,24 @@ def test_ctrl_c_on_the_console_script_with_a_prefetched_file(tmp_path):
     engine.dispose()
     assert statuses == ["succeeded", "interrupted"] and versions == 1
     assert not list((home / "tmp").glob("import_*"))
+
+
+def test_the_read_runs_under_the_import_memory_limit(tmp_path, monkeypatch):
+    """The prefetch's connection has SHUJIAN_IMPORT_MEMORY_LIMIT, as the importer's own has."""
+    import duckdb
+
+    monkeypatch.setenv("SHUJIAN_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("SHUJIAN_DATABASE_URL", raising=False)
+    monkeypatch.setenv("SHUJIAN_IMPORT_MEMORY_LIMIT", "300MB")
+    path = tmp_path / "a.csv"
+    path.write_text("姓名,金额\n张三,10\n", encoding="utf-8")
+    pre = prefetch.CsvPrefetch.start(path)
+    try:
+        assert pre.wait()
+        want = duckdb.connect()
+        want.execute("SET memory_limit = '300MB'")
+        setting = "SELECT current_setting('memory_limit')"
+        assert pre.con.execute(setting).fetchone() == want.execute(setting).fetchone()
+        assert pre.con.execute(f"SELECT count(*) FROM {prefetch.STAGE}").fetchone()[0] == 1
+    finally:
+        pre.close()

@@ -34,6 +34,7 @@ from . import readers
 from .inputs import (  # noqa: F401 - re-exported: callers import them from here
     FORMATS,
     MAX_NAME,
+    _memory_setting,
     check_import_path,
     check_path,
     check_upload_name,
@@ -829,12 +830,6 @@ def _unclean_norm(sem: str, norm: str) -> str:
         return (f"(CASE WHEN regexp_full_match({norm}, '{CLEAN_FORMS[sem]}') THEN {norm} "
                 f"ELSE sj_norm_id_number({norm}) END)")
     return norm
-
-
-def _memory_setting(value: str) -> str:
-    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*[KMGT]?i?B\s*", value, re.IGNORECASE):
-        raise InputError(f"SHUJIAN_IMPORT_MEMORY_LIMIT 的值“{value}”无效", hint="应为类似 1GB、512MB 的大小")
-    return value.strip()
 
 
 def _q(name: str) -> str:

@@ -137,3 +137,10 @@ def sheet_requests(base, sheets: list[str], all_sheets: bool) -> list:
     return [replace(base, sheet=sh.strip(), name=(ds.strip() or f"{base.name}_{sh.strip()}"),
                     semantics=dict(base.semantics), types=dict(base.types), skip_columns=list(base.skip_columns))
             for sh, ds in pairs]
+
+
+def _memory_setting(value: str) -> str:
+    """The import's DuckDB memory limit (``SHUJIAN_IMPORT_MEMORY_LIMIT``), checked."""
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*[KMGT]?i?B\s*", value, re.IGNORECASE):
+        raise InputError(f"SHUJIAN_IMPORT_MEMORY_LIMIT 的值“{value}”无效", hint="应为类似 1GB、512MB 的大小")
+    return value.strip()

@@ -94,7 +94,7 @@ class CsvPrefetch:
 
     def _read(self) -> None:
         from ..config import load_settings
-        from .inputs import check_import_path, check_path, detect_format
+        from .inputs import _memory_setting, check_import_path, check_path, detect_format
 
         settings = load_settings()
         path = check_path(self.path)
@@ -115,6 +115,8 @@ class CsvPrefetch:
                 return
             self.settings = settings
             self.con = connect_duckdb(":memory:", settings)
+        # the import's memory limit, as Importer._run sets it on its connection
+        self.con.execute(f"SET memory_limit = '{_memory_setting(settings.import_memory_limit)}'")
         req = _Request(self.encoding, self.header_row)
         info = Stager(_Settings(settings), _Quiet()).stage_csv(self.con, STAGE, f"p{os.getpid()}", self.tmp_files,
                                                                path.resolve(), req)
