@@ -6,15 +6,16 @@ and the user's right to import.  DuckDB's read of the file (the staging TEMP tab
 DuckDB's threads with the GIL released) does not depend on any of it, so the command starts it first,
 in a background thread (``CsvPrefetch.start``), on a DuckDB connection of its own that holds only the
 file's rows: an in-memory database, **not** the warehouse, and nothing is written to the metadata
-store.  The hashing and byte scan of the file start with it (``staging.Stager.stage_csv``).
+store.  The hashing and byte scan of the file start with it, and a GBK/GB18030 file's transcoding to
+UTF-8 (worker processes; ``staging.Stager.stage_csv``).
 
 The importer then waits for the read (``wait``), attaches the warehouse to that connection (``attach``:
 the same file, lock and settings as ``Workspace.warehouse``) and goes on from the staging table as it
-would from its own (``adopt``).  Whatever the prefetch does not take — a format other than CSV, an
-encoding other than UTF-8 (GBK is transcoded by worker processes, left to the importer), a file the
-checks refuse, any error — it drops, and the importer stages the file itself, with its own messages.
-On refusal, error or Ctrl-C before the importer takes it, ``close`` interrupts the read, closes the
-connection (its TEMP tables go with it) and removes any file it wrote; nothing is left.
+would from its own (``adopt``).  Whatever the prefetch does not take — a format other than CSV, a file
+the checks refuse, any error — it drops, and the importer stages the file itself, with its own
+messages.  On refusal, error or Ctrl-C before the importer takes it, ``close`` interrupts the read,
+closes the connection (its TEMP tables go with it) and removes any file it wrote (a transcoding under
+way is let finish first: its workers remove their parts only when it ends); nothing is left.
 """
 
 from __future__ import annotations
@@ -39,15 +40,29 @@ class _Request:
     skip_bad_rows: bool = False
 
 
+class _Closed(Exception):
+    """The prefetch was closed while it read (raised from its progress calls)."""
+
+
 class _Quiet:
+    """The prefetch's progress: none shown; once the prefetch is closed, the next call stops the work
+    calling it (a GBK file transcoded here, block by block, stops within a block)."""
+
+    def __init__(self, pre: CsvPrefetch | None = None):
+        self.pre = pre
+
+    def _check(self) -> None:
+        if self.pre is not None and self.pre._closed:
+            raise _Closed
+
     def stage(self, description: str, total: float | None = None) -> None:
-        pass
+        self._check()
 
     def advance(self, amount: float) -> None:
-        pass
+        self._check()
 
     def update(self, completed: float) -> None:
-        pass
+        self._check()
 
 
 class _Settings:
@@ -101,11 +116,6 @@ class CsvPrefetch:
         check_import_path(path, settings)          # the service's check, before a byte is read
         if detect_format(path, self.fmt) != "csv":
             return
-        from . import readers
-
-        encoding = (self.encoding or readers.detect_encoding(path)).lower()
-        if encoding not in ("utf-8", "utf8", "utf-8-sig"):
-            return
         from ..workspace import connect_duckdb
         from .staging import Stager
 
@@ -118,7 +128,7 @@ class CsvPrefetch:
         # the import's memory limit, as Importer._run sets it on its connection
         self.con.execute(f"SET memory_limit = '{_memory_setting(settings.import_memory_limit)}'")
         req = _Request(self.encoding, self.header_row)
-        info = Stager(_Settings(settings), _Quiet()).stage_csv(self.con, STAGE, f"p{os.getpid()}", self.tmp_files,
+        info = Stager(_Settings(settings), _Quiet(self)).stage_csv(self.con, STAGE, f"p{os.getpid()}", self.tmp_files,
                                                                path.resolve(), req)
         materialise = info.pop("materialise", None)
         if self._closed:
