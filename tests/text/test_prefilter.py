@@ -163,3 +163,88 @@ def test_sql_cleaning_is_the_cleaning():
         assert clean == cleaned(texts[i]), repr(texts[i])
         assert rewritten or cleaned(texts[i]) == texts[i], repr(texts[i])
         assert kept == matcher.candidate(cleaned(texts[i])), repr(texts[i])    # exactly the matcher's test
+
+
+def _prefilter_texts(seed: int, n: int) -> list[str | None]:
+    """Messages of the rule's terms (``messages``), strings of every character the cleaning rewrites,
+    texts longer than ``MAX_CHARS`` and nulls."""
+    rng = random.Random(seed)
+    alphabet = [*SPACES, *WIDE, "_", "x", "0", "D", "_x000D_", "_x000a_", "_X000D_", "a", "Z", "预", "付", "！", "。",
+                "办", "卡", "收取", "学费", "会员", "一学期", "课", "é", "\U00020000"]
+    texts: list[str | None] = [title + "。" + body for title, body in messages(seed, n)]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(n)]
+    texts += ["", " ", "\u3000", "_x000D_", "办ＶＩＰ卡", "ａ" * 20_010, " " + "预" * 19_999 + " 付", "。" * 19_999 + "预付",
+              "_x000D_" * 3 + "预付", None, None]
+    rng.shuffle(texts)
+    return texts
+
+
+def test_the_c_cleaning_is_the_cleaning(monkeypatch):
+    """``_native.cleaned`` (the C prefilter's cleaning) gives ``clean.cleaned``'s string for every text,
+    the cut to the first ``MAX_CHARS`` characters included (a short limit, to cut inside escapes and runs)."""
+    from shujian.text import _native, clean
+
+    texts = [t for t in _prefilter_texts(30, 800) if t is not None]
+    for t in texts:
+        assert _native.cleaned(t, clean.MAX_CHARS) == cleaned(t), repr(t[:80])
+    monkeypatch.setattr(clean, "MAX_CHARS", 9)
+    for t in texts:
+        assert _native.cleaned(t, 9) == cleaned(t), repr(t[:80])
+
+
+def test_the_duckdb_prefilter_is_the_matchers_test(monkeypatch):
+    """``udf.prefilter_arrow`` (the body of ``shujian_text_pre``) is ``Matcher.candidate`` of the cleaned
+    text for every text of a batch — in C and without the extension (RE2 over the batch, Python for the
+    texts the cleaning changes) — on an array sliced to an offset, with nulls (False)."""
+    import json
+
+    import pyarrow as pa
+
+    from shujian.text import native
+    from shujian.text.udf import prefilter_arrow
+
+    texts = _prefilter_texts(31, 1500)
+    matcher = Matcher(RULE)
+    expected = [t is not None and matcher.candidate(cleaned(t)) for t in texts]
+    assert 300 < sum(expected) < len(texts) - 300        # both answers are common
+    config = json.dumps({"rule": RULE.model_dump(mode="json", exclude_defaults=True), "outputs": ["words"]},
+                        ensure_ascii=False)
+    array = pa.array(["x", *texts], pa.string()).slice(1)
+    assert native.prefilter(tuple(RULE.positive_terms())) is not None      # the C loop takes this rule
+    for batch in (array, array.slice(7, 300)):
+        want = expected if len(batch) == len(texts) else expected[7:307]
+        assert prefilter_arrow(batch, config).to_pylist() == want
+    monkeypatch.setenv("SHUJIAN_TEXT_NATIVE", "0")
+    assert native.prefilter(tuple(RULE.positive_terms())) is None
+    assert prefilter_arrow(array, config).to_pylist() == expected
+
+
+def test_the_c_prefilter_of_regex_terms():
+    """A rule of regex terms only, and a regex term whose first character is also a literal term: the C
+    prefilter tries each regex term where one of its first characters is (``rx_run``), as ``re`` searches."""
+    from shujian.text import native
+
+    rng = random.Random(32)
+    for terms in (("~办[了的]{0,2}卡", "~(收取|收了)[^，。]{0,3}费"), ("办", "~办[了的]{0,2}卡", "学费"),
+                  ("~[0-9A-Z]{2,3}卡", "会员")):
+        pre = native.prefilter(terms)
+        assert pre is not None
+        pattern = re.compile("|".join(f"(?:{t[1:]})" if is_regex(t) else re.escape(t) for t in terms))
+        for _ in range(3000):
+            text = "".join(rng.choice("办了的卡收取费，。AB12会员学x") for _ in range(rng.randint(0, 12)))
+            assert native._native.prefilter_found(pre, text) == (pattern.search(text) is not None), text
+
+
+def test_the_compiled_prefilter_is_the_c_function_on_duckdb_only():
+    """DuckDB calls ``shujian_text_pre`` with the step's kept config (the same handle as the text function);
+    Spark keeps the regular expressions."""
+    from shujian.catalog.schema import CatalogSchema, ColumnSchema, DatasetSchema
+    from shujian.compiler import compile_model
+
+    catalog = CatalogSchema(datasets={"12345工单": DatasetSchema(name="12345工单", relation="t_1", columns=tuple(
+        ColumnSchema(name=n) for n in ("编号", "主题", "详情")))})
+    duck = re.sub(r"\s+", "", compile_model(_model(), catalog, "duckdb").sql)
+    assert "SHUJIAN_TEXT_PRE(__text,(SELECTconfigFROM" in duck and "REGEXP_MATCHES" not in duck
+    assert duck.count("SHUJIAN_TEXT_CONFIG(") == 1
+    spark = compile_model(_model(), catalog, "spark").sql
+    assert "SHUJIAN_TEXT_PRE" not in spark.upper() and "RLIKE" in spark.upper()

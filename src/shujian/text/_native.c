@@ -1826,7 +1826,361 @@ static PyObject *rx_match(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t(r);
 }
 
+/* ------------------------------------------------------------------ the prefilter
+ * The text step's prefilter on DuckDB (shujian_text_pre): does the cleaned text hold one of the rule's
+ * positive terms — Matcher.candidate(clean.cleaned(text)), what the SQL prefilter (clean.sql_prefilter)
+ * computes with regular expressions — over an Arrow batch without the interpreter lock. */
+
+/* clean.cleaned of t[0:n] into out (room for n characters; cleaning never lengthens a text): the Excel
+ * escapes _x000[dDaA9]_ as a line break, the first max_chars characters, each run of white space
+ * (str.isspace) holding a line break as one space, in any other run each run of ' ', '\t', U+3000, U+00A0
+ * as one space, white space at either end removed, full-width letters and digits as half-width.
+ * tests/text/test_native.py compares it with clean.cleaned on random texts. */
+static Py_ssize_t clean_ucs4(const Py_UCS4 *t, Py_ssize_t n, Py_ssize_t max_chars, Py_UCS4 *out) {
+    Py_ssize_t m = 0, i = 0;
+    while (i < n && m < max_chars) {
+        if (t[i] == '_' && i + 6 < n && t[i + 1] == 'x' && t[i + 2] == '0' && t[i + 3] == '0' && t[i + 4] == '0'
+                && (t[i + 5] == 'd' || t[i + 5] == 'D' || t[i + 5] == 'a' || t[i + 5] == 'A' || t[i + 5] == '9')
+                && t[i + 6] == '_') {
+            out[m++] = '\n'; i += 7;
+        } else {
+            out[m++] = t[i++];
+        }
+    }
+    Py_ssize_t w = 0;
+    i = 0;
+    while (i < m) {
+        if (!is_space(out[i])) { out[w++] = out[i++]; continue; }
+        Py_ssize_t j = i;
+        int brk = 0;
+        while (j < m && is_space(out[j])) { if (out[j] == '\n' || out[j] == '\r') brk = 1; j++; }
+        if (brk) {
+            out[w++] = ' ';
+        } else {
+            for (Py_ssize_t k = i; k < j;) {
+                Py_UCS4 c = out[k];
+                if (c == ' ' || c == '\t' || c == 0x3000 || c == 0xA0) {
+                    out[w++] = ' ';
+                    while (k < j && (out[k] == ' ' || out[k] == '\t' || out[k] == 0x3000 || out[k] == 0xA0)) k++;
+                } else {
+                    out[w++] = out[k++];
+                }
+            }
+        }
+        i = j;
+    }
+    Py_ssize_t lo = 0, hi = w;
+    while (lo < hi && is_space(out[lo])) lo++;
+    while (hi > lo && is_space(out[hi - 1])) hi--;
+    for (Py_ssize_t k = lo; k < hi; k++) {
+        Py_UCS4 c = out[k];
+        if ((c >= 0xFF10 && c <= 0xFF19) || (c >= 0xFF21 && c <= 0xFF3A) || (c >= 0xFF41 && c <= 0xFF5A)) c -= 0xFEE0;
+        out[k - lo] = c;
+    }
+    return hi - lo;
+}
+
+typedef struct {
+    PyObject_HEAD
+    int32_t nwords;
+    Py_UCS4 *pool;              /* the words' characters: word i is pool[w_at[i] : w_at[i] + w_len[i]] */
+    int32_t *w_at, *w_len;
+    int32_t *w_off, *w_n;       /* word → its programs in progs[w_off : w_off + w_n]; w_n -1: a literal term */
+    int32_t *w_prog;
+    int32_t nprog;
+    int32_t **progs;            /* the positive regex terms' programs (see rx_run) */
+    uint8_t first[8192];        /* the characters of the Basic Multilingual Plane a word starts with */
+    int astral;                 /* a word starts with a character outside it */
+    uint16_t *slot;             /* 65536: a first character → 1 + its place in s_off / s_n (0: none) */
+    int32_t *s_off, *s_n, *s_words;     /* the words starting with that character */
+} Pre;
+
+static void Pre_dealloc(Pre *p) {
+    free(p->pool); free(p->w_at); free(p->w_len); free(p->slot); free(p->s_off); free(p->s_n); free(p->s_words);
+    free(p->w_off); free(p->w_n); free(p->w_prog);
+    if (p->progs) { for (int32_t i = 0; i < p->nprog; i++) free(p->progs[i]); free(p->progs); }
+    Py_TYPE(p)->tp_free((PyObject *)p);
+}
+
+
+/* the words' characters and, for each first character, the words starting with it; 0 or -1 (error set) */
+static int pre_words(Pre *p, PyObject *words) {
+    PyObject *seq = PySequence_Fast(words, "words must be a sequence");
+    if (!seq) return -1;
+    Py_ssize_t nw = PySequence_Fast_GET_SIZE(seq), total = 0;
+    for (Py_ssize_t i = 0; i < nw; i++) {
+        PyObject *w = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyUnicode_Check(w) || PyUnicode_GET_LENGTH(w) == 0) {
+            Py_DECREF(seq); PyErr_SetString(PyExc_ValueError, "words must be non-empty str"); return -1;
+        }
+        total += PyUnicode_GET_LENGTH(w);
+    }
+    p->nwords = (int32_t)nw;
+    p->pool = malloc((total + 1) * sizeof(Py_UCS4));
+    p->w_at = malloc((nw + 1) * sizeof(int32_t)); p->w_len = malloc((nw + 1) * sizeof(int32_t));
+    p->slot = calloc(65536, sizeof(uint16_t));
+    p->s_off = malloc((nw + 1) * sizeof(int32_t)); p->s_n = calloc(nw + 1, sizeof(int32_t));
+    p->s_words = malloc((nw + 1) * sizeof(int32_t));
+    if (!p->pool || !p->w_at || !p->w_len || !p->slot || !p->s_off || !p->s_n || !p->s_words) {
+        Py_DECREF(seq); PyErr_NoMemory(); return -1;
+    }
+    Py_ssize_t at = 0;
+    int32_t nslots = 0;
+    for (Py_ssize_t i = 0; i < nw; i++) {
+        PyObject *w = PySequence_Fast_GET_ITEM(seq, i);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(w);
+        if (!PyUnicode_AsUCS4(w, p->pool + at, n, 0)) { Py_DECREF(seq); return -1; }
+        p->w_at[i] = (int32_t)at; p->w_len[i] = (int32_t)n;
+        Py_UCS4 c = p->pool[at];
+        at += n;
+        if (c >= 65536) { p->astral = 1; continue; }
+        p->first[c >> 3] |= (uint8_t)(1u << (c & 7));
+        if (!p->slot[c]) p->slot[c] = (uint16_t)++nslots;
+        p->s_n[p->slot[c] - 1]++;
+    }
+    /* each slot's words in word order */
+    for (int32_t k = 0, off = 0; k < nslots; k++) { p->s_off[k] = off; off += p->s_n[k]; p->s_n[k] = 0; }
+    for (Py_ssize_t i = 0; i < nw; i++) {
+        Py_UCS4 c = p->pool[p->w_at[i]];
+        if (c >= 65536) continue;
+        int32_t k = p->slot[c] - 1;
+        p->s_words[p->s_off[k] + p->s_n[k]++] = (int32_t)i;
+    }
+    Py_DECREF(seq);
+    return 0;
+}
+
+/* Pre(words, roles, programs): words the positive literal terms and the characters a positive regex term
+ * starts with; roles[i] None for a literal term, else the indices (into programs) of the regex terms
+ * words[i] starts; programs the regex terms' programs (as native._program writes them) */
+static int Pre_init(Pre *p, PyObject *args, PyObject *kw) {
+    PyObject *words, *roles, *programs;
+    if (!PyArg_ParseTuple(args, "OOO", &words, &roles, &programs)) return -1;
+    Py_ssize_t np = PySequence_Size(programs);
+    if (np < 0) return -1;
+    p->progs = calloc(np + 1, sizeof(int32_t *));
+    if (!p->progs) { PyErr_NoMemory(); return -1; }
+    p->nprog = (int32_t)np;
+    for (Py_ssize_t i = 0; i < np; i++) {
+        PyObject *prog = PySequence_GetItem(programs, i);
+        if (!prog) return -1;
+        p->progs[i] = int_array(prog, NULL);
+        Py_DECREF(prog);
+        if (!p->progs[i]) return -1;
+    }
+    if (pre_words(p, words) < 0) return -1;
+    int32_t nw = p->nwords;
+    if (PySequence_Size(roles) != nw) { PyErr_SetString(PyExc_ValueError, "one role per word"); return -1; }
+    p->w_off = malloc((nw + 1) * sizeof(int32_t)); p->w_n = malloc((nw + 1) * sizeof(int32_t));
+    if (!p->w_off || !p->w_n) { PyErr_NoMemory(); return -1; }
+    IVec all = {0};
+    for (int32_t i = 0; i < nw; i++) {
+        PyObject *role = PySequence_GetItem(roles, i);
+        if (!role) { free(all.v); return -1; }
+        p->w_off[i] = (int32_t)all.n; p->w_n[i] = -1;
+        if (role != Py_None) {
+            Py_ssize_t m;
+            int32_t *v = int_array(role, &m);
+            Py_DECREF(role);
+            if (!v) { free(all.v); return -1; }
+            for (Py_ssize_t j = 0; j < m; j++)
+                if (v[j] < 0 || v[j] >= np || ivec_push(&all, v[j]) < 0) {
+                    free(v); free(all.v);
+                    if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a program index out of range");
+                    return -1;
+                }
+            free(v);
+            p->w_n[i] = (int32_t)m;
+        } else {
+            Py_DECREF(role);
+        }
+    }
+    p->w_prog = all.v ? all.v : malloc(sizeof(int32_t));
+    return 0;
+}
+
+static PyTypeObject PreType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "shujian.text._native.Pre",
+    .tp_basicsize = sizeof(Pre),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Pre_init,
+    .tp_dealloc = (destructor)Pre_dealloc,
+    .tp_doc = "A rule's positive terms for the prefilter (shujian.text.native.prefilter builds it).",
+};
+
+/* word w is at t[i:]: a literal term, or a regex term's program matches there (-2 from rx_run, too deep: not
+ * expected, counts as a match — the prefilter keeps more, never less) */
+static int pre_word_at(const Pre *p, int32_t w, const Py_UCS4 *t, Py_ssize_t i, Py_ssize_t n) {
+    if (p->w_n[w] < 0) {
+        Py_ssize_t len = p->w_len[w];
+        return i + len <= n && memcmp(t + i, p->pool + p->w_at[w], (size_t)len * sizeof(Py_UCS4)) == 0;
+    }
+    for (int32_t k = 0; k < p->w_n[w]; k++)
+        if (rx_run(p->progs[p->w_prog[p->w_off[w] + k]], t, i, n, NULL, 0) != -1) return 1;
+    return 0;
+}
+
+/* t[0:n] (cleaned) holds a positive literal term, or a positive regex term matches at one of its first
+ * characters: 1, else 0 (the words that start with each character of the text are tried there) */
+static int pre_found(const Pre *p, const Py_UCS4 *t, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = t[i];
+        if (c < 65536) {
+            if (!(p->first[c >> 3] & (1u << (c & 7)))) continue;
+            int32_t k = p->slot[c] - 1;
+            for (int32_t j = 0; j < p->s_n[k]; j++) if (pre_word_at(p, p->s_words[p->s_off[k] + j], t, i, n)) return 1;
+        } else if (p->astral) {
+            for (int32_t w = 0; w < p->nwords; w++)
+                if (p->pool[p->w_at[w]] == c && pre_word_at(p, w, t, i, n)) return 1;
+        }
+    }
+    return 0;
+}
+
+/* pre_found of a message's UTF-8 bytes s[0:len] when the cleaning leaves it alone (is_clean_text), decoded,
+ * tested and searched in one pass: 1 or 0; -2 when the cleaning may change it or it is not valid UTF-8 (the
+ * caller takes the general path: utf8_to_ucs4, clean_ucs4, pre_found); -1 no memory */
+static int pre_found_utf8(const Pre *p, Scratch *S, const uint8_t *s, Py_ssize_t len, Py_ssize_t max_chars) {
+    if (S->bufcap < len + 1) {
+        Py_ssize_t cap = len + 64;
+        Py_UCS4 *b = realloc(S->buf, (size_t)cap * sizeof(Py_UCS4));
+        if (!b) return -1;
+        S->buf = b; S->bufcap = cap;
+    }
+    Py_UCS4 *out = S->buf;
+    Py_ssize_t k = 0, i = 0;
+    int cand = 0;
+    while (i < len) {
+        uint8_t b0 = s[i];
+        Py_UCS4 c;
+        if (b0 < 0x80) {
+            c = b0; i++;
+            if (c == '\n' || c == '\r' || c == '\t' || (c == ' ' && i < len && s[i] == ' ')
+                    || (c == '_' && i + 3 < len && s[i] == 'x' && s[i + 1] == '0' && s[i + 2] == '0' && s[i + 3] == '0'))
+                return -2;
+        } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+            if (i + 2 >= len) return -2;
+            uint8_t b1 = s[i + 1], b2 = s[i + 2];
+            if ((b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80) return -2;
+            c = ((Py_UCS4)(b0 & 0x0F) << 12) | ((Py_UCS4)(b1 & 0x3F) << 6) | (b2 & 0x3F);
+            if (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF) || c == 0x3000
+                    || (c >= 0xFF10 && c <= 0xFF5A && ((c <= 0xFF19) || (c >= 0xFF21 && c <= 0xFF3A) || c >= 0xFF41)))
+                return -2;
+            i += 3;
+        } else if (b0 >= 0xC2 && b0 <= 0xDF) {
+            if (i + 1 >= len || (s[i + 1] & 0xC0) != 0x80) return -2;
+            c = ((Py_UCS4)(b0 & 0x1F) << 6) | (s[i + 1] & 0x3F);
+            if (c == 0xA0) return -2;
+            i += 2;
+        } else {
+            return -2;                  /* four bytes (outside the Basic Multilingual Plane) or not UTF-8 */
+        }
+        out[k++] = c;
+        cand |= (p->first[c >> 3] >> (c & 7)) & 1;
+    }
+    if (k > max_chars || (k && (is_space(out[0]) || is_space(out[k - 1])))) return -2;
+    return cand ? pre_found(p, out, k) : 0;
+}
+
+/* prefilter_arrow(pre, validity or None, offsets, data, offset, count, max_chars) → bitmap (bytes): for each
+ * message of an Arrow string array (its buffers, from element ``offset``) whether its cleaned form holds a
+ * positive term; a null is the empty text (no term); a message that is not valid UTF-8 is kept (the text
+ * function decides, as it did).  Without the interpreter lock. */
+static PyObject *prefilter_arrow(PyObject *self, PyObject *args) {
+    PyObject *obj, *valid_obj, *result = NULL;
+    Py_buffer offs_buf, data_buf, valid_buf;
+    Py_ssize_t offset, count, max_chars;
+    if (!PyArg_ParseTuple(args, "O!Oy*y*nnn", &PreType, &obj, &valid_obj, &offs_buf, &data_buf, &offset, &count,
+                          &max_chars))
+        return NULL;
+    Pre *p = (Pre *)obj;
+    valid_buf.obj = NULL;
+    uint8_t *kept = NULL;
+    Py_UCS4 *clean = NULL;
+    Py_ssize_t clean_cap = 0;
+    Scratch S;
+    memset(&S, 0, sizeof(S));
+    if (valid_obj != Py_None && PyObject_GetBuffer(valid_obj, &valid_buf, PyBUF_SIMPLE) < 0) goto done;
+    const int32_t *offs = (const int32_t *)offs_buf.buf;
+    const uint8_t *data = (const uint8_t *)data_buf.buf, *valid = valid_buf.obj ? valid_buf.buf : NULL;
+    if (max_chars < 0) { PyErr_SetString(PyExc_ValueError, "max_chars < 0"); goto done; }
+    if (arrow_bounds(&offs_buf, &data_buf, valid ? &valid_buf : NULL, offset, count) < 0) goto done;
+    if (!(kept = calloc((size_t)count / 8 + 1, 1))) { PyErr_NoMemory(); goto done; }
+    int failed = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_ssize_t at = offset + i, n = 0;
+        if (valid && !bit(valid, at)) continue;
+        int fast = pre_found_utf8(p, &S, data + offs[at], offs[at + 1] - offs[at], max_chars);
+        if (fast == -1) { failed = 1; break; }
+        if (fast >= 0) {
+            if (fast) kept[i >> 3] |= (uint8_t)(1 << (i & 7));
+            continue;
+        }
+        int bad = utf8_to_ucs4(&S, data + offs[at], offs[at + 1] - offs[at], &n);
+        if (bad < 0) { failed = 1; break; }
+        int hit = 1;
+        if (!bad) {
+            const Py_UCS4 *t = S.buf;
+            if (!is_clean_text(S.buf, n, max_chars)) {
+                if (clean_cap < n + 1) {
+                    Py_UCS4 *b = realloc(clean, (size_t)(n + 64) * sizeof(Py_UCS4));
+                    if (!b) { failed = 1; break; }
+                    clean = b; clean_cap = n + 64;
+                }
+                n = clean_ucs4(S.buf, n, max_chars, clean);
+                t = clean;
+            }
+            hit = pre_found(p, t, n);
+        }
+        if (hit) kept[i >> 3] |= (uint8_t)(1 << (i & 7));
+    }
+    Py_END_ALLOW_THREADS
+    if (failed) { PyErr_NoMemory(); goto done; }
+    result = PyBytes_FromStringAndSize((const char *)kept, (Py_ssize_t)(count / 8 + 1));
+done:
+    free(kept); free(clean);
+    scratch_free(&S);
+    PyBuffer_Release(&offs_buf); PyBuffer_Release(&data_buf);
+    if (valid_buf.obj) PyBuffer_Release(&valid_buf);
+    return result;
+}
+
+/* cleaned(text, max_chars): clean_ucs4 of a str (tests compare it with clean.cleaned) */
+static PyObject *cleaned_text(PyObject *self, PyObject *args) {
+    PyObject *text;
+    Py_ssize_t max_chars;
+    if (!PyArg_ParseTuple(args, "Un", &text, &max_chars)) return NULL;
+    if (max_chars < 0) { PyErr_SetString(PyExc_ValueError, "max_chars < 0"); return NULL; }
+    Py_UCS4 *t = PyUnicode_AsUCS4Copy(text);
+    if (!t) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_UCS4 *out = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_UCS4));
+    if (!out) { PyMem_Free(t); return PyErr_NoMemory(); }
+    Py_ssize_t m = clean_ucs4(t, n, max_chars, out);
+    PyObject *r = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, m);
+    PyMem_Free(t); PyMem_Free(out);
+    return r;
+}
+
+/* prefilter_found(pre, text): pre_found of a str as it is (not cleaned) — for tests */
+static PyObject *prefilter_found(PyObject *self, PyObject *args) {
+    PyObject *obj, *text;
+    if (!PyArg_ParseTuple(args, "O!U", &PreType, &obj, &text)) return NULL;
+    Py_UCS4 *t = PyUnicode_AsUCS4Copy(text);
+    if (!t) return NULL;
+    int r = pre_found((Pre *)obj, t, PyUnicode_GET_LENGTH(text));
+    PyMem_Free(t);
+    return PyBool_FromLong(r);
+}
+
 static PyMethodDef methods[] = {
+    {"prefilter_arrow", prefilter_arrow, METH_VARARGS,
+     "prefilter_arrow(pre, validity, offsets, data, offset, count, max_chars) -> kept bitmap"},
+    {"prefilter_found", prefilter_found, METH_VARARGS, "prefilter_found(pre, text) -> bool (text as it is)"},
+    {"cleaned", cleaned_text, METH_VARARGS, "cleaned(text, max_chars) -> clean.cleaned(text) in C"},
     {"key_names", key_names, METH_VARARGS, "key_names(keys, joined) -> [name places] or None"},
     {"key_names_arrow", key_names_arrow, METH_VARARGS,
      "key_names_arrow(keys, merchants, validity, offsets, data, offset, count, max_chars) -> "
@@ -1850,15 +2204,18 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", NULL, -1, 
 #endif
 
 PyMODINIT_FUNC PyInit__native(void) {
-    if (PyType_Ready(&RuleType) < 0 || PyType_Ready(&MerchantsType) < 0 || PyType_Ready(&KeysType) < 0) return NULL;
+    if (PyType_Ready(&RuleType) < 0 || PyType_Ready(&MerchantsType) < 0 || PyType_Ready(&KeysType) < 0
+            || PyType_Ready(&PreType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
     Py_INCREF(&RuleType);
     Py_INCREF(&MerchantsType);
     Py_INCREF(&KeysType);
+    Py_INCREF(&PreType);
     if (PyModule_AddObject(m, "Rule", (PyObject *)&RuleType) < 0
             || PyModule_AddObject(m, "Merchants", (PyObject *)&MerchantsType) < 0
             || PyModule_AddObject(m, "Keys", (PyObject *)&KeysType) < 0
+            || PyModule_AddObject(m, "Pre", (PyObject *)&PreType) < 0
             || PyModule_AddStringConstant(m, "SOURCE", SHUJIAN_NATIVE_SOURCE) < 0) {
         Py_DECREF(m);
         return NULL;

@@ -256,6 +256,54 @@ def screen_arrow(matcher: Matcher | None, texts: Any, *, merchant: bool, words: 
     return tuple(columns)
 
 
+def prefilter(positive: tuple[str, ...]) -> Any | None:
+    """The rule's positive terms (``TextRule.positive_terms``) for :func:`prefilter_arrow`, or None without
+    the extension (or when it is off) or when a regex term's first characters are not a known set or its
+    shape has no program (``matcher._first_chars``, :func:`_program`): then the caller tests otherwise."""
+    return _prefilter(positive) if enabled() else None
+
+
+@lru_cache(maxsize=16)
+def _prefilter(positive: tuple[str, ...]) -> Any | None:
+    roles: dict[str, list[int] | None] = {}
+    programs: list[list[int]] = []
+    for t in positive:
+        if not is_regex(t):
+            roles[t] = None                     # a literal: found is enough
+            continue
+        chars, program = _first_chars(t[1:]), _program(t[1:])
+        if not chars or program is None:
+            return None
+        for c in sorted(chars):
+            if c in roles and roles[c] is None:
+                continue                        # the character is a literal term itself
+            roles.setdefault(c, []).append(len(programs))
+        programs.append(program)
+    if not roles:
+        return None
+    words = list(roles)
+    return _native.Pre(words, [roles[w] for w in words], programs)
+
+
+def prefilter_arrow(pre: Any, texts: Any) -> Any | None:
+    """For each message of an Arrow string array, whether its cleaned form (``clean.cleaned``) holds one of
+    the positive terms of ``pre`` (:func:`prefilter`): ``Matcher.candidate(cleaned(text))``, as a boolean
+    Arrow array (a null: False; a message not valid UTF-8: True, the text function decides), computed
+    from the array's buffers without the interpreter lock.  None when the array is not a string array."""
+    import pyarrow as pa
+
+    from shujian.text.clean import MAX_CHARS
+
+    if not pa.types.is_string(texts.type):
+        return None
+    n = len(texts)
+    if not n:
+        return pa.array([], pa.bool_())
+    validity, offsets, data = texts.buffers()
+    kept = _native.prefilter_arrow(pre, validity, offsets, b"" if data is None else data, texts.offset, n, MAX_CHARS)
+    return pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(kept)])
+
+
 # ---------------------------------------------------------------- regex terms as programs for _native.c
 _END, _SET, _REP, _BRANCH = 0, 1, 2, 3
 _MAX = 2**31 - 1

@@ -27,6 +27,11 @@ the same rows.
 once per statement, from a one-row CTE (``compiler.text.kept_configs``): this function keeps it in the
 process and returns a short handle (``@config:<digest>``) that ``shujian_text`` receives in every row
 instead of the rule's JSON, which DuckDB would copy into every row of every batch.
+
+``shujian_text_pre(text VARCHAR, config VARCHAR) → BOOLEAN``: the step's prefilter on DuckDB
+(``compiler.text``): the cleaned text holds one of the rule's positive terms
+(``Matcher.candidate(cleaned(text))``, what ``clean.sql_prefilter`` computes with regular expressions,
+which Spark keeps), in C over the Arrow batch without the interpreter lock (``native.prefilter_arrow``).
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from shujian.text.segment import segmenter
 FUNCTION = "shujian_text"
 KEYS_FUNCTION = "shujian_text_keys"
 CONFIG_FUNCTION = "shujian_text_config"
+PRE_FUNCTION = "shujian_text_pre"
 HANDLE = "@config:"                                  # a kept config's handle: HANDLE + digest
 FIELDS = ("matched", "explain", "words", "merchant", "merchant_key", "name_key")
 _KEYSETS: OrderedDict[str, Any] = OrderedDict()     # digest → KeyFilter (the latest few)
@@ -302,6 +308,59 @@ def screen_arrow(texts, config: str, words: tuple[str, ...] = ()):
          for f in FIELDS], fields=list(struct))
 
 
+@lru_cache(maxsize=64)
+def _positive(config: str) -> tuple[str, ...]:
+    data = json.loads(config)
+    rule = TextRule.model_validate(data["rule"]) if data.get("rule") else None
+    return tuple(rule.positive_terms()) if rule is not None else ()
+
+
+@lru_cache(maxsize=16)
+def _pre_patterns(positive: tuple[str, ...]):
+    """The SQL prefilter's two RE2 patterns (the terms, with their full-width forms, or a character the
+    cleaning rewrites; such a character) and the matcher's own (``Matcher.candidate``) for a cleaned text."""
+    import re
+
+    from shujian.spec.text import prefilter_pattern
+    from shujian.text.clean import _rewritten_chars
+
+    rewritten = _rewritten_chars()
+    return f"{prefilter_pattern(list(positive))}|{rewritten}", rewritten, re.compile(
+        prefilter_pattern(list(positive), for_sql=False))
+
+
+def prefilter_arrow(texts, config: str):
+    """The body of ``shujian_text_pre``: for each text of an Arrow string array, whether its cleaned form
+    holds one of the config's rule's positive terms, as a boolean array (a null text: False; a config
+    without a rule: every text).  In C when the extension is built (``native.prefilter_arrow``); else the
+    SQL prefilter's two regular expressions over the batch (pyarrow's RE2, as DuckDB's) and, for a text the
+    cleaning changes, ``cleaned`` and the matcher's pattern in Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from shujian.text.clean import cleaned
+
+    n = len(texts)
+    positive = _positive(config)
+    if not positive:
+        return pa.array([True] * n, pa.bool_())
+    pre = native.prefilter(positive)
+    if pre is not None:
+        done = native.prefilter_arrow(pre, texts)
+        if done is not None:
+            return done
+    first, rewritten, pattern = _pre_patterns(positive)
+    filled = pc.fill_null(texts.cast(pa.string()), "")
+    long = pc.greater(pc.utf8_length(filled), MAX_CHARS)
+    maybe = pc.or_(pc.match_substring_regex(filled, first), long).to_pylist()
+    changed = pc.or_(pc.match_substring_regex(filled, rewritten), long).to_pylist()
+    out = [m and not c for m, c in zip(maybe, changed, strict=True)]
+    for i in range(n):
+        if maybe[i] and changed[i]:
+            out[i] = pattern.search(cleaned(filled[i].as_py())) is not None
+    return pa.array(out, pa.bool_())
+
+
 # ---------------------------------------------------------------- DuckDB
 def register_duckdb(con, words: Iterable[str] = ()) -> None:
     """Register ``shujian_text`` on a DuckDB connection (again: replaced), with the workspace's
@@ -332,10 +391,16 @@ def register_duckdb(con, words: Iterable[str] = ()) -> None:
         return pa.array([with_keys(c, k) for c, k in zip(configs.to_pylist(), keys.to_pylist(), strict=True)],
                         pa.string())
 
+    def pre_call(texts, configs):
+        config = kept_config(configs[0].as_py()) if len(configs) else "{}"
+        if isinstance(texts, pa.ChunkedArray):
+            texts = pa.concat_arrays(texts.chunks) if texts.num_chunks else pa.array([], pa.string())
+        return prefilter_arrow(texts, config)
+
     def config_call(configs):
         return pa.array([None if c is None else keep_config(c) for c in configs.to_pylist()], pa.string())
 
-    for name in (FUNCTION, KEYS_FUNCTION, CONFIG_FUNCTION):
+    for name in (FUNCTION, KEYS_FUNCTION, CONFIG_FUNCTION, PRE_FUNCTION):
         try:
             con.remove_function(name)
         except Exception:  # noqa: BLE001 — not registered yet on this connection
@@ -350,6 +415,8 @@ def register_duckdb(con, words: Iterable[str] = ()) -> None:
     # side_effects: called for what it keeps (the config), never folded away
     con.create_function(CONFIG_FUNCTION, config_call, ["VARCHAR"], "VARCHAR", type="arrow",
                         null_handling="special", side_effects=True)
+    con.create_function(PRE_FUNCTION, pre_call, ["VARCHAR", "VARCHAR"], "BOOLEAN", type="arrow",
+                        null_handling="special")
 
 
 # ---------------------------------------------------------------- Spark
