@@ -29,8 +29,10 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
+from shujian.catalog.schema import ROW_ID
 from shujian.compiler.shape import PLAIN_CLAUSES, conjuncts, from_table
-from shujian.compiler.steps import Rel
+from shujian.compiler.stages import costly
+from shujian.compiler.steps import EV_PREFIX, Rel
 from shujian.spec.model import JoinKey, Model
 
 PASS1 = "k_"
@@ -245,7 +247,11 @@ def two_passes(ctes: list[tuple[str, exp.Query]], last: str, key: str, plan: Pla
     names = {name for name, _ in ctes}
     first = [(PASS1 + name, _renamed(query.copy(), names)) for name, query in ctes]
     keys = exp.select(exp.column(key)).distinct().from_(PASS1 + last)
-    prune(first, keys)
+    by_rows = _rows_of_births(ctes, plan)
+    # pass 1 keeps the row ids of a costly birth's rows: pass 2 picks those rows by id (below)
+    reads = exp.union(keys.copy(), *[exp.select(exp.column(ev)).from_(PASS1 + name) for name, ev in by_rows.items()],
+                      distinct=False) if by_rows else keys
+    prune(first, reads)
     kept = {name for name, _ in first}
     full = dict(ctes)
 
@@ -293,8 +299,78 @@ def two_passes(ctes: list[tuple[str, exp.Query]], last: str, key: str, plan: Pla
             cols = [exp.column(c) for c in query.named_selects]
             out.append((name, exp.select(*cols).from_(REDUCED + name).where(exp.column(column).isin(query=picked))))
             continue
+        if name in by_rows:
+            out.append((name, _picked_by_rows(name, query, column, by_rows[name], picked)))
+            continue
         out += _filtered(name, query, column, picked, keep_null=True)
     return _ordered(out)
+
+
+def _rows_of_births(ctes: list[tuple[str, exp.Query]], plan: Plan) -> dict[str, str]:
+    """The births computed by a costly row-wise step (a string function: frequent-lending-plaintiff's
+    ``upper(trim(原告证件号码))`` over 4.2 M rows, large city) whose rows are one input's rows, each
+    carrying its own row id (``_ev_<role>``) unchanged: birth CTE → that evidence column.
+
+    Pass 2 then keeps the rows whose id pass 1 saw with a clue's key (or none) instead of computing
+    the key again on every row of the input.  Exact: the step and every step between it and the
+    input are filters and projections of one relation, the same queries in both passes (no pass-1
+    reduction or other birth among them), so both passes have the same rows, and a row id names
+    one row of the input (the dataset's row number)."""
+    queries = dict(ctes)
+    out = {}
+    for name, column in plan.births.items():
+        query = queries.get(name)
+        if not name.startswith("s_") or not isinstance(query, exp.Select) or not costly(query):
+            continue
+        ev = _row_evidence(queries, name, plan)
+        if ev is not None:
+            out[name] = ev
+    return out
+
+
+def _row_evidence(queries: dict[str, exp.Query], name: str, plan: Plan) -> str | None:
+    """The ``_ev_<role>`` column that ``name`` carries unchanged from input ``in_<role>``'s row ids,
+    through filters and projections of one relation; None otherwise."""
+    evidence: str | None = None
+    current = name
+    for _ in range(100):
+        query = queries.get(current)
+        if not isinstance(query, exp.Select) or any(query.args.get(k) for k in PLAIN_CLAUSES) \
+                or query.find(exp.AggFunc, exp.Window, exp.Subquery, exp.Exists, exp.Explode, exp.Unnest):
+            return None
+        if current != name and (current in plan.births or current in plan.reductions):
+            return None
+        if current.startswith("in_"):
+            role = current[len("in_"):]
+            wanted = evidence or f"{EV_PREFIX}{role}"
+            picked = next((e for e in query.expressions if e.alias_or_name == wanted), None)
+            if wanted != f"{EV_PREFIX}{role}" or picked is None or not isinstance(picked.unalias(), exp.Column) \
+                    or picked.unalias().name != ROW_ID or from_table(query) is None:
+                return None
+            return wanted
+        table = from_table(query)
+        if table is None or table.name not in queries:
+            return None
+        if evidence is None:
+            evidence = next((e.alias_or_name for e in query.expressions
+                             if e.alias_or_name.startswith(EV_PREFIX)), None)
+            if evidence is None:
+                return None
+        picked = next((e for e in query.expressions if e.alias_or_name == evidence), None)
+        if picked is None or not isinstance(picked.unalias(), exp.Column) or picked.unalias().name != evidence:
+            return None
+        current = table.name
+    return None
+
+
+def _picked_by_rows(name: str, query: exp.Select, column: str, ev: str, keys: exp.Select) -> exp.Select:
+    """Birth ``name`` restricted to the rows pass 1's copy saw with a clue's key or none, by row id
+    (see :func:`_rows_of_births`): the row ids are tested before the key is computed."""
+    seen = exp.select(exp.column(ev)).from_(PASS1 + name).where(
+        exp.or_(exp.column(column).is_(exp.null()), exp.column(column).isin(query=keys)))
+    source = from_table(query)
+    picked = query.copy()
+    return picked.where(exp.column(ev, table=source.alias_or_name).isin(query=seen), copy=False)
 
 
 _SCREEN = "_screen"          # the alias of the join's other side in a pushed reduction
