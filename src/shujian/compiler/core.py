@@ -30,6 +30,7 @@ from shujian.compiler.patterns import regexps_as_contains
 from shujian.compiler.prune import prune_columns
 from shujian.compiler.reduce import reduce_lookups
 from shujian.compiler.screens import Plan, key_births, two_passes
+from shujian.compiler.shape import nodes
 from shujian.compiler.stages import MARKERS as STAGED_DIALECTS
 from shujian.compiler.stages import StagedStatement, not_null_tests, split_tree
 from shujian.compiler.steps import (
@@ -285,8 +286,8 @@ _KEYWORDS = {k.upper() for k in Tokenizer.KEYWORDS} | {"END", "START", "MONTH", 
 def quote_identifiers(tree: exp.Expression) -> exp.Expression:
     """Quote every identifier that is not plain lowercase ASCII or that is a keyword in any dialect
     (``end``, ``month`` …): PostgreSQL folds case and Spark/PostgreSQL reserve different words."""
-    for ident in tree.find_all(exp.Identifier):
-        if not ident.quoted and (not _PLAIN.match(ident.name) or ident.name.upper() in _KEYWORDS):
+    for ident in nodes(tree):
+        if isinstance(ident, exp.Identifier) and not ident.quoted and (not _PLAIN.match(ident.name) or ident.name.upper() in _KEYWORDS):
             ident.set("quoted", True)
     return tree
 
@@ -317,8 +318,9 @@ def _finish(b: Builder, model: Model, last: Rel, datasets: list[str],
     if "text.rules" in b.ctx.used:              # (two walks of every CTE: only for a text step)
         narrow_outputs(ctes, final)             # text functions: only the fields still read
         kept_configs(ctes, b.ctx.dialect)       # … and their rule handed over once, not per row
-    for name, query in ctes:
-        final = final.with_(name, as_=query, copy=False)
+    if ctes:                   # the WITH clause as nodes (the builder parses every CTE's name)
+        final.set("with_", exp.With(expressions=[exp.CTE(this=query, alias=exp.TableAlias(this=exp.to_identifier(name)))
+                                                 for name, query in ctes]))
     not_null_tests(final)      # the tree is rendered, split into stages and read as it is: no copies
     if b.ctx.dialect == "duckdb":
         exists_as_joins(final)

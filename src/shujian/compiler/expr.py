@@ -147,7 +147,7 @@ class ExprCompiler:
         dtype = self.type_of(tree, in_agg=False)
         if not self.ok:
             return None, dtype
-        tree = tree.transform(self._render_column, copy=True)
+        tree = tree.transform(self._render_column, copy=False)      # a fresh parse: no copy
         return self._render_tree(tree), dtype
 
     def compile_bool(self, text: str) -> exp.Expression | None:

@@ -10,7 +10,7 @@ from sqlglot import exp
 
 from shujian.compiler.conditions import condition
 from shujian.compiler.expr import ColRef, Ctx, Scope, day_add, suggest
-from shujian.compiler.steps import Builder, Rel
+from shujian.compiler.steps import Builder, Rel, select, table
 from shujian.compiler.types import ANY, TEMPORAL, comparable, zh
 from shujian.spec.model import Join, JoinKey, Within
 
@@ -116,7 +116,7 @@ def _evidence(left: Rel, right: Rel, kind: str, sides: str = "both") -> tuple[li
         name, n = col, 2
         while name in ev:
             name, n = f"{col}_{n}", n + 1
-        sel.append(exp.alias_(exp.column(col, table="r"), name) if name != col
+        sel.append(exp.alias_(exp.column(col, table="r"), name, copy=False) if name != col
                    else exp.column(col, table="r"))
         ev[name] = info
     return sel, ev
@@ -162,23 +162,20 @@ def build_join(b: Builder, sid: str, j: Join, left: Rel, right: Rel, loc: str) -
     if not preds:
         ctx.problem(jloc, "连接需要 on、overlap、within 或 where 中至少一个条件")
         return None
-    on = exp.and_(*preds)
+    on = exp.and_(*preds, copy=False)
     ev_sel, ev = _evidence(left, right, j.type, j.evidence)
     if both:
         out = {n: c for n, c in cols.items()}
-        sel = [exp.alias_(c.expr(), n) if n != c.column else c.expr() for n, c in out.items()]
-        q = exp.select(*sel, *ev_sel).from_(exp.alias_(exp.to_table(left.cte), "l", table=True))
-        q = q.join(exp.alias_(exp.to_table(right.cte), "r", table=True), on=on,
-                   join_type="left" if j.type == "left" else "inner")
+        sel = [exp.alias_(c.expr(), n, copy=False) if n != c.column else c.expr() for n, c in out.items()]
+        q = select([*sel, *ev_sel], table(left.cte, "l"))
+        q = q.join(table(right.cte, "r"), on=on, join_type="left" if j.type == "left" else "inner", copy=False)
         if j.type == "left" and _unique_on(dict(b.ctes).get(right.cte), {rk.column for _, rk in keys}):
             # one right row at most per left row: the join cannot change the rows, so the prune pass may
             # drop it where no later step reads its columns (a score's branch in the subject-key pass)
             q.args["joins"][-1].meta["lookup"] = True
         return Rel(b.add(sid, q), {n: c.dtype for n, c in out.items()}, ev)
-    sub = exp.select(exp.Literal.number(1)).from_(
-        exp.alias_(exp.to_table(right.cte), "r", table=True)).where(on)
+    sub = select([exp.Literal.number(1)], table(right.cte, "r"), where=on)
     exists = exp.Exists(this=sub)
     sel = [exp.column(n, table="l") for n in left.cols]
-    q = exp.select(*sel, *ev_sel).from_(exp.alias_(exp.to_table(left.cte), "l", table=True)).where(
-        exists if j.type == "semi" else exp.not_(exists))
+    q = select([*sel, *ev_sel], table(left.cte, "l"), where=exists if j.type == "semi" else exp.Not(this=exists))
     return Rel(b.add(sid, q), dict(left.cols), ev)

@@ -26,7 +26,7 @@ from collections import Counter
 
 from sqlglot import exp
 
-from shujian.compiler.shape import PLAIN_CLAUSES, conjuncts, from_table, with_of
+from shujian.compiler.shape import PLAIN_CLAUSES, conjuncts, from_table, nodes, with_of
 
 _NULL_PRESERVING = (exp.Upper, exp.Lower, exp.Trim)   # NULL exactly when the argument is NULL
 
@@ -38,7 +38,7 @@ def sink_null_tests(tree: exp.Expression) -> exp.Expression:
     if with_ is None or with_.args.get("recursive"):
         return tree
     queries = {cte.alias: cte.this for cte in with_.expressions}
-    reads = Counter(t.name for t in tree.find_all(exp.Table) if t.name in queries and not t.args.get("db"))
+    reads = Counter(t.name for t in nodes(tree) if isinstance(t, exp.Table) and t.name in queries and not t.args.get("db"))
     for query in [*queries.values(), tree]:
         if _plain(query):
             _sink(query, queries, reads)

@@ -22,6 +22,8 @@ from typing import Any
 
 from sqlglot import exp
 
+from shujian.compiler.shape import nodes
+
 #: the most words a pattern may have to become substring tests (see the module's measurements)
 MAX_WORDS = 6
 
@@ -74,7 +76,8 @@ def regexps_as_contains(tree: exp.Expression, bound: dict[str, Any], max_words: 
     ``max_words`` words (a string literal, or a parameter bound to one in ``bound``) as an OR of
     ``contains``; a parameter no longer read is dropped from ``bound``, its words bound instead."""
     replaced: set[str] = set()
-    for node in list(tree.find_all(exp.RegexpLike)):
+    found = nodes(tree)
+    for node in [n for n in found if isinstance(n, exp.RegexpLike)]:
         if node.args.get("flag") is not None or not _cheap(node.this):
             continue
         pattern = node.expression
@@ -98,6 +101,6 @@ def regexps_as_contains(tree: exp.Expression, bound: dict[str, Any], max_words: 
         node.replace(exp.paren(exp.or_(*tests)) if len(tests) > 1 else tests[0])
         if name is not None:
             replaced.add(name)
-    still = {p.name for p in tree.find_all(exp.Placeholder)}
+    still = {p.name for p in (nodes(tree) if replaced else found) if isinstance(p, exp.Placeholder)}
     for name in replaced - still:
         bound.pop(name, None)

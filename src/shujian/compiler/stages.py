@@ -20,6 +20,8 @@ from typing import Any, cast
 import sqlglot
 from sqlglot import exp
 
+from shujian.compiler.shape import nodes
+
 # parameter markers as the compiler renders them: $name (DuckDB), :name (Spark)
 MARKERS = {"duckdb": re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)"),
            "spark": re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")}
@@ -113,13 +115,19 @@ def _split(body: exp.Expression, with_: exp.Expression, dialect: str, suffix: st
     sqlglot's defensive copy of each (the generator's dialect rewrites are idempotent)."""
     ctes: list[tuple[str, exp.Expression]] = [(c.alias, cast(exp.Expression, c.this)) for c in with_.expressions]
     names = {name for name, _ in ctes}
-    rowwise = {name for name, query in ctes if _rowwise(query)}
-    refs = {name: [t.name for t in _tables(query) if t.name in names] for name, query in ctes}
-    staged = _staged(ctes, refs, [t.name for t in _tables(body) if t.name in names], rowwise, min_reads)
+    # one walk of each query gives its tables and what makes it more than a cheap row-wise step
+    found_in = {name: nodes(query) for name, query in ctes}
+    body_nodes = nodes(body)
+    tables = {name: [n for n in found if isinstance(n, exp.Table)] for name, found in found_in.items()}
+    body_tables = [n for n in body_nodes if isinstance(n, exp.Table)]
+    rowwise = {name for name, query in ctes if _rowwise(query, found_in[name])}
+    refs = {name: [t.name for t in tables[name] if t.name in names and not t.args.get("db")] for name in names}
+    body_refs = [t.name for t in body_tables if t.name in names and not t.args.get("db")]
+    staged = _staged(ctes, refs, body_refs, rowwise, min_reads)
     needs = {name: [r for r in refs[name] if r not in staged] for name in names}
-    body_needs = [t.name for t in _tables(body) if t.name in names and t.name not in staged]
-    relations = sorted({r for _, query in ctes for r in _relations(query, names)} | set(_relations(body, names)))
-    renamed = [pair for query in [*(q for _, q in ctes), body] for pair in _rename(query, staged, suffix)]
+    body_needs = [name for name in body_refs if name not in staged]
+    relations = sorted({_relation(t) for found in [*tables.values(), body_tables] for t in found if t.name not in names})
+    renamed = [pair for found in [*tables.values(), body_tables] for pair in _rename(found, staged, suffix)]
     try:
         texts = {name: query.sql(dialect=dialect, copy=False) for name, query in ctes}
         body_text = body.sql(dialect=dialect, copy=False)
@@ -164,7 +172,7 @@ def not_null_tests(tree: exp.Expression) -> exp.Expression:
     the wrong side of a join to hash (gang-repeat-offenders' events: the 3.3 M persons instead of the
     1.6 M cases, +40% CPU on the large city).  Parsing the text back gives the first form again, so
     the split of SQL text applies it too."""
-    for node in list(tree.find_all(exp.Not)):
+    for node in [n for n in nodes(tree) if isinstance(n, exp.Not)]:
         inner = node.this
         while isinstance(inner, exp.Paren):
             inner = inner.this
@@ -186,12 +194,12 @@ def _staged(ctes: list[tuple[str, exp.Expression]], refs: dict[str, list[str]], 
     return {name for name, _ in ctes if reads[name] >= min_reads and name not in rowwise}
 
 
-def _rename(query: exp.Expression, staged: set[str], suffix: str) -> list[tuple[exp.Expression, exp.Expression]]:
+def _rename(tables: list[exp.Table], staged: set[str], suffix: str) -> list[tuple[exp.Expression, exp.Expression]]:
     """Read each staged CTE as its table ``<cte><suffix>`` (keeping the name it was read under);
-    the (new, old) table nodes, to put the old ones back."""
+    the (new, old) table nodes, to put the old ones back.  ``tables``: the tables of one query."""
     out = []
-    for t in _tables(query):
-        if t.name in staged:
+    for t in tables:
+        if t.name in staged and not t.args.get("db"):
             new = exp.Table(this=exp.to_identifier(t.name + suffix),
                             alias=exp.TableAlias(this=exp.to_identifier(t.alias_or_name)))
             t.replace(new)
@@ -206,28 +214,36 @@ COSTLY = (exp.RegexpLike, exp.RegexpILike, exp.RegexpExtract, exp.RegexpReplace,
           exp.ILike, exp.Contains, exp.StrPosition)
 
 
-def costly(query: exp.Expression) -> bool:
-    """The query evaluates a string function (or a Python function) on its rows."""
-    if any(f.name.lower().startswith("shujian_") for f in query.find_all(exp.Anonymous)):
-        return True
-    return query.find(*COSTLY) is not None
+def costly(query: exp.Expression, found: list[exp.Expression] | None = None) -> bool:
+    """The query evaluates a string function (or a Python function) on its rows (``found``: the
+    query's nodes, when the caller has them)."""
+    for node in nodes(query) if found is None else found:
+        if isinstance(node, COSTLY) or (isinstance(node, exp.Anonymous) and node.name.lower().startswith("shujian_")):
+            return True
+    return False
 
 
-def _rowwise(query: exp.Expression) -> bool:
+_NOT_ROWWISE = (exp.AggFunc, exp.Window, exp.Subquery, exp.Exists)
+
+
+def _rowwise(query: exp.Expression, found: list[exp.Expression] | None = None) -> bool:
     """A filter/projection of one table with cheap expressions: cheaper to repeat in each reader than
     to write out.  One that evaluates string functions is not: read twice, it is computed once
-    into a stage (the cost-aware half of the decision; see docs/model-language.md §8)."""
+    into a stage (the cost-aware half of the decision; see docs/model-language.md §8).
+    ``found``: the query's nodes (:func:`shujian.compiler.shape.nodes`), when the caller has them."""
     if not isinstance(query, exp.Select) or query.args.get("joins") or query.args.get("distinct"):
         return False
+    found = nodes(query) if found is None else found
     if any(query.args.get(k) for k in ("group", "having", "qualify", "order", "limit")):
         return False
-    if costly(query):
+    if costly(query, found):
         return False        # string or Python functions: compute them once, not once per reader
-    return not any(query.find(kind) for kind in (exp.AggFunc, exp.Window, exp.Subquery, exp.Exists))
+    return not any(isinstance(node, _NOT_ROWWISE) for node in found)
 
 
-def _tables(query: exp.Expression) -> list[exp.Table]:
-    return [t for t in query.find_all(exp.Table) if not t.args.get("db")]
+def _relation(table: exp.Table) -> str:
+    """A table's name, or a table function's text (``range(10)``, ``read_parquet(…)``)."""
+    return table.name if isinstance(table.this, exp.Identifier) else table.sql()
 
 
 def _relations(query: exp.Expression, ctes: set[str]) -> list[str]:

@@ -44,6 +44,30 @@ class Builder:
         return name
 
 
+def table(name: str, alias: str | None = None) -> exp.Table:
+    """The table (or CTE) ``name`` as a node, built without parsing the name."""
+    node = exp.Table(this=exp.to_identifier(name)) if "." not in name else exp.to_table(name)
+    if alias is not None:
+        node.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+    return node
+
+
+def select(exprs: list[exp.Expression], source: str | exp.Expression, *, where: exp.Expression | None = None,
+           group: list[exp.Expression] | None = None) -> exp.Select:
+    """``SELECT exprs FROM source [WHERE where] [GROUP BY group]`` made of the given nodes as they are.
+
+    sqlglot's builders (``exp.select(…).from_(…).where(…)``) copy the whole query at every call and
+    parse a table given by name; the compiler's nodes are its own, fresh for each query (a node must
+    not be handed to two queries), so they are put in place without copies."""
+    q = exp.Select(expressions=list(exprs))
+    q.set("from_", exp.From(this=source if isinstance(source, exp.Expression) else table(source)))
+    if where is not None:
+        q.set("where", exp.Where(this=where))
+    if group:
+        q.set("group", exp.Group(expressions=list(group)))
+    return q
+
+
 def _ev_cols(rel: Rel, table: str | None = None) -> list[exp.Expression]:
     return [exp.column(c, table=table) for c in rel.evidence]
 
@@ -62,7 +86,7 @@ def _aggregated_evidence(b: Builder, rel: Rel, loc: str, table: str | None = Non
             b.ctx.use("evidence.nested_list", loc)
         agg = dialects.evidence_list(exp.column(col, table=table), b.ctx.dialect, b.ctx.evidence_cap,
                                      nested=is_list)
-        out.append(exp.alias_(agg, col))
+        out.append(exp.alias_(agg, col, copy=False))
         ev[col] = (role, True)
     return out, ev
 
@@ -71,7 +95,7 @@ def build_filter(b: Builder, sid: str, cond: object, src: Rel, loc: str) -> Rel 
     pred = condition(b.ctx, cond, src.scope(f"步骤输入 {src.cte}"), f"{loc}.filter")
     if pred is None:
         return None
-    q = exp.select(*_cols(list(src.cols)), *_ev_cols(src)).from_(src.cte).where(pred)
+    q = select([*_cols(list(src.cols)), *_ev_cols(src)], src.cte, where=pred)
     return Rel(b.add(sid, q), dict(src.cols), dict(src.evidence))
 
 
@@ -88,10 +112,10 @@ def build_derive(b: Builder, sid: str, d: Derive, src: Rel, loc: str) -> Rel | N
             ok = False
             continue
         cols[name] = dtype
-        outs.append(exp.alias_(node, name))
+        outs.append(exp.alias_(node, name, copy=False))
     if not ok:
         return None
-    q = exp.select(*_cols(list(src.cols)), *outs, *_ev_cols(src)).from_(src.cte)
+    q = select([*_cols(list(src.cols)), *outs, *_ev_cols(src)], src.cte)
     return Rel(b.add(sid, q), cols, dict(src.evidence))
 
 
@@ -101,11 +125,11 @@ def build_select(b: Builder, sid: str, s: Select, src: Rel, loc: str) -> Rel | N
     for new, old in pairs:
         ref = column(b.ctx, old, scope, f"{loc}.select.columns.{new}")
         if ref is not None:
-            outs.append(exp.alias_(ref.expr(), new) if new != old else ref.expr())
+            outs.append(exp.alias_(ref.expr(), new, copy=False) if new != old else ref.expr())
             cols[new] = ref.dtype
     if len(outs) != len(pairs):
         return None
-    q = exp.select(*outs, *_ev_cols(src)).from_(src.cte)
+    q = select([*outs, *_ev_cols(src)], src.cte)
     return Rel(b.add(sid, q), cols, dict(src.evidence))
 
 
@@ -128,11 +152,9 @@ def build_aggregate(b: Builder, sid: str, a: Aggregate, src: Rel, loc: str) -> R
             ok = False
             continue
         cols[name] = dtype
-        outs.append(exp.alias_(node, name))
+        outs.append(exp.alias_(node, name, copy=False))
     ev_sel, ev = _aggregated_evidence(b, src, loc)
-    q = exp.select(*_cols(a.by), *outs, *ev_sel).from_(src.cte)
-    if a.by:
-        q = q.group_by(*_cols(a.by))
+    q = select([*_cols(a.by), *outs, *ev_sel], src.cte, group=_cols(a.by))
     if a.having is None:
         return Rel(b.add(sid, q), cols, ev) if ok else None
     out = Rel(f"{sid}__agg", cols, ev)
@@ -140,7 +162,7 @@ def build_aggregate(b: Builder, sid: str, a: Aggregate, src: Rel, loc: str) -> R
     if not ok or pred is None:
         return None
     b.add(out.cte, q)
-    final = exp.select(*_cols(list(cols)), *_ev_cols(out)).from_(out.cte).where(pred)
+    final = select([*_cols(list(cols)), *_ev_cols(out)], out.cte, where=pred)
     return Rel(b.add(sid, final), cols, ev)
 
 
@@ -190,11 +212,11 @@ def build_window(b: Builder, sid: str, w: Window, src: Rel, loc: str) -> Rel | N
                                   end="CURRENT ROW")
         win = exp.Window(this=node, partition_by=parts or None,
                          order=exp.Order(expressions=by) if by else None, spec=spec)
-        outs.append(exp.alias_(win, name))
+        outs.append(exp.alias_(win, name, copy=False))
         cols[name] = dtype
     if not ok:
         return None
-    q = exp.select(*_cols(list(src.cols)), *outs, *_ev_cols(src)).from_(src.cte)
+    q = select([*_cols(list(src.cols)), *outs, *_ev_cols(src)], src.cte)
     return Rel(b.add(sid, q), cols, dict(src.evidence))
 
 
@@ -246,9 +268,7 @@ def build_distinct(b: Builder, sid: str, d: Distinct, src: Rel, loc: str) -> Rel
     if any(r is None for r in refs):
         return None
     ev_sel, ev = _aggregated_evidence(b, src, loc)
-    q = exp.select(*_cols(names), *ev_sel).from_(src.cte)
-    if names:
-        q = q.group_by(*_cols(names))
+    q = select([*_cols(names), *ev_sel], src.cte, group=_cols(names))
     return Rel(b.add(sid, q), {n: src.cols[n] for n in names}, ev)
 
 
@@ -281,7 +301,7 @@ def build_union(b: Builder, sid: str, u: Union, srcs: list[Rel], loc: str) -> Re
                 sel.append(exp.alias_(dialects.as_list(exp.column(col)), col))
             else:
                 sel.append(exp.column(col))
-        queries.append(exp.select(*_cols(list(first.cols)), *sel).from_(rel.cte))
+        queries.append(select([*_cols(list(first.cols)), *sel], rel.cte))
     q = queries[0]
     for other in queries[1:]:
         q = exp.union(q, other, distinct=u.distinct)

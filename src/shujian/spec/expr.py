@@ -107,7 +107,7 @@ def parse_expr(text: str) -> exp.Expression:
         raise ExprError("表达式中不能写查询语句")
     # DuckDB's reader wraps any_value(x) as IGNORE NULLS; the language has no such clause
     tree = tree.transform(lambda n: n.this if isinstance(n, exp.IgnoreNulls)
-                          and isinstance(n.this, exp.AnyValue) else n)
+                          and isinstance(n.this, exp.AnyValue) else n, copy=False)     # a fresh parse: no copy
     for node in tree.walk():
         _check_node(node)
     return tree
