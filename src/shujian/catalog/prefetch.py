@@ -6,16 +6,16 @@ and the user's right to import.  DuckDB's read of the file (the staging TEMP tab
 DuckDB's threads with the GIL released) does not depend on any of it, so the command starts it first,
 in a background thread (``CsvPrefetch.start``), on a DuckDB connection of its own that holds only the
 file's rows: an in-memory database, **not** the warehouse, and nothing is written to the metadata
-store.  The hashing and byte scan of the file start with it, and a GBK/GB18030 file's transcoding to
-UTF-8 (worker processes; ``staging.Stager.stage_csv``).
+store.  The hashing and byte scan of the file start with it (``staging.Stager.stage_csv``).
 
 The importer then waits for the read (``wait``), attaches the warehouse to that connection (``attach``:
 the same file, lock and settings as ``Workspace.warehouse``) and goes on from the staging table as it
-would from its own (``adopt``).  Whatever the prefetch does not take — a format other than CSV, a file
-the checks refuse, any error — it drops, and the importer stages the file itself, with its own
+would from its own (``adopt``).  Whatever the prefetch does not take — a format other than CSV, an
+encoding other than UTF-8 (a GBK file's transcoding competed with the start-up for the GIL: slower), a
+file the checks refuse, any error — it drops, and the importer stages the file itself, with its own
 messages.  On refusal, error or Ctrl-C before the importer takes it, ``close`` interrupts the read,
-closes the connection (its TEMP tables go with it) and removes any file it wrote (a transcoding under
-way is let finish first: its workers remove their parts only when it ends); nothing is left.
+closes the connection (its TEMP tables go with it) and removes any file it wrote (a table footer cut
+off a copy of the file); nothing is left.
 """
 
 from __future__ import annotations
@@ -115,6 +115,13 @@ class CsvPrefetch:
         path = check_path(self.path)
         check_import_path(path, settings)          # the service's check, before a byte is read
         if detect_format(path, self.fmt) != "csv":
+            return
+        from . import readers
+
+        # a GBK/GB18030 file is left to the importer: transcoded here, its first run's decoding (Python's
+        # codec, holding the GIL) fought the start-up's imports — measured slower and ≈ 0.5 CPU s more
+        encoding = (self.encoding or readers.detect_encoding(path)).lower()
+        if encoding not in ("utf-8", "utf8", "utf-8-sig"):
             return
         from ..workspace import connect_duckdb
         from .staging import Stager
