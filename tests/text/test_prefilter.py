@@ -211,9 +211,11 @@ def test_the_duckdb_prefilter_is_the_matchers_test(monkeypatch):
                         ensure_ascii=False)
     array = pa.array(["x", *texts], pa.string()).slice(1)
     assert native.prefilter(tuple(RULE.positive_terms())) is not None      # the C loop takes this rule
+    positive = json.dumps({"positive": RULE.positive_terms()}, ensure_ascii=False)     # what the compiler writes
     for batch in (array, array.slice(7, 300)):
         want = expected if len(batch) == len(texts) else expected[7:307]
         assert prefilter_arrow(batch, config).to_pylist() == want
+        assert prefilter_arrow(batch, positive).to_pylist() == want
     monkeypatch.setenv("SHUJIAN_TEXT_NATIVE", "0")
     assert native.prefilter(tuple(RULE.positive_terms())) is None
     assert prefilter_arrow(array, config).to_pylist() == expected
@@ -236,8 +238,9 @@ def test_the_c_prefilter_of_regex_terms():
 
 
 def test_the_compiled_prefilter_is_the_c_function_on_duckdb_only():
-    """DuckDB calls ``shujian_text_pre`` with the step's kept config (the same handle as the text function);
-    Spark keeps the regular expressions."""
+    """DuckDB calls ``shujian_text_pre`` with the rule's positive terms, kept by their own one-row CTE (the
+    text function's config CTE stays read once: not a stage of its own); Spark keeps the regular
+    expressions."""
     from shujian.catalog.schema import CatalogSchema, ColumnSchema, DatasetSchema
     from shujian.compiler import compile_model
 
@@ -245,6 +248,6 @@ def test_the_compiled_prefilter_is_the_c_function_on_duckdb_only():
         ColumnSchema(name=n) for n in ("编号", "主题", "详情")))})
     duck = re.sub(r"\s+", "", compile_model(_model(), catalog, "duckdb").sql)
     assert "SHUJIAN_TEXT_PRE(__text,(SELECTconfigFROM" in duck and "REGEXP_MATCHES" not in duck
-    assert duck.count("SHUJIAN_TEXT_CONFIG(") == 1
+    assert duck.count("SHUJIAN_TEXT_CONFIG(") == 2 and "FROMs_hits__text__pre_config" in duck
     spark = compile_model(_model(), catalog, "spark").sql
     assert "SHUJIAN_TEXT_PRE" not in spark.upper() and "RLIKE" in spark.upper()

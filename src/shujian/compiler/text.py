@@ -24,7 +24,7 @@ from shujian.text.clean import sql_prefilter
 FUNCTION = "shujian_text"
 KEYS_FUNCTION = "shujian_text_keys"       # hands a step's keys to the function (name_key_among)
 CONFIG_FUNCTION = "shujian_text_config"   # hands a step's config to the function once (kept_configs)
-PRE_FUNCTION = "shujian_text_pre"         # the prefilter on DuckDB (reads the same config)
+PRE_FUNCTION = "shujian_text_pre"         # the prefilter on DuckDB (its config: the positive terms)
 #: a config at least this long is handed over once per statement, not once per row (DuckDB)
 KEEP_CONFIG_CHARS = 256
 STRUCT = "__tx"
@@ -74,8 +74,11 @@ def build_text(b: Builder, sid: str, t: TextStep, src: Rel, loc: str) -> Rel | N
     if screened and b.ctx.dialect == "duckdb":
         # the cleaning and the positive terms' regular expressions cost ≈ 1.9 CPU s over prepaid's 4.5 M
         # messages on the large city; the C prefilter reads the text once (the same rows: a superset
-        # of the matches, exactly Matcher.candidate of the cleaned text)
-        first = first.where(exp.Anonymous(this=PRE_FUNCTION, expressions=[text.copy(), config_sql.copy()]))
+        # of the matches, exactly Matcher.candidate of the cleaned text).  Its own config (the positive
+        # terms), kept by its own one-row CTE: the text function's config CTE read twice would be a
+        # stage of its own (compiler.stages), one more statement
+        positive = json.dumps({"positive": t.rule.positive_terms()}, ensure_ascii=False, separators=(",", ":"))
+        first = first.where(exp.Anonymous(this=PRE_FUNCTION, expressions=[text.copy(), exp.Literal.string(positive)]))
     elif screened:
         first = first.where(sql_prefilter(text, prefilter_pattern(t.rule.positive_terms())))
     inner = b.add(f"{sid}__text", first)
@@ -153,21 +156,14 @@ def narrow_outputs(ctes: list[tuple[str, exp.Query]], final: exp.Query) -> None:
         outputs = [o for o in config.get("outputs") or () if o in read]
         if outputs != list(config.get("outputs") or ()):
             config["outputs"] = outputs
-            narrowed = json.dumps(config, ensure_ascii=False, separators=(",", ":"))
-            for pre in _pre_calls(query, call.expressions[1].this):    # the prefilter reads the same config
-                pre.expressions[1].replace(exp.Literal.string(narrowed))
-            call.expressions[1].replace(exp.Literal.string(narrowed))
-
-
-def _pre_calls(query: exp.Query, config: str) -> list[exp.Anonymous]:
-    """The prefilter calls of ``query`` that receive the literal ``config``."""
-    return [c for c in query.find_all(exp.Anonymous) if c.name.lower() == PRE_FUNCTION and len(c.expressions) == 2
-            and isinstance(c.expressions[1], exp.Literal) and c.expressions[1].this == config]
+            call.expressions[1].replace(exp.Literal.string(json.dumps(config, ensure_ascii=False,
+                                                                       separators=(",", ":"))))
 
 
 def kept_configs(ctes: list[tuple[str, exp.Query]], dialect: str) -> None:
     """DuckDB: each ``shujian_text`` call whose config is a long literal (a rule is several KB of JSON)
-    reads it from a one-row CTE ``<cte>__config`` that hands it to ``shujian_text_config`` once, which
+    reads it from a one-row CTE ``<cte>__config`` (a ``shujian_text_pre`` call its positive terms from
+    ``<cte>__pre_config``) that hands it to ``shujian_text_config`` once, which
     keeps it in this process and returns a short handle the call receives instead (as
     ``shujian_text_keys`` does for a key set).  DuckDB flattens a constant argument into every row of
     the Arrow batch it passes a Python function: a 5.9 KB prepaid-card rule copied for 1.1 M messages
@@ -179,14 +175,14 @@ def kept_configs(ctes: list[tuple[str, exp.Query]], dialect: str) -> None:
         return
     for i in range(len(ctes) - 1, -1, -1):
         name, query = ctes[i]
-        call = next((c for c in query.find_all(exp.Anonymous) if c.name.lower() == FUNCTION), None)
-        if call is None or len(call.expressions) != 2 or not isinstance(call.expressions[1], exp.Literal) \
-                or len(call.expressions[1].this) < KEEP_CONFIG_CHARS:
-            continue
-        cte = f"{name}__config"
-        literal = call.expressions[1]
-        for pre in _pre_calls(query, literal.this):       # the prefilter: the same handle
-            pre.expressions[1].replace(exp.Subquery(this=exp.select(exp.column("config")).from_(cte)))
-        call.expressions[1].replace(exp.Subquery(this=exp.select(exp.column("config")).from_(cte)))
-        ctes.insert(i, (cte, exp.select(exp.alias_(exp.Anonymous(this=CONFIG_FUNCTION, expressions=[literal]),
-                                                   "config"))))
+        # the text function's config (<cte>__config) and the prefilter's positive terms (<cte>__pre_config)
+        for function, suffix in ((FUNCTION, "__config"), (PRE_FUNCTION, "__pre_config")):
+            call = next((c for c in query.find_all(exp.Anonymous) if c.name.lower() == function), None)
+            if call is None or len(call.expressions) != 2 or not isinstance(call.expressions[1], exp.Literal) \
+                    or len(call.expressions[1].this) < KEEP_CONFIG_CHARS:
+                continue
+            cte = f"{name}{suffix}"
+            literal = call.expressions[1]
+            call.expressions[1].replace(exp.Subquery(this=exp.select(exp.column("config")).from_(cte)))
+            ctes.insert(i, (cte, exp.select(exp.alias_(exp.Anonymous(this=CONFIG_FUNCTION, expressions=[literal]),
+                                                       "config"))))

@@ -29,7 +29,8 @@ process and returns a short handle (``@config:<digest>``) that ``shujian_text`` 
 instead of the rule's JSON, which DuckDB would copy into every row of every batch.
 
 ``shujian_text_pre(text VARCHAR, config VARCHAR) → BOOLEAN``: the step's prefilter on DuckDB
-(``compiler.text``): the cleaned text holds one of the rule's positive terms
+(``compiler.text``; config ``{"positive": [the rule's positive terms]}``, kept as a handle like the
+function's): the cleaned text holds one of them
 (``Matcher.candidate(cleaned(text))``, what ``clean.sql_prefilter`` computes with regular expressions,
 which Spark keeps), in C over the Arrow batch without the interpreter lock (``native.prefilter_arrow``).
 """
@@ -310,7 +311,11 @@ def screen_arrow(texts, config: str, words: tuple[str, ...] = ()):
 
 @lru_cache(maxsize=64)
 def _positive(config: str) -> tuple[str, ...]:
+    """The positive terms of a prefilter's config: ``{"positive": [...]}`` as the compiler writes it, or a
+    text function's config (its rule's)."""
     data = json.loads(config)
+    if "positive" in data:
+        return tuple(data["positive"])
     rule = TextRule.model_validate(data["rule"]) if data.get("rule") else None
     return tuple(rule.positive_terms()) if rule is not None else ()
 
