@@ -318,45 +318,12 @@ def test_service_errors_are_typed(ws, tmp_path):
 
 def test_real_ctrl_c_on_the_console_script(tmp_path):
     """SIGINT to a running ``shujian data import``: exit 130, job interrupted, version 1 still current."""
-    import os
-    import signal
-    import time
+    from tests.catalog.conftest import interrupted_console_import
 
-    from sqlalchemy import create_engine, text
-
-    home = tmp_path / "home"
-    env = dict(os.environ, SHUJIAN_HOME=str(home))
-    env.pop("SHUJIAN_DATABASE_URL", None)
-    exe = str(Path(sys.executable).with_name("shujian"))
-    small = tmp_path / "v1.csv"
-    small.write_text(GOOD, encoding="utf-8")
-    subprocess.run([exe, "data", "import", str(small), "--name", "人员", "--no-progress"], env=env, check=True,
-                   capture_output=True, timeout=120)
-    big = tmp_path / "big.csv"
-    with big.open("w", encoding="gbk") as fh:   # GBK: transcoding plus reading takes a few seconds
-        fh.write("姓名,金额,备注\n")
-        fh.writelines(f"张{i % 97},{i},第{i}笔发放记录\n" for i in range(600_000))
-    # a console's Ctrl-C: SIGINT must not be inherited as ignored (it is when the test run itself was
-    # started in the background, e.g. `nohup … &`, and then the child would never see it)
-    proc = subprocess.Popen([exe, "data", "import", str(big), "--name", "人员", "--no-progress"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    engine = create_engine(f"sqlite:///{home / 'metadata.sqlite'}")
-    deadline = time.monotonic() + 60
-    with engine.connect() as conn:
-        while time.monotonic() < deadline and proc.poll() is None:
-            if conn.execute(text("SELECT count(*) FROM jobs WHERE status = 'running'")).scalar():
-                break
-            time.sleep(0.05)
-    time.sleep(0.3)
-    assert proc.poll() is None, "the import finished before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130 and "导入已中断" in err and "之前的版本保持不变" in "".join(err.split()), (out, err)
-    with engine.connect() as conn:
-        statuses = [r[0] for r in conn.execute(text("SELECT status FROM jobs ORDER BY id"))]
-        versions = conn.execute(text("SELECT count(*) FROM dataset_versions")).scalar()
-    engine.dispose()
+    # GBK: transcoding plus reading takes a few seconds
+    home, exe, env, code, out, err, statuses, versions = interrupted_console_import(
+        tmp_path, encoding="gbk", rows=600_000, settle=0.3)
+    assert code == 130 and "导入已中断" in err and "之前的版本保持不变" in "".join(err.split()), (out, err)
     assert statuses == ["succeeded", "interrupted"] and versions == 1
     listing = subprocess.run([exe, "data", "list", "--format", "json"], env=env, capture_output=True, text=True,
                              timeout=120)

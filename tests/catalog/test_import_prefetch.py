@@ -5,11 +5,7 @@ the import is refused, fails or is interrupted."""
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -194,38 +190,11 @@ def test_close_stops_a_read_that_runs(tmp_path, monkeypatch, encoding, pause):
 def test_ctrl_c_on_the_console_script_with_a_prefetched_file(tmp_path):
     """SIGINT to ``shujian data import`` of a UTF-8 file (read by the prefetch): exit 130, the job
     interrupted, version 1 still current, nothing left in tmp."""
-    from sqlalchemy import create_engine, text
+    from tests.catalog.conftest import interrupted_console_import
 
-    home = tmp_path / "home"
-    env = dict(os.environ, SHUJIAN_HOME=str(home), SHUJIAN_IMPORT_PREFETCH="1")
-    env.pop("SHUJIAN_DATABASE_URL", None)
-    exe = str(Path(sys.executable).with_name("shujian"))
-    small = tmp_path / "v1.csv"
-    small.write_text("姓名,金额,备注\n张三,1,一\n", encoding="utf-8")
-    subprocess.run([exe, "data", "import", str(small), "--name", "人员", "--no-progress"], env=env, check=True,
-                   capture_output=True, timeout=120)
-    big = tmp_path / "big.csv"
-    with big.open("w", encoding="utf-8") as fh:
-        fh.write("姓名,金额,备注\n")
-        fh.writelines(f"张{i % 97},{i},第{i}笔发放记录\n" for i in range(1_500_000))
-    proc = subprocess.Popen([exe, "data", "import", str(big), "--name", "人员", "--no-progress"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    engine = create_engine(f"sqlite:///{home / 'metadata.sqlite'}")
-    deadline = time.monotonic() + 60
-    with engine.connect() as conn:
-        while time.monotonic() < deadline and proc.poll() is None:
-            if conn.execute(text("SELECT count(*) FROM jobs WHERE status = 'running'")).scalar():
-                break
-            time.sleep(0.02)
-    assert proc.poll() is None, "the import finished before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130 and "导入已中断" in err, (out, err)
-    with engine.connect() as conn:
-        statuses = [r[0] for r in conn.execute(text("SELECT status FROM jobs ORDER BY id"))]
-        versions = conn.execute(text("SELECT count(*) FROM dataset_versions")).scalar()
-    engine.dispose()
+    home, _, _, code, out, err, statuses, versions = interrupted_console_import(
+        tmp_path, encoding="utf-8", rows=1_500_000, env_extra={"SHUJIAN_IMPORT_PREFETCH": "1"})
+    assert code == 130 and "导入已中断" in err, (out, err)
     assert statuses == ["succeeded", "interrupted"] and versions == 1
     assert not list((home / "tmp").glob("import_*"))
 
