@@ -41,13 +41,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # ---- xdist distribution (``--dist loadfile``): which files share a worker, and which start first ----------
-#: files whose tests share one expensive per-process fixture run on one worker, as one unit: the Spark files
-#: share one local SparkSession (one JVM), the browser files one Chromium and the e2e demo city server
+#: files whose tests share one expensive per-process fixture run on one worker, as one unit: the local Spark files
+#: share one local SparkSession (one JVM), the parity files one library pass on a standalone cluster, the browser
+#: files one Chromium and the e2e demo city server
 SHARED_WORKER = {
-    **dict.fromkeys(("tests/parity/test_engine_parity.py", "tests/parity/test_number_text.py",
-                     "tests/engines/test_spark_runs.py", "tests/entity/test_spark_parity.py",
-                     "tests/text/test_step.py", "tests/text/test_among.py", "tests/text/test_prefilter.py"),
-                    "spark-session"),
+    **dict.fromkeys(("tests/parity/test_number_text.py", "tests/engines/test_spark_runs.py",
+                     "tests/entity/test_spark_parity.py", "tests/text/test_step.py", "tests/text/test_among.py",
+                     "tests/text/test_prefilter.py"), "spark-session"),
+    # the engine and cluster parity read one library pass on the standalone cluster (parity/conftest)
+    **dict.fromkeys(("tests/parity/test_engine_parity.py", "tests/parity/test_cluster_parity.py"), "spark-cluster"),
     **{f"tests/e2e/{name}.py": "browser" for name in (
         "test_layout", "test_english_residue", "test_flows", "test_journey", "test_adopt_journey",
         "test_api_docs_offline", "test_builder_bound_names", "test_builder_derive", "test_sandbox_journey",
@@ -55,7 +57,7 @@ SHARED_WORKER = {
 }
 #: the longest units (seconds of one worker, full run under load ≈ 8 on 2 cores): handed out first, longest
 #: first, so that no long unit starts last on one worker while the other idles; the rest follow by test count
-LONG_UNITS = {"browser": 420, "spark-session": 300, "tests/parity/test_cluster_parity.py": 200,
+LONG_UNITS = {"browser": 420, "spark-cluster": 250, "spark-session": 150,
               "tests/deploy/test_bundle.py": 130, "tests/security/test_matrix.py": 50,
               "tests/parity/test_postgres_parity.py": 50, "tests/entity/test_train_sample.py": 20}
 
