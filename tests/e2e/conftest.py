@@ -178,6 +178,8 @@ def clue_pages(urls) -> list[str]:
     return [u for u in urls if u.startswith("/clues/") and u.split("/")[-1].isdigit()]
 
 
+#: the two windows every page of the demo city must fit (test_layout)
+NARROW, WIDE = {"width": 1366, "height": 768}, {"width": 1920, "height": 1080}
 #: the page's width against the window's, read before anything on the page is changed
 WIDTH_JS = "[document.documentElement.scrollWidth, window.innerWidth]"
 #: the text a user reads, without what is shown as code on purpose (see test_english_residue)
@@ -192,10 +194,16 @@ def demo_pages_1366(browser, demo_server) -> dict:
     """One pass over the demo city's pages at 1366×768 as ``demo``, shared by test_layout (page width, the
     可执行的操作 panel) and test_english_residue (visible text): each page is opened once and measured for
     both.  ``layout``/``residue``: the URLs each test checks; ``seen[url]``: width, window width, the
-    actions panel's box (first three clue pages), the visible text, and the JavaScript errors it raised."""
+    actions panel's box (first three clue pages), the visible text, and the JavaScript errors it raised.
+
+    Each ``layout`` page is then measured again at 1920×1080 (``seen[url]["at_1920"]``: width, window width,
+    box) by resizing the window of the page already open, and the window is set back to 1366×768 before the
+    next page is opened: the stylesheet's widths and media queries apply to the resized window as to one
+    opened at that size, and the page is not rendered and loaded a second time (a second pass over the ≈ 90
+    layout pages in a 1920×1080 context took ≈ 80 s of a worker)."""
     import re
 
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=demo_server)
+    ctx = browser.new_context(viewport=NARROW, locale="zh-CN", base_url=demo_server)
     pg = ctx.new_page()
     pg.set_default_timeout(DEMO_TIMEOUT)
     login(pg, "demo", PASSWORD)
@@ -205,7 +213,7 @@ def demo_pages_1366(browser, demo_server) -> dict:
     urls |= {f"/models/{m}/binding" for m in models} | {f"/builder?model={m}" for m in models}
     urls |= {f"/runs?model={m}" for m in models[:3]} | {f"/clues?model_id={m}" for m in models[:3]}
     residue = sorted(u for u in urls if not u.startswith(("/audit", "/admin")))  # logs and accounts show login names
-    boxed = set(clue_pages(layout)[:3])
+    boxed, layout_set = set(clue_pages(layout)[:3]), set(layout)
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(f"{pg.url}: {e}"))
     seen = {}
@@ -216,7 +224,13 @@ def demo_pages_1366(browser, demo_server) -> dict:
             pg.wait_for_selector(".drawflow-node[data-kind='output'], .msg.bad", state="attached")
         width, inner = pg.evaluate(WIDTH_JS)
         box = pg.locator("#actions").bounding_box() if url in boxed else None
-        seen[url] = {"width": width, "inner": inner, "actions": box,
-                     "text": pg.evaluate(HIDE_JS) if url in residue else None, "errors": list(errors)}
+        seen[url] = {"width": width, "inner": inner, "actions": box}
+        if url in layout_set:
+            pg.set_viewport_size(WIDE)
+            wide_width, wide_inner = pg.evaluate(WIDTH_JS)
+            seen[url]["at_1920"] = {"width": wide_width, "inner": wide_inner,
+                                    "actions": pg.locator("#actions").bounding_box() if url in boxed else None}
+            pg.set_viewport_size(NARROW)
+        seen[url] |= {"text": pg.evaluate(HIDE_JS) if url in residue else None, "errors": list(errors)}
     ctx.close()
     return {"layout": layout, "residue": residue, "seen": seen}
