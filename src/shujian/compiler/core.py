@@ -24,6 +24,7 @@ from shujian.compiler.exists import exists_as_joins
 from shujian.compiler.expr import Ctx, suggest
 from shujian.compiler.graph import build_components
 from shujian.compiler.joins import build_join
+from shujian.compiler.lists import lists_after_having
 from shujian.compiler.null_tests import sink_null_tests
 from shujian.compiler.params import resolve_params
 from shujian.compiler.patterns import regexps_as_contains
@@ -315,6 +316,8 @@ def _finish(b: Builder, model: Model, last: Rel, datasets: list[str],
     ctes = b.ctes
     if plan is not None and last.evidence:      # evidence after screens (compiler.screens)
         ctes = two_passes(ctes, last.cte, model.output.subject.key, plan, prune_columns)
+    elif b.ctx.dialect == "duckdb":              # (pass 2 already builds lists for the clues' keys only)
+        lists_after_having(ctes)                # lists for the groups a having keeps (compiler.lists)
     if "text.rules" in b.ctx.used:              # (two walks of every CTE: only for a text step)
         narrow_outputs(ctes, final)             # text functions: only the fields still read
         kept_configs(ctes, b.ctx.dialect)       # … and their rule handed over once, not per row
