@@ -237,3 +237,61 @@ def test_the_cheap_test_of_an_arrow_batch_in_c(odd):
     if got is not None:             # keys computed in C, and names (brackets, 麗…) whose key Python computes
         places, _, ask = native.key_names_arrow(keys._native, array)
         assert len(places) > 200 and len(ask) > 20
+
+
+@pytest.mark.skipif(native._native is None, reason="shujian.text._native not built (no C compiler)")
+@pytest.mark.parametrize("short", [False, True])
+@pytest.mark.parametrize("odd", [[], [None, ""], ["力美健身" * 5001], ["𠀀力美健身"]])
+def test_the_key_column_of_an_arrow_batch_in_c(odd, short):
+    """``KeyFilter.key_column_arrow``: the keys of ``keys_of`` as an Arrow column built in C (an array that
+    starts at an offset, with nulls; names whose key Python computes), keys of one or two characters too
+    (the q-gram test then reads fewer characters); a batch ``keys_of_arrow`` refuses is refused."""
+    import pyarrow as pa
+
+    from shujian.text.clean import cleaned
+
+    names = [*(n for n in random_names(4000, seed=8) if cleaned(n) == n), "台州力美有限公司", "中山", *odd]
+    keys = {k for n in names[::4] if n and (k := merchant_key(n)) and not set(k) & set("（）() ")}
+    if short:
+        keys |= {"力美", "中山", "X"}
+    f = KeyFilter(keys)
+    array = pa.array(["力美健身房", *names], pa.string()).slice(1)
+    got = f.key_column_arrow(array)
+    assert (got is None) == bool(odd and odd[0])
+    if got is None:
+        return
+    want = f.keys_of(["" if n is None else n for n in names])
+    assert got.to_pylist() == want and got.type == pa.string()
+    assert sum(k is not None for k in want) > 200 and (not short or {"力美", "中山"} <= set(want))
+    column, ask = native.key_column_arrow(f._native, array)
+    assert len(ask) > 20 and all(column[i].as_py() is None for i in ask)
+
+
+def test_the_registry_step_calls_the_key_function_on_duckdb(monkeypatch):
+    """On DuckDB a step that only gives a name key calls ``shujian_text_key`` (a VARCHAR, no struct), with the
+    key set and without it, with the C extension and without it; the joined rows are the same."""
+    from shujian.text import udf
+    from shujian.text.clean import cleaned
+
+    # names the cleaning leaves alone: a batch holding another takes the general path (keys_of_arrow's)
+    registry = [r for r in REGISTRY if cleaned(r["企业名称"]) == r["企业名称"]]
+    con, catalog = load_tables({"12345工单": TICKETS, "市场主体登记": registry})
+    try:
+        for among in (True, False):
+            sql = compile_model(registry_model(among), catalog, "duckdb").sql
+            assert "SHUJIAN_TEXT_KEY(COALESCE(reg_name, '')" in sql and "__tx AS reg_key" in sql
+            assert "SHUJIAN_TEXT_KEY" not in compile_model(registry_model(among), catalog, "spark").sql
+        want = _rows(run_model_on(con, catalog, registry_model(False)))
+        calls = []
+        key_column = udf.key_column
+        monkeypatch.setattr(udf, "key_column", lambda *a: calls.append(r := key_column(*a)) or r)
+        assert _rows(run_model_on(con, catalog, registry_model(True))) == want
+        assert native.enabled() is (native._native is not None)
+        assert any(c is not None for c in calls) == native.enabled()     # the column built in C
+        monkeypatch.setenv("SHUJIAN_TEXT_NATIVE", "0")
+        calls.clear()
+        assert _rows(run_model_on(con, catalog, registry_model(True))) == want
+        assert calls and all(c is None for c in calls)
+        assert sum(r[1] is not None for r in want) >= 4
+    finally:
+        con.close()

@@ -678,11 +678,53 @@ typedef struct {
     AC ac;                      /* the keys */
     uint32_t *off;              /* 65537: code point → its cheap form in pool[off[c]:off[c + 1]] */
     Py_UCS4 *pool;
+    /* the keys' first q characters (q = min(QMAX, the shortest key)) hashed into 2^QBITS bits, two bits each (a
+     * Bloom filter): a cheap string holding a key holds its first q characters, so one without a marked q-gram
+     * holds none (most registry names: no walk of the keys' trie, whose hash probes were most of the test) */
+    uint64_t *qbits; int q; uint64_t qtop;     /* qtop: QMUL^(q-1), to roll the hash on */
 } Keys;
+
+#define QBITS 22                 /* 512 KB: ≈ 0.02 % of other q-grams pass for 30,000 keys */
+#define QMAX 6
+#define QMUL 0x100000001B3ULL
+
+static inline int qgram_has(const uint64_t *bits, uint64_t h) {
+    h = hmix(h);
+    uint32_t s1 = (uint32_t)(h & ((1u << QBITS) - 1)), s2 = (uint32_t)((h >> 32) & ((1u << QBITS) - 1));
+    return (int)((bits[s1 >> 6] >> (s1 & 63)) & (bits[s2 >> 6] >> (s2 & 63)) & 1);
+}
+
+/* the q-gram bits of the keys (a list of non-empty str); 0, -1 no memory.  A q-gram's hash: the polynomial
+ * sum of c_i * QMUL^(q-1-i) (mod 2^64), rolled along a text one character at a time */
+static int qgrams_build(Keys *k, PyObject *keys) {
+    PyObject *seq = PySequence_Fast(keys, "keys must be a sequence");
+    if (!seq) return -1;
+    Py_ssize_t nk = PySequence_Fast_GET_SIZE(seq), shortest = QMAX;
+    for (Py_ssize_t i = 0; i < nk; i++) {
+        Py_ssize_t n = PyUnicode_GET_LENGTH(PySequence_Fast_GET_ITEM(seq, i));
+        if (n < shortest) shortest = n;
+    }
+    k->q = (int)shortest;
+    k->qtop = 1;
+    for (int j = 1; j < k->q; j++) k->qtop *= QMUL;
+    k->qbits = calloc((size_t)1 << (QBITS - 6), sizeof(uint64_t));
+    if (!k->qbits) { Py_DECREF(seq); PyErr_NoMemory(); return -1; }
+    for (Py_ssize_t i = 0; i < nk; i++) {
+        PyObject *w = PySequence_Fast_GET_ITEM(seq, i);
+        uint64_t h = 0;
+        for (int j = 0; j < k->q; j++) h = h * QMUL + PyUnicode_READ_CHAR(w, j);
+        h = hmix(h);
+        uint32_t s1 = (uint32_t)(h & ((1u << QBITS) - 1)), s2 = (uint32_t)((h >> 32) & ((1u << QBITS) - 1));
+        k->qbits[s1 >> 6] |= (uint64_t)1 << (s1 & 63);
+        k->qbits[s2 >> 6] |= (uint64_t)1 << (s2 & 63);
+    }
+    Py_DECREF(seq);
+    return 0;
+}
 
 static void Keys_dealloc(Keys *k) {
     ac_free(&k->ac);
-    free(k->off); free(k->pool);
+    free(k->off); free(k->pool); free(k->qbits);
     Py_TYPE(k)->tp_free((PyObject *)k);
 }
 
@@ -704,7 +746,8 @@ static int Keys_init(Keys *k, PyObject *args, PyObject *kw) {
     PyBuffer_Release(&off); PyBuffer_Release(&pool);
     if (PyErr_Occurred()) return -1;
     if (!ok) { PyErr_SetString(PyExc_ValueError, "offsets: 65537 values ending at the pool's length"); return -1; }
-    return ac_build(&k->ac, keys);
+    if (ac_build(&k->ac, keys) < 0) return -1;
+    return qgrams_build(k, keys);
 }
 
 static PyTypeObject KeysType = {
@@ -1693,6 +1736,124 @@ static int is_key(const Keys *k, const Py_UCS4 *t, Py_ssize_t n) {
     return 0;
 }
 
+/* the names of an Arrow string array whose key is one of the keys, without the interpreter lock: found (row
+ * places, ascending), each one's key in kpool[kpos[2j]:kpos[2j + 1]], and ask: the rows whose key only the
+ * Python merchant_key computes (their cheap form holds a key; key_span cannot take them) */
+typedef struct { IVec found, ask, kpos; Py_UCS4 *kpool; Py_ssize_t kpool_n, kpool_cap; } KeyScan;
+
+static void keyscan_free(KeyScan *r) { free(r->found.v); free(r->ask.v); free(r->kpos.v); free(r->kpool); }
+
+/* key_names_arrow's loop over rows [offset, offset + count) (a null is an empty name: no key): 0 done, 1 not
+ * taken (a name holding NUL or a character outside the Basic Multilingual Plane, one the cleaning changes,
+ * not valid UTF-8), -1 no memory.  Called without the interpreter lock. */
+static int key_scan(const Keys *k, Merchants *m, Scratch *S, const uint8_t *valid, const int32_t *offs,
+                    const uint8_t *data, Py_ssize_t offset, Py_ssize_t count, Py_ssize_t max_chars, KeyScan *r) {
+    Py_UCS4 *cheap = NULL;
+    Py_ssize_t cheap_cap = 0;
+    int status = 0;
+    for (Py_ssize_t i = 0; i < count && !status; i++) {
+        Py_ssize_t at = offset + i, n;
+        if (valid && !bit(valid, at)) continue;
+        int bad = utf8_to_ucs4(S, data + offs[at], offs[at + 1] - offs[at], &n);
+        if (bad) { status = bad; break; }
+        if (!is_clean_text(S->buf, n, max_chars)) { status = 1; break; }
+        Py_ssize_t len = 0;                     /* the cheap string, in cheap[0:len] */
+        for (Py_ssize_t j = 0; j < n && !status; j++) {
+            Py_UCS4 c = S->buf[j];
+            if (c == 0 || c >= 0x10000) { status = 1; break; }
+            uint32_t lo = k->off[c], hi = k->off[c + 1];
+            if (len + (Py_ssize_t)(hi - lo) > cheap_cap) {
+                Py_ssize_t cap = 2 * (len + (Py_ssize_t)(hi - lo)) + 64;
+                Py_UCS4 *b = realloc(cheap, (size_t)cap * sizeof(Py_UCS4));
+                if (!b) { status = -1; break; }
+                cheap = b; cheap_cap = cap;
+            }
+            for (uint32_t q = lo; q < hi; q++) cheap[len++] = k->pool[q];
+        }
+        if (status) break;
+        /* a key starts at j: its first q characters are a marked q-gram there, and the keys' trie, walked
+         * from its root along cheap[j:], reaches the end of a key (the trie's links only: few probes) */
+        int marked = 0;
+        uint64_t h = 0;
+        for (Py_ssize_t e = 0; e < len && !marked; e++) {
+            if (e >= k->q) h -= cheap[e - k->q] * k->qtop;
+            h = h * QMUL + cheap[e];
+            if (e + 1 < k->q || !qgram_has(k->qbits, h)) continue;
+            Py_ssize_t j = e + 1 - k->q;
+            int32_t node = 0;
+            for (Py_ssize_t t = j; t < len && !marked; t++) {
+                node = ac_child(&k->ac, node, cheap[t]);
+                if (node < 0) break;
+                marked = k->ac.out[node] >= 0;
+            }
+        }
+        if (!marked) continue;
+        const Py_UCS4 *key;
+        Py_ssize_t key_len;
+        int fast = key_span(m, S, S->buf, n, &key, &key_len);
+        if (fast < 0) { status = -1; break; }
+        if (!fast) {
+            if (ivec_push(&r->ask, (int32_t)i) < 0) status = -1;
+        } else if (key && is_key(k, key, key_len)) {
+            if (r->kpool_n + key_len > r->kpool_cap) {
+                Py_ssize_t cap = (r->kpool_cap ? r->kpool_cap * 2 : 4096) + key_len;
+                Py_UCS4 *b = realloc(r->kpool, (size_t)cap * sizeof(Py_UCS4));
+                if (!b) { status = -1; break; }
+                r->kpool = b; r->kpool_cap = cap;
+            }
+            memcpy(r->kpool + r->kpool_n, key, (size_t)key_len * sizeof(Py_UCS4));
+            if (ivec_push(&r->found, (int32_t)i) < 0 || ivec_push(&r->kpos, (int32_t)r->kpool_n) < 0
+                    || ivec_push(&r->kpos, (int32_t)(r->kpool_n + key_len)) < 0) status = -1;
+            r->kpool_n += key_len;
+        }
+    }
+    free(cheap);
+    return status;
+}
+
+/* key_scan of a call's arguments (keys, merchants, validity or None, offsets, data, offset, count, max_chars):
+ * 0 done, 1 not taken, -1 error set */
+static int key_scan_args(PyObject *args, KeyScan *r, Py_ssize_t *count_out) {
+    PyObject *obj, *merch_obj, *valid_obj;
+    Py_buffer offs_buf, data_buf, valid_buf;
+    Py_ssize_t offset, count, max_chars;
+    if (!PyArg_ParseTuple(args, "O!O!Oy*y*nnn", &KeysType, &obj, &MerchantsType, &merch_obj, &valid_obj, &offs_buf,
+                          &data_buf, &offset, &count, &max_chars))
+        return -1;
+    Keys *k = (Keys *)obj;
+    Merchants *m = (Merchants *)merch_obj;
+    valid_buf.obj = NULL;
+    int status = -1;
+    Scratch S;
+    memset(&S, 0, sizeof(S));
+    if (valid_obj != Py_None && PyObject_GetBuffer(valid_obj, &valid_buf, PyBUF_SIMPLE) < 0) goto done;
+    const int32_t *offs = (const int32_t *)offs_buf.buf;
+    const uint8_t *data = (const uint8_t *)data_buf.buf, *valid = valid_buf.obj ? valid_buf.buf : NULL;
+    if (arrow_bounds(&offs_buf, &data_buf, valid ? &valid_buf : NULL, offset, count) < 0) goto done;
+    Py_BEGIN_ALLOW_THREADS
+    without_gil = 1;
+    status = key_scan(k, m, &S, valid, offs, data, offset, count, max_chars, r);
+    without_gil = 0;
+    Py_END_ALLOW_THREADS
+    if (status < 0) PyErr_NoMemory();
+    *count_out = count;
+done:
+    scratch_free(&S);
+    PyBuffer_Release(&offs_buf); PyBuffer_Release(&data_buf);
+    if (valid_buf.obj) PyBuffer_Release(&valid_buf);
+    return status;
+}
+
+static PyObject *int_list(const IVec *v) {
+    PyObject *out = PyList_New(v->n);
+    for (Py_ssize_t j = 0; out && j < v->n; j++) {
+        PyObject *x = PyLong_FromLong(v->v[j]);
+        if (!x) { Py_CLEAR(out); break; }
+        PyList_SET_ITEM(out, j, x);
+    }
+    return out;
+}
+
 /* key_names_arrow(keys, merchants, validity or None, offsets, data, offset, count, max_chars) → (places, keys,
  * ask): the names of an Arrow string array (its buffers, from element ``offset``; a null is an empty name)
  * that key_names finds in them joined by NUL (their cheap form holds a key), read from the buffers without
@@ -1703,91 +1864,59 @@ static int is_key(const Keys *k, const Py_UCS4 *t, Py_ssize_t n) {
  * character outside the Basic Multilingual Plane, a name the cleaning changes, or not valid UTF-8 (the
  * caller takes another path) */
 static PyObject *key_names_arrow(PyObject *self, PyObject *args) {
-    PyObject *obj, *merch_obj, *valid_obj, *result = NULL;
-    Py_buffer offs_buf, data_buf, valid_buf;
-    Py_ssize_t offset, count, max_chars;
-    if (!PyArg_ParseTuple(args, "O!O!Oy*y*nnn", &KeysType, &obj, &MerchantsType, &merch_obj, &valid_obj, &offs_buf,
-                          &data_buf, &offset, &count, &max_chars))
-        return NULL;
-    Keys *k = (Keys *)obj;
-    Merchants *m = (Merchants *)merch_obj;
-    valid_buf.obj = NULL;
-    IVec found = {0}, ask = {0}, kpos = {0};     /* kpos: each found name's key in kpool[kpos[2j]:kpos[2j+1]] */
-    Py_UCS4 *kpool = NULL;
-    Py_ssize_t kpool_n = 0, kpool_cap = 0;
-    PyObject *places = NULL, *keys = NULL, *asked = NULL;
-    Scratch S;
-    memset(&S, 0, sizeof(S));
-    if (valid_obj != Py_None && PyObject_GetBuffer(valid_obj, &valid_buf, PyBUF_SIMPLE) < 0) goto done;
-    const int32_t *offs = (const int32_t *)offs_buf.buf;
-    const uint8_t *data = (const uint8_t *)data_buf.buf, *valid = valid_buf.obj ? valid_buf.buf : NULL;
-    if (arrow_bounds(&offs_buf, &data_buf, valid ? &valid_buf : NULL, offset, count) < 0) goto done;
-    int status = 0;                         /* 1 not taken, -1 no memory */
-    Py_BEGIN_ALLOW_THREADS
-    without_gil = 1;
-    for (Py_ssize_t i = 0; i < count && !status; i++) {
-        Py_ssize_t at = offset + i, n;
-        if (valid && !bit(valid, at)) continue;
-        int bad = utf8_to_ucs4(&S, data + offs[at], offs[at + 1] - offs[at], &n);
-        if (bad) { status = bad; break; }
-        if (!is_clean_text(S.buf, n, max_chars)) { status = 1; break; }
-        for (Py_ssize_t j = 0; j < n; j++)
-            if (S.buf[j] == 0 || S.buf[j] >= 0x10000) { status = 1; break; }
-        if (status) break;
-        int32_t node = 0;
-        int marked = 0;
-        for (Py_ssize_t j = 0; j < n && !marked; j++) {
-            Py_UCS4 c = S.buf[j];
-            for (uint32_t q = k->off[c]; q < k->off[c + 1] && !marked; q++) {
-                node = ac_step(&k->ac, node, k->pool[q]);
-                if (ac_outputs(&k->ac, node) > 0) marked = 1;
-            }
-        }
-        if (!marked) continue;
-        const Py_UCS4 *key;
-        Py_ssize_t key_len;
-        int fast = key_span(m, &S, S.buf, n, &key, &key_len);
-        if (fast < 0) { status = -1; break; }
-        if (!fast) {
-            if (ivec_push(&ask, (int32_t)i) < 0) status = -1;
-        } else if (key && is_key(k, key, key_len)) {
-            if (kpool_n + key_len > kpool_cap) {
-                Py_ssize_t cap = (kpool_cap ? kpool_cap * 2 : 4096) + key_len;
-                Py_UCS4 *b = realloc(kpool, (size_t)cap * sizeof(Py_UCS4));
-                if (!b) { status = -1; break; }
-                kpool = b; kpool_cap = cap;
-            }
-            memcpy(kpool + kpool_n, key, (size_t)key_len * sizeof(Py_UCS4));
-            if (ivec_push(&found, (int32_t)i) < 0 || ivec_push(&kpos, (int32_t)kpool_n) < 0
-                    || ivec_push(&kpos, (int32_t)(kpool_n + key_len)) < 0) status = -1;
-            kpool_n += key_len;
-        }
-    }
-    without_gil = 0;
-    Py_END_ALLOW_THREADS
-    if (status < 0) { PyErr_NoMemory(); goto done; }
+    KeyScan r;
+    memset(&r, 0, sizeof(r));
+    Py_ssize_t count = 0;
+    PyObject *places = NULL, *keys = NULL, *asked = NULL, *result = NULL;
+    int status = key_scan_args(args, &r, &count);
+    if (status < 0) goto done;
     if (status > 0) { result = Py_NewRef(Py_None); goto done; }
-    if (!(places = PyList_New(found.n)) || !(keys = PyList_New(found.n)) || !(asked = PyList_New(ask.n))) goto done;
-    for (Py_ssize_t j = 0; j < found.n; j++) {
-        PyObject *x = PyLong_FromLong(found.v[j]);
-        PyObject *key = x ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, kpool + kpos.v[2 * j],
-                                                      kpos.v[2 * j + 1] - kpos.v[2 * j]) : NULL;
-        if (!key) { Py_XDECREF(x); goto done; }
-        PyList_SET_ITEM(places, j, x);
+    if (!(places = int_list(&r.found)) || !(keys = PyList_New(r.found.n)) || !(asked = int_list(&r.ask))) goto done;
+    for (Py_ssize_t j = 0; j < r.found.n; j++) {
+        PyObject *key = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, r.kpool + r.kpos.v[2 * j],
+                                                  r.kpos.v[2 * j + 1] - r.kpos.v[2 * j]);
+        if (!key) goto done;
         PyList_SET_ITEM(keys, j, key);
-    }
-    for (Py_ssize_t j = 0; j < ask.n; j++) {
-        PyObject *x = PyLong_FromLong(ask.v[j]);
-        if (!x) goto done;
-        PyList_SET_ITEM(asked, j, x);
     }
     result = PyTuple_Pack(3, places, keys, asked);
 done:
     Py_XDECREF(places); Py_XDECREF(keys); Py_XDECREF(asked);
-    free(found.v); free(ask.v); free(kpos.v); free(kpool);
-    scratch_free(&S);
-    PyBuffer_Release(&offs_buf); PyBuffer_Release(&data_buf);
-    if (valid_buf.obj) PyBuffer_Release(&valid_buf);
+    keyscan_free(&r);
+    return result;
+}
+
+/* key_column_arrow(keys, merchants, validity or None, offsets, data, offset, count, max_chars) → ((validity,
+ * offsets, data), ask) or None: key_names_arrow's answer as the buffers of an Arrow string column of
+ * ``count`` rows (a name's key where it is one of the keys, else null) and ``ask`` (the rows whose key only
+ * the Python merchant_key computes, null in the column); None when key_names_arrow gives None */
+static PyObject *key_column_arrow(PyObject *self, PyObject *args) {
+    KeyScan r;
+    memset(&r, 0, sizeof(r));
+    StrCol col;
+    memset(&col, 0, sizeof(col));
+    Py_ssize_t count = 0;
+    PyObject *asked = NULL, *buffers = NULL, *result = NULL;
+    int status = key_scan_args(args, &r, &count);
+    if (status < 0) goto done;
+    if (status > 0) { result = Py_NewRef(Py_None); goto done; }
+    if (col_init(&col, count) < 0) { PyErr_NoMemory(); goto done; }
+    for (Py_ssize_t i = 0, j = 0; i < count; i++) {
+        if (j < r.found.n && r.found.v[j] == i) {
+            if (col_ucs4(&col, i, r.kpool + r.kpos.v[2 * j], r.kpos.v[2 * j + 1] - r.kpos.v[2 * j]) < 0) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            j++;
+        } else {
+            col_end(&col, i, 0);
+        }
+    }
+    if (!(asked = int_list(&r.ask)) || !(buffers = col_result(&col, count))) goto done;
+    result = PyTuple_Pack(2, buffers, asked);
+done:
+    Py_XDECREF(asked); Py_XDECREF(buffers);
+    col_free(&col);
+    keyscan_free(&r);
     return result;
 }
 
@@ -2185,6 +2314,9 @@ static PyMethodDef methods[] = {
     {"key_names_arrow", key_names_arrow, METH_VARARGS,
      "key_names_arrow(keys, merchants, validity, offsets, data, offset, count, max_chars) -> "
      "(places, keys, ask) or None"},
+    {"key_column_arrow", key_column_arrow, METH_VARARGS,
+     "key_column_arrow(keys, merchants, validity, offsets, data, offset, count, max_chars) -> "
+     "((validity, offsets, data), ask) or None"},
     {"rx_match", rx_match, METH_VARARGS, "rx_match(program, text, at) -> end, -1 (no match) or -2"},
     {"merchant_key", merchant_key, METH_VARARGS, "merchant_key(merchants, name) -> str or None"},
     {"screen", screen, METH_VARARGS,

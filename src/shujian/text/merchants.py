@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
+from typing import Any
 
 import ahocorasick
 from rapidfuzz import fuzz, process
@@ -381,6 +382,27 @@ class KeyFilter:
         for i in ask:
             out[i] = self._key_of_name(names[i].as_py())
         return out
+
+    def key_column_arrow(self, names) -> Any | None:
+        """:meth:`keys_of_arrow` as an Arrow string array, built in C (``native.key_column_arrow``: no Python
+        object per name but for the few names whose key only Python computes); None when
+        :meth:`keys_of_arrow` would be."""
+        import pyarrow as pa
+
+        from shujian.text import native
+
+        if self._ac is None:
+            return pa.nulls(len(names), pa.string())
+        done = native.key_column_arrow(self._native, names) if self._native is not None else None
+        if done is None:
+            return None
+        column, ask = done
+        if not ask:
+            return column
+        out = column.to_pylist()
+        for i in ask:
+            out[i] = self._key_of_name(names[i].as_py())
+        return pa.array(out, pa.string())
 
     def key(self, name: str | None) -> str | None:
         """``merchant_key(name)`` if it is one of the keys, else None."""

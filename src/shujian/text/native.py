@@ -194,6 +194,26 @@ def key_names_arrow(found: Any, names: Any) -> tuple[list[int], list[str], list[
                                    len(names), MAX_CHARS)
 
 
+def key_column_arrow(found: Any, names: Any) -> tuple[Any, list[int]] | None:
+    """:func:`key_names_arrow` as an Arrow string array of the names' keys (null where a name's key is not one
+    of the keys, or only Python computes it) built in C, and the places of the names whose key only the
+    Python ``merchants.merchant_key`` computes; None when :func:`key_names_arrow` would be."""
+    import pyarrow as pa
+
+    from shujian.text.clean import MAX_CHARS
+
+    tables = merchants()
+    if tables is None or not pa.types.is_string(names.type) or not len(names):
+        return None
+    validity, offsets, data = names.buffers()
+    done = _native.key_column_arrow(found, tables, validity, offsets, b"" if data is None else data, names.offset,
+                                    len(names), MAX_CHARS)
+    if done is None:
+        return None
+    buffers, ask = done
+    return pa.Array.from_buffers(pa.string(), len(names), [pa.py_buffer(b) for b in buffers]), ask
+
+
 @lru_cache(maxsize=1)
 def _cheap_forms() -> tuple[bytes, bytes]:
     """Each code point's form in ``merchants._plain`` (the table's replacement or the character,

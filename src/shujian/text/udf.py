@@ -28,6 +28,11 @@ once per statement, from a one-row CTE (``compiler.text.kept_configs``): this fu
 process and returns a short handle (``@config:<digest>``) that ``shujian_text`` receives in every row
 instead of the rule's JSON, which DuckDB would copy into every row of every batch.
 
+``shujian_text_key(text VARCHAR, config VARCHAR) → VARCHAR``: ``shujian_text(text, config)['name_key']`` for a
+step that gives only a name key (a registry's names, no rule: ``compiler.text``), on DuckDB.  With a kept key
+set (``name_key_among``) the key column is built in C from the Arrow batch (``KeyFilter.key_column_arrow``):
+no struct of six fields and no Python object per name.
+
 ``shujian_text_pre(text VARCHAR, config VARCHAR) → BOOLEAN``: the step's prefilter on DuckDB
 (``compiler.text``; config ``{"positive": [the rule's positive terms]}``, kept as a handle like the
 function's): the cleaned text holds one of them
@@ -57,6 +62,7 @@ FUNCTION = "shujian_text"
 KEYS_FUNCTION = "shujian_text_keys"
 CONFIG_FUNCTION = "shujian_text_config"
 PRE_FUNCTION = "shujian_text_pre"
+KEY_FUNCTION = "shujian_text_key"
 HANDLE = "@config:"                                  # a kept config's handle: HANDLE + digest
 FIELDS = ("matched", "explain", "words", "merchant", "merchant_key", "name_key")
 _KEYSETS: OrderedDict[str, Any] = OrderedDict()     # digest → KeyFilter (the latest few)
@@ -283,6 +289,21 @@ def _registry_keys(texts, config: str, words: tuple[str, ...]) -> dict[str, list
     return dict(zip(FIELDS, ([True] * n, None, None, None, None, name_key), strict=True))
 
 
+def key_column(texts, config: str, words: tuple[str, ...] = ()):
+    """The ``name_key`` column of :func:`screen_arrow` as an Arrow string array, built in C from the
+    batch's buffers for a step that only gives name keys among a kept key set (``name_key_among``;
+    ``KeyFilter.key_column_arrow``); None for any other step or batch (the caller takes
+    ``screen_arrow(…).field("name_key")``)."""
+    import pyarrow as pa
+
+    matcher, outputs, _, among_digest = _compiled(config, words)
+    if matcher is not None or outputs != {"name_key"} or not among_digest or not pa.types.is_string(texts.type) \
+            or not len(texts) or not native.enabled():
+        return None
+    keys = keyset(among_digest)
+    return None if keys is None else keys.key_column_arrow(texts)
+
+
 @lru_cache(maxsize=1)
 def arrow_type():
     """The SQL function's result as an Arrow struct type (``FIELDS``: matched BOOLEAN, the rest VARCHAR)."""
@@ -402,10 +423,20 @@ def register_duckdb(con, words: Iterable[str] = ()) -> None:
             texts = pa.concat_arrays(texts.chunks) if texts.num_chunks else pa.array([], pa.string())
         return prefilter_arrow(texts, config)
 
+    def key_call(texts, configs):
+        config = kept_config(configs[0].as_py()) if len(configs) else "{}"
+        if isinstance(texts, pa.ChunkedArray):
+            values = pa.concat_arrays(texts.chunks) if texts.num_chunks else pa.array([], pa.string())
+        else:
+            values = texts
+        seen[0] += len(values)
+        done = key_column(values, config, key)
+        return done if done is not None else POOL.screen_arrow(values, config, key, seen[0]).field("name_key")
+
     def config_call(configs):
         return pa.array([None if c is None else keep_config(c) for c in configs.to_pylist()], pa.string())
 
-    for name in (FUNCTION, KEYS_FUNCTION, CONFIG_FUNCTION, PRE_FUNCTION):
+    for name in (FUNCTION, KEYS_FUNCTION, CONFIG_FUNCTION, PRE_FUNCTION, KEY_FUNCTION):
         try:
             con.remove_function(name)
         except Exception:  # noqa: BLE001 — not registered yet on this connection
@@ -413,6 +444,9 @@ def register_duckdb(con, words: Iterable[str] = ()) -> None:
     # side_effects: DuckDB must not duplicate the call when it pushes a filter on its result down
     # (measured: without it the function ran twice per row)
     con.create_function(FUNCTION, call, ["VARCHAR", "VARCHAR"], struct, type="arrow",
+                        null_handling="special", side_effects=True)
+    # side_effects: as the text function's (a filter on the key pushed down would call it twice)
+    con.create_function(KEY_FUNCTION, key_call, ["VARCHAR", "VARCHAR"], "VARCHAR", type="arrow",
                         null_handling="special", side_effects=True)
     # side_effects: called for what it keeps (the key set), never folded or skipped
     con.create_function(KEYS_FUNCTION, keys_call, ["VARCHAR", "VARCHAR[]"], "VARCHAR", type="arrow",
