@@ -10,7 +10,9 @@ rule, words and merchant of matching rows) and the enterprise registry's names w
 merchants the model flags (``name_key_among``).  Each round: CPU seconds of ``screen_arrow`` over every
 batch (``time.process_time``, workers off), the share of it spent in the C calls that release the
 interpreter lock (``_native.screen_arrow`` / ``key_names_arrow``; 0 on a tree without them), and the
-sha256 of every batch's columns, which must be equal between the trees (or the script fails).  The key
+sha256 of every batch's columns, which must be equal between the trees (or the script fails); for the names
+also the key column alone as the registry step's function returns it (``name_keys``: ``udf.key_column``, the
+column built in C, where the tree has it, else the struct's ``name_key`` field).  The key
 set is the model's: the merchant keys of the messages whose merchant the model's per-merchant screen keeps
 are not known without running it, so the script runs the model once on the city (``--keys`` reads a JSON
 list instead).
@@ -68,6 +70,18 @@ for label in ("messages", "names"):
             digest.update(json.dumps(r.field(f).to_pylist(), ensure_ascii=False).encode())
     out[label] = {"rows": len(array), "cpu_s": round(cpu, 3), "without_lock_s": round(inside[0], 3),
                   "digest": digest.hexdigest()}
+    if label == "names":
+        # the key column as the registry step's SQL function returns it: shujian_text_key's C column
+        # (udf.key_column) where the tree has it, else the struct's name_key field
+        column = getattr(udf, "key_column", None) or (lambda b, c: None)
+        t = time.process_time()
+        keys = [k if (k := column(b, config)) is not None else udf.screen_arrow(b, config).field("name_key")
+                for b in batches]
+        cpu = time.process_time() - t
+        digest = hashlib.sha256()
+        for k in keys:
+            digest.update(json.dumps(k.to_pylist(), ensure_ascii=False).encode())
+        out["name_keys"] = {"rows": len(array), "cpu_s": round(cpu, 3), "digest": digest.hexdigest()}
 print(json.dumps(out))
 """
 
@@ -162,8 +176,8 @@ def main() -> int:
               "trees": {k: str(v) for k, v in trees.items()}, "runs": runs}
     for name, rs in runs.items():
         report[name] = {f"{k}_cpu_s_median": round(statistics.median(x[k]["cpu_s"] for x in rs), 3)
-                        for k in ("messages", "names")}
-    for k in ("messages", "names"):
+                        for k in ("messages", "names", "name_keys")}
+    for k in ("messages", "names", "name_keys"):
         if len({x[k]["digest"] for rs in runs.values() for x in rs}) != 1:
             log(f"FAIL: the {k} columns differ between the trees or rounds")
             return 1
