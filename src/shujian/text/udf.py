@@ -403,13 +403,16 @@ def register_duckdb(con, words: Iterable[str] = ()) -> None:
 
     seen = [0]                    # rows this registration has screened
 
-    def call(texts, configs):
+    def batch(texts, configs):
+        """The call's config (a kept handle resolved) and its texts as one compact array (its own buffers:
+        what a worker is sent is this batch, not a larger buffer)."""
         config = kept_config(configs[0].as_py()) if len(configs) else "{}"
-        # one compact array (its own buffers: what a worker is sent is this batch, not a larger buffer)
         if isinstance(texts, pa.ChunkedArray):
-            values = pa.concat_arrays(texts.chunks) if texts.num_chunks else pa.array([], pa.string())
-        else:
-            values = texts
+            texts = pa.concat_arrays(texts.chunks) if texts.num_chunks else pa.array([], pa.string())
+        return config, texts
+
+    def call(texts, configs):
+        config, values = batch(texts, configs)
         seen[0] += len(values)
         return POOL.screen_arrow(values, config, key, seen[0])      # large inputs: on every core
 
@@ -418,17 +421,11 @@ def register_duckdb(con, words: Iterable[str] = ()) -> None:
                         pa.string())
 
     def pre_call(texts, configs):
-        config = kept_config(configs[0].as_py()) if len(configs) else "{}"
-        if isinstance(texts, pa.ChunkedArray):
-            texts = pa.concat_arrays(texts.chunks) if texts.num_chunks else pa.array([], pa.string())
-        return prefilter_arrow(texts, config)
+        config, values = batch(texts, configs)
+        return prefilter_arrow(values, config)
 
     def key_call(texts, configs):
-        config = kept_config(configs[0].as_py()) if len(configs) else "{}"
-        if isinstance(texts, pa.ChunkedArray):
-            values = pa.concat_arrays(texts.chunks) if texts.num_chunks else pa.array([], pa.string())
-        else:
-            values = texts
+        config, values = batch(texts, configs)
         seen[0] += len(values)
         done = key_column(values, config, key)
         return done if done is not None else POOL.screen_arrow(values, config, key, seen[0]).field("name_key")
