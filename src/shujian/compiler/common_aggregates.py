@@ -22,6 +22,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from shujian.compiler.shape import PLAIN_CLAUSES, from_table
+from shujian.compiler.shape import readers as cte_readers
 
 BOTH = "__both"
 
@@ -29,10 +30,7 @@ BOTH = "__both"
 def merge_aggregates(ctes: list[tuple[str, exp.Query]]) -> None:
     """Merge, in place, each pair of aggregates the module docstring describes (the first pair found
     for a relation; the merged CTE takes the first one's place)."""
-    readers: dict[str, list[str]] = {}
-    for name, query in ctes:
-        for table in query.find_all(exp.Table):
-            readers.setdefault(table.name, []).append(name)
+    readers = cte_readers(ctes)
     queries = dict(ctes)
     candidates: list[tuple[str, str, exp.Expression]] = []     # (CTE, relation and keys, its havings)
     for name, query in ctes:

@@ -29,6 +29,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from shujian.compiler.shape import PLAIN_CLAUSES, from_table
+from shujian.compiler.shape import readers as cte_readers
 
 AGG, KEPT, LISTS = "__agg", "__kept", "__lists"
 
@@ -37,12 +38,9 @@ def lists_after_having(ctes: list[tuple[str, exp.Query]]) -> None:
     """Rewrite, in place, each aggregate-with-having pair of ``ctes`` that the module docstring
     describes."""
     queries = dict(ctes)
-    readers: dict[str, int] = {}
-    for _, query in ctes:
-        for table in query.find_all(exp.Table):
-            readers[table.name] = readers.get(table.name, 0) + 1
+    readers = cte_readers(ctes)
     for name, query in list(ctes):
-        if not name.endswith(AGG) or readers.get(name) != 1:
+        if not name.endswith(AGG) or len(readers.get(name, ())) != 1:
             continue
         step = name[: -len(AGG)]
         parts = _parts(query, queries.get(step), name, queries)

@@ -31,6 +31,7 @@ from sqlglot import exp
 
 from shujian.catalog.schema import ROW_ID
 from shujian.compiler.shape import PLAIN_CLAUSES, conjuncts, from_table
+from shujian.compiler.shape import readers as cte_readers
 from shujian.compiler.stages import costly
 from shujian.compiler.steps import EV_PREFIX, Rel
 from shujian.spec.model import JoinKey, Model
@@ -423,10 +424,7 @@ def _pushed_conditions(ctes: list[tuple[str, exp.Query]], base: str, join: str, 
     la, ra = left.alias_or_name, right.alias_or_name
     if la == ra:
         return []
-    readers: dict[str, list[str]] = {}
-    for name, q in ctes:
-        for table in q.find_all(exp.Table):
-            readers.setdefault(table.name, []).append(name)
+    readers = cte_readers(ctes)
 
     def trace(col: str) -> str | None:
         """The column of ``base`` that ``left.col`` is, unchanged; None if it is computed."""

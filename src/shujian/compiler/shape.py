@@ -23,6 +23,16 @@ def from_table(select: exp.Select) -> exp.Table | None:
     return table if isinstance(table, exp.Table) else None
 
 
+def readers(ctes: list[tuple[str, exp.Query]]) -> dict[str, list[str]]:
+    """Relation name → the CTEs that read it, a CTE once per table reference (so ``len`` counts the
+    references)."""
+    out: dict[str, list[str]] = {}
+    for name, query in ctes:
+        for table in query.find_all(exp.Table):
+            out.setdefault(table.name, []).append(name)
+    return out
+
+
 def conjuncts(node: exp.Expression) -> list[exp.Expression]:
     """The parts of ``a AND (b AND c)`` → [a, b, c], parentheses removed around each."""
     node = node.unnest()

@@ -173,6 +173,21 @@ def keys(found: frozenset[str]) -> Any | None:
     return _native.Keys(sorted(found), offsets, pool)
 
 
+def _names_args(names: Any) -> tuple | None:
+    """The C key functions' arguments after the key set: the merchants' tables and the buffers of the Arrow
+    string array ``names``; None when the extension's tables are missing or ``names`` is empty or not a
+    string array."""
+    import pyarrow as pa
+
+    from shujian.text.clean import MAX_CHARS
+
+    tables = merchants()
+    if tables is None or not pa.types.is_string(names.type) or not len(names):
+        return None
+    validity, offsets, data = names.buffers()
+    return tables, validity, offsets, b"" if data is None else data, names.offset, len(names), MAX_CHARS
+
+
 def key_names_arrow(found: Any, names: Any) -> tuple[list[int], list[str], list[int]] | None:
     """The names of an Arrow string array whose ``merchants.merchant_key`` may be one of the keys of
     ``found`` (the ``Keys`` of :func:`keys`), read from its buffers without the interpreter lock:
@@ -182,16 +197,8 @@ def key_names_arrow(found: Any, names: Any) -> tuple[list[int], list[str], list[
     the names cannot be taken so (a NUL or a character outside the Basic Multilingual Plane, a name the
     cleaning changes or longer than ``clean.MAX_CHARS``), the array is not a string array, or the
     extension is not built."""
-    import pyarrow as pa
-
-    from shujian.text.clean import MAX_CHARS
-
-    tables = merchants()
-    if tables is None or not pa.types.is_string(names.type) or not len(names):
-        return None
-    validity, offsets, data = names.buffers()
-    return _native.key_names_arrow(found, tables, validity, offsets, b"" if data is None else data, names.offset,
-                                   len(names), MAX_CHARS)
+    args = _names_args(names)
+    return None if args is None else _native.key_names_arrow(found, *args)
 
 
 def key_column_arrow(found: Any, names: Any) -> tuple[Any, list[int]] | None:
@@ -200,14 +207,8 @@ def key_column_arrow(found: Any, names: Any) -> tuple[Any, list[int]] | None:
     Python ``merchants.merchant_key`` computes; None when :func:`key_names_arrow` would be."""
     import pyarrow as pa
 
-    from shujian.text.clean import MAX_CHARS
-
-    tables = merchants()
-    if tables is None or not pa.types.is_string(names.type) or not len(names):
-        return None
-    validity, offsets, data = names.buffers()
-    done = _native.key_column_arrow(found, tables, validity, offsets, b"" if data is None else data, names.offset,
-                                    len(names), MAX_CHARS)
+    args = _names_args(names)
+    done = None if args is None else _native.key_column_arrow(found, *args)
     if done is None:
         return None
     buffers, ask = done
